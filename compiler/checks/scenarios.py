@@ -1,0 +1,70 @@
+"""Checks on scenarios: every step names a known tester action or message, every PICS
+condition and configuration key exists."""
+
+from __future__ import annotations
+
+from compiler.checks.common import did_you_mean, one_of
+from compiler.diagnostics import Diagnostic
+from compiler.ir.model import Scenario, SpecSet
+
+__all__ = ["check_scenarios"]
+
+
+def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
+    found = []
+    testers = [e.short for e in spec.events if e.namespace == "tester"]
+    messages = [m.name for m in spec.messages]
+    pics = [p.name for p in spec.pics]
+    keys = [k.name for k in spec.config_keys]
+    for item in sc.requires:
+        if spec.pics_item(item) is None:
+            found.append(
+                Diagnostic(
+                    sc.pos,
+                    "SPEC204",
+                    f"scenario {sc.id} requires unknown PICS item '{item}'",
+                    one_of(pics),
+                    did_you_mean(item, pics),
+                )
+            )
+    for key in sc.setup.get("config", {}):
+        if spec.config_key(key) is None:
+            found.append(
+                Diagnostic(
+                    sc.pos,
+                    "SPEC205",
+                    f"scenario {sc.id} sets unknown configuration key '{key}'",
+                    one_of(keys),
+                    did_you_mean(key, keys),
+                )
+            )
+    for step in sc.steps:
+        if step.kind == "tester" and step.name not in testers:
+            found.append(
+                Diagnostic(
+                    step.pos,
+                    "SPEC216",
+                    f"unknown tester action '{step.name}'",
+                    one_of(testers),
+                    did_you_mean(step.name, testers),
+                )
+            )
+        if step.kind in ("expect", "send") and spec.message(step.name) is None:
+            found.append(
+                Diagnostic(
+                    step.pos,
+                    "SPEC203",
+                    f"step names unknown message '{step.name}'",
+                    one_of(messages),
+                    did_you_mean(step.name, messages),
+                )
+            )
+    return found
+
+
+def check_scenarios(spec: SpecSet) -> list[Diagnostic]:
+    """Check every scenario of the spec set."""
+    found: list[Diagnostic] = []
+    for sc in spec.scenarios:
+        found += _check_one(spec, sc)
+    return found

@@ -1,0 +1,113 @@
+"""Diagnostics: what the compiler reports about a spec, with a stable code and a source position.
+
+A diagnostic is data, never an exception that escapes to the user: every stage returns the
+diagnostics it found, the pipeline collects them all, sorts them by position and prints them as
+``path:line:col: error[CODE]: found; expected (hint)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["CODES", "Diagnostic", "Pos", "Severity", "SpecError", "format_diagnostics"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Pos:
+    """A 1-based line and column in a spec file (path relative to the repository root)."""
+
+    file: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class Severity(StrEnum):
+    """How bad a diagnostic is; only errors make the compiler exit non-zero."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Every code the compiler can emit, with what it means. The bad-spec corpus in tests/ holds one
+# fixture per code; a test fails when a code here has no fixture.
+CODES: dict[str, str] = {
+    "SPEC001": "YAML syntax error",
+    "SPEC002": "duplicate key in a mapping",
+    "SPEC003": "file cannot be read or is missing",
+    "SPEC101": "unknown field",
+    "SPEC102": "missing required field",
+    "SPEC103": "value of the wrong type",
+    "SPEC104": "value not allowed here",
+    "SPEC201": "transition to or from an unknown state",
+    "SPEC202": "unknown event namespace",
+    "SPEC203": "unknown message",
+    "SPEC204": "unknown PICS item",
+    "SPEC205": "unknown configuration key",
+    "SPEC206": "not exactly one initial state",
+    "SPEC207": "unreachable state",
+    "SPEC208": "two unguarded transitions on the same event from one state",
+    "SPEC209": "forbidden construct in an expression",
+    "SPEC210": "unknown event",
+    "SPEC211": "unknown action",
+    "SPEC212": "unknown name in an expression",
+    "SPEC213": "unknown enum or type",
+    "SPEC214": "duplicate definition",
+    "SPEC215": "a CALL we send has no result, error or timeout path",
+    "SPEC216": "unknown scenario step",
+    "SPEC217": "unknown context variable",
+    "SPEC218": "trap state: no way out and not marked final",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a spec.
+
+    Attributes:
+        pos: where it is.
+        code: stable code from :data:`CODES`.
+        found: what was found, in spec terms.
+        expected: what was expected instead ("" when nothing useful can be said).
+        hint: an optional suggestion, e.g. a close spelling.
+        severity: error or warning.
+    """
+
+    pos: Pos
+    code: str
+    found: str
+    expected: str = ""
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    def render(self) -> str:
+        """The one-line form printed to the user."""
+        text = f"{self.pos}: {self.severity}[{self.code}]: {self.found}"
+        if self.expected:
+            text += f"; {self.expected}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def sort_key(self) -> tuple[Pos, str, str]:
+        return (self.pos, self.code, self.found)
+
+
+class SpecError(Exception):
+    """Raised by the pipeline when a spec set has errors; carries every diagnostic."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} spec error(s)")
+        self.diagnostics = diagnostics
+
+
+def format_diagnostics(diagnostics: list[Diagnostic]) -> str:
+    """Sort by position and render one diagnostic per line, with a closing count."""
+    ordered = sorted(set(diagnostics), key=Diagnostic.sort_key)
+    lines = [d.render() for d in ordered]
+    errors = sum(1 for d in ordered if d.severity is Severity.ERROR)
+    lines.append(f"{errors} error(s) found")
+    return "\n".join(lines) + "\n"

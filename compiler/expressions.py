@@ -1,0 +1,233 @@
+"""The guard and value expression language.
+
+Guards and action values are one Python expression over a fixed set of names: ``config.<Key>``,
+``pics.<Item>``, ``ctx.<var>``, ``msg.<field>``, ``state`` and ``source``. They are parsed with
+:mod:`ast` at build time and checked against an allow-list of node types, so the generated code
+never calls ``eval`` and a spec cannot call functions, import modules or reach dunders. The same
+tree is compiled to Python source (for the runtime) and interpreted (for the compiler's own
+path search when it derives tests from the model).
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "NAMESPACES",
+    "PLAIN_NAMES",
+    "Expr",
+    "ExprProblem",
+    "Reference",
+    "evaluate",
+    "parse_expression",
+    "to_python",
+]
+
+NAMESPACES = frozenset({"config", "pics", "ctx", "msg"})
+PLAIN_NAMES = frozenset({"state", "source"})
+
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+_ALLOWED_NODES = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.BinOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Constant,
+    ast.Name,
+    ast.Attribute,
+    ast.Tuple,
+    ast.List,
+    ast.Load,
+    *_COMPARE,
+    *_BINARY,
+)
+_CONSTRUCT_NAMES = {
+    ast.Call: "a function call",
+    ast.Subscript: "subscripting",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator",
+    ast.NamedExpr: "an assignment expression",
+    ast.Await: "await",
+    ast.Starred: "unpacking",
+    ast.Dict: "a dict literal",
+    ast.Set: "a set literal",
+    ast.JoinedStr: "an f-string",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A name the expression reads: ``namespace`` is config/pics/ctx/msg, or '' for a plain name."""
+
+    namespace: str
+    name: str
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExprProblem:
+    """Why an expression was refused, and the 0-based column inside the expression text."""
+
+    message: str
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """A checked expression.
+
+    Attributes:
+        text: the source text as written in the spec.
+        tree: the parsed, allow-listed expression.
+        references: every namespaced or plain name it reads, in source order.
+    """
+
+    text: str
+    tree: ast.Expression
+    references: tuple[Reference, ...]
+
+
+def _literal_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+def _forbidden(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute):
+        if node.attr.startswith("_"):
+            return f"attribute '{node.attr}' is not allowed (no private or dunder attributes)"
+        if not (isinstance(node.value, ast.Name) and node.value.id in NAMESPACES):
+            return "attributes are only allowed on config, pics, ctx and msg"
+        return None
+    if isinstance(node, ast.Name):
+        if node.id in NAMESPACES or node.id in PLAIN_NAMES:
+            return None
+        return f"unknown name '{node.id}'; expected config.*, pics.*, ctx.*, msg.*, state or source"
+    if isinstance(node, ast.Constant) and not isinstance(node.value, str | int | float | None):
+        return "only string, number, boolean and None literals are allowed"
+    if isinstance(node, _ALLOWED_NODES):
+        return None
+    construct = _CONSTRUCT_NAMES.get(type(node), type(node).__name__)
+    return f"{construct} is not allowed in an expression"
+
+
+def parse_expression(source: str | bool | int | float) -> Expr | ExprProblem:
+    """Parse and check an expression written in a spec.
+
+    Args:
+        source: the YAML value; booleans and numbers are taken as literals.
+
+    Returns:
+        The checked expression, or the first problem found (with its column).
+    """
+    text = _literal_text(source) if not isinstance(source, str) else source
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        if text.strip().startswith(("import ", "from ")):
+            return ExprProblem("an import is not allowed; an expression cannot import", 0)
+        return ExprProblem(f"not a valid expression: {exc.msg}", max((exc.offset or 1) - 1, 0))
+    refs: list[Reference] = []
+    for node in ast.walk(tree):
+        problem = _forbidden(node)
+        if problem is not None:
+            return ExprProblem(problem, getattr(node, "col_offset", 0))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            refs.append(Reference(node.value.id, node.attr, node.col_offset))
+        elif isinstance(node, ast.Name) and node.id in PLAIN_NAMES:
+            refs.append(Reference("", node.id, node.col_offset))
+    refs.sort(key=lambda r: r.col)
+    return Expr(text.strip(), tree, tuple(refs))
+
+
+Resolver = Callable[[str, str], str]
+
+
+class _ToPython(ast.NodeTransformer):
+    def __init__(self, resolve: Resolver) -> None:
+        self.resolve = resolve
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        assert isinstance(node.value, ast.Name)
+        return ast.parse(self.resolve(node.value.id, node.attr), mode="eval").body
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.parse(self.resolve("", node.id), mode="eval").body
+
+
+def to_python(expr: Expr, resolve: Resolver) -> str:
+    """Compile an expression to Python source, each name rewritten by ``resolve``.
+
+    ``resolve(namespace, name)`` returns the Python code that reads that name at run time, so
+    the caller decides, per namespace, how (and with which static type) a value is fetched.
+    """
+    copied = ast.parse(expr.text, mode="eval")
+    return ast.unparse(_ToPython(resolve).visit(copied))
+
+
+def evaluate(expr: Expr, names: Mapping[str, Any]) -> Any:
+    """Interpret an expression; ``names`` maps 'config', 'pics', 'ctx', 'msg' to mappings and
+    'state'/'source' to strings. A missing namespaced value reads as None."""
+    return _eval(expr.tree.body, names)
+
+
+def _eval(node: ast.expr, names: Mapping[str, Any]) -> Any:  # noqa: C901 - one case per node
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.Attribute):
+        assert isinstance(node.value, ast.Name)
+        return names.get(node.value.id, {}).get(node.attr)
+    if isinstance(node, ast.BoolOp):
+        values = (_eval(v, names) for v in node.values)
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.UnaryOp):
+        operand = _eval(node.operand, names)
+        return (not operand) if isinstance(node.op, ast.Not) else -operand
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](_eval(node.left, names), _eval(node.right, names))
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, names)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = _eval(right_node, names)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.IfExp):
+        branch = node.body if _eval(node.test, names) else node.orelse
+        return _eval(branch, names)
+    if isinstance(node, ast.Tuple | ast.List):
+        return tuple(_eval(e, names) for e in node.elts)
+    raise AssertionError(f"unchecked node {type(node).__name__}")  # parse_expression refused it

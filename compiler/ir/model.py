@@ -1,0 +1,326 @@
+"""IR node types. Everything the renderers and checks need, and nothing they must recompute.
+
+Nodes are frozen and slotted, hold tuples in a stable order, and keep the position of the spec
+element they came from, so a check can point at the YAML and a generated test can cite it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.diagnostics import Pos
+from compiler.expressions import Expr
+
+__all__ = [
+    "Action",
+    "ConfigKey",
+    "ContextVar",
+    "EnumDef",
+    "EventDef",
+    "FieldDef",
+    "Machine",
+    "Manifest",
+    "Message",
+    "PicsItem",
+    "Scenario",
+    "ScenarioStep",
+    "SpecSet",
+    "State",
+    "TestVariants",
+    "Transition",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The spec set's identity (spec.yaml)."""
+
+    spec: str
+    title: str
+    edition: str
+    errata: tuple[str, ...]
+    profiles: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDef:
+    """A shared enumeration (types.yaml), e.g. RegistrationStatus."""
+
+    name: str
+    values: tuple[str, ...]
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDef:
+    """One payload field.
+
+    Attributes:
+        name: the wire (camelCase) name.
+        py_name: the snake_case Python name.
+        kind: string, integer, decimal, boolean, datetime or enum.
+        enum: the enum's name when kind is enum.
+    """
+
+    name: str
+    py_name: str
+    kind: str
+    enum: str | None
+    required: bool
+    max_length: int | None
+    minimum: float | None
+    maximum: float | None
+    description: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An OCPP action with its request (.req) and response (.conf) payloads."""
+
+    name: str
+    py_name: str
+    profile: str
+    direction: str
+    refs: tuple[str, ...]
+    description: str
+    request: tuple[FieldDef, ...]
+    response: tuple[FieldDef, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigKey:
+    """A configuration key (OCPP 1.6 chapter 9)."""
+
+    name: str
+    profile: str
+    kind: str
+    access: str
+    required: bool
+    default: Any
+    minimum: int | None
+    maximum: int | None
+    unit: str
+    pics: str | None
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class PicsItem:
+    """An item of the PICS form."""
+
+    name: str
+    section: str
+    kind: str
+    default: Any
+    values: tuple[str, ...]
+    minimum: int | None
+    maximum: int | None
+    sets: str | None
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class EventDef:
+    """A tester or internal event from events.yaml (``tester.plug_in``)."""
+
+    name: str
+    namespace: str
+    short: str
+    payload: tuple[FieldDef, ...]
+    description: str
+    examples: tuple[dict[str, Any], ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class ContextVar:
+    """A variable of a machine instance's context."""
+
+    name: str
+    kind: str
+    default: Any
+    param: bool
+    optional: bool
+    description: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A named bundle of effects, run in this order: send, raise, timers, config, clock, set.
+
+    Attributes:
+        condition: the action runs only when this holds.
+        send: message to send as a CALL, with ``args`` as its payload fields.
+        raise_event: internal event to raise, with ``args`` as its payload.
+        assignments: context variables to set, evaluated before any is assigned.
+    """
+
+    name: str
+    condition: Expr | None
+    send: str | None
+    outcome_handled: bool
+    raise_event: str | None
+    args: tuple[tuple[str, Expr], ...]
+    start_timer: str | None
+    after: Expr | None
+    cancel_timer: str | None
+    set_config: tuple[tuple[str, Expr], ...]
+    sync_clock: Expr | None
+    assignments: tuple[tuple[str, Expr], ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A state of a machine.
+
+    Attributes:
+        may_send: the CALLs the station may send while this state is active (None = all).
+        answers_calls: False when incoming CALLs get no answer at all (Registration Rejected).
+        pics: PICS item that must be true for the state to be entered.
+    """
+
+    name: str
+    py_name: str
+    initial: bool
+    final: bool
+    description: str
+    refs: tuple[str, ...]
+    pics: str | None
+    entry: tuple[str, ...]
+    exit: tuple[str, ...]
+    may_send: tuple[str, ...] | None
+    answers_calls: bool
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One transition on one event (a spec entry with several events or sources gives several).
+
+    Attributes:
+        id: the spec's cell id (A2 … I8) or the author's id; not unique across events.
+        key: unique name inside the machine: id, source and event.
+        target: None for an internal transition (stays, runs actions, no entry/exit).
+        guard: the condition as written, already including the PICS gate of the target.
+    """
+
+    id: str
+    key: str
+    py_name: str
+    source: str
+    target: str | None
+    event: str
+    guard: Expr | None
+    actions: tuple[str, ...]
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class TestVariants:
+    """Values the model-derived tests try: config and PICS variants, event payload examples."""
+
+    config: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    pics: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    events: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """A state machine spec (machines/<name>.yaml)."""
+
+    name: str
+    module: str
+    profile: str
+    instance: str
+    refs: tuple[str, ...]
+    description: str
+    context: tuple[ContextVar, ...]
+    states: tuple[State, ...]
+    entry: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    actions: tuple[Action, ...]
+    events: tuple[str, ...]
+    timers: tuple[str, ...]
+    test: TestVariants
+    source_file: str
+    pos: Pos
+
+    @property
+    def initial(self) -> State:
+        return next(s for s in self.states if s.initial)
+
+    def state(self, name: str) -> State:
+        return next(s for s in self.states if s.name == name)
+
+    def action(self, name: str) -> Action:
+        return next(a for a in self.actions if a.name == name)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioStep:
+    """One step of a scenario; ``kind`` names which of the fields matter."""
+
+    kind: str
+    name: str
+    payload: dict[str, Any]
+    reply: dict[str, Any] | None
+    seconds: float | None
+    comment: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A certification-style test case."""
+
+    id: str
+    title: str
+    refs: tuple[str, ...]
+    description: str
+    requires: tuple[str, ...]
+    setup: dict[str, Any]
+    steps: tuple[ScenarioStep, ...]
+    source_file: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class SpecSet:
+    """The whole spec set; the contract between the front end and the renderers."""
+
+    root: str
+    manifest: Manifest
+    enums: tuple[EnumDef, ...]
+    messages: tuple[Message, ...]
+    config_keys: tuple[ConfigKey, ...]
+    pics: tuple[PicsItem, ...]
+    events: tuple[EventDef, ...]
+    machines: tuple[Machine, ...]
+    scenarios: tuple[Scenario, ...]
+    files: tuple[str, ...] = field(default=())
+
+    def message(self, name: str) -> Message | None:
+        return next((m for m in self.messages if m.name == name), None)
+
+    def config_key(self, name: str) -> ConfigKey | None:
+        return next((k for k in self.config_keys if k.name == name), None)
+
+    def pics_item(self, name: str) -> PicsItem | None:
+        return next((p for p in self.pics if p.name == name), None)
+
+    def enum(self, name: str) -> EnumDef | None:
+        return next((e for e in self.enums if e.name == name), None)

@@ -1,0 +1,64 @@
+"""The one pipeline every CLI verb runs: load → validate → IR → check → render → format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.checks import check_spec_set
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.emit import format_python
+from compiler.frontend import load_spec_set
+from compiler.ir.model import SpecSet
+
+__all__ = ["CompileResult", "compile_specs", "managed_folders"]
+
+
+@dataclass
+class CompileResult:
+    """What the pipeline produced: the IR, every diagnostic, and the rendered files."""
+
+    spec: SpecSet | None
+    diagnostics: list[Diagnostic]
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def managed_folders(spec: SpecSet) -> tuple[str, ...]:
+    """The folders under generated/ that a build of this spec set owns."""
+    name = spec.manifest.spec
+    return (name, f"diagrams/{name}", f"tests/{name}")
+
+
+def _render(spec: SpecSet, with_diagrams: bool, with_tests: bool) -> dict[str, str]:
+    # Imported here so `validate` does not pay for the renderers.
+    from compiler.render.python_modules import python_files
+
+    name = spec.manifest.spec
+    files = {"__init__.py": '"""Compiler output of chargespec; never edited by hand."""\n'}
+    files |= {f"{name}/{p}": t for p, t in python_files(spec, f"generated.{name}").items()}
+    if with_diagrams:
+        from compiler.render.diagrams import diagram_files
+
+        files |= {f"diagrams/{name}/{p}": t for p, t in diagram_files(spec).items()}
+    if with_tests:
+        from compiler.render.test_modules import test_files
+
+        files |= {f"tests/{p}": t for p, t in test_files(spec).items()}
+    return format_python(files)
+
+
+def compile_specs(
+    spec_dir: Path, *, render: bool = True, diagrams: bool = True, tests: bool = True
+) -> CompileResult:
+    """Run the pipeline on a spec directory; rendering happens only when there are no errors."""
+    spec, diagnostics = load_spec_set(spec_dir)
+    if spec is not None:
+        diagnostics += check_spec_set(spec)
+    result = CompileResult(spec, diagnostics)
+    if spec is not None and result.ok and render:
+        result.files = _render(spec, diagrams, tests)
+    return result

@@ -1,0 +1,1 @@
+"""Renderers: IR → the text of every file under generated/."""

@@ -1,0 +1,1 @@
+"""Compiler output of chargespec; never edited by hand."""

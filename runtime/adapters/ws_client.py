@@ -1,0 +1,443 @@
+"""Charge Point side WebSocket adapter: runs a sans-IO charge point over a real socket.
+
+The adapter owns everything the protocol core must not touch (STYLE.md §2): the socket, the
+event loop and the wall clock. It only moves text frames and tells the core about time passing
+and about the transport coming and going.
+
+Connection rules followed here (OCPP-J 1.6):
+
+* §3.1.1: the connection URL is the Central System's endpoint URL, a ``/`` and the charge
+  point identity, percent-encoded where needed (``RDAM 123`` becomes ``RDAM%20123``).
+* §3.1.2: the client offers the ``ocpp1.6`` WebSocket subprotocol.
+* §3.2: a server that does not agree to a subprotocol finishes the handshake without one and
+  closes; the client treats that, like an HTTP 404 for an unknown identity, as a failed attempt.
+* Errata JE 3.4: after a failed attempt the charge point retries with a back-off so it does not
+  overload the Central System. Here: exponential, doubling from ``reconnect_min`` up to
+  ``reconnect_max``, with ±20% jitter so a fleet that lost its link at the same moment does not
+  come back in lockstep.
+* §6.2.2: optional HTTP Basic authentication, user name = charge point identity, password =
+  the authorization key stored on the charge point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from ssl import SSLContext
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedOK,
+    InvalidURI,
+    WebSocketException,
+)
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
+
+__all__ = [
+    "OCPP16_SUBPROTOCOL",
+    "Backoff",
+    "ChargePointConnection",
+    "Clock",
+    "SansIOChargePoint",
+    "WallClock",
+    "basic_auth_header",
+    "connection_url",
+]
+
+logger = logging.getLogger(__name__)
+
+#: WebSocket subprotocol name for OCPP 1.6-J (OCPP-J §3.1.2, table 1).
+OCPP16_SUBPROTOCOL = "ocpp1.6"
+
+# Longest single wait in the run loop. poll() is called at least this often even when the core
+# has no deadline, and stop is re-checked even if the stop waiter were somehow missed.
+_MAX_WAIT = 1.0
+# Floor for waits: a core whose deadline stays in the past after poll() must not spin a CPU.
+_MIN_WAIT = 0.001
+# How long drop_connection() waits for the aborted transport to report the loss.
+_DROP_WAIT = 1.0
+
+
+class Clock(Protocol):
+    """Source of ``now``: UNIX time in seconds."""
+
+    def now(self) -> float:
+        """Return the current time as UNIX seconds."""
+        ...
+
+
+class WallClock:
+    """:class:`Clock` backed by :func:`time.time`."""
+
+    def now(self) -> float:
+        """Return the current wall-clock time as UNIX seconds."""
+        return time.time()
+
+
+class SansIOChargePoint(Protocol):
+    """The sans-IO charge point the adapter drives.
+
+    All methods are synchronous and do no I/O. ``now`` is UNIX seconds from the adapter's clock.
+    """
+
+    def connected(self, now: float) -> None:
+        """The transport is open and ``ocpp1.6`` was agreed."""
+        ...
+
+    def disconnected(self, now: float) -> None:
+        """The transport closed or was lost."""
+        ...
+
+    def receive(self, text: str, now: float) -> None:
+        """One text frame arrived."""
+        ...
+
+    def poll(self, now: float) -> None:
+        """Time passed; fire the timers that are due."""
+        ...
+
+    def data_to_send(self) -> list[str]:
+        """Return (and forget) the frames to write now."""
+        ...
+
+    def next_deadline(self) -> float | None:
+        """Return when :meth:`poll` must next be called, or ``None`` if no timer runs."""
+        ...
+
+
+def connection_url(csms_url: str, charge_point_id: str) -> str:
+    """Build the connection URL from the endpoint URL and the charge point identity.
+
+    OCPP-J §3.1.1: append ``/`` and the identity, percent-encoded as RFC 3986 requires.
+
+    Args:
+        csms_url: The Central System's OCPP-J endpoint URL (``ws://`` or ``wss://``).
+        charge_point_id: The charge point identity.
+
+    Returns:
+        The connection URL, for example ``ws://host/ocpp/RDAM%20123``.
+    """
+    return f"{csms_url.rstrip('/')}/{quote(charge_point_id, safe='')}"
+
+
+def basic_auth_header(charge_point_id: str, password: str | bytes) -> str:
+    """Build the ``Authorization`` header value for OCPP-J §6.2.2.
+
+    Args:
+        charge_point_id: User name; OCPP-J §6.2.2 makes it the charge point identity.
+        password: The authorization key. ``bytes`` are used as they are (the §6.2.2 example key
+            is raw bytes); ``str`` is encoded as UTF-8 (RFC 7617 §2.1 ``charset``).
+
+    Returns:
+        The header value, ``"Basic "`` followed by base64 of ``id:password``.
+
+    Raises:
+        ValueError: If the identity contains ``:``, which Basic authentication cannot carry.
+    """
+    if ":" in charge_point_id:
+        raise ValueError("a Basic authentication user name cannot contain ':'")
+    secret = password if isinstance(password, bytes) else password.encode("utf-8")
+    token = base64.b64encode(charge_point_id.encode("utf-8") + b":" + secret)
+    return f"Basic {token.decode('ascii')}"
+
+
+class Backoff:
+    """Exponential reconnect delays with jitter (OCPP-J errata JE 3.4).
+
+    Args:
+        minimum: First delay in seconds.
+        maximum: Largest delay before jitter.
+        rng: Source of jitter; inject a seeded one for reproducible tests.
+        jitter: Relative spread; each delay is multiplied by a factor in ``[1-j, 1+j]``.
+    """
+
+    def __init__(
+        self, minimum: float, maximum: float, rng: random.Random, jitter: float = 0.2
+    ) -> None:
+        if not 0 < minimum <= maximum:
+            raise ValueError("need 0 < minimum <= maximum")
+        self._minimum = minimum
+        self._maximum = maximum
+        self._rng = rng
+        self._jitter = jitter
+        self._current = minimum
+
+    def next(self) -> float:
+        """Return the next delay and double the base for the one after."""
+        base = self._current
+        self._current = min(base * 2, self._maximum)
+        return base * self._rng.uniform(1 - self._jitter, 1 + self._jitter)
+
+    def reset(self) -> None:
+        """Start again from the minimum, after a connection succeeded."""
+        self._current = self._minimum
+
+
+class ChargePointConnection:
+    """Run a :class:`SansIOChargePoint` over a WebSocket to a Central System, reconnecting.
+
+    Args:
+        charge_point: The sans-IO core to drive.
+        csms_url: The Central System's OCPP-J endpoint URL.
+        charge_point_id: Charge point identity, appended to the URL (OCPP-J §3.1.1).
+        basic_auth_password: Authorization key for HTTP Basic auth (OCPP-J §6.2.2), or ``None``.
+        ssl: TLS context for ``wss://`` URLs; ``None`` uses websockets' default for ``wss``.
+        clock: Source of ``now`` for the core; defaults to :class:`WallClock`.
+        rng: Source of back-off jitter; defaults to a fresh :class:`random.Random`.
+        reconnect_min: First reconnect delay in seconds.
+        reconnect_max: Largest reconnect delay in seconds (before jitter).
+        on_frame: Called as ``on_frame(">", text)`` after each frame is sent and
+            ``on_frame("<", text)`` for each frame received, e.g. to print a transcript.
+        open_timeout: Seconds allowed for TCP, TLS and the opening handshake.
+
+    Raises:
+        ValueError: If the URL is not a ``ws``/``wss`` URL or Basic auth cannot be built.
+    """
+
+    def __init__(
+        self,
+        charge_point: SansIOChargePoint,
+        csms_url: str,
+        charge_point_id: str,
+        *,
+        basic_auth_password: str | bytes | None = None,
+        ssl: SSLContext | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        reconnect_min: float = 1.0,
+        reconnect_max: float = 60.0,
+        on_frame: Callable[[str, str], None] | None = None,
+        open_timeout: float = 10.0,
+    ) -> None:
+        if not charge_point_id:
+            raise ValueError("charge_point_id must not be empty")
+        self._cp = charge_point
+        self.url = connection_url(csms_url, charge_point_id)
+        try:
+            # Fail fast on a configuration error instead of retrying it forever.
+            parse_uri(self.url)
+        except InvalidURI as exc:
+            raise ValueError(f"not a ws:// or wss:// URL: {csms_url!r}") from exc
+        self.charge_point_id = charge_point_id
+        self._headers: dict[str, str] = {}
+        if basic_auth_password is not None:
+            self._headers["Authorization"] = basic_auth_header(charge_point_id, basic_auth_password)
+        self._ssl = ssl
+        self._clock: Clock = clock if clock is not None else WallClock()
+        self._backoff = Backoff(reconnect_min, reconnect_max, rng or random.Random())
+        self._on_frame = on_frame
+        self._open_timeout = open_timeout
+        self._ws: ClientConnection | None = None
+        self._online = False
+        self._stop_waiter: asyncio.Future[Any] | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Whether the core has been told ``connected()`` and not yet ``disconnected()``."""
+        return self._online
+
+    async def drop_connection(self) -> None:
+        """Abort the current socket without a closing handshake, like a network loss.
+
+        :meth:`run` notices, calls ``disconnected()`` and reconnects after the back-off delay.
+        Does nothing when not connected.
+        """
+        ws = self._ws
+        if ws is None:
+            return
+        logger.info("%s: dropping the connection on request", self.charge_point_id)
+        ws.transport.abort()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ws.wait_closed(), _DROP_WAIT)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect, serve and reconnect until ``stop`` is set.
+
+        Args:
+            stop: Set it to make ``run`` close the socket (code 1000) and return.
+
+        Raises:
+            RuntimeError: If this connection is already running.
+        """
+        if self._stop_waiter is not None:
+            raise RuntimeError("run() is already active for this connection")
+        self._stop_waiter = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                ws = await self._open()
+                if ws is not None:
+                    self._backoff.reset()
+                    await self._serve(ws, stop)
+                if stop.is_set():
+                    break
+                await self._wait_offline(self._backoff.next(), stop)
+        finally:
+            self._stop_waiter.cancel()
+            self._stop_waiter = None
+
+    # -- connecting -----------------------------------------------------------------------
+
+    async def _open(self) -> ClientConnection | None:
+        """Make one connection attempt; return the socket, or ``None`` on failure or stop."""
+        logger.debug("%s: connecting to %s", self.charge_point_id, self.url)
+        attempt = asyncio.ensure_future(self._handshake())
+        try:
+            # A handshake may stall for up to open_timeout; the core's timers keep running.
+            while not await self._first(attempt, self._wait_time()) and not self._stopping():
+                self._cp.poll(self._clock.now())
+        except asyncio.CancelledError:
+            # run() itself was cancelled: do not orphan the handshake task.
+            attempt.cancel()
+            raise
+        if not attempt.done():
+            # Stop was set mid-handshake; do not leave a half-open socket behind.
+            attempt.cancel()
+            await asyncio.wait({attempt})
+            if not attempt.cancelled() and (ws := attempt.result()) is not None:
+                await ws.close(1000)
+            return None
+        return attempt.result()
+
+    async def _handshake(self) -> ClientConnection | None:
+        """Open the WebSocket and check the subprotocol; ``None`` if the attempt failed."""
+        try:
+            ws = await connect(
+                self.url,
+                subprotocols=[Subprotocol(OCPP16_SUBPROTOCOL)],
+                additional_headers=self._headers,
+                ssl=self._ssl,
+                # websockets >= 15 picks up HTTP(S)_PROXY from the environment by default; a
+                # charge point talks to its Central System directly.
+                proxy=None,
+                open_timeout=self._open_timeout,
+            )
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            # Covers refused TCP, TLS errors and HTTP 404/401 (InvalidStatus); all are
+            # retried with back-off (errata JE 3.4).
+            logger.warning("%s: connection attempt failed: %s", self.charge_point_id, exc)
+            return None
+        if ws.subprotocol != OCPP16_SUBPROTOCOL:
+            # OCPP-J §3.2: no agreed subprotocol means the server will close; so do we.
+            logger.warning(
+                "%s: server did not agree to %s (got %r)",
+                self.charge_point_id,
+                OCPP16_SUBPROTOCOL,
+                ws.subprotocol,
+            )
+            await ws.close(1002, "ocpp1.6 subprotocol required")
+            return None
+        logger.info("%s: connected to %s", self.charge_point_id, self.url)
+        return ws
+
+    # -- online -----------------------------------------------------------------------------
+
+    async def _serve(self, ws: ClientConnection, stop: asyncio.Event) -> None:
+        """Move frames between ``ws`` and the core until the link is lost or stop is set."""
+        self._ws = ws
+        self._online = True
+        # 1011 (internal error) unless the loop ends normally: an exception from the core
+        # propagates out of run(), but the peer should still see a closing handshake.
+        code = 1011
+        try:
+            self._cp.connected(self._clock.now())
+            await self._pump(ws)
+            code = 1000
+        except ConnectionClosedOK as exc:
+            logger.info("%s: connection closed by the peer: %s", self.charge_point_id, exc)
+            code = 1000
+        except ConnectionClosed as exc:
+            logger.warning("%s: connection lost: %s", self.charge_point_id, exc)
+            code = 1000
+        finally:
+            self._ws = None
+            self._online = False
+            self._cp.disconnected(self._clock.now())
+            # No-op when the link is already gone; a clean 1000 close on stop.
+            await ws.close(code)
+        if stop.is_set():
+            logger.info("%s: closed on stop", self.charge_point_id)
+
+    async def _pump(self, ws: ClientConnection) -> None:
+        """The online loop: flush, wait for a frame / deadline / stop, feed the core, repeat."""
+        await self._flush(ws)
+        incoming = asyncio.ensure_future(ws.recv())
+        try:
+            while not self._stopping():
+                if await self._first(incoming, self._wait_time()):
+                    # result() raises ConnectionClosed when the link is gone.
+                    self._deliver(incoming.result())
+                    incoming = asyncio.ensure_future(ws.recv())
+                self._cp.poll(self._clock.now())
+                await self._flush(ws)
+        finally:
+            # Cancelling recv() is safe in websockets' asyncio API: no frame is lost.
+            incoming.cancel()
+
+    def _deliver(self, data: str | bytes) -> None:
+        """Hand one received frame to the core; binary frames are not OCPP-J."""
+        if isinstance(data, bytes):
+            # OCPP-J §4.1.2: messages are UTF-8 JSON text, so a binary frame carries nothing.
+            logger.warning(
+                "%s: ignoring a binary frame of %d bytes", self.charge_point_id, len(data)
+            )
+            return
+        if self._on_frame is not None:
+            self._on_frame("<", data)
+        self._cp.receive(data, self._clock.now())
+
+    async def _flush(self, ws: ClientConnection) -> None:
+        """Write every frame the core has queued."""
+        for text in self._cp.data_to_send():
+            await ws.send(text)
+            if self._on_frame is not None:
+                self._on_frame(">", text)
+
+    # -- offline ----------------------------------------------------------------------------
+
+    async def _wait_offline(self, delay: float, stop: asyncio.Event) -> None:
+        """Wait ``delay`` seconds before the next attempt, still running the core's timers."""
+        logger.info("%s: reconnecting in %.3f s", self.charge_point_id, delay)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + delay
+        while not stop.is_set():
+            # Timers keep running while offline (e.g. CALL timeouts, retry counters); frames
+            # are left queued in the core and flushed after the next connected().
+            self._cp.poll(self._clock.now())
+            remaining = until - loop.time()
+            if remaining <= 0:
+                return
+            await self._first(None, min(remaining, self._wait_time()))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _wait_time(self) -> float:
+        """Seconds until the core's next deadline, capped to ``[_MIN_WAIT, _MAX_WAIT]``."""
+        deadline = self._cp.next_deadline()
+        if deadline is None:
+            return _MAX_WAIT
+        return min(max(deadline - self._clock.now(), _MIN_WAIT), _MAX_WAIT)
+
+    def _stopping(self) -> bool:
+        return self._stop_waiter is not None and self._stop_waiter.done()
+
+    async def _first(self, task: asyncio.Future[Any] | None, timeout: float | None) -> bool:
+        """Wait for ``task``, the stop event or ``timeout``; return whether ``task`` is done."""
+        waiters: set[asyncio.Future[Any]] = set()
+        if task is not None:
+            waiters.add(task)
+        if self._stop_waiter is not None:
+            waiters.add(self._stop_waiter)
+        if not waiters:
+            await asyncio.sleep(timeout or 0)
+            return False
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        return task is not None and task.done()

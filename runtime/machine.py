@@ -1,0 +1,194 @@
+"""Base class and effect types for the generated state machines.
+
+Theory of operation: a generated machine is a python-statemachine class whose guards and
+actions were compiled from the spec. It never performs I/O. Every action appends an
+:data:`Effect` (send a CALL, start or cancel a timer, raise an internal event, set a
+configuration key, set the clock) to ``effects``; the station drains them after each event
+and carries them out. Context variables live in a per-instance dataclass (``ctx``); the
+configuration and the PICS are read through :class:`MachineEnv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol
+
+from statemachine import StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+__all__ = [
+    "EMPTY_MSG",
+    "CancelTimer",
+    "Effect",
+    "MachineEnv",
+    "RaiseEvent",
+    "SendCall",
+    "SetConfig",
+    "SpecMachine",
+    "StartTimer",
+    "SyncClock",
+    "TransitionNotAllowed",
+    "UnknownEvent",
+    "msg_field",
+]
+
+EMPTY_MSG: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class SendCall:
+    """Send ``action`` as a CALL with this payload (None-valued fields already left out)."""
+
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    """(Re)start the machine instance's timer ``name``; it fires ``timer.<name>``."""
+
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    """Cancel the machine instance's timer ``name`` if it runs."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseEvent:
+    """Raise ``internal.<name>`` for the other machines of the station."""
+
+    event: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SetConfig:
+    """Store a configuration value (e.g. HeartbeatInterval from BootNotification.conf)."""
+
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SyncClock:
+    """Adopt the Central System's time (an ISO 8601 string), as §4.2 and §4.6 recommend."""
+
+    timestamp: str
+
+
+Effect = SendCall | StartTimer | CancelTimer | RaiseEvent | SetConfig | SyncClock
+
+
+class MachineEnv(Protocol):
+    """What a machine may read besides its own context: configuration and PICS."""
+
+    def config_int(self, key: str) -> int: ...
+    def config_bool(self, key: str) -> bool: ...
+    def config_str(self, key: str) -> str: ...
+    def pics_bool(self, item: str) -> bool: ...
+    def pics_int(self, item: str) -> int: ...
+    def pics_str(self, item: str) -> str: ...
+
+
+class UnknownEvent(KeyError):
+    """The event is not one the machine's spec mentions at all."""
+
+
+def msg_field(msg: Mapping[str, Any], name: str) -> Any:
+    """A payload field as read by a compiled expression (None when the field is absent)."""
+    return msg.get(name)
+
+
+def _drop_none(payload: Mapping[str, Any]) -> dict[str, Any]:
+    # Optional OCPP fields are left out of the JSON rather than sent as null (OCPP-J §4.1.2).
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+class SpecMachine(StateMachine):
+    """Base of every generated machine; sets the engine flags the generated code relies on.
+
+    The flags are set explicitly rather than inherited so a change of library defaults cannot
+    change behaviour: an event a state does not accept raises ``TransitionNotAllowed``;
+    exceptions in guards and actions propagate; an internal transition runs no entry/exit.
+    """
+
+    allow_event_without_transition = False
+    catch_errors_as_events = False
+    atomic_configuration_update = True
+    enable_self_transition_entries = False
+    # Our compiler checks trap states itself (SPEC218) and allows states marked final, which
+    # only a reboot (a new machine instance) leaves.
+    validate_trap_states = False
+
+    NAME: ClassVar[str] = ""
+    SOURCE: ClassVar[str] = ""
+    EVENTS: ClassVar[Mapping[str, str]] = {}
+    ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {}
+    MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {}
+    ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {}
+
+    def __init__(self, env: MachineEnv) -> None:
+        self.env = env
+        self.effects: list[Effect] = []
+        super().__init__()
+
+    @property
+    def state_name(self) -> str:
+        """The current state's spec name."""
+        return str(self.current_state_value)
+
+    def accepts(self, event: str) -> bool:
+        """Whether the current state has any transition on ``event`` (guards not evaluated)."""
+        return event in self.ACCEPTS.get(self.state_name, frozenset())
+
+    def fire(self, event: str, msg: Mapping[str, Any] | None = None) -> None:
+        """Process one spec event (e.g. ``tester.plug_in``) with its payload.
+
+        Raises:
+            UnknownEvent: the spec never mentions this event.
+            TransitionNotAllowed: no transition of the current state fires on it.
+        """
+        attr = self.EVENTS.get(event)
+        if attr is None:
+            raise UnknownEvent(event)
+        self.send(attr, msg=msg if msg is not None else EMPTY_MSG)
+
+    def take_effects(self) -> list[Effect]:
+        """Return and clear the effects produced since the last call."""
+        taken, self.effects = self.effects, []
+        return taken
+
+    def may_send(self, action: str) -> bool:
+        """Whether this machine's current state lets the station send ``action``."""
+        allowed = self.MAY_SEND.get(self.state_name)
+        return allowed is None or action in allowed
+
+    def answers_calls(self) -> bool:
+        """Whether incoming CALLs get an answer in the current state."""
+        return self.ANSWERS_CALLS.get(self.state_name, True)
+
+    # Helpers the generated actions call; kept here so the generated code stays declarative.
+    def emit_send(self, action: str, payload: Mapping[str, Any]) -> None:
+        self.effects.append(SendCall(action, _drop_none(payload)))
+
+    def emit_raise(self, event: str, payload: Mapping[str, Any]) -> None:
+        self.effects.append(RaiseEvent(event, _drop_none(payload)))
+
+    def emit_start_timer(self, name: str, seconds: float) -> None:
+        self.effects.append(StartTimer(name, float(seconds)))
+
+    def emit_cancel_timer(self, name: str) -> None:
+        self.effects.append(CancelTimer(name))
+
+    def emit_set_config(self, key: str, value: Any) -> None:
+        self.effects.append(SetConfig(key, value))
+
+    def emit_sync_clock(self, timestamp: Any) -> None:
+        self.effects.append(SyncClock(str(timestamp)))

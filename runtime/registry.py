@@ -1,0 +1,68 @@
+"""What a station needs to know about a spec set, handed over as data.
+
+``runtime`` never imports ``generated`` by name (STYLE §1): the generated registry module
+builds a :class:`SpecRegistry` and whoever creates a station passes it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.config import ConfigKeySpec
+from runtime.machine import MachineEnv, SpecMachine
+from runtime.pics import PicsItemSpec
+
+__all__ = ["MachineBinding", "MessageInfo", "SpecRegistry", "TesterEventSpec"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageInfo:
+    """An OCPP action: its feature profile and who sends the CALL."""
+
+    name: str
+    profile: str
+    direction: str  # cp_to_csms or csms_to_cp
+
+
+@dataclass(frozen=True, slots=True)
+class MachineBinding:
+    """A generated machine class and how to instantiate it.
+
+    Attributes:
+        instance: ``station`` (one per Charge Point) or ``per_connector``.
+        make_context: builds the machine's context from station parameters.
+    """
+
+    name: str
+    instance: str
+    machine_class: Callable[[MachineEnv, Any], SpecMachine]
+    make_context: Callable[[Mapping[str, Any]], Any]
+
+    def create(self, env: MachineEnv, params: Mapping[str, Any]) -> SpecMachine:
+        return self.machine_class(env, self.make_context(params))
+
+
+@dataclass(frozen=True, slots=True)
+class TesterEventSpec:
+    """A physical stimulus a tester or the hardware can produce."""
+
+    name: str
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpecRegistry:
+    """A compiled spec set: messages, schemas, machines, configuration keys, PICS items."""
+
+    name: str
+    title: str
+    messages: Mapping[str, MessageInfo]
+    schemas: Mapping[tuple[str, str], Mapping[str, Any]]
+    machines: tuple[MachineBinding, ...]
+    config_keys: tuple[ConfigKeySpec, ...]
+    pics_items: tuple[PicsItemSpec, ...]
+    tester_events: Mapping[str, TesterEventSpec]

@@ -1,0 +1,370 @@
+"""A sans-IO charge point: the generated machines of a spec set, driven by frames, tester
+actions and time.
+
+Theory of operation: the station owns one instance of every station-level machine and one per
+connector of every per-connector machine. Everything that happens becomes a spec event
+(``tester.plug_in``, ``result.BootNotification``, ``timer.heartbeat``, ``internal.connected``)
+delivered to the machines that accept it in their current state. Machines answer with effects;
+the station carries them out: CALLs go to the OCPP-J endpoint (if every station-level machine's
+state allows sending them, e.g. nothing but BootNotification before acceptance, OCPP 1.6 §4.2),
+timers are kept per machine instance, internal events are queued and delivered after the
+current event has been processed (run to completion). No sockets, no clock: the caller passes
+``now`` and moves the frames (the h11 pattern).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.clock import from_iso8601
+from runtime.config import ConfigStore
+from runtime.endpoint import (
+    CallAborted,
+    CallReceived,
+    CallTimedOut,
+    Endpoint,
+    EndpointEvent,
+    ErrorReceived,
+    ProtocolViolation,
+    ResultInvalid,
+    ResultReceived,
+)
+from runtime.machine import (
+    CancelTimer,
+    Effect,
+    RaiseEvent,
+    SendCall,
+    SetConfig,
+    SpecMachine,
+    StartTimer,
+    SyncClock,
+    TransitionNotAllowed,
+)
+from runtime.ocppj import Call, FrameError, decode_frame
+from runtime.payload import SchemaPayloadValidator
+from runtime.pics import PicsValues
+from runtime.registry import SpecRegistry
+
+__all__ = ["InstanceKey", "Station", "StationIdentity", "TesterError"]
+
+log = logging.getLogger(__name__)
+
+InstanceKey = tuple[str, int]  # (machine name, connector id; 0 for station-level machines)
+StateListener = Callable[[str, int, str], None]
+# A loop guard: a spec whose internal events raise each other forever is a spec bug, and the
+# station must stop rather than hang.
+_MAX_EVENTS_PER_STEP = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class StationIdentity:
+    """What the Charge Point says about itself in BootNotification."""
+
+    charge_point_id: str
+    vendor: str = "chargespec"
+    model: str = "SimStation"
+    serial_number: str | None = None
+    firmware_version: str | None = None
+
+
+def _is_call(text: str) -> bool:
+    try:
+        return isinstance(decode_frame(text), Call)
+    except FrameError:
+        return False
+
+
+class TesterError(ValueError):
+    """A tester action that does not exist or is missing a field."""
+
+
+class Station:
+    """One charge point. See the module docstring for how it works."""
+
+    def __init__(
+        self,
+        registry: SpecRegistry,
+        identity: StationIdentity,
+        *,
+        connectors: int,
+        now: float,
+        config: Mapping[str, Any] | None = None,
+        pics: Mapping[str, Any] | None = None,
+        response_timeout: float = 30.0,
+        id_factory: Callable[[], str] | None = None,
+        on_state_change: StateListener | None = None,
+    ) -> None:
+        self.registry = registry
+        self.identity = identity
+        self.connectors = connectors
+        self.now = now
+        self.pics = PicsValues(registry.pics_items, pics)
+        self.config = ConfigStore(
+            registry.config_keys, {**(config or {}), "NumberOfConnectors": connectors}
+        )
+        self.validator = SchemaPayloadValidator(registry.schemas)
+        self.response_timeout = response_timeout
+        self.id_factory = id_factory
+        self.on_state_change = on_state_change
+        self.clock_offset = 0.0
+        self.suppressed: list[str] = []
+        self.endpoint: Endpoint | None = None
+        self.reconnect_requested = False
+        self._boot()
+
+    # --- MachineEnv: what the generated guards and actions read -----------------------------
+    def config_int(self, key: str) -> int:
+        return self.config.get_int(key)
+
+    def config_bool(self, key: str) -> bool:
+        return self.config.get_bool(key)
+
+    def config_str(self, key: str) -> str:
+        return self.config.get_str(key)
+
+    def pics_bool(self, item: str) -> bool:
+        return self.pics.get_bool(item)
+
+    def pics_int(self, item: str) -> int:
+        return self.pics.get_int(item)
+
+    def pics_str(self, item: str) -> str:
+        return self.pics.get_str(item)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def _params(self, connector: int) -> dict[str, Any]:
+        ident = self.identity
+        return {
+            "connector_id": connector,
+            "vendor": ident.vendor,
+            "model": ident.model,
+            "serial_number": ident.serial_number,
+            "firmware_version": ident.firmware_version,
+        }
+
+    def _boot(self) -> None:
+        """Power on: fresh machines and timers; configuration survives (it is stored)."""
+        self.machines: dict[InstanceKey, SpecMachine] = {}
+        self.timers: dict[tuple[InstanceKey, str], tuple[float, int]] = {}
+        self._timer_seq = 0
+        self._origin: dict[str, InstanceKey] = {}
+        self._queue: deque[tuple[tuple[InstanceKey, ...], str, Mapping[str, Any]]] = deque()
+        self._busy = False
+        for binding in self.registry.machines:
+            ids = [0] if binding.instance == "station" else range(1, self.connectors + 1)
+            for connector in ids:
+                self.machines[(binding.name, connector)] = binding.create(
+                    self, self._params(connector)
+                )
+        for key, machine in self.machines.items():
+            self._apply(key, machine.take_effects())
+        self._drain()
+
+    def state(self, machine: str, connector: int = 0) -> str:
+        """The current state of one machine instance."""
+        return self.machines[(machine, connector)].state_name
+
+    # --- transport (called by an adapter or an in-process harness) -----------------------
+    def connected(self, now: float) -> None:
+        self.now = now
+        handled = frozenset(
+            event.partition(".")[2]
+            for machine in self.machines.values()
+            for event in machine.EVENTS
+            if event.startswith("ocpp.")
+        )
+        self.endpoint = Endpoint(
+            validator=self.validator,
+            response_timeout=self.response_timeout,
+            id_factory=self.id_factory,
+            supported_actions=handled,
+        )
+        self.reconnect_requested = False
+        self._broadcast("internal.connected", {})
+
+    def disconnected(self, now: float) -> None:
+        self.now = now
+        if self.endpoint is None:
+            return
+        events = self.endpoint.connection_lost()
+        self.endpoint = None
+        for event in events:
+            self._on_endpoint_event(event)
+        self._broadcast("internal.connection_lost", {})
+
+    def receive(self, text: str, now: float) -> None:
+        self.now = now
+        if self.endpoint is None:
+            return
+        if not self._answers_calls() and _is_call(text):
+            # Registration Rejected: the Charge Point answers nothing at all (OCPP 1.6 §4.2),
+            # not even the CALLERROR the endpoint would give an unsupported action.
+            log.info("CALL from the Central System left unanswered (Rejected): %s", text[:80])
+            return
+        for event in self.endpoint.receive(text, now):
+            self._on_endpoint_event(event)
+        self._drain()
+
+    def poll(self, now: float) -> None:
+        """Let time pass: fire due timers in order, then time out unanswered CALLs."""
+        self.now = now
+        for _ in range(_MAX_EVENTS_PER_STEP):
+            due = [(at, seq, key) for key, (at, seq) in self.timers.items() if at <= now]
+            if not due:
+                break
+            _, _, (instance, name) = min(due)
+            del self.timers[(instance, name)]
+            self._deliver((instance,), f"timer.{name}", {})
+        if self.endpoint is not None:
+            for event in self.endpoint.poll(now):
+                self._on_endpoint_event(event)
+        self._drain()
+
+    def data_to_send(self) -> list[str]:
+        return self.endpoint.data_to_send() if self.endpoint is not None else []
+
+    def next_deadline(self) -> float | None:
+        deadlines = [at for at, _ in self.timers.values()]
+        if self.endpoint is not None and (limit := self.endpoint.next_deadline()) is not None:
+            deadlines.append(limit)
+        return min(deadlines, default=None)
+
+    # --- tester actions -------------------------------------------------------------------
+    def tester(self, name: str, **payload: Any) -> bool:
+        """Apply a physical stimulus; returns whether any machine accepted it.
+
+        Raises:
+            TesterError: unknown action, missing field, or a connector that does not exist.
+        """
+        spec = self.registry.tester_events.get(name)
+        if spec is None:
+            known = ", ".join(sorted(self.registry.tester_events))
+            raise TesterError(f"unknown tester action {name!r}; expected one of: {known}")
+        missing = [f for f in spec.required if f not in payload]
+        unknown = [f for f in payload if f not in spec.fields]
+        if missing or unknown:
+            raise TesterError(
+                f"tester action {name!r} takes {', '.join(spec.fields) or 'no fields'}; "
+                f"missing: {', '.join(missing) or '-'}, unknown: {', '.join(unknown) or '-'}"
+            )
+        if name == "power_cycle":
+            self.power_cycle()
+            return True
+        connector = payload.get("connector")
+        if connector is not None and not 0 <= int(connector) <= self.connectors:
+            raise TesterError(f"connector {connector} does not exist (1..{self.connectors})")
+        keys = tuple(k for k in self.machines if connector is None or k[1] == connector)
+        accepted = self._deliver(keys, f"tester.{name}", payload)
+        self._drain()
+        return accepted
+
+    def power_cycle(self) -> None:
+        """Power lost and restored: the connection drops and every machine starts over."""
+        self.disconnected(self.now)
+        self._boot()
+        self.reconnect_requested = True
+
+    # --- event processing -----------------------------------------------------------------
+    def _broadcast(self, event: str, payload: Mapping[str, Any]) -> None:
+        self._queue.append((tuple(self.machines), event, payload))
+        self._drain()
+
+    def _deliver(self, keys: tuple[InstanceKey, ...], event: str, msg: Mapping[str, Any]) -> bool:
+        accepted = False
+        for key in keys:
+            machine = self.machines[key]
+            if not machine.accepts(event):
+                continue
+            before = machine.state_name
+            try:
+                machine.fire(event, msg)
+            except TransitionNotAllowed:
+                continue  # every guard was false
+            accepted = True
+            if machine.state_name != before and self.on_state_change is not None:
+                self.on_state_change(key[0], key[1], machine.state_name)
+            self._apply(key, machine.take_effects())
+        return accepted
+
+    def _drain(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            for _ in range(_MAX_EVENTS_PER_STEP):
+                if not self._queue:
+                    return
+                keys, event, msg = self._queue.popleft()
+                self._deliver(keys, event, msg)
+            raise RuntimeError("internal events keep raising each other; check the specs")
+        finally:
+            self._busy = False
+
+    def _apply(self, key: InstanceKey, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, SendCall):
+                self._send(key, effect)
+            elif isinstance(effect, StartTimer):
+                self._timer_seq += 1
+                self.timers[(key, effect.name)] = (self.now + effect.seconds, self._timer_seq)
+            elif isinstance(effect, CancelTimer):
+                self.timers.pop((key, effect.name), None)
+            elif isinstance(effect, RaiseEvent):
+                self._queue.append((tuple(self.machines), effect.event, effect.payload))
+            elif isinstance(effect, SetConfig):
+                self.config.set(effect.key, effect.value)
+            elif isinstance(effect, SyncClock):
+                self.clock_offset = from_iso8601(effect.timestamp) - self.now
+
+    def may_send(self, action: str) -> bool:
+        """Whether every station-level machine's state allows sending ``action`` now."""
+        return all(m.may_send(action) for (_, n), m in self.machines.items() if n == 0)
+
+    def _send(self, key: InstanceKey, effect: SendCall) -> None:
+        if not self.may_send(effect.action):
+            # e.g. a StatusNotification while the registration is Pending (§4.2): not sent.
+            self.suppressed.append(effect.action)
+            log.info("%s not sent: not allowed in the current registration state", effect.action)
+            return
+        if self.endpoint is None:
+            # Offline: a CALL that cannot be sent fails at once (its machine sees error.X).
+            self._queue.append(((key,), f"error.{effect.action}", {"errorCode": "Offline"}))
+            return
+        call = self.endpoint.call(effect.action, effect.payload, self.now)
+        self._origin[call.unique_id] = key
+
+    def _answers_calls(self) -> bool:
+        return all(m.answers_calls() for (_, n), m in self.machines.items() if n == 0)
+
+    def _on_endpoint_event(self, event: EndpointEvent) -> None:
+        if isinstance(event, CallReceived):
+            self._on_call(event)
+            return
+        if isinstance(event, ProtocolViolation):
+            log.warning("protocol violation from the Central System: %s", event.description)
+            return
+        request = event.request
+        origin = self._origin.pop(request.unique_id, None)
+        if origin is None:
+            return
+        if isinstance(event, ResultReceived):
+            outcome, msg = f"result.{request.action}", event.result.payload
+        elif isinstance(event, ErrorReceived):
+            outcome = f"error.{request.action}"
+            msg = {"errorCode": str(event.error.error_code)}
+        elif isinstance(event, ResultInvalid):
+            log.warning("invalid %s.conf: %s", request.action, event.error)
+            outcome, msg = f"error.{request.action}", {"errorCode": str(event.error.code)}
+        elif isinstance(event, CallTimedOut):
+            outcome, msg = f"timeout.{request.action}", {}
+        else:
+            assert isinstance(event, CallAborted)
+            outcome, msg = f"error.{request.action}", {"errorCode": "ConnectionLost"}
+        self._queue.append(((origin,), outcome, msg))
+
+    def _on_call(self, event: CallReceived) -> None:
+        self._queue.append((tuple(self.machines), f"ocpp.{event.call.action}", event.call.payload))
