@@ -1,12 +1,112 @@
-"""Render the generated pytest modules (scenario tests and model-derived tests)."""
+"""Render the generated pytest modules: scenario tests per scenario file and model-derived
+tests per machine."""
 
 from __future__ import annotations
 
-from compiler.ir.model import SpecSet
+from collections import defaultdict
+from typing import Any
+
+from compiler.ir.model import Machine, Scenario, SpecSet
+from compiler.naming import class_name, snake
+from compiler.render.env import header, render_template
+from compiler.render.model_paths import derive_cases, initial_context
 
 __all__ = ["test_files"]
 
 
+def _scenario_data(sc: Scenario) -> dict[str, Any]:
+    steps = [
+        {
+            "kind": st.kind,
+            "name": st.name,
+            "payload": st.payload,
+            "reply": st.reply,
+            "seconds": st.seconds,
+            "comment": st.comment,
+            "at": f"{st.pos.file}:{st.pos.line}",
+        }
+        for st in sc.steps
+    ]
+    return {"id": sc.id, "requires": list(sc.requires), "setup": sc.setup, "steps": steps}
+
+
+def _scenario_module(spec: SpecSet, source: str, scenarios: list[Scenario]) -> str:
+    views = [
+        {
+            "id": sc.id,
+            "ident": snake(sc.id),
+            "title": sc.title,
+            "refs": ", ".join(sc.refs),
+            "at": f"{sc.pos.file}:{sc.pos.line}",
+            "data": _scenario_data(sc),
+        }
+        for sc in scenarios
+    ]
+    return render_template(
+        "test_scenarios.py.j2",
+        header=header(source),
+        source=source,
+        package=spec.manifest.spec,
+        scenarios=views,
+    )
+
+
+def _label(machine: Machine, key: str) -> str:
+    t = next(t for t in machine.transitions if t.key == key)
+    arrow = f"--{t.event}-->" + (f" {t.target}" if t.target else " (internal)")
+    return f"{t.id} {t.source} {arrow} ({t.pos.file}:{t.pos.line})"
+
+
+def _model_module(spec: SpecSet, machine: Machine) -> str:
+    cases = derive_cases(spec, machine)
+    at = lambda name: machine.state(name).pos  # noqa: E731 - a local shorthand
+    reach = [
+        {"variant": v, "path": p, "state": s, "id": f"{s} ({at(s).file}:{at(s).line})"}
+        for s, (v, p) in sorted(cases.states.items())
+    ]
+    fire = [
+        {"variant": v, "path": p, "step": st, "target": tgt, "effects": eff,
+         "id": _label(machine, key)}
+        for key, (v, p, st, tgt, eff) in sorted(cases.transitions.items())
+    ]
+    guards = [
+        {"variant": v, "path": p, "step": st, "outcome": None if fired is None else out,
+         "id": f"not {_label(machine, key)}"}
+        for key, (v, p, st, fired, out) in sorted(cases.guard_false.items())
+    ]
+    rejections = [
+        {"variant": v, "path": p, "state": s, "event": e,
+         "id": f"{s} rejects {e} ({at(s).file}:{at(s).line})"}
+        for s, (v, p, e) in sorted(cases.rejections.items())
+    ]
+    params = {k: v for k, v in initial_context(machine).items()
+              if any(c.name == k and c.param for c in machine.context)}
+    return render_template(
+        "test_model.py.j2",
+        header=header(machine.source_file),
+        m=machine,
+        package=spec.manifest.spec,
+        class_name=f"{class_name(machine.name)}Machine",
+        params=params,
+        variants=cases.variants,
+        reach=reach,
+        fire=fire,
+        guards=guards,
+        rejections=rejections,
+    )
+
+
 def test_files(spec: SpecSet) -> dict[str, str]:
-    """Relative path under generated/tests → text (filled in by the test renderers)."""
-    return {}
+    """Relative path under generated/tests → text."""
+    name = spec.manifest.spec
+    init = '"""Generated conformance and model tests; never edited by hand."""\n'
+    files = {"__init__.py": init, f"{name}/__init__.py": init}
+    by_source: dict[str, list[Scenario]] = defaultdict(list)
+    for sc in spec.scenarios:
+        by_source[sc.source_file].append(sc)
+    for source, scenarios in sorted(by_source.items()):
+        stem = source.rsplit("/", 1)[-1].removesuffix(".yaml")
+        files[f"{name}/test_{stem}.py"] = _scenario_module(spec, source, scenarios)
+    for machine in spec.machines:
+        files[f"{name}/test_model_{machine.module}.py"] = _model_module(spec, machine)
+    return files

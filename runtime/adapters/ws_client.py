@@ -224,14 +224,18 @@ class ChargePointConnection:
         self.url = connection_url(csms_url, charge_point_id)
         try:
             # Fail fast on a configuration error instead of retrying it forever.
-            parse_uri(self.url)
+            secure = parse_uri(self.url).secure
         except InvalidURI as exc:
             raise ValueError(f"not a ws:// or wss:// URL: {csms_url!r}") from exc
+        if ssl is not None and not secure:
+            raise ValueError("an ssl context needs a wss:// URL")
         self.charge_point_id = charge_point_id
         self._headers: dict[str, str] = {}
         if basic_auth_password is not None:
             self._headers["Authorization"] = basic_auth_header(charge_point_id, basic_auth_password)
-        self._ssl = ssl
+        # websockets rejects an explicit ssl=None for wss:// and only builds its default context
+        # when the argument is absent or True; so wss without a context means True.
+        self._ssl: SSLContext | bool | None = ssl if ssl is not None else (secure or None)
         self._clock: Clock = clock if clock is not None else WallClock()
         self._backoff = Backoff(reconnect_min, reconnect_max, rng or random.Random())
         self._on_frame = on_frame
@@ -314,11 +318,11 @@ class ChargePointConnection:
                 self.url,
                 subprotocols=[Subprotocol(OCPP16_SUBPROTOCOL)],
                 additional_headers=self._headers,
-                ssl=self._ssl,
                 # websockets >= 15 picks up HTTP(S)_PROXY from the environment by default; a
                 # charge point talks to its Central System directly.
                 proxy=None,
                 open_timeout=self._open_timeout,
+                ssl=self._ssl,
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
             # Covers refused TCP, TLS errors and HTTP 404/401 (InvalidStatus); all are

@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -162,9 +163,33 @@ def test_backoff_doubles_to_maximum_with_jitter_and_resets() -> None:
         Backoff(2.0, 1.0, random.Random())
 
 
-def test_client_rejects_non_websocket_url() -> None:
+def test_client_rejects_bad_configuration() -> None:
     with pytest.raises(ValueError):
         ChargePointConnection(FakeChargePoint(), "http://example.com/ocpp", "CP1")
+    with pytest.raises(ValueError):
+        ChargePointConnection(FakeChargePoint(), "ws://example.com/ocpp", "")
+    with pytest.raises(ValueError):
+        ChargePointConnection(
+            FakeChargePoint(), "ws://example.com/ocpp", "CP1", ssl=ssl.create_default_context()
+        )
+
+
+async def test_wss_without_ssl_context_retries_tls_failures(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A plain TCP peer makes the TLS handshake fail; that must be a retried attempt, not a
+    # ValueError about ssl=None escaping run().
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    tcp = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = tcp.sockets[0].getsockname()[1]
+    try:
+        with caplog.at_level(logging.WARNING, logger="runtime.adapters.ws_client"):
+            async with running(client(FakeChargePoint(), f"wss://127.0.0.1:{port}")):
+                await eventually(lambda: caplog.text.count("connection attempt failed") >= 2)
+    finally:
+        tcp.close()
 
 
 # -- frames, subprotocol, path ----------------------------------------------------------------

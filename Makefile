@@ -1,0 +1,45 @@
+# chargespec — set-up, build, tests. `make run` and `make test` work on a fresh machine with only
+# Python 3.11+, make and (as root) apt: they create the virtualenv, install the packages and the
+# Debian graphviz package when `dot` is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup graphviz build run test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "installing graphviz (dot)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+setup: $(STAMP) graphviz
+
+build: setup
+	$(BIN)/chargespec build
+
+run: build
+	$(BIN)/chargespec demo
+
+check: setup
+	$(BIN)/chargespec check
+
+lint: setup
+	$(BIN)/ruff check compiler runtime generated tests
+	$(BIN)/ruff format --check compiler runtime generated tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup check lint typecheck
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,216 @@
+"""Derive tests from a machine's IR by searching its state space with the expression
+interpreter (XState's graph-path idea): the shortest event path to every state, a firing of
+every transition with the effects it must produce, the false side of every guard, and an
+event each state must reject.
+
+The search runs the spec's own semantics (guards, context assignments, configuration writes)
+independently of the generated code, so the generated tests compare two implementations.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.expressions import evaluate
+from compiler.ir.model import Action, Machine, SpecSet, Transition
+
+__all__ = ["ModelCases", "Step", "derive_cases", "initial_context"]
+
+MAX_NODES = 20_000
+Step = tuple[str, dict[str, Any]]
+_PARAM_VALUES = {"integer": 1, "string": "TEST", "boolean": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    config: dict[str, Any]
+    pics: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    state: str
+    ctx: tuple[tuple[str, Any], ...]
+    config: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    transition: Transition | None
+    node: Node
+    effects: list[tuple[Any, ...]]
+
+
+@dataclass
+class ModelCases:
+    """Everything the model test template needs, keyed by what it covers."""
+
+    variants: list[Variant]
+    states: dict[str, tuple[int, list[Step]]]
+    transitions: dict[str, tuple[int, list[Step], Step, str, list[tuple[Any, ...]]]]
+    guard_false: dict[str, tuple[int, list[Step], Step, str | None, str]]
+    rejections: dict[str, tuple[int, list[Step], str]]
+
+
+def initial_context(machine: Machine) -> dict[str, Any]:
+    """The context of a fresh instance, with the parameters the tests pass."""
+    return {
+        v.name: (None if v.optional else _PARAM_VALUES[v.kind]) if v.param else v.default
+        for v in machine.context
+    }
+
+
+def _names(node: Node, variant: Variant, msg: dict[str, Any], src: str, state: str) -> dict[str, Any]:
+    return {"config": dict(node.config), "pics": variant.pics, "ctx": dict(node.ctx),
+            "msg": msg, "source": src, "state": state}
+
+
+def _run_action(action: Action, names: dict[str, Any], out: list[tuple[Any, ...]],
+                ctx: dict[str, Any], config: dict[str, Any]) -> None:
+    if action.condition is not None and not evaluate(action.condition, names):
+        return
+    args = {k: evaluate(v, names) for k, v in action.args}
+    args = {k: v for k, v in args.items() if v is not None}
+    if action.send:
+        out.append(("send", action.send, args))
+    if action.raise_event:
+        out.append(("raise", action.raise_event, args))
+    if action.start_timer and action.after is not None:
+        out.append(("start_timer", action.start_timer, float(evaluate(action.after, names))))
+    if action.cancel_timer:
+        out.append(("cancel_timer", action.cancel_timer))
+    for key, value in action.set_config:
+        config[key] = evaluate(value, names)
+        out.append(("set_config", key, config[key]))
+    if action.sync_clock is not None:
+        out.append(("sync_clock", str(evaluate(action.sync_clock, names))))
+    values = {var: evaluate(expr, names) for var, expr in action.assignments}
+    ctx.update(values)
+    names["ctx"] = dict(ctx)
+
+
+def fire(machine: Machine, variant: Variant, node: Node, event: str,
+         msg: dict[str, Any]) -> Firing | None:
+    """What the spec says happens; None when no transition fires (the event is rejected)."""
+    for t in machine.transitions:
+        if t.source != node.state or t.event != event:
+            continue
+        names = _names(node, variant, msg, node.state, node.state)
+        if t.guard is not None and not evaluate(t.guard, names):
+            continue
+        ctx, config, effects = dict(node.ctx), dict(node.config), []
+        target = t.target or node.state
+        groups: list[tuple[tuple[str, ...], str]] = []
+        if t.target is not None:
+            groups.append((machine.state(node.state).exit, node.state))
+        groups.append((t.actions, target))
+        if t.target is not None:
+            groups.append((machine.entry + machine.state(target).entry, target))
+        for actions, state in groups:
+            names = _names(Node(node.state, tuple(ctx.items()), tuple(config.items())),
+                           variant, msg, node.state, state)
+            for name in actions:
+                _run_action(machine.action(name), names, effects, ctx, config)
+        return Firing(t, Node(target, tuple(ctx.items()), tuple(config.items())), effects)
+    return None
+
+
+def _initial_node(machine: Machine, variant: Variant) -> Node:
+    """A fresh instance after the initial state's entry actions ran (their effects are not
+    asserted; the generated tests drop them too)."""
+    initial = machine.initial.name
+    ctx, config = initial_context(machine), dict(variant.config)
+    node = Node(initial, tuple(ctx.items()), tuple(config.items()))
+    names = _names(node, variant, {}, initial, initial)
+    for name in machine.entry + machine.initial.entry:
+        _run_action(machine.action(name), names, [], ctx, config)
+    return Node(initial, tuple(ctx.items()), tuple(config.items()))
+
+
+def _variants(spec: SpecSet, machine: Machine) -> list[Variant]:
+    config = {k.name: k.default for k in spec.config_keys}
+    pics = {p.name: p.default for p in spec.pics}
+    keys = [k for k, _ in machine.test.config] + [f"pics:{k}" for k, _ in machine.test.pics]
+    choices = [v for _, v in machine.test.config] + [v for _, v in machine.test.pics]
+    variants = []
+    for combo in itertools.product(*choices):
+        c, p = dict(config), dict(pics)
+        for key, value in zip(keys, combo, strict=True):
+            if key.startswith("pics:"):
+                p[key[5:]] = value
+            else:
+                c[key] = value
+        variants.append(Variant(c, p))
+    return variants
+
+
+def _stimuli(spec: SpecSet, machine: Machine) -> list[Step]:
+    examples = dict(machine.test.events)
+    catalogue = {e.name: e.examples for e in spec.events}
+    # A configuration change (ChangeConfiguration, a BootNotification interval) is a stimulus
+    # too: "$config" steps switch between the values the spec lists for its tests.
+    steps: list[Step] = [("$config", {k: v}) for k, values in machine.test.config for v in values]
+    for event in machine.events:
+        for msg in examples.get(event) or catalogue.get(event) or ({},):
+            steps.append((event, dict(msg)))
+    return steps
+
+
+def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
+    """Breadth-first search per variant; the first (shortest) witness of each case wins."""
+    variants = _variants(spec, machine)
+    stimuli = _stimuli(spec, machine)
+    cases = ModelCases(variants, {}, {}, {}, {})
+    for index, variant in enumerate(variants):
+        start = _initial_node(machine, variant)
+        _search(machine, variant, index, start, stimuli, cases)
+    return cases
+
+
+def _search(machine: Machine, variant: Variant, index: int, start: Node,
+            stimuli: list[Step], cases: ModelCases) -> None:
+    paths: dict[Node, list[Step]] = {start: []}
+    queue = deque([start])
+    while queue and len(paths) < MAX_NODES:
+        node = queue.popleft()
+        path = paths[node]
+        cases.states.setdefault(node.state, (index, path))
+        accepted = {t.event for t in machine.transitions if t.source == node.state}
+        rejected = sorted(set(machine.events) - accepted)
+        if rejected:
+            cases.rejections.setdefault(node.state, (index, path, rejected[0]))
+        for event, msg in stimuli:
+            if event == "$config":
+                changed = Node(node.state, node.ctx, tuple({**dict(node.config), **msg}.items()))
+                if changed not in paths:
+                    paths[changed] = [*path, (event, msg)]
+                    queue.append(changed)
+                continue
+            result = fire(machine, variant, node, event, msg)
+            _record_guard_sides(machine, variant, node, (event, msg), result, index, path, cases)
+            if result is None or result.transition is None:
+                continue
+            key = result.transition.key
+            cases.transitions.setdefault(
+                key, (index, path, (event, msg), result.node.state, result.effects))
+            if result.node not in paths:
+                paths[result.node] = [*path, (event, msg)]
+                queue.append(result.node)
+
+
+def _record_guard_sides(machine: Machine, variant: Variant, node: Node, step: Step,
+                        result: Firing | None, index: int, path: list[Step],
+                        cases: ModelCases) -> None:
+    event, msg = step
+    names = _names(node, variant, msg, node.state, node.state)
+    for t in machine.transitions:
+        if t.source != node.state or t.event != event or t.guard is None:
+            continue
+        if t.key in cases.guard_false or evaluate(t.guard, names):
+            continue
+        fired = result.transition.key if result and result.transition else None
+        outcome = result.node.state if result else node.state
+        cases.guard_false[t.key] = (index, path, step, fired, outcome)

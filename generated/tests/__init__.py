@@ -1,0 +1,1 @@
+"""Generated conformance and model tests; never edited by hand."""
