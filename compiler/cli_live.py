@@ -274,9 +274,7 @@ class FrameFormatter:
         return f"{action} CALLERROR {frame.error_code} {frame.error_description!r}"
 
 
-def _expect(
-    name: str, payload: dict[str, Any] | None = None, **extra: Any
-) -> dict[str, Any]:
+def _expect(name: str, payload: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     return {"kind": "expect", "name": name, "payload": payload or {}, "at": "demo", **extra}
 
 

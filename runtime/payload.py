@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 
 from runtime.clock import from_iso8601
 from runtime.ocppj import ErrorCode

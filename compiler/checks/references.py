@@ -159,7 +159,8 @@ class _RefChecker:
                 Diagnostic(
                     a.pos,
                     "SPEC215",
-                    f"action {a.name} sends {a.send} but no transition handles {', '.join(missing)}",
+                    f"action {a.name} sends {a.send} but no transition handles "
+                    f"{', '.join(missing)}",
                     "a sent CALL needs result, error and timeout transitions",
                     "add them, or mark the action 'outcome: ignored'",
                 )

@@ -63,13 +63,26 @@ def initial_context(machine: Machine) -> dict[str, Any]:
     }
 
 
-def _names(node: Node, variant: Variant, msg: dict[str, Any], src: str, state: str) -> dict[str, Any]:
-    return {"config": dict(node.config), "pics": variant.pics, "ctx": dict(node.ctx),
-            "msg": msg, "source": src, "state": state}
+def _names(
+    node: Node, variant: Variant, msg: dict[str, Any], src: str, state: str
+) -> dict[str, Any]:
+    return {
+        "config": dict(node.config),
+        "pics": variant.pics,
+        "ctx": dict(node.ctx),
+        "msg": msg,
+        "source": src,
+        "state": state,
+    }
 
 
-def _run_action(action: Action, names: dict[str, Any], out: list[tuple[Any, ...]],
-                ctx: dict[str, Any], config: dict[str, Any]) -> None:
+def _run_action(
+    action: Action,
+    names: dict[str, Any],
+    out: list[tuple[Any, ...]],
+    ctx: dict[str, Any],
+    config: dict[str, Any],
+) -> None:
     if action.condition is not None and not evaluate(action.condition, names):
         return
     args = {k: evaluate(v, names) for k, v in action.args}
@@ -92,8 +105,9 @@ def _run_action(action: Action, names: dict[str, Any], out: list[tuple[Any, ...]
     names["ctx"] = dict(ctx)
 
 
-def fire(machine: Machine, variant: Variant, node: Node, event: str,
-         msg: dict[str, Any]) -> Firing | None:
+def fire(
+    machine: Machine, variant: Variant, node: Node, event: str, msg: dict[str, Any]
+) -> Firing | None:
     """What the spec says happens; None when no transition fires (the event is rejected)."""
     for t in machine.transitions:
         if t.source != node.state or t.event != event:
@@ -101,7 +115,8 @@ def fire(machine: Machine, variant: Variant, node: Node, event: str,
         names = _names(node, variant, msg, node.state, node.state)
         if t.guard is not None and not evaluate(t.guard, names):
             continue
-        ctx, config, effects = dict(node.ctx), dict(node.config), []
+        ctx, config = dict(node.ctx), dict(node.config)
+        effects: list[tuple[Any, ...]] = []
         target = t.target or node.state
         groups: list[tuple[tuple[str, ...], str]] = []
         if t.target is not None:
@@ -110,8 +125,13 @@ def fire(machine: Machine, variant: Variant, node: Node, event: str,
         if t.target is not None:
             groups.append((machine.entry + machine.state(target).entry, target))
         for actions, state in groups:
-            names = _names(Node(node.state, tuple(ctx.items()), tuple(config.items())),
-                           variant, msg, node.state, state)
+            names = _names(
+                Node(node.state, tuple(ctx.items()), tuple(config.items())),
+                variant,
+                msg,
+                node.state,
+                state,
+            )
             for name in actions:
                 _run_action(machine.action(name), names, effects, ctx, config)
         return Firing(t, Node(target, tuple(ctx.items()), tuple(config.items())), effects)
@@ -170,8 +190,14 @@ def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
     return cases
 
 
-def _search(machine: Machine, variant: Variant, index: int, start: Node,
-            stimuli: list[Step], cases: ModelCases) -> None:
+def _search(
+    machine: Machine,
+    variant: Variant,
+    index: int,
+    start: Node,
+    stimuli: list[Step],
+    cases: ModelCases,
+) -> None:
     paths: dict[Node, list[Step]] = {start: []}
     queue = deque([start])
     while queue and len(paths) < MAX_NODES:
@@ -195,15 +221,23 @@ def _search(machine: Machine, variant: Variant, index: int, start: Node,
                 continue
             key = result.transition.key
             cases.transitions.setdefault(
-                key, (index, path, (event, msg), result.node.state, result.effects))
+                key, (index, path, (event, msg), result.node.state, result.effects)
+            )
             if result.node not in paths:
                 paths[result.node] = [*path, (event, msg)]
                 queue.append(result.node)
 
 
-def _record_guard_sides(machine: Machine, variant: Variant, node: Node, step: Step,
-                        result: Firing | None, index: int, path: list[Step],
-                        cases: ModelCases) -> None:
+def _record_guard_sides(
+    machine: Machine,
+    variant: Variant,
+    node: Node,
+    step: Step,
+    result: Firing | None,
+    index: int,
+    path: list[Step],
+    cases: ModelCases,
+) -> None:
     event, msg = step
     names = _names(node, variant, msg, node.state, node.state)
     for t in machine.transitions:

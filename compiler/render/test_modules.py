@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from compiler.diagnostics import Pos
 from compiler.ir.model import Machine, Scenario, SpecSet
 from compiler.naming import class_name, snake
 from compiler.render.env import header, render_template
@@ -59,28 +60,50 @@ def _label(machine: Machine, key: str) -> str:
 
 def _model_module(spec: SpecSet, machine: Machine) -> str:
     cases = derive_cases(spec, machine)
-    at = lambda name: machine.state(name).pos  # noqa: E731 - a local shorthand
+
+    def at(name: str) -> Pos:
+        return machine.state(name).pos
+
     reach = [
         {"variant": v, "path": p, "state": s, "id": f"{s} ({at(s).file}:{at(s).line})"}
         for s, (v, p) in sorted(cases.states.items())
     ]
     fire = [
-        {"variant": v, "path": p, "step": st, "target": tgt, "effects": eff,
-         "id": _label(machine, key)}
+        {
+            "variant": v,
+            "path": p,
+            "step": st,
+            "target": tgt,
+            "effects": eff,
+            "id": _label(machine, key),
+        }
         for key, (v, p, st, tgt, eff) in sorted(cases.transitions.items())
     ]
     guards = [
-        {"variant": v, "path": p, "step": st, "outcome": None if fired is None else out,
-         "id": f"not {_label(machine, key)}"}
+        {
+            "variant": v,
+            "path": p,
+            "step": st,
+            "outcome": None if fired is None else out,
+            "id": f"not {_label(machine, key)}",
+        }
         for key, (v, p, st, fired, out) in sorted(cases.guard_false.items())
     ]
     rejections = [
-        {"variant": v, "path": p, "state": s, "event": e,
-         "id": f"{s} rejects {e} ({at(s).file}:{at(s).line})"}
+        {
+            "variant": v,
+            "path": p,
+            "state": s,
+            "event": e,
+            "id": f"{s} rejects {e} ({at(s).file}:{at(s).line})",
+        }
         for s, (v, p, e) in sorted(cases.rejections.items())
     ]
-    params = {k: v for k, v in initial_context(machine).items()
-              if any(c.name == k and c.param for c in machine.context)}
+    params = {
+        k: v
+        for k, v in initial_context(machine).items()
+        if any(c.name == k and c.param for c in machine.context)
+    }
     return render_template(
         "test_model.py.j2",
         header=header(machine.source_file),
