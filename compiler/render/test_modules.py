@@ -122,7 +122,7 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
 def test_files(spec: SpecSet) -> dict[str, str]:
     """Relative path under generated/tests → text."""
     name = spec.manifest.spec
-    init = '"""Generated conformance and model tests; never edited by hand."""\n'
+    init = header(spec.root) + '"""Generated conformance and model tests."""\n'
     files = {"__init__.py": init, f"{name}/__init__.py": init}
     by_source: dict[str, list[Scenario]] = defaultdict(list)
     for sc in spec.scenarios:

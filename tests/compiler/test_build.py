@@ -1,0 +1,50 @@
+"""The build is deterministic and the committed generated/ is what it produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.emit import write_tree
+from compiler.pipeline import compile_specs, managed_folders
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def at_root(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(ROOT)
+    return ROOT
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_two_builds_are_byte_identical(at_root: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        result = compile_specs(Path("specs/ocpp16"))
+        assert result.ok and result.spec is not None
+        write_tree(out, result.files, managed_folders(result.spec))
+    assert _tree(first) == _tree(second)
+    assert len(_tree(first)) == len(result.files) > 30
+
+
+def test_committed_output_is_current(at_root: Path) -> None:
+    result = compile_specs(Path("specs/ocpp16"))
+    assert result.spec is not None
+    report = write_tree(Path("generated"), result.files, managed_folders(result.spec), check=True)
+    assert not report.stale, f"generated/ is stale; run: chargespec build\n{report.diff[:2000]}"
+
+
+def test_every_generated_file_has_the_header(at_root: Path) -> None:
+    result = compile_specs(Path("specs/ocpp16"))
+    for path, text in result.files.items():
+        if path.endswith((".py", ".dot", ".mmd", ".md", ".svg")):
+            assert "DO NOT EDIT" in text and "@generated" in text, path
