@@ -112,3 +112,13 @@ def diagram(spec_dir: Path, out_dir: Path) -> None:
     for path in sorted(files):
         if path.endswith(".svg"):
             click.echo(f"  {out_dir / path}")
+
+
+def _register_live_commands() -> None:
+    # sim and demo run the runtime over real sockets; they live in their own module.
+    from compiler.cli_live import register
+
+    register(main)
+
+
+_register_live_commands()

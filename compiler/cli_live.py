@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-import generated
+import generated.ocpp16.registry as registry_module
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.ws_server import CsmsConnection, CsmsServer, PeerGone
 from runtime.conformance.dut import CallOutcome, ReceivedCall
@@ -317,7 +317,9 @@ async def _play_demo(echo: Callable[[str], None]) -> None:
             sim.station.tester(name, **payload)
 
     # Frames are shown as the Central System sees them, so they line up with the steps.
-    show = lambda d, text: echo(formatter.line(d == ">", text))  # noqa: E731
+    def show(direction: str, text: str) -> None:
+        echo(formatter.line(direction == ">", text))
+
     dut = WebSocketDut(tester, SPEC, on_frame=show, connect_timeout=5.0)
     async with CsmsServer(dut.handle, "127.0.0.1", 0) as server:
         echo(f"CSMS listening on {server.url}; station {DEMO_ID} connecting over WebSocket")
@@ -337,7 +339,8 @@ async def _play_demo(echo: Callable[[str], None]) -> None:
 
 def _diagram_lines() -> list[str]:
     """Where the diagrams are (relative to the working directory when possible)."""
-    folder = Path(generated.__file__).resolve().parent / "diagrams" / "ocpp16"
+    # The registry module sits in generated/ocpp16/; the diagrams beside it in generated/.
+    folder = Path(registry_module.__file__).resolve().parents[1] / "diagrams" / "ocpp16"
     with contextlib.suppress(ValueError):
         folder = folder.relative_to(Path.cwd())
     index = folder / "index.md"

@@ -144,3 +144,23 @@ async def test_station_talks_to_the_ocpp_library(caplog: pytest.LogCaptureFixtur
     assert received, "the station received nothing"
     assert not [text for text in received if text.startswith("[4")], received
     assert not [r for r in caplog.records if r.name.startswith("runtime")], caplog.text
+
+
+async def test_power_cycle_reconnects_and_boots_again() -> None:
+    seen = Seen()
+    handle: list[SimulatedStation] = []
+    stop = asyncio.Event()
+    async with ocpp_csms(seen) as url:
+        task = asyncio.create_task(
+            run_simulated_station(SPEC, url, "CP-CYCLE", 1, stop, on_ready=handle.append)
+        )
+        try:
+            await wait_until(lambda: len(seen.statuses) >= 2, "two StatusNotifications")
+            handle[0].station.tester("power_cycle")
+            await wait_until(lambda: len(seen.boots) >= 2, "a second BootNotification")
+            await wait_until(lambda: len(seen.statuses) >= 4, "statuses after the reboot")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 5.0)
+    assert seen.ids == ["CP-CYCLE", "CP-CYCLE"]
+    assert [s["connector"] for s in seen.statuses[2:4]] == [0, 1]
