@@ -1,7 +1,8 @@
 """Our emitted schemas + validator against the official OCA schemas + the ``ocpp`` library.
 
 For every schema the compiler emitted into ``generated/ocpp16/schemas/`` a deterministic
-corpus (``tests.interop.schema_corpus``) is run through
+corpus (``tests.interop.schema_corpus``, mostly generated from our schema plus a smaller part
+generated from the official one) is run through
 
 * ours: :class:`runtime.payload.SchemaPayloadValidator` over the emitted schemas, and
 * official: ``ocpp.messages.validate_payload`` of the ``ocpp`` package, which validates
@@ -47,6 +48,8 @@ DOCS_PAGE: Final = ROOT / "docs" / "schema-differences.md"
 SEED: Final = 1601
 VALID_COUNT: Final = 300
 INVALID_COUNT: Final = 300
+OFFICIAL_COUNT: Final = 100
+"""Valid and invalid payloads also generated from the official schema."""
 MIN_AGREED: Final = 200
 """Each corpus must have this many payloads accepted by both and rejected by both (capped,
 on the accepted side, by the number of distinct valid payloads the schema admits)."""
@@ -279,15 +282,32 @@ def _explain(outcome: Outcome, payload: object, rejecting: Side) -> None:
     outcome.unexplained.append(f"only {rejecting} rejects {json_key(payload)[:300]}")
 
 
+def _payloads(schema_file: str) -> tuple[list[object], int, int]:
+    """The corpus of one schema file: ``(payloads, valid count, invalid count)``.
+
+    Most payloads come from our schema. A smaller corpus from the official schema is added so
+    that a value only the official schema allows (say an enum member we lost) is tried too.
+    """
+    valid, invalid = corpus(_ours(schema_file), seed=SEED, valid=VALID_COUNT, invalid=INVALID_COUNT)
+    extra_valid, extra_invalid = corpus(
+        _official(schema_file), seed=SEED + 1, valid=OFFICIAL_COUNT, invalid=OFFICIAL_COUNT
+    )
+    payloads: list[object] = []
+    seen: set[str] = set()
+    for payload in [*valid, *invalid, *extra_valid, *extra_invalid]:
+        key = json_key(payload)
+        if key not in seen:
+            seen.add(key)
+            payloads.append(payload)
+    return payloads, len(valid), len(invalid)
+
+
 @functools.cache
 def _outcome(schema_file: str) -> Outcome:
     action, kind = _action_kind(schema_file)
-    valid, invalid = corpus(_ours(schema_file), seed=SEED, valid=VALID_COUNT, invalid=INVALID_COUNT)
-    payloads: list[object] = [*valid, *invalid]
+    payloads, generated_valid, generated_invalid = _payloads(schema_file)
     official = asyncio.run(_official_verdicts(action, kind, payloads))
-    outcome = Outcome(
-        schema_file, len(payloads), generated_valid=len(valid), generated_invalid=len(invalid)
-    )
+    outcome = Outcome(schema_file, len(payloads), generated_valid, generated_invalid)
     for payload, official_accepts in zip(payloads, official, strict=True):
         ours_accepts = _our_verdict(action, kind, payload)
         if ours_accepts and official_accepts:
