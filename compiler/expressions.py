@@ -210,8 +210,13 @@ def _eval(node: ast.expr, names: Mapping[str, Any]) -> Any:  # noqa: C901 - one 
         assert isinstance(node.value, ast.Name)
         return names.get(node.value.id, {}).get(node.attr)
     if isinstance(node, ast.BoolOp):
-        values = (_eval(v, names) for v in node.values)
-        return all(values) if isinstance(node.op, ast.And) else any(values)
+        # Python semantics, like the compiled code: the operand that decides is the result.
+        result: Any = None
+        for operand in node.values:
+            result = _eval(operand, names)
+            if bool(result) != isinstance(node.op, ast.And):
+                return result
+        return result
     if isinstance(node, ast.UnaryOp):
         operand = _eval(node.operand, names)
         return (not operand) if isinstance(node.op, ast.Not) else -operand

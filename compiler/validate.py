@@ -163,27 +163,31 @@ def _reword(error: ValidationError, loaded: LoadedFile) -> list[Diagnostic]:
     return [_not_allowed(error, loaded, path, where, keyword)]
 
 
+def _expected_text(keyword: str, limit: Any) -> str:
+    """What the schema wanted, in words; only the failing keyword's text is built, because
+    ``limit`` is a list for 'enum' and a number for 'minimum' and friends."""
+    if keyword == "enum":
+        return f"expected one of: {', '.join(map(str, limit or []))}"
+    texts = {
+        "const": f"expected {json.dumps(limit)}",
+        "pattern": f"expected a name matching {limit}",
+        "minItems": f"expected at least {limit} item(s)",
+        "minProperties": f"expected at least {limit} entry(ies)",
+        "maxProperties": f"expected at most {limit} entry(ies)",
+        "minimum": f"expected at least {limit}",
+        "exclusiveMinimum": f"expected more than {limit}",
+        "uniqueItems": "expected no repeated items",
+        "anyOf": "expected at least one effect (send, start_timer, cancel_timer, raise, set, "
+        "set_config, sync_clock)",
+    }
+    return texts.get(keyword, "see docs/spec-language.md")
+
+
 def _not_allowed(
     error: ValidationError, loaded: LoadedFile, path: JsonPath, where: str, keyword: str
 ) -> Diagnostic:
     value = json.dumps(error.instance) if not isinstance(error.instance, dict) else "this mapping"
-    expected = {
-        "enum": f"expected one of: {', '.join(map(str, error.validator_value or []))}",
-        "const": f"expected {json.dumps(error.validator_value)}",
-        "pattern": f"expected a name matching {error.validator_value}",
-        "propertyNames": "expected a name in the spec's naming style",
-        "minItems": f"expected at least {error.validator_value} item(s)",
-        "minProperties": f"expected at least {error.validator_value} entry(ies)",
-        "maxProperties": f"expected at most {error.validator_value} entry(ies)",
-        "minimum": f"expected at least {error.validator_value}",
-        "exclusiveMinimum": f"expected more than {error.validator_value}",
-        "uniqueItems": "expected no repeated items",
-        "anyOf": "expected at least one effect (send, start_timer, cancel_timer, raise, set, "
-        "set_config, sync_clock)",
-    }.get(keyword, "see docs/spec-language.md")
-    if keyword == "propertyNames":
-        value = json.dumps(error.instance)
-        where = describe_path(path[:-1]) if path else where
+    expected = _expected_text(keyword, error.validator_value)
     return Diagnostic(loaded.pos(path), "SPEC104", f"{value} is not allowed for {where}", expected)
 
 
@@ -191,7 +195,7 @@ def validate_file(kind: str, loaded: LoadedFile) -> list[Diagnostic]:
     """Check one loaded file against the schema of its kind; report every problem."""
     found: list[Diagnostic] = []
     for error in _validator(kind).iter_errors(loaded.data):
-        if error.validator == "propertyNames":
+        if "propertyNames" in error.relative_schema_path:
             # jsonschema reports the offending name as the instance; locate it as a key.
             bad = error.instance
             parent = tuple(error.absolute_path)

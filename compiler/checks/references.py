@@ -108,7 +108,9 @@ class _RefChecker:
             names = [c.name for c in self.machine.context]
             self.report(pos, "SPEC217", f"unknown context variable 'ctx.{name}'", names, name)
         elif namespace == "msg" and event is not None:
-            payload = event_payload(spec, event) or ()
+            payload = event_payload(spec, event)
+            if payload is None:
+                return  # the unknown event itself is reported
             fields = [f.name for f in payload]
             if name not in fields:
                 self.report(
@@ -202,7 +204,11 @@ def check_references(spec: SpecSet, machine: Machine) -> list[Diagnostic]:
     for a in machine.actions:
         checker.action(a)
         checker.outcome_paths(a)
+    gates = {s.pics for s in machine.states if s.pics}
     for expr, pos, event in _expressions(machine):
         for ref in expr.references:
+            if ref.namespace == "pics" and ref.name in gates:
+                continue  # checked once, at the gated state
+
             checker.name(ref.namespace, ref.name, pos, event)
     return checker.found

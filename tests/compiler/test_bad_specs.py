@@ -29,30 +29,13 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 # They are strict xfails: once the compiler is fixed the test passes, xfail_strict turns that into
 # a failure, and the entry must be removed here.
 WRONG_OUTPUT = {
-    "invalid_state_name": (
-        "validate.validate_file never sees validator 'propertyNames' (jsonschema reports the "
-        "inner 'pattern'), so a bad mapping key is reported at the mapping's first entry"
-    ),
-    "unknown_message": (
-        "checks/references.py reports SPEC212 for msg.* of an event whose message is unknown "
-        "(already SPEC203)"
-    ),
-    "unknown_state_pics_gate": (
-        "the PICS gate of a target state is merged into the guard of every transition into it, "
-        "so the unknown item is reported again at each such transition"
-    ),
     "message_schema_error_cascade": (
         "a messages file with one schema error is left out whole; every use of its messages "
         "then cascades into SPEC203/SPEC212"
     ),
 }
 # Cases where the compiler crashes instead of printing a diagnostic.
-CRASHES = {
-    "zero_connectors": (
-        "validate._not_allowed builds every 'expected' text eagerly; ', '.join(map(str, 1)) "
-        "raises TypeError for minimum/minItems/minProperties/maxProperties errors"
-    ),
-}
+CRASHES: dict[str, str] = {}
 KNOWN_BUGS = WRONG_OUTPUT | CRASHES
 
 

@@ -72,7 +72,7 @@ def test_positions_of_keys_and_values(tmp_path: Path) -> None:
 def test_positions_of_sequence_items(tmp_path: Path) -> None:
     loaded = _ok(tmp_path, MACHINE)
     assert loaded.positions[("transitions", 0)] == Pos(REL, 7, 5)
-    assert loaded.positions[("transitions", 0, "to")] == Pos(REL, 7, 34)
+    assert loaded.positions[("transitions", 0, "to")] == Pos(REL, 7, 33)
     assert loaded.positions[("transitions", 1)] == Pos(REL, 8, 5)
     assert loaded.key_positions[("transitions", 1, "guard")] == Pos(REL, 10, 5)
     assert loaded.positions[("transitions", 1, "guard")] == Pos(REL, 10, 12)
