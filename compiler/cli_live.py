@@ -387,6 +387,7 @@ def sim(csms_url: str, charge_point_id: str, connectors: int, duration: float | 
         station = SimulatedStation(SPEC, csms_url, charge_point_id, connectors, on_frame=show)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--csms") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s * %(message)s", datefmt="%H:%M:%S")
     click.echo(f"{charge_point_id}: connecting to {station.connection.url} (Ctrl-C stops)")
     try:
         asyncio.run(_run_sim(station, duration))
