@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from runtime.ocppj import Call
+
 __all__ = ["CallOutcome", "Dut", "ReceivedCall"]
 
 
@@ -15,6 +17,10 @@ class ReceivedCall:
     unique_id: str
     action: str
     payload: dict[str, Any]
+
+    def as_call(self) -> Call:
+        """The OCPP-J CALL it came as, for answering through an endpoint."""
+        return Call(self.unique_id, self.action, self.payload)
 
 
 @dataclass(frozen=True, slots=True)

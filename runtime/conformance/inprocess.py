@@ -7,22 +7,13 @@ deadline the station asked for, never sleeping.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
 from runtime.clock import VirtualClock
+from runtime.conformance.csms_side import CsmsSide
 from runtime.conformance.dut import CallOutcome, ReceivedCall
-from runtime.endpoint import (
-    CallReceived,
-    CallTimedOut,
-    Endpoint,
-    EndpointEvent,
-    ErrorReceived,
-    ResultReceived,
-)
-from runtime.ocppj import Call, ErrorCode
-from runtime.payload import SchemaPayloadValidator
+from runtime.ocppj import ErrorCode
 from runtime.registry import SpecRegistry
 from runtime.station import Station, StationIdentity
 
@@ -55,31 +46,14 @@ class InProcessDut:
             pics=pics,
             id_factory=lambda: f"cp-{next(counter)}",
         )
-        self._validator = SchemaPayloadValidator(registry.schemas)
-        self._csms_ids = itertools.count(1)
-        self.csms: Endpoint | None = None
-        self.inbox: deque[Call] = deque()
-        self.outcomes: dict[str, CallOutcome] = {}
+        self.side = CsmsSide(registry)
         self.frames: list[tuple[float, str, str]] = []
 
     def now(self) -> float:
         return self.clock.now()
 
-    def _new_csms_endpoint(self) -> Endpoint:
-        cp_actions = frozenset(
-            name
-            for name, info in self.station.registry.messages.items()
-            if info.direction == "cp_to_csms"
-        )
-        return Endpoint(
-            validator=self._validator,
-            response_timeout=30.0,
-            id_factory=lambda: f"cs-{next(self._csms_ids)}",
-            supported_actions=cp_actions,
-        )
-
     async def start(self) -> None:
-        self.csms = self._new_csms_endpoint()
+        self.side.open()
         self.station.connected(self.now())
         self._pump()
 
@@ -88,26 +62,12 @@ class InProcessDut:
 
     def _link_down(self) -> None:
         self.station.disconnected(self.now())
-        if self.csms is not None:
-            self.csms.connection_lost()
-        self.csms = None
-        self.inbox.clear()
-
-    def _on_csms_event(self, event: EndpointEvent) -> None:
-        if isinstance(event, CallReceived):
-            self.inbox.append(event.call)
-        elif isinstance(event, ResultReceived):
-            self.outcomes[event.request.unique_id] = CallOutcome(result=event.result.payload)
-        elif isinstance(event, ErrorReceived):
-            code = str(event.error.error_code)
-            self.outcomes[event.request.unique_id] = CallOutcome(error_code=code)
-        elif isinstance(event, CallTimedOut):
-            self.outcomes[event.request.unique_id] = CallOutcome()
+        self.side.close()
 
     def _pump(self) -> None:
         """Move frames both ways until both sides are quiet."""
         for _ in range(_PUMP_LIMIT):
-            csms = self.csms
+            csms = self.side.endpoint
             if csms is None:
                 return
             moved = False
@@ -115,7 +75,7 @@ class InProcessDut:
                 moved = True
                 self.frames.append((self.now(), ">", text))
                 for event in csms.receive(text, self.now()):
-                    self._on_csms_event(event)
+                    self.side.on_event(event)
             for text in csms.data_to_send():
                 moved = True
                 self.frames.append((self.now(), "<", text))
@@ -123,7 +83,7 @@ class InProcessDut:
             if self.station.reconnect_requested:
                 # Power cycle: the charge point drops the link and connects again at once.
                 self._link_down()
-                self.csms = self._new_csms_endpoint()
+                self.side.open()
                 self.station.connected(self.now())
                 moved = True
             if not moved:
@@ -134,52 +94,49 @@ class InProcessDut:
         """Advance virtual time to ``target``, stopping at every deadline on the way."""
         for _ in range(_PUMP_LIMIT):
             deadlines = [d for d in (self.station.next_deadline(),) if d is not None]
-            if self.csms is not None and (d := self.csms.next_deadline()) is not None:
+            csms = self.side.endpoint
+            if csms is not None and (d := csms.next_deadline()) is not None:
                 deadlines.append(d)
             step = min([target, *deadlines])
             self.clock.set(max(step, self.now()))
             self.station.poll(self.now())
-            if self.csms is not None:
-                for event in self.csms.poll(self.now()):
-                    self._on_csms_event(event)
+            if csms is not None:
+                for event in csms.poll(self.now()):
+                    self.side.on_event(event)
             self._pump()
-            if self.inbox or self.now() >= target:
+            if self.side.inbox or self.now() >= target:
                 return
 
     async def next_call(self, within: float) -> ReceivedCall | None:
         deadline = self.now() + within
         for _ in range(_PUMP_LIMIT):
             self._pump()
-            if self.inbox:
-                call = self.inbox.popleft()
-                return ReceivedCall(call.unique_id, call.action, call.payload)
+            if (call := self.side.take_call()) is not None:
+                return call
             if self.now() >= deadline:
                 return None
             self._step_to(deadline)
         return None
 
-    def _request(self, call: ReceivedCall) -> Call:
-        return Call(call.unique_id, call.action, call.payload)
-
     async def reply(self, call: ReceivedCall, payload: dict[str, Any]) -> None:
-        if self.csms is not None:
-            self.csms.reply(self._request(call), payload)
+        if self.side.endpoint is not None:
+            self.side.endpoint.reply(call.as_call(), payload)
             self._pump()
 
     async def reply_error(self, call: ReceivedCall, code: str, description: str) -> None:
-        if self.csms is not None:
-            self.csms.reply_error(self._request(call), ErrorCode(code), description)
+        if self.side.endpoint is not None:
+            self.side.endpoint.reply_error(call.as_call(), ErrorCode(code), description)
             self._pump()
 
     async def send_call(self, action: str, payload: dict[str, Any], wait: float) -> CallOutcome:
-        if self.csms is None:
+        if self.side.endpoint is None:
             return CallOutcome()
-        call = self.csms.call(action, payload, self.now())
+        call = self.side.endpoint.call(action, payload, self.now())
         self._pump()
         deadline = self.now() + wait
         for _ in range(_PUMP_LIMIT):
-            if call.unique_id in self.outcomes:
-                return self.outcomes.pop(call.unique_id)
+            if (outcome := self.side.take_outcome(call.unique_id)) is not None:
+                return outcome
             if self.now() >= deadline:
                 return CallOutcome()
             self._step_to(deadline)
@@ -189,7 +146,7 @@ class InProcessDut:
         if name == "connection_lost":
             self._link_down()
         elif name == "connection_restored":
-            self.csms = self._new_csms_endpoint()
+            self.side.open()
             self.station.connected(self.now())
         else:
             self.station.tester(name, **payload)

@@ -1,0 +1,190 @@
+"""A device under test on the far side of a real WebSocket, in real time.
+
+We are its Central System: a :class:`CsmsServer` hands each connection of the charge point to
+:meth:`WebSocketDut.handle`; frames go through the shared :class:`CsmsSide`. Tester actions
+(the physical stimuli) reach the device through a hook given to the constructor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from runtime.adapters.ws_server import CsmsConnection, PeerGone
+from runtime.conformance.csms_side import CsmsSide
+from runtime.conformance.dut import CallOutcome, ReceivedCall
+from runtime.endpoint import Endpoint, LocalProtocolError
+from runtime.ocppj import ErrorCode
+from runtime.registry import SpecRegistry
+
+__all__ = ["TesterHook", "WebSocketDut"]
+
+log = logging.getLogger(__name__)
+
+#: Applies a tester action (name, payload) to the device under test.
+TesterHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+_STEP = 0.25
+_LOOP_LIMIT = 100_000
+
+
+class WebSocketDut:
+    """A device under test on the far side of a real WebSocket; we are its Central System.
+
+    Pass :meth:`handle` as the handler of a :class:`CsmsServer`. Every connection of the
+    charge point gets a fresh sans-IO :class:`Endpoint`; a reconnect replaces the old one.
+
+    Args:
+        tester: Applies tester actions (the physical stimuli) to the charge point.
+        registry: The spec set; gives the schemas and the actions a charge point may send.
+        on_frame: Called as ``on_frame(">", text)`` for a frame from the charge point and
+            ``on_frame("<", text)`` for one we send.
+        connect_timeout: Seconds :meth:`start` waits for the charge point to connect.
+        response_timeout: Seconds the charge point has to answer our CALLs.
+    """
+
+    def __init__(
+        self,
+        tester: TesterHook,
+        registry: SpecRegistry,
+        *,
+        on_frame: Callable[[str, str], None] | None = None,
+        connect_timeout: float = 10.0,
+        response_timeout: float = 30.0,
+    ) -> None:
+        self._tester = tester
+        self.side = CsmsSide(registry, response_timeout=response_timeout)
+        self._on_frame = on_frame
+        self._connect_timeout = connect_timeout
+        self._arrivals: asyncio.Queue[tuple[CsmsConnection, asyncio.Event]] = asyncio.Queue()
+        self._conn: CsmsConnection | None = None
+        self._released: asyncio.Event | None = None
+
+    async def handle(self, conn: CsmsConnection) -> None:
+        """:class:`CsmsServer` handler: hand the connection over and hold it until released."""
+        released = asyncio.Event()
+        await self._arrivals.put((conn, released))
+        await released.wait()
+
+    def now(self) -> float:
+        """Wall-clock time, UNIX seconds."""
+        return time.time()
+
+    async def start(self) -> None:
+        """Wait for the charge point to connect.
+
+        Raises:
+            TimeoutError: It did not connect within ``connect_timeout`` seconds.
+        """
+        conn, released = await asyncio.wait_for(self._arrivals.get(), self._connect_timeout)
+        self._attach(conn, released)
+
+    async def stop(self) -> None:
+        """Let go of the connection (the server closes it) and forget pending calls."""
+        self._detach()
+        while not self._arrivals.empty():
+            self._arrivals.get_nowait()[1].set()
+
+    def _attach(self, conn: CsmsConnection, released: asyncio.Event) -> None:
+        self._detach()
+        self._conn, self._released = conn, released
+        self.side.open()
+        log.info("charge point %s connected", conn.charge_point_id)
+
+    def _detach(self) -> None:
+        self.side.close()
+        if self._released is not None:
+            self._released.set()
+        self._conn, self._released = None, None
+
+    async def _flush(self) -> None:
+        """Send what our endpoint has queued; a lost link detaches."""
+        if self.side.endpoint is None or self._conn is None:
+            return
+        for text in self.side.endpoint.data_to_send():
+            try:
+                await self._conn.send(text)
+            except PeerGone:
+                self._detach()
+                return
+            if self._on_frame is not None:
+                self._on_frame("<", text)
+
+    async def _step(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for one frame (or a connection) and process it."""
+        if not self._arrivals.empty() or self._conn is None:
+            with contextlib.suppress(TimeoutError):
+                self._attach(*await asyncio.wait_for(self._arrivals.get(), timeout))
+            return
+        try:
+            text = await self._conn.recv(timeout)
+        except PeerGone:
+            self._detach()
+            return
+        csms = self.side.endpoint
+        if csms is None:
+            return
+        if text is not None:
+            if self._on_frame is not None:
+                self._on_frame(">", text)
+            for event in csms.receive(text, self.now()):
+                self.side.on_event(event)
+        for event in csms.poll(self.now()):
+            self.side.on_event(event)
+        await self._flush()
+
+    async def next_call(self, within: float) -> ReceivedCall | None:
+        """The next CALL of the charge point, or ``None`` if none comes within ``within`` s."""
+        deadline = self.now() + within
+        for _ in range(_LOOP_LIMIT):
+            if (call := self.side.take_call()) is not None:
+                return call
+            remaining = deadline - self.now()
+            if remaining <= 0:
+                return None
+            await self._step(min(remaining, _STEP))
+        return None
+
+    async def _answer(self, send: Callable[[Endpoint], None]) -> None:
+        if self.side.endpoint is None:
+            log.warning("not answered: the charge point is not connected")
+            return
+        try:
+            send(self.side.endpoint)
+        except LocalProtocolError as error:
+            log.warning("not answered: %s", error)
+            return
+        await self._flush()
+
+    async def reply(self, call: ReceivedCall, payload: dict[str, Any]) -> None:
+        """Answer a CALL of the charge point with a CALLRESULT."""
+        await self._answer(lambda csms: csms.reply(call.as_call(), payload))
+
+    async def reply_error(self, call: ReceivedCall, code: str, description: str) -> None:
+        """Answer a CALL of the charge point with a CALLERROR."""
+        request = call.as_call()
+        await self._answer(lambda csms: csms.reply_error(request, ErrorCode(code), description))
+
+    async def send_call(self, action: str, payload: dict[str, Any], wait: float) -> CallOutcome:
+        """Send a CALL and wait up to ``wait`` s for its answer (empty outcome: none came)."""
+        if self.side.endpoint is None:
+            return CallOutcome()
+        call = self.side.endpoint.call(action, payload, self.now())
+        await self._flush()
+        deadline = self.now() + wait
+        for _ in range(_LOOP_LIMIT):
+            if (outcome := self.side.take_outcome(call.unique_id)) is not None:
+                return outcome
+            remaining = deadline - self.now()
+            if remaining <= 0:
+                break
+            await self._step(min(remaining, _STEP))
+        return CallOutcome()
+
+    async def tester(self, name: str, payload: dict[str, Any]) -> None:
+        """Apply a tester action through the hook given to the constructor."""
+        await self._tester(name, payload)
