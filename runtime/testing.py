@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from runtime.machine import (
@@ -14,10 +14,21 @@ from runtime.machine import (
     SpecMachine,
     StartTimer,
     SyncClock,
+    TransitionNotAllowed,
 )
 from runtime.registry import SpecRegistry
 
-__all__ = ["ModelEnv", "effect_tuple", "full_pics", "replay"]
+__all__ = [
+    "MachineFactory",
+    "ModelEnv",
+    "check_event_rejected",
+    "check_guard_false_side",
+    "check_state_reached",
+    "check_transition_fires",
+    "effect_tuple",
+    "full_pics",
+    "replay",
+]
 
 
 def full_pics(registry: SpecRegistry) -> dict[str, Any]:
@@ -84,3 +95,74 @@ def replay(
             if effect[0] == "set_config":
                 env.config[effect[1]] = effect[2]
     return effects
+
+
+# The four checks of the model-derived tests. Generated test modules only carry the cases
+# (found by the compiler's search) and call these, so the checking logic exists once.
+MachineFactory = Callable[[int], tuple[SpecMachine, ModelEnv]]
+Path = list[tuple[str, dict[str, Any]]]
+Step = tuple[str, dict[str, Any]]
+
+
+def _expect(condition: bool, message: str) -> None:
+    # Not `assert`: these run from generated tests and must not vanish under python -O.
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_state_reached(new: MachineFactory, variant: int, path: Path, state: str) -> None:
+    """The path leads from the initial state to ``state``."""
+    machine, env = new(variant)
+    replay(machine, env, path)
+    _expect(machine.state_name == state, f"reached {machine.state_name}, expected {state}")
+
+
+def check_transition_fires(
+    new: MachineFactory,
+    variant: int,
+    path: Path,
+    step: Step,
+    target: str,
+    effects: list[tuple[Any, ...]],
+) -> None:
+    """After ``path``, ``step`` moves the machine to ``target`` with exactly ``effects``."""
+    machine, env = new(variant)
+    replay(machine, env, path)
+    produced = replay(machine, env, [step])
+    _expect(machine.state_name == target, f"went to {machine.state_name}, expected {target}")
+    _expect(produced == list(effects), f"effects {produced}, expected {list(effects)}")
+
+
+def check_guard_false_side(
+    new: MachineFactory, variant: int, path: Path, step: Step, outcome: str | None
+) -> None:
+    """With the guard false, the step goes to ``outcome`` (another transition fired), or is
+    rejected and leaves the state unchanged (``outcome`` None)."""
+    machine, env = new(variant)
+    replay(machine, env, path)
+    before = machine.state_name
+    if outcome is not None:
+        replay(machine, env, [step])
+        _expect(machine.state_name == outcome, f"went to {machine.state_name}, not {outcome}")
+        return
+    try:
+        machine.fire(*step)
+    except TransitionNotAllowed:
+        _expect(machine.state_name == before, f"state changed to {machine.state_name}")
+        return
+    raise AssertionError(f"{step[0]} was accepted in {before} although the guard is false")
+
+
+def check_event_rejected(
+    new: MachineFactory, variant: int, path: Path, state: str, event: str
+) -> None:
+    """In ``state``, ``event`` raises TransitionNotAllowed, with no state change or effect."""
+    machine, env = new(variant)
+    replay(machine, env, path)
+    try:
+        machine.fire(event, {})
+    except TransitionNotAllowed:
+        _expect(machine.state_name == state, f"state changed to {machine.state_name}")
+        _expect(machine.take_effects() == [], "a rejected event produced effects")
+        return
+    raise AssertionError(f"{event} was accepted in {state}")

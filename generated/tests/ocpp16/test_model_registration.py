@@ -17,8 +17,13 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.machines.registration import RegistrationMachine, make_context
-from runtime.machine import TransitionNotAllowed
-from runtime.testing import ModelEnv, replay
+from runtime.testing import (
+    ModelEnv,
+    check_event_rejected,
+    check_guard_false_side,
+    check_state_reached,
+    check_transition_fires,
+)
 
 PARAMS: dict[str, Any] = {
     "vendor": "TEST",
@@ -111,9 +116,7 @@ def _machine(variant: int) -> tuple[RegistrationMachine, ModelEnv]:
 )
 def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], state: str) -> None:
     """Each state of Registration is reached by its shortest event path."""
-    machine, env = _machine(variant)
-    replay(machine, env, path)
-    assert machine.state_name == state
+    check_state_reached(_machine, variant, path, state)
 
 
 @pytest.mark.parametrize(
@@ -265,11 +268,7 @@ def test_transition_fires(
     effects: list[tuple[Any, ...]],
 ) -> None:
     """Each transition of Registration fires, reaches its target and produces its effects."""
-    machine, env = _machine(variant)
-    replay(machine, env, path)
-    produced = replay(machine, env, [step])
-    assert machine.state_name == target
-    assert produced == list(effects)
+    check_transition_fires(_machine, variant, path, step, target, effects)
 
 
 @pytest.mark.parametrize(
@@ -315,16 +314,7 @@ def test_guard_false_side(
 ) -> None:
     """With its guard false a transition does not fire: another one does, or the event is
     rejected (outcome None) and the state is unchanged."""
-    machine, env = _machine(variant)
-    replay(machine, env, path)
-    before = machine.state_name
-    if outcome is None:
-        with pytest.raises(TransitionNotAllowed):
-            machine.fire(*step)
-        assert machine.state_name == before
-    else:
-        replay(machine, env, [step])
-        assert machine.state_name == outcome
+    check_guard_false_side(_machine, variant, path, step, outcome)
 
 
 @pytest.mark.parametrize(
@@ -396,9 +386,4 @@ def test_event_rejected(
     variant: int, path: list[tuple[str, dict[str, Any]]], state: str, event: str
 ) -> None:
     """An event the state does not accept raises TransitionNotAllowed and changes nothing."""
-    machine, env = _machine(variant)
-    replay(machine, env, path)
-    with pytest.raises(TransitionNotAllowed):
-        machine.fire(event, {})
-    assert machine.state_name == state
-    assert machine.take_effects() == []
+    check_event_rejected(_machine, variant, path, state, event)
