@@ -116,9 +116,11 @@ def diagram(spec_dir: Path, out_dir: Path) -> None:
 
 def _register_live_commands() -> None:
     # sim and demo run the runtime over real sockets; they live in their own module.
+    from compiler.cli_frames import register as register_frames
     from compiler.cli_live import register
 
     register(main)
+    register_frames(main)
 
 
 _register_live_commands()

@@ -60,6 +60,9 @@ CODES: dict[str, str] = {
     "SPEC216": "unknown scenario step",
     "SPEC217": "unknown context variable",
     "SPEC218": "trap state: no way out and not marked final",
+    "SPEC219": "field constraint that does not fit the field's type",
+    "SPEC220": "datatype that contains itself",
+    "SPEC221": "leniency for an unknown field, or one that does not fit the field",
 }
 
 

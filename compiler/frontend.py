@@ -8,7 +8,7 @@ checked.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Pos
@@ -17,8 +17,10 @@ from compiler.ir.build_machine import build_machine
 from compiler.ir.build_scenarios import build_scenarios
 from compiler.ir.model import (
     ConfigKey,
+    DatatypeDef,
     EnumDef,
     EventDef,
+    LeniencyDef,
     Machine,
     Manifest,
     Message,
@@ -45,6 +47,8 @@ def display_path(path: Path) -> str:
 class _Parts:
     manifest: Manifest | None = None
     enums: list[EnumDef] = field(default_factory=list)
+    datatypes: list[DatatypeDef] = field(default_factory=list)
+    leniencies: list[LeniencyDef] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     config_keys: list[ConfigKey] = field(default_factory=list)
     pics: list[PicsItem] = field(default_factory=list)
@@ -58,6 +62,7 @@ class _Parts:
             self.manifest = build_data.build_manifest(f)
         elif kind == "types":
             self.enums += build_data.build_enums(f)
+            self.datatypes += build_data.build_datatypes(f)
         elif kind == "messages":
             self.messages += build_data.build_messages(f)
         elif kind == "config_keys":
@@ -66,6 +71,8 @@ class _Parts:
             self.pics += build_data.build_pics(f)
         elif kind == "events":
             self.events += build_data.build_events(f)
+        elif kind == "leniencies":
+            self.leniencies += build_data.build_leniencies(f)
         elif kind == "machine":
             machine, found = build_machine(f)
             self.machines.append(machine)
@@ -114,6 +121,7 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
             parts.add(kind, loaded)
     if parts.manifest is None:
         return None, parts.diagnostics
+    _resolve_datatypes(parts)
     spec = SpecSet(
         root=os.path.normpath(shown_root),
         manifest=parts.manifest,
@@ -125,5 +133,21 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         machines=tuple(sorted(parts.machines, key=lambda m: m.name)),
         scenarios=tuple(parts.scenarios),
         files=tuple(files),
+        datatypes=tuple(sorted(parts.datatypes, key=lambda d: d.name)),
+        leniencies=tuple(sorted(parts.leniencies, key=lambda item: item.name)),
     )
     return spec, parts.diagnostics
+
+
+def _resolve_datatypes(parts: _Parts) -> None:
+    """Fields naming a datatype become object fields, wherever they are declared."""
+    names = frozenset(d.name for d in parts.datatypes)
+    if not names:
+        return
+    resolve = build_data.resolve_datatype_fields
+    parts.datatypes = [replace(d, fields=resolve(d.fields, names)) for d in parts.datatypes]
+    parts.messages = [
+        replace(m, request=resolve(m.request, names), response=resolve(m.response, names))
+        for m in parts.messages
+    ]
+    parts.events = [replace(e, payload=resolve(e.payload, names)) for e in parts.events]

@@ -24,6 +24,7 @@ __all__ = ["SCHEMA_KINDS", "describe_path", "schema_kind_for", "validate_file"]
 SCHEMA_KINDS = (
     "config_keys",
     "events",
+    "leniencies",
     "machine",
     "manifest",
     "messages",
@@ -38,6 +39,7 @@ _FIXED_FILES = {
     "config_keys.yaml": "config_keys",
     "pics.yaml": "pics",
     "events.yaml": "events",
+    "leniencies.yaml": "leniencies",
 }
 _FOLDERS = {"messages": "messages", "machines": "machine", "scenarios": "scenarios"}
 
@@ -76,6 +78,8 @@ def _names(path: JsonPath) -> Iterator[str]:
         "keys": "configuration key",
         "items": "PICS item",
         "enums": "enum",
+        "datatypes": "datatype",
+        "leniencies": "leniency",
         "actions": "action",
         "context": "context variable",
         "tester": "tester event",

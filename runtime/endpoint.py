@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,17 +61,23 @@ class LocalProtocolError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CallReceived:
-    """The peer sent a valid CALL; answer it with ``reply`` or ``reply_error``."""
+    """The peer sent a valid CALL; answer it with ``reply`` or ``reply_error``.
+
+    ``lenient`` names the declared leniencies its payload needed (empty when strictly valid).
+    """
 
     call: Call
+    lenient: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ResultReceived:
-    """Our outstanding CALL was answered with a valid CALLRESULT."""
+    """Our outstanding CALL was answered with a valid CALLRESULT (``lenient`` as for
+    :class:`CallReceived`)."""
 
     request: Call
     result: CallResult
+    lenient: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,13 @@ class ProtocolViolation:
     frame_text: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    code: ErrorCode
+    reason: str
+    details: dict[str, Any]
+
+
 EndpointEvent = (
     CallReceived
     | ResultReceived
@@ -134,6 +147,9 @@ class Endpoint:
             1 to 36 characters and must never repeat (OCPP-J 1.6 §4.1.4).
         supported_actions: Actions this side handles when the peer sends them as a CALL;
             ``None`` means every action the validator knows.
+        unsupported_reasons: Why a known action is not supported, per action, for the
+            CALLERROR description (e.g. ``"belongs to the Reservation profile, which this
+            charge point does not support"``).
 
     Raises:
         ValueError: If ``response_timeout`` is not a positive finite number.
@@ -146,6 +162,7 @@ class Endpoint:
         response_timeout: float,
         id_factory: Callable[[], str] | None = None,
         supported_actions: frozenset[str] | None = None,
+        unsupported_reasons: Mapping[str, str] | None = None,
     ) -> None:
         if not (math.isfinite(response_timeout) and response_timeout > 0):
             raise ValueError(f"response_timeout must be > 0, got {response_timeout!r}")
@@ -153,6 +170,7 @@ class Endpoint:
         self._timeout = float(response_timeout)
         self._id_factory = id_factory or (lambda: str(uuid.uuid4()))
         self._supported = validator.actions() if supported_actions is None else supported_actions
+        self._unsupported_reasons = dict(unsupported_reasons or {})
         self._used_ids: set[str] = set()
         self._outstanding: Call | None = None
         self._deadline = math.inf
@@ -160,6 +178,8 @@ class Endpoint:
         self._incoming: dict[str, Call] = {}
         self._outbox: list[str] = []
         self._closed = False
+        self.lenient_frames: Counter[str] = Counter()
+        """Frames received that passed only thanks to a leniency, per leniency name."""
 
     @property
     def outstanding(self) -> Call | None:
@@ -316,45 +336,53 @@ class Endpoint:
         self._settle(now)
         if isinstance(frame, CallError):
             return [ErrorReceived(request, frame)]
-        problem = self._check_result(request, frame)
-        if problem is None:
-            return [ResultReceived(request, frame)]
-        return [ResultInvalid(request, problem, frame)]
+        checked = self._check_result(request, frame)
+        if isinstance(checked, PayloadError):
+            return [ResultInvalid(request, checked, frame)]
+        return [ResultReceived(request, frame, self._count(checked))]
 
-    def _check_result(self, request: Call, result: CallResult) -> PayloadError | None:
+    def _count(self, lenient: tuple[str, ...]) -> tuple[str, ...]:
+        self.lenient_frames.update(lenient)
+        return lenient
+
+    def _check_result(self, request: Call, result: CallResult) -> PayloadError | tuple[str, ...]:
         try:
-            self._validator.validate(request.action, "conf", result.payload)
+            return self._validator.validate(request.action, "conf", result.payload)
         except PayloadError as error:
             return error
         except KeyError:
             message = f"no response schema for action {request.action!r}"
             return PayloadError(ErrorCode.INTERNAL_ERROR, "", message)
-        return None
 
     def _on_call(self, call: Call, text: str) -> list[EndpointEvent]:
-        refusal = self._refusal(call)
-        if refusal is None:
-            self._incoming[call.unique_id] = call
-            return [CallReceived(call)]
-        return self._refuse(call.unique_id, *refusal, text)
+        checked = self._refusal(call)
+        if isinstance(checked, _Refusal):
+            return self._refuse(call.unique_id, checked.code, checked.reason, checked.details, text)
+        self._incoming[call.unique_id] = call
+        return [CallReceived(call, self._count(checked))]
 
-    def _refusal(self, call: Call) -> tuple[ErrorCode, str, dict[str, Any]] | None:
+    def _refusal(self, call: Call) -> _Refusal | tuple[str, ...]:
+        """Why the CALL must be refused, or the leniencies its payload needed."""
         action = call.action
         if call.unique_id in self._incoming:
             # OCPP-J 1.6 §4.2.3: a CALL whose id is already being handled gets a CALLERROR.
-            return ErrorCode.PROTOCOL_ERROR, f"id {call.unique_id!r} is already being handled", {}
+            return _Refusal(
+                ErrorCode.PROTOCOL_ERROR, f"id {call.unique_id!r} is already being handled", {}
+            )
         # OCPP-J 1.6 §4.2.3 table 7: unknown action vs. known but not handled by this side.
         if action not in self._validator.actions():
-            return ErrorCode.NOT_IMPLEMENTED, f"action {action!r} is not known", {}
+            return _Refusal(ErrorCode.NOT_IMPLEMENTED, f"action {action!r} is not known", {})
         if action not in self._supported:
-            return ErrorCode.NOT_SUPPORTED, f"action {action!r} is not supported", {}
+            reason = self._unsupported_reasons.get(action, "is not supported")
+            return _Refusal(ErrorCode.NOT_SUPPORTED, f"action {action!r} {reason}", {})
         try:
-            self._validator.validate(action, "req", call.payload)
+            return self._validator.validate(action, "req", call.payload)
         except KeyError:
-            return ErrorCode.NOT_IMPLEMENTED, f"no request schema for action {action!r}", {}
+            return _Refusal(
+                ErrorCode.NOT_IMPLEMENTED, f"no request schema for action {action!r}", {}
+            )
         except PayloadError as error:
-            return error.code, str(error), {"path": error.path}
-        return None
+            return _Refusal(error.code, str(error), {"path": error.path})
 
     def _on_frame_error(self, error: FrameError, text: str) -> list[EndpointEvent]:
         # OCPP-J 1.6 §4.1.3: an unknown message type is ignored, never answered.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -135,6 +136,16 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
+# The start of a CALL, ``[2, "<id>"``: enough to answer a CALL whose rest is broken JSON.
+# 36 is MAX_UNIQUE_ID_LENGTH (OCPP-J 1.6 §4.1.4).
+_CALL_PREFIX = re.compile(r'\A\s*\[\s*2\s*,\s*"([^"\\\x00-\x1f]{1,36})"')
+
+
+def _call_id_prefix(text: str) -> str | None:
+    match = _CALL_PREFIX.match(text)
+    return match.group(1) if match else None
+
+
 def _parse_message_type(array: list[Any]) -> MessageTypeId:
     raw = array[0]
     if not _is_number(raw):
@@ -231,7 +242,13 @@ def decode_frame(text: str) -> Frame:
     try:
         array = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
-        raise FrameError(ErrorCode.FORMATION_VIOLATION, f"invalid JSON: {exc}") from None
+        # OCPP-J 1.6 §4.2.3: syntactically incorrect → FormationViolation. When the text still
+        # starts like a CALL with a readable id, that id lets the sender learn what went wrong.
+        raise FrameError(
+            ErrorCode.FORMATION_VIOLATION,
+            f"invalid JSON: {exc}",
+            unique_id=_call_id_prefix(text),
+        ) from None
     if not isinstance(array, list) or not array:
         raise FrameError(ErrorCode.FORMATION_VIOLATION, "message is not a non-empty JSON array")
     message_type = _parse_message_type(array)
@@ -239,8 +256,11 @@ def decode_frame(text: str) -> Frame:
     unique_id = _parse_unique_id(array, is_call)
     expected = _FRAME_LENGTH[message_type]
     if len(array) != expected:
+        # OCPP-J 1.6 §4.2.3 table 7: a CALL that stops before its payload is incomplete
+        # (ProtocolError); any other element count breaks the structure (FormationViolation).
+        incomplete = is_call and len(array) < expected
         raise FrameError(
-            ErrorCode.FORMATION_VIOLATION,
+            ErrorCode.PROTOCOL_ERROR if incomplete else ErrorCode.FORMATION_VIOLATION,
             f"{message_type.name} must have {expected} elements, got {len(array)}",
             unique_id=unique_id if is_call else None,
         )

@@ -111,13 +111,17 @@ class PayloadValidator(Protocol):
         """Return the actions this validator knows."""
         ...
 
-    def validate(self, action: str, kind: Kind, payload: object) -> None:
+    def validate(self, action: str, kind: Kind, payload: object) -> tuple[str, ...]:
         """Check one payload.
 
         Args:
             action: The OCPP action, e.g. ``"BootNotification"``.
             kind: ``"req"`` for a CALL payload, ``"conf"`` for a CALLRESULT payload.
             payload: The decoded payload.
+
+        Returns:
+            The names of the declared leniencies the payload needed to pass; empty when it
+            is strictly valid.
 
         Raises:
             PayloadError: If the payload is invalid.
@@ -264,8 +268,8 @@ class SchemaPayloadValidator:
         """Return the actions that have at least one schema."""
         return self._actions
 
-    def validate(self, action: str, kind: Kind, payload: object) -> None:
-        """Validate ``payload`` against the schema of ``(action, kind)``.
+    def validate(self, action: str, kind: Kind, payload: object) -> tuple[str, ...]:
+        """Validate ``payload`` against the schema of ``(action, kind)``; no leniencies.
 
         Args:
             action: The OCPP action, e.g. ``"BootNotification"``.
@@ -284,3 +288,4 @@ class SchemaPayloadValidator:
         if findings:
             first = min(findings, key=lambda f: (f.sort_key, f.priority, f.error.message))
             raise first.error
+        return ()

@@ -6,13 +6,15 @@ builds a :class:`SpecRegistry` and whoever creates a station passes it in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from runtime.config import ConfigKeySpec
 from runtime.machine import MachineEnv, SpecMachine
+from runtime.payload import PayloadValidator
 from runtime.pics import PicsItemSpec
+from runtime.validation import CheckFn, CompiledPayloadValidator, Leniency
 
 __all__ = ["MachineBinding", "MessageInfo", "SpecRegistry", "TesterEventSpec"]
 
@@ -23,7 +25,15 @@ class MessageInfo:
 
     name: str
     profile: str
-    direction: str  # cp_to_csms or csms_to_cp
+    direction: str  # cp_to_csms, csms_to_cp or both
+
+    def sent_by_charge_point(self) -> bool:
+        """Whether the Charge Point may send this action as a CALL."""
+        return self.direction in ("cp_to_csms", "both")
+
+    def sent_by_central_system(self) -> bool:
+        """Whether the Central System may send this action as a CALL."""
+        return self.direction in ("csms_to_cp", "both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,12 @@ class TesterEventSpec:
 
 @dataclass(frozen=True, slots=True)
 class SpecRegistry:
-    """A compiled spec set: messages, schemas, machines, configuration keys, PICS items."""
+    """A compiled spec set: messages, schemas, machines, configuration keys, PICS items.
+
+    Attributes:
+        checks: The generated payload check of every ``(action, "req"|"conf")``.
+        leniencies: The declared per-field relaxations, by name.
+    """
 
     name: str
     title: str
@@ -66,3 +81,16 @@ class SpecRegistry:
     config_keys: tuple[ConfigKeySpec, ...]
     pics_items: tuple[PicsItemSpec, ...]
     tester_events: Mapping[str, TesterEventSpec]
+    checks: Mapping[tuple[str, str], CheckFn]
+    leniencies: Mapping[str, Leniency]
+
+    def validator(self, lenient: Iterable[str] = ()) -> PayloadValidator:
+        """A payload validator made of the generated checks.
+
+        Args:
+            lenient: Names of declared leniencies to switch on; strict by default.
+
+        Raises:
+            ValueError: If a name is not a declared leniency.
+        """
+        return CompiledPayloadValidator(self.checks, self.leniencies, lenient)

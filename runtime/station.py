@@ -15,8 +15,8 @@ current event has been processed (run to completion). No sockets, no clock: the 
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from runtime.endpoint import (
     Endpoint,
     EndpointEvent,
     ErrorReceived,
+    LocalProtocolError,
     ProtocolViolation,
     ResultInvalid,
     ResultReceived,
@@ -44,17 +45,19 @@ from runtime.machine import (
     SyncClock,
     TransitionNotAllowed,
 )
-from runtime.ocppj import Call, FrameError, decode_frame
-from runtime.payload import SchemaPayloadValidator
+from runtime.ocppj import Call, ErrorCode, FrameError, decode_frame
 from runtime.pics import PicsValues
 from runtime.registry import SpecRegistry
 
-__all__ = ["InstanceKey", "Station", "StationIdentity", "TesterError"]
+__all__ = ["CallHandler", "InstanceKey", "Station", "StationIdentity", "TesterError"]
 
 log = logging.getLogger(__name__)
 
 InstanceKey = tuple[str, int]  # (machine name, connector id; 0 for station-level machines)
 StateListener = Callable[[str, int, str], None]
+CallHandler = Callable[[Call], Mapping[str, Any]]
+"""Application code answering one CSMS action (e.g. vendor DataTransfer): the received CALL
+in, the response payload (wire JSON values) out."""
 # A loop guard: a spec whose internal events raise each other forever is a spec bug, and the
 # station must stop rather than hang.
 _MAX_EVENTS_PER_STEP = 10_000
@@ -97,6 +100,8 @@ class Station:
         response_timeout: float = 30.0,
         id_factory: Callable[[], str] | None = None,
         on_state_change: StateListener | None = None,
+        lenient: Iterable[str] = (),
+        handlers: Mapping[str, CallHandler] | None = None,
     ) -> None:
         self.registry = registry
         self.identity = identity
@@ -106,7 +111,11 @@ class Station:
         self.config = ConfigStore(
             registry.config_keys, {**(config or {}), "NumberOfConnectors": connectors}
         )
-        self.validator = SchemaPayloadValidator(registry.schemas)
+        # Strict unless declared leniencies are switched on by name (ValueError otherwise).
+        self.validator = registry.validator(lenient)
+        self.handlers = dict(handlers or {})
+        self.lenient_frames: Counter[str] = Counter()
+        """Frames accepted only thanks to a leniency, per leniency name, since power-on."""
         self.response_timeout = response_timeout
         self.id_factory = id_factory
         self.on_state_change = on_state_change
@@ -171,20 +180,48 @@ class Station:
     # --- transport (called by an adapter or an in-process harness) -----------------------
     def connected(self, now: float) -> None:
         self.now = now
-        handled = frozenset(
-            event.partition(".")[2]
-            for machine in self.machines.values()
-            for event in machine.EVENTS
-            if event.startswith("ocpp.")
-        )
+        reasons = self._unsupported_reasons()
         self.endpoint = Endpoint(
             validator=self.validator,
             response_timeout=self.response_timeout,
             id_factory=self.id_factory,
-            supported_actions=handled,
+            supported_actions=frozenset(self.registry.messages) - reasons.keys(),
+            unsupported_reasons=reasons,
         )
         self.reconnect_requested = False
         self._broadcast("internal.connected", {})
+
+    def _unsupported_reasons(self) -> dict[str, str]:
+        """Known actions this charge point refuses with NotSupported, and why.
+
+        OCPP-J 1.6 §4.2.3 table 7: NotSupported is for an action the receiver recognises but
+        does not support — one the Central System may not send, one of a feature profile the
+        PICS does not declare (OCPP 1.6 §3.3), or one nothing here handles yet.
+        """
+        handled = set(self.handlers) | {
+            event.partition(".")[2]
+            for machine in self.machines.values()
+            for event in machine.EVENTS
+            if event.startswith("ocpp.")
+        }
+        reasons = {}
+        for name, info in self.registry.messages.items():
+            if not info.sent_by_central_system():
+                reasons[name] = "is sent by the Charge Point, not to it"
+            elif not self._profile_supported(info.profile):
+                reasons[name] = (
+                    f"belongs to the {info.profile} profile, which this charge point does not "
+                    "support"
+                )
+            elif name not in handled:
+                reasons[name] = "is not supported by this charge point"
+        return reasons
+
+    def _profile_supported(self, profile: str) -> bool:
+        # A profile with a PICS item is gated by it; one without (the security extension's
+        # messages) is not declared in the PICS form's profile list.
+        known = {item.name for item in self.registry.pics_items}
+        return self.pics.get_bool(profile) if profile in known else True
 
     def disconnected(self, now: float) -> None:
         self.now = now
@@ -352,6 +389,7 @@ class Station:
         if origin is None:
             return
         if isinstance(event, ResultReceived):
+            self.lenient_frames.update(event.lenient)
             outcome, msg = f"result.{request.action}", event.result.payload
         elif isinstance(event, ErrorReceived):
             outcome = f"error.{request.action}"
@@ -367,4 +405,27 @@ class Station:
         self._queue.append(((origin,), outcome, msg))
 
     def _on_call(self, event: CallReceived) -> None:
+        self.lenient_frames.update(event.lenient)
+        handler = self.handlers.get(event.call.action)
+        if handler is not None:
+            self._run_handler(event.call, handler)
+            return
         self._queue.append((tuple(self.machines), f"ocpp.{event.call.action}", event.call.payload))
+
+    def _run_handler(self, call: Call, handler: CallHandler) -> None:
+        endpoint = self.endpoint
+        assert endpoint is not None  # a CALL arrives only over an open connection
+        try:
+            payload = dict(handler(call))
+        except Exception as error:  # application code: any failure is the receiver's fault
+            log.exception("handler for %s failed", call.action)
+            # OCPP-J 1.6 §4.2.3 table 7: InternalError, an error in the receiver's handling.
+            reason = f"{call.action} handler failed: {type(error).__name__}"
+            endpoint.reply_error(call, ErrorCode.INTERNAL_ERROR, reason)
+            return
+        try:
+            endpoint.reply(call, payload)
+        except LocalProtocolError as error:
+            log.error("handler for %s answered an invalid payload: %s", call.action, error)
+            reason = f"{call.action} handler produced an invalid response"
+            endpoint.reply_error(call, ErrorCode.INTERNAL_ERROR, reason, {"cause": str(error)})

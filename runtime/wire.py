@@ -8,11 +8,13 @@ __all__ = ["datetime_from_wire", "datetime_to_wire"]
 
 
 def datetime_from_wire(text: str) -> datetime:
-    """Parse an OCPP date-time (ISO 8601 with a time zone, errata E3.10) to an aware datetime."""
+    """Parse an OCPP date-time (ISO 8601 with a time zone, errata E3.10) to an aware datetime.
+
+    Only validated payloads are converted; a time without an offset can only have passed
+    validation through a declared leniency (``naive_datetime``), which reads it as UTC.
+    """
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"date-time without a time zone: {text!r}")
-    return parsed
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def datetime_to_wire(value: datetime) -> str:

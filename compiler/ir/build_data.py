@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from compiler.ir.model import ConfigKey, EnumDef, EventDef, FieldDef, Manifest, Message, PicsItem
+from compiler.ir.model import (
+    ConfigKey,
+    DatatypeDef,
+    EnumDef,
+    EventDef,
+    FieldDef,
+    LeniencyDef,
+    Manifest,
+    Message,
+    PicsItem,
+)
 from compiler.loader import JsonPath, LoadedFile
 from compiler.naming import snake
 
 __all__ = [
     "BASE_KINDS",
     "build_config_keys",
+    "build_datatypes",
     "build_enums",
     "build_events",
+    "build_leniencies",
     "build_manifest",
     "build_messages",
     "build_payload",
     "build_pics",
+    "resolve_datatype_fields",
 ]
 
 BASE_KINDS = frozenset({"string", "integer", "decimal", "boolean", "datetime"})
@@ -47,8 +61,25 @@ def build_enums(f: LoadedFile) -> list[EnumDef]:
     ]
 
 
+def build_datatypes(f: LoadedFile) -> list[DatatypeDef]:
+    return [
+        DatatypeDef(
+            name,
+            build_payload(f, ("datatypes", name, "fields"), d["fields"]),
+            " ".join(d.get("description", "").split()),
+            _refs(d),
+            f.key_pos(("datatypes", name)),
+        )
+        for name, d in f.data.get("datatypes", {}).items()
+    ]
+
+
 def build_payload(f: LoadedFile, path: JsonPath, fields: dict[str, Any]) -> tuple[FieldDef, ...]:
-    """Fields of one payload, in the order written (the order the wire schemas keep)."""
+    """Fields of one payload, in the order written (the order the wire schemas keep).
+
+    A ``type`` that is not a base kind is recorded as an enum here; the front end turns it
+    into an object field once it knows the datatypes of every file.
+    """
     built = []
     for name, spec in fields.items():
         kind = spec["type"] if spec["type"] in BASE_KINDS else "enum"
@@ -62,11 +93,27 @@ def build_payload(f: LoadedFile, path: JsonPath, fields: dict[str, Any]) -> tupl
                 max_length=spec.get("max_length"),
                 minimum=spec.get("minimum"),
                 maximum=spec.get("maximum"),
-                description=spec.get("description", ""),
+                description=" ".join(spec.get("description", "").split()),
                 pos=f.key_pos((*path, name)),
+                multiple_of=spec.get("multiple_of"),
+                is_list=bool(spec.get("list", False)),
+                min_items=spec.get("min_items"),
+                max_items=spec.get("max_items"),
             )
         )
     return tuple(built)
+
+
+def resolve_datatype_fields(
+    fields: tuple[FieldDef, ...], datatypes: frozenset[str]
+) -> tuple[FieldDef, ...]:
+    """Turn fields whose type names a datatype into object fields."""
+    return tuple(
+        replace(f, kind="object", enum=None, datatype=f.enum)
+        if f.kind == "enum" and f.enum in datatypes
+        else f
+        for f in fields
+    )
 
 
 def build_messages(f: LoadedFile) -> list[Message]:
@@ -145,4 +192,24 @@ def build_events(f: LoadedFile) -> list[EventDef]:
                     pos=f.key_pos(path),
                 )
             )
+    return built
+
+
+def build_leniencies(f: LoadedFile) -> list[LeniencyDef]:
+    built = []
+    for name, item in f.data["leniencies"].items():
+        owner, _, field_name = item["field"].rpartition(".")
+        ((allow, value),) = item["allow"].items()
+        built.append(
+            LeniencyDef(
+                name=name,
+                owner=owner,
+                field=field_name,
+                allow=allow,
+                value=value,
+                description=" ".join(item["description"].split()),
+                refs=_refs(item),
+                pos=f.key_pos(("leniencies", name)),
+            )
+        )
     return built

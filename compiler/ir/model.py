@@ -16,9 +16,11 @@ __all__ = [
     "Action",
     "ConfigKey",
     "ContextVar",
+    "DatatypeDef",
     "EnumDef",
     "EventDef",
     "FieldDef",
+    "LeniencyDef",
     "Machine",
     "Manifest",
     "Message",
@@ -62,8 +64,11 @@ class FieldDef:
     Attributes:
         name: the wire (camelCase) name.
         py_name: the snake_case Python name.
-        kind: string, integer, decimal, boolean, datetime or enum.
+        kind: string, integer, decimal, boolean, datetime, enum or object.
         enum: the enum's name when kind is enum.
+        datatype: the datatype's name when kind is object.
+        is_list: the field is a JSON array of values of this kind; ``max_length``,
+            ``minimum``, ``maximum`` and ``multiple_of`` then constrain each item.
     """
 
     name: str
@@ -76,6 +81,62 @@ class FieldDef:
     maximum: float | None
     description: str
     pos: Pos
+    datatype: str | None = None
+    multiple_of: float | None = None
+    is_list: bool = False
+    min_items: int | None = None
+    max_items: int | None = None
+
+    @property
+    def type_name(self) -> str:
+        """The name the spec wrote in ``type``."""
+        return self.enum or self.datatype or self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class DatatypeDef:
+    """A shared composite type (types.yaml ``datatypes``), e.g. IdTagInfo."""
+
+    name: str
+    fields: tuple[FieldDef, ...]
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class LeniencyDef:
+    """A named relaxation of one field's rule, off unless switched on (leniencies.yaml).
+
+    Attributes:
+        owner: ``BootNotification.request`` / ``BootNotification.response`` for a message
+            field, or a datatype name (every use of the datatype).
+        field: The field's wire name.
+        allow: ``max_length`` (value: the larger limit), ``values`` (value: extra enum
+            values) or ``naive_datetime`` (value: True; no offset means UTC).
+    """
+
+    name: str
+    owner: str
+    field: str
+    allow: str
+    value: Any
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+    @property
+    def where(self) -> str:
+        return f"{self.owner}.{self.field}"
+
+    @property
+    def rule(self) -> str:
+        """The relaxation in words, e.g. ``max_length 255``."""
+        if self.allow == "values":
+            return "also " + ", ".join(self.value)
+        if self.allow == "naive_datetime":
+            return "a date-time without offset, read as UTC"
+        return f"{self.allow} {self.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +373,8 @@ class SpecSet:
     machines: tuple[Machine, ...]
     scenarios: tuple[Scenario, ...]
     files: tuple[str, ...] = field(default=())
+    datatypes: tuple[DatatypeDef, ...] = field(default=())
+    leniencies: tuple[LeniencyDef, ...] = field(default=())
 
     def message(self, name: str) -> Message | None:
         return next((m for m in self.messages if m.name == name), None)
@@ -324,3 +387,6 @@ class SpecSet:
 
     def enum(self, name: str) -> EnumDef | None:
         return next((e for e in self.enums if e.name == name), None)
+
+    def datatype(self, name: str) -> DatatypeDef | None:
+        return next((d for d in self.datatypes if d.name == name), None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from compiler.ir.model import SpecSet
 from compiler.naming import class_name
-from compiler.render.data_code import payload_views
 from compiler.render.env import header, render_template
 from compiler.render.machine_code import machine_view
+from compiler.render.payload_modules import payload_files
 from compiler.render.schemas import message_schemas
 
 __all__ = ["python_files"]
@@ -36,10 +36,6 @@ def _machine_modules(spec: SpecSet, package: str) -> dict[str, str]:
 def python_files(spec: SpecSet, package: str) -> dict[str, str]:
     """Relative path inside the package → text, for every module and schema."""
     common = {"manifest": spec.manifest, "package": package}
-    views = payload_views(spec)
-    used_enums = sorted(
-        {f.annotation.split(" ")[0] for v in views for f in v.fields} & {e.name for e in spec.enums}
-    )
     files = {
         "__init__.py": render_template(
             "package_init.py.j2",
@@ -48,13 +44,6 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
         ),
         "enums.py": render_template(
             "enums.py.j2", header=header(f"{spec.root}/types.yaml"), enums=spec.enums, **common
-        ),
-        "messages.py": render_template(
-            "messages.py.j2",
-            header=header(f"{spec.root}/messages"),
-            payloads=views,
-            enum_names=used_enums,
-            **common,
         ),
         "config_keys.py": render_template(
             "config_keys.py.j2",
@@ -87,6 +76,7 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
     files["hooks.py"] = render_template(
         "hooks.py.j2", header=header(f"{spec.root}/machines"), machines=machine_infos, **common
     )
+    files.update(payload_files(spec, package))
     files.update(_machine_modules(spec, package))
     for message in spec.messages:
         for name, text in message_schemas(spec, message).items():

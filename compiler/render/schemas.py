@@ -14,10 +14,39 @@ DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 
 
 def field_schema(spec: SpecSet, f: FieldDef) -> dict[str, Any]:
-    """The JSON Schema of one field."""
+    """The JSON Schema of one field; a list field is an array of its item schema."""
+    item = _value_schema(spec, f)
+    if not f.is_list:
+        return item
+    schema: dict[str, Any] = {"type": "array"}
+    if f.min_items is not None:
+        schema["minItems"] = f.min_items
+    if f.max_items is not None:
+        schema["maxItems"] = f.max_items
+    schema["items"] = item
+    return schema
+
+
+def _object_schema(spec: SpecSet, fields: tuple[FieldDef, ...]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {f.name: field_schema(spec, f) for f in fields},
+        "additionalProperties": False,
+    }
+    required = [f.name for f in fields if f.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _value_schema(spec: SpecSet, f: FieldDef) -> dict[str, Any]:
     if f.kind == "enum":
         enum = spec.enum(f.enum or "")
         return {"type": "string", "enum": list(enum.values) if enum else []}
+    if f.kind == "object":
+        # Datatypes are inlined, as in most official schemas: one self-contained file each.
+        datatype = spec.datatype(f.datatype or "")
+        return _object_schema(spec, datatype.fields if datatype else ())
     schema: dict[str, Any] = {
         "string": {"type": "string"},
         "datetime": {"type": "string", "format": "date-time"},
@@ -31,21 +60,13 @@ def field_schema(spec: SpecSet, f: FieldDef) -> dict[str, Any]:
         schema["minimum"] = f.minimum
     if f.maximum is not None:
         schema["maximum"] = f.maximum
+    if f.multiple_of is not None:
+        schema["multipleOf"] = f.multiple_of
     return schema
 
 
 def _payload_schema(spec: SpecSet, title: str, fields: tuple[FieldDef, ...]) -> dict[str, Any]:
-    schema: dict[str, Any] = {
-        "$schema": DRAFT_04,
-        "title": title,
-        "type": "object",
-        "properties": {f.name: field_schema(spec, f) for f in fields},
-        "additionalProperties": False,
-    }
-    required = [f.name for f in fields if f.required]
-    if required:
-        schema["required"] = required
-    return schema
+    return {"$schema": DRAFT_04, "title": title, **_object_schema(spec, fields)}
 
 
 def schema_file_name(action: str, kind: str) -> str:

@@ -9,14 +9,114 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "AuthorizationStatus",
+    "AvailabilityStatus",
+    "AvailabilityType",
+    "CancelReservationStatus",
+    "CertificateSignedStatusEnumType",
+    "CertificateStatusEnumType",
+    "CertificateUseEnumType",
     "ChargePointErrorCode",
     "ChargePointStatus",
+    "ChargingProfileKindType",
+    "ChargingProfilePurposeType",
+    "ChargingProfileStatus",
+    "ChargingRateUnitType",
+    "ClearCacheStatus",
+    "ClearChargingProfileStatus",
+    "ConfigurationStatus",
+    "DataTransferStatus",
+    "DeleteCertificateStatusEnumType",
+    "DiagnosticsStatus",
+    "FirmwareStatus",
+    "FirmwareStatusEnumType",
+    "GenericStatusEnumType",
+    "GetCompositeScheduleStatus",
+    "GetInstalledCertificateStatusEnumType",
+    "HashAlgorithmEnumType",
+    "Location",
+    "LogEnumType",
+    "LogStatusEnumType",
+    "Measurand",
+    "MessageTrigger",
+    "MessageTriggerEnumType",
+    "Phase",
+    "ReadingContext",
+    "Reason",
+    "RecurrencyKindType",
     "RegistrationStatus",
+    "RemoteStartStopStatus",
+    "ReservationStatus",
+    "ResetStatus",
+    "ResetType",
+    "TriggerMessageStatus",
+    "TriggerMessageStatusEnumType",
+    "UnitOfMeasure",
+    "UnlockStatus",
+    "UpdateFirmwareStatusEnumType",
+    "UpdateStatus",
+    "UpdateType",
+    "UploadLogStatusEnumType",
+    "ValueFormat",
 ]
 
 
+class AuthorizationStatus(StrEnum):
+    """Outcome of checking an idTag; only Accepted allows charging. (OCPP 1.6 §7.2)"""
+
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+    CONCURRENT_TX = "ConcurrentTx"
+
+
+class AvailabilityStatus(StrEnum):
+    """Answer to ChangeAvailability; Scheduled means the change waits for running transactions to end. (OCPP 1.6 §7.3)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    SCHEDULED = "Scheduled"
+
+
+class AvailabilityType(StrEnum):
+    """Target availability requested by ChangeAvailability. (OCPP 1.6 §7.4)"""
+
+    INOPERATIVE = "Inoperative"
+    OPERATIVE = "Operative"
+
+
+class CancelReservationStatus(StrEnum):
+    """Answer to CancelReservation; Rejected when no matching reservation exists. (OCPP 1.6 §7.5)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class CertificateSignedStatusEnumType(StrEnum):
+    """Whether the Charge Point found the signed certificate it received valid. (Security whitepaper §6.2)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class CertificateStatusEnumType(StrEnum):
+    """Result of InstallCertificate; Rejected for an invalid certificate or a full store, Failed for any other reason. The official schema calls this enum InstallCertificateStatusEnumType. (Security whitepaper §6.3)"""
+
+    ACCEPTED = "Accepted"
+    FAILED = "Failed"
+    REJECTED = "Rejected"
+
+
+class CertificateUseEnumType(StrEnum):
+    """Kind of root certificate (Central System root or manufacturer root). (Security whitepaper §6.4)"""
+
+    CENTRAL_SYSTEM_ROOT_CERTIFICATE = "CentralSystemRootCertificate"
+    MANUFACTURER_ROOT_CERTIFICATE = "ManufacturerRootCertificate"
+
+
 class ChargePointErrorCode(StrEnum):
-    """Error reported with a status; only non-NoError codes with Faulted block charging. (OCPP 1.6 §7.6)"""
+    """Error reported with a status; NoError when there is nothing to report. (OCPP 1.6 §7.6)"""
 
     CONNECTOR_LOCK_FAILURE = "ConnectorLockFailure"
     EV_COMMUNICATION_ERROR = "EVCommunicationError"
@@ -37,7 +137,7 @@ class ChargePointErrorCode(StrEnum):
 
 
 class ChargePointStatus(StrEnum):
-    """Status of a connector, or of the Charge Point as a whole for connector 0. (OCPP 1.6 §7.7, OCPP 1.6 §4.9)"""
+    """Status of a connector, or of the Charge Point as a whole for connector 0. (OCPP 1.6 §7.7, OCPP 1.6 §4.9, errata E3.55, errata E3.64)"""
 
     AVAILABLE = "Available"
     PREPARING = "Preparing"
@@ -50,9 +150,397 @@ class ChargePointStatus(StrEnum):
     FAULTED = "Faulted"
 
 
+class ChargingProfileKindType(StrEnum):
+    """How the periods of a schedule are anchored in time (fixed start, repeating, or relative to e.g. the transaction start). (OCPP 1.6 §7.9)"""
+
+    ABSOLUTE = "Absolute"
+    RECURRING = "Recurring"
+    RELATIVE = "Relative"
+
+
+class ChargingProfilePurposeType(StrEnum):
+    """What a charging profile limits - the whole Charge Point, new transactions by default, or one transaction. (OCPP 1.6 §7.10, errata E3.67)"""
+
+    CHARGE_POINT_MAX_PROFILE = "ChargePointMaxProfile"
+    TX_DEFAULT_PROFILE = "TxDefaultProfile"
+    TX_PROFILE = "TxProfile"
+
+
+class ChargingProfileStatus(StrEnum):
+    """Answer to SetChargingProfile. (OCPP 1.6 §7.11)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    NOT_SUPPORTED = "NotSupported"
+
+
+class ChargingRateUnitType(StrEnum):
+    """Unit of a schedule limit - W is total power over all phases, A is current per phase. (OCPP 1.6 §7.12, errata E3.69)"""
+
+    A = "A"
+    W = "W"
+
+
+class ClearCacheStatus(StrEnum):
+    """Answer to ClearCache; a Charge Point without an Authorization Cache answers Rejected. (OCPP 1.6 §7.20, errata E3.23)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class ClearChargingProfileStatus(StrEnum):
+    """Answer to ClearChargingProfile; Unknown when no profile matched. (OCPP 1.6 §7.21)"""
+
+    ACCEPTED = "Accepted"
+    UNKNOWN = "Unknown"
+
+
+class ConfigurationStatus(StrEnum):
+    """Answer to ChangeConfiguration (RebootRequired means stored but effective only after a reboot). (OCPP 1.6 §7.22)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    REBOOT_REQUIRED = "RebootRequired"
+    NOT_SUPPORTED = "NotSupported"
+
+
+class DataTransferStatus(StrEnum):
+    """Answer to DataTransfer; the Unknown* values mean the vendorId or messageId was not recognised. (OCPP 1.6 §7.23)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    UNKNOWN_MESSAGE_ID = "UnknownMessageId"
+    UNKNOWN_VENDOR_ID = "UnknownVendorId"
+
+
+class DeleteCertificateStatusEnumType(StrEnum):
+    """Result of DeleteCertificate. (Security whitepaper §6.7)"""
+
+    ACCEPTED = "Accepted"
+    FAILED = "Failed"
+    NOT_FOUND = "NotFound"
+
+
+class DiagnosticsStatus(StrEnum):
+    """Progress of a diagnostics upload; Idle only in a notification requested by TriggerMessage. (OCPP 1.6 §7.24)"""
+
+    IDLE = "Idle"
+    UPLOADED = "Uploaded"
+    UPLOAD_FAILED = "UploadFailed"
+    UPLOADING = "Uploading"
+
+
+class FirmwareStatus(StrEnum):
+    """Progress of a firmware update; Idle only in a notification requested by TriggerMessage. (OCPP 1.6 §7.25)"""
+
+    DOWNLOADED = "Downloaded"
+    DOWNLOAD_FAILED = "DownloadFailed"
+    DOWNLOADING = "Downloading"
+    IDLE = "Idle"
+    INSTALLATION_FAILED = "InstallationFailed"
+    INSTALLING = "Installing"
+    INSTALLED = "Installed"
+
+
+class FirmwareStatusEnumType(StrEnum):
+    """Progress of a signed firmware update (intermediate, failed-end and successful-end states); Idle only in a notification requested by ExtendedTriggerMessage. (Security whitepaper §6.8)"""
+
+    DOWNLOADED = "Downloaded"
+    DOWNLOAD_FAILED = "DownloadFailed"
+    DOWNLOADING = "Downloading"
+    DOWNLOAD_SCHEDULED = "DownloadScheduled"
+    DOWNLOAD_PAUSED = "DownloadPaused"
+    IDLE = "Idle"
+    INSTALLATION_FAILED = "InstallationFailed"
+    INSTALLING = "Installing"
+    INSTALLED = "Installed"
+    INSTALL_REBOOTING = "InstallRebooting"
+    INSTALL_SCHEDULED = "InstallScheduled"
+    INSTALL_VERIFICATION_FAILED = "InstallVerificationFailed"
+    INVALID_SIGNATURE = "InvalidSignature"
+    SIGNATURE_VERIFIED = "SignatureVerified"
+
+
+class GenericStatusEnumType(StrEnum):
+    """Plain accept/reject answer. (Security whitepaper §6.10)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class GetCompositeScheduleStatus(StrEnum):
+    """Answer to GetCompositeSchedule. (OCPP 1.6 §7.26)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class GetInstalledCertificateStatusEnumType(StrEnum):
+    """Result of GetInstalledCertificateIds; NotFound when no certificate of the type is installed. (Security whitepaper §6.11)"""
+
+    ACCEPTED = "Accepted"
+    NOT_FOUND = "NotFound"
+
+
+class HashAlgorithmEnumType(StrEnum):
+    """Hash function used for the hashes in CertificateHashDataType. (Security whitepaper §6.12)"""
+
+    SHA256 = "SHA256"
+    SHA384 = "SHA384"
+    SHA512 = "SHA512"
+
+
+class Location(StrEnum):
+    """Where a sampled value was measured; Outlet is assumed when absent. (OCPP 1.6 §7.30)"""
+
+    CABLE = "Cable"
+    EV = "EV"
+    INLET = "Inlet"
+    OUTLET = "Outlet"
+    BODY = "Body"
+
+
+class LogEnumType(StrEnum):
+    """Which log GetLog asks the Charge Point to upload. (Security whitepaper §6.13)"""
+
+    DIAGNOSTICS_LOG = "DiagnosticsLog"
+    SECURITY_LOG = "SecurityLog"
+
+
+class LogStatusEnumType(StrEnum):
+    """Answer to GetLog; AcceptedCanceled means an ongoing upload was cancelled for this one. (Security whitepaper §6.15)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    ACCEPTED_CANCELED = "AcceptedCanceled"
+
+
+class Measurand(StrEnum):
+    """Quantity a sampled value reports; Energy.Active.Import.Register is assumed when absent. (OCPP 1.6 §7.31, errata E3.78, errata E3.86)"""
+
+    ENERGY_ACTIVE_EXPORT_REGISTER = "Energy.Active.Export.Register"
+    ENERGY_ACTIVE_IMPORT_REGISTER = "Energy.Active.Import.Register"
+    ENERGY_REACTIVE_EXPORT_REGISTER = "Energy.Reactive.Export.Register"
+    ENERGY_REACTIVE_IMPORT_REGISTER = "Energy.Reactive.Import.Register"
+    ENERGY_ACTIVE_EXPORT_INTERVAL = "Energy.Active.Export.Interval"
+    ENERGY_ACTIVE_IMPORT_INTERVAL = "Energy.Active.Import.Interval"
+    ENERGY_REACTIVE_EXPORT_INTERVAL = "Energy.Reactive.Export.Interval"
+    ENERGY_REACTIVE_IMPORT_INTERVAL = "Energy.Reactive.Import.Interval"
+    POWER_ACTIVE_EXPORT = "Power.Active.Export"
+    POWER_ACTIVE_IMPORT = "Power.Active.Import"
+    POWER_OFFERED = "Power.Offered"
+    POWER_REACTIVE_EXPORT = "Power.Reactive.Export"
+    POWER_REACTIVE_IMPORT = "Power.Reactive.Import"
+    POWER_FACTOR = "Power.Factor"
+    CURRENT_IMPORT = "Current.Import"
+    CURRENT_EXPORT = "Current.Export"
+    CURRENT_OFFERED = "Current.Offered"
+    VOLTAGE = "Voltage"
+    FREQUENCY = "Frequency"
+    TEMPERATURE = "Temperature"
+    SO_C = "SoC"
+    RPM = "RPM"
+
+
+class MessageTrigger(StrEnum):
+    """Charge Point message that TriggerMessage asks for. (OCPP 1.6 §7.32)"""
+
+    BOOT_NOTIFICATION = "BootNotification"
+    DIAGNOSTICS_STATUS_NOTIFICATION = "DiagnosticsStatusNotification"
+    FIRMWARE_STATUS_NOTIFICATION = "FirmwareStatusNotification"
+    HEARTBEAT = "Heartbeat"
+    METER_VALUES = "MeterValues"
+    STATUS_NOTIFICATION = "StatusNotification"
+
+
+class MessageTriggerEnumType(StrEnum):
+    """Charge Point message that ExtendedTriggerMessage asks for; FirmwareStatusNotification means the signed-update status and SignChargePointCertificate a new SignCertificate request. (Security whitepaper §6.16)"""
+
+    BOOT_NOTIFICATION = "BootNotification"
+    LOG_STATUS_NOTIFICATION = "LogStatusNotification"
+    FIRMWARE_STATUS_NOTIFICATION = "FirmwareStatusNotification"
+    HEARTBEAT = "Heartbeat"
+    METER_VALUES = "MeterValues"
+    SIGN_CHARGE_POINT_CERTIFICATE = "SignChargePointCertificate"
+    STATUS_NOTIFICATION = "StatusNotification"
+
+
+class Phase(StrEnum):
+    """Phase or phase pair a sampled value refers to; absent means an overall value. (OCPP 1.6 §7.34)"""
+
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    N = "N"
+    L1_N = "L1-N"
+    L2_N = "L2-N"
+    L3_N = "L3-N"
+    L1_L2 = "L1-L2"
+    L2_L3 = "L2-L3"
+    L3_L1 = "L3-L1"
+
+
+class ReadingContext(StrEnum):
+    """Why a sampled value was taken; Sample.Periodic is assumed when absent. (OCPP 1.6 §7.35, errata E4.25)"""
+
+    INTERRUPTION_BEGIN = "Interruption.Begin"
+    INTERRUPTION_END = "Interruption.End"
+    SAMPLE_CLOCK = "Sample.Clock"
+    SAMPLE_PERIODIC = "Sample.Periodic"
+    TRANSACTION_BEGIN = "Transaction.Begin"
+    TRANSACTION_END = "Transaction.End"
+    TRIGGER = "Trigger"
+    OTHER = "Other"
+
+
+class Reason(StrEnum):
+    """Why a transaction ended; Local is assumed when StopTransaction carries no reason. (OCPP 1.6 §7.36)"""
+
+    EMERGENCY_STOP = "EmergencyStop"
+    EV_DISCONNECTED = "EVDisconnected"
+    HARD_RESET = "HardReset"
+    LOCAL = "Local"
+    OTHER = "Other"
+    POWER_LOSS = "PowerLoss"
+    REBOOT = "Reboot"
+    REMOTE = "Remote"
+    SOFT_RESET = "SoftReset"
+    UNLOCK_COMMAND = "UnlockCommand"
+    DE_AUTHORIZED = "DeAuthorized"
+
+
+class RecurrencyKindType(StrEnum):
+    """Period after which a Recurring profile starts over, counted from its startSchedule. (OCPP 1.6 §7.37, errata E3.79)"""
+
+    DAILY = "Daily"
+    WEEKLY = "Weekly"
+
+
 class RegistrationStatus(StrEnum):
-    """Whether the Central System accepts a Charge Point after its BootNotification. (OCPP 1.6 §7.38)"""
+    """Whether the Central System accepts a Charge Point after its BootNotification. (OCPP 1.6 §7.38, errata E3.68)"""
 
     ACCEPTED = "Accepted"
     PENDING = "Pending"
     REJECTED = "Rejected"
+
+
+class RemoteStartStopStatus(StrEnum):
+    """Answer to RemoteStartTransaction or RemoteStopTransaction. (OCPP 1.6 §7.39)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class ReservationStatus(StrEnum):
+    """Answer to ReserveNow; the non-Accepted values say why no reservation was made. (OCPP 1.6 §7.40)"""
+
+    ACCEPTED = "Accepted"
+    FAULTED = "Faulted"
+    OCCUPIED = "Occupied"
+    REJECTED = "Rejected"
+    UNAVAILABLE = "Unavailable"
+
+
+class ResetStatus(StrEnum):
+    """Answer to Reset - whether the Charge Point will attempt it. (OCPP 1.6 §7.41)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class ResetType(StrEnum):
+    """Soft stops transactions gracefully and restarts the software; Hard restarts the hardware. (OCPP 1.6 §7.42, errata E3.82)"""
+
+    HARD = "Hard"
+    SOFT = "Soft"
+
+
+class TriggerMessageStatus(StrEnum):
+    """Answer to TriggerMessage; NotImplemented for a message the Charge Point cannot send. (OCPP 1.6 §7.44)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    NOT_IMPLEMENTED = "NotImplemented"
+
+
+class TriggerMessageStatusEnumType(StrEnum):
+    """Answer to ExtendedTriggerMessage; NotImplemented for a message the Charge Point cannot send. (Security whitepaper §6.17)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    NOT_IMPLEMENTED = "NotImplemented"
+
+
+class UnitOfMeasure(StrEnum):
+    """Unit of a sampled value; Wh is assumed when absent. Both spellings of Celsius are accepted (OCPP-J errata 2.1 recommends senders keep using 'Celcius'). There is no frequency unit. (OCPP 1.6 §7.45, errata E3.86, OCPP-J errata 2.1)"""
+
+    WH = "Wh"
+    K_WH = "kWh"
+    VARH = "varh"
+    KVARH = "kvarh"
+    W = "W"
+    K_W = "kW"
+    VA = "VA"
+    K_VA = "kVA"
+    VAR = "var"
+    KVAR = "kvar"
+    A = "A"
+    V = "V"
+    K = "K"
+    CELCIUS = "Celcius"
+    CELSIUS = "Celsius"
+    FAHRENHEIT = "Fahrenheit"
+    PERCENT = "Percent"
+
+
+class UnlockStatus(StrEnum):
+    """Answer to UnlockConnector; NotSupported also covers an unknown connectorId. (OCPP 1.6 §7.46, errata E3.87)"""
+
+    UNLOCKED = "Unlocked"
+    UNLOCK_FAILED = "UnlockFailed"
+    NOT_SUPPORTED = "NotSupported"
+
+
+class UpdateFirmwareStatusEnumType(StrEnum):
+    """Answer to SignedUpdateFirmware, including rejection because of the signing certificate. (Security whitepaper §6.18)"""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    ACCEPTED_CANCELED = "AcceptedCanceled"
+    INVALID_CERTIFICATE = "InvalidCertificate"
+    REVOKED_CERTIFICATE = "RevokedCertificate"
+
+
+class UpdateStatus(StrEnum):
+    """Answer to SendLocalList; VersionMismatch for a differential update that is not newer than the list. (OCPP 1.6 §7.47)"""
+
+    ACCEPTED = "Accepted"
+    FAILED = "Failed"
+    NOT_SUPPORTED = "NotSupported"
+    VERSION_MISMATCH = "VersionMismatch"
+
+
+class UpdateType(StrEnum):
+    """Whether SendLocalList replaces the whole local list or applies changes to it. (OCPP 1.6 §7.48)"""
+
+    DIFFERENTIAL = "Differential"
+    FULL = "Full"
+
+
+class UploadLogStatusEnumType(StrEnum):
+    """Progress or failure of a log upload; Idle only in a notification requested by ExtendedTriggerMessage. (Security whitepaper §6.19)"""
+
+    BAD_MESSAGE = "BadMessage"
+    IDLE = "Idle"
+    NOT_SUPPORTED_OPERATION = "NotSupportedOperation"
+    PERMISSION_DENIED = "PermissionDenied"
+    UPLOADED = "Uploaded"
+    UPLOAD_FAILURE = "UploadFailure"
+    UPLOADING = "Uploading"
+
+
+class ValueFormat(StrEnum):
+    """Encoding of a sampled value - plain number or hex-encoded signed data block; Raw when absent. (OCPP 1.6 §7.49)"""
+
+    RAW = "Raw"
+    SIGNED_DATA = "SignedData"

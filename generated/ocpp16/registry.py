@@ -17,6 +17,7 @@ from typing import Any, Final
 from generated.ocpp16.config_keys import CONFIG_KEYS
 from generated.ocpp16.machines import charge_point_status, connector_status, heartbeat, registration
 from generated.ocpp16.pics import PICS_ITEMS
+from generated.ocpp16.validators import CHECKS, LENIENCIES
 from runtime.registry import MachineBinding, MessageInfo, SpecRegistry, TesterEventSpec
 
 __all__ = ["SPEC"]
@@ -25,21 +26,219 @@ __all__ = ["SPEC"]
 def _load_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     folder = resources.files("generated.ocpp16").joinpath("schemas")
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    schemas[("Authorize", "req")] = json.loads(folder.joinpath("Authorize.json").read_text())
+    schemas[("Authorize", "conf")] = json.loads(
+        folder.joinpath("AuthorizeResponse.json").read_text()
+    )
     schemas[("BootNotification", "req")] = json.loads(
         folder.joinpath("BootNotification.json").read_text()
     )
     schemas[("BootNotification", "conf")] = json.loads(
         folder.joinpath("BootNotificationResponse.json").read_text()
     )
+    schemas[("CancelReservation", "req")] = json.loads(
+        folder.joinpath("CancelReservation.json").read_text()
+    )
+    schemas[("CancelReservation", "conf")] = json.loads(
+        folder.joinpath("CancelReservationResponse.json").read_text()
+    )
+    schemas[("CertificateSigned", "req")] = json.loads(
+        folder.joinpath("CertificateSigned.json").read_text()
+    )
+    schemas[("CertificateSigned", "conf")] = json.loads(
+        folder.joinpath("CertificateSignedResponse.json").read_text()
+    )
+    schemas[("ChangeAvailability", "req")] = json.loads(
+        folder.joinpath("ChangeAvailability.json").read_text()
+    )
+    schemas[("ChangeAvailability", "conf")] = json.loads(
+        folder.joinpath("ChangeAvailabilityResponse.json").read_text()
+    )
+    schemas[("ChangeConfiguration", "req")] = json.loads(
+        folder.joinpath("ChangeConfiguration.json").read_text()
+    )
+    schemas[("ChangeConfiguration", "conf")] = json.loads(
+        folder.joinpath("ChangeConfigurationResponse.json").read_text()
+    )
+    schemas[("ClearCache", "req")] = json.loads(folder.joinpath("ClearCache.json").read_text())
+    schemas[("ClearCache", "conf")] = json.loads(
+        folder.joinpath("ClearCacheResponse.json").read_text()
+    )
+    schemas[("ClearChargingProfile", "req")] = json.loads(
+        folder.joinpath("ClearChargingProfile.json").read_text()
+    )
+    schemas[("ClearChargingProfile", "conf")] = json.loads(
+        folder.joinpath("ClearChargingProfileResponse.json").read_text()
+    )
+    schemas[("DataTransfer", "req")] = json.loads(folder.joinpath("DataTransfer.json").read_text())
+    schemas[("DataTransfer", "conf")] = json.loads(
+        folder.joinpath("DataTransferResponse.json").read_text()
+    )
+    schemas[("DeleteCertificate", "req")] = json.loads(
+        folder.joinpath("DeleteCertificate.json").read_text()
+    )
+    schemas[("DeleteCertificate", "conf")] = json.loads(
+        folder.joinpath("DeleteCertificateResponse.json").read_text()
+    )
+    schemas[("DiagnosticsStatusNotification", "req")] = json.loads(
+        folder.joinpath("DiagnosticsStatusNotification.json").read_text()
+    )
+    schemas[("DiagnosticsStatusNotification", "conf")] = json.loads(
+        folder.joinpath("DiagnosticsStatusNotificationResponse.json").read_text()
+    )
+    schemas[("ExtendedTriggerMessage", "req")] = json.loads(
+        folder.joinpath("ExtendedTriggerMessage.json").read_text()
+    )
+    schemas[("ExtendedTriggerMessage", "conf")] = json.loads(
+        folder.joinpath("ExtendedTriggerMessageResponse.json").read_text()
+    )
+    schemas[("FirmwareStatusNotification", "req")] = json.loads(
+        folder.joinpath("FirmwareStatusNotification.json").read_text()
+    )
+    schemas[("FirmwareStatusNotification", "conf")] = json.loads(
+        folder.joinpath("FirmwareStatusNotificationResponse.json").read_text()
+    )
+    schemas[("GetCompositeSchedule", "req")] = json.loads(
+        folder.joinpath("GetCompositeSchedule.json").read_text()
+    )
+    schemas[("GetCompositeSchedule", "conf")] = json.loads(
+        folder.joinpath("GetCompositeScheduleResponse.json").read_text()
+    )
+    schemas[("GetConfiguration", "req")] = json.loads(
+        folder.joinpath("GetConfiguration.json").read_text()
+    )
+    schemas[("GetConfiguration", "conf")] = json.loads(
+        folder.joinpath("GetConfigurationResponse.json").read_text()
+    )
+    schemas[("GetDiagnostics", "req")] = json.loads(
+        folder.joinpath("GetDiagnostics.json").read_text()
+    )
+    schemas[("GetDiagnostics", "conf")] = json.loads(
+        folder.joinpath("GetDiagnosticsResponse.json").read_text()
+    )
+    schemas[("GetInstalledCertificateIds", "req")] = json.loads(
+        folder.joinpath("GetInstalledCertificateIds.json").read_text()
+    )
+    schemas[("GetInstalledCertificateIds", "conf")] = json.loads(
+        folder.joinpath("GetInstalledCertificateIdsResponse.json").read_text()
+    )
+    schemas[("GetLocalListVersion", "req")] = json.loads(
+        folder.joinpath("GetLocalListVersion.json").read_text()
+    )
+    schemas[("GetLocalListVersion", "conf")] = json.loads(
+        folder.joinpath("GetLocalListVersionResponse.json").read_text()
+    )
+    schemas[("GetLog", "req")] = json.loads(folder.joinpath("GetLog.json").read_text())
+    schemas[("GetLog", "conf")] = json.loads(folder.joinpath("GetLogResponse.json").read_text())
     schemas[("Heartbeat", "req")] = json.loads(folder.joinpath("Heartbeat.json").read_text())
     schemas[("Heartbeat", "conf")] = json.loads(
         folder.joinpath("HeartbeatResponse.json").read_text()
+    )
+    schemas[("InstallCertificate", "req")] = json.loads(
+        folder.joinpath("InstallCertificate.json").read_text()
+    )
+    schemas[("InstallCertificate", "conf")] = json.loads(
+        folder.joinpath("InstallCertificateResponse.json").read_text()
+    )
+    schemas[("LogStatusNotification", "req")] = json.loads(
+        folder.joinpath("LogStatusNotification.json").read_text()
+    )
+    schemas[("LogStatusNotification", "conf")] = json.loads(
+        folder.joinpath("LogStatusNotificationResponse.json").read_text()
+    )
+    schemas[("MeterValues", "req")] = json.loads(folder.joinpath("MeterValues.json").read_text())
+    schemas[("MeterValues", "conf")] = json.loads(
+        folder.joinpath("MeterValuesResponse.json").read_text()
+    )
+    schemas[("RemoteStartTransaction", "req")] = json.loads(
+        folder.joinpath("RemoteStartTransaction.json").read_text()
+    )
+    schemas[("RemoteStartTransaction", "conf")] = json.loads(
+        folder.joinpath("RemoteStartTransactionResponse.json").read_text()
+    )
+    schemas[("RemoteStopTransaction", "req")] = json.loads(
+        folder.joinpath("RemoteStopTransaction.json").read_text()
+    )
+    schemas[("RemoteStopTransaction", "conf")] = json.loads(
+        folder.joinpath("RemoteStopTransactionResponse.json").read_text()
+    )
+    schemas[("ReserveNow", "req")] = json.loads(folder.joinpath("ReserveNow.json").read_text())
+    schemas[("ReserveNow", "conf")] = json.loads(
+        folder.joinpath("ReserveNowResponse.json").read_text()
+    )
+    schemas[("Reset", "req")] = json.loads(folder.joinpath("Reset.json").read_text())
+    schemas[("Reset", "conf")] = json.loads(folder.joinpath("ResetResponse.json").read_text())
+    schemas[("SecurityEventNotification", "req")] = json.loads(
+        folder.joinpath("SecurityEventNotification.json").read_text()
+    )
+    schemas[("SecurityEventNotification", "conf")] = json.loads(
+        folder.joinpath("SecurityEventNotificationResponse.json").read_text()
+    )
+    schemas[("SendLocalList", "req")] = json.loads(
+        folder.joinpath("SendLocalList.json").read_text()
+    )
+    schemas[("SendLocalList", "conf")] = json.loads(
+        folder.joinpath("SendLocalListResponse.json").read_text()
+    )
+    schemas[("SetChargingProfile", "req")] = json.loads(
+        folder.joinpath("SetChargingProfile.json").read_text()
+    )
+    schemas[("SetChargingProfile", "conf")] = json.loads(
+        folder.joinpath("SetChargingProfileResponse.json").read_text()
+    )
+    schemas[("SignCertificate", "req")] = json.loads(
+        folder.joinpath("SignCertificate.json").read_text()
+    )
+    schemas[("SignCertificate", "conf")] = json.loads(
+        folder.joinpath("SignCertificateResponse.json").read_text()
+    )
+    schemas[("SignedFirmwareStatusNotification", "req")] = json.loads(
+        folder.joinpath("SignedFirmwareStatusNotification.json").read_text()
+    )
+    schemas[("SignedFirmwareStatusNotification", "conf")] = json.loads(
+        folder.joinpath("SignedFirmwareStatusNotificationResponse.json").read_text()
+    )
+    schemas[("SignedUpdateFirmware", "req")] = json.loads(
+        folder.joinpath("SignedUpdateFirmware.json").read_text()
+    )
+    schemas[("SignedUpdateFirmware", "conf")] = json.loads(
+        folder.joinpath("SignedUpdateFirmwareResponse.json").read_text()
+    )
+    schemas[("StartTransaction", "req")] = json.loads(
+        folder.joinpath("StartTransaction.json").read_text()
+    )
+    schemas[("StartTransaction", "conf")] = json.loads(
+        folder.joinpath("StartTransactionResponse.json").read_text()
     )
     schemas[("StatusNotification", "req")] = json.loads(
         folder.joinpath("StatusNotification.json").read_text()
     )
     schemas[("StatusNotification", "conf")] = json.loads(
         folder.joinpath("StatusNotificationResponse.json").read_text()
+    )
+    schemas[("StopTransaction", "req")] = json.loads(
+        folder.joinpath("StopTransaction.json").read_text()
+    )
+    schemas[("StopTransaction", "conf")] = json.loads(
+        folder.joinpath("StopTransactionResponse.json").read_text()
+    )
+    schemas[("TriggerMessage", "req")] = json.loads(
+        folder.joinpath("TriggerMessage.json").read_text()
+    )
+    schemas[("TriggerMessage", "conf")] = json.loads(
+        folder.joinpath("TriggerMessageResponse.json").read_text()
+    )
+    schemas[("UnlockConnector", "req")] = json.loads(
+        folder.joinpath("UnlockConnector.json").read_text()
+    )
+    schemas[("UnlockConnector", "conf")] = json.loads(
+        folder.joinpath("UnlockConnectorResponse.json").read_text()
+    )
+    schemas[("UpdateFirmware", "req")] = json.loads(
+        folder.joinpath("UpdateFirmware.json").read_text()
+    )
+    schemas[("UpdateFirmware", "conf")] = json.loads(
+        folder.joinpath("UpdateFirmwareResponse.json").read_text()
     )
     return schemas
 
@@ -48,9 +247,57 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
     name="ocpp16",
     title="OCPP 1.6-J",
     messages={
+        "Authorize": MessageInfo("Authorize", "Core", "cp_to_csms"),
         "BootNotification": MessageInfo("BootNotification", "Core", "cp_to_csms"),
+        "CancelReservation": MessageInfo("CancelReservation", "Reservation", "csms_to_cp"),
+        "CertificateSigned": MessageInfo("CertificateSigned", "Security", "csms_to_cp"),
+        "ChangeAvailability": MessageInfo("ChangeAvailability", "Core", "csms_to_cp"),
+        "ChangeConfiguration": MessageInfo("ChangeConfiguration", "Core", "csms_to_cp"),
+        "ClearCache": MessageInfo("ClearCache", "Core", "csms_to_cp"),
+        "ClearChargingProfile": MessageInfo("ClearChargingProfile", "SmartCharging", "csms_to_cp"),
+        "DataTransfer": MessageInfo("DataTransfer", "Core", "both"),
+        "DeleteCertificate": MessageInfo("DeleteCertificate", "Security", "csms_to_cp"),
+        "DiagnosticsStatusNotification": MessageInfo(
+            "DiagnosticsStatusNotification", "FirmwareManagement", "cp_to_csms"
+        ),
+        "ExtendedTriggerMessage": MessageInfo("ExtendedTriggerMessage", "Security", "csms_to_cp"),
+        "FirmwareStatusNotification": MessageInfo(
+            "FirmwareStatusNotification", "FirmwareManagement", "cp_to_csms"
+        ),
+        "GetCompositeSchedule": MessageInfo("GetCompositeSchedule", "SmartCharging", "csms_to_cp"),
+        "GetConfiguration": MessageInfo("GetConfiguration", "Core", "csms_to_cp"),
+        "GetDiagnostics": MessageInfo("GetDiagnostics", "FirmwareManagement", "csms_to_cp"),
+        "GetInstalledCertificateIds": MessageInfo(
+            "GetInstalledCertificateIds", "Security", "csms_to_cp"
+        ),
+        "GetLocalListVersion": MessageInfo(
+            "GetLocalListVersion", "LocalAuthListManagement", "csms_to_cp"
+        ),
+        "GetLog": MessageInfo("GetLog", "Security", "csms_to_cp"),
         "Heartbeat": MessageInfo("Heartbeat", "Core", "cp_to_csms"),
+        "InstallCertificate": MessageInfo("InstallCertificate", "Security", "csms_to_cp"),
+        "LogStatusNotification": MessageInfo("LogStatusNotification", "Security", "cp_to_csms"),
+        "MeterValues": MessageInfo("MeterValues", "Core", "cp_to_csms"),
+        "RemoteStartTransaction": MessageInfo("RemoteStartTransaction", "Core", "csms_to_cp"),
+        "RemoteStopTransaction": MessageInfo("RemoteStopTransaction", "Core", "csms_to_cp"),
+        "ReserveNow": MessageInfo("ReserveNow", "Reservation", "csms_to_cp"),
+        "Reset": MessageInfo("Reset", "Core", "csms_to_cp"),
+        "SecurityEventNotification": MessageInfo(
+            "SecurityEventNotification", "Security", "cp_to_csms"
+        ),
+        "SendLocalList": MessageInfo("SendLocalList", "LocalAuthListManagement", "csms_to_cp"),
+        "SetChargingProfile": MessageInfo("SetChargingProfile", "SmartCharging", "csms_to_cp"),
+        "SignCertificate": MessageInfo("SignCertificate", "Security", "cp_to_csms"),
+        "SignedFirmwareStatusNotification": MessageInfo(
+            "SignedFirmwareStatusNotification", "Security", "cp_to_csms"
+        ),
+        "SignedUpdateFirmware": MessageInfo("SignedUpdateFirmware", "Security", "csms_to_cp"),
+        "StartTransaction": MessageInfo("StartTransaction", "Core", "cp_to_csms"),
         "StatusNotification": MessageInfo("StatusNotification", "Core", "cp_to_csms"),
+        "StopTransaction": MessageInfo("StopTransaction", "Core", "cp_to_csms"),
+        "TriggerMessage": MessageInfo("TriggerMessage", "RemoteTrigger", "csms_to_cp"),
+        "UnlockConnector": MessageInfo("UnlockConnector", "Core", "csms_to_cp"),
+        "UpdateFirmware": MessageInfo("UpdateFirmware", "FirmwareManagement", "csms_to_cp"),
     },
     schemas=_load_schemas(),
     machines=(
@@ -79,6 +326,8 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             make_context=registration.make_context,
         ),
     ),
+    checks=CHECKS,
+    leniencies=LENIENCIES,
     config_keys=CONFIG_KEYS,
     pics_items=PICS_ITEMS,
     tester_events={

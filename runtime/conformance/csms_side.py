@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterable
 
 from runtime.conformance.dut import CallOutcome, ReceivedCall
 from runtime.endpoint import (
@@ -20,7 +21,6 @@ from runtime.endpoint import (
     ResultInvalid,
     ResultReceived,
 )
-from runtime.payload import SchemaPayloadValidator
 from runtime.registry import SpecRegistry
 
 __all__ = ["CsmsSide"]
@@ -32,11 +32,20 @@ class CsmsSide:
     """The Central System end: CALLs from the charge point queue up in ``inbox``; answers to
     our own CALLs are kept in ``outcomes`` by unique id until taken."""
 
-    def __init__(self, registry: SpecRegistry, *, response_timeout: float = 30.0) -> None:
-        self._validator = SchemaPayloadValidator(registry.schemas)
+    def __init__(
+        self,
+        registry: SpecRegistry,
+        *,
+        response_timeout: float = 30.0,
+        lenient: Iterable[str] = (),
+    ) -> None:
+        # Strict by default; a lab may switch on declared leniencies for a known deviation of
+        # the charge point, and every frame that needed one is counted in lenient_frames.
+        self._validator = registry.validator(lenient)
+        self.lenient_frames: Counter[str] = Counter()
         # The test system handles exactly the CALLs a charge point may send.
         self._cp_actions = frozenset(
-            name for name, info in registry.messages.items() if info.direction == "cp_to_csms"
+            name for name, info in registry.messages.items() if info.sent_by_charge_point()
         )
         self._response_timeout = response_timeout
         self._ids = itertools.count(1)
@@ -65,6 +74,8 @@ class CsmsSide:
 
     def on_event(self, event: EndpointEvent) -> None:
         """Record one event of the endpoint."""
+        if isinstance(event, CallReceived | ResultReceived):
+            self.lenient_frames.update(event.lenient)
         if isinstance(event, CallReceived):
             call = event.call
             self.inbox.append(ReceivedCall(call.unique_id, call.action, call.payload))

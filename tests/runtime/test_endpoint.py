@@ -205,10 +205,16 @@ def test_boot_notification_missing_model_exact_frame() -> None:
 
 def test_invalid_json_is_reported_but_not_answered() -> None:
     cs = make_endpoint()
-    events = cs.receive('[2,"1","Heartbeat",', T0)
+    events = cs.receive('{"not": "an array", ', T0)
     assert len(events) == 1 and isinstance(events[0], ProtocolViolation)
     assert "FormationViolation" in events[0].description
     assert cs.data_to_send() == []
+
+
+def test_invalid_json_with_readable_call_id_is_answered() -> None:
+    cs = make_endpoint()
+    _, reply = call_error_reply(cs, '[2,"1","Heartbeat",')
+    assert reply[1:3] == ["1", "FormationViolation"]
 
 
 def test_badly_formed_call_with_readable_id_gets_formation_violation() -> None:

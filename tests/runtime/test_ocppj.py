@@ -170,10 +170,9 @@ def test_encode_accepts_tuples_as_arrays() -> None:
     [
         "",
         "not json",
-        '[2,"1","Heartbeat",{}',
-        '[2,"1","Heartbeat",{}] trailing',
-        '[2,"1","Heartbeat",{"x":NaN}]',
-        '[2,"1","Heartbeat",{"x":Infinity}]',
+        '[3,"1",{}',
+        '[2,"1\\"2","Heartbeat",{}',
+        '[2,"' + "x" * 37 + '","Heartbeat",{}',
         "{}",
         '"text"',
         "2",
@@ -191,9 +190,32 @@ def test_malformed_text_is_formation_violation_without_id(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        '[2,"1","Heartbeat",{}',
+        '[2,"1","Heartbeat",{}] trailing',
+        '[2,"1","Heartbeat",{"x":NaN}]',
+        ' [ 2 , "1","Heartbeat",{"x":Infinity}]',
+    ],
+)
+def test_malformed_call_with_readable_id_is_formation_violation_with_id(text: str) -> None:
+    # OCPP-J 1.6 §4.2.3: syntactically incorrect → FormationViolation; the id is still
+    # readable from the start of the text, so the sender can be told.
+    error = _frame_error(text)
+    assert error.code is ErrorCode.FORMATION_VIOLATION
+    assert error.unique_id == "1"
+
+
+def test_call_without_payload_is_incomplete_protocol_error() -> None:
+    # OCPP-J 1.6 §4.2.3 table 7: ProtocolError, the payload for the action is incomplete.
+    error = _frame_error('[2,"7","Heartbeat"]')
+    assert error.code is ErrorCode.PROTOCOL_ERROR
+    assert error.unique_id == "7"
+
+
+@pytest.mark.parametrize(
     ("text", "unique_id"),
     [
-        ('[2,"7","Heartbeat"]', "7"),
         ('[2,"7","Heartbeat",{},{}]', "7"),
         ('[2,"7",5,{}]', "7"),
         ('[2,"7","Heartbeat",[]]', "7"),

@@ -1,14 +1,18 @@
 """A deterministic payload corpus for a subset of JSON Schema draft-04.
 
 The corpus feeds the interop test that compares our payload validator with the one of the
-``ocpp`` package. It is written by hand (no hypothesis-jsonschema) so that every run with the
-same seed yields the same payloads, and so that boundary values are always present instead of
-being left to chance.
+``ocpp`` package, and seeds the frame fuzzer (:mod:`runtime.conformance.fuzzing`). It is
+written by hand (no hypothesis-jsonschema, no I/O, only ``random.Random``) so that every run
+with the same seed yields the same payloads, and so that boundary values are always present
+instead of being left to chance.
 
 Supported keywords: ``type`` (object, array, string, integer, number, boolean, null),
 ``properties``, ``required``, ``additionalProperties``, ``items``, ``minItems``, ``maxItems``,
 ``enum``, ``maxLength``, ``minLength``, ``format: date-time``, ``minimum``, ``maximum``,
-``exclusiveMinimum``, ``exclusiveMaximum`` and ``multipleOf``. Other keywords are ignored.
+``exclusiveMinimum``, ``exclusiveMaximum`` and ``multipleOf``, plus local ``$ref`` pointers
+(``#/definitions/...``), which are resolved against the root schema before anything else
+(draft-04 §7: a ``$ref`` object stands for its target, its other keywords are ignored).
+Other keywords are ignored.
 
 Payloads are built by *pinning* chosen values at chosen paths and filling everything else with
 random valid data. A path is a tuple of property names, with ``"[]"`` standing for "an item of
@@ -28,6 +32,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Final
+from urllib.parse import unquote
 
 __all__ = [
     "INVALID_DATE_TIMES",
@@ -35,6 +40,7 @@ __all__ = [
     "SchemaPath",
     "corpus",
     "json_key",
+    "resolve_refs",
     "schema_sites",
     "valid_space_size",
 ]
@@ -160,8 +166,98 @@ def _has_type(value: object, type_name: str | None) -> bool:
     return check(value) if check is not None else True
 
 
+# ---------------------------------------------------------------------------------------
+# $ref resolution
+
+_SUBSCHEMA_MAPS: Final = ("properties", "patternProperties")
+"""Keywords whose value maps names to subschemas (draft-04 §5.4)."""
+
+_SUBSCHEMA_KEYWORDS: Final = ("items", "additionalItems", "additionalProperties", "not")
+"""Keywords whose value may be one subschema (draft-04 §5.3, §5.4, §5.5)."""
+
+_SUBSCHEMA_LISTS: Final = ("items", "allOf", "anyOf", "oneOf")
+"""Keywords whose value may be a list of subschemas (draft-04 §5.3, §5.5)."""
+
+
+def _pointer_target(root: Schema, ref: str) -> object:
+    """The value a local JSON pointer (RFC 6901, in URI fragment form) points at."""
+    if not ref.startswith("#"):
+        raise ValueError(f"only local $ref pointers are supported, got {ref!r}")
+    node: object = root
+    tokens = unquote(ref[1:]).split("/")[1:] if ref != "#" else []
+    for token in tokens:
+        key = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            raise ValueError(f"$ref {ref!r} does not resolve in the root schema")
+    return node
+
+
+def _resolve(node: object, root: Schema, expansions: int) -> object:
+    """``node`` (a schema) with its ``$ref`` objects replaced, to ``_MAX_DEPTH`` expansions."""
+    if not isinstance(node, Mapping):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if expansions >= _MAX_DEPTH:
+            # A recursive definition: cut it off with the schema that accepts anything,
+            # deeper than the generator ever goes.
+            return {}
+        return _resolve(_pointer_target(root, ref), root, expansions + 1)
+    resolved: dict[str, Any] = dict(node)
+    for keyword, value in node.items():
+        if keyword in _SUBSCHEMA_MAPS and isinstance(value, Mapping):
+            resolved[keyword] = {
+                name: _resolve(sub, root, expansions) for name, sub in value.items()
+            }
+        elif keyword in _SUBSCHEMA_KEYWORDS and isinstance(value, Mapping):
+            resolved[keyword] = _resolve(value, root, expansions)
+        elif keyword in _SUBSCHEMA_LISTS and isinstance(value, list):
+            resolved[keyword] = [_resolve(item, root, expansions) for item in value]
+    return resolved
+
+
+def resolve_refs(schema: Schema) -> dict[str, Any]:
+    """A copy of ``schema`` in which every local ``$ref`` is replaced by its target.
+
+    Pointers are resolved against ``schema`` itself (the root), e.g.
+    ``{"$ref": "#/definitions/IdToken"}`` becomes the ``IdToken`` definition. Only schema
+    positions are rewritten (``properties``, ``items``, ``allOf``, ...), so a property that
+    happens to be named ``$ref`` is left alone. A recursive definition is expanded
+    ``_MAX_DEPTH`` times and then replaced by ``{}``. A schema without ``$ref`` comes back
+    equal to the input, in the same key order.
+
+    Args:
+        schema: A draft-04 schema, typically a whole OCPP payload schema.
+
+    Returns:
+        The resolved schema; ``definitions`` are kept as they were.
+
+    Raises:
+        ValueError: If a ``$ref`` is not a local pointer (``#...``) or does not resolve.
+    """
+    resolved = _resolve(schema, schema, 0)
+    if not isinstance(resolved, dict):
+        raise ValueError("the root schema is not a JSON object")
+    return resolved
+
+
+# ---------------------------------------------------------------------------------------
+# Sites
+
+
 def schema_sites(schema: Schema) -> list[tuple[SchemaPath, Schema]]:
-    """All subschemas of ``schema`` with their paths, root first, in declaration order."""
+    """All subschemas of ``schema`` with their paths, root first, in declaration order.
+
+    ``$ref`` pointers are resolved first (see :func:`resolve_refs`).
+    """
+    return _sites(resolve_refs(schema))
+
+
+def _sites(schema: Schema) -> list[tuple[SchemaPath, Schema]]:
     sites: list[tuple[SchemaPath, Schema]] = []
     pending: list[tuple[SchemaPath, Schema]] = [((), schema)]
     for _ in range(10_000):
@@ -188,8 +284,9 @@ def valid_space_size(schema: Schema, cap: int) -> int:
 
     Strings, numbers and open objects count as unbounded. For example an object schema
     with no properties and ``additionalProperties: false`` has exactly one instance, ``{}``.
+    ``$ref`` pointers are resolved first (see :func:`resolve_refs`).
     """
-    return min(cap, _space(schema, cap, 0))
+    return min(cap, _space(resolve_refs(schema), cap, 0))
 
 
 def _space(schema: Schema, cap: int, depth: int) -> int:
@@ -608,7 +705,7 @@ def _invalid_round(
 
 
 def corpus(
-    schema: dict[str, Any], *, seed: int, valid: int, invalid: int
+    schema: Schema, *, seed: int, valid: int, invalid: int
 ) -> tuple[list[dict[str, Any]], list[object]]:
     """Generate valid and invalid payloads for a draft-04 ``schema``.
 
@@ -617,7 +714,8 @@ def corpus(
     repeat them on fresh random backgrounds, with double mutations on the invalid side.
 
     Args:
-        schema: An object schema (draft-04 subset, see the module docstring).
+        schema: An object schema (draft-04 subset, see the module docstring); local
+            ``$ref`` pointers are resolved against it first.
         seed: Seed of the ``random.Random`` used; equal seeds give equal corpora.
         valid: Number of valid payloads wanted.
         invalid: Number of invalid payloads wanted.
@@ -626,9 +724,13 @@ def corpus(
         ``(valid_payloads, invalid_payloads)``, deduplicated by canonical JSON text and
         disjoint. A list is shorter than asked only when the schema does not admit that many
         distinct payloads (e.g. ``{}`` is the only valid Heartbeat.req).
+
+    Raises:
+        ValueError: If a ``$ref`` is not a local pointer or does not resolve.
     """
     rng = random.Random(seed)
-    sites = schema_sites(schema)
+    schema = resolve_refs(schema)
+    sites = _sites(schema)
     targets = [(path, v) for path, sub in sites if path for v in _good_values(sub)]
     good = _Collector(valid)
     for _ in range(_MAX_ROUNDS):
