@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup graphviz build run test lint typecheck check bench clean
+.PHONY: setup graphviz build run test lint typecheck check bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,14 +32,22 @@ check: setup
 	$(BIN)/chargespec check
 
 lint: setup
-	$(BIN)/ruff check compiler runtime generated tests
-	$(BIN)/ruff format --check compiler runtime generated tests
+	$(BIN)/ruff check compiler runtime generated tests benchmarks
+	$(BIN)/ruff format --check compiler runtime generated tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy
 
 test: setup check lint typecheck
 	$(BIN)/pytest -q
+
+# Not part of `make test`: the frame benchmark against the ocpp package (`--check-ratio X`
+# fails below a speed-up of X) and a long fuzzing campaign (`--frames N --seed S`).
+bench: setup
+	$(BIN)/python benchmarks/bench_frames.py
+
+fuzz: setup
+	$(BIN)/python benchmarks/fuzz.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 __all__ = ["ConfigError", "ConfigKeySpec", "ConfigStore"]
@@ -39,8 +40,12 @@ def _coerce(spec: ConfigKeySpec, value: Any) -> Any:
         if isinstance(value, bool):
             raise ConfigError(f"{spec.name} takes an integer, not {value!r}")
         try:
-            number = int(str(value).strip())
-        except ValueError:
+            # An integral JSON number may arrive as Decimal("3E+2") or 300.0.
+            exact = value if isinstance(value, str) else Decimal(str(value))
+            number = int(exact.strip()) if isinstance(exact, str) else int(exact)
+            if not isinstance(exact, str) and number != exact:
+                raise ValueError(value)
+        except (ValueError, ArithmeticError):
             raise ConfigError(f"{spec.name} takes an integer, not {value!r}") from None
         if spec.minimum is not None and number < spec.minimum:
             raise ConfigError(f"{spec.name} must be at least {spec.minimum}, not {number}")

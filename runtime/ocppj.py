@@ -241,7 +241,8 @@ def decode_frame(text: str) -> Frame:
     """
     try:
         array = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError, ArithmeticError) as exc:
+        # ArithmeticError: a number Decimal cannot hold (1E+9999999999999999999).
         # OCPP-J 1.6 §4.2.3: syntactically incorrect → FormationViolation. When the text still
         # starts like a CALL with a readable id, that id lets the sender learn what went wrong.
         raise FrameError(
@@ -273,7 +274,7 @@ def decode_frame(text: str) -> Frame:
 
 def _encode_scalar(value: object) -> str:
     if value is None or isinstance(value, bool | str):
-        return json.dumps(value, ensure_ascii=False)
+        return _json_string(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal) and value.is_finite():
@@ -286,13 +287,25 @@ def _encode_scalar(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
+def _json_string(text: str) -> str:
+    # Non-ASCII stays readable (OCPP-J 1.6 §4.1.2: UTF-8), except a lone surrogate, which has
+    # no UTF-8 form (it can arrive escaped as "\ud800" in a peer's frame and be echoed back in a
+    # CALLERROR): such a string is written with \u escapes so the frame can still be sent.
+    encoded = json.dumps(text, ensure_ascii=False)
+    try:
+        encoded.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(text, ensure_ascii=True)
+    return encoded
+
+
 def _encode_parts(value: object, emit: Callable[[str], None]) -> None:
     if isinstance(value, dict):
         emit("{")
         for index, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
                 raise TypeError(f"JSON object keys must be strings, got {type(key).__name__}")
-            emit(("," if index else "") + json.dumps(key, ensure_ascii=False) + ":")
+            emit(("," if index else "") + _json_string(key) + ":")
             _encode_parts(item, emit)
         emit("}")
     elif isinstance(value, list | tuple):

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 import jsonschema
 
 from runtime.clock import from_iso8601
+from runtime.exact import is_multiple
 from runtime.ocppj import ErrorCode
 
 __all__ = [
@@ -148,11 +149,7 @@ def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Any) -> It
     # from the decimal text are exact.
     if not validator.is_type(instance, "number"):
         return
-    try:
-        quotient = _exact(instance) / _exact(divisor)
-    except (ArithmeticError, ValueError):
-        quotient = None
-    if quotient is None or quotient.denominator != 1:
+    if not is_multiple(instance, _exact(divisor)):
         yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {divisor}")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.clock import from_iso8601
-from runtime.config import ConfigStore
+from runtime.config import ConfigError, ConfigStore
 from runtime.endpoint import (
     CallAborted,
     CallReceived,
@@ -353,9 +353,17 @@ class Station:
             elif isinstance(effect, RaiseEvent):
                 self._queue.append((tuple(self.machines), effect.event, effect.payload))
             elif isinstance(effect, SetConfig):
-                self.config.set(effect.key, effect.value)
+                self._set_config(effect)
             elif isinstance(effect, SyncClock):
                 self.clock_offset = from_iso8601(effect.timestamp) - self.now
+
+    def _set_config(self, effect: SetConfig) -> None:
+        try:
+            self.config.set(effect.key, effect.value)
+        except ConfigError as error:
+            # A value from the Central System that the key cannot take (e.g. a negative
+            # heartbeat interval): the key keeps its value; the station carries on.
+            log.warning("configuration %s not changed: %s", effect.key, error)
 
     def may_send(self, action: str) -> bool:
         """Whether every station-level machine's state allows sending ``action`` now."""

@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Final
 
 from runtime.clock import from_iso8601
+from runtime.exact import is_multiple
 from runtime.ocppj import ErrorCode
 from runtime.payload import Kind, PayloadError
 
@@ -167,19 +167,6 @@ def is_integer(value: object) -> bool:
 def is_number(value: object) -> bool:
     """JSON number: int, float or Decimal, never a bool."""
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
-def is_multiple(value: int | float | Decimal, step: Fraction) -> bool:
-    """Exact ``multipleOf``: decimal text such as ``16.1`` is a multiple of 0.1 (floats lie)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return False
-        exact = Fraction(value)
-    elif isinstance(value, float):
-        exact = Fraction(repr(value))
-    else:
-        exact = Fraction(value)
-    return (exact / step).denominator == 1
 
 
 def is_datetime(value: str) -> bool:
