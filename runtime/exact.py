@@ -35,4 +35,5 @@ def is_multiple(value: int | float | Decimal, step: Fraction) -> bool:
     dividend = coefficient * q
     if shift > len(str(dividend)):
         return False
-    return dividend % (p * 10**shift) == 0
+    divisor: int = p * 10**shift
+    return dividend % divisor == 0

@@ -273,8 +273,10 @@ def decode_frame(text: str) -> Frame:
 
 
 def _encode_scalar(value: object) -> str:
-    if value is None or isinstance(value, bool | str):
+    if isinstance(value, str):
         return _json_string(value)
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal) and value.is_finite():
