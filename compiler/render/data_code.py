@@ -39,7 +39,8 @@ class FieldView:
     annotation: str
     to_wire: str
     from_wire: str
-    description: str
+    type_name: str
+    """The enum, datatype or Python type the field holds (what the module must import)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def _field(f: FieldDef) -> FieldView:
         from_wire = f"tuple({item_from} for item in {raw})"
     else:
         to_wire, from_wire = _convert(f, attr)[0], _convert(f, raw)[1]
-    return FieldView(f.name, f.py_name, f.required, annotation, to_wire, from_wire, f.description)
+    return FieldView(f.name, f.py_name, f.required, annotation, to_wire, from_wire, base)
 
 
 def payload_views(spec: SpecSet, messages: tuple[Message, ...] | None = None) -> list[PayloadView]:

@@ -33,9 +33,8 @@ def _by_profile(spec: SpecSet) -> dict[str, tuple[Message, ...]]:
 
 
 def _used(fields: list[FieldView], names: set[str]) -> list[str]:
-    """The names among ``names`` that the fields' annotations mention."""
-    words = {w for f in fields for w in f.annotation.replace("[", " ").replace(",", " ").split()}
-    return sorted(words & names)
+    """The names among ``names`` that the fields hold."""
+    return sorted({f.type_name for f in fields} & names)
 
 
 def _message_files(
