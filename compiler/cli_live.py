@@ -1,6 +1,8 @@
 """Live commands: ``chargespec sim`` (a simulated station) and ``chargespec demo``.
 
-``sim`` runs one simulated charge point against any Central System and prints every frame.
+``sim`` runs one simulated charge point against any Central System and prints every frame;
+with ``--sessions`` it also plays charging sessions as a user would, and ``--db`` keeps what a
+charge point must remember across a restart in a SQLite file.
 ``demo`` runs both sides on this machine over a real WebSocket on 127.0.0.1: our
 :class:`CsmsServer` plays a short scripted session (:func:`run_scenario`) through a
 :class:`WebSocketDut` against a simulated station, and prints the conversation.
@@ -12,6 +14,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -23,10 +27,12 @@ import click
 import generated.ocpp16.registry as registry_module
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.ws_server import CsmsServer
+from runtime.config import ConfigError, ConfigStore
 from runtime.conformance.runner import ScenarioFailed, run_scenario
 from runtime.conformance.websocket_dut import WebSocketDut
 from runtime.ocppj import Call, CallError, CallResult, FrameError, decode_frame
-from runtime.simulator import SimulatedStation
+from runtime.simulator import SessionPlan, SessionsFailed, SimulatedStation, run_sessions
+from runtime.store import Store, StoreError
 
 __all__ = ["FrameFormatter", "demo_scenario", "register"]
 
@@ -158,11 +164,113 @@ def demo() -> None:
         click.echo(line)
 
 
-async def _run_sim(sim: SimulatedStation, duration: float | None) -> None:
+_ID_TAG_MAX = 20  # IdToken is CiString20Type (OCPP 1.6 §7.28)
+
+
+def _parse_config(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--config KEY=VALUE`` options, checked against the spec's configuration keys."""
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", ctx=ctx, param=param)
+        parsed[key.strip()] = value
+    try:
+        ConfigStore(SPEC.config_keys, parsed)
+    except ConfigError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return parsed
+
+
+def _check_id_tag(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value or len(value) > _ID_TAG_MAX or not (value.isascii() and value.isprintable()):
+        raise click.BadParameter(
+            f"{value!r} is not an idTag (1 to {_ID_TAG_MAX} printable ASCII characters)",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
+def _open_store(db: str | None) -> Store:
+    try:
+        return Store(db if db is not None else ":memory:")
+    except (StoreError, sqlite3.Error) as error:
+        raise click.BadParameter(f"cannot use {db!r}: {error}", param_hint="--db") from None
+
+
+async def _finish(runner: asyncio.Task[None], *others: asyncio.Task[Any]) -> None:
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+    await runner
+
+
+async def _run_sim(
+    sim: SimulatedStation,
+    duration: float | None,
+    plan: SessionPlan | None,
+    echo: Callable[[str], None],
+) -> bool:
+    """Run until stopped; with a plan, until it is played and the queue is empty.
+
+    Returns whether the plan was completed (always ``True`` without one).
+
+    Raises:
+        SessionsFailed: A session could not be played.
+    """
     stop = asyncio.Event()
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, stop.set)
-    await sim.run(stop)
+    runner = asyncio.create_task(sim.run(stop))
+    if plan is None:
+        await runner
+        return True
+
+    def done(number: int, connector: int) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        echo(f"{stamp} session {number}/{plan.sessions} done (connector {connector})")
+
+    driver = asyncio.create_task(run_sessions(sim, plan, on_session=done))
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({runner, driver, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.set()
+        await _finish(runner, stopped, *([] if driver.done() else [driver]))
+    return driver.done() and not driver.cancelled() and driver.result() is None
+
+
+def _build_sim(
+    csms_url: str,
+    charge_point_id: str,
+    connectors: int,
+    store: Store,
+    config: dict[str, str],
+    seed: int | None,
+) -> SimulatedStation:
+    def show(direction: str, text: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {direction} {text}")
+
+    try:
+        return SimulatedStation(
+            SPEC,
+            csms_url,
+            charge_point_id,
+            connectors,
+            on_frame=show,
+            store=store,
+            config=config,
+            rng=random.Random(seed) if seed is not None else None,
+        )
+    except ConfigError as error:  # e.g. a value stored earlier that a --config key now bounds
+        store.close()
+        raise click.BadParameter(str(error), param_hint="--config") from None
+    except ValueError as error:
+        store.close()
+        raise click.BadParameter(str(error), param_hint="--csms") from None
 
 
 @click.command()
@@ -170,22 +278,98 @@ async def _run_sim(sim: SimulatedStation, duration: float | None) -> None:
 @click.option("--id", "charge_point_id", default="CP1", show_default=True, help="Identity.")
 @click.option("--connectors", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-def sim(csms_url: str, charge_point_id: str, connectors: int, duration: float | None) -> None:
-    """Run a simulated charge point against a Central System until Ctrl-C."""
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="SQLite file keeping transactions, queued messages, cache and configuration "
+    "across restarts (default: in memory).",
+)
+@click.option(
+    "--sessions",
+    type=click.IntRange(min=0),
+    help="Play this many charging sessions, then exit 0 once no transaction message is queued.",
+)
+@click.option(
+    "--id-tag",
+    default="SIM-TAG-1",
+    show_default=True,
+    callback=_check_id_tag,
+    help="idTag presented to start and stop each session.",
+)
+@click.option(
+    "--charge-seconds",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="How long each session charges.",
+)
+@click.option(
+    "--round-robin",
+    is_flag=True,
+    help="Spread the sessions over all connectors in turn (default: connector 1).",
+)
+@click.option(
+    "--config",
+    "config",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_parse_config,
+    help="Set a configuration key at start, e.g. MeterValueSampleInterval=2 (repeatable).",
+)
+@click.option("--seed", type=int, help="Seed for the reconnect back-off jitter.")
+def sim(
+    csms_url: str,
+    charge_point_id: str,
+    connectors: int,
+    duration: float | None,
+    db: str | None,
+    sessions: int | None,
+    id_tag: str,
+    charge_seconds: float,
+    round_robin: bool,
+    config: dict[str, str],
+    seed: int | None,
+) -> None:
+    """Run a simulated charge point against a Central System until Ctrl-C.
 
-    def show(direction: str, text: str) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {direction} {text}")
-
-    try:
-        station = SimulatedStation(SPEC, csms_url, charge_point_id, connectors, on_frame=show)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--csms") from None
+    With --sessions N it plays N charging sessions (plug in, present the idTag, charge,
+    present it again, unplug) and exits 0 once the Central System has every transaction
+    message; it exits 1 if --duration runs out first.
+    """
+    store = _open_store(db)
+    station = _build_sim(csms_url, charge_point_id, connectors, store, config, seed)
+    plan = None
+    if sessions is not None:
+        plan = SessionPlan(
+            sessions,
+            id_tag=id_tag,
+            charge_seconds=charge_seconds,
+            connectors=tuple(range(1, connectors + 1)) if round_robin else (1,),
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s * %(message)s", datefmt="%H:%M:%S")
     click.echo(f"{charge_point_id}: connecting to {station.connection.url} (Ctrl-C stops)")
     try:
-        asyncio.run(_run_sim(station, duration))
+        finished = asyncio.run(_run_sim(station, duration, plan, click.echo))
     except KeyboardInterrupt:
         click.echo("stopped")
+        return
+    except SessionsFailed as error:
+        click.echo(f"sim FAILED: {error}", err=True)
+        sys.exit(1)
+    finally:
+        pending = station.station.queue.pending()
+        store.close()
+    if plan is None:
+        return
+    if not finished:
+        when = f"after {duration:g} s " if duration is not None else ""
+        click.echo(
+            f"sim: stopped {when}before {plan.sessions} session(s) were done "
+            f"and the queue was empty ({pending} transaction message(s) queued)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"sim: {plan.sessions} session(s) done; transaction message queue empty")
 
 
 def register(main: click.Group) -> None:

@@ -63,6 +63,11 @@ CODES: dict[str, str] = {
     "SPEC219": "field constraint that does not fit the field's type",
     "SPEC220": "datatype that contains itself",
     "SPEC221": "leniency for an unknown field, or one that does not fit the field",
+    "SPEC222": "configuration key attribute that does not fit the key's type",
+    "SPEC223": "configuration key default that the key itself rejects",
+    "SPEC230": "unknown station query or operation",
+    "SPEC231": "station query or operation used with the wrong arguments",
+    "SPEC232": "reply to a CALL the machine never receives",
 }
 
 

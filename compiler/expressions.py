@@ -1,9 +1,11 @@
 """The guard and value expression language.
 
 Guards and action values are one Python expression over a fixed set of names: ``config.<Key>``,
-``pics.<Item>``, ``ctx.<var>``, ``msg.<field>``, ``state`` and ``source``. They are parsed with
-:mod:`ast` at build time and checked against an allow-list of node types, so the generated code
-never calls ``eval`` and a spec cannot call functions, import modules or reach dunders. The same
+``pics.<Item>``, ``ctx.<var>``, ``msg.<field>`` (``msg.<field>.<field>`` into an object),
+``state`` and ``source``, and calls of the station's declared queries,
+``station.<query>(args)`` (station.yaml). They are parsed with :mod:`ast` at build time and
+checked against an allow-list of node types, so the generated code never calls ``eval`` and a
+spec cannot call anything but a declared query, import modules or reach dunders. The same
 tree is compiled to Python source (for the runtime) and interpreted (for the compiler's own
 path search when it derives tests from the model).
 """
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 NAMESPACES = frozenset({"config", "pics", "ctx", "msg"})
+QUERY_NAMESPACE = "station"
 PLAIN_NAMES = frozenset({"state", "source"})
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
@@ -64,11 +67,11 @@ _ALLOWED_NODES = (
     ast.Tuple,
     ast.List,
     ast.Load,
+    ast.Call,
     *_COMPARE,
     *_BINARY,
 )
 _CONSTRUCT_NAMES = {
-    ast.Call: "a function call",
     ast.Subscript: "subscripting",
     ast.Lambda: "a lambda",
     ast.ListComp: "a comprehension",
@@ -86,11 +89,13 @@ _CONSTRUCT_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """A name the expression reads: ``namespace`` is config/pics/ctx/msg, or '' for a plain name."""
+    """A name the expression reads: ``namespace`` is config/pics/ctx/msg, '' for a plain name,
+    or ``station`` for a query call (``arity`` = number of arguments)."""
 
     namespace: str
     name: str
     col: int
+    arity: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +127,45 @@ def _literal_text(value: object) -> str:
     return str(value)
 
 
-def _forbidden(node: ast.AST) -> str | None:
+def _is_query_call(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == QUERY_NAMESPACE
+    )
+
+
+def _msg_path(node: ast.Attribute) -> bool:
+    """Whether ``node`` is ``msg.a.b...`` (nested fields of the received payload)."""
+    inner = node.value
+    while isinstance(inner, ast.Attribute):
+        inner = inner.value
+    return isinstance(inner, ast.Name) and inner.id == "msg"
+
+
+def _forbidden(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:  # noqa: C901
+    if isinstance(node, ast.Call):
+        if not _is_query_call(node):
+            return "a function call is not allowed; only station.<query>(...) may be called"
+        if node.keywords:
+            return "query arguments are positional"
+        return None
     if isinstance(node, ast.Attribute):
         if node.attr.startswith("_"):
             return f"attribute '{node.attr}' is not allowed (no private or dunder attributes)"
-        if not (isinstance(node.value, ast.Name) and node.value.id in NAMESPACES):
-            return "attributes are only allowed on config, pics, ctx and msg"
-        return None
+        if isinstance(node.value, ast.Name) and node.value.id == QUERY_NAMESPACE:
+            parent = parents.get(id(node))
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                return f"station.{node.attr} is a query; call it: station.{node.attr}(...)"
+            return None
+        if isinstance(node.value, ast.Name) and node.value.id in NAMESPACES:
+            return None
+        if _msg_path(node):
+            return None
+        return "attributes are only allowed on config, pics, ctx and msg"
     if isinstance(node, ast.Name):
-        if node.id in NAMESPACES or node.id in PLAIN_NAMES:
+        if node.id in NAMESPACES or node.id in PLAIN_NAMES or node.id == QUERY_NAMESPACE:
             return None
         return f"unknown name '{node.id}'; expected config.*, pics.*, ctx.*, msg.*, state or source"
     if isinstance(node, ast.Constant) and not isinstance(node.value, str | int | float | None):
@@ -158,11 +193,19 @@ def parse_expression(source: str | bool | int | float) -> Expr | ExprProblem:
             return ExprProblem("an import is not allowed; an expression cannot import", 0)
         return ExprProblem(f"not a valid expression: {exc.msg}", max((exc.offset or 1) - 1, 0))
     refs: list[Reference] = []
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
-        problem = _forbidden(node)
+        problem = _forbidden(node, parents)
         if problem is not None:
             return ExprProblem(problem, getattr(node, "col_offset", 0))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        if _is_query_call(node):
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            refs.append(Reference(QUERY_NAMESPACE, node.func.attr, node.col_offset, len(node.args)))
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id != QUERY_NAMESPACE
+        ):
             refs.append(Reference(node.value.id, node.attr, node.col_offset))
         elif isinstance(node, ast.Name) and node.id in PLAIN_NAMES:
             refs.append(Reference("", node.id, node.col_offset))
@@ -177,9 +220,35 @@ class _ToPython(ast.NodeTransformer):
     def __init__(self, resolve: Resolver) -> None:
         self.resolve = resolve
 
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        assert isinstance(node.func, ast.Attribute)
+        args = [ast.unparse(self.visit(a)) for a in node.args]
+        # resolve('station', name) gives the function that takes the query name, then its args
+        function = self.resolve(QUERY_NAMESPACE, node.func.attr)
+        call = f"{function}({', '.join([repr(node.func.attr), *args])})"
+        return ast.parse(call, mode="eval").body
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        # `x == None` in a spec reads naturally; Python code says `x is None` (same result).
+        self.generic_visit(node)
+        ops: list[ast.cmpop] = []
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            is_none = isinstance(right, ast.Constant) and right.value is None
+            if is_none and isinstance(op, ast.Eq):
+                ops.append(ast.Is())
+            elif is_none and isinstance(op, ast.NotEq):
+                ops.append(ast.IsNot())
+            else:
+                ops.append(op)
+        node.ops = ops
+        return node
+
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        assert isinstance(node.value, ast.Name)
-        return ast.parse(self.resolve(node.value.id, node.attr), mode="eval").body
+        if isinstance(node.value, ast.Name):
+            return ast.parse(self.resolve(node.value.id, node.attr), mode="eval").body
+        # msg.a.b: a field of an object field
+        inner = ast.unparse(self.visit(node.value))
+        return ast.parse(f"msg_field({inner}, {node.attr!r})", mode="eval").body
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return ast.parse(self.resolve("", node.id), mode="eval").body
@@ -189,7 +258,9 @@ def to_python(expr: Expr, resolve: Resolver) -> str:
     """Compile an expression to Python source, each name rewritten by ``resolve``.
 
     ``resolve(namespace, name)`` returns the Python code that reads that name at run time, so
-    the caller decides, per namespace, how (and with which static type) a value is fetched.
+    the caller decides, per namespace, how (and with which static type) a value is fetched. For
+    a query call, ``resolve('station', name)`` returns the function that is called with the
+    query's name and then its arguments.
     """
     copied = ast.parse(expr.text, mode="eval")
     return ast.unparse(_ToPython(resolve).visit(copied))
@@ -206,8 +277,15 @@ def _eval(node: ast.expr, names: Mapping[str, Any]) -> Any:  # noqa: C901 - one 
         return node.value
     if isinstance(node, ast.Name):
         return names.get(node.id)
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Attribute)
+        query = names.get(QUERY_NAMESPACE, {}).get(node.func.attr)
+        args = [_eval(a, names) for a in node.args]
+        return query(*args) if callable(query) else query
     if isinstance(node, ast.Attribute):
-        assert isinstance(node.value, ast.Name)
+        if not isinstance(node.value, ast.Name):
+            inner = _eval(node.value, names)
+            return inner.get(node.attr) if isinstance(inner, Mapping) else None
         return names.get(node.value.id, {}).get(node.attr)
     if isinstance(node, ast.BoolOp):
         # Python semantics, like the compiled code: the operand that decides is the result.

@@ -27,6 +27,7 @@ from compiler.ir.model import (
     PicsItem,
     Scenario,
     SpecSet,
+    StationCall,
 )
 from compiler.loader import LoadedFile, load_file
 from compiler.validate import schema_kind_for, validate_file
@@ -55,6 +56,7 @@ class _Parts:
     events: list[EventDef] = field(default_factory=list)
     machines: list[Machine] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
+    station: list[StationCall] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def add(self, kind: str, f: LoadedFile) -> None:
@@ -73,6 +75,8 @@ class _Parts:
             self.events += build_data.build_events(f)
         elif kind == "leniencies":
             self.leniencies += build_data.build_leniencies(f)
+        elif kind == "station":
+            self.station += build_data.build_station(f)
         elif kind == "machine":
             machine, found = build_machine(f)
             self.machines.append(machine)
@@ -135,6 +139,7 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         files=tuple(files),
         datatypes=tuple(sorted(parts.datatypes, key=lambda d: d.name)),
         leniencies=tuple(sorted(parts.leniencies, key=lambda item: item.name)),
+        station=tuple(sorted(parts.station, key=lambda c: (c.kind, c.name))),
     )
     return spec, parts.diagnostics
 

@@ -40,6 +40,7 @@ _FIXED_FILES = {
     "pics.yaml": "pics",
     "events.yaml": "events",
     "leniencies.yaml": "leniencies",
+    "station.yaml": "station",
 }
 _FOLDERS = {"messages": "messages", "machines": "machine", "scenarios": "scenarios"}
 
@@ -80,6 +81,8 @@ def _names(path: JsonPath) -> Iterator[str]:
         "enums": "enum",
         "datatypes": "datatype",
         "leniencies": "leniency",
+        "queries": "query",
+        "operations": "operation",
         "actions": "action",
         "context": "context variable",
         "tester": "tester event",

@@ -1,23 +1,61 @@
 """The configuration store: typed values for the keys the spec declares (OCPP 1.6 chapter 9).
 
 Keys, types, defaults and limits come from the generated registry; this module only enforces
-them. Values are kept typed (int, bool, str, list of str) and shown as strings on the wire by
-whoever answers GetConfiguration.
+them, the same way for a ChangeConfiguration from the Central System and for a value the Charge
+Point sets itself (a BootNotification interval, a stored configuration, a test override).
+Values are kept typed (int, bool, str, list of str); :meth:`ConfigStore.wire_value` gives the
+string GetConfiguration shows.
+
+Rules (OCPP 1.6 §5.3, §7.29, chapter 9):
+
+- Keys are CiString50: looked up case-insensitively, always reported in the declared spelling.
+- A value is CiString500: at most 500 printable ASCII characters in its wire form.
+- integer: a decimal integer ("1.5" and "abc" are rejected), within ``minimum``/``maximum``.
+- boolean: "true" or "false", in any case; shown as "true"/"false".
+- csl: items separated by ","; blanks around items are dropped, an empty item is an error, the
+  empty string is the empty list. Each item must be one of ``values`` and match ``pattern``
+  (when given). A key with a ``max_items_key`` companion (``<Key>MaxLength``) may hold at most
+  as many items as the companion's current value, or 1 item when the companion is unknown or
+  unset (§5.3: "a safe value of 1 (one) item SHOULD be assumed").
+- string: one of ``values`` and matching ``pattern``, when given.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["ConfigError", "ConfigKeySpec", "ConfigStore"]
+__all__ = [
+    "MAX_VALUE_LENGTH",
+    "ConfigError",
+    "ConfigKeySpec",
+    "ConfigStore",
+    "coerce_value",
+    "wire_text",
+]
+
+MAX_VALUE_LENGTH = 500
+"""KeyValue.value and ChangeConfiguration.req value are CiString500Type (§6.9, §7.29)."""
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigKeySpec:
-    """A configuration key as declared in config_keys.yaml."""
+    """A configuration key as declared in config_keys.yaml.
+
+    Attributes:
+        kind: integer, boolean, string or csl (comma-separated list).
+        access: R (read-only for the Central System), RW, or W.
+        values: allowed values of a string key, or allowed items of a csl key ('' = any).
+        pattern: regular expression the whole value (string) or each item (csl) must match.
+        max_items_key: the ``<Key>MaxLength`` key bounding the items of a csl key.
+        reboot_required: a ChangeConfiguration of this key takes effect after a reboot.
+    """
 
     name: str
     profile: str
@@ -29,66 +67,214 @@ class ConfigKeySpec:
     maximum: int | None = None
     unit: str = ""
     description: str = ""
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    max_items_key: str | None = None
+    reboot_required: bool = False
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the Central System may only read the key (GetConfiguration readonly)."""
+        return self.access == "R"
 
 
 class ConfigError(ValueError):
     """A value that the key's declared type or limits do not allow, or an unknown key."""
 
 
-def _coerce(spec: ConfigKeySpec, value: Any) -> Any:
+def _integer(spec: ConfigKeySpec, value: Any) -> int:
+    wrong = ConfigError(f"{spec.name} takes an integer, not {value!r}")
+    if isinstance(value, bool):
+        raise wrong
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        if not _INTEGER.fullmatch(value.strip()):
+            raise wrong
+        number = int(value.strip())
+    elif isinstance(value, float | Decimal):
+        # An integral JSON number may arrive as Decimal("3E+2") or 300.0.
+        exact = Decimal(str(value))
+        if not exact.is_finite() or exact != exact.to_integral_value():
+            raise wrong
+        number = int(exact)
+    else:
+        raise wrong
+    if spec.minimum is not None and number < spec.minimum:
+        raise ConfigError(f"{spec.name} must be at least {spec.minimum}, not {number}")
+    if spec.maximum is not None and number > spec.maximum:
+        raise ConfigError(f"{spec.name} must be at most {spec.maximum}, not {number}")
+    return number
+
+
+def _boolean(spec: ConfigKeySpec, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ConfigError(f"{spec.name} takes true or false, not {value!r}")
+
+
+def _check_text(spec: ConfigKeySpec, text: str, what: str) -> None:
+    """A string value or one csl item against ``values`` and ``pattern``."""
+    if spec.values and text not in spec.values:
+        raise ConfigError(
+            f"{spec.name} does not take {what} {text!r}; expected one of: {', '.join(spec.values)}"
+        )
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, text):
+        raise ConfigError(f"{spec.name} does not take {what} {text!r}; expected {spec.pattern}")
+
+
+def _items(spec: ConfigKeySpec, value: Any) -> list[str]:
+    if isinstance(value, str):
+        if not value.strip():
+            return []
+        raw: list[Any] = value.split(",")
+    elif isinstance(value, list | tuple):
+        raw = list(value)
+    else:
+        raise ConfigError(f"{spec.name} takes a comma-separated list, not {value!r}")
+    if not all(isinstance(item, str) for item in raw):
+        raise ConfigError(f"{spec.name} takes a list of strings, not {value!r}")
+    items = [item.strip() for item in raw]
+    if "" in items:
+        raise ConfigError(f"{spec.name} has an empty item in {value!r}")
+    return items
+
+
+def _csl(spec: ConfigKeySpec, value: Any, max_items: int | None) -> list[str]:
+    items = _items(spec, value)
+    for item in items:
+        _check_text(spec, item, "item")
+    if max_items is not None and len(items) > max_items:
+        raise ConfigError(
+            f"{spec.name} holds at most {max_items} item(s) ({spec.max_items_key}), "
+            f"not {len(items)}"
+        )
+    return items
+
+
+def _string(spec: ConfigKeySpec, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{spec.name} takes a string, not {value!r}")
+    _check_text(spec, value, "value")
+    return value
+
+
+def coerce_value(spec: ConfigKeySpec, value: Any, max_items: int | None = None) -> Any:
+    """The typed value of ``value`` (wire string or Python value) for the key.
+
+    Args:
+        spec: the key.
+        value: a string as ChangeConfiguration carries it, or an int, bool, str or list.
+        max_items: the item limit of a csl key (its companion's value), None for no limit.
+
+    Raises:
+        ConfigError: if the key cannot take the value (ChangeConfiguration answers Rejected).
+    """
     if spec.kind == "integer":
-        if isinstance(value, bool):
-            raise ConfigError(f"{spec.name} takes an integer, not {value!r}")
-        try:
-            # An integral JSON number may arrive as Decimal("3E+2") or 300.0.
-            exact = value if isinstance(value, str) else Decimal(str(value))
-            number = int(exact.strip()) if isinstance(exact, str) else int(exact)
-            if not isinstance(exact, str) and number != exact:
-                raise ValueError(value)
-        except (ValueError, ArithmeticError):
-            raise ConfigError(f"{spec.name} takes an integer, not {value!r}") from None
-        if spec.minimum is not None and number < spec.minimum:
-            raise ConfigError(f"{spec.name} must be at least {spec.minimum}, not {number}")
-        if spec.maximum is not None and number > spec.maximum:
-            raise ConfigError(f"{spec.name} must be at most {spec.maximum}, not {number}")
-        return number
+        typed: Any = _integer(spec, value)
+    elif spec.kind == "boolean":
+        typed = _boolean(spec, value)
+    elif spec.kind == "csl":
+        typed = _csl(spec, value, max_items)
+    else:
+        typed = _string(spec, value)
+    text = wire_text(spec, typed)
+    if len(text) > MAX_VALUE_LENGTH:
+        raise ConfigError(
+            f"{spec.name} value has {len(text)} characters; at most {MAX_VALUE_LENGTH} fit"
+        )
+    if not _PRINTABLE_ASCII.fullmatch(text):
+        raise ConfigError(f"{spec.name} value {text!r} is not printable ASCII (CiString)")
+    return typed
+
+
+def wire_text(spec: ConfigKeySpec, value: Any) -> str:
+    """A typed value as GetConfiguration shows it: decimal, "true"/"false", items joined by ","."""
     if spec.kind == "boolean":
-        text = str(value).strip().lower()
-        if isinstance(value, bool) or text in ("true", "false"):
-            return value if isinstance(value, bool) else text == "true"
-        raise ConfigError(f"{spec.name} takes true or false, not {value!r}")
+        return "true" if value else "false"
     if spec.kind == "csl":
-        items = value if isinstance(value, list) else str(value).split(",")
-        return [str(i).strip() for i in items if str(i).strip()]
+        return ",".join(value)
     return str(value)
 
 
 class ConfigStore:
-    """Current configuration values of one Charge Point."""
+    """Current configuration values of one Charge Point.
+
+    Defaults come first, then ``overrides``; in each, the other keys are set before csl keys,
+    so a list is checked against the length its ``<Key>MaxLength`` companion allows.
+    """
 
     def __init__(
         self, specs: Iterable[ConfigKeySpec], overrides: Mapping[str, Any] | None = None
     ) -> None:
         self.specs = {s.name: s for s in specs}
-        self._values: dict[str, Any] = {
-            s.name: _coerce(s, s.default) for s in self.specs.values() if s.default is not None
-        }
-        for key, value in (overrides or {}).items():
+        self._names = {name.lower(): name for name in self.specs}
+        self._values: dict[str, Any] = {}
+        self._set_all({s.name: s.default for s in self.specs.values() if s.default is not None})
+        self._set_all(overrides or {})
+
+    def _set_all(self, values: Mapping[str, Any]) -> None:
+        ordered = sorted(values.items(), key=lambda item: self.spec(item[0]).kind == "csl")
+        for key, value in ordered:
             self.set(key, value)
 
     def spec(self, key: str) -> ConfigKeySpec:
-        try:
-            return self.specs[key]
-        except KeyError:
-            raise ConfigError(f"unknown configuration key {key!r}") from None
+        """The declared key; the name is compared case-insensitively (CiString50, §7.29)."""
+        name = self._names.get(key.lower())
+        if name is None:
+            raise ConfigError(f"unknown configuration key {key!r}")
+        return self.specs[name]
+
+    def is_known(self, key: str) -> bool:
+        """Whether the key is declared (otherwise GetConfiguration lists it as unknownKey)."""
+        return key.lower() in self._names
+
+    def is_read_only(self, key: str) -> bool:
+        """Whether the Central System may only read the key. Raises ConfigError if unknown."""
+        return self.spec(key).read_only
+
+    def max_items(self, key: str) -> int | None:
+        """How many items a csl key may hold now; None when nothing bounds it.
+
+        The companion ``<Key>MaxLength`` gives the limit; when it is unknown or unset, 1
+        (OCPP 1.6 §5.3).
+        """
+        spec = self.spec(key)
+        if spec.kind != "csl" or spec.max_items_key is None:
+            return None
+        if not self.is_known(spec.max_items_key):
+            return 1
+        limit = self.get(spec.max_items_key)
+        return limit if isinstance(limit, int) and not isinstance(limit, bool) else 1
 
     def set(self, key: str, value: Any) -> None:
-        """Store a value after checking it against the key's type and limits."""
-        self._values[key] = _coerce(self.spec(key), value)
+        """Store a value after checking it against the key's type and limits.
+
+        Access is not checked: the Charge Point may set its read-only keys.
+
+        Raises:
+            ConfigError: if the key is unknown or cannot take the value; the old value stays.
+        """
+        self._values[self.spec(key).name] = self.check(key, value)
+
+    def check(self, key: str, value: Any) -> Any:
+        """The typed value ``set`` would store, without storing it.
+
+        What ChangeConfiguration needs before it answers (OCPP 1.6 §5.3): a ConfigError means
+        Rejected (or NotSupported for an unknown key, see :meth:`is_known`).
+
+        Raises:
+            ConfigError: if the key is unknown or cannot take the value.
+        """
+        spec = self.spec(key)
+        return coerce_value(spec, value, self.max_items(spec.name))
 
     def get(self, key: str) -> Any:
-        self.spec(key)
-        return self._values.get(key)
+        """The typed value (a copy for a list), or None when the key has no value."""
+        value = self._values.get(self.spec(key).name)
+        return list(value) if isinstance(value, list) else value
 
     def get_int(self, key: str) -> int:
         value = self.get(key)
@@ -98,9 +284,18 @@ class ConfigStore:
         return bool(self.get(key))
 
     def get_str(self, key: str) -> str:
-        value = self.get(key)
-        return "" if value is None else str(value)
+        """The value in its wire form ('' when unset)."""
+        return self.wire_value(key)
+
+    def wire_value(self, key: str) -> str:
+        """The value as GetConfiguration shows it; '' when the key has no value.
+
+        Integers in decimal, booleans "true"/"false", csl items joined by "," without blanks.
+        """
+        spec = self.spec(key)
+        value = self._values.get(spec.name)
+        return "" if value is None else wire_text(spec, value)
 
     def snapshot(self) -> dict[str, Any]:
         """All values, for persistence and display."""
-        return dict(sorted(self._values.items()))
+        return {k: list(v) if isinstance(v, list) else v for k, v in sorted(self._values.items())}

@@ -196,7 +196,7 @@ class Endpoint:
         """CALLs received from the peer that we have not answered yet, oldest first."""
         return tuple(self._incoming.values())
 
-    def call(self, action: str, payload: dict[str, Any], now: float) -> Call:
+    def call(self, action: str, payload: dict[str, Any], now: float, *, check: bool = True) -> Call:
         """Queue a CALL to the peer.
 
         OCPP-J 1.6 §4.1.1 allows one unanswered CALL per direction, so the CALL goes out now
@@ -207,6 +207,8 @@ class Endpoint:
             action: The OCPP action, e.g. ``"BootNotification"``.
             payload: The request payload (wire-level JSON values).
             now: Current time in UNIX seconds; starts the response timeout if sent at once.
+            check: Validate the payload against the request schema. Only a test system
+                probing how the peer treats an invalid request passes False.
 
         Returns:
             The CALL, with its newly assigned unique id.
@@ -216,7 +218,8 @@ class Endpoint:
                 has no request schema, the id factory misbehaves, or the connection was lost.
         """
         self._check_open()
-        self._validate_outgoing(action, "req", payload)
+        if check:
+            self._validate_outgoing(action, "req", payload)
         call = Call(self._new_id(), action, payload)
         self._queue.append((call, self._encode(call)))
         self._release(now)

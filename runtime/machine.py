@@ -1,16 +1,18 @@
 """Base class and effect types for the generated state machines.
 
 Theory of operation: a generated machine is a python-statemachine class whose guards and
-actions were compiled from the spec. It never performs I/O. Every action appends an
-:data:`Effect` (send a CALL, start or cancel a timer, raise an internal event, set a
-configuration key, set the clock) to ``effects``; the station drains them after each event
-and carries them out. Context variables live in a per-instance dataclass (``ctx``); the
-configuration and the PICS are read through :class:`MachineEnv`.
+actions were compiled from the spec. It never performs I/O. Every action produces an
+:data:`Effect` (send a CALL, answer a received CALL, start or cancel a timer, raise an
+internal event, set a configuration key, set the clock, run a station operation). Alone (the
+model tests) a machine collects them in ``effects``; in a station, ``effect_sink`` hands each
+one to the station at once, so later actions of a transition see its result. Context
+variables live in a per-instance dataclass (``ctx``); the configuration, the PICS and the
+station's queries are read through :class:`MachineEnv`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
@@ -22,8 +24,10 @@ __all__ = [
     "EMPTY_MSG",
     "CancelTimer",
     "Effect",
+    "Invoke",
     "MachineEnv",
     "RaiseEvent",
+    "Reply",
     "SendCall",
     "SetConfig",
     "SpecMachine",
@@ -39,10 +43,32 @@ EMPTY_MSG: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(frozen=True, slots=True)
 class SendCall:
-    """Send ``action`` as a CALL with this payload (None-valued fields already left out)."""
+    """Send ``action`` as a CALL with this payload (None-valued fields already left out).
+
+    ``tx_ref`` marks a transaction-related message (OCPP 1.6 §3.7): it names the local
+    transaction it belongs to, and the station queues it persistently instead of sending it
+    directly.
+    """
 
     action: str
     payload: dict[str, Any]
+    tx_ref: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Answer the open CALL of ``action`` (the one being processed) with this payload."""
+
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Invoke:
+    """Run one of the station's declared operations (station.yaml) with these arguments."""
+
+    operation: str
+    args: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +109,7 @@ class SyncClock:
     timestamp: str
 
 
-Effect = SendCall | StartTimer | CancelTimer | RaiseEvent | SetConfig | SyncClock
+Effect = SendCall | StartTimer | CancelTimer | RaiseEvent | SetConfig | SyncClock | Reply | Invoke
 
 
 class MachineEnv(Protocol):
@@ -95,15 +121,17 @@ class MachineEnv(Protocol):
     def pics_bool(self, item: str) -> bool: ...
     def pics_int(self, item: str) -> int: ...
     def pics_str(self, item: str) -> str: ...
+    def query(self, name: str, *args: Any) -> Any: ...
 
 
 class UnknownEvent(KeyError):
     """The event is not one the machine's spec mentions at all."""
 
 
-def msg_field(msg: Mapping[str, Any], name: str) -> Any:
-    """A payload field as read by a compiled expression (None when the field is absent)."""
-    return msg.get(name)
+def msg_field(msg: Any, name: str) -> Any:
+    """A payload field as read by a compiled expression (None when the field is absent, or
+    when ``msg`` is not an object, e.g. ``msg.idTagInfo.status`` without an idTagInfo)."""
+    return msg.get(name) if isinstance(msg, Mapping) else None
 
 
 def _drop_none(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,7 +165,15 @@ class SpecMachine(StateMachine):
     def __init__(self, env: MachineEnv) -> None:
         self.env = env
         self.effects: list[Effect] = []
+        self.effect_sink: Callable[[Effect], None] | None = None
+        """Set by a station: effects are carried out at once instead of collected."""
         super().__init__()
+
+    def _emit(self, effect: Effect) -> None:
+        if self.effect_sink is not None:
+            self.effect_sink(effect)
+        else:
+            self.effects.append(effect)
 
     @property
     def state_name(self) -> str:
@@ -175,20 +211,26 @@ class SpecMachine(StateMachine):
         return self.ANSWERS_CALLS.get(self.state_name, True)
 
     # Helpers the generated actions call; kept here so the generated code stays declarative.
-    def emit_send(self, action: str, payload: Mapping[str, Any]) -> None:
-        self.effects.append(SendCall(action, _drop_none(payload)))
+    def emit_send(self, action: str, payload: Mapping[str, Any], tx_ref: int | None = None) -> None:
+        self._emit(SendCall(action, _drop_none(payload), tx_ref))
+
+    def emit_reply(self, action: str, payload: Mapping[str, Any]) -> None:
+        self._emit(Reply(action, _drop_none(payload)))
+
+    def emit_invoke(self, operation: str, args: Mapping[str, Any]) -> None:
+        self._emit(Invoke(operation, dict(args)))
 
     def emit_raise(self, event: str, payload: Mapping[str, Any]) -> None:
-        self.effects.append(RaiseEvent(event, _drop_none(payload)))
+        self._emit(RaiseEvent(event, _drop_none(payload)))
 
     def emit_start_timer(self, name: str, seconds: float) -> None:
-        self.effects.append(StartTimer(name, float(seconds)))
+        self._emit(StartTimer(name, float(seconds)))
 
     def emit_cancel_timer(self, name: str) -> None:
-        self.effects.append(CancelTimer(name))
+        self._emit(CancelTimer(name))
 
     def emit_set_config(self, key: str, value: Any) -> None:
-        self.effects.append(SetConfig(key, value))
+        self._emit(SetConfig(key, value))
 
     def emit_sync_clock(self, timestamp: Any) -> None:
-        self.effects.append(SyncClock(str(timestamp)))
+        self._emit(SyncClock(str(timestamp)))

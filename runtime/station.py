@@ -14,11 +14,12 @@ current event has been processed (run to completion). No sockets, no clock: the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from runtime.clock import from_iso8601
 from runtime.config import ConfigError, ConfigStore
@@ -34,10 +35,13 @@ from runtime.endpoint import (
     ResultInvalid,
     ResultReceived,
 )
+from runtime.hardware import Hardware, SimulatedHardware
 from runtime.machine import (
     CancelTimer,
     Effect,
+    Invoke,
     RaiseEvent,
+    Reply,
     SendCall,
     SetConfig,
     SpecMachine,
@@ -48,8 +52,29 @@ from runtime.machine import (
 from runtime.ocppj import Call, ErrorCode, FrameError, decode_frame
 from runtime.pics import PicsValues
 from runtime.registry import SpecRegistry
+from runtime.services import StationServices
+from runtime.store import Store
+from runtime.txqueue import TransactionQueue
 
 __all__ = ["CallHandler", "InstanceKey", "Station", "StationIdentity", "TesterError"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _atomic(
+    method: Callable[Concatenate[Station, _P], _R],
+) -> Callable[Concatenate[Station, _P], _R]:
+    """Run one station step as one store batch: its writes reach the disk together, before
+    any frame it produced is handed out (OCPP 1.6 §3.7: nothing lost, nothing half-stored)."""
+
+    @functools.wraps(method)
+    def step(self: Station, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.store.batch():
+            return method(self, *args, **kwargs)
+
+    return step
+
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +127,31 @@ class Station:
         on_state_change: StateListener | None = None,
         lenient: Iterable[str] = (),
         handlers: Mapping[str, CallHandler] | None = None,
+        store: Store | None = None,
+        hardware: Hardware | None = None,
     ) -> None:
         self.registry = registry
         self.identity = identity
         self.connectors = connectors
         self.now = now
         self.pics = PicsValues(registry.pics_items, pics)
+        # What must survive a power loss lives in the store (OCPP 1.6 §3.7, errata E3.37):
+        # configuration the Central System set, the cache, transactions and their messages.
+        self.store = store if store is not None else Store(":memory:")
+        self.hardware: Hardware = hardware if hardware is not None else SimulatedHardware()
         self.config = ConfigStore(
             registry.config_keys, {**(config or {}), "NumberOfConnectors": connectors}
+        )
+        for key, value in self.store.load_config().items():
+            try:
+                self.config.set(key, value)
+            except ConfigError as error:  # a key this spec set no longer accepts
+                log.warning("stored configuration %s ignored: %s", key, error)
+        self.services = StationServices(self)
+        self.queue = TransactionQueue(
+            self.store,
+            attempts=lambda: self.config.get_int("TransactionMessageAttempts") or 1,
+            retry_interval=lambda: self.config.get_int("TransactionMessageRetryInterval"),
         )
         # Strict unless declared leniencies are switched on by name (ValueError otherwise).
         self.validator = registry.validator(lenient)
@@ -123,7 +165,8 @@ class Station:
         self.suppressed: list[str] = []
         self.endpoint: Endpoint | None = None
         self.reconnect_requested = False
-        self._boot()
+        with self.store.batch():
+            self._boot()
 
     # --- MachineEnv: what the generated guards and actions read -----------------------------
     def config_int(self, key: str) -> int:
@@ -144,6 +187,9 @@ class Station:
     def pics_str(self, item: str) -> str:
         return self.pics.get_str(item)
 
+    def query(self, name: str, *args: Any) -> Any:
+        return self.services.query(name, args)
+
     # --- lifecycle ------------------------------------------------------------------------
     def _params(self, connector: int) -> dict[str, Any]:
         ident = self.identity
@@ -156,13 +202,25 @@ class Station:
         }
 
     def _boot(self) -> None:
-        """Power on: fresh machines and timers; configuration survives (it is stored)."""
+        """Power on: fresh machines and timers; what is stored survives (configuration,
+        cache, transactions, queued transaction messages, availability)."""
         self.machines: dict[InstanceKey, SpecMachine] = {}
         self.timers: dict[tuple[InstanceKey, str], tuple[float, int]] = {}
         self._timer_seq = 0
         self._origin: dict[str, InstanceKey] = {}
+        self._queued_in_flight: dict[str, int] = {}
         self._queue: deque[tuple[tuple[InstanceKey, ...], str, Mapping[str, Any]]] = deque()
         self._busy = False
+        self._open_calls: dict[str, Call] = {}
+        self._tx_origin: dict[int, InstanceKey] = {}
+        self.reboot_pending: str | None = None
+        # Transactions with a lower reference were open before this boot (interrupted).
+        self.boot_ref = self.store.next_transaction_ref()
+        self.queue = TransactionQueue(
+            self.store,
+            attempts=lambda: self.config.get_int("TransactionMessageAttempts") or 1,
+            retry_interval=lambda: self.config.get_int("TransactionMessageRetryInterval"),
+        )
         for binding in self.registry.machines:
             ids = [0] if binding.instance == "station" else range(1, self.connectors + 1)
             for connector in ids:
@@ -171,13 +229,27 @@ class Station:
                 )
         for key, machine in self.machines.items():
             self._apply(key, machine.take_effects())
-        self._drain()
+            # From now on effects are carried out as they are produced, so a query in a
+            # later action of the same transition sees what an earlier operation did.
+            machine.effect_sink = self._sink(key)
+        self._broadcast("internal.powered_on", {})
+        for connector in range(1, self.connectors + 1):
+            if self.hardware.plugged(connector):
+                # A cable left in across the reboot is detected at power-on, as if plugged
+                # in now (the connector reports Preparing, OCPP 1.6 §4.9, errata E3.22).
+                keys = tuple(k for k in self.machines if k[1] == connector)
+                self._deliver(keys, "tester.plug_in", {"connector": connector})
+                self._drain()
+
+    def _sink(self, key: InstanceKey) -> Callable[[Effect], None]:
+        return lambda effect: self._apply(key, [effect])
 
     def state(self, machine: str, connector: int = 0) -> str:
         """The current state of one machine instance."""
         return self.machines[(machine, connector)].state_name
 
     # --- transport (called by an adapter or an in-process harness) -----------------------
+    @_atomic
     def connected(self, now: float) -> None:
         self.now = now
         reasons = self._unsupported_reasons()
@@ -223,6 +295,7 @@ class Station:
         known = {item.name for item in self.registry.pics_items}
         return self.pics.get_bool(profile) if profile in known else True
 
+    @_atomic
     def disconnected(self, now: float) -> None:
         self.now = now
         if self.endpoint is None:
@@ -233,6 +306,7 @@ class Station:
             self._on_endpoint_event(event)
         self._broadcast("internal.connection_lost", {})
 
+    @_atomic
     def receive(self, text: str, now: float) -> None:
         self.now = now
         if self.endpoint is None:
@@ -246,6 +320,7 @@ class Station:
             self._on_endpoint_event(event)
         self._drain()
 
+    @_atomic
     def poll(self, now: float) -> None:
         """Let time pass: fire due timers in order, then time out unanswered CALLs."""
         self.now = now
@@ -260,6 +335,9 @@ class Station:
             for event in self.endpoint.poll(now):
                 self._on_endpoint_event(event)
         self._drain()
+        if self.reboot_pending is not None:
+            log.info("%s reset: rebooting", self.reboot_pending)
+            self.power_cycle()
 
     def data_to_send(self) -> list[str]:
         return self.endpoint.data_to_send() if self.endpoint is not None else []
@@ -268,10 +346,13 @@ class Station:
         deadlines = [at for at, _ in self.timers.values()]
         if self.endpoint is not None and (limit := self.endpoint.next_deadline()) is not None:
             deadlines.append(limit)
+        if self.endpoint is not None and (retry := self.queue.next_deadline()) is not None:
+            deadlines.append(retry)
         return min(deadlines, default=None)
 
     # --- tester actions -------------------------------------------------------------------
-    def tester(self, name: str, **payload: Any) -> bool:
+    @_atomic
+    def tester(self, name: str, /, **payload: Any) -> bool:
         """Apply a physical stimulus; returns whether any machine accepted it.
 
         Raises:
@@ -291,6 +372,11 @@ class Station:
         if name == "power_cycle":
             self.power_cycle()
             return True
+        if name == "jam_lock":
+            self.hardware.jam_lock(int(payload["connector"]))
+            return True
+        if name in ("plug_in", "unplug"):
+            self.hardware.set_plugged(int(payload["connector"]), name == "plug_in")
         connector = payload.get("connector")
         if connector is not None and not 0 <= int(connector) <= self.connectors:
             raise TesterError(f"connector {connector} does not exist (1..{self.connectors})")
@@ -299,9 +385,13 @@ class Station:
         self._drain()
         return accepted
 
+    @_atomic
     def power_cycle(self) -> None:
-        """Power lost and restored: the connection drops and every machine starts over."""
+        """Power lost and restored (or a reset): the connection drops and every machine
+        starts over; the store keeps what must survive."""
         self.disconnected(self.now)
+        for connector in range(1, self.connectors + 1):
+            self.hardware.set_energy_flow(connector, False, self.now)
         self._boot()
         self.reconnect_requested = True
 
@@ -309,6 +399,27 @@ class Station:
     def _broadcast(self, event: str, payload: Mapping[str, Any]) -> None:
         self._queue.append((tuple(self.machines), event, payload))
         self._drain()
+
+    def _addressees(self, payload: Mapping[str, Any]) -> tuple[InstanceKey, ...]:
+        """An internal event about connector n > 0 goes to that connector's machines and the
+        station-level ones; one about connector 0 (the whole Charge Point) or no connector
+        goes to every machine."""
+        connector = payload.get("connector")
+        if not isinstance(connector, int) or connector <= 0:
+            return tuple(self.machines)
+        return tuple(k for k in self.machines if k[1] in (0, connector))
+
+    def raise_event(self, event: str, payload: Mapping[str, Any]) -> None:
+        """Queue an internal event (used by station operations)."""
+        self._queue.append((self._addressees(payload), event, dict(payload)))
+
+    def connector_faulted(self, connector: int) -> bool:
+        """Whether any machine of the connector is in a Faulted or Unavailable state."""
+        return any(
+            m.state_name in ("Faulted", "Unavailable")
+            for (_, n), m in self.machines.items()
+            if n == connector
+        )
 
     def _deliver(self, keys: tuple[InstanceKey, ...], event: str, msg: Mapping[str, Any]) -> bool:
         accepted = False
@@ -322,10 +433,17 @@ class Station:
             except TransitionNotAllowed:
                 continue  # every guard was false
             accepted = True
-            if machine.state_name != before and self.on_state_change is not None:
-                self.on_state_change(key[0], key[1], machine.state_name)
+            if machine.state_name != before:
+                self._state_changed(key, machine.state_name)
             self._apply(key, machine.take_effects())
         return accepted
+
+    def _state_changed(self, key: InstanceKey, state: str) -> None:
+        if key[1] > 0:
+            # The contactor follows the connector status: energy flows only while Charging.
+            self.hardware.set_energy_flow(key[1], state == "Charging", self.now)
+        if self.on_state_change is not None:
+            self.on_state_change(key[0], key[1], state)
 
     def _drain(self) -> None:
         if self._busy:
@@ -334,6 +452,7 @@ class Station:
         try:
             for _ in range(_MAX_EVENTS_PER_STEP):
                 if not self._queue:
+                    self._flush_queue()
                     return
                 keys, event, msg = self._queue.popleft()
                 self._deliver(keys, event, msg)
@@ -351,25 +470,57 @@ class Station:
             elif isinstance(effect, CancelTimer):
                 self.timers.pop((key, effect.name), None)
             elif isinstance(effect, RaiseEvent):
-                self._queue.append((tuple(self.machines), effect.event, effect.payload))
+                self.raise_event(effect.event, effect.payload)
             elif isinstance(effect, SetConfig):
-                self._set_config(effect)
+                self.set_config(effect.key, effect.value)
             elif isinstance(effect, SyncClock):
                 self.clock_offset = from_iso8601(effect.timestamp) - self.now
+            elif isinstance(effect, Reply):
+                self._reply(effect)
+            elif isinstance(effect, Invoke):
+                self.services.invoke(effect.operation, effect.args)
 
-    def _set_config(self, effect: SetConfig) -> None:
+    def set_config(self, key: str, value: Any) -> None:
+        """Store a configuration value and persist it (it survives reboots, OCPP 1.6 §5.3)."""
         try:
-            self.config.set(effect.key, effect.value)
+            self.config.set(key, value)
         except ConfigError as error:
             # A value from the Central System that the key cannot take (e.g. a negative
             # heartbeat interval): the key keeps its value; the station carries on.
-            log.warning("configuration %s not changed: %s", effect.key, error)
+            log.warning("configuration %s not changed: %s", key, error)
+            return
+        self.store.save_config(key, self.config.wire_value(key))
+
+    def request_reboot(self, kind: str) -> None:
+        """Reboot at the end of the current step, after the frames produced so far."""
+        self.reboot_pending = kind
+
+    def _reply(self, effect: Reply) -> None:
+        call = self._open_calls.pop(effect.action, None)
+        if call is None or self.endpoint is None:
+            log.error("%s: a machine answered a CALL that is not open", effect.action)
+            return
+        try:
+            self.endpoint.reply(call, effect.payload)
+        except LocalProtocolError as error:
+            # The spec produced an answer its own schema refuses: a spec bug, reported as
+            # the receiver's internal error (OCPP-J 1.6 §4.2.3).
+            log.error("%s: invalid answer from the spec: %s", effect.action, error)
+            reason = f"{effect.action} produced an invalid response"
+            self.endpoint.reply_error(call, ErrorCode.INTERNAL_ERROR, reason, {"cause": str(error)})
 
     def may_send(self, action: str) -> bool:
         """Whether every station-level machine's state allows sending ``action`` now."""
         return all(m.may_send(action) for (_, n), m in self.machines.items() if n == 0)
 
     def _send(self, key: InstanceKey, effect: SendCall) -> None:
+        if effect.tx_ref is not None:
+            # Transaction-related (OCPP 1.6 §3.7): persisted first, delivered in order, even
+            # across reboots and while offline.
+            message = self.queue.push(effect.action, effect.payload, effect.tx_ref, self.now)
+            self._tx_origin[message.seq] = key
+            self._flush_queue()
+            return
         if not self.may_send(effect.action):
             # e.g. a StatusNotification while the registration is Pending (§4.2): not sent.
             self.suppressed.append(effect.action)
@@ -385,6 +536,48 @@ class Station:
     def _answers_calls(self) -> bool:
         return all(m.answers_calls() for (_, n), m in self.machines.items() if n == 0)
 
+    def _flush_queue(self) -> None:
+        """Send the head of the transaction message queue when it is due and allowed."""
+        if self.endpoint is None or self._queued_in_flight:
+            return
+        ready = self.queue.ready(self.now)
+        if ready is None or not self.may_send(ready[0].action):
+            return  # e.g. not before BootNotification is Accepted (OCPP 1.6 §4.2)
+        message, payload = ready
+        call = self.endpoint.call(message.action, payload, self.now)
+        self.queue.mark_sent(message.seq)
+        self._queued_in_flight[call.unique_id] = message.seq
+
+    def _queued_outcome(self, event: EndpointEvent, seq: int) -> None:
+        """A queued message was answered, refused or lost: the queue decides what's next;
+        the machine that sent it hears only the final outcome."""
+        request = event.request  # type: ignore[union-attr]
+        key = self._tx_origin.get(seq) or self._tx_owner(seq)
+        if isinstance(event, ResultReceived):
+            self.lenient_frames.update(event.lenient)
+            self.queue.on_result(seq, event.result.payload)
+            outcome, msg = f"result.{request.action}", event.result.payload
+        elif isinstance(event, ErrorReceived | ResultInvalid):
+            if not self.queue.on_error(seq, self.now):
+                return  # retried later (§3.7.1)
+            outcome, msg = f"error.{request.action}", {"errorCode": "GivenUp"}
+        else:
+            self.queue.on_lost(seq)  # timeout or connection lost: sent again later
+            return
+        self._tx_origin.pop(seq, None)
+        if key is not None and key in self.machines:
+            self._queue.append(((key,), outcome, msg))
+
+    def _tx_owner(self, seq: int) -> InstanceKey | None:
+        """After a reboot the sender is gone; its connector's Transaction machine hears it."""
+        message = next((m for m in self.store.queued() if m.seq == seq), None)
+        record = self.store.transaction(message.tx_ref) if message and message.tx_ref else None
+        if record is None:
+            return None
+        return next(
+            (k for k in self.machines if k[1] == record.connector and "Transaction" in k[0]), None
+        )
+
     def _on_endpoint_event(self, event: EndpointEvent) -> None:
         if isinstance(event, CallReceived):
             self._on_call(event)
@@ -393,6 +586,10 @@ class Station:
             log.warning("protocol violation from the Central System: %s", event.description)
             return
         request = event.request
+        seq = self._queued_in_flight.pop(request.unique_id, None)
+        if seq is not None:
+            self._queued_outcome(event, seq)
+            return
         origin = self._origin.pop(request.unique_id, None)
         if origin is None:
             return
@@ -414,11 +611,21 @@ class Station:
 
     def _on_call(self, event: CallReceived) -> None:
         self.lenient_frames.update(event.lenient)
-        handler = self.handlers.get(event.call.action)
+        call = event.call
+        handler = self.handlers.get(call.action)
         if handler is not None:
-            self._run_handler(event.call, handler)
+            self._run_handler(call, handler)
             return
-        self._queue.append((tuple(self.machines), f"ocpp.{event.call.action}", event.call.payload))
+        # The machine that handles the CALL answers it with a reply action; the answer is
+        # due before anything else is processed (OCPP-J 1.6 §4.1.1).
+        self._open_calls[call.action] = call
+        accepted = self._deliver(tuple(self.machines), f"ocpp.{call.action}", call.payload)
+        self._drain()
+        if self._open_calls.pop(call.action, None) is not None and self.endpoint is not None:
+            # No transition answered: every guard was false, a gap in the spec set.
+            reason = f"no answer to {call.action} in the current state"
+            log.error("%s (accepted by a machine: %s)", reason, accepted)
+            self.endpoint.reply_error(call, ErrorCode.INTERNAL_ERROR, reason)
 
     def _run_handler(self, call: Call, handler: CallHandler) -> None:
         endpoint = self.endpoint

@@ -8,7 +8,9 @@ from typing import Any
 from runtime.machine import (
     CancelTimer,
     Effect,
+    Invoke,
     RaiseEvent,
+    Reply,
     SendCall,
     SetConfig,
     SpecMachine,
@@ -39,9 +41,15 @@ def full_pics(registry: SpecRegistry) -> dict[str, Any]:
 class ModelEnv:
     """Configuration and PICS as plain dicts, for running one machine alone."""
 
-    def __init__(self, config: Mapping[str, Any], pics: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        pics: Mapping[str, Any],
+        queries: Mapping[str, Any] | None = None,
+    ) -> None:
         self.config = dict(config)
         self.pics = dict(pics)
+        self.queries = dict(queries or {})
 
     def config_int(self, key: str) -> int:
         return int(self.config.get(key) or 0)
@@ -61,11 +69,23 @@ class ModelEnv:
     def pics_str(self, item: str) -> str:
         return str(self.pics.get(item) or "")
 
+    def query(self, name: str, *args: Any) -> Any:
+        """A station query answers with the value the test variant fixed for it (the
+        model treats queries as inputs, like the configuration)."""
+        del args
+        return self.queries.get(name)
+
 
 def effect_tuple(effect: Effect) -> tuple[Any, ...]:
     """An effect as a plain tuple, the form the generated tests write expectations in."""
     if isinstance(effect, SendCall):
+        if effect.tx_ref is not None:
+            return ("send", effect.action, effect.payload, effect.tx_ref)
         return ("send", effect.action, effect.payload)
+    if isinstance(effect, Reply):
+        return ("reply", effect.action, effect.payload)
+    if isinstance(effect, Invoke):
+        return ("invoke", effect.operation, effect.args)
     if isinstance(effect, StartTimer):
         return ("start_timer", effect.name, effect.seconds)
     if isinstance(effect, CancelTimer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from compiler.checks.common import did_you_mean, one_of
+from compiler.checks.config_keys import check_config_keys
 from compiler.diagnostics import Diagnostic, Pos
 from compiler.ir.model import DatatypeDef, FieldDef, LeniencyDef, SpecSet
 
@@ -224,6 +225,7 @@ def check_data(spec: SpecSet) -> list[Diagnostic]:
     for key in spec.config_keys:
         if key.pics:
             found += _pics_link(spec, key.pics, key.pos, f"configuration key {key.name}")
+    found += check_config_keys(spec)
     keys = [k.name for k in spec.config_keys]
     for item in spec.pics:
         if item.sets and spec.config_key(item.sets) is None:

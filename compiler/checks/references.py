@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from compiler.checks.common import MESSAGE_NAMESPACES, NAMESPACES, did_you_mean, one_of
 from compiler.diagnostics import Diagnostic, Pos
-from compiler.expressions import Expr
+from compiler.expressions import Expr, Reference
 from compiler.ir.model import Action, FieldDef, Machine, SpecSet, Transition
 
 __all__ = ["check_references", "event_payload"]
@@ -78,7 +78,7 @@ def _expressions(machine: Machine) -> Iterator[tuple[Expr, Pos, str | None]]:
         if t.guard is not None:
             yield t.guard, t.pos, t.event
     for a in machine.actions:
-        exprs = [a.condition, a.after, a.sync_clock]
+        exprs = [a.condition, a.after, a.sync_clock, a.transaction]
         exprs += [e for _, e in (*a.args, *a.set_config, *a.assignments)]
         for expr in exprs:
             if expr is not None:
@@ -96,9 +96,27 @@ class _RefChecker:
             Diagnostic(pos, code, found, one_of(options), did_you_mean(name, options))
         )
 
-    def name(self, namespace: str, name: str, pos: Pos, event: str | None) -> None:
+    def station_call(self, kind: str, name: str, arity: int, pos: Pos) -> None:
+        found = self.spec.station_call(name, kind)
+        if found is None:
+            known = [c.name for c in self.spec.station if c.kind == kind]
+            self.report(pos, "SPEC230", f"unknown station {kind} '{name}'", known, name)
+        elif len(found.args) != arity:
+            self.found.append(
+                Diagnostic(
+                    pos,
+                    "SPEC231",
+                    f"station {kind} '{name}' takes {len(found.args)} argument(s), given {arity}",
+                    f"{name}({', '.join(found.args)}) (station.yaml)",
+                )
+            )
+
+    def name(self, ref: Reference, pos: Pos, event: str | None) -> None:
         spec = self.spec
-        if namespace == "config" and spec.config_key(name) is None:
+        namespace, name = ref.namespace, ref.name
+        if namespace == "station":
+            self.station_call("query", name, ref.arity, pos)
+        elif namespace == "config" and spec.config_key(name) is None:
             keys = [k.name for k in spec.config_keys]
             self.report(pos, "SPEC205", f"unknown configuration key '{name}'", keys, name)
         elif namespace == "pics" and spec.pics_item(name) is None:
@@ -133,6 +151,10 @@ class _RefChecker:
                 messages,
                 a.send,
             )
+        if a.reply is not None:
+            self.reply(a)
+        if a.invoke is not None:
+            self.invoke(a)
         if a.raise_event is not None:
             problem = _event_problem(self.spec, self.machine, a.raise_event, a.pos)
             if problem is not None:
@@ -145,6 +167,50 @@ class _RefChecker:
         for var, _ in a.assignments:
             if var not in ctx:
                 self.report(a.pos, "SPEC217", f"unknown context variable '{var}'", ctx, var)
+
+    def reply(self, a: Action) -> None:
+        """A reply answers a CALL this machine receives, with fields of that response."""
+        assert a.reply is not None
+        message = self.spec.message(a.reply)
+        if message is None:
+            names = [m.name for m in self.spec.messages]
+            self.report(
+                a.pos, "SPEC203", f"action {a.name} replies to unknown message", names, a.reply
+            )
+            return
+        if f"ocpp.{a.reply}" not in self.machine.events:
+            self.found.append(
+                Diagnostic(
+                    a.pos,
+                    "SPEC232",
+                    f"action {a.name} replies to {a.reply}, but no transition of "
+                    f"{self.machine.name} receives ocpp.{a.reply}",
+                    f"a machine answers only the CALLs it handles (on: ocpp.{a.reply})",
+                )
+            )
+        fields = [f.name for f in message.response]
+        for key, _ in a.args:
+            if key not in fields:
+                self.report(a.pos, "SPEC212", f"{a.reply}.conf has no field '{key}'", fields, key)
+
+    def invoke(self, a: Action) -> None:
+        assert a.invoke is not None
+        found = self.spec.station_call(a.invoke, "operation")
+        given = [k for k, _ in a.args]
+        if found is None:
+            known = [c.name for c in self.spec.station if c.kind == "operation"]
+            self.report(
+                a.pos, "SPEC230", f"unknown station operation '{a.invoke}'", known, a.invoke
+            )
+        elif sorted(given) != sorted(found.args):
+            self.found.append(
+                Diagnostic(
+                    a.pos,
+                    "SPEC231",
+                    f"action {a.name} invokes '{a.invoke}' with {', '.join(given) or 'nothing'}",
+                    f"{a.invoke}({', '.join(found.args)}) (station.yaml)",
+                )
+            )
 
     def outcome_paths(self, a: Action) -> None:
         """A CALL we send must have result, error and timeout handling (or say it ignores it)."""
@@ -210,5 +276,5 @@ def check_references(spec: SpecSet, machine: Machine) -> list[Diagnostic]:
             if ref.namespace == "pics" and ref.name in gates:
                 continue  # checked once, at the gated state
 
-            checker.name(ref.namespace, ref.name, pos, event)
+            checker.name(ref, pos, event)
     return checker.found

@@ -1,5 +1,6 @@
-"""Checks on scenarios: every step names a known tester action or message, every PICS
-condition and configuration key exists."""
+"""Checks on scenarios: every step (and every CALL of an any_order step) names a known tester
+action or message, every PICS condition (``Item`` or ``not Item``) and configuration key
+exists."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
     messages = [m.name for m in spec.messages]
     pics = [p.name for p in spec.pics]
     keys = [k.name for k in spec.config_keys]
-    for item in sc.requires:
+    for item in (r.removeprefix("not ") for r in sc.requires):
         if spec.pics_item(item) is None:
             found.append(
                 Diagnostic(
@@ -38,7 +39,7 @@ def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
                     did_you_mean(key, keys),
                 )
             )
-    for step in sc.steps:
+    for step in (s for top in sc.steps for s in (top, *top.items)):
         if step.kind == "tester" and step.name not in testers:
             found.append(
                 Diagnostic(

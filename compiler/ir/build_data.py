@@ -15,6 +15,7 @@ from compiler.ir.model import (
     Manifest,
     Message,
     PicsItem,
+    StationCall,
 )
 from compiler.loader import JsonPath, LoadedFile
 from compiler.naming import snake
@@ -30,6 +31,7 @@ __all__ = [
     "build_messages",
     "build_payload",
     "build_pics",
+    "build_station",
     "resolve_datatype_fields",
 ]
 
@@ -152,6 +154,10 @@ def build_config_keys(f: LoadedFile) -> list[ConfigKey]:
             description=" ".join(k.get("description", "").split()),
             refs=_refs(k),
             pos=f.key_pos(("keys", name)),
+            values=tuple(k.get("values", ())),
+            pattern=k.get("pattern"),
+            max_items_key=k.get("max_items_key"),
+            reboot_required=bool(k.get("reboot_required", False)),
         )
         for name, k in f.data["keys"].items()
     ]
@@ -212,4 +218,23 @@ def build_leniencies(f: LoadedFile) -> list[LeniencyDef]:
                 pos=f.key_pos(("leniencies", name)),
             )
         )
+    return built
+
+
+def build_station(f: LoadedFile) -> list[StationCall]:
+    """The queries and operations of station.yaml."""
+    built = []
+    for kind, section in (("query", "queries"), ("operation", "operations")):
+        for name, c in f.data.get(section, {}).items():
+            built.append(
+                StationCall(
+                    name=name,
+                    kind=kind,
+                    args=tuple(c.get("args", ())),
+                    returns=c.get("returns", "none"),
+                    description=" ".join(c.get("description", "").split()),
+                    refs=_refs(c),
+                    pos=f.key_pos((section, name)),
+                )
+            )
     return built

@@ -33,7 +33,8 @@ class _Builder:
                     Pos(pos.file, pos.line, pos.col + parsed.col),
                     "SPEC209",
                     f"expression {str(value)!r} is refused: {parsed.message}",
-                    "expected one expression over config.*, pics.*, ctx.*, msg.*, state, source",
+                    "expected one expression over config.*, pics.*, ctx.*, msg.*, state, source, "
+                    "station.<query>(...)",
                 )
             )
             return None
@@ -68,6 +69,9 @@ class _Builder:
             sync_clock=self.optional_expr(a, "sync_clock", path),
             assignments=self.pairs(a.get("set", {}), (*path, "set")),
             pos=self.f.key_pos(path),
+            reply=a.get("reply"),
+            invoke=a.get("invoke"),
+            transaction=self.optional_expr(a, "transaction", path),
         )
 
     def state(self, name: str, s: dict[str, Any]) -> State:
@@ -152,6 +156,7 @@ def _test_variants(d: dict[str, Any]) -> TestVariants:
         config=tuple((k, tuple(v)) for k, v in sorted(test.get("config", {}).items())),
         pics=tuple((k, tuple(v)) for k, v in sorted(test.get("pics", {}).items())),
         events=tuple((k, tuple(v)) for k, v in sorted(test.get("events", {}).items())),
+        queries=tuple((k, tuple(v)) for k, v in sorted(test.get("queries", {}).items())),
     )
 
 

@@ -10,38 +10,64 @@ from compiler.loader import LoadedFile
 __all__ = ["STEP_KINDS", "build_scenarios"]
 
 # The key that decides a step's kind, in priority order (a step has exactly one of them).
-STEP_KINDS = ("tester", "expect", "send", "silence", "advance")
+STEP_KINDS = ("tester", "expect", "any_order", "send", "silence", "advance")
+
+Path = tuple[str | int, ...]
 
 
-def _step(f: LoadedFile, path: tuple[str | int, ...], s: dict[str, Any]) -> ScenarioStep:
+def _send_expectation(s: dict[str, Any]) -> dict[str, Any]:
+    """The answer a ``send`` step wants: ``{"$none": True}``, ``{"$error": code}``, a result
+    payload, or ``{"$result": payload, "$error": code}`` when either will do."""
+    if "expect_no_reply" in s:
+        return {"$none": True}
+    if "expect_error" in s and "expect_reply" in s:
+        return {"$result": s["expect_reply"], "$error": s["expect_error"]}
+    if "expect_error" in s:
+        return {"$error": s["expect_error"]}
+    return dict(s.get("expect_reply", {}))
+
+
+def _expect_reply(s: dict[str, Any]) -> dict[str, Any] | None:
+    if "reply_error" in s:
+        return {"$error": s["reply_error"]}
+    reply = s.get("reply")
+    return dict(reply) if reply is not None else None
+
+
+def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
     kind = next((k for k in STEP_KINDS if k in s), "comment")
     name, payload, seconds = "", {}, None
     reply: dict[str, Any] | None = None
+    items: tuple[ScenarioStep, ...] = ()
     if kind in ("tester", "expect", "send"):
         name, payload = next(iter(s[kind].items()))
         payload = payload or {}
     if kind == "expect":
-        reply = s.get("reply")
+        reply, seconds = _expect_reply(s), s.get("within")
+    elif kind == "any_order":
+        items = tuple(_step(f, (*path, kind, i), item) for i, item in enumerate(s[kind]))
         seconds = s.get("within")
-        if "reply_error" in s:
-            reply = {"$error": s["reply_error"]}
     elif kind == "send":
-        seconds = s.get("expect_no_reply")
-        if "expect_error" in s:
-            reply = {"$error": s["expect_error"]}
-        elif "expect_no_reply" in s:
-            reply = {"$none": True}
-        else:
-            reply = s.get("expect_reply", {})
+        reply, seconds = _send_expectation(s), s.get("expect_no_reply")
     elif kind in ("silence", "advance"):
         seconds = float(s[kind])
-    return ScenarioStep(kind, name, payload, reply, seconds, s.get("comment", ""), f.pos(path))
+    return ScenarioStep(
+        kind,
+        name,
+        payload,
+        reply,
+        seconds,
+        s.get("comment", ""),
+        f.pos(path),
+        items=items,
+        unchecked=bool(s.get("unchecked", False)),
+    )
 
 
 def build_scenarios(f: LoadedFile) -> list[Scenario]:
     built = []
     for index, sc in enumerate(f.data["scenarios"]):
-        path: tuple[str | int, ...] = ("scenarios", index)
+        path: Path = ("scenarios", index)
         steps = tuple(_step(f, (*path, "steps", i), s) for i, s in enumerate(sc["steps"]))
         built.append(
             Scenario(

@@ -156,7 +156,16 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class ConfigKey:
-    """A configuration key (OCPP 1.6 chapter 9)."""
+    """A configuration key (OCPP 1.6 chapter 9).
+
+    Attributes:
+        kind: integer, boolean, string or csl (comma-separated list).
+        default: the simulated Charge Point's value (a csl in its wire form), or None.
+        values: allowed values of a string key or items of a csl key (empty: any).
+        pattern: regular expression each csl item, or the string value, must match.
+        max_items_key: the integer ``<Key>MaxLength`` key bounding a csl key's items.
+        reboot_required: ChangeConfiguration answers RebootRequired (OCPP 1.6 §5.3).
+    """
 
     name: str
     profile: str
@@ -168,6 +177,24 @@ class ConfigKey:
     maximum: int | None
     unit: str
     pics: str | None
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    max_items_key: str | None = None
+    reboot_required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StationCall:
+    """A query (read, used in expressions) or operation (effect, ``invoke``) the station
+    offers to machines (station.yaml)."""
+
+    name: str
+    kind: str  # query | operation
+    args: tuple[str, ...]
+    returns: str
     description: str
     refs: tuple[str, ...]
     pos: Pos
@@ -222,7 +249,10 @@ class Action:
 
     Attributes:
         condition: the action runs only when this holds.
-        send: message to send as a CALL, with ``args`` as its payload fields.
+        send: message to send as a CALL, with ``args`` as its payload fields; ``transaction``
+            (the local transaction reference) makes it a queued transaction-related message.
+        reply: the received CALL this action answers, with ``args`` as the response payload.
+        invoke: station operation (station.yaml) to run, with ``args`` as its arguments.
         raise_event: internal event to raise, with ``args`` as its payload.
         assignments: context variables to set, evaluated before any is assigned.
     """
@@ -240,6 +270,9 @@ class Action:
     sync_clock: Expr | None
     assignments: tuple[tuple[str, Expr], ...]
     pos: Pos
+    reply: str | None = None
+    invoke: str | None = None
+    transaction: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +330,7 @@ class TestVariants:
     config: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     pics: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     events: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+    queries: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +367,11 @@ class Machine:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioStep:
-    """One step of a scenario; ``kind`` names which of the fields matter."""
+    """One step of a scenario; ``kind`` names which of the fields matter.
+
+    ``items`` holds the expected CALLs of an ``any_order`` step (each an ``expect`` step);
+    ``unchecked`` marks a ``send`` whose payload the test system does not validate.
+    """
 
     kind: str
     name: str
@@ -342,6 +380,8 @@ class ScenarioStep:
     seconds: float | None
     comment: str
     pos: Pos
+    items: tuple[ScenarioStep, ...] = ()
+    unchecked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,12 +415,16 @@ class SpecSet:
     files: tuple[str, ...] = field(default=())
     datatypes: tuple[DatatypeDef, ...] = field(default=())
     leniencies: tuple[LeniencyDef, ...] = field(default=())
+    station: tuple[StationCall, ...] = field(default=())
 
     def message(self, name: str) -> Message | None:
         return next((m for m in self.messages if m.name == name), None)
 
     def config_key(self, name: str) -> ConfigKey | None:
         return next((k for k in self.config_keys if k.name == name), None)
+
+    def station_call(self, name: str, kind: str) -> StationCall | None:
+        return next((c for c in self.station if c.name == name and c.kind == kind), None)
 
     def pics_item(self, name: str) -> PicsItem | None:
         return next((p for p in self.pics if p.name == name), None)

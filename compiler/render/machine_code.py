@@ -82,6 +82,8 @@ class _Resolver:
             return f"self.ctx.{name}"
         if namespace == "msg":
             return f"msg_field(msg, {name!r})"
+        if namespace == "station":
+            return "self.env.query"
         # plain names: in a guard the machine is still in the source state
         return "source.value" if self.in_guard else name
 
@@ -106,8 +108,15 @@ def _zero(kind: str) -> object:
 def _effect_lines(action: Action, code: Callable[[Expr], str]) -> list[str]:
     lines: list[str] = []
     args = "{" + ", ".join(f"{k!r}: {code(v)}" for k, v in action.args) + "}"
-    if action.send:
+    if action.send and action.transaction is not None:
+        tx_ref = code(action.transaction)
+        lines.append(f"self.emit_send({action.send!r}, {args}, {tx_ref})")
+    elif action.send:
         lines.append(f"self.emit_send({action.send!r}, {args})")
+    if action.reply:
+        lines.append(f"self.emit_reply({action.reply!r}, {args})")
+    if action.invoke:
+        lines.append(f"self.emit_invoke({action.invoke!r}, {args})")
     if action.raise_event:
         lines.append(f"self.emit_raise({action.raise_event!r}, {args})")
     if action.start_timer and action.after is not None:

@@ -28,6 +28,7 @@ _PARAM_VALUES = {"integer": 1, "string": "TEST", "boolean": False}
 class Variant:
     config: dict[str, Any]
     pics: dict[str, Any]
+    queries: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ def _names(
         "pics": variant.pics,
         "ctx": dict(node.ctx),
         "msg": msg,
+        "station": variant.queries,
         "source": src,
         "state": state,
     }
@@ -88,7 +90,14 @@ def _run_action(
     args = {k: evaluate(v, names) for k, v in action.args}
     args = {k: v for k, v in args.items() if v is not None}
     if action.send:
-        out.append(("send", action.send, args))
+        tx_ref = evaluate(action.transaction, names) if action.transaction is not None else None
+        out.append(
+            ("send", action.send, args) if tx_ref is None else ("send", action.send, args, tx_ref)
+        )
+    if action.reply:
+        out.append(("reply", action.reply, args))
+    if action.invoke:
+        out.append(("invoke", action.invoke, {k: evaluate(v, names) for k, v in action.args}))
     if action.raise_event:
         out.append(("raise", action.raise_event, args))
     if action.start_timer and action.after is not None:
@@ -150,20 +159,37 @@ def _initial_node(machine: Machine, variant: Variant) -> Node:
     return Node(initial, tuple(ctx.items()), tuple(config.items()))
 
 
+_QUERY_ZERO: dict[str, Any] = {
+    "boolean": False,
+    "integer": 0,
+    "string": "",
+    "list": [],
+    "object": {},
+    "any": None,
+}
+
+
 def _variants(spec: SpecSet, machine: Machine) -> list[Variant]:
+    """Every combination of the PICS and query values the machine's test block lists.
+
+    PICS items and query answers (station.yaml) are fixed per variant. Configuration values
+    are not: each variant starts from the first listed value of every key, and the search
+    switches keys to their other values with "$config" steps (a ChangeConfiguration between
+    events), so config-dependent guards are covered without multiplying the variants.
+    """
     config = {k.name: k.default for k in spec.config_keys}
+    config.update({key: values[0] for key, values in machine.test.config})
     pics = {p.name: p.default for p in spec.pics}
-    keys = [k for k, _ in machine.test.config] + [f"pics:{k}" for k, _ in machine.test.pics]
-    choices = [v for _, v in machine.test.config] + [v for _, v in machine.test.pics]
+    queries = {c.name: _QUERY_ZERO[c.returns] for c in spec.station if c.kind == "query"}
+    test = machine.test
+    keys = [("pics", k) for k, _ in test.pics] + [("queries", k) for k, _ in test.queries]
+    choices = [v for _, v in (*test.pics, *test.queries)]
     variants = []
     for combo in itertools.product(*choices):
-        c, p = dict(config), dict(pics)
-        for key, value in zip(keys, combo, strict=True):
-            if key.startswith("pics:"):
-                p[key[5:]] = value
-            else:
-                c[key] = value
-        variants.append(Variant(c, p))
+        parts = {"pics": dict(pics), "queries": dict(queries)}
+        for (part, key), value in zip(keys, combo, strict=True):
+            parts[part][key] = value
+        variants.append(Variant(dict(config), parts["pics"], parts["queries"]))
     return variants
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from compiler.diagnostics import Pos
-from compiler.ir.model import Machine, Scenario, SpecSet
+from compiler.ir.model import Machine, Scenario, ScenarioStep, SpecSet
 from compiler.naming import class_name, snake
 from compiler.render.env import header, render_template
 from compiler.render.model_paths import derive_cases, initial_context
@@ -15,19 +15,26 @@ from compiler.render.model_paths import derive_cases, initial_context
 __all__ = ["test_files"]
 
 
+def _step_data(st: ScenarioStep) -> dict[str, Any]:
+    """The runner's view of one step; ``items`` and ``unchecked`` only where they apply."""
+    data: dict[str, Any] = {
+        "kind": st.kind,
+        "name": st.name,
+        "payload": st.payload,
+        "reply": st.reply,
+        "seconds": st.seconds,
+        "comment": st.comment,
+        "at": f"{st.pos.file}:{st.pos.line}",
+    }
+    if st.items:
+        data["items"] = [_step_data(item) for item in st.items]
+    if st.unchecked:
+        data["unchecked"] = True
+    return data
+
+
 def _scenario_data(sc: Scenario) -> dict[str, Any]:
-    steps = [
-        {
-            "kind": st.kind,
-            "name": st.name,
-            "payload": st.payload,
-            "reply": st.reply,
-            "seconds": st.seconds,
-            "comment": st.comment,
-            "at": f"{st.pos.file}:{st.pos.line}",
-        }
-        for st in sc.steps
-    ]
+    steps = [_step_data(st) for st in sc.steps]
     return {"id": sc.id, "requires": list(sc.requires), "setup": sc.setup, "steps": steps}
 
 

@@ -12,10 +12,19 @@ from __future__ import annotations
 
 from typing import Final, Protocol
 
+from generated.ocpp16.machines.authorization_cache import AuthorizationCacheState
+from generated.ocpp16.machines.availability import AvailabilityState
 from generated.ocpp16.machines.charge_point_status import ChargePointStatusState
+from generated.ocpp16.machines.clock_aligned_meter import ClockAlignedMeterState
+from generated.ocpp16.machines.configuration import ConfigurationState
 from generated.ocpp16.machines.connector_status import ConnectorStatusState
+from generated.ocpp16.machines.data_transfer import DataTransferState
 from generated.ocpp16.machines.heartbeat import HeartbeatState
 from generated.ocpp16.machines.registration import RegistrationState
+from generated.ocpp16.machines.remote_control import RemoteControlState
+from generated.ocpp16.machines.reset import ResetState
+from generated.ocpp16.machines.transaction import TransactionState
+from generated.ocpp16.machines.unlock_connector import UnlockConnectorState
 
 __all__ = ["HOOK_METHODS", "StationHooks"]
 
@@ -23,12 +32,32 @@ __all__ = ["HOOK_METHODS", "StationHooks"]
 class StationHooks(Protocol):
     """Called after a machine instance has entered a new state."""
 
+    def on_authorization_cache(self, instance: int, state: AuthorizationCacheState) -> None:
+        """AuthorizationCache entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_availability(self, instance: int, state: AvailabilityState) -> None:
+        """Availability entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_charge_point_status(self, instance: int, state: ChargePointStatusState) -> None:
         """ChargePointStatus entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_clock_aligned_meter(self, instance: int, state: ClockAlignedMeterState) -> None:
+        """ClockAlignedMeter entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_configuration(self, instance: int, state: ConfigurationState) -> None:
+        """Configuration entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_connector_status(self, instance: int, state: ConnectorStatusState) -> None:
         """ConnectorStatus entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_data_transfer(self, instance: int, state: DataTransferState) -> None:
+        """DataTransfer entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
     def on_heartbeat(self, instance: int, state: HeartbeatState) -> None:
@@ -39,10 +68,35 @@ class StationHooks(Protocol):
         """Registration entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_remote_control(self, instance: int, state: RemoteControlState) -> None:
+        """RemoteControl entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_reset(self, instance: int, state: ResetState) -> None:
+        """Reset entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_transaction(self, instance: int, state: TransactionState) -> None:
+        """Transaction entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_unlock_connector(self, instance: int, state: UnlockConnectorState) -> None:
+        """UnlockConnector entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
 
 HOOK_METHODS: Final[dict[str, str]] = {
+    "AuthorizationCache": "on_authorization_cache",
+    "Availability": "on_availability",
     "ChargePointStatus": "on_charge_point_status",
+    "ClockAlignedMeter": "on_clock_aligned_meter",
+    "Configuration": "on_configuration",
     "ConnectorStatus": "on_connector_status",
+    "DataTransfer": "on_data_transfer",
     "Heartbeat": "on_heartbeat",
     "Registration": "on_registration",
+    "RemoteControl": "on_remote_control",
+    "Reset": "on_reset",
+    "Transaction": "on_transaction",
+    "UnlockConnector": "on_unlock_connector",
 }

@@ -15,7 +15,21 @@ from importlib import resources
 from typing import Any, Final
 
 from generated.ocpp16.config_keys import CONFIG_KEYS
-from generated.ocpp16.machines import charge_point_status, connector_status, heartbeat, registration
+from generated.ocpp16.machines import (
+    authorization_cache,
+    availability,
+    charge_point_status,
+    clock_aligned_meter,
+    configuration,
+    connector_status,
+    data_transfer,
+    heartbeat,
+    registration,
+    remote_control,
+    reset,
+    transaction,
+    unlock_connector,
+)
 from generated.ocpp16.pics import PICS_ITEMS
 from generated.ocpp16.validators import CHECKS, LENIENCIES
 from runtime.registry import MachineBinding, MessageInfo, SpecRegistry, TesterEventSpec
@@ -302,16 +316,46 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
     schemas=_load_schemas(),
     machines=(
         MachineBinding(
+            name="AuthorizationCache",
+            instance="station",
+            machine_class=authorization_cache.AuthorizationCacheMachine,
+            make_context=authorization_cache.make_context,
+        ),
+        MachineBinding(
+            name="Availability",
+            instance="station",
+            machine_class=availability.AvailabilityMachine,
+            make_context=availability.make_context,
+        ),
+        MachineBinding(
             name="ChargePointStatus",
             instance="station",
             machine_class=charge_point_status.ChargePointStatusMachine,
             make_context=charge_point_status.make_context,
         ),
         MachineBinding(
+            name="ClockAlignedMeter",
+            instance="per_connector",
+            machine_class=clock_aligned_meter.ClockAlignedMeterMachine,
+            make_context=clock_aligned_meter.make_context,
+        ),
+        MachineBinding(
+            name="Configuration",
+            instance="station",
+            machine_class=configuration.ConfigurationMachine,
+            make_context=configuration.make_context,
+        ),
+        MachineBinding(
             name="ConnectorStatus",
             instance="per_connector",
             machine_class=connector_status.ConnectorStatusMachine,
             make_context=connector_status.make_context,
+        ),
+        MachineBinding(
+            name="DataTransfer",
+            instance="station",
+            machine_class=data_transfer.DataTransferMachine,
+            make_context=data_transfer.make_context,
         ),
         MachineBinding(
             name="Heartbeat",
@@ -324,6 +368,30 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             instance="station",
             machine_class=registration.RegistrationMachine,
             make_context=registration.make_context,
+        ),
+        MachineBinding(
+            name="RemoteControl",
+            instance="station",
+            machine_class=remote_control.RemoteControlMachine,
+            make_context=remote_control.make_context,
+        ),
+        MachineBinding(
+            name="Reset",
+            instance="station",
+            machine_class=reset.ResetMachine,
+            make_context=reset.make_context,
+        ),
+        MachineBinding(
+            name="Transaction",
+            instance="per_connector",
+            machine_class=transaction.TransactionMachine,
+            make_context=transaction.make_context,
+        ),
+        MachineBinding(
+            name="UnlockConnector",
+            instance="station",
+            machine_class=unlock_connector.UnlockConnectorMachine,
+            make_context=unlock_connector.make_context,
         ),
     ),
     checks=CHECKS,
@@ -342,6 +410,12 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             fields=(),
             required=(),
             description="The network comes back; the Charge Point reconnects.",
+        ),
+        "data_transfer": TesterEventSpec(
+            name="data_transfer",
+            fields=("vendorId", "messageId", "data"),
+            required=("vendorId",),
+            description="The Charge Point sends vendor-specific data to the Central System.",
         ),
         "ev_resume": TesterEventSpec(
             name="ev_resume",
@@ -366,6 +440,12 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             fields=("connector",),
             required=("connector",),
             description="The fault is gone.",
+        ),
+        "jam_lock": TesterEventSpec(
+            name="jam_lock",
+            fields=("connector",),
+            required=("connector",),
+            description="The connector's cable lock stops working (it neither opens nor closes).",
         ),
         "plug_in": TesterEventSpec(
             name="plug_in",

@@ -2,7 +2,12 @@
 
 from runtime.conformance.dut import Dut, ReceivedCall
 from runtime.conformance.inprocess import InProcessDut
-from runtime.conformance.runner import ScenarioFailed, Transcript, run_scenario
+from runtime.conformance.runner import (
+    ScenarioFailed,
+    Transcript,
+    run_scenario,
+    unmet_requirement,
+)
 from runtime.conformance.websocket_dut import WebSocketDut
 
 __all__ = [
@@ -13,4 +18,5 @@ __all__ = [
     "Transcript",
     "WebSocketDut",
     "run_scenario",
+    "unmet_requirement",
 ]

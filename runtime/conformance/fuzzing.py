@@ -712,12 +712,17 @@ class StationTarget:
             id_factory=lambda: f"cp-{next(counter)}",
             handlers=handlers,
         )
+        self.accept = accept
+        self._register()
+
+    def _register(self) -> None:
+        """Connect and (if ``accept``) answer the BootNotification with Accepted."""
         self.station.connected(self.now)
         self.station.data_to_send()
         boot = self.outstanding()
         if boot is None or boot.action != "BootNotification":
             raise ValueError(f"the station did not start with a BootNotification: {boot!r}")
-        if accept:
+        if self.accept:
             result = {"status": "Accepted", "currentTime": to_iso8601(self.now), "interval": 300}
             self.feed(json.dumps([3, boot.unique_id, result]))
 
@@ -745,4 +750,9 @@ class StationTarget:
         if deadline is not None:
             self.now = max(self.now, deadline)
         self.station.poll(self.now)
-        return self.station.data_to_send()
+        sent = self.station.data_to_send()
+        if self.station.reconnect_requested:
+            # A Reset rebooted the station: it connects and registers again, as after power-on.
+            self._register()
+            sent += self.station.data_to_send()
+        return sent

@@ -128,10 +128,12 @@ class InProcessDut:
             self.side.endpoint.reply_error(call.as_call(), ErrorCode(code), description)
             self._pump()
 
-    async def send_call(self, action: str, payload: dict[str, Any], wait: float) -> CallOutcome:
+    async def send_call(
+        self, action: str, payload: dict[str, Any], wait: float, *, check: bool = True
+    ) -> CallOutcome:
         if self.side.endpoint is None:
             return CallOutcome()
-        call = self.side.endpoint.call(action, payload, self.now())
+        call = self.side.endpoint.call(action, payload, self.now(), check=check)
         self._pump()
         deadline = self.now() + wait
         for _ in range(_PUMP_LIMIT):

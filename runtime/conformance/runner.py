@@ -2,24 +2,34 @@
 
 Steps (see docs/spec-language.md): ``tester`` applies a physical stimulus; ``expect`` waits for
 the next CALL of the charge point and matches its payload partially, then answers it;
-``silence`` requires that no CALL arrives for a while; ``advance`` lets time pass while
-answering Heartbeats; ``send`` makes the test system send a CALL and checks the answer.
-A mismatch raises :class:`ScenarioFailed` naming the step and where it is in the spec.
+``any_order`` does the same for several CALLs that may come in any order; ``silence`` requires
+that no CALL arrives for a while; ``advance`` lets time pass while answering Heartbeats;
+``send`` makes the test system send a CALL and checks the answer. Payloads are matched by
+:func:`runtime.conformance.matching.mismatches`. ``setup.boot: accepted`` and
+``setup.charging`` play the reusable states Booted and Charging first. A mismatch raises
+:class:`ScenarioFailed` naming the step and where it is in the spec.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.clock import to_iso8601
-from runtime.conformance.dut import Dut, ReceivedCall
+from runtime.conformance.dut import CallOutcome, Dut, ReceivedCall
+from runtime.conformance.matching import mismatches
+from runtime.endpoint import LocalProtocolError
 
-__all__ = ["ScenarioFailed", "Transcript", "run_scenario"]
+__all__ = ["ScenarioFailed", "Transcript", "run_scenario", "unmet_requirement"]
 
 DEFAULT_WITHIN = 30.0
 BOOT_INTERVAL = 300
+# The reusable state Charging when the scenario names no idTag or transactionId.
+DEFAULT_ID_TAG = "TAG-0001"
+DEFAULT_TRANSACTION_ID = 1
+
+Step = Mapping[str, Any]
 
 
 class ScenarioFailed(AssertionError):
@@ -39,10 +49,25 @@ class Transcript:
         return "\n".join(self.lines)
 
 
+def unmet_requirement(requires: Sequence[str], pics: Mapping[str, Any]) -> str | None:
+    """Why a scenario does not apply to a charge point with these PICS values, or None.
+
+    Each item names a PICS item that must hold, or (``not Item``) one that must not.
+    """
+    for item in requires:
+        name = item.removeprefix("not ")
+        if bool(pics.get(name)) == (name != item):
+            state = "is supported" if name != item else "is not supported"
+            return f"not applicable: PICS item {name} {state}"
+    return None
+
+
 def _substitute(value: Any, now: float, values: Mapping[str, Any]) -> Any:
+    """``value`` as JSON data (generated modules hold lists as tuples) with ``$now`` and
+    ``$<name>`` of ``values`` filled in."""
     if isinstance(value, dict):
         return {k: _substitute(v, now, values) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_substitute(v, now, values) for v in value]
     if value == "$now":
         return to_iso8601(now)
@@ -51,16 +76,36 @@ def _substitute(value: Any, now: float, values: Mapping[str, Any]) -> Any:
     return value
 
 
-def _matches(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
-    """Fields of ``expected`` that ``actual`` does not have (partial match, recursive)."""
-    problems = []
-    for key, want in expected.items():
-        got = actual.get(key)
-        if isinstance(want, dict) and isinstance(got, dict):
-            problems += [f"{key}.{p}" for p in _matches(want, got)]
-        elif got != want:
-            problems.append(f"{key}: expected {want!r}, got {got!r}")
-    return problems
+def _outcome_problem(expectation: Mapping[str, Any], outcome: CallOutcome) -> str | None:
+    """What is wrong with the answer to a CALL of the test system, or None.
+
+    ``expectation`` is the IR form: ``{"$none": True}`` (no answer at all), ``{"$error": code}``
+    (a CALLERROR), ``{"$result": {...}, "$error": code}`` (either), or a result payload.
+    """
+    if "$none" in expectation:
+        answered = outcome.result is not None or outcome.error_code is not None
+        return f"expected no answer, got {outcome}" if answered else None
+    wanted_error = expectation.get("$error")
+    error_only = "$error" in expectation and "$result" not in expectation
+    wanted_result = None if error_only else expectation.get("$result", expectation)
+    error_ok = (
+        wanted_error is not None
+        and outcome.error_code is not None
+        and not mismatches({"code": wanted_error}, {"code": outcome.error_code})
+    )
+    result_ok = (
+        wanted_result is not None
+        and outcome.result is not None
+        and not mismatches(wanted_result, outcome.result)
+    )
+    if error_ok or result_ok:
+        return None
+    wanted = []
+    if wanted_result is not None:
+        wanted.append(f"a result matching {wanted_result}")
+    if wanted_error is not None:
+        wanted.append(f"CALLERROR {wanted_error}")
+    return f"expected {' or '.join(wanted)}, got {outcome}"
 
 
 class _Run:
@@ -69,7 +114,7 @@ class _Run:
         self.values = values
         self.t = transcript
 
-    def fail(self, step: Mapping[str, Any], message: str) -> ScenarioFailed:
+    def fail(self, step: Step, message: str) -> ScenarioFailed:
         self.t.add(self.dut.now(), f"FAILED: {message}")
         return ScenarioFailed(f"{step.get('at', '?')}: {message}\n--- transcript ---\n{self.t}")
 
@@ -84,29 +129,47 @@ class _Run:
         await self.dut.reply(call, payload)
         self.t.add(self.dut.now(), f"< {call.action}.conf {payload}")
 
-    async def expect(self, step: Mapping[str, Any]) -> None:
+    def _problems(self, wanted: Step, call: ReceivedCall) -> list[str]:
+        """Why ``call`` is not the CALL ``wanted`` (an expect step or an any_order item)."""
+        if call.action != wanted["name"]:
+            return [f"expected {wanted['name']}, got {call.action} {call.payload}"]
+        expected = _substitute(wanted.get("payload") or {}, self.dut.now(), self.values)
+        problems = mismatches(expected, call.payload)
+        return [f"{call.action} does not match: {'; '.join(problems)}"] if problems else []
+
+    async def _receive(self, step: Step, wanted: Sequence[Step]) -> None:
+        """Take CALLs until each of ``wanted`` matched one (in any order), answering each;
+        Heartbeats nobody waits for are answered and skipped."""
         within = float(step.get("seconds") or DEFAULT_WITHIN)
         started = self.dut.now()
+        pending = list(wanted)
         for _ in range(1000):
+            if not pending:
+                return
             remaining = within - (self.dut.now() - started)
             call = await self.dut.next_call(max(remaining, 0.0))
+            names = " and ".join(str(w["name"]) for w in pending)
             if call is None:
-                raise self.fail(step, f"no {step['name']} within {within:g} s")
+                raise self.fail(step, f"no {names} within {within:g} s")
             self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
-            if call.action == "Heartbeat" and step["name"] != "Heartbeat":
+            reasons = [self._problems(w, call) for w in pending]
+            match = next((w for w, r in zip(pending, reasons, strict=True) if not r), None)
+            if match is not None:
+                pending.remove(match)
+                await self.answer(call, match.get("reply"))
+            elif call.action == "Heartbeat":
                 await self.answer(call, None)  # heartbeats may come at any time
-                continue
-            if call.action != step["name"]:
-                raise self.fail(step, f"expected {step['name']}, got {call.action} {call.payload}")
-            wanted = _substitute(step.get("payload") or {}, self.dut.now(), self.values)
-            problems = _matches(wanted, call.payload)
-            if problems:
-                raise self.fail(step, f"{call.action} does not match: {'; '.join(problems)}")
-            await self.answer(call, step.get("reply"))
-            return
-        raise self.fail(step, "too many heartbeats")
+            else:
+                raise self.fail(step, " / ".join(r[0] for r in reasons))
+        raise self.fail(step, "too many messages")
 
-    async def quiet(self, step: Mapping[str, Any], allow_heartbeat: bool) -> None:
+    async def expect(self, step: Step) -> None:
+        await self._receive(step, [step])
+
+    async def any_order(self, step: Step) -> None:
+        await self._receive(step, step["items"])
+
+    async def quiet(self, step: Step, allow_heartbeat: bool) -> None:
         seconds = float(step["seconds"])
         end = self.dut.now() + seconds
         for _ in range(1000):
@@ -120,34 +183,36 @@ class _Run:
             await self.answer(call, None)
         raise self.fail(step, "too many messages")
 
-    async def silence(self, step: Mapping[str, Any]) -> None:
+    async def silence(self, step: Step) -> None:
         await self.quiet(step, allow_heartbeat=False)
 
-    async def advance(self, step: Mapping[str, Any]) -> None:
+    async def advance(self, step: Step) -> None:
         await self.quiet(step, allow_heartbeat=True)
 
-    async def send(self, step: Mapping[str, Any]) -> None:
-        expectation = step.get("reply") or {}
+    async def send(self, step: Step) -> None:
+        expectation = _substitute(step.get("reply") or {}, self.dut.now(), self.values)
         wait = float(step.get("seconds") or DEFAULT_WITHIN)
         payload = _substitute(step.get("payload") or {}, self.dut.now(), self.values)
-        self.t.add(self.dut.now(), f"< {step['name']} {payload}")
-        outcome = await self.dut.send_call(step["name"], payload, wait)
+        unchecked = bool(step.get("unchecked"))
+        self.t.add(self.dut.now(), f"< {step['name']} {payload}{' (unchecked)' * unchecked}")
+        try:
+            outcome = await self.dut.send_call(step["name"], payload, wait, check=not unchecked)
+        except LocalProtocolError as error:
+            hint = "mark the step unchecked: true to send it anyway"
+            raise self.fail(
+                step, f"the test system refuses its own CALL: {error}; {hint}"
+            ) from None
         self.t.add(self.dut.now(), f"> answer {outcome.result or outcome.error_code or 'none'}")
-        if "$none" in expectation:
-            if outcome.result is not None or outcome.error_code is not None:
-                raise self.fail(step, f"expected no answer, got {outcome}")
-        elif "$error" in expectation:
-            if outcome.error_code != expectation["$error"]:
-                raise self.fail(step, f"expected CALLERROR {expectation['$error']}, got {outcome}")
-        elif outcome.result is None or _matches(expectation, outcome.result):
-            raise self.fail(step, f"expected a result matching {expectation}, got {outcome}")
+        problem = _outcome_problem(expectation, outcome)
+        if problem is not None:
+            raise self.fail(step, problem)
 
-    async def tester(self, step: Mapping[str, Any]) -> None:
+    async def tester(self, step: Step) -> None:
         self.t.add(self.dut.now(), f"* tester {step['name']} {step.get('payload') or {}}")
         await self.dut.tester(step["name"], dict(step.get("payload") or {}))
 
     async def boot_accepted(self, connectors: int) -> None:
-        """The reusable 'Booted' state: boot Accepted and every connector reported."""
+        """The reusable state Booted: boot Accepted and every connector reported."""
         boot = {"kind": "expect", "name": "BootNotification", "at": "setup"}
         reply = {"status": "Accepted", "currentTime": "$now", "interval": BOOT_INTERVAL}
         await self.expect({**boot, "reply": reply})
@@ -156,6 +221,38 @@ class _Run:
             await self.expect(
                 {"kind": "expect", "name": "StatusNotification", "payload": payload, "at": "setup"}
             )
+
+    async def charging(self, charging: Mapping[str, Any]) -> None:
+        """The reusable state Charging: cable in, idTag presented and authorized, then
+        StartTransaction (Accepted) and StatusNotification Charging in either order."""
+        connector = int(charging.get("connector", 1))
+        id_tag = str(charging.get("idTag", DEFAULT_ID_TAG))
+        info: dict[str, Any] = {"status": "Accepted"}
+        if "parentIdTag" in charging:
+            info["parentIdTag"] = charging["parentIdTag"]
+        transaction_id = charging.get("transactionId", DEFAULT_TRANSACTION_ID)
+        at = {"at": "setup (Charging)"}
+        await self.tester({"name": "plug_in", "payload": {"connector": connector}, **at})
+        status = {"kind": "expect", "name": "StatusNotification", **at}
+        await self.expect({**status, "payload": {"connectorId": connector, "status": "Preparing"}})
+        present = {"connector": connector, "idTag": id_tag}
+        await self.tester({"name": "present_id_tag", "payload": present, **at})
+        authorize = {
+            "name": "Authorize",
+            "payload": {"idTag": id_tag},
+            "reply": {"idTagInfo": info},
+        }
+        await self.expect({"kind": "expect", **authorize, **at})
+        start = {
+            "name": "StartTransaction",
+            "payload": {"connectorId": connector, "idTag": id_tag},
+            "reply": {"transactionId": transaction_id, "idTagInfo": info},
+        }
+        charging_status = {
+            "name": "StatusNotification",
+            "payload": {"connectorId": connector, "status": "Charging"},
+        }
+        await self.any_order({"kind": "any_order", "items": [start, charging_status], **at})
 
 
 async def run_scenario(
@@ -169,10 +266,13 @@ async def run_scenario(
     transcript = Transcript()
     run = _Run(dut, values or {}, transcript)
     setup = scenario.get("setup", {})
-    if setup.get("boot") == "accepted":
+    if setup.get("boot") == "accepted" or "charging" in setup:
         await run.boot_accepted(int(setup.get("connectors", 1)))
-    handlers: dict[str, Callable[[Mapping[str, Any]], Awaitable[None]]] = {
+    if "charging" in setup:
+        await run.charging(setup["charging"])
+    handlers: dict[str, Callable[[Step], Awaitable[None]]] = {
         "expect": run.expect,
+        "any_order": run.any_order,
         "send": run.send,
         "tester": run.tester,
         "silence": run.silence,

@@ -476,6 +476,91 @@ def test_config_key_and_pics_links(tmp_path: Path) -> None:
     assert "sets unknown configuration key 'Nope'" in found[0].found
 
 
+def _keys(tmp_path: Path, *lines: str) -> list[Diagnostic]:
+    """check_data over BASE's HeartbeatInterval plus the given config_keys.yaml lines."""
+    keys = BASE["config_keys.yaml"] + "".join(f"  {line}\n" for line in lines)
+    return check_data(load(tmp_path, config_keys_yaml=keys))
+
+
+_CSL = "Items: {profile: Core, type: csl, access: RW, required: true"
+
+
+def test_config_key_attributes_fit_the_type(tmp_path: Path) -> None:
+    found = _keys(
+        tmp_path,
+        'A: {profile: Core, type: integer, access: RW, required: true, values: ["1"]}',
+        "B: {profile: Core, type: boolean, access: RW, required: true, pattern: 'x'}",
+        "C: {profile: Core, type: csl, access: RW, required: true, minimum: 1}",
+        "D: {profile: Core, type: string, access: RW, required: true, max_items_key: A}",
+        "E: {profile: Core, type: integer, access: RW, required: true, minimum: 2, maximum: 1}",
+        "F: {profile: Core, type: string, access: RW, required: true, pattern: '(unclosed'}",
+    )
+    assert codes(found) == ["SPEC222"] * 6
+    by_key = {d.found.split("'")[1]: d for d in found}
+    assert by_key["A"].expected == "values applies to: csl, string"
+    assert "has pattern but is of type 'boolean'" in by_key["B"].found
+    assert by_key["C"].expected == "minimum applies to: integer"
+    assert by_key["D"].expected == "max_items_key applies to: csl"
+    assert "minimum 2 above maximum 1" in by_key["E"].found
+    assert by_key["F"].expected == "a Python regular expression"
+
+
+def test_max_items_key_names_a_declared_integer_key(tmp_path: Path) -> None:
+    found = _keys(
+        tmp_path,
+        _CSL + ", max_items_key: ItemsMaxLenght}",
+        "ItemsMaxLength: {profile: Core, type: integer, access: R, required: false}",
+    )
+    assert codes(found) == ["SPEC205"]
+    assert found[0].hint == "did you mean 'ItemsMaxLength'?"
+    found = _keys(
+        tmp_path,
+        _CSL + ", max_items_key: Flag}",
+        "Flag: {profile: Core, type: boolean, access: R, required: false}",
+    )
+    assert codes(found) == ["SPEC222"]
+    assert "max_items_key 'Flag', a key of type 'boolean'" in found[0].found
+
+
+def test_config_key_defaults_fit_their_key(tmp_path: Path) -> None:
+    found = _keys(
+        tmp_path,
+        'A: {profile: Core, type: integer, access: RW, required: true, default: "60"}',
+        "B: {profile: Core, type: integer, access: RW, required: true, default: true}",
+        "C: {profile: Core, type: boolean, access: RW, required: true, default: 1}",
+        "D: {profile: Core, type: integer, access: RW, required: true, default: -1, minimum: 0}",
+        "E: {profile: Core, type: string, access: RW, required: true, default: x, values: [y]}",
+        "F: {profile: Core, type: csl, access: RW, required: true, default: 'a,B', pattern: a}",
+        # No companion value: 1 item (OCPP 1.6 §5.3).
+        "G: {profile: Core, type: csl, access: RW, required: true, default: 'a,b',"
+        " max_items_key: GMax}",
+        "GMax: {profile: Core, type: integer, access: R, required: false}",
+    )
+    assert codes(found) == ["SPEC223"] * 7
+    by_key = {d.found.split("configuration key '")[1].split("'")[0]: d for d in found}
+    assert by_key["A"].expected == "an integer, as the key is of type 'integer'"
+    assert by_key["A"].found.startswith("default '60' of configuration key 'A' does not fit")
+    assert by_key["B"].expected == "an integer, as the key is of type 'integer'"
+    assert by_key["C"].expected == "true or false, as the key is of type 'boolean'"
+    assert "D must be at least 0, not -1" in by_key["D"].found
+    assert "E does not take value 'x'" in by_key["E"].found
+    assert "F does not take item 'B'" in by_key["F"].found
+    assert "G holds at most 1 item(s) (GMax), not 2" in by_key["G"].found
+
+
+def test_config_keys_that_fit(tmp_path: Path) -> None:
+    found = _keys(
+        tmp_path,
+        _CSL + ", default: 'a, b', values: [a, b], max_items_key: ItemsMaxLength}",
+        "ItemsMaxLength: {profile: Core, type: integer, access: R, required: false, default: 2}",
+        "Mode: {profile: Core, type: string, access: RW, required: true, default: On,"
+        " values: [On]}",
+        "Empty: {profile: Core, type: csl, access: RW, required: true, default: ''}",
+        "Unset: {profile: Core, type: integer, access: RW, required: false, reboot_required: true}",
+    )
+    assert found == []
+
+
 # --- scenarios ---------------------------------------------------------------------------------
 
 

@@ -126,10 +126,12 @@ def test_every_cell_id_labels_its_own_edge_in_dot(connector: Machine, connector_
 
 def test_dot_merges_events_of_one_cell_into_one_label(connector_dot: str) -> None:
     labels = {(s, d): label for s, d, label in dot_edges(connector_dot)}
-    assert labels[("Available", "Preparing")] == "A2: tester.plug_in\ntester.present_id_tag"
+    assert labels[("Available", "Preparing")] == (
+        "A2: tester.plug_in\ntester.present_id_tag\ninternal.remote_start"
+    )
     assert labels[("Preparing", "Available")] == (
-        "B1: tester.unplug\ninternal.start_cancelled\ntimer.connection_timeout\n"
-        "[not ctx.cable_plugged]"
+        "B1: tester.unplug\ninternal.start_cancelled\n[not ctx.cable_plugged]\n"
+        "timer.connection_timeout\n[not ctx.cable_plugged]"
     )
 
 
@@ -165,9 +167,11 @@ def test_internal_transitions_are_node_lines_not_edges(
 ) -> None:
     nodes = dot_nodes(connector_dot)
     edge_text = "\n".join(label for _, _, label in dot_edges(connector_dot))
-    assert len(internal(connector)) == 33
+    assert len(internal(connector)) == 45
     for t in internal(connector):
-        line = f"{t.id}: {t.event} / {', '.join(t.actions)}"
+        guard = f" [{t.guard.text}]" if t.guard is not None else ""
+        actions = f" / {', '.join(t.actions)}" if t.actions else ""
+        line = f"{t.id}: {t.event}{guard}{actions}"
         assert line in nodes[t.source], line
         assert t.id not in edge_text
     assert not any(s == d for s, d, _ in dot_edges(connector_dot))
@@ -208,7 +212,7 @@ def test_mermaid_lists_every_transition_once(connector: Machine, connector_mmd: 
     edges = MMD_EDGE.findall(connector_mmd)
     assert edges[0] == ("[*]", "Available", "")
     transitions = edges[1:]
-    assert len(transitions) == len(external(connector)) == 56
+    assert len(transitions) == len(external(connector)) == 58
     for t in external(connector):
         assert (t.source, t.target, f"{t.id} {t.event}") in {
             (s, d, " ".join(label.split()[:2])) for s, d, label in transitions
@@ -308,7 +312,7 @@ def test_index_lists_every_machine(spec: SpecSet) -> None:
         assert f"![{m.name} state diagram]({m.module}.svg)" in index
         assert f"- Profile: {m.profile}" in index
         assert f"- Instance: {m.instance}" in index
-    assert "9 states, 89 transitions (56 external drawn as 53 edges, 33 internal)" in index
+    assert "9 states, 103 transitions (58 external drawn as 53 edges, 45 internal)" in index
 
 
 @needs_dot

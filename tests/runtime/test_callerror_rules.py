@@ -270,7 +270,7 @@ def test_action_the_central_system_may_not_send_is_not_supported(station: Statio
 
 
 def test_known_action_nothing_handles_is_not_supported(station: Station) -> None:
-    code, _, _ = call_error(station, call("ClearCache", {}))
+    code, _, _ = call_error(station, call("TriggerMessage", {"requestedMessage": "Heartbeat"}))
     assert code == ErrorCode.NOT_SUPPORTED
 
 

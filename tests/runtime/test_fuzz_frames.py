@@ -331,23 +331,26 @@ class _ResetListener(SpecMachine):
         super().__init__(env)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core gap: once a machine handles ocpp.<Action>, the endpoint accepts the CALL "
-    "but the station has no effect that answers it, so it is never answered (OCPP-J 1.6 "
-    "§4.1.1); every Central System CALL a spec handles will time out",
-)
-def test_gap_station_never_answers_a_call_its_machines_accept() -> None:
-    if ("Reset", "req") not in SPEC.schemas:
-        pytest.skip("the spec does not define Reset yet")
-    binding = MachineBinding("ResetListener", "station", _ResetListener, lambda params: None)
-    registry = dataclasses.replace(SPEC, machines=(*SPEC.machines, binding))
-    target = StationTarget(registry)
+def test_spec_machines_answer_the_calls_they_handle() -> None:
+    # The Reset machine answers with its reply action (OCPP-J 1.6 §4.1.1: one answer each).
+    target = StationTarget(SPEC)
     assert check_frame(target, '[2,"r-1","Reset",{"type":"Soft"}]') == []
+    replies = target.feed('[2,"r-2","GetConfiguration",{"key":["HeartbeatInterval"]}]')
+    assert len(replies) == 1 and json.loads(replies[0])[0] == 3
+
+
+def test_call_a_machine_takes_without_answering_is_internal_error() -> None:
+    # A spec gap (a machine accepts the CALL, no transition replies) must still get exactly
+    # one answer: the receiver's InternalError (OCPP-J 1.6 §4.2.3), never silence.
+    binding = MachineBinding("ResetListener", "station", _ResetListener, lambda params: None)
+    machines = tuple(b for b in SPEC.machines if b.name != "Reset")
+    target = StationTarget(dataclasses.replace(SPEC, machines=(*machines, binding)))
+    replies = target.feed('[2,"r-1","Reset",{"type":"Soft"}]')
+    assert [json.loads(r)[:3] for r in replies] == [[4, "r-1", "InternalError"]]
 
 
 def test_reset_listener_really_accepts_the_call() -> None:
-    # Guards the gap test above: it must fail for the missing answer, not for a broken fake.
+    # Guards the test above: the fake really takes the CALL, so the answer is the station's.
     validator = SPEC.validator()
     if "Reset" not in validator.actions():
         pytest.skip("the spec does not define Reset yet")

@@ -121,8 +121,8 @@ class ChargePointStatusMachine(SpecMachine):
         enter="_enter_faulted",
     )
 
-    internal_inoperative = available.to(unavailable)
-    internal_operative = unavailable.to(available)
+    internal_inoperative = available.to(unavailable, cond="_g_a8__available__internal_inoperative")
+    internal_operative = unavailable.to(available, cond="_g_h1__unavailable__internal_operative")
     internal_registration_accepted = (
         available.to(
             available, internal=True, on="_t_sn_boot__available__internal_registration_accepted"
@@ -161,6 +161,18 @@ class ChargePointStatusMachine(SpecMachine):
     def __init__(self, env: MachineEnv, ctx: ChargePointStatusContext) -> None:
         self.ctx = ctx
         super().__init__(env)
+
+    def _g_a8__available__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A8: msg.connector == 0"""
+        return bool(msg_field(msg, "connector") == 0)
+
+    def _g_h1__unavailable__internal_operative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """H1: msg.connector == 0"""
+        return bool(msg_field(msg, "connector") == 0)
 
     def _g_i1__faulted__tester_fault_cleared(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG

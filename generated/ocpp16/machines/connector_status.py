@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 89 transitions.
+    """ConnectorStatus: 9 states, 105 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -100,8 +100,11 @@ class ConnectorStatusMachine(SpecMachine):
         "internal.energy_offered": "internal_energy_offered",
         "internal.energy_withheld": "internal_energy_withheld",
         "internal.inoperative": "internal_inoperative",
+        "internal.lock_failed": "internal_lock_failed",
         "internal.operative": "internal_operative",
+        "internal.reconnected": "internal_reconnected",
         "internal.registration_accepted": "internal_registration_accepted",
+        "internal.remote_start": "internal_remote_start",
         "internal.reservation_ended": "internal_reservation_ended",
         "internal.reserved": "internal_reserved",
         "internal.start_cancelled": "internal_start_cancelled",
@@ -122,7 +125,9 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.energy_offered",
                 "internal.energy_withheld",
                 "internal.inoperative",
+                "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.remote_start",
                 "internal.reserved",
                 "tester.fault",
                 "tester.plug_in",
@@ -134,10 +139,14 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_offered",
                 "internal.energy_withheld",
+                "internal.lock_failed",
+                "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.remote_start",
                 "internal.start_cancelled",
                 "tester.fault",
                 "tester.plug_in",
+                "tester.present_id_tag",
                 "tester.unplug",
                 "timer.connection_timeout",
                 "timer.status_debounce",
@@ -147,6 +156,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_withheld",
                 "internal.inoperative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.transaction_ended",
                 "tester.ev_suspend",
@@ -159,6 +169,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_withheld",
                 "internal.inoperative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.transaction_ended",
                 "tester.ev_resume",
@@ -171,6 +182,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_offered",
                 "internal.inoperative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.transaction_ended",
                 "tester.ev_resume",
@@ -183,7 +195,9 @@ class ConnectorStatusMachine(SpecMachine):
         "Finishing": frozenset(
             (
                 "internal.inoperative",
+                "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.remote_start",
                 "tester.fault",
                 "tester.present_id_tag",
                 "tester.unplug",
@@ -193,6 +207,7 @@ class ConnectorStatusMachine(SpecMachine):
         "Reserved": frozenset(
             (
                 "internal.inoperative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reservation_ended",
                 "tester.fault",
@@ -205,6 +220,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.energy_offered",
                 "internal.energy_withheld",
                 "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "tester.fault",
                 "tester.plug_in",
@@ -214,6 +230,7 @@ class ConnectorStatusMachine(SpecMachine):
         ),
         "Faulted": frozenset(
             (
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "tester.fault_cleared",
                 "tester.plug_in",
@@ -322,9 +339,35 @@ class ConnectorStatusMachine(SpecMachine):
         | finishing.to(finishing, internal=True, on="_t_f_sched__finishing__internal_inoperative")
         | reserved.to(reserved, internal=True, on="_t_g_sched__reserved__internal_inoperative")
     )
+    internal_lock_failed = preparing.to(faulted, on="_t_b9__preparing__internal_lock_failed")
     internal_operative = unavailable.to(
         available, cond="_g_h1__unavailable__internal_operative"
     ) | unavailable.to(preparing, cond="_g_h2__unavailable__internal_operative")
+    internal_reconnected = (
+        available.to(
+            available, internal=True, on="_t_sn_reconnect__available__internal_reconnected"
+        )
+        | preparing.to(
+            preparing, internal=True, on="_t_sn_reconnect__preparing__internal_reconnected"
+        )
+        | charging.to(charging, internal=True, on="_t_sn_reconnect__charging__internal_reconnected")
+        | suspended_ev.to(
+            suspended_ev, internal=True, on="_t_sn_reconnect__suspended_ev__internal_reconnected"
+        )
+        | suspended_evse.to(
+            suspended_evse,
+            internal=True,
+            on="_t_sn_reconnect__suspended_evse__internal_reconnected",
+        )
+        | finishing.to(
+            finishing, internal=True, on="_t_sn_reconnect__finishing__internal_reconnected"
+        )
+        | reserved.to(reserved, internal=True, on="_t_sn_reconnect__reserved__internal_reconnected")
+        | unavailable.to(
+            unavailable, internal=True, on="_t_sn_reconnect__unavailable__internal_reconnected"
+        )
+        | faulted.to(faulted, internal=True, on="_t_sn_reconnect__faulted__internal_reconnected")
+    )
     internal_registration_accepted = (
         available.to(
             available, internal=True, on="_t_sn_boot__available__internal_registration_accepted"
@@ -358,11 +401,18 @@ class ConnectorStatusMachine(SpecMachine):
             faulted, internal=True, on="_t_sn_boot__faulted__internal_registration_accepted"
         )
     )
+    internal_remote_start = (
+        available.to(preparing) | preparing.to(preparing, internal=True) | finishing.to(preparing)
+    )
     internal_reservation_ended = reserved.to(
         available, cond="_g_g1__reserved__internal_reservation_ended"
     ) | reserved.to(unavailable, cond="_g_g8__reserved__internal_reservation_ended")
     internal_reserved = available.to(reserved, cond="_g_a7__available__internal_reserved")
-    internal_start_cancelled = preparing.to(available)
+    internal_start_cancelled = preparing.to(
+        available, cond="_g_b1__preparing__internal_start_cancelled"
+    ) | preparing.to(
+        preparing, internal=True, cond="_g_b_cancel__preparing__internal_start_cancelled"
+    )
     internal_transaction_ended = (
         charging.to(available, cond="_g_c1__charging__internal_transaction_ended")
         | charging.to(finishing, cond="_g_c6__charging__internal_transaction_ended")
@@ -443,11 +493,22 @@ class ConnectorStatusMachine(SpecMachine):
         | faulted.to(faulted, internal=True, on="_t_i_plug__faulted__tester_plug_in")
     )
     tester_present_id_tag = (
-        available.to(preparing) | finishing.to(preparing) | reserved.to(preparing)
+        available.to(preparing)
+        | preparing.to(preparing, internal=True)
+        | finishing.to(preparing)
+        | reserved.to(preparing)
     )
     tester_unplug = (
         preparing.to(available, on="_t_b1__preparing__tester_unplug")
-        | charging.to(charging, internal=True, on="_t_c_unplug__charging__tester_unplug")
+        | charging.to(
+            suspended_ev, cond="_g_c4__charging__tester_unplug", on="_t_c4__charging__tester_unplug"
+        )
+        | charging.to(
+            charging,
+            internal=True,
+            cond="_g_c_unplug__charging__tester_unplug",
+            on="_t_c_unplug__charging__tester_unplug",
+        )
         | suspended_ev.to(
             suspended_ev, internal=True, on="_t_d_unplug__suspended_ev__tester_unplug"
         )
@@ -466,8 +527,14 @@ class ConnectorStatusMachine(SpecMachine):
         | faulted.to(faulted, internal=True, on="_t_i_unplug__faulted__tester_unplug")
     )
     timer_connection_timeout = preparing.to(
-        available, cond="_g_b1__preparing__timer_connection_timeout"
-    ) | preparing.to(finishing, cond="_g_b6__preparing__timer_connection_timeout")
+        available,
+        cond="_g_b1__preparing__timer_connection_timeout",
+        on="_t_b1__preparing__timer_connection_timeout",
+    ) | preparing.to(
+        finishing,
+        cond="_g_b6__preparing__timer_connection_timeout",
+        on="_t_b6__preparing__timer_connection_timeout",
+    )
     timer_status_debounce = (
         available.to(
             available, internal=True, on="_t_sn_debounce__available__timer_status_debounce"
@@ -518,6 +585,18 @@ class ConnectorStatusMachine(SpecMachine):
         """A7: pics.Reservation"""
         return bool(self.env.pics_bool("Reservation"))
 
+    def _g_b1__preparing__internal_start_cancelled(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B1: not ctx.cable_plugged"""
+        return bool(not self.ctx.cable_plugged)
+
+    def _g_b_cancel__preparing__internal_start_cancelled(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B-cancel: ctx.cable_plugged"""
+        return bool(self.ctx.cable_plugged)
+
     def _g_b1__preparing__timer_connection_timeout(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -559,6 +638,18 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> bool:
         """C8: not ctx.cable_plugged and ctx.inoperative_scheduled"""
         return bool(not self.ctx.cable_plugged and self.ctx.inoperative_scheduled)
+
+    def _g_c4__charging__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """C4: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_c_unplug__charging__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """C-unplug: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
     def _g_d1__suspended_ev__internal_transaction_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -727,10 +818,31 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
+    def _t_b1__preparing__timer_connection_timeout(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B1 on timer.connection_timeout"""
+        source_name, state_name = source.value, target.value
+        self._a_announce_timeout(source_name, state_name, msg)
+
+    def _t_b6__preparing__timer_connection_timeout(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B6 on timer.connection_timeout"""
+        source_name, state_name = source.value, target.value
+        self._a_announce_timeout(source_name, state_name, msg)
+
     def _t_b9__preparing__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B9 on tester.fault"""
+        source_name, state_name = source.value, target.value
+        self._a_remember_fault(source_name, state_name, msg)
+
+    def _t_b9__preparing__internal_lock_failed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B9 on internal.lock_failed"""
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -754,6 +866,13 @@ class ConnectorStatusMachine(SpecMachine):
         """C9 on tester.fault"""
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+
+    def _t_c4__charging__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C4 on tester.unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
 
     def _t_c_unplug__charging__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1091,6 +1210,69 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
+    def _t_sn_reconnect__available__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__preparing__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__charging__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__suspended_ev__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__suspended_evse__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__finishing__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__reserved__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__unavailable__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__faulted__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
     def _enter_available(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -1181,6 +1363,10 @@ class ConnectorStatusMachine(SpecMachine):
         source_name = state_name = "Preparing"
         self._a_disarm_connection_timeout(source_name, state_name, msg)
 
+    def _a_announce_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action announce_timeout."""
+        self.emit_raise("internal.start_timed_out", {"connector": self.ctx.connector_id})
+
     def _a_arm_connection_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_connection_timeout."""
         if self.env.config_int("ConnectionTimeOut") > 0:
@@ -1240,7 +1426,7 @@ class ConnectorStatusMachine(SpecMachine):
                     "errorCode": self.ctx.error_code,
                 },
             )
-            self.ctx.last_reported = state
+            self.ctx.last_reported = state if self.env.query("online") else self.ctx.last_reported
 
     def _a_schedule_inoperative(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action schedule_inoperative."""

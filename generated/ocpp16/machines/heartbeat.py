@@ -44,7 +44,7 @@ def make_context(params: Mapping[str, Any]) -> HeartbeatContext:
 
 
 class HeartbeatMachine(SpecMachine):
-    """Heartbeat: 2 states, 8 transitions.
+    """Heartbeat: 2 states, 11 transitions.
 
     Periodic Heartbeat once the Charge Point is Accepted. The interval comes from the
     Accepted BootNotification.conf (stored in HeartbeatInterval) and the HeartbeatInterval
@@ -56,16 +56,18 @@ class HeartbeatMachine(SpecMachine):
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/heartbeat.yaml"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.Heartbeat": "error_heartbeat",
+        "internal.configuration_changed": "internal_configuration_changed",
         "internal.registration_accepted": "internal_registration_accepted",
         "result.Heartbeat": "result_heartbeat",
         "timeout.Heartbeat": "timeout_heartbeat",
         "timer.heartbeat": "timer_heartbeat",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
-        "Idle": frozenset(("internal.registration_accepted",)),
+        "Idle": frozenset(("internal.configuration_changed", "internal.registration_accepted")),
         "Running": frozenset(
             (
                 "error.Heartbeat",
+                "internal.configuration_changed",
                 "internal.registration_accepted",
                 "result.Heartbeat",
                 "timeout.Heartbeat",
@@ -93,6 +95,24 @@ class HeartbeatMachine(SpecMachine):
     )
 
     error_heartbeat = running.to(running, internal=True, on="_t_hb5__running__error_heartbeat")
+    internal_configuration_changed = (
+        running.to(
+            running,
+            internal=True,
+            cond="_g_hb8__running__internal_configuration_changed",
+            on="_t_hb8__running__internal_configuration_changed",
+        )
+        | running.to(
+            idle,
+            cond="_g_hb9__running__internal_configuration_changed",
+            on="_t_hb9__running__internal_configuration_changed",
+        )
+        | idle.to(
+            running,
+            cond="_g_hb10__idle__internal_configuration_changed",
+            on="_t_hb10__idle__internal_configuration_changed",
+        )
+    )
     internal_registration_accepted = (
         idle.to(
             running,
@@ -146,6 +166,33 @@ class HeartbeatMachine(SpecMachine):
         """HB7: config.HeartbeatInterval <= 0"""
         return bool(self.env.config_int("HeartbeatInterval") <= 0)
 
+    def _g_hb8__running__internal_configuration_changed(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HB8: msg.key == 'HeartbeatInterval' and config.HeartbeatInterval > 0"""
+        return bool(
+            msg_field(msg, "key") == "HeartbeatInterval"
+            and self.env.config_int("HeartbeatInterval") > 0
+        )
+
+    def _g_hb9__running__internal_configuration_changed(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HB9: msg.key == 'HeartbeatInterval' and config.HeartbeatInterval <= 0"""
+        return bool(
+            msg_field(msg, "key") == "HeartbeatInterval"
+            and self.env.config_int("HeartbeatInterval") <= 0
+        )
+
+    def _g_hb10__idle__internal_configuration_changed(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HB10: msg.key == 'HeartbeatInterval' and config.HeartbeatInterval > 0"""
+        return bool(
+            msg_field(msg, "key") == "HeartbeatInterval"
+            and self.env.config_int("HeartbeatInterval") > 0
+        )
+
     def _t_hb1__idle__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -195,6 +242,27 @@ class HeartbeatMachine(SpecMachine):
         """HB7 on internal.registration_accepted"""
         source_name, state_name = source.value, target.value
         self._a_disarm(source_name, state_name, msg)
+
+    def _t_hb8__running__internal_configuration_changed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB8 on internal.configuration_changed"""
+        source_name, state_name = source.value, target.value
+        self._a_arm(source_name, state_name, msg)
+
+    def _t_hb9__running__internal_configuration_changed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB9 on internal.configuration_changed"""
+        source_name, state_name = source.value, target.value
+        self._a_disarm(source_name, state_name, msg)
+
+    def _t_hb10__idle__internal_configuration_changed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB10 on internal.configuration_changed"""
+        source_name, state_name = source.value, target.value
+        self._a_arm(source_name, state_name, msg)
 
     def _a_arm(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm."""

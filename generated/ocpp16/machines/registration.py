@@ -70,7 +70,7 @@ def make_context(params: Mapping[str, Any]) -> RegistrationContext:
 
 
 class RegistrationMachine(SpecMachine):
-    """Registration: 6 states, 10 transitions.
+    """Registration: 6 states, 11 transitions.
 
     Registration of the Charge Point with the Central System. After every boot the Charge
     Point sends BootNotification and sends nothing else until the answer is Accepted or
@@ -96,7 +96,7 @@ class RegistrationMachine(SpecMachine):
         "BootSent": frozenset(
             ("error.BootNotification", "result.BootNotification", "timeout.BootNotification")
         ),
-        "Accepted": frozenset(()),
+        "Accepted": frozenset(("internal.connected",)),
         "Pending": frozenset(("timer.boot_retry",)),
         "Rejected": frozenset(("timer.boot_retry",)),
         "BootFailed": frozenset(("internal.connected", "timer.boot_retry")),
@@ -147,9 +147,11 @@ class RegistrationMachine(SpecMachine):
     error_boot_notification = boot_sent.to(
         boot_failed, on="_t_r5__boot_sent__error_boot_notification"
     )
-    internal_connected = offline.to(
-        boot_sent, on="_t_r1__offline__internal_connected"
-    ) | boot_failed.to(boot_sent, on="_t_r9__boot_failed__internal_connected")
+    internal_connected = (
+        offline.to(boot_sent, on="_t_r1__offline__internal_connected")
+        | boot_failed.to(boot_sent, on="_t_r9__boot_failed__internal_connected")
+        | accepted.to(accepted, internal=True, on="_t_r10__accepted__internal_connected")
+    )
     result_boot_notification = (
         boot_sent.to(
             accepted,
@@ -273,6 +275,13 @@ class RegistrationMachine(SpecMachine):
         self._a_cancel_retry(source_name, state_name, msg)
         self._a_send_boot(source_name, state_name, msg)
 
+    def _t_r10__accepted__internal_connected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """R10 on internal.connected"""
+        source_name, state_name = source.value, target.value
+        self._a_announce_reconnect(source_name, state_name, msg)
+
     def _a_adopt_heartbeat_interval(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action adopt_heartbeat_interval."""
         self.emit_set_config("HeartbeatInterval", msg_field(msg, "interval"))
@@ -280,6 +289,10 @@ class RegistrationMachine(SpecMachine):
     def _a_announce_acceptance(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action announce_acceptance."""
         self.emit_raise("internal.registration_accepted", {})
+
+    def _a_announce_reconnect(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action announce_reconnect."""
+        self.emit_raise("internal.reconnected", {})
 
     def _a_arm_fallback_retry(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_fallback_retry."""

@@ -5,7 +5,8 @@
 """Conformance scenarios of specs/ocpp16/scenarios/core.yaml, run against our runtime on virtual time.
 
 Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet is skipped, naming the item.
+conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
+item.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
 from runtime.testing import full_pics
 
 SCENARIO_TC_001_CS: dict[str, Any] = {
@@ -810,9 +811,9 @@ async def test_cs_power_cycle() -> None:
 
 async def _play(scenario: dict[str, Any]) -> None:
     pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    missing = [item for item in scenario["requires"] if not pics.get(item)]
-    if missing:
-        pytest.skip(f"not applicable: PICS item {missing[0]} is not supported")
+    reason = unmet_requirement(scenario["requires"], pics)
+    if reason is not None:
+        pytest.skip(reason)
     setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics

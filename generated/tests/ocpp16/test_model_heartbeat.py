@@ -29,10 +29,42 @@ PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
     {
         "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizationCacheEnabled": True,
+            "AuthorizeRemoteTxRequests": False,
+            "BlinkRepeat": 3,
+            "ClockAlignedDataInterval": 0,
             "ConnectionTimeOut": 60,
+            "ConnectorPhaseRotation": "1.Unknown",
+            "ConnectorPhaseRotationMaxLength": 10,
+            "GetConfigurationMaxKeys": 50,
             "HeartbeatInterval": 300,
+            "LightIntensity": 100,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MessageTimeout": 30,
+            "MeterValueSampleInterval": 0,
+            "MeterValuesAlignedData": "Energy.Active.Import.Register",
+            "MeterValuesAlignedDataMaxLength": 10,
+            "MeterValuesSampledData": "Energy.Active.Import.Register",
+            "MeterValuesSampledDataMaxLength": 10,
             "MinimumStatusDuration": 0,
             "NumberOfConnectors": 1,
+            "ResetRetries": 1,
+            "StopTransactionMaxMeterValues": 100,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "StopTxnAlignedData": "",
+            "StopTxnAlignedDataMaxLength": 10,
+            "StopTxnSampledData": "",
+            "StopTxnSampledDataMaxLength": 10,
+            "SupportedFeatureProfiles": "Core",
+            "SupportedFeatureProfilesMaxLength": 6,
+            "TransactionMessageAttempts": 3,
+            "TransactionMessageRetryInterval": 60,
+            "UnlockConnectorOnEVSideDisconnect": True,
+            "WebSocketPingInterval": 0,
         },
         "pics": {
             "Core": True,
@@ -43,31 +75,46 @@ VARIANTS: list[dict[str, Any]] = [
             "RemoteTrigger": False,
             "MinimumStatusDuration": False,
             "NumberOfConnectors": 1,
+            "AuthorizationCache": True,
+            "FixedCable": False,
         },
-    },
-    {
-        "config": {
-            "ConnectionTimeOut": 60,
-            "HeartbeatInterval": 0,
-            "MinimumStatusDuration": 0,
-            "NumberOfConnectors": 1,
-        },
-        "pics": {
-            "Core": True,
-            "FirmwareManagement": False,
-            "LocalAuthListManagement": False,
-            "Reservation": False,
-            "SmartCharging": False,
-            "RemoteTrigger": False,
-            "MinimumStatusDuration": False,
-            "NumberOfConnectors": 1,
+        "queries": {
+            "authorization": "",
+            "availability": "",
+            "config_accepts": False,
+            "config_entries": (),
+            "config_known": False,
+            "config_read_only": False,
+            "config_reboot_required": False,
+            "config_unknown_keys": (),
+            "connector_busy": False,
+            "connector_exists": False,
+            "data_transfer_data": None,
+            "data_transfer_status": "",
+            "interrupted_reason": "",
+            "interrupted_transaction": 0,
+            "lock_closes": False,
+            "lock_releases": False,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": False,
+            "open_transaction": 0,
+            "parent_of": "",
+            "remote_start_connector": 0,
+            "sample": (),
+            "seconds_to_aligned_boundary": 0,
+            "transaction_data": (),
+            "transaction_running": False,
         },
     },
 ]
 
 
 def _machine(variant: int) -> tuple[HeartbeatMachine, ModelEnv]:
-    env = ModelEnv(VARIANTS[variant]["config"], VARIANTS[variant]["pics"])
+    env = ModelEnv(
+        VARIANTS[variant]["config"], VARIANTS[variant]["pics"], VARIANTS[variant]["queries"]
+    )
     machine = HeartbeatMachine(env, make_context(PARAMS))
     machine.take_effects()  # entry effects of the initial state
     return machine, env
@@ -79,7 +126,7 @@ def _machine(variant: int) -> tuple[HeartbeatMachine, ModelEnv]:
         pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/heartbeat.yaml:10)"),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             "Running",
             id="Running (specs/ocpp16/machines/heartbeat.yaml:13)",
         ),
@@ -93,6 +140,14 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
 @pytest.mark.parametrize(
     ("variant", "path", "step", "target", "effects"),
     [
+        pytest.param(
+            0,
+            (),
+            ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+            "Running",
+            (("start_timer", "heartbeat", 300.0),),
+            id="HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:26)",
+        ),
         pytest.param(
             0,
             (),
@@ -111,7 +166,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("timer.heartbeat", {}),
             "Running",
             (("send", "Heartbeat", {}),),
@@ -119,7 +174,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("result.Heartbeat", {"currentTime": "2026-01-01T00:05:00Z"}),
             "Running",
             (("sync_clock", "2026-01-01T00:05:00Z"), ("start_timer", "heartbeat", 300.0)),
@@ -127,7 +182,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("error.Heartbeat", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
@@ -135,7 +190,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("timeout.Heartbeat", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
@@ -143,7 +198,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("internal.registration_accepted", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
@@ -151,11 +206,33 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}), ("$config", {"HeartbeatInterval": 0})),
+            (
+                ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+                ("$config", {"HeartbeatInterval": 0}),
+            ),
             ("internal.registration_accepted", {}),
             "Idle",
             (("cancel_timer", "heartbeat"),),
             id="HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:22)",
+        ),
+        pytest.param(
+            0,
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
+            ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+            "Running",
+            (("start_timer", "heartbeat", 300.0),),
+            id="HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+                ("$config", {"HeartbeatInterval": 0}),
+            ),
+            ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+            "Idle",
+            (("cancel_timer", "heartbeat"),),
+            id="HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:25)",
         ),
     ],
 )
@@ -175,6 +252,13 @@ def test_transition_fires(
     [
         pytest.param(
             0,
+            (),
+            ("internal.configuration_changed", {"key": "ConnectionTimeOut"}),
+            None,
+            id="not HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:26)",
+        ),
+        pytest.param(
+            0,
             (("$config", {"HeartbeatInterval": 0}),),
             ("internal.registration_accepted", {}),
             "Idle",
@@ -189,17 +273,34 @@ def test_transition_fires(
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}), ("$config", {"HeartbeatInterval": 0})),
+            (
+                ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+                ("$config", {"HeartbeatInterval": 0}),
+            ),
             ("internal.registration_accepted", {}),
             "Idle",
             id="not HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:21)",
         ),
         pytest.param(
             0,
-            (("internal.registration_accepted", {}),),
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("internal.registration_accepted", {}),
             "Running",
             id="not HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:22)",
+        ),
+        pytest.param(
+            0,
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
+            ("internal.configuration_changed", {"key": "ConnectionTimeOut"}),
+            None,
+            id="not HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
+        ),
+        pytest.param(
+            0,
+            (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
+            ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
+            "Running",
+            id="not HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:25)",
         ),
     ],
 )

@@ -34,10 +34,42 @@ PARAMS: dict[str, Any] = {
 VARIANTS: list[dict[str, Any]] = [
     {
         "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizationCacheEnabled": True,
+            "AuthorizeRemoteTxRequests": False,
+            "BlinkRepeat": 3,
+            "ClockAlignedDataInterval": 0,
             "ConnectionTimeOut": 60,
+            "ConnectorPhaseRotation": "1.Unknown",
+            "ConnectorPhaseRotationMaxLength": 10,
+            "GetConfigurationMaxKeys": 50,
             "HeartbeatInterval": 300,
+            "LightIntensity": 100,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MessageTimeout": 30,
+            "MeterValueSampleInterval": 0,
+            "MeterValuesAlignedData": "Energy.Active.Import.Register",
+            "MeterValuesAlignedDataMaxLength": 10,
+            "MeterValuesSampledData": "Energy.Active.Import.Register",
+            "MeterValuesSampledDataMaxLength": 10,
             "MinimumStatusDuration": 0,
             "NumberOfConnectors": 1,
+            "ResetRetries": 1,
+            "StopTransactionMaxMeterValues": 100,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "StopTxnAlignedData": "",
+            "StopTxnAlignedDataMaxLength": 10,
+            "StopTxnSampledData": "",
+            "StopTxnSampledDataMaxLength": 10,
+            "SupportedFeatureProfiles": "Core",
+            "SupportedFeatureProfilesMaxLength": 6,
+            "TransactionMessageAttempts": 3,
+            "TransactionMessageRetryInterval": 60,
+            "UnlockConnectorOnEVSideDisconnect": True,
+            "WebSocketPingInterval": 0,
         },
         "pics": {
             "Core": True,
@@ -48,13 +80,46 @@ VARIANTS: list[dict[str, Any]] = [
             "RemoteTrigger": False,
             "MinimumStatusDuration": False,
             "NumberOfConnectors": 1,
+            "AuthorizationCache": True,
+            "FixedCable": False,
+        },
+        "queries": {
+            "authorization": "",
+            "availability": "",
+            "config_accepts": False,
+            "config_entries": (),
+            "config_known": False,
+            "config_read_only": False,
+            "config_reboot_required": False,
+            "config_unknown_keys": (),
+            "connector_busy": False,
+            "connector_exists": False,
+            "data_transfer_data": None,
+            "data_transfer_status": "",
+            "interrupted_reason": "",
+            "interrupted_transaction": 0,
+            "lock_closes": False,
+            "lock_releases": False,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": False,
+            "open_transaction": 0,
+            "parent_of": "",
+            "remote_start_connector": 0,
+            "sample": (),
+            "seconds_to_aligned_boundary": 0,
+            "transaction_data": (),
+            "transaction_running": False,
         },
     },
 ]
 
 
 def _machine(variant: int) -> tuple[RegistrationMachine, ModelEnv]:
-    env = ModelEnv(VARIANTS[variant]["config"], VARIANTS[variant]["pics"])
+    env = ModelEnv(
+        VARIANTS[variant]["config"], VARIANTS[variant]["pics"], VARIANTS[variant]["queries"]
+    )
     machine = RegistrationMachine(env, make_context(PARAMS))
     machine.take_effects()  # entry effects of the initial state
     return machine, env
@@ -122,6 +187,20 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
 @pytest.mark.parametrize(
     ("variant", "path", "step", "target", "effects"),
     [
+        pytest.param(
+            0,
+            (
+                ("internal.connected", {}),
+                (
+                    "result.BootNotification",
+                    {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300},
+                ),
+            ),
+            ("internal.connected", {}),
+            "Accepted",
+            (("raise", "internal.reconnected", {}),),
+            id="R10 Accepted --internal.connected--> (internal) (specs/ocpp16/machines/registration.yaml:68)",
+        ),
         pytest.param(
             0,
             (),

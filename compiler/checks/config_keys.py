@@ -1,0 +1,156 @@
+"""Checks on configuration keys: attributes that fit the key's type, a ``<Key>MaxLength``
+companion that is a declared integer key, and a default the key itself accepts.
+
+The default is checked by the runtime's own value check (:func:`runtime.config.coerce_value`),
+so "the key accepts its default" means exactly what a ChangeConfiguration would accept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from compiler.checks.common import did_you_mean, one_of
+from compiler.diagnostics import Diagnostic
+from compiler.ir.model import ConfigKey, SpecSet
+from runtime.config import ConfigError, ConfigKeySpec, coerce_value
+
+__all__ = ["check_config_keys"]
+
+# Which attribute applies to which key types.
+_FITS: dict[str, frozenset[str]] = {
+    "values": frozenset({"string", "csl"}),
+    "pattern": frozenset({"string", "csl"}),
+    "minimum": frozenset({"integer"}),
+    "maximum": frozenset({"integer"}),
+    "max_items_key": frozenset({"csl"}),
+}
+
+# How a default must be written in YAML, per key type (a csl in its wire form, "a,b").
+_DEFAULT_TYPES: dict[str, tuple[type, str]] = {
+    "integer": (int, "an integer"),
+    "boolean": (bool, "true or false"),
+    "string": (str, "a string"),
+    "csl": (str, "a string of items joined by ','"),
+}
+
+
+def _misfit(key: ConfigKey, found: str, expected: str) -> Diagnostic:
+    return Diagnostic(key.pos, "SPEC222", f"configuration key '{key.name}' {found}", expected)
+
+
+def _attribute_misfits(key: ConfigKey) -> list[Diagnostic]:
+    found = [
+        _misfit(
+            key,
+            f"has {attr} but is of type '{key.kind}'",
+            f"{attr} applies to: " + ", ".join(sorted(kinds)),
+        )
+        for attr, kinds in _FITS.items()
+        if getattr(key, attr) not in (None, ()) and key.kind not in kinds
+    ]
+    if key.minimum is not None and key.maximum is not None and key.minimum > key.maximum:
+        found.append(
+            _misfit(
+                key,
+                f"has minimum {key.minimum} above maximum {key.maximum}",
+                "no value could be valid",
+            )
+        )
+    if key.pattern is not None:
+        try:
+            re.compile(key.pattern)
+        except re.error as error:
+            found.append(
+                _misfit(key, f"has pattern {key.pattern!r}: {error}", "a Python regular expression")
+            )
+    return found
+
+
+def _companion(spec: SpecSet, key: ConfigKey) -> list[Diagnostic]:
+    """``max_items_key`` names a declared integer key."""
+    if key.max_items_key is None or key.kind != "csl":
+        return []
+    companion = spec.config_key(key.max_items_key)
+    if companion is None:
+        names = [k.name for k in spec.config_keys]
+        return [
+            Diagnostic(
+                key.pos,
+                "SPEC205",
+                f"configuration key '{key.name}' has max_items_key naming unknown configuration "
+                f"key '{key.max_items_key}'",
+                one_of(names),
+                did_you_mean(key.max_items_key, names),
+            )
+        ]
+    if companion.kind != "integer":
+        return [
+            _misfit(
+                key,
+                f"has max_items_key '{companion.name}', a key of type '{companion.kind}'",
+                "an integer key giving the maximum number of items",
+            )
+        ]
+    return []
+
+
+def _runtime_spec(key: ConfigKey) -> ConfigKeySpec:
+    return ConfigKeySpec(
+        name=key.name,
+        profile=key.profile,
+        kind=key.kind,
+        access=key.access,
+        required=key.required,
+        default=key.default,
+        minimum=key.minimum,
+        maximum=key.maximum,
+        values=key.values,
+        pattern=key.pattern,
+        max_items_key=key.max_items_key,
+        reboot_required=key.reboot_required,
+    )
+
+
+def _item_limit(spec: SpecSet, key: ConfigKey) -> int | None:
+    """The item limit of a csl default: its companion's default, or 1 when it has none (§5.3)."""
+    if key.kind != "csl" or key.max_items_key is None:
+        return None
+    companion = spec.config_key(key.max_items_key)
+    limit = companion.default if companion is not None else None
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) else 1
+
+
+def _default_misfit(spec: SpecSet, key: ConfigKey) -> list[Diagnostic]:
+    if key.default is None:
+        return []
+    wanted, words = _DEFAULT_TYPES[key.kind]
+    if not isinstance(key.default, wanted) or (wanted is int and isinstance(key.default, bool)):
+        problem = f"is written as {key.default!r}"
+        expected = f"{words}, as the key is of type '{key.kind}'"
+    else:
+        try:
+            coerce_value(_runtime_spec(key), key.default, _item_limit(spec, key))
+            return []
+        except ConfigError as error:
+            problem, expected = (
+                str(error),
+                "a default the key accepts, as ChangeConfiguration would",
+            )
+    return [
+        Diagnostic(
+            key.pos,
+            "SPEC223",
+            f"default {key.default!r} of configuration key '{key.name}' does not fit: {problem}",
+            expected,
+        )
+    ]
+
+
+def check_config_keys(spec: SpecSet) -> list[Diagnostic]:
+    """Attributes fit each key's type, companions exist, and every default fits its key."""
+    found = []
+    for key in spec.config_keys:
+        problems = _attribute_misfits(key) + _companion(spec, key)
+        # A default is only judged against attributes that make sense.
+        found += problems or _default_misfit(spec, key)
+    return found

@@ -1,0 +1,123 @@
+"""The hardware of a charge point as the runtime sees it: meters, cable locks and
+whether a cable is plugged in.
+
+Theory of operation: the station never touches hardware itself; it asks a :class:`Hardware`
+for meter readings and drives the locks through it. :class:`SimulatedHardware` is the
+simulator's implementation: a meter per connector whose energy register rises while the
+connector delivers energy, and locks that work until a tester jams them. A vendor implements
+the same protocol with real devices. Time is passed in (sans-IO), never read from a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["Hardware", "MeterReading", "SimulatedHardware"]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """What a connector's meter measures at one instant."""
+
+    energy_wh: int
+    power_w: float
+    current_a: float
+    voltage_v: float
+    soc_percent: int
+    temperature_c: float
+    frequency_hz: float
+
+
+class Hardware(Protocol):
+    """Meters and locks, one per connector (1..N)."""
+
+    def read_meter(self, connector: int, now: float) -> MeterReading: ...
+    def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None: ...
+    def unlock(self, connector: int) -> bool: ...
+    def lock(self, connector: int) -> bool: ...
+    def lock_works(self, connector: int) -> bool: ...
+    def jam_lock(self, connector: int) -> None: ...
+    def set_plugged(self, connector: int, plugged: bool) -> None: ...
+    def plugged(self, connector: int) -> bool: ...
+
+
+@dataclass
+class _SimulatedConnector:
+    register_wh: float = 0.0
+    flowing_since: float | None = None
+    locked: bool = False
+    lock_jammed: bool = False
+    plugged: bool = False
+
+
+@dataclass
+class SimulatedHardware:
+    """A simulated EVSE: an 11 kW three-phase AC supply per connector.
+
+    The energy register starts at ``start_wh`` per connector (a raw register that never
+    decreases, OCPP 1.6 §7.31 / errata E3.9) and rises at ``power_w`` while energy flows.
+    """
+
+    power_w: float = 11_000.0
+    voltage_v: float = 230.0
+    start_wh: float = 1_000.0
+    _connectors: dict[int, _SimulatedConnector] = field(default_factory=dict)
+
+    def _get(self, connector: int) -> _SimulatedConnector:
+        if connector not in self._connectors:
+            self._connectors[connector] = _SimulatedConnector(register_wh=self.start_wh)
+        return self._connectors[connector]
+
+    def read_meter(self, connector: int, now: float) -> MeterReading:
+        c = self._get(connector)
+        energy = c.register_wh
+        power = 0.0
+        if c.flowing_since is not None:
+            energy += self.power_w * max(now - c.flowing_since, 0.0) / 3600.0
+            power = self.power_w
+        current = power / (3 * self.voltage_v)
+        soc = min(100, 20 + int((energy - self.start_wh) / 500))
+        return MeterReading(
+            energy_wh=int(energy),
+            power_w=round(power, 1),
+            current_a=round(current, 1),
+            voltage_v=self.voltage_v,
+            soc_percent=soc,
+            temperature_c=25.0,
+            frequency_hz=50.0,
+        )
+
+    def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
+        c = self._get(connector)
+        if flowing and c.flowing_since is None:
+            c.flowing_since = now
+        elif not flowing and c.flowing_since is not None:
+            c.register_wh += self.power_w * max(now - c.flowing_since, 0.0) / 3600.0
+            c.flowing_since = None
+
+    def unlock(self, connector: int) -> bool:
+        c = self._get(connector)
+        if c.lock_jammed:
+            return False
+        c.locked = False
+        return True
+
+    def lock(self, connector: int) -> bool:
+        c = self._get(connector)
+        if c.lock_jammed:
+            return False
+        c.locked = True
+        return True
+
+    def lock_works(self, connector: int) -> bool:
+        return not self._get(connector).lock_jammed
+
+    def jam_lock(self, connector: int) -> None:
+        self._get(connector).lock_jammed = True
+
+    def set_plugged(self, connector: int, plugged: bool) -> None:
+        self._get(connector).plugged = plugged
+
+    def plugged(self, connector: int) -> bool:
+        return self._get(connector).plugged

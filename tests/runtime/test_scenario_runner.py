@@ -1,0 +1,246 @@
+"""The scenario runner's steps and matchers (runtime.conformance.runner, .matching).
+
+A scripted DUT plays the charge point so each step form can be driven into both its passing
+and its failing side; one case runs against the in-process station.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import pytest
+
+from generated.ocpp16.registry import SPEC
+from runtime.conformance import InProcessDut, ScenarioFailed, run_scenario, unmet_requirement
+from runtime.conformance.dut import CallOutcome, ReceivedCall
+from runtime.conformance.matching import mismatches
+from runtime.testing import full_pics
+
+# --- matching -----------------------------------------------------------------------------------
+
+
+def test_partial_match_reports_each_field_with_its_path() -> None:
+    expected = {"a": 1, "b": {"c": 2, "d": [{"x": 1}]}}
+    actual = {"a": 9, "b": {"c": 2, "d": [{"x": 2, "y": 0}]}, "z": "ignored"}
+    assert mismatches(expected, actual) == ["a: expected 1, got 9", "b.d[0].x: expected 1, got 2"]
+    assert mismatches({"b": {"c": 2}}, actual) == []
+
+
+def test_lists_match_item_by_item_and_need_the_same_length() -> None:
+    assert mismatches({"k": [1, 2]}, {"k": [1, 2]}) == []
+    assert mismatches({"k": [1]}, {"k": [1, 2]}) == ["k: expected 1 items, got 2: [1, 2]"]
+
+
+def test_any_and_absent() -> None:
+    assert mismatches({"idTag": "$any"}, {"idTag": "T"}) == []
+    assert mismatches({"idTag": "$any"}, {}) == ["idTag: missing"]
+    assert mismatches({"idTag": "$absent"}, {}) == []
+    assert mismatches({"idTag": "$absent"}, {"idTag": "T"}) == ["idTag: expected no value, got 'T'"]
+
+
+def test_one_of_may_offer_absence() -> None:
+    reason = {"reason": {"$one_of": ["Local", "$absent"]}}
+    assert mismatches(reason, {"reason": "Local"}) == []
+    assert mismatches(reason, {}) == []
+    assert mismatches(reason, {"reason": "Remote"}) == [
+        "reason: expected one of ['Local', '$absent'], got 'Remote'"
+    ]
+    assert mismatches({"r": {"$one_of": ["A"]}}, {}) == ["r: expected one of ['A'], got nothing"]
+
+
+def test_contains_matches_items_in_any_order() -> None:
+    wanted = {"keys": {"$contains": [{"key": "B"}, {"key": "A", "readonly": True}]}}
+    assert mismatches(wanted, {"keys": [{"key": "A", "readonly": True}, {"key": "B"}]}) == []
+    assert mismatches(wanted, {"keys": [{"key": "A", "readonly": False}, {"key": "B"}]}) == [
+        "keys: no item matches {'key': 'A', 'readonly': True} in "
+        "[{'key': 'A', 'readonly': False}, {'key': 'B'}]"
+    ]
+    assert mismatches(wanted, {"keys": "A,B"}) == ["keys: expected a list, got 'A,B'"]
+    assert mismatches(wanted, {}) == ["keys: missing"]
+
+
+def test_matches_takes_a_whole_string_regular_expression() -> None:
+    aligned = {"timestamp": {"$matches": r".*T\d\d:\d\d:00Z"}}
+    assert mismatches(aligned, {"timestamp": "2026-01-01T10:15:00Z"}) == []
+    assert mismatches(aligned, {"timestamp": "2026-01-01T10:15:07Z"}) == [
+        "timestamp: expected text matching '.*T\\\\d\\\\d:\\\\d\\\\d:00Z', got "
+        "'2026-01-01T10:15:07Z'"
+    ]
+    assert mismatches(aligned, {"timestamp": 7}) != []
+
+
+def test_unmet_requirement_handles_negated_items() -> None:
+    pics = {"Core": True, "FixedCable": False}
+    assert unmet_requirement(["Core", "not FixedCable"], pics) is None
+    assert unmet_requirement(["Reservation"], pics) == (
+        "not applicable: PICS item Reservation is not supported"
+    )
+    assert unmet_requirement(["not Core"], pics) == "not applicable: PICS item Core is supported"
+
+
+# --- steps against a scripted charge point ------------------------------------------------------
+
+
+class ScriptedDut:
+    """Sends the scripted CALLs one by one, records every answer, and answers the test
+    system's CALLs with the scripted outcomes; time only moves when nothing is left."""
+
+    def __init__(self, calls: list[tuple[str, dict[str, Any]]], outcomes: list[CallOutcome]):
+        self.calls = deque(
+            ReceivedCall(f"cp-{i}", action, payload) for i, (action, payload) in enumerate(calls)
+        )
+        self.outcomes = deque(outcomes)
+        self.replies: list[tuple[str, dict[str, Any] | str]] = []
+        self.sent: list[tuple[str, dict[str, Any], bool]] = []
+        self.testers: list[tuple[str, dict[str, Any]]] = []
+        self.time = 0.0
+
+    def now(self) -> float:
+        return self.time
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def next_call(self, within: float) -> ReceivedCall | None:
+        if self.calls:
+            return self.calls.popleft()
+        self.time += within
+        return None
+
+    async def reply(self, call: ReceivedCall, payload: dict[str, Any]) -> None:
+        self.replies.append((call.action, payload))
+
+    async def reply_error(self, call: ReceivedCall, code: str, description: str) -> None:
+        self.replies.append((call.action, code))
+
+    async def send_call(
+        self, action: str, payload: dict[str, Any], wait: float, *, check: bool = True
+    ) -> CallOutcome:
+        self.sent.append((action, payload, check))
+        return self.outcomes.popleft() if self.outcomes else CallOutcome()
+
+    async def tester(self, name: str, payload: dict[str, Any]) -> None:
+        self.testers.append((name, payload))
+
+
+def expect(name: str, payload: dict[str, Any], reply: dict[str, Any] | None = None) -> Any:
+    return {"kind": "expect", "name": name, "payload": payload, "reply": reply, "at": "t:1"}
+
+
+def scenario(*steps: dict[str, Any], **setup: Any) -> dict[str, Any]:
+    return {"id": "T", "requires": [], "setup": setup, "steps": list(steps)}
+
+
+START = ("StartTransaction", {"connectorId": 1, "idTag": "TAG-0001", "meterStart": 0})
+CHARGING = ("StatusNotification", {"connectorId": 1, "status": "Charging"})
+
+
+def any_order(*items: dict[str, Any], within: float | None = None) -> dict[str, Any]:
+    return {"kind": "any_order", "items": items, "seconds": within, "at": "t:2"}
+
+
+async def test_any_order_accepts_both_orders_and_answers_each_call() -> None:
+    step = any_order(
+        expect("StartTransaction", {"connectorId": 1}, {"transactionId": 7}),
+        expect("StatusNotification", {"status": "Charging"}),
+    )
+    for calls in ([START, CHARGING], [CHARGING, ("Heartbeat", {}), START]):
+        dut = ScriptedDut(calls, [])
+        await run_scenario(scenario(step), dut)
+        assert ("StartTransaction", {"transactionId": 7}) in dut.replies
+        assert ("StatusNotification", {}) in dut.replies
+
+
+async def test_any_order_fails_on_an_unexpected_call_or_a_missing_one() -> None:
+    step = any_order(
+        expect("StartTransaction", {"connectorId": 1}),
+        expect("StatusNotification", {"status": "Charging"}),
+    )
+    wrong = ("StatusNotification", {"connectorId": 1, "status": "Finishing"})
+    with pytest.raises(ScenarioFailed, match="t:2: expected StartTransaction, got Status"):
+        await run_scenario(scenario(step), ScriptedDut([wrong], []))
+    with pytest.raises(ScenarioFailed, match="no StatusNotification within 30 s"):
+        await run_scenario(scenario(step), ScriptedDut([START], []))
+
+
+async def test_charging_setup_plays_booted_then_charging() -> None:
+    calls = [
+        ("BootNotification", {}),
+        ("StatusNotification", {"connectorId": 0}),
+        ("StatusNotification", {"connectorId": 1}),
+        ("StatusNotification", {"connectorId": 1, "status": "Preparing"}),
+        ("Authorize", {"idTag": "TAG-0001"}),
+        CHARGING,
+        START,
+    ]
+    dut = ScriptedDut(calls, [])
+    charging = {"idTag": "TAG-0001", "parentIdTag": "P-1", "transactionId": 9}
+    await run_scenario(
+        {"id": "T", "requires": [], "setup": {"charging": charging}, "steps": []}, dut
+    )
+    assert dut.testers == [
+        ("plug_in", {"connector": 1}),
+        ("present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+    ]
+    info = {"status": "Accepted", "parentIdTag": "P-1"}
+    assert ("Authorize", {"idTagInfo": info}) in dut.replies
+    assert ("StartTransaction", {"transactionId": 9, "idTagInfo": info}) in dut.replies
+
+
+def send(reply: dict[str, Any], *, unchecked: bool = False) -> dict[str, Any]:
+    step = {"kind": "send", "name": "RemoteStartTransaction", "at": "t:3", "reply": reply}
+    payload = {"connectorId": 0, "idTag": "TAG-0001"}
+    return {**step, "payload": payload, "unchecked": unchecked}
+
+
+async def test_send_accepts_either_the_result_or_the_error_when_both_are_named() -> None:
+    either = {"$result": {"status": "Rejected"}, "$error": "$any"}
+    for outcome in (CallOutcome(result={"status": "Rejected"}), CallOutcome(error_code="X")):
+        dut = ScriptedDut([], [outcome])
+        await run_scenario(scenario(send(either, unchecked=True)), dut)
+        assert dut.sent == [("RemoteStartTransaction", send(either)["payload"], False)]
+    accepted = ScriptedDut([], [CallOutcome(result={"status": "Accepted"})])
+    with pytest.raises(ScenarioFailed, match="or CALLERROR \\$any, got"):
+        await run_scenario(scenario(send(either)), accepted)
+
+
+async def test_send_with_only_an_error_refuses_a_result_and_vice_versa() -> None:
+    error_only = ScriptedDut([], [CallOutcome(result={"status": "Rejected"})])
+    with pytest.raises(ScenarioFailed, match="expected CALLERROR NotSupported"):
+        await run_scenario(scenario(send({"$error": "NotSupported"})), error_only)
+    result_only = ScriptedDut([], [CallOutcome(error_code="NotSupported")])
+    with pytest.raises(ScenarioFailed, match="expected a result matching"):
+        await run_scenario(scenario(send({"status": "Rejected"})), result_only)
+    nothing = ScriptedDut([], [CallOutcome(error_code="GenericError")])
+    with pytest.raises(ScenarioFailed, match="expected no answer"):
+        await run_scenario(scenario(send({"$none": True})), nothing)
+
+
+async def test_generated_tuples_are_sent_and_matched_as_lists() -> None:
+    step = {
+        "kind": "send",
+        "name": "GetConfiguration",
+        "payload": {"key": ("HeartbeatInterval",)},
+        "reply": {"configurationKey": ({"key": "HeartbeatInterval"},)},
+        "at": "t:4",
+    }
+    result = {"configurationKey": [{"key": "HeartbeatInterval", "value": "300"}]}
+    dut = ScriptedDut([], [CallOutcome(result=result)])
+    await run_scenario(scenario(step), dut)
+    assert dut.sent[0][1] == {"key": ["HeartbeatInterval"]}
+
+
+# --- against the in-process station -------------------------------------------------------------
+
+
+async def test_unchecked_send_reaches_the_station_which_refuses_connector_zero() -> None:
+    dut = InProcessDut(SPEC, pics=full_pics(SPEC))
+    await dut.start()
+    step = send({"$error": "PropertyConstraintViolation"}, unchecked=True)
+    await run_scenario(scenario(step, boot="accepted"), dut)
+    with pytest.raises(ScenarioFailed, match="refuses its own CALL: connectorId: 0 is not >= 1"):
+        await run_scenario(scenario(send({"$error": "$any"})), dut)

@@ -1,0 +1,25 @@
+"""The station answers every query and runs every operation station.yaml declares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.frontend import load_spec_set
+from generated.ocpp16.registry import SPEC
+from runtime.services import StationServices
+from runtime.station import Station, StationIdentity
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
+
+
+def test_every_declared_query_and_operation_is_implemented() -> None:
+    spec, _ = load_spec_set(SPEC_DIR)
+    assert spec is not None
+    station = Station(SPEC, StationIdentity("CP"), connectors=1, now=0.0)
+    queries, operations = StationServices(station).implemented()
+    declared_queries = {c.name for c in spec.station if c.kind == "query"}
+    declared_operations = {c.name for c in spec.station if c.kind == "operation"}
+    assert declared_queries - queries == set(), "declared but not implemented"
+    assert declared_operations - operations == set(), "declared but not implemented"
+    assert queries - declared_queries == set(), "implemented but not declared"
+    assert operations - declared_operations == set(), "implemented but not declared"
