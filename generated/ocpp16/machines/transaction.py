@@ -63,6 +63,10 @@ class TransactionContext:
     """transactionId from StartTransaction.conf (0 = not yet known)."""
     plugged: bool = False
     """The cable is plugged in at both ends."""
+    energy_cap: int = 0
+    """Meter reading (Wh) at which energy stops after an invalidated start (MaxEnergyOnInvalidId)."""
+    energy_check_interval: int = 5
+    """Seconds between meter checks against energy_cap."""
 
 
 def make_context(params: Mapping[str, Any]) -> TransactionContext:
@@ -73,7 +77,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 5 states, 95 transitions.
+    """Transaction: 5 states, 101 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -114,6 +118,7 @@ class TransactionMachine(SpecMachine):
         "timeout.MeterValues": "timeout_meter_values",
         "timeout.StartTransaction": "timeout_start_transaction",
         "timeout.StopTransaction": "timeout_stop_transaction",
+        "timer.energy_check": "timer_energy_check",
         "timer.meter_sample": "timer_meter_sample",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
@@ -188,6 +193,7 @@ class TransactionMachine(SpecMachine):
                 "timeout.MeterValues",
                 "timeout.StartTransaction",
                 "timeout.StopTransaction",
+                "timer.energy_check",
                 "timer.meter_sample",
             )
         ),
@@ -211,6 +217,7 @@ class TransactionMachine(SpecMachine):
                 "timeout.MeterValues",
                 "timeout.StartTransaction",
                 "timeout.StopTransaction",
+                "timer.energy_check",
                 "timer.meter_sample",
             )
         ),
@@ -394,6 +401,18 @@ class TransactionMachine(SpecMachine):
             cond="_g_sa3__stop_authorizing__result_start_transaction",
             on="_t_sa3__stop_authorizing__result_start_transaction",
         )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa7__running__result_start_transaction",
+            on="_t_sa7__running__result_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa7__stop_authorizing__result_start_transaction",
+            on="_t_sa7__stop_authorizing__result_start_transaction",
+        )
         | idle.to(idle, internal=True, on="_t_sa5__idle__result_start_transaction")
         | authorizing.to(
             authorizing, internal=True, on="_t_sa5__authorizing__result_start_transaction"
@@ -515,6 +534,32 @@ class TransactionMachine(SpecMachine):
         | authorized.to(authorized, internal=True)
         | running.to(running, internal=True)
         | stop_authorizing.to(stop_authorizing, internal=True)
+    )
+    timer_energy_check = (
+        running.to(
+            running,
+            internal=True,
+            cond="_g_mx1__running__timer_energy_check",
+            on="_t_mx1__running__timer_energy_check",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_mx1__stop_authorizing__timer_energy_check",
+            on="_t_mx1__stop_authorizing__timer_energy_check",
+        )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_mx2__running__timer_energy_check",
+            on="_t_mx2__running__timer_energy_check",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_mx2__stop_authorizing__timer_energy_check",
+            on="_t_mx2__stop_authorizing__timer_energy_check",
+        )
     )
     timer_meter_sample = running.to(
         running, internal=True, on="_t_ms1__running__timer_meter_sample"
@@ -723,20 +768,66 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId"""
+        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
             msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
+            and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
 
     def _g_sa3__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId"""
+        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
             msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
+            and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
+
+    def _g_sa7__running__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA7: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        return bool(
+            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            and (not self.env.config_bool("StopTransactionOnInvalidId"))
+            and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
+        )
+
+    def _g_sa7__stop_authorizing__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA7: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        return bool(
+            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            and (not self.env.config_bool("StopTransactionOnInvalidId"))
+            and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
+        )
+
+    def _g_mx1__running__timer_energy_check(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """MX1: station.meter(ctx.connector_id) < ctx.energy_cap"""
+        return bool(self.env.query("meter", self.ctx.connector_id) < self.ctx.energy_cap)
+
+    def _g_mx1__stop_authorizing__timer_energy_check(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """MX1: station.meter(ctx.connector_id) < ctx.energy_cap"""
+        return bool(self.env.query("meter", self.ctx.connector_id) < self.ctx.energy_cap)
+
+    def _g_mx2__running__timer_energy_check(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """MX2: station.meter(ctx.connector_id) >= ctx.energy_cap"""
+        return bool(self.env.query("meter", self.ctx.connector_id) >= self.ctx.energy_cap)
+
+    def _g_mx2__stop_authorizing__timer_energy_check(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """MX2: station.meter(ctx.connector_id) >= ctx.energy_cap"""
+        return bool(self.env.query("meter", self.ctx.connector_id) >= self.ctx.energy_cap)
 
     def _g_ls1__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1089,6 +1180,54 @@ class TransactionMachine(SpecMachine):
         self._a_cache_answer(source_name, state_name, msg)
         self._a_withhold_energy(source_name, state_name, msg)
 
+    def _t_sa7__running__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA7 on result.StartTransaction"""
+        source_name, state_name = source.value, target.value
+        self._a_keep_transaction_id(source_name, state_name, msg)
+        self._a_cache_answer(source_name, state_name, msg)
+        self._a_set_energy_cap(source_name, state_name, msg)
+        self._a_arm_energy_check(source_name, state_name, msg)
+
+    def _t_sa7__stop_authorizing__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA7 on result.StartTransaction"""
+        source_name, state_name = source.value, target.value
+        self._a_keep_transaction_id(source_name, state_name, msg)
+        self._a_cache_answer(source_name, state_name, msg)
+        self._a_set_energy_cap(source_name, state_name, msg)
+        self._a_arm_energy_check(source_name, state_name, msg)
+
+    def _t_mx1__running__timer_energy_check(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MX1 on timer.energy_check"""
+        source_name, state_name = source.value, target.value
+        self._a_arm_energy_check(source_name, state_name, msg)
+
+    def _t_mx1__stop_authorizing__timer_energy_check(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MX1 on timer.energy_check"""
+        source_name, state_name = source.value, target.value
+        self._a_arm_energy_check(source_name, state_name, msg)
+
+    def _t_mx2__running__timer_energy_check(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MX2 on timer.energy_check"""
+        source_name, state_name = source.value, target.value
+        self._a_withhold_energy(source_name, state_name, msg)
+
+    def _t_mx2__stop_authorizing__timer_energy_check(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MX2 on timer.energy_check"""
+        source_name, state_name = source.value, target.value
+        self._a_withhold_energy(source_name, state_name, msg)
+
     def _t_sa5__idle__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -1345,6 +1484,10 @@ class TransactionMachine(SpecMachine):
             "",
         )
 
+    def _a_arm_energy_check(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action arm_energy_check."""
+        self.emit_start_timer("energy_check", self.ctx.energy_check_interval)
+
     def _a_arm_sampling(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_sampling."""
         if self.env.config_int("MeterValueSampleInterval") > 0:
@@ -1387,7 +1530,8 @@ class TransactionMachine(SpecMachine):
             self.ctx.tx_ref,
             self.ctx.transaction_id,
             self.ctx.stop_reason,
-        ) = "", "", 0, 0, ""
+            self.ctx.energy_cap,
+        ) = "", "", 0, 0, "", 0
 
     def _a_keep_transaction_id(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action keep_transaction_id."""
@@ -1503,6 +1647,12 @@ class TransactionMachine(SpecMachine):
                 "transactionData": self.env.query("transaction_data", self.ctx.tx_ref),
             },
             self.ctx.tx_ref,
+        )
+
+    def _a_set_energy_cap(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action set_energy_cap."""
+        self.ctx.energy_cap = self.env.query("meter", self.ctx.connector_id) + self.env.config_int(
+            "MaxEnergyOnInvalidId"
         )
 
     def _a_start_if_plugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:

@@ -281,6 +281,110 @@ async def test_tc_004_2_cs() -> None:
     await _play(SCENARIO_TC_004_2_CS)
 
 
+SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
+    "id": "CS_MAX_ENERGY_ON_INVALID_ID",
+    "requires": ("Core",),
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"StopTransactionOnInvalidId": False, "MaxEnergyOnInvalidId": 100},
+    },
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:76",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:77",
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:78",
+        },
+        {
+            "kind": "expect",
+            "name": "Authorize",
+            "payload": {"idTag": "TAG-0001"},
+            "reply": {"idTagInfo": {"status": "Accepted"}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:79",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:81",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StartTransaction",
+                    "payload": {"connectorId": 1, "idTag": "TAG-0001"},
+                    "reply": {"transactionId": 3, "idTagInfo": {"status": "Invalid"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_transactions.yaml:82",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_transactions.yaml:84",
+                },
+            ),
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 30.0,
+            "comment": "100 Wh at 11 kW take about 33 s; energy flows until then, and no StopTransaction is sent.",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:85",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "SuspendedEVSE"},
+            "reply": None,
+            "seconds": 10,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_transactions.yaml:87",
+        },
+    ),
+}
+
+
+async def test_cs_max_energy_on_invalid_id() -> None:
+    """CS_MAX_ENERGY_ON_INVALID_ID: After an invalidated start, MaxEnergyOnInvalidId more Wh are delivered, then energy stops.
+
+    Source: specs/ocpp16/scenarios/core_transactions.yaml:67. Refs: OCPP 1.6 §3.5.4, OCPP 1.6 §9.1.15, OCPP 1.6 §9.1.26, errata E3.17.
+    """
+    await _play(SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID)
+
+
 async def _play(scenario: dict[str, Any]) -> None:
     pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
     reason = unmet_requirement(scenario["requires"], pics)

@@ -2638,15 +2638,15 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
-            id="Authorized (specs/ocpp16/machines/transaction.yaml:31)",
+            id="Authorized (specs/ocpp16/machines/transaction.yaml:33)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
-            id="Authorizing (specs/ocpp16/machines/transaction.yaml:30)",
+            id="Authorizing (specs/ocpp16/machines/transaction.yaml:32)",
         ),
-        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/transaction.yaml:29)"),
+        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/transaction.yaml:31)"),
         pytest.param(
             0,
             (
@@ -2654,7 +2654,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.plug_in", {}),
             ),
             "Running",
-            id="Running (specs/ocpp16/machines/transaction.yaml:34)",
+            id="Running (specs/ocpp16/machines/transaction.yaml:36)",
         ),
         pytest.param(
             0,
@@ -2668,7 +2668,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             "StopAuthorizing",
-            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:39)",
+            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:41)",
         ),
     ],
 )
@@ -2696,7 +2696,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:79)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:81)",
         ),
         pytest.param(
             0,
@@ -2711,7 +2711,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.start_cancelled", {"connector": 1}),
             ),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:80)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:82)",
         ),
         pytest.param(
             0,
@@ -2719,7 +2719,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:82)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
         ),
         pytest.param(
             0,
@@ -2727,7 +2727,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:82)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
         ),
         pytest.param(
             16,
@@ -2735,7 +2735,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             16,
@@ -2743,7 +2743,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
@@ -2751,7 +2751,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             (("send", "Authorize", {"idTag": "TAG-0001"}),),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:48)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:50)",
         ),
         pytest.param(
             0,
@@ -2759,7 +2759,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:54)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:56)",
         ),
         pytest.param(
             2,
@@ -2767,7 +2767,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:60)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:62)",
         ),
         pytest.param(
             18,
@@ -2775,7 +2775,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:70)",
         ),
         pytest.param(
             0,
@@ -2803,7 +2803,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -2815,7 +2815,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Running",
             (),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:158)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:169)",
         ),
         pytest.param(
             0,
@@ -2826,7 +2826,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Running",
             (),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:159)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:170)",
         ),
         pytest.param(
             0,
@@ -2854,7 +2854,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:128)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
@@ -2869,7 +2869,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "StopAuthorizing",
             (("send", "Authorize", {"idTag": "TAG-0002"}),),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:131)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             3,
@@ -2897,7 +2897,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:132)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:143)",
         ),
         pytest.param(
             0,
@@ -2908,7 +2908,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             (),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:138)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -2949,7 +2949,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:142)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
             0,
@@ -2971,7 +2971,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
                 ),
             ),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:148)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:159)",
         ),
         pytest.param(
             0,
@@ -2987,7 +2987,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Running",
             (),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:154)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
             0,
@@ -3003,7 +3003,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Running",
             (),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:154)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
             0,
@@ -3019,7 +3019,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "StopAuthorizing",
             (),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:155)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:166)",
         ),
         pytest.param(
             0,
@@ -3042,7 +3042,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:171)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -3070,7 +3070,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:171)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -3078,7 +3078,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Authorized",
             (),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3086,7 +3086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Authorized",
             (),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3094,7 +3094,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Authorized",
             (),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3102,7 +3102,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Authorizing",
             (),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3110,7 +3110,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Authorizing",
             (),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3118,7 +3118,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Authorizing",
             (),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3126,7 +3126,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Idle",
             (),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3134,7 +3134,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Idle",
             (),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3142,7 +3142,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Idle",
             (),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3153,7 +3153,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Running",
             (),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3164,7 +3164,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Running",
             (),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3175,7 +3175,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Running",
             (),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3191,7 +3191,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "StopAuthorizing",
             (),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3207,7 +3207,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "StopAuthorizing",
             (),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -3223,7 +3223,73 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "StopAuthorizing",
             (),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"MaxEnergyOnInvalidId": 500}),
+                ("$config", {"StopTransactionOnInvalidId": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("timer.energy_check", {}),
+            "Running",
+            (("start_timer", "energy_check", 5.0),),
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"MaxEnergyOnInvalidId": 500}),
+                ("$config", {"StopTransactionOnInvalidId": False}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timer.energy_check", {}),
+            "StopAuthorizing",
+            (("start_timer", "energy_check", 5.0),),
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("timer.energy_check", {}),
+            "Running",
+            (("raise", "internal.energy_withheld", {"connector": 1}),),
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timer.energy_check", {}),
+            "StopAuthorizing",
+            (("raise", "internal.energy_withheld", {"connector": 1}),),
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
         ),
         pytest.param(
             0,
@@ -3231,7 +3297,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Authorizing",
             (),
-            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:45)",
+            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:47)",
         ),
         pytest.param(
             0,
@@ -3239,7 +3305,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Idle",
             (),
-            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:45)",
+            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:47)",
         ),
         pytest.param(
             0,
@@ -3255,7 +3321,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "StopAuthorizing",
             (),
-            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:45)",
+            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:47)",
         ),
         pytest.param(
             0,
@@ -3263,7 +3329,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Authorized",
             (),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:46)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
         ),
         pytest.param(
             0,
@@ -3271,7 +3337,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Authorizing",
             (),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:46)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
         ),
         pytest.param(
             0,
@@ -3279,7 +3345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Idle",
             (),
-            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:46)",
+            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
         ),
         pytest.param(
             0,
@@ -3295,7 +3361,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "StopAuthorizing",
             (),
-            id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:46)",
+            id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
         ),
         pytest.param(
             8,
@@ -3317,7 +3383,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     4,
                 ),
             ),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
+            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
         ),
         pytest.param(
             0,
@@ -3344,7 +3410,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -3376,7 +3442,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -3384,7 +3450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             (("send", "Authorize", {"idTag": "TAG-0001"}),),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:76)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:78)",
         ),
         pytest.param(
             0,
@@ -3392,7 +3458,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:77)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:79)",
         ),
         pytest.param(
             0,
@@ -3420,7 +3486,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
         ),
         pytest.param(
             0,
@@ -3453,7 +3519,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
         ),
         pytest.param(
             0,
@@ -3470,7 +3536,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:106)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -3492,7 +3558,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:106)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -3524,7 +3590,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="SA2 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:107)",
+            id="SA2 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
@@ -3561,7 +3627,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:107)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
@@ -3580,7 +3646,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:113)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -3604,7 +3670,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:113)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -3615,7 +3681,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Running",
             (),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:120)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
         ),
         pytest.param(
             0,
@@ -3626,7 +3692,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Running",
             (),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:120)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
         ),
         pytest.param(
             0,
@@ -3642,7 +3708,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:120)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
         ),
         pytest.param(
             0,
@@ -3658,7 +3724,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:120)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
         ),
         pytest.param(
             0,
@@ -3672,7 +3738,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -3686,7 +3752,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -3694,7 +3760,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Idle",
             (("invoke", "update_cache", {"id_tag": "", "id_tag_info": {"status": "Accepted"}}),),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -3702,7 +3768,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Authorized",
             (),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
             0,
@@ -3710,7 +3776,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Authorized",
             (),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
             0,
@@ -3718,7 +3784,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Authorizing",
             (),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
             0,
@@ -3726,7 +3792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Authorizing",
             (),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
             0,
@@ -3734,7 +3800,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Idle",
             (),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
             0,
@@ -3742,7 +3808,52 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Idle",
             (),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"MaxEnergyOnInvalidId": 500}),
+                ("$config", {"StopTransactionOnInvalidId": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            "Running",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Invalid"}},
+                ),
+                ("start_timer", "energy_check", 5.0),
+            ),
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"MaxEnergyOnInvalidId": 500}),
+                ("$config", {"StopTransactionOnInvalidId": False}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            "StopAuthorizing",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Invalid"}},
+                ),
+                ("start_timer", "energy_check", 5.0),
+            ),
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
         ),
         pytest.param(
             0,
@@ -3750,7 +3861,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Authorized",
             (),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:124)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -3758,7 +3869,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Authorizing",
             (),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:124)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -3766,7 +3877,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Idle",
             (),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:124)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -3777,7 +3888,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Running",
             (),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:124)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -3793,7 +3904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:124)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -3801,7 +3912,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Authorized",
             (),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3809,7 +3920,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Authorized",
             (),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3817,7 +3928,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Authorizing",
             (),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3825,7 +3936,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Authorizing",
             (),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3833,7 +3944,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Idle",
             (),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3841,7 +3952,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Idle",
             (),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3852,7 +3963,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Running",
             (),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3863,7 +3974,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Running",
             (),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3879,7 +3990,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3895,7 +4006,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:125)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3917,7 +4028,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
             ),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:98)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:100)",
         ),
         pytest.param(
             0,
@@ -3942,7 +4053,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
             ),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:99)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:101)",
         ),
         pytest.param(
             0,
@@ -3950,7 +4061,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_timed_out", {}),
             "Idle",
             (),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:104)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
         ),
         pytest.param(
             0,
@@ -3958,7 +4069,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_timed_out", {}),
             "Idle",
             (),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:104)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
         ),
         pytest.param(
             4,
@@ -3972,7 +4083,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
             ),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:102)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:104)",
         ),
         pytest.param(
             4,
@@ -3989,7 +4100,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
             ),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:103)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:105)",
         ),
         pytest.param(
             0,
@@ -4016,7 +4127,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:163)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
         ),
         pytest.param(
             0,
@@ -4048,7 +4159,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:163)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
         ),
     ],
 )
@@ -4071,70 +4182,70 @@ def test_transition_fires(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:79)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:81)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:80)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:82)",
         ),
         pytest.param(
             16,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Idle",
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:82)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
         ),
         pytest.param(
             16,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Idle",
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:82)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Authorized",
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Authorized",
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
             (("$config", {"LocalPreAuthorize": True}),),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:48)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:50)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:54)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:56)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:60)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:62)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:70)",
         ),
         pytest.param(
             0,
@@ -4145,7 +4256,7 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Running",
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -4155,7 +4266,7 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Idle",
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:158)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:169)",
         ),
         pytest.param(
             0,
@@ -4165,7 +4276,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:128)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
@@ -4175,7 +4286,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:131)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             0,
@@ -4185,7 +4296,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:132)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:143)",
         ),
         pytest.param(
             0,
@@ -4195,7 +4306,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:138)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -4210,7 +4321,7 @@ def test_transition_fires(
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:142)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
             0,
@@ -4225,14 +4336,76 @@ def test_transition_fires(
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:148)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:159)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("timer.energy_check", {}),
+            "Running",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timer.energy_check", {}),
+            "StopAuthorizing",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"MaxEnergyOnInvalidId": 500}),
+                ("$config", {"StopTransactionOnInvalidId": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("timer.energy_check", {}),
+            "Running",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"MaxEnergyOnInvalidId": 500}),
+                ("$config", {"StopTransactionOnInvalidId": False}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timer.energy_check", {}),
+            "StopAuthorizing",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
         ),
         pytest.param(
             0,
             (),
             ("internal.registration_accepted", {}),
             None,
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
+            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
         ),
         pytest.param(
             0,
@@ -4242,7 +4415,7 @@ def test_transition_fires(
             ),
             ("internal.reset", {"kind": "Hard"}),
             None,
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -4257,21 +4430,21 @@ def test_transition_fires(
             ),
             ("internal.reset", {"kind": "Hard"}),
             None,
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
             (),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:76)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:78)",
         ),
         pytest.param(
             0,
             (("$config", {"AuthorizeRemoteTxRequests": True}),),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:77)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:79)",
         ),
         pytest.param(
             0,
@@ -4281,7 +4454,7 @@ def test_transition_fires(
             ),
             ("internal.remote_stop", {"transactionId": 99}),
             None,
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
         ),
         pytest.param(
             0,
@@ -4296,7 +4469,7 @@ def test_transition_fires(
             ),
             ("internal.remote_stop", {"transactionId": 99}),
             None,
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
         ),
         pytest.param(
             0,
@@ -4306,7 +4479,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Idle",
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:106)",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -4321,7 +4494,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Idle",
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:106)",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -4331,7 +4504,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
-            id="not SA2 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:107)",
+            id="not SA2 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
@@ -4346,7 +4519,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:107)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
@@ -4356,7 +4529,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:113)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -4371,35 +4544,60 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:113)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            "Running",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            "StopAuthorizing",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
         ),
         pytest.param(
             4,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:98)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:100)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.ready_to_start", {}),
             None,
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:99)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:101)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Running",
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:102)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:104)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.ready_to_start", {}),
             None,
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:103)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:105)",
         ),
     ],
 )
@@ -4422,21 +4620,21 @@ def test_guard_false_side(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
             "error.Authorize",
-            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:31)",
+            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:33)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
             "internal.ready_to_start",
-            id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:30)",
+            id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:32)",
         ),
         pytest.param(
             0,
             (),
             "Idle",
             "error.Authorize",
-            id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:29)",
+            id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:31)",
         ),
         pytest.param(
             0,
@@ -4446,7 +4644,7 @@ def test_guard_false_side(
             ),
             "Running",
             "error.Authorize",
-            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:34)",
+            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:36)",
         ),
         pytest.param(
             0,
@@ -4461,7 +4659,7 @@ def test_guard_false_side(
             ),
             "StopAuthorizing",
             "internal.ready_to_start",
-            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:39)",
+            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:41)",
         ),
     ],
 )
