@@ -172,7 +172,9 @@ def test_internal_transitions_are_node_lines_not_edges(
         guard = f" [{t.guard.text}]" if t.guard is not None else ""
         actions = f" / {', '.join(t.actions)}" if t.actions else ""
         line = f"{t.id}: {t.event}{guard}{actions}"
-        assert line in nodes[t.source], line
+        # A long line is wrapped before the guard; compare it unwrapped.
+        text = nodes[t.source].replace("<BR/>", " ").replace("\n", " ")
+        assert line in text, line
         assert t.id not in edge_text
     assert not any(s == d for s, d, _ in dot_edges(connector_dot))
 
@@ -212,7 +214,7 @@ def test_mermaid_lists_every_transition_once(connector: Machine, connector_mmd: 
     edges = MMD_EDGE.findall(connector_mmd)
     assert edges[0] == ("[*]", "Available", "")
     transitions = edges[1:]
-    assert len(transitions) == len(external(connector)) == 58
+    assert len(transitions) == len(external(connector)) == 60
     for t in external(connector):
         assert (t.source, t.target, f"{t.id} {t.event}") in {
             (s, d, " ".join(label.split()[:2])) for s, d, label in transitions
@@ -312,7 +314,7 @@ def test_index_lists_every_machine(spec: SpecSet) -> None:
         assert f"![{m.name} state diagram]({m.module}.svg)" in index
         assert f"- Profile: {m.profile}" in index
         assert f"- Instance: {m.instance}" in index
-    assert "9 states, 103 transitions (58 external drawn as 53 edges, 45 internal)" in index
+    assert "9 states, 105 transitions (60 external drawn as 53 edges, 45 internal)" in index
 
 
 @needs_dot
