@@ -20,6 +20,8 @@ from compiler.ir.model import Action, Machine, SpecSet, Transition
 __all__ = ["ModelCases", "Step", "derive_cases", "initial_context"]
 
 MAX_NODES = 20_000
+# Up to this many PICS/query combinations every one is a variant; above it, pairwise.
+_FULL_PRODUCT_LIMIT = 16
 Step = tuple[str, dict[str, Any]]
 _PARAM_VALUES = {"integer": 1, "string": "TEST", "boolean": False}
 
@@ -114,13 +116,25 @@ def _run_action(
     names["ctx"] = dict(ctx)
 
 
+def _by_source_and_event(machine: Machine) -> dict[tuple[str, str], list[Transition]]:
+    """The transitions of each (state, event), in spec order (the order guards are tried)."""
+    index: dict[tuple[str, str], list[Transition]] = {}
+    for t in machine.transitions:
+        index.setdefault((t.source, t.event), []).append(t)
+    return index
+
+
 def fire(
-    machine: Machine, variant: Variant, node: Node, event: str, msg: dict[str, Any]
+    machine: Machine,
+    variant: Variant,
+    node: Node,
+    event: str,
+    msg: dict[str, Any],
+    index: dict[tuple[str, str], list[Transition]] | None = None,
 ) -> Firing | None:
     """What the spec says happens; None when no transition fires (the event is rejected)."""
-    for t in machine.transitions:
-        if t.source != node.state or t.event != event:
-            continue
+    candidates = (index or _by_source_and_event(machine)).get((node.state, event), [])
+    for t in candidates:
         names = _names(node, variant, msg, node.state, node.state)
         if t.guard is not None and not evaluate(t.guard, names):
             continue
@@ -169,23 +183,70 @@ _QUERY_ZERO: dict[str, Any] = {
 }
 
 
+def _pairwise(choices: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """All combinations when there are few (guards such as "known and writable and valid"
+    need them all); above that, combinations in which every pair of values of two lists
+    occurs at least once, chosen greedily in product order, so the result is deterministic.
+    The search varies the configuration on top of each variant;
+    tests/compiler/test_model_coverage.py checks every transition of the spec set still fires."""
+    combos = list(itertools.product(*choices))
+    if len(choices) <= 2 or len(combos) <= _FULL_PRODUCT_LIMIT:
+        return combos
+
+    def pairs(combo: tuple[Any, ...]) -> set[tuple[int, int, int, int]]:
+        index = [choices[i].index(v) for i, v in enumerate(combo)]
+        return {
+            (i, index[i], j, index[j]) for i in range(len(combo)) for j in range(i + 1, len(combo))
+        }
+
+    uncovered = set().union(*(pairs(c) for c in combos))
+    chosen = []
+    while uncovered:
+        best = max(combos, key=lambda c: len(pairs(c) & uncovered))
+        chosen.append(best)
+        uncovered -= pairs(best)
+    return sorted(chosen, key=combos.index)
+
+
+def _referenced(machine: Machine) -> dict[str, set[str]]:
+    """The config keys, PICS items and station queries the machine's expressions read (and
+    the config keys it writes)."""
+    exprs = [t.guard for t in machine.transitions]
+    for a in machine.actions:
+        exprs += [a.condition, a.after, a.sync_clock, a.transaction]
+        exprs += [e for _, e in (*a.args, *a.set_config, *a.assignments)]
+    used: dict[str, set[str]] = {"config": set(), "pics": set(), "station": set()}
+    for expr in exprs:
+        for ref in expr.references if expr is not None else ():
+            if ref.namespace in used:
+                used[ref.namespace].add(ref.name)
+    used["config"] |= {key for a in machine.actions for key, _ in a.set_config}
+    return used
+
+
 def _variants(spec: SpecSet, machine: Machine) -> list[Variant]:
-    """Every combination of the PICS and query values the machine's test block lists.
+    """Combinations of the PICS and query values the machine's test block lists (pairwise).
 
     PICS items and query answers (station.yaml) are fixed per variant. Configuration values
     are not: each variant starts from the first listed value of every key, and the search
     switches keys to their other values with "$config" steps (a ChangeConfiguration between
     events), so config-dependent guards are covered without multiplying the variants.
     """
-    config = {k.name: k.default for k in spec.config_keys}
+    # Only what the machine reads goes into a variant: smaller tests, faster search.
+    used = _referenced(machine)
+    config = {k.name: k.default for k in spec.config_keys if k.name in used["config"]}
     config.update({key: values[0] for key, values in machine.test.config})
-    pics = {p.name: p.default for p in spec.pics}
-    queries = {c.name: _QUERY_ZERO[c.returns] for c in spec.station if c.kind == "query"}
+    pics = {p.name: p.default for p in spec.pics if p.name in used["pics"]}
+    queries = {
+        c.name: _QUERY_ZERO[c.returns]
+        for c in spec.station
+        if c.kind == "query" and c.name in used["station"]
+    }
     test = machine.test
     keys = [("pics", k) for k, _ in test.pics] + [("queries", k) for k, _ in test.queries]
     choices = [v for _, v in (*test.pics, *test.queries)]
     variants = []
-    for combo in itertools.product(*choices):
+    for combo in _pairwise(choices):
         parts = {"pics": dict(pics), "queries": dict(queries)}
         for (part, key), value in zip(keys, combo, strict=True):
             parts[part][key] = value
@@ -226,6 +287,7 @@ def _search(
 ) -> None:
     paths: dict[Node, list[Step]] = {start: []}
     queue = deque([start])
+    by_event = _by_source_and_event(machine)
     while queue and len(paths) < MAX_NODES:
         node = queue.popleft()
         path = paths[node]
@@ -241,8 +303,9 @@ def _search(
                     paths[changed] = [*path, (event, msg)]
                     queue.append(changed)
                 continue
-            result = fire(machine, variant, node, event, msg)
-            _record_guard_sides(machine, variant, node, (event, msg), result, index, path, cases)
+            result = fire(machine, variant, node, event, msg, by_event)
+            step = (event, msg)
+            _record_guard_sides(by_event, variant, node, step, result, index, path, cases)
             if result is None or result.transition is None:
                 continue
             key = result.transition.key
@@ -255,7 +318,7 @@ def _search(
 
 
 def _record_guard_sides(
-    machine: Machine,
+    by_event: dict[tuple[str, str], list[Transition]],
     variant: Variant,
     node: Node,
     step: Step,
@@ -266,10 +329,8 @@ def _record_guard_sides(
 ) -> None:
     event, msg = step
     names = _names(node, variant, msg, node.state, node.state)
-    for t in machine.transitions:
-        if t.source != node.state or t.event != event or t.guard is None:
-            continue
-        if t.key in cases.guard_false or evaluate(t.guard, names):
+    for t in by_event.get((node.state, event), []):
+        if t.guard is None or t.key in cases.guard_false or evaluate(t.guard, names):
             continue
         fired = result.transition.key if result and result.transition else None
         outcome = result.node.state if result else node.state
