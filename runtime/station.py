@@ -148,11 +148,6 @@ class Station:
             except ConfigError as error:  # a key this spec set no longer accepts
                 log.warning("stored configuration %s ignored: %s", key, error)
         self.services = StationServices(self)
-        self.queue = TransactionQueue(
-            self.store,
-            attempts=lambda: self.config.get_int("TransactionMessageAttempts") or 1,
-            retry_interval=lambda: self.config.get_int("TransactionMessageRetryInterval"),
-        )
         # Strict unless declared leniencies are switched on by name (ValueError otherwise).
         self.validator = registry.validator(lenient)
         self.handlers = dict(handlers or {})
@@ -552,7 +547,8 @@ class Station:
         """A queued message was answered, refused or lost: the queue decides what's next;
         the machine that sent it hears only the final outcome."""
         request = event.request  # type: ignore[union-attr]
-        key = self._tx_origin.get(seq) or self._tx_owner(seq)
+        origin = self._tx_origin.get(seq)
+        keys = (origin,) if origin is not None else self._tx_connector_machines(seq)
         if isinstance(event, ResultReceived):
             self.lenient_frames.update(event.lenient)
             self.queue.on_result(seq, event.result.payload)
@@ -565,18 +561,15 @@ class Station:
             self.queue.on_lost(seq)  # timeout or connection lost: sent again later
             return
         self._tx_origin.pop(seq, None)
-        if key is not None and key in self.machines:
-            self._queue.append(((key,), outcome, msg))
+        if keys:
+            self._queue.append((keys, outcome, msg))
 
-    def _tx_owner(self, seq: int) -> InstanceKey | None:
-        """After a reboot the sender is gone; its connector's Transaction machine hears it."""
+    def _tx_connector_machines(self, seq: int) -> tuple[InstanceKey, ...]:
+        """After a reboot the sender is gone: the machines of its transaction's connector
+        hear the outcome (those with a transition for it take it)."""
         message = next((m for m in self.store.queued() if m.seq == seq), None)
         record = self.store.transaction(message.tx_ref) if message and message.tx_ref else None
-        if record is None:
-            return None
-        return next(
-            (k for k in self.machines if k[1] == record.connector and "Transaction" in k[0]), None
-        )
+        return () if record is None else self._addressees({"connector": record.connector})
 
     def _on_endpoint_event(self, event: EndpointEvent) -> None:
         if isinstance(event, CallReceived):
