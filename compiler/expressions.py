@@ -3,7 +3,8 @@
 Guards and action values are one Python expression over a fixed set of names: ``config.<Key>``,
 ``pics.<Item>``, ``ctx.<var>``, ``msg.<field>`` (``msg.<field>.<field>`` into an object),
 ``state`` and ``source``, and calls of the station's declared queries,
-``station.<query>(args)`` (station.yaml). They are parsed with :mod:`ast` at build time and
+``station.<query>(args)`` (station.yaml), and the pure built-in functions of
+:data:`FUNCTIONS` (``lower(msg.idTag)``). They are parsed with :mod:`ast` at build time and
 checked against an allow-list of node types, so the generated code never calls ``eval`` and a
 spec cannot call anything but a declared query, import modules or reach dunders. The same
 tree is compiled to Python source (for the runtime) and interpreted (for the compiler's own
@@ -18,7 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.machine import text_lower
+
 __all__ = [
+    "FUNCTIONS",
     "NAMESPACES",
     "PLAIN_NAMES",
     "Expr",
@@ -32,6 +36,11 @@ __all__ = [
 NAMESPACES = frozenset({"config", "pics", "ctx", "msg"})
 QUERY_NAMESPACE = "station"
 PLAIN_NAMES = frozenset({"state", "source"})
+
+
+#: Pure built-in functions: name -> (number of arguments, implementation). Generated code
+#: calls the function of the same implementation name from runtime.machine.
+FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {"lower": (1, text_lower)}
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
@@ -136,6 +145,11 @@ def _is_query_call(node: ast.AST) -> bool:
     )
 
 
+def _is_function_call(node: ast.AST) -> bool:
+    """Whether ``node`` calls a bare name, which must be one of the built-in FUNCTIONS."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+
+
 def _msg_path(node: ast.Attribute) -> bool:
     """Whether ``node`` is ``msg.a.b...`` (nested fields of the received payload)."""
     inner = node.value
@@ -146,8 +160,20 @@ def _msg_path(node: ast.Attribute) -> bool:
 
 def _forbidden(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:  # noqa: C901
     if isinstance(node, ast.Call):
+        if _is_function_call(node):
+            assert isinstance(node.func, ast.Name)
+            arity = FUNCTIONS.get(node.func.id, (None,))[0]
+            if arity is None:
+                known = ", ".join(f"{n}()" for n in sorted(FUNCTIONS))
+                return f"unknown function '{node.func.id}'; the built-in functions are {known}"
+            if node.keywords or len(node.args) != arity:
+                return f"{node.func.id}() takes {arity} positional argument(s)"
+            return None
         if not _is_query_call(node):
-            return "a function call is not allowed; only station.<query>(...) may be called"
+            return (
+                "a function call is not allowed; only station.<query>(...) and the built-in "
+                f"functions ({', '.join(sorted(FUNCTIONS))}) may be called"
+            )
         if node.keywords:
             return "query arguments are positional"
         return None
@@ -166,6 +192,9 @@ def _forbidden(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:  # noq
         return "attributes are only allowed on config, pics, ctx and msg"
     if isinstance(node, ast.Name):
         if node.id in NAMESPACES or node.id in PLAIN_NAMES or node.id == QUERY_NAMESPACE:
+            return None
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and parent.func is node and node.id in FUNCTIONS:
             return None
         return f"unknown name '{node.id}'; expected config.*, pics.*, ctx.*, msg.*, state or source"
     if isinstance(node, ast.Constant) and not isinstance(node.value, str | int | float | None):
@@ -221,8 +250,11 @@ class _ToPython(ast.NodeTransformer):
         self.resolve = resolve
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        assert isinstance(node.func, ast.Attribute)
         args = [ast.unparse(self.visit(a)) for a in node.args]
+        if isinstance(node.func, ast.Name):
+            implementation = FUNCTIONS[node.func.id][1].__name__
+            return ast.parse(f"{implementation}({', '.join(args)})", mode="eval").body
+        assert isinstance(node.func, ast.Attribute)
         # resolve('station', name) gives the function that takes the query name, then its args
         function = self.resolve(QUERY_NAMESPACE, node.func.attr)
         call = f"{function}({', '.join([repr(node.func.attr), *args])})"
@@ -277,6 +309,8 @@ def _eval(node: ast.expr, names: Mapping[str, Any]) -> Any:  # noqa: C901 - one 
         return node.value
     if isinstance(node, ast.Name):
         return names.get(node.id)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return FUNCTIONS[node.func.id][1](*(_eval(a, names) for a in node.args))
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Attribute)
         query = names.get(QUERY_NAMESPACE, {}).get(node.func.attr)

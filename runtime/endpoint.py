@@ -137,6 +137,12 @@ EndpointEvent = (
 )
 
 
+def _checked_timeout(seconds: float) -> float:
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"response_timeout must be > 0, got {seconds!r}")
+    return float(seconds)
+
+
 class Endpoint:
     """The OCPP-J RPC state of one WebSocket connection.
 
@@ -164,10 +170,8 @@ class Endpoint:
         supported_actions: frozenset[str] | None = None,
         unsupported_reasons: Mapping[str, str] | None = None,
     ) -> None:
-        if not (math.isfinite(response_timeout) and response_timeout > 0):
-            raise ValueError(f"response_timeout must be > 0, got {response_timeout!r}")
         self._validator = validator
-        self._timeout = float(response_timeout)
+        self._timeout = _checked_timeout(response_timeout)
         self._id_factory = id_factory or (lambda: str(uuid.uuid4()))
         self._supported = validator.actions() if supported_actions is None else supported_actions
         self._unsupported_reasons = dict(unsupported_reasons or {})
@@ -180,6 +184,22 @@ class Endpoint:
         self._closed = False
         self.lenient_frames: Counter[str] = Counter()
         """Frames received that passed only thanks to a leniency, per leniency name."""
+
+    @property
+    def response_timeout(self) -> float:
+        """Seconds to wait for the answer to our CALL.
+
+        A new value applies to CALLs sent from then on; the outstanding one keeps the
+        deadline it was sent with (e.g. a changed MessageTimeout, errata E3.83).
+
+        Raises:
+            ValueError: (when set) If the value is not a positive finite number.
+        """
+        return self._timeout
+
+    @response_timeout.setter
+    def response_timeout(self, seconds: float) -> None:
+        self._timeout = _checked_timeout(seconds)
 
     @property
     def outstanding(self) -> Call | None:

@@ -1,19 +1,23 @@
-"""The hardware of a charge point as the runtime sees it: meters, cable locks and
-whether a cable is plugged in.
+"""The hardware of a charge point as the runtime sees it: meters, cable locks, whether an
+EV is plugged in, and the restart of the controller.
 
 Theory of operation: the station never touches hardware itself; it asks a :class:`Hardware`
-for meter readings and drives the locks through it. :class:`SimulatedHardware` is the
-simulator's implementation: a meter per connector whose energy register rises while the
-connector delivers energy, and locks that work until a tester jams them. A vendor implements
+for meter readings, drives the locks through it and asks it to restart for a reset.
+:class:`SimulatedHardware` is the simulator's implementation: a meter per connector whose
+energy register rises while the connector delivers energy, locks that work until a tester
+jams them, and restarts that succeed unless a test asks for failures. A vendor implements
 the same protocol with real devices. Time is passed in (sans-IO), never read from a clock.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["Hardware", "MeterReading", "SimulatedHardware"]
+__all__ = ["Hardware", "MeterReading", "SimulatedHardware", "restart_with_retries"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +34,40 @@ class MeterReading:
 
 
 class Hardware(Protocol):
-    """Meters and locks, one per connector (1..N)."""
+    """Meters and locks, one per connector (1..N), and the controller's restart.
+
+    ``locked`` tells whether the cable lock is closed; ``plugged`` whether an EV is connected.
+    ``restart`` restarts the controller for a Reset and returns whether it did (the station
+    retries a failed one ResetRetries times, OCPP 1.6 §9.1.22).
+    """
 
     def read_meter(self, connector: int, now: float) -> MeterReading: ...
     def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None: ...
     def unlock(self, connector: int) -> bool: ...
     def lock(self, connector: int) -> bool: ...
     def lock_works(self, connector: int) -> bool: ...
+    def locked(self, connector: int) -> bool: ...
     def jam_lock(self, connector: int) -> None: ...
+    def restart(self) -> bool: ...
     def set_plugged(self, connector: int, plugged: bool) -> None: ...
     def plugged(self, connector: int) -> bool: ...
+
+
+def restart_with_retries(hardware: Hardware, retries: int) -> int | None:
+    """Ask ``hardware`` to restart; retry a failed restart up to ``retries`` more times.
+
+    OCPP 1.6 §9.1.22 ResetRetries: "Number of times to retry an unsuccessful reset of the
+    Charge Point". Nothing gives an interval, so each retry follows the failure at once.
+
+    Returns:
+        The attempt (1-based) that succeeded, or ``None`` when all ``1 + retries`` failed.
+    """
+    attempts = 1 + max(retries, 0)
+    for attempt in range(1, attempts + 1):
+        if hardware.restart():
+            return attempt
+        log.warning("restart attempt %d of %d failed", attempt, attempts)
+    return None
 
 
 @dataclass
@@ -57,11 +85,13 @@ class SimulatedHardware:
 
     The energy register starts at ``start_wh`` per connector (a raw register that never
     decreases, OCPP 1.6 §7.31 / errata E3.9) and rises at ``power_w`` while energy flows.
+    The next ``failing_resets`` restarts fail (a test sets it to exercise ResetRetries).
     """
 
     power_w: float = 11_000.0
     voltage_v: float = 230.0
     start_wh: float = 1_000.0
+    failing_resets: int = 0
     _connectors: dict[int, _SimulatedConnector] = field(default_factory=dict)
 
     def _get(self, connector: int) -> _SimulatedConnector:
@@ -113,8 +143,23 @@ class SimulatedHardware:
     def lock_works(self, connector: int) -> bool:
         return not self._get(connector).lock_jammed
 
+    def locked(self, connector: int) -> bool:
+        """Whether the cable lock is closed (a jammed lock stays as it was)."""
+        return self._get(connector).locked
+
     def jam_lock(self, connector: int) -> None:
         self._get(connector).lock_jammed = True
+
+    def restart(self) -> bool:
+        """Restart the controller for a reset; ``False`` while ``failing_resets`` lasts.
+
+        The meters, locks and cables are not touched: the station power cycles itself after
+        a successful restart, and the contactors open then.
+        """
+        if self.failing_resets > 0:
+            self.failing_resets -= 1
+            return False
+        return True
 
     def set_plugged(self, connector: int, plugged: bool) -> None:
         self._get(connector).plugged = plugged

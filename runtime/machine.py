@@ -36,6 +36,7 @@ __all__ = [
     "TransitionNotAllowed",
     "UnknownEvent",
     "msg_field",
+    "text_lower",
 ]
 
 EMPTY_MSG: Mapping[str, Any] = MappingProxyType({})
@@ -132,6 +133,12 @@ def msg_field(msg: Any, name: str) -> Any:
     """A payload field as read by a compiled expression (None when the field is absent, or
     when ``msg`` is not an object, e.g. ``msg.idTagInfo.status`` without an idTagInfo)."""
     return msg.get(name) if isinstance(msg, Mapping) else None
+
+
+def text_lower(value: object) -> str:
+    """The spec expression ``lower(x)``: the text in lower case, '' for None. idTags are
+    compared through it because they are case-insensitive (OCPP 1.6 §3.9, §7.28)."""
+    return "" if value is None else str(value).lower()
 
 
 def _drop_none(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -64,6 +64,9 @@ class StationServices:
 
     def __init__(self, station: Station) -> None:
         self.station = station
+        # connector -> whether its status lets a transaction begin (op_set_startable); the
+        # status machines set it on every state entry, so it needs no persistence.
+        self._startable: dict[int, bool] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
     def query(self, name: str, args: Sequence[Any]) -> Any:
@@ -228,7 +231,7 @@ class StationServices:
                 continue
             if "Inoperative" in (self.q_availability(0), self.q_availability(c)):
                 continue
-            if self.station.connector_faulted(c):
+            if not self._startable.get(int(c), True):
                 continue
             return int(c)
         return 0
@@ -326,6 +329,12 @@ class StationServices:
     def op_mark_interrupted(self, reason: str) -> None:
         for t in self._store.open_transactions():
             self._store.set_stop_reason(t.ref, reason)
+
+    def op_set_energy_flow(self, connector: int, flowing: bool) -> None:
+        self.station.hardware.set_energy_flow(int(connector), bool(flowing), self.station.now)
+
+    def op_set_startable(self, connector: int, startable: bool) -> None:
+        self._startable[int(connector)] = bool(startable)
 
     def op_update_cache(self, id_tag: str, id_tag_info: Mapping[str, Any] | None) -> None:
         """§3.5.1, §4.1: every IdTagInfo received overwrites the idTag's cache entry."""

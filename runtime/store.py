@@ -6,8 +6,9 @@ Central System (§3.7, §4.2, errata E3.37) across a power loss or a killed proc
 mutating method here is one SQLite transaction that commits before the method returns: a kill
 at any instant leaves either the state before the call or the state after it, never a mix.
 
-File databases run with ``journal_mode=WAL`` and ``synchronous=FULL`` so that a commit is on
-disk when it returns; ``":memory:"`` works too (for fast tests) and forgets everything on close.
+How a write is made atomic and durable (WAL, ``synchronous=FULL``, batches of one station
+step) is :mod:`runtime.store_db`'s job; ``":memory:"`` works too (for fast tests) and forgets
+everything on close. This module holds the tables and what the charge point keeps in them.
 
 Its only I/O is the SQLite file; it reads no clock (callers pass station time in
 ``CacheEntry.updated`` and ``not_before``).
@@ -17,11 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from typing import Any
+
+from runtime.store_db import Database, StoreError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -37,7 +37,6 @@ SCHEMA_VERSION = 1
 # AUTOINCREMENT (not plain rowid) so that a transaction ref or a queue seq is never handed out
 # twice, even after the row holding the highest one was deleted and the process restarted.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS auth_cache (
@@ -61,10 +60,6 @@ _CACHE_COLUMNS = "id_tag, status, expiry, parent_id_tag, updated"
 _TX_COLUMNS = "ref, connector, id_tag, meter_start, started, transaction_id, parent_id_tag"
 _TX_COLUMNS += ", stop_reason, ended"
 _QUEUE_COLUMNS = "seq, action, payload, tx_ref, attempts, not_before"
-
-
-class StoreError(Exception):
-    """The database cannot be used: written by another schema version, or closed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +128,7 @@ def _message(row: tuple[Any, ...]) -> QueuedMessage:
     return QueuedMessage(seq, action, json.loads(payload), tx_ref, attempts, not_before)
 
 
-class Store:
+class Store(Database):
     """Configuration, station state, Authorization Cache, transactions and message queue.
 
     Args:
@@ -144,110 +139,7 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        name = os.fspath(path)
-        self._batch_depth = 0
-        # Autocommit mode: each method opens its own transaction explicitly (see _write).
-        self._db: sqlite3.Connection | None = sqlite3.connect(name, isolation_level=None)
-        try:
-            if name != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._create_schema()
-        except BaseException:
-            self.close()
-            raise
-
-    def _create_schema(self) -> None:
-        with self._write() as db:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
-            versions = [r[0] for r in db.execute("SELECT version FROM schema_version")]
-            if not versions:
-                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif versions != [SCHEMA_VERSION]:
-                raise StoreError(f"database has schema version {versions}, not {SCHEMA_VERSION}")
-
-    def close(self) -> None:
-        """Close the database; later calls raise :class:`StoreError`. Closing twice is fine."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise StoreError("store is closed")
-        return self._db
-
-    def _change(self, sql: str, args: tuple[object, ...], key: int) -> None:
-        """Run one UPDATE/DELETE that must hit exactly one row; KeyError(key) otherwise."""
-        with self._write() as db:
-            if db.execute(sql, args).rowcount != 1:
-                raise KeyError(key)
-
-    def _insert(self, sql: str, args: tuple[object, ...]) -> int:
-        with self._write() as db:
-            rowid = db.execute(sql, args).lastrowid
-        assert rowid is not None
-        return rowid
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One atomic, durable write: BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error.
-        Inside :meth:`batch` it is a savepoint of the batch's transaction instead."""
-        db = self._conn
-        if self._batch_depth:
-            db.execute("SAVEPOINT write")
-            try:
-                yield db
-                db.execute("RELEASE write")
-            except BaseException:
-                db.execute("ROLLBACK TO write")
-                db.execute("RELEASE write")
-                raise
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Make every write inside one SQLite transaction, committed at the end.
-
-        The station wraps each step (a frame received, time passing, a tester action) in a
-        batch: a step's writes — a transaction stored and its StartTransaction queued, a
-        transaction ended and its StopTransaction queued — then reach the disk together or not
-        at all, so a kill between two of them cannot leave one without the other. Frames the
-        step produced are handed out only after it returns, i.e. after the commit. Batches
-        nest; only the outermost commits. An exception escaping it rolls the step back.
-        """
-        db = self._conn
-        outermost = self._batch_depth == 0
-        if outermost:
-            db.execute("BEGIN IMMEDIATE")
-        self._batch_depth += 1
-        try:
-            yield
-        except BaseException:
-            self._batch_depth -= 1
-            if outermost and db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        self._batch_depth -= 1
-        if outermost:
-            db.execute("COMMIT")
+        super().__init__(path, _SCHEMA, SCHEMA_VERSION)
 
     # -- configuration and station state -------------------------------------------------
 

@@ -97,6 +97,26 @@ def _ambiguous(machine: Machine) -> list[Diagnostic]:
     return found
 
 
+def _same_key(machine: Machine) -> list[Diagnostic]:
+    # A transition's generated methods are named after its id, source state and event, so two
+    # entries sharing all three would silently replace each other in the generated machine.
+    first: dict[str, str] = {}
+    found = []
+    for t in machine.transitions:
+        if t.key in first:
+            found.append(
+                Diagnostic(
+                    t.pos,
+                    "SPEC234",
+                    f"transition id {t.id} is used twice from '{t.source}' on '{t.event}'",
+                    "transitions with the same source and event need different ids",
+                    f"give this one its own id, e.g. {t.id}b",
+                )
+            )
+        first.setdefault(t.key, t.id)
+    return found
+
+
 def _traps(machine: Machine) -> list[Diagnostic]:
     leaving = {t.source for t in machine.transitions if t.target and t.target != t.source}
     return [
@@ -112,9 +132,11 @@ def _traps(machine: Machine) -> list[Diagnostic]:
 
 
 def check_graph(machine: Machine) -> list[Diagnostic]:
-    """Unknown states, initial state, unreachable and trap states, ambiguous transitions."""
+    """Unknown states, initial state, unreachable and trap states, ambiguous transitions,
+    transitions whose generated names would clash."""
     unknown = _unknown_states(machine)
-    found = unknown + _initial(machine) + _ambiguous(machine) + _traps(machine)
+    found = unknown + _initial(machine) + _ambiguous(machine) + _same_key(machine)
+    found += _traps(machine)
     if not unknown:
         found += _unreachable(machine)
     return found

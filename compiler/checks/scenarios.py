@@ -1,6 +1,6 @@
 """Checks on scenarios: every step (and every CALL of an any_order step) names a known tester
-action or message, every PICS condition (``Item`` or ``not Item``) and configuration key
-exists."""
+action, observation or message, every PICS condition (``Item`` or ``not Item``) and
+configuration key exists."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ __all__ = ["check_scenarios"]
 def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
     found = []
     testers = [e.short for e in spec.events if e.namespace == "tester"]
+    observations = [e.short for e in spec.events if e.namespace == "observation"]
     messages = [m.name for m in spec.messages]
     pics = [p.name for p in spec.pics]
     keys = [k.name for k in spec.config_keys]
@@ -48,6 +49,16 @@ def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
                     f"unknown tester action '{step.name}'",
                     one_of(testers),
                     did_you_mean(step.name, testers),
+                )
+            )
+        if step.kind == "observe" and step.name not in observations:
+            found.append(
+                Diagnostic(
+                    step.pos,
+                    "SPEC233",
+                    f"unknown observation '{step.name}'",
+                    one_of(observations),
+                    did_you_mean(step.name, observations),
                 )
             )
         if step.kind in ("expect", "send") and spec.message(step.name) is None:

@@ -184,9 +184,12 @@ def build_pics(f: LoadedFile) -> list[PicsItem]:
 
 def build_events(f: LoadedFile) -> list[EventDef]:
     built = []
-    for namespace in ("tester", "internal"):
-        for short, e in f.data.get(namespace, {}).items():
-            path = (namespace, short)
+    # observations (what a tester reads off the hardware) live beside the stimuli; they are
+    # never machine events, so the namespace is one no machine can name.
+    sections = {"tester": "tester", "internal": "internal", "observations": "observation"}
+    for section, namespace in sections.items():
+        for short, e in f.data.get(section, {}).items():
+            path = (section, short)
             built.append(
                 EventDef(
                     name=f"{namespace}.{short}",

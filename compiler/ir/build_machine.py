@@ -34,7 +34,7 @@ class _Builder:
                     "SPEC209",
                     f"expression {str(value)!r} is refused: {parsed.message}",
                     "expected one expression over config.*, pics.*, ctx.*, msg.*, state, source, "
-                    "station.<query>(...)",
+                    "station.<query>(...), lower(...)",
                 )
             )
             return None

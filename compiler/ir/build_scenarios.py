@@ -10,7 +10,7 @@ from compiler.loader import LoadedFile
 __all__ = ["STEP_KINDS", "build_scenarios"]
 
 # The key that decides a step's kind, in priority order (a step has exactly one of them).
-STEP_KINDS = ("tester", "expect", "any_order", "send", "silence", "advance")
+STEP_KINDS = ("tester", "observe", "expect", "any_order", "send", "silence", "advance")
 
 Path = tuple[str | int, ...]
 
@@ -39,11 +39,13 @@ def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
     name, payload, seconds = "", {}, None
     reply: dict[str, Any] | None = None
     items: tuple[ScenarioStep, ...] = ()
-    if kind in ("tester", "expect", "send"):
+    if kind in ("tester", "observe", "expect", "send"):
         name, payload = next(iter(s[kind].items()))
         payload = payload or {}
     if kind == "expect":
         reply, seconds = _expect_reply(s), s.get("within")
+    elif kind == "observe":
+        reply = {"$is": s.get("is")}
     elif kind == "any_order":
         items = tuple(_step(f, (*path, kind, i), item) for i, item in enumerate(s[kind]))
         seconds = s.get("within")

@@ -254,6 +254,28 @@ def _variants(spec: SpecSet, machine: Machine) -> list[Variant]:
     return variants
 
 
+def _retargeted(machine: Machine, cases: ModelCases, transition: Transition) -> list[Variant]:
+    """Variants that may fire a transition no variant fired: each variant that reached its
+    source state (the first witness first), with the PICS items and query answers its guard
+    reads set to every combination the test block lists."""
+    reads = {r.name for r in transition.guard.references} if transition.guard else set()
+    lists = [("pics", k, v) for k, v in machine.test.pics if k in reads]
+    lists += [("queries", k, v) for k, v in machine.test.queries if k in reads]
+    first = cases.states.get(transition.source, (None,))[0]
+    order = sorted(range(len(cases.variants)), key=lambda i: i != first)
+    found = []
+    for index in order:
+        base = cases.variants[index]
+        for combo in itertools.product(*(values for _, _, values in lists)):
+            parts = {"pics": dict(base.pics), "queries": dict(base.queries)}
+            for (part, key, _), value in zip(lists, combo, strict=True):
+                parts[part][key] = value
+            candidate = Variant(dict(base.config), parts["pics"], parts["queries"])
+            if candidate not in cases.variants and candidate not in found:
+                found.append(candidate)
+    return found
+
+
 def _stimuli(spec: SpecSet, machine: Machine) -> list[Step]:
     examples = dict(machine.test.events)
     catalogue = {e.name: e.examples for e in spec.events}
@@ -267,14 +289,33 @@ def _stimuli(spec: SpecSet, machine: Machine) -> list[Step]:
 
 
 def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
-    """Breadth-first search per variant; the first (shortest) witness of each case wins."""
+    """Breadth-first search per variant; the first (shortest) witness of each case wins.
+
+    A transition whose guard needs three or more PICS/query values together may fire in no
+    pairwise variant; for each such transition the variants that reached its source state
+    are searched again with the values its guard reads changed (:func:`_retargeted`), and a
+    variant that covered something new joins the variants.
+    """
     variants = _variants(spec, machine)
     stimuli = _stimuli(spec, machine)
-    cases = ModelCases(variants, {}, {}, {}, {})
+    cases = ModelCases(list(variants), {}, {}, {}, {})
     for index, variant in enumerate(variants):
-        start = _initial_node(machine, variant)
-        _search(machine, variant, index, start, stimuli, cases)
+        _search(machine, variant, index, _initial_node(machine, variant), stimuli, cases)
+    for transition in (t for t in machine.transitions if t.key not in cases.transitions):
+        for variant in _retargeted(machine, cases, transition):
+            if transition.key in cases.transitions:
+                break
+            before = _case_count(cases)
+            index = len(cases.variants)
+            _search(machine, variant, index, _initial_node(machine, variant), stimuli, cases)
+            if _case_count(cases) > before:
+                cases.variants.append(variant)
     return cases
+
+
+def _case_count(cases: ModelCases) -> int:
+    parts = (cases.states, cases.transitions, cases.guard_false, cases.rejections)
+    return sum(len(part) for part in parts)
 
 
 def _search(

@@ -429,6 +429,12 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             required=("connector",),
             description="The EV stops drawing energy (e.g. opens S2, battery full).",
         ),
+        "ev_unplug": TesterEventSpec(
+            name="ev_unplug",
+            fields=("connector",),
+            required=("connector",),
+            description="The cable is pulled out of the EV only; a detachable cable stays in the Charge Point's socket (where its lock may still hold it) until `unplug`. For a fixed cable, unplugging at the EV is `unplug`.",
+        ),
         "fault": TesterEventSpec(
             name="fault",
             fields=("connector", "errorCode", "info"),
@@ -469,7 +475,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             name="unplug",
             fields=("connector",),
             required=("connector",),
-            description="The cable is removed (at the EV side for a tethered cable).",
+            description="The cable is removed altogether: out of the Charge Point's socket (and the EV), or out of the EV for a fixed cable. The EV is no longer connected and nothing is left in the socket.",
         ),
     },
 )

@@ -17,6 +17,9 @@ Connection rules followed here (OCPP-J 1.6):
   come back in lockstep.
 * §6.2.2: optional HTTP Basic authentication, user name = charge point identity, password =
   the authorization key stored on the charge point.
+* §7 / OCPP 1.6 §9.1.34 WebSocketPingInterval: the Charge Point sends a WebSocket ping every so
+  many seconds, none for 0. The interval is read when a connection opens and holds for that
+  connection (websockets fixes it per connection; the spec does not ask for re-applying it).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ __all__ = [
     "Backoff",
     "ChargePointConnection",
     "Clock",
+    "PingInterval",
     "SansIOChargePoint",
     "WallClock",
     "basic_auth_header",
@@ -65,6 +69,12 @@ _MAX_WAIT = 1.0
 _MIN_WAIT = 0.001
 # How long drop_connection() waits for the aborted transport to report the loss.
 _DROP_WAIT = 1.0
+# websockets' own default keepalive, kept for callers that do not choose an interval.
+_DEFAULT_PING_INTERVAL = 20.0
+
+#: Seconds between the pings the client sends, ``None`` for none; or a function giving that
+#: value, read again at each connection attempt.
+PingInterval = float | None | Callable[[], float | None]
 
 
 class Clock(Protocol):
@@ -198,6 +208,9 @@ class ChargePointConnection:
         on_frame: Called as ``on_frame(">", text)`` after each frame is sent and
             ``on_frame("<", text)`` for each frame received, e.g. to print a transcript.
         open_timeout: Seconds allowed for TCP, TLS and the opening handshake.
+        ping_interval: Seconds between WebSocket pings to the Central System, ``None`` for
+            none (OCPP-J §7), or a function read at each connection attempt, so that a
+            changed WebSocketPingInterval applies from the next connection.
 
     Raises:
         ValueError: If the URL is not a ``ws``/``wss`` URL or Basic auth cannot be built.
@@ -217,6 +230,7 @@ class ChargePointConnection:
         reconnect_max: float = 60.0,
         on_frame: Callable[[str, str], None] | None = None,
         open_timeout: float = 10.0,
+        ping_interval: PingInterval = _DEFAULT_PING_INTERVAL,
     ) -> None:
         if not charge_point_id:
             raise ValueError("charge_point_id must not be empty")
@@ -240,6 +254,7 @@ class ChargePointConnection:
         self._backoff = Backoff(reconnect_min, reconnect_max, rng or random.Random())
         self._on_frame = on_frame
         self._open_timeout = open_timeout
+        self._ping_interval = ping_interval
         self._ws: ClientConnection | None = None
         self._online = False
         self._stop_waiter: asyncio.Future[Any] | None = None
@@ -323,6 +338,7 @@ class ChargePointConnection:
                 proxy=None,
                 open_timeout=self._open_timeout,
                 ssl=self._ssl,
+                ping_interval=self._current_ping_interval(),
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
             # Covers refused TCP, TLS errors and HTTP 404/401 (InvalidStatus); all are
@@ -422,6 +438,10 @@ class ChargePointConnection:
             await self._first(None, min(remaining, self._wait_time()))
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _current_ping_interval(self) -> float | None:
+        interval = self._ping_interval
+        return interval() if callable(interval) else interval
 
     def _wait_time(self) -> float:
         """Seconds until the core's next deadline, capped to ``[_MIN_WAIT, _MAX_WAIT]``."""

@@ -144,6 +144,9 @@ class InProcessDut:
             self._step_to(deadline)
         return CallOutcome()
 
+    async def observe(self, name: str, payload: dict[str, Any]) -> Any:
+        return self.station.observe(name, **payload)
+
     async def tester(self, name: str, payload: dict[str, Any]) -> None:
         if name == "connection_lost":
             self._link_down()

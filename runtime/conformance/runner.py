@@ -1,6 +1,7 @@
 """Run a scenario (steps as data) against a DUT, playing the Central System.
 
-Steps (see docs/spec-language.md): ``tester`` applies a physical stimulus; ``expect`` waits for
+Steps (see docs/spec-language.md): ``tester`` applies a physical stimulus; ``observe`` reads
+the hardware (is the cable locked?) and compares; ``expect`` waits for
 the next CALL of the charge point and matches its payload partially, then answers it;
 ``any_order`` does the same for several CALLs that may come in any order; ``silence`` requires
 that no CALL arrives for a while; ``advance`` lets time pass while answering Heartbeats;
@@ -211,6 +212,16 @@ class _Run:
         self.t.add(self.dut.now(), f"* tester {step['name']} {step.get('payload') or {}}")
         await self.dut.tester(step["name"], dict(step.get("payload") or {}))
 
+    async def observe(self, step: Step) -> None:
+        expected = (step.get("reply") or {}).get("$is")
+        try:
+            seen = await self.dut.observe(step["name"], dict(step.get("payload") or {}))
+        except (LookupError, ValueError) as error:  # no observer; unknown name or connector
+            raise self.fail(step, f"cannot observe {step['name']}: {error}") from None
+        self.t.add(self.dut.now(), f"* observe {step['name']} {step.get('payload') or {}} = {seen}")
+        if seen != expected:
+            raise self.fail(step, f"{step['name']} is {seen!r}, expected {expected!r}")
+
     async def boot_accepted(self, connectors: int) -> None:
         """The reusable state Booted: boot Accepted and every connector reported."""
         boot = {"kind": "expect", "name": "BootNotification", "at": "setup"}
@@ -275,6 +286,7 @@ async def run_scenario(
         "any_order": run.any_order,
         "send": run.send,
         "tester": run.tester,
+        "observe": run.observe,
         "silence": run.silence,
         "advance": run.advance,
     }

@@ -21,12 +21,14 @@ from runtime.endpoint import Endpoint, LocalProtocolError
 from runtime.ocppj import ErrorCode
 from runtime.registry import SpecRegistry
 
-__all__ = ["TesterHook", "WebSocketDut"]
+__all__ = ["ObserveHook", "TesterHook", "WebSocketDut"]
 
 log = logging.getLogger(__name__)
 
 #: Applies a tester action (name, payload) to the device under test.
 TesterHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+#: Reads an observation (name, payload) of the device under test's hardware.
+ObserveHook = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 _STEP = 0.25
 _LOOP_LIMIT = 100_000
@@ -40,6 +42,8 @@ class WebSocketDut:
 
     Args:
         tester: Applies tester actions (the physical stimuli) to the charge point.
+        observer: Reads observations of its hardware (such as whether a cable is locked);
+            without one, a scenario's observe step fails and says why.
         registry: The spec set; gives the schemas and the actions a charge point may send.
         on_frame: Called as ``on_frame(">", text)`` for a frame from the charge point and
             ``on_frame("<", text)`` for one we send.
@@ -55,8 +59,10 @@ class WebSocketDut:
         on_frame: Callable[[str, str], None] | None = None,
         connect_timeout: float = 10.0,
         response_timeout: float = 30.0,
+        observer: ObserveHook | None = None,
     ) -> None:
         self._tester = tester
+        self._observer = observer
         self.side = CsmsSide(registry, response_timeout=response_timeout)
         self._on_frame = on_frame
         self._connect_timeout = connect_timeout
@@ -191,3 +197,9 @@ class WebSocketDut:
     async def tester(self, name: str, payload: dict[str, Any]) -> None:
         """Apply a tester action through the hook given to the constructor."""
         await self._tester(name, payload)
+
+    async def observe(self, name: str, payload: dict[str, Any]) -> Any:
+        """Read an observation through the hook given to the constructor."""
+        if self._observer is None:
+            raise LookupError(f"no observer was given, so {name} cannot be read from this device")
+        return await self._observer(name, payload)

@@ -167,7 +167,7 @@ def test_internal_transitions_are_node_lines_not_edges(
 ) -> None:
     nodes = dot_nodes(connector_dot)
     edge_text = "\n".join(label for _, _, label in dot_edges(connector_dot))
-    assert len(internal(connector)) == 45
+    assert len(internal(connector)) == 53
     for t in internal(connector):
         guard = f" [{t.guard.text}]" if t.guard is not None else ""
         actions = f" / {', '.join(t.actions)}" if t.actions else ""
@@ -214,7 +214,7 @@ def test_mermaid_lists_every_transition_once(connector: Machine, connector_mmd: 
     edges = MMD_EDGE.findall(connector_mmd)
     assert edges[0] == ("[*]", "Available", "")
     transitions = edges[1:]
-    assert len(transitions) == len(external(connector)) == 60
+    assert len(transitions) == len(external(connector)) == 62
     for t in external(connector):
         assert (t.source, t.target, f"{t.id} {t.event}") in {
             (s, d, " ".join(label.split()[:2])) for s, d, label in transitions
@@ -314,7 +314,7 @@ def test_index_lists_every_machine(spec: SpecSet) -> None:
         assert f"![{m.name} state diagram]({m.module}.svg)" in index
         assert f"- Profile: {m.profile}" in index
         assert f"- Instance: {m.instance}" in index
-    assert "9 states, 105 transitions (60 external drawn as 53 edges, 45 internal)" in index
+    assert "9 states, 115 transitions (62 external drawn as 53 edges, 53 internal)" in index
 
 
 @needs_dot

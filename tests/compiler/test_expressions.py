@@ -120,7 +120,9 @@ def test_and_or_evaluate_to_the_deciding_operand(source: str, value: Any) -> Non
 
 
 REFUSED: list[tuple[str, str]] = [
-    ("open('x')", "a function call is not allowed"),
+    ("open('x')", "unknown function 'open'"),
+    ("ctx.f()", "a function call is not allowed"),
+    ("lower(ctx.a, ctx.b)", "lower() takes 1"),
     ("ctx.attempts.bit_length()", "a function call is not allowed"),
     ("ctx.items[0]", "subscripting is not allowed"),
     ("lambda: 1", "a lambda is not allowed"),
@@ -207,3 +209,13 @@ def test_every_namespace_and_plain_name_is_accepted() -> None:
         assert _expr(f"{namespace}.x").references == (Reference(namespace, "x", 0),)
     for name in PLAIN_NAMES:
         assert _expr(name).references == (Reference("", name, 0),)
+
+
+def test_lower_compares_id_tags_case_insensitively() -> None:
+    # idTags are case-insensitive (OCPP 1.6 §7.28); lower() is how a spec says so.
+    parsed = parse_expression("lower(msg.idTag) == lower(ctx.id_tag)")
+    assert isinstance(parsed, Expr)
+    assert evaluate(parsed, {"msg": {"idTag": "Tag-01"}, "ctx": {"id_tag": "tag-01"}}) is True
+    assert evaluate(parsed, {"msg": {}, "ctx": {"id_tag": ""}}) is True  # absent reads as ''
+    code = to_python(parsed, lambda ns, name: f"{ns}_{name}")
+    assert code == "text_lower(msg_idTag) == text_lower(ctx_id_tag)"

@@ -126,6 +126,11 @@ class ScriptedDut:
     async def tester(self, name: str, payload: dict[str, Any]) -> None:
         self.testers.append((name, payload))
 
+    async def observe(self, name: str, payload: dict[str, Any]) -> Any:
+        if name != "cable_locked":
+            raise LookupError(f"{name} is not observable here")
+        return payload["connector"] == 1  # connector 1 locked, the others not
+
 
 def expect(name: str, payload: dict[str, Any], reply: dict[str, Any] | None = None) -> Any:
     return {"kind": "expect", "name": name, "payload": payload, "reply": reply, "at": "t:1"}
@@ -244,3 +249,22 @@ async def test_unchecked_send_reaches_the_station_which_refuses_connector_zero()
     await run_scenario(scenario(step, boot="accepted"), dut)
     with pytest.raises(ScenarioFailed, match="refuses its own CALL: connectorId: 0 is not >= 1"):
         await run_scenario(scenario(send({"$error": "$any"})), dut)
+
+
+def observe(name: str, connector: int, expected: object) -> dict[str, Any]:
+    payload = {"connector": connector}
+    return {"kind": "observe", "name": name, "payload": payload, "reply": {"$is": expected}}
+
+
+async def test_observe_step_compares_what_the_hardware_shows() -> None:
+    dut = ScriptedDut([], [])
+    steps = [observe("cable_locked", 1, True), observe("cable_locked", 2, False)]
+    transcript = await run_scenario(scenario(*steps), dut)
+    assert "* observe cable_locked {'connector': 2} = False" in transcript.lines[-1]
+
+
+async def test_observe_step_fails_on_a_different_value_or_an_unobservable_name() -> None:
+    with pytest.raises(ScenarioFailed, match="cable_locked is True, expected False"):
+        await run_scenario(scenario(observe("cable_locked", 1, False)), ScriptedDut([], []))
+    with pytest.raises(ScenarioFailed, match="cannot observe door_open: door_open is not obs"):
+        await run_scenario(scenario(observe("door_open", 1, False)), ScriptedDut([], []))

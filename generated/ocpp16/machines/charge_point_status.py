@@ -6,9 +6,11 @@
 
 Theory of operation: Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells between
-    them exist here; connector 0's status is independent of the connectors' statuses.
+    them exist here; connector 0's status is independent of the connectors' statuses. A reset
+    that failed is reported with errorCode ResetFailure in the current status (an errorCode with
+    a status other than Faulted is a warning, §7.6).
 
-Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, errata E3.19, errata E3.22.
+Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
 Instance: station. Source: specs/ocpp16/machines/charge_point_status.yaml.
 """
 
@@ -54,12 +56,13 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 12 transitions.
+    """ChargePointStatus: 3 states, 15 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
     between them exist here; connector 0's status is independent of the connectors'
-    statuses.
+    statuses. A reset that failed is reported with errorCode ResetFailure in the current
+    status (an errorCode with a status other than Faulted is a warning, §7.6).
     """
 
     NAME: ClassVar[str] = "ChargePointStatus"
@@ -68,6 +71,7 @@ class ChargePointStatusMachine(SpecMachine):
         "internal.inoperative": "internal_inoperative",
         "internal.operative": "internal_operative",
         "internal.registration_accepted": "internal_registration_accepted",
+        "internal.reset_failed": "internal_reset_failed",
         "tester.fault": "tester_fault",
         "tester.fault_cleared": "tester_fault_cleared",
         "timer.status_debounce": "timer_status_debounce",
@@ -77,6 +81,7 @@ class ChargePointStatusMachine(SpecMachine):
             (
                 "internal.inoperative",
                 "internal.registration_accepted",
+                "internal.reset_failed",
                 "tester.fault",
                 "timer.status_debounce",
             )
@@ -85,12 +90,18 @@ class ChargePointStatusMachine(SpecMachine):
             (
                 "internal.operative",
                 "internal.registration_accepted",
+                "internal.reset_failed",
                 "tester.fault",
                 "timer.status_debounce",
             )
         ),
         "Faulted": frozenset(
-            ("internal.registration_accepted", "tester.fault_cleared", "timer.status_debounce")
+            (
+                "internal.registration_accepted",
+                "internal.reset_failed",
+                "tester.fault_cleared",
+                "timer.status_debounce",
+            )
         ),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
@@ -133,6 +144,13 @@ class ChargePointStatusMachine(SpecMachine):
         | faulted.to(
             faulted, internal=True, on="_t_sn_boot__faulted__internal_registration_accepted"
         )
+    )
+    internal_reset_failed = (
+        available.to(available, internal=True, on="_t_sn_reset__available__internal_reset_failed")
+        | unavailable.to(
+            unavailable, internal=True, on="_t_sn_reset__unavailable__internal_reset_failed"
+        )
+        | faulted.to(faulted, internal=True, on="_t_sn_reset__faulted__internal_reset_failed")
     )
     tester_fault = available.to(faulted, on="_t_a9__available__tester_fault") | unavailable.to(
         faulted, on="_t_h9__unavailable__tester_fault"
@@ -213,6 +231,27 @@ class ChargePointStatusMachine(SpecMachine):
         """I8 on tester.fault_cleared"""
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
+
+    def _t_sn_reset__available__internal_reset_failed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reset on internal.reset_failed"""
+        source_name, state_name = source.value, target.value
+        self._a_report_reset_failure(source_name, state_name, msg)
+
+    def _t_sn_reset__unavailable__internal_reset_failed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reset on internal.reset_failed"""
+        source_name, state_name = source.value, target.value
+        self._a_report_reset_failure(source_name, state_name, msg)
+
+    def _t_sn_reset__faulted__internal_reset_failed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reset on internal.reset_failed"""
+        source_name, state_name = source.value, target.value
+        self._a_report_reset_failure(source_name, state_name, msg)
 
     def _t_sn_boot__available__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -298,6 +337,13 @@ class ChargePointStatusMachine(SpecMachine):
     def _a_remember_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action remember_fault."""
         self.ctx.status_before_fault, self.ctx.error_code = source, msg_field(msg, "errorCode")
+
+    def _a_report_reset_failure(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action report_reset_failure."""
+        self.emit_send(
+            "StatusNotification",
+            {"connectorId": self.ctx.connector_id, "status": state, "errorCode": "ResetFailure"},
+        )
 
     def _a_report_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action report_status."""

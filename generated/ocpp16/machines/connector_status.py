@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 105 transitions.
+    """ConnectorStatus: 9 states, 115 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -111,6 +111,7 @@ class ConnectorStatusMachine(SpecMachine):
         "internal.transaction_ended": "internal_transaction_ended",
         "tester.ev_resume": "tester_ev_resume",
         "tester.ev_suspend": "tester_ev_suspend",
+        "tester.ev_unplug": "tester_ev_unplug",
         "tester.fault": "tester_fault",
         "tester.fault_cleared": "tester_fault_cleared",
         "tester.plug_in": "tester_plug_in",
@@ -144,6 +145,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.registration_accepted",
                 "internal.remote_start",
                 "internal.start_cancelled",
+                "tester.ev_unplug",
                 "tester.fault",
                 "tester.plug_in",
                 "tester.present_id_tag",
@@ -160,6 +162,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.registration_accepted",
                 "internal.transaction_ended",
                 "tester.ev_suspend",
+                "tester.ev_unplug",
                 "tester.fault",
                 "tester.unplug",
                 "timer.status_debounce",
@@ -173,7 +176,9 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.registration_accepted",
                 "internal.transaction_ended",
                 "tester.ev_resume",
+                "tester.ev_unplug",
                 "tester.fault",
+                "tester.plug_in",
                 "tester.unplug",
                 "timer.status_debounce",
             )
@@ -187,6 +192,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.transaction_ended",
                 "tester.ev_resume",
                 "tester.ev_suspend",
+                "tester.ev_unplug",
                 "tester.fault",
                 "tester.unplug",
                 "timer.status_debounce",
@@ -198,6 +204,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.remote_start",
+                "tester.ev_unplug",
                 "tester.fault",
                 "tester.present_id_tag",
                 "tester.unplug",
@@ -222,6 +229,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "tester.ev_unplug",
                 "tester.fault",
                 "tester.plug_in",
                 "tester.unplug",
@@ -232,6 +240,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "tester.ev_unplug",
                 "tester.fault_cleared",
                 "tester.plug_in",
                 "tester.unplug",
@@ -434,6 +443,16 @@ class ConnectorStatusMachine(SpecMachine):
     ) | suspended_evse.to(
         suspended_evse, internal=True, on="_t_e_pause__suspended_evse__tester_ev_suspend"
     )
+    tester_ev_unplug = (
+        charging.to(suspended_ev, cond="_g_c4__charging__tester_ev_unplug")
+        | charging.to(charging, internal=True, cond="_g_c_ev_unplug__charging__tester_ev_unplug")
+        | preparing.to(preparing, internal=True)
+        | suspended_ev.to(suspended_ev, internal=True)
+        | suspended_evse.to(suspended_evse, internal=True)
+        | finishing.to(finishing, internal=True)
+        | unavailable.to(unavailable, internal=True)
+        | faulted.to(faulted, internal=True)
+    )
     tester_fault = (
         available.to(faulted, on="_t_a9__available__tester_fault")
         | preparing.to(faulted, on="_t_b9__preparing__tester_fault")
@@ -489,6 +508,17 @@ class ConnectorStatusMachine(SpecMachine):
     tester_plug_in = (
         available.to(preparing, on="_t_a2__available__tester_plug_in")
         | preparing.to(preparing, internal=True, on="_t_b_plug__preparing__tester_plug_in")
+        | suspended_ev.to(
+            charging,
+            cond="_g_d3__suspended_ev__tester_plug_in",
+            on="_t_d3__suspended_ev__tester_plug_in",
+        )
+        | suspended_ev.to(
+            suspended_ev,
+            internal=True,
+            cond="_g_d_plug__suspended_ev__tester_plug_in",
+            on="_t_d_plug__suspended_ev__tester_plug_in",
+        )
         | unavailable.to(unavailable, internal=True, on="_t_h_plug__unavailable__tester_plug_in")
         | faulted.to(faulted, internal=True, on="_t_i_plug__faulted__tester_plug_in")
     )
@@ -651,6 +681,18 @@ class ConnectorStatusMachine(SpecMachine):
         """C-unplug: config.StopTransactionOnEVSideDisconnect"""
         return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
+    def _g_c4__charging__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """C4: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_c_ev_unplug__charging__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """C-ev-unplug: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
     def _g_d1__suspended_ev__internal_transaction_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -668,6 +710,18 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> bool:
         """D8: not ctx.cable_plugged and ctx.inoperative_scheduled"""
         return bool(not self.ctx.cable_plugged and self.ctx.inoperative_scheduled)
+
+    def _g_d3__suspended_ev__tester_plug_in(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """D3: ctx.ev_wants_energy"""
+        return bool(self.ctx.ev_wants_energy)
+
+    def _g_d_plug__suspended_ev__tester_plug_in(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """D-plug: not ctx.ev_wants_energy"""
+        return bool(not self.ctx.ev_wants_energy)
 
     def _g_e1__suspended_evse__internal_transaction_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -908,6 +962,20 @@ class ConnectorStatusMachine(SpecMachine):
         """D-unplug on tester.unplug"""
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_d3__suspended_ev__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """D3 on tester.plug_in"""
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
+    def _t_d_plug__suspended_ev__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """D-plug on tester.plug_in"""
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
 
     def _t_d_sched__suspended_ev__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1281,6 +1349,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Available"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_preparing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1290,6 +1360,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Preparing"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
         self._a_arm_connection_timeout(source_name, state_name, msg)
 
     def _enter_charging(
@@ -1300,6 +1372,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Charging"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_suspended_ev(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1309,6 +1383,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "SuspendedEV"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_suspended_evse(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1318,6 +1394,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "SuspendedEVSE"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_finishing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1327,6 +1405,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Finishing"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_reserved(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1336,6 +1416,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Reserved"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1345,6 +1427,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Unavailable"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
         self._a_clear_schedule(source_name, state_name, msg)
 
     def _enter_faulted(
@@ -1355,6 +1439,8 @@ class ConnectorStatusMachine(SpecMachine):
         state_name = "Faulted"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+        self._a_drive_contactor(source_name, state_name, msg)
 
     def _exit_preparing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1392,6 +1478,12 @@ class ConnectorStatusMachine(SpecMachine):
         """Action disarm_connection_timeout."""
         self.emit_cancel_timer("connection_timeout")
 
+    def _a_drive_contactor(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action drive_contactor."""
+        self.emit_invoke(
+            "set_energy_flow", {"connector": self.ctx.connector_id, "flowing": state == "Charging"}
+        )
+
     def _a_note_ev_paused(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_ev_paused."""
         self.ctx.ev_wants_energy = False
@@ -1403,6 +1495,16 @@ class ConnectorStatusMachine(SpecMachine):
     def _a_note_plugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_plugged."""
         self.ctx.cable_plugged = True
+
+    def _a_note_startable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_startable."""
+        self.emit_invoke(
+            "set_startable",
+            {
+                "connector": self.ctx.connector_id,
+                "startable": state not in ("Faulted", "Unavailable"),
+            },
+        )
 
     def _a_note_unplugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_unplugged."""

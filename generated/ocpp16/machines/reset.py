@@ -9,9 +9,10 @@ Theory of operation: Reset from the Central System. The Charge Point answers Acc
     survives the reboot). Hard: the transactions are not stopped gracefully; their reason
     HardReset is recorded and the StopTransaction is sent after the reboot, once the new
     BootNotification is Accepted. The reboot follows after a short delay, so the answer and the
-    StopTransaction leave first.
+    StopTransaction leave first. If the restart fails even after ResetRetries retries, the
+    Charge Point stays up and takes the next Reset afresh.
 
-Refs: OCPP 1.6 §5.14, OCPP 1.6 §6.43, OCPP 1.6 §7.42, OCPP 1.6 §4.10.
+Refs: OCPP 1.6 §5.14, OCPP 1.6 §6.43, OCPP 1.6 §7.42, OCPP 1.6 §4.10, OCPP 1.6 §9.1.22.
 Instance: station. Source: specs/ocpp16/machines/reset.yaml.
 """
 
@@ -50,25 +51,27 @@ def make_context(params: Mapping[str, Any]) -> ResetContext:
 
 
 class ResetMachine(SpecMachine):
-    """Reset: 2 states, 4 transitions.
+    """Reset: 2 states, 5 transitions.
 
     Reset from the Central System. The Charge Point answers Accepted and then resets. Soft:
     the running transactions stop first with reason SoftReset (their StopTransaction is
     queued and survives the reboot). Hard: the transactions are not stopped gracefully;
     their reason HardReset is recorded and the StopTransaction is sent after the reboot,
     once the new BootNotification is Accepted. The reboot follows after a short delay, so
-    the answer and the StopTransaction leave first.
+    the answer and the StopTransaction leave first. If the restart fails even after
+    ResetRetries retries, the Charge Point stays up and takes the next Reset afresh.
     """
 
     NAME: ClassVar[str] = "Reset"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/reset.yaml"
     EVENTS: ClassVar[Mapping[str, str]] = {
+        "internal.reset_failed": "internal_reset_failed",
         "ocpp.Reset": "ocpp_reset",
         "timer.reboot": "timer_reboot",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
         "Idle": frozenset(("ocpp.Reset",)),
-        "Resetting": frozenset(("ocpp.Reset", "timer.reboot")),
+        "Resetting": frozenset(("internal.reset_failed", "ocpp.Reset", "timer.reboot")),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
         "Idle": None,
@@ -89,6 +92,7 @@ class ResetMachine(SpecMachine):
         value="Resetting",
     )
 
+    internal_reset_failed = resetting.to(idle)
     ocpp_reset = (
         idle.to(resetting, cond="_g_rst1__idle__ocpp_reset", on="_t_rst1__idle__ocpp_reset")
         | idle.to(resetting, cond="_g_rst2__idle__ocpp_reset", on="_t_rst2__idle__ocpp_reset")

@@ -12,12 +12,13 @@ Theory of operation: Authorization and the transaction of one connector. A prese
     is offered. The transaction stops on the same idTag, an idTag of the same parentIdTag, an
     EV-side unplug (StopTransactionOnEVSideDisconnect), RemoteStopTransaction, Reset,
     UnlockConnector, or a StartTransaction.conf that is not Accepted
-    (StopTransactionOnInvalidId); otherwise that answer only withholds energy. A transaction
-    left open by a power loss or a hard reset is stopped after the next Accepted boot. Every
-    IdTagInfo received updates the cache. Periodic meter values are sent every
-    MeterValueSampleInterval.
+    (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and after a
+    DeAuthorized stop a detachable cable stays locked until its owner shows the idTag again
+    (errata E3.17). idTags are compared case-insensitively (§7.28). A transaction left open by a
+    power loss or a hard reset is stopped after the next Accepted boot. Every IdTagInfo received
+    updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
 
-Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18.
+Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
 Instance: per_connector. Source: specs/ocpp16/machines/transaction.yaml.
 """
 
@@ -29,17 +30,20 @@ from typing import Any, ClassVar, Final, Literal
 
 from statemachine import State
 
-from runtime.machine import EMPTY_MSG, MachineEnv, SpecMachine, msg_field
+from runtime.machine import EMPTY_MSG, MachineEnv, SpecMachine, msg_field, text_lower
 
 __all__ = ["STATES", "TransactionContext", "TransactionMachine", "TransactionState", "make_context"]
 
-TransactionState = Literal["Idle", "Authorizing", "Authorized", "Running", "StopAuthorizing"]
+TransactionState = Literal[
+    "Idle", "Authorizing", "Authorized", "Running", "StopAuthorizing", "Held"
+]
 STATES: Final[tuple[TransactionState, ...]] = (
     "Idle",
     "Authorizing",
     "Authorized",
     "Running",
     "StopAuthorizing",
+    "Held",
 )
 
 
@@ -77,7 +81,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 5 states, 101 transitions.
+    """Transaction: 6 states, 124 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -87,7 +91,9 @@ class TransactionMachine(SpecMachine):
     and energy is offered. The transaction stops on the same idTag, an idTag of the same
     parentIdTag, an EV-side unplug (StopTransactionOnEVSideDisconnect),
     RemoteStopTransaction, Reset, UnlockConnector, or a StartTransaction.conf that is not
-    Accepted (StopTransactionOnInvalidId); otherwise that answer only withholds energy. A
+    Accepted (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and
+    after a DeAuthorized stop a detachable cable stays locked until its owner shows the
+    idTag again (errata E3.17). idTags are compared case-insensitively (§7.28). A
     transaction left open by a power loss or a hard reset is stopped after the next Accepted
     boot. Every IdTagInfo received updates the cache. Periodic meter values are sent every
     MeterValueSampleInterval.
@@ -111,6 +117,7 @@ class TransactionMachine(SpecMachine):
         "result.MeterValues": "result_meter_values",
         "result.StartTransaction": "result_start_transaction",
         "result.StopTransaction": "result_stop_transaction",
+        "tester.ev_unplug": "tester_ev_unplug",
         "tester.plug_in": "tester_plug_in",
         "tester.present_id_tag": "tester_present_id_tag",
         "tester.unplug": "tester_unplug",
@@ -132,6 +139,7 @@ class TransactionMachine(SpecMachine):
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
+                "tester.ev_unplug",
                 "tester.plug_in",
                 "tester.present_id_tag",
                 "tester.unplug",
@@ -151,6 +159,7 @@ class TransactionMachine(SpecMachine):
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
+                "tester.ev_unplug",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.Authorize",
@@ -169,6 +178,7 @@ class TransactionMachine(SpecMachine):
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
+                "tester.ev_unplug",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.MeterValues",
@@ -187,6 +197,7 @@ class TransactionMachine(SpecMachine):
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
+                "tester.ev_unplug",
                 "tester.plug_in",
                 "tester.present_id_tag",
                 "tester.unplug",
@@ -210,6 +221,7 @@ class TransactionMachine(SpecMachine):
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
+                "tester.ev_unplug",
                 "tester.plug_in",
                 "tester.present_id_tag",
                 "tester.unplug",
@@ -221,6 +233,24 @@ class TransactionMachine(SpecMachine):
                 "timer.meter_sample",
             )
         ),
+        "Held": frozenset(
+            (
+                "error.MeterValues",
+                "error.StartTransaction",
+                "error.StopTransaction",
+                "internal.unlock_requested",
+                "result.MeterValues",
+                "result.StartTransaction",
+                "result.StopTransaction",
+                "tester.ev_unplug",
+                "tester.plug_in",
+                "tester.present_id_tag",
+                "tester.unplug",
+                "timeout.MeterValues",
+                "timeout.StartTransaction",
+                "timeout.StopTransaction",
+            )
+        ),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
         "Idle": None,
@@ -228,6 +258,7 @@ class TransactionMachine(SpecMachine):
         "Authorized": None,
         "Running": None,
         "StopAuthorizing": None,
+        "Held": None,
     }
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Idle": True,
@@ -235,6 +266,7 @@ class TransactionMachine(SpecMachine):
         "Authorized": True,
         "Running": True,
         "StopAuthorizing": True,
+        "Held": True,
     }
 
     idle = State(
@@ -260,6 +292,10 @@ class TransactionMachine(SpecMachine):
         "StopAuthorizing",
         value="StopAuthorizing",
     )
+    held = State(
+        "Held",
+        value="Held",
+    )
 
     error_authorize = (
         authorizing.to(authorized, cond="_g_aa3__authorizing__error_authorize")
@@ -276,6 +312,7 @@ class TransactionMachine(SpecMachine):
         | authorized.to(authorized, internal=True)
         | running.to(running, internal=True)
         | stop_authorizing.to(stop_authorizing, internal=True)
+        | held.to(held, internal=True)
     )
     error_start_transaction = (
         running.to(running, internal=True)
@@ -283,6 +320,7 @@ class TransactionMachine(SpecMachine):
         | idle.to(idle, internal=True)
         | authorizing.to(authorizing, internal=True)
         | authorized.to(authorized, internal=True)
+        | held.to(held, internal=True)
     )
     error_stop_transaction = (
         idle.to(idle, internal=True)
@@ -290,6 +328,7 @@ class TransactionMachine(SpecMachine):
         | authorized.to(authorized, internal=True)
         | running.to(running, internal=True)
         | stop_authorizing.to(stop_authorizing, internal=True)
+        | held.to(held, internal=True)
     )
     internal_ready_to_start = authorized.to(
         running,
@@ -334,9 +373,11 @@ class TransactionMachine(SpecMachine):
     internal_start_timed_out = authorizing.to(
         idle, on="_t_st3__authorizing__internal_start_timed_out"
     ) | authorized.to(idle, on="_t_st3__authorized__internal_start_timed_out")
-    internal_unlock_requested = running.to(
-        idle, on="_t_ul1__running__internal_unlock_requested"
-    ) | stop_authorizing.to(idle, on="_t_ul1__stop_authorizing__internal_unlock_requested")
+    internal_unlock_requested = (
+        running.to(idle, on="_t_ul1__running__internal_unlock_requested")
+        | stop_authorizing.to(idle, on="_t_ul1__stop_authorizing__internal_unlock_requested")
+        | held.to(idle, on="_t_hl3__held__internal_unlock_requested")
+    )
     result_authorize = (
         authorizing.to(
             authorized,
@@ -365,6 +406,7 @@ class TransactionMachine(SpecMachine):
         | authorized.to(authorized, internal=True)
         | running.to(running, internal=True)
         | stop_authorizing.to(stop_authorizing, internal=True)
+        | held.to(held, internal=True)
     )
     result_start_transaction = (
         running.to(
@@ -380,14 +422,24 @@ class TransactionMachine(SpecMachine):
             on="_t_sa1__stop_authorizing__result_start_transaction",
         )
         | running.to(
-            idle,
+            held,
             cond="_g_sa2__running__result_start_transaction",
             on="_t_sa2__running__result_start_transaction",
         )
         | stop_authorizing.to(
-            idle,
+            held,
             cond="_g_sa2__stop_authorizing__result_start_transaction",
             on="_t_sa2__stop_authorizing__result_start_transaction",
+        )
+        | running.to(
+            idle,
+            cond="_g_sa8__running__result_start_transaction",
+            on="_t_sa8__running__result_start_transaction",
+        )
+        | stop_authorizing.to(
+            idle,
+            cond="_g_sa8__stop_authorizing__result_start_transaction",
+            on="_t_sa8__stop_authorizing__result_start_transaction",
         )
         | running.to(
             running,
@@ -420,6 +472,7 @@ class TransactionMachine(SpecMachine):
         | authorized.to(
             authorized, internal=True, on="_t_sa5__authorized__result_start_transaction"
         )
+        | held.to(held, internal=True, on="_t_sa5__held__result_start_transaction")
     )
     result_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp1__idle__result_stop_transaction")
@@ -431,6 +484,25 @@ class TransactionMachine(SpecMachine):
         | stop_authorizing.to(
             stop_authorizing, internal=True, on="_t_sp1__stop_authorizing__result_stop_transaction"
         )
+        | held.to(held, internal=True, on="_t_sp1__held__result_stop_transaction")
+    )
+    tester_ev_unplug = (
+        idle.to(idle, internal=True, on="_t_p2__idle__tester_ev_unplug")
+        | authorizing.to(authorizing, internal=True, on="_t_p2__authorizing__tester_ev_unplug")
+        | authorized.to(authorized, internal=True, on="_t_p2__authorized__tester_ev_unplug")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_p2__stop_authorizing__tester_ev_unplug"
+        )
+        | running.to(
+            idle, cond="_g_ev1__running__tester_ev_unplug", on="_t_ev1__running__tester_ev_unplug"
+        )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_ev2__running__tester_ev_unplug",
+            on="_t_ev2__running__tester_ev_unplug",
+        )
+        | held.to(held, internal=True, on="_t_hl5__held__tester_ev_unplug")
     )
     tester_plug_in = (
         idle.to(idle, internal=True, on="_t_p1__idle__tester_plug_in")
@@ -438,6 +510,7 @@ class TransactionMachine(SpecMachine):
         | stop_authorizing.to(
             stop_authorizing, internal=True, on="_t_p1__stop_authorizing__tester_plug_in"
         )
+        | held.to(held, internal=True, on="_t_p1__held__tester_plug_in")
         | authorized.to(
             running,
             cond="_g_st1__authorized__tester_plug_in",
@@ -487,6 +560,12 @@ class TransactionMachine(SpecMachine):
         )
         | running.to(running, internal=True, cond="_g_ls4__running__tester_present_id_tag")
         | stop_authorizing.to(stop_authorizing, internal=True)
+        | held.to(
+            idle,
+            cond="_g_hl1__held__tester_present_id_tag",
+            on="_t_hl1__held__tester_present_id_tag",
+        )
+        | held.to(held, internal=True, cond="_g_hl2__held__tester_present_id_tag")
     )
     tester_unplug = (
         idle.to(idle, internal=True, on="_t_p2__idle__tester_unplug")
@@ -504,6 +583,7 @@ class TransactionMachine(SpecMachine):
             cond="_g_ev2__running__tester_unplug",
             on="_t_ev2__running__tester_unplug",
         )
+        | held.to(idle, on="_t_hl4__held__tester_unplug")
     )
     timeout_authorize = (
         authorizing.to(authorized, cond="_g_aa3__authorizing__timeout_authorize")
@@ -520,6 +600,7 @@ class TransactionMachine(SpecMachine):
         | authorized.to(authorized, internal=True)
         | running.to(running, internal=True)
         | stop_authorizing.to(stop_authorizing, internal=True)
+        | held.to(held, internal=True)
     )
     timeout_start_transaction = (
         running.to(running, internal=True)
@@ -527,6 +608,7 @@ class TransactionMachine(SpecMachine):
         | idle.to(idle, internal=True)
         | authorizing.to(authorizing, internal=True)
         | authorized.to(authorized, internal=True)
+        | held.to(held, internal=True)
     )
     timeout_stop_transaction = (
         idle.to(idle, internal=True)
@@ -534,6 +616,7 @@ class TransactionMachine(SpecMachine):
         | authorized.to(authorized, internal=True)
         | running.to(running, internal=True)
         | stop_authorizing.to(stop_authorizing, internal=True)
+        | held.to(held, internal=True)
     )
     timer_energy_check = (
         running.to(
@@ -750,19 +833,41 @@ class TransactionMachine(SpecMachine):
     def _g_sa2__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId"""
+        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
             msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
+            and (not self.env.pics_bool("FixedCable"))
         )
 
     def _g_sa2__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId"""
+        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
             msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
+            and (not self.env.pics_bool("FixedCable"))
+        )
+
+    def _g_sa8__running__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA8: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        return bool(
+            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            and self.env.config_bool("StopTransactionOnInvalidId")
+            and self.env.pics_bool("FixedCable")
+        )
+
+    def _g_sa8__stop_authorizing__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA8: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        return bool(
+            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            and self.env.config_bool("StopTransactionOnInvalidId")
+            and self.env.pics_bool("FixedCable")
         )
 
     def _g_sa3__running__result_start_transaction(
@@ -832,15 +937,15 @@ class TransactionMachine(SpecMachine):
     def _g_ls1__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS1: msg.idTag == ctx.id_tag"""
-        return bool(msg_field(msg, "idTag") == self.ctx.id_tag)
+        """LS1: lower(msg.idTag) == lower(ctx.id_tag)"""
+        return bool(text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag))
 
     def _g_ls2__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS2: msg.idTag != ctx.id_tag and ctx.parent_id_tag != '' and station.online()"""
+        """LS2: lower(msg.idTag) != lower(ctx.id_tag) and ctx.parent_id_tag != '' and station.online()"""
         return bool(
-            msg_field(msg, "idTag") != self.ctx.id_tag
+            text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
             and self.ctx.parent_id_tag != ""
             and self.env.query("online")
         )
@@ -848,26 +953,29 @@ class TransactionMachine(SpecMachine):
     def _g_ls3__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS3: msg.idTag != ctx.id_tag and not station.online() and ctx.parent_id_tag != '' and station.parent_of(msg.idTag) == ctx.parent_id_tag"""
+        """LS3: lower(msg.idTag) != lower(ctx.id_tag) and not station.online() and ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)"""
         return bool(
-            msg_field(msg, "idTag") != self.ctx.id_tag
+            text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
             and (not self.env.query("online"))
             and (self.ctx.parent_id_tag != "")
-            and (self.env.query("parent_of", msg_field(msg, "idTag")) == self.ctx.parent_id_tag)
+            and (
+                text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                == text_lower(self.ctx.parent_id_tag)
+            )
         )
 
     def _g_ls4__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS4: msg.idTag != ctx.id_tag and (ctx.parent_id_tag == '' or (not station.online() and station.parent_of(msg.idTag) != ctx.parent_id_tag))"""
+        """LS4: lower(msg.idTag) != lower(ctx.id_tag) and (ctx.parent_id_tag == '' or (not station.online() and lower(station.parent_of(msg.idTag)) != lower(ctx.parent_id_tag)))"""
         return bool(
-            msg_field(msg, "idTag") != self.ctx.id_tag
+            text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
             and (
                 self.ctx.parent_id_tag == ""
                 or (
                     not self.env.query("online")
-                    and self.env.query("parent_of", msg_field(msg, "idTag"))
-                    != self.ctx.parent_id_tag
+                    and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                    != text_lower(self.ctx.parent_id_tag)
                 )
             )
         )
@@ -875,23 +983,27 @@ class TransactionMachine(SpecMachine):
     def _g_ls5__stop_authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS5: msg.idTagInfo.status == 'Accepted' and ctx.parent_id_tag != '' and msg.idTagInfo.parentIdTag == ctx.parent_id_tag"""
+        """LS5: msg.idTagInfo.status == 'Accepted' and ctx.parent_id_tag != '' and lower(msg.idTagInfo.parentIdTag) == lower(ctx.parent_id_tag)"""
         return bool(
             msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
             and self.ctx.parent_id_tag != ""
-            and (msg_field(msg_field(msg, "idTagInfo"), "parentIdTag") == self.ctx.parent_id_tag)
+            and (
+                text_lower(msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"))
+                == text_lower(self.ctx.parent_id_tag)
+            )
         )
 
     def _g_ls6__stop_authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS6: not (msg.idTagInfo.status == 'Accepted' and ctx.parent_id_tag != '' and msg.idTagInfo.parentIdTag == ctx.parent_id_tag)"""
+        """LS6: not (msg.idTagInfo.status == 'Accepted' and ctx.parent_id_tag != '' and lower(msg.idTagInfo.parentIdTag) == lower(ctx.parent_id_tag))"""
         return bool(
             not (
                 msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
                 and self.ctx.parent_id_tag != ""
                 and (
-                    msg_field(msg_field(msg, "idTagInfo"), "parentIdTag") == self.ctx.parent_id_tag
+                    text_lower(msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"))
+                    == text_lower(self.ctx.parent_id_tag)
                 )
             )
         )
@@ -902,7 +1014,19 @@ class TransactionMachine(SpecMachine):
         """EV1: config.StopTransactionOnEVSideDisconnect"""
         return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
+    def _g_ev1__running__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV1: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
     def _g_ev2__running__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV2: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev2__running__tester_ev_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
         """EV2: not config.StopTransactionOnEVSideDisconnect"""
@@ -932,6 +1056,34 @@ class TransactionMachine(SpecMachine):
         """RE1: msg.kind == 'Soft'"""
         return bool(msg_field(msg, "kind") == "Soft")
 
+    def _g_hl1__held__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL1: lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))"""
+        return bool(
+            text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+            or (
+                self.ctx.parent_id_tag != ""
+                and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                == text_lower(self.ctx.parent_id_tag)
+            )
+        )
+
+    def _g_hl2__held__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL2: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)))"""
+        return bool(
+            not (
+                text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                or (
+                    self.ctx.parent_id_tag != ""
+                    and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                    == text_lower(self.ctx.parent_id_tag)
+                )
+            )
+        )
+
     def _g_pl1__idle__internal_registration_accepted(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -959,10 +1111,24 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
+    def _t_p1__held__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P1 on tester.plug_in"""
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
     def _t_p2__idle__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_p2__idle__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P2 on tester.ev_unplug"""
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -973,6 +1139,13 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
+    def _t_p2__authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P2 on tester.ev_unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
     def _t_p2__authorized__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -980,10 +1153,24 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
+    def _t_p2__authorized__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P2 on tester.ev_unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
     def _t_p2__stop_authorizing__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_p2__stop_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P2 on tester.ev_unplug"""
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1147,12 +1334,38 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
-        self._a_forget(source_name, state_name, msg)
+        self._a_forget_transaction(source_name, state_name, msg)
 
     def _t_sa2__stop_authorizing__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA2 on result.StartTransaction"""
+        source_name, state_name = source.value, target.value
+        self._a_keep_transaction_id(source_name, state_name, msg)
+        self._a_cache_answer(source_name, state_name, msg)
+        self._a_reason_deauthorized(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_forget_transaction(source_name, state_name, msg)
+
+    def _t_sa8__running__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA8 on result.StartTransaction"""
+        source_name, state_name = source.value, target.value
+        self._a_keep_transaction_id(source_name, state_name, msg)
+        self._a_cache_answer(source_name, state_name, msg)
+        self._a_reason_deauthorized(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_sa8__stop_authorizing__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA8 on result.StartTransaction"""
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1249,6 +1462,13 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
 
+    def _t_sa5__held__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA5 on result.StartTransaction"""
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
     def _t_sp1__idle__result_stop_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -1278,6 +1498,13 @@ class TransactionMachine(SpecMachine):
         self._a_cache_stop_answer(source_name, state_name, msg)
 
     def _t_sp1__stop_authorizing__result_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP1 on result.StopTransaction"""
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_answer(source_name, state_name, msg)
+
+    def _t_sp1__held__result_stop_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
@@ -1350,10 +1577,30 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_ev1__running__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV1 on tester.ev_unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_reason_ev_disconnected(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_ev2__running__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """EV2 on tester.unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_ev2__running__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV2 on tester.ev_unplug"""
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1431,6 +1678,36 @@ class TransactionMachine(SpecMachine):
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
+
+    def _t_hl1__held__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL1 on tester.present_id_tag"""
+        source_name, state_name = source.value, target.value
+        self._a_unlock_cable(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl3__held__internal_unlock_requested(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL3 on internal.unlock_requested"""
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl4__held__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL4 on tester.unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl5__held__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL5 on tester.ev_unplug"""
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
 
     def _t_pl1__idle__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1532,6 +1809,15 @@ class TransactionMachine(SpecMachine):
             self.ctx.stop_reason,
             self.ctx.energy_cap,
         ) = "", "", 0, 0, "", 0
+
+    def _a_forget_transaction(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action forget_transaction."""
+        self.ctx.tx_ref, self.ctx.transaction_id, self.ctx.stop_reason, self.ctx.energy_cap = (
+            0,
+            0,
+            "",
+            0,
+        )
 
     def _a_keep_transaction_id(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action keep_transaction_id."""

@@ -53,19 +53,19 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
     ("variant", "path", "state"),
     [
         pytest.param(
-            0, (), "Available", id="Available (specs/ocpp16/machines/charge_point_status.yaml:15)"
+            0, (), "Available", id="Available (specs/ocpp16/machines/charge_point_status.yaml:17)"
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
-            id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:17)",
+            id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:19)",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
-            id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:16)",
+            id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:18)",
         ),
     ],
 )
@@ -89,7 +89,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
-            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:20)",
+            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:22)",
         ),
         pytest.param(
             0,
@@ -103,7 +103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
-            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:21)",
+            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:23)",
         ),
         pytest.param(
             0,
@@ -117,7 +117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:22)",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:24)",
         ),
         pytest.param(
             0,
@@ -131,7 +131,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:23)",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:25)",
         ),
         pytest.param(
             0,
@@ -145,7 +145,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:24)",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:26)",
         ),
         pytest.param(
             0,
@@ -162,7 +162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:25)",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27)",
         ),
         pytest.param(
             0,
@@ -176,7 +176,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:26)",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29)",
         ),
         pytest.param(
             0,
@@ -190,7 +190,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:26)",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29)",
         ),
         pytest.param(
             0,
@@ -204,7 +204,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:26)",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29)",
         ),
         pytest.param(
             0,
@@ -212,7 +212,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.status_debounce", {}),
             "Available",
             (),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27)",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30)",
         ),
         pytest.param(
             0,
@@ -220,7 +220,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.status_debounce", {}),
             "Faulted",
             (),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27)",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30)",
         ),
         pytest.param(
             0,
@@ -228,7 +228,49 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.status_debounce", {}),
             "Unavailable",
             (),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27)",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("internal.reset_failed", {}),
+            "Available",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Available", "errorCode": "ResetFailure"},
+                ),
+            ),
+            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28)",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.reset_failed", {}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Faulted", "errorCode": "ResetFailure"},
+                ),
+            ),
+            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28)",
+        ),
+        pytest.param(
+            0,
+            (("internal.inoperative", {"connector": 0}),),
+            ("internal.reset_failed", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Unavailable", "errorCode": "ResetFailure"},
+                ),
+            ),
+            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28)",
         ),
     ],
 )
@@ -251,14 +293,14 @@ def test_transition_fires(
             (),
             ("internal.inoperative", {"connector": 1}),
             None,
-            id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:20)",
+            id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:22)",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.operative", {"connector": 1}),
             None,
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:22)",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:24)",
         ),
         pytest.param(
             0,
@@ -268,14 +310,14 @@ def test_transition_fires(
             ),
             ("tester.fault_cleared", {}),
             "Unavailable",
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:24)",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:26)",
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:25)",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27)",
         ),
     ],
 )
@@ -298,21 +340,21 @@ def test_guard_false_side(
             (),
             "Available",
             "internal.operative",
-            id="Available rejects internal.operative (specs/ocpp16/machines/charge_point_status.yaml:15)",
+            id="Available rejects internal.operative (specs/ocpp16/machines/charge_point_status.yaml:17)",
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             "internal.inoperative",
-            id="Faulted rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:17)",
+            id="Faulted rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:19)",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             "internal.inoperative",
-            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:16)",
+            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:18)",
         ),
     ],
 )

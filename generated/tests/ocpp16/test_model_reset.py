@@ -43,12 +43,12 @@ def _machine(variant: int) -> tuple[ResetMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/reset.yaml:16)"),
+        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/reset.yaml:17)"),
         pytest.param(
             0,
             (("ocpp.Reset", {"type": "Soft"}),),
             "Resetting",
-            id="Resetting (specs/ocpp16/machines/reset.yaml:17)",
+            id="Resetting (specs/ocpp16/machines/reset.yaml:18)",
         ),
     ],
 )
@@ -70,7 +70,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.reset", {"kind": "Soft"}),
                 ("start_timer", "reboot", 2.0),
             ),
-            id="RST1 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:19)",
+            id="RST1 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:20)",
         ),
         pytest.param(
             0,
@@ -82,7 +82,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "mark_interrupted", {"reason": "HardReset"}),
                 ("start_timer", "reboot", 2.0),
             ),
-            id="RST2 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:20)",
+            id="RST2 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:21)",
         ),
         pytest.param(
             0,
@@ -90,7 +90,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.Reset", {"type": "Soft"}),
             "Resetting",
             (("reply", "Reset", {"status": "Accepted"}),),
-            id="RST3 Resetting --ocpp.Reset--> (internal) (specs/ocpp16/machines/reset.yaml:22)",
+            id="RST3 Resetting --ocpp.Reset--> (internal) (specs/ocpp16/machines/reset.yaml:23)",
         ),
         pytest.param(
             0,
@@ -98,7 +98,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.reboot", {}),
             "Resetting",
             (("invoke", "reboot", {"kind": "Soft"}),),
-            id="RST4 Resetting --timer.reboot--> (internal) (specs/ocpp16/machines/reset.yaml:23)",
+            id="RST4 Resetting --timer.reboot--> (internal) (specs/ocpp16/machines/reset.yaml:24)",
+        ),
+        pytest.param(
+            0,
+            (("ocpp.Reset", {"type": "Soft"}),),
+            ("internal.reset_failed", {}),
+            "Idle",
+            (),
+            id="RST5 Resetting --internal.reset_failed--> Idle (specs/ocpp16/machines/reset.yaml:25)",
         ),
     ],
 )
@@ -121,14 +129,14 @@ def test_transition_fires(
             (),
             ("ocpp.Reset", {"type": "Hard"}),
             "Resetting",
-            id="not RST1 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:19)",
+            id="not RST1 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:20)",
         ),
         pytest.param(
             0,
             (),
             ("ocpp.Reset", {"type": "Soft"}),
             "Resetting",
-            id="not RST2 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:20)",
+            id="not RST2 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:21)",
         ),
     ],
 )
@@ -150,8 +158,8 @@ def test_guard_false_side(
             0,
             (),
             "Idle",
-            "timer.reboot",
-            id="Idle rejects timer.reboot (specs/ocpp16/machines/reset.yaml:16)",
+            "internal.reset_failed",
+            id="Idle rejects internal.reset_failed (specs/ocpp16/machines/reset.yaml:17)",
         ),
     ],
 )

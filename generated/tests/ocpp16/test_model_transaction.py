@@ -39,7 +39,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {},
+        "pics": {"FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -66,7 +66,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {},
+        "pics": {"FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -93,7 +93,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {},
+        "pics": {"FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -120,9 +120,36 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {},
+        "pics": {"FixedCable": False},
         "queries": {
-            "authorization": "Accepted",
+            "authorization": "Unknown",
+            "interrupted_reason": "",
+            "interrupted_transaction": 0,
+            "lock_closes": True,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": True,
+            "parent_of": "",
+            "sample": (),
+            "transaction_data": (),
+        },
+    },
+    {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizeRemoteTxRequests": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MeterValueSampleInterval": 0,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "UnlockConnectorOnEVSideDisconnect": True,
+        },
+        "pics": {"FixedCable": False},
+        "queries": {
+            "authorization": "Unknown",
             "interrupted_reason": "",
             "interrupted_transaction": 4,
             "lock_closes": False,
@@ -147,9 +174,9 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {},
+        "pics": {"FixedCable": True},
         "queries": {
-            "authorization": "Unknown",
+            "authorization": "Accepted",
             "interrupted_reason": "",
             "interrupted_transaction": 0,
             "lock_closes": True,
@@ -174,12 +201,39 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {},
+        "pics": {"FixedCable": True},
         "queries": {
             "authorization": "Unknown",
             "interrupted_reason": "",
             "interrupted_transaction": 4,
             "lock_closes": False,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": True,
+            "parent_of": "",
+            "sample": (),
+            "transaction_data": (),
+        },
+    },
+    {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizeRemoteTxRequests": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MeterValueSampleInterval": 0,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "UnlockConnectorOnEVSideDisconnect": True,
+        },
+        "pics": {"FixedCable": True},
+        "queries": {
+            "authorization": "Accepted",
+            "interrupted_reason": "",
+            "interrupted_transaction": 0,
+            "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -208,15 +262,28 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
-            id="Authorized (specs/ocpp16/machines/transaction.yaml:33)",
+            id="Authorized (specs/ocpp16/machines/transaction.yaml:35)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
-            id="Authorizing (specs/ocpp16/machines/transaction.yaml:32)",
+            id="Authorizing (specs/ocpp16/machines/transaction.yaml:34)",
         ),
-        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/transaction.yaml:31)"),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            "Held",
+            id="Held (specs/ocpp16/machines/transaction.yaml:47)",
+        ),
+        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/transaction.yaml:33)"),
         pytest.param(
             0,
             (
@@ -224,7 +291,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.plug_in", {}),
             ),
             "Running",
-            id="Running (specs/ocpp16/machines/transaction.yaml:36)",
+            id="Running (specs/ocpp16/machines/transaction.yaml:38)",
         ),
         pytest.param(
             0,
@@ -238,7 +305,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             "StopAuthorizing",
-            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:41)",
+            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:43)",
         ),
     ],
 )
@@ -266,7 +333,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:81)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
         ),
         pytest.param(
             0,
@@ -281,7 +348,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.start_cancelled", {"connector": 1}),
             ),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:82)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
             0,
@@ -289,7 +356,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
@@ -297,29 +364,23 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
-            4,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
+            3,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
-            4,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
+            3,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
             0,
@@ -327,7 +388,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             (("send", "Authorize", {"idTag": "TAG-0001"}),),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:50)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
             0,
@@ -335,7 +396,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:56)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
         ),
         pytest.param(
             2,
@@ -343,7 +404,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:62)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             4,
@@ -351,7 +412,35 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:70)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:77)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "EVDisconnected",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+            ),
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -379,7 +468,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Running",
+            (),
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -391,7 +492,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Running",
             (),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:169)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -402,7 +503,82 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Running",
             (),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:170)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:190)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (("invoke", "unlock", {"connector": 1}),),
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "Held",
+            (),
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("internal.unlock_requested", {}),
+            "Idle",
+            (),
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (),
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:213)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.ev_unplug", {}),
+            "Held",
+            (),
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -430,7 +606,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:139)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
             0,
@@ -445,17 +621,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "StopAuthorizing",
             (("send", "Authorize", {"idTag": "TAG-0002"}),),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:142)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
-            4,
+            5,
             (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
@@ -478,7 +649,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:143)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
         ),
         pytest.param(
             0,
@@ -489,7 +660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             (),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
             0,
@@ -530,7 +701,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:171)",
         ),
         pytest.param(
             0,
@@ -552,7 +723,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
                 ),
             ),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:159)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:177)",
         ),
         pytest.param(
             0,
@@ -568,7 +739,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Running",
             (),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:165)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:183)",
         ),
         pytest.param(
             0,
@@ -584,7 +755,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Running",
             (),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:165)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:183)",
         ),
         pytest.param(
             0,
@@ -600,7 +771,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "StopAuthorizing",
             (),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:166)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
         ),
         pytest.param(
             0,
@@ -623,7 +794,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:222)",
         ),
         pytest.param(
             0,
@@ -651,7 +822,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:222)",
         ),
         pytest.param(
             0,
@@ -659,7 +830,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Authorized",
             (),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -667,7 +838,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Authorized",
             (),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -675,7 +846,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Authorized",
             (),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -683,7 +854,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Authorizing",
             (),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -691,7 +862,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Authorizing",
             (),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -699,7 +870,52 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Authorizing",
             (),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("error.MeterValues", {}),
+            "Held",
+            (),
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("result.MeterValues", {}),
+            "Held",
+            (),
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("timeout.MeterValues", {}),
+            "Held",
+            (),
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -707,7 +923,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Idle",
             (),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -715,7 +931,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Idle",
             (),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -723,7 +939,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Idle",
             (),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -734,7 +950,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Running",
             (),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -745,7 +961,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Running",
             (),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -756,7 +972,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Running",
             (),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -772,7 +988,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "StopAuthorizing",
             (),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -788,7 +1004,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "StopAuthorizing",
             (),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -804,7 +1020,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "StopAuthorizing",
             (),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -821,7 +1037,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "Running",
             (("start_timer", "energy_check", 5.0),),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
             0,
@@ -843,7 +1059,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
             0,
@@ -854,7 +1070,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             0,
@@ -870,7 +1086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             0,
@@ -878,7 +1094,22 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Authorizing",
             (),
-            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:47)",
+            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.plug_in", {}),
+            "Held",
+            (),
+            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
         ),
         pytest.param(
             0,
@@ -886,7 +1117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Idle",
             (),
-            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:47)",
+            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
         ),
         pytest.param(
             0,
@@ -902,7 +1133,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "StopAuthorizing",
             (),
-            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:47)",
+            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.ev_unplug", {}),
+            "Authorized",
+            (),
+            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
             0,
@@ -910,7 +1149,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Authorized",
             (),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.ev_unplug", {}),
+            "Authorizing",
+            (),
+            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
             0,
@@ -918,7 +1165,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Authorizing",
             (),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("tester.ev_unplug", {}),
+            "Idle",
+            (),
+            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
             0,
@@ -926,7 +1181,23 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Idle",
             (),
-            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
+            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.ev_unplug", {}),
+            "StopAuthorizing",
+            (),
+            id="P2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
             0,
@@ -942,7 +1213,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "StopAuthorizing",
             (),
-            id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:48)",
+            id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
             2,
@@ -964,7 +1235,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     4,
                 ),
             ),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
+            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
             0,
@@ -991,7 +1262,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -1023,7 +1294,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -1031,7 +1302,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             (("send", "Authorize", {"idTag": "TAG-0001"}),),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:78)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:85)",
         ),
         pytest.param(
             0,
@@ -1039,7 +1310,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:79)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:86)",
         ),
         pytest.param(
             0,
@@ -1067,7 +1338,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -1100,7 +1371,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -1117,7 +1388,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -1139,7 +1410,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -1148,7 +1419,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
-            "Idle",
+            "Held",
             (
                 (
                     "invoke",
@@ -1171,7 +1442,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="SA2 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
             0,
@@ -1185,7 +1456,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
-            "Idle",
+            "Held",
             (
                 (
                     "invoke",
@@ -1208,7 +1479,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
             0,
@@ -1227,7 +1498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
             0,
@@ -1251,7 +1522,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
             0,
@@ -1262,7 +1533,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Running",
             (),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
@@ -1273,7 +1544,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Running",
             (),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
@@ -1289,7 +1560,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
@@ -1305,7 +1576,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:131)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
@@ -1319,7 +1590,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:133)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
             0,
@@ -1333,7 +1604,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:133)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            "Held",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
+                ),
+            ),
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
             0,
@@ -1341,7 +1633,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Idle",
             (("invoke", "update_cache", {"id_tag": "", "id_tag_info": {"status": "Accepted"}}),),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:133)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
             0,
@@ -1349,7 +1641,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Authorized",
             (),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -1357,7 +1649,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Authorized",
             (),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -1365,7 +1657,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Authorizing",
             (),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -1373,7 +1665,37 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Authorizing",
             (),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("error.StartTransaction", {}),
+            "Held",
+            (),
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("timeout.StartTransaction", {}),
+            "Held",
+            (),
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -1381,7 +1703,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Idle",
             (),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -1389,7 +1711,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Idle",
             (),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -1409,7 +1731,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("start_timer", "energy_check", 5.0),
             ),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -1434,7 +1756,76 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("start_timer", "energy_check", 5.0),
             ),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+        ),
+        pytest.param(
+            5,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            "Idle",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Invalid"}},
+                ),
+                ("invoke", "end_transaction", {"ref": 0, "reason": "DeAuthorized"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "DeAuthorized",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+            ),
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+        ),
+        pytest.param(
+            7,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            "Idle",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Invalid"}},
+                ),
+                ("invoke", "end_transaction", {"ref": 0, "reason": "DeAuthorized"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "DeAuthorized",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+            ),
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -1442,7 +1833,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Authorized",
             (),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1450,7 +1841,22 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Authorizing",
             (),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("result.StopTransaction", {}),
+            "Held",
+            (),
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1458,7 +1864,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Idle",
             (),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1469,7 +1875,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Running",
             (),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1485,7 +1891,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1493,7 +1899,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Authorized",
             (),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1501,7 +1907,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Authorized",
             (),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1509,7 +1915,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Authorizing",
             (),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1517,7 +1923,37 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Authorizing",
             (),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("error.StopTransaction", {}),
+            "Held",
+            (),
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("timeout.StopTransaction", {}),
+            "Held",
+            (),
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1525,7 +1961,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Idle",
             (),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1533,7 +1969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Idle",
             (),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1544,7 +1980,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Running",
             (),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1555,7 +1991,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Running",
             (),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1571,7 +2007,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1587,7 +2023,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "StopAuthorizing",
             (),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1609,7 +2045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
             ),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:100)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:107)",
         ),
         pytest.param(
             0,
@@ -1634,7 +2070,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
             ),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:101)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -1642,7 +2078,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_timed_out", {}),
             "Idle",
             (),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
         ),
         pytest.param(
             0,
@@ -1650,7 +2086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_timed_out", {}),
             "Idle",
             (),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
         ),
         pytest.param(
             1,
@@ -1664,7 +2100,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
             ),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:104)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
         ),
         pytest.param(
             1,
@@ -1681,7 +2117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
             ),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:105)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:112)",
         ),
         pytest.param(
             0,
@@ -1708,7 +2144,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -1740,7 +2176,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
     ],
 )
@@ -1763,76 +2199,81 @@ def test_transition_fires(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:81)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:82)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
-            4,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
+            3,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Idle",
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
-            4,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
+            3,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Idle",
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:84)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Authorized",
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Authorized",
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:91)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
             0,
             (("$config", {"LocalPreAuthorize": True}),),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:50)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:56)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:62)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:70)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:77)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Running",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -1843,7 +2284,17 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Running",
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Idle",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -1853,7 +2304,35 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Idle",
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:169)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "Held",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
             0,
@@ -1863,7 +2342,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:139)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
             0,
@@ -1873,7 +2352,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:142)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -1883,7 +2362,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:143)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
         ),
         pytest.param(
             0,
@@ -1893,7 +2372,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
             0,
@@ -1908,7 +2387,7 @@ def test_transition_fires(
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:171)",
         ),
         pytest.param(
             0,
@@ -1923,7 +2402,7 @@ def test_transition_fires(
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:159)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:177)",
         ),
         pytest.param(
             0,
@@ -1933,7 +2412,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "Running",
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
             0,
@@ -1948,7 +2427,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "StopAuthorizing",
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
             0,
@@ -1964,7 +2443,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "Running",
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             0,
@@ -1985,14 +2464,14 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "StopAuthorizing",
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:128)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             0,
             (),
             ("internal.registration_accepted", {}),
             None,
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
+            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
             0,
@@ -2002,7 +2481,7 @@ def test_transition_fires(
             ),
             ("internal.reset", {"kind": "Hard"}),
             None,
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -2017,21 +2496,21 @@ def test_transition_fires(
             ),
             ("internal.reset", {"kind": "Hard"}),
             None,
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
             (),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:78)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:85)",
         ),
         pytest.param(
             0,
             (("$config", {"AuthorizeRemoteTxRequests": True}),),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:79)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:86)",
         ),
         pytest.param(
             0,
@@ -2041,7 +2520,7 @@ def test_transition_fires(
             ),
             ("internal.remote_stop", {"transactionId": 99}),
             None,
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -2056,7 +2535,7 @@ def test_transition_fires(
             ),
             ("internal.remote_stop", {"transactionId": 99}),
             None,
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -2065,8 +2544,8 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
-            "Idle",
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
+            "Held",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -2080,8 +2559,8 @@ def test_transition_fires(
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
-            "Idle",
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:108)",
+            "Held",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -2091,7 +2570,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
-            id="not SA2 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
             0,
@@ -2106,7 +2585,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:109)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
             0,
@@ -2116,7 +2595,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
             0,
@@ -2131,7 +2610,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
             0,
@@ -2141,7 +2620,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -2156,35 +2635,60 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:122)",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            "Running",
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            "StopAuthorizing",
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             1,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:100)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:107)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.ready_to_start", {}),
             None,
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:101)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Running",
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:104)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.ready_to_start", {}),
             None,
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:105)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:112)",
         ),
     ],
 )
@@ -2207,21 +2711,35 @@ def test_guard_false_side(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
             "error.Authorize",
-            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:33)",
+            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:35)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
             "internal.ready_to_start",
-            id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:32)",
+            id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:34)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            "Held",
+            "error.Authorize",
+            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:47)",
         ),
         pytest.param(
             0,
             (),
             "Idle",
             "error.Authorize",
-            id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:31)",
+            id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:33)",
         ),
         pytest.param(
             0,
@@ -2231,7 +2749,7 @@ def test_guard_false_side(
             ),
             "Running",
             "error.Authorize",
-            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:36)",
+            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:38)",
         ),
         pytest.param(
             0,
@@ -2246,7 +2764,7 @@ def test_guard_false_side(
             ),
             "StopAuthorizing",
             "internal.ready_to_start",
-            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:41)",
+            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:43)",
         ),
     ],
 )
