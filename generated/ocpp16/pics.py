@@ -113,6 +113,17 @@ PICS_ITEMS: Final[tuple[PicsItemSpec, ...]] = (
         description="The Charge Point has an Authorization Cache (AuthorizationCacheEnabled, ClearCache).",
     ),
     PicsItemSpec(
+        name="BackupPower",
+        section="Hardware",
+        kind="boolean",
+        default=False,
+        values=(),
+        minimum=None,
+        maximum=None,
+        sets=None,
+        description="The Charge Point has a backup power source: when the mains fail it stops its transactions (reason PowerLoss) before it goes down.",
+    ),
+    PicsItemSpec(
         name="FixedCable",
         section="Hardware",
         kind="boolean",

@@ -465,6 +465,12 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             required=(),
             description="Power is cut and restored; the Charge Point boots again.",
         ),
+        "power_failing": TesterEventSpec(
+            name="power_failing",
+            fields=(),
+            required=(),
+            description="The mains power fails. A Charge Point with backup power (PICS BackupPower) stops its transactions before it goes down; `power_cycle` then stands for the power coming back.",
+        ),
         "present_id_tag": TesterEventSpec(
             name="present_id_tag",
             fields=("connector", "idTag"),

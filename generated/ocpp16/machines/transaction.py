@@ -81,7 +81,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 124 transitions.
+    """Transaction: 6 states, 126 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -119,6 +119,7 @@ class TransactionMachine(SpecMachine):
         "result.StopTransaction": "result_stop_transaction",
         "tester.ev_unplug": "tester_ev_unplug",
         "tester.plug_in": "tester_plug_in",
+        "tester.power_failing": "tester_power_failing",
         "tester.present_id_tag": "tester_present_id_tag",
         "tester.unplug": "tester_unplug",
         "timeout.Authorize": "timeout_authorize",
@@ -199,6 +200,7 @@ class TransactionMachine(SpecMachine):
                 "result.StopTransaction",
                 "tester.ev_unplug",
                 "tester.plug_in",
+                "tester.power_failing",
                 "tester.present_id_tag",
                 "tester.unplug",
                 "timeout.MeterValues",
@@ -223,6 +225,7 @@ class TransactionMachine(SpecMachine):
                 "result.StopTransaction",
                 "tester.ev_unplug",
                 "tester.plug_in",
+                "tester.power_failing",
                 "tester.present_id_tag",
                 "tester.unplug",
                 "timeout.Authorize",
@@ -520,6 +523,15 @@ class TransactionMachine(SpecMachine):
             idle, cond="_g_st4__authorized__tester_plug_in", on="_t_st4__authorized__tester_plug_in"
         )
         | running.to(running, internal=True, on="_t_ev3__running__tester_plug_in")
+    )
+    tester_power_failing = running.to(
+        idle,
+        cond="_g_pf1__running__tester_power_failing",
+        on="_t_pf1__running__tester_power_failing",
+    ) | stop_authorizing.to(
+        idle,
+        cond="_g_pf1__stop_authorizing__tester_power_failing",
+        on="_t_pf1__stop_authorizing__tester_power_failing",
     )
     tester_present_id_tag = (
         idle.to(
@@ -1083,6 +1095,18 @@ class TransactionMachine(SpecMachine):
                 )
             )
         )
+
+    def _g_pf1__running__tester_power_failing(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """PF1: pics.BackupPower"""
+        return bool(self.env.pics_bool("BackupPower"))
+
+    def _g_pf1__stop_authorizing__tester_power_failing(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """PF1: pics.BackupPower"""
+        return bool(self.env.pics_bool("BackupPower"))
 
     def _g_pl1__idle__internal_registration_accepted(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1709,6 +1733,28 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
+    def _t_pf1__running__tester_power_failing(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """PF1 on tester.power_failing"""
+        source_name, state_name = source.value, target.value
+        self._a_reason_power_loss(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_pf1__stop_authorizing__tester_power_failing(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """PF1 on tester.power_failing"""
+        source_name, state_name = source.value, target.value
+        self._a_reason_power_loss(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_pl1__idle__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -1854,6 +1900,10 @@ class TransactionMachine(SpecMachine):
     def _a_reason_local_other(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action reason_local_other."""
         self.ctx.stop_reason = "Local"
+
+    def _a_reason_power_loss(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action reason_power_loss."""
+        self.ctx.stop_reason, self.ctx.stop_id_tag = "PowerLoss", self.ctx.id_tag
 
     def _a_reason_remote(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action reason_remote."""

@@ -555,9 +555,10 @@ async def test_tc_024_cs() -> None:
 
 SCENARIO_TC_032_2_CS: dict[str, Any] = {
     "id": "TC_032_2_CS",
-    "requires": ("Core",),
+    "requires": ("Core", "not BackupPower"),
     "setup": {
         "connectors": 1,
+        "pics": {"BackupPower": False},
         "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
     },
     "steps": (
@@ -568,7 +569,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:111",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:114",
         },
         {
             "kind": "expect",
@@ -577,7 +578,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:112",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:115",
         },
         {
             "kind": "any_order",
@@ -586,7 +587,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:114",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:117",
             "items": (
                 {
                     "kind": "expect",
@@ -595,7 +596,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:115",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:118",
                 },
                 {
                     "kind": "expect",
@@ -607,7 +608,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:116",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:119",
                 },
                 {
                     "kind": "expect",
@@ -616,7 +617,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:118",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:121",
                 },
             ),
         },
@@ -632,6 +633,124 @@ async def test_tc_032_2_cs() -> None:
     await _play(SCENARIO_TC_032_2_CS)
 
 
+SCENARIO_TC_032_1_CS: dict[str, Any] = {
+    "id": "TC_032_1_CS",
+    "requires": ("Core", "BackupPower"),
+    "setup": {
+        "connectors": 1,
+        "pics": {"BackupPower": True},
+        "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
+    },
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "power_failing",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:135",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:136",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StopTransaction",
+                    "payload": {"transactionId": 1, "reason": "PowerLoss"},
+                    "reply": {"idTagInfo": {"status": "Accepted"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "power_cycle",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:140",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 0, "status": "Available"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:144",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {
+                        "connectorId": 1,
+                        "status": {"$one_of": ("Finishing", "Preparing")},
+                    },
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:145",
+                },
+            ),
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 30.0,
+            "comment": "The transaction was stopped before the power went; nothing more is reported.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:147",
+        },
+    ),
+}
+
+
+async def test_tc_032_1_cs() -> None:
+    """TC_032_1_CS: Power failure boot charging point - configured to stop transaction(s) before going down.
+
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:123. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
+    """
+    await _play(SCENARIO_TC_032_1_CS)
+
+
 SCENARIO_TC_034_CS: dict[str, Any] = {
     "id": "TC_034_CS",
     "requires": ("Core",),
@@ -644,7 +763,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:126",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:156",
         },
         {
             "kind": "expect",
@@ -653,7 +772,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:128",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
         },
         {
             "kind": "tester",
@@ -662,7 +781,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:129",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:159",
         },
         {
             "kind": "expect",
@@ -671,7 +790,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:130",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
         },
         {
             "kind": "any_order",
@@ -680,7 +799,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:132",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
             "items": (
                 {
                     "kind": "expect",
@@ -689,7 +808,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:133",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:163",
                 },
                 {
                     "kind": "expect",
@@ -698,7 +817,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:134",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
                 },
             ),
         },
@@ -709,7 +828,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:135",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:165",
         },
         {
             "kind": "expect",
@@ -718,7 +837,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:167",
         },
     ),
 }
@@ -727,7 +846,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
 async def test_tc_034_cs() -> None:
     """TC_034_CS: Power Failure with Unavailable Status.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:120. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:150. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
     """
     await _play(SCENARIO_TC_034_CS)
 
@@ -744,7 +863,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:145",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:175",
         },
         {
             "kind": "silence",
@@ -753,7 +872,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:147",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:177",
         },
         {
             "kind": "expect",
@@ -762,7 +881,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:178",
         },
         {
             "kind": "silence",
@@ -771,7 +890,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:151",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:181",
         },
         {
             "kind": "expect",
@@ -780,7 +899,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:182",
         },
     ),
 }
@@ -789,7 +908,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
 async def test_tc_035_cs() -> None:
     """TC_035_CS: Idle Charge Point.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:139. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:169. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
     """
     await _play(SCENARIO_TC_035_CS)
 

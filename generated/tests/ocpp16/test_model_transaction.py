@@ -39,7 +39,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": False},
+        "pics": {"BackupPower": True, "FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -66,12 +66,12 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": False},
+        "pics": {"BackupPower": True, "FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
-            "interrupted_transaction": 0,
-            "lock_closes": False,
+            "interrupted_transaction": 4,
+            "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -93,11 +93,11 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": False},
+        "pics": {"BackupPower": True, "FixedCable": False},
         "queries": {
-            "authorization": "Accepted",
+            "authorization": "Unknown",
             "interrupted_reason": "",
-            "interrupted_transaction": 4,
+            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -120,12 +120,12 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": False},
+        "pics": {"BackupPower": True, "FixedCable": True},
         "queries": {
-            "authorization": "Unknown",
+            "authorization": "Accepted",
             "interrupted_reason": "",
             "interrupted_transaction": 0,
-            "lock_closes": True,
+            "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -147,7 +147,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": False},
+        "pics": {"BackupPower": True, "FixedCable": True},
         "queries": {
             "authorization": "Unknown",
             "interrupted_reason": "",
@@ -174,12 +174,12 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": True},
+        "pics": {"BackupPower": False, "FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
             "interrupted_transaction": 0,
-            "lock_closes": True,
+            "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -201,12 +201,12 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": True},
+        "pics": {"BackupPower": False, "FixedCable": True},
         "queries": {
             "authorization": "Unknown",
             "interrupted_reason": "",
             "interrupted_transaction": 4,
-            "lock_closes": False,
+            "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -228,7 +228,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": True},
+        "pics": {"BackupPower": True, "FixedCable": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -237,8 +237,8 @@ VARIANTS: list[dict[str, Any]] = [
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": True,
-            "parent_of": "",
+            "online": False,
+            "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
         },
@@ -367,16 +367,22 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
-            3,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            2,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
             ("error.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
-            3,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            2,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
             ("timeout.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
@@ -399,7 +405,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
         ),
         pytest.param(
-            2,
+            5,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
@@ -407,7 +413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
-            4,
+            2,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
@@ -624,7 +630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
-            5,
+            7,
             (
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -794,7 +800,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:222)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -822,7 +828,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:222)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -1216,7 +1222,66 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
-            2,
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.power_failing", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "PowerLoss"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "PowerLoss",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+            ),
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.power_failing", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "PowerLoss"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "PowerLoss",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+            ),
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+        ),
+        pytest.param(
+            1,
             (),
             ("internal.registration_accepted", {}),
             "Idle",
@@ -1235,7 +1300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     4,
                 ),
             ),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
             0,
@@ -1759,7 +1824,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
-            5,
+            6,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -1791,7 +1856,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
-            7,
+            6,
             (
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
                 (
@@ -2089,7 +2154,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
         ),
         pytest.param(
-            1,
+            3,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
@@ -2103,7 +2168,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
         ),
         pytest.param(
-            1,
+            3,
             (
                 ("tester.plug_in", {}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -2209,15 +2274,21 @@ def test_transition_fires(
             id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
-            3,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            2,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
             ("error.Authorize", {}),
             "Idle",
             id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
-            3,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            2,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
             ("timeout.Authorize", {}),
             "Idle",
             id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
@@ -2467,11 +2538,36 @@ def test_transition_fires(
             id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
+            6,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.power_failing", {}),
+            None,
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+        ),
+        pytest.param(
+            6,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.power_failing", {}),
+            None,
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+        ),
+        pytest.param(
             0,
             (),
             ("internal.registration_accepted", {}),
             None,
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
             0,
@@ -2663,7 +2759,7 @@ def test_transition_fires(
             id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
-            1,
+            3,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
