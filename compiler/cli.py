@@ -118,9 +118,13 @@ def _register_live_commands() -> None:
     # sim and demo run the runtime over real sockets; they live in their own module.
     from compiler.cli_frames import register as register_frames
     from compiler.cli_live import register
+    from compiler.cli_pics import register as register_pics
+    from compiler.cli_test import register as register_test
 
     register(main)
     register_frames(main)
+    register_pics(main)
+    register_test(main)
 
 
 _register_live_commands()

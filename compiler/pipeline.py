@@ -36,11 +36,13 @@ def managed_folders(spec: SpecSet) -> tuple[str, ...]:
 def _render(spec: SpecSet, with_diagrams: bool, with_tests: bool) -> dict[str, str]:
     # Imported here so `validate` does not pay for the renderers.
     from compiler.render.env import header
+    from compiler.render.pics_doc import pics_doc_files
     from compiler.render.python_modules import python_files
 
     name = spec.manifest.spec
     files = {"__init__.py": header(spec.root) + '"""Compiler output of chargespec."""\n'}
     files |= {f"{name}/{p}": t for p, t in python_files(spec, f"generated.{name}").items()}
+    files |= {f"{name}/{p}": t for p, t in pics_doc_files(spec).items()}
     if with_diagrams:
         from compiler.render.diagrams import diagram_files
 

@@ -55,6 +55,8 @@ class ConfigKeySpec:
         pattern: regular expression the whole value (string) or each item (csl) must match.
         max_items_key: the ``<Key>MaxLength`` key bounding the items of a csl key.
         reboot_required: a ChangeConfiguration of this key takes effect after a reboot.
+        pics: the PICS item (an optional feature) without which the Charge Point does not
+            have the key at all; None when only the key's profile decides.
     """
 
     name: str
@@ -71,6 +73,7 @@ class ConfigKeySpec:
     pattern: str | None = None
     max_items_key: str | None = None
     reboot_required: bool = False
+    pics: str | None = None
 
     @property
     def read_only(self) -> bool:

@@ -164,6 +164,9 @@ class SpecMachine(StateMachine):
 
     NAME: ClassVar[str] = ""
     SOURCE: ClassVar[str] = ""
+    PROFILE: ClassVar[str] = ""
+    """The feature profile the machine belongs to (an action of a declared profile is
+    implemented only by a machine of that profile)."""
     EVENTS: ClassVar[Mapping[str, str]] = {}
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {}
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {}

@@ -1,17 +1,50 @@
-"""PICS values of a device: what it declares it supports (the PICS form, as data)."""
+"""PICS values of a device: what it declares it supports (the PICS form, as data).
+
+An item is *claimed* when a boolean is true or a value is declared (not None, not an empty
+string or list). Consistency rules (pics.yaml ``requires``) are checked only for claimed items:
+``SmartCharging: true`` needs its four limits declared, an undeclared limit needs nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PicsError", "PicsItemSpec", "PicsValues"]
+__all__ = [
+    "PicsError",
+    "PicsItemSpec",
+    "PicsRule",
+    "PicsValues",
+    "allowed_text",
+    "claimed",
+    "rule_problems",
+    "value_problem",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PicsRule:
+    """A consistency rule: ``all_of`` / ``any_of`` / ``none_of`` the named items must be
+    claimed, or (``at_most``) this item's value may not exceed the named item's."""
+
+    kind: str
+    items: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class PicsItemSpec:
-    """A PICS item as declared in pics.yaml."""
+    """A PICS item as declared in pics.yaml.
+
+    Attributes:
+        kind: boolean, integer, string, enum or list (a subset of ``values``).
+        default: the value when a device does not declare it (None: not declared).
+        label: the item's text on the form.
+        section, section_title: the form section and its heading; ``group`` a sub-heading.
+        document, document_title: the PICS document (ocpp16, security, performance).
+        mandatory: every device must claim it.
+        requires: consistency rules checked when the item is claimed.
+    """
 
     name: str
     section: str
@@ -22,33 +55,141 @@ class PicsItemSpec:
     maximum: int | None = None
     sets: str | None = None
     description: str = ""
+    label: str = ""
+    unit: str = ""
+    group: str = ""
+    mandatory: bool = False
+    requires: tuple[PicsRule, ...] = ()
+    section_title: str = ""
+    document: str = ""
+    document_title: str = ""
+
+    def allowed(self) -> str:
+        """The values the item takes, in words."""
+        return allowed_text(self)
 
 
 class PicsError(ValueError):
     """An unknown PICS item or a value the item does not allow; names both."""
 
 
-def _check(spec: PicsItemSpec, value: Any) -> Any:
+def claimed(value: Any) -> bool:
+    """Whether a value claims its item: true, or declared (not None, '', [] or ())."""
+    if isinstance(value, bool):
+        return value
+    return value is not None and value != "" and value != [] and value != ()
+
+
+def _range_text(spec: PicsItemSpec) -> str:
+    unit = f" {spec.unit}" if spec.unit else ""
+    if spec.minimum is not None and spec.maximum is not None:
+        return f"an integer from {spec.minimum} to {spec.maximum}{unit}"
+    if spec.minimum is not None:
+        return f"an integer of at least {spec.minimum}{unit}"
+    if spec.maximum is not None:
+        return f"an integer of at most {spec.maximum}{unit}"
+    return f"an integer{unit}"
+
+
+def allowed_text(spec: PicsItemSpec) -> str:
+    """``true or false``, ``an integer from 1 to 64 connectors``, ``one of: a, b`` …"""
+    if spec.kind == "boolean":
+        text = "true or false"
+    elif spec.kind == "integer":
+        text = _range_text(spec)
+    elif spec.kind == "enum":
+        text = "one of: " + ", ".join(spec.values)
+    elif spec.kind == "list":
+        text = "a list of: " + ", ".join(spec.values)
+    else:
+        text = "a string"
+    return text + (" (or null: not declared)" if spec.default is None else "")
+
+
+def _list_problem(spec: PicsItemSpec, value: Any) -> tuple[str, str] | None:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return "wrong_type", f"takes {allowed_text(spec)}, not {value!r}"
+    unknown = [v for v in value if v not in spec.values]
+    if unknown:
+        return "not_allowed", f"does not allow {unknown[0]!r}; {allowed_text(spec)}"
+    if len(set(value)) != len(value):
+        return "not_allowed", f"lists a value twice in {list(value)!r}"
+    return None
+
+
+def value_problem(spec: PicsItemSpec, value: Any) -> tuple[str, str] | None:
+    """What is wrong with ``value`` for this item, or None.
+
+    Returns:
+        ``("wrong_type" | "not_allowed", message)``; the message follows the item's name.
+    """
+    if value is None and spec.default is None:
+        return None
     if spec.kind == "boolean":
         if not isinstance(value, bool):
-            raise PicsError(f"PICS item {spec.name} takes true or false, not {value!r}")
-        return value
-    if spec.kind == "integer":
+            return "wrong_type", f"takes true or false, not {value!r}"
+    elif spec.kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise PicsError(f"PICS item {spec.name} takes an integer, not {value!r}")
-        low = spec.minimum if spec.minimum is not None else value
-        high = spec.maximum if spec.maximum is not None else value
-        if not low <= value <= high:
-            raise PicsError(
-                f"PICS item {spec.name} must be between {spec.minimum} and {spec.maximum}, "
-                f"not {value}"
+            return "wrong_type", f"takes {allowed_text(spec)}, not {value!r}"
+        low, high = spec.minimum, spec.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            return "not_allowed", f"must be {_range_text(spec)}, not {value}"
+    elif spec.kind == "list":
+        return _list_problem(spec, value)
+    elif not isinstance(value, str):
+        return "wrong_type", f"takes {allowed_text(spec)}, not {value!r}"
+    elif spec.kind == "enum" and value not in spec.values:
+        return "not_allowed", f"must be one of: {', '.join(spec.values)}, not {value!r}"
+    return None
+
+
+def _rule_problem(
+    item: PicsItemSpec, rule: PicsRule, values: Mapping[str, Any]
+) -> tuple[str, str] | None:
+    """(item to blame, message) when ``rule`` of the claimed ``item`` does not hold."""
+    held = [n for n in rule.items if claimed(values.get(n))]
+    what = f"{item.name} is {'true' if values.get(item.name) is True else 'declared'}"
+    if rule.kind == "all_of" and len(held) < len(rule.items):
+        missing = [n for n in rule.items if n not in held]
+        return item.name, f"{what}, so {' and '.join(missing)} must be declared too"
+    if rule.kind == "any_of" and not held:
+        return item.name, f"{what}, so at least one of {', '.join(rule.items)} must be true"
+    if rule.kind == "none_of" and held:
+        return item.name, f"{what}, so {' and '.join(held)} may not be"
+    if rule.kind == "at_most" and held:
+        other = rule.items[0]
+        if values[item.name] > values[other]:
+            return (
+                item.name,
+                f"{item.name} ({values[item.name]}) must not exceed {other} ({values[other]})",
             )
-        return value
-    if spec.values and value not in spec.values:
-        raise PicsError(
-            f"PICS item {spec.name} must be one of {', '.join(spec.values)}, not {value!r}"
-        )
-    return str(value)
+    return None
+
+
+def rule_problems(
+    specs: Sequence[PicsItemSpec], values: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """Every broken consistency rule, as (item to blame, message), in the form's order."""
+    found = []
+    for spec in specs:
+        if spec.mandatory and not claimed(values.get(spec.name)):
+            found.append((spec.name, f"{spec.name} is mandatory; it must be true"))
+        if not claimed(values.get(spec.name)):
+            continue
+        for rule in spec.requires:
+            problem = _rule_problem(spec, rule, values)
+            if problem is not None:
+                found.append(problem)
+    return found
+
+
+def _check(spec: PicsItemSpec, value: Any) -> Any:
+    problem = value_problem(spec, value)
+    if problem is not None:
+        raise PicsError(f"PICS item {spec.name} {problem[1]}")
+    if spec.kind == "list" and value is not None:
+        return tuple(value)
+    return value
 
 
 class PicsValues:
@@ -73,10 +214,11 @@ class PicsValues:
         return bool(self.get(name))
 
     def get_int(self, name: str) -> int:
-        return int(self.get(name))
+        return int(self.get(name) or 0)
 
     def get_str(self, name: str) -> str:
-        return str(self.get(name))
+        value = self.get(name)
+        return "" if value is None else str(value)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)

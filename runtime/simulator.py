@@ -203,6 +203,8 @@ class SimulatedStation:
             station's meters keep their registers in it too (:class:`NonVolatileMeter`).
         config: Configuration values to start from; values the Central System set earlier
             and saved in ``store`` win over them.
+        pics: The station's PICS values (profiles, optional features, limits) over the
+            spec's defaults; they decide which configuration keys it has.
         rng: Source of reconnect jitter; seed it for reproducible runs.
 
     Raises:
@@ -222,6 +224,7 @@ class SimulatedStation:
         max_wait: float = _DEFAULT_MAX_WAIT,
         store: Store | None = None,
         config: Mapping[str, Any] | None = None,
+        pics: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.recorder = StateRecorder()
@@ -233,6 +236,7 @@ class SimulatedStation:
             connectors=connectors,
             now=time.time(),
             config=config,
+            pics=pics,
             on_state_change=self.recorder,
             store=self.store,
             hardware=self.hardware,

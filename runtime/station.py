@@ -36,6 +36,7 @@ from runtime.pics import PicsValues
 from runtime.registry import SpecRegistry
 from runtime.services import StationServices
 from runtime.station_calls import CallHandler, CallRouter, unsupported
+from runtime.station_config import pics_config_values, supported_keys
 from runtime.station_machines import MachineSet
 from runtime.station_queue import InstanceKey, StationQueue
 from runtime.station_tester import TesterError, check_action, observe
@@ -110,8 +111,16 @@ class Station:
         # configuration the Central System set, the cache, transactions and their messages.
         self.store = store if store is not None else Store(":memory:")
         self.hardware: Hardware = hardware if hardware is not None else SimulatedHardware()
+        # The PICS decides which keys the Charge Point has and what its limits are (OCPP 1.6
+        # §3.3, chapter 9); the caller's values come over those, the connectors over all.
+        keys = supported_keys(registry.config_keys, self.pics)
         self.config = ConfigStore(
-            registry.config_keys, {**(config or {}), "NumberOfConnectors": connectors}
+            keys,
+            {
+                **pics_config_values(keys, self.pics),
+                **(config or {}),
+                "NumberOfConnectors": connectors,
+            },
         )
         for key, value in self.store.load_config().items():
             try:
@@ -134,14 +143,16 @@ class Station:
             self._boot()
 
     # --- MachineEnv: what the generated guards and actions read -----------------------------
+    # A key this Charge Point does not have (its profile or feature is not in the PICS) reads
+    # as unset: 0, false, ''.
     def config_int(self, key: str) -> int:
-        return self.config.get_int(key)
+        return self.config.get_int(key) if self.config.is_known(key) else 0
 
     def config_bool(self, key: str) -> bool:
-        return self.config.get_bool(key)
+        return self.config.get_bool(key) if self.config.is_known(key) else False
 
     def config_str(self, key: str) -> str:
-        return self.config.get_str(key)
+        return self.config.get_str(key) if self.config.is_known(key) else ""
 
     def pics_bool(self, item: str) -> bool:
         return self.pics.get_bool(item)
@@ -189,7 +200,7 @@ class Station:
         self._calls = CallRouter(
             self._machines,
             tx,
-            lambda: self.handlers,
+            self._handlers,
             now=lambda: self.now,
             lenient_frames=self.lenient_frames,
             suppressed=self.suppressed,
@@ -203,6 +214,20 @@ class Station:
                 keys = self._machines.of_connector(connector)
                 self._machines.deliver(keys, "tester.plug_in", {"connector": connector})
                 self._machines.drain()
+
+    def _handlers(self) -> dict[str, CallHandler]:
+        """The application handlers in force: none for an action of a feature profile the
+        PICS does not declare (OCPP 1.6 §3.3), which the spec's machines answer, or
+        NotSupported."""
+        known = {item.name for item in self.registry.pics_items}
+        messages = self.registry.messages
+        return {
+            action: handler
+            for action, handler in self.handlers.items()
+            if action not in messages
+            or messages[action].profile not in known
+            or self.pics.get_bool(messages[action].profile)
+        }
 
     @property
     def endpoint(self) -> Endpoint | None:
@@ -227,8 +252,9 @@ class Station:
     @_atomic
     def connected(self, now: float) -> None:
         self.now = now
-        handled = set(self.handlers) | self._machines.ocpp_actions()
-        reasons = unsupported(self.registry, self.pics, handled)
+        reasons = unsupported(
+            self.registry, self.pics, self._handlers(), self._machines.ocpp_actions()
+        )
         endpoint = Endpoint(
             validator=self.validator,
             response_timeout=self.message_timeout(),

@@ -61,27 +61,45 @@ def is_call(text: str) -> bool:
         return False
 
 
-def unsupported(registry: SpecRegistry, pics: PicsValues, handled: Iterable[str]) -> dict[str, str]:
-    """Known actions this charge point refuses with NotSupported, and why.
+def unsupported(
+    registry: SpecRegistry,
+    pics: PicsValues,
+    handled: Iterable[str],
+    machines: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, str]:
+    """Known actions this charge point refuses with CALLERROR NotSupported, and why.
 
     OCPP-J 1.6 §4.2.3 table 7: NotSupported is for an action the receiver recognises but
-    does not support — one the Central System may not send, one of a feature profile the
-    PICS does not declare (OCPP 1.6 §3.3), or one nothing here handles (``handled`` lists
-    the actions a handler or a machine answers).
+    does not support: one the Central System may not send, or one nothing here implements.
+
+    Args:
+        registry: The spec set.
+        pics: The device's PICS.
+        handled: Actions an application handler answers (counted for a declared profile
+            only: the PICS says what the Charge Point supports).
+        machines: Per action, the profiles of the machines taking it as ``ocpp.<Action>``.
+
+    An action of a feature profile the PICS declares (OCPP 1.6 §3.3; or of a profile the PICS
+    form does not list, like the security extension's) is implemented by a machine of that
+    profile. For an action of a profile the PICS does not declare, a machine taking it gives
+    the answer the spec prescribes (ReserveNow Rejected, §5.13); with none it is NotSupported.
     """
     answered = set(handled)
+    takers = {action: set(profiles) for action, profiles in (machines or {}).items()}
     # A profile with a PICS item is gated by it; one without (the security extension's
     # messages) is not declared in the PICS form's profile list.
     known = {item.name for item in registry.pics_items}
     reasons = {}
     for name, info in registry.messages.items():
+        profiles = takers.get(name, set())
+        declared = info.profile not in known or pics.get_bool(info.profile)
         if not info.sent_by_central_system():
             reasons[name] = "is sent by the Charge Point, not to it"
-        elif info.profile in known and not pics.get_bool(info.profile):
+        elif not declared and not profiles:
             reasons[name] = (
                 f"belongs to the {info.profile} profile, which this charge point does not support"
             )
-        elif name not in answered:
+        elif declared and name not in answered and info.profile not in profiles:
             reasons[name] = "is not supported by this charge point"
     return reasons
 

@@ -107,14 +107,15 @@ class MachineSet:
         """The instances of one connector (0: the station-level ones); all for ``None``."""
         return tuple(k for k in self.instances if connector is None or k[1] == connector)
 
-    def ocpp_actions(self) -> set[str]:
-        """The actions some machine takes as a CALL from the Central System (``ocpp.X``)."""
-        return {
-            event.partition(".")[2]
-            for machine in self.instances.values()
-            for event in machine.EVENTS
-            if event.startswith("ocpp.")
-        }
+    def ocpp_actions(self) -> dict[str, set[str]]:
+        """The actions some machine takes as a CALL from the Central System (``ocpp.X``),
+        each with the feature profiles of the machines that take it."""
+        actions: dict[str, set[str]] = {}
+        for machine in self.instances.values():
+            for event in machine.EVENTS:
+                if event.startswith("ocpp."):
+                    actions.setdefault(event.partition(".")[2], set()).add(machine.PROFILE)
+        return actions
 
     def may_send(self, action: str) -> bool:
         """Whether every station-level machine's state allows sending ``action`` now."""

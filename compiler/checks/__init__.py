@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from compiler.checks.data import check_data
 from compiler.checks.graph import check_graph
+from compiler.checks.pics import check_pics
 from compiler.checks.references import check_references
 from compiler.checks.scenarios import check_scenarios
 from compiler.diagnostics import Diagnostic
@@ -15,6 +16,7 @@ __all__ = ["check_spec_set"]
 def check_spec_set(spec: SpecSet) -> list[Diagnostic]:
     """Run every check over the whole spec set and return all diagnostics found."""
     found = check_data(spec)
+    found += check_pics(spec)
     for machine in spec.machines:
         found += check_graph(machine)
         found += check_references(spec, machine)

@@ -15,6 +15,7 @@ from compiler.ir.model import (
     Manifest,
     Message,
     PicsItem,
+    PicsRule,
     StationCall,
 )
 from compiler.loader import JsonPath, LoadedFile
@@ -163,23 +164,64 @@ def build_config_keys(f: LoadedFile) -> list[ConfigKey]:
     ]
 
 
+def _pics_rules(f: LoadedFile, name: str, p: dict[str, Any]) -> tuple[PicsRule, ...]:
+    rules = []
+    for index, rule in enumerate(p.get("requires", ())):
+        ((kind, names),) = rule.items()
+        items = (names,) if isinstance(names, str) else tuple(names)
+        rules.append(PicsRule(kind, items, f.pos(("items", name, "requires", index, kind))))
+    return tuple(rules)
+
+
+def _pics_sections(f: LoadedFile) -> dict[str, tuple[int, str, str, str]]:
+    """Section name → (place on the form, heading, document id, document title)."""
+    documents = {d["id"]: d["title"] for d in f.data.get("documents", ())}
+    return {
+        s["name"]: (index, s["form"], s["document"], documents.get(s["document"], ""))
+        for index, s in enumerate(f.data.get("sections", ()))
+    }
+
+
 def build_pics(f: LoadedFile) -> list[PicsItem]:
-    return [
-        PicsItem(
-            name=name,
-            section=p["section"],
-            kind=p["type"],
-            default=p["default"],
-            values=tuple(p.get("values", ())),
-            minimum=p.get("minimum"),
-            maximum=p.get("maximum"),
-            sets=p.get("sets"),
-            description=" ".join(p.get("description", "").split()),
-            refs=_refs(p),
-            pos=f.key_pos(("items", name)),
+    """The PICS items in the file's (the form's) order, with their section resolved.
+
+    Without a ``sections`` list every section is its own heading, in no document.
+    """
+    sections = _pics_sections(f)
+    built = []
+    for name, p in f.data["items"].items():
+        section = p["section"]
+        if "sections" in f.data:
+            index, title, document, document_title = sections.get(section, (-1, "", "", ""))
+        else:
+            index, title, document, document_title = 0, section, "", ""
+        built.append(
+            PicsItem(
+                name=name,
+                section=section,
+                kind=p["type"],
+                # a list default becomes a tuple: IR nodes are hashable
+                default=tuple(p["default"]) if isinstance(p["default"], list) else p["default"],
+                values=tuple(p.get("values", ())),
+                minimum=p.get("minimum"),
+                maximum=p.get("maximum"),
+                sets=p.get("sets"),
+                description=" ".join(p.get("description", "").split()),
+                refs=_refs(p),
+                pos=f.key_pos(("items", name)),
+                label=p.get("label", name),
+                unit=p.get("unit", ""),
+                group=p.get("group", ""),
+                mandatory=p.get("mandatory", False),
+                requires=_pics_rules(f, name, p),
+                section_title=title,
+                document=document,
+                document_title=document_title,
+                section_index=index,
+                section_pos=f.pos(("items", name, "section")),
+            )
         )
-        for name, p in f.data["items"].items()
-    ]
+    return built
 
 
 def build_events(f: LoadedFile) -> list[EventDef]:

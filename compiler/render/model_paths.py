@@ -17,7 +17,7 @@ from typing import Any
 from compiler.expressions import evaluate
 from compiler.ir.model import Action, Machine, SpecSet, Transition
 
-__all__ = ["ModelCases", "Step", "derive_cases", "initial_context"]
+__all__ = ["ModelCases", "Step", "derive_cases", "initial_context", "pics_read"]
 
 MAX_NODES = 20_000
 # Up to this many PICS/query combinations every one is a variant; above it, pairwise.
@@ -114,6 +114,41 @@ def _run_action(
     values = {var: evaluate(expr, names) for var, expr in action.assignments}
     ctx.update(values)
     names["ctx"] = dict(ctx)
+
+
+class _ReadLog(dict[str, Any]):
+    """A PICS mapping that notes every item an expression reads (evaluate() calls get)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def pics_read(
+    machine: Machine, variant: Variant, path: list[Step], last: Step | None = None
+) -> dict[str, Any]:
+    """The PICS values a case depends on: the items its guards and actions read while its
+    path (and ``last``, the step under test) is replayed, with the variant's values.
+
+    A case that never reads an item applies to a device whatever it declares for it, so its
+    ``pics`` mark names only these (issue: PICS selects the tests).
+    """
+    log = _ReadLog(variant.pics)
+    replay = Variant(variant.config, log, variant.queries)
+    node = _initial_node(machine, replay)
+    index = _by_source_and_event(machine)
+    for event, msg in [*path, *([last] if last is not None else [])]:
+        if event == "$config":
+            node = Node(node.state, node.ctx, tuple({**dict(node.config), **msg}.items()))
+            continue
+        fired = fire(machine, replay, node, event, msg, index)
+        if fired is not None:
+            node = fired.node
+    return {name: variant.pics[name] for name in sorted(log.read) if name in variant.pics}
 
 
 def _by_source_and_event(machine: Machine) -> dict[tuple[str, str], list[Transition]]:

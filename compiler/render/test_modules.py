@@ -9,8 +9,9 @@ from typing import Any
 from compiler.diagnostics import Pos
 from compiler.ir.model import Machine, Scenario, ScenarioStep, SpecSet
 from compiler.naming import class_name, snake
-from compiler.render.env import header, render_template
-from compiler.render.model_paths import derive_cases, initial_context
+from compiler.render.env import header, py_literal, render_template
+from compiler.render.model_paths import Step, Variant, derive_cases, initial_context, pics_read
+from runtime.conformance.applicability import scenario_conditions
 
 __all__ = ["test_files"]
 
@@ -33,9 +34,33 @@ def _step_data(st: ScenarioStep) -> dict[str, Any]:
     return data
 
 
-def _scenario_data(sc: Scenario) -> dict[str, Any]:
+def _pics_args(conditions: dict[str, Any]) -> str:
+    """PICS conditions as the keyword arguments of a ``pytest.mark.pics`` mark."""
+    return ", ".join(f"{name}={py_literal(value)}" for name, value in conditions.items())
+
+
+def _setup_pics(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
+    """The scenario's setup.pics, plus what its setup.config implies: a configuration key
+    exists only on a device that declares its profile and its optional feature (the key's
+    ``pics:``), so a scenario that sets it needs those items true."""
+    implied: dict[str, Any] = {}
+    for name in sc.setup.get("config", {}):
+        key = spec.config_key(name)
+        if key is None:
+            continue
+        if spec.pics_item(key.profile) is not None:
+            implied[key.profile] = True
+        if key.pics is not None:
+            implied[key.pics] = True
+    return {**implied, **sc.setup.get("pics", {})}
+
+
+def _scenario_data(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
     steps = [_step_data(st) for st in sc.steps]
-    return {"id": sc.id, "requires": list(sc.requires), "setup": sc.setup, "steps": steps}
+    setup = dict(sc.setup)
+    if pics := _setup_pics(spec, sc):
+        setup["pics"] = pics
+    return {"id": sc.id, "requires": list(sc.requires), "setup": setup, "steps": steps}
 
 
 def _scenario_module(spec: SpecSet, source: str, scenarios: list[Scenario]) -> str:
@@ -46,7 +71,8 @@ def _scenario_module(spec: SpecSet, source: str, scenarios: list[Scenario]) -> s
             "title": sc.title,
             "refs": ", ".join(sc.refs),
             "at": f"{sc.pos.file}:{sc.pos.line}",
-            "data": _scenario_data(sc),
+            "data": _scenario_data(spec, sc),
+            "pics_args": _pics_args(scenario_conditions(sc.requires, _setup_pics(spec, sc))),
         }
         for sc in scenarios
     ]
@@ -65,14 +91,32 @@ def _label(machine: Machine, key: str) -> str:
     return f"{t.id} {t.source} {arrow} ({t.pos.file}:{t.pos.line})"
 
 
+def _variant_view(variant: Variant) -> dict[str, Any]:
+    return {
+        "config": variant.config,
+        "pics": variant.pics,
+        "queries": variant.queries,
+        "pics_args": _pics_args(variant.pics),
+    }
+
+
 def _model_module(spec: SpecSet, machine: Machine) -> str:
     cases = derive_cases(spec, machine)
 
     def at(name: str) -> Pos:
         return machine.state(name).pos
 
+    def pics(variant: int, path: list[Step], last: Step | None = None) -> str:
+        return _pics_args(pics_read(machine, cases.variants[variant], path, last))
+
     reach = [
-        {"variant": v, "path": p, "state": s, "id": f"{s} ({at(s).file}:{at(s).line})"}
+        {
+            "variant": v,
+            "path": p,
+            "state": s,
+            "pics": pics(v, p),
+            "id": f"{s} ({at(s).file}:{at(s).line})",
+        }
         for s, (v, p) in sorted(cases.states.items())
     ]
     fire = [
@@ -82,6 +126,7 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
             "step": st,
             "target": tgt,
             "effects": eff,
+            "pics": pics(v, p, st),
             "id": _label(machine, key),
         }
         for key, (v, p, st, tgt, eff) in sorted(cases.transitions.items())
@@ -92,6 +137,7 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
             "path": p,
             "step": st,
             "outcome": None if fired is None else out,
+            "pics": pics(v, p, st),
             "id": f"not {_label(machine, key)}",
         }
         for key, (v, p, st, fired, out) in sorted(cases.guard_false.items())
@@ -102,6 +148,7 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
             "path": p,
             "state": s,
             "event": e,
+            "pics": pics(v, p, (e, {})),
             "id": f"{s} rejects {e} ({at(s).file}:{at(s).line})",
         }
         for s, (v, p, e) in sorted(cases.rejections.items())
@@ -118,7 +165,7 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
         package=spec.manifest.spec,
         class_name=f"{class_name(machine.name)}Machine",
         params=params,
-        variants=cases.variants,
+        variants=[_variant_view(v) for v in cases.variants],
         reach=reach,
         fire=fire,
         guards=guards,
@@ -130,7 +177,11 @@ def test_files(spec: SpecSet) -> dict[str, str]:
     """Relative path under generated/tests → text."""
     name = spec.manifest.spec
     init = header(spec.root) + '"""Generated conformance and model tests."""\n'
-    files = {"__init__.py": init, f"{name}/__init__.py": init}
+    files = {
+        "__init__.py": init,
+        "conftest.py": render_template("conftest.py.j2", header=header(spec.root), package=name),
+        f"{name}/__init__.py": init,
+    }
     by_source: dict[str, list[Scenario]] = defaultdict(list)
     for sc in spec.scenarios:
         by_source[sc.source_file].append(sc)

@@ -25,6 +25,7 @@ from generated.ocpp16.machines.remote_control import RemoteControlState
 from generated.ocpp16.machines.reset import ResetState
 from generated.ocpp16.machines.transaction import TransactionState
 from generated.ocpp16.machines.unlock_connector import UnlockConnectorState
+from generated.ocpp16.machines.unsupported_profiles import UnsupportedProfilesState
 
 __all__ = ["HOOK_METHODS", "StationHooks"]
 
@@ -84,6 +85,10 @@ class StationHooks(Protocol):
         """UnlockConnector entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_unsupported_profiles(self, instance: int, state: UnsupportedProfilesState) -> None:
+        """UnsupportedProfiles entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
 
 HOOK_METHODS: Final[dict[str, str]] = {
     "AuthorizationCache": "on_authorization_cache",
@@ -99,4 +104,5 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "Reset": "on_reset",
     "Transaction": "on_transaction",
     "UnlockConnector": "on_unlock_connector",
+    "UnsupportedProfiles": "on_unsupported_profiles",
 }

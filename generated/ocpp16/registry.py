@@ -29,6 +29,7 @@ from generated.ocpp16.machines import (
     reset,
     transaction,
     unlock_connector,
+    unsupported_profiles,
 )
 from generated.ocpp16.pics import PICS_ITEMS
 from generated.ocpp16.validators import CHECKS, LENIENCIES
@@ -392,6 +393,12 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             instance="station",
             machine_class=unlock_connector.UnlockConnectorMachine,
             make_context=unlock_connector.make_context,
+        ),
+        MachineBinding(
+            name="UnsupportedProfiles",
+            instance="station",
+            machine_class=unsupported_profiles.UnsupportedProfilesMachine,
+            make_context=unsupported_profiles.make_context,
         ),
     ),
     checks=CHECKS,

@@ -257,11 +257,19 @@ def test_unknown_action_is_not_implemented(station: Station) -> None:
 
 
 def test_action_of_an_undeclared_profile_is_not_supported() -> None:
+    # errata E3.39: without smart charging, SetChargingProfile is CALLERROR NotSupported; the
+    # application handler does not count for a profile the PICS does not declare.
+    station = accepted_station(pics={**EVERY_PROFILE, "SmartCharging": False})
+    code, description, _ = call_error(station, call("SetChargingProfile", _profile(16)))
+    assert code == ErrorCode.NOT_SUPPORTED
+    assert "SmartCharging profile" in description
+
+
+def test_undeclared_profile_answer_prescribed_by_the_spec_wins_over_a_handler() -> None:
+    # OCPP 1.6 §5.13, §7.40: not configured to accept reservations -> Rejected.
     station = accepted_station(pics={**EVERY_PROFILE, "Reservation": False})
     payload = {"connectorId": 1, "expiryDate": CURRENT_TIME, "idTag": "TAG", "reservationId": 1}
-    code, description, _ = call_error(station, call("ReserveNow", payload))
-    assert code == ErrorCode.NOT_SUPPORTED
-    assert "Reservation profile" in description
+    assert reply_to(station, call("ReserveNow", payload)) == [3, "m1", {"status": "Rejected"}]
 
 
 def test_action_the_central_system_may_not_send_is_not_supported(station: Station) -> None:
@@ -275,9 +283,17 @@ def test_known_action_nothing_handles_is_not_supported(station: Station) -> None
 
 
 def test_unsupported_action_is_refused_before_its_payload_is_checked() -> None:
+    station = accepted_station(pics={**EVERY_PROFILE, "SmartCharging": False})
+    code, _, _ = call_error(station, call("SetChargingProfile", {"bogus": 1}))
+    assert code == ErrorCode.NOT_SUPPORTED
+
+
+def test_undeclared_profile_request_answered_by_the_spec_is_checked_first() -> None:
+    # ReserveNow has an answer for a Charge Point without reservations (Rejected, §5.13),
+    # so it is a request like any other: a malformed one is a payload error.
     station = accepted_station(pics={**EVERY_PROFILE, "Reservation": False})
     code, _, _ = call_error(station, call("ReserveNow", {"bogus": 1}))
-    assert code == ErrorCode.NOT_SUPPORTED
+    assert code == ErrorCode.FORMATION_VIOLATION
 
 
 def test_failing_handler_is_internal_error() -> None:

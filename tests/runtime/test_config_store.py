@@ -110,7 +110,12 @@ def test_access_and_requiredness_follow_the_errata() -> None:
 
 def test_csl_keys_name_their_max_length_companion() -> None:
     store = _store()
-    csl = {k.name: k.max_items_key for k in SPEC.config_keys if k.kind == "csl"}
+    # Every Core csl key has a <Key>MaxLength companion (§9.1); the other profiles' csl keys
+    # (ChargingScheduleAllowedChargingRateUnit §9.4.2, SupportedFileTransferProtocols E3.90)
+    # have none.
+    csl = {
+        k.name: k.max_items_key for k in SPEC.config_keys if k.kind == "csl" and k.profile == "Core"
+    }
     assert csl == {name: f"{name}MaxLength" for name in csl}
     assert len(csl) == 6
     for companion in csl.values():

@@ -320,6 +320,7 @@ class _ResetListener(SpecMachine):
     """A minimal machine that handles the Central System's Reset CALL."""
 
     NAME: ClassVar[str] = "ResetListener"
+    PROFILE: ClassVar[str] = "Core"  # a Core action is implemented by a Core machine
     EVENTS: ClassVar[Mapping[str, str]] = {"ocpp.Reset": "ocpp_reset"}
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {"Idle": frozenset({"ocpp.Reset"})}
 

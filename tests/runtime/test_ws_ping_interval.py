@@ -22,6 +22,9 @@ from runtime.simulator import SimulatedStation
 
 pytestmark = pytest.mark.timeout(20)
 
+# The key exists only on a Charge Point whose PICS declares the WebSocketPingInterval feature.
+_PINGS = {"WebSocketPingInterval": True}
+
 
 class _Pings:
     """Pings received by the server, per connection in the order connections opened."""
@@ -80,7 +83,12 @@ async def _eventually(predicate: Callable[[], bool], timeout: float) -> None:
 def test_ping_interval_follows_the_configuration() -> None:
     for configured, interval in ((0, None), (1, 1.0), (300, 300.0)):
         sim = SimulatedStation(
-            SPEC, "ws://127.0.0.1:9/ocpp", "CP", 1, config={"WebSocketPingInterval": configured}
+            SPEC,
+            "ws://127.0.0.1:9/ocpp",
+            "CP",
+            1,
+            config={"WebSocketPingInterval": configured},
+            pics=_PINGS,
         )
         assert sim.ping_interval() == interval
 
@@ -89,7 +97,13 @@ async def test_pings_sent_every_interval_and_a_change_waits_for_the_next_connect
     pings = _Pings()
     async with _csms(pings) as url:
         sim = SimulatedStation(
-            SPEC, url, "CP-PING", 1, reconnect_min=0.05, config={"WebSocketPingInterval": 0}
+            SPEC,
+            url,
+            "CP-PING",
+            1,
+            reconnect_min=0.05,
+            config={"WebSocketPingInterval": 0},
+            pics=_PINGS,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(sim.run(stop))

@@ -56,6 +56,7 @@ class AuthorizationCacheMachine(SpecMachine):
 
     NAME: ClassVar[str] = "AuthorizationCache"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/authorization_cache.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "ocpp.ClearCache": "ocpp_clear_cache",
     }

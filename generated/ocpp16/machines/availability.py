@@ -58,6 +58,7 @@ class AvailabilityMachine(SpecMachine):
 
     NAME: ClassVar[str] = "Availability"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/availability.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.powered_on": "internal_powered_on",
         "ocpp.ChangeAvailability": "ocpp_change_availability",

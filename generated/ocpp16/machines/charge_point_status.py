@@ -67,6 +67,7 @@ class ChargePointStatusMachine(SpecMachine):
 
     NAME: ClassVar[str] = "ChargePointStatus"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/charge_point_status.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.inoperative": "internal_inoperative",
         "internal.operative": "internal_operative",

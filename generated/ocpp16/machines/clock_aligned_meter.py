@@ -63,6 +63,7 @@ class ClockAlignedMeterMachine(SpecMachine):
 
     NAME: ClassVar[str] = "ClockAlignedMeter"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/clock_aligned_meter.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.MeterValues": "error_meter_values",
         "internal.configuration_changed": "internal_configuration_changed",

@@ -64,6 +64,7 @@ class ConfigurationMachine(SpecMachine):
 
     NAME: ClassVar[str] = "Configuration"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/configuration.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "ocpp.ChangeConfiguration": "ocpp_change_configuration",
         "ocpp.GetConfiguration": "ocpp_get_configuration",

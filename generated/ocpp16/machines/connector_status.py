@@ -96,6 +96,7 @@ class ConnectorStatusMachine(SpecMachine):
 
     NAME: ClassVar[str] = "ConnectorStatus"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/connector_status.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.energy_offered": "internal_energy_offered",
         "internal.energy_withheld": "internal_energy_withheld",

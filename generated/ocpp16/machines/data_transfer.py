@@ -58,6 +58,7 @@ class DataTransferMachine(SpecMachine):
 
     NAME: ClassVar[str] = "DataTransfer"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/data_transfer.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.DataTransfer": "error_data_transfer",
         "ocpp.DataTransfer": "ocpp_data_transfer",

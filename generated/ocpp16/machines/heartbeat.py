@@ -54,6 +54,7 @@ class HeartbeatMachine(SpecMachine):
 
     NAME: ClassVar[str] = "Heartbeat"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/heartbeat.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.Heartbeat": "error_heartbeat",
         "internal.configuration_changed": "internal_configuration_changed",

@@ -84,6 +84,7 @@ class RegistrationMachine(SpecMachine):
 
     NAME: ClassVar[str] = "Registration"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/registration.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.BootNotification": "error_boot_notification",
         "internal.connected": "internal_connected",

@@ -61,6 +61,7 @@ class RemoteControlMachine(SpecMachine):
 
     NAME: ClassVar[str] = "RemoteControl"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/remote_control.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "ocpp.RemoteStartTransaction": "ocpp_remote_start_transaction",
         "ocpp.RemoteStopTransaction": "ocpp_remote_stop_transaction",

@@ -64,6 +64,7 @@ class ResetMachine(SpecMachine):
 
     NAME: ClassVar[str] = "Reset"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/reset.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.reset_failed": "internal_reset_failed",
         "ocpp.Reset": "ocpp_reset",

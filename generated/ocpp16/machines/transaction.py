@@ -101,6 +101,7 @@ class TransactionMachine(SpecMachine):
 
     NAME: ClassVar[str] = "Transaction"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/transaction.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.Authorize": "error_authorize",
         "error.MeterValues": "error_meter_values",

@@ -58,6 +58,7 @@ class UnlockConnectorMachine(SpecMachine):
 
     NAME: ClassVar[str] = "UnlockConnector"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/unlock_connector.yaml"
+    PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "ocpp.UnlockConnector": "ocpp_unlock_connector",
     }

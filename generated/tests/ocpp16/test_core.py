@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_001_CS: dict[str, Any] = {
     "id": "TC_001_CS",
@@ -73,6 +75,8 @@ SCENARIO_TC_001_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_001_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_001_cs() -> None:
     """TC_001_CS: Cold boot charge point.
 
@@ -153,6 +157,8 @@ SCENARIO_CS_BOOT_PENDING: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_BOOT_PENDING")
+@pytest.mark.pics(Core=True)
 async def test_cs_boot_pending() -> None:
     """CS_BOOT_PENDING: Boot Pending, then Accepted after the interval.
 
@@ -164,7 +170,7 @@ async def test_cs_boot_pending() -> None:
 SCENARIO_CS_BOOT_REJECTED: dict[str, Any] = {
     "id": "CS_BOOT_REJECTED",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 300}},
+    "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 300}, "pics": {"Core": True}},
     "steps": (
         {
             "kind": "expect",
@@ -233,6 +239,8 @@ SCENARIO_CS_BOOT_REJECTED: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_BOOT_REJECTED")
+@pytest.mark.pics(Core=True)
 async def test_cs_boot_rejected() -> None:
     """CS_BOOT_REJECTED: Boot Rejected, silent until the interval, then retried.
 
@@ -277,6 +285,8 @@ SCENARIO_CS_BOOT_ZERO_INTERVAL: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_BOOT_ZERO_INTERVAL")
+@pytest.mark.pics(Core=True)
 async def test_cs_boot_zero_interval() -> None:
     """CS_BOOT_ZERO_INTERVAL: Boot Rejected with interval 0 retries after a non-flooding wait.
 
@@ -357,6 +367,8 @@ SCENARIO_CS_HEARTBEAT_CADENCE: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_HEARTBEAT_CADENCE")
+@pytest.mark.pics(Core=True)
 async def test_cs_heartbeat_cadence() -> None:
     """CS_HEARTBEAT_CADENCE: Heartbeats follow the interval of the Accepted BootNotification.
 
@@ -410,6 +422,8 @@ SCENARIO_CS_STATUS_PLUG_CYCLE: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_STATUS_PLUG_CYCLE")
+@pytest.mark.pics(Core=True)
 async def test_cs_status_plug_cycle() -> None:
     """CS_STATUS_PLUG_CYCLE: StatusNotification on plug in and unplug.
 
@@ -421,7 +435,12 @@ async def test_cs_status_plug_cycle() -> None:
 SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
     "id": "CS_STATUS_CONNECTION_TIMEOUT",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted", "config": {"ConnectionTimeOut": 30}},
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"ConnectionTimeOut": 30},
+        "pics": {"Core": True},
+    },
     "steps": (
         {
             "kind": "tester",
@@ -481,6 +500,8 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_STATUS_CONNECTION_TIMEOUT")
+@pytest.mark.pics(Core=True)
 async def test_cs_status_connection_timeout() -> None:
     """CS_STATUS_CONNECTION_TIMEOUT: A plugged-in connector with no user action goes to Finishing (errata E3.20).
 
@@ -588,6 +609,8 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_STATUS_FAULT_RECOVERY")
+@pytest.mark.pics(Core=True)
 async def test_cs_status_fault_recovery() -> None:
     """CS_STATUS_FAULT_RECOVERY: A fault is reported with its error code and the connector recovers to its earlier status.
 
@@ -599,7 +622,12 @@ async def test_cs_status_fault_recovery() -> None:
 SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
     "id": "CS_STATUS_MINIMUM_DURATION",
     "requires": ("Core", "MinimumStatusDuration"),
-    "setup": {"connectors": 1, "boot": "accepted", "config": {"MinimumStatusDuration": 10}},
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"MinimumStatusDuration": 10},
+        "pics": {"Core": True, "MinimumStatusDuration": True},
+    },
     "steps": (
         {
             "kind": "tester",
@@ -668,6 +696,8 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_STATUS_MINIMUM_DURATION")
+@pytest.mark.pics(Core=True, MinimumStatusDuration=True)
 async def test_cs_status_minimum_duration() -> None:
     """CS_STATUS_MINIMUM_DURATION: MinimumStatusDuration leaves out a status that did not last.
 
@@ -739,6 +769,8 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_RECONNECT_NO_REBOOT")
+@pytest.mark.pics(Core=True)
 async def test_cs_reconnect_no_reboot() -> None:
     """CS_RECONNECT_NO_REBOOT: A reconnect without reboot does not repeat the BootNotification.
 
@@ -801,6 +833,8 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_POWER_CYCLE")
+@pytest.mark.pics(Core=True)
 async def test_cs_power_cycle() -> None:
     """CS_POWER_CYCLE: After a power cycle the Charge Point boots again and reports every connector.
 
@@ -810,11 +844,10 @@ async def test_cs_power_cycle() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

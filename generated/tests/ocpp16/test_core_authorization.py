@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_authorization.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_007_CS: dict[str, Any] = {
     "id": "TC_007_CS",
@@ -30,6 +32,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
             "LocalPreAuthorize": True,
             "ConnectionTimeOut": 30,
         },
+        "pics": {"Core": True, "AuthorizationCache": True},
     },
     "steps": (
         {
@@ -148,6 +151,8 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_007_CS")
+@pytest.mark.pics(Core=True, AuthorizationCache=True)
 async def test_tc_007_cs() -> None:
     """TC_007_CS: Regular Start Charging Session - Cached Id.
 
@@ -167,6 +172,7 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
             "LocalPreAuthorize": True,
             "ConnectionTimeOut": 30,
         },
+        "pics": {"Core": True, "AuthorizationCache": True},
     },
     "steps": (
         {
@@ -276,6 +282,8 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_061_CS")
+@pytest.mark.pics(Core=True, AuthorizationCache=True)
 async def test_tc_061_cs() -> None:
     """TC_061_CS: Clear Authorization Data in Authorization Cache.
 
@@ -291,6 +299,7 @@ SCENARIO_TC_023_CS: dict[str, Any] = {
         "connectors": 1,
         "boot": "accepted",
         "config": {"MinimumStatusDuration": 10, "LocalPreAuthorize": True},
+        "pics": {"Core": True, "MinimumStatusDuration": True},
     },
     "steps": (
         {
@@ -351,6 +360,8 @@ SCENARIO_TC_023_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_023_CS")
+@pytest.mark.pics(Core=True, MinimumStatusDuration=True)
 async def test_tc_023_cs() -> None:
     """TC_023_CS: Start Charging Session - Authorize invalid.
 
@@ -427,6 +438,8 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_069_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_069_cs() -> None:
     """TC_069_CS: Stop Transaction - ParentIdTag in StopTransaction matches ParentIdTag in StartTransaction.
 
@@ -436,11 +449,10 @@ async def test_tc_069_cs() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

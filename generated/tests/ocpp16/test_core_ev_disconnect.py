@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_ev_disconnect.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,17 +18,16 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_005_1_CS: dict[str, Any] = {
     "id": "TC_005_1_CS",
     "requires": ("Core", "not FixedCable"),
     "setup": {
         "connectors": 1,
-        "pics": {"FixedCable": False},
+        "pics": {"Core": True, "FixedCable": False},
         "config": {
-            "MinimumStatusDuration": 0,
             "StopTransactionOnEVSideDisconnect": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
@@ -102,6 +103,8 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_005_1_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_005_1_cs() -> None:
     """TC_005_1_CS: EV Side Disconnected - StopTransactionOnEVSideDisconnect = true - UnlockConnectorOnEVSideDisconnect = true.
 
@@ -115,9 +118,8 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
     "requires": ("Core", "not FixedCable"),
     "setup": {
         "connectors": 1,
-        "pics": {"FixedCable": False},
+        "pics": {"Core": True, "FixedCable": False},
         "config": {
-            "MinimumStatusDuration": 0,
             "StopTransactionOnEVSideDisconnect": True,
             "UnlockConnectorOnEVSideDisconnect": False,
         },
@@ -211,6 +213,8 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_005_2_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_005_2_cs() -> None:
     """TC_005_2_CS: EV Side Disconnected - StopTransactionOnEVSideDisconnect = true - UnlockConnectorOnEVSideDisconnect = false.
 
@@ -225,11 +229,11 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
     "setup": {
         "connectors": 1,
         "config": {
-            "MinimumStatusDuration": 0,
             "StopTransactionOnEVSideDisconnect": False,
             "UnlockConnectorOnEVSideDisconnect": False,
         },
         "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
+        "pics": {"Core": True},
     },
     "steps": (
         {
@@ -301,6 +305,8 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_005_3_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_005_3_cs() -> None:
     """TC_005_3_CS: EV Side Disconnected - StopTransactionOnEVSideDisconnect = false - UnlockConnectorOnEVSideDisconnect = false.
 
@@ -314,9 +320,8 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
     "requires": ("Core", "not FixedCable"),
     "setup": {
         "connectors": 1,
-        "pics": {"FixedCable": False},
+        "pics": {"Core": True, "FixedCable": False},
         "config": {
-            "MinimumStatusDuration": 0,
             "StopTransactionOnEVSideDisconnect": False,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
@@ -441,6 +446,8 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_EV_UNPLUG_KEEPS_LOCK")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_cs_ev_unplug_keeps_lock() -> None:
     """CS_EV_UNPLUG_KEEPS_LOCK: EV-side unplug with the transaction kept - the cable stays locked until the idTag is shown.
 
@@ -455,8 +462,8 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
     "setup": {
         "connectors": 1,
         "boot": "accepted",
-        "pics": {"FixedCable": False},
-        "config": {"MinimumStatusDuration": 0, "StopTransactionOnInvalidId": True},
+        "pics": {"Core": True, "FixedCable": False},
+        "config": {"StopTransactionOnInvalidId": True},
     },
     "steps": (
         {
@@ -611,6 +618,8 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_DEAUTHORIZED_HOLDS_CABLE")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_cs_deauthorized_holds_cable() -> None:
     """CS_DEAUTHORIZED_HOLDS_CABLE: A transaction stopped as DeAuthorized keeps the cable locked until its owner returns.
 
@@ -620,11 +629,10 @@ async def test_cs_deauthorized_holds_cable() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_meter_values.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_070_CS: dict[str, Any] = {
     "id": "TC_070_CS",
@@ -31,6 +33,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "StopTxnSampledData": "Energy.Active.Import.Register",
         },
         "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
+        "pics": {"Core": True},
     },
     "steps": (
         {
@@ -212,6 +215,8 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_070_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_070_cs() -> None:
     """TC_070_CS: Sampled Meter Values.
 
@@ -230,6 +235,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "MeterValuesAlignedData": "Energy.Active.Import.Register,Power.Active.Import",
         },
         "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
+        "pics": {"Core": True},
     },
     "steps": (
         {
@@ -363,6 +369,8 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_071_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_071_cs() -> None:
     """TC_071_CS: Clock-aligned Meter Values.
 
@@ -372,11 +380,10 @@ async def test_tc_071_cs() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

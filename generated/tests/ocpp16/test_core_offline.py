@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_offline.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_036_CS: dict[str, Any] = {
     "id": "TC_036_CS",
@@ -26,6 +28,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
         "connectors": 1,
         "config": {"MeterValueSampleInterval": 30},
         "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
+        "pics": {"Core": True},
     },
     "steps": (
         {
@@ -134,6 +137,8 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_036_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_036_cs() -> None:
     """TC_036_CS: Connection Loss During Transaction.
 
@@ -154,6 +159,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
             "AllowOfflineTxForUnknownId": True,
             "ConnectionTimeOut": 30,
         },
+        "pics": {"Core": True, "AuthorizationCache": True, "UnknownOfflineAuthorization": True},
     },
     "steps": (
         {
@@ -290,6 +296,8 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_037_1_CS")
+@pytest.mark.pics(Core=True, AuthorizationCache=True, UnknownOfflineAuthorization=True)
 async def test_tc_037_1_cs() -> None:
     """TC_037_1_CS: Offline Start Transaction - Valid IdTag.
 
@@ -310,6 +318,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
             "StopTransactionOnInvalidId": False,
             "MaxEnergyOnInvalidId": 0,
         },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
     },
     "steps": (
         {
@@ -446,6 +455,8 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_037_2_CS")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
 async def test_tc_037_2_cs() -> None:
     """TC_037_2_CS: Offline Start Transaction - Invalid IdTag - StopTransactionOnInvalidId = false.
 
@@ -465,6 +476,7 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
             "AllowOfflineTxForUnknownId": True,
             "StopTransactionOnInvalidId": True,
         },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
     },
     "steps": (
         {
@@ -574,6 +586,8 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_037_3_CS")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
 async def test_tc_037_3_cs() -> None:
     """TC_037_3_CS: Offline Start Transaction - Invalid IdTag - StopTransactionOnInvalidId = true.
 
@@ -663,6 +677,8 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_038_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_038_cs() -> None:
     """TC_038_CS: Offline Stop Transaction.
 
@@ -683,6 +699,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
             "AllowOfflineTxForUnknownId": True,
             "ConnectionTimeOut": 30,
         },
+        "pics": {"Core": True, "AuthorizationCache": True, "UnknownOfflineAuthorization": True},
     },
     "steps": (
         {
@@ -835,6 +852,8 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_039_CS")
+@pytest.mark.pics(Core=True, AuthorizationCache=True, UnknownOfflineAuthorization=True)
 async def test_tc_039_cs() -> None:
     """TC_039_CS: Offline Transaction.
 
@@ -844,11 +863,10 @@ async def test_tc_039_cs() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_recovery.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_068_CS: dict[str, Any] = {
     "id": "TC_068_CS",
@@ -87,6 +89,8 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_068_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_068_cs() -> None:
     """TC_068_CS: Stop Transaction - IdTag in StopTransaction matches IdTag in StartTransaction.
 
@@ -187,6 +191,8 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_013_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_013_cs() -> None:
     """TC_013_CS: Hard Reset Without transaction.
 
@@ -287,6 +293,8 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_014_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_014_cs() -> None:
     """TC_014_CS: Soft Reset Without Transaction.
 
@@ -366,6 +374,8 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_015_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_015_cs() -> None:
     """TC_015_CS: Hard Reset With Transaction.
 
@@ -465,6 +475,8 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_016_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_016_cs() -> None:
     """TC_016_CS: Soft Reset With Transaction.
 
@@ -545,6 +557,8 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_024_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_024_cs() -> None:
     """TC_024_CS: Start Charging Session - Lock Failure.
 
@@ -625,6 +639,8 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_032_2_CS")
+@pytest.mark.pics(Core=True, BackupPower=False)
 async def test_tc_032_2_cs() -> None:
     """TC_032_2_CS: Power failure boot charging point - configured to stop transaction(s).
 
@@ -743,6 +759,8 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_032_1_CS")
+@pytest.mark.pics(Core=True, BackupPower=True)
 async def test_tc_032_1_cs() -> None:
     """TC_032_1_CS: Power failure boot charging point - configured to stop transaction(s) before going down.
 
@@ -843,6 +861,8 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_034_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_034_cs() -> None:
     """TC_034_CS: Power Failure with Unavailable Status.
 
@@ -905,6 +925,8 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_035_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_035_cs() -> None:
     """TC_035_CS: Idle Charge Point.
 
@@ -914,11 +936,10 @@ async def test_tc_035_cs() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_remote.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,13 +18,18 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_010_CS: dict[str, Any] = {
     "id": "TC_010_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted", "config": {"AuthorizeRemoteTxRequests": False}},
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"AuthorizeRemoteTxRequests": False},
+        "pics": {"Core": True},
+    },
     "steps": (
         {
             "kind": "send",
@@ -95,6 +102,8 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_010_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_010_cs() -> None:
     """TC_010_CS: Remote Start Charging Session - Cable Plugged in First.
 
@@ -106,7 +115,12 @@ async def test_tc_010_cs() -> None:
 SCENARIO_TC_011_1_CS: dict[str, Any] = {
     "id": "TC_011_1_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted", "config": {"AuthorizeRemoteTxRequests": True}},
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"AuthorizeRemoteTxRequests": True},
+        "pics": {"Core": True},
+    },
     "steps": (
         {
             "kind": "send",
@@ -201,6 +215,8 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_011_1_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_011_1_cs() -> None:
     """TC_011_1_CS: Remote Start Charging Session - Remote Start First.
 
@@ -216,6 +232,7 @@ SCENARIO_TC_011_2_CS: dict[str, Any] = {
         "connectors": 1,
         "boot": "accepted",
         "config": {"ConnectionTimeOut": 30, "AuthorizeRemoteTxRequests": False},
+        "pics": {"Core": True},
     },
     "steps": (
         {
@@ -278,6 +295,8 @@ SCENARIO_TC_011_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_011_2_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_011_2_cs() -> None:
     """TC_011_2_CS: Remote Start Charging Session - Time Out.
 
@@ -336,6 +355,8 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_012_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_012_cs() -> None:
     """TC_012_CS: Remote Stop Charging Session.
 
@@ -351,6 +372,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
         "connectors": 1,
         "config": {"LocalPreAuthorize": False},
         "charging": {"connector": 1, "idTag": "TAG-0001", "transactionId": 1},
+        "pics": {"Core": True},
     },
     "steps": (
         {
@@ -375,6 +397,8 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_026_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_026_cs() -> None:
     """TC_026_CS: Remote Start Charging Session - Rejected.
 
@@ -411,6 +435,8 @@ SCENARIO_TC_027_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_027_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_027_cs() -> None:
     """TC_027_CS: Remote start transaction - connector id shall not be 0.
 
@@ -449,6 +475,8 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_028_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_028_cs() -> None:
     """TC_028_CS: Remote Stop Transaction - Rejected.
 
@@ -475,6 +503,8 @@ SCENARIO_TC_017_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_017_1_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_017_1_cs() -> None:
     """TC_017_1_CS: Unlock connector - no charging session running (Not fixed cable).
 
@@ -501,6 +531,8 @@ SCENARIO_TC_017_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_017_2_CS")
+@pytest.mark.pics(Core=True, FixedCable=True)
 async def test_tc_017_2_cs() -> None:
     """TC_017_2_CS: Unlock connector - no charging session running (Fixed cable).
 
@@ -567,6 +599,8 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_018_1_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_018_1_cs() -> None:
     """TC_018_1_CS: Unlock Connector - With Charging Session (Not fixed cable).
 
@@ -644,6 +678,8 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_018_2_CS")
+@pytest.mark.pics(Core=True, FixedCable=True)
 async def test_tc_018_2_cs() -> None:
     """TC_018_2_CS: Unlock Connector - With Charging Session (Fixed cable).
 
@@ -679,6 +715,8 @@ SCENARIO_TC_030_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_030_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_030_cs() -> None:
     """TC_030_CS: Unlock Connector - Unlock Failure.
 
@@ -705,6 +743,8 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_031_CS")
+@pytest.mark.pics(Core=True, FixedCable=False)
 async def test_tc_031_cs() -> None:
     """TC_031_CS: Unlock Connector - Unknown Connector.
 
@@ -731,6 +771,8 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_062_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_062_cs() -> None:
     """TC_062_CS: Data Transfer to a Charge Point.
 
@@ -740,11 +782,10 @@ async def test_tc_062_cs() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

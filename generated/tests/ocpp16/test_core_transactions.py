@@ -4,9 +4,11 @@
 # @generated
 """Conformance scenarios of specs/ocpp16/scenarios/core_transactions.yaml, run against our runtime on virtual time.
 
-Each test plays the Central System against an in-process charge point. A scenario whose PICS
-conditions the suite's PICS does not meet (``Item``, or ``not Item``) is skipped, naming the
-item.
+Each test plays the Central System against an in-process charge point. Its ``pics`` mark lists
+its PICS conditions (``requires``, then ``setup.pics``). With a device PICS file
+(``CHARGESPEC_PICS``, set by ``chargespec test --pics FILE``) a test whose conditions the device
+does not meet is skipped, naming the item; without one the suite's PICS declares every boolean
+item supported, with the scenario's ``setup.pics`` laid over it, and only ``requires`` can skip.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario, unmet_requirement
-from runtime.testing import full_pics
+from runtime.conformance import InProcessDut, run_scenario
+from runtime.conformance.applicability import scenario_run_pics
 
 SCENARIO_TC_003_CS: dict[str, Any] = {
     "id": "TC_003_CS",
@@ -98,6 +100,8 @@ SCENARIO_TC_003_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_003_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_003_cs() -> None:
     """TC_003_CS: Regular Charging Session - Plugin First.
 
@@ -109,7 +113,12 @@ async def test_tc_003_cs() -> None:
 SCENARIO_TC_004_1_CS: dict[str, Any] = {
     "id": "TC_004_1_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted", "config": {"MeterValueSampleInterval": 60}},
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"MeterValueSampleInterval": 60},
+        "pics": {"Core": True},
+    },
     "steps": (
         {
             "kind": "tester",
@@ -191,6 +200,8 @@ SCENARIO_TC_004_1_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_004_1_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_004_1_cs() -> None:
     """TC_004_1_CS: Regular Charging Session - Identification First.
 
@@ -202,7 +213,12 @@ async def test_tc_004_1_cs() -> None:
 SCENARIO_TC_004_2_CS: dict[str, Any] = {
     "id": "TC_004_2_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted", "config": {"ConnectionTimeOut": 30}},
+    "setup": {
+        "connectors": 1,
+        "boot": "accepted",
+        "config": {"ConnectionTimeOut": 30},
+        "pics": {"Core": True},
+    },
     "steps": (
         {
             "kind": "tester",
@@ -273,6 +289,8 @@ SCENARIO_TC_004_2_CS: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("TC_004_2_CS")
+@pytest.mark.pics(Core=True)
 async def test_tc_004_2_cs() -> None:
     """TC_004_2_CS: Regular Charging Session - Identification First - ConnectionTimeOut.
 
@@ -288,6 +306,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
         "connectors": 1,
         "boot": "accepted",
         "config": {"StopTransactionOnInvalidId": False, "MaxEnergyOnInvalidId": 100},
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
     },
     "steps": (
         {
@@ -377,6 +396,8 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
 }
 
 
+@pytest.mark.case("CS_MAX_ENERGY_ON_INVALID_ID")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
 async def test_cs_max_energy_on_invalid_id() -> None:
     """CS_MAX_ENERGY_ON_INVALID_ID: After an invalidated start, MaxEnergyOnInvalidId more Wh are delivered, then energy stops.
 
@@ -386,11 +407,10 @@ async def test_cs_max_energy_on_invalid_id() -> None:
 
 
 async def _play(scenario: dict[str, Any]) -> None:
-    pics = {**full_pics(SPEC), **scenario["setup"].get("pics", {})}
-    reason = unmet_requirement(scenario["requires"], pics)
+    setup = scenario["setup"]
+    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
     if reason is not None:
         pytest.skip(reason)
-    setup = scenario["setup"]
     dut = InProcessDut(
         SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
     )

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model AuthorizationCache")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -44,7 +51,11 @@ def _machine(variant: int) -> tuple[AuthorizationCacheMachine, ModelEnv]:
     ("variant", "path", "state"),
     [
         pytest.param(
-            0, (), "Ready", id="Ready (specs/ocpp16/machines/authorization_cache.yaml:10)"
+            0,
+            (),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="Ready (specs/ocpp16/machines/authorization_cache.yaml:10)",
         ),
     ],
 )
@@ -62,6 +73,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.ClearCache", {}),
             "Ready",
             (("invoke", "clear_cache", {}), ("reply", "ClearCache", {"status": "Accepted"})),
+            marks=pytest.mark.pics(AuthorizationCache=True),
             id="CL1 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:12)",
         ),
         pytest.param(
@@ -70,6 +82,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.ClearCache", {}),
             "Ready",
             (("reply", "ClearCache", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(AuthorizationCache=False),
             id="CL2 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:13)",
         ),
     ],
@@ -93,6 +106,7 @@ def test_transition_fires(
             (),
             ("ocpp.ClearCache", {}),
             "Ready",
+            marks=pytest.mark.pics(AuthorizationCache=False),
             id="not CL1 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:12)",
         ),
         pytest.param(
@@ -100,6 +114,7 @@ def test_transition_fires(
             (),
             ("ocpp.ClearCache", {}),
             "Ready",
+            marks=pytest.mark.pics(AuthorizationCache=True),
             id="not CL2 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:13)",
         ),
     ],

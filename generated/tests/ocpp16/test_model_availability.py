@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model Availability")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -45,7 +52,13 @@ def _machine(variant: int) -> tuple[AvailabilityMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Ready", id="Ready (specs/ocpp16/machines/availability.yaml:11)"),
+        pytest.param(
+            0,
+            (),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="Ready (specs/ocpp16/machines/availability.yaml:11)",
+        ),
     ],
 )
 def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], state: str) -> None:
@@ -66,6 +79,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "ChangeAvailability", {"status": "Accepted"}),
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:19)",
         ),
         pytest.param(
@@ -78,6 +92,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "ChangeAvailability", {"status": "Accepted"}),
                 ("raise", "internal.operative", {"connector": 0}),
             ),
+            marks=pytest.mark.pics(),
             id="CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:24)",
         ),
         pytest.param(
@@ -86,6 +101,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.powered_on", {}),
             "Ready",
             (("invoke", "restore_availability", {}),),
+            marks=pytest.mark.pics(),
             id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:30)",
         ),
         pytest.param(
@@ -98,6 +114,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "ChangeAvailability", {"status": "Scheduled"}),
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:14)",
         ),
         pytest.param(
@@ -106,6 +123,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             (("reply", "ChangeAvailability", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(),
             id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:13)",
         ),
     ],
@@ -129,6 +147,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:19)",
         ),
         pytest.param(
@@ -136,6 +155,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:24)",
         ),
         pytest.param(
@@ -143,6 +163,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:14)",
         ),
         pytest.param(
@@ -150,6 +171,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:13)",
         ),
     ],

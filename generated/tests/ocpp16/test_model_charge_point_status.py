@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model ChargePointStatus")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -53,18 +60,24 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
     ("variant", "path", "state"),
     [
         pytest.param(
-            0, (), "Available", id="Available (specs/ocpp16/machines/charge_point_status.yaml:17)"
+            0,
+            (),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="Available (specs/ocpp16/machines/charge_point_status.yaml:17)",
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:19)",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:18)",
         ),
     ],
@@ -89,6 +102,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:22)",
         ),
         pytest.param(
@@ -103,6 +117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:23)",
         ),
         pytest.param(
@@ -117,6 +132,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:24)",
         ),
         pytest.param(
@@ -131,6 +147,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:25)",
         ),
         pytest.param(
@@ -145,6 +162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:26)",
         ),
         pytest.param(
@@ -162,6 +180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27)",
         ),
         pytest.param(
@@ -176,6 +195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29)",
         ),
         pytest.param(
@@ -190,6 +210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29)",
         ),
         pytest.param(
@@ -204,6 +225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29)",
         ),
         pytest.param(
@@ -212,6 +234,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.status_debounce", {}),
             "Available",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30)",
         ),
         pytest.param(
@@ -220,6 +243,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.status_debounce", {}),
             "Faulted",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30)",
         ),
         pytest.param(
@@ -228,6 +252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.status_debounce", {}),
             "Unavailable",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30)",
         ),
         pytest.param(
@@ -242,6 +267,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Available", "errorCode": "ResetFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28)",
         ),
         pytest.param(
@@ -256,6 +282,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Faulted", "errorCode": "ResetFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28)",
         ),
         pytest.param(
@@ -270,6 +297,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 0, "status": "Unavailable", "errorCode": "ResetFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28)",
         ),
     ],
@@ -293,6 +321,7 @@ def test_transition_fires(
             (),
             ("internal.inoperative", {"connector": 1}),
             None,
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:22)",
         ),
         pytest.param(
@@ -300,6 +329,7 @@ def test_transition_fires(
             (("internal.inoperative", {"connector": 0}),),
             ("internal.operative", {"connector": 1}),
             None,
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:24)",
         ),
         pytest.param(
@@ -310,6 +340,7 @@ def test_transition_fires(
             ),
             ("tester.fault_cleared", {}),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:26)",
         ),
         pytest.param(
@@ -317,6 +348,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27)",
         ),
     ],
@@ -340,6 +372,7 @@ def test_guard_false_side(
             (),
             "Available",
             "internal.operative",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Available rejects internal.operative (specs/ocpp16/machines/charge_point_status.yaml:17)",
         ),
         pytest.param(
@@ -347,6 +380,7 @@ def test_guard_false_side(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             "internal.inoperative",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Faulted rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:19)",
         ),
         pytest.param(
@@ -354,6 +388,7 @@ def test_guard_false_side(
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             "internal.inoperative",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:18)",
         ),
     ],

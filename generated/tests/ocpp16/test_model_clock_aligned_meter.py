@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model ClockAlignedMeter")
 
 PARAMS: dict[str, Any] = {"connector_id": 1}
 VARIANTS: list[dict[str, Any]] = [
@@ -52,7 +59,11 @@ def _machine(variant: int) -> tuple[ClockAlignedMeterMachine, ModelEnv]:
     ("variant", "path", "state"),
     [
         pytest.param(
-            0, (), "Waiting", id="Waiting (specs/ocpp16/machines/clock_aligned_meter.yaml:11)"
+            0,
+            (),
+            "Waiting",
+            marks=pytest.mark.pics(),
+            id="Waiting (specs/ocpp16/machines/clock_aligned_meter.yaml:11)",
         ),
     ],
 )
@@ -70,6 +81,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.registration_accepted", {}),
             "Waiting",
             (("start_timer", "aligned", 120.0),),
+            marks=pytest.mark.pics(),
             id="AL1 Waiting --internal.registration_accepted--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:13)",
         ),
         pytest.param(
@@ -78,6 +90,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.configuration_changed", {"key": "ClockAlignedDataInterval"}),
             "Waiting",
             (("start_timer", "aligned", 120.0),),
+            marks=pytest.mark.pics(),
             id="AL2 Waiting --internal.configuration_changed--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:14)",
         ),
         pytest.param(
@@ -89,6 +102,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("send", "MeterValues", {"connectorId": 1, "meterValue": ()}),
                 ("start_timer", "aligned", 120.0),
             ),
+            marks=pytest.mark.pics(),
             id="AL3 Waiting --timer.aligned--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:15)",
         ),
         pytest.param(
@@ -97,6 +111,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Waiting",
             (),
+            marks=pytest.mark.pics(),
             id="AL4 Waiting --error.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
         ),
         pytest.param(
@@ -105,6 +120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Waiting",
             (),
+            marks=pytest.mark.pics(),
             id="AL4 Waiting --result.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
         ),
         pytest.param(
@@ -113,6 +129,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Waiting",
             (),
+            marks=pytest.mark.pics(),
             id="AL4 Waiting --timeout.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
         ),
     ],
@@ -136,6 +153,7 @@ def test_transition_fires(
             (),
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             None,
+            marks=pytest.mark.pics(),
             id="not AL2 Waiting --internal.configuration_changed--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:14)",
         ),
     ],

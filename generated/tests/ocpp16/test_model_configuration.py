@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model Configuration")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -233,7 +240,13 @@ def _machine(variant: int) -> tuple[ConfigurationMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Ready", id="Ready (specs/ocpp16/machines/configuration.yaml:13)"),
+        pytest.param(
+            0,
+            (),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="Ready (specs/ocpp16/machines/configuration.yaml:13)",
+        ),
     ],
 )
 def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], state: str) -> None:
@@ -254,6 +267,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "ChangeConfiguration", {"status": "Accepted"}),
                 ("raise", "internal.configuration_changed", {"key": "HeartbeatInterval"}),
             ),
+            marks=pytest.mark.pics(),
             id="CC-accepted Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:27)",
         ),
         pytest.param(
@@ -265,6 +279,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "change_configuration", {"key": "HeartbeatInterval", "value": "60"}),
                 ("reply", "ChangeConfiguration", {"status": "RebootRequired"}),
             ),
+            marks=pytest.mark.pics(),
             id="CC-reboot Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:22)",
         ),
         pytest.param(
@@ -273,6 +288,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
             (("reply", "ChangeConfiguration", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(),
             id="CC-rejected Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:17)",
         ),
         pytest.param(
@@ -281,6 +297,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
             (("reply", "ChangeConfiguration", {"status": "NotSupported"}),),
+            marks=pytest.mark.pics(),
             id="CC-unknown Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:16)",
         ),
         pytest.param(
@@ -289,6 +306,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.GetConfiguration", {}),
             "Ready",
             (("reply", "GetConfiguration", {"configurationKey": (), "unknownKey": ()}),),
+            marks=pytest.mark.pics(),
             id="GC1 Ready --ocpp.GetConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:15)",
         ),
     ],
@@ -312,6 +330,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CC-accepted Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:27)",
         ),
         pytest.param(
@@ -319,6 +338,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CC-reboot Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:22)",
         ),
         pytest.param(
@@ -326,6 +346,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CC-rejected Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:17)",
         ),
         pytest.param(
@@ -333,6 +354,7 @@ def test_transition_fires(
             (),
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not CC-unknown Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:16)",
         ),
     ],

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from runtime.testing import (
     check_transition_fires,
 )
 
+pytestmark = pytest.mark.case("model ConnectorStatus")
+
 PARAMS: dict[str, Any] = {"connector_id": 1}
 VARIANTS: list[dict[str, Any]] = [
     {
@@ -33,7 +40,7 @@ VARIANTS: list[dict[str, Any]] = [
             "MinimumStatusDuration": 5,
             "StopTransactionOnEVSideDisconnect": True,
         },
-        "pics": {"Reservation": True, "MinimumStatusDuration": False},
+        "pics": {"MinimumStatusDuration": False, "Reservation": True},
         "queries": {"online": False},
     },
     {
@@ -42,7 +49,7 @@ VARIANTS: list[dict[str, Any]] = [
             "MinimumStatusDuration": 5,
             "StopTransactionOnEVSideDisconnect": True,
         },
-        "pics": {"Reservation": False, "MinimumStatusDuration": False},
+        "pics": {"MinimumStatusDuration": False, "Reservation": False},
         "queries": {"online": False},
     },
     {
@@ -51,7 +58,7 @@ VARIANTS: list[dict[str, Any]] = [
             "MinimumStatusDuration": 5,
             "StopTransactionOnEVSideDisconnect": True,
         },
-        "pics": {"Reservation": True, "MinimumStatusDuration": True},
+        "pics": {"MinimumStatusDuration": True, "Reservation": True},
         "queries": {"online": False},
     },
     {
@@ -60,7 +67,7 @@ VARIANTS: list[dict[str, Any]] = [
             "MinimumStatusDuration": 5,
             "StopTransactionOnEVSideDisconnect": True,
         },
-        "pics": {"Reservation": False, "MinimumStatusDuration": True},
+        "pics": {"MinimumStatusDuration": True, "Reservation": False},
         "queries": {"online": False},
     },
 ]
@@ -79,54 +86,66 @@ def _machine(variant: int) -> tuple[ConnectorStatusMachine, ModelEnv]:
     ("variant", "path", "state"),
     [
         pytest.param(
-            0, (), "Available", id="Available (specs/ocpp16/machines/connector_status.yaml:24)"
+            0,
+            (),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="Available (specs/ocpp16/machines/connector_status.yaml:24)",
         ),
         pytest.param(
             0,
             (("internal.energy_offered", {}),),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Charging (specs/ocpp16/machines/connector_status.yaml:26)",
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Faulted (specs/ocpp16/machines/connector_status.yaml:32)",
         ),
         pytest.param(
             0,
             (("tester.plug_in", {}), ("timer.connection_timeout", {})),
             "Finishing",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Finishing (specs/ocpp16/machines/connector_status.yaml:29)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {}),),
             "Preparing",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Preparing (specs/ocpp16/machines/connector_status.yaml:25)",
         ),
         pytest.param(
             0,
             (("internal.reserved", {}),),
             "Reserved",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="Reserved (specs/ocpp16/machines/connector_status.yaml:30)",
         ),
         pytest.param(
             0,
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SuspendedEV (specs/ocpp16/machines/connector_status.yaml:27)",
         ),
         pytest.param(
             0,
             (("internal.energy_withheld", {}),),
             "SuspendedEVSE",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:28)",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {}),),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Unavailable (specs/ocpp16/machines/connector_status.yaml:31)",
         ),
     ],
@@ -154,6 +173,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A2 Available --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:38)",
         ),
         pytest.param(
@@ -171,6 +191,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A2 Available --tester.plug_in--> Preparing (specs/ocpp16/machines/connector_status.yaml:36)",
         ),
         pytest.param(
@@ -188,6 +209,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A2 Available --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:37)",
         ),
         pytest.param(
@@ -204,6 +226,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:39)",
         ),
         pytest.param(
@@ -224,6 +247,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:40)",
         ),
         pytest.param(
@@ -240,6 +264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A5 Available --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:41)",
         ),
         pytest.param(
@@ -256,6 +281,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:42)",
         ),
         pytest.param(
@@ -272,6 +298,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/connector_status.yaml:43)",
         ),
         pytest.param(
@@ -288,6 +315,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:44)",
         ),
         pytest.param(
@@ -296,6 +324,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_cancelled", {}),
             "Preparing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:48)",
         ),
         pytest.param(
@@ -304,6 +333,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {}),
             "Preparing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:59)",
         ),
         pytest.param(
@@ -312,6 +342,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Preparing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:59)",
         ),
         pytest.param(
@@ -320,6 +351,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Preparing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:58)",
         ),
         pytest.param(
@@ -337,6 +369,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:47)",
         ),
         pytest.param(
@@ -354,6 +387,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:46)",
         ),
         pytest.param(
@@ -372,6 +406,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:49)",
         ),
         pytest.param(
@@ -389,6 +424,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:50)",
         ),
         pytest.param(
@@ -411,6 +447,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:51)",
         ),
         pytest.param(
@@ -428,6 +465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:52)",
         ),
         pytest.param(
@@ -446,6 +484,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:55)",
         ),
         pytest.param(
@@ -459,6 +498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:57)",
         ),
         pytest.param(
@@ -476,6 +516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:56)",
         ),
         pytest.param(
@@ -484,6 +525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Charging",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:74)",
         ),
         pytest.param(
@@ -492,6 +534,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.inoperative", {}),
             "Charging",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:75)",
         ),
         pytest.param(
@@ -500,6 +543,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Charging",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:70)",
         ),
         pytest.param(
@@ -516,6 +560,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:61)",
         ),
         pytest.param(
@@ -532,6 +577,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:62)",
         ),
         pytest.param(
@@ -551,6 +597,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:73)",
         ),
         pytest.param(
@@ -570,6 +617,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:69)",
         ),
         pytest.param(
@@ -586,6 +634,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:63)",
         ),
         pytest.param(
@@ -602,6 +651,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:64)",
         ),
         pytest.param(
@@ -618,6 +668,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:65)",
         ),
         pytest.param(
@@ -634,6 +685,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:66)",
         ),
         pytest.param(
@@ -642,6 +694,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "SuspendedEV",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:86)",
         ),
         pytest.param(
@@ -650,6 +703,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.inoperative", {}),
             "SuspendedEV",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:87)",
         ),
         pytest.param(
@@ -658,6 +712,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "SuspendedEV",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:83)",
         ),
         pytest.param(
@@ -674,6 +729,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:77)",
         ),
         pytest.param(
@@ -690,6 +746,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:78)",
         ),
         pytest.param(
@@ -710,6 +767,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:85)",
         ),
         pytest.param(
@@ -726,6 +784,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:79)",
         ),
         pytest.param(
@@ -742,6 +801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:80)",
         ),
         pytest.param(
@@ -762,6 +822,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:81)",
         ),
         pytest.param(
@@ -778,6 +839,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:82)",
         ),
         pytest.param(
@@ -786,6 +848,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_suspend", {}),
             "SuspendedEVSE",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:95)",
         ),
         pytest.param(
@@ -794,6 +857,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_resume", {}),
             "SuspendedEVSE",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:96)",
         ),
         pytest.param(
@@ -802,6 +866,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.inoperative", {}),
             "SuspendedEVSE",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:98)",
         ),
         pytest.param(
@@ -810,6 +875,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "SuspendedEVSE",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:97)",
         ),
         pytest.param(
@@ -826,6 +892,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:89)",
         ),
         pytest.param(
@@ -842,6 +909,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:90)",
         ),
         pytest.param(
@@ -858,6 +926,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:91)",
         ),
         pytest.param(
@@ -874,6 +943,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:92)",
         ),
         pytest.param(
@@ -890,6 +960,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:93)",
         ),
         pytest.param(
@@ -906,6 +977,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:94)",
         ),
         pytest.param(
@@ -914,6 +986,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.inoperative", {}),
             "Finishing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:105)",
         ),
         pytest.param(
@@ -930,6 +1003,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:100)",
         ),
         pytest.param(
@@ -947,6 +1021,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:102)",
         ),
         pytest.param(
@@ -964,6 +1039,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:101)",
         ),
         pytest.param(
@@ -984,6 +1060,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:103)",
         ),
         pytest.param(
@@ -1000,6 +1077,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:104)",
         ),
         pytest.param(
@@ -1008,6 +1086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.inoperative", {}),
             "Reserved",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:111)",
         ),
         pytest.param(
@@ -1024,6 +1103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:107)",
         ),
         pytest.param(
@@ -1041,6 +1121,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:108)",
         ),
         pytest.param(
@@ -1057,6 +1138,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:109)",
         ),
         pytest.param(
@@ -1073,6 +1155,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:110)",
         ),
         pytest.param(
@@ -1081,6 +1164,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Unavailable",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:119)",
         ),
         pytest.param(
@@ -1089,6 +1173,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Unavailable",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:120)",
         ),
         pytest.param(
@@ -1105,6 +1190,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:113)",
         ),
         pytest.param(
@@ -1122,6 +1208,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:114)",
         ),
         pytest.param(
@@ -1138,6 +1225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:115)",
         ),
         pytest.param(
@@ -1159,6 +1247,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:116)",
         ),
         pytest.param(
@@ -1175,6 +1264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:117)",
         ),
         pytest.param(
@@ -1191,6 +1281,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118)",
         ),
         pytest.param(
@@ -1199,6 +1290,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Faulted",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:130)",
         ),
         pytest.param(
@@ -1207,6 +1299,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Faulted",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:131)",
         ),
         pytest.param(
@@ -1223,6 +1316,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:122)",
         ),
         pytest.param(
@@ -1240,6 +1334,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
                 ("start_timer", "connection_timeout", 60.0),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:123)",
         ),
         pytest.param(
@@ -1259,6 +1354,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:124)",
         ),
         pytest.param(
@@ -1279,6 +1375,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:125)",
         ),
         pytest.param(
@@ -1298,6 +1395,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:126)",
         ),
         pytest.param(
@@ -1318,6 +1416,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:127)",
         ),
         pytest.param(
@@ -1337,6 +1436,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:128)",
         ),
         pytest.param(
@@ -1356,6 +1456,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 1, "startable": False}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:129)",
         ),
         pytest.param(
@@ -1370,6 +1471,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1384,6 +1486,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Charging", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1398,6 +1501,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1412,6 +1516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1426,6 +1531,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1440,6 +1546,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1454,6 +1561,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1468,6 +1576,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "SuspendedEVSE", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1482,6 +1591,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:136)",
         ),
         pytest.param(
@@ -1496,6 +1606,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1510,6 +1621,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Charging", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1524,6 +1636,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1538,6 +1651,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1552,6 +1666,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1566,6 +1681,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1580,6 +1696,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1594,6 +1711,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "SuspendedEVSE", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1608,6 +1726,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:137)",
         ),
         pytest.param(
@@ -1622,6 +1741,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1636,6 +1756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Charging", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1650,6 +1771,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1664,6 +1786,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1678,6 +1801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1692,6 +1816,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1706,6 +1831,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1720,6 +1846,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "SuspendedEVSE", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1734,6 +1861,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "status": "Unavailable", "errorCode": "NoError"},
                 ),
             ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:140)",
         ),
         pytest.param(
@@ -1742,6 +1870,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Faulted",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135)",
         ),
         pytest.param(
@@ -1750,6 +1879,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Finishing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135)",
         ),
         pytest.param(
@@ -1758,6 +1888,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Preparing",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135)",
         ),
         pytest.param(
@@ -1766,6 +1897,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135)",
         ),
         pytest.param(
@@ -1774,6 +1906,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "SuspendedEVSE",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135)",
         ),
         pytest.param(
@@ -1782,6 +1915,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Unavailable",
             (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135)",
         ),
     ],
@@ -1809,6 +1943,7 @@ def test_transition_fires(
             ),
             ("internal.energy_offered", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:39)",
         ),
         pytest.param(
@@ -1816,6 +1951,7 @@ def test_transition_fires(
             (),
             ("internal.energy_offered", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:40)",
         ),
         pytest.param(
@@ -1823,6 +1959,7 @@ def test_transition_fires(
             (),
             ("internal.reserved", {}),
             None,
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
             id="not A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:42)",
         ),
         pytest.param(
@@ -1830,6 +1967,7 @@ def test_transition_fires(
             (("internal.remote_start", {}),),
             ("internal.start_cancelled", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:48)",
         ),
         pytest.param(
@@ -1837,6 +1975,7 @@ def test_transition_fires(
             (("tester.plug_in", {}),),
             ("internal.start_cancelled", {}),
             "Preparing",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:47)",
         ),
         pytest.param(
@@ -1844,6 +1983,7 @@ def test_transition_fires(
             (("tester.plug_in", {}),),
             ("timer.connection_timeout", {}),
             "Finishing",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:49)",
         ),
         pytest.param(
@@ -1856,6 +1996,7 @@ def test_transition_fires(
             ),
             ("internal.energy_offered", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:50)",
         ),
         pytest.param(
@@ -1863,6 +2004,7 @@ def test_transition_fires(
             (("internal.remote_start", {}),),
             ("internal.energy_offered", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:51)",
         ),
         pytest.param(
@@ -1870,6 +2012,7 @@ def test_transition_fires(
             (("internal.remote_start", {}),),
             ("timer.connection_timeout", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:55)",
         ),
         pytest.param(
@@ -1880,6 +2023,7 @@ def test_transition_fires(
             ),
             ("tester.ev_unplug", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:74)",
         ),
         pytest.param(
@@ -1890,6 +2034,7 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:70)",
         ),
         pytest.param(
@@ -1897,6 +2042,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}), ("internal.inoperative", {})),
             ("internal.transaction_ended", {}),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:61)",
         ),
         pytest.param(
@@ -1904,6 +2050,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}),),
             ("tester.ev_unplug", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:73)",
         ),
         pytest.param(
@@ -1911,6 +2058,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}),),
             ("tester.unplug", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:69)",
         ),
         pytest.param(
@@ -1918,6 +2066,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}),),
             ("internal.transaction_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:64)",
         ),
         pytest.param(
@@ -1925,6 +2074,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}),),
             ("internal.transaction_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:65)",
         ),
         pytest.param(
@@ -1936,6 +2086,7 @@ def test_transition_fires(
             ),
             ("tester.plug_in", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:86)",
         ),
         pytest.param(
@@ -1947,6 +2098,7 @@ def test_transition_fires(
             ),
             ("internal.transaction_ended", {}),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:77)",
         ),
         pytest.param(
@@ -1954,6 +2106,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             ("tester.plug_in", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:85)",
         ),
         pytest.param(
@@ -1961,6 +2114,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             ("internal.transaction_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:80)",
         ),
         pytest.param(
@@ -1968,6 +2122,7 @@ def test_transition_fires(
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             ("internal.transaction_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:81)",
         ),
         pytest.param(
@@ -1975,6 +2130,7 @@ def test_transition_fires(
             (("internal.energy_withheld", {}), ("internal.inoperative", {})),
             ("internal.transaction_ended", {}),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:89)",
         ),
         pytest.param(
@@ -1982,6 +2138,7 @@ def test_transition_fires(
             (("internal.energy_withheld", {}), ("tester.ev_suspend", {})),
             ("internal.energy_offered", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:90)",
         ),
         pytest.param(
@@ -1989,6 +2146,7 @@ def test_transition_fires(
             (("internal.energy_withheld", {}),),
             ("internal.energy_offered", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:91)",
         ),
         pytest.param(
@@ -1996,6 +2154,7 @@ def test_transition_fires(
             (("internal.energy_withheld", {}),),
             ("internal.transaction_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:92)",
         ),
         pytest.param(
@@ -2003,6 +2162,7 @@ def test_transition_fires(
             (("internal.energy_withheld", {}),),
             ("internal.transaction_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:93)",
         ),
         pytest.param(
@@ -2014,6 +2174,7 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:100)",
         ),
         pytest.param(
@@ -2021,6 +2182,7 @@ def test_transition_fires(
             (("tester.plug_in", {}), ("timer.connection_timeout", {})),
             ("tester.unplug", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:103)",
         ),
         pytest.param(
@@ -2028,6 +2190,7 @@ def test_transition_fires(
             (("internal.reserved", {}), ("internal.inoperative", {})),
             ("internal.reservation_ended", {}),
             "Unavailable",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:107)",
         ),
         pytest.param(
@@ -2035,6 +2198,7 @@ def test_transition_fires(
             (("internal.reserved", {}),),
             ("internal.reservation_ended", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:109)",
         ),
         pytest.param(
@@ -2042,6 +2206,7 @@ def test_transition_fires(
             (("internal.inoperative", {}), ("tester.plug_in", {})),
             ("internal.operative", {}),
             "Preparing",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:113)",
         ),
         pytest.param(
@@ -2049,6 +2214,7 @@ def test_transition_fires(
             (("internal.inoperative", {}),),
             ("internal.operative", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:114)",
         ),
         pytest.param(
@@ -2061,6 +2227,7 @@ def test_transition_fires(
             ),
             ("internal.energy_offered", {}),
             "SuspendedEV",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:115)",
         ),
         pytest.param(
@@ -2068,6 +2235,7 @@ def test_transition_fires(
             (("internal.inoperative", {}),),
             ("internal.energy_offered", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:116)",
         ),
         pytest.param(
@@ -2078,6 +2246,7 @@ def test_transition_fires(
             ),
             ("tester.fault_cleared", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:122)",
         ),
         pytest.param(
@@ -2085,6 +2254,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:123)",
         ),
         pytest.param(
@@ -2092,6 +2262,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:124)",
         ),
         pytest.param(
@@ -2099,6 +2270,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:125)",
         ),
         pytest.param(
@@ -2106,6 +2278,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:126)",
         ),
         pytest.param(
@@ -2113,6 +2286,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:127)",
         ),
         pytest.param(
@@ -2120,6 +2294,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:128)",
         ),
         pytest.param(
@@ -2127,6 +2302,7 @@ def test_transition_fires(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:129)",
         ),
     ],
@@ -2150,6 +2326,7 @@ def test_guard_false_side(
             (),
             "Available",
             "internal.lock_failed",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Available rejects internal.lock_failed (specs/ocpp16/machines/connector_status.yaml:24)",
         ),
         pytest.param(
@@ -2157,6 +2334,7 @@ def test_guard_false_side(
             (("internal.energy_offered", {}),),
             "Charging",
             "internal.energy_offered",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Charging rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:26)",
         ),
         pytest.param(
@@ -2164,6 +2342,7 @@ def test_guard_false_side(
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             "internal.energy_offered",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Faulted rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:32)",
         ),
         pytest.param(
@@ -2171,6 +2350,7 @@ def test_guard_false_side(
             (("tester.plug_in", {}), ("timer.connection_timeout", {})),
             "Finishing",
             "internal.energy_offered",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Finishing rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:29)",
         ),
         pytest.param(
@@ -2178,6 +2358,7 @@ def test_guard_false_side(
             (("internal.remote_start", {}),),
             "Preparing",
             "internal.inoperative",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Preparing rejects internal.inoperative (specs/ocpp16/machines/connector_status.yaml:25)",
         ),
         pytest.param(
@@ -2185,6 +2366,7 @@ def test_guard_false_side(
             (("internal.reserved", {}),),
             "Reserved",
             "internal.energy_offered",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
             id="Reserved rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:30)",
         ),
         pytest.param(
@@ -2192,6 +2374,7 @@ def test_guard_false_side(
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             "SuspendedEV",
             "internal.energy_offered",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SuspendedEV rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:27)",
         ),
         pytest.param(
@@ -2199,6 +2382,7 @@ def test_guard_false_side(
             (("internal.energy_withheld", {}),),
             "SuspendedEVSE",
             "internal.energy_withheld",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="SuspendedEVSE rejects internal.energy_withheld (specs/ocpp16/machines/connector_status.yaml:28)",
         ),
         pytest.param(
@@ -2206,6 +2390,7 @@ def test_guard_false_side(
             (("internal.inoperative", {}),),
             "Unavailable",
             "internal.inoperative",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
             id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/connector_status.yaml:31)",
         ),
     ],

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model DataTransfer")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -50,7 +57,13 @@ def _machine(variant: int) -> tuple[DataTransferMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Ready", id="Ready (specs/ocpp16/machines/data_transfer.yaml:11)"),
+        pytest.param(
+            0,
+            (),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="Ready (specs/ocpp16/machines/data_transfer.yaml:11)",
+        ),
     ],
 )
 def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], state: str) -> None:
@@ -67,6 +80,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.DataTransfer", {"vendorId": "chargespec", "messageId": "Echo", "data": "hello"}),
             "Ready",
             (("reply", "DataTransfer", {"status": "Accepted"}),),
+            marks=pytest.mark.pics(),
             id="DT1 Ready --ocpp.DataTransfer--> (internal) (specs/ocpp16/machines/data_transfer.yaml:13)",
         ),
         pytest.param(
@@ -84,6 +98,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"vendorId": "chargespec", "messageId": "Hello", "data": "hi"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="DT2 Ready --tester.data_transfer--> (internal) (specs/ocpp16/machines/data_transfer.yaml:14)",
         ),
         pytest.param(
@@ -92,6 +107,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.DataTransfer", {}),
             "Ready",
             (),
+            marks=pytest.mark.pics(),
             id="DT3 Ready --error.DataTransfer--> (internal) (specs/ocpp16/machines/data_transfer.yaml:15)",
         ),
         pytest.param(
@@ -100,6 +116,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.DataTransfer", {}),
             "Ready",
             (),
+            marks=pytest.mark.pics(),
             id="DT3 Ready --result.DataTransfer--> (internal) (specs/ocpp16/machines/data_transfer.yaml:15)",
         ),
         pytest.param(
@@ -108,6 +125,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.DataTransfer", {}),
             "Ready",
             (),
+            marks=pytest.mark.pics(),
             id="DT3 Ready --timeout.DataTransfer--> (internal) (specs/ocpp16/machines/data_transfer.yaml:15)",
         ),
     ],

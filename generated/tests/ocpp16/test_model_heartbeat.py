@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model Heartbeat")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -43,11 +50,18 @@ def _machine(variant: int) -> tuple[HeartbeatMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/heartbeat.yaml:10)"),
+        pytest.param(
+            0,
+            (),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="Idle (specs/ocpp16/machines/heartbeat.yaml:10)",
+        ),
         pytest.param(
             0,
             (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             "Running",
+            marks=pytest.mark.pics(),
             id="Running (specs/ocpp16/machines/heartbeat.yaml:13)",
         ),
     ],
@@ -66,6 +80,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
+            marks=pytest.mark.pics(),
             id="HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:26)",
         ),
         pytest.param(
@@ -74,6 +89,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.registration_accepted", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
+            marks=pytest.mark.pics(),
             id="HB1 Idle --internal.registration_accepted--> Running (specs/ocpp16/machines/heartbeat.yaml:16)",
         ),
         pytest.param(
@@ -82,6 +98,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.registration_accepted", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="HB2 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:17)",
         ),
         pytest.param(
@@ -90,6 +107,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.heartbeat", {}),
             "Running",
             (("send", "Heartbeat", {}),),
+            marks=pytest.mark.pics(),
             id="HB3 Running --timer.heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:18)",
         ),
         pytest.param(
@@ -98,6 +116,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.Heartbeat", {"currentTime": "2026-01-01T00:05:00Z"}),
             "Running",
             (("sync_clock", "2026-01-01T00:05:00Z"), ("start_timer", "heartbeat", 300.0)),
+            marks=pytest.mark.pics(),
             id="HB4 Running --result.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:19)",
         ),
         pytest.param(
@@ -106,6 +125,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Heartbeat", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
+            marks=pytest.mark.pics(),
             id="HB5 Running --error.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:20)",
         ),
         pytest.param(
@@ -114,6 +134,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Heartbeat", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
+            marks=pytest.mark.pics(),
             id="HB5 Running --timeout.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:20)",
         ),
         pytest.param(
@@ -122,6 +143,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.registration_accepted", {}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
+            marks=pytest.mark.pics(),
             id="HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:21)",
         ),
         pytest.param(
@@ -133,6 +155,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.registration_accepted", {}),
             "Idle",
             (("cancel_timer", "heartbeat"),),
+            marks=pytest.mark.pics(),
             id="HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:22)",
         ),
         pytest.param(
@@ -141,6 +164,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             "Running",
             (("start_timer", "heartbeat", 300.0),),
+            marks=pytest.mark.pics(),
             id="HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
         ),
         pytest.param(
@@ -152,6 +176,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             "Idle",
             (("cancel_timer", "heartbeat"),),
+            marks=pytest.mark.pics(),
             id="HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:25)",
         ),
     ],
@@ -175,6 +200,7 @@ def test_transition_fires(
             (),
             ("internal.configuration_changed", {"key": "ConnectionTimeOut"}),
             None,
+            marks=pytest.mark.pics(),
             id="not HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:26)",
         ),
         pytest.param(
@@ -182,6 +208,7 @@ def test_transition_fires(
             (("$config", {"HeartbeatInterval": 0}),),
             ("internal.registration_accepted", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not HB1 Idle --internal.registration_accepted--> Running (specs/ocpp16/machines/heartbeat.yaml:16)",
         ),
         pytest.param(
@@ -189,6 +216,7 @@ def test_transition_fires(
             (),
             ("internal.registration_accepted", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not HB2 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:17)",
         ),
         pytest.param(
@@ -199,6 +227,7 @@ def test_transition_fires(
             ),
             ("internal.registration_accepted", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:21)",
         ),
         pytest.param(
@@ -206,6 +235,7 @@ def test_transition_fires(
             (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("internal.registration_accepted", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:22)",
         ),
         pytest.param(
@@ -213,6 +243,7 @@ def test_transition_fires(
             (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("internal.configuration_changed", {"key": "ConnectionTimeOut"}),
             None,
+            marks=pytest.mark.pics(),
             id="not HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
         ),
         pytest.param(
@@ -220,6 +251,7 @@ def test_transition_fires(
             (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:25)",
         ),
     ],
@@ -243,6 +275,7 @@ def test_guard_false_side(
             (),
             "Idle",
             "error.Heartbeat",
+            marks=pytest.mark.pics(),
             id="Idle rejects error.Heartbeat (specs/ocpp16/machines/heartbeat.yaml:10)",
         ),
     ],

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model Registration")
 
 PARAMS: dict[str, Any] = {
     "vendor": "TEST",
@@ -58,21 +65,30 @@ def _machine(variant: int) -> tuple[RegistrationMachine, ModelEnv]:
                 ),
             ),
             "Accepted",
+            marks=pytest.mark.pics(),
             id="Accepted (specs/ocpp16/machines/registration.yaml:32)",
         ),
         pytest.param(
             0,
             (("internal.connected", {}), ("error.BootNotification", {})),
             "BootFailed",
+            marks=pytest.mark.pics(),
             id="BootFailed (specs/ocpp16/machines/registration.yaml:47)",
         ),
         pytest.param(
             0,
             (("internal.connected", {}),),
             "BootSent",
+            marks=pytest.mark.pics(),
             id="BootSent (specs/ocpp16/machines/registration.yaml:29)",
         ),
-        pytest.param(0, (), "Offline", id="Offline (specs/ocpp16/machines/registration.yaml:25)"),
+        pytest.param(
+            0,
+            (),
+            "Offline",
+            marks=pytest.mark.pics(),
+            id="Offline (specs/ocpp16/machines/registration.yaml:25)",
+        ),
         pytest.param(
             0,
             (
@@ -83,6 +99,7 @@ def _machine(variant: int) -> tuple[RegistrationMachine, ModelEnv]:
                 ),
             ),
             "Pending",
+            marks=pytest.mark.pics(),
             id="Pending (specs/ocpp16/machines/registration.yaml:36)",
         ),
         pytest.param(
@@ -95,6 +112,7 @@ def _machine(variant: int) -> tuple[RegistrationMachine, ModelEnv]:
                 ),
             ),
             "Rejected",
+            marks=pytest.mark.pics(),
             id="Rejected (specs/ocpp16/machines/registration.yaml:41)",
         ),
     ],
@@ -119,6 +137,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.connected", {}),
             "Accepted",
             (("raise", "internal.reconnected", {}),),
+            marks=pytest.mark.pics(),
             id="R10 Accepted --internal.connected--> (internal) (specs/ocpp16/machines/registration.yaml:68)",
         ),
         pytest.param(
@@ -133,6 +152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="R1 Offline --internal.connected--> BootSent (specs/ocpp16/machines/registration.yaml:51)",
         ),
         pytest.param(
@@ -148,6 +168,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("sync_clock", "2026-01-01T00:00:00Z"),
                 ("raise", "internal.registration_accepted", {}),
             ),
+            marks=pytest.mark.pics(),
             id="R2 BootSent --result.BootNotification--> Accepted (specs/ocpp16/machines/registration.yaml:52)",
         ),
         pytest.param(
@@ -159,6 +180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             "Pending",
             (("start_timer", "boot_retry", 30.0),),
+            marks=pytest.mark.pics(),
             id="R3 BootSent --result.BootNotification--> Pending (specs/ocpp16/machines/registration.yaml:58)",
         ),
         pytest.param(
@@ -170,6 +192,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             "Rejected",
             (("start_timer", "boot_retry", 60.0),),
+            marks=pytest.mark.pics(),
             id="R4 BootSent --result.BootNotification--> Rejected (specs/ocpp16/machines/registration.yaml:59)",
         ),
         pytest.param(
@@ -178,6 +201,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.BootNotification", {}),
             "BootFailed",
             (("start_timer", "boot_retry", 60.0),),
+            marks=pytest.mark.pics(),
             id="R5 BootSent --error.BootNotification--> BootFailed (specs/ocpp16/machines/registration.yaml:60)",
         ),
         pytest.param(
@@ -186,6 +210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.BootNotification", {}),
             "BootFailed",
             (("start_timer", "boot_retry", 60.0),),
+            marks=pytest.mark.pics(),
             id="R5 BootSent --timeout.BootNotification--> BootFailed (specs/ocpp16/machines/registration.yaml:60)",
         ),
         pytest.param(
@@ -206,6 +231,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="R6 Pending --timer.boot_retry--> BootSent (specs/ocpp16/machines/registration.yaml:61)",
         ),
         pytest.param(
@@ -226,6 +252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="R7 Rejected --timer.boot_retry--> BootSent (specs/ocpp16/machines/registration.yaml:62)",
         ),
         pytest.param(
@@ -240,6 +267,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="R8 BootFailed --timer.boot_retry--> BootSent (specs/ocpp16/machines/registration.yaml:63)",
         ),
         pytest.param(
@@ -255,6 +283,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="R9 BootFailed --internal.connected--> BootSent (specs/ocpp16/machines/registration.yaml:65)",
         ),
     ],
@@ -281,6 +310,7 @@ def test_transition_fires(
                 {"status": "Pending", "currentTime": "2026-01-01T00:00:00Z", "interval": 30},
             ),
             "Pending",
+            marks=pytest.mark.pics(),
             id="not R2 BootSent --result.BootNotification--> Accepted (specs/ocpp16/machines/registration.yaml:52)",
         ),
         pytest.param(
@@ -291,6 +321,7 @@ def test_transition_fires(
                 {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300},
             ),
             "Accepted",
+            marks=pytest.mark.pics(),
             id="not R3 BootSent --result.BootNotification--> Pending (specs/ocpp16/machines/registration.yaml:58)",
         ),
         pytest.param(
@@ -301,6 +332,7 @@ def test_transition_fires(
                 {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300},
             ),
             "Accepted",
+            marks=pytest.mark.pics(),
             id="not R4 BootSent --result.BootNotification--> Rejected (specs/ocpp16/machines/registration.yaml:59)",
         ),
     ],
@@ -330,6 +362,7 @@ def test_guard_false_side(
             ),
             "Accepted",
             "error.BootNotification",
+            marks=pytest.mark.pics(),
             id="Accepted rejects error.BootNotification (specs/ocpp16/machines/registration.yaml:32)",
         ),
         pytest.param(
@@ -337,6 +370,7 @@ def test_guard_false_side(
             (("internal.connected", {}), ("error.BootNotification", {})),
             "BootFailed",
             "error.BootNotification",
+            marks=pytest.mark.pics(),
             id="BootFailed rejects error.BootNotification (specs/ocpp16/machines/registration.yaml:47)",
         ),
         pytest.param(
@@ -344,6 +378,7 @@ def test_guard_false_side(
             (("internal.connected", {}),),
             "BootSent",
             "internal.connected",
+            marks=pytest.mark.pics(),
             id="BootSent rejects internal.connected (specs/ocpp16/machines/registration.yaml:29)",
         ),
         pytest.param(
@@ -351,6 +386,7 @@ def test_guard_false_side(
             (),
             "Offline",
             "error.BootNotification",
+            marks=pytest.mark.pics(),
             id="Offline rejects error.BootNotification (specs/ocpp16/machines/registration.yaml:25)",
         ),
         pytest.param(
@@ -364,6 +400,7 @@ def test_guard_false_side(
             ),
             "Pending",
             "error.BootNotification",
+            marks=pytest.mark.pics(),
             id="Pending rejects error.BootNotification (specs/ocpp16/machines/registration.yaml:36)",
         ),
         pytest.param(
@@ -377,6 +414,7 @@ def test_guard_false_side(
             ),
             "Rejected",
             "error.BootNotification",
+            marks=pytest.mark.pics(),
             id="Rejected rejects error.BootNotification (specs/ocpp16/machines/registration.yaml:41)",
         ),
     ],

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model RemoteControl")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -61,7 +68,13 @@ def _machine(variant: int) -> tuple[RemoteControlMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Ready", id="Ready (specs/ocpp16/machines/remote_control.yaml:12)"),
+        pytest.param(
+            0,
+            (),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="Ready (specs/ocpp16/machines/remote_control.yaml:12)",
+        ),
     ],
 )
 def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], state: str) -> None:
@@ -81,6 +94,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "RemoteStartTransaction", {"status": "Accepted"}),
                 ("raise", "internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
+            marks=pytest.mark.pics(),
             id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:14)",
         ),
         pytest.param(
@@ -89,6 +103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
             (("reply", "RemoteStartTransaction", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(),
             id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:19)",
         ),
         pytest.param(
@@ -100,6 +115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "RemoteStopTransaction", {"status": "Accepted"}),
                 ("raise", "internal.remote_stop", {"transactionId": 7}),
             ),
+            marks=pytest.mark.pics(),
             id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:24)",
         ),
         pytest.param(
@@ -108,6 +124,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             (("reply", "RemoteStopTransaction", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(),
             id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:25)",
         ),
     ],
@@ -131,6 +148,7 @@ def test_transition_fires(
             (),
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:14)",
         ),
         pytest.param(
@@ -138,6 +156,7 @@ def test_transition_fires(
             (),
             ("ocpp.RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:19)",
         ),
         pytest.param(
@@ -145,6 +164,7 @@ def test_transition_fires(
             (),
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:24)",
         ),
         pytest.param(
@@ -152,6 +172,7 @@ def test_transition_fires(
             (),
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
+            marks=pytest.mark.pics(),
             id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:25)",
         ),
     ],

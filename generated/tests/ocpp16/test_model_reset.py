@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model Reset")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -43,11 +50,14 @@ def _machine(variant: int) -> tuple[ResetMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/reset.yaml:17)"),
+        pytest.param(
+            0, (), "Idle", marks=pytest.mark.pics(), id="Idle (specs/ocpp16/machines/reset.yaml:17)"
+        ),
         pytest.param(
             0,
             (("ocpp.Reset", {"type": "Soft"}),),
             "Resetting",
+            marks=pytest.mark.pics(),
             id="Resetting (specs/ocpp16/machines/reset.yaml:18)",
         ),
     ],
@@ -70,6 +80,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.reset", {"kind": "Soft"}),
                 ("start_timer", "reboot", 2.0),
             ),
+            marks=pytest.mark.pics(),
             id="RST1 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:20)",
         ),
         pytest.param(
@@ -82,6 +93,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "mark_interrupted", {"reason": "HardReset"}),
                 ("start_timer", "reboot", 2.0),
             ),
+            marks=pytest.mark.pics(),
             id="RST2 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:21)",
         ),
         pytest.param(
@@ -90,6 +102,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.Reset", {"type": "Soft"}),
             "Resetting",
             (("reply", "Reset", {"status": "Accepted"}),),
+            marks=pytest.mark.pics(),
             id="RST3 Resetting --ocpp.Reset--> (internal) (specs/ocpp16/machines/reset.yaml:23)",
         ),
         pytest.param(
@@ -98,6 +111,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.reboot", {}),
             "Resetting",
             (("invoke", "reboot", {"kind": "Soft"}),),
+            marks=pytest.mark.pics(),
             id="RST4 Resetting --timer.reboot--> (internal) (specs/ocpp16/machines/reset.yaml:24)",
         ),
         pytest.param(
@@ -106,6 +120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.reset_failed", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="RST5 Resetting --internal.reset_failed--> Idle (specs/ocpp16/machines/reset.yaml:25)",
         ),
     ],
@@ -129,6 +144,7 @@ def test_transition_fires(
             (),
             ("ocpp.Reset", {"type": "Hard"}),
             "Resetting",
+            marks=pytest.mark.pics(),
             id="not RST1 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:20)",
         ),
         pytest.param(
@@ -136,6 +152,7 @@ def test_transition_fires(
             (),
             ("ocpp.Reset", {"type": "Soft"}),
             "Resetting",
+            marks=pytest.mark.pics(),
             id="not RST2 Idle --ocpp.Reset--> Resetting (specs/ocpp16/machines/reset.yaml:21)",
         ),
     ],
@@ -159,6 +176,7 @@ def test_guard_false_side(
             (),
             "Idle",
             "internal.reset_failed",
+            marks=pytest.mark.pics(),
             id="Idle rejects internal.reset_failed (specs/ocpp16/machines/reset.yaml:17)",
         ),
     ],

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from runtime.testing import (
     check_transition_fires,
 )
 
+pytestmark = pytest.mark.case("model Transaction")
+
 PARAMS: dict[str, Any] = {"connector_id": 1}
 VARIANTS: list[dict[str, Any]] = [
     {
@@ -39,7 +46,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": True, "FixedCable": False},
+        "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -66,7 +73,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": True, "FixedCable": False},
+        "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -93,7 +100,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": True, "FixedCable": False},
+        "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Unknown",
             "interrupted_reason": "",
@@ -120,7 +127,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": True, "FixedCable": True},
+        "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -147,7 +154,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": True, "FixedCable": True},
+        "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Unknown",
             "interrupted_reason": "",
@@ -174,7 +181,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": False, "FixedCable": False},
+        "pics": {"FixedCable": False, "BackupPower": False},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -201,7 +208,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": False, "FixedCable": True},
+        "pics": {"FixedCable": True, "BackupPower": False},
         "queries": {
             "authorization": "Unknown",
             "interrupted_reason": "",
@@ -228,7 +235,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"BackupPower": True, "FixedCable": False},
+        "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
             "interrupted_reason": "",
@@ -262,12 +269,14 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
+            marks=pytest.mark.pics(),
             id="Authorized (specs/ocpp16/machines/transaction.yaml:35)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
+            marks=pytest.mark.pics(),
             id="Authorizing (specs/ocpp16/machines/transaction.yaml:34)",
         ),
         pytest.param(
@@ -281,9 +290,16 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ),
             ),
             "Held",
+            marks=pytest.mark.pics(FixedCable=False),
             id="Held (specs/ocpp16/machines/transaction.yaml:47)",
         ),
-        pytest.param(0, (), "Idle", id="Idle (specs/ocpp16/machines/transaction.yaml:33)"),
+        pytest.param(
+            0,
+            (),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="Idle (specs/ocpp16/machines/transaction.yaml:33)",
+        ),
         pytest.param(
             0,
             (
@@ -291,6 +307,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.plug_in", {}),
             ),
             "Running",
+            marks=pytest.mark.pics(),
             id="Running (specs/ocpp16/machines/transaction.yaml:38)",
         ),
         pytest.param(
@@ -305,6 +322,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:43)",
         ),
     ],
@@ -333,6 +351,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
         ),
         pytest.param(
@@ -348,6 +367,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.start_cancelled", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
@@ -356,6 +376,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
@@ -364,6 +385,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
@@ -375,6 +397,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
@@ -386,6 +409,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
@@ -394,6 +418,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             (("send", "Authorize", {"idTag": "TAG-0001"}),),
+            marks=pytest.mark.pics(),
             id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
@@ -402,6 +427,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
         ),
         pytest.param(
@@ -410,6 +436,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
@@ -418,6 +445,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:77)",
         ),
         pytest.param(
@@ -446,6 +474,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
@@ -474,6 +503,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
@@ -486,6 +516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
@@ -498,6 +529,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
@@ -509,6 +541,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:190)",
         ),
         pytest.param(
@@ -524,6 +557,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             (("invoke", "unlock", {"connector": 1}),),
+            marks=pytest.mark.pics(FixedCable=False),
             id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
         ),
         pytest.param(
@@ -539,6 +573,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
@@ -554,6 +589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.unlock_requested", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
@@ -569,6 +605,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
@@ -584,6 +621,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
@@ -612,6 +650,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
@@ -627,6 +666,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "StopAuthorizing",
             (("send", "Authorize", {"idTag": "TAG-0002"}),),
+            marks=pytest.mark.pics(),
             id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
@@ -655,6 +695,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
         ),
         pytest.param(
@@ -666,6 +707,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
@@ -707,6 +749,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:171)",
         ),
         pytest.param(
@@ -729,6 +772,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:177)",
         ),
         pytest.param(
@@ -745,6 +789,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.Authorize", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:183)",
         ),
         pytest.param(
@@ -761,6 +806,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.Authorize", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:183)",
         ),
         pytest.param(
@@ -777,6 +823,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
         ),
         pytest.param(
@@ -800,6 +847,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
@@ -828,6 +876,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"ref": 0, "connector": 1, "context": "Sample.Periodic"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
@@ -836,6 +885,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -844,6 +894,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -852,6 +903,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -860,6 +912,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -868,6 +921,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -876,6 +930,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -891,6 +946,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -906,6 +962,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -921,6 +978,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -929,6 +987,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -937,6 +996,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -945,6 +1005,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -956,6 +1017,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -967,6 +1029,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -978,6 +1041,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -994,6 +1058,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.MeterValues", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -1010,6 +1075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.MeterValues", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -1026,6 +1092,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.MeterValues", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
@@ -1043,6 +1110,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "Running",
             (("start_timer", "energy_check", 5.0),),
+            marks=pytest.mark.pics(),
             id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
@@ -1065,6 +1133,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
+            marks=pytest.mark.pics(),
             id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
@@ -1076,6 +1145,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
@@ -1092,6 +1162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timer.energy_check", {}),
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
@@ -1100,6 +1171,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
         ),
         pytest.param(
@@ -1115,6 +1187,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
         ),
         pytest.param(
@@ -1123,6 +1196,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
         ),
         pytest.param(
@@ -1139,6 +1213,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.plug_in", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
         ),
         pytest.param(
@@ -1147,6 +1222,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1155,6 +1231,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1163,6 +1240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1171,6 +1249,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1179,6 +1258,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1187,6 +1267,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1203,6 +1284,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="P2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1219,6 +1301,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.unplug", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
         ),
         pytest.param(
@@ -1246,6 +1329,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(BackupPower=True),
             id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
@@ -1278,6 +1362,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(BackupPower=True),
             id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
@@ -1300,6 +1385,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     4,
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
@@ -1327,6 +1413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
@@ -1359,6 +1446,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
@@ -1367,6 +1455,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             (("send", "Authorize", {"idTag": "TAG-0001"}),),
+            marks=pytest.mark.pics(),
             id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:85)",
         ),
         pytest.param(
@@ -1375,6 +1464,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             (("raise", "internal.ready_to_start", {"connector": 1}),),
+            marks=pytest.mark.pics(),
             id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:86)",
         ),
         pytest.param(
@@ -1403,6 +1493,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
@@ -1436,6 +1527,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
@@ -1453,6 +1545,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
@@ -1475,6 +1568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
@@ -1507,6 +1601,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
@@ -1544,6 +1639,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
@@ -1563,6 +1659,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
@@ -1587,6 +1684,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
@@ -1598,6 +1696,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
@@ -1609,6 +1708,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
@@ -1625,6 +1725,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
@@ -1641,6 +1742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
@@ -1655,6 +1757,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
@@ -1669,6 +1772,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
@@ -1690,6 +1794,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
                 ),
             ),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
@@ -1698,6 +1803,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Idle",
             (("invoke", "update_cache", {"id_tag": "", "id_tag_info": {"status": "Accepted"}}),),
+            marks=pytest.mark.pics(),
             id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
         ),
         pytest.param(
@@ -1706,6 +1812,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1714,6 +1821,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1722,6 +1830,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1730,6 +1839,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1745,6 +1855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1760,6 +1871,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1768,6 +1880,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StartTransaction", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1776,6 +1889,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StartTransaction", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
@@ -1796,6 +1910,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("start_timer", "energy_check", 5.0),
             ),
+            marks=pytest.mark.pics(),
             id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
@@ -1821,6 +1936,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("start_timer", "energy_check", 5.0),
             ),
+            marks=pytest.mark.pics(),
             id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
@@ -1853,6 +1969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(FixedCable=True),
             id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
@@ -1890,6 +2007,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(FixedCable=True),
             id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
@@ -1898,6 +2016,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
@@ -1906,6 +2025,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
@@ -1921,6 +2041,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
@@ -1929,6 +2050,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
@@ -1940,6 +2062,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
@@ -1956,6 +2079,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.StopTransaction", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
@@ -1964,6 +2088,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -1972,6 +2097,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Authorized",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -1980,6 +2106,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -1988,6 +2115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Authorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2003,6 +2131,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2018,6 +2147,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Held",
             (),
+            marks=pytest.mark.pics(FixedCable=False),
             id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2026,6 +2156,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2034,6 +2165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2045,6 +2177,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2056,6 +2189,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "Running",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2072,6 +2206,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("error.StopTransaction", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2088,6 +2223,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("timeout.StopTransaction", {}),
             "StopAuthorizing",
             (),
+            marks=pytest.mark.pics(),
             id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
@@ -2110,6 +2246,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:107)",
         ),
         pytest.param(
@@ -2135,6 +2272,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
@@ -2143,6 +2281,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_timed_out", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
         ),
         pytest.param(
@@ -2151,6 +2290,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.start_timed_out", {}),
             "Idle",
             (),
+            marks=pytest.mark.pics(),
             id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
         ),
         pytest.param(
@@ -2165,6 +2305,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
         ),
         pytest.param(
@@ -2182,6 +2323,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
             ),
+            marks=pytest.mark.pics(),
             id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:112)",
         ),
         pytest.param(
@@ -2209,6 +2351,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
@@ -2241,6 +2384,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
             ),
+            marks=pytest.mark.pics(),
             id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
     ],
@@ -2264,6 +2408,7 @@ def test_transition_fires(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
         ),
         pytest.param(
@@ -2271,6 +2416,7 @@ def test_transition_fires(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
+            marks=pytest.mark.pics(),
             id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
@@ -2281,6 +2427,7 @@ def test_transition_fires(
             ),
             ("error.Authorize", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
@@ -2291,6 +2438,7 @@ def test_transition_fires(
             ),
             ("timeout.Authorize", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
@@ -2298,6 +2446,7 @@ def test_transition_fires(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Authorized",
+            marks=pytest.mark.pics(),
             id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
@@ -2305,6 +2454,7 @@ def test_transition_fires(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Authorized",
+            marks=pytest.mark.pics(),
             id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
@@ -2312,6 +2462,7 @@ def test_transition_fires(
             (("$config", {"LocalPreAuthorize": True}),),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
+            marks=pytest.mark.pics(),
             id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
@@ -2319,6 +2470,7 @@ def test_transition_fires(
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
+            marks=pytest.mark.pics(),
             id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
         ),
         pytest.param(
@@ -2326,6 +2478,7 @@ def test_transition_fires(
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
+            marks=pytest.mark.pics(),
             id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
@@ -2333,6 +2486,7 @@ def test_transition_fires(
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
+            marks=pytest.mark.pics(),
             id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:77)",
         ),
         pytest.param(
@@ -2344,6 +2498,7 @@ def test_transition_fires(
             ),
             ("tester.ev_unplug", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
@@ -2355,6 +2510,7 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
@@ -2365,6 +2521,7 @@ def test_transition_fires(
             ),
             ("tester.ev_unplug", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
@@ -2375,6 +2532,7 @@ def test_transition_fires(
             ),
             ("tester.unplug", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
@@ -2389,6 +2547,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
         ),
         pytest.param(
@@ -2403,6 +2562,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
@@ -2413,6 +2573,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
@@ -2423,6 +2584,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
@@ -2433,6 +2595,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
         ),
         pytest.param(
@@ -2443,6 +2606,7 @@ def test_transition_fires(
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
@@ -2458,6 +2622,7 @@ def test_transition_fires(
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:171)",
         ),
         pytest.param(
@@ -2473,6 +2638,7 @@ def test_transition_fires(
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:177)",
         ),
         pytest.param(
@@ -2483,6 +2649,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
@@ -2498,6 +2665,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
@@ -2514,6 +2682,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
@@ -2535,6 +2704,7 @@ def test_transition_fires(
             ),
             ("timer.energy_check", {}),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
@@ -2545,6 +2715,7 @@ def test_transition_fires(
             ),
             ("tester.power_failing", {}),
             None,
+            marks=pytest.mark.pics(BackupPower=False),
             id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
@@ -2560,6 +2731,7 @@ def test_transition_fires(
             ),
             ("tester.power_failing", {}),
             None,
+            marks=pytest.mark.pics(BackupPower=False),
             id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
@@ -2567,6 +2739,7 @@ def test_transition_fires(
             (),
             ("internal.registration_accepted", {}),
             None,
+            marks=pytest.mark.pics(),
             id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
@@ -2577,6 +2750,7 @@ def test_transition_fires(
             ),
             ("internal.reset", {"kind": "Hard"}),
             None,
+            marks=pytest.mark.pics(),
             id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
@@ -2592,6 +2766,7 @@ def test_transition_fires(
             ),
             ("internal.reset", {"kind": "Hard"}),
             None,
+            marks=pytest.mark.pics(),
             id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
@@ -2599,6 +2774,7 @@ def test_transition_fires(
             (),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
+            marks=pytest.mark.pics(),
             id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:85)",
         ),
         pytest.param(
@@ -2606,6 +2782,7 @@ def test_transition_fires(
             (("$config", {"AuthorizeRemoteTxRequests": True}),),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
+            marks=pytest.mark.pics(),
             id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:86)",
         ),
         pytest.param(
@@ -2616,6 +2793,7 @@ def test_transition_fires(
             ),
             ("internal.remote_stop", {"transactionId": 99}),
             None,
+            marks=pytest.mark.pics(),
             id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
@@ -2631,6 +2809,7 @@ def test_transition_fires(
             ),
             ("internal.remote_stop", {"transactionId": 99}),
             None,
+            marks=pytest.mark.pics(),
             id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
@@ -2641,6 +2820,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
@@ -2656,6 +2836,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
@@ -2666,6 +2847,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
@@ -2681,6 +2863,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
@@ -2691,6 +2874,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
@@ -2706,6 +2890,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
         ),
         pytest.param(
@@ -2716,6 +2901,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
@@ -2731,6 +2917,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
@@ -2741,6 +2928,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
@@ -2756,6 +2944,7 @@ def test_transition_fires(
             ),
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
+            marks=pytest.mark.pics(),
             id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
@@ -2763,6 +2952,7 @@ def test_transition_fires(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
+            marks=pytest.mark.pics(),
             id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:107)",
         ),
         pytest.param(
@@ -2770,6 +2960,7 @@ def test_transition_fires(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.ready_to_start", {}),
             None,
+            marks=pytest.mark.pics(),
             id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
@@ -2777,6 +2968,7 @@ def test_transition_fires(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Running",
+            marks=pytest.mark.pics(),
             id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
         ),
         pytest.param(
@@ -2784,6 +2976,7 @@ def test_transition_fires(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.ready_to_start", {}),
             None,
+            marks=pytest.mark.pics(),
             id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:112)",
         ),
     ],
@@ -2807,6 +3000,7 @@ def test_guard_false_side(
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
             "error.Authorize",
+            marks=pytest.mark.pics(),
             id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:35)",
         ),
         pytest.param(
@@ -2814,6 +3008,7 @@ def test_guard_false_side(
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
             "internal.ready_to_start",
+            marks=pytest.mark.pics(),
             id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:34)",
         ),
         pytest.param(
@@ -2828,6 +3023,7 @@ def test_guard_false_side(
             ),
             "Held",
             "error.Authorize",
+            marks=pytest.mark.pics(FixedCable=False),
             id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:47)",
         ),
         pytest.param(
@@ -2835,6 +3031,7 @@ def test_guard_false_side(
             (),
             "Idle",
             "error.Authorize",
+            marks=pytest.mark.pics(),
             id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:33)",
         ),
         pytest.param(
@@ -2845,6 +3042,7 @@ def test_guard_false_side(
             ),
             "Running",
             "error.Authorize",
+            marks=pytest.mark.pics(),
             id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:38)",
         ),
         pytest.param(
@@ -2860,6 +3058,7 @@ def test_guard_false_side(
             ),
             "StopAuthorizing",
             "internal.ready_to_start",
+            marks=pytest.mark.pics(),
             id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:43)",
         ),
     ],

@@ -8,6 +8,11 @@ Derived from the spec by a breadth-first search run at build time with the compi
 expression interpreter: every state reached by its shortest event path, every transition fired
 with its target and effects (messages sent, timers, context) asserted, the false side of every
 guard, and for each state an event it must reject. Case ids cite the spec line they cover.
+
+Each case carries a ``pics`` mark naming the PICS values it depends on: the items its guards
+and actions read along its path (a case that never reads an item applies whatever the device
+declares for it). With a device PICS file (``CHARGESPEC_PICS``) a case whose values disagree
+with the device is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.testing import (
     check_state_reached,
     check_transition_fires,
 )
+
+pytestmark = pytest.mark.case("model UnlockConnector")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
@@ -81,7 +88,13 @@ def _machine(variant: int) -> tuple[UnlockConnectorMachine, ModelEnv]:
 @pytest.mark.parametrize(
     ("variant", "path", "state"),
     [
-        pytest.param(0, (), "Ready", id="Ready (specs/ocpp16/machines/unlock_connector.yaml:11)"),
+        pytest.param(
+            0,
+            (),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="Ready (specs/ocpp16/machines/unlock_connector.yaml:11)",
+        ),
     ],
 )
 def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], state: str) -> None:
@@ -102,6 +115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "unlock", {"connector": 1}),
                 ("reply", "UnlockConnector", {"status": "UnlockFailed"}),
             ),
+            marks=pytest.mark.pics(FixedCable=False),
             id="UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:19)",
         ),
         pytest.param(
@@ -114,6 +128,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "unlock", {"connector": 1}),
                 ("reply", "UnlockConnector", {"status": "Unlocked"}),
             ),
+            marks=pytest.mark.pics(FixedCable=False),
             id="UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:14)",
         ),
         pytest.param(
@@ -122,6 +137,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             (("reply", "UnlockConnector", {"status": "NotSupported"}),),
+            marks=pytest.mark.pics(),
             id="UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:13)",
         ),
     ],
@@ -145,6 +161,7 @@ def test_transition_fires(
             (),
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:19)",
         ),
         pytest.param(
@@ -152,6 +169,7 @@ def test_transition_fires(
             (),
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:14)",
         ),
         pytest.param(
@@ -159,6 +177,7 @@ def test_transition_fires(
             (),
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
+            marks=pytest.mark.pics(FixedCable=False),
             id="not UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:13)",
         ),
     ],

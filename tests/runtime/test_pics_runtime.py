@@ -1,0 +1,233 @@
+"""The PICS configures the runtime: the configuration keys a station has, their PICS-given
+values, and the answers to requests of a feature profile it does not declare.
+
+OCPP 1.6 §3.3 (normative, errata E3.2): a Charge Point supports the profiles it declares;
+chapter 9 lists each profile's keys; §9.1.29 SupportedFeatureProfiles names the profiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from generated.ocpp16.registry import SPEC
+from runtime.config import ConfigError
+from runtime.ocppj import ErrorCode
+from runtime.station import Station, StationIdentity
+from tests.runtime.test_callerror_rules import (
+    CURRENT_TIME,
+    T0,
+    accepted_station,
+    call,
+    call_error,
+    reply_to,
+)
+
+PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+)
+CORE_ONLY = {name: name == "Core" for name in PROFILES}
+EVERY_PROFILE = dict.fromkeys(PROFILES, True)
+RESERVE_NOW = {"connectorId": 1, "expiryDate": CURRENT_TIME, "idTag": "TAG", "reservationId": 1}
+
+
+def _station(pics: dict[str, Any], **options: Any) -> Station:
+    return Station(SPEC, StationIdentity("CP-PICS"), connectors=1, now=T0, pics=pics, **options)
+
+
+def _listed(station: Station) -> dict[str, dict[str, Any]]:
+    """GetConfiguration without keys: every key the station reports, by name."""
+    reply = reply_to(station, call("GetConfiguration", {}))
+    assert reply[0] == 3, reply
+    return {entry["key"]: entry for entry in reply[2]["configurationKey"]}
+
+
+def _profile_of(key: str) -> str:
+    return next(spec.profile for spec in SPEC.config_keys if spec.name == key)
+
+
+# --- which keys a station has -----------------------------------------------------------------
+
+
+def test_core_only_station_lists_no_key_of_another_profile() -> None:
+    listed = _listed(accepted_station(pics=CORE_ONLY, handlers={}))
+    assert "ReserveConnectorZeroSupported" not in listed
+    assert {_profile_of(key) for key in listed} == {"Core"}
+
+
+def test_core_only_station_does_not_know_a_reservation_key() -> None:
+    station = accepted_station(pics=CORE_ONLY, handlers={})
+    reply = reply_to(station, call("GetConfiguration", {"key": ["ReserveConnectorZeroSupported"]}))
+    assert reply[2].get("configurationKey", []) == []
+    assert reply[2]["unknownKey"] == ["ReserveConnectorZeroSupported"]
+    change = {"key": "ReserveConnectorZeroSupported", "value": "true"}
+    assert reply_to(station, call("ChangeConfiguration", change))[2] == {"status": "NotSupported"}
+
+
+def test_station_with_reservation_lists_its_key_read_only() -> None:
+    listed = _listed(accepted_station(pics={**CORE_ONLY, "Reservation": True}, handlers={}))
+    assert listed["ReserveConnectorZeroSupported"] == {
+        "key": "ReserveConnectorZeroSupported",
+        "readonly": True,
+        "value": "false",
+    }
+    assert "ChargeProfileMaxStackLevel" not in listed  # SmartCharging is still not declared
+
+
+def test_every_profile_brings_every_profile_key() -> None:
+    station = _station(EVERY_PROFILE)
+    for key in (
+        "LocalAuthListEnabled",
+        "LocalAuthListMaxLength",
+        "SendLocalListMaxLength",
+        "ReserveConnectorZeroSupported",
+        "ChargeProfileMaxStackLevel",
+        "ChargingScheduleAllowedChargingRateUnit",
+        "ChargingScheduleMaxPeriods",
+        "ConnectorSwitch3to1PhaseSupported",
+        "MaxChargingProfilesInstalled",
+        "SupportedFileTransferProtocols",
+    ):
+        assert station.config.is_known(key), key
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [
+        ("AuthorizationCache", "AuthorizationCacheEnabled"),
+        ("MinimumStatusDuration", "MinimumStatusDuration"),
+        ("UnknownOfflineAuthorization", "AllowOfflineTxForUnknownId"),
+        ("UnknownOfflineAuthorization", "MaxEnergyOnInvalidId"),
+        ("WebSocketPingInterval", "WebSocketPingInterval"),
+    ],
+)
+def test_optional_core_key_exists_only_with_its_feature(item: str, key: str) -> None:
+    assert _station({item: True}).config.is_known(key)
+    assert not _station({item: False}).config.is_known(key)
+
+
+def test_setting_a_key_the_station_does_not_have_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="ReserveConnectorZeroSupported"):
+        _station(CORE_ONLY, config={"ReserveConnectorZeroSupported": True})
+
+
+def test_machines_read_a_missing_key_as_unset() -> None:
+    station = _station({"MinimumStatusDuration": False})
+    assert station.config_int("MinimumStatusDuration") == 0
+    assert station.config_bool("ReserveConnectorZeroSupported") is False
+    assert station.config_str("SupportedFileTransferProtocols") == ""
+
+
+# --- values the PICS gives ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pics",
+    [
+        CORE_ONLY,
+        EVERY_PROFILE,
+        {**CORE_ONLY, "Reservation": True, "RemoteTrigger": True},
+        {**CORE_ONLY, "SmartCharging": True, "FirmwareManagement": True},
+    ],
+)
+def test_supported_feature_profiles_names_the_declared_profiles(pics: dict[str, bool]) -> None:
+    station = _station(pics)
+    expected = [name for name in PROFILES if pics[name]]  # §9.1.29 order and spelling
+    assert station.config.wire_value("SupportedFeatureProfiles") == ",".join(expected)
+    assert station.config.is_read_only("SupportedFeatureProfiles")
+
+
+def test_a_pics_item_that_sets_a_key_gives_its_read_only_value() -> None:
+    item = next(i for i in SPEC.pics_items if i.sets == "GetConfigurationMaxKeys")
+    station = accepted_station(pics={**CORE_ONLY, item.name: 7}, handlers={})
+    reply = reply_to(station, call("GetConfiguration", {"key": ["GetConfigurationMaxKeys"]}))
+    assert reply[2]["configurationKey"] == [
+        {"key": "GetConfigurationMaxKeys", "readonly": True, "value": "7"}
+    ]
+
+
+def test_an_unset_pics_item_leaves_the_key_default() -> None:
+    item = next(i for i in SPEC.pics_items if i.sets == "GetConfigurationMaxKeys")
+    key = next(k for k in SPEC.config_keys if k.name == "GetConfigurationMaxKeys")
+    assert item.default is None  # the form leaves the limit for the vendor to fill in
+    assert _station(CORE_ONLY).config.get("GetConfigurationMaxKeys") == key.default
+
+
+# --- requests of a profile the PICS does not declare --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "action", "payload", "answer"),
+    [
+        ("Reservation", "ReserveNow", RESERVE_NOW, {"status": "Rejected"}),  # §5.13, §7.40
+        ("Reservation", "CancelReservation", {"reservationId": 1}, {"status": "Rejected"}),  # §5.1
+        ("LocalAuthListManagement", "GetLocalListVersion", {}, {"listVersion": -1}),  # §5.10
+        (
+            "LocalAuthListManagement",
+            "SendLocalList",
+            {"listVersion": 1, "updateType": "Full"},
+            {"status": "NotSupported"},  # §7.47
+        ),
+        (
+            "RemoteTrigger",
+            "TriggerMessage",
+            {"requestedMessage": "Heartbeat"},
+            {"status": "NotImplemented"},  # §5.17, §7.44
+        ),
+    ],
+)
+def test_undeclared_profile_request_gets_the_status_the_spec_gives(
+    profile: str, action: str, payload: dict[str, Any], answer: dict[str, Any]
+) -> None:
+    station = accepted_station(pics={**EVERY_PROFILE, profile: False}, handlers={})
+    assert reply_to(station, call(action, payload)) == [3, "m1", answer]
+    assert station.data_to_send() == []  # TriggerMessage NotImplemented: nothing follows
+
+
+@pytest.mark.parametrize(
+    ("profile", "action", "payload"),
+    [
+        ("SmartCharging", "ClearChargingProfile", {}),  # §7.21 has no such status
+        ("SmartCharging", "GetCompositeSchedule", {"connectorId": 1, "duration": 60}),
+        (
+            "FirmwareManagement",
+            "UpdateFirmware",
+            {"location": "ftp://x/", "retrieveDate": CURRENT_TIME},
+        ),
+        ("FirmwareManagement", "GetDiagnostics", {"location": "ftp://x/"}),
+    ],
+)
+def test_undeclared_profile_request_without_such_status_is_not_supported(
+    profile: str, action: str, payload: dict[str, Any]
+) -> None:
+    station = accepted_station(pics={**EVERY_PROFILE, profile: False}, handlers={})
+    code, description, _ = call_error(station, call(action, payload))
+    assert code == ErrorCode.NOT_SUPPORTED  # OCPP-J 1.6 §4.2.3
+    assert f"{profile} profile" in description
+
+
+@pytest.mark.parametrize(
+    ("action", "payload"),
+    [
+        ("ReserveNow", RESERVE_NOW),
+        ("CancelReservation", {"reservationId": 1}),
+        ("GetLocalListVersion", {}),
+        ("SendLocalList", {"listVersion": 1, "updateType": "Full"}),
+        ("TriggerMessage", {"requestedMessage": "Heartbeat"}),
+    ],
+)
+def test_declared_profile_without_a_machine_is_not_supported_not_rejected(
+    action: str, payload: dict[str, Any]
+) -> None:
+    # The profile's own machines come later; until then a declared profile's request is
+    # CALLERROR NotSupported, never the undeclared-profile answer.
+    station = accepted_station(pics=EVERY_PROFILE, handlers={})
+    code, description, _ = call_error(station, call(action, payload))
+    assert code == ErrorCode.NOT_SUPPORTED
+    assert "not supported by this charge point" in description
