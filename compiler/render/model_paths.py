@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.expressions import evaluate
 from compiler.ir.model import Action, Machine, SpecSet, Transition
 
-__all__ = ["ModelCases", "Step", "derive_cases", "initial_context", "pics_read"]
+__all__ = [
+    "ModelCases",
+    "Step",
+    "derive_cases",
+    "initial_context",
+    "pics_read",
+    "witness_pics",
+]
 
 MAX_NODES = 20_000
 # Up to this many PICS/query combinations every one is a variant; above it, pairwise.
@@ -56,6 +63,9 @@ class ModelCases:
     transitions: dict[str, tuple[int, list[Step], Step, str, list[tuple[Any, ...]]]]
     guard_false: dict[str, tuple[int, list[Step], Step, str | None, str]]
     rejections: dict[str, tuple[int, list[Step], str]]
+    # Further witnesses of a case, ("transitions", key) -> witnesses, each depending on other
+    # PICS values than the first, so a device whatever its PICS finds the case applicable.
+    more: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=dict)
 
 
 def initial_context(machine: Machine) -> dict[str, Any]:
@@ -335,7 +345,9 @@ def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
     stimuli = _stimuli(spec, machine)
     cases = ModelCases(list(variants), {}, {}, {}, {})
     for index, variant in enumerate(variants):
-        _search(machine, variant, index, _initial_node(machine, variant), stimuli, cases)
+        local = ModelCases(cases.variants, {}, {}, {}, {})
+        _search(machine, variant, index, _initial_node(machine, variant), stimuli, local)
+        _merge(cases, local)
     for transition in (t for t in machine.transitions if t.key not in cases.transitions):
         for variant in _retargeted(machine, cases, transition):
             if transition.key in cases.transitions:
@@ -345,7 +357,52 @@ def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
             _search(machine, variant, index, _initial_node(machine, variant), stimuli, cases)
             if _case_count(cases) > before:
                 cases.variants.append(variant)
+    _keep_other_pics_witnesses(machine, cases)
     return cases
+
+
+_KINDS = ("states", "transitions", "guard_false", "rejections")
+
+
+def _merge(cases: ModelCases, local: ModelCases) -> None:
+    """Take one variant's cases: new ones as the first witness, the rest as candidates."""
+    for kind in _KINDS:
+        first: dict[str, Any] = getattr(cases, kind)
+        for key, witness in getattr(local, kind).items():
+            if key in first:
+                cases.more.setdefault((kind, key), []).append(witness)
+            else:
+                first[key] = witness
+
+
+def witness_pics(machine: Machine, cases: ModelCases, kind: str, witness: Any) -> dict[str, Any]:
+    """The PICS values one witness of a case depends on (see :func:`pics_read`)."""
+    variant = cases.variants[witness[0]]
+    if kind == "states":
+        return pics_read(machine, variant, witness[1])
+    if kind == "rejections":
+        return pics_read(machine, variant, witness[1], (witness[2], {}))
+    return pics_read(machine, variant, witness[1], witness[2])
+
+
+def _keep_other_pics_witnesses(machine: Machine, cases: ModelCases) -> None:
+    """Keep a candidate witness only if it depends on PICS values no kept witness of the same
+    case has; the others repeat a test with the same conditions."""
+    if not machine.test.pics:
+        cases.more.clear()
+        return
+    for (kind, key), candidates in list(cases.more.items()):
+        seen = [witness_pics(machine, cases, kind, getattr(cases, kind)[key])]
+        kept = []
+        for witness in candidates:
+            needs = witness_pics(machine, cases, kind, witness)
+            if needs not in seen:
+                seen.append(needs)
+                kept.append(witness)
+        if kept:
+            cases.more[(kind, key)] = kept
+        else:
+            del cases.more[(kind, key)]
 
 
 def _case_count(cases: ModelCases) -> int:

@@ -10,7 +10,7 @@ from compiler.diagnostics import Pos
 from compiler.ir.model import Machine, Scenario, ScenarioStep, SpecSet
 from compiler.naming import class_name, snake
 from compiler.render.env import header, py_literal, render_template
-from compiler.render.model_paths import Step, Variant, derive_cases, initial_context, pics_read
+from compiler.render.model_paths import Variant, derive_cases, initial_context, witness_pics
 from runtime.conformance.applicability import scenario_conditions
 
 __all__ = ["test_files"]
@@ -106,18 +106,28 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
     def at(name: str) -> Pos:
         return machine.state(name).pos
 
-    def pics(variant: int, path: list[Step], last: Step | None = None) -> str:
-        return _pics_args(pics_read(machine, cases.variants[variant], path, last))
+    def entries(kind: str) -> list[tuple[str, Any, dict[str, Any], str]]:
+        """Each witness of each case of a kind: (key, witness, PICS it needs, id suffix).
+        A case with witnesses under several PICS values names them in its ids."""
+        out = []
+        for key, first in sorted(getattr(cases, kind).items()):
+            witnesses = [first, *cases.more.get((kind, key), [])]
+            for witness in witnesses:
+                needs = witness_pics(machine, cases, kind, witness)
+                shown = ", ".join(f"{k}={v}" for k, v in needs.items())
+                suffix = f" [{shown}]" if len(witnesses) > 1 else ""
+                out.append((key, witness, needs, suffix))
+        return out
 
     reach = [
         {
             "variant": v,
             "path": p,
             "state": s,
-            "pics": pics(v, p),
-            "id": f"{s} ({at(s).file}:{at(s).line})",
+            "pics": _pics_args(needs),
+            "id": f"{s} ({at(s).file}:{at(s).line}){suffix}",
         }
-        for s, (v, p) in sorted(cases.states.items())
+        for s, (v, p), needs, suffix in entries("states")
     ]
     fire = [
         {
@@ -126,10 +136,10 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
             "step": st,
             "target": tgt,
             "effects": eff,
-            "pics": pics(v, p, st),
-            "id": _label(machine, key),
+            "pics": _pics_args(needs),
+            "id": _label(machine, key) + suffix,
         }
-        for key, (v, p, st, tgt, eff) in sorted(cases.transitions.items())
+        for key, (v, p, st, tgt, eff), needs, suffix in entries("transitions")
     ]
     guards = [
         {
@@ -137,10 +147,10 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
             "path": p,
             "step": st,
             "outcome": None if fired is None else out,
-            "pics": pics(v, p, st),
-            "id": f"not {_label(machine, key)}",
+            "pics": _pics_args(needs),
+            "id": f"not {_label(machine, key)}{suffix}",
         }
-        for key, (v, p, st, fired, out) in sorted(cases.guard_false.items())
+        for key, (v, p, st, fired, out), needs, suffix in entries("guard_false")
     ]
     rejections = [
         {
@@ -148,10 +158,10 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
             "path": p,
             "state": s,
             "event": e,
-            "pics": pics(v, p, (e, {})),
-            "id": f"{s} rejects {e} ({at(s).file}:{at(s).line})",
+            "pics": _pics_args(needs),
+            "id": f"{s} rejects {e} ({at(s).file}:{at(s).line}){suffix}",
         }
-        for s, (v, p, e) in sorted(cases.rejections.items())
+        for s, (v, p, e), needs, suffix in entries("rejections")
     ]
     params = {
         k: v

@@ -2821,7 +2821,18 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=False]",
+        ),
+        pytest.param(
+            6,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=True),
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -2837,7 +2848,23 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=False]",
+        ),
+        pytest.param(
+            6,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=True),
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=True]",
         ),
         pytest.param(
             0,
