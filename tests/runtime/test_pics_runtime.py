@@ -7,6 +7,7 @@ chapter 9 lists each profile's keys; §9.1.29 SupportedFeatureProfiles names the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from generated.ocpp16.registry import SPEC
 from runtime.config import ConfigError
 from runtime.ocppj import ErrorCode
+from runtime.pics_file import load_pics_file
 from runtime.station import Station, StationIdentity
 from tests.runtime.test_callerror_rules import (
     CURRENT_TIME,
@@ -231,3 +233,33 @@ def test_declared_profile_without_a_machine_is_not_supported_not_rejected(
     code, description, _ = call_error(station, call(action, payload))
     assert code == ErrorCode.NOT_SUPPORTED
     assert "not supported by this charge point" in description
+
+
+# --- the example PICS files configure the runtime ----------------------------------------------
+
+
+def _example(name: str) -> dict[str, Any]:
+    path = Path(__file__).resolve().parents[2] / "specs" / "ocpp16" / "pics" / f"{name}.yaml"
+    return load_pics_file(path, SPEC.pics_items)
+
+
+def test_core_only_example_rejects_reserve_now_and_lists_no_reservation_key() -> None:
+    # Issue "done when": ReserveNow -> Rejected (§5.13, ReserveNowStatus) and GetConfiguration
+    # without the Reservation keys, for the runtime configured from core-only.yaml.
+    station = accepted_station(pics=_example("core-only"), handlers={})
+    assert reply_to(station, call("ReserveNow", RESERVE_NOW)) == [3, "m1", {"status": "Rejected"}]
+    listed = _listed(station)
+    assert "ReserveConnectorZeroSupported" not in listed
+    assert listed["SupportedFeatureProfiles"]["value"] == "Core"
+    assert {_profile_of(key) for key in listed} == {"Core"}
+
+
+def test_wallbox_example_lists_its_profiles_and_limits() -> None:
+    station = accepted_station(pics=_example("wallbox"), handlers={})
+    listed = _listed(station)
+    assert listed["SupportedFeatureProfiles"]["value"].split(",") == list(PROFILES)
+    assert listed["LocalAuthListMaxLength"] == {
+        "key": "LocalAuthListMaxLength",
+        "readonly": True,
+        "value": "500",
+    }
