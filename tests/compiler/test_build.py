@@ -26,6 +26,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+# Two full builds, each with the model search of every machine (about 40-50 s apiece): a
+# correctness test, so its safety timeout leaves room for a loaded machine.
+@pytest.mark.timeout(600)
 def test_two_builds_are_byte_identical(at_root: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     for out in (first, second):

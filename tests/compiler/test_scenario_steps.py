@@ -56,8 +56,9 @@ def test_any_order_and_send_forms_in_the_ir(tmp_path: Path) -> None:
 
 
 def test_runner_data_carries_items_and_unchecked_only_where_used(tmp_path: Path) -> None:
-    (sc,) = load(tmp_path, scenarios__core_yaml=SCENARIO).scenarios
-    group, either, error = _scenario_data(sc)["steps"]
+    spec = load(tmp_path, scenarios__core_yaml=SCENARIO)
+    (sc,) = spec.scenarios
+    group, either, error = _scenario_data(spec, sc)["steps"]
     assert [item["name"] for item in group["items"]] == ["BootNotification", "Heartbeat"]
     assert "items" not in either and either["unchecked"] is True
     assert "unchecked" not in error and "items" not in error
