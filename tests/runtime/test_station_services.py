@@ -8,6 +8,7 @@ from compiler.frontend import load_spec_set
 from generated.ocpp16.registry import SPEC
 from runtime.services import StationServices
 from runtime.station import Station, StationIdentity
+from runtime.station_tester import OBSERVATIONS
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
 
@@ -23,3 +24,12 @@ def test_every_declared_query_and_operation_is_implemented() -> None:
     assert declared_operations - operations == set(), "declared but not implemented"
     assert queries - declared_queries == set(), "implemented but not declared"
     assert operations - declared_operations == set(), "implemented but not declared"
+
+
+def test_the_station_answers_exactly_the_declared_observations() -> None:
+    # events.yaml `observations:` is what a scenario's observe step may read; the in-process
+    # station's hardware must answer each of them and nothing undeclared.
+    spec, _ = load_spec_set(SPEC_DIR)
+    assert spec is not None
+    declared = {e.short for e in spec.events if e.namespace == "observation"}
+    assert declared == set(OBSERVATIONS)
