@@ -38,9 +38,9 @@ from typing import Any, Final
 
 import ocpp.messages  # type: ignore[import-untyped]
 
-from runtime.clock import to_iso8601
-from runtime.endpoint import CallReceived, Endpoint
-from runtime.payload import PayloadValidator
+from runtime.ocppj.datetime import to_iso8601
+from runtime.ocppj.endpoint import CallReceived, Endpoint
+from runtime.ocppj.payload import PayloadValidator
 
 CP_ACTIONS: Final = ("MeterValues", "StartTransaction", "StatusNotification")
 CSMS_ACTIONS: Final = ("SetChargingProfile",)

@@ -25,12 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance.fuzzing import (
-    Failure,
-    FrameSource,
-    StationTarget,
-    check_frame,
-)
+from runtime.conformance.fuzzing import Failure, FrameSource, StationTarget, check_frame
 
 MAX_KEPT = 10_000
 """Failures kept in memory (all are counted)."""

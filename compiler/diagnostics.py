@@ -10,19 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CODES", "Diagnostic", "Pos", "Severity", "SpecError", "format_diagnostics"]
+from runtime.spec.located_yaml import SourcePos as Pos
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class Pos:
-    """A 1-based line and column in a spec file (path relative to the repository root)."""
-
-    file: str
-    line: int = 1
-    col: int = 1
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+__all__ = ["CODES", "Diagnostic", "Pos", "Severity", "format_diagnostics"]
 
 
 class Severity(StrEnum):
@@ -107,14 +97,6 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[Pos, str, str]:
         return (self.pos, self.code, self.found)
-
-
-class SpecError(Exception):
-    """Raised by the pipeline when a spec set has errors; carries every diagnostic."""
-
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        super().__init__(f"{len(diagnostics)} spec error(s)")
-        self.diagnostics = diagnostics
 
 
 def format_diagnostics(diagnostics: list[Diagnostic]) -> str:

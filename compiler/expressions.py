@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.machine import text_lower
+from runtime.spec.builtins import text_lower
 
 __all__ = [
     "FUNCTIONS",

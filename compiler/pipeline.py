@@ -8,8 +8,8 @@ from pathlib import Path
 from compiler.checks import check_spec_set
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.emit import format_python
-from compiler.frontend import load_spec_set
-from compiler.ir.model import SpecSet
+from compiler.frontend.load import load_spec_set
+from compiler.ir import SpecSet
 
 __all__ = ["CompileResult", "compile_specs", "managed_folders"]
 

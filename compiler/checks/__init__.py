@@ -8,7 +8,7 @@ from compiler.checks.pics import check_pics
 from compiler.checks.references import check_references
 from compiler.checks.scenarios import check_scenarios
 from compiler.diagnostics import Diagnostic
-from compiler.ir.model import SpecSet
+from compiler.ir import SpecSet
 
 __all__ = ["check_spec_set"]
 

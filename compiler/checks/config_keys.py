@@ -11,8 +11,11 @@ import re
 
 from compiler.checks.common import did_you_mean, one_of
 from compiler.diagnostics import Diagnostic
-from compiler.ir.model import ConfigKey, SpecSet
-from runtime.config import ConfigError, ConfigKeySpec, coerce_value
+from compiler.ir import (
+    ConfigKey,
+    SpecSet,
+)
+from runtime.spec.config_keys import ConfigError, ConfigKeySpec, coerce_value
 
 __all__ = ["check_config_keys"]
 

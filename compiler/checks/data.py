@@ -7,7 +7,12 @@ from collections.abc import Iterable
 from compiler.checks.common import did_you_mean, one_of
 from compiler.checks.config_keys import check_config_keys
 from compiler.diagnostics import Diagnostic, Pos
-from compiler.ir.model import DatatypeDef, FieldDef, LeniencyDef, SpecSet
+from compiler.ir import (
+    DatatypeDef,
+    FieldDef,
+    LeniencyDef,
+    SpecSet,
+)
 
 __all__ = ["check_data", "check_fields"]
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from compiler.checks.common import did_you_mean, one_of
 from compiler.diagnostics import Diagnostic
-from compiler.ir.model import Machine
+from compiler.ir import Machine
 
 __all__ = ["check_graph", "reachable_states"]
 

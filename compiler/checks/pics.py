@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from compiler.checks.common import did_you_mean, one_of
 from compiler.diagnostics import Diagnostic
-from compiler.ir.model import PicsItem, PicsRule, SpecSet
-from runtime.pics import PicsItemSpec, rule_problems, value_problem
-from runtime.pics import PicsRule as RuntimeRule
+from compiler.ir import (
+    PicsItem,
+    PicsRule,
+    SpecSet,
+)
+from runtime.spec.pics import PicsItemSpec, rule_problems, value_problem
+from runtime.spec.pics import PicsRule as RuntimeRule
 
 __all__ = ["check_pics", "item_spec"]
 

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from compiler.checks.common import MESSAGE_NAMESPACES, NAMESPACES, did_you_mean, one_of
 from compiler.diagnostics import Diagnostic, Pos
 from compiler.expressions import Expr, Reference
-from compiler.ir.model import Action, FieldDef, Machine, SpecSet, Transition
+from compiler.ir import (
+    Action,
+    FieldDef,
+    Machine,
+    SpecSet,
+    Transition,
+)
 
 __all__ = ["check_references", "event_payload"]
 

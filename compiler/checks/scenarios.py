@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from compiler.checks.common import did_you_mean, one_of
 from compiler.diagnostics import Diagnostic
-from compiler.ir.model import Scenario, SpecSet
+from compiler.ir import (
+    Scenario,
+    SpecSet,
+)
 
 __all__ = ["check_scenarios"]
 

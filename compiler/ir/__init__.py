@@ -1,4 +1,46 @@
-"""The intermediate representation: frozen dataclasses built from validated spec files."""
+"""IR node types: everything the renderers and checks need, and nothing they must recompute.
 
-from compiler.ir.model import *  # noqa: F403
-from compiler.ir.model import __all__  # noqa: F401
+Nodes are frozen and slotted, hold tuples in a stable order, and keep the position of the spec
+element they came from, so a check can point at the YAML and a generated test can cite it.
+They are split by concern (``data``, ``pics``, ``machine``, ``scenario``, ``spec_set``) and
+all importable from here.
+"""
+
+from compiler.ir.data import (
+    ConfigKey,
+    DatatypeDef,
+    EnumDef,
+    EventDef,
+    FieldDef,
+    LeniencyDef,
+    Manifest,
+    Message,
+    StationCall,
+)
+from compiler.ir.machine import Action, ContextVar, Machine, State, TestVariants, Transition
+from compiler.ir.pics import PicsItem, PicsRule
+from compiler.ir.scenario import Scenario, ScenarioStep
+from compiler.ir.spec_set import SpecSet
+
+__all__ = [
+    "Action",
+    "ConfigKey",
+    "ContextVar",
+    "DatatypeDef",
+    "EnumDef",
+    "EventDef",
+    "FieldDef",
+    "LeniencyDef",
+    "Machine",
+    "Manifest",
+    "Message",
+    "PicsItem",
+    "PicsRule",
+    "Scenario",
+    "ScenarioStep",
+    "SpecSet",
+    "State",
+    "StationCall",
+    "TestVariants",
+    "Transition",
+]

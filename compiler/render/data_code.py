@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler.ir.model import DatatypeDef, FieldDef, Message, SpecSet
+from compiler.ir import (
+    DatatypeDef,
+    FieldDef,
+    Message,
+    SpecSet,
+)
 from compiler.naming import module_name
 
 __all__ = [

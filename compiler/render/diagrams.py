@@ -26,7 +26,12 @@ from dataclasses import dataclass
 import graphviz
 
 from compiler.expressions import Expr
-from compiler.ir.model import Machine, SpecSet, State, Transition
+from compiler.ir import (
+    Machine,
+    SpecSet,
+    State,
+    Transition,
+)
 from compiler.render.env import header, render_template
 
 __all__ = ["diagram_files", "render_dot", "render_index", "render_mermaid", "render_svg"]

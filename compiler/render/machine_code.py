@@ -11,7 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from compiler.expressions import Expr, to_python
-from compiler.ir.model import Action, Machine, SpecSet
+from compiler.ir import (
+    Action,
+    Machine,
+    SpecSet,
+)
 from compiler.naming import class_name, event_attr, snake
 
 __all__ = ["MachineView", "machine_view"]

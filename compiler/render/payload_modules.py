@@ -11,7 +11,10 @@ Layout (one module per feature profile keeps each file readable):
 
 from __future__ import annotations
 
-from compiler.ir.model import Message, SpecSet
+from compiler.ir import (
+    Message,
+    SpecSet,
+)
 from compiler.render.data_code import (
     FieldView,
     PayloadView,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.ir.model import SpecSet
+from compiler.ir import SpecSet
 from compiler.naming import class_name
 from compiler.render.env import header, render_template
 from compiler.render.machine_code import machine_view

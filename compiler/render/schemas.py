@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from compiler.ir.model import FieldDef, Message, SpecSet
+from compiler.ir import (
+    FieldDef,
+    Message,
+    SpecSet,
+)
 
 __all__ = ["field_schema", "message_schemas", "schema_file_name"]
 

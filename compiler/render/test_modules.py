@@ -6,12 +6,22 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from compiler.derive.paths import (
+    Variant,
+    derive_cases,
+    initial_context,
+    witness_pics,
+)
 from compiler.diagnostics import Pos
-from compiler.ir.model import Machine, Scenario, ScenarioStep, SpecSet
+from compiler.ir import (
+    Machine,
+    Scenario,
+    ScenarioStep,
+    SpecSet,
+)
 from compiler.naming import class_name, snake
 from compiler.render.env import header, py_literal, render_template
-from compiler.render.model_paths import Variant, derive_cases, initial_context, witness_pics
-from runtime.conformance.applicability import scenario_conditions
+from runtime.spec.applicability import scenario_conditions
 
 __all__ = ["test_files"]
 

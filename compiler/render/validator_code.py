@@ -14,7 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from compiler.ir.model import DatatypeDef, FieldDef, LeniencyDef, Message, SpecSet
+from compiler.ir import (
+    DatatypeDef,
+    FieldDef,
+    LeniencyDef,
+    Message,
+    SpecSet,
+)
 from compiler.naming import snake
 
 __all__ = ["CheckFunction", "ValidatorViews", "validator_views"]

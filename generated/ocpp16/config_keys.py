@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from runtime.config import ConfigKeySpec
+from runtime.spec.config_keys import ConfigKeySpec
 
 __all__ = ["CONFIG_KEYS"]
 

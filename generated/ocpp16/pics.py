@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from runtime.pics import PicsItemSpec, PicsRule
+from runtime.spec.pics import PicsItemSpec, PicsRule
 
 __all__ = ["PICS_ITEMS"]
 

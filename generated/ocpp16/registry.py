@@ -33,7 +33,7 @@ from generated.ocpp16.machines import (
 )
 from generated.ocpp16.pics import PICS_ITEMS
 from generated.ocpp16.validators import CHECKS, LENIENCIES
-from runtime.registry import MachineBinding, MessageInfo, SpecRegistry, TesterEventSpec
+from runtime.spec.registry import MachineBinding, MessageInfo, SpecRegistry, TesterEventSpec
 
 __all__ = ["SPEC"]
 

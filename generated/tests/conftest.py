@@ -22,10 +22,10 @@ from generated.ocpp16.registry import SPEC
 from runtime.conformance.applicability import (
     PICS_ENV,
     device_pics,
-    inapplicable_reason,
     marker_conditions,
     pics_file_problems,
 )
+from runtime.spec.applicability import inapplicable_reason
 
 __all__ = ["pytest_collection_modifyitems", "pytest_configure"]
 

@@ -25,15 +25,12 @@ Connection rules followed here (OCPP-J 1.6):
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable
 from ssl import SSLContext
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
@@ -45,16 +42,14 @@ from websockets.exceptions import (
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
+from runtime.adapters.clock import Clock, SystemClock
+from runtime.adapters.connecting import Backoff, basic_auth_header, connection_url
+
 __all__ = [
     "OCPP16_SUBPROTOCOL",
-    "Backoff",
     "ChargePointConnection",
-    "Clock",
     "PingInterval",
     "SansIOChargePoint",
-    "WallClock",
-    "basic_auth_header",
-    "connection_url",
 ]
 
 logger = logging.getLogger(__name__)
@@ -75,22 +70,6 @@ _DEFAULT_PING_INTERVAL = 20.0
 #: Seconds between the pings the client sends, ``None`` for none; or a function giving that
 #: value, read again at each connection attempt.
 PingInterval = float | None | Callable[[], float | None]
-
-
-class Clock(Protocol):
-    """Source of ``now``: UNIX time in seconds."""
-
-    def now(self) -> float:
-        """Return the current time as UNIX seconds."""
-        ...
-
-
-class WallClock:
-    """:class:`Clock` backed by :func:`time.time`."""
-
-    def now(self) -> float:
-        """Return the current wall-clock time as UNIX seconds."""
-        return time.time()
 
 
 class SansIOChargePoint(Protocol):
@@ -124,74 +103,6 @@ class SansIOChargePoint(Protocol):
         ...
 
 
-def connection_url(csms_url: str, charge_point_id: str) -> str:
-    """Build the connection URL from the endpoint URL and the charge point identity.
-
-    OCPP-J §3.1.1: append ``/`` and the identity, percent-encoded as RFC 3986 requires.
-
-    Args:
-        csms_url: The Central System's OCPP-J endpoint URL (``ws://`` or ``wss://``).
-        charge_point_id: The charge point identity.
-
-    Returns:
-        The connection URL, for example ``ws://host/ocpp/RDAM%20123``.
-    """
-    return f"{csms_url.rstrip('/')}/{quote(charge_point_id, safe='')}"
-
-
-def basic_auth_header(charge_point_id: str, password: str | bytes) -> str:
-    """Build the ``Authorization`` header value for OCPP-J §6.2.2.
-
-    Args:
-        charge_point_id: User name; OCPP-J §6.2.2 makes it the charge point identity.
-        password: The authorization key. ``bytes`` are used as they are (the §6.2.2 example key
-            is raw bytes); ``str`` is encoded as UTF-8 (RFC 7617 §2.1 ``charset``).
-
-    Returns:
-        The header value, ``"Basic "`` followed by base64 of ``id:password``.
-
-    Raises:
-        ValueError: If the identity contains ``:``, which Basic authentication cannot carry.
-    """
-    if ":" in charge_point_id:
-        raise ValueError("a Basic authentication user name cannot contain ':'")
-    secret = password if isinstance(password, bytes) else password.encode("utf-8")
-    token = base64.b64encode(charge_point_id.encode("utf-8") + b":" + secret)
-    return f"Basic {token.decode('ascii')}"
-
-
-class Backoff:
-    """Exponential reconnect delays with jitter (OCPP-J errata JE 3.4).
-
-    Args:
-        minimum: First delay in seconds.
-        maximum: Largest delay before jitter.
-        rng: Source of jitter; inject a seeded one for reproducible tests.
-        jitter: Relative spread; each delay is multiplied by a factor in ``[1-j, 1+j]``.
-    """
-
-    def __init__(
-        self, minimum: float, maximum: float, rng: random.Random, jitter: float = 0.2
-    ) -> None:
-        if not 0 < minimum <= maximum:
-            raise ValueError("need 0 < minimum <= maximum")
-        self._minimum = minimum
-        self._maximum = maximum
-        self._rng = rng
-        self._jitter = jitter
-        self._current = minimum
-
-    def next(self) -> float:
-        """Return the next delay and double the base for the one after."""
-        base = self._current
-        self._current = min(base * 2, self._maximum)
-        return base * self._rng.uniform(1 - self._jitter, 1 + self._jitter)
-
-    def reset(self) -> None:
-        """Start again from the minimum, after a connection succeeded."""
-        self._current = self._minimum
-
-
 class ChargePointConnection:
     """Run a :class:`SansIOChargePoint` over a WebSocket to a Central System, reconnecting.
 
@@ -201,7 +112,7 @@ class ChargePointConnection:
         charge_point_id: Charge point identity, appended to the URL (OCPP-J §3.1.1).
         basic_auth_password: Authorization key for HTTP Basic auth (OCPP-J §6.2.2), or ``None``.
         ssl: TLS context for ``wss://`` URLs; ``None`` uses websockets' default for ``wss``.
-        clock: Source of ``now`` for the core; defaults to :class:`WallClock`.
+        clock: Source of ``now`` for the core; defaults to the wall clock (``SystemClock``).
         rng: Source of back-off jitter; defaults to a fresh :class:`random.Random`.
         reconnect_min: First reconnect delay in seconds.
         reconnect_max: Largest reconnect delay in seconds (before jitter).
@@ -250,7 +161,7 @@ class ChargePointConnection:
         # websockets rejects an explicit ssl=None for wss:// and only builds its default context
         # when the argument is absent or True; so wss without a context means True.
         self._ssl: SSLContext | bool | None = ssl if ssl is not None else (secure or None)
-        self._clock: Clock = clock if clock is not None else WallClock()
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._backoff = Backoff(reconnect_min, reconnect_max, rng or random.Random())
         self._on_frame = on_frame
         self._open_timeout = open_timeout

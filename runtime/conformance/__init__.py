@@ -2,12 +2,7 @@
 
 from runtime.conformance.dut import Dut, ReceivedCall
 from runtime.conformance.inprocess import InProcessDut
-from runtime.conformance.runner import (
-    ScenarioFailed,
-    Transcript,
-    run_scenario,
-    unmet_requirement,
-)
+from runtime.conformance.runner import ScenarioFailed, Transcript, run_scenario
 from runtime.conformance.websocket_dut import WebSocketDut
 
 __all__ = [
@@ -18,5 +13,4 @@ __all__ = [
     "Transcript",
     "WebSocketDut",
     "run_scenario",
-    "unmet_requirement",
 ]

@@ -1,15 +1,8 @@
-"""Which tests apply to a device: PICS selection of the generated tests.
+"""Which tests apply to a device: the pytest side of PICS selection.
 
-Every generated test declares its PICS conditions, the value each item it depends on must have
-(``pytest.mark.pics(Item=value, ...)`` in the generated modules):
-
-- a scenario: each ``requires`` item needs true (``not Item``: false), and each ``setup.pics``
-  item needs the value the scenario sets;
-- a model-test variant: each PICS value the variant fixes.
-
-A test applies to a device iff the device's PICS agree with every one of its conditions; an
-inapplicable test is skipped, and the reason names the item, the device's value and the value
-the test needs.
+Every generated test carries its PICS conditions as a mark,
+``pytest.mark.pics(Item=value, ...)``; the rule that decides whether they apply to a device is
+:mod:`runtime.spec.applicability`. An inapplicable test is skipped with that rule's reason.
 
 The device's PICS come from the file named by the environment variable ``CHARGESPEC_PICS``
 (``chargespec test --pics FILE`` sets it). Without it the suite runs against our own runtime
@@ -25,17 +18,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from runtime.registry import SpecRegistry
-from runtime.testing import full_pics
+from runtime.spec.applicability import full_pics, inapplicable_reason, scenario_conditions
+from runtime.spec.registry import SpecRegistry
 
 __all__ = [
     "PICS_ENV",
     "device_pics",
-    "inapplicable_reason",
     "load_device_pics",
     "marker_conditions",
     "pics_file_problems",
-    "scenario_conditions",
     "scenario_run_pics",
 ]
 
@@ -43,20 +34,6 @@ PICS_ENV = "CHARGESPEC_PICS"
 
 # One load per (file, registry) and process: the generated tests ask for every test.
 _loaded: dict[tuple[str, int], dict[str, Any]] = {}
-
-
-def scenario_conditions(
-    requires: Sequence[str], setup_pics: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """A scenario's PICS conditions, in order: its ``requires`` items (``Item`` needs true,
-    ``not Item`` false), then the items its ``setup.pics`` sets."""
-    conditions: dict[str, Any] = {}
-    for item in requires:
-        name = item.removeprefix("not ")
-        conditions[name] = name == item
-    for name, value in (setup_pics or {}).items():
-        conditions.setdefault(name, value)
-    return conditions
 
 
 def marker_conditions(marks: Iterable[Any]) -> dict[str, Any]:
@@ -69,32 +46,6 @@ def marker_conditions(marks: Iterable[Any]) -> dict[str, Any]:
     return conditions
 
 
-def _shown(value: Any) -> str:
-    """A PICS value as it is written in a PICS file."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "not declared" if value is None else str(value)
-
-
-def _agrees(needed: Any, declared: Any) -> bool:
-    if isinstance(needed, bool):
-        return bool(declared) == needed
-    return bool(declared == needed)
-
-
-def inapplicable_reason(conditions: Mapping[str, Any], pics: Mapping[str, Any]) -> str | None:
-    """Why a test with these conditions does not apply to a device with these PICS values,
-    naming the first item that disagrees; None when it applies."""
-    for name, needed in conditions.items():
-        declared = pics.get(name)
-        if not _agrees(needed, declared):
-            return (
-                f"not applicable: PICS {name} = {_shown(declared)} "
-                f"(the test needs {_shown(needed)})"
-            )
-    return None
-
-
 def load_device_pics(path: Path, registry: SpecRegistry) -> dict[str, Any]:
     """A device's PICS file, every item's value with defaults filled in.
 
@@ -103,7 +54,7 @@ def load_device_pics(path: Path, registry: SpecRegistry) -> dict[str, Any]:
             holds one ``file:line:col: error[...]`` line each.
     """
     # Imported here: a run without a PICS file does not need the loader.
-    from runtime.pics_file import load_pics_file
+    from runtime.conformance.pics_file import load_pics_file
 
     key = (str(path), id(registry))
     if key not in _loaded:
@@ -114,7 +65,7 @@ def load_device_pics(path: Path, registry: SpecRegistry) -> dict[str, Any]:
 def pics_file_problems(path: Path, registry: SpecRegistry) -> list[str]:
     """What is wrong with a PICS file, one ``file:line:col: error[...]`` line each; empty
     when the file is good."""
-    from runtime.pics_file import PicsFileError
+    from runtime.conformance.pics_file import PicsFileError
 
     try:
         load_device_pics(path, registry)

@@ -12,7 +12,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 
 from runtime.conformance.dut import CallOutcome, ReceivedCall
-from runtime.endpoint import (
+from runtime.ocppj.endpoint import (
     CallReceived,
     CallTimedOut,
     Endpoint,
@@ -21,7 +21,7 @@ from runtime.endpoint import (
     ResultInvalid,
     ResultReceived,
 )
-from runtime.registry import SpecRegistry
+from runtime.spec.registry import SpecRegistry
 
 __all__ = ["CsmsSide"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from runtime.ocppj import Call
+from runtime.ocppj.frames import Call
 
 __all__ = ["CallOutcome", "Dut", "ReceivedCall"]
 

@@ -30,12 +30,13 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Final, NoReturn, Protocol
 
-from runtime.clock import to_iso8601
 from runtime.conformance.payload_corpus import corpus
-from runtime.ocppj import MAX_UNIQUE_ID_LENGTH, Call, ErrorCode
-from runtime.registry import SpecRegistry
-from runtime.station import CallHandler, Station, StationIdentity
-from runtime.testing import full_pics
+from runtime.ocppj.datetime import to_iso8601
+from runtime.ocppj.errors import ErrorCode
+from runtime.ocppj.frames import MAX_UNIQUE_ID_LENGTH, Call
+from runtime.spec.applicability import full_pics
+from runtime.spec.registry import SpecRegistry
+from runtime.station.station import CallHandler, Station, StationIdentity
 
 __all__ = [
     "INVARIANTS",

@@ -10,12 +10,12 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from runtime.clock import VirtualClock
+from runtime.adapters.clock import VirtualClock
 from runtime.conformance.csms_side import CsmsSide
 from runtime.conformance.dut import CallOutcome, ReceivedCall
-from runtime.ocppj import ErrorCode
-from runtime.registry import SpecRegistry
-from runtime.station import Station, StationIdentity
+from runtime.ocppj.errors import ErrorCode
+from runtime.spec.registry import SpecRegistry
+from runtime.station.station import Station, StationIdentity
 
 __all__ = ["InProcessDut"]
 

@@ -17,12 +17,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.clock import to_iso8601
 from runtime.conformance.dut import CallOutcome, Dut, ReceivedCall
 from runtime.conformance.matching import mismatches
-from runtime.endpoint import LocalProtocolError
+from runtime.ocppj.datetime import to_iso8601
+from runtime.ocppj.errors import LocalProtocolError
 
-__all__ = ["ScenarioFailed", "Transcript", "run_scenario", "unmet_requirement"]
+__all__ = ["ScenarioFailed", "Transcript", "run_scenario"]
 
 DEFAULT_WITHIN = 30.0
 BOOT_INTERVAL = 300
@@ -48,19 +48,6 @@ class Transcript:
 
     def __str__(self) -> str:
         return "\n".join(self.lines)
-
-
-def unmet_requirement(requires: Sequence[str], pics: Mapping[str, Any]) -> str | None:
-    """Why a scenario does not apply to a charge point with these PICS values, or None.
-
-    Each item names a PICS item that must hold, or (``not Item``) one that must not.
-    """
-    for item in requires:
-        name = item.removeprefix("not ")
-        if bool(pics.get(name)) == (name != item):
-            state = "is supported" if name != item else "is not supported"
-            return f"not applicable: PICS item {name} {state}"
-    return None
 
 
 def _substitute(value: Any, now: float, values: Mapping[str, Any]) -> Any:

@@ -17,9 +17,9 @@ from typing import Any
 from runtime.adapters.ws_server import CsmsConnection, PeerGone
 from runtime.conformance.csms_side import CsmsSide
 from runtime.conformance.dut import CallOutcome, ReceivedCall
-from runtime.endpoint import Endpoint, LocalProtocolError
-from runtime.ocppj import ErrorCode
-from runtime.registry import SpecRegistry
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.errors import ErrorCode, LocalProtocolError
+from runtime.spec.registry import SpecRegistry
 
 __all__ = ["ObserveHook", "TesterHook", "WebSocketDut"]
 

@@ -13,8 +13,11 @@ from compiler.checks.graph import check_graph, reachable_states
 from compiler.checks.references import check_references, event_payload
 from compiler.checks.scenarios import check_scenarios
 from compiler.diagnostics import Diagnostic
-from compiler.frontend import load_spec_set
-from compiler.ir.model import Machine, SpecSet
+from compiler.frontend.load import load_spec_set
+from compiler.ir import (
+    Machine,
+    SpecSet,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from compiler.cli import main
 from generated.ocpp16.registry import SPEC
-from runtime.payload import PayloadError
+from runtime.ocppj.errors import PayloadError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "frames" / "sample.log"
 

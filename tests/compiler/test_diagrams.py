@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 
 from compiler.expressions import Expr, parse_expression
-from compiler.frontend import load_spec_set
-from compiler.ir.model import Machine, SpecSet, Transition
+from compiler.frontend.load import load_spec_set
+from compiler.ir import (
+    Machine,
+    SpecSet,
+    Transition,
+)
 from compiler.render.diagrams import (
     diagram_files,
     render_dot,

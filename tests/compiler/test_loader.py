@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Pos
-from compiler.loader import LoadedFile, load_file
+from compiler.frontend.yaml import (
+    LoadedFile,
+    load_file,
+)
 
 REL = "specs/x/machines/m.yaml"
 

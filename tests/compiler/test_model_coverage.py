@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from compiler.frontend import load_spec_set
-from compiler.ir.model import Machine, SpecSet
-from compiler.render.model_paths import derive_cases
+from compiler.derive.paths import derive_cases
+from compiler.frontend.load import load_spec_set
+from compiler.ir import (
+    Machine,
+    SpecSet,
+)
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
 

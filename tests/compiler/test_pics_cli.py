@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main
+from compiler.derive.pics_gates import pics_gates
 from compiler.pipeline import compile_specs
-from compiler.render.pics_doc import pics_gates
 from generated.ocpp16.registry import SPEC
-from runtime.pics_file import load_pics_file
+from runtime.conformance.pics_file import load_pics_file
 
 ROOT = Path(__file__).resolve().parents[2]
 WALLBOX = ROOT / "specs" / "ocpp16" / "pics" / "wallbox.yaml"

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from compiler.cli_test import PicsSelection
-from runtime.conformance.applicability import PICS_ENV, scenario_conditions
+from compiler.cli.suite import PicsSelection
+from runtime.conformance.applicability import PICS_ENV
+from runtime.spec.applicability import scenario_conditions
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "generated" / "tests" / "ocpp16"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.checks.scenarios import check_scenarios
-from compiler.frontend import load_spec_set
+from compiler.frontend.load import load_spec_set
 from compiler.render.test_modules import _scenario_data
 from tests.compiler.test_checks import BASE, codes, load, machine_yaml
 

@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-from compiler.frontend import load_spec_set
+from compiler.frontend.load import load_spec_set
 from compiler.render.payload_modules import payload_files
-from runtime.ocppj import ErrorCode
-from runtime.payload import PayloadError
-from runtime.validation import CompiledPayloadValidator
+from runtime.ocppj.checks import CompiledPayloadValidator
+from runtime.ocppj.errors import ErrorCode, PayloadError
 
 SPEC_FILES = {
     "spec.yaml": "spec: mini\ntitle: Mini\nedition: test\nprofiles: [Core]\n",

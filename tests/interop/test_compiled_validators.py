@@ -29,8 +29,9 @@ from typing import Any, Final
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.ocppj import ErrorCode
-from runtime.payload import Kind, PayloadError, PayloadValidator, SchemaPayloadValidator
+from runtime.conformance.schema_oracle import SchemaPayloadValidator
+from runtime.ocppj.errors import ErrorCode, PayloadError
+from runtime.ocppj.payload import Kind, PayloadValidator
 from tests.interop.test_schema_agreement import GENERATED_DIR, SCHEMA_FILES, schema_corpus
 
 Verdict = tuple[ErrorCode, str] | None

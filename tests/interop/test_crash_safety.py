@@ -43,7 +43,7 @@ from typing import Any
 
 import pytest
 
-from runtime.store import Store
+from runtime.station.store import Store
 from tests.interop.csms_recorder import Received, Recorder, serve_csms
 
 pytestmark = pytest.mark.timeout(330)
@@ -389,8 +389,8 @@ class _MemoryCsms:
         self.recorder = recorder
 
     def answer(self, text: str, now: float) -> str | None:
-        from runtime.clock import to_iso8601
-        from runtime.ocppj import Call, decode_frame
+        from runtime.ocppj.datetime import to_iso8601
+        from runtime.ocppj.frames import Call, decode_frame
 
         self.recorder.record(self.recorder.connections, text)
         frame = decode_frame(text)
@@ -428,8 +428,8 @@ def _pump(station: Any, csms: _MemoryCsms, now: float) -> None:
 def _life(store: Store, csms: _MemoryCsms, start: float, session: bool) -> float:
     """Power on, connect, optionally play one session; returns the virtual time at the end."""
     from generated.ocpp16.registry import SPEC
-    from runtime.simulator import NonVolatileMeter
-    from runtime.station import Station, StationIdentity
+    from runtime.sim.simulator import NonVolatileMeter
+    from runtime.station.station import Station, StationIdentity
 
     now = start
     station = Station(

@@ -25,7 +25,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from generated.ocpp16.registry import SPEC
-from runtime.simulator import SimulatedStation, run_simulated_station
+from runtime.sim.simulator import SimulatedStation, run_simulated_station
 
 pytestmark = pytest.mark.timeout(30)
 

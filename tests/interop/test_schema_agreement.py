@@ -49,7 +49,9 @@ from runtime.conformance.payload_corpus import (
     schema_sites,
     valid_space_size,
 )
-from runtime.payload import Kind, PayloadError, SchemaPayloadValidator
+from runtime.conformance.schema_oracle import SchemaPayloadValidator
+from runtime.ocppj.errors import PayloadError
+from runtime.ocppj.payload import Kind
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 GENERATED_DIR: Final = ROOT / "generated" / "ocpp16" / "schemas"

@@ -11,12 +11,11 @@ from generated.ocpp16.registry import SPEC
 from runtime.conformance.applicability import (
     PICS_ENV,
     device_pics,
-    inapplicable_reason,
     marker_conditions,
     pics_file_problems,
-    scenario_conditions,
     scenario_run_pics,
 )
+from runtime.spec.applicability import inapplicable_reason, scenario_conditions
 
 
 def test_scenario_conditions_take_requires_then_setup_pics() -> None:

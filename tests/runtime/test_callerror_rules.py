@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.ocppj import Call, ErrorCode
-from runtime.station import CallHandler, Station, StationIdentity
+from runtime.ocppj.errors import ErrorCode
+from runtime.ocppj.frames import Call
+from runtime.station.station import CallHandler, Station, StationIdentity
 
 T0 = 1_700_000_000.0
 CURRENT_TIME = "2024-05-01T12:00:00Z"

@@ -14,7 +14,8 @@ import pytest
 
 from generated.ocpp16.enums import Measurand, Phase
 from generated.ocpp16.registry import SPEC
-from runtime.config import ConfigError, ConfigKeySpec, ConfigStore, coerce_value, wire_text
+from runtime.spec.config_keys import ConfigError, ConfigKeySpec, coerce_value, wire_text
+from runtime.station.config import ConfigStore
 
 # OCPP 1.6 §9.1 (edition 2) plus the keys errata E3.83 and E3.91 add to the Core profile.
 CORE_KEYS = {

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.endpoint import Endpoint
-from runtime.hardware import SimulatedHardware, restart_with_retries
-from runtime.simulator import NonVolatileMeter
-from runtime.station import Station, StationIdentity
-from runtime.store import Store
+from runtime.ocppj.endpoint import Endpoint
+from runtime.sim.simulator import NonVolatileMeter
+from runtime.station.hardware import SimulatedHardware, restart_with_retries
+from runtime.station.station import Station, StationIdentity
+from runtime.station.store import Store
 
 T0 = 1_700_000_000.0
 CURRENT_TIME = "2024-05-01T12:00:00Z"

@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from compiler.cli_live import register
+from compiler.cli.live import register
 
 
 @click.group()

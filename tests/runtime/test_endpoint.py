@@ -13,20 +13,20 @@ from typing import Any
 import ocpp  # type: ignore[import-untyped]
 import pytest
 
-from runtime.endpoint import (
+from runtime.conformance.schema_oracle import SchemaPayloadValidator
+from runtime.ocppj.endpoint import (
     CallAborted,
     CallReceived,
     CallTimedOut,
     Endpoint,
     EndpointEvent,
     ErrorReceived,
-    LocalProtocolError,
     ProtocolViolation,
     ResultInvalid,
     ResultReceived,
 )
-from runtime.ocppj import Call, CallError, CallResult, ErrorCode, decode_frame
-from runtime.payload import SchemaPayloadValidator
+from runtime.ocppj.errors import ErrorCode, LocalProtocolError
+from runtime.ocppj.frames import Call, CallError, CallResult, decode_frame
 
 SCHEMA_DIR = Path(ocpp.__file__).parent / "v16" / "schemas"
 TIMEOUT = 30.0

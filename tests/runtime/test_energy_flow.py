@@ -8,7 +8,7 @@ from typing import Any
 
 from generated.ocpp16.registry import SPEC
 from runtime.conformance import InProcessDut, run_scenario
-from runtime.testing import full_pics
+from runtime.spec.applicability import full_pics
 
 CHARGING: dict[str, Any] = {"connector": 1, "idTag": "TAG-0001", "parentIdTag": "P-1"}
 

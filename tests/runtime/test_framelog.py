@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.framelog import (
+from runtime.conformance.framelog import (
     FrameLogChecker,
     FrameReport,
     LogLine,
@@ -26,9 +26,8 @@ from runtime.framelog import (
     format_summary,
     parse_line,
 )
-from runtime.ocppj import ErrorCode
-from runtime.payload import PayloadError
-from runtime.validation import CompiledPayloadValidator, Leniency, Relax, too_long
+from runtime.ocppj.checks import CompiledPayloadValidator, Leniency, Relax, too_long
+from runtime.ocppj.errors import ErrorCode, PayloadError
 
 BOOT = {"chargePointVendor": "VendorX", "chargePointModel": "SingleSocketCharger"}
 BOOT_CONF = {"status": "Accepted", "currentTime": "2024-05-14T08:00:01Z", "interval": 300}

@@ -34,10 +34,11 @@ from runtime.conformance.fuzzing import (
     StationTarget,
     check_frame,
 )
-from runtime.endpoint import CallReceived, Endpoint
-from runtime.machine import MachineEnv, SpecMachine
-from runtime.ocppj import Call, FrameError, decode_frame
-from runtime.registry import MachineBinding
+from runtime.ocppj.endpoint import CallReceived, Endpoint
+from runtime.ocppj.frames import Call, FrameError, decode_frame
+from runtime.spec.effects import MachineEnv
+from runtime.spec.machine import SpecMachine
+from runtime.spec.registry import MachineBinding
 
 FRAMES_PER_EXAMPLE: Final = 100
 MAX_EXAMPLES: Final = 105

@@ -12,9 +12,9 @@ import pytest
 
 from generated.ocpp16.registry import SPEC
 from runtime.conformance.csms_side import CsmsSide
-from runtime.endpoint import CallReceived
-from runtime.ocppj import ErrorCode
-from runtime.station import Station, StationIdentity
+from runtime.ocppj.endpoint import CallReceived
+from runtime.ocppj.errors import ErrorCode
+from runtime.station.station import Station, StationIdentity
 
 T0 = 1_700_000_000.0
 LONG_FIRMWARE = "main-4.2.17+modem-11.03.0032+meter-2.1.9+hmi-5.0.1-rc3-build-20240501"

@@ -35,8 +35,9 @@ from hypothesis import strategies as st
 from generated.ocpp16.messages import MESSAGE_TYPES, HeartbeatResponse
 from generated.ocpp16.registry import SPEC
 from runtime.conformance.payload_corpus import corpus, resolve_refs
-from runtime.ocppj import Call, CallResult, decode_frame, encode_frame
-from runtime.payload import Kind, PayloadError
+from runtime.ocppj.errors import PayloadError
+from runtime.ocppj.frames import Call, CallResult, decode_frame, encode_frame
+from runtime.ocppj.payload import Kind
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 SCHEMA_DIR: Final = ROOT / "generated" / "ocpp16" / "schemas"

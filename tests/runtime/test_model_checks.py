@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.machines.heartbeat import HeartbeatMachine, make_context
-from runtime.machine import SpecMachine
-from runtime.testing import (
+from runtime.conformance.model_checks import (
     ModelEnv,
     check_event_rejected,
     check_guard_false_side,
     check_state_reached,
     check_transition_fires,
 )
+from runtime.spec.machine import SpecMachine
 
 ACCEPT = ("internal.registration_accepted", {})
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from runtime.ocppj import (
+from runtime.ocppj.errors import ErrorCode
+from runtime.ocppj.frames import (
     MAX_UNIQUE_ID_LENGTH,
     Call,
     CallError,
     CallResult,
-    ErrorCode,
     Frame,
     FrameError,
     MessageTypeId,

@@ -12,13 +12,10 @@ import jsonschema  # type: ignore[import-untyped]
 import ocpp  # type: ignore[import-untyped]
 import pytest
 
-from runtime.ocppj import Call, ErrorCode, decode_frame, encode_frame
-from runtime.payload import (
-    PayloadError,
-    PayloadValidator,
-    SchemaPayloadValidator,
-    validation_error_code,
-)
+from runtime.conformance.schema_oracle import SchemaPayloadValidator, validation_error_code
+from runtime.ocppj.errors import ErrorCode, PayloadError
+from runtime.ocppj.frames import Call, decode_frame, encode_frame
+from runtime.ocppj.payload import PayloadValidator
 
 SCHEMA_DIR = Path(ocpp.__file__).parent / "v16" / "schemas"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.pics import PicsValues
-from runtime.pics_file import PicsFileError, load_pics_file
+from runtime.conformance.pics_file import PicsFileError, load_pics_file
+from runtime.spec.pics import PicsValues
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "specs" / "ocpp16" / "pics"

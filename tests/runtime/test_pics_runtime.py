@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.config import ConfigError
-from runtime.ocppj import ErrorCode
-from runtime.pics_file import load_pics_file
-from runtime.station import Station, StationIdentity
+from runtime.conformance.pics_file import load_pics_file
+from runtime.ocppj.errors import ErrorCode
+from runtime.spec.config_keys import ConfigError
+from runtime.station.station import Station, StationIdentity
 from tests.runtime.test_callerror_rules import (
     CURRENT_TIME,
     T0,

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, ScenarioFailed, run_scenario, unmet_requirement
+from runtime.conformance import InProcessDut, ScenarioFailed, run_scenario
 from runtime.conformance.dut import CallOutcome, ReceivedCall
 from runtime.conformance.matching import mismatches
-from runtime.testing import full_pics
+from runtime.spec.applicability import full_pics, inapplicable_reason, scenario_conditions
 
 # --- matching -----------------------------------------------------------------------------------
 
@@ -70,13 +70,15 @@ def test_matches_takes_a_whole_string_regular_expression() -> None:
     assert mismatches(aligned, {"timestamp": 7}) != []
 
 
-def test_unmet_requirement_handles_negated_items() -> None:
+def test_requires_handles_negated_items() -> None:
     pics = {"Core": True, "FixedCable": False}
-    assert unmet_requirement(["Core", "not FixedCable"], pics) is None
-    assert unmet_requirement(["Reservation"], pics) == (
-        "not applicable: PICS item Reservation is not supported"
+    assert inapplicable_reason(scenario_conditions(["Core", "not FixedCable"]), pics) is None
+    assert inapplicable_reason(scenario_conditions(["Reservation"]), pics) == (
+        "not applicable: PICS Reservation = not declared (the test needs true)"
     )
-    assert unmet_requirement(["not Core"], pics) == "not applicable: PICS item Core is supported"
+    assert inapplicable_reason(scenario_conditions(["not Core"]), pics) == (
+        "not applicable: PICS Core = true (the test needs false)"
+    )
 
 
 # --- steps against a scripted charge point ------------------------------------------------------

@@ -8,12 +8,13 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from compiler.cli_live import register
+from compiler.cli.live import register
 from generated.ocpp16.registry import SPEC
-from runtime.hardware import SimulatedHardware
-from runtime.simulator import NonVolatileMeter, StateRecorder, settled
-from runtime.station import Station, StationIdentity
-from runtime.store import Store
+from runtime.sim.sessions import settled
+from runtime.sim.simulator import NonVolatileMeter, StateRecorder
+from runtime.station.hardware import SimulatedHardware
+from runtime.station.station import Station, StationIdentity
+from runtime.station.store import Store
 
 UNREACHABLE = "ws://127.0.0.1:9/ocpp"  # discard port: nothing listens
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime import station_tester
-from runtime.station import Station, StationIdentity
+from runtime.station import tester as station_tester
+from runtime.station.station import Station, StationIdentity
 
 # TesterError and TesterEventSpec are used through their modules: pytest would take a name
 # starting with "Test" in a test module for a test class.

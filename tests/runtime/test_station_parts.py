@@ -11,14 +11,21 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.config import ConfigStore
-from runtime.endpoint import CallAborted, CallTimedOut, Endpoint, ErrorReceived, ResultReceived
-from runtime.machine import SendCall
-from runtime.ocppj import CallError, CallResult, ErrorCode
-from runtime.pics import PicsValues
-from runtime.station_calls import call_outcome, is_call, unsupported
-from runtime.station_queue import InstanceKey, StationQueue
-from runtime.store import Store
+from runtime.ocppj.endpoint import (
+    CallAborted,
+    CallTimedOut,
+    Endpoint,
+    ErrorReceived,
+    ResultReceived,
+)
+from runtime.ocppj.errors import ErrorCode
+from runtime.ocppj.frames import CallError, CallResult
+from runtime.spec.effects import SendCall
+from runtime.spec.pics import PicsValues
+from runtime.station.calls import call_outcome, is_call, unsupported
+from runtime.station.config import ConfigStore
+from runtime.station.store import Store
+from runtime.station.txqueue import InstanceKey, StationQueue
 
 T0 = 1_700_000_000.0
 SENDER: InstanceKey = ("Transaction", 1)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.frontend import load_spec_set
+from compiler.frontend.load import load_spec_set
 from generated.ocpp16.registry import SPEC
-from runtime.services import StationServices
-from runtime.station import Station, StationIdentity
-from runtime.station_tester import OBSERVATIONS
+from runtime.station.services import StationServices
+from runtime.station.station import Station, StationIdentity
+from runtime.station.tester import OBSERVATIONS
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from runtime.store import SCHEMA_VERSION, CacheEntry, Store, StoreError
+from runtime.station.store import SCHEMA_VERSION, CacheEntry, Store, StoreError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -222,7 +222,7 @@ def test_non_json_payload_is_refused_before_writing() -> None:
 
 _CHILD = """
 import sys
-from runtime.store import CacheEntry, Store
+from runtime.station.store import CacheEntry, Store
 
 store = Store(sys.argv[1])
 for i in range(200_000):

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from runtime.store import QueuedMessage, Store
-from runtime.txqueue import TransactionQueue
+from runtime.station.store import QueuedMessage, Store
+from runtime.station.txqueue import TransactionQueue
 
 START: dict[str, Any] = {
     "connectorId": 1,

@@ -23,15 +23,13 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
-from runtime.adapters import (
-    Backoff,
-    ChargePointConnection,
+from runtime.adapters.connecting import Backoff, basic_auth_header, connection_url
+from runtime.adapters.ws_client import ChargePointConnection
+from runtime.adapters.ws_server import (
     CsmsConnection,
     CsmsServer,
     PeerGone,
-    basic_auth_header,
     charge_point_id_from_path,
-    connection_url,
 )
 
 pytestmark = pytest.mark.timeout(10)

@@ -18,7 +18,7 @@ from websockets.protocol import Event
 from websockets.typing import Subprotocol
 
 from generated.ocpp16.registry import SPEC
-from runtime.simulator import SimulatedStation
+from runtime.sim.simulator import SimulatedStation
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -22,7 +22,9 @@ from typing import Any, ClassVar, Final, Literal
 
 from statemachine import State
 
-from runtime.machine import EMPTY_MSG, MachineEnv, SpecMachine, msg_field
+from runtime.spec.builtins import EMPTY_MSG, msg_field
+from runtime.spec.effects import MachineEnv
+from runtime.spec.machine import SpecMachine
 
 __all__ = [
     "STATES",

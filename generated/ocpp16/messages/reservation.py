@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from generated.ocpp16.enums import CancelReservationStatus, ReservationStatus
-from runtime.wire import datetime_from_wire, datetime_to_wire
+from runtime.ocppj.datetime import datetime_from_wire, datetime_to_wire
 
 __all__ = [
     "CancelReservationRequest",

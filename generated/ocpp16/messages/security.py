@@ -32,7 +32,7 @@ from generated.ocpp16.enums import (
     UpdateFirmwareStatusEnumType,
     UploadLogStatusEnumType,
 )
-from runtime.wire import datetime_from_wire, datetime_to_wire
+from runtime.ocppj.datetime import datetime_from_wire, datetime_to_wire
 
 __all__ = [
     "CertificateSignedRequest",

@@ -105,7 +105,7 @@ from generated.ocpp16.validators.smart_charging import (
     check_set_charging_profile_conf,
     check_set_charging_profile_req,
 )
-from runtime.validation import CheckFn, Leniency
+from runtime.ocppj.checks import CheckFn, Leniency
 
 __all__ = ["CHECKS", "LENIENCIES"]
 

@@ -33,8 +33,7 @@ from generated.ocpp16.validators.values import (
     RESET_TYPE_VALUES,
     UNLOCK_STATUS_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     bad_datetime,
@@ -50,6 +49,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_authorize_conf",

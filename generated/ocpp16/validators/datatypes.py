@@ -27,8 +27,7 @@ from generated.ocpp16.validators.values import (
     UNIT_OF_MEASURE_VALUES,
     VALUE_FORMAT_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     bad_datetime,
@@ -47,6 +46,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_authorization_data",

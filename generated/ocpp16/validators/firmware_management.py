@@ -16,8 +16,7 @@ from generated.ocpp16.validators.values import (
     DIAGNOSTICS_STATUS_VALUES,
     FIRMWARE_STATUS_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     bad_datetime,
@@ -31,6 +30,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_diagnostics_status_notification_conf",

@@ -19,8 +19,7 @@ from generated.ocpp16.validators.values import (
     UPDATE_STATUS_VALUES,
     UPDATE_TYPE_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     is_integer,
@@ -31,6 +30,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_get_local_list_version_conf",

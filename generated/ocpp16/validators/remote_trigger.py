@@ -16,8 +16,7 @@ from generated.ocpp16.validators.values import (
     MESSAGE_TRIGGER_VALUES,
     TRIGGER_MESSAGE_STATUS_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     is_integer,
@@ -28,6 +27,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = ["check_trigger_message_conf", "check_trigger_message_req"]
 

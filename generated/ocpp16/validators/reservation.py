@@ -16,8 +16,7 @@ from generated.ocpp16.validators.values import (
     CANCEL_RESERVATION_STATUS_VALUES,
     RESERVATION_STATUS_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     bad_datetime,
@@ -32,6 +31,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_cancel_reservation_conf",

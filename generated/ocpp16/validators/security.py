@@ -32,8 +32,7 @@ from generated.ocpp16.validators.values import (
     UPDATE_FIRMWARE_STATUS_ENUM_TYPE_VALUES,
     UPLOAD_LOG_STATUS_ENUM_TYPE_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     bad_datetime,
@@ -49,6 +48,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_certificate_signed_conf",

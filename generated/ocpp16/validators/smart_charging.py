@@ -23,8 +23,7 @@ from generated.ocpp16.validators.values import (
     CLEAR_CHARGING_PROFILE_STATUS_VALUES,
     GET_COMPOSITE_SCHEDULE_STATUS_VALUES,
 )
-from runtime.payload import PayloadError
-from runtime.validation import (
+from runtime.ocppj.checks import (
     MISSING,
     Relax,
     bad_datetime,
@@ -37,6 +36,7 @@ from runtime.validation import (
     type_error,
     unexpected,
 )
+from runtime.ocppj.errors import PayloadError
 
 __all__ = [
     "check_clear_charging_profile_conf",

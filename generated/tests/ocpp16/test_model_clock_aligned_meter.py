@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.machines.clock_aligned_meter import ClockAlignedMeterMachine, make_context
-from runtime.testing import (
+from runtime.conformance.model_checks import (
     ModelEnv,
     check_guard_false_side,
     check_state_reached,

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.machines.data_transfer import DataTransferMachine, make_context
-from runtime.testing import (
+from runtime.conformance.model_checks import (
     ModelEnv,
     check_state_reached,
     check_transition_fires,

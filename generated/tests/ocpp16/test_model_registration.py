@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.machines.registration import RegistrationMachine, make_context
-from runtime.testing import (
+from runtime.conformance.model_checks import (
     ModelEnv,
     check_event_rejected,
     check_guard_false_side,

@@ -1,0 +1,115 @@
+"""The compiler verbs: ``validate``, ``build``, ``check`` and ``diagram``.
+
+Every verb takes the spec directory as an optional argument (default ``specs/ocpp16``) and runs
+the same pipeline. Spec mistakes are printed as diagnostics with exit status 1; a crash inside
+the compiler is a bug and keeps its traceback. None of them imports ``generated/``: the
+compiler must be able to rebuild its own output when that output is missing or broken.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from compiler.diagnostics import format_diagnostics
+from compiler.emit import write_tree
+from compiler.pipeline import CompileResult, compile_specs, managed_folders
+
+__all__ = ["DEFAULT_SPECS", "register"]
+
+DEFAULT_SPECS = "specs/ocpp16"
+_spec_dir = click.argument(
+    "spec_dir", required=False, default=DEFAULT_SPECS, type=click.Path(path_type=Path)
+)
+_out_dir = click.option(
+    "--out",
+    "out_dir",
+    default="generated",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output root.",
+)
+
+
+def _report(result: CompileResult) -> None:
+    if result.diagnostics:
+        click.echo(format_diagnostics(result.diagnostics), nl=False, err=not result.ok)
+    if not result.ok:
+        sys.exit(1)
+
+
+@click.command()
+@_spec_dir
+def validate(spec_dir: Path) -> None:
+    """Check the specs and print every problem found."""
+    result = compile_specs(spec_dir, render=False)
+    _report(result)
+    assert result.spec is not None
+    click.echo(
+        f"{result.spec.root}: {len(result.spec.files)} files, {len(result.spec.machines)} "
+        f"machines, {len(result.spec.messages)} messages, {len(result.spec.scenarios)} "
+        "scenarios: ok"
+    )
+
+
+@click.command()
+@_spec_dir
+@_out_dir
+def build(spec_dir: Path, out_dir: Path) -> None:
+    """Compile the specs and write generated/ (only files that changed)."""
+    started = time.perf_counter()
+    result = compile_specs(spec_dir)
+    _report(result)
+    assert result.spec is not None
+    report = write_tree(out_dir, result.files, managed_folders(result.spec))
+    click.echo(
+        f"built {len(result.files)} files into {out_dir}/ ({len(report.written)} written, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged) "
+        f"in {time.perf_counter() - started:.2f}s"
+    )
+
+
+@click.command()
+@_spec_dir
+@_out_dir
+def check(spec_dir: Path, out_dir: Path) -> None:
+    """Exit 1 with a unified diff when generated/ is not what a build would write."""
+    result = compile_specs(spec_dir)
+    _report(result)
+    assert result.spec is not None
+    report = write_tree(out_dir, result.files, managed_folders(result.spec), check=True)
+    if report.stale:
+        click.echo(report.diff, nl=False)
+        click.echo(
+            f"{out_dir}/ is stale: {len(report.written)} file(s) differ, "
+            f"{len(report.removed)} file(s) no longer generated; run: chargespec build",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{out_dir}/ is up to date ({report.unchanged} files)")
+
+
+@click.command()
+@_spec_dir
+@_out_dir
+def diagram(spec_dir: Path, out_dir: Path) -> None:
+    """Write only the diagrams (.dot, .svg, .mmd, index.md) and print where they are."""
+    result = compile_specs(spec_dir, tests=False)
+    _report(result)
+    assert result.spec is not None
+    prefix = f"diagrams/{result.spec.manifest.spec}/"
+    files = {p: t for p, t in result.files.items() if p.startswith(prefix)}
+    write_tree(out_dir, files, (prefix.rstrip("/"),))
+    click.echo(f"diagrams: {out_dir / prefix / 'index.md'}")
+    for path in sorted(files):
+        if path.endswith(".svg"):
+            click.echo(f"  {out_dir / path}")
+
+
+def register(main: click.Group) -> None:
+    """Add ``validate``, ``build``, ``check`` and ``diagram`` to the command group."""
+    for command in (validate, build, check, diagram):
+        main.add_command(command)

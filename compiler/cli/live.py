@@ -1,0 +1,121 @@
+"""Live commands: ``chargespec sim`` (a simulated station) and ``chargespec demo``.
+
+``sim`` runs one simulated charge point against any Central System and prints every frame;
+with ``--sessions`` it also plays charging sessions as a user would, and ``--db`` keeps what a
+charge point must remember across a restart in a SQLite file.
+``demo`` runs both sides on this machine over a real WebSocket on 127.0.0.1: our
+:class:`CsmsServer` plays a short scripted session (:func:`run_scenario`) through a
+:class:`WebSocketDut` against a simulated station, and prints the conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+__all__ = ["register"]
+
+
+_ID_TAG_MAX = 20  # IdToken is CiString20Type (OCPP 1.6 §7.28)
+
+
+def _parse_config(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--config KEY=VALUE`` options, checked against the spec's configuration keys."""
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", ctx=ctx, param=param)
+        parsed[key.strip()] = value
+    from compiler.cli import live_runs
+    from runtime.spec.config_keys import ConfigError
+
+    try:
+        live_runs.check_config(parsed)
+    except ConfigError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return parsed
+
+
+def _check_id_tag(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value or len(value) > _ID_TAG_MAX or not (value.isascii() and value.isprintable()):
+        raise click.BadParameter(
+            f"{value!r} is not an idTag (1 to {_ID_TAG_MAX} printable ASCII characters)",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
+@click.command()
+def demo() -> None:
+    """Run a CSMS and a simulated station on 127.0.0.1 and play a short scripted session."""
+    from compiler.cli import live_runs
+
+    live_runs.play_demo()
+
+
+@click.command()
+@click.option("--csms", "csms_url", required=True, help="Central System URL, ws://host:port/path.")
+@click.option("--id", "charge_point_id", default="CP1", show_default=True, help="Identity.")
+@click.option("--connectors", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="SQLite file keeping transactions, queued messages, cache and configuration "
+    "across restarts (default: in memory).",
+)
+@click.option(
+    "--sessions",
+    type=click.IntRange(min=0),
+    help="Play this many charging sessions, then exit 0 once no transaction message is queued.",
+)
+@click.option(
+    "--id-tag",
+    default="SIM-TAG-1",
+    show_default=True,
+    callback=_check_id_tag,
+    help="idTag presented to start and stop each session.",
+)
+@click.option(
+    "--charge-seconds",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="How long each session charges.",
+)
+@click.option(
+    "--round-robin",
+    is_flag=True,
+    help="Spread the sessions over all connectors in turn (default: connector 1).",
+)
+@click.option(
+    "--config",
+    "config",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_parse_config,
+    help="Set a configuration key at start, e.g. MeterValueSampleInterval=2 (repeatable).",
+)
+@click.option("--seed", type=int, help="Seed for the reconnect back-off jitter.")
+def sim(**options: Any) -> None:
+    """Run a simulated charge point against a Central System until Ctrl-C.
+
+    With --sessions N it plays N charging sessions (plug in, present the idTag, charge,
+    present it again, unplug) and exits 0 once the Central System has every transaction
+    message; it exits 1 if --duration runs out first.
+    """
+    from compiler.cli import live_runs
+
+    # The options arrive by their parameter names, as run_sim declares them (typed there).
+    live_runs.run_sim(**options)
+
+
+def register(main: click.Group) -> None:
+    """Add the ``sim`` and ``demo`` commands to the ``chargespec`` command group."""
+    main.add_command(sim)
+    main.add_command(demo)

@@ -1,0 +1,164 @@
+"""Load, validate and build a spec directory into a SpecSet, collecting every diagnostic.
+
+The stages run per file so that one broken file does not hide another's problems: a file that
+does not parse or does not match its schema is left out of the IR, the rest is still built and
+checked.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from compiler.diagnostics import Diagnostic, Pos
+from compiler.frontend import build_data
+from compiler.frontend.build_machine import build_machine
+from compiler.frontend.build_scenarios import build_scenarios
+from compiler.frontend.schema import (
+    schema_kind_for,
+    validate_file,
+)
+from compiler.frontend.yaml import (
+    LoadedFile,
+    load_file,
+)
+from compiler.ir import (
+    ConfigKey,
+    DatatypeDef,
+    EnumDef,
+    EventDef,
+    LeniencyDef,
+    Machine,
+    Manifest,
+    Message,
+    PicsItem,
+    Scenario,
+    SpecSet,
+    StationCall,
+)
+
+__all__ = ["display_path", "load_spec_set"]
+
+
+def display_path(path: Path) -> str:
+    """The path as printed: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+@dataclass
+class _Parts:
+    manifest: Manifest | None = None
+    enums: list[EnumDef] = field(default_factory=list)
+    datatypes: list[DatatypeDef] = field(default_factory=list)
+    leniencies: list[LeniencyDef] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    config_keys: list[ConfigKey] = field(default_factory=list)
+    pics: list[PicsItem] = field(default_factory=list)
+    events: list[EventDef] = field(default_factory=list)
+    machines: list[Machine] = field(default_factory=list)
+    scenarios: list[Scenario] = field(default_factory=list)
+    station: list[StationCall] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, kind: str, f: LoadedFile) -> None:
+        if kind == "manifest":
+            self.manifest = build_data.build_manifest(f)
+        elif kind == "types":
+            self.enums += build_data.build_enums(f)
+            self.datatypes += build_data.build_datatypes(f)
+        elif kind == "messages":
+            self.messages += build_data.build_messages(f)
+        elif kind == "config_keys":
+            self.config_keys += build_data.build_config_keys(f)
+        elif kind == "pics":
+            self.pics += build_data.build_pics(f)
+        elif kind == "events":
+            self.events += build_data.build_events(f)
+        elif kind == "leniencies":
+            self.leniencies += build_data.build_leniencies(f)
+        elif kind == "station":
+            self.station += build_data.build_station(f)
+        elif kind == "machine":
+            machine, found = build_machine(f)
+            self.machines.append(machine)
+            self.diagnostics += found
+        else:
+            self.scenarios += build_scenarios(f)
+
+
+def _spec_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.yaml") if p.is_file())
+
+
+def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
+    """Load every YAML file under ``root`` (files in unknown places are reported, not read).
+
+    Returns:
+        The SpecSet (None when the manifest is unusable) and the diagnostics found so far;
+        semantic checks run later, on the SpecSet.
+    """
+    shown_root = display_path(root)
+    if not (root / "spec.yaml").is_file():
+        return None, [
+            Diagnostic(
+                Pos(f"{shown_root}/spec.yaml"),
+                "SPEC003",
+                f"no spec.yaml in '{shown_root}'",
+                "a spec directory starts with a spec.yaml manifest",
+            )
+        ]
+    parts = _Parts()
+    files = []
+    for path in _spec_files(root):
+        relative = path.relative_to(root).as_posix()
+        shown = f"{shown_root}/{relative}"
+        kind = schema_kind_for(relative)
+        if kind is None or relative.startswith("pics/"):
+            continue  # PICS files of devices and other data live beside the specs
+        files.append(shown)
+        loaded, found = load_file(path, shown)
+        parts.diagnostics += found
+        if loaded is None:
+            continue
+        problems = validate_file(kind, loaded)
+        parts.diagnostics += problems
+        if not problems:
+            parts.add(kind, loaded)
+    if parts.manifest is None:
+        return None, parts.diagnostics
+    _resolve_datatypes(parts)
+    spec = SpecSet(
+        root=os.path.normpath(shown_root),
+        manifest=parts.manifest,
+        enums=tuple(sorted(parts.enums, key=lambda e: e.name)),
+        messages=tuple(sorted(parts.messages, key=lambda m: m.name)),
+        config_keys=tuple(sorted(parts.config_keys, key=lambda k: k.name)),
+        pics=tuple(parts.pics),
+        events=tuple(sorted(parts.events, key=lambda e: e.name)),
+        machines=tuple(sorted(parts.machines, key=lambda m: m.name)),
+        scenarios=tuple(parts.scenarios),
+        files=tuple(files),
+        datatypes=tuple(sorted(parts.datatypes, key=lambda d: d.name)),
+        leniencies=tuple(sorted(parts.leniencies, key=lambda item: item.name)),
+        station=tuple(sorted(parts.station, key=lambda c: (c.kind, c.name))),
+    )
+    return spec, parts.diagnostics
+
+
+def _resolve_datatypes(parts: _Parts) -> None:
+    """Fields naming a datatype become object fields, wherever they are declared."""
+    names = frozenset(d.name for d in parts.datatypes)
+    if not names:
+        return
+    resolve = build_data.resolve_datatype_fields
+    parts.datatypes = [replace(d, fields=resolve(d.fields, names)) for d in parts.datatypes]
+    parts.messages = [
+        replace(m, request=resolve(m.request, names), response=resolve(m.response, names))
+        for m in parts.messages
+    ]
+    parts.events = [replace(e, payload=resolve(e.payload, names)) for e in parts.events]

@@ -1,0 +1,147 @@
+"""IR nodes of a state machine (machines/<name>.yaml): states, transitions, actions,
+context and the values its model-derived tests try."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.diagnostics import Pos
+from compiler.expressions import Expr
+
+__all__ = ["Action", "ContextVar", "Machine", "State", "TestVariants", "Transition"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextVar:
+    """A variable of a machine instance's context."""
+
+    name: str
+    kind: str
+    default: Any
+    param: bool
+    optional: bool
+    description: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A named bundle of effects, run in this order: send, raise, timers, config, clock, set.
+
+    Attributes:
+        condition: the action runs only when this holds.
+        send: message to send as a CALL, with ``args`` as its payload fields; ``transaction``
+            (the local transaction reference) makes it a queued transaction-related message.
+        reply: the received CALL this action answers, with ``args`` as the response payload.
+        invoke: station operation (station.yaml) to run, with ``args`` as its arguments.
+        raise_event: internal event to raise, with ``args`` as its payload.
+        assignments: context variables to set, evaluated before any is assigned.
+    """
+
+    name: str
+    condition: Expr | None
+    send: str | None
+    outcome_handled: bool
+    raise_event: str | None
+    args: tuple[tuple[str, Expr], ...]
+    start_timer: str | None
+    after: Expr | None
+    cancel_timer: str | None
+    set_config: tuple[tuple[str, Expr], ...]
+    sync_clock: Expr | None
+    assignments: tuple[tuple[str, Expr], ...]
+    pos: Pos
+    reply: str | None = None
+    invoke: str | None = None
+    transaction: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A state of a machine.
+
+    Attributes:
+        may_send: the CALLs the station may send while this state is active (None = all).
+        answers_calls: False when incoming CALLs get no answer at all (Registration Rejected).
+        pics: PICS item that must be true for the state to be entered.
+    """
+
+    name: str
+    py_name: str
+    initial: bool
+    final: bool
+    description: str
+    refs: tuple[str, ...]
+    pics: str | None
+    entry: tuple[str, ...]
+    exit: tuple[str, ...]
+    may_send: tuple[str, ...] | None
+    answers_calls: bool
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One transition on one event (a spec entry with several events or sources gives several).
+
+    Attributes:
+        id: the spec's cell id (A2 … I8) or the author's id; not unique across events.
+        key: unique name inside the machine: id, source and event.
+        target: None for an internal transition (stays, runs actions, no entry/exit).
+        guard: the condition as written, already including the PICS gate of the target.
+    """
+
+    id: str
+    key: str
+    py_name: str
+    source: str
+    target: str | None
+    event: str
+    guard: Expr | None
+    actions: tuple[str, ...]
+    description: str
+    refs: tuple[str, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class TestVariants:
+    """Values the model-derived tests try: config and PICS variants, event payload examples."""
+
+    config: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    pics: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    events: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+    queries: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """A state machine spec (machines/<name>.yaml)."""
+
+    name: str
+    module: str
+    profile: str
+    instance: str
+    refs: tuple[str, ...]
+    description: str
+    context: tuple[ContextVar, ...]
+    states: tuple[State, ...]
+    entry: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    actions: tuple[Action, ...]
+    events: tuple[str, ...]
+    timers: tuple[str, ...]
+    test: TestVariants
+    source_file: str
+    pos: Pos
+
+    @property
+    def initial(self) -> State:
+        return next(s for s in self.states if s.initial)
+
+    def state(self, name: str) -> State:
+        return next(s for s in self.states if s.name == name)
+
+    def action(self, name: str) -> Action:
+        return next(a for a in self.actions if a.name == name)

@@ -1,0 +1,326 @@
+"""A simulated charge point: our sans-IO :class:`Station` on a real WebSocket and a real clock.
+
+:class:`StateRecorder` follows every machine's state changes (the station's
+``on_state_change`` hook) and keeps the current state of each one, plus the history.
+:class:`NonVolatileMeter` is the simulated hardware (meters and locks) with energy registers
+that survive a restart, as a real meter's do. :class:`SimulatedStation` joins a
+:class:`Station` to a :class:`ChargePointConnection`; :func:`run_simulated_station` runs one
+until told to stop. :func:`~runtime.sim.sessions.run_sessions` plays charging sessions on it as
+a user would.
+
+Two things the plain adapter does not do are added here:
+
+* After a power cycle (``station.reconnect_requested``) the socket is dropped, so the station
+  reconnects and boots again, as a real charge point losing power would.
+* The adapter only wakes for frames and the station's own deadlines. Tester actions change the
+  station from outside, so the wait is capped (``max_wait``) to flush their frames promptly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.adapters.ws_client import ChargePointConnection
+from runtime.spec.registry import SpecRegistry
+from runtime.station.hardware import Hardware, MeterReading, SimulatedHardware
+from runtime.station.station import Station, StationIdentity
+from runtime.station.store import Store
+
+__all__ = [
+    "FrameListener",
+    "NonVolatileMeter",
+    "SimulatedStation",
+    "StateChange",
+    "StateRecorder",
+    "run_simulated_station",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Called as ``on_frame(">", text)`` for a frame sent and ``on_frame("<", text)`` for one received.
+FrameListener = Callable[[str, str], None]
+
+_DEFAULT_MAX_WAIT = 0.1
+_METER_STATE = "sim.meter.{}"
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One machine instance entered a new state."""
+
+    at: float
+    machine: str
+    connector: int
+    state: str
+
+
+class StateRecorder:
+    """Follows every machine's state, for tests and transcripts.
+
+    Pass an instance as ``on_state_change=`` to :class:`Station`.
+
+    Args:
+        clock: Source of the timestamps recorded with each change.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self.states: dict[tuple[str, int], str] = {}
+        self.changes: list[StateChange] = []
+
+    def __call__(self, machine: str, connector: int, state: str) -> None:
+        """Record that ``machine`` on ``connector`` (0 = station level) entered ``state``."""
+        self.states[(machine, connector)] = state
+        self.changes.append(StateChange(self._clock(), machine, connector, state))
+        logger.debug("%s[%d] -> %s", machine, connector, state)
+
+    def state(self, machine: str, connector: int = 0) -> str | None:
+        """The last state seen for one machine instance, or ``None`` if it never changed."""
+        return self.states.get((machine, connector))
+
+
+class NonVolatileMeter:
+    """:class:`~runtime.hardware.SimulatedHardware` whose energy registers survive a restart.
+
+    A real meter keeps counting across a power loss of the charge point's controller, and its
+    register never decreases (OCPP 1.6 §7.31, errata E3.9). The simulated one lives in the
+    process, so every reading is written to the store (``sim.meter.<connector>``) before the
+    station can put it into a message; after a restart the register resumes from there. A
+    StopTransaction sent after a power loss therefore never reports less than was sent before.
+
+    Args:
+        store: The station's store (the same file the station uses).
+        inner: The simulated hardware to wrap; a fresh one by default.
+    """
+
+    def __init__(self, store: Store, inner: SimulatedHardware | None = None) -> None:
+        self._store = store
+        self._inner = inner if inner is not None else SimulatedHardware()
+        self._offset: dict[int, int] = {}
+        self._saved: dict[int, int] = {}
+
+    def _offset_of(self, connector: int, now: float) -> int:
+        if connector not in self._offset:
+            stored = self._store.get_state(_METER_STATE.format(connector))
+            fresh = self._inner.read_meter(connector, now).energy_wh
+            self._offset[connector] = max(int(stored) - fresh, 0) if stored else 0
+            if stored:
+                self._saved[connector] = int(stored)
+        return self._offset[connector]
+
+    def read_meter(self, connector: int, now: float) -> MeterReading:
+        """The inner reading, shifted to continue the stored register, saved before returned."""
+        offset = self._offset_of(connector, now)
+        reading = self._inner.read_meter(connector, now)
+        energy = reading.energy_wh + offset
+        if self._saved.get(connector, -1) < energy:
+            self._store.set_state(_METER_STATE.format(connector), str(energy))
+            self._saved[connector] = energy
+        return dataclasses.replace(reading, energy_wh=energy)
+
+    def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
+        self._inner.set_energy_flow(connector, flowing, now)
+
+    def unlock(self, connector: int) -> bool:
+        return self._inner.unlock(connector)
+
+    def lock(self, connector: int) -> bool:
+        return self._inner.lock(connector)
+
+    def lock_works(self, connector: int) -> bool:
+        return self._inner.lock_works(connector)
+
+    def locked(self, connector: int) -> bool:
+        return self._inner.locked(connector)
+
+    def jam_lock(self, connector: int) -> None:
+        self._inner.jam_lock(connector)
+
+    def restart(self) -> bool:
+        return self._inner.restart()
+
+    def set_plugged(self, connector: int, plugged: bool) -> None:
+        self._inner.set_plugged(connector, plugged)
+
+    def plugged(self, connector: int) -> bool:
+        return self._inner.plugged(connector)
+
+
+class _Driver:
+    """The :class:`Station` as the adapter sees it, with a capped wait and power-cycle hook."""
+
+    def __init__(self, owner: SimulatedStation, max_wait: float) -> None:
+        self._owner = owner
+        self._station = owner.station
+        self._max_wait = max_wait
+
+    def connected(self, now: float) -> None:
+        self._station.connected(now)
+
+    def disconnected(self, now: float) -> None:
+        self._station.disconnected(now)
+
+    def receive(self, text: str, now: float) -> None:
+        self._station.receive(text, now)
+
+    def poll(self, now: float) -> None:
+        self._station.poll(now)
+        self._owner.check_power_cycle()
+
+    def data_to_send(self) -> list[str]:
+        return self._station.data_to_send()
+
+    def next_deadline(self) -> float | None:
+        cap = time.time() + self._max_wait
+        deadline = self._station.next_deadline()
+        return cap if deadline is None else min(deadline, cap)
+
+
+class SimulatedStation:
+    """A :class:`Station` with simulated hardware, driven over a real WebSocket.
+
+    Args:
+        registry: The compiled spec set (e.g. ``generated.ocpp16.registry.SPEC``).
+        csms_url: The Central System's endpoint URL; the identity is appended to it.
+        charge_point_id: The charge point identity.
+        connectors: Number of connectors.
+        on_frame: Transcript hook, see :data:`FrameListener`.
+        reconnect_min: First reconnect delay in seconds (also used after a power cycle).
+        max_wait: Longest time between two polls of the station, in seconds.
+        store: Persistent memory (e.g. ``Store("station.db")``); in memory by default. The
+            station's meters keep their registers in it too (:class:`NonVolatileMeter`).
+        config: Configuration values to start from; values the Central System set earlier
+            and saved in ``store`` win over them.
+        pics: The station's PICS values (profiles, optional features, limits) over the
+            spec's defaults; they decide which configuration keys it has.
+        rng: Source of reconnect jitter; seed it for reproducible runs.
+
+    Raises:
+        ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL.
+        runtime.config.ConfigError: If ``config`` has an unknown key or a value it cannot take.
+    """
+
+    def __init__(
+        self,
+        registry: SpecRegistry,
+        csms_url: str,
+        charge_point_id: str,
+        connectors: int,
+        *,
+        on_frame: FrameListener | None = None,
+        reconnect_min: float = 0.5,
+        max_wait: float = _DEFAULT_MAX_WAIT,
+        store: Store | None = None,
+        config: Mapping[str, Any] | None = None,
+        pics: Mapping[str, Any] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.recorder = StateRecorder()
+        self.store = store if store is not None else Store(":memory:")
+        self.hardware: Hardware = NonVolatileMeter(self.store)
+        self.station = Station(
+            registry,
+            StationIdentity(charge_point_id),
+            connectors=connectors,
+            now=time.time(),
+            config=config,
+            pics=pics,
+            on_state_change=self.recorder,
+            store=self.store,
+            hardware=self.hardware,
+        )
+        self.connection = ChargePointConnection(
+            _Driver(self, max_wait),
+            csms_url,
+            charge_point_id,
+            on_frame=on_frame,
+            rng=rng,
+            reconnect_min=reconnect_min,
+            reconnect_max=max(reconnect_min, 30.0),
+            ping_interval=self.ping_interval,
+        )
+        self._drop: asyncio.Task[None] | None = None
+
+    def ping_interval(self) -> float | None:
+        """Seconds between the WebSocket pings the station sends; ``None`` for none.
+
+        WebSocketPingInterval (OCPP 1.6 §9.1.34, OCPP-J 1.6 §7), 0 meaning no pings. Read at
+        each connection attempt: a change (ChangeConfiguration) applies from the next
+        connection, the open one keeps its interval.
+        """
+        config = self.station.config
+        known = config.is_known("WebSocketPingInterval")
+        seconds = config.get_int("WebSocketPingInterval") if known else 0
+        return float(seconds) if seconds > 0 else None
+
+    def check_power_cycle(self) -> None:
+        """Drop the socket if the station was power cycled while connected."""
+        if not (self.station.reconnect_requested and self.connection.connected):
+            return
+        if self._drop is not None and not self._drop.done():
+            return
+        logger.info("%s: power cycled; dropping the connection", self.connection.charge_point_id)
+        self._drop = asyncio.get_running_loop().create_task(self.connection.drop_connection())
+
+    async def drop_connection(self) -> None:
+        """Lose the network link, as the tester action ``connection_lost`` describes."""
+        await self.connection.drop_connection()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect, serve and reconnect until ``stop`` is set."""
+        try:
+            await self.connection.run(stop)
+        finally:
+            if self._drop is not None and not self._drop.done():
+                self._drop.cancel()
+
+
+async def run_simulated_station(
+    registry: SpecRegistry,
+    csms_url: str,
+    charge_point_id: str,
+    connectors: int,
+    stop: asyncio.Event,
+    on_frame: FrameListener | None = None,
+    *,
+    on_ready: Callable[[SimulatedStation], None] | None = None,
+    reconnect_min: float = 0.5,
+) -> Station:
+    """Run a simulated charge point against ``csms_url`` until ``stop`` is set.
+
+    Args:
+        registry: The compiled spec set.
+        csms_url: The Central System's endpoint URL.
+        charge_point_id: The charge point identity.
+        connectors: Number of connectors.
+        stop: Set it to close the connection and return.
+        on_frame: Transcript hook, see :data:`FrameListener`.
+        on_ready: Called with the :class:`SimulatedStation` before connecting, e.g. to keep
+            a handle for tester actions.
+        reconnect_min: First reconnect delay in seconds.
+
+    Returns:
+        The station, in the state it was in when stopped.
+
+    Raises:
+        ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL.
+    """
+    sim = SimulatedStation(
+        registry,
+        csms_url,
+        charge_point_id,
+        connectors,
+        on_frame=on_frame,
+        reconnect_min=reconnect_min,
+    )
+    if on_ready is not None:
+        on_ready(sim)
+    await sim.run(stop)
+    return sim.station

@@ -1,0 +1,145 @@
+"""Base class of the generated state machines.
+
+Theory of operation: a generated machine is a python-statemachine class whose guards and
+actions were compiled from the spec. It never performs I/O. Every action produces an
+:data:`Effect` (send a CALL, answer a received CALL, start or cancel a timer, raise an
+internal event, set a configuration key, set the clock, run a station operation). Alone (the
+model tests) a machine collects them in ``effects``; in a station, ``effect_sink`` hands each
+one to the station at once, so later actions of a transition see its result. Context
+variables live in a per-instance dataclass (``ctx``); the configuration, the PICS and the
+station's queries are read through :class:`MachineEnv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from statemachine import StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+from runtime.errors import ChargespecError
+from runtime.spec.builtins import EMPTY_MSG
+from runtime.spec.effects import (
+    CancelTimer,
+    Effect,
+    Invoke,
+    MachineEnv,
+    RaiseEvent,
+    Reply,
+    SendCall,
+    SetConfig,
+    StartTimer,
+    SyncClock,
+)
+
+__all__ = ["SpecMachine", "TransitionNotAllowed", "UnknownEvent"]
+
+
+class UnknownEvent(ChargespecError, KeyError):
+    """The event is not one the machine's spec mentions at all."""
+
+
+def _drop_none(payload: Mapping[str, Any]) -> dict[str, Any]:
+    # Optional OCPP fields are left out of the JSON rather than sent as null (OCPP-J §4.1.2).
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+class SpecMachine(StateMachine):
+    """Base of every generated machine; sets the engine flags the generated code relies on.
+
+    The flags are set explicitly rather than inherited so a change of library defaults cannot
+    change behaviour: an event a state does not accept raises ``TransitionNotAllowed``;
+    exceptions in guards and actions propagate; an internal transition runs no entry/exit.
+    """
+
+    allow_event_without_transition = False
+    catch_errors_as_events = False
+    atomic_configuration_update = True
+    enable_self_transition_entries = False
+    # Our compiler checks trap states itself (SPEC218) and allows states marked final, which
+    # only a reboot (a new machine instance) leaves.
+    validate_trap_states = False
+
+    NAME: ClassVar[str] = ""
+    SOURCE: ClassVar[str] = ""
+    PROFILE: ClassVar[str] = ""
+    """The feature profile the machine belongs to (an action of a declared profile is
+    implemented only by a machine of that profile)."""
+    EVENTS: ClassVar[Mapping[str, str]] = {}
+    ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {}
+    MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {}
+    ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {}
+
+    def __init__(self, env: MachineEnv) -> None:
+        self.env = env
+        self.effects: list[Effect] = []
+        self.effect_sink: Callable[[Effect], None] | None = None
+        """Set by a station: effects are carried out at once instead of collected."""
+        super().__init__()
+
+    def _emit(self, effect: Effect) -> None:
+        if self.effect_sink is not None:
+            self.effect_sink(effect)
+        else:
+            self.effects.append(effect)
+
+    @property
+    def state_name(self) -> str:
+        """The current state's spec name."""
+        return str(self.current_state_value)
+
+    def accepts(self, event: str) -> bool:
+        """Whether the current state has any transition on ``event`` (guards not evaluated)."""
+        return event in self.ACCEPTS.get(self.state_name, frozenset())
+
+    def fire(self, event: str, msg: Mapping[str, Any] | None = None) -> None:
+        """Process one spec event (e.g. ``tester.plug_in``) with its payload.
+
+        Raises:
+            UnknownEvent: the spec never mentions this event.
+            TransitionNotAllowed: no transition of the current state fires on it.
+        """
+        attr = self.EVENTS.get(event)
+        if attr is None:
+            raise UnknownEvent(event)
+        self.send(attr, msg=msg if msg is not None else EMPTY_MSG)
+
+    def take_effects(self) -> list[Effect]:
+        """Return and clear the effects produced since the last call."""
+        taken, self.effects = self.effects, []
+        return taken
+
+    def may_send(self, action: str) -> bool:
+        """Whether this machine's current state lets the station send ``action``."""
+        allowed = self.MAY_SEND.get(self.state_name)
+        return allowed is None or action in allowed
+
+    def answers_calls(self) -> bool:
+        """Whether incoming CALLs get an answer in the current state."""
+        return self.ANSWERS_CALLS.get(self.state_name, True)
+
+    # Helpers the generated actions call; kept here so the generated code stays declarative.
+    def emit_send(self, action: str, payload: Mapping[str, Any], tx_ref: int | None = None) -> None:
+        self._emit(SendCall(action, _drop_none(payload), tx_ref))
+
+    def emit_reply(self, action: str, payload: Mapping[str, Any]) -> None:
+        self._emit(Reply(action, _drop_none(payload)))
+
+    def emit_invoke(self, operation: str, args: Mapping[str, Any]) -> None:
+        self._emit(Invoke(operation, dict(args)))
+
+    def emit_raise(self, event: str, payload: Mapping[str, Any]) -> None:
+        self._emit(RaiseEvent(event, _drop_none(payload)))
+
+    def emit_start_timer(self, name: str, seconds: float) -> None:
+        self._emit(StartTimer(name, float(seconds)))
+
+    def emit_cancel_timer(self, name: str) -> None:
+        self._emit(CancelTimer(name))
+
+    def emit_set_config(self, key: str, value: Any) -> None:
+        self._emit(SetConfig(key, value))
+
+    def emit_sync_clock(self, timestamp: Any) -> None:
+        self._emit(SyncClock(str(timestamp)))

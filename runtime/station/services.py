@@ -1,0 +1,379 @@
+"""The queries and operations a station offers its machines (specs/ocpp16/station.yaml).
+
+Theory of operation: a machine's guard or value calls ``station.<query>(args)`` and its
+actions ``invoke: <operation>``; the generated code turns both into
+``env.query(name, *args)`` and an :class:`~runtime.machine.Invoke` effect. This module is
+where they are answered: from the persistent store (authorization cache, transactions,
+availability), the configuration, the PICS and the hardware. Queries never change anything;
+operations are the only writers. Each one restates its clause in its docstring.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from runtime.errors import ChargespecError
+from runtime.ocppj.datetime import from_iso8601, to_iso8601
+from runtime.spec.config_keys import ConfigError
+from runtime.station.hardware import MeterReading
+from runtime.station.port import StationPort
+from runtime.station.store import CacheEntry, Store
+
+__all__ = ["StationServices", "UnknownStationCall"]
+
+log = logging.getLogger(__name__)
+
+# Authorization Cache size of the simulated charge point; the oldest or not-valid entries
+# make room when it is full (OCPP 1.6 §3.5.1).
+CACHE_CAPACITY = 1_000
+# The vendor extension of the simulated charge point (OCPP 1.6 §4.3, §5.6): messageIds it
+# knows and what it answers.
+VENDOR_ID = "chargespec"
+_VENDOR_MESSAGES = {"Echo": "Accepted", "Refuse": "Rejected"}
+
+# measurand -> (unit, how to read it from the meter, phase-resolved?)
+_MEASURANDS: dict[str, tuple[str | None, Callable[[MeterReading], float], bool]] = {
+    "Energy.Active.Import.Register": ("Wh", lambda m: m.energy_wh, False),
+    "Power.Active.Import": ("W", lambda m: m.power_w, False),
+    "Power.Offered": ("W", lambda m: 11_000.0, False),
+    "Current.Import": ("A", lambda m: m.current_a, True),
+    "Current.Offered": ("A", lambda m: 16.0, False),
+    "Voltage": ("V", lambda m: m.voltage_v, True),
+    "Frequency": (None, lambda m: m.frequency_hz, False),  # no Hertz unit (§7.45, E3.86)
+    "Temperature": ("Celcius", lambda m: m.temperature_c, False),  # OCPP-J errata 2.1
+    "SoC": ("Percent", lambda m: m.soc_percent, False),
+}
+SUPPORTED_MEASURANDS = frozenset(_MEASURANDS)
+_PHASES = {"Current.Import": ("L1", "L2", "L3"), "Voltage": ("L1-N", "L2-N", "L3-N")}
+
+
+class UnknownStationCall(ChargespecError, LookupError):
+    """A machine used a query or operation this runtime does not implement."""
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+class StationServices:
+    """Answers ``station.<query>`` and runs ``invoke: <operation>`` for one station."""
+
+    def __init__(self, station: StationPort) -> None:
+        self.station = station
+        # connector -> whether its status lets a transaction begin (op_set_startable); the
+        # status machines set it on every state entry, so it needs no persistence.
+        self._startable: dict[int, bool] = {}
+
+    # --- dispatch ---------------------------------------------------------------------------
+    def query(self, name: str, args: Sequence[Any]) -> Any:
+        method = getattr(self, f"q_{name}", None)
+        if method is None:
+            raise UnknownStationCall(f"station query {name!r} is not implemented")
+        return method(*args)
+
+    def invoke(self, name: str, args: Mapping[str, Any]) -> None:
+        method = getattr(self, f"op_{name}", None)
+        if method is None:
+            raise UnknownStationCall(f"station operation {name!r} is not implemented")
+        method(**args)
+
+    def implemented(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The query and operation names this runtime answers."""
+        names = dir(self)
+        return (
+            frozenset(n[2:] for n in names if n.startswith("q_")),
+            frozenset(n[3:] for n in names if n.startswith("op_")),
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+    @property
+    def _store(self) -> Store:
+        return self.station.store
+
+    def _wall_clock(self) -> float:
+        return self.station.now + self.station.clock_offset
+
+    def _open_on(self, connector: int) -> list[Any]:
+        return [t for t in self._store.open_transactions() if t.connector == connector]
+
+    def _measurands(self, key: str) -> list[str]:
+        config = self.station.config
+        if not config.is_known(key):
+            return ["Energy.Active.Import.Register"]
+        value = config.get(key)
+        items = value if isinstance(value, list) else [i for i in str(value).split(",") if i]
+        return [i for i in items if i in _MEASURANDS]
+
+    # --- queries: connection and clock ------------------------------------------------------
+    def q_online(self) -> bool:
+        """§3.5: online = the Central System can answer now (connected and Accepted)."""
+        station = self.station
+        return station.endpoint is not None and station.may_send("Authorize")
+
+    def q_now(self) -> str:
+        return to_iso8601(self._wall_clock())
+
+    def q_seconds_to_aligned_boundary(self) -> int:
+        """§3.16.2: boundaries are multiples of ClockAlignedDataInterval from midnight."""
+        interval = self.station.config.get_int("ClockAlignedDataInterval")
+        if interval <= 0:
+            return 0
+        now = datetime.fromtimestamp(self._wall_clock(), UTC)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        elapsed = (now - midnight).total_seconds()
+        return max(int(interval - elapsed % interval), 1)
+
+    # --- queries: authorization -------------------------------------------------------------
+    def _cache_enabled(self) -> bool:
+        station = self.station
+        return station.pics.get_bool("AuthorizationCache") and station.config.get_bool(
+            "AuthorizationCacheEnabled"
+        )
+
+    def q_authorization(self, id_tag: str) -> str:
+        """§3.5.1: the cached status; Expired once expiryDate has passed; Unknown if absent."""
+        if not self._cache_enabled():
+            return "Unknown"
+        entry = self._store.cache_get(id_tag)
+        if entry is None:
+            return "Unknown"
+        if entry.status == "Accepted" and entry.expiry:
+            try:
+                if from_iso8601(entry.expiry) <= self._wall_clock():
+                    return "Expired"
+            except ValueError:
+                return "Expired"
+        return str(entry.status)
+
+    def q_parent_of(self, id_tag: str) -> str:
+        if not self._cache_enabled():
+            return ""
+        entry = self._store.cache_get(id_tag)
+        return (entry.parent_id_tag or "") if entry is not None else ""
+
+    # --- queries: transactions and meters ---------------------------------------------------
+    def q_new_transaction_ref(self) -> int:
+        return int(self._store.next_transaction_ref())
+
+    def q_meter(self, connector: int) -> int:
+        return self.station.hardware.read_meter(connector, self.station.now).energy_wh
+
+    def q_sample(self, connector: int, context: str, measurands_key: str) -> list[dict[str, Any]]:
+        """§7.33/§7.43: one MeterValue with the measurands the key lists, all stamped now."""
+        return [self._meter_value(connector, context, self._measurands(measurands_key))]
+
+    def _meter_value(self, connector: int, context: str, measurands: list[str]) -> dict[str, Any]:
+        reading = self.station.hardware.read_meter(connector, self.station.now)
+        sampled = []
+        for measurand in measurands:
+            unit, read, phased = _MEASURANDS[measurand]
+            for phase in _PHASES.get(measurand, (None,)) if phased else (None,):
+                value: dict[str, Any] = {
+                    "value": _number(read(reading)),
+                    "context": context,
+                    "measurand": measurand,
+                    "location": "Outlet",
+                }
+                if unit is not None:
+                    value["unit"] = unit
+                if phase is not None:
+                    value["phase"] = phase
+                sampled.append(value)
+        if not sampled:  # at least one sampledValue (§7.33): the energy register
+            sampled.append({"value": str(reading.energy_wh), "context": context, "unit": "Wh"})
+        return {"timestamp": self.q_now(), "sampledValue": sampled}
+
+    def q_transaction_data(self, tx_ref: int) -> list[dict[str, Any]] | None:
+        """§3.16.5, errata E3.14/E3.91: the kept samples; None (field left out) when neither
+        StopTxnSampledData nor StopTxnAlignedData asks for any."""
+        record = self._store.transaction(tx_ref)
+        if record is None or not record.samples:
+            return None
+        samples = list(record.samples)
+        config = self.station.config
+        if config.is_known("StopTransactionMaxMeterValues"):
+            limit = max(config.get_int("StopTransactionMaxMeterValues"), 2)
+            while len(samples) > limit:  # drop intermediate values, never the first or last
+                del samples[len(samples) // 2]
+        return samples
+
+    def q_open_transaction(self, connector: int) -> int:
+        found = self._open_on(connector)
+        return int(found[-1].ref) if found else 0
+
+    def q_transaction_running(self, transaction_id: Any) -> bool:
+        return any(
+            t.transaction_id == transaction_id and t.ref >= self.station.boot_ref
+            for t in self._store.open_transactions()
+        )
+
+    def q_connector_busy(self, connector: int) -> bool:
+        return any(
+            connector in (0, t.connector) and t.ref >= self.station.boot_ref
+            for t in self._store.open_transactions()
+        )
+
+    def q_connector_exists(self, connector: Any) -> bool:
+        return isinstance(connector, int) and 1 <= connector <= self.station.connectors
+
+    def q_availability(self, connector: int) -> str:
+        return self._store.get_state(f"availability.{connector}") or "Operative"
+
+    def q_remote_start_connector(self, connector: int | None) -> int:
+        """§5.11: the requested connector, or the first one, that can take a transaction."""
+        candidates = [connector] if connector is not None else range(1, self.station.connectors + 1)
+        for c in candidates:
+            if not self.q_connector_exists(c) or self.q_connector_busy(c):
+                continue
+            if "Inoperative" in (self.q_availability(0), self.q_availability(c)):
+                continue
+            if not self._startable.get(int(c), True):
+                continue
+            return int(c)
+        return 0
+
+    def q_interrupted_transaction(self, connector: int) -> int:
+        """§4.10/§5.14: a transaction open from before this boot (power loss, hard reset)."""
+        for t in self._open_on(connector):
+            if t.ref < self.station.boot_ref:
+                return int(t.ref)
+        return 0
+
+    def q_interrupted_reason(self, connector: int) -> str:
+        ref = self.q_interrupted_transaction(connector)
+        record = self._store.transaction(ref) if ref else None
+        return (record.stop_reason if record is not None else None) or "PowerLoss"
+
+    # --- queries: configuration (§5.3, §5.8) ------------------------------------------------
+    def q_config_known(self, key: str) -> bool:
+        return bool(self.station.config.is_known(key))
+
+    def q_config_read_only(self, key: str) -> bool:
+        return bool(self.station.config.is_read_only(key))
+
+    def q_config_accepts(self, key: str, value: str) -> bool:
+        try:
+            self.station.config.check(key, value)
+        except ConfigError:
+            return False
+        return True
+
+    def q_config_reboot_required(self, key: str) -> bool:
+        return bool(self.station.config.spec(key).reboot_required)
+
+    def q_config_entries(self, keys: list[str] | None) -> list[dict[str, Any]]:
+        config = self.station.config
+        names = list(keys) if keys else sorted(config.specs)
+        known = [k for k in names if config.is_known(k) and config.get(k) is not None]
+        limit = config.get_int("GetConfigurationMaxKeys") if keys else 0
+        if limit > 0:
+            known = known[:limit]
+        return [
+            {"key": k, "readonly": config.is_read_only(k), "value": config.wire_value(k)}
+            for k in known
+        ]
+
+    def q_config_unknown_keys(self, keys: list[str] | None) -> list[str] | None:
+        unknown = [k for k in keys or () if not self.station.config.is_known(k)]
+        return unknown or None
+
+    # --- queries: hardware ------------------------------------------------------------------
+    def q_lock_releases(self, connector: int) -> bool:
+        return bool(self.station.hardware.lock_works(connector))
+
+    def q_lock_closes(self, connector: int) -> bool:
+        return bool(self.station.hardware.lock_works(connector))
+
+    # --- queries: data transfer (§4.3, §5.6) ------------------------------------------------
+    def q_data_transfer_status(self, vendor_id: str, message_id: str | None) -> str:
+        if vendor_id != VENDOR_ID:
+            return "UnknownVendorId"
+        return _VENDOR_MESSAGES.get(message_id or "", "UnknownMessageId")
+
+    def q_data_transfer_data(self, vendor_id: str, message_id: str | None, data: Any) -> Any:
+        return data if (vendor_id, message_id) == (VENDOR_ID, "Echo") else None
+
+    # --- operations -------------------------------------------------------------------------
+    def op_begin_transaction(
+        self, ref: int, connector: int, id_tag: str, parent_id_tag: str
+    ) -> None:
+        """§3.7/§4.8: stored before its StartTransaction is queued, with a Begin sample."""
+        store = self._store
+        store.begin_transaction(
+            connector, id_tag, self.q_meter(connector), self.q_now(), parent_id_tag or None, ref=ref
+        )
+        self._keep_sample(ref, connector, "Transaction.Begin")
+
+    def op_record_sample(self, ref: int, connector: int, context: str) -> None:
+        self._keep_sample(ref, connector, context)
+
+    def _keep_sample(self, ref: int, connector: int, context: str) -> None:
+        """§3.16.5: StopTxnSampledData (periodic, begin, end) or StopTxnAlignedData (clock)."""
+        key = "StopTxnAlignedData" if context == "Sample.Clock" else "StopTxnSampledData"
+        measurands = self._measurands(key) if self.station.config.is_known(key) else []
+        if measurands and self._store.transaction(ref) is not None:
+            self._store.add_sample(ref, self._meter_value(connector, context, measurands))
+
+    def op_end_transaction(self, ref: int, reason: str) -> None:
+        record = self._store.transaction(ref)
+        if record is None or record.ended:
+            return
+        self._keep_sample(ref, record.connector, "Transaction.End")
+        self._store.set_stop_reason(ref, reason or None)
+        self._store.end_transaction(ref)
+
+    def op_mark_interrupted(self, reason: str) -> None:
+        for t in self._store.open_transactions():
+            self._store.set_stop_reason(t.ref, reason)
+
+    def op_set_energy_flow(self, connector: int, flowing: bool) -> None:
+        self.station.hardware.set_energy_flow(int(connector), bool(flowing), self.station.now)
+
+    def op_set_startable(self, connector: int, startable: bool) -> None:
+        self._startable[int(connector)] = bool(startable)
+
+    def op_update_cache(self, id_tag: str, id_tag_info: Mapping[str, Any] | None) -> None:
+        """§3.5.1, §4.1: every IdTagInfo received overwrites the idTag's cache entry."""
+        if not self._cache_enabled() or not id_tag or not isinstance(id_tag_info, Mapping):
+            return
+        entry = CacheEntry(
+            id_tag=id_tag,
+            status=str(id_tag_info.get("status", "Invalid")),
+            expiry=id_tag_info.get("expiryDate"),
+            parent_id_tag=id_tag_info.get("parentIdTag"),
+            updated=self.station.now,
+        )
+        self._store.cache_put(entry, capacity=CACHE_CAPACITY)
+
+    def op_clear_cache(self) -> None:
+        self._store.cache_clear()
+
+    def op_change_configuration(self, key: str, value: str) -> None:
+        self.station.set_config(key, value)
+
+    def op_set_availability(self, connector: int, availability: str) -> None:
+        """§5.2: kept across reboots; Operative on connector 0 clears every connector too."""
+        store = self._store
+        store.set_state(f"availability.{connector}", availability)
+        if connector == 0 and availability == "Operative":
+            for c in range(1, self.station.connectors + 1):
+                store.set_state(f"availability.{c}", None)
+
+    def op_restore_availability(self) -> None:
+        for connector in range(self.station.connectors + 1):
+            if self.q_availability(connector) == "Inoperative":
+                self.station.raise_event("internal.inoperative", {"connector": connector})
+
+    def op_reboot(self, kind: str) -> None:
+        self.station.request_reboot(kind)
+
+    def op_unlock(self, connector: int) -> None:
+        if not self.station.hardware.unlock(connector):
+            log.warning("connector %s: the lock did not open", connector)
+
+    def op_lock(self, connector: int) -> None:
+        if not self.station.hardware.lock(connector):
+            log.warning("connector %s: the lock did not close", connector)
