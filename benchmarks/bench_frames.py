@@ -4,7 +4,7 @@ A realistic mix of OCPP 1.6-J CALL frames (MeterValues with 10 sampled values,
 StartTransaction, StatusNotification from the charge point; SetChargingProfile with 24 hourly
 periods from the Central System) goes through
 
-* ours: a :class:`runtime.endpoint.Endpoint` with ``SPEC.validator()`` on the receiving side
+* ours: a :class:`runtime.ocppj.endpoint.Endpoint` with ``SPEC.validator()`` on the receiving side
   (the Central System's for charge point CALLs, the charge point's for SetChargingProfile):
   decode, validate, dispatch as a ``CallReceived`` event, then answer with a CALLRESULT
   (which is validated and encoded too);

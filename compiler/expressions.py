@@ -39,7 +39,7 @@ PLAIN_NAMES = frozenset({"state", "source"})
 
 
 #: Pure built-in functions: name -> (number of arguments, implementation). Generated code
-#: calls the function of the same implementation name from runtime.machine.
+#: calls the function of the same implementation name from runtime.spec.builtins.
 FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {"lower": (1, text_lower)}
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {

@@ -1,8 +1,9 @@
 """Checks on configuration keys: attributes that fit the key's type, a ``<Key>MaxLength``
 companion that is a declared integer key, and a default the key itself accepts.
 
-The default is checked by the runtime's own value check (:func:`runtime.config.coerce_value`),
-so "the key accepts its default" means exactly what a ChangeConfiguration would accept.
+The default is checked by the runtime's own value check
+(:func:`runtime.spec.config_keys.coerce_value`), so "the key accepts its default" means exactly
+what a ChangeConfiguration would accept.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from compiler.ir import (
     ConfigKey,
     SpecSet,
 )
-from runtime.spec.config_keys import ConfigError, ConfigKeySpec, coerce_value
+from runtime.spec.config_keys import ConfigError, coerce_value
 
 __all__ = ["check_config_keys"]
 
@@ -45,35 +46,41 @@ def _attribute_misfits(key: ConfigKey) -> list[Diagnostic]:
     found = [
         _misfit(
             key,
-            f"has {attr} but is of type '{key.kind}'",
+            f"has {attr} but is of type '{key.spec.kind}'",
             f"{attr} applies to: " + ", ".join(sorted(kinds)),
         )
         for attr, kinds in _FITS.items()
-        if getattr(key, attr) not in (None, ()) and key.kind not in kinds
+        if getattr(key.spec, attr) not in (None, ()) and key.spec.kind not in kinds
     ]
-    if key.minimum is not None and key.maximum is not None and key.minimum > key.maximum:
+    if (
+        key.spec.minimum is not None
+        and key.spec.maximum is not None
+        and key.spec.minimum > key.spec.maximum
+    ):
         found.append(
             _misfit(
                 key,
-                f"has minimum {key.minimum} above maximum {key.maximum}",
+                f"has minimum {key.spec.minimum} above maximum {key.spec.maximum}",
                 "no value could be valid",
             )
         )
-    if key.pattern is not None:
+    if key.spec.pattern is not None:
         try:
-            re.compile(key.pattern)
+            re.compile(key.spec.pattern)
         except re.error as error:
             found.append(
-                _misfit(key, f"has pattern {key.pattern!r}: {error}", "a Python regular expression")
+                _misfit(
+                    key, f"has pattern {key.spec.pattern!r}: {error}", "a Python regular expression"
+                )
             )
     return found
 
 
 def _companion(spec: SpecSet, key: ConfigKey) -> list[Diagnostic]:
     """``max_items_key`` names a declared integer key."""
-    if key.max_items_key is None or key.kind != "csl":
+    if key.spec.max_items_key is None or key.spec.kind != "csl":
         return []
-    companion = spec.config_key(key.max_items_key)
+    companion = spec.config_key(key.spec.max_items_key)
     if companion is None:
         names = [k.name for k in spec.config_keys]
         return [
@@ -81,58 +88,42 @@ def _companion(spec: SpecSet, key: ConfigKey) -> list[Diagnostic]:
                 key.pos,
                 "SPEC205",
                 f"configuration key '{key.name}' has max_items_key naming unknown configuration "
-                f"key '{key.max_items_key}'",
+                f"key '{key.spec.max_items_key}'",
                 one_of(names),
-                did_you_mean(key.max_items_key, names),
+                did_you_mean(key.spec.max_items_key, names),
             )
         ]
-    if companion.kind != "integer":
+    if companion.spec.kind != "integer":
         return [
             _misfit(
                 key,
-                f"has max_items_key '{companion.name}', a key of type '{companion.kind}'",
+                f"has max_items_key '{companion.name}', a key of type '{companion.spec.kind}'",
                 "an integer key giving the maximum number of items",
             )
         ]
     return []
 
 
-def _runtime_spec(key: ConfigKey) -> ConfigKeySpec:
-    return ConfigKeySpec(
-        name=key.name,
-        profile=key.profile,
-        kind=key.kind,
-        access=key.access,
-        required=key.required,
-        default=key.default,
-        minimum=key.minimum,
-        maximum=key.maximum,
-        values=key.values,
-        pattern=key.pattern,
-        max_items_key=key.max_items_key,
-        reboot_required=key.reboot_required,
-    )
-
-
 def _item_limit(spec: SpecSet, key: ConfigKey) -> int | None:
     """The item limit of a csl default: its companion's default, or 1 when it has none (§5.3)."""
-    if key.kind != "csl" or key.max_items_key is None:
+    if key.spec.kind != "csl" or key.spec.max_items_key is None:
         return None
-    companion = spec.config_key(key.max_items_key)
-    limit = companion.default if companion is not None else None
+    companion = spec.config_key(key.spec.max_items_key)
+    limit = companion.spec.default if companion is not None else None
     return limit if isinstance(limit, int) and not isinstance(limit, bool) else 1
 
 
 def _default_misfit(spec: SpecSet, key: ConfigKey) -> list[Diagnostic]:
-    if key.default is None:
+    default = key.spec.default
+    if default is None:
         return []
-    wanted, words = _DEFAULT_TYPES[key.kind]
-    if not isinstance(key.default, wanted) or (wanted is int and isinstance(key.default, bool)):
-        problem = f"is written as {key.default!r}"
-        expected = f"{words}, as the key is of type '{key.kind}'"
+    wanted, words = _DEFAULT_TYPES[key.spec.kind]
+    if not isinstance(default, wanted) or (wanted is int and isinstance(default, bool)):
+        problem = f"is written as {default!r}"
+        expected = f"{words}, as the key is of type '{key.spec.kind}'"
     else:
         try:
-            coerce_value(_runtime_spec(key), key.default, _item_limit(spec, key))
+            coerce_value(key.spec, key.spec.default, _item_limit(spec, key))
             return []
         except ConfigError as error:
             problem, expected = (
@@ -143,7 +134,7 @@ def _default_misfit(spec: SpecSet, key: ConfigKey) -> list[Diagnostic]:
         Diagnostic(
             key.pos,
             "SPEC223",
-            f"default {key.default!r} of configuration key '{key.name}' does not fit: {problem}",
+            f"default {default!r} of configuration key '{key.name}' does not fit: {problem}",
             expected,
         )
     ]

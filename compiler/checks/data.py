@@ -228,19 +228,19 @@ def check_data(spec: SpecSet) -> list[Diagnostic]:
     for event in spec.events:
         found += check_fields(spec, event.payload, f"event {event.name}")
     for key in spec.config_keys:
-        if key.pics:
-            found += _pics_link(spec, key.pics, key.pos, f"configuration key {key.name}")
+        if key.spec.pics:
+            found += _pics_link(spec, key.spec.pics, key.pos, f"configuration key {key.name}")
     found += check_config_keys(spec)
     keys = [k.name for k in spec.config_keys]
     for item in spec.pics:
-        if item.sets and spec.config_key(item.sets) is None:
+        if item.spec.sets and spec.config_key(item.spec.sets) is None:
             found.append(
                 Diagnostic(
                     item.pos,
                     "SPEC205",
-                    f"PICS item {item.name} sets unknown configuration key '{item.sets}'",
+                    f"PICS item {item.name} sets unknown configuration key '{item.spec.sets}'",
                     one_of(keys),
-                    did_you_mean(item.sets, keys),
+                    did_you_mean(item.spec.sets, keys),
                 )
             )
     return found

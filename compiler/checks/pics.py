@@ -3,22 +3,20 @@ items and fit them, the defaults form a consistent statement (so that a blank de
 is valid), and items sit in the form's sections, in the form's order.
 
 Values are judged by the same functions the runtime uses on a device PICS file
-(:mod:`runtime.pics`), so the compiler and ``chargespec pics check`` cannot disagree.
+(:mod:`runtime.spec.pics`), so the compiler and ``chargespec pics check`` cannot disagree.
 """
 
 from __future__ import annotations
 
 from compiler.checks.common import did_you_mean, one_of
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, Pos
 from compiler.ir import (
     PicsItem,
-    PicsRule,
     SpecSet,
 )
-from runtime.spec.pics import PicsItemSpec, rule_problems, value_problem
-from runtime.spec.pics import PicsRule as RuntimeRule
+from runtime.spec.pics import PicsRule, rule_problems, value_problem
 
-__all__ = ["check_pics", "item_spec"]
+__all__ = ["check_pics"]
 
 # What kind of configuration key each item type may set; a boolean may also add its name to a
 # comma-separated list (the feature profiles to SupportedFeatureProfiles).
@@ -31,49 +29,34 @@ _KEY_KINDS = {
 }
 
 
-def item_spec(item: PicsItem) -> PicsItemSpec:
-    """The runtime's view of an IR item (what generated/<spec>/pics.py holds)."""
-    return PicsItemSpec(
-        name=item.name,
-        section=item.section,
-        kind=item.kind,
-        default=item.default,
-        values=item.values,
-        minimum=item.minimum,
-        maximum=item.maximum,
-        sets=item.sets,
-        description=item.description,
-        label=item.label,
-        unit=item.unit,
-        group=item.group,
-        mandatory=item.mandatory,
-        requires=tuple(RuntimeRule(r.kind, r.items) for r in item.requires),
-        section_title=item.section_title,
-        document=item.document,
-        document_title=item.document_title,
-    )
-
-
 def _misfit(item: PicsItem, found: str, expected: str) -> Diagnostic:
     return Diagnostic(item.pos, "SPEC240", f"PICS item {item.name} {found}", expected)
 
 
 def _attribute_misfits(item: PicsItem) -> list[Diagnostic]:
     found = []
-    if item.values and item.kind not in ("enum", "list"):
-        found.append(_misfit(item, f"of type {item.kind} lists values", "values suit enum or list"))
-    if not item.values and item.kind in ("enum", "list"):
-        found.append(_misfit(item, f"of type {item.kind} lists no values", "a values list"))
-    bounds = item.minimum is not None or item.maximum is not None
-    if item.kind != "integer" and (bounds or item.unit):
+    if item.spec.values and item.spec.kind not in ("enum", "list"):
         found.append(
-            _misfit(item, f"of type {item.kind} has a minimum, maximum or unit", "only integers do")
+            _misfit(item, f"of type {item.spec.kind} lists values", "values suit enum or list")
         )
-    if item.minimum is not None and item.maximum is not None and item.minimum > item.maximum:
+    if not item.spec.values and item.spec.kind in ("enum", "list"):
+        found.append(_misfit(item, f"of type {item.spec.kind} lists no values", "a values list"))
+    bounds = item.spec.minimum is not None or item.spec.maximum is not None
+    if item.spec.kind != "integer" and (bounds or item.spec.unit):
+        found.append(
+            _misfit(
+                item, f"of type {item.spec.kind} has a minimum, maximum or unit", "only integers do"
+            )
+        )
+    if (
+        item.spec.minimum is not None
+        and item.spec.maximum is not None
+        and item.spec.minimum > item.spec.maximum
+    ):
         found.append(
             _misfit(
                 item,
-                f"has minimum {item.minimum} above maximum {item.maximum}",
+                f"has minimum {item.spec.minimum} above maximum {item.spec.maximum}",
                 "minimum <= maximum",
             )
         )
@@ -81,39 +64,46 @@ def _attribute_misfits(item: PicsItem) -> list[Diagnostic]:
 
 
 def _default_misfit(item: PicsItem) -> list[Diagnostic]:
-    spec = item_spec(item)
-    if item.kind == "boolean" and item.default is None:
+    spec = item.spec
+    if item.spec.kind == "boolean" and item.spec.default is None:
         return [_misfit(item, "of type boolean defaults to null", "default: true or false")]
-    problem = value_problem(spec, item.default)
+    problem = value_problem(spec, item.spec.default)
     if problem is None:
         return []
-    return [_misfit(item, f"default {item.default!r}: {problem[1]}", "a default the item takes")]
+    return [
+        _misfit(item, f"default {item.spec.default!r}: {problem[1]}", "a default the item takes")
+    ]
 
 
 def _sets_misfit(spec: SpecSet, item: PicsItem) -> list[Diagnostic]:
-    key = spec.config_key(item.sets) if item.sets else None
+    key = spec.config_key(item.spec.sets) if item.spec.sets else None
     if key is None:
         return []  # an unknown key is SPEC205 (checks/data.py)
-    if key.kind not in _KEY_KINDS[item.kind]:
+    if key.spec.kind not in _KEY_KINDS[item.spec.kind]:
         return [
             _misfit(
                 item,
-                f"of type {item.kind} sets the {key.kind} configuration key {key.name}",
-                f"a key of kind {' or '.join(_KEY_KINDS[item.kind])}",
+                f"of type {item.spec.kind} sets the {key.spec.kind} configuration key {key.name}",
+                f"a key of kind {' or '.join(_KEY_KINDS[item.spec.kind])}",
             )
         ]
-    if item.kind == "boolean" and key.kind == "csl" and key.values and item.name not in key.values:
+    if (
+        item.spec.kind == "boolean"
+        and key.spec.kind == "csl"
+        and key.spec.values
+        and item.name not in key.spec.values
+    ):
         return [
             _misfit(
                 item,
                 f"is not one of the values of {key.name}",
-                one_of(key.values),
+                one_of(key.spec.values),
             )
         ]
     return []
 
 
-def _rule_misfits(spec: SpecSet, item: PicsItem, rule: PicsRule) -> list[Diagnostic]:
+def _rule_misfits(spec: SpecSet, item: PicsItem, rule: PicsRule, pos: Pos) -> list[Diagnostic]:
     names = [p.name for p in spec.pics]
     found = []
     for name in rule.items:
@@ -121,7 +111,7 @@ def _rule_misfits(spec: SpecSet, item: PicsItem, rule: PicsRule) -> list[Diagnos
         if other is None:
             found.append(
                 Diagnostic(
-                    rule.pos,
+                    pos,
                     "SPEC204",
                     f"rule {rule.kind} of PICS item {item.name} names unknown PICS item '{name}'",
                     one_of(names),
@@ -131,18 +121,19 @@ def _rule_misfits(spec: SpecSet, item: PicsItem, rule: PicsRule) -> list[Diagnos
         elif name == item.name:
             found.append(
                 Diagnostic(
-                    rule.pos,
+                    pos,
                     "SPEC241",
                     f"rule {rule.kind} of PICS item {item.name} names the item itself",
                     "a rule relates the item to other items",
                 )
             )
-        elif rule.kind == "at_most" and (item.kind, other.kind) != ("integer", "integer"):
+        elif rule.kind == "at_most" and (item.spec.kind, other.spec.kind) != ("integer", "integer"):
             found.append(
                 Diagnostic(
-                    rule.pos,
+                    pos,
                     "SPEC241",
-                    f"rule at_most compares {item.kind} {item.name} with {other.kind} {name}",
+                    f"rule at_most compares {item.spec.kind} {item.name} "
+                    f"with {other.spec.kind} {name}",
                     "at_most relates two integer items",
                 )
             )
@@ -151,8 +142,8 @@ def _rule_misfits(spec: SpecSet, item: PicsItem, rule: PicsRule) -> list[Diagnos
 
 def _default_rules(spec: SpecSet) -> list[Diagnostic]:
     """The defaults are the statement of a device that declares nothing; it must hold."""
-    specs = [item_spec(p) for p in spec.pics]
-    defaults = {p.name: p.default for p in spec.pics}
+    specs = [p.spec for p in spec.pics]
+    defaults = {p.name: p.spec.default for p in spec.pics}
     found = []
     for name, message in rule_problems(specs, defaults):
         item = spec.pics_item(name)
@@ -174,23 +165,24 @@ def _section_problems(spec: SpecSet) -> list[Diagnostic]:
     reported: set[str] = set()
     for item in spec.pics:
         pos = item.section_pos or item.pos
+        section, document = item.spec.section, item.spec.document
         if item.section_index < 0:
             found.append(
                 Diagnostic(
                     pos,
                     "SPEC242",
-                    f"PICS item {item.name} is in section '{item.section}', which the form "
+                    f"PICS item {item.name} is in section '{section}', which the form "
                     "(sections:) does not list",
                 )
             )
             continue
-        if item.document and not item.document_title and item.section not in reported:
-            reported.add(item.section)
+        if document and not item.spec.document_title and section not in reported:
+            reported.add(section)
             found.append(
                 Diagnostic(
                     pos,
                     "SPEC242",
-                    f"section '{item.section}' belongs to unknown document '{item.document}'",
+                    f"section '{section}' belongs to unknown document '{document}'",
                     "a document id of documents:",
                 )
             )
@@ -199,7 +191,7 @@ def _section_problems(spec: SpecSet) -> list[Diagnostic]:
                 Diagnostic(
                     pos,
                     "SPEC242",
-                    f"PICS item {item.name} of section '{item.section}' comes after items of a "
+                    f"PICS item {item.name} of section '{section}' comes after items of a "
                     "later section",
                     "items in the form's order of sections",
                 )
@@ -215,8 +207,8 @@ def check_pics(spec: SpecSet) -> list[Diagnostic]:
         misfits = _attribute_misfits(item)
         found += misfits or _default_misfit(item)
         found += _sets_misfit(spec, item)
-        for rule in item.requires:
-            found += _rule_misfits(spec, item, rule)
+        for rule, pos in zip(item.spec.requires, item.rule_pos, strict=True):
+            found += _rule_misfits(spec, item, rule, pos)
     found += _section_problems(spec)
     if not found:
         found += _default_rules(spec)

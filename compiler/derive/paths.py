@@ -284,9 +284,9 @@ def _variants(spec: SpecSet, machine: Machine) -> list[Variant]:
     """
     # Only what the machine reads goes into a variant: smaller tests, faster search.
     used = _referenced(machine)
-    config = {k.name: k.default for k in spec.config_keys if k.name in used["config"]}
+    config = {k.name: k.spec.default for k in spec.config_keys if k.name in used["config"]}
     config.update({key: values[0] for key, values in machine.test.config})
-    pics = {p.name: p.default for p in spec.pics if p.name in used["pics"]}
+    pics = {p.name: p.spec.default for p in spec.pics if p.name in used["pics"]}
     queries = {
         c.name: _QUERY_ZERO[c.returns]
         for c in spec.station

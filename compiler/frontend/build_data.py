@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from compiler.frontend.yaml import (
-    JsonPath,
-    LoadedFile,
-)
+from compiler.diagnostics import Pos
+from compiler.frontend.yaml import JsonPath, LoadedFile
 from compiler.ir import (
     ConfigKey,
     DatatypeDef,
@@ -19,10 +17,12 @@ from compiler.ir import (
     Manifest,
     Message,
     PicsItem,
-    PicsRule,
     StationCall,
 )
 from compiler.naming import snake
+from runtime.spec.config_keys import ConfigKeySpec
+from runtime.spec.pics import PicsItemSpec, PicsRule
+from runtime.spec.registry import MessageInfo
 
 __all__ = [
     "BASE_KINDS",
@@ -128,10 +128,8 @@ def build_messages(f: LoadedFile) -> list[Message]:
         path = ("messages", name)
         built.append(
             Message(
-                name=name,
+                info=MessageInfo(name, m["profile"], m["direction"]),
                 py_name=snake(name),
-                profile=m["profile"],
-                direction=m["direction"],
                 refs=_refs(m),
                 description=" ".join(m.get("description", "").split()),
                 request=build_payload(f, (*path, "request"), m["request"]),
@@ -142,38 +140,50 @@ def build_messages(f: LoadedFile) -> list[Message]:
     return built
 
 
+def _described(node: dict[str, Any]) -> str:
+    """The description as one line, the clauses it restates in parentheses: what the runtime
+    shows of a key."""
+    text = " ".join(node.get("description", "").split())
+    return f"{text} ({', '.join(_refs(node))})"
+
+
 def build_config_keys(f: LoadedFile) -> list[ConfigKey]:
     return [
         ConfigKey(
-            name=name,
-            profile=k["profile"],
-            kind=k["type"],
-            access=k["access"],
-            required=k["required"],
-            default=k.get("default"),
-            minimum=k.get("minimum"),
-            maximum=k.get("maximum"),
-            unit=k.get("unit", ""),
-            pics=k.get("pics"),
-            description=" ".join(k.get("description", "").split()),
+            spec=ConfigKeySpec(
+                name=name,
+                profile=k["profile"],
+                kind=k["type"],
+                access=k["access"],
+                required=k["required"],
+                default=k.get("default"),
+                minimum=k.get("minimum"),
+                maximum=k.get("maximum"),
+                unit=k.get("unit", ""),
+                values=tuple(k.get("values", ())),
+                pattern=k.get("pattern"),
+                max_items_key=k.get("max_items_key"),
+                reboot_required=bool(k.get("reboot_required", False)),
+                pics=k.get("pics"),
+                description=_described(k),
+            ),
             refs=_refs(k),
             pos=f.key_pos(("keys", name)),
-            values=tuple(k.get("values", ())),
-            pattern=k.get("pattern"),
-            max_items_key=k.get("max_items_key"),
-            reboot_required=bool(k.get("reboot_required", False)),
         )
         for name, k in f.data["keys"].items()
     ]
 
 
-def _pics_rules(f: LoadedFile, name: str, p: dict[str, Any]) -> tuple[PicsRule, ...]:
-    rules = []
+def _pics_rules(
+    f: LoadedFile, name: str, p: dict[str, Any]
+) -> tuple[tuple[PicsRule, ...], tuple[Pos, ...]]:
+    """The item's consistency rules, and where each is written."""
+    rules, where = [], []
     for index, rule in enumerate(p.get("requires", ())):
         ((kind, names),) = rule.items()
-        items = (names,) if isinstance(names, str) else tuple(names)
-        rules.append(PicsRule(kind, items, f.pos(("items", name, "requires", index, kind))))
-    return tuple(rules)
+        rules.append(PicsRule(kind, (names,) if isinstance(names, str) else tuple(names)))
+        where.append(f.pos(("items", name, "requires", index, kind)))
+    return tuple(rules), tuple(where)
 
 
 def _pics_sections(f: LoadedFile) -> dict[str, tuple[int, str, str, str]]:
@@ -198,28 +208,32 @@ def build_pics(f: LoadedFile) -> list[PicsItem]:
             index, title, document, document_title = sections.get(section, (-1, "", "", ""))
         else:
             index, title, document, document_title = 0, section, "", ""
+        rules, rule_pos = _pics_rules(f, name, p)
         built.append(
             PicsItem(
-                name=name,
-                section=section,
-                kind=p["type"],
-                # a list default becomes a tuple: IR nodes are hashable
-                default=tuple(p["default"]) if isinstance(p["default"], list) else p["default"],
-                values=tuple(p.get("values", ())),
-                minimum=p.get("minimum"),
-                maximum=p.get("maximum"),
-                sets=p.get("sets"),
-                description=" ".join(p.get("description", "").split()),
+                spec=PicsItemSpec(
+                    name=name,
+                    section=section,
+                    kind=p["type"],
+                    # a list default becomes a tuple: IR nodes are hashable
+                    default=tuple(p["default"]) if isinstance(p["default"], list) else p["default"],
+                    values=tuple(p.get("values", ())),
+                    minimum=p.get("minimum"),
+                    maximum=p.get("maximum"),
+                    sets=p.get("sets"),
+                    description=" ".join(p.get("description", "").split()),
+                    label=p.get("label", name),
+                    unit=p.get("unit", ""),
+                    group=p.get("group", ""),
+                    mandatory=p.get("mandatory", False),
+                    requires=rules,
+                    section_title=title,
+                    document=document,
+                    document_title=document_title,
+                ),
                 refs=_refs(p),
                 pos=f.key_pos(("items", name)),
-                label=p.get("label", name),
-                unit=p.get("unit", ""),
-                group=p.get("group", ""),
-                mandatory=p.get("mandatory", False),
-                requires=_pics_rules(f, name, p),
-                section_title=title,
-                document=document,
-                document_title=document_title,
+                rule_pos=rule_pos,
                 section_index=index,
                 section_pos=f.pos(("items", name, "section")),
             )

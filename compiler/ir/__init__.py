@@ -18,7 +18,7 @@ from compiler.ir.data import (
     StationCall,
 )
 from compiler.ir.machine import Action, ContextVar, Machine, State, TestVariants, Transition
-from compiler.ir.pics import PicsItem, PicsRule
+from compiler.ir.pics import PicsItem
 from compiler.ir.scenario import Scenario, ScenarioStep
 from compiler.ir.spec_set import SpecSet
 
@@ -35,7 +35,6 @@ __all__ = [
     "Manifest",
     "Message",
     "PicsItem",
-    "PicsRule",
     "Scenario",
     "ScenarioStep",
     "SpecSet",

@@ -1,5 +1,11 @@
 """IR nodes of the spec set's data: the manifest, enums, datatypes, messages and their
-fields, leniencies, configuration keys, station calls and events."""
+fields, leniencies, configuration keys, station calls and events.
+
+Where the runtime has a type for the same concept, the IR holds the runtime's object
+(``ConfigKey.spec``, ``Message.info``) or builds it in exactly one place
+(``LeniencyDef.runtime_spec``, ``EventDef.tester_spec``), so the compiler and the runtime
+cannot describe one thing two ways.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.diagnostics import Pos
+from runtime.ocppj.checks import Leniency
+from runtime.spec.config_keys import ConfigKeySpec
+from runtime.spec.registry import MessageInfo, TesterEventSpec
 
 __all__ = [
     "ConfigKey",
@@ -125,20 +134,41 @@ class LeniencyDef:
             return "a date-time without offset, read as UTC"
         return f"{self.allow} {self.value}"
 
+    @property
+    def runtime_spec(self) -> Leniency:
+        """The leniency as the runtime lists it (``LENIENCIES`` of the generated validators);
+        the one place the compiler turns its node into the runtime's."""
+        return Leniency(self.name, self.where, self.rule, self.description)
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """An OCPP action with its request (.req) and response (.conf) payloads."""
+    """An OCPP action with its request (.req) and response (.conf) payloads.
 
-    name: str
+    Attributes:
+        info: what the runtime knows of the action (name, feature profile, who sends the
+            CALL); the generated registry prints it as it is.
+    """
+
+    info: MessageInfo
     py_name: str
-    profile: str
-    direction: str
     refs: tuple[str, ...]
     description: str
     request: tuple[FieldDef, ...]
     response: tuple[FieldDef, ...]
     pos: Pos
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def profile(self) -> str:
+        return self.info.profile
+
+    @property
+    def direction(self) -> str:
+        return self.info.direction
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,31 +176,20 @@ class ConfigKey:
     """A configuration key (OCPP 1.6 chapter 9).
 
     Attributes:
-        kind: integer, boolean, string or csl (comma-separated list).
-        default: the simulated Charge Point's value (a csl in its wire form), or None.
-        values: allowed values of a string key or items of a csl key (empty: any).
-        pattern: regular expression each csl item, or the string value, must match.
-        max_items_key: the integer ``<Key>MaxLength`` key bounding a csl key's items.
-        reboot_required: ChangeConfiguration answers RebootRequired (OCPP 1.6 §5.3).
+        spec: the key itself, the runtime's own definition (type, access, default, limits,
+            values, companion key, PICS gate); built once by the front end, checked with the
+            runtime's value rules, printed as it is into the generated registry.
+        refs: the clauses the key restates.
+        pos: where the key is written.
     """
 
-    name: str
-    profile: str
-    kind: str
-    access: str
-    required: bool
-    default: Any
-    minimum: int | None
-    maximum: int | None
-    unit: str
-    pics: str | None
-    description: str
+    spec: ConfigKeySpec
     refs: tuple[str, ...]
     pos: Pos
-    values: tuple[str, ...] = ()
-    pattern: str | None = None
-    max_items_key: str | None = None
-    reboot_required: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +217,14 @@ class EventDef:
     description: str
     examples: tuple[dict[str, Any], ...]
     pos: Pos
+
+    @property
+    def tester_spec(self) -> TesterEventSpec:
+        """The stimulus as the runtime's registry lists it (tester events only); the one
+        place the compiler turns its node into the runtime's."""
+        return TesterEventSpec(
+            name=self.short,
+            fields=tuple(f.name for f in self.payload),
+            required=tuple(f.name for f in self.payload if f.required),
+            description=self.description,
+        )

@@ -1,28 +1,14 @@
-"""IR nodes of the PICS form (pics.yaml): its items and their consistency rules."""
+"""IR node of the PICS form (pics.yaml): an item, as the runtime defines it, and where the
+spec set wrote it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from compiler.diagnostics import Pos
+from runtime.spec.pics import PicsItemSpec
 
-__all__ = ["PicsItem", "PicsRule"]
-
-
-@dataclass(frozen=True, slots=True)
-class PicsRule:
-    """A consistency rule of a PICS item, checked when the item is claimed.
-
-    Attributes:
-        kind: ``all_of`` / ``any_of`` / ``none_of`` (the named items must all / at least one /
-            none be claimed) or ``at_most`` (this integer may not exceed the named one).
-        items: the items the rule names.
-    """
-
-    kind: str
-    items: tuple[str, ...]
-    pos: Pos
+__all__ = ["PicsItem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,40 +16,24 @@ class PicsItem:
     """An item of the PICS form, in the form's order.
 
     Attributes:
-        kind: boolean, integer, string, enum or list (a subset of ``values``).
-        label: the item's text on the form.
-        section: the form section; ``section_title`` its heading on the form.
-        document: id of the PICS document (ocpp16, security, performance); ``document_title``
-            its title.
-        group: a sub-heading inside the section ("" for none).
-        default: the value of a device that does not declare the item (None: not declared).
-        mandatory: every device must claim the item.
-        sets: the configuration key the item sets (for a boolean and a CSL key: the item's
-            name is one of the key's values when true).
-        requires: the consistency rules checked when the item is claimed.
+        spec: the item itself, the runtime's own definition (type, values, range, default,
+            the key it sets, its consistency rules, section, document); built once by the front
+            end, judged with the runtime's value and rule functions, printed as it is into the
+            generated registry.
+        refs: the clauses the item restates.
+        pos: where the item is written; ``rule_pos`` where each of ``spec.requires`` is, in
+            order; ``section_pos`` where the item names its section.
         section_index: the section's place on the form (-1: the form does not list it);
-            ``document_title`` is "" when the section names an unknown document.
-        section_pos: where the item names its section.
+            ``spec.document_title`` is "" when the section names an unknown document.
     """
 
-    name: str
-    section: str
-    kind: str
-    default: Any
-    values: tuple[str, ...]
-    minimum: int | None
-    maximum: int | None
-    sets: str | None
-    description: str
+    spec: PicsItemSpec
     refs: tuple[str, ...]
     pos: Pos
-    label: str = ""
-    unit: str = ""
-    group: str = ""
-    mandatory: bool = False
-    requires: tuple[PicsRule, ...] = ()
-    section_title: str = ""
-    document: str = ""
-    document_title: str = ""
+    rule_pos: tuple[Pos, ...] = ()
     section_index: int = -1
     section_pos: Pos | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name

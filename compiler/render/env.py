@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 from typing import Any
@@ -10,7 +11,7 @@ import jinja2
 
 from compiler.naming import snake
 
-__all__ = ["header", "py_literal", "render_template"]
+__all__ = ["constructor_call", "header", "py_literal", "render_template"]
 
 REGENERATE = "chargespec build"
 
@@ -39,6 +40,26 @@ def py_literal(value: Any) -> str:
     return repr(value)
 
 
+def constructor_call(value: Any) -> str:
+    """A value as the Python expression that builds it: a dataclass instance as a call of its
+    class with every field as a keyword argument (in field order, nested values likewise),
+    anything else as :func:`py_literal`.
+
+    This is how the runtime's own spec objects held by the IR (a configuration key, a PICS
+    item, a message) reach the generated registry: printed, never converted field by field.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        args = ", ".join(
+            f"{f.name}={constructor_call(getattr(value, f.name))}"
+            for f in dataclasses.fields(value)
+        )
+        return f"{type(value).__name__}({args})"
+    if isinstance(value, list | tuple) and any(dataclasses.is_dataclass(v) for v in value):
+        inner = ", ".join(constructor_call(v) for v in value)
+        return "(" + inner + ("," if len(value) == 1 else "") + ")"
+    return py_literal(value)
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -50,6 +71,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["py"] = py_literal
+    env.filters["construct"] = constructor_call
     env.filters["snake"] = snake
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False)
     return env

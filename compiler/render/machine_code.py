@@ -76,11 +76,11 @@ class _Resolver:
     def __call__(self, namespace: str, name: str) -> str:
         if namespace == "config":
             key = self.spec.config_key(name)
-            kind = _ENV_GETTERS[key.kind] if key else "str"
+            kind = _ENV_GETTERS[key.spec.kind] if key else "str"
             return f"self.env.config_{kind}({name!r})"
         if namespace == "pics":
             item = self.spec.pics_item(name)
-            kind = _ENV_GETTERS[item.kind] if item else "bool"
+            kind = _ENV_GETTERS[item.spec.kind] if item else "bool"
             return f"self.env.pics_{kind}({name!r})"
         if namespace == "ctx":
             return f"self.ctx.{name}"

@@ -58,10 +58,10 @@ def _setup_pics(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
         key = spec.config_key(name)
         if key is None:
             continue
-        if spec.pics_item(key.profile) is not None:
-            implied[key.profile] = True
-        if key.pics is not None:
-            implied[key.pics] = True
+        if spec.pics_item(key.spec.profile) is not None:
+            implied[key.spec.profile] = True
+        if key.spec.pics is not None:
+            implied[key.spec.pics] = True
     return {**implied, **sc.setup.get("pics", {})}
 
 

@@ -1,7 +1,8 @@
 """Generate the payload validators: plain Python, one function per datatype and per payload.
 
 The code checks what the emitted JSON Schema says, in the order
-:class:`runtime.payload.SchemaPayloadValidator` reports problems (see runtime/validation.py):
+:class:`runtime.conformance.schema_oracle.SchemaPayloadValidator` reports problems (see
+runtime/ocppj/checks.py):
 an object's fields in name order, each value's type before its value, a list's length before
 its items. Unknown fields are found with one set comparison and reported where their name
 falls in that order. Nothing is interpreted at run time; paths are built only on failure.

@@ -262,57 +262,109 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
     name="ocpp16",
     title="OCPP 1.6-J",
     messages={
-        "Authorize": MessageInfo("Authorize", "Core", "cp_to_csms"),
-        "BootNotification": MessageInfo("BootNotification", "Core", "cp_to_csms"),
-        "CancelReservation": MessageInfo("CancelReservation", "Reservation", "csms_to_cp"),
-        "CertificateSigned": MessageInfo("CertificateSigned", "Security", "csms_to_cp"),
-        "ChangeAvailability": MessageInfo("ChangeAvailability", "Core", "csms_to_cp"),
-        "ChangeConfiguration": MessageInfo("ChangeConfiguration", "Core", "csms_to_cp"),
-        "ClearCache": MessageInfo("ClearCache", "Core", "csms_to_cp"),
-        "ClearChargingProfile": MessageInfo("ClearChargingProfile", "SmartCharging", "csms_to_cp"),
-        "DataTransfer": MessageInfo("DataTransfer", "Core", "both"),
-        "DeleteCertificate": MessageInfo("DeleteCertificate", "Security", "csms_to_cp"),
+        "Authorize": MessageInfo(name="Authorize", profile="Core", direction="cp_to_csms"),
+        "BootNotification": MessageInfo(
+            name="BootNotification", profile="Core", direction="cp_to_csms"
+        ),
+        "CancelReservation": MessageInfo(
+            name="CancelReservation", profile="Reservation", direction="csms_to_cp"
+        ),
+        "CertificateSigned": MessageInfo(
+            name="CertificateSigned", profile="Security", direction="csms_to_cp"
+        ),
+        "ChangeAvailability": MessageInfo(
+            name="ChangeAvailability", profile="Core", direction="csms_to_cp"
+        ),
+        "ChangeConfiguration": MessageInfo(
+            name="ChangeConfiguration", profile="Core", direction="csms_to_cp"
+        ),
+        "ClearCache": MessageInfo(name="ClearCache", profile="Core", direction="csms_to_cp"),
+        "ClearChargingProfile": MessageInfo(
+            name="ClearChargingProfile", profile="SmartCharging", direction="csms_to_cp"
+        ),
+        "DataTransfer": MessageInfo(name="DataTransfer", profile="Core", direction="both"),
+        "DeleteCertificate": MessageInfo(
+            name="DeleteCertificate", profile="Security", direction="csms_to_cp"
+        ),
         "DiagnosticsStatusNotification": MessageInfo(
-            "DiagnosticsStatusNotification", "FirmwareManagement", "cp_to_csms"
+            name="DiagnosticsStatusNotification",
+            profile="FirmwareManagement",
+            direction="cp_to_csms",
         ),
-        "ExtendedTriggerMessage": MessageInfo("ExtendedTriggerMessage", "Security", "csms_to_cp"),
+        "ExtendedTriggerMessage": MessageInfo(
+            name="ExtendedTriggerMessage", profile="Security", direction="csms_to_cp"
+        ),
         "FirmwareStatusNotification": MessageInfo(
-            "FirmwareStatusNotification", "FirmwareManagement", "cp_to_csms"
+            name="FirmwareStatusNotification", profile="FirmwareManagement", direction="cp_to_csms"
         ),
-        "GetCompositeSchedule": MessageInfo("GetCompositeSchedule", "SmartCharging", "csms_to_cp"),
-        "GetConfiguration": MessageInfo("GetConfiguration", "Core", "csms_to_cp"),
-        "GetDiagnostics": MessageInfo("GetDiagnostics", "FirmwareManagement", "csms_to_cp"),
+        "GetCompositeSchedule": MessageInfo(
+            name="GetCompositeSchedule", profile="SmartCharging", direction="csms_to_cp"
+        ),
+        "GetConfiguration": MessageInfo(
+            name="GetConfiguration", profile="Core", direction="csms_to_cp"
+        ),
+        "GetDiagnostics": MessageInfo(
+            name="GetDiagnostics", profile="FirmwareManagement", direction="csms_to_cp"
+        ),
         "GetInstalledCertificateIds": MessageInfo(
-            "GetInstalledCertificateIds", "Security", "csms_to_cp"
+            name="GetInstalledCertificateIds", profile="Security", direction="csms_to_cp"
         ),
         "GetLocalListVersion": MessageInfo(
-            "GetLocalListVersion", "LocalAuthListManagement", "csms_to_cp"
+            name="GetLocalListVersion", profile="LocalAuthListManagement", direction="csms_to_cp"
         ),
-        "GetLog": MessageInfo("GetLog", "Security", "csms_to_cp"),
-        "Heartbeat": MessageInfo("Heartbeat", "Core", "cp_to_csms"),
-        "InstallCertificate": MessageInfo("InstallCertificate", "Security", "csms_to_cp"),
-        "LogStatusNotification": MessageInfo("LogStatusNotification", "Security", "cp_to_csms"),
-        "MeterValues": MessageInfo("MeterValues", "Core", "cp_to_csms"),
-        "RemoteStartTransaction": MessageInfo("RemoteStartTransaction", "Core", "csms_to_cp"),
-        "RemoteStopTransaction": MessageInfo("RemoteStopTransaction", "Core", "csms_to_cp"),
-        "ReserveNow": MessageInfo("ReserveNow", "Reservation", "csms_to_cp"),
-        "Reset": MessageInfo("Reset", "Core", "csms_to_cp"),
+        "GetLog": MessageInfo(name="GetLog", profile="Security", direction="csms_to_cp"),
+        "Heartbeat": MessageInfo(name="Heartbeat", profile="Core", direction="cp_to_csms"),
+        "InstallCertificate": MessageInfo(
+            name="InstallCertificate", profile="Security", direction="csms_to_cp"
+        ),
+        "LogStatusNotification": MessageInfo(
+            name="LogStatusNotification", profile="Security", direction="cp_to_csms"
+        ),
+        "MeterValues": MessageInfo(name="MeterValues", profile="Core", direction="cp_to_csms"),
+        "RemoteStartTransaction": MessageInfo(
+            name="RemoteStartTransaction", profile="Core", direction="csms_to_cp"
+        ),
+        "RemoteStopTransaction": MessageInfo(
+            name="RemoteStopTransaction", profile="Core", direction="csms_to_cp"
+        ),
+        "ReserveNow": MessageInfo(name="ReserveNow", profile="Reservation", direction="csms_to_cp"),
+        "Reset": MessageInfo(name="Reset", profile="Core", direction="csms_to_cp"),
         "SecurityEventNotification": MessageInfo(
-            "SecurityEventNotification", "Security", "cp_to_csms"
+            name="SecurityEventNotification", profile="Security", direction="cp_to_csms"
         ),
-        "SendLocalList": MessageInfo("SendLocalList", "LocalAuthListManagement", "csms_to_cp"),
-        "SetChargingProfile": MessageInfo("SetChargingProfile", "SmartCharging", "csms_to_cp"),
-        "SignCertificate": MessageInfo("SignCertificate", "Security", "cp_to_csms"),
+        "SendLocalList": MessageInfo(
+            name="SendLocalList", profile="LocalAuthListManagement", direction="csms_to_cp"
+        ),
+        "SetChargingProfile": MessageInfo(
+            name="SetChargingProfile", profile="SmartCharging", direction="csms_to_cp"
+        ),
+        "SignCertificate": MessageInfo(
+            name="SignCertificate", profile="Security", direction="cp_to_csms"
+        ),
         "SignedFirmwareStatusNotification": MessageInfo(
-            "SignedFirmwareStatusNotification", "Security", "cp_to_csms"
+            name="SignedFirmwareStatusNotification", profile="Security", direction="cp_to_csms"
         ),
-        "SignedUpdateFirmware": MessageInfo("SignedUpdateFirmware", "Security", "csms_to_cp"),
-        "StartTransaction": MessageInfo("StartTransaction", "Core", "cp_to_csms"),
-        "StatusNotification": MessageInfo("StatusNotification", "Core", "cp_to_csms"),
-        "StopTransaction": MessageInfo("StopTransaction", "Core", "cp_to_csms"),
-        "TriggerMessage": MessageInfo("TriggerMessage", "RemoteTrigger", "csms_to_cp"),
-        "UnlockConnector": MessageInfo("UnlockConnector", "Core", "csms_to_cp"),
-        "UpdateFirmware": MessageInfo("UpdateFirmware", "FirmwareManagement", "csms_to_cp"),
+        "SignedUpdateFirmware": MessageInfo(
+            name="SignedUpdateFirmware", profile="Security", direction="csms_to_cp"
+        ),
+        "StartTransaction": MessageInfo(
+            name="StartTransaction", profile="Core", direction="cp_to_csms"
+        ),
+        "StatusNotification": MessageInfo(
+            name="StatusNotification", profile="Core", direction="cp_to_csms"
+        ),
+        "StopTransaction": MessageInfo(
+            name="StopTransaction", profile="Core", direction="cp_to_csms"
+        ),
+        "TriggerMessage": MessageInfo(
+            name="TriggerMessage", profile="RemoteTrigger", direction="csms_to_cp"
+        ),
+        "UnlockConnector": MessageInfo(
+            name="UnlockConnector", profile="Core", direction="csms_to_cp"
+        ),
+        "UpdateFirmware": MessageInfo(
+            name="UpdateFirmware", profile="FirmwareManagement", direction="csms_to_cp"
+        ),
     },
     schemas=_load_schemas(),
     machines=(

@@ -2,11 +2,12 @@
 
 The compiler turns every payload definition into a plain Python function (``generated/<spec>/
 validators.py``) that walks a decoded payload and returns the first problem as a
-:class:`~runtime.payload.PayloadError`, or ``None``. No schema is interpreted at run time.
+:class:`~runtime.ocppj.errors.PayloadError`, or ``None``. No schema is interpreted at run time.
 
-The first problem is chosen exactly as :class:`~runtime.payload.SchemaPayloadValidator` chooses
-it, so the two can be compared payload by payload: the smallest field path first (fields in
-name order, list items in index order, a parent before its children), and at one path the
+The first problem is chosen exactly as the reference validator
+(:class:`~runtime.conformance.schema_oracle.SchemaPayloadValidator`) chooses it, so the two
+can be compared payload by payload: the smallest field path first (fields in name order, list
+items in index order, a parent before its children), and at one path the
 structural problem before the type, the occurrence and the value. The generated code gets
 that order for free by checking an object's fields in name order and a value's type before
 its value.
@@ -97,7 +98,7 @@ CheckFn = Callable[[object, Relax], "PayloadError | None"]
 
 
 class CompiledPayloadValidator:
-    """A :class:`~runtime.payload.PayloadValidator` made of generated check functions.
+    """A :class:`~runtime.ocppj.payload.PayloadValidator` made of generated check functions.
 
     Args:
         checks: One function per ``(action, "req")`` and ``(action, "conf")``.

@@ -87,7 +87,8 @@ class StateRecorder:
 
 
 class NonVolatileMeter:
-    """:class:`~runtime.hardware.SimulatedHardware` whose energy registers survive a restart.
+    """:class:`~runtime.station.hardware.SimulatedHardware` whose energy registers survive a
+    restart.
 
     A real meter keeps counting across a power loss of the charge point's controller, and its
     register never decreases (OCPP 1.6 §7.31, errata E3.9). The simulated one lives in the
@@ -204,7 +205,8 @@ class SimulatedStation:
 
     Raises:
         ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL.
-        runtime.config.ConfigError: If ``config`` has an unknown key or a value it cannot take.
+        ConfigError: If ``config`` has an unknown key or a value it cannot take
+            (:class:`runtime.spec.config_keys.ConfigError`).
     """
 
     def __init__(

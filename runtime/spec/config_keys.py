@@ -47,10 +47,16 @@ _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 @dataclass(frozen=True, slots=True)
 class ConfigKeySpec:
-    """A configuration key as declared in config_keys.yaml.
+    """A configuration key as declared in config_keys.yaml (OCPP 1.6 chapter 9).
+
+    The one definition of a key: the compiler's IR holds this object (built once, from the
+    YAML), the generated registry prints it, and the station enforces it.
 
     Attributes:
         kind: integer, boolean, string or csl (comma-separated list).
+        required: the key is required for its feature profile (chapter 9).
+        default: the simulated Charge Point's value (a csl in its wire form), or None.
+        minimum, maximum, unit: the range of an integer key.
         access: R (read-only for the Central System), RW, or W.
         values: allowed values of a string key, or allowed items of a csl key ('' = any).
         pattern: regular expression the whole value (string) or each item (csl) must match.
@@ -58,6 +64,7 @@ class ConfigKeySpec:
         reboot_required: a ChangeConfiguration of this key takes effect after a reboot.
         pics: the PICS item (an optional feature) without which the Charge Point does not
             have the key at all; None when only the key's profile decides.
+        description: what the key is for, with the clauses it restates in parentheses.
     """
 
     name: str
@@ -69,12 +76,12 @@ class ConfigKeySpec:
     minimum: int | None = None
     maximum: int | None = None
     unit: str = ""
-    description: str = ""
     values: tuple[str, ...] = ()
     pattern: str | None = None
     max_items_key: str | None = None
     reboot_required: bool = False
     pics: str | None = None
+    description: str = ""
 
     @property
     def read_only(self) -> bool:

@@ -1,7 +1,7 @@
 """CALLs between a station and the Central System, both ways.
 
 Theory of operation: a :class:`CallRouter` per boot stands between the OCPP-J
-:class:`~runtime.endpoint.Endpoint` of the current connection and the boot's machines.
+:class:`~runtime.ocppj.endpoint.Endpoint` of the current connection and the boot's machines.
 Outgoing, a machine's CALL goes to the transaction message queue when it is
 transaction-related (OCPP 1.6 §3.7), is held back when the registration state forbids it
 (§4.2), fails at once when offline, and is otherwise sent with its sender remembered. Incoming,

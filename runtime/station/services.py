@@ -2,7 +2,7 @@
 
 Theory of operation: a machine's guard or value calls ``station.<query>(args)`` and its
 actions ``invoke: <operation>``; the generated code turns both into
-``env.query(name, *args)`` and an :class:`~runtime.machine.Invoke` effect. This module is
+``env.query(name, *args)`` and an :class:`~runtime.spec.effects.Invoke` effect. This module is
 where they are answered: from the persistent store (authorization cache, transactions,
 availability), the configuration, the PICS and the hardware. Queries never change anything;
 operations are the only writers. Each one restates its clause in its docstring.

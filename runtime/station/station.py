@@ -12,10 +12,10 @@ current event has been processed (run to completion). No sockets, no clock: the 
 ``now`` and moves the frames (the h11 pattern).
 
 Parts with one job each live beside this module: the machine instances, their timers and the
-event queue (:mod:`runtime.station_machines`), transaction message delivery
-(:mod:`runtime.station_queue`), the CALL rules that need no machine
-(:mod:`runtime.station_calls`) and tester actions and observations
-(:mod:`runtime.station_tester`).
+event queue (:mod:`runtime.station.machines`), transaction message delivery
+(:mod:`runtime.station.txqueue`), the CALL rules that need no machine
+(:mod:`runtime.station.calls`) and tester actions and observations
+(:mod:`runtime.station.tester`).
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ class Station:
 
     def observe(self, name: str, /, **payload: Any) -> Any:
         """Answer a tester's observation of the hardware, e.g. ``observe("cable_locked",
-        connector=1)`` (see :data:`runtime.station_tester.OBSERVATIONS`).
+        connector=1)`` (see :data:`runtime.station.tester.OBSERVATIONS`).
 
         Raises:
             TesterError: unknown observation or connector; the message lists the known ones.

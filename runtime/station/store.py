@@ -7,8 +7,8 @@ mutating method here is one SQLite transaction that commits before the method re
 at any instant leaves either the state before the call or the state after it, never a mix.
 
 How a write is made atomic and durable (WAL, ``synchronous=FULL``, batches of one station
-step) is :mod:`runtime.store_db`'s job; ``":memory:"`` works too (for fast tests) and forgets
-everything on close. This module holds the tables and what the charge point keeps in them.
+step) is :mod:`runtime.station.store_db`'s job; ``":memory:"`` works too (for fast tests) and
+forgets everything on close. This module holds the tables and what the charge point keeps in them.
 
 Its only I/O is the SQLite file; it reads no clock (callers pass station time in
 ``CacheEntry.updated`` and ``not_before``).

@@ -1,4 +1,5 @@
-"""Atomic, durable writes to one SQLite file: the machinery under :class:`~runtime.store.Store`.
+"""Atomic, durable writes to one SQLite file: the machinery under
+:class:`~runtime.station.store.Store`.
 
 A charge point killed at any instant must come back with either the state before a write or
 the state after it, never a mix (OCPP 1.6 §3.7: no transaction message lost). So every write

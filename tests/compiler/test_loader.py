@@ -1,5 +1,6 @@
 """The YAML loader: plain data, a position for every node, YAML 1.2 scalars, no silent
-duplicates, and syntax errors as diagnostics (compiler.loader)."""
+duplicates, and syntax errors as diagnostics (compiler.frontend.yaml over
+runtime.spec.located_yaml)."""
 
 from __future__ import annotations
 

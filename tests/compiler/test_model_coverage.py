@@ -1,6 +1,6 @@
 """The model-derived tests of the real spec set cover every transition and both guard sides.
 
-Variants above a few PICS/query combinations are pairwise (compiler/render/model_paths.py);
+Variants above a few PICS/query combinations are pairwise (compiler/derive/paths.py);
 this guards against a guard that needs three inputs at once falling through the gaps.
 """
 

@@ -4,12 +4,12 @@ The compiler turns every payload definition into a Python check function
 (``generated/ocpp16/validators/``, reached through ``SPEC.validator()``) and also emits the
 same definition as a draft-04 schema (``generated/ocpp16/schemas/``). The schemas are held to
 the official OCA schemas by ``test_schema_agreement``; this module holds the compiled checks to
-the schemas. :class:`runtime.payload.SchemaPayloadValidator`, which interprets the emitted
-schemas with jsonschema, is the reference.
+the schemas. :class:`runtime.conformance.schema_oracle.SchemaPayloadValidator`, which interprets
+the emitted schemas with jsonschema, is the reference.
 
 Every payload of the schema agreement corpus (all 78 schemas), plus hand-picked edge cases,
 goes through both. They must reach the same outcome: both accept, or both raise
-:class:`~runtime.payload.PayloadError` with the same CALLERROR code (OCPP-J 1.6 §4.2.3) and the
+:class:`~runtime.ocppj.errors.PayloadError` with the same CALLERROR code (OCPP-J 1.6 §4.2.3) and the
 same field path. Messages may be worded differently.
 
 The leniencies of ``specs/ocpp16/leniencies.yaml`` exist only in the compiled checks. Each one

@@ -5,7 +5,8 @@ OCPP 1.6 and its security extension, request and response each) a deterministic 
 (:func:`schema_corpus`, mostly generated from our schema plus a smaller part generated from the
 official one) is run through
 
-* ours: :class:`runtime.payload.SchemaPayloadValidator` over the emitted schemas, and
+* ours: :class:`runtime.conformance.schema_oracle.SchemaPayloadValidator` over the emitted
+  schemas, and
 * official: ``ocpp.messages.validate_payload`` of the ``ocpp`` package, which validates
   against the OCA schemas shipped in ``ocpp/v16/schemas/``.
 

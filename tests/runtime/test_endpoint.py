@@ -1,4 +1,4 @@
-"""Tests for the sans-IO OCPP-J RPC endpoint (runtime.endpoint)."""
+"""Tests for the sans-IO OCPP-J RPC endpoint (runtime.ocppj.endpoint)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for checking a recorded OCPP-J message log (runtime.framelog).
+"""Tests for checking a recorded OCPP-J message log (runtime.conformance.framelog).
 
 They use the compiled OCPP 1.6 registry and only BootNotification, Heartbeat and
 StatusNotification plus actions that are not OCPP 1.6 at all, so they keep their meaning as

@@ -55,7 +55,8 @@ CORPUS_SEED: Final = 1616
 CORPUS_VALID: Final = 20
 
 _NORMALISED_DATE_TIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z")
-"""What ``runtime.wire.datetime_to_wire`` promises: UTC, ``Z``, milliseconds only if any."""
+"""What ``runtime.ocppj.datetime.datetime_to_wire`` promises: UTC, ``Z``, milliseconds only if
+any."""
 
 _RFC3339: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
@@ -191,7 +192,7 @@ def _valid_payloads(key: MessageKey) -> list[dict[str, Any]]:
 def _instant_ms(text: object, where: str) -> tuple[datetime, int]:
     """An RFC 3339 date-time as (UTC instant to the second, milliseconds, truncated).
 
-    Parsed here rather than with ``runtime.wire`` so the check does not trust the code it
+    Parsed here rather than with ``runtime.ocppj.datetime`` so the check does not trust the code it
     checks. Digits past the millisecond are dropped, as ``datetime_to_wire`` drops them.
     """
     assert isinstance(text, str), where

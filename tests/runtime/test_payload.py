@@ -1,4 +1,5 @@
-"""Tests for payload validation mapped to CALLERROR codes (runtime.payload)."""
+"""Tests for the reference payload validator, JSON schemas mapped to CALLERROR codes
+(runtime.conformance.schema_oracle)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The station's parts alone: the outcome rules of CALLs (runtime.station_calls) and the
-transaction message wiring (runtime.station_queue), with real endpoints and a real SQLite
+"""The station's parts alone: the outcome rules of CALLs (runtime.station.calls) and the
+transaction message wiring (runtime.station.txqueue), with real endpoints and a real SQLite
 store, no Station around them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests for the charge point's persistent memory (runtime.store).
+"""Tests for the charge point's persistent memory (runtime.station.store).
 
 Most tests use a real SQLite file under ``tmp_path`` and reopen it in a fresh Store to prove
 that what was written survives (OCPP 1.6 §3.7, §4.2, errata E3.37). One test kills a writing

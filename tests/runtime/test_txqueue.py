@@ -1,4 +1,4 @@
-"""Tests for delivery of transaction-related messages (runtime.txqueue).
+"""Tests for delivery of transaction-related messages (runtime.station.txqueue).
 
 OCPP 1.6 §3.7 / §3.7.1, errata E3.18 / E3.54, behaviour rules 34–36. Each test drives the
 sans-IO queue by hand: ``ready`` → ``mark_sent`` → ``on_result`` / ``on_error`` / ``on_lost``.

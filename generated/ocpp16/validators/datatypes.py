@@ -4,7 +4,7 @@
 # @generated
 """Compiled checks for the shared datatypes of OCPP 1.6-J (types.yaml).
 
-Each function returns the first problem of the object at ``path`` (see runtime/validation.py
+Each function returns the first problem of the object at ``path`` (see runtime/ocppj/checks.py
 for the order), or None.
 """
 

@@ -5,7 +5,7 @@
 """Compiled payload checks for the SmartCharging messages of OCPP 1.6-J.
 
 One function per request and per response: the decoded payload in, the first problem out
-(see runtime/validation.py for the order and the CALLERROR codes), or None.
+(see runtime/ocppj/checks.py for the order and the CALLERROR codes), or None.
 """
 
 from __future__ import annotations
