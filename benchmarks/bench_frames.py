@@ -39,7 +39,8 @@ from typing import Any, Final
 import ocpp.messages  # type: ignore[import-untyped]
 
 from runtime.ocppj.datetime import to_iso8601
-from runtime.ocppj.endpoint import CallReceived, Endpoint
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.events import CallReceived
 from runtime.ocppj.payload import PayloadValidator
 
 CP_ACTIONS: Final = ("MeterValues", "StartTransaction", "StatusNotification")

@@ -25,7 +25,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance.fuzzing import Failure, FrameSource, StationTarget, check_frame
+from runtime.conformance.fuzzing.oracle import Failure, check_frame
+from runtime.conformance.fuzzing.source import FrameSource
+from runtime.conformance.fuzzing.station_target import StationTarget
 
 MAX_KEPT = 10_000
 """Failures kept in memory (all are counted)."""

@@ -4,7 +4,8 @@ The public face: the names below are the supported API, importable from ``runtim
 else lives in the layers, each importing only those below it:
 
 - :mod:`runtime.errors`: :class:`ChargespecError`, the base of every runtime error;
-- :mod:`runtime.ocppj`: OCPP-J 1.6 only (frames, endpoint, payload checks, date-time text);
+- :mod:`runtime.ocppj`: OCPP-J 1.6 only (frames, endpoint and its events, payload checks,
+  date-time text);
 - :mod:`runtime.spec`: what a compiled spec set declares (registry, machine base, keys, PICS);
 - :mod:`runtime.station`: the sans-IO charge point;
 - :mod:`runtime.adapters`: sockets, the event loop and the wall clock;
@@ -22,22 +23,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from runtime.adapters.clock import SystemClock, VirtualClock
     from runtime.errors import ChargespecError
-    from runtime.ocppj.endpoint import (
-        CallAborted,
-        CallReceived,
-        CallTimedOut,
-        Endpoint,
-        ErrorReceived,
-        ProtocolViolation,
-        ResultInvalid,
-        ResultReceived,
-    )
+    from runtime.ocppj.endpoint import Endpoint
     from runtime.ocppj.errors import (
         ErrorCode,
         LocalProtocolError,
         PayloadError,
         ProtocolError,
         RemoteProtocolError,
+    )
+    from runtime.ocppj.events import (
+        CallAborted,
+        CallReceived,
+        CallTimedOut,
+        ErrorReceived,
+        ProtocolViolation,
+        ResultInvalid,
+        ResultReceived,
     )
     from runtime.ocppj.frames import Call, CallError, CallResult, Frame, FrameError
     from runtime.spec.config_keys import ConfigError
@@ -86,18 +87,18 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(
         ("Call", "CallError", "CallResult", "Frame", "FrameError"), "runtime.ocppj.frames"
     ),
+    "Endpoint": "runtime.ocppj.endpoint",
     **dict.fromkeys(
         (
             "CallAborted",
             "CallReceived",
             "CallTimedOut",
-            "Endpoint",
             "ErrorReceived",
             "ProtocolViolation",
             "ResultInvalid",
             "ResultReceived",
         ),
-        "runtime.ocppj.endpoint",
+        "runtime.ocppj.events",
     ),
     "ConfigError": "runtime.spec.config_keys",
     "SpecRegistry": "runtime.spec.registry",

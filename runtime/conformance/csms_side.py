@@ -12,10 +12,10 @@ from collections import Counter, deque
 from collections.abc import Iterable
 
 from runtime.conformance.dut import CallOutcome, ReceivedCall
-from runtime.ocppj.endpoint import (
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.events import (
     CallReceived,
     CallTimedOut,
-    Endpoint,
     EndpointEvent,
     ErrorReceived,
     ResultInvalid,

@@ -6,7 +6,8 @@ adapter feeds received text to ``receive``, writes what ``data_to_send`` returns
 
 *Remote* errors (the peer broke the protocol) never raise: they are answered with a CALLERROR
 where OCPP-J 1.6 §4.2.3 allows it and reported as events. *Local* errors (our side tried to
-send something OCPP forbids) raise :class:`LocalProtocolError`.
+send something OCPP forbids) raise :class:`LocalProtocolError`. The events it reports are
+defined in :mod:`runtime.ocppj.events`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.ocppj.errors import ErrorCode, LocalProtocolError, PayloadError
+from runtime.ocppj.events import (
+    CallAborted,
+    CallReceived,
+    CallTimedOut,
+    EndpointEvent,
+    ErrorReceived,
+    ProtocolViolation,
+    ResultInvalid,
+    ResultReceived,
+)
 from runtime.ocppj.frames import (
     MAX_UNIQUE_ID_LENGTH,
     Call,
@@ -31,77 +42,7 @@ from runtime.ocppj.frames import (
 )
 from runtime.ocppj.payload import Kind, PayloadValidator
 
-__all__ = [
-    "CallAborted",
-    "CallReceived",
-    "CallTimedOut",
-    "Endpoint",
-    "EndpointEvent",
-    "ErrorReceived",
-    "ProtocolViolation",
-    "ResultInvalid",
-    "ResultReceived",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class CallReceived:
-    """The peer sent a valid CALL; answer it with ``reply`` or ``reply_error``.
-
-    ``lenient`` names the declared leniencies its payload needed (empty when strictly valid).
-    """
-
-    call: Call
-    lenient: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ResultReceived:
-    """Our outstanding CALL was answered with a valid CALLRESULT (``lenient`` as for
-    :class:`CallReceived`)."""
-
-    request: Call
-    result: CallResult
-    lenient: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ResultInvalid:
-    """Our CALL got a CALLRESULT that breaks its schema; settled anyway, never answered."""
-
-    request: Call
-    error: PayloadError
-    result: CallResult
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorReceived:
-    """Our outstanding CALL was answered with a CALLERROR."""
-
-    request: Call
-    error: CallError
-
-
-@dataclass(frozen=True, slots=True)
-class CallTimedOut:
-    """Our outstanding CALL got no answer within the response timeout (OCPP-J 1.6 §4.1.1)."""
-
-    request: Call
-
-
-@dataclass(frozen=True, slots=True)
-class CallAborted:
-    """A CALL of ours, sent or still queued, was dropped because the connection was lost."""
-
-    request: Call
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolViolation:
-    """The peer sent something unacceptable (any CALLERROR answer is already queued)."""
-
-    description: str
-    frame_text: str
+__all__ = ["Endpoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,17 +50,6 @@ class _Refusal:
     code: ErrorCode
     reason: str
     details: dict[str, Any]
-
-
-EndpointEvent = (
-    CallReceived
-    | ResultReceived
-    | ResultInvalid
-    | ErrorReceived
-    | CallTimedOut
-    | CallAborted
-    | ProtocolViolation
-)
 
 
 def _checked_timeout(seconds: float) -> float:

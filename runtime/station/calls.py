@@ -18,17 +18,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from runtime.ocppj.endpoint import (
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.errors import ErrorCode, LocalProtocolError
+from runtime.ocppj.events import (
     CallReceived,
     CallTimedOut,
-    Endpoint,
     EndpointEvent,
     ErrorReceived,
     ProtocolViolation,
     ResultInvalid,
     ResultReceived,
 )
-from runtime.ocppj.errors import ErrorCode, LocalProtocolError
 from runtime.ocppj.frames import Call, FrameError, decode_frame
 from runtime.spec.effects import Reply, SendCall
 from runtime.spec.pics import PicsValues

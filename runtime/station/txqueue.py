@@ -45,10 +45,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
-from runtime.ocppj.endpoint import (
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.events import (
     CallAborted,
     CallTimedOut,
-    Endpoint,
     ErrorReceived,
     ResultInvalid,
     ResultReceived,

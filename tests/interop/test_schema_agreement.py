@@ -43,8 +43,8 @@ from ocpp.exceptions import NotImplementedError as OcppNotImplementedError  # ty
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallResult, validate_payload  # type: ignore[import-untyped]
 
-from runtime.conformance.payload_corpus import (
-    corpus,
+from runtime.conformance.payload_corpus.generator import corpus
+from runtime.conformance.payload_corpus.schema import (
     json_key,
     resolve_refs,
     schema_sites,

@@ -14,18 +14,18 @@ import ocpp  # type: ignore[import-untyped]
 import pytest
 
 from runtime.conformance.schema_oracle import SchemaPayloadValidator
-from runtime.ocppj.endpoint import (
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.errors import ErrorCode, LocalProtocolError
+from runtime.ocppj.events import (
     CallAborted,
     CallReceived,
     CallTimedOut,
-    Endpoint,
     EndpointEvent,
     ErrorReceived,
     ProtocolViolation,
     ResultInvalid,
     ResultReceived,
 )
-from runtime.ocppj.errors import ErrorCode, LocalProtocolError
 from runtime.ocppj.frames import Call, CallError, CallResult, decode_frame
 
 SCHEMA_DIR = Path(ocpp.__file__).parent / "v16" / "schemas"

@@ -1,9 +1,9 @@
 """Fuzzing the sans-IO core (runtime.conformance.fuzzing).
 
 The main test feeds at least :data:`MIN_FRAMES` fuzzed frames to connected, Accepted stations
-and demands that every invariant of :data:`~runtime.conformance.fuzzing.INVARIANTS` holds.
-The checker is tested on its own with scripted fake charge points, so that a passing fuzz
-run means something. The last tests reproduce core bugs the fuzzer found; each is a strict
+and demands that every invariant of :data:`~runtime.conformance.fuzzing.oracle.INVARIANTS`
+holds. The checker is tested on its own with scripted fake charge points, so that a passing
+fuzz run means something. The last tests reproduce core bugs the fuzzer found; each is a strict
 xfail, and :data:`KNOWN_CORE_BUGS` lets the fuzz test pass over exactly those failures until
 they are fixed (remove the entry together with the xfail marker).
 """
@@ -26,15 +26,11 @@ from hypothesis import strategies as st
 from statemachine import State
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance.fuzzing import (
-    INVARIANTS,
-    Failure,
-    FrameSource,
-    FuzzFrame,
-    StationTarget,
-    check_frame,
-)
-from runtime.ocppj.endpoint import CallReceived, Endpoint
+from runtime.conformance.fuzzing.oracle import INVARIANTS, Failure, check_frame
+from runtime.conformance.fuzzing.source import FrameSource, FuzzFrame
+from runtime.conformance.fuzzing.station_target import StationTarget
+from runtime.ocppj.endpoint import Endpoint
+from runtime.ocppj.events import CallReceived
 from runtime.ocppj.frames import Call, FrameError, decode_frame
 from runtime.spec.effects import MachineEnv
 from runtime.spec.machine import SpecMachine

@@ -12,8 +12,8 @@ import pytest
 
 from generated.ocpp16.registry import SPEC
 from runtime.conformance.csms_side import CsmsSide
-from runtime.ocppj.endpoint import CallReceived
 from runtime.ocppj.errors import ErrorCode
+from runtime.ocppj.events import CallReceived
 from runtime.station.station import Station, StationIdentity
 
 T0 = 1_700_000_000.0

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 
 from generated.ocpp16.messages import MESSAGE_TYPES, HeartbeatResponse
 from generated.ocpp16.registry import SPEC
-from runtime.conformance.payload_corpus import corpus, resolve_refs
+from runtime.conformance.payload_corpus.generator import corpus
+from runtime.conformance.payload_corpus.schema import resolve_refs
 from runtime.ocppj.errors import PayloadError
 from runtime.ocppj.frames import Call, CallResult, decode_frame, encode_frame
 from runtime.ocppj.payload import Kind

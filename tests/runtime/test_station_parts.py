@@ -11,14 +11,9 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.ocppj.endpoint import (
-    CallAborted,
-    CallTimedOut,
-    Endpoint,
-    ErrorReceived,
-    ResultReceived,
-)
+from runtime.ocppj.endpoint import Endpoint
 from runtime.ocppj.errors import ErrorCode
+from runtime.ocppj.events import CallAborted, CallTimedOut, ErrorReceived, ResultReceived
 from runtime.ocppj.frames import CallError, CallResult
 from runtime.spec.effects import SendCall
 from runtime.spec.pics import PicsValues
