@@ -40,7 +40,7 @@ from runtime.station.hardware import Hardware, SimulatedHardware, restart_with_r
 from runtime.station.machines import MachineSet
 from runtime.station.services import StationServices
 from runtime.station.store import Store
-from runtime.station.tester import TesterError, check_action, observe
+from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
 
 __all__ = ["CallHandler", "InstanceKey", "Station", "StationIdentity", "TesterError"]
@@ -313,19 +313,17 @@ class Station:
             TesterError: unknown action, missing field, or a connector that does not exist.
         """
         check_action(self.registry, name, payload)
-        if name == "power_cycle":
+        effect = tester_effect(name)
+        if effect.power_cycle:
             self.power_cycle()
             return True
-        if name == "jam_lock":
-            self.hardware.jam_lock(int(payload["connector"]))
-            return True
-        if name in ("plug_in", "unplug", "ev_unplug"):
-            # Whether an EV is connected: unplugged at either end, it is not (ev_unplug pulls
-            # the cable out of the EV; a detachable one stays in the socket, its lock as is).
-            self.hardware.set_plugged(int(payload["connector"]), name == "plug_in")
         connector = payload.get("connector")
         if connector is not None and not 0 <= int(connector) <= self.connectors:
             raise TesterError(f"connector {connector} does not exist (1..{self.connectors})")
+        if effect.hardware is not None:
+            effect.hardware(self.hardware, int(payload["connector"]))
+        if not effect.machine_event:
+            return True
         keys = self._machines.of_connector(connector)
         accepted = self._machines.deliver(keys, f"tester.{name}", payload)
         self._machines.drain()

@@ -5,20 +5,74 @@ Tester actions are the physical stimuli ``events.yaml`` declares (``plug_in``,
 declared or whose payload does not fit, before anything changes. Observations are the
 other direction: a tester asks what the hardware does now (is the cable lock closed?),
 which no OCPP message reports. Both are pure checks over the registry and the hardware.
+
+What an action does besides reaching the machines as ``tester.<name>`` is the table
+:data:`TESTER_EFFECTS`: a change of the hardware the machines then read (an EV plugged in), or
+an action that is not a machine event at all (a jammed lock, a power cycle).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from runtime.errors import ChargespecError
 from runtime.spec.registry import SpecRegistry
 from runtime.station.hardware import Hardware
 
-__all__ = ["OBSERVATIONS", "TesterError", "check_action", "observe"]
+__all__ = [
+    "OBSERVATIONS",
+    "TESTER_EFFECTS",
+    "TesterEffect",
+    "TesterError",
+    "check_action",
+    "observe",
+    "tester_effect",
+]
 
 
-class TesterError(ValueError):
+@dataclass(frozen=True, slots=True)
+class TesterEffect:
+    """What a tester action does besides reaching the machines.
+
+    Attributes:
+        hardware: changes the hardware of the action's connector first, so the machines
+            read the new state when the event reaches them.
+        machine_event: the machines hear ``tester.<name>``; False for an action that only
+            changes the hardware or the whole station.
+        power_cycle: the station loses power and comes back (every machine starts over).
+    """
+
+    hardware: Callable[[Hardware, int], None] | None = None
+    machine_event: bool = True
+    power_cycle: bool = False
+
+
+TESTER_EFFECTS: Mapping[str, TesterEffect] = {
+    # Whether an EV is connected: unplugged at either end, it is not (ev_unplug pulls the cable
+    # out of the EV; a detachable one stays in the socket, its lock as it is).
+    "plug_in": TesterEffect(hardware=lambda hardware, c: hardware.set_plugged(c, True)),
+    "unplug": TesterEffect(hardware=lambda hardware, c: hardware.set_plugged(c, False)),
+    "ev_unplug": TesterEffect(hardware=lambda hardware, c: hardware.set_plugged(c, False)),
+    # A lock that will not move; the machines find out when they try it (OCPP 1.6 §5.18).
+    "jam_lock": TesterEffect(
+        hardware=lambda hardware, c: hardware.jam_lock(c), machine_event=False
+    ),
+    "power_cycle": TesterEffect(machine_event=False, power_cycle=True),
+}
+"""Tester actions with an effect beyond their machine event; every other action is only the
+event ``tester.<name>``."""
+
+_EVENT_ONLY = TesterEffect()
+
+
+def tester_effect(name: str) -> TesterEffect:
+    """What the tester action ``name`` does besides (or instead of) its machine event."""
+    return TESTER_EFFECTS.get(name, _EVENT_ONLY)
+
+
+class TesterError(ChargespecError, ValueError):
     """A tester action or observation that does not exist or is missing a field."""
 
 

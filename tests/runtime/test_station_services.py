@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from compiler.frontend.load import load_spec_set
 from generated.ocpp16.registry import SPEC
+from runtime.spec.pics import PicsValues
+from runtime.station.config import ConfigStore
+from runtime.station.hardware import Hardware, SimulatedHardware
 from runtime.station.services import StationServices
 from runtime.station.station import Station, StationIdentity
-from runtime.station.tester import OBSERVATIONS
+from runtime.station.store import Store
+from runtime.station.tester import OBSERVATIONS, TESTER_EFFECTS
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
 
@@ -33,3 +40,52 @@ def test_the_station_answers_exactly_the_declared_observations() -> None:
     assert spec is not None
     declared = {e.short for e in spec.events if e.namespace == "observation"}
     assert declared == set(OBSERVATIONS)
+
+
+def test_every_tester_effect_belongs_to_a_declared_tester_action() -> None:
+    # TESTER_EFFECTS adds hardware changes to tester actions; one for an action events.yaml
+    # does not declare could never run (check_action refuses the action first).
+    assert set(TESTER_EFFECTS) <= set(SPEC.tester_events)
+
+
+@dataclass
+class _FakeStation:
+    """Exactly a StationPort: the services see their station only through these names."""
+
+    config: ConfigStore
+    pics: PicsValues
+    store: Store
+    now: float = 1_700_000_000.0
+    clock_offset: float = 0.0
+    boot_ref: int = 1
+    connectors: int = 2
+    hardware: Hardware = field(default_factory=SimulatedHardware)
+    endpoint: object | None = None
+    raised: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def may_send(self, action: str) -> bool:
+        return True
+
+    def set_config(self, key: str, value: Any) -> None:
+        self.config.set(key, value)
+
+    def raise_event(self, event: str, payload: Mapping[str, Any]) -> None:
+        self.raised.append((event, dict(payload)))
+
+    def request_reboot(self, kind: str) -> None:
+        raise AssertionError("not asked for")
+
+
+def test_services_run_on_a_small_fake_station_through_the_port(tmp_path: Path) -> None:
+    # The seam StationPort exists for: no Station, a real SQLite store, the registry's keys.
+    with Store(tmp_path / "services.db") as store:
+        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        services = StationServices(port)
+        assert services.query("online", ()) is False  # no connection (OCPP 1.6 §3.5)
+        assert services.query("now", ()) == "2023-11-14T22:13:20Z"
+        # ChangeAvailability Inoperative is kept across a reboot and restored (§5.2).
+        services.invoke("set_availability", {"connector": 2, "availability": "Inoperative"})
+        services.invoke("restore_availability", {})
+        assert port.raised == [("internal.inoperative", {"connector": 2})]
+        services.invoke("change_configuration", {"key": "HeartbeatInterval", "value": "90"})
+        assert port.config.get("HeartbeatInterval") == 90

@@ -73,7 +73,7 @@ def snapshot_station(station: Station) -> StationSnapshot:
 
 
 class StationTarget:
-    """A :class:`~runtime.station.Station` on a virtual clock, connected and registered.
+    """A :class:`~runtime.station.station.Station` on a virtual clock, connected and registered.
 
     The target plays the Central System only to answer the first BootNotification with
     Accepted (OCPP 1.6 §4.2); after that, the frames fed in are all the station hears.
