@@ -32,6 +32,8 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from runtime.errors import ChargespecError
+
 __all__ = ["CsmsConnection", "CsmsServer", "PeerGone", "charge_point_id_from_path"]
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ _OCPP16 = Subprotocol("ocpp1.6")
 _CLOSE_PROTOCOL_ERROR = 1002
 
 
-class PeerGone(Exception):
+class PeerGone(ChargespecError):
     """The charge point's connection is closed; nothing more can be sent or received."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from runtime.conformance.dut import CallOutcome, Dut, ReceivedCall
 from runtime.conformance.matching import mismatches
+from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import to_iso8601
 from runtime.ocppj.errors import LocalProtocolError
 
@@ -33,7 +34,7 @@ DEFAULT_TRANSACTION_ID = 1
 Step = Mapping[str, Any]
 
 
-class ScenarioFailed(AssertionError):
+class ScenarioFailed(ChargespecError, AssertionError):
     """A step of a scenario did not hold."""
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.errors import ChargespecError
+
 __all__ = [
     "PicsError",
     "PicsItemSpec",
@@ -69,7 +71,7 @@ class PicsItemSpec:
         return allowed_text(self)
 
 
-class PicsError(ValueError):
+class PicsError(ChargespecError, ValueError):
     """An unknown PICS item or a value the item does not allow; names both."""
 
 

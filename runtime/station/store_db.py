@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Self
 
+from runtime.errors import ChargespecError
+
 __all__ = ["Database", "StoreError"]
 
 
-class StoreError(Exception):
+class StoreError(ChargespecError):
     """The database cannot be used: written by another schema version, or closed."""
 
 
