@@ -2,12 +2,15 @@
 
 Python is formatted by ruff (import sorting, then the formatter) in one batch in a scratch
 directory, so the result does not depend on where the output goes. ``check`` mode writes
-nothing and returns a unified diff of what ``build`` would change.
+nothing and returns a unified diff of what ``build`` would change. Files matching an ``ignore``
+glob (build-time renderings such as the SVG diagrams) are outside both: never compared, never
+reported, never removed.
 """
 
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import subprocess
 import sys
 import tempfile
@@ -63,7 +66,8 @@ class WriteReport:
         return bool(self.written or self.removed)
 
 
-def _existing(out: Path, managed: Iterable[str]) -> set[str]:
+def _existing(out: Path, managed: Iterable[str], ignore: tuple[str, ...]) -> set[str]:
+    """Files now under the managed folders, relative to ``out``, except the ignored ones."""
     found: set[str] = set()
     for folder in managed:
         base = out / folder
@@ -73,7 +77,7 @@ def _existing(out: Path, managed: Iterable[str]) -> set[str]:
                 for p in base.rglob("*")
                 if p.is_file() and "__pycache__" not in p.parts
             }
-    return found
+    return {path for path in found if not any(fnmatch.fnmatchcase(path, g) for g in ignore)}
 
 
 def _diff(path: str, old: str, new: str) -> str:
@@ -88,7 +92,12 @@ def _diff(path: str, old: str, new: str) -> str:
 
 
 def write_tree(
-    out: Path, files: Mapping[str, str], managed: Iterable[str], check: bool = False
+    out: Path,
+    files: Mapping[str, str],
+    managed: Iterable[str],
+    check: bool = False,
+    *,
+    ignore: Iterable[str] = (),
 ) -> WriteReport:
     """Bring ``out`` in line with ``files``.
 
@@ -98,6 +107,8 @@ def write_tree(
         managed: folders under ``out`` owned by this build; files there that the build no
             longer produces are removed (or reported in check mode).
         check: write nothing; fill ``diff`` instead.
+        ignore: globs (``fnmatch``, relative to ``out``) of files under ``managed`` that this
+            tree does not own, e.g. ``diagrams/ocpp16/*.svg``: kept, and never reported.
     """
     report = WriteReport()
     diffs = []
@@ -113,7 +124,7 @@ def write_tree(
         if not check:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(new, encoding="utf-8")
-    for path in sorted(_existing(out, managed) - set(files)):
+    for path in sorted(_existing(out, managed, tuple(ignore)) - set(files)):
         report.removed.append(path)
         diffs.append(_diff(path, (out / path).read_text(encoding="utf-8", errors="replace"), ""))
         if not check:

@@ -11,12 +11,16 @@ from compiler.emit import format_python
 from compiler.frontend.load import load_spec_set
 from compiler.ir import SpecSet
 
-__all__ = ["CompileResult", "compile_specs", "managed_folders"]
+__all__ = ["CompileResult", "compile_specs", "managed_folders", "unchecked_globs"]
 
 
 @dataclass
 class CompileResult:
-    """What the pipeline produced: the IR, every diagnostic, and the rendered files."""
+    """What the pipeline produced: the IR, every diagnostic, and the rendered files.
+
+    ``files`` is exactly the drift-checked output: the same on every machine, whatever tools
+    are installed. The SVG diagrams are not among them; the build verbs draw those afterwards.
+    """
 
     spec: SpecSet | None
     diagnostics: list[Diagnostic]
@@ -31,6 +35,15 @@ def managed_folders(spec: SpecSet) -> tuple[str, ...]:
     """The folders under generated/ that a build of this spec set owns."""
     name = spec.manifest.spec
     return (name, f"diagrams/{name}", f"tests/{name}")
+
+
+def unchecked_globs(spec: SpecSet) -> tuple[str, ...]:
+    """Globs of files the build draws inside the managed folders but never checks: the SVGs.
+
+    An SVG depends on the installed Graphviz (its version comment and its layout), so it is
+    neither committed nor compared, and a build never removes it as "no longer generated".
+    """
+    return (f"diagrams/{spec.manifest.spec}/*.svg",)
 
 
 def _render(spec: SpecSet, with_diagrams: bool, with_tests: bool) -> dict[str, str]:

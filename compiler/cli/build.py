@@ -4,6 +4,11 @@ Every verb takes the spec directory as an optional argument (default ``specs/ocp
 the same pipeline. Spec mistakes are printed as diagnostics with exit status 1; a crash inside
 the compiler is a bug and keeps its traceback. None of them imports ``generated/``: the
 compiler must be able to rebuild its own output when that output is missing or broken.
+
+``check`` compares exactly the files the pipeline returns. The SVG diagrams are not among them
+(they depend on the installed Graphviz): ``build`` and ``diagram`` draw them next to the .dot
+files after writing, ``build`` skips them with a note when Graphviz is missing, ``diagram``
+fails without it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import click
 
 from compiler.diagnostics import format_diagnostics
 from compiler.emit import write_tree
-from compiler.pipeline import CompileResult, compile_specs, managed_folders
+from compiler.pipeline import CompileResult, compile_specs, managed_folders, unchecked_globs
 
 __all__ = ["DEFAULT_SPECS", "register"]
 
@@ -32,6 +37,42 @@ _out_dir = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     help="Output root.",
 )
+
+
+def _draw_svgs(
+    out_dir: Path, result: CompileResult, changed: list[str], required: bool
+) -> list[str]:
+    """Draw the SVG of every .dot in ``result`` next to it; return their paths under ``out_dir``.
+
+    SVGs whose .dot is gone are removed. Without Graphviz, ``required`` makes it an error;
+    otherwise it prints a one-line note and removes the SVGs of the .dot files in ``changed``
+    (written or removed by this build), so no SVG on disk is an older drawing than its .dot.
+    """
+    # Imported here so the verbs that draw nothing do not load the graphviz package.
+    from compiler.render.diagrams import GraphvizMissing, svg_files
+
+    assert result.spec is not None
+    try:
+        svgs = svg_files(result.files)
+    except GraphvizMissing as exc:
+        if required:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"note: SVG diagrams not drawn: {exc}", err=True)
+        _remove(out_dir, {p.removesuffix(".dot") + ".svg" for p in changed if p.endswith(".dot")})
+        return []
+    write_tree(out_dir, svgs, ())
+    on_disk = {
+        p.relative_to(out_dir).as_posix()
+        for pattern in unchecked_globs(result.spec)
+        for p in out_dir.glob(pattern)
+    }
+    _remove(out_dir, on_disk - set(svgs))
+    return sorted(svgs)
+
+
+def _remove(out_dir: Path, paths: set[str]) -> None:
+    for path in sorted(paths):
+        (out_dir / path).unlink(missing_ok=True)
 
 
 def _report(result: CompileResult) -> None:
@@ -64,11 +105,14 @@ def build(spec_dir: Path, out_dir: Path) -> None:
     result = compile_specs(spec_dir)
     _report(result)
     assert result.spec is not None
-    report = write_tree(out_dir, result.files, managed_folders(result.spec))
+    report = write_tree(
+        out_dir, result.files, managed_folders(result.spec), ignore=unchecked_globs(result.spec)
+    )
+    svgs = _draw_svgs(out_dir, result, report.written + report.removed, required=False)
     click.echo(
         f"built {len(result.files)} files into {out_dir}/ ({len(report.written)} written, "
         f"{len(report.removed)} removed, {report.unchanged} unchanged) "
-        f"in {time.perf_counter() - started:.2f}s"
+        f"and drew {len(svgs)} SVG diagrams in {time.perf_counter() - started:.2f}s"
     )
 
 
@@ -80,7 +124,13 @@ def check(spec_dir: Path, out_dir: Path) -> None:
     result = compile_specs(spec_dir)
     _report(result)
     assert result.spec is not None
-    report = write_tree(out_dir, result.files, managed_folders(result.spec), check=True)
+    report = write_tree(
+        out_dir,
+        result.files,
+        managed_folders(result.spec),
+        check=True,
+        ignore=unchecked_globs(result.spec),
+    )
     if report.stale:
         click.echo(report.diff, nl=False)
         click.echo(
@@ -96,17 +146,21 @@ def check(spec_dir: Path, out_dir: Path) -> None:
 @_spec_dir
 @_out_dir
 def diagram(spec_dir: Path, out_dir: Path) -> None:
-    """Write only the diagrams (.dot, .svg, .mmd, index.md) and print where they are."""
+    """Write only the diagrams (.dot, .mmd, index.md), draw the .svg, print where they are.
+
+    Drawing the SVGs needs the Graphviz ``dot`` binary; without it this exits 1 after writing
+    the other diagram files.
+    """
     result = compile_specs(spec_dir, tests=False)
     _report(result)
     assert result.spec is not None
     prefix = f"diagrams/{result.spec.manifest.spec}/"
     files = {p: t for p, t in result.files.items() if p.startswith(prefix)}
-    write_tree(out_dir, files, (prefix.rstrip("/"),))
+    report = write_tree(out_dir, files, (prefix.rstrip("/"),), ignore=unchecked_globs(result.spec))
+    svgs = _draw_svgs(out_dir, result, report.written + report.removed, required=True)
     click.echo(f"diagrams: {out_dir / prefix / 'index.md'}")
-    for path in sorted(files):
-        if path.endswith(".svg"):
-            click.echo(f"  {out_dir / path}")
+    for path in svgs:
+        click.echo(f"  {out_dir / path}")
 
 
 def register(main: click.Group) -> None:

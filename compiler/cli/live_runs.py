@@ -143,7 +143,11 @@ def _diagram_lines() -> list[str]:
     index = folder / "index.md"
     if not index.exists():
         return [f"diagrams: {index} (not built yet; run: chargespec diagram)"]
-    return [f"diagrams: {index}", *(f"  {svg}" for svg in sorted(folder.glob("*.svg")))]
+    # SVGs are drawn by `build`/`diagram` with the installed Graphviz and never committed.
+    svgs = sorted(folder.glob("*.svg"))
+    if not svgs:
+        return [f"diagrams: {index} (no SVG drawn yet; run: chargespec diagram, needs Graphviz)"]
+    return [f"diagrams: {index}", *(f"  {svg}" for svg in svgs)]
 
 
 def play_demo() -> None:
