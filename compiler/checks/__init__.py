@@ -7,6 +7,7 @@ from compiler.checks.graph import check_graph
 from compiler.checks.pics import check_pics
 from compiler.checks.references import check_references
 from compiler.checks.scenarios import check_scenarios
+from compiler.checks.test_states import check_test_states
 from compiler.diagnostics import Diagnostic
 from compiler.ir import SpecSet
 
@@ -21,4 +22,5 @@ def check_spec_set(spec: SpecSet) -> list[Diagnostic]:
         found += check_graph(machine)
         found += check_references(spec, machine)
     found += check_scenarios(spec)
+    found += check_test_states(spec)
     return found

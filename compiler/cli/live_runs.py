@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 import generated.ocpp16.registry as registry_module
+from generated.ocpp16.demo import DEMO
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.ws_server import CsmsServer
 from runtime.conformance.runner import ScenarioFailed, run_scenario
@@ -32,12 +33,11 @@ from runtime.spec.config_keys import ConfigError
 from runtime.station.config import ConfigStore
 from runtime.station.store import Store, StoreError
 
-__all__ = ["FrameFormatter", "check_config", "demo_scenario", "play_demo", "run_sim"]
+__all__ = ["FrameFormatter", "check_config", "play_demo", "run_sim"]
 
 logger = logging.getLogger(__name__)
 
 DEMO_ID = "CP-DEMO"
-DEMO_CONNECTORS = 2
 _DEMO_BUDGET = 18.0
 _STEP = 0.25
 _LOOP_LIMIT = 100_000
@@ -71,37 +71,9 @@ class FrameFormatter:
         return f"{action} CALLERROR {frame.error_code} {frame.error_description!r}"
 
 
-def _expect(name: str, payload: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"kind": "expect", "name": name, "payload": payload or {}, "at": "demo", **extra}
-
-
-def _tester(name: str, **payload: Any) -> dict[str, Any]:
-    return {"kind": "tester", "name": name, "payload": payload, "at": "demo"}
-
-
-def demo_scenario() -> dict[str, Any]:
-    """The scripted session ``chargespec demo`` plays."""
-    boot_reply = {"status": "Accepted", "currentTime": "$now", "interval": 5}
-    status = "StatusNotification"
-    return {
-        "steps": [
-            _expect("BootNotification", reply=boot_reply),
-            *(_expect(status, {"connectorId": c, "status": "Available"}) for c in (0, 1, 2)),
-            _tester("plug_in", connector=1),
-            _expect(status, {"connectorId": 1, "status": "Preparing"}, seconds=5),
-            _tester("unplug", connector=1),
-            _expect(status, {"connectorId": 1, "status": "Available"}, seconds=5),
-            _tester("fault", connector=2, errorCode="GroundFailure"),
-            _expect(status, {"connectorId": 2, "status": "Faulted", "errorCode": "GroundFailure"}),
-            _tester("fault_cleared", connector=2),
-            _expect(status, {"connectorId": 2, "status": "Available"}, seconds=5),
-            _expect("Heartbeat", seconds=7),
-        ]
-    }
-
-
 async def _play_demo(echo: Callable[[str], None]) -> None:
-    """Run server, station and scenario; raises ScenarioFailed or TimeoutError on failure."""
+    """Run server, station and the demo session (specs/ocpp16/demo.yaml, compiled to
+    generated/ocpp16/demo.py); raises ScenarioFailed or TimeoutError on failure."""
     formatter = FrameFormatter()
     holder: dict[str, SimulatedStation] = {}
 
@@ -120,14 +92,15 @@ async def _play_demo(echo: Callable[[str], None]) -> None:
     dut = WebSocketDut(tester, SPEC, on_frame=show, connect_timeout=5.0)
     async with CsmsServer(dut.handle, "127.0.0.1", 0) as server:
         echo(f"CSMS listening on {server.url}; station {DEMO_ID} connecting over WebSocket")
-        sim = SimulatedStation(SPEC, server.url, DEMO_ID, DEMO_CONNECTORS)
+        connectors = int(DEMO["setup"].get("connectors", 1))
+        sim = SimulatedStation(SPEC, server.url, DEMO_ID, connectors)
         holder["sim"] = sim
         stop = asyncio.Event()
         station_task = asyncio.create_task(sim.run(stop))
         try:
             async with asyncio.timeout(_DEMO_BUDGET):
                 await dut.start()
-                await run_scenario(demo_scenario(), dut)
+                await run_scenario(DEMO, dut)
         finally:
             stop.set()
             await dut.stop()

@@ -1,16 +1,20 @@
-"""Build Scenario IR from scenarios/<profile>.yaml."""
+"""Build Scenario IR from scenarios/<profile>.yaml and demo.yaml, and the step IR that
+test_states.yaml shares with them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from compiler.frontend.yaml import LoadedFile
-from compiler.ir import (
+from compiler.ir.scenario import (
+    DEMO_SETUP_KEYS,
+    SCENARIO_SETUP_KEYS,
     Scenario,
     ScenarioStep,
+    StateSelection,
 )
 
-__all__ = ["STEP_KINDS", "build_scenarios"]
+__all__ = ["STEP_KINDS", "build_demo", "build_scenarios", "build_steps"]
 
 # The key that decides a step's kind, in priority order (a step has exactly one of them).
 STEP_KINDS = ("tester", "observe", "expect", "any_order", "send", "silence", "advance")
@@ -66,25 +70,60 @@ def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
         f.pos(path),
         items=items,
         unchecked=bool(s.get("unchecked", False)),
+        for_each_connector=s["for_each_connector"]["from"] if "for_each_connector" in s else None,
+    )
+
+
+def build_steps(f: LoadedFile, path: Path, steps: list[dict[str, Any]]) -> tuple[ScenarioStep, ...]:
+    """The steps of the list ``steps`` at ``path`` (a scenario's, the demo's or a test
+    state's)."""
+    return tuple(_step(f, (*path, i), s) for i, s in enumerate(steps))
+
+
+def _selections(
+    f: LoadedFile, path: Path, setup: dict[str, Any], fixed: tuple[str, ...]
+) -> tuple[StateSelection, ...]:
+    """The entries of the setup at ``path`` that select test states (all but ``fixed``)."""
+    found = []
+    for key, value in setup.items():
+        if key in fixed:
+            continue
+        names = value if isinstance(value, dict) else {}
+        found.append(
+            StateSelection(
+                key,
+                value,
+                f.pos((*path, key)),
+                f.key_pos((*path, key)),
+                {name: f.key_pos((*path, key, name)) for name in names},
+            )
+        )
+    return tuple(found)
+
+
+def _scenario(f: LoadedFile, path: Path, sc: dict[str, Any], fixed: tuple[str, ...]) -> Scenario:
+    return Scenario(
+        id=sc["id"],
+        title=sc["title"],
+        refs=tuple(sc.get("refs", ())),
+        description=" ".join(sc.get("description", "").split()),
+        requires=tuple(sc.get("requires", ())),
+        setup=dict(sc.get("setup", {})),
+        steps=build_steps(f, (*path, "steps"), sc["steps"]),
+        source_file=f.path,
+        pos=f.pos(path),
+        selections=_selections(f, (*path, "setup"), sc.get("setup", {}), fixed),
     )
 
 
 def build_scenarios(f: LoadedFile) -> list[Scenario]:
-    built = []
-    for index, sc in enumerate(f.data["scenarios"]):
-        path: Path = ("scenarios", index)
-        steps = tuple(_step(f, (*path, "steps", i), s) for i, s in enumerate(sc["steps"]))
-        built.append(
-            Scenario(
-                id=sc["id"],
-                title=sc["title"],
-                refs=tuple(sc.get("refs", ())),
-                description=" ".join(sc.get("description", "").split()),
-                requires=tuple(sc.get("requires", ())),
-                setup=dict(sc.get("setup", {})),
-                steps=steps,
-                source_file=f.path,
-                pos=f.pos(path),
-            )
-        )
-    return built
+    """The scenarios of a scenarios/<profile>.yaml file, in file order."""
+    return [
+        _scenario(f, ("scenarios", index), sc, SCENARIO_SETUP_KEYS)
+        for index, sc in enumerate(f.data["scenarios"])
+    ]
+
+
+def build_demo(f: LoadedFile) -> Scenario:
+    """The session of demo.yaml, as a scenario that requires nothing."""
+    return _scenario(f, ("demo",), f.data["demo"], DEMO_SETUP_KEYS)

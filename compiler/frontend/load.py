@@ -8,17 +8,20 @@ checked.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, Pos
 from compiler.frontend import build_data
 from compiler.frontend.build_machine import build_machine
-from compiler.frontend.build_scenarios import build_scenarios
+from compiler.frontend.build_scenarios import build_demo, build_scenarios
+from compiler.frontend.build_test_states import build_test_states
 from compiler.frontend.schema import (
     schema_kind_for,
     validate_file,
 )
+from compiler.frontend.setup_steps import resolve_scenario
 from compiler.frontend.yaml import (
     LoadedFile,
     load_file,
@@ -36,6 +39,7 @@ from compiler.ir import (
     Scenario,
     SpecSet,
     StationCall,
+    TestState,
 )
 
 __all__ = ["display_path", "load_spec_set"]
@@ -63,32 +67,38 @@ class _Parts:
     machines: list[Machine] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
     station: list[StationCall] = field(default_factory=list)
+    test_states: list[TestState] = field(default_factory=list)
+    demo: Scenario | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def add(self, kind: str, f: LoadedFile) -> None:
-        if kind == "manifest":
+        if kind in _LIST_KINDS:
+            field_name, build = _LIST_KINDS[kind]
+            getattr(self, field_name).extend(build(f))
+        elif kind == "manifest":
             self.manifest = build_data.build_manifest(f)
         elif kind == "types":
             self.enums += build_data.build_enums(f)
             self.datatypes += build_data.build_datatypes(f)
-        elif kind == "messages":
-            self.messages += build_data.build_messages(f)
-        elif kind == "config_keys":
-            self.config_keys += build_data.build_config_keys(f)
-        elif kind == "pics":
-            self.pics += build_data.build_pics(f)
-        elif kind == "events":
-            self.events += build_data.build_events(f)
-        elif kind == "leniencies":
-            self.leniencies += build_data.build_leniencies(f)
-        elif kind == "station":
-            self.station += build_data.build_station(f)
-        elif kind == "machine":
+        elif kind == "demo":
+            self.demo = build_demo(f)
+        else:
             machine, found = build_machine(f)
             self.machines.append(machine)
             self.diagnostics += found
-        else:
-            self.scenarios += build_scenarios(f)
+
+
+# File kinds whose IR nodes are added to one list of _Parts: kind → (field, builder).
+_LIST_KINDS: dict[str, tuple[str, Callable[[LoadedFile], Sequence[object]]]] = {
+    "messages": ("messages", build_data.build_messages),
+    "config_keys": ("config_keys", build_data.build_config_keys),
+    "pics": ("pics", build_data.build_pics),
+    "events": ("events", build_data.build_events),
+    "leniencies": ("leniencies", build_data.build_leniencies),
+    "station": ("station", build_data.build_station),
+    "test_states": ("test_states", build_test_states),
+    "scenarios": ("scenarios", build_scenarios),
+}
 
 
 def _spec_files(root: Path) -> list[Path]:
@@ -132,6 +142,7 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     if parts.manifest is None:
         return None, parts.diagnostics
     _resolve_datatypes(parts)
+    demo = parts.demo and resolve_scenario(parts.test_states, parts.demo)
     spec = SpecSet(
         root=os.path.normpath(shown_root),
         manifest=parts.manifest,
@@ -141,11 +152,13 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         pics=tuple(parts.pics),
         events=tuple(sorted(parts.events, key=lambda e: e.name)),
         machines=tuple(sorted(parts.machines, key=lambda m: m.name)),
-        scenarios=tuple(parts.scenarios),
+        scenarios=tuple(resolve_scenario(parts.test_states, sc) for sc in parts.scenarios),
         files=tuple(files),
         datatypes=tuple(sorted(parts.datatypes, key=lambda d: d.name)),
         leniencies=tuple(sorted(parts.leniencies, key=lambda item: item.name)),
         station=tuple(sorted(parts.station, key=lambda c: (c.kind, c.name))),
+        test_states=tuple(parts.test_states),
+        demo=demo,
     )
     return spec, parts.diagnostics
 

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
 
 from compiler.diagnostics import Diagnostic
 from compiler.frontend.yaml import (
@@ -26,6 +27,7 @@ __all__ = ["SCHEMA_KINDS", "describe_path", "schema_kind_for", "validate_file"]
 
 SCHEMA_KINDS = (
     "config_keys",
+    "demo",
     "events",
     "leniencies",
     "machine",
@@ -33,6 +35,7 @@ SCHEMA_KINDS = (
     "messages",
     "pics",
     "scenarios",
+    "test_states",
     "types",
 )
 
@@ -44,6 +47,8 @@ _FIXED_FILES = {
     "events.yaml": "events",
     "leniencies.yaml": "leniencies",
     "station.yaml": "station",
+    "test_states.yaml": "test_states",
+    "demo.yaml": "demo",
 }
 _FOLDERS = {"messages": "messages", "machines": "machine", "scenarios": "scenarios"}
 
@@ -69,9 +74,24 @@ def schema_kind_for(relative: str) -> str | None:
 
 
 @cache
+def _registry() -> Registry[Any]:
+    """Every schema of the package by its ``$id``, so one may use another's ``$defs`` (the
+    test states and the demo reuse the scenario step language of scenarios.schema.json)."""
+    folder = resources.files("compiler.frontend.schemas")
+    schemas = [
+        json.loads(entry.read_text())
+        for entry in folder.iterdir()
+        if entry.name.endswith(".schema.json")
+    ]
+    return Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
+    )
+
+
+@cache
 def _validator(kind: str) -> Draft202012Validator:
     text = resources.files("compiler.frontend.schemas").joinpath(f"{kind}.schema.json").read_text()
-    return Draft202012Validator(json.loads(text))
+    return Draft202012Validator(json.loads(text), registry=_registry())
 
 
 def _names(path: JsonPath) -> Iterator[str]:
@@ -92,6 +112,8 @@ def _names(path: JsonPath) -> Iterator[str]:
         "internal": "internal event",
         "request": "request field",
         "response": "response field",
+        "test_states": "test state",
+        "parameters": "parameter",
     }
     index = 0
     while index < len(path):

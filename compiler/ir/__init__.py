@@ -2,8 +2,8 @@
 
 Nodes are frozen and slotted, hold tuples in a stable order, and keep the position of the spec
 element they came from, so a check can point at the YAML and a generated test can cite it.
-They are split by concern (``data``, ``pics``, ``machine``, ``scenario``, ``spec_set``) and
-all importable from here.
+They are split by concern (``data``, ``pics``, ``machine``, ``scenario``, ``test_state``,
+``spec_set``) and all importable from here.
 """
 
 from compiler.ir.data import (
@@ -19,8 +19,9 @@ from compiler.ir.data import (
 )
 from compiler.ir.machine import Action, ContextVar, Machine, State, TestVariants, Transition
 from compiler.ir.pics import PicsItem
-from compiler.ir.scenario import Scenario, ScenarioStep
+from compiler.ir.scenario import Scenario, ScenarioStep, StateSelection
 from compiler.ir.spec_set import SpecSet
+from compiler.ir.test_state import TestParameter, TestState
 
 __all__ = [
     "Action",
@@ -39,7 +40,10 @@ __all__ = [
     "ScenarioStep",
     "SpecSet",
     "State",
+    "StateSelection",
     "StationCall",
+    "TestParameter",
+    "TestState",
     "TestVariants",
     "Transition",
 ]

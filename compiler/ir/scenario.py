@@ -1,21 +1,30 @@
-"""IR nodes of a certification-style test case (scenarios/<profile>.yaml)."""
+"""IR nodes of a certification-style test case (scenarios/<profile>.yaml) and of the demo
+session (demo.yaml), which is written in the same language."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Pos
 
-__all__ = ["Scenario", "ScenarioStep"]
+__all__ = ["DEMO_SETUP_KEYS", "SCENARIO_SETUP_KEYS", "Scenario", "ScenarioStep", "StateSelection"]
+
+# The setup keys the test system itself reads; every other key selects test states.
+SCENARIO_SETUP_KEYS = ("config", "connectors", "pics", "values")
+# The demo runs a simulated station over a socket: only its number of connectors is set.
+DEMO_SETUP_KEYS = ("connectors",)
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioStep:
-    """One step of a scenario; ``kind`` names which of the fields matter.
+    """One step of a scenario or a test state; ``kind`` names which of the fields matter.
 
     ``items`` holds the expected CALLs of an ``any_order`` step (each an ``expect`` step);
     ``unchecked`` marks a ``send`` whose payload the test system does not validate.
+    ``for_each_connector`` (the first connector id, 0 or 1) marks a step written once for
+    every connector; the steps a scenario plays have it unrolled, each copy naming its
+    ``connector``. ``state`` names the test state a setup step comes from.
     """
 
     kind: str
@@ -27,11 +36,38 @@ class ScenarioStep:
     pos: Pos
     items: tuple[ScenarioStep, ...] = ()
     unchecked: bool = False
+    for_each_connector: int | None = None
+    state: str = ""
+    connector: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateSelection:
+    """A ``setup`` entry that selects reusable test states (test_states.yaml).
+
+    Attributes:
+        key: the setup key, e.g. ``boot`` or ``charging``.
+        value: what the scenario wrote: a value (``accepted``) or a mapping of parameters.
+        pos: where the value is.
+        key_pos: where the key is.
+        argument_pos: where each parameter name of a mapping value is.
+    """
+
+    key: str
+    value: Any
+    pos: Pos
+    key_pos: Pos
+    argument_pos: dict[str, Pos] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A certification-style test case."""
+    """A certification-style test case (or the demo session).
+
+    ``setup`` is the scenario's setup as written; ``selections`` are its entries that select
+    test states, and ``setup_steps`` what those states expand to (parameters substituted,
+    connector loops unrolled), played before ``steps``.
+    """
 
     id: str
     title: str
@@ -42,3 +78,5 @@ class Scenario:
     steps: tuple[ScenarioStep, ...]
     source_file: str
     pos: Pos
+    selections: tuple[StateSelection, ...] = ()
+    setup_steps: tuple[ScenarioStep, ...] = ()

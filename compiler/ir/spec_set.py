@@ -17,6 +17,7 @@ from compiler.ir.data import (
 from compiler.ir.machine import Machine
 from compiler.ir.pics import PicsItem
 from compiler.ir.scenario import Scenario
+from compiler.ir.test_state import TestState
 
 __all__ = ["SpecSet"]
 
@@ -38,6 +39,8 @@ class SpecSet:
     datatypes: tuple[DatatypeDef, ...] = field(default=())
     leniencies: tuple[LeniencyDef, ...] = field(default=())
     station: tuple[StationCall, ...] = field(default=())
+    test_states: tuple[TestState, ...] = field(default=())
+    demo: Scenario | None = None
 
     def message(self, name: str) -> Message | None:
         return next((m for m in self.messages if m.name == name), None)
@@ -56,3 +59,6 @@ class SpecSet:
 
     def datatype(self, name: str) -> DatatypeDef | None:
         return next((d for d in self.datatypes if d.name == name), None)
+
+    def test_state(self, name: str) -> TestState | None:
+        return next((s for s in self.test_states if s.name == name), None)

@@ -7,6 +7,7 @@ from compiler.naming import class_name
 from compiler.render.env import header, render_template
 from compiler.render.machine_code import machine_view
 from compiler.render.payload_modules import payload_files
+from compiler.render.scenario_data import scenario_data
 from compiler.render.schemas import message_schemas
 
 __all__ = ["python_files"]
@@ -81,4 +82,12 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
     for message in spec.messages:
         for name, text in message_schemas(spec, message).items():
             files[f"schemas/{name}"] = text
+    if spec.demo is not None:
+        files["demo.py"] = render_template(
+            "demo.py.j2",
+            header=header(spec.demo.source_file),
+            demo=spec.demo,
+            at=f"{spec.demo.pos.file}:{spec.demo.pos.line}",
+            data=scenario_data(spec, spec.demo),
+        )
     return files

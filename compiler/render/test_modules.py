@@ -16,61 +16,19 @@ from compiler.diagnostics import Pos
 from compiler.ir import (
     Machine,
     Scenario,
-    ScenarioStep,
     SpecSet,
 )
 from compiler.naming import class_name, snake
 from compiler.render.env import header, py_literal, render_template
+from compiler.render.scenario_data import scenario_data, setup_pics
 from runtime.spec.applicability import scenario_conditions
 
 __all__ = ["test_files"]
 
 
-def _step_data(st: ScenarioStep) -> dict[str, Any]:
-    """The runner's view of one step; ``items`` and ``unchecked`` only where they apply."""
-    data: dict[str, Any] = {
-        "kind": st.kind,
-        "name": st.name,
-        "payload": st.payload,
-        "reply": st.reply,
-        "seconds": st.seconds,
-        "comment": st.comment,
-        "at": f"{st.pos.file}:{st.pos.line}",
-    }
-    if st.items:
-        data["items"] = [_step_data(item) for item in st.items]
-    if st.unchecked:
-        data["unchecked"] = True
-    return data
-
-
 def _pics_args(conditions: dict[str, Any]) -> str:
     """PICS conditions as the keyword arguments of a ``pytest.mark.pics`` mark."""
     return ", ".join(f"{name}={py_literal(value)}" for name, value in conditions.items())
-
-
-def _setup_pics(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
-    """The scenario's setup.pics, plus what its setup.config implies: a configuration key
-    exists only on a device that declares its profile and its optional feature (the key's
-    ``pics:``), so a scenario that sets it needs those items true."""
-    implied: dict[str, Any] = {}
-    for name in sc.setup.get("config", {}):
-        key = spec.config_key(name)
-        if key is None:
-            continue
-        if spec.pics_item(key.spec.profile) is not None:
-            implied[key.spec.profile] = True
-        if key.spec.pics is not None:
-            implied[key.spec.pics] = True
-    return {**implied, **sc.setup.get("pics", {})}
-
-
-def _scenario_data(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
-    steps = [_step_data(st) for st in sc.steps]
-    setup = dict(sc.setup)
-    if pics := _setup_pics(spec, sc):
-        setup["pics"] = pics
-    return {"id": sc.id, "requires": list(sc.requires), "setup": setup, "steps": steps}
 
 
 def _scenario_module(spec: SpecSet, source: str, scenarios: list[Scenario]) -> str:
@@ -81,8 +39,8 @@ def _scenario_module(spec: SpecSet, source: str, scenarios: list[Scenario]) -> s
             "title": sc.title,
             "refs": ", ".join(sc.refs),
             "at": f"{sc.pos.file}:{sc.pos.line}",
-            "data": _scenario_data(spec, sc),
-            "pics_args": _pics_args(scenario_conditions(sc.requires, _setup_pics(spec, sc))),
+            "data": scenario_data(spec, sc),
+            "pics_args": _pics_args(scenario_conditions(sc.requires, setup_pics(spec, sc))),
         }
         for sc in scenarios
     ]

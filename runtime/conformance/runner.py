@@ -6,8 +6,9 @@ the next CALL of the charge point and matches its payload partially, then answer
 ``any_order`` does the same for several CALLs that may come in any order; ``silence`` requires
 that no CALL arrives for a while; ``advance`` lets time pass while answering Heartbeats;
 ``send`` makes the test system send a CALL and checks the answer. Payloads are matched by
-:func:`runtime.conformance.matching.mismatches`. ``setup.boot: accepted`` and
-``setup.charging`` play the reusable states Booted and Charging first. A mismatch raises
+:func:`runtime.conformance.matching.mismatches`. A scenario's ``setup_steps`` are played
+first: the compiler writes there the steps of the reusable test states its setup selects
+(test_states.yaml), so the runner knows no test state. A mismatch raises
 :class:`ScenarioFailed` naming the step and where it is in the spec.
 """
 
@@ -26,10 +27,6 @@ from runtime.ocppj.errors import LocalProtocolError
 __all__ = ["ScenarioFailed", "Transcript", "run_scenario"]
 
 DEFAULT_WITHIN = 30.0
-BOOT_INTERVAL = 300
-# The reusable state Charging when the scenario names no idTag or transactionId.
-DEFAULT_ID_TAG = "TAG-0001"
-DEFAULT_TRANSACTION_ID = 1
 
 Step = Mapping[str, Any]
 
@@ -210,49 +207,6 @@ class _Run:
         if seen != expected:
             raise self.fail(step, f"{step['name']} is {seen!r}, expected {expected!r}")
 
-    async def boot_accepted(self, connectors: int) -> None:
-        """The reusable state Booted: boot Accepted and every connector reported."""
-        boot = {"kind": "expect", "name": "BootNotification", "at": "setup"}
-        reply = {"status": "Accepted", "currentTime": "$now", "interval": BOOT_INTERVAL}
-        await self.expect({**boot, "reply": reply})
-        for connector in range(connectors + 1):
-            payload = {"connectorId": connector}
-            await self.expect(
-                {"kind": "expect", "name": "StatusNotification", "payload": payload, "at": "setup"}
-            )
-
-    async def charging(self, charging: Mapping[str, Any]) -> None:
-        """The reusable state Charging: cable in, idTag presented and authorized, then
-        StartTransaction (Accepted) and StatusNotification Charging in either order."""
-        connector = int(charging.get("connector", 1))
-        id_tag = str(charging.get("idTag", DEFAULT_ID_TAG))
-        info: dict[str, Any] = {"status": "Accepted"}
-        if "parentIdTag" in charging:
-            info["parentIdTag"] = charging["parentIdTag"]
-        transaction_id = charging.get("transactionId", DEFAULT_TRANSACTION_ID)
-        at = {"at": "setup (Charging)"}
-        await self.tester({"name": "plug_in", "payload": {"connector": connector}, **at})
-        status = {"kind": "expect", "name": "StatusNotification", **at}
-        await self.expect({**status, "payload": {"connectorId": connector, "status": "Preparing"}})
-        present = {"connector": connector, "idTag": id_tag}
-        await self.tester({"name": "present_id_tag", "payload": present, **at})
-        authorize = {
-            "name": "Authorize",
-            "payload": {"idTag": id_tag},
-            "reply": {"idTagInfo": info},
-        }
-        await self.expect({"kind": "expect", **authorize, **at})
-        start = {
-            "name": "StartTransaction",
-            "payload": {"connectorId": connector, "idTag": id_tag},
-            "reply": {"transactionId": transaction_id, "idTagInfo": info},
-        }
-        charging_status = {
-            "name": "StatusNotification",
-            "payload": {"connectorId": connector, "status": "Charging"},
-        }
-        await self.any_order({"kind": "any_order", "items": [start, charging_status], **at})
-
 
 async def run_scenario(
     scenario: Mapping[str, Any],
@@ -261,14 +215,13 @@ async def run_scenario(
     values: Mapping[str, Any] | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> Transcript:
-    """Play one scenario against a started DUT; raises ScenarioFailed on the first mismatch."""
+    """Play one scenario against a started DUT: its ``setup_steps``, then its ``steps``.
+
+    Raises:
+        ScenarioFailed: on the first step that does not hold.
+    """
     transcript = Transcript()
     run = _Run(dut, values or {}, transcript)
-    setup = scenario.get("setup", {})
-    if setup.get("boot") == "accepted" or "charging" in setup:
-        await run.boot_accepted(int(setup.get("connectors", 1)))
-    if "charging" in setup:
-        await run.charging(setup["charging"])
     handlers: dict[str, Callable[[Step], Awaitable[None]]] = {
         "expect": run.expect,
         "any_order": run.any_order,
@@ -278,7 +231,7 @@ async def run_scenario(
         "silence": run.silence,
         "advance": run.advance,
     }
-    for step in scenario["steps"]:
+    for step in (*scenario.get("setup_steps", ()), *scenario["steps"]):
         if step.get("comment"):
             transcript.add(dut.now(), f"# {step['comment']}")
         handler = handlers.get(step["kind"])

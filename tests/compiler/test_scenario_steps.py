@@ -1,5 +1,6 @@
 """Scenario step forms in the IR, the checks and the rendered runner data: any_order,
-send with either answer or unchecked, negated PICS conditions and the Charging setup."""
+send with either answer or unchecked, and negated PICS conditions. (Setups that select test
+states: tests/compiler/test_test_states.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from compiler.checks.scenarios import check_scenarios
 from compiler.frontend.load import load_spec_set
-from compiler.render.test_modules import _scenario_data
+from compiler.render.scenario_data import scenario_data
 from tests.compiler.test_checks import BASE, codes, load, machine_yaml
 
 SCENARIO = """\
@@ -15,7 +16,7 @@ scenarios:
   - id: TC_STEPS
     title: Step forms
     requires: [Core, not Reservation]
-    setup: {connectors: 1, charging: {connector: 1, idTag: TAG-0001, transactionId: 3}}
+    setup: {connectors: 1, config: {HeartbeatInterval: 60}}
     steps:
       - any_order:
           - expect: {BootNotification: {chargePointVendor: $any}}
@@ -51,14 +52,17 @@ def test_any_order_and_send_forms_in_the_ir(tmp_path: Path) -> None:
     }
     assert (error.reply, error.unchecked) == ({"$error": "NotSupported"}, False)
     assert sc.requires == ("Core", "not Reservation")
-    assert sc.setup["charging"] == {"connector": 1, "idTag": "TAG-0001", "transactionId": 3}
+    assert sc.setup == {"connectors": 1, "config": {"HeartbeatInterval": 60}}
+    assert sc.selections == () and sc.setup_steps == ()
     assert check_scenarios(spec) == []
 
 
 def test_runner_data_carries_items_and_unchecked_only_where_used(tmp_path: Path) -> None:
     spec = load(tmp_path, scenarios__core_yaml=SCENARIO)
     (sc,) = spec.scenarios
-    group, either, error = _scenario_data(spec, sc)["steps"]
+    data = scenario_data(spec, sc)
+    assert data["setup_steps"] == []
+    group, either, error = data["steps"]
     assert [item["name"] for item in group["items"]] == ["BootNotification", "Heartbeat"]
     assert "items" not in either and either["unchecked"] is True
     assert "unchecked" not in error and "items" not in error

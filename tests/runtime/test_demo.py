@@ -1,4 +1,6 @@
-"""``chargespec demo`` end to end: a CSMS and a simulated station over a real WebSocket."""
+"""``chargespec demo`` end to end: a CSMS and a simulated station over a real WebSocket; and
+the same demo session (specs/ocpp16/demo.yaml, compiled to generated/ocpp16/demo.py) against
+the in-process station on virtual time."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli.live import register
+from generated.ocpp16.demo import DEMO
+from generated.ocpp16.registry import SPEC
+from runtime.conformance import InProcessDut, run_scenario
 
 
 @click.group()
@@ -30,6 +35,20 @@ def test_demo_plays_the_scripted_session() -> None:
     assert "Heartbeat.conf" in out
     assert "demo passed" in out
     assert "diagrams:" in out
+
+
+async def test_demo_session_passes_in_process_on_virtual_time() -> None:
+    connectors = DEMO["setup"]["connectors"]
+    assert connectors == 2
+    dut = InProcessDut(SPEC, connectors=connectors)
+    await dut.start()
+    transcript = await run_scenario(DEMO, dut)
+    sent = [line.split("] ", 1)[1] for line in transcript.lines if "] > " in line]
+    statuses = [line for line in sent if line.startswith("> StatusNotification")]
+    # connector 0..2 Available, then Preparing/Available, Faulted/Available
+    assert len(statuses) == 3 + 2 + 2
+    assert sent[-1].startswith("> Heartbeat")
+    assert dut.now() >= 5.0  # the first Heartbeat comes after the 5 s interval the boot set
 
 
 def test_sim_rejects_a_bad_url() -> None:

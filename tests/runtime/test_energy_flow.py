@@ -9,6 +9,7 @@ from typing import Any
 from generated.ocpp16.registry import SPEC
 from runtime.conformance import InProcessDut, run_scenario
 from runtime.spec.applicability import full_pics
+from tests.runtime.setup_states import setup_steps_for
 
 CHARGING: dict[str, Any] = {"connector": 1, "idTag": "TAG-0001", "parentIdTag": "P-1"}
 
@@ -20,7 +21,8 @@ def _step(kind: str, name: str = "", **fields: Any) -> dict[str, Any]:
 async def _charging_dut() -> InProcessDut:
     dut = InProcessDut(SPEC, connectors=1, pics=full_pics(SPEC))
     await dut.start()
-    scenario = {"id": "E", "requires": [], "setup": {"charging": CHARGING}, "steps": []}
+    setup_steps = setup_steps_for(charging=CHARGING)
+    scenario = {"id": "E", "requires": [], "setup": {}, "setup_steps": setup_steps, "steps": []}
     await run_scenario(scenario, dut)
     return dut
 

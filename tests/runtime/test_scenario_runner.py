@@ -1,11 +1,13 @@
 """The scenario runner's steps and matchers (runtime.conformance.runner, .matching).
 
 A scripted DUT plays the charge point so each step form can be driven into both its passing
-and its failing side; one case runs against the in-process station.
+and its failing side; one case runs against the in-process station. Setup steps (the test
+states a setup selects) come from the compiler, as in generated scenarios.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -16,6 +18,7 @@ from runtime.conformance import InProcessDut, ScenarioFailed, run_scenario
 from runtime.conformance.dut import CallOutcome, ReceivedCall
 from runtime.conformance.matching import mismatches
 from runtime.spec.applicability import full_pics, inapplicable_reason, scenario_conditions
+from tests.runtime.setup_states import setup_steps_for
 
 # --- matching -----------------------------------------------------------------------------------
 
@@ -174,7 +177,37 @@ async def test_any_order_fails_on_an_unexpected_call_or_a_missing_one() -> None:
         await run_scenario(scenario(step), ScriptedDut([START], []))
 
 
-async def test_charging_setup_plays_booted_then_charging() -> None:
+async def test_setup_steps_are_played_before_the_steps() -> None:
+    boot = expect("BootNotification", {}, {"status": "Accepted", "interval": 300})
+    plug_in = {"kind": "tester", "name": "plug_in", "payload": {"connector": 1}, "at": "t:5"}
+    sc = {**scenario(plug_in), "setup_steps": [boot]}
+    dut = ScriptedDut([("BootNotification", {})], [])
+    transcript = await run_scenario(sc, dut)
+    assert [line.split("] ", 1)[1][:12] for line in transcript.lines] == [
+        "> BootNotifi",
+        "< BootNotifi",
+        "* tester plu",
+    ]
+    assert dut.replies == [("BootNotification", {"status": "Accepted", "interval": 300})]
+
+
+async def test_a_failing_setup_step_names_where_it_is_written() -> None:
+    steps = setup_steps_for(boot="accepted")
+    assert re.fullmatch(r"specs/ocpp16/test_states\.yaml:\d+ \(Booted\)", steps[0]["at"])
+    sc = {**scenario(), "setup_steps": steps}
+    with pytest.raises(ScenarioFailed, match=r"test_states.yaml:\d+ \(Booted\): no BootNotif"):
+        await run_scenario(sc, ScriptedDut([], []))
+
+
+async def test_the_runner_knows_no_test_state() -> None:
+    # What a setup selects is written out by the compiler as setup_steps; a setup key alone
+    # plays nothing.
+    dut = ScriptedDut([("BootNotification", {})], [])
+    transcript = await run_scenario(scenario(boot="accepted", charging={}), dut)
+    assert transcript.lines == [] and dut.replies == [] and dut.testers == []
+
+
+async def test_charging_setup_steps_play_booted_then_charging() -> None:
     calls = [
         ("BootNotification", {}),
         ("StatusNotification", {"connectorId": 0}),
@@ -186,9 +219,8 @@ async def test_charging_setup_plays_booted_then_charging() -> None:
     ]
     dut = ScriptedDut(calls, [])
     charging = {"idTag": "TAG-0001", "parentIdTag": "P-1", "transactionId": 9}
-    await run_scenario(
-        {"id": "T", "requires": [], "setup": {"charging": charging}, "steps": []}, dut
-    )
+    sc = {**scenario(), "setup_steps": setup_steps_for(charging=charging)}
+    await run_scenario(sc, dut)
     assert dut.testers == [
         ("plug_in", {"connector": 1}),
         ("present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
@@ -248,7 +280,7 @@ async def test_unchecked_send_reaches_the_station_which_refuses_connector_zero()
     dut = InProcessDut(SPEC, pics=full_pics(SPEC))
     await dut.start()
     step = send({"$error": "PropertyConstraintViolation"}, unchecked=True)
-    await run_scenario(scenario(step, boot="accepted"), dut)
+    await run_scenario({**scenario(step), "setup_steps": setup_steps_for(boot="accepted")}, dut)
     with pytest.raises(ScenarioFailed, match="refuses its own CALL: connectorId: 0 is not >= 1"):
         await run_scenario(scenario(send({"$error": "$any"})), dut)
 

@@ -25,6 +25,7 @@ SCENARIO_TC_001_CS: dict[str, Any] = {
     "id": "TC_001_CS",
     "requires": ("Core",),
     "setup": {"connectors": 2},
+    "setup_steps": (),
     "steps": (
         {
             "kind": "expect",
@@ -89,6 +90,7 @@ SCENARIO_CS_BOOT_PENDING: dict[str, Any] = {
     "id": "CS_BOOT_PENDING",
     "requires": ("Core",),
     "setup": {"connectors": 1},
+    "setup_steps": (),
     "steps": (
         {
             "kind": "expect",
@@ -171,6 +173,7 @@ SCENARIO_CS_BOOT_REJECTED: dict[str, Any] = {
     "id": "CS_BOOT_REJECTED",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 300}, "pics": {"Core": True}},
+    "setup_steps": (),
     "steps": (
         {
             "kind": "expect",
@@ -253,6 +256,7 @@ SCENARIO_CS_BOOT_ZERO_INTERVAL: dict[str, Any] = {
     "id": "CS_BOOT_ZERO_INTERVAL",
     "requires": ("Core",),
     "setup": {"connectors": 1},
+    "setup_steps": (),
     "steps": (
         {
             "kind": "expect",
@@ -299,6 +303,7 @@ SCENARIO_CS_HEARTBEAT_CADENCE: dict[str, Any] = {
     "id": "CS_HEARTBEAT_CADENCE",
     "requires": ("Core",),
     "setup": {"connectors": 1},
+    "setup_steps": (),
     "steps": (
         {
             "kind": "expect",
@@ -380,7 +385,45 @@ async def test_cs_heartbeat_cadence() -> None:
 SCENARIO_CS_STATUS_PLUG_CYCLE: dict[str, Any] = {
     "id": "CS_STATUS_PLUG_CYCLE",
     "requires": ("Core",),
-    "setup": {"connectors": 2, "boot": "accepted"},
+    "setup": {"connectors": 2},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 2},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 2)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -435,12 +478,36 @@ async def test_cs_status_plug_cycle() -> None:
 SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
     "id": "CS_STATUS_CONNECTION_TIMEOUT",
     "requires": ("Core",),
-    "setup": {
-        "connectors": 1,
-        "boot": "accepted",
-        "config": {"ConnectionTimeOut": 30},
-        "pics": {"Core": True},
-    },
+    "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -513,7 +580,36 @@ async def test_cs_status_connection_timeout() -> None:
 SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
     "id": "CS_STATUS_FAULT_RECOVERY",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted"},
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -624,10 +720,38 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
     "requires": ("Core", "MinimumStatusDuration"),
     "setup": {
         "connectors": 1,
-        "boot": "accepted",
         "config": {"MinimumStatusDuration": 10},
         "pics": {"Core": True, "MinimumStatusDuration": True},
     },
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -709,7 +833,36 @@ async def test_cs_status_minimum_duration() -> None:
 SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
     "id": "CS_RECONNECT_NO_REBOOT",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted"},
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -782,7 +935,45 @@ async def test_cs_reconnect_no_reboot() -> None:
 SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
     "id": "CS_POWER_CYCLE",
     "requires": ("Core",),
-    "setup": {"connectors": 2, "boot": "accepted"},
+    "setup": {"connectors": 2},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 2},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 2)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",

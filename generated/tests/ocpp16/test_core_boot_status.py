@@ -25,6 +25,7 @@ SCENARIO_TC_002_CS: dict[str, Any] = {
     "id": "TC_002_CS",
     "requires": ("Core",),
     "setup": {"connectors": 1},
+    "setup_steps": (),
     "steps": (
         {
             "kind": "expect",
@@ -124,7 +125,36 @@ async def test_tc_002_cs() -> None:
 SCENARIO_TC_041_CS: dict[str, Any] = {
     "id": "TC_041_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted"},
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",

@@ -24,7 +24,36 @@ from runtime.conformance.applicability import scenario_run_pics
 SCENARIO_TC_019_CS: dict[str, Any] = {
     "id": "TC_019_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted"},
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -115,12 +144,36 @@ async def test_tc_019_cs() -> None:
 SCENARIO_TC_021_CS: dict[str, Any] = {
     "id": "TC_021_CS",
     "requires": ("Core",),
-    "setup": {
-        "connectors": 1,
-        "boot": "accepted",
-        "config": {"MeterValueSampleInterval": 0},
-        "pics": {"Core": True},
-    },
+    "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 0}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -161,7 +214,36 @@ async def test_tc_021_cs() -> None:
 SCENARIO_TC_040_1_CS: dict[str, Any] = {
     "id": "TC_040_1_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted"},
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -189,12 +271,36 @@ async def test_tc_040_1_cs() -> None:
 SCENARIO_TC_040_2_CS: dict[str, Any] = {
     "id": "TC_040_2_CS",
     "requires": ("Core",),
-    "setup": {
-        "connectors": 1,
-        "boot": "accepted",
-        "config": {"MeterValueSampleInterval": 0},
-        "pics": {"Core": True},
-    },
+    "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 0}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",

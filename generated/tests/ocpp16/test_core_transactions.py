@@ -24,7 +24,36 @@ from runtime.conformance.applicability import scenario_run_pics
 SCENARIO_TC_003_CS: dict[str, Any] = {
     "id": "TC_003_CS",
     "requires": ("Core",),
-    "setup": {"connectors": 1, "boot": "accepted"},
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -113,12 +142,36 @@ async def test_tc_003_cs() -> None:
 SCENARIO_TC_004_1_CS: dict[str, Any] = {
     "id": "TC_004_1_CS",
     "requires": ("Core",),
-    "setup": {
-        "connectors": 1,
-        "boot": "accepted",
-        "config": {"MeterValueSampleInterval": 60},
-        "pics": {"Core": True},
-    },
+    "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 60}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -213,12 +266,36 @@ async def test_tc_004_1_cs() -> None:
 SCENARIO_TC_004_2_CS: dict[str, Any] = {
     "id": "TC_004_2_CS",
     "requires": ("Core",),
-    "setup": {
-        "connectors": 1,
-        "boot": "accepted",
-        "config": {"ConnectionTimeOut": 30},
-        "pics": {"Core": True},
-    },
+    "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",
@@ -304,10 +381,38 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
-        "boot": "accepted",
         "config": {"StopTransactionOnInvalidId": False, "MaxEnergyOnInvalidId": 100},
         "pics": {"Core": True, "UnknownOfflineAuthorization": True},
     },
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "tester",

@@ -24,7 +24,36 @@ from runtime.conformance.applicability import scenario_run_pics
 SCENARIO_CS_PICS_RESERVE_NOW_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_RESERVE_NOW_UNSUPPORTED",
     "requires": ("Core", "not Reservation"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"Reservation": False}},
+    "setup": {"connectors": 1, "pics": {"Reservation": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -57,7 +86,36 @@ async def test_cs_pics_reserve_now_unsupported() -> None:
 SCENARIO_CS_PICS_CANCEL_RESERVATION_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_CANCEL_RESERVATION_UNSUPPORTED",
     "requires": ("Core", "not Reservation"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"Reservation": False}},
+    "setup": {"connectors": 1, "pics": {"Reservation": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -85,7 +143,36 @@ async def test_cs_pics_cancel_reservation_unsupported() -> None:
 SCENARIO_CS_PICS_RESERVATION_KEYS_ABSENT: dict[str, Any] = {
     "id": "CS_PICS_RESERVATION_KEYS_ABSENT",
     "requires": ("Core", "not Reservation"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"Reservation": False}},
+    "setup": {"connectors": 1, "pics": {"Reservation": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -142,7 +229,36 @@ async def test_cs_pics_reservation_keys_absent() -> None:
 SCENARIO_CS_PICS_GET_LOCAL_LIST_VERSION_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_GET_LOCAL_LIST_VERSION_UNSUPPORTED",
     "requires": ("Core", "not LocalAuthListManagement"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"LocalAuthListManagement": False}},
+    "setup": {"connectors": 1, "pics": {"LocalAuthListManagement": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -170,7 +286,36 @@ async def test_cs_pics_get_local_list_version_unsupported() -> None:
 SCENARIO_CS_PICS_SEND_LOCAL_LIST_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_SEND_LOCAL_LIST_UNSUPPORTED",
     "requires": ("Core", "not LocalAuthListManagement"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"LocalAuthListManagement": False}},
+    "setup": {"connectors": 1, "pics": {"LocalAuthListManagement": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -204,7 +349,36 @@ async def test_cs_pics_send_local_list_unsupported() -> None:
 SCENARIO_CS_PICS_SET_CHARGING_PROFILE_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_SET_CHARGING_PROFILE_UNSUPPORTED",
     "requires": ("Core", "not SmartCharging"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"SmartCharging": False}},
+    "setup": {"connectors": 1, "pics": {"SmartCharging": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -245,7 +419,36 @@ async def test_cs_pics_set_charging_profile_unsupported() -> None:
 SCENARIO_CS_PICS_CLEAR_CHARGING_PROFILE_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_CLEAR_CHARGING_PROFILE_UNSUPPORTED",
     "requires": ("Core", "not SmartCharging"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"SmartCharging": False}},
+    "setup": {"connectors": 1, "pics": {"SmartCharging": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -273,7 +476,36 @@ async def test_cs_pics_clear_charging_profile_unsupported() -> None:
 SCENARIO_CS_PICS_GET_COMPOSITE_SCHEDULE_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_GET_COMPOSITE_SCHEDULE_UNSUPPORTED",
     "requires": ("Core", "not SmartCharging"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"SmartCharging": False}},
+    "setup": {"connectors": 1, "pics": {"SmartCharging": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -301,7 +533,36 @@ async def test_cs_pics_get_composite_schedule_unsupported() -> None:
 SCENARIO_CS_PICS_TRIGGER_MESSAGE_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_TRIGGER_MESSAGE_UNSUPPORTED",
     "requires": ("Core", "not RemoteTrigger"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"RemoteTrigger": False}},
+    "setup": {"connectors": 1, "pics": {"RemoteTrigger": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -338,7 +599,36 @@ async def test_cs_pics_trigger_message_unsupported() -> None:
 SCENARIO_CS_PICS_UPDATE_FIRMWARE_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_UPDATE_FIRMWARE_UNSUPPORTED",
     "requires": ("Core", "not FirmwareManagement"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"FirmwareManagement": False}},
+    "setup": {"connectors": 1, "pics": {"FirmwareManagement": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
@@ -369,7 +659,36 @@ async def test_cs_pics_update_firmware_unsupported() -> None:
 SCENARIO_CS_PICS_GET_DIAGNOSTICS_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_GET_DIAGNOSTICS_UNSUPPORTED",
     "requires": ("Core", "not FirmwareManagement"),
-    "setup": {"connectors": 1, "boot": "accepted", "pics": {"FirmwareManagement": False}},
+    "setup": {"connectors": 1, "pics": {"FirmwareManagement": False}},
+    "setup_steps": (
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:14 (Booted)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 0)",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Booted, connector 1)",
+        },
+    ),
     "steps": (
         {
             "kind": "send",
