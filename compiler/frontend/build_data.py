@@ -258,6 +258,8 @@ def build_events(f: LoadedFile) -> list[EventDef]:
                     description=" ".join(e["description"].split()),
                     examples=tuple(e.get("examples", ())),
                     pos=f.key_pos(path),
+                    prompt=" ".join(str(e.get("prompt", "")).split()),
+                    returns=str(e.get("returns", "")),
                 )
             )
     return built

@@ -217,14 +217,19 @@ class EventDef:
     description: str
     examples: tuple[dict[str, Any], ...]
     pos: Pos
+    prompt: str = ""
+    returns: str = ""
 
-    @property
-    def tester_spec(self) -> TesterEventSpec:
-        """The stimulus as the runtime's registry lists it (tester events only); the one
-        place the compiler turns its node into the runtime's."""
+    def tester_spec(self, params_schema: dict[str, Any]) -> TesterEventSpec:
+        """The stimulus or observation as the runtime's registry lists it (tester events
+        and observations only), its payload's JSON Schema given; the one place the compiler
+        turns its node into the runtime's."""
         return TesterEventSpec(
             name=self.short,
             fields=tuple(f.name for f in self.payload),
             required=tuple(f.name for f in self.payload if f.required),
             description=self.description,
+            prompt=self.prompt,
+            params_schema=params_schema,
+            returns=self.returns,
         )

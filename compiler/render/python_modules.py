@@ -8,7 +8,8 @@ from compiler.render.env import header, render_template
 from compiler.render.machine_code import machine_view
 from compiler.render.payload_modules import payload_files
 from compiler.render.scenario_data import scenario_data
-from compiler.render.schemas import message_schemas
+from compiler.render.schemas import message_schemas, object_schema
+from runtime.spec.registry import TesterEventSpec
 
 __all__ = ["python_files"]
 
@@ -71,7 +72,8 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
         header=header(spec.root),
         messages=spec.messages,
         machines=machine_infos,
-        tester_events=[e for e in spec.events if e.namespace == "tester"],
+        tester_events=_tester_specs(spec, "tester"),
+        observations=_tester_specs(spec, "observation"),
         **common,
     )
     files["hooks.py"] = render_template(
@@ -91,3 +93,13 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
             data=scenario_data(spec, spec.demo),
         )
     return files
+
+
+def _tester_specs(spec: SpecSet, namespace: str) -> list[TesterEventSpec]:
+    """The tester actions (or observations) as the registry holds them, each with the JSON
+    Schema of its payload (what the tester API checks a call's params against)."""
+    return [
+        e.tester_spec(object_schema(spec, e.payload))
+        for e in spec.events
+        if e.namespace == namespace
+    ]

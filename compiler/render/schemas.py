@@ -12,7 +12,7 @@ from compiler.ir import (
     SpecSet,
 )
 
-__all__ = ["field_schema", "message_schemas", "schema_file_name"]
+__all__ = ["field_schema", "message_schemas", "object_schema", "schema_file_name"]
 
 DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 
@@ -31,7 +31,7 @@ def field_schema(spec: SpecSet, f: FieldDef) -> dict[str, Any]:
     return schema
 
 
-def _object_schema(spec: SpecSet, fields: tuple[FieldDef, ...]) -> dict[str, Any]:
+def object_schema(spec: SpecSet, fields: tuple[FieldDef, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {f.name: field_schema(spec, f) for f in fields},
@@ -50,7 +50,7 @@ def _value_schema(spec: SpecSet, f: FieldDef) -> dict[str, Any]:
     if f.kind == "object":
         # Datatypes are inlined, as in most official schemas: one self-contained file each.
         datatype = spec.datatype(f.datatype or "")
-        return _object_schema(spec, datatype.fields if datatype else ())
+        return object_schema(spec, datatype.fields if datatype else ())
     schema: dict[str, Any] = {
         "string": {"type": "string"},
         "datetime": {"type": "string", "format": "date-time"},
@@ -70,7 +70,7 @@ def _value_schema(spec: SpecSet, f: FieldDef) -> dict[str, Any]:
 
 
 def _payload_schema(spec: SpecSet, title: str, fields: tuple[FieldDef, ...]) -> dict[str, Any]:
-    return {"$schema": DRAFT_04, "title": title, **_object_schema(spec, fields)}
+    return {"$schema": DRAFT_04, "title": title, **object_schema(spec, fields)}
 
 
 def schema_file_name(action: str, kind: str) -> str:

@@ -7,7 +7,7 @@ builds a :class:`SpecRegistry` and whoever creates a station passes it in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.ocppj.checks import CheckFn, CompiledPayloadValidator, Leniency
@@ -57,12 +57,23 @@ class MachineBinding:
 
 @dataclass(frozen=True, slots=True)
 class TesterEventSpec:
-    """A physical stimulus a tester or the hardware can produce."""
+    """A physical stimulus a tester or the hardware can produce, or (``returns`` set) an
+    observation a tester reads off the hardware (events.yaml).
+
+    Attributes:
+        prompt: what an operator is asked to do or answer; ``{field}`` stands for a
+            payload value (``Plug the cable into connector {connector}``).
+        params_schema: JSON Schema of the payload, for the tester API.
+        returns: the observation's value type (boolean, integer, string); "" for an action.
+    """
 
     name: str
     fields: tuple[str, ...]
     required: tuple[str, ...]
     description: str
+    prompt: str = ""
+    params_schema: Mapping[str, Any] = field(default_factory=dict)
+    returns: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,7 @@ class SpecRegistry:
     tester_events: Mapping[str, TesterEventSpec]
     checks: Mapping[tuple[str, str], CheckFn]
     leniencies: Mapping[str, Leniency]
+    observations: Mapping[str, TesterEventSpec] = field(default_factory=dict)
 
     def validator(self, lenient: Iterable[str] = ()) -> PayloadValidator:
         """A payload validator made of the generated checks.

@@ -5,6 +5,7 @@ runtime's own object, and the generated registry holds exactly those objects."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from compiler.frontend.load import load_spec_set
 from compiler.ir import ConfigKey, Message, PicsItem, SpecSet
 from compiler.render.env import constructor_call
+from compiler.render.schemas import object_schema
 from generated.ocpp16.registry import SPEC
 from runtime.ocppj.checks import Leniency
 from runtime.spec import registry
@@ -47,8 +49,11 @@ def test_generated_registry_holds_the_irs_runtime_objects(spec: SpecSet) -> None
     assert tuple(k.spec for k in spec.config_keys) == SPEC.config_keys
     assert tuple(p.spec for p in spec.pics) == SPEC.pics_items
     assert {m.name: m.info for m in spec.messages} == dict(SPEC.messages)
-    testers = {e.short: e.tester_spec for e in spec.events if e.namespace == "tester"}
-    assert testers == dict(SPEC.tester_events)
+    for namespace, held in (("tester", SPEC.tester_events), ("observation", SPEC.observations)):
+        events = [e for e in spec.events if e.namespace == namespace]
+        # The schema is printed as Python literals (lists become tuples): compare as JSON.
+        ir = {e.short: _as_json(e.tester_spec(object_schema(spec, e.payload))) for e in events}
+        assert ir == {name: _as_json(event) for name, event in held.items()}
     assert {item.name: item.runtime_spec for item in spec.leniencies} == dict(SPEC.leniencies)
 
 
@@ -63,3 +68,7 @@ def test_constructor_call_prints_any_frozen_dataclass_so_that_it_builds_an_equal
     names = {type(v).__name__: type(v) for v in values} | {"PicsRule": PicsRule}
     for value in values:
         assert eval(constructor_call(value), {}, names) == value
+
+
+def _as_json(event: registry.TesterEventSpec) -> object:
+    return json.loads(json.dumps(dataclasses.asdict(event)))

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_001_CS: dict[str, Any] = {
     "id": "TC_001_CS",
@@ -83,7 +82,7 @@ async def test_tc_001_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:8. Refs: OCTT TC_001_CS, OCPP 1.6 §4.2, errata E3.22, OCPP 1.6 §4.6.
     """
-    await _play(SCENARIO_TC_001_CS)
+    await play_case(SPEC, SCENARIO_TC_001_CS)
 
 
 SCENARIO_CS_BOOT_PENDING: dict[str, Any] = {
@@ -166,7 +165,7 @@ async def test_cs_boot_pending() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:23. Refs: OCTT TC_002_CS, OCPP 1.6 §4.2, errata E3.22.
     """
-    await _play(SCENARIO_CS_BOOT_PENDING)
+    await play_case(SPEC, SCENARIO_CS_BOOT_PENDING)
 
 
 SCENARIO_CS_BOOT_REJECTED: dict[str, Any] = {
@@ -249,7 +248,7 @@ async def test_cs_boot_rejected() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:46. Refs: OCPP 1.6 §4.2.
     """
-    await _play(SCENARIO_CS_BOOT_REJECTED)
+    await play_case(SPEC, SCENARIO_CS_BOOT_REJECTED)
 
 
 SCENARIO_CS_BOOT_ZERO_INTERVAL: dict[str, Any] = {
@@ -296,7 +295,7 @@ async def test_cs_boot_zero_interval() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:65. Refs: OCPP 1.6 §4.2.
     """
-    await _play(SCENARIO_CS_BOOT_ZERO_INTERVAL)
+    await play_case(SPEC, SCENARIO_CS_BOOT_ZERO_INTERVAL)
 
 
 SCENARIO_CS_HEARTBEAT_CADENCE: dict[str, Any] = {
@@ -379,7 +378,7 @@ async def test_cs_heartbeat_cadence() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:78. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10.
     """
-    await _play(SCENARIO_CS_HEARTBEAT_CADENCE)
+    await play_case(SPEC, SCENARIO_CS_HEARTBEAT_CADENCE)
 
 
 SCENARIO_CS_STATUS_PLUG_CYCLE: dict[str, Any] = {
@@ -472,7 +471,7 @@ async def test_cs_status_plug_cycle() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:97. Refs: OCPP 1.6 §4.9, errata E3.19.
     """
-    await _play(SCENARIO_CS_STATUS_PLUG_CYCLE)
+    await play_case(SPEC, SCENARIO_CS_STATUS_PLUG_CYCLE)
 
 
 SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
@@ -574,7 +573,7 @@ async def test_cs_status_connection_timeout() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:108. Refs: OCPP 1.6 §4.9, errata E3.20, OCPP 1.6 §9.1.6.
     """
-    await _play(SCENARIO_CS_STATUS_CONNECTION_TIMEOUT)
+    await play_case(SPEC, SCENARIO_CS_STATUS_CONNECTION_TIMEOUT)
 
 
 SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
@@ -712,7 +711,7 @@ async def test_cs_status_fault_recovery() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:122. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6.
     """
-    await _play(SCENARIO_CS_STATUS_FAULT_RECOVERY)
+    await play_case(SPEC, SCENARIO_CS_STATUS_FAULT_RECOVERY)
 
 
 SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
@@ -827,7 +826,7 @@ async def test_cs_status_minimum_duration() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:139. Refs: OCPP 1.6 §4.9, OCPP 1.6 §9.1.20.
     """
-    await _play(SCENARIO_CS_STATUS_MINIMUM_DURATION)
+    await play_case(SPEC, SCENARIO_CS_STATUS_MINIMUM_DURATION)
 
 
 SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
@@ -929,7 +928,7 @@ async def test_cs_reconnect_no_reboot() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:155. Refs: OCPP-J 1.6 §5.4, OCPP 1.6 §4.2.
     """
-    await _play(SCENARIO_CS_RECONNECT_NO_REBOOT)
+    await play_case(SPEC, SCENARIO_CS_RECONNECT_NO_REBOOT)
 
 
 SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
@@ -1031,16 +1030,4 @@ async def test_cs_power_cycle() -> None:
 
     Source: specs/ocpp16/scenarios/core.yaml:168. Refs: OCPP 1.6 §4.2, errata E3.11, errata E3.22.
     """
-    await _play(SCENARIO_CS_POWER_CYCLE)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_CS_POWER_CYCLE)

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_007_CS: dict[str, Any] = {
     "id": "TC_007_CS",
@@ -186,7 +185,7 @@ async def test_tc_007_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_authorization.yaml:5. Refs: OCTT TC_007_CS, OCPP 1.6 §3.5.1, OCPP 1.6 §9.1.13, OCPP 1.6 §4.8, errata E3.4.
     """
-    await _play(SCENARIO_TC_007_CS)
+    await play_case(SPEC, SCENARIO_TC_007_CS)
 
 
 SCENARIO_TC_061_CS: dict[str, Any] = {
@@ -345,7 +344,7 @@ async def test_tc_061_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_authorization.yaml:36. Refs: OCTT TC_061_CS, OCPP 1.6 §5.4, OCPP 1.6 §3.5.1, errata E3.23.
     """
-    await _play(SCENARIO_TC_061_CS)
+    await play_case(SPEC, SCENARIO_TC_061_CS)
 
 
 SCENARIO_TC_023_CS: dict[str, Any] = {
@@ -451,7 +450,7 @@ async def test_tc_023_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_authorization.yaml:67. Refs: OCTT TC_023_CS, OCPP 1.6 §4.1, OCPP 1.6 §9.1.20, OCPP 1.6 §4.9.
     """
-    await _play(SCENARIO_TC_023_CS)
+    await play_case(SPEC, SCENARIO_TC_023_CS)
 
 
 SCENARIO_TC_069_CS: dict[str, Any] = {
@@ -618,16 +617,4 @@ async def test_tc_069_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_authorization.yaml:90. Refs: OCTT TC_069_CS, OCPP 1.6 §3.10, OCPP 1.6 §4.10, OCPP 1.6 §4.1.
     """
-    await _play(SCENARIO_TC_069_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_069_CS)

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_002_CS: dict[str, Any] = {
     "id": "TC_002_CS",
@@ -119,7 +118,7 @@ async def test_tc_002_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_boot_status.yaml:4. Refs: OCTT TC_002_CS, OCPP 1.6 §4.2, errata E3.11, errata E3.22, OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §4.6.
     """
-    await _play(SCENARIO_TC_002_CS)
+    await play_case(SPEC, SCENARIO_TC_002_CS)
 
 
 SCENARIO_TC_041_CS: dict[str, Any] = {
@@ -203,16 +202,4 @@ async def test_tc_041_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_boot_status.yaml:33. Refs: OCTT TC_041_CS, OCPP 1.6 §4.9, OCPP 1.6 §7.6, OCPP 1.6 §7.7, errata E3.19.
     """
-    await _play(SCENARIO_TC_041_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_041_CS)

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_019_CS: dict[str, Any] = {
     "id": "TC_019_CS",
@@ -138,7 +137,7 @@ async def test_tc_019_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_configuration.yaml:4. Refs: OCTT TC_019_CS, OCPP 1.6 §5.8, OCPP 1.6 §6.24, OCPP 1.6 §9.1, errata E3.80, errata E3.84.
     """
-    await _play(SCENARIO_TC_019_CS)
+    await play_case(SPEC, SCENARIO_TC_019_CS)
 
 
 SCENARIO_TC_021_CS: dict[str, Any] = {
@@ -208,7 +207,7 @@ async def test_tc_021_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_configuration.yaml:56. Refs: OCTT TC_021_CS, OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §9.1.19.
     """
-    await _play(SCENARIO_TC_021_CS)
+    await play_case(SPEC, SCENARIO_TC_021_CS)
 
 
 SCENARIO_TC_040_1_CS: dict[str, Any] = {
@@ -265,7 +264,7 @@ async def test_tc_040_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_configuration.yaml:68. Refs: OCTT TC_040_1_CS, OCPP 1.6 §5.3, OCPP 1.6 §7.22.
     """
-    await _play(SCENARIO_TC_040_1_CS)
+    await play_case(SPEC, SCENARIO_TC_040_1_CS)
 
 
 SCENARIO_TC_040_2_CS: dict[str, Any] = {
@@ -340,16 +339,4 @@ async def test_tc_040_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_configuration.yaml:78. Refs: OCTT TC_040_2_CS, OCPP 1.6 §5.3, OCPP 1.6 §7.22, OCPP 1.6 §9.1.19.
     """
-    await _play(SCENARIO_TC_040_2_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_040_2_CS)

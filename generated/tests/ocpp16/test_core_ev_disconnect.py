@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_005_1_CS: dict[str, Any] = {
     "id": "TC_005_1_CS",
@@ -203,7 +202,7 @@ async def test_tc_005_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:6. Refs: OCTT TC_005_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §9.1.32, OCPP 1.6 §9.1.33.
     """
-    await _play(SCENARIO_TC_005_1_CS)
+    await play_case(SPEC, SCENARIO_TC_005_1_CS)
 
 
 SCENARIO_TC_005_2_CS: dict[str, Any] = {
@@ -406,7 +405,7 @@ async def test_tc_005_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:31. Refs: OCTT TC_005_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §5.18, OCPP 1.6 §9.1.33, errata E3.84.
     """
-    await _play(SCENARIO_TC_005_2_CS)
+    await play_case(SPEC, SCENARIO_TC_005_2_CS)
 
 
 SCENARIO_TC_005_3_CS: dict[str, Any] = {
@@ -591,7 +590,7 @@ async def test_tc_005_3_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:58. Refs: OCTT TC_005_3_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §5.12, errata E3.80.
     """
-    await _play(SCENARIO_TC_005_3_CS)
+    await play_case(SPEC, SCENARIO_TC_005_3_CS)
 
 
 SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
@@ -825,7 +824,7 @@ async def test_cs_ev_unplug_keeps_lock() -> None:
 
     Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:81. Refs: OCPP 1.6 §4.10, OCPP 1.6 §9.1.33, OCPP 1.6 §7.28, errata E3.84.
     """
-    await _play(SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK)
+    await play_case(SPEC, SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK)
 
 
 SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
@@ -1025,16 +1024,4 @@ async def test_cs_deauthorized_holds_cable() -> None:
 
     Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:111. Refs: OCPP 1.6 §4.8, errata E3.17, OCPP 1.6 §7.28, OCPP 1.6 §9.1.31.
     """
-    await _play(SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE)

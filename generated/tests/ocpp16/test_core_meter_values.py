@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_070_CS: dict[str, Any] = {
     "id": "TC_070_CS",
@@ -315,7 +314,7 @@ async def test_tc_070_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_meter_values.yaml:5. Refs: OCTT TC_070_CS, OCPP 1.6 §3.16.1, OCPP 1.6 §3.16.5, OCPP 1.6 §4.7, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19, errata E3.13, errata E3.14.
     """
-    await _play(SCENARIO_TC_070_CS)
+    await play_case(SPEC, SCENARIO_TC_070_CS)
 
 
 SCENARIO_TC_071_CS: dict[str, Any] = {
@@ -562,16 +561,4 @@ async def test_tc_071_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_meter_values.yaml:59. Refs: OCTT TC_071_CS, OCPP 1.6 §3.16.2, OCPP 1.6 §4.7, OCPP 1.6 §9.1.5, OCPP 1.6 §9.1.15, errata E3.15, errata E3.76.
     """
-    await _play(SCENARIO_TC_071_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_071_CS)

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_036_CS: dict[str, Any] = {
     "id": "TC_036_CS",
@@ -233,7 +232,7 @@ async def test_tc_036_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_offline.yaml:7. Refs: OCTT TC_036_CS, OCPP 1.6 §3.7, OCPP 1.6 §4.7, OCPP 1.6 §5.12, OCPP-J 1.6 §5.4.
     """
-    await _play(SCENARIO_TC_036_CS)
+    await play_case(SPEC, SCENARIO_TC_036_CS)
 
 
 SCENARIO_TC_037_1_CS: dict[str, Any] = {
@@ -420,7 +419,7 @@ async def test_tc_037_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_offline.yaml:45. Refs: OCTT TC_037_1_CS, OCPP 1.6 §3.5, OCPP 1.6 §3.7, OCPP 1.6 §9.1.12, OCPP 1.6 §4.9.
     """
-    await _play(SCENARIO_TC_037_1_CS)
+    await play_case(SPEC, SCENARIO_TC_037_1_CS)
 
 
 SCENARIO_TC_037_2_CS: dict[str, Any] = {
@@ -607,7 +606,7 @@ async def test_tc_037_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_offline.yaml:82. Refs: OCTT TC_037_2_CS, OCPP 1.6 §3.5.4, OCPP 1.6 §9.1.24, OCPP 1.6 §9.1.14, errata E3.17.
     """
-    await _play(SCENARIO_TC_037_2_CS)
+    await play_case(SPEC, SCENARIO_TC_037_2_CS)
 
 
 SCENARIO_TC_037_3_CS: dict[str, Any] = {
@@ -766,7 +765,7 @@ async def test_tc_037_3_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_offline.yaml:118. Refs: OCTT TC_037_3_CS, OCPP 1.6 §3.5.4, OCPP 1.6 §9.1.24, OCPP 1.6 §7.36, errata E3.17.
     """
-    await _play(SCENARIO_TC_037_3_CS)
+    await play_case(SPEC, SCENARIO_TC_037_3_CS)
 
 
 SCENARIO_TC_038_CS: dict[str, Any] = {
@@ -948,7 +947,7 @@ async def test_tc_038_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_offline.yaml:147. Refs: OCTT TC_038_CS, OCPP 1.6 §3.7, OCPP 1.6 §4.10.
     """
-    await _play(SCENARIO_TC_038_CS)
+    await play_case(SPEC, SCENARIO_TC_038_CS)
 
 
 SCENARIO_TC_039_CS: dict[str, Any] = {
@@ -1151,16 +1150,4 @@ async def test_tc_039_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_offline.yaml:165. Refs: OCTT TC_039_CS, OCPP 1.6 §3.7, OCPP 1.6 §3.5, OCPP 1.6 §4.10, errata E3.18.
     """
-    await _play(SCENARIO_TC_039_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_039_CS)

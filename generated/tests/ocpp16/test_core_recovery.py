@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_068_CS: dict[str, Any] = {
     "id": "TC_068_CS",
@@ -187,7 +186,7 @@ async def test_tc_068_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:3. Refs: OCTT TC_068_CS, OCPP 1.6 §3.10, OCPP 1.6 §4.10.
     """
-    await _play(SCENARIO_TC_068_CS)
+    await play_case(SPEC, SCENARIO_TC_068_CS)
 
 
 SCENARIO_TC_013_CS: dict[str, Any] = {
@@ -318,7 +317,7 @@ async def test_tc_013_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:17. Refs: OCTT TC_013_CS, OCPP 1.6 §5.14, OCPP 1.6 §5.2, errata E3.36.
     """
-    await _play(SCENARIO_TC_013_CS)
+    await play_case(SPEC, SCENARIO_TC_013_CS)
 
 
 SCENARIO_TC_014_CS: dict[str, Any] = {
@@ -449,7 +448,7 @@ async def test_tc_014_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:37. Refs: OCTT TC_014_CS, OCPP 1.6 §5.14, OCPP 1.6 §5.2, errata E3.36.
     """
-    await _play(SCENARIO_TC_014_CS)
+    await play_case(SPEC, SCENARIO_TC_014_CS)
 
 
 SCENARIO_TC_015_CS: dict[str, Any] = {
@@ -621,7 +620,7 @@ async def test_tc_015_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:57. Refs: OCTT TC_015_CS, OCPP 1.6 §5.14, errata E3.36, errata E3.82.
     """
-    await _play(SCENARIO_TC_015_CS)
+    await play_case(SPEC, SCENARIO_TC_015_CS)
 
 
 SCENARIO_TC_016_CS: dict[str, Any] = {
@@ -813,7 +812,7 @@ async def test_tc_016_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:72. Refs: OCTT TC_016_CS, OCPP 1.6 §5.14, errata E3.36, errata E3.82.
     """
-    await _play(SCENARIO_TC_016_CS)
+    await play_case(SPEC, SCENARIO_TC_016_CS)
 
 
 SCENARIO_TC_024_CS: dict[str, Any] = {
@@ -924,7 +923,7 @@ async def test_tc_024_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:89. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9.
     """
-    await _play(SCENARIO_TC_024_CS)
+    await play_case(SPEC, SCENARIO_TC_024_CS)
 
 
 SCENARIO_TC_032_2_CS: dict[str, Any] = {
@@ -1096,7 +1095,7 @@ async def test_tc_032_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:105. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
     """
-    await _play(SCENARIO_TC_032_2_CS)
+    await play_case(SPEC, SCENARIO_TC_032_2_CS)
 
 
 SCENARIO_TC_032_1_CS: dict[str, Any] = {
@@ -1306,7 +1305,7 @@ async def test_tc_032_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:123. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
     """
-    await _play(SCENARIO_TC_032_1_CS)
+    await play_case(SPEC, SCENARIO_TC_032_1_CS)
 
 
 SCENARIO_TC_034_CS: dict[str, Any] = {
@@ -1437,7 +1436,7 @@ async def test_tc_034_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:150. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
     """
-    await _play(SCENARIO_TC_034_CS)
+    await play_case(SPEC, SCENARIO_TC_034_CS)
 
 
 SCENARIO_TC_035_CS: dict[str, Any] = {
@@ -1530,16 +1529,4 @@ async def test_tc_035_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_recovery.yaml:169. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
     """
-    await _play(SCENARIO_TC_035_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_035_CS)

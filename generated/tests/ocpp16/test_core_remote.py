@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_010_CS: dict[str, Any] = {
     "id": "TC_010_CS",
@@ -137,7 +136,7 @@ async def test_tc_010_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:6. Refs: OCTT TC_010_CS, OCPP 1.6 §5.11, OCPP 1.6 §9.1.3, OCPP 1.6 §4.8, errata E3.32.
     """
-    await _play(SCENARIO_TC_010_CS)
+    await play_case(SPEC, SCENARIO_TC_010_CS)
 
 
 SCENARIO_TC_011_1_CS: dict[str, Any] = {
@@ -278,7 +277,7 @@ async def test_tc_011_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:28. Refs: OCTT TC_011_1_CS, OCPP 1.6 §5.11, OCPP 1.6 §9.1.3, OCPP 1.6 §4.9.
     """
-    await _play(SCENARIO_TC_011_1_CS)
+    await play_case(SPEC, SCENARIO_TC_011_1_CS)
 
 
 SCENARIO_TC_011_2_CS: dict[str, Any] = {
@@ -386,7 +385,7 @@ async def test_tc_011_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:52. Refs: OCTT TC_011_2_CS, OCPP 1.6 §5.11, OCPP 1.6 §9.1.6, errata E3.21.
     """
-    await _play(SCENARIO_TC_011_2_CS)
+    await play_case(SPEC, SCENARIO_TC_011_2_CS)
 
 
 SCENARIO_TC_012_CS: dict[str, Any] = {
@@ -537,7 +536,7 @@ async def test_tc_012_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:74. Refs: OCTT TC_012_CS, OCPP 1.6 §5.12, OCPP 1.6 §4.10, OCPP 1.6 §7.36, errata E3.33.
     """
-    await _play(SCENARIO_TC_012_CS)
+    await play_case(SPEC, SCENARIO_TC_012_CS)
 
 
 SCENARIO_TC_026_CS: dict[str, Any] = {
@@ -668,7 +667,7 @@ async def test_tc_026_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:86. Refs: OCTT TC_026_CS, OCPP 1.6 §5.11, errata E3.32.
     """
-    await _play(SCENARIO_TC_026_CS)
+    await play_case(SPEC, SCENARIO_TC_026_CS)
 
 
 SCENARIO_TC_027_CS: dict[str, Any] = {
@@ -735,7 +734,7 @@ async def test_tc_027_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:101. Refs: OCTT TC_027_CS, OCPP 1.6 §5.11, OCPP 1.6 §6.33, OCPP-J 1.6 §4.2.3.
     """
-    await _play(SCENARIO_TC_027_CS)
+    await play_case(SPEC, SCENARIO_TC_027_CS)
 
 
 SCENARIO_TC_028_CS: dict[str, Any] = {
@@ -866,7 +865,7 @@ async def test_tc_028_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:118. Refs: OCTT TC_028_CS, OCPP 1.6 §5.12, errata E3.33.
     """
-    await _play(SCENARIO_TC_028_CS)
+    await play_case(SPEC, SCENARIO_TC_028_CS)
 
 
 SCENARIO_TC_017_1_CS: dict[str, Any] = {
@@ -923,7 +922,7 @@ async def test_tc_017_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:129. Refs: OCTT TC_017_1_CS, OCPP 1.6 §5.18, OCPP 1.6 §7.46, errata E3.87.
     """
-    await _play(SCENARIO_TC_017_1_CS)
+    await play_case(SPEC, SCENARIO_TC_017_1_CS)
 
 
 SCENARIO_TC_017_2_CS: dict[str, Any] = {
@@ -980,7 +979,7 @@ async def test_tc_017_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:138. Refs: OCTT TC_017_2_CS, OCPP 1.6 §5.18, OCPP 1.6 §7.46, errata E3.87.
     """
-    await _play(SCENARIO_TC_017_2_CS)
+    await play_case(SPEC, SCENARIO_TC_017_2_CS)
 
 
 SCENARIO_TC_018_1_CS: dict[str, Any] = {
@@ -1138,7 +1137,7 @@ async def test_tc_018_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:147. Refs: OCTT TC_018_1_CS, OCPP 1.6 §5.18, OCPP 1.6 §4.10, OCPP 1.6 §7.36.
     """
-    await _play(SCENARIO_TC_018_1_CS)
+    await play_case(SPEC, SCENARIO_TC_018_1_CS)
 
 
 SCENARIO_TC_018_2_CS: dict[str, Any] = {
@@ -1307,7 +1306,7 @@ async def test_tc_018_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:166. Refs: OCTT TC_018_2_CS, OCPP 1.6 §5.18, errata E3.87.
     """
-    await _play(SCENARIO_TC_018_2_CS)
+    await play_case(SPEC, SCENARIO_TC_018_2_CS)
 
 
 SCENARIO_TC_030_CS: dict[str, Any] = {
@@ -1373,7 +1372,7 @@ async def test_tc_030_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:188. Refs: OCTT TC_030_CS, OCPP 1.6 §5.18, OCPP 1.6 §7.46, errata E3.87.
     """
-    await _play(SCENARIO_TC_030_CS)
+    await play_case(SPEC, SCENARIO_TC_030_CS)
 
 
 SCENARIO_TC_031_CS: dict[str, Any] = {
@@ -1430,7 +1429,7 @@ async def test_tc_031_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:199. Refs: OCTT TC_031_CS, OCPP 1.6 §5.18, OCPP 1.6 §7.46, errata E3.87.
     """
-    await _play(SCENARIO_TC_031_CS)
+    await play_case(SPEC, SCENARIO_TC_031_CS)
 
 
 SCENARIO_TC_062_CS: dict[str, Any] = {
@@ -1487,16 +1486,4 @@ async def test_tc_062_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_remote.yaml:209. Refs: OCTT TC_062_CS, OCPP 1.6 §5.6, OCPP 1.6 §7.23.
     """
-    await _play(SCENARIO_TC_062_CS)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_TC_062_CS)

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_TC_003_CS: dict[str, Any] = {
     "id": "TC_003_CS",
@@ -136,7 +135,7 @@ async def test_tc_003_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_transactions.yaml:5. Refs: OCTT TC_003_CS, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.9, errata E3.19.
     """
-    await _play(SCENARIO_TC_003_CS)
+    await play_case(SPEC, SCENARIO_TC_003_CS)
 
 
 SCENARIO_TC_004_1_CS: dict[str, Any] = {
@@ -260,7 +259,7 @@ async def test_tc_004_1_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_transactions.yaml:25. Refs: OCTT TC_004_1_CS, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.9.
     """
-    await _play(SCENARIO_TC_004_1_CS)
+    await play_case(SPEC, SCENARIO_TC_004_1_CS)
 
 
 SCENARIO_TC_004_2_CS: dict[str, Any] = {
@@ -373,7 +372,7 @@ async def test_tc_004_2_cs() -> None:
 
     Source: specs/ocpp16/scenarios/core_transactions.yaml:46. Refs: OCTT TC_004_2_CS, OCPP 1.6 §9.1.6, OCPP 1.6 §4.9, errata E3.21.
     """
-    await _play(SCENARIO_TC_004_2_CS)
+    await play_case(SPEC, SCENARIO_TC_004_2_CS)
 
 
 SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
@@ -508,16 +507,4 @@ async def test_cs_max_energy_on_invalid_id() -> None:
 
     Source: specs/ocpp16/scenarios/core_transactions.yaml:67. Refs: OCPP 1.6 §3.5.4, OCPP 1.6 §9.1.15, OCPP 1.6 §9.1.26, errata E3.17.
     """
-    await _play(SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID)

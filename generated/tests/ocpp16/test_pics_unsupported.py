@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from generated.ocpp16.registry import SPEC
-from runtime.conformance import InProcessDut, run_scenario
-from runtime.conformance.applicability import scenario_run_pics
+from runtime.conformance.play import play_case
 
 SCENARIO_CS_PICS_RESERVE_NOW_UNSUPPORTED: dict[str, Any] = {
     "id": "CS_PICS_RESERVE_NOW_UNSUPPORTED",
@@ -80,7 +79,7 @@ async def test_cs_pics_reserve_now_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:8. Refs: OCPP 1.6 §5.13, OCPP 1.6 §7.40, OCPP 1.6 §3.3.
     """
-    await _play(SCENARIO_CS_PICS_RESERVE_NOW_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_RESERVE_NOW_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_CANCEL_RESERVATION_UNSUPPORTED: dict[str, Any] = {
@@ -137,7 +136,7 @@ async def test_cs_pics_cancel_reservation_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:20. Refs: OCPP 1.6 §5.1, OCPP 1.6 §7.5, OCPP 1.6 §3.3.
     """
-    await _play(SCENARIO_CS_PICS_CANCEL_RESERVATION_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_CANCEL_RESERVATION_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_RESERVATION_KEYS_ABSENT: dict[str, Any] = {
@@ -223,7 +222,7 @@ async def test_cs_pics_reservation_keys_absent() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:30. Refs: OCPP 1.6 §9.3.1, OCPP 1.6 §9.1.29, OCPP 1.6 §5.8, OCPP 1.6 §5.3.
     """
-    await _play(SCENARIO_CS_PICS_RESERVATION_KEYS_ABSENT)
+    await play_case(SPEC, SCENARIO_CS_PICS_RESERVATION_KEYS_ABSENT)
 
 
 SCENARIO_CS_PICS_GET_LOCAL_LIST_VERSION_UNSUPPORTED: dict[str, Any] = {
@@ -280,7 +279,7 @@ async def test_cs_pics_get_local_list_version_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:53. Refs: OCPP 1.6 §5.10, OCPP 1.6 §6.28, OCTT TC_042_1_CS.
     """
-    await _play(SCENARIO_CS_PICS_GET_LOCAL_LIST_VERSION_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_GET_LOCAL_LIST_VERSION_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_SEND_LOCAL_LIST_UNSUPPORTED: dict[str, Any] = {
@@ -343,7 +342,7 @@ async def test_cs_pics_send_local_list_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:62. Refs: OCPP 1.6 §5.15, OCPP 1.6 §7.47, OCTT TC_043_1_CS.
     """
-    await _play(SCENARIO_CS_PICS_SEND_LOCAL_LIST_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_SEND_LOCAL_LIST_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_SET_CHARGING_PROFILE_UNSUPPORTED: dict[str, Any] = {
@@ -413,7 +412,7 @@ async def test_cs_pics_set_charging_profile_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:71. Refs: errata E3.39, OCPP 1.6 §5.16, OCPP-J 1.6 §4.2.3.
     """
-    await _play(SCENARIO_CS_PICS_SET_CHARGING_PROFILE_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_SET_CHARGING_PROFILE_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_CLEAR_CHARGING_PROFILE_UNSUPPORTED: dict[str, Any] = {
@@ -470,7 +469,7 @@ async def test_cs_pics_clear_charging_profile_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:94. Refs: OCPP 1.6 §5.5, OCPP 1.6 §7.21, OCPP-J 1.6 §4.2.3.
     """
-    await _play(SCENARIO_CS_PICS_CLEAR_CHARGING_PROFILE_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_CLEAR_CHARGING_PROFILE_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_GET_COMPOSITE_SCHEDULE_UNSUPPORTED: dict[str, Any] = {
@@ -527,7 +526,7 @@ async def test_cs_pics_get_composite_schedule_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:104. Refs: OCPP 1.6 §5.7, OCPP 1.6 §7.26, OCPP-J 1.6 §4.2.3.
     """
-    await _play(SCENARIO_CS_PICS_GET_COMPOSITE_SCHEDULE_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_GET_COMPOSITE_SCHEDULE_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_TRIGGER_MESSAGE_UNSUPPORTED: dict[str, Any] = {
@@ -593,7 +592,7 @@ async def test_cs_pics_trigger_message_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:114. Refs: OCPP 1.6 §5.17, OCPP 1.6 §7.44.
     """
-    await _play(SCENARIO_CS_PICS_TRIGGER_MESSAGE_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_TRIGGER_MESSAGE_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_UPDATE_FIRMWARE_UNSUPPORTED: dict[str, Any] = {
@@ -653,7 +652,7 @@ async def test_cs_pics_update_firmware_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:124. Refs: OCPP 1.6 §5.19, OCPP 1.6 §6.56, OCPP-J 1.6 §4.2.3.
     """
-    await _play(SCENARIO_CS_PICS_UPDATE_FIRMWARE_UNSUPPORTED)
+    await play_case(SPEC, SCENARIO_CS_PICS_UPDATE_FIRMWARE_UNSUPPORTED)
 
 
 SCENARIO_CS_PICS_GET_DIAGNOSTICS_UNSUPPORTED: dict[str, Any] = {
@@ -710,16 +709,4 @@ async def test_cs_pics_get_diagnostics_unsupported() -> None:
 
     Source: specs/ocpp16/scenarios/pics_unsupported.yaml:134. Refs: OCPP 1.6 §5.9, OCPP 1.6 §6.26, OCPP-J 1.6 §4.2.3.
     """
-    await _play(SCENARIO_CS_PICS_GET_DIAGNOSTICS_UNSUPPORTED)
-
-
-async def _play(scenario: dict[str, Any]) -> None:
-    setup = scenario["setup"]
-    pics, reason = scenario_run_pics(SPEC, scenario["requires"], setup.get("pics", {}))
-    if reason is not None:
-        pytest.skip(reason)
-    dut = InProcessDut(
-        SPEC, connectors=setup.get("connectors", 1), config=setup.get("config"), pics=pics
-    )
-    await dut.start()
-    await run_scenario(scenario, dut)
+    await play_case(SPEC, SCENARIO_CS_PICS_GET_DIAGNOSTICS_UNSUPPORTED)
