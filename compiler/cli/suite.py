@@ -1,16 +1,23 @@
-"""``chargespec test --pics FILE``: run the generated conformance tests a device's PICS select.
+"""``chargespec test --pics FILE [--dut dut.yaml]``: run the generated conformance tests a
+device's PICS select, against the device or against our reference charge point.
 
-The PICS file is checked first (its problems are printed as ``file:line:col`` lines, exit 1).
-pytest then runs the generated tests with ``CHARGESPEC_PICS`` naming the file; this command's
-plugin deselects every test whose PICS conditions (its ``pics`` mark) the device does not meet,
-so exactly the applicable set runs, and prints a table per test case (a scenario id, or
-``model <Machine>`` for a machine's model-derived tests): applicable or not and why, and the
-results. The exit status is pytest's.
+The PICS file (and dut.yaml) are checked first (problems are printed as ``file:line:col``
+lines, exit 1). Without ``--dut`` the cases run against the built-in reference charge point
+(our runtime, in process, virtual time) and the output says so. With ``--dut`` the test
+system listens as the device's Central System on the address dut.yaml gives, prints the URL
+the charge point must connect to, and plays every case against it in real time, the tester
+backend of dut.yaml performing the physical steps.
+
+pytest runs the generated tests with ``CHARGESPEC_PICS`` naming the PICS file (and
+``CHARGESPEC_DUT`` the dut.yaml); this command's plugin deselects every test whose PICS
+conditions (its ``pics`` mark) the device does not meet, so exactly the applicable set runs,
+and prints a table per test case: applicable or not and why, and the results. The run is
+recorded (``--record run.json``) and reported as JUnit XML (``--junit``) and a
+self-contained HTML page (``--html``). The exit status is pytest's.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -159,8 +166,33 @@ def _package(spec_dir: Path) -> str:
     type=click.Path(path_type=Path, file_okay=False),
     help="Root of the generated tree.",
 )
+@click.option(
+    "--dut",
+    "dut_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Test a real charge point: its dut.yaml (identity, idTags, listen address, tester "
+    "backend). Without it the cases run against the built-in reference charge point.",
+)
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML.")
+@click.option(
+    "--html", type=click.Path(path_type=Path, dir_okay=False), help="Write the HTML report."
+)
+@click.option(
+    "--record",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the run record (JSON; `chargespec report` makes reports from it again).",
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def test(pics_file: Path, spec_dir: Path, out_dir: Path, pytest_args: tuple[str, ...]) -> None:
+def test(
+    pics_file: Path,
+    spec_dir: Path,
+    out_dir: Path,
+    dut_file: Path | None,
+    junit: Path | None,
+    html: Path | None,
+    record: Path | None,
+    pytest_args: tuple[str, ...],
+) -> None:
     """Run the generated tests a device's PICS select; extra arguments go to pytest."""
     try:
         import pytest
@@ -168,19 +200,19 @@ def test(pics_file: Path, spec_dir: Path, out_dir: Path, pytest_args: tuple[str,
         click.echo("error: chargespec test needs pytest (pip install 'chargespec[dev]')", err=True)
         sys.exit(1)
 
-    from runtime.conformance.applicability import PICS_ENV, load_device_pics, pics_file_problems
+    from compiler.cli import test_run
 
     name = _package(spec_dir)
     spec = spec_registry(name)
-    problems = pics_file_problems(pics_file, spec)
-    if problems:
-        click.echo("\n".join(problems), err=True)
-        sys.exit(1)
-    selection = PicsSelection(load_device_pics(pics_file, spec))
-    os.environ[PICS_ENV] = str(pics_file.resolve())
-    code = pytest.main([str(out_dir / "tests" / name), *pytest_args], plugins=[selection])
+    run = test_run.prepare(spec, name, pics_file, dut_file)
+    selection = PicsSelection(run.device)
+    click.echo(f"Target: {run.record.target.description}")
+    code = pytest.main(
+        [str(out_dir / "tests" / name), *pytest_args], plugins=[selection, run.recorder]
+    )
     selection.finish()
-    click.echo(f"\nPICS selection by {pics_file}:")
+    run.finish(junit=junit, html=html, record=record)
+    click.echo(f"\nPICS selection by {pics_file} — {run.record.target.description}:")
     click.echo(selection.table(), nl=False)
     sys.exit(int(code))
 

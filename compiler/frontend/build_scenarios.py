@@ -17,7 +17,16 @@ from compiler.ir.scenario import (
 __all__ = ["STEP_KINDS", "build_demo", "build_scenarios", "build_steps"]
 
 # The key that decides a step's kind, in priority order (a step has exactly one of them).
-STEP_KINDS = ("tester", "observe", "expect", "any_order", "send", "silence", "advance")
+STEP_KINDS = (
+    "tester",
+    "observe",
+    "expect",
+    "any_order",
+    "send",
+    "silence",
+    "advance",
+    "settle",
+)
 
 Path = tuple[str | int, ...]
 
@@ -58,7 +67,7 @@ def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
         seconds = s.get("within")
     elif kind == "send":
         reply, seconds = _send_expectation(s), s.get("expect_no_reply")
-    elif kind in ("silence", "advance"):
+    elif kind in ("silence", "advance", "settle"):
         seconds = float(s[kind])
     return ScenarioStep(
         kind,
@@ -70,6 +79,7 @@ def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
         f.pos(path),
         items=items,
         unchecked=bool(s.get("unchecked", False)),
+        answer_others=s.get("others") == "answer",
         for_each_connector=s["for_each_connector"]["from"] if "for_each_connector" in s else None,
     )
 

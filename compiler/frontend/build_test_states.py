@@ -6,7 +6,7 @@ from typing import Any
 
 from compiler.frontend.build_scenarios import build_steps
 from compiler.frontend.yaml import LoadedFile
-from compiler.ir import TestParameter, TestState
+from compiler.ir import ALWAYS, TestParameter, TestState
 
 __all__ = ["build_test_states"]
 
@@ -37,7 +37,7 @@ def build_test_states(f: LoadedFile) -> list[TestState]:
                 name=name,
                 description=" ".join(st["description"].split()),
                 refs=tuple(st.get("refs", ())),
-                key=st["selected_by"]["key"],
+                key=st["selected_by"].get("key", ALWAYS),
                 value=st["selected_by"].get("value"),
                 after=tuple(st.get("after", ())),
                 parameters=tuple(_parameter(f, name, n, p) for n, p in parameters.items()),

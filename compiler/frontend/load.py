@@ -21,12 +21,13 @@ from compiler.frontend.schema import (
     schema_kind_for,
     validate_file,
 )
-from compiler.frontend.setup_steps import resolve_scenario
+from compiler.frontend.setup_steps import config_baseline, resolve_scenario
 from compiler.frontend.yaml import (
     LoadedFile,
     load_file,
 )
 from compiler.ir import (
+    ALWAYS,
     ConfigKey,
     DatatypeDef,
     EnumDef,
@@ -142,7 +143,11 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     if parts.manifest is None:
         return None, parts.diagnostics
     _resolve_datatypes(parts)
-    demo = parts.demo and resolve_scenario(parts.test_states, parts.demo)
+    # The demo plays a short session against a fresh simulator: no case came before it.
+    fresh_states = [s for s in parts.test_states if s.key != ALWAYS]
+    demo = parts.demo and resolve_scenario(fresh_states, parts.demo)
+    defaults = {k.name: k.spec.default for k in parts.config_keys}
+    baseline = config_baseline(parts.scenarios, defaults)
     spec = SpecSet(
         root=os.path.normpath(shown_root),
         manifest=parts.manifest,
@@ -152,7 +157,9 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         pics=tuple(parts.pics),
         events=tuple(sorted(parts.events, key=lambda e: e.name)),
         machines=tuple(sorted(parts.machines, key=lambda m: m.name)),
-        scenarios=tuple(resolve_scenario(parts.test_states, sc) for sc in parts.scenarios),
+        scenarios=tuple(
+            resolve_scenario(parts.test_states, sc, baseline) for sc in parts.scenarios
+        ),
         files=tuple(files),
         datatypes=tuple(sorted(parts.datatypes, key=lambda d: d.name)),
         leniencies=tuple(sorted(parts.leniencies, key=lambda item: item.name)),

@@ -1,17 +1,20 @@
 """Expand a scenario's setup into the steps the test system plays first, at build time.
 
-Theory of operation: each ``setup`` entry that is not one of the test system's own keys
-(:data:`~compiler.ir.scenario.SCENARIO_SETUP_KEYS`) selects the test state of
-test_states.yaml whose ``selected_by`` names that key (``boot: accepted`` selects Booted;
-``charging: {idTag: …}`` selects Charging with those parameters). Each selected state is
-played after the states it names in ``after`` (taking their defaults), every state once, in
-file order otherwise. A state's steps get their ``$<parameter>`` placeholders filled in
-(an optional parameter that is not given removes the mapping entries and list items that are
-exactly its placeholder) and their ``for_each_connector`` steps written out once per
-connector, ``$connector`` standing for that connector's id.
+Theory of operation: the test states whose ``selected_by`` is ``always`` are played first by
+every scenario (Started: whatever earlier cases left is put away). Then the configuration
+the scenario assumes is set over OCPP (:func:`config_steps`). Then each ``setup`` entry that is
+not one of the test system's own keys (:data:`~compiler.ir.scenario.SCENARIO_SETUP_KEYS`)
+selects the test state of test_states.yaml whose ``selected_by`` names that key
+(``boot: accepted`` selects Booted; ``charging: {idTag: …}`` selects Charging with those
+parameters). Each selected state is played after the states it names in ``after`` (taking
+their defaults), every state once, in file order otherwise. A state's steps get their
+``$<parameter>`` placeholders filled in (an optional parameter that is not given removes the
+mapping entries and list items that are exactly its placeholder).
 
-The generated scenario data then carries plain steps: the runner knows no test state. What
-only the run can know (``$now``, the run's ``values``) stays a placeholder. Nothing here
+A ``for_each_connector`` step stays one step: the device's number of connectors is known only
+when the test runs (the PICS of a real charge point), so the runner plays it once per
+connector, ``$connector`` standing for that connector's id. What else only the run can know
+(``$now``, the run's ``values`` such as the lab's idTags) stays a placeholder too. Nothing here
 reports problems: an unknown key, parameter or state is left out, and the checks
 (:mod:`compiler.checks.test_states`) say why; a spec with errors is never rendered.
 """
@@ -22,9 +25,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from compiler.ir import Scenario, ScenarioStep, StateSelection, TestState
+from compiler.diagnostics import Pos
+from compiler.ir import ALWAYS, Scenario, ScenarioStep, StateSelection, TestState
 
-__all__ = ["DEFAULT_CONNECTORS", "resolve_scenario", "selected_states", "setup_steps", "unroll"]
+__all__ = [
+    "DEFAULT_CONNECTORS",
+    "config_baseline",
+    "config_steps",
+    "resolve_scenario",
+    "selected_states",
+    "setup_steps",
+    "unroll",
+]
 
 # A scenario whose setup names no number of connectors tests a one-connector station.
 DEFAULT_CONNECTORS = 1
@@ -66,6 +78,9 @@ def selected_states(
             visit(before, (*trail, name))
         ordered[name] = (state, chosen.get(name, {}))
 
+    for state in states:
+        if state.key == ALWAYS:
+            visit(state.name, ())
     for name in chosen:
         visit(name, ())
     return list(ordered.values())
@@ -109,17 +124,17 @@ def _instance(
 
 def unroll(
     steps: Sequence[ScenarioStep],
-    connectors: int,
     values: Arguments | None = None,
     left_out: frozenset[str] = frozenset(),
     state: str = "",
 ) -> tuple[ScenarioStep, ...]:
-    """The steps as played: placeholders of ``values`` filled in, ``left_out`` ones dropped,
-    and each ``for_each_connector`` step once per connector up to ``connectors``.
+    """The steps as played: placeholders of ``values`` filled in, ``left_out`` ones dropped.
+
+    A ``for_each_connector`` step keeps its loop and its ``$connector``: the runner repeats it
+    for every connector of the device under test.
 
     Args:
         steps: the steps as written.
-        connectors: the station's number of connectors.
         values: parameter values by name.
         left_out: optional parameters without a value.
         state: the test state the steps come from ("" for a scenario's own steps).
@@ -130,30 +145,108 @@ def unroll(
         if step.for_each_connector is None:
             played.append(_instance(step, values, left_out, state, None))
             continue
-        for connector in range(step.for_each_connector, connectors + 1):
-            bound = {**values, "connector": connector}
-            played.append(_instance(step, bound, left_out, state, connector))
+        looped = {k: v for k, v in values.items() if k != "connector"}
+        instance = _instance(step, looped, left_out, state, None)
+        played.append(replace(instance, for_each_connector=step.for_each_connector))
     return tuple(played)
+
+
+def _wire_value(value: Any) -> str:
+    """A configuration value as ChangeConfiguration carries it (a string, §7.?)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def config_steps(
+    config: Mapping[str, Any], baseline: Mapping[str, Any], pos: Pos
+) -> tuple[ScenarioStep, ...]:
+    """Set, over OCPP, the configuration a scenario assumes (OCPP 1.6 §5.3, §5.8).
+
+    Every key of ``baseline`` (the keys some scenario sets, at the value the scenarios assume
+    when they say nothing) is set first, whatever the answer: a key the device does not have
+    or keeps read-only is left as it is. Then each key of the scenario's ``setup.config`` must
+    be Accepted and read back with its value by GetConfiguration; when it is not, the case's
+    precondition is not reached.
+    """
+    steps: list[ScenarioStep] = []
+
+    def send(name: str, payload: dict[str, Any], reply: dict[str, Any], note: str) -> None:
+        steps.append(
+            ScenarioStep("send", name, payload, reply, None, note, pos, state="Configured")
+        )
+
+    for key, value in baseline.items():
+        if key not in config:
+            change = {"key": key, "value": _wire_value(value)}
+            send("ChangeConfiguration", change, {"status": "$any"}, "")
+    for key, value in config.items():
+        change = {"key": key, "value": _wire_value(value)}
+        send("ChangeConfiguration", change, {"status": "Accepted"}, "")
+    if config:
+        read = [{"key": k, "value": _wire_value(v)} for k, v in config.items()]
+        send(
+            "GetConfiguration",
+            {"key": list(config)},
+            {"configurationKey": {"$contains": read}},
+            "The configuration the case assumes is in place.",
+        )
+    return tuple(steps)
 
 
 def setup_steps(
-    states: Sequence[TestState], selections: Sequence[StateSelection], connectors: int
+    states: Sequence[TestState],
+    selections: Sequence[StateSelection],
+    configured: Sequence[ScenarioStep] = (),
 ) -> tuple[ScenarioStep, ...]:
-    """Every step of the test states ``selections`` select, in the order they are played."""
+    """Every step of the test states ``selections`` select, in the order they are played;
+    ``configured`` (the configuration steps) comes right after the states every scenario
+    plays first."""
     played: list[ScenarioStep] = []
+    pending = list(configured)
     for state, arguments in selected_states(states, selections):
+        if state.key != ALWAYS and pending:
+            played += pending
+            pending = []
         values = {p.name: p.default for p in state.parameters if p.default is not None}
         values |= {k: v for k, v in arguments.items() if state.parameter(k) is not None}
         left_out = frozenset(p.name for p in state.parameters if p.name not in values)
-        played += unroll(state.steps, connectors, values, left_out, state.name)
-    return tuple(played)
+        played += unroll(state.steps, values, left_out, state.name)
+    return tuple(played + pending)
 
 
-def resolve_scenario(states: Sequence[TestState], scenario: Scenario) -> Scenario:
-    """``scenario`` with its setup steps and its own steps as they are played."""
-    connectors = int(scenario.setup.get("connectors", DEFAULT_CONNECTORS))
+def config_baseline(scenarios: Sequence[Scenario], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration every scenario assumes unless it says otherwise: each key some
+    scenario sets (in its setup or with a ChangeConfiguration step) that has a default, at
+    that default (``defaults``: key -> the simulated Charge Point's value). Setting them all
+    before each case keeps one case's configuration from leaking into the next on a real
+    device, where the configuration survives the reboot between cases (§9)."""
+    keys: set[str] = set()
+    for scenario in scenarios:
+        keys.update(scenario.setup.get("config", {}))
+        keys.update(
+            str(step.payload.get("key"))
+            for step in scenario.steps
+            if step.kind == "send" and step.name == "ChangeConfiguration"
+        )
+    return {key: defaults[key] for key in sorted(keys) if defaults.get(key) is not None}
+
+
+def resolve_scenario(
+    states: Sequence[TestState], scenario: Scenario, baseline: Mapping[str, Any] | None = None
+) -> Scenario:
+    """``scenario`` with its setup steps and its own steps as they are played.
+
+    Args:
+        states: the test states of the spec set.
+        scenario: the scenario as written.
+        baseline: the configuration every scenario assumes unless its setup says otherwise
+            (key -> value); set before the selected states are played.
+    """
+    config = scenario.setup.get("config", {})
+    configured = config_steps(config, baseline or {}, scenario.pos)
     return replace(
         scenario,
-        setup_steps=setup_steps(states, scenario.selections, connectors),
-        steps=unroll(scenario.steps, connectors),
+        setup_steps=setup_steps(states, scenario.selections, configured),
+        steps=unroll(scenario.steps),
     )

@@ -21,9 +21,10 @@ from compiler.ir.machine import Action, ContextVar, Machine, State, TestVariants
 from compiler.ir.pics import PicsItem
 from compiler.ir.scenario import Scenario, ScenarioStep, StateSelection
 from compiler.ir.spec_set import SpecSet
-from compiler.ir.test_state import TestParameter, TestState
+from compiler.ir.test_state import ALWAYS, TestParameter, TestState
 
 __all__ = [
+    "ALWAYS",
     "Action",
     "ConfigKey",
     "ContextVar",

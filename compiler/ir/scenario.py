@@ -21,7 +21,8 @@ class ScenarioStep:
     """One step of a scenario or a test state; ``kind`` names which of the fields matter.
 
     ``items`` holds the expected CALLs of an ``any_order`` step (each an ``expect`` step);
-    ``unchecked`` marks a ``send`` whose payload the test system does not validate.
+    ``unchecked`` marks a ``send`` whose payload the test system does not validate;
+    ``answer_others`` an ``expect``/``any_order`` that answers and skips other CALLs.
     ``for_each_connector`` (the first connector id, 0 or 1) marks a step written once for
     every connector; the steps a scenario plays have it unrolled, each copy naming its
     ``connector``. ``state`` names the test state a setup step comes from.
@@ -36,6 +37,7 @@ class ScenarioStep:
     pos: Pos
     items: tuple[ScenarioStep, ...] = ()
     unchecked: bool = False
+    answer_others: bool = False
     for_each_connector: int | None = None
     state: str = ""
     connector: int | None = None

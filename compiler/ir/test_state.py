@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from compiler.diagnostics import Pos
 from compiler.ir.scenario import ScenarioStep
 
-__all__ = ["TestParameter", "TestState"]
+__all__ = ["ALWAYS", "TestParameter", "TestState"]
+
+#: The ``key`` of a test state every scenario plays first (``selected_by: {always: true}``).
+ALWAYS = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,8 @@ class TestState:
         name: e.g. ``Booted``.
         description: what holds once its steps are played.
         refs: the spec clauses and OCTT sections it restates.
-        key: the setup key that selects it.
+        key: the setup key that selects it; :data:`ALWAYS` for a state every scenario plays
+            first.
         value: the setup value that selects it (``accepted``); None when the setup value is
             a mapping of its parameters.
         after: the test states played before it (with their defaults).

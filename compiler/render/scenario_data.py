@@ -34,6 +34,12 @@ def step_data(st: ScenarioStep) -> dict[str, Any]:
         data["items"] = [step_data(item) for item in st.items]
     if st.unchecked:
         data["unchecked"] = True
+    if st.answer_others:
+        data["others"] = "answer"
+    if st.for_each_connector is not None:
+        data["for_each_connector"] = st.for_each_connector
+    if st.state:
+        data["state"] = st.state
     return data
 
 
@@ -62,6 +68,9 @@ def scenario_data(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
         setup["pics"] = pics
     return {
         "id": sc.id,
+        "title": sc.title,
+        "refs": list(sc.refs),
+        "at": f"{sc.pos.file}:{sc.pos.line}",
         "requires": list(sc.requires),
         "setup": setup,
         "setup_steps": [step_data(st) for st in sc.setup_steps],

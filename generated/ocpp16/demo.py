@@ -23,6 +23,9 @@ __all__ = ["DEMO"]
 
 DEMO: Final[dict[str, Any]] = {
     "id": "DEMO",
+    "title": "Boot, status, plug in and out, a fault, and a heartbeat",
+    "refs": ("OCPP 1.6 §4.2", "OCPP 1.6 §4.6", "OCPP 1.6 §4.9"),
+    "at": "specs/ocpp16/demo.yaml:6",
     "requires": (),
     "setup": {"connectors": 2},
     "setup_steps": (),
@@ -39,29 +42,12 @@ DEMO: Final[dict[str, Any]] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 0, "status": "Available"},
+            "payload": {"connectorId": "$connector", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/demo.yaml:18 (connector 0)",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/demo.yaml:18 (connector 1)",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 2, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/demo.yaml:18 (connector 2)",
+            "at": "specs/ocpp16/demo.yaml:18",
+            "for_each_connector": 0,
         },
         {
             "kind": "tester",

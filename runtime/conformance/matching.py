@@ -73,11 +73,24 @@ def _check_operator(operator: str, argument: Any, got: Any) -> list[str]:
     if operator == "$contains":
         if not isinstance(got, list):
             return [f"expected a list, got {got!r}"]
-        missing = [item for item in argument if all(_check(item, value) for value in got)]
-        return [f"no item matches {item!r} in {got!r}" for item in missing]
+        return [_no_match(item, got) for item in argument if all(_check(item, v) for v in got)]
     if isinstance(got, str) and re.fullmatch(str(argument), got):
         return []
     return [f"expected text matching {argument!r}, got {got!r}"]
+
+
+def _no_match(item: Any, got: list[Any]) -> str:
+    """Why no element of ``got`` matches ``item``: the closest element's differences (the one
+    with fewest), so a long list is not printed whole."""
+    if not got:
+        return f"no item matches {item!r} in an empty list"
+    closest = min(got, key=lambda value: len(_check(item, value)))
+    differences = _check(item, closest)
+    if isinstance(item, dict) and isinstance(closest, dict) and len(differences) < len(item):
+        return f"no item matches {item!r}; closest {closest!r} differs: " + "; ".join(
+            p.removeprefix(".") for p in differences
+        )
+    return f"no item matches {item!r} among {len(got)} items"
 
 
 def _join(problem: str) -> str:

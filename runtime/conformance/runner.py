@@ -5,11 +5,22 @@ the hardware (is the cable locked?) and compares; ``expect`` waits for
 the next CALL of the charge point and matches its payload partially, then answers it;
 ``any_order`` does the same for several CALLs that may come in any order; ``silence`` requires
 that no CALL arrives for a while; ``advance`` lets time pass while answering Heartbeats;
-``send`` makes the test system send a CALL and checks the answer. Payloads are matched by
-:func:`runtime.conformance.matching.mismatches`. A scenario's ``setup_steps`` are played
-first: the compiler writes there the steps of the reusable test states its setup selects
-(test_states.yaml), so the runner knows no test state. A mismatch raises
-:class:`ScenarioFailed` naming the step and where it is in the spec.
+``send`` makes the test system send a CALL and checks the answer; ``settle`` answers
+whatever comes until the charge point is quiet. Payloads are matched by
+:func:`runtime.conformance.matching.mismatches`. A step marked ``for_each_connector`` is
+played once per connector of the device (``$connector`` its id). A scenario's
+``setup_steps`` are played first: the compiler writes there the steps of the reusable test
+states its setup selects (test_states.yaml), so the runner knows no test state.
+
+A mismatch in the scenario's own steps raises :class:`ScenarioFailed`; one in its setup
+steps raises :class:`PreconditionNotReached` (the case is inconclusive: the device was not
+brought where the case starts). Both carry a :class:`StepFailure` naming the step, where it
+is in the spec and the differing fields.
+
+Timing (OCPP 1.6 gives intervals as minimums: a Charge Point sends its Heartbeat *after*
+the interval, §4.6): a real device's clock and network add jitter, so :class:`Timing`
+tolerance shortens each ``silence`` by that much and lengthens each ``within``; waits longer
+than ``progress_every`` seconds report progress.
 """
 
 from __future__ import annotations
@@ -18,26 +29,92 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.conformance.default_replies import DefaultReplies
 from runtime.conformance.dut import CallOutcome, Dut, ReceivedCall
 from runtime.conformance.matching import mismatches
+from runtime.conformance.run_record import StepFailure
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import to_iso8601
 from runtime.ocppj.errors import LocalProtocolError
 
-__all__ = ["ScenarioFailed", "Transcript", "run_scenario"]
+__all__ = [
+    "PreconditionNotReached",
+    "ScenarioFailed",
+    "Timing",
+    "Transcript",
+    "expand_connectors",
+    "run_scenario",
+]
 
 DEFAULT_WITHIN = 30.0
+_SETTLE_LIMIT = 120.0
 
 Step = Mapping[str, Any]
 
 
 class ScenarioFailed(ChargespecError, AssertionError):
-    """A step of a scenario did not hold."""
+    """A step of a scenario did not hold.
+
+    Attributes:
+        failure: the step, what was expected and what came.
+    """
+
+    def __init__(self, message: str, failure: StepFailure | None = None) -> None:
+        super().__init__(message)
+        self.failure = failure
+
+
+class PreconditionNotReached(ChargespecError):
+    """A setup step did not hold: the case could not start (inconclusive, not failed)."""
+
+    def __init__(self, message: str, failure: StepFailure | None = None) -> None:
+        super().__init__(message)
+        self.failure = failure
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How strictly times are read (seconds of DUT time).
+
+    Attributes:
+        tolerance: how early a message may come after a ``silence`` and how late after a
+            ``within``; 0 on virtual time.
+        progress_every: waits longer than this report progress.
+    """
+
+    tolerance: float = 0.0
+    progress_every: float = 60.0
+
+
+def _bind_connector(value: Any, connector: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _bind_connector(v, connector) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bind_connector(v, connector) for v in value]
+    return connector if value == "$connector" else value
+
+
+def expand_connectors(steps: Sequence[Step], connectors: int) -> list[Step]:
+    """The steps as played on a device with ``connectors`` connectors: each
+    ``for_each_connector`` step once per connector from its first id, ``$connector`` bound."""
+    played: list[Step] = []
+    for step in steps:
+        first = step.get("for_each_connector")
+        if first is None:
+            played.append(step)
+            continue
+        for connector in range(int(first), connectors + 1):
+            bound = {k: v for k, v in step.items() if k != "for_each_connector"}
+            bound = _bind_connector(bound, connector)
+            bound["at"] = f"{step.get('at', '?')} (connector {connector})"
+            played.append(bound)
+    return played
 
 
 @dataclass
 class Transcript:
-    """What happened, step by step, for the report."""
+    """What happened, step by step, for the report (``lines`` may be a list the caller
+    keeps, so it sees the lines even when the scenario stops half-way)."""
 
     lines: list[str] = field(default_factory=list)
 
@@ -86,6 +163,11 @@ def _outcome_problem(expectation: Mapping[str, Any], outcome: CallOutcome) -> st
     )
     if error_ok or result_ok:
         return None
+    if wanted_result is not None and outcome.result is not None:
+        # Name the differing fields, not the whole payload.
+        fields = "; ".join(mismatches(wanted_result, outcome.result))
+        either = f" (or CALLERROR {wanted_error})" if wanted_error is not None else ""
+        return f"the answer does not match{either}: {fields}"
     wanted = []
     if wanted_result is not None:
         wanted.append(f"a result matching {wanted_result}")
@@ -94,15 +176,64 @@ def _outcome_problem(expectation: Mapping[str, Any], outcome: CallOutcome) -> st
     return f"expected {' or '.join(wanted)}, got {outcome}"
 
 
+def _step_text(step: Step) -> str:
+    """A step in brief, for reports: ``expect StatusNotification``."""
+    name = step.get("name") or ""
+    return f"{step['kind']} {name}".strip()
+
+
 class _Run:
-    def __init__(self, dut: Dut, values: Mapping[str, Any], transcript: Transcript) -> None:
+    def __init__(
+        self,
+        dut: Dut,
+        values: Mapping[str, Any],
+        transcript: Transcript,
+        timing: Timing,
+        on_progress: Callable[[str], None] | None,
+    ) -> None:
         self.dut = dut
         self.values = values
         self.t = transcript
+        self.timing = timing
+        self.on_progress = on_progress
+        self.defaults = DefaultReplies()
 
-    def fail(self, step: Step, message: str) -> ScenarioFailed:
+    def fail(
+        self,
+        step: Step,
+        message: str,
+        *,
+        expected: Any = None,
+        received: Any = None,
+        fields: Sequence[str] = (),
+    ) -> ScenarioFailed:
         self.t.add(self.dut.now(), f"FAILED: {message}")
-        return ScenarioFailed(f"{step.get('at', '?')}: {message}\n--- transcript ---\n{self.t}")
+        failure = StepFailure(
+            at=str(step.get("at", "?")),
+            step=_step_text(step),
+            message=message,
+            expected=expected,
+            received=received,
+            fields=list(fields),
+        )
+        return ScenarioFailed(
+            f"{step.get('at', '?')}: {message}\n--- transcript ---\n{self.t}", failure
+        )
+
+    async def wait_call(self, seconds: float, what: str) -> ReceivedCall | None:
+        """The next CALL within ``seconds``; a long wait reports progress as it goes."""
+        every = self.timing.progress_every
+        if self.on_progress is None or seconds <= every:
+            return await self.dut.next_call(seconds)
+        end = self.dut.now() + seconds
+        self.on_progress(f"waiting up to {seconds:g} s: {what}")
+        for _ in range(int(seconds / every) + 2):
+            remaining = end - self.dut.now()
+            call = await self.dut.next_call(max(min(remaining, every), 0.0))
+            if call is not None or remaining <= every:
+                return call
+            self.on_progress(f"  {end - self.dut.now():.0f} s left: {what}")
+        return None
 
     async def answer(self, call: ReceivedCall, reply: Mapping[str, Any] | None) -> None:
         if reply is not None and "$error" in reply:
@@ -115,39 +246,86 @@ class _Run:
         await self.dut.reply(call, payload)
         self.t.add(self.dut.now(), f"< {call.action}.conf {payload}")
 
+    def _expected(self, wanted: Step) -> dict[str, Any]:
+        return dict(_substitute(wanted.get("payload") or {}, self.dut.now(), self.values))
+
     def _problems(self, wanted: Step, call: ReceivedCall) -> list[str]:
         """Why ``call`` is not the CALL ``wanted`` (an expect step or an any_order item)."""
         if call.action != wanted["name"]:
-            return [f"expected {wanted['name']}, got {call.action} {call.payload}"]
-        expected = _substitute(wanted.get("payload") or {}, self.dut.now(), self.values)
-        problems = mismatches(expected, call.payload)
-        return [f"{call.action} does not match: {'; '.join(problems)}"] if problems else []
+            return [f"expected {wanted['name']}, got {call.action}"]
+        return mismatches(self._expected(wanted), call.payload)
+
+    def _mismatch(self, step: Step, pending: Sequence[Step], call: ReceivedCall) -> ScenarioFailed:
+        """The failure for a CALL that matches none of ``pending``: the closest expectation
+        (same action) with its differing fields named."""
+        same = [w for w in pending if w["name"] == call.action]
+        if not same:
+            names = " or ".join(str(w["name"]) for w in pending)
+            return self.fail(
+                step,
+                f"expected {names}, got {call.action}",
+                expected={str(w["name"]): self._expected(w) for w in pending},
+                received={call.action: call.payload},
+            )
+        wanted = min(same, key=lambda w: len(self._problems(w, call)))
+        fields = self._problems(wanted, call)
+        return self.fail(
+            step,
+            f"{call.action} does not match: {'; '.join(fields)}",
+            expected=self._expected(wanted),
+            received=call.payload,
+            fields=fields,
+        )
 
     async def _receive(self, step: Step, wanted: Sequence[Step]) -> None:
         """Take CALLs until each of ``wanted`` matched one (in any order), answering each;
-        Heartbeats nobody waits for are answered and skipped."""
-        within = float(step.get("seconds") or DEFAULT_WITHIN)
+        Heartbeats nobody waits for are answered and skipped, and with ``others: answer``
+        every other CALL too."""
+        within = float(step.get("seconds") or DEFAULT_WITHIN) + self.timing.tolerance
+        answer_others = step.get("others") == "answer"
         started = self.dut.now()
         pending = list(wanted)
         for _ in range(1000):
             if not pending:
                 return
             remaining = within - (self.dut.now() - started)
-            call = await self.dut.next_call(max(remaining, 0.0))
             names = " and ".join(str(w["name"]) for w in pending)
+            call = await self.wait_call(max(remaining, 0.0), f"{names} ({step.get('at', '?')})")
             if call is None:
                 raise self.fail(step, f"no {names} within {within:g} s")
             self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
-            reasons = [self._problems(w, call) for w in pending]
-            match = next((w for w, r in zip(pending, reasons, strict=True) if not r), None)
+            match = next((w for w in pending if not self._problems(w, call)), None)
             if match is not None:
                 pending.remove(match)
                 await self.answer(call, match.get("reply"))
             elif call.action == "Heartbeat":
                 await self.answer(call, None)  # heartbeats may come at any time
+            elif answer_others:
+                await self.answer_default(call)
             else:
-                raise self.fail(step, " / ".join(r[0] for r in reasons))
+                raise self._mismatch(step, pending, call)
         raise self.fail(step, "too many messages")
+
+    async def answer_default(self, call: ReceivedCall) -> None:
+        """Answer a CALL nobody waits for with the test system's default answer."""
+        payload = self.defaults.answer(call.action, self.dut.now())
+        await self.dut.reply(call, payload)
+        self.t.add(self.dut.now(), f"< {call.action}.conf {payload} (default answer)")
+
+    async def settle(self, step: Step) -> None:
+        """Answer whatever comes until nothing has come for ``seconds``."""
+        quiet = float(step["seconds"])
+        started = self.dut.now()
+        for _ in range(1000):
+            call = await self.dut.next_call(quiet)
+            if call is None:
+                self.t.add(self.dut.now(), f"  (quiet for {quiet:g} s)")
+                return
+            self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
+            await self.answer_default(call)
+            if self.dut.now() - started > _SETTLE_LIMIT:
+                break
+        raise self.fail(step, f"the charge point did not fall quiet within {_SETTLE_LIMIT:g} s")
 
     async def expect(self, step: Step) -> None:
         await self._receive(step, [step])
@@ -156,16 +334,22 @@ class _Run:
         await self._receive(step, step["items"])
 
     async def quiet(self, step: Step, allow_heartbeat: bool) -> None:
-        seconds = float(step["seconds"])
+        # A minimum interval (§4.6): a device may be up to the tolerance early.
+        seconds = max(float(step["seconds"]) - self.timing.tolerance, 0.0)
         end = self.dut.now() + seconds
         for _ in range(1000):
-            call = await self.dut.next_call(max(end - self.dut.now(), 0.0))
+            what = f"no message for {seconds:g} s ({step.get('at', '?')})"
+            call = await self.wait_call(max(end - self.dut.now(), 0.0), what)
             if call is None:
                 self.t.add(self.dut.now(), f"  ({seconds:g} s passed)")
                 return
             self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
             if not (allow_heartbeat and call.action == "Heartbeat"):
-                raise self.fail(step, f"expected no message for {seconds:g} s, got {call.action}")
+                raise self.fail(
+                    step,
+                    f"expected no message for {seconds:g} s, got {call.action}",
+                    received={call.action: call.payload},
+                )
             await self.answer(call, None)
         raise self.fail(step, "too many messages")
 
@@ -191,21 +375,35 @@ class _Run:
         self.t.add(self.dut.now(), f"> answer {outcome.result or outcome.error_code or 'none'}")
         problem = _outcome_problem(expectation, outcome)
         if problem is not None:
-            raise self.fail(step, problem)
+            wanted = expectation.get("$result", expectation)
+            got = outcome.result if outcome.result is not None else outcome.error_code
+            fields = []
+            if isinstance(wanted, dict) and outcome.result is not None and "$none" not in wanted:
+                fields = mismatches(wanted, outcome.result)
+            raise self.fail(step, problem, expected=expectation, received=got, fields=fields)
+
+    def _payload(self, step: Step) -> dict[str, Any]:
+        return dict(_substitute(step.get("payload") or {}, self.dut.now(), self.values))
 
     async def tester(self, step: Step) -> None:
-        self.t.add(self.dut.now(), f"* tester {step['name']} {step.get('payload') or {}}")
-        await self.dut.tester(step["name"], dict(step.get("payload") or {}))
+        payload = self._payload(step)
+        self.t.add(self.dut.now(), f"* tester {step['name']} {payload}")
+        await self.dut.tester(step["name"], payload)
 
     async def observe(self, step: Step) -> None:
         expected = (step.get("reply") or {}).get("$is")
         try:
-            seen = await self.dut.observe(step["name"], dict(step.get("payload") or {}))
+            seen = await self.dut.observe(step["name"], self._payload(step))
         except (LookupError, ValueError) as error:  # no observer; unknown name or connector
             raise self.fail(step, f"cannot observe {step['name']}: {error}") from None
-        self.t.add(self.dut.now(), f"* observe {step['name']} {step.get('payload') or {}} = {seen}")
+        self.t.add(self.dut.now(), f"* observe {step['name']} {self._payload(step)} = {seen}")
         if seen != expected:
-            raise self.fail(step, f"{step['name']} is {seen!r}, expected {expected!r}")
+            raise self.fail(
+                step,
+                f"{step['name']} is {seen!r}, expected {expected!r}",
+                expected=expected,
+                received=seen,
+            )
 
 
 async def run_scenario(
@@ -214,14 +412,29 @@ async def run_scenario(
     *,
     values: Mapping[str, Any] | None = None,
     on_line: Callable[[str], None] | None = None,
+    connectors: int | None = None,
+    timing: Timing | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    transcript: Transcript | None = None,
 ) -> Transcript:
     """Play one scenario against a started DUT: its ``setup_steps``, then its ``steps``.
 
+    Args:
+        scenario: the generated scenario data.
+        dut: the device under test, started.
+        values: what ``$<name>`` placeholders stand for (the lab's idTags …).
+        on_line: called with each transcript line at the end.
+        connectors: the device's number of connectors (default: the scenario's setup).
+        timing: tolerances for a real-time device.
+        on_progress: called with a line of progress during long waits.
+        transcript: where the lines go (a fresh one by default).
+
     Raises:
-        ScenarioFailed: on the first step that does not hold.
+        PreconditionNotReached: a setup step did not hold.
+        ScenarioFailed: on the first of its own steps that does not hold.
     """
-    transcript = Transcript()
-    run = _Run(dut, values or {}, transcript)
+    transcript = transcript if transcript is not None else Transcript()
+    run = _Run(dut, values or {}, transcript, timing or Timing(), on_progress)
     handlers: dict[str, Callable[[Step], Awaitable[None]]] = {
         "expect": run.expect,
         "any_order": run.any_order,
@@ -230,14 +443,31 @@ async def run_scenario(
         "observe": run.observe,
         "silence": run.silence,
         "advance": run.advance,
+        "settle": run.settle,
     }
-    for step in (*scenario.get("setup_steps", ()), *scenario["steps"]):
-        if step.get("comment"):
-            transcript.add(dut.now(), f"# {step['comment']}")
-        handler = handlers.get(step["kind"])
-        if handler is not None:
-            await handler(step)
-    if on_line is not None:
-        for line in transcript.lines:
-            on_line(line)
+    count = connectors if connectors is not None else int(scenario["setup"].get("connectors", 1))
+    # What the device's configuration says of its connectors (§9.1.18, a string).
+    run.values = {"number_of_connectors": str(count), **(values or {})}
+
+    async def play(steps: Sequence[Step]) -> None:
+        for step in expand_connectors(steps, count):
+            if step.get("comment"):
+                transcript.add(dut.now(), f"# {step['comment']}")
+            handler = handlers.get(step["kind"])
+            if handler is not None:
+                await handler(step)
+
+    try:
+        try:
+            await play(scenario.get("setup_steps", ()))
+        except ScenarioFailed as failed:
+            message = (
+                f"precondition not reached: {failed.failure.message if failed.failure else failed}"
+            )
+            raise PreconditionNotReached(message, failed.failure) from None
+        await play(scenario["steps"])
+    finally:
+        if on_line is not None:
+            for line in transcript.lines:
+                on_line(line)
     return transcript

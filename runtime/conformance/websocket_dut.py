@@ -49,6 +49,9 @@ class WebSocketDut:
             ``on_frame("<", text)`` for one we send.
         connect_timeout: Seconds :meth:`start` waits for the charge point to connect.
         response_timeout: Seconds the charge point has to answer our CALLs.
+        time_scale: How many DUT seconds pass per wall-clock second: 1 for a real device; a
+            simulator whose clock runs faster (``chargespec sim --time-scale``) gives its
+            factor, so every wait of a scenario is read in the device's own seconds.
     """
 
     def __init__(
@@ -60,7 +63,10 @@ class WebSocketDut:
         connect_timeout: float = 10.0,
         response_timeout: float = 30.0,
         observer: ObserveHook | None = None,
+        time_scale: float = 1.0,
     ) -> None:
+        self._scale = time_scale
+        self._origin = time.time()
         self._tester = tester
         self._observer = observer
         self.side = CsmsSide(registry, response_timeout=response_timeout)
@@ -77,8 +83,9 @@ class WebSocketDut:
         await released.wait()
 
     def now(self) -> float:
-        """Wall-clock time, UNIX seconds."""
-        return time.time()
+        """The device's time, UNIX seconds: the wall clock, running ``time_scale`` times
+        faster from when this test system started."""
+        return self._origin + (time.time() - self._origin) * self._scale
 
     async def start(self) -> None:
         """Wait for the charge point to connect.
@@ -86,6 +93,7 @@ class WebSocketDut:
         Raises:
             TimeoutError: It did not connect within ``connect_timeout`` seconds.
         """
+        # A lab's wait for its device, in wall-clock seconds.
         conn, released = await asyncio.wait_for(self._arrivals.get(), self._connect_timeout)
         self._attach(conn, released)
 
@@ -124,10 +132,11 @@ class WebSocketDut:
         """Wait up to ``timeout`` s for one frame (or a connection) and process it."""
         if not self._arrivals.empty() or self._conn is None:
             with contextlib.suppress(TimeoutError):
-                self._attach(*await asyncio.wait_for(self._arrivals.get(), timeout))
+                wall = timeout / self._scale
+                self._attach(*await asyncio.wait_for(self._arrivals.get(), wall))
             return
         try:
-            text = await self._conn.recv(timeout)
+            text = await self._conn.recv(timeout / self._scale)
         except PeerGone:
             self._detach()
             return
