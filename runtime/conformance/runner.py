@@ -197,6 +197,8 @@ class _Run:
         self.timing = timing
         self.on_progress = on_progress
         self.defaults = DefaultReplies()
+        # Connectors above this one are not part of the case (None: every one is).
+        self.spare_above: int | None = None
 
     def fail(
         self,
@@ -300,11 +302,19 @@ class _Run:
                 await self.answer(call, match.get("reply"))
             elif call.action == "Heartbeat":
                 await self.answer(call, None)  # heartbeats may come at any time
-            elif answer_others:
+            elif answer_others or self.is_spare(call):
                 await self.answer_default(call)
             else:
                 raise self._mismatch(step, pending, call)
         raise self.fail(step, "too many messages")
+
+    def is_spare(self, call: ReceivedCall) -> bool:
+        """A StatusNotification of a connector the case does not involve: a device with more
+        connectors than the scenario's setup reports them too (after a boot, §4.2)."""
+        if self.spare_above is None or call.action != "StatusNotification":
+            return False
+        connector = call.payload.get("connectorId")
+        return isinstance(connector, int) and connector > self.spare_above
 
     async def answer_default(self, call: ReceivedCall) -> None:
         """Answer a CALL nobody waits for with the test system's default answer."""
@@ -344,6 +354,9 @@ class _Run:
                 self.t.add(self.dut.now(), f"  ({seconds:g} s passed)")
                 return
             self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
+            if self.is_spare(call):
+                await self.answer_default(call)
+                continue
             if not (allow_heartbeat and call.action == "Heartbeat"):
                 raise self.fail(
                     step,
@@ -448,6 +461,8 @@ async def run_scenario(
     count = connectors if connectors is not None else int(scenario["setup"].get("connectors", 1))
     # What the device's configuration says of its connectors (§9.1.18, a string).
     run.values = {"number_of_connectors": str(count), **(values or {})}
+    involved = int(scenario["setup"].get("connectors", count))
+    run.spare_above = involved if involved < count else None
 
     async def play(steps: Sequence[Step]) -> None:
         for step in expand_connectors(steps, count):

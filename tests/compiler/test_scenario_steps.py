@@ -53,7 +53,12 @@ def test_any_order_and_send_forms_in_the_ir(tmp_path: Path) -> None:
     assert (error.reply, error.unchecked) == ({"$error": "NotSupported"}, False)
     assert sc.requires == ("Core", "not Reservation")
     assert sc.setup == {"connectors": 1, "config": {"HeartbeatInterval": 60}}
-    assert sc.selections == () and sc.setup_steps == ()
+    # The configuration the setup names is set and read back over OCPP (no test states here).
+    assert sc.selections == ()
+    assert [(st.name, st.state) for st in sc.setup_steps] == [
+        ("ChangeConfiguration", "Configured"),
+        ("GetConfiguration", "Configured"),
+    ]
     assert check_scenarios(spec) == []
 
 
@@ -61,7 +66,7 @@ def test_runner_data_carries_items_and_unchecked_only_where_used(tmp_path: Path)
     spec = load(tmp_path, scenarios__core_yaml=SCENARIO)
     (sc,) = spec.scenarios
     data = scenario_data(spec, sc)
-    assert data["setup_steps"] == []
+    assert [st["name"] for st in data["setup_steps"]] == ["ChangeConfiguration", "GetConfiguration"]
     group, either, error = data["steps"]
     assert [item["name"] for item in group["items"]] == ["BootNotification", "Heartbeat"]
     assert "items" not in either and either["unchecked"] is True

@@ -135,10 +135,10 @@ def test_a_setup_plays_the_states_it_selects_after_those_they_come_after(tmp_pat
     ]
     played = [(s.state, s.connector, s.kind, s.name, s.payload, s.reply) for s in sc.setup_steps]
     boot_reply = {"status": "Accepted", "currentTime": "$now", "interval": 300}
+    # A connector loop stays one step: the runner plays it for the device's connectors.
     assert played == [
         ("Booted", None, "expect", "BootNotification", {}, boot_reply),
-        ("Booted", 1, "tester", "plug_in", {"connector": 1}, None),
-        ("Booted", 2, "tester", "plug_in", {"connector": 2}, None),
+        ("Booted", None, "tester", "plug_in", {"connector": "$connector"}, None),
         ("Plugged", None, "tester", "plug_in", {"connector": 2}, None),
         (
             "Plugged",
@@ -149,7 +149,8 @@ def test_a_setup_plays_the_states_it_selects_after_those_they_come_after(tmp_pat
             {"status": "Accepted", "interval": 300},  # no tag given: `note` left out
         ),
     ]
-    assert all(s.for_each_connector is None for s in (*sc.setup_steps, *sc.steps))
+    assert [s.for_each_connector for s in sc.setup_steps] == [None, 1, None, None]
+    assert [s.for_each_connector for s in sc.steps] == [None, 1]
 
 
 def test_each_state_is_played_once_and_an_optional_parameter_given_is_filled_in(
@@ -157,19 +158,14 @@ def test_each_state_is_played_once_and_an_optional_parameter_given_is_filled_in(
 ) -> None:
     setup = "{boot: accepted, plugged: {vendor: ACME, tag: T-1}}"
     (sc,) = _ok(tmp_path, setup=setup).scenarios
-    assert [(s.state, s.connector) for s in sc.setup_steps] == [
-        ("Booted", None),
-        ("Booted", 1),
-        ("Plugged", None),
-        ("Plugged", None),
-    ]
+    assert [s.state for s in sc.setup_steps] == ["Booted", "Booted", "Plugged", "Plugged"]
     assert sc.setup_steps[2].payload == {"connector": 1}  # the default
     assert sc.setup_steps[3].reply == {"status": "Accepted", "interval": 300, "note": "T-1"}
 
 
 def test_an_optional_placeholder_is_left_out_of_lists_too() -> None:
     step = ScenarioStep("send", "X", {"keys": ["$a", "$b", "c"]}, {"r": "$b"}, None, "", Pos("f"))
-    (played,) = unroll([step], 1, {"a": 1}, frozenset({"b"}), "S")
+    (played,) = unroll([step], {"a": 1}, frozenset({"b"}), "S")
     assert (played.payload, played.reply) == ({"keys": [1, "c"]}, {})
     assert (played.state, played.connector) == ("S", None)
 
@@ -184,13 +180,14 @@ def test_runner_data_carries_setup_steps_and_the_setup_the_test_system_reads(
     assert all(a.startswith(f"{spec.root}/test_states.yaml:") for a in at)
     assert [a.split("test_states.yaml")[1] for a in at] == [
         ":7 (Booted)",
-        ":9 (Booted, connector 1)",
-        ":9 (Booted, connector 2)",
+        ":9 (Booted)",
         ":22 (Plugged)",
         ":23 (Plugged)",
     ]
+    assert data["setup_steps"][1]["for_each_connector"] == 1
+    assert data["setup_steps"][0]["state"] == "Booted"
     steps = data["steps"]
-    assert [s["payload"] for s in steps[1:]] == [{"connector": 1}, {"connector": 2}]
+    assert steps[1]["payload"] == {"connector": "$connector"}
     assert steps[0]["reply"] == {"currentTime": "$any"}  # run-time placeholders stay
 
 
@@ -391,7 +388,9 @@ def test_demo_is_built_checked_and_rendered_as_data(tmp_path: Path) -> None:
     spec = _ok(tmp_path, **{"demo.yaml": DEMO})
     demo = spec.demo
     assert demo is not None and (demo.id, demo.title) == ("DEMO", "A short session")
-    assert [s.payload for s in demo.steps[1:]] == [{"connector": 1}, {"connector": 2}]
+    assert [(s.payload, s.for_each_connector) for s in demo.steps[1:]] == [
+        ({"connector": "$connector"}, 1)
+    ]
     text = python_files(spec, "generated.mini")["demo.py"]
     assert "DEMO: Final[dict[str, Any]] = {" in text
     assert '"setup": {"connectors": 2}' in text
@@ -430,21 +429,33 @@ def test_a_broken_test_states_file_does_not_make_every_setup_key_unknown(tmp_pat
     assert "test_states.yaml" in found[0][1]
 
 
-def test_the_real_states_write_out_booted_and_charging() -> None:
+def test_the_real_states_start_every_case_then_configure_boot_and_charge() -> None:
     spec, found = load_spec_set(ROOT / "specs" / "ocpp16")
     assert spec is not None and found == []
-    assert [s.name for s in spec.test_states] == ["Booted", "Charging"]
+    assert [s.name for s in spec.test_states] == ["Started", "FreshBoot", "Booted", "Charging"]
     charging = spec.test_state("Charging")
     assert charging is not None and charging.after == ("Booted",)
     parent = charging.parameter("parentIdTag")
     assert parent is not None and parent.optional and parent.default is None
+    order = ["Started", "Configured", "FreshBoot", "Booted", "Charging"]
     for sc in spec.scenarios:
         keys = {s.key for s in sc.selections}
         states = [s.state for s in sc.setup_steps]
-        if keys:
-            assert states[0] == "Booted" and sc.setup_steps[0].name == "BootNotification"
+        # Every case starts from Started; then configuration, then the states it selects.
+        assert states[0] == "Started" and sc.setup_steps[0].kind == "settle", sc.id
+        assert states == sorted(states, key=order.index), sc.id
         assert ("Charging" in states) == ("charging" in keys), sc.id
-        connectors = sc.setup.get("connectors", 1)
-        booted = [s.connector for s in sc.setup_steps if s.connector is not None]
-        assert booted in ([], list(range(connectors + 1))), sc.id
+        assert ("Booted" in states) == bool(keys & {"charging"} or "accepted" in str(sc.setup)), (
+            sc.id
+        )
+        # Each key the case sets is changed and read back; a refusal is not reached.
+        config = sc.setup.get("config", {})
+        changed = [
+            s.payload["key"]
+            for s in sc.setup_steps
+            if s.name == "ChangeConfiguration" and s.reply == {"status": "Accepted"}
+        ]
+        assert [k for k in changed if k in config] == list(config), sc.id
+    # The demo plays against a fresh simulator: no Started state.
     assert spec.demo is not None and spec.demo.setup["connectors"] == 2
+    assert all(s.state != "Started" for s in spec.demo.setup_steps)

@@ -10,7 +10,7 @@ from typing import Any
 
 from compiler.diagnostics import Pos
 from compiler.frontend.load import load_spec_set
-from compiler.frontend.setup_steps import DEFAULT_CONNECTORS, setup_steps
+from compiler.frontend.setup_steps import setup_steps
 from compiler.ir import StateSelection, TestState
 from compiler.render.scenario_data import step_data
 
@@ -28,8 +28,8 @@ def _test_states() -> tuple[TestState, ...]:
 
 def setup_steps_for(**setup: Any) -> list[dict[str, Any]]:
     """The ``setup_steps`` a scenario with this setup carries, e.g.
-    ``setup_steps_for(boot="accepted")`` or ``setup_steps_for(charging={"idTag": "T"})``."""
-    connectors = int(setup.pop("connectors", DEFAULT_CONNECTORS))
+    ``setup_steps_for(boot="accepted")`` or ``setup_steps_for(charging={"idTag": "T"})``;
+    the Started state every scenario plays comes first, connector loops stay loops."""
     here = Pos("test")
     selections = [StateSelection(key, value, here, here) for key, value in setup.items()]
-    return [step_data(st) for st in setup_steps(_test_states(), selections, connectors)]
+    return [step_data(st) for st in setup_steps(_test_states(), selections)]

@@ -15,6 +15,7 @@ import pytest
 
 from generated.ocpp16.registry import SPEC
 from runtime.conformance import InProcessDut, ScenarioFailed, run_scenario
+from runtime.conformance.runner import PreconditionNotReached, Timing, expand_connectors
 from runtime.conformance.dut import CallOutcome, ReceivedCall
 from runtime.conformance.matching import mismatches
 from runtime.spec.applicability import full_pics, inapplicable_reason, scenario_conditions
@@ -55,9 +56,13 @@ def test_one_of_may_offer_absence() -> None:
 def test_contains_matches_items_in_any_order() -> None:
     wanted = {"keys": {"$contains": [{"key": "B"}, {"key": "A", "readonly": True}]}}
     assert mismatches(wanted, {"keys": [{"key": "A", "readonly": True}, {"key": "B"}]}) == []
+    # The closest item's differences are named, not the whole list.
     assert mismatches(wanted, {"keys": [{"key": "A", "readonly": False}, {"key": "B"}]}) == [
-        "keys: no item matches {'key': 'A', 'readonly': True} in "
-        "[{'key': 'A', 'readonly': False}, {'key': 'B'}]"
+        "keys: no item matches {'key': 'A', 'readonly': True}; closest {'key': 'A', "
+        "'readonly': False} differs: readonly: expected True, got False"
+    ]
+    assert mismatches(wanted, {"keys": [{"key": "C"}, {"key": "B"}]}) == [
+        "keys: no item matches {'key': 'A', 'readonly': True} among 2 items"
     ]
     assert mismatches(wanted, {"keys": "A,B"}) == ["keys: expected a list, got 'A,B'"]
     assert mismatches(wanted, {}) == ["keys: missing"]
@@ -100,6 +105,8 @@ class ScriptedDut:
         self.sent: list[tuple[str, dict[str, Any], bool]] = []
         self.testers: list[tuple[str, dict[str, Any]]] = []
         self.time = 0.0
+        # CALLs the charge point sends only once the test system sent an action (a Reset).
+        self.after_send: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
     def now(self) -> float:
         return self.time
@@ -126,6 +133,8 @@ class ScriptedDut:
         self, action: str, payload: dict[str, Any], wait: float, *, check: bool = True
     ) -> CallOutcome:
         self.sent.append((action, payload, check))
+        for i, (name, body) in enumerate(self.after_send.pop(action, [])):
+            self.calls.append(ReceivedCall(f"{action}-{i}", name, body))
         return self.outcomes.popleft() if self.outcomes else CallOutcome()
 
     async def tester(self, name: str, payload: dict[str, Any]) -> None:
@@ -171,8 +180,11 @@ async def test_any_order_fails_on_an_unexpected_call_or_a_missing_one() -> None:
         expect("StatusNotification", {"status": "Charging"}),
     )
     wrong = ("StatusNotification", {"connectorId": 1, "status": "Finishing"})
-    with pytest.raises(ScenarioFailed, match="t:2: expected StartTransaction, got Status"):
+    # The closest expectation (same action) names the differing field.
+    with pytest.raises(ScenarioFailed, match="t:2: StatusNotification does not match: status: "):
         await run_scenario(scenario(step), ScriptedDut([wrong], []))
+    with pytest.raises(ScenarioFailed, match="t:2: expected StartTransaction or StatusNot"):
+        await run_scenario(scenario(step), ScriptedDut([("Authorize", {"idTag": "A"})], []))
     with pytest.raises(ScenarioFailed, match="no StatusNotification within 30 s"):
         await run_scenario(scenario(step), ScriptedDut([START], []))
 
@@ -191,12 +203,21 @@ async def test_setup_steps_are_played_before_the_steps() -> None:
     assert dut.replies == [("BootNotification", {"status": "Accepted", "interval": 300})]
 
 
-async def test_a_failing_setup_step_names_where_it_is_written() -> None:
+async def test_a_failing_setup_step_is_a_precondition_not_reached_naming_where_it_is() -> None:
     steps = setup_steps_for(boot="accepted")
-    assert re.fullmatch(r"specs/ocpp16/test_states\.yaml:\d+ \(Booted\)", steps[0]["at"])
+    assert re.fullmatch(r"specs/ocpp16/test_states\.yaml:\d+ \(Started\)", steps[0]["at"])
+    booted = [s for s in steps if "(Booted)" in s["at"]]
+    assert [s["kind"] for s in booted] == ["send", "expect", "expect"]
     sc = {**scenario(), "setup_steps": steps}
-    with pytest.raises(ScenarioFailed, match=r"test_states.yaml:\d+ \(Booted\): no BootNotif"):
-        await run_scenario(sc, ScriptedDut([], []))
+    # Reset is answered, then no BootNotification comes: the case cannot start.
+    accepted = [CallOutcome(result={"status": "Accepted"})] * 10
+    with pytest.raises(PreconditionNotReached) as stopped:
+        await run_scenario(sc, ScriptedDut([], accepted))
+    failure = stopped.value.failure
+    assert failure is not None
+    assert re.fullmatch(r"specs/ocpp16/test_states\.yaml:\d+ \(Booted\)", failure.at)
+    assert failure.message == "no BootNotification within 30 s"
+    assert str(stopped.value) == "precondition not reached: no BootNotification within 30 s"
 
 
 async def test_the_runner_knows_no_test_state() -> None:
@@ -207,7 +228,7 @@ async def test_the_runner_knows_no_test_state() -> None:
     assert transcript.lines == [] and dut.replies == [] and dut.testers == []
 
 
-async def test_charging_setup_steps_play_booted_then_charging() -> None:
+async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
     calls = [
         ("BootNotification", {}),
         ("StatusNotification", {"connectorId": 0}),
@@ -217,11 +238,21 @@ async def test_charging_setup_steps_play_booted_then_charging() -> None:
         CHARGING,
         START,
     ]
-    dut = ScriptedDut(calls, [])
+    # Started: ChangeAvailability for connectors 0 and 1; Booted: Reset, then the boot.
+    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 3)
+    dut.after_send["Reset"] = calls
     charging = {"idTag": "TAG-0001", "parentIdTag": "P-1", "transactionId": 9}
     sc = {**scenario(), "setup_steps": setup_steps_for(charging=charging)}
-    await run_scenario(sc, dut)
+    await run_scenario(sc, dut, values={"connector": 1})
+    # The power-on BootNotification was answered by Started's settle step.
+    assert dut.replies[0][0] == "BootNotification"
+    assert [action for action, _, _ in dut.sent] == [
+        "ChangeAvailability",
+        "ChangeAvailability",
+        "Reset",
+    ]
     assert dut.testers == [
+        ("unplug", {"connector": 1}),
         ("plug_in", {"connector": 1}),
         ("present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
     ]
@@ -243,7 +274,7 @@ async def test_send_accepts_either_the_result_or_the_error_when_both_are_named()
         await run_scenario(scenario(send(either, unchecked=True)), dut)
         assert dut.sent == [("RemoteStartTransaction", send(either)["payload"], False)]
     accepted = ScriptedDut([], [CallOutcome(result={"status": "Accepted"})])
-    with pytest.raises(ScenarioFailed, match="or CALLERROR \\$any, got"):
+    with pytest.raises(ScenarioFailed, match="does not match \\(or CALLERROR \\$any\\): status"):
         await run_scenario(scenario(send(either)), accepted)
 
 
@@ -280,7 +311,8 @@ async def test_unchecked_send_reaches_the_station_which_refuses_connector_zero()
     dut = InProcessDut(SPEC, pics=full_pics(SPEC))
     await dut.start()
     step = send({"$error": "PropertyConstraintViolation"}, unchecked=True)
-    await run_scenario({**scenario(step), "setup_steps": setup_steps_for(boot="accepted")}, dut)
+    setup = setup_steps_for(boot="accepted")
+    await run_scenario({**scenario(step), "setup_steps": setup}, dut, values={"connector": 1})
     with pytest.raises(ScenarioFailed, match="refuses its own CALL: connectorId: 0 is not >= 1"):
         await run_scenario(scenario(send({"$error": "$any"})), dut)
 
@@ -302,3 +334,74 @@ async def test_observe_step_fails_on_a_different_value_or_an_unobservable_name()
         await run_scenario(scenario(observe("cable_locked", 1, False)), ScriptedDut([], []))
     with pytest.raises(ScenarioFailed, match="cannot observe door_open: door_open is not obs"):
         await run_scenario(scenario(observe("door_open", 1, False)), ScriptedDut([], []))
+
+
+# --- connectors, settling, spare connectors, timing ---------------------------------------------
+
+
+def test_a_connector_loop_is_played_once_per_connector_of_the_device() -> None:
+    loop = {
+        "kind": "expect",
+        "name": "StatusNotification",
+        "payload": {"connectorId": "$connector"},
+        "for_each_connector": 0,
+        "at": "s:1",
+    }
+    played = expand_connectors([loop], 2)
+    assert [p["payload"] for p in played] == [{"connectorId": c} for c in (0, 1, 2)]
+    assert [p["at"] for p in played] == [f"s:1 (connector {c})" for c in (0, 1, 2)]
+    assert all("for_each_connector" not in p for p in played)
+
+
+async def test_settle_answers_whatever_comes_with_the_default_answers() -> None:
+    calls = [("BootNotification", {}), ("StartTransaction", START[1]), ("StopTransaction", {})]
+    dut = ScriptedDut(calls, [])
+    await run_scenario(scenario({"kind": "settle", "seconds": 5, "at": "s:1"}), dut)
+    (boot, start, stop) = (payload for _, payload in dut.replies)
+    assert isinstance(boot, dict) and boot["status"] == "Accepted" and boot["interval"] == 300
+    # A transaction an earlier case left gets an id far from the ones scenarios assign.
+    assert start == {"transactionId": 90001, "idTagInfo": {"status": "Accepted"}}
+    assert stop == {}
+
+
+async def test_others_answer_skips_calls_nobody_waits_for() -> None:
+    step = {**expect("BootNotification", {}, {"status": "Accepted"}), "others": "answer"}
+    dut = ScriptedDut([("StopTransaction", {"transactionId": 5}), ("BootNotification", {})], [])
+    await run_scenario(scenario(step), dut)
+    assert dut.replies == [("StopTransaction", {}), ("BootNotification", {"status": "Accepted"})]
+
+
+async def test_a_connector_the_case_does_not_involve_is_answered_not_judged() -> None:
+    # A two-connector device runs a one-connector case: connector 2's report is not a failure.
+    spare = ("StatusNotification", {"connectorId": 2, "status": "Available"})
+    wanted = expect("StatusNotification", {"connectorId": 1})
+    dut = ScriptedDut([spare, ("StatusNotification", {"connectorId": 1})], [])
+    await run_scenario(scenario(wanted, connectors=1), dut, connectors=2)
+    assert len(dut.replies) == 2
+    with pytest.raises(ScenarioFailed, match="expected no message"):
+        silence = {"kind": "silence", "seconds": 10, "at": "s:2"}
+        await run_scenario(scenario(silence, connectors=2), ScriptedDut([spare], []), connectors=2)
+
+
+async def test_timing_tolerance_shortens_silences_and_lengthens_windows() -> None:
+    dut = ScriptedDut([], [])
+    silence = {"kind": "silence", "seconds": 10, "at": "s:1"}
+    await run_scenario(scenario(silence), dut, timing=Timing(tolerance=2))
+    assert dut.time == 8
+    with pytest.raises(ScenarioFailed, match="no Heartbeat within 5 s"):
+        late = {**expect("Heartbeat", {}), "seconds": 3}
+        await run_scenario(scenario(late), ScriptedDut([], []), timing=Timing(tolerance=2))
+
+
+async def test_long_waits_report_progress() -> None:
+    lines: list[str] = []
+    silence = {"kind": "silence", "seconds": 150, "at": "s:1"}
+    timing = Timing(progress_every=60)
+    await run_scenario(
+        scenario(silence), ScriptedDut([], []), timing=timing, on_progress=lines.append
+    )
+    assert lines[0] == "waiting up to 150 s: no message for 150 s (s:1)"
+    assert lines[1:] == [
+        "  90 s left: no message for 150 s (s:1)",
+        "  30 s left: no message for 150 s (s:1)",
+    ]

@@ -274,29 +274,12 @@ SCENARIO_TC_001_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:16",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
+            "payload": {"connectorId": "$connector", "status": "Available", "errorCode": "NoError"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core.yaml:17",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 2, "status": "Available", "errorCode": "NoError"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:18",
+            "for_each_connector": 0,
         },
         {
             "kind": "expect",
@@ -575,7 +558,7 @@ SCENARIO_CS_BOOT_PENDING: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -620,7 +603,7 @@ SCENARIO_CS_BOOT_PENDING: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -915,7 +898,7 @@ SCENARIO_CS_BOOT_REJECTED: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -951,7 +934,7 @@ SCENARIO_CS_BOOT_REJECTED: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1517,7 +1500,7 @@ SCENARIO_CS_HEARTBEAT_CADENCE: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1841,38 +1824,42 @@ SCENARIO_CS_STATUS_PLUG_CYCLE: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 2},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:103",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 2, "status": "Preparing", "errorCode": "NoError"},
+            "payload": {"connector": "$connector"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core.yaml:104",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 2},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:105",
+            "for_each_connector": 1,
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 2, "status": "Available", "errorCode": "NoError"},
+            "payload": {"connectorId": "$connector", "status": "Preparing", "errorCode": "NoError"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core.yaml:106",
+            "for_each_connector": 1,
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:108",
+            "for_each_connector": 1,
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector", "status": "Available", "errorCode": "NoError"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:110",
+            "for_each_connector": 1,
         },
     ),
 }
@@ -1892,7 +1879,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
     "id": "CS_STATUS_CONNECTION_TIMEOUT",
     "title": "A plugged-in connector with no user action goes to Finishing (errata E3.20)",
     "refs": ("OCPP 1.6 §4.9", "errata E3.20", "OCPP 1.6 §9.1.6"),
-    "at": "specs/ocpp16/scenarios/core.yaml:108",
+    "at": "specs/ocpp16/scenarios/core.yaml:113",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
@@ -1945,7 +1932,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -1955,7 +1942,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -1965,7 +1952,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -1975,7 +1962,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -1985,7 +1972,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -1995,7 +1982,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2005,7 +1992,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2015,7 +2002,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2025,7 +2012,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2035,7 +2022,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2045,7 +2032,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2055,7 +2042,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2065,7 +2052,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2075,7 +2062,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2085,7 +2072,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2095,7 +2082,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2105,7 +2092,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2115,7 +2102,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2127,7 +2114,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core.yaml:108 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:113 (Configured)",
             "state": "Configured",
         },
         {
@@ -2168,43 +2155,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:114",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:115",
-        },
-        {
-            "kind": "silence",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 29.0,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:116",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
-            "reply": None,
-            "seconds": 2,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:117",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2213,11 +2164,47 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core.yaml:120",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 29.0,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:121",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
+            "reply": None,
+            "seconds": 2,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:122",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:124",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:125",
         },
     ),
 }
@@ -2228,7 +2215,7 @@ SCENARIO_CS_STATUS_CONNECTION_TIMEOUT: dict[str, Any] = {
 async def test_cs_status_connection_timeout() -> None:
     """CS_STATUS_CONNECTION_TIMEOUT: A plugged-in connector with no user action goes to Finishing (errata E3.20).
 
-    Source: specs/ocpp16/scenarios/core.yaml:108. Refs: OCPP 1.6 §4.9, errata E3.20, OCPP 1.6 §9.1.6.
+    Source: specs/ocpp16/scenarios/core.yaml:113. Refs: OCPP 1.6 §4.9, errata E3.20, OCPP 1.6 §9.1.6.
     """
     await play_case(SPEC, SCENARIO_CS_STATUS_CONNECTION_TIMEOUT)
 
@@ -2237,7 +2224,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
     "id": "CS_STATUS_FAULT_RECOVERY",
     "title": "A fault is reported with its error code and the connector recovers to its earlier status",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.6"),
-    "at": "specs/ocpp16/scenarios/core.yaml:122",
+    "at": "specs/ocpp16/scenarios/core.yaml:127",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -2290,7 +2277,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2300,7 +2287,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2310,7 +2297,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2320,7 +2307,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2330,7 +2317,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2340,7 +2327,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2350,7 +2337,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2360,7 +2347,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2370,7 +2357,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2380,7 +2367,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2390,7 +2377,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2400,7 +2387,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2410,7 +2397,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2420,7 +2407,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2430,7 +2417,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2440,7 +2427,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2450,7 +2437,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2460,7 +2447,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:127 (Configured)",
             "state": "Configured",
         },
         {
@@ -2501,56 +2488,64 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:128",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:129",
-        },
-        {
-            "kind": "tester",
-            "name": "fault",
-            "payload": {"connector": 1, "errorCode": "GroundFailure"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:130",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:131",
-        },
-        {
-            "kind": "tester",
-            "name": "fault_cleared",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:132",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core.yaml:133",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:134",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": "$connector_under_test", "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:135",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Faulted",
+                "errorCode": "GroundFailure",
+            },
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:136",
+        },
+        {
+            "kind": "tester",
+            "name": "fault_cleared",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:137",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Preparing",
+                "errorCode": "NoError",
+            },
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core.yaml:138",
         },
         {
             "kind": "tester",
@@ -2559,7 +2554,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:134",
+            "at": "specs/ocpp16/scenarios/core.yaml:139",
         },
         {
             "kind": "expect",
@@ -2568,7 +2563,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:135",
+            "at": "specs/ocpp16/scenarios/core.yaml:140",
         },
         {
             "kind": "tester",
@@ -2577,7 +2572,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:136",
+            "at": "specs/ocpp16/scenarios/core.yaml:141",
         },
         {
             "kind": "expect",
@@ -2586,7 +2581,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:137",
+            "at": "specs/ocpp16/scenarios/core.yaml:142",
         },
     ),
 }
@@ -2597,7 +2592,7 @@ SCENARIO_CS_STATUS_FAULT_RECOVERY: dict[str, Any] = {
 async def test_cs_status_fault_recovery() -> None:
     """CS_STATUS_FAULT_RECOVERY: A fault is reported with its error code and the connector recovers to its earlier status.
 
-    Source: specs/ocpp16/scenarios/core.yaml:122. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6.
+    Source: specs/ocpp16/scenarios/core.yaml:127. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6.
     """
     await play_case(SPEC, SCENARIO_CS_STATUS_FAULT_RECOVERY)
 
@@ -2606,7 +2601,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
     "id": "CS_STATUS_MINIMUM_DURATION",
     "title": "MinimumStatusDuration leaves out a status that did not last",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §9.1.20"),
-    "at": "specs/ocpp16/scenarios/core.yaml:139",
+    "at": "specs/ocpp16/scenarios/core.yaml:144",
     "requires": ("Core", "MinimumStatusDuration"),
     "setup": {
         "connectors": 1,
@@ -2663,7 +2658,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2673,7 +2668,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2683,7 +2678,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2693,7 +2688,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2703,7 +2698,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2713,7 +2708,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2723,7 +2718,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2733,7 +2728,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2743,7 +2738,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2753,7 +2748,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2763,7 +2758,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2773,7 +2768,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2783,7 +2778,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2793,7 +2788,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2803,7 +2798,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2813,7 +2808,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2823,7 +2818,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2833,7 +2828,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2847,7 +2842,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core.yaml:139 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:144 (Configured)",
             "state": "Configured",
         },
         {
@@ -2888,11 +2883,11 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:145",
+            "at": "specs/ocpp16/scenarios/core.yaml:150",
         },
         {
             "kind": "advance",
@@ -2901,16 +2896,16 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:146",
+            "at": "specs/ocpp16/scenarios/core.yaml:151",
         },
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:147",
+            "at": "specs/ocpp16/scenarios/core.yaml:152",
         },
         {
             "kind": "silence",
@@ -2919,16 +2914,16 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "Preparing lasted 3 s and Available is what was last reported, so nothing is sent.",
-            "at": "specs/ocpp16/scenarios/core.yaml:148",
+            "at": "specs/ocpp16/scenarios/core.yaml:153",
         },
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:150",
+            "at": "specs/ocpp16/scenarios/core.yaml:155",
         },
         {
             "kind": "silence",
@@ -2937,16 +2932,16 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
             "reply": None,
             "seconds": 9.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:151",
+            "at": "specs/ocpp16/scenarios/core.yaml:156",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:152",
+            "at": "specs/ocpp16/scenarios/core.yaml:157",
         },
     ),
 }
@@ -2957,7 +2952,7 @@ SCENARIO_CS_STATUS_MINIMUM_DURATION: dict[str, Any] = {
 async def test_cs_status_minimum_duration() -> None:
     """CS_STATUS_MINIMUM_DURATION: MinimumStatusDuration leaves out a status that did not last.
 
-    Source: specs/ocpp16/scenarios/core.yaml:139. Refs: OCPP 1.6 §4.9, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/scenarios/core.yaml:144. Refs: OCPP 1.6 §4.9, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_CS_STATUS_MINIMUM_DURATION)
 
@@ -2966,7 +2961,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
     "id": "CS_RECONNECT_NO_REBOOT",
     "title": "A reconnect without reboot does not repeat the BootNotification",
     "refs": ("OCPP-J 1.6 §5.4", "OCPP 1.6 §4.2"),
-    "at": "specs/ocpp16/scenarios/core.yaml:155",
+    "at": "specs/ocpp16/scenarios/core.yaml:160",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3019,7 +3014,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3029,7 +3024,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3039,7 +3034,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3049,7 +3044,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3059,7 +3054,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3069,7 +3064,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3079,7 +3074,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3089,7 +3084,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3099,7 +3094,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3109,7 +3104,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3119,7 +3114,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3129,7 +3124,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3139,7 +3134,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3149,7 +3144,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3159,7 +3154,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3169,7 +3164,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3179,7 +3174,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3189,7 +3184,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:155 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -3234,7 +3229,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:161",
+            "at": "specs/ocpp16/scenarios/core.yaml:166",
         },
         {
             "kind": "advance",
@@ -3243,7 +3238,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:162",
+            "at": "specs/ocpp16/scenarios/core.yaml:167",
         },
         {
             "kind": "tester",
@@ -3252,7 +3247,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:163",
+            "at": "specs/ocpp16/scenarios/core.yaml:168",
         },
         {
             "kind": "silence",
@@ -3261,25 +3256,25 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:164",
+            "at": "specs/ocpp16/scenarios/core.yaml:169",
         },
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:165",
+            "at": "specs/ocpp16/scenarios/core.yaml:170",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:166",
+            "at": "specs/ocpp16/scenarios/core.yaml:171",
         },
     ),
 }
@@ -3290,7 +3285,7 @@ SCENARIO_CS_RECONNECT_NO_REBOOT: dict[str, Any] = {
 async def test_cs_reconnect_no_reboot() -> None:
     """CS_RECONNECT_NO_REBOOT: A reconnect without reboot does not repeat the BootNotification.
 
-    Source: specs/ocpp16/scenarios/core.yaml:155. Refs: OCPP-J 1.6 §5.4, OCPP 1.6 §4.2.
+    Source: specs/ocpp16/scenarios/core.yaml:160. Refs: OCPP-J 1.6 §5.4, OCPP 1.6 §4.2.
     """
     await play_case(SPEC, SCENARIO_CS_RECONNECT_NO_REBOOT)
 
@@ -3299,7 +3294,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
     "id": "CS_POWER_CYCLE",
     "title": "After a power cycle the Charge Point boots again and reports every connector",
     "refs": ("OCPP 1.6 §4.2", "errata E3.11", "errata E3.22"),
-    "at": "specs/ocpp16/scenarios/core.yaml:168",
+    "at": "specs/ocpp16/scenarios/core.yaml:173",
     "requires": ("Core",),
     "setup": {"connectors": 2},
     "setup_steps": (
@@ -3352,7 +3347,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3362,7 +3357,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3372,7 +3367,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3382,7 +3377,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3392,7 +3387,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3402,7 +3397,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3412,7 +3407,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3422,7 +3417,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3432,7 +3427,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3442,7 +3437,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3452,7 +3447,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3462,7 +3457,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3472,7 +3467,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3482,7 +3477,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3492,7 +3487,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3502,7 +3497,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3512,7 +3507,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3522,7 +3517,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:168 (Configured)",
+            "at": "specs/ocpp16/scenarios/core.yaml:173 (Configured)",
             "state": "Configured",
         },
         {
@@ -3567,7 +3562,7 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:174",
+            "at": "specs/ocpp16/scenarios/core.yaml:179",
         },
         {
             "kind": "expect",
@@ -3576,34 +3571,17 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:175",
+            "at": "specs/ocpp16/scenarios/core.yaml:180",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 0, "status": "Available"},
+            "payload": {"connectorId": "$connector", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:177",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:178",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 2, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core.yaml:179",
+            "at": "specs/ocpp16/scenarios/core.yaml:182",
+            "for_each_connector": 0,
         },
     ),
 }
@@ -3614,6 +3592,6 @@ SCENARIO_CS_POWER_CYCLE: dict[str, Any] = {
 async def test_cs_power_cycle() -> None:
     """CS_POWER_CYCLE: After a power cycle the Charge Point boots again and reports every connector.
 
-    Source: specs/ocpp16/scenarios/core.yaml:168. Refs: OCPP 1.6 §4.2, errata E3.11, errata E3.22.
+    Source: specs/ocpp16/scenarios/core.yaml:173. Refs: OCPP 1.6 §4.2, errata E3.11, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_CS_POWER_CYCLE)

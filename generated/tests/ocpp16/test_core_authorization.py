@@ -322,7 +322,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "Preparation (memory state IdTagCached): Authorize.conf Accepted fills the cache.",
@@ -349,7 +349,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -369,7 +369,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": 2,
             "comment": "",
@@ -378,7 +378,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "The test proper. The idTag is cached, so no Authorize.req comes first.",
@@ -387,7 +387,11 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Preparing",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -396,7 +400,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -414,7 +418,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -423,7 +427,7 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -741,7 +745,7 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "Reusable state Authorized.",
@@ -768,7 +772,7 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -788,7 +792,7 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": 2,
             "comment": "",
@@ -806,7 +810,7 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "The cache is empty, so the idTag is authorized online again.",
@@ -833,7 +837,7 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1144,7 +1148,7 @@ SCENARIO_TC_023_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$invalid_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$invalid_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1171,7 +1175,7 @@ SCENARIO_TC_023_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1180,7 +1184,11 @@ SCENARIO_TC_023_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Preparing",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": 12,
             "comment": "",
@@ -1475,7 +1483,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1485,7 +1493,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1495,7 +1503,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1524,7 +1532,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {
                         "transactionId": 1,
                         "idTagInfo": {"status": "Accepted", "parentIdTag": "$parent_id_tag"},
@@ -1537,7 +1545,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1552,7 +1560,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$other_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$other_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1592,7 +1600,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",

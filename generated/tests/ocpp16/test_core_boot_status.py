@@ -327,7 +327,11 @@ SCENARIO_TC_002_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Available",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -633,7 +637,7 @@ SCENARIO_TC_041_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "fault",
-            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "payload": {"connector": "$connector_under_test", "errorCode": "GroundFailure"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -642,7 +646,11 @@ SCENARIO_TC_041_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Faulted",
+                "errorCode": "GroundFailure",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -651,7 +659,7 @@ SCENARIO_TC_041_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "fault_cleared",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -660,7 +668,11 @@ SCENARIO_TC_041_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Available",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",

@@ -318,7 +318,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -328,7 +328,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -338,7 +338,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -367,7 +367,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -377,7 +377,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -392,7 +392,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "ev_unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -419,7 +419,11 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
+                    "payload": {
+                        "connectorId": "$connector_under_test",
+                        "status": "Finishing",
+                        "errorCode": "NoError",
+                    },
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -430,7 +434,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": False},
             "seconds": None,
             "comment": "UnlockConnectorOnEVSideDisconnect opened the lock without any request.",
@@ -439,7 +443,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -448,7 +452,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -766,7 +770,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -776,7 +780,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -786,7 +790,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -815,7 +819,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -825,7 +829,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -840,7 +844,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "ev_unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -867,7 +871,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -878,7 +882,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
@@ -887,7 +891,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": {"status": "Unlocked"},
             "seconds": None,
             "comment": "",
@@ -896,7 +900,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
@@ -905,7 +909,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -914,7 +918,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1232,7 +1236,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1242,7 +1246,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1252,7 +1256,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1281,7 +1285,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -1291,7 +1295,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1306,7 +1310,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "ev_unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1315,7 +1319,11 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "SuspendedEV",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1351,7 +1359,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1674,7 +1682,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1684,7 +1692,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1694,7 +1702,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1723,7 +1731,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 4, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -1733,7 +1741,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1748,7 +1756,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "ev_unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1757,7 +1765,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "SuspendedEV"},
+            "payload": {"connectorId": "$connector_under_test", "status": "SuspendedEV"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1766,7 +1774,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
@@ -1775,7 +1783,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1784,7 +1792,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Charging"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1793,7 +1801,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "ev_unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1802,7 +1810,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "SuspendedEV"},
+            "payload": {"connectorId": "$connector_under_test", "status": "SuspendedEV"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1811,7 +1819,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag_lowercase"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag_lowercase"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1842,7 +1850,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1853,7 +1861,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
@@ -2159,7 +2167,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2168,7 +2176,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2177,7 +2185,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$blocked_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$blocked_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2204,7 +2212,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$blocked_id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$blocked_id_tag"},
                     "reply": {"transactionId": 3, "idTagInfo": {"status": "Blocked"}},
                     "seconds": None,
                     "comment": "",
@@ -2213,7 +2221,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2246,7 +2254,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2257,7 +2265,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
@@ -2266,7 +2274,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$blocked_id_tag_lowercase"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$blocked_id_tag_lowercase"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2275,7 +2283,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2284,7 +2292,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "observe",
             "name": "cable_locked",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
@@ -2293,7 +2301,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2302,7 +2310,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",

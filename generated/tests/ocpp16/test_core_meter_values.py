@@ -336,7 +336,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -346,7 +346,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -356,7 +356,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -385,7 +385,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -395,7 +395,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -436,7 +436,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": (
                     {
@@ -471,7 +471,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": (
                     {
@@ -506,7 +506,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": (
                     {
@@ -531,7 +531,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -574,7 +574,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -900,7 +900,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -910,7 +910,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -920,7 +920,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -949,7 +949,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -959,7 +959,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1000,7 +1000,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": (
                     {
@@ -1037,7 +1037,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": (
                     {
@@ -1074,7 +1074,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": (
                     {

@@ -306,7 +306,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -316,7 +316,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -326,7 +326,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -355,7 +355,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -365,7 +365,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -408,7 +408,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "transactionId": 1,
                 "meterValue": ({"sampledValue": {"$contains": ({"context": "Sample.Periodic"},)}},),
             },
@@ -471,7 +471,7 @@ SCENARIO_TC_036_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -802,7 +802,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "Preparation (memory state IdTagCached): an online Authorize fills the cache.",
@@ -829,7 +829,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -849,7 +849,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": 2,
             "comment": "",
@@ -867,7 +867,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -876,7 +876,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -912,7 +912,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -921,7 +921,7 @@ SCENARIO_TC_037_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1261,7 +1261,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1270,7 +1270,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$unknown_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$unknown_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1306,7 +1306,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$unknown_id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$unknown_id_tag"},
                     "reply": {"transactionId": 5, "idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
@@ -1315,7 +1315,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1326,7 +1326,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "SuspendedEVSE"},
+            "payload": {"connectorId": "$connector_under_test", "status": "SuspendedEVSE"},
             "reply": None,
             "seconds": None,
             "comment": "Only the energy delivery stops.",
@@ -1344,7 +1344,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$unknown_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$unknown_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1371,7 +1371,7 @@ SCENARIO_TC_037_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1708,7 +1708,7 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1717,7 +1717,7 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$unknown_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$unknown_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1753,7 +1753,7 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$unknown_id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$unknown_id_tag"},
                     "reply": {"transactionId": 5, "idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
@@ -1762,7 +1762,7 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1791,7 +1791,7 @@ SCENARIO_TC_037_3_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2079,7 +2079,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2089,7 +2089,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2099,7 +2099,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2128,7 +2128,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -2138,7 +2138,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2162,7 +2162,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2211,7 +2211,7 @@ SCENARIO_TC_038_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2536,7 +2536,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "Preparation (memory state IdTagCached): an online Authorize fills the cache.",
@@ -2563,7 +2563,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2583,7 +2583,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": 2,
             "comment": "",
@@ -2601,7 +2601,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2610,7 +2610,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2628,7 +2628,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2637,7 +2637,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2664,7 +2664,7 @@ SCENARIO_TC_039_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StartTransaction",
-            "payload": {"connectorId": 1, "idTag": "$id_tag"},
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
             "reply": {"transactionId": 7, "idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",

@@ -286,7 +286,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -296,7 +296,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -306,7 +306,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -335,7 +335,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -345,7 +345,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -360,7 +360,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$other_id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$other_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -378,7 +378,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -405,7 +405,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -695,7 +695,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeAvailability",
-            "payload": {"connectorId": 1, "type": "Inoperative"},
+            "payload": {"connectorId": "$connector_under_test", "type": "Inoperative"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -704,7 +704,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Unavailable"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Unavailable"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -749,7 +749,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Unavailable"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Unavailable"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -760,7 +760,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeAvailability",
-            "payload": {"connectorId": 1, "type": "Operative"},
+            "payload": {"connectorId": "$connector_under_test", "type": "Operative"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -769,7 +769,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1057,7 +1057,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeAvailability",
-            "payload": {"connectorId": 1, "type": "Inoperative"},
+            "payload": {"connectorId": "$connector_under_test", "type": "Inoperative"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -1066,7 +1066,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Unavailable"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Unavailable"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1111,7 +1111,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Unavailable"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Unavailable"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1122,7 +1122,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeAvailability",
-            "payload": {"connectorId": 1, "type": "Operative"},
+            "payload": {"connectorId": "$connector_under_test", "type": "Operative"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -1131,7 +1131,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1417,7 +1417,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1427,7 +1427,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1437,7 +1437,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1466,7 +1466,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -1476,7 +1476,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1528,7 +1528,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
                     "kind": "expect",
                     "name": "StatusNotification",
                     "payload": {
-                        "connectorId": 1,
+                        "connectorId": "$connector_under_test",
                         "status": {"$one_of": ("Finishing", "Preparing")},
                     },
                     "reply": None,
@@ -1827,7 +1827,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1837,7 +1837,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1847,7 +1847,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1876,7 +1876,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -1886,7 +1886,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1928,7 +1928,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1967,7 +1967,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
                     "kind": "expect",
                     "name": "StatusNotification",
                     "payload": {
-                        "connectorId": 1,
+                        "connectorId": "$connector_under_test",
                         "status": {"$one_of": ("Finishing", "Preparing")},
                     },
                     "reply": None,
@@ -2268,7 +2268,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "RemoteStartTransaction",
-            "payload": {"connectorId": 1, "idTag": "$id_tag"},
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -2277,7 +2277,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2286,7 +2286,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "jam_lock",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2295,7 +2295,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2304,7 +2304,11 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted", "errorCode": "ConnectorLockFailure"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Faulted",
+                "errorCode": "ConnectorLockFailure",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2599,7 +2603,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2609,7 +2613,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2619,7 +2623,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2648,7 +2652,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -2658,7 +2662,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2710,7 +2714,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "kind": "expect",
                     "name": "StatusNotification",
                     "payload": {
-                        "connectorId": 1,
+                        "connectorId": "$connector_under_test",
                         "status": {"$one_of": ("Finishing", "Preparing")},
                     },
                     "reply": None,
@@ -3015,7 +3019,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3025,7 +3029,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3035,7 +3039,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3064,7 +3068,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -3074,7 +3078,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -3116,7 +3120,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -3164,7 +3168,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "kind": "expect",
                     "name": "StatusNotification",
                     "payload": {
-                        "connectorId": 1,
+                        "connectorId": "$connector_under_test",
                         "status": {"$one_of": ("Finishing", "Preparing")},
                     },
                     "reply": None,
@@ -3465,7 +3469,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeAvailability",
-            "payload": {"connectorId": 1, "type": "Inoperative"},
+            "payload": {"connectorId": "$connector_under_test", "type": "Inoperative"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -3474,7 +3478,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Unavailable"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Unavailable"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3519,7 +3523,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Unavailable"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Unavailable"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -3530,7 +3534,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeAvailability",
-            "payload": {"connectorId": 1, "type": "Operative"},
+            "payload": {"connectorId": "$connector_under_test", "type": "Operative"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -3539,7 +3543,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",

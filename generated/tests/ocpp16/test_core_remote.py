@@ -323,7 +323,7 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -332,7 +332,11 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Preparing",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -341,7 +345,7 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "RemoteStartTransaction",
-            "payload": {"connectorId": 1, "idTag": "$id_tag"},
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -359,7 +363,7 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -368,7 +372,7 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -689,7 +693,7 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "RemoteStartTransaction",
-            "payload": {"connectorId": 1, "idTag": "$id_tag"},
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -716,7 +720,7 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -727,7 +731,7 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -745,7 +749,7 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -754,7 +758,7 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1076,7 +1080,7 @@ SCENARIO_TC_011_2_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "RemoteStartTransaction",
-            "payload": {"connectorId": 1, "idTag": "$id_tag"},
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
@@ -1085,7 +1089,7 @@ SCENARIO_TC_011_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1103,7 +1107,7 @@ SCENARIO_TC_011_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": 2,
             "comment": "",
@@ -1404,7 +1408,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1414,7 +1418,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1424,7 +1428,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1453,7 +1457,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -1463,7 +1467,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1505,7 +1509,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1805,7 +1809,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1815,7 +1819,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1825,7 +1829,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1854,7 +1858,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -1864,7 +1868,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1879,7 +1883,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "RemoteStartTransaction",
-            "payload": {"connectorId": 1, "idTag": "$id_tag"},
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
@@ -2472,7 +2476,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2482,7 +2486,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2492,7 +2496,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -2521,7 +2525,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -2531,7 +2535,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -2843,7 +2847,7 @@ SCENARIO_TC_017_1_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": {"status": "Unlocked"},
             "seconds": None,
             "comment": "",
@@ -3131,7 +3135,7 @@ SCENARIO_TC_017_2_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
@@ -3417,7 +3421,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3427,7 +3431,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3437,7 +3441,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3466,7 +3470,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -3476,7 +3480,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -3491,7 +3495,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": {"status": "Unlocked"},
             "seconds": None,
             "comment": "",
@@ -3509,7 +3513,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3518,7 +3522,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3527,7 +3531,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3813,7 +3817,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3823,7 +3827,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3833,7 +3837,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3862,7 +3866,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -3872,7 +3876,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -3887,7 +3891,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
@@ -3932,7 +3936,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Finishing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -4222,7 +4226,7 @@ SCENARIO_TC_030_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "jam_lock",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -4231,7 +4235,7 @@ SCENARIO_TC_030_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 1},
+            "payload": {"connectorId": "$connector_under_test"},
             "reply": {"status": "UnlockFailed"},
             "seconds": None,
             "comment": "",

@@ -288,7 +288,7 @@ SCENARIO_TC_003_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -297,7 +297,11 @@ SCENARIO_TC_003_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Preparing",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -306,7 +310,7 @@ SCENARIO_TC_003_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -334,7 +338,7 @@ SCENARIO_TC_003_CS: dict[str, Any] = {
                     "kind": "expect",
                     "name": "StartTransaction",
                     "payload": {
-                        "connectorId": 1,
+                        "connectorId": "$connector_under_test",
                         "idTag": "$id_tag",
                         "meterStart": "$any",
                         "timestamp": "$any",
@@ -347,7 +351,11 @@ SCENARIO_TC_003_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging", "errorCode": "NoError"},
+                    "payload": {
+                        "connectorId": "$connector_under_test",
+                        "status": "Charging",
+                        "errorCode": "NoError",
+                    },
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -651,7 +659,7 @@ SCENARIO_TC_004_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -678,7 +686,7 @@ SCENARIO_TC_004_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -689,7 +697,7 @@ SCENARIO_TC_004_1_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -707,7 +715,7 @@ SCENARIO_TC_004_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
@@ -716,7 +724,7 @@ SCENARIO_TC_004_1_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1018,7 +1026,7 @@ SCENARIO_TC_004_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1045,7 +1053,7 @@ SCENARIO_TC_004_2_CS: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1065,7 +1073,11 @@ SCENARIO_TC_004_2_CS: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Available",
+                "errorCode": "NoError",
+            },
             "reply": None,
             "seconds": 2,
             "comment": "",
@@ -1383,7 +1395,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": 1},
+            "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1392,7 +1404,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1401,7 +1413,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "$id_tag"},
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -1428,7 +1440,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StartTransaction",
-                    "payload": {"connectorId": 1, "idTag": "$id_tag"},
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
                     "reply": {"transactionId": 3, "idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
@@ -1437,7 +1449,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
                 {
                     "kind": "expect",
                     "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Charging"},
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
                     "reply": None,
                     "seconds": None,
                     "comment": "",
@@ -1457,7 +1469,7 @@ SCENARIO_CS_MAX_ENERGY_ON_INVALID_ID: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "SuspendedEVSE"},
+            "payload": {"connectorId": "$connector_under_test", "status": "SuspendedEVSE"},
             "reply": None,
             "seconds": 10,
             "comment": "",

@@ -289,7 +289,7 @@ SCENARIO_CS_PICS_RESERVE_NOW_UNSUPPORTED: dict[str, Any] = {
             "kind": "send",
             "name": "ReserveNow",
             "payload": {
-                "connectorId": 1,
+                "connectorId": "$connector_under_test",
                 "expiryDate": "2030-01-01T00:00:00Z",
                 "idTag": "$id_tag",
                 "reservationId": 1,
@@ -2357,7 +2357,7 @@ SCENARIO_CS_PICS_GET_COMPOSITE_SCHEDULE_UNSUPPORTED: dict[str, Any] = {
         {
             "kind": "send",
             "name": "GetCompositeSchedule",
-            "payload": {"connectorId": 1, "duration": 3600},
+            "payload": {"connectorId": "$connector_under_test", "duration": 3600},
             "reply": {"$error": "NotSupported"},
             "seconds": None,
             "comment": "",
