@@ -2,7 +2,9 @@
 
 ``sim`` runs one simulated charge point against any Central System and prints every frame;
 with ``--sessions`` it also plays charging sessions as a user would, and ``--db`` keeps what a
-charge point must remember across a restart in a SQLite file.
+charge point must remember across a restart in a SQLite file. ``--tester-api HOST:PORT``
+serves the tester API (docs/tester-api.md) so a test system drives it as it would a rig,
+``--pics`` gives it a device's PICS and ``--time-scale`` runs its clock faster.
 ``demo`` runs both sides on this machine over a real WebSocket on 127.0.0.1: our
 :class:`CsmsServer` plays a short scripted session (:func:`run_scenario`) through a
 :class:`WebSocketDut` against a simulated station, and prints the conversation.
@@ -10,6 +12,7 @@ charge point must remember across a restart in a SQLite file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +21,7 @@ __all__ = ["register"]
 
 
 _ID_TAG_MAX = 20  # IdToken is CiString20Type (OCPP 1.6 §7.28)
+_PORT_MAX = 65535
 
 
 def _parse_config(
@@ -38,6 +42,19 @@ def _parse_config(
     except ConfigError as error:
         raise click.BadParameter(str(error), ctx=ctx, param=param) from None
     return parsed
+
+
+def _parse_host_port(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, int] | None:
+    """``HOST:PORT`` (``[::1]:9001`` for IPv6); port 0 picks a free one."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or int(port) > _PORT_MAX:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT", ctx=ctx, param=param)
+    return host, int(port)
 
 
 def _check_id_tag(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -61,7 +78,11 @@ def demo() -> None:
 @click.command()
 @click.option("--csms", "csms_url", required=True, help="Central System URL, ws://host:port/path.")
 @click.option("--id", "charge_point_id", default="CP1", show_default=True, help="Identity.")
-@click.option("--connectors", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--connectors",
+    type=click.IntRange(min=1),
+    help="Number of connectors [default: NumberOfConnectors of --pics, else 2].",
+)
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option(
     "--db",
@@ -102,17 +123,44 @@ def demo() -> None:
     help="Set a configuration key at start, e.g. MeterValueSampleInterval=2 (repeatable).",
 )
 @click.option("--seed", type=int, help="Seed for the reconnect back-off jitter.")
+@click.option(
+    "--tester-api",
+    "tester_api",
+    metavar="HOST:PORT",
+    callback=_parse_host_port,
+    help="Serve the tester API (JSON-RPC over WebSocket) here; port 0 picks a free one.",
+)
+@click.option(
+    "--pics",
+    "pics_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The simulated device's PICS file (pics: {Item: value, ...}).",
+)
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    help="Run the station's clock this many times faster than the wall clock.",
+)
+@click.option(
+    "--basic-auth-password",
+    help="Authorization key for HTTP Basic authentication (security profile 1).",
+)
 def sim(**options: Any) -> None:
     """Run a simulated charge point against a Central System until Ctrl-C.
 
     With --sessions N it plays N charging sessions (plug in, present the idTag, charge,
     present it again, unplug) and exits 0 once the Central System has every transaction
     message; it exits 1 if --duration runs out first.
+
+    With --tester-api HOST:PORT a test system performs a scenario's physical steps on it
+    through the tester API (docs/tester-api.md), as it would on a hardware-in-the-loop rig.
     """
     from compiler.cli import live_runs
 
-    # The options arrive by their parameter names, as run_sim declares them (typed there).
-    live_runs.run_sim(**options)
+    # The options arrive by their parameter names, as SimOptions declares them (typed there).
+    live_runs.run_sim(live_runs.SimOptions(**options))
 
 
 def register(main: click.Group) -> None:

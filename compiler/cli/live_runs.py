@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,18 @@ import generated.ocpp16.registry as registry_module
 from generated.ocpp16.demo import DEMO
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.ws_server import CsmsServer
+from runtime.conformance.applicability import load_device_pics, pics_file_problems
 from runtime.conformance.runner import ScenarioFailed, run_scenario
 from runtime.conformance.websocket_dut import WebSocketDut
 from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
 from runtime.sim.sessions import SessionPlan, SessionsFailed, run_sessions
 from runtime.sim.simulator import SimulatedStation
+from runtime.sim.tester_api_server import TesterApiServer
 from runtime.spec.config_keys import ConfigError
 from runtime.station.config import ConfigStore
 from runtime.station.store import Store, StoreError
 
-__all__ = ["FrameFormatter", "check_config", "play_demo", "run_sim"]
+__all__ = ["FrameFormatter", "SimOptions", "check_config", "play_demo", "run_sim"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ DEMO_ID = "CP-DEMO"
 _DEMO_BUDGET = 18.0
 _STEP = 0.25
 _LOOP_LIMIT = 100_000
+_SIM_CONNECTORS = 2  # without --connectors and --pics
 
 
 class FrameFormatter:
@@ -161,19 +165,50 @@ async def _finish(runner: asyncio.Task[None], *others: asyncio.Task[Any]) -> Non
     await runner
 
 
+async def _serve_tester_api(
+    stack: contextlib.AsyncExitStack,
+    sim: SimulatedStation,
+    where: tuple[str, int],
+    echo: Callable[[str], None],
+) -> None:
+    """Serve the tester API for ``sim`` until ``stack`` closes; say where."""
+    server = TesterApiServer(sim, SPEC, *where)
+    try:
+        await stack.enter_async_context(server)
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot serve on {where[0]}:{where[1]}: {error}", param_hint="--tester-api"
+        ) from None
+    echo(f"tester API on {server.url}")
+
+
 async def _run_sim(
     sim: SimulatedStation,
     duration: float | None,
     plan: SessionPlan | None,
     echo: Callable[[str], None],
+    tester_api: tuple[str, int] | None = None,
 ) -> bool:
-    """Run until stopped; with a plan, until it is played and the queue is empty.
+    """Run until stopped; with a plan, until it is played and the queue is empty; with
+    ``tester_api``, serving the tester API there meanwhile.
 
     Returns whether the plan was completed (always ``True`` without one).
 
     Raises:
         SessionsFailed: A session could not be played.
     """
+    async with contextlib.AsyncExitStack() as stack:
+        if tester_api is not None:
+            await _serve_tester_api(stack, sim, tester_api, echo)
+        return await _run_station(sim, duration, plan, echo)
+
+
+async def _run_station(
+    sim: SimulatedStation,
+    duration: float | None,
+    plan: SessionPlan | None,
+    echo: Callable[[str], None],
+) -> bool:
     stop = asyncio.Event()
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, stop.set)
@@ -196,27 +231,59 @@ async def _run_sim(
     return driver.done() and not driver.cancelled() and driver.result() is None
 
 
+@dataclass(frozen=True)
+class SimOptions:
+    """The options of ``chargespec sim`` (see its help), by their parameter names."""
+
+    csms_url: str
+    charge_point_id: str
+    connectors: int | None
+    duration: float | None
+    db: str | None
+    sessions: int | None
+    id_tag: str
+    charge_seconds: float
+    round_robin: bool
+    config: dict[str, str]
+    seed: int | None
+    tester_api: tuple[str, int] | None = None
+    pics_file: Path | None = None
+    time_scale: float = 1.0
+    basic_auth_password: str | None = None
+
+
+def _device_pics(pics_file: Path | None) -> dict[str, Any] | None:
+    """The simulated device's PICS, checked as ``chargespec test`` checks it: every problem
+    printed as ``file:line:col``, exit 1."""
+    if pics_file is None:
+        return None
+    problems = pics_file_problems(pics_file, SPEC)
+    if problems:
+        click.echo("\n".join(problems), err=True)
+        sys.exit(1)
+    return load_device_pics(pics_file, SPEC)
+
+
 def _build_sim(
-    csms_url: str,
-    charge_point_id: str,
-    connectors: int,
-    store: Store,
-    config: dict[str, str],
-    seed: int | None,
+    options: SimOptions, connectors: int, store: Store, pics: dict[str, Any] | None
 ) -> SimulatedStation:
     def show(direction: str, text: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {direction} {text}")
 
+    seed = options.seed
     try:
         return SimulatedStation(
             SPEC,
-            csms_url,
-            charge_point_id,
+            options.csms_url,
+            options.charge_point_id,
             connectors,
             on_frame=show,
             store=store,
-            config=config,
+            config=options.config,
+            pics=pics,
             rng=random.Random(seed) if seed is not None else None,
+            time_scale=options.time_scale,
+            basic_auth_password=options.basic_auth_password,
         )
     except ConfigError as error:  # e.g. a value stored earlier that a --config key now bounds
         store.close()
@@ -226,34 +293,31 @@ def _build_sim(
         raise click.BadParameter(str(error), param_hint="--csms") from None
 
 
-def run_sim(
-    csms_url: str,
-    charge_point_id: str,
-    connectors: int,
-    duration: float | None,
-    db: str | None,
-    sessions: int | None,
-    id_tag: str,
-    charge_seconds: float,
-    round_robin: bool,
-    config: dict[str, str],
-    seed: int | None,
-) -> None:
+def _plan(options: SimOptions, connectors: int) -> SessionPlan | None:
+    if options.sessions is None:
+        return None
+    return SessionPlan(
+        options.sessions,
+        id_tag=options.id_tag,
+        charge_seconds=options.charge_seconds,
+        connectors=tuple(range(1, connectors + 1)) if options.round_robin else (1,),
+    )
+
+
+def run_sim(options: SimOptions) -> None:
     """The ``sim`` command (see its help)."""
-    store = _open_store(db)
-    station = _build_sim(csms_url, charge_point_id, connectors, store, config, seed)
-    plan = None
-    if sessions is not None:
-        plan = SessionPlan(
-            sessions,
-            id_tag=id_tag,
-            charge_seconds=charge_seconds,
-            connectors=tuple(range(1, connectors + 1)) if round_robin else (1,),
-        )
+    pics = _device_pics(options.pics_file)
+    connectors = options.connectors
+    if connectors is None:
+        connectors = int(pics["NumberOfConnectors"]) if pics is not None else _SIM_CONNECTORS
+    store = _open_store(options.db)
+    station = _build_sim(options, connectors, store, pics)
+    plan = _plan(options, connectors)
+    duration = options.duration
     logging.basicConfig(level=logging.INFO, format="%(asctime)s * %(message)s", datefmt="%H:%M:%S")
-    click.echo(f"{charge_point_id}: connecting to {station.connection.url} (Ctrl-C stops)")
+    click.echo(f"{options.charge_point_id}: connecting to {station.connection.url} (Ctrl-C stops)")
     try:
-        finished = asyncio.run(_run_sim(station, duration, plan, click.echo))
+        finished = asyncio.run(_run_sim(station, duration, plan, click.echo, options.tester_api))
     except KeyboardInterrupt:
         click.echo("stopped")
         return

@@ -9,6 +9,7 @@ from compiler.render.machine_code import machine_view
 from compiler.render.payload_modules import payload_files
 from compiler.render.scenario_data import scenario_data
 from compiler.render.schemas import message_schemas, object_schema
+from compiler.render.tester_api_doc import tester_api_doc
 from runtime.spec.registry import TesterEventSpec
 
 __all__ = ["python_files"]
@@ -76,6 +77,8 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
         observations=_tester_specs(spec, "observation"),
         **common,
     )
+    # The tester API's methods are the registry's tester events: documented beside it.
+    files["tester-api.md"] = tester_api_doc(spec)
     files["hooks.py"] = render_template(
         "hooks.py.j2", header=header(f"{spec.root}/machines"), machines=machine_infos, **common
     )

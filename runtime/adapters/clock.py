@@ -2,7 +2,9 @@
 
 The protocol core never reads the time itself: callers pass ``now`` in. This module holds the
 :class:`Clock` protocol those callers use, a deterministic :class:`VirtualClock` for tests and
-simulations, and :class:`SystemClock`, the only place in ``runtime`` that reads real time.
+simulations, :class:`SystemClock`, the only place in ``runtime`` that reads real time, and
+:class:`ScaledClock`, real time run faster (a simulated station whose long OCPP intervals pass
+in a fraction of the wall-clock time, for CI).
 Values are UNIX seconds as ``float``; :mod:`runtime.ocppj.datetime` writes them as OCPP
 date-time text.
 """
@@ -13,7 +15,7 @@ import math
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "VirtualClock"]
+__all__ = ["Clock", "ScaledClock", "SystemClock", "VirtualClock"]
 
 
 class Clock(Protocol):
@@ -82,3 +84,36 @@ class SystemClock:
     def now(self) -> float:
         """Return the current wall-clock time in UNIX seconds."""
         return time.time()
+
+
+class ScaledClock:
+    """The wall clock run ``factor`` times faster from ``origin`` on.
+
+    ``now() = origin + (wall - origin) * factor``: it reads the real time at ``origin`` and
+    then gains ``factor - 1`` seconds every wall-clock second. Whoever sleeps until a time
+    of this clock must divide the distance by :attr:`factor` to get wall seconds
+    (:meth:`wall_seconds`).
+
+    Args:
+        factor: How much faster than the wall clock, ``> 0`` (1 is the wall clock itself).
+        origin: The UNIX time at which both clocks agree; the time of construction by default.
+
+    Raises:
+        ValueError: If ``factor`` is not a finite number above 0, or ``origin`` is not finite.
+    """
+
+    def __init__(self, factor: float, origin: float | None = None) -> None:
+        _check_finite(factor, "factor")
+        if factor <= 0:
+            raise ValueError(f"a clock's factor must be above 0, got {factor!r}")
+        self.factor = float(factor)
+        self.origin = time.time() if origin is None else float(origin)
+        _check_finite(self.origin, "origin")
+
+    def now(self) -> float:
+        """Return the scaled time in UNIX seconds."""
+        return self.origin + (time.time() - self.origin) * self.factor
+
+    def wall_seconds(self, seconds: float) -> float:
+        """How many wall-clock seconds it takes for this clock to move ``seconds``."""
+        return seconds / self.factor

@@ -20,6 +20,12 @@ Connection rules followed here (OCPP-J 1.6):
 * §7 / OCPP 1.6 §9.1.34 WebSocketPingInterval: the Charge Point sends a WebSocket ping every so
   many seconds, none for 0. The interval is read when a connection opens and holds for that
   connection (websockets fixes it per connection; the spec does not ask for re-applying it).
+
+Two controls stand in for the world outside the charge point, for simulations and test rigs:
+:meth:`ChargePointConnection.network_down` cuts the link and keeps it cut (no reconnect
+attempt) until :meth:`ChargePointConnection.network_up`; :meth:`ChargePointConnection.flush`
+makes the online loop poll the core at once and returns when what it queued is written, so a
+change made to the core from outside (a tester action) reaches the Central System promptly.
 """
 
 from __future__ import annotations
@@ -169,6 +175,12 @@ class ChargePointConnection:
         self._ws: ClientConnection | None = None
         self._online = False
         self._stop_waiter: asyncio.Future[Any] | None = None
+        # Set while the network is up; cleared by network_down() (a cut cable).
+        self._network = asyncio.Event()
+        self._network.set()
+        # Completed by flush() to wake the online loop; replaced once the loop has woken.
+        self._wake: asyncio.Future[None] | None = None
+        self._flush_waiters: list[asyncio.Future[None]] = []
 
     @property
     def connected(self) -> bool:
@@ -189,6 +201,36 @@ class ChargePointConnection:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ws.wait_closed(), _DROP_WAIT)
 
+    async def network_down(self) -> None:
+        """Cut the network: drop the socket like :meth:`drop_connection`, and make no new
+        connection attempt until :meth:`network_up`. The core's timers keep running."""
+        self._network.clear()
+        await self.drop_connection()
+
+    def network_up(self) -> None:
+        """The network is back: connection attempts resume (after the back-off delay that
+        may still be running)."""
+        self._network.set()
+
+    @property
+    def network(self) -> bool:
+        """Whether the network is up (not cut by :meth:`network_down`)."""
+        return self._network.is_set()
+
+    async def flush(self, timeout: float = _DROP_WAIT) -> None:
+        """Make the online loop poll the core now and write the frames it queued.
+
+        Returns once they are written, or after ``timeout`` seconds. Offline it returns at
+        once: the frames stay queued in the core until the next connection.
+        """
+        if not self._online:
+            return
+        written = asyncio.get_running_loop().create_future()
+        self._flush_waiters.append(written)
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+        await asyncio.wait({written}, timeout=timeout)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Connect, serve and reconnect until ``stop`` is set.
 
@@ -203,7 +245,14 @@ class ChargePointConnection:
         self._stop_waiter = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
+                await self._wait_for_network()
+                if stop.is_set():
+                    break
                 ws = await self._open()
+                if ws is not None and not self.network:
+                    # The network was cut while the handshake ran: that socket is gone too.
+                    ws.transport.abort()
+                    ws = None
                 if ws is not None:
                     self._backoff.reset()
                     await self._serve(ws, stop)
@@ -298,20 +347,31 @@ class ChargePointConnection:
             logger.info("%s: closed on stop", self.charge_point_id)
 
     async def _pump(self, ws: ClientConnection) -> None:
-        """The online loop: flush, wait for a frame / deadline / stop, feed the core, repeat."""
+        """The online loop: flush, wait for a frame / deadline / stop / wake-up, feed the
+        core, repeat."""
+        loop = asyncio.get_running_loop()
+        self._wake = loop.create_future()
         await self._flush(ws)
         incoming = asyncio.ensure_future(ws.recv())
         try:
             while not self._stopping():
-                if await self._first(incoming, self._wait_time()):
+                if await self._first(incoming, self._wait_time(), self._wake):
                     # result() raises ConnectionClosed when the link is gone.
                     self._deliver(incoming.result())
                     incoming = asyncio.ensure_future(ws.recv())
+                if self._wake.done():
+                    self._wake = loop.create_future()
+                # Whoever asked for a flush before this poll gets it with this write.
+                waiting, self._flush_waiters = self._flush_waiters, []
                 self._cp.poll(self._clock.now())
                 await self._flush(ws)
+                _resolve(waiting)
         finally:
             # Cancelling recv() is safe in websockets' asyncio API: no frame is lost.
             incoming.cancel()
+            self._wake = None
+            waiting, self._flush_waiters = self._flush_waiters, []
+            _resolve(waiting)
 
     def _deliver(self, data: str | bytes) -> None:
         """Hand one received frame to the core; binary frames are not OCPP-J."""
@@ -348,6 +408,18 @@ class ChargePointConnection:
                 return
             await self._first(None, min(remaining, self._wait_time()))
 
+    async def _wait_for_network(self) -> None:
+        """While the network is cut, wait for it, still running the core's timers."""
+        if self.network:
+            return
+        logger.info("%s: network down; no attempt until it is back", self.charge_point_id)
+        up = asyncio.ensure_future(self._network.wait())
+        try:
+            while not await self._first(up, self._wait_time()) and not self._stopping():
+                self._cp.poll(self._clock.now())
+        finally:
+            up.cancel()
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _current_ping_interval(self) -> float | None:
@@ -364,11 +436,19 @@ class ChargePointConnection:
     def _stopping(self) -> bool:
         return self._stop_waiter is not None and self._stop_waiter.done()
 
-    async def _first(self, task: asyncio.Future[Any] | None, timeout: float | None) -> bool:
-        """Wait for ``task``, the stop event or ``timeout``; return whether ``task`` is done."""
+    async def _first(
+        self,
+        task: asyncio.Future[Any] | None,
+        timeout: float | None,
+        wake: asyncio.Future[None] | None = None,
+    ) -> bool:
+        """Wait for ``task``, the stop event, ``wake`` or ``timeout``; return whether ``task``
+        is done."""
         waiters: set[asyncio.Future[Any]] = set()
         if task is not None:
             waiters.add(task)
+        if wake is not None:
+            waiters.add(wake)
         if self._stop_waiter is not None:
             waiters.add(self._stop_waiter)
         if not waiters:
@@ -376,3 +456,9 @@ class ChargePointConnection:
             return False
         await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         return task is not None and task.done()
+
+
+def _resolve(waiters: list[asyncio.Future[None]]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)

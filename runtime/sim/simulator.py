@@ -8,12 +8,17 @@ that survive a restart, as a real meter's do. :class:`SimulatedStation` joins a
 until told to stop. :func:`~runtime.sim.sessions.run_sessions` plays charging sessions on it as
 a user would.
 
-Two things the plain adapter does not do are added here:
+Three things the plain adapter does not do are added here:
 
 * After a power cycle (``station.reconnect_requested``) the socket is dropped, so the station
   reconnects and boots again, as a real charge point losing power would.
 * The adapter only wakes for frames and the station's own deadlines. Tester actions change the
-  station from outside, so the wait is capped (``max_wait``) to flush their frames promptly.
+  station from outside, so the wait is capped (``max_wait``) to flush their frames promptly
+  (and :meth:`SimulatedStation.flush` writes them at once).
+* Time may run faster than the wall clock (``time_scale``, a
+  :class:`~runtime.adapters.clock.ScaledClock`), so long OCPP intervals pass quickly in CI.
+  The station lives in scaled time; the adapter sleeps in wall time, so the driver hands it
+  deadlines whose distance from now is divided by the factor.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.adapters.clock import ScaledClock
 from runtime.adapters.ws_client import ChargePointConnection
 from runtime.spec.registry import SpecRegistry
 from runtime.station.hardware import Hardware, MeterReading, SimulatedHardware
@@ -160,6 +166,7 @@ class _Driver:
     def __init__(self, owner: SimulatedStation, max_wait: float) -> None:
         self._owner = owner
         self._station = owner.station
+        self._clock = owner.clock
         self._max_wait = max_wait
 
     def connected(self, now: float) -> None:
@@ -179,9 +186,14 @@ class _Driver:
         return self._station.data_to_send()
 
     def next_deadline(self) -> float | None:
-        cap = time.time() + self._max_wait
+        # The adapter waits (deadline - now) wall seconds; the station's deadline is in
+        # scaled time, so its distance is divided by the factor. max_wait is wall seconds.
+        now = self._clock.now()
+        cap = now + self._max_wait
         deadline = self._station.next_deadline()
-        return cap if deadline is None else min(deadline, cap)
+        if deadline is None:
+            return cap
+        return min(now + self._clock.wall_seconds(deadline - now), cap)
 
 
 class SimulatedStation:
@@ -202,9 +214,14 @@ class SimulatedStation:
         pics: The station's PICS values (profiles, optional features, limits) over the
             spec's defaults; they decide which configuration keys it has.
         rng: Source of reconnect jitter; seed it for reproducible runs.
+        time_scale: How many times faster than the wall clock the station's clock runs
+            (1: real time); its timers, intervals and timestamps all follow it.
+        basic_auth_password: The authorization key for HTTP Basic authentication (security
+            profile 1, OCPP-J §6.2.2), or ``None`` for none.
 
     Raises:
-        ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL.
+        ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL, or ``time_scale``
+            is not above 0.
         ConfigError: If ``config`` has an unknown key or a value it cannot take
             (:class:`runtime.spec.config_keys.ConfigError`).
     """
@@ -223,15 +240,18 @@ class SimulatedStation:
         config: Mapping[str, Any] | None = None,
         pics: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
+        time_scale: float = 1.0,
+        basic_auth_password: str | None = None,
     ) -> None:
-        self.recorder = StateRecorder()
+        self.clock = ScaledClock(time_scale)
+        self.recorder = StateRecorder(self.clock.now)
         self.store = store if store is not None else Store(":memory:")
         self.hardware: Hardware = NonVolatileMeter(self.store)
         self.station = Station(
             registry,
             StationIdentity(charge_point_id),
             connectors=connectors,
-            now=time.time(),
+            now=self.clock.now(),
             config=config,
             pics=pics,
             on_state_change=self.recorder,
@@ -242,6 +262,8 @@ class SimulatedStation:
             _Driver(self, max_wait),
             csms_url,
             charge_point_id,
+            basic_auth_password=basic_auth_password,
+            clock=self.clock,
             on_frame=on_frame,
             rng=rng,
             reconnect_min=reconnect_min,
@@ -255,12 +277,13 @@ class SimulatedStation:
 
         WebSocketPingInterval (OCPP 1.6 §9.1.34, OCPP-J 1.6 §7), 0 meaning no pings. Read at
         each connection attempt: a change (ChangeConfiguration) applies from the next
-        connection, the open one keeps its interval.
+        connection, the open one keeps its interval. The interval is in station time, the
+        pings go out in wall time.
         """
         config = self.station.config
         known = config.is_known("WebSocketPingInterval")
         seconds = config.get_int("WebSocketPingInterval") if known else 0
-        return float(seconds) if seconds > 0 else None
+        return self.clock.wall_seconds(float(seconds)) if seconds > 0 else None
 
     def check_power_cycle(self) -> None:
         """Drop the socket if the station was power cycled while connected."""
@@ -272,8 +295,22 @@ class SimulatedStation:
         self._drop = asyncio.get_running_loop().create_task(self.connection.drop_connection())
 
     async def drop_connection(self) -> None:
-        """Lose the network link, as the tester action ``connection_lost`` describes."""
+        """Lose the link once; the station reconnects by itself after its back-off delay."""
         await self.connection.drop_connection()
+
+    async def connection_lost(self) -> None:
+        """The tester action ``connection_lost``: the network is cut and stays cut (no
+        reconnect attempt) until :meth:`connection_restored`."""
+        await self.connection.network_down()
+
+    def connection_restored(self) -> None:
+        """The tester action ``connection_restored``: the network is back; the station
+        reconnects (OCPP-J errata JE 3.4 back-off) on its own."""
+        self.connection.network_up()
+
+    async def flush(self) -> None:
+        """Write the frames a change made from outside (a tester action) queued, now."""
+        await self.connection.flush()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Connect, serve and reconnect until ``stop`` is set."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
@@ -101,3 +102,48 @@ def test_state_recorder_follows_the_station() -> None:
     assert all(change.at == 42.0 for change in recorder.changes)
     # Not registered yet (BootNotification unanswered): the station is not settled.
     assert not settled(station)
+
+
+def test_sim_refuses_a_bad_pics_file_with_its_problems(tmp_path: Path) -> None:
+    pics = tmp_path / "bad.yaml"
+    pics.write_text("pics:\n  NumberOfConnectors: 0\n  Reservaton: true\n")
+    result = _sim("--duration", "0", "--pics", str(pics))
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{pics}:2:") and "NumberOfConnectors" in lines[0]
+    assert lines[1].startswith(f"{pics}:3:") and "did you mean 'Reservation'?" in lines[1]
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ["9001", "host:", ":9001", "h:99999", "h:port"])
+def test_sim_tester_api_wants_host_and_port(value: str) -> None:
+    result = _sim("--duration", "0", "--tester-api", value)
+    assert result.exit_code == 2
+    assert "is not HOST:PORT" in result.output
+
+
+def test_sim_time_scale_is_at_least_one() -> None:
+    result = _sim("--duration", "0", "--time-scale", "0.5")
+    assert result.exit_code == 2
+    assert "--time-scale" in result.output
+
+
+def test_sim_serves_the_tester_api_and_takes_the_pics(tmp_path: Path) -> None:
+    pics = tmp_path / "device.yaml"
+    pics.write_text("pics:\n  NumberOfConnectors: 3\n")
+    result = _sim(
+        *("--duration", "0.2", "--pics", str(pics), "--tester-api", "127.0.0.1:0"),
+        *("--time-scale", "10", "--basic-auth-password", "key"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "tester API on ws://127.0.0.1:" in result.output
+
+
+def test_sim_reports_a_tester_api_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _sim("--duration", "0.2", "--tester-api", f"127.0.0.1:{port}")
+    assert result.exit_code == 2, result.output
+    assert "cannot serve on 127.0.0.1" in result.output
