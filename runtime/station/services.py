@@ -116,15 +116,20 @@ class StationServices:
     def q_now(self) -> str:
         return to_iso8601(self._wall_clock())
 
-    def q_seconds_to_aligned_boundary(self) -> int:
-        """§3.16.2: boundaries are multiples of ClockAlignedDataInterval from midnight."""
+    def q_seconds_to_aligned_boundary(self) -> float:
+        """§3.16.2: boundaries are multiples of ClockAlignedDataInterval from midnight.
+
+        To the fraction of a second: whole seconds would fire the reading up to a second
+        before the boundary on a real clock, stamped ``…:59.2`` instead of ``…:00``."""
         interval = self.station.config.get_int("ClockAlignedDataInterval")
         if interval <= 0:
             return 0
         now = datetime.fromtimestamp(self._wall_clock(), UTC)
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         elapsed = (now - midnight).total_seconds()
-        return max(int(interval - elapsed % interval), 1)
+        remaining = interval - elapsed % interval
+        # At a boundary already: the next one (a reading is never taken twice at one).
+        return remaining if remaining > 1e-6 else float(interval)
 
     # --- queries: authorization -------------------------------------------------------------
     def _cache_enabled(self) -> bool:
