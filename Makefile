@@ -1,12 +1,13 @@
 # chargespec — set-up, build, tests. `make run` and `make test` work on a fresh machine with only
 # Python 3.11+, make and (as root) apt: they create the virtualenv, install the packages and the
-# Debian graphviz package when `dot` is missing.
+# Debian graphviz and chromium packages when `dot` or `chromium` is missing (chromium renders the
+# HTML report in tests/runtime/test_report.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup graphviz build run test lint typecheck check bench fuzz clean
+.PHONY: setup graphviz chromium report-image build run test lint typecheck check bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +21,15 @@ graphviz:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
 
-setup: $(STAMP) graphviz
+# Non-interactive (CI=true, no stdin): -y, noninteractive debconf, stdin from /dev/null.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (headless browser for the HTML report test)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq </dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install \
+	    -y -qq --no-install-recommends chromium </dev/null >/dev/null; }
+
+setup: $(STAMP) graphviz chromium
 
 build: setup
 	$(BIN)/chargespec build
@@ -48,6 +57,10 @@ bench: setup
 
 fuzz: setup
 	$(BIN)/python benchmarks/fuzz.py
+
+# The sample HTML report's screenshot in the docs (tests/runtime/report_sample.py).
+report-image: setup
+	$(BIN)/python -m tests.runtime.report_sample docs/images/report.png
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
