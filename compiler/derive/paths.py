@@ -226,6 +226,7 @@ def _initial_node(machine: Machine, variant: Variant) -> Node:
 _QUERY_ZERO: dict[str, Any] = {
     "boolean": False,
     "integer": 0,
+    "decimal": 0.0,
     "string": "",
     "list": [],
     "object": {},

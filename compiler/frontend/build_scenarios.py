@@ -120,6 +120,7 @@ def _scenario(f: LoadedFile, path: Path, sc: dict[str, Any], fixed: tuple[str, .
         requires=tuple(sc.get("requires", ())),
         setup=dict(sc.get("setup", {})),
         steps=build_steps(f, (*path, "steps"), sc["steps"]),
+        teardown=build_steps(f, (*path, "teardown"), sc.get("teardown", [])),
         source_file=f.path,
         pos=f.pos(path),
         selections=_selections(f, (*path, "setup"), sc.get("setup", {}), fixed),

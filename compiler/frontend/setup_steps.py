@@ -249,4 +249,5 @@ def resolve_scenario(
         scenario,
         setup_steps=setup_steps(states, scenario.selections, configured),
         steps=unroll(scenario.steps),
+        teardown=unroll(scenario.teardown),
     )

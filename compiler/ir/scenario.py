@@ -67,8 +67,8 @@ class Scenario:
     """A certification-style test case (or the demo session).
 
     ``setup`` is the scenario's setup as written; ``selections`` are its entries that select
-    test states, and ``setup_steps`` what those states expand to (parameters substituted,
-    connector loops unrolled), played before ``steps``.
+    test states, and ``setup_steps`` what those states expand to (parameters substituted),
+    played before ``steps``; ``teardown`` is played after them, whatever the outcome.
     """
 
     id: str
@@ -82,3 +82,4 @@ class Scenario:
     pos: Pos
     selections: tuple[StateSelection, ...] = ()
     setup_steps: tuple[ScenarioStep, ...] = ()
+    teardown: tuple[ScenarioStep, ...] = ()

@@ -75,4 +75,5 @@ def scenario_data(spec: SpecSet, sc: Scenario) -> dict[str, Any]:
         "setup": setup,
         "setup_steps": [step_data(st) for st in sc.setup_steps],
         "steps": [step_data(st) for st in sc.steps],
+        **({"teardown": [step_data(st) for st in sc.teardown]} if sc.teardown else {}),
     }

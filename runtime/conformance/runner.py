@@ -419,6 +419,23 @@ class _Run:
             )
 
 
+async def _tear_down(
+    play: Callable[[Sequence[Step]], Awaitable[None]],
+    steps: Sequence[Step],
+    transcript: Transcript,
+    dut: Dut,
+) -> None:
+    """Undo what the case did to the device; a step that fails is noted, the verdict stays
+    the case's own."""
+    if not steps:
+        return
+    transcript.add(dut.now(), "# teardown")
+    try:
+        await play(steps)
+    except ScenarioFailed as failed:
+        transcript.add(dut.now(), f"teardown did not complete: {failed.failure or failed}")
+
+
 async def run_scenario(
     scenario: Mapping[str, Any],
     dut: Dut,

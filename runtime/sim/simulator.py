@@ -150,6 +150,9 @@ class NonVolatileMeter:
     def jam_lock(self, connector: int) -> None:
         self._inner.jam_lock(connector)
 
+    def repair_lock(self, connector: int) -> None:
+        self._inner.repair_lock(connector)
+
     def restart(self) -> bool:
         return self._inner.restart()
 

@@ -59,6 +59,9 @@ TESTER_EFFECTS: Mapping[str, TesterEffect] = {
     "jam_lock": TesterEffect(
         hardware=lambda hardware, c: hardware.jam_lock(c), machine_event=False
     ),
+    "repair_lock": TesterEffect(
+        hardware=lambda hardware, c: hardware.repair_lock(c), machine_event=False
+    ),
     "power_cycle": TesterEffect(machine_event=False, power_cycle=True),
 }
 """Tester actions with an effect beyond their machine event; every other action is only the

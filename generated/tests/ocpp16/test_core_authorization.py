@@ -317,6 +317,16 @@ SCENARIO_TC_007_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -740,6 +750,16 @@ SCENARIO_TC_061_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -1143,6 +1163,16 @@ SCENARIO_TC_023_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -1481,13 +1511,23 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -1497,7 +1537,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -1507,7 +1547,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -1517,7 +1557,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "$parent_id_tag"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -1527,7 +1567,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1539,7 +1579,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
                     },
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1549,7 +1589,7 @@ SCENARIO_TC_069_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),

@@ -632,6 +632,16 @@ SCENARIO_TC_041_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {

@@ -316,13 +316,23 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -332,7 +342,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -342,7 +352,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -352,7 +362,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -362,7 +372,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -371,7 +381,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -381,7 +391,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -768,13 +778,23 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -784,7 +804,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -794,7 +814,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -804,7 +824,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -814,7 +834,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -823,7 +843,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -833,7 +853,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -1234,13 +1254,23 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -1250,7 +1280,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -1260,7 +1290,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -1270,7 +1300,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -1280,7 +1310,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1289,7 +1319,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1299,7 +1329,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -1680,13 +1710,23 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -1696,7 +1736,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -1706,7 +1746,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -1716,7 +1756,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -1726,7 +1766,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1735,7 +1775,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                     "reply": {"transactionId": 4, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1745,7 +1785,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -2160,6 +2200,16 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "state": "Booted",
         },
     ),

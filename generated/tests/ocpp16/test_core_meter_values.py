@@ -334,13 +334,23 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -350,7 +360,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -360,7 +370,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -370,7 +380,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -380,7 +390,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -389,7 +399,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -399,7 +409,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -898,13 +908,23 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -914,7 +934,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -924,7 +944,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -934,7 +954,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -944,7 +964,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -953,7 +973,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -963,7 +983,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),

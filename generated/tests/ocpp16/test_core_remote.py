@@ -307,6 +307,16 @@ SCENARIO_TC_010_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -673,6 +683,16 @@ SCENARIO_TC_011_1_CS: dict[str, Any] = {
             "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1064,6 +1084,16 @@ SCENARIO_TC_011_2_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -1406,13 +1436,23 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -1422,7 +1462,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -1432,7 +1472,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -1442,7 +1482,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -1452,7 +1492,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1461,7 +1501,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1471,7 +1511,7 @@ SCENARIO_TC_012_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -1807,13 +1847,23 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -1823,7 +1873,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -1833,7 +1883,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -1843,7 +1893,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -1853,7 +1903,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1862,7 +1912,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1872,7 +1922,7 @@ SCENARIO_TC_026_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -2175,6 +2225,16 @@ SCENARIO_TC_027_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -2474,13 +2534,23 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -2490,7 +2560,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -2500,7 +2570,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -2510,7 +2580,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -2520,7 +2590,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -2529,7 +2599,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -2539,7 +2609,7 @@ SCENARIO_TC_028_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -2842,6 +2912,16 @@ SCENARIO_TC_017_1_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -3128,6 +3208,16 @@ SCENARIO_TC_017_2_CS: dict[str, Any] = {
             "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3419,13 +3509,23 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -3435,7 +3535,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -3445,7 +3545,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -3455,7 +3555,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -3465,7 +3565,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -3474,7 +3574,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -3484,7 +3584,7 @@ SCENARIO_TC_018_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -3815,13 +3915,23 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
             "state": "Booted",
         },
         {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
+        {
             "kind": "tester",
             "name": "plug_in",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:86 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
             "state": "Charging",
         },
         {
@@ -3831,7 +3941,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:87 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
             "state": "Charging",
         },
         {
@@ -3841,7 +3951,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:88 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
             "state": "Charging",
         },
         {
@@ -3851,7 +3961,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
             "state": "Charging",
         },
         {
@@ -3861,7 +3971,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -3870,7 +3980,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:93 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -3880,7 +3990,7 @@ SCENARIO_TC_018_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -4221,6 +4331,16 @@ SCENARIO_TC_030_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -4242,6 +4362,17 @@ SCENARIO_TC_030_CS: dict[str, Any] = {
             "at": "specs/ocpp16/scenarios/core_remote.yaml:196",
         },
     ),
+    "teardown": (
+        {
+            "kind": "tester",
+            "name": "repair_lock",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:199",
+        },
+    ),
 }
 
 
@@ -4259,7 +4390,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
     "id": "TC_031_CS",
     "title": "Unlock Connector - Unknown Connector",
     "refs": ("OCTT TC_031_CS", "OCPP 1.6 §5.18", "OCPP 1.6 §7.46", "errata E3.87"),
-    "at": "specs/ocpp16/scenarios/core_remote.yaml:199",
+    "at": "specs/ocpp16/scenarios/core_remote.yaml:201",
     "requires": ("Core",),
     "setup": {"connectors": 1, "pics": {"FixedCable": False}},
     "setup_steps": (
@@ -4312,7 +4443,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4322,7 +4453,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4332,7 +4463,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4342,7 +4473,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4352,7 +4483,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4362,7 +4493,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4372,7 +4503,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4382,7 +4513,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4392,7 +4523,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4402,7 +4533,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4412,7 +4543,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4422,7 +4553,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4432,7 +4563,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4442,7 +4573,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4452,7 +4583,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4462,7 +4593,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4472,7 +4603,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4482,7 +4613,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:199 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:201 (Configured)",
             "state": "Configured",
         },
         {
@@ -4518,6 +4649,16 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -4527,7 +4668,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:206",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:208",
         },
     ),
 }
@@ -4538,7 +4679,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
 async def test_tc_031_cs() -> None:
     """TC_031_CS: Unlock Connector - Unknown Connector.
 
-    Source: specs/ocpp16/scenarios/core_remote.yaml:199. Refs: OCTT TC_031_CS, OCPP 1.6 §5.18, OCPP 1.6 §7.46, errata E3.87.
+    Source: specs/ocpp16/scenarios/core_remote.yaml:201. Refs: OCTT TC_031_CS, OCPP 1.6 §5.18, OCPP 1.6 §7.46, errata E3.87.
     """
     await play_case(SPEC, SCENARIO_TC_031_CS)
 
@@ -4547,7 +4688,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
     "id": "TC_062_CS",
     "title": "Data Transfer to a Charge Point",
     "refs": ("OCTT TC_062_CS", "OCPP 1.6 §5.6", "OCPP 1.6 §7.23"),
-    "at": "specs/ocpp16/scenarios/core_remote.yaml:209",
+    "at": "specs/ocpp16/scenarios/core_remote.yaml:211",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4600,7 +4741,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4610,7 +4751,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4620,7 +4761,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4630,7 +4771,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4640,7 +4781,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4650,7 +4791,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4660,7 +4801,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4670,7 +4811,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4680,7 +4821,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4690,7 +4831,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4700,7 +4841,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4710,7 +4851,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4720,7 +4861,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4730,7 +4871,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4740,7 +4881,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4750,7 +4891,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4760,7 +4901,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4770,7 +4911,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:209 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4806,6 +4947,16 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "for_each_connector": 0,
             "state": "Booted",
         },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "state": "Booted",
+        },
     ),
     "steps": (
         {
@@ -4815,7 +4966,7 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Rejected", "UnknownMessageId", "UnknownVendorId")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_remote.yaml:218",
+            "at": "specs/ocpp16/scenarios/core_remote.yaml:220",
         },
     ),
 }
@@ -4826,6 +4977,6 @@ SCENARIO_TC_062_CS: dict[str, Any] = {
 async def test_tc_062_cs() -> None:
     """TC_062_CS: Data Transfer to a Charge Point.
 
-    Source: specs/ocpp16/scenarios/core_remote.yaml:209. Refs: OCTT TC_062_CS, OCPP 1.6 §5.6, OCPP 1.6 §7.23.
+    Source: specs/ocpp16/scenarios/core_remote.yaml:211. Refs: OCTT TC_062_CS, OCPP 1.6 §5.6, OCPP 1.6 §7.23.
     """
     await play_case(SPEC, SCENARIO_TC_062_CS)
