@@ -18,9 +18,10 @@ brought where the case starts). Both carry a :class:`StepFailure` naming the ste
 is in the spec and the differing fields.
 
 Timing (OCPP 1.6 gives intervals as minimums: a Charge Point sends its Heartbeat *after*
-the interval, §4.6): a real device's clock and network add jitter, so :class:`Timing`
-tolerance shortens each ``silence`` by that much and lengthens each ``within``; waits longer
-than ``progress_every`` seconds report progress.
+the interval, §4.6): a real device's clock and network add jitter, so with a :class:`Timing`
+tolerance a message that ends a ``silence`` less than the tolerance early is taken by the next
+step instead of failing it, and each ``within`` is that much longer; waits longer than
+``progress_every`` seconds report progress.
 """
 
 from __future__ import annotations
@@ -199,6 +200,8 @@ class _Run:
         self.defaults = DefaultReplies()
         # Connectors above this one are not part of the case (None: every one is).
         self.spare_above: int | None = None
+        # A CALL that ended a silence within the tolerance, for the next step.
+        self.held: ReceivedCall | None = None
 
     def fail(
         self,
@@ -224,6 +227,9 @@ class _Run:
 
     async def wait_call(self, seconds: float, what: str) -> ReceivedCall | None:
         """The next CALL within ``seconds``; a long wait reports progress as it goes."""
+        if self.held is not None:
+            call, self.held = self.held, None
+            return call
         every = self.timing.progress_every
         if self.on_progress is None or seconds <= every:
             return await self.dut.next_call(seconds)
@@ -327,7 +333,7 @@ class _Run:
         quiet = float(step["seconds"])
         started = self.dut.now()
         for _ in range(1000):
-            call = await self.dut.next_call(quiet)
+            call = await self.wait_call(quiet, "the charge point to fall quiet")
             if call is None:
                 self.t.add(self.dut.now(), f"  (quiet for {quiet:g} s)")
                 return
@@ -344,14 +350,19 @@ class _Run:
         await self._receive(step, step["items"])
 
     async def quiet(self, step: Step, allow_heartbeat: bool) -> None:
-        # A minimum interval (§4.6): a device may be up to the tolerance early.
-        seconds = max(float(step["seconds"]) - self.timing.tolerance, 0.0)
+        seconds = float(step["seconds"])
         end = self.dut.now() + seconds
         for _ in range(1000):
             what = f"no message for {seconds:g} s ({step.get('at', '?')})"
             call = await self.wait_call(max(end - self.dut.now(), 0.0), what)
             if call is None:
                 self.t.add(self.dut.now(), f"  ({seconds:g} s passed)")
+                return
+            if end - self.dut.now() <= self.timing.tolerance:
+                # A minimum interval (§4.6) met within the tolerance: the message belongs to
+                # the next step.
+                self.held = call
+                self.t.add(self.dut.now(), f"  ({seconds:g} s passed, within the tolerance)")
                 return
             self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
             if self.is_spare(call):
@@ -497,7 +508,10 @@ async def run_scenario(
                 f"precondition not reached: {failed.failure.message if failed.failure else failed}"
             )
             raise PreconditionNotReached(message, failed.failure) from None
-        await play(scenario["steps"])
+        try:
+            await play(scenario["steps"])
+        finally:
+            await _tear_down(play, scenario.get("teardown", ()), transcript, dut)
     finally:
         if on_line is not None:
             for line in transcript.lines:

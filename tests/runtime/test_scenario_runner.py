@@ -105,8 +105,10 @@ class ScriptedDut:
         self.sent: list[tuple[str, dict[str, Any], bool]] = []
         self.testers: list[tuple[str, dict[str, Any]]] = []
         self.time = 0.0
-        # CALLs the charge point sends only once the test system sent an action (a Reset).
+        # CALLs the charge point sends only once the test system sent an action (a Reset),
+        # or once a tester action was performed.
         self.after_send: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.after_tester: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
     def now(self) -> float:
         return self.time
@@ -139,6 +141,8 @@ class ScriptedDut:
 
     async def tester(self, name: str, payload: dict[str, Any]) -> None:
         self.testers.append((name, payload))
+        for i, (action, body) in enumerate(self.after_tester.pop(name, [])):
+            self.calls.append(ReceivedCall(f"{name}-{i}", action, body))
 
     async def observe(self, name: str, payload: dict[str, Any]) -> Any:
         if name != "cable_locked":
@@ -207,7 +211,7 @@ async def test_a_failing_setup_step_is_a_precondition_not_reached_naming_where_i
     steps = setup_steps_for(boot="accepted")
     assert re.fullmatch(r"specs/ocpp16/test_states\.yaml:\d+ \(Started\)", steps[0]["at"])
     booted = [s for s in steps if "(Booted)" in s["at"]]
-    assert [s["kind"] for s in booted] == ["send", "expect", "expect"]
+    assert [s["kind"] for s in booted] == ["send", "expect", "expect", "settle"]
     sc = {**scenario(), "setup_steps": steps}
     # Reset is answered, then no BootNotification comes: the case cannot start.
     accepted = [CallOutcome(result={"status": "Accepted"})] * 10
@@ -233,14 +237,14 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         ("BootNotification", {}),
         ("StatusNotification", {"connectorId": 0}),
         ("StatusNotification", {"connectorId": 1}),
-        ("StatusNotification", {"connectorId": 1, "status": "Preparing"}),
-        ("Authorize", {"idTag": "TAG-0001"}),
-        CHARGING,
-        START,
     ]
-    # Started: ChangeAvailability for connectors 0 and 1; Booted: Reset, then the boot.
-    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 3)
+    # Started: ChangeAvailability for connectors 0 and 1, ClearCache; Booted: Reset, the boot.
+    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 4)
     dut.after_send["Reset"] = calls
+    dut.after_tester["plug_in"] = [
+        ("StatusNotification", {"connectorId": 1, "status": "Preparing"})
+    ]
+    dut.after_tester["present_id_tag"] = [("Authorize", {"idTag": "TAG-0001"}), CHARGING, START]
     charging = {"idTag": "TAG-0001", "parentIdTag": "P-1", "transactionId": 9}
     sc = {**scenario(), "setup_steps": setup_steps_for(charging=charging)}
     await run_scenario(sc, dut, values={"connector": 1})
@@ -249,6 +253,7 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
     assert [action for action, _, _ in dut.sent] == [
         "ChangeAvailability",
         "ChangeAvailability",
+        "ClearCache",
         "Reset",
     ]
     assert dut.testers == [
@@ -383,11 +388,38 @@ async def test_a_connector_the_case_does_not_involve_is_answered_not_judged() ->
         await run_scenario(scenario(silence, connectors=2), ScriptedDut([spare], []), connectors=2)
 
 
-async def test_timing_tolerance_shortens_silences_and_lengthens_windows() -> None:
-    dut = ScriptedDut([], [])
+class TimedDut(ScriptedDut):
+    """Sends each scripted CALL at its time."""
+
+    def __init__(self, timed: list[tuple[float, str, dict[str, Any]]]) -> None:
+        super().__init__([], [])
+        self.timed = deque(timed)
+
+    async def next_call(self, within: float) -> ReceivedCall | None:
+        if self.timed and self.timed[0][0] <= self.time + within:
+            at, action, payload = self.timed.popleft()
+            self.time = max(self.time, at)
+            return ReceivedCall(f"t-{at}", action, payload)
+        self.time += within
+        return None
+
+
+async def test_timing_tolerance_lets_a_minimum_interval_end_early_and_widens_windows() -> None:
     silence = {"kind": "silence", "seconds": 10, "at": "s:1"}
-    await run_scenario(scenario(silence), dut, timing=Timing(tolerance=2))
-    assert dut.time == 8
+    beat = {**expect("Heartbeat", {}), "seconds": 2}
+    # 1.5 s early: within a tolerance of 2 the Heartbeat ends the silence and meets its step.
+    dut = TimedDut([(8.5, "Heartbeat", {})])
+    await run_scenario(scenario(silence, beat), dut, timing=Timing(tolerance=2))
+    assert dut.replies == [("Heartbeat", {"currentTime": "1970-01-01T00:00:08.500Z"})]
+    # 3 s early is too early.
+    with pytest.raises(ScenarioFailed, match="expected no message for 10 s, got Heartbeat"):
+        await run_scenario(
+            scenario(silence, beat), TimedDut([(7.0, "Heartbeat", {})]), timing=Timing(tolerance=2)
+        )
+    # Nothing comes: the whole silence is waited.
+    quiet = TimedDut([])
+    await run_scenario(scenario(silence), quiet, timing=Timing(tolerance=2))
+    assert quiet.time == 10
     with pytest.raises(ScenarioFailed, match="no Heartbeat within 5 s"):
         late = {**expect("Heartbeat", {}), "seconds": 3}
         await run_scenario(scenario(late), ScriptedDut([], []), timing=Timing(tolerance=2))
@@ -405,3 +437,20 @@ async def test_long_waits_report_progress() -> None:
         "  90 s left: no message for 150 s (s:1)",
         "  30 s left: no message for 150 s (s:1)",
     ]
+
+
+async def test_teardown_runs_after_a_failure_and_never_changes_the_verdict() -> None:
+    repair = {"kind": "tester", "name": "repair_lock", "payload": {"connector": 1}, "at": "s:9"}
+    failing = {**expect("Heartbeat", {}), "seconds": 1}
+    sc = {**scenario(failing), "teardown": [repair]}
+    dut = ScriptedDut([], [])
+    with pytest.raises(ScenarioFailed, match="no Heartbeat within 1 s"):
+        await run_scenario(sc, dut)
+    assert dut.testers == [("repair_lock", {"connector": 1})]
+    # A teardown step that fails is noted in the transcript only.
+    broken = {**scenario(), "teardown": [failing]}
+    transcript = await run_scenario(broken, ScriptedDut([], []))
+    assert transcript.lines[-1].endswith(
+        "teardown did not complete: " + str(transcript.lines[-1].split("complete: ")[1])
+    )
+    assert "teardown did not complete" in transcript.lines[-1]

@@ -79,13 +79,23 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -307,7 +317,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -317,7 +327,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -328,7 +338,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -340,7 +350,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -350,7 +360,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -360,7 +370,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -370,7 +380,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -380,7 +390,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -390,7 +400,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -399,7 +409,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -409,7 +419,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -662,13 +672,23 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -881,7 +901,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -891,7 +911,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -902,7 +922,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -914,7 +934,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -924,7 +944,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -934,7 +954,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -944,7 +964,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -954,7 +974,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -964,7 +984,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -973,7 +993,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -983,7 +1003,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -1025,7 +1045,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                 "meterValue": (
                     {
                         "timestamp": {
-                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.0+)?(Z|[+-]\\d\\d:\\d\\d)"
+                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)"
                         },
                         "sampledValue": {
                             "$contains": (
@@ -1042,44 +1062,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 61,
             "comment": "The first value comes at the next whole minute, at most 60 s away.",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:82",
-        },
-        {
-            "kind": "silence",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 59.0,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:94",
-        },
-        {
-            "kind": "expect",
-            "name": "MeterValues",
-            "payload": {
-                "connectorId": "$connector_under_test",
-                "transactionId": 1,
-                "meterValue": (
-                    {
-                        "timestamp": {
-                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.0+)?(Z|[+-]\\d\\d:\\d\\d)"
-                        },
-                        "sampledValue": {
-                            "$contains": (
-                                {
-                                    "measurand": "Energy.Active.Import.Register",
-                                    "context": "Sample.Clock",
-                                },
-                                {"measurand": "Power.Active.Import", "context": "Sample.Clock"},
-                            )
-                        },
-                    },
-                ),
-            },
-            "reply": None,
-            "seconds": 2,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:95",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:85",
         },
         {
             "kind": "silence",
@@ -1099,7 +1082,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                 "meterValue": (
                     {
                         "timestamp": {
-                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.0+)?(Z|[+-]\\d\\d:\\d\\d)"
+                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)"
                         },
                         "sampledValue": {
                             "$contains": (
@@ -1117,6 +1100,43 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "seconds": 2,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core_meter_values.yaml:98",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 59.0,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:100",
+        },
+        {
+            "kind": "expect",
+            "name": "MeterValues",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "transactionId": 1,
+                "meterValue": (
+                    {
+                        "timestamp": {
+                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)"
+                        },
+                        "sampledValue": {
+                            "$contains": (
+                                {
+                                    "measurand": "Energy.Active.Import.Register",
+                                    "context": "Sample.Clock",
+                                },
+                                {"measurand": "Power.Active.Import", "context": "Sample.Clock"},
+                            )
+                        },
+                    },
+                ),
+            },
+            "reply": None,
+            "seconds": 2,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:101",
         },
     ),
 }

@@ -61,13 +61,23 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -257,7 +267,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -267,7 +277,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -278,7 +288,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -290,7 +300,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -300,7 +310,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -310,7 +320,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -320,7 +330,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -330,7 +340,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -340,7 +350,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -349,7 +359,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -359,7 +369,7 @@ SCENARIO_TC_068_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -478,13 +488,23 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -674,7 +694,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -684,7 +704,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -695,7 +715,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -707,7 +727,7 @@ SCENARIO_TC_013_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
     ),
@@ -850,13 +870,23 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -1046,7 +1076,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -1056,7 +1086,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1067,7 +1097,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1079,7 +1109,7 @@ SCENARIO_TC_014_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1222,13 +1252,23 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -1418,7 +1458,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -1428,7 +1468,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1439,7 +1479,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1451,7 +1491,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -1461,7 +1501,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -1471,7 +1511,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -1481,7 +1521,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -1491,7 +1531,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -1501,7 +1541,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1510,7 +1550,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1520,7 +1560,7 @@ SCENARIO_TC_015_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -1642,13 +1682,23 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -1838,7 +1888,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -1848,7 +1898,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1859,7 +1909,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1871,7 +1921,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -1881,7 +1931,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -1891,7 +1941,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -1901,7 +1951,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -1911,7 +1961,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -1921,7 +1971,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1930,7 +1980,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1940,7 +1990,7 @@ SCENARIO_TC_016_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -2082,13 +2132,23 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -2278,7 +2338,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -2288,7 +2348,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2299,7 +2359,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2311,7 +2371,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2384,6 +2444,17 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "at": "specs/ocpp16/scenarios/core_recovery.yaml:103",
         },
     ),
+    "teardown": (
+        {
+            "kind": "tester",
+            "name": "repair_lock",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105",
+        },
+    ),
 }
 
 
@@ -2401,7 +2472,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
     "id": "TC_032_2_CS",
     "title": "Power failure boot charging point - configured to stop transaction(s)",
     "refs": ("OCTT TC_032_2_CS", "OCPP 1.6 §4.10", "OCPP 1.6 §4.9", "errata E3.22"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:105",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:107",
     "requires": ("Core", "not BackupPower"),
     "setup": {"connectors": 1, "pics": {"BackupPower": False}},
     "setup_steps": (
@@ -2438,13 +2509,23 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -2454,7 +2535,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2464,7 +2545,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2474,7 +2555,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2484,7 +2565,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2494,7 +2575,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2504,7 +2585,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2514,7 +2595,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2524,7 +2605,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2534,7 +2615,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2544,7 +2625,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2554,7 +2635,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2564,7 +2645,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2574,7 +2655,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2584,7 +2665,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2594,7 +2675,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2604,7 +2685,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2614,7 +2695,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2624,7 +2705,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
             "state": "Configured",
         },
         {
@@ -2634,7 +2715,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -2644,7 +2725,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2655,7 +2736,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2667,7 +2748,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -2677,7 +2758,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -2687,7 +2768,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -2697,7 +2778,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -2707,7 +2788,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -2717,7 +2798,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -2726,7 +2807,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -2736,7 +2817,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -2751,7 +2832,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:114",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:116",
         },
         {
             "kind": "expect",
@@ -2760,7 +2841,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:115",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:117",
         },
         {
             "kind": "any_order",
@@ -2769,7 +2850,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:117",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:119",
             "items": (
                 {
                     "kind": "expect",
@@ -2778,7 +2859,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:118",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:120",
                 },
                 {
                     "kind": "expect",
@@ -2790,7 +2871,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:119",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:121",
                 },
                 {
                     "kind": "expect",
@@ -2799,7 +2880,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:121",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:123",
                 },
             ),
         },
@@ -2812,7 +2893,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
 async def test_tc_032_2_cs() -> None:
     """TC_032_2_CS: Power failure boot charging point - configured to stop transaction(s).
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:105. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:107. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_TC_032_2_CS)
 
@@ -2827,7 +2908,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
         "OCPP 1.6 §7.36",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:123",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:125",
     "requires": ("Core", "BackupPower"),
     "setup": {"connectors": 1, "pics": {"BackupPower": True}},
     "setup_steps": (
@@ -2864,13 +2945,23 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -2880,7 +2971,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2890,7 +2981,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2900,7 +2991,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2910,7 +3001,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2920,7 +3011,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2930,7 +3021,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2940,7 +3031,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2950,7 +3041,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2960,7 +3051,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2970,7 +3061,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2980,7 +3071,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -2990,7 +3081,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3000,7 +3091,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3010,7 +3101,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3020,7 +3111,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3030,7 +3121,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3040,7 +3131,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3050,7 +3141,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:123 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -3060,7 +3151,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -3070,7 +3161,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3081,7 +3172,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3093,7 +3184,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -3103,7 +3194,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:89 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
             "state": "Charging",
         },
         {
@@ -3113,7 +3204,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:90 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
             "state": "Charging",
         },
         {
@@ -3123,7 +3214,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:91 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
             "state": "Charging",
         },
         {
@@ -3133,7 +3224,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:92 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
             "state": "Charging",
         },
         {
@@ -3143,7 +3234,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -3152,7 +3243,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -3162,7 +3253,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:98 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -3177,7 +3268,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:135",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
         },
         {
             "kind": "any_order",
@@ -3186,7 +3277,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:136",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:138",
             "items": (
                 {
                     "kind": "expect",
@@ -3195,7 +3286,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
                 },
                 {
                     "kind": "expect",
@@ -3204,7 +3295,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
                 },
             ),
         },
@@ -3215,7 +3306,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:140",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:142",
         },
         {
             "kind": "expect",
@@ -3224,7 +3315,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
         },
         {
             "kind": "any_order",
@@ -3233,7 +3324,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:145",
             "items": (
                 {
                     "kind": "expect",
@@ -3242,7 +3333,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:144",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:146",
                 },
                 {
                     "kind": "expect",
@@ -3254,7 +3345,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:145",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:147",
                 },
             ),
         },
@@ -3265,7 +3356,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 30.0,
             "comment": "The transaction was stopped before the power went; nothing more is reported.",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:147",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:149",
         },
     ),
 }
@@ -3276,7 +3367,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
 async def test_tc_032_1_cs() -> None:
     """TC_032_1_CS: Power failure boot charging point - configured to stop transaction(s) before going down.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:123. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:125. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_TC_032_1_CS)
 
@@ -3285,7 +3376,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
     "id": "TC_034_CS",
     "title": "Power Failure with Unavailable Status",
     "refs": ("OCTT TC_034_CS", "OCPP 1.6 §5.2", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:150",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:152",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3322,13 +3413,23 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -3338,7 +3439,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3348,7 +3449,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3358,7 +3459,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3368,7 +3469,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3378,7 +3479,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3388,7 +3489,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3398,7 +3499,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3408,7 +3509,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3418,7 +3519,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3428,7 +3529,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3438,7 +3539,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3448,7 +3549,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3458,7 +3559,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3468,7 +3569,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3478,7 +3579,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3488,7 +3589,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3498,7 +3599,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3508,7 +3609,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -3518,7 +3619,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -3528,7 +3629,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3539,7 +3640,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3551,7 +3652,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3563,7 +3664,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:156",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
         },
         {
             "kind": "expect",
@@ -3572,7 +3673,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
         },
         {
             "kind": "tester",
@@ -3581,7 +3682,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:159",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:161",
         },
         {
             "kind": "expect",
@@ -3590,7 +3691,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
         },
         {
             "kind": "any_order",
@@ -3599,7 +3700,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
             "items": (
                 {
                     "kind": "expect",
@@ -3608,7 +3709,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:163",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:165",
                 },
                 {
                     "kind": "expect",
@@ -3617,7 +3718,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:166",
                 },
             ),
         },
@@ -3628,7 +3729,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:165",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:167",
         },
         {
             "kind": "expect",
@@ -3637,7 +3738,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:167",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169",
         },
     ),
 }
@@ -3648,7 +3749,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
 async def test_tc_034_cs() -> None:
     """TC_034_CS: Power Failure with Unavailable Status.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:150. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:152. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_TC_034_CS)
 
@@ -3657,7 +3758,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
     "id": "TC_035_CS",
     "title": "Idle Charge Point",
     "refs": ("OCTT TC_035_CS", "OCPP 1.6 §4.6", "OCPP 1.6 §5.3", "OCPP 1.6 §9.1.10"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:169",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:171",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3694,13 +3795,23 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:24 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
         },
         {
@@ -3710,7 +3821,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3720,7 +3831,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3730,7 +3841,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3740,7 +3851,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3750,7 +3861,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3760,7 +3871,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3770,7 +3881,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3780,7 +3891,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3790,7 +3901,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3800,7 +3911,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3810,7 +3921,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3820,7 +3931,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3830,7 +3941,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3840,7 +3951,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3850,7 +3961,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3860,7 +3971,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3870,7 +3981,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3880,7 +3991,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
             "state": "Configured",
         },
         {
@@ -3890,7 +4001,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:45 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
             "state": "Booted",
         },
         {
@@ -3900,7 +4011,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:47 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3911,7 +4022,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:51 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3923,7 +4034,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3935,25 +4046,25 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:175",
-        },
-        {
-            "kind": "silence",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 59.0,
-            "comment": "",
             "at": "specs/ocpp16/scenarios/core_recovery.yaml:177",
         },
         {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 59.0,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:179",
+        },
+        {
             "kind": "expect",
             "name": "Heartbeat",
             "payload": {},
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:178",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:180",
         },
         {
             "kind": "silence",
@@ -3962,7 +4073,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:181",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:183",
         },
         {
             "kind": "expect",
@@ -3971,7 +4082,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:182",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:184",
         },
     ),
 }
@@ -3982,6 +4093,6 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
 async def test_tc_035_cs() -> None:
     """TC_035_CS: Idle Charge Point.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:169. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:171. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
     """
     await play_case(SPEC, SCENARIO_TC_035_CS)
