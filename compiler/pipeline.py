@@ -34,7 +34,7 @@ class CompileResult:
 def managed_folders(spec: SpecSet) -> tuple[str, ...]:
     """The folders under generated/ that a build of this spec set owns."""
     name = spec.manifest.spec
-    return (name, f"diagrams/{name}", f"tests/{name}")
+    return (name, f"diagrams/{name}", f"tests/{name}", f"regression/{name}")
 
 
 def unchecked_globs(spec: SpecSet) -> tuple[str, ...]:
@@ -61,9 +61,10 @@ def _render(spec: SpecSet, with_diagrams: bool, with_tests: bool) -> dict[str, s
 
         files |= {f"diagrams/{name}/{p}": t for p, t in diagram_files(spec).items()}
     if with_tests:
-        from compiler.render.test_modules import test_files
+        from compiler.render.test_modules import regression_files, test_files
 
         files |= {f"tests/{p}": t for p, t in test_files(spec).items()}
+        files |= {f"regression/{p}": t for p, t in regression_files(spec).items()}
     return format_python(files)
 
 

@@ -5,8 +5,9 @@
 """pytest support for the generated tests: selection by a device's PICS.
 
 Registers the marks every generated test carries: ``pics(Item=value, ...)``, its PICS
-conditions, and ``case(id)``, the test case it belongs to (a scenario id, or ``model
-<Machine>``). When the environment variable ``CHARGESPEC_PICS`` names a device PICS file, the
+conditions, and ``case(id)``, the test case it belongs to (a scenario id, ``WIRE <Machine>
+<transition id>`` for a test derived from a machine, or ``model <Machine>`` for the compiler
+regression tests of a machine). When the environment variable ``CHARGESPEC_PICS`` names a device PICS file, the
 file is checked once (a bad one stops the session with its ``file:line:col`` problems) and each
 test whose conditions the device does not meet is skipped, the reason naming the item.
 """
