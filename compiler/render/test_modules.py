@@ -152,23 +152,22 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
     )
 
 
-def _support_files(spec: SpecSet, doc: str) -> dict[str, str]:
-    """The package files and the conftest (it registers the ``pics``/``case`` marks) of one
-    generated test folder."""
+def _support_files(spec: SpecSet, doc: str, coverage: bool) -> dict[str, str]:
+    """The package files and the conftest (it registers the ``pics``/``case`` marks and, for
+    the conformance tests, records the transition coverage) of one generated test folder."""
     name = spec.manifest.spec
     init = header(spec.root) + f'"""{doc}"""\n'
-    return {
-        "__init__.py": init,
-        "conftest.py": render_template("conftest.py.j2", header=header(spec.root), package=name),
-        f"{name}/__init__.py": init,
-    }
+    conftest = render_template(
+        "conftest.py.j2", header=header(spec.root), package=name, coverage=coverage
+    )
+    return {"__init__.py": init, "conftest.py": conftest, f"{name}/__init__.py": init}
 
 
 def test_files(spec: SpecSet) -> dict[str, str]:
     """Relative path under generated/tests → text: the conformance tests only (what
     ``chargespec test`` runs against a device)."""
     name = spec.manifest.spec
-    files = _support_files(spec, "Generated conformance tests.")
+    files = _support_files(spec, "Generated conformance tests.", coverage=True)
     by_source: dict[str, list[Scenario]] = defaultdict(list)
     for sc in spec.scenarios:
         by_source[sc.source_file].append(sc)
@@ -184,7 +183,9 @@ def regression_files(spec: SpecSet) -> dict[str, str]:
     spec. They are compiler regression tests, not conformance tests: they read internal
     states, which no device shows on the wire."""
     name = spec.manifest.spec
-    files = _support_files(spec, "Generated compiler regression tests of the machines.")
+    files = _support_files(
+        spec, "Generated compiler regression tests of the machines.", coverage=False
+    )
     for machine in spec.machines:
         files[f"{name}/test_model_{machine.module}.py"] = _model_module(spec, machine)
     return files
