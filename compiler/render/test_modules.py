@@ -22,6 +22,7 @@ from compiler.ir import (
 from compiler.naming import class_name, snake
 from compiler.render.env import header, py_literal, render_template
 from compiler.render.scenario_data import scenario_data, setup_pics
+from compiler.render.wire_modules import wire_suites
 from runtime.spec.applicability import scenario_conditions
 
 __all__ = ["regression_files", "test_files"]
@@ -174,6 +175,11 @@ def test_files(spec: SpecSet) -> dict[str, str]:
     for source, scenarios in sorted(by_source.items()):
         stem = source.rsplit("/", 1)[-1].removesuffix(".yaml")
         files[f"{name}/test_{stem}.py"] = _scenario_module(spec, source, scenarios)
+    for suite in wire_suites(spec):
+        if suite.cases:
+            path = f"{name}/test_wire_{suite.machine.module}.py"
+            scenarios = [case.scenario for case in suite.cases]
+            files[path] = _scenario_module(spec, suite.machine.source_file, scenarios)
     return files
 
 
