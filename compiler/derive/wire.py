@@ -26,7 +26,7 @@ machine takes the stimulus.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,6 @@ from compiler.derive.wire_world import (
     fire_step,
 )
 from compiler.diagnostics import Pos
-from compiler.frontend.setup_steps import resolve_scenario
 from compiler.ir import (
     FieldDef,
     Machine,
@@ -51,9 +50,10 @@ from compiler.ir import (
     Transition,
 )
 
-__all__ = ["WireCase", "WireGap", "WireSuite", "case_id", "derive_wire"]
+__all__ = ["Resolve", "WireCase", "WireGap", "WireSuite", "case_id", "derive_wire"]
 
 Step = tuple[str, dict[str, Any]]
+Resolve = Callable[[Scenario], Scenario]
 
 # Stimuli a test system produces: a CALL of the Central System, a tester action.
 WIRE_NAMESPACES = ("ocpp", "tester")
@@ -338,13 +338,19 @@ def _reason(machine: Machine, t: Transition, undetermined: set[str]) -> str:
     )
 
 
-def derive_wire(spec: SpecSet, machine: Machine) -> WireSuite:
+def derive_wire(spec: SpecSet, machine: Machine, resolve: Resolve) -> WireSuite:
     """The wire tests of ``machine``: one per transition a wire-level path from Booted fires
-    with something to check, and the reason for each other transition."""
+    with something to check, and the reason for each other transition.
+
+    Args:
+        resolve: writes out a scenario's setup steps and its steps as they are played (the
+            frontend's ``resolve_scenario`` with the spec's test states, handed in by the
+            pipeline: derivation comes before the frontend's helpers in the layers).
+    """
     suite = WireSuite(machine)
     search = _Search(spec, machine, _stimuli(spec, machine))
     first = machine.transitions[0]
-    booted = resolve_scenario(spec.test_states, _scenario(spec, machine, first, {}))
+    booted = resolve(_scenario(spec, machine, first, {}))
     found: dict[str, tuple[dict[str, Node], Variant, list[tuple[Step, Firing]]]] = {}
     for variant in _variants(spec, machine):
         nodes, after = after_setup(spec, booted, variant)
@@ -361,5 +367,5 @@ def derive_wire(spec: SpecSet, machine: Machine) -> WireSuite:
             suite.gaps.append(WireGap(t, reason))
             continue
         sc = _scenario(spec, machine, t, _setup(machine, variant, path), tuple(steps))
-        suite.cases.append(WireCase(t, resolve_scenario(spec.test_states, sc)))
+        suite.cases.append(WireCase(t, resolve(sc)))
     return suite

@@ -5,6 +5,7 @@ model tests per machine, under generated/regression/)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from compiler.derive.paths import (
@@ -13,6 +14,7 @@ from compiler.derive.paths import (
     initial_context,
     witness_pics,
 )
+from compiler.derive.wire import WireSuite
 from compiler.diagnostics import Pos
 from compiler.ir import (
     Machine,
@@ -22,7 +24,6 @@ from compiler.ir import (
 from compiler.naming import class_name, snake
 from compiler.render.env import header, py_literal, render_template
 from compiler.render.scenario_data import scenario_data, setup_pics
-from compiler.render.wire_modules import wire_suites
 from runtime.spec.applicability import scenario_conditions
 
 __all__ = ["regression_files", "test_files"]
@@ -164,7 +165,7 @@ def _support_files(spec: SpecSet, doc: str, coverage: bool) -> dict[str, str]:
     return {"__init__.py": init, "conftest.py": conftest, f"{name}/__init__.py": init}
 
 
-def test_files(spec: SpecSet) -> dict[str, str]:
+def test_files(spec: SpecSet, wire: Sequence[WireSuite] = ()) -> dict[str, str]:
     """Relative path under generated/tests → text: the conformance tests only (what
     ``chargespec test`` runs against a device)."""
     name = spec.manifest.spec
@@ -175,7 +176,7 @@ def test_files(spec: SpecSet) -> dict[str, str]:
     for source, scenarios in sorted(by_source.items()):
         stem = source.rsplit("/", 1)[-1].removesuffix(".yaml")
         files[f"{name}/test_{stem}.py"] = _scenario_module(spec, source, scenarios)
-    for suite in wire_suites(spec):
+    for suite in wire:
         if suite.cases:
             path = f"{name}/test_wire_{suite.machine.module}.py"
             scenarios = [case.scenario for case in suite.cases]

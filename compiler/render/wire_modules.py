@@ -4,16 +4,17 @@ transitions left without one (generated/<spec>/wire-coverage.md)."""
 
 from __future__ import annotations
 
-from compiler.derive.wire import WireSuite, derive_wire
+from compiler.derive.wire import Resolve, WireSuite, derive_wire
 from compiler.ir import SpecSet
 from compiler.render.env import header, render_template
 
 __all__ = ["wire_coverage_doc", "wire_suites"]
 
 
-def wire_suites(spec: SpecSet) -> list[WireSuite]:
-    """The wire tests and the gaps of every machine, in spec order."""
-    return [derive_wire(spec, machine) for machine in spec.machines]
+def wire_suites(spec: SpecSet, resolve: Resolve) -> list[WireSuite]:
+    """The wire tests and the gaps of every machine, in spec order (see
+    :func:`compiler.derive.wire.derive_wire` for ``resolve``)."""
+    return [derive_wire(spec, machine, resolve) for machine in spec.machines]
 
 
 def wire_coverage_doc(spec: SpecSet, suites: list[WireSuite]) -> str:
