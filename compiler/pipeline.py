@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from compiler.checks import check_spec_set
@@ -34,7 +35,7 @@ class CompileResult:
 def managed_folders(spec: SpecSet) -> tuple[str, ...]:
     """The folders under generated/ that a build of this spec set owns."""
     name = spec.manifest.spec
-    return (name, f"diagrams/{name}", f"tests/{name}")
+    return (name, f"diagrams/{name}", f"tests/{name}", f"regression/{name}")
 
 
 def unchecked_globs(spec: SpecSet) -> tuple[str, ...]:
@@ -61,9 +62,14 @@ def _render(spec: SpecSet, with_diagrams: bool, with_tests: bool) -> dict[str, s
 
         files |= {f"diagrams/{name}/{p}": t for p, t in diagram_files(spec).items()}
     if with_tests:
-        from compiler.render.test_modules import test_files
+        from compiler.frontend.setup_steps import resolve_scenario
+        from compiler.render.test_modules import regression_files, test_files
+        from compiler.render.wire_modules import wire_coverage_doc, wire_suites
 
-        files |= {f"tests/{p}": t for p, t in test_files(spec).items()}
+        wire = wire_suites(spec, partial(resolve_scenario, spec.test_states))
+        files |= {f"tests/{p}": t for p, t in test_files(spec, wire).items()}
+        files[f"{name}/wire-coverage.md"] = wire_coverage_doc(spec, wire)
+        files |= {f"regression/{p}": t for p, t in regression_files(spec).items()}
     return format_python(files)
 
 

@@ -162,13 +162,15 @@ def machine_view(spec: SpecSet, machine: Machine) -> MachineView:
     accepts: dict[str, set[str]] = defaultdict(set)
     for t in machine.transitions:
         guard_method = f"_g_{t.py_name}" if t.guard is not None else None
-        action_method = f"_t_{t.py_name}" if t.actions else None
+        # Every transition has a callback, if only to tell the coverage hook it fired.
+        action_method = f"_t_{t.py_name}"
         if t.guard is not None and guard_method:
             body = (f"return bool({to_python(t.guard, guard_resolver)})",)
             guards.append(MethodCode(guard_method, f"{t.id}: {t.guard.text}", body))
-        if action_method:
-            lines = ("source_name, state_name = source.value, target.value", *_calls(t.actions))
-            transition_actions.append(MethodCode(action_method, f"{t.id} on {t.event}", lines))
+        lines: tuple[str, ...] = (f"self._fired({t.key!r})",)
+        if t.actions:
+            lines += ("source_name, state_name = source.value, target.value", *_calls(t.actions))
+        transition_actions.append(MethodCode(action_method, f"{t.id} on {t.event}", lines))
         target = snake(t.target) if t.target else None
         code = TransitionCode(snake(t.source), target, guard_method, action_method)
         by_event[t.event].append(code)

@@ -1,9 +1,11 @@
-"""Render the generated pytest modules: scenario tests per scenario file and model-derived
-tests per machine."""
+"""Render the generated pytest modules: the conformance tests (scenario tests per scenario
+file, under generated/tests/) and the compiler regression tests of the machines (internal-state
+model tests per machine, under generated/regression/)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from compiler.derive.paths import (
@@ -12,6 +14,7 @@ from compiler.derive.paths import (
     initial_context,
     witness_pics,
 )
+from compiler.derive.wire import WireSuite
 from compiler.diagnostics import Pos
 from compiler.ir import (
     Machine,
@@ -23,7 +26,7 @@ from compiler.render.env import header, py_literal, render_template
 from compiler.render.scenario_data import scenario_data, setup_pics
 from runtime.spec.applicability import scenario_conditions
 
-__all__ = ["test_files"]
+__all__ = ["regression_files", "test_files"]
 
 
 def _pics_args(conditions: dict[str, Any]) -> str:
@@ -151,21 +154,45 @@ def _model_module(spec: SpecSet, machine: Machine) -> str:
     )
 
 
-def test_files(spec: SpecSet) -> dict[str, str]:
-    """Relative path under generated/tests → text."""
+def _support_files(spec: SpecSet, doc: str, coverage: bool) -> dict[str, str]:
+    """The package files and the conftest (it registers the ``pics``/``case`` marks and, for
+    the conformance tests, records the transition coverage) of one generated test folder."""
     name = spec.manifest.spec
-    init = header(spec.root) + '"""Generated conformance and model tests."""\n'
-    files = {
-        "__init__.py": init,
-        "conftest.py": render_template("conftest.py.j2", header=header(spec.root), package=name),
-        f"{name}/__init__.py": init,
-    }
+    init = header(spec.root) + f'"""{doc}"""\n'
+    conftest = render_template(
+        "conftest.py.j2", header=header(spec.root), package=name, coverage=coverage
+    )
+    return {"__init__.py": init, "conftest.py": conftest, f"{name}/__init__.py": init}
+
+
+def test_files(spec: SpecSet, wire: Sequence[WireSuite] = ()) -> dict[str, str]:
+    """Relative path under generated/tests → text: the conformance tests only (what
+    ``chargespec test`` runs against a device)."""
+    name = spec.manifest.spec
+    files = _support_files(spec, "Generated conformance tests.", coverage=True)
     by_source: dict[str, list[Scenario]] = defaultdict(list)
     for sc in spec.scenarios:
         by_source[sc.source_file].append(sc)
     for source, scenarios in sorted(by_source.items()):
         stem = source.rsplit("/", 1)[-1].removesuffix(".yaml")
         files[f"{name}/test_{stem}.py"] = _scenario_module(spec, source, scenarios)
+    for suite in wire:
+        if suite.cases:
+            path = f"{name}/test_wire_{suite.machine.module}.py"
+            scenarios = [case.scenario for case in suite.cases]
+            files[path] = _scenario_module(spec, suite.machine.source_file, scenarios)
+    return files
+
+
+def regression_files(spec: SpecSet) -> dict[str, str]:
+    """Relative path under generated/regression → text: the model tests of every machine,
+    which check the generated machine classes against the compiler's own interpreter of the
+    spec. They are compiler regression tests, not conformance tests: they read internal
+    states, which no device shows on the wire."""
+    name = spec.manifest.spec
+    files = _support_files(
+        spec, "Generated compiler regression tests of the machines.", coverage=False
+    )
     for machine in spec.machines:
         files[f"{name}/test_model_{machine.module}.py"] = _model_module(spec, machine)
     return files

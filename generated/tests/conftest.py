@@ -5,15 +5,23 @@
 """pytest support for the generated tests: selection by a device's PICS.
 
 Registers the marks every generated test carries: ``pics(Item=value, ...)``, its PICS
-conditions, and ``case(id)``, the test case it belongs to (a scenario id, or ``model
-<Machine>``). When the environment variable ``CHARGESPEC_PICS`` names a device PICS file, the
+conditions, and ``case(id)``, the test case it belongs to (a scenario id, ``WIRE <Machine>
+<transition id>`` for a test derived from a machine, or ``model <Machine>`` for the compiler
+regression tests of a machine). When the environment variable ``CHARGESPEC_PICS`` names a device PICS file, the
 file is checked once (a bad one stops the session with its ``file:line:col`` problems) and each
 test whose conditions the device does not meet is skipped, the reason naming the item.
+
+The spec transitions the in-process charge point takes during the tests are recorded; the
+session ends with the transition coverage (written as JSON to the file ``CHARGESPEC_COVERAGE``
+names, when set).
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -25,9 +33,17 @@ from runtime.conformance.applicability import (
     marker_conditions,
     pics_file_problems,
 )
+from runtime.conformance.coverage import (
+    COVERAGE_ENV,
+    TransitionRecorder,
+    coverage,
+    recording,
+)
 from runtime.spec.applicability import inapplicable_reason
 
-__all__ = ["pytest_collection_modifyitems", "pytest_configure"]
+__all__ = ["pytest_collection_modifyitems", "pytest_configure", "pytest_terminal_summary"]
+
+_FIRED = TransitionRecorder()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,3 +67,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         reason = inapplicable_reason(marker_conditions(item.iter_markers("pics")), device)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _transition_coverage() -> Iterator[None]:
+    """Record the spec transitions the test's in-process charge point takes."""
+    with recording(_FIRED):
+        yield
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The transition coverage of the session, when a test ran a charge point in process."""
+    if not _FIRED.fired:
+        return
+    result = coverage(SPEC, _FIRED.fired)
+    terminalreporter.write_line(
+        f"transition coverage: {result.exercised} of {result.total} spec transitions exercised"
+    )
+    path = os.environ.get(COVERAGE_ENV, "")
+    if path:
+        text = json.dumps(asdict(result), indent=1, sort_keys=True)
+        Path(path).write_text(text + "\n", encoding="utf-8")

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from runtime.adapters.clock import VirtualClock
+from runtime.conformance.coverage import process_hook
 from runtime.conformance.csms_side import CsmsSide
 from runtime.conformance.dut import CallOutcome, ReceivedCall
 from runtime.ocppj.errors import ErrorCode
+from runtime.spec.machine import TransitionHook
 from runtime.spec.registry import SpecRegistry
 from runtime.station.station import Station, StationIdentity
 
@@ -23,7 +25,11 @@ _PUMP_LIMIT = 1_000
 
 
 class InProcessDut:
-    """Runs a :class:`Station` against the test system's own OCPP-J endpoint."""
+    """Runs a :class:`Station` against the test system's own OCPP-J endpoint.
+
+    ``on_transition`` is told of every spec transition the station takes; by default the
+    recorder of :mod:`runtime.conformance.coverage`, when one records.
+    """
 
     def __init__(
         self,
@@ -34,6 +40,7 @@ class InProcessDut:
         pics: Mapping[str, Any] | None = None,
         identity: StationIdentity | None = None,
         clock: VirtualClock | None = None,
+        on_transition: TransitionHook | None = None,
     ) -> None:
         self.clock = clock or VirtualClock()
         counter = itertools.count(1)
@@ -45,6 +52,7 @@ class InProcessDut:
             config=config,
             pics=pics,
             id_factory=lambda: f"cp-{next(counter)}",
+            on_transition=on_transition or process_hook(),
         )
         self.side = CsmsSide(registry)
         self.frames: list[tuple[float, str, str]] = []

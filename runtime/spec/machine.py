@@ -8,11 +8,16 @@ model tests) a machine collects them in ``effects``; in a station, ``effect_sink
 one to the station at once, so later actions of a transition see its result. Context
 variables live in a per-instance dataclass (``ctx``); the configuration, the PICS and the
 station's queries are read through :class:`MachineEnv`.
+
+Every transition's ``on`` callback first calls :meth:`SpecMachine._fired` with the
+transition's key, which tells ``on_transition`` (when someone listens: the transition coverage
+of a conformance run) which spec transition fired; ``TRANSITIONS`` lists them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from statemachine import StateMachine
@@ -33,7 +38,40 @@ from runtime.spec.effects import (
     SyncClock,
 )
 
-__all__ = ["SpecMachine", "TransitionNotAllowed", "UnknownEvent"]
+__all__ = [
+    "SpecMachine",
+    "TransitionHook",
+    "TransitionInfo",
+    "TransitionNotAllowed",
+    "UnknownEvent",
+]
+
+TransitionHook = Callable[[str, str], None]
+"""Told (machine name, transition key) of every transition that fires."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionInfo:
+    """One spec transition of a generated machine (one source and one event).
+
+    Attributes:
+        key: unique inside the machine (``id:source:event``); what a hook is told.
+        id: the spec's transition id (A2, RST1), shared by the entries of one spec line.
+        target: None for an internal transition.
+        at: where the transition is written (``file:line``).
+    """
+
+    key: str
+    id: str
+    source: str
+    event: str
+    target: str | None
+    at: str
+
+    def label(self, machine: str) -> str:
+        """``<Machine> <id> <source> --<event>--> <target> (file:line)``."""
+        target = self.target if self.target is not None else "(internal)"
+        return f"{machine} {self.id} {self.source} --{self.event}--> {target} ({self.at})"
 
 
 class UnknownEvent(ChargespecError, KeyError):
@@ -70,13 +108,21 @@ class SpecMachine(StateMachine):
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {}
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {}
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {}
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = ()
 
     def __init__(self, env: MachineEnv) -> None:
         self.env = env
         self.effects: list[Effect] = []
         self.effect_sink: Callable[[Effect], None] | None = None
         """Set by a station: effects are carried out at once instead of collected."""
+        self.on_transition: TransitionHook | None = None
+        """Set by whoever measures transition coverage; None (nothing to do) otherwise."""
         super().__init__()
+
+    def _fired(self, key: str) -> None:
+        """Called first by every transition's callback with the transition's key."""
+        if self.on_transition is not None:
+            self.on_transition(self.NAME, key)
 
     def _emit(self, effect: Effect) -> None:
         if self.effect_sink is not None:

@@ -14,7 +14,7 @@ from runtime.ocppj.checks import CheckFn, CompiledPayloadValidator, Leniency
 from runtime.ocppj.payload import PayloadValidator
 from runtime.spec.config_keys import ConfigKeySpec
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 from runtime.spec.pics import PicsItemSpec
 
 __all__ = ["MachineBinding", "MessageInfo", "SpecRegistry", "TesterEventSpec"]
@@ -44,12 +44,14 @@ class MachineBinding:
     Attributes:
         instance: ``station`` (one per Charge Point) or ``per_connector``.
         make_context: builds the machine's context from station parameters.
+        transitions: every spec transition of the machine (for transition coverage).
     """
 
     name: str
     instance: str
     machine_class: Callable[[MachineEnv, Any], SpecMachine]
     make_context: Callable[[Mapping[str, Any]], Any]
+    transitions: tuple[TransitionInfo, ...] = ()
 
     def create(self, env: MachineEnv, params: Mapping[str, Any]) -> SpecMachine:
         return self.machine_class(env, self.make_context(params))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from runtime.spec.effects import CancelTimer, Effect, MachineEnv, RaiseEvent, StartTimer
-from runtime.spec.machine import SpecMachine, TransitionNotAllowed
+from runtime.spec.machine import SpecMachine, TransitionHook, TransitionNotAllowed
 from runtime.spec.registry import SpecRegistry
 from runtime.station.txqueue import Delivery, InstanceKey
 
@@ -41,6 +41,7 @@ class MachineSet:
         on_effect: Carries out an effect that is not a timer or an internal event.
         on_state: Told of every state change of an instance.
         on_idle: Runs when the internal event queue has been drained.
+        on_transition: Told (machine, transition key) of every transition that fires.
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class MachineSet:
         on_effect: Callable[[InstanceKey, Effect], None],
         on_state: Callable[[InstanceKey, str], None],
         on_idle: Callable[[], None],
+        on_transition: TransitionHook | None = None,
     ) -> None:
         self._registry = registry
         self._env = env
@@ -63,6 +65,7 @@ class MachineSet:
         self._on_effect = on_effect
         self._on_state = on_state
         self._on_idle = on_idle
+        self._on_transition = on_transition
         self.instances: dict[InstanceKey, SpecMachine] = {}
         self.timers: dict[tuple[InstanceKey, str], tuple[float, int]] = {}
         """(instance, timer name) -> (due time, start order); ties fire in start order."""
@@ -75,9 +78,9 @@ class MachineSet:
         for binding in self._registry.machines:
             ids = [0] if binding.instance == "station" else range(1, self._connectors + 1)
             for connector in ids:
-                self.instances[(binding.name, connector)] = binding.create(
-                    self._env, self._params(connector)
-                )
+                machine = binding.create(self._env, self._params(connector))
+                machine.on_transition = self._on_transition
+                self.instances[(binding.name, connector)] = machine
         for key, machine in self.instances.items():
             self._apply(key, machine.take_effects())
             # From now on effects are carried out as they are produced.

@@ -31,7 +31,7 @@ from runtime.ocppj.datetime import from_iso8601
 from runtime.ocppj.endpoint import Endpoint
 from runtime.spec.config_keys import ConfigError
 from runtime.spec.effects import Effect, Invoke, Reply, SendCall, SetConfig, SyncClock
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionHook
 from runtime.spec.pics import PicsValues
 from runtime.spec.registry import SpecRegistry
 from runtime.station.calls import CallHandler, CallRouter, unsupported
@@ -83,7 +83,8 @@ class Station:
     """One charge point. See the module docstring for how it works.
 
     ``response_timeout`` is the wait for the answer to a request when the configuration
-    holds no MessageTimeout above 0 (see :meth:`message_timeout`).
+    holds no MessageTimeout above 0 (see :meth:`message_timeout`). ``on_transition`` is told
+    of every spec transition the machines take, across reboots (transition coverage).
     """
 
     def __init__(
@@ -102,8 +103,10 @@ class Station:
         handlers: Mapping[str, CallHandler] | None = None,
         store: Store | None = None,
         hardware: Hardware | None = None,
+        on_transition: TransitionHook | None = None,
     ) -> None:
         self.registry = registry
+        self.on_transition = on_transition
         self.identity = identity
         self.connectors = connectors
         self.now = now
@@ -193,6 +196,7 @@ class Station:
             on_effect=self._apply,
             on_state=self._state_changed,
             on_idle=lambda: self._calls.flush(),
+            on_transition=self.on_transition,
         )
         tx = StationQueue(
             self.store, self.config, lambda n: self._machines.addressees({"connector": n})

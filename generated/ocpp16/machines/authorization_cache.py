@@ -22,7 +22,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -71,6 +71,24 @@ class AuthorizationCacheMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "CL1:Ready:ocpp.ClearCache",
+            "CL1",
+            "Ready",
+            "ocpp.ClearCache",
+            None,
+            "specs/ocpp16/machines/authorization_cache.yaml:12",
+        ),
+        TransitionInfo(
+            "CL2:Ready:ocpp.ClearCache",
+            "CL2",
+            "Ready",
+            "ocpp.ClearCache",
+            None,
+            "specs/ocpp16/machines/authorization_cache.yaml:13",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -112,6 +130,7 @@ class AuthorizationCacheMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CL1 on ocpp.ClearCache"""
+        self._fired("CL1:Ready:ocpp.ClearCache")
         source_name, state_name = source.value, target.value
         self._a_clear(source_name, state_name, msg)
         self._a_accepted(source_name, state_name, msg)
@@ -120,6 +139,7 @@ class AuthorizationCacheMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CL2 on ocpp.ClearCache"""
+        self._fired("CL2:Ready:ocpp.ClearCache")
         source_name, state_name = source.value, target.value
         self._a_rejected(source_name, state_name, msg)
 

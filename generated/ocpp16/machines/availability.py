@@ -23,7 +23,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -74,6 +74,48 @@ class AvailabilityMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "CA-unknown:Ready:ocpp.ChangeAvailability",
+            "CA-unknown",
+            "Ready",
+            "ocpp.ChangeAvailability",
+            None,
+            "specs/ocpp16/machines/availability.yaml:13",
+        ),
+        TransitionInfo(
+            "CA-scheduled:Ready:ocpp.ChangeAvailability",
+            "CA-scheduled",
+            "Ready",
+            "ocpp.ChangeAvailability",
+            None,
+            "specs/ocpp16/machines/availability.yaml:14",
+        ),
+        TransitionInfo(
+            "CA-inoperative:Ready:ocpp.ChangeAvailability",
+            "CA-inoperative",
+            "Ready",
+            "ocpp.ChangeAvailability",
+            None,
+            "specs/ocpp16/machines/availability.yaml:19",
+        ),
+        TransitionInfo(
+            "CA-operative:Ready:ocpp.ChangeAvailability",
+            "CA-operative",
+            "Ready",
+            "ocpp.ChangeAvailability",
+            None,
+            "specs/ocpp16/machines/availability.yaml:24",
+        ),
+        TransitionInfo(
+            "CA-restore:Ready:internal.powered_on",
+            "CA-restore",
+            "Ready",
+            "internal.powered_on",
+            None,
+            "specs/ocpp16/machines/availability.yaml:30",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -168,6 +210,7 @@ class AvailabilityMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CA-unknown on ocpp.ChangeAvailability"""
+        self._fired("CA-unknown:Ready:ocpp.ChangeAvailability")
         source_name, state_name = source.value, target.value
         self._a_rejected(source_name, state_name, msg)
 
@@ -175,6 +218,7 @@ class AvailabilityMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CA-scheduled on ocpp.ChangeAvailability"""
+        self._fired("CA-scheduled:Ready:ocpp.ChangeAvailability")
         source_name, state_name = source.value, target.value
         self._a_store(source_name, state_name, msg)
         self._a_scheduled(source_name, state_name, msg)
@@ -184,6 +228,7 @@ class AvailabilityMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CA-inoperative on ocpp.ChangeAvailability"""
+        self._fired("CA-inoperative:Ready:ocpp.ChangeAvailability")
         source_name, state_name = source.value, target.value
         self._a_store(source_name, state_name, msg)
         self._a_accepted(source_name, state_name, msg)
@@ -193,6 +238,7 @@ class AvailabilityMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CA-operative on ocpp.ChangeAvailability"""
+        self._fired("CA-operative:Ready:ocpp.ChangeAvailability")
         source_name, state_name = source.value, target.value
         self._a_store(source_name, state_name, msg)
         self._a_accepted(source_name, state_name, msg)
@@ -202,6 +248,7 @@ class AvailabilityMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CA-restore on internal.powered_on"""
+        self._fired("CA-restore:Ready:internal.powered_on")
         source_name, state_name = source.value, target.value
         self._a_restore(source_name, state_name, msg)
 

@@ -24,7 +24,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -117,6 +117,128 @@ class ChargePointStatusMachine(SpecMachine):
         "Unavailable": True,
         "Faulted": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "A8:Available:internal.inoperative",
+            "A8",
+            "Available",
+            "internal.inoperative",
+            "Unavailable",
+            "specs/ocpp16/machines/charge_point_status.yaml:22",
+        ),
+        TransitionInfo(
+            "A9:Available:tester.fault",
+            "A9",
+            "Available",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/charge_point_status.yaml:23",
+        ),
+        TransitionInfo(
+            "H1:Unavailable:internal.operative",
+            "H1",
+            "Unavailable",
+            "internal.operative",
+            "Available",
+            "specs/ocpp16/machines/charge_point_status.yaml:24",
+        ),
+        TransitionInfo(
+            "H9:Unavailable:tester.fault",
+            "H9",
+            "Unavailable",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/charge_point_status.yaml:25",
+        ),
+        TransitionInfo(
+            "I1:Faulted:tester.fault_cleared",
+            "I1",
+            "Faulted",
+            "tester.fault_cleared",
+            "Available",
+            "specs/ocpp16/machines/charge_point_status.yaml:26",
+        ),
+        TransitionInfo(
+            "I8:Faulted:tester.fault_cleared",
+            "I8",
+            "Faulted",
+            "tester.fault_cleared",
+            "Unavailable",
+            "specs/ocpp16/machines/charge_point_status.yaml:27",
+        ),
+        TransitionInfo(
+            "SN-reset:Available:internal.reset_failed",
+            "SN-reset",
+            "Available",
+            "internal.reset_failed",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:28",
+        ),
+        TransitionInfo(
+            "SN-reset:Unavailable:internal.reset_failed",
+            "SN-reset",
+            "Unavailable",
+            "internal.reset_failed",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:28",
+        ),
+        TransitionInfo(
+            "SN-reset:Faulted:internal.reset_failed",
+            "SN-reset",
+            "Faulted",
+            "internal.reset_failed",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:28",
+        ),
+        TransitionInfo(
+            "SN-boot:Available:internal.registration_accepted",
+            "SN-boot",
+            "Available",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:29",
+        ),
+        TransitionInfo(
+            "SN-boot:Unavailable:internal.registration_accepted",
+            "SN-boot",
+            "Unavailable",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:29",
+        ),
+        TransitionInfo(
+            "SN-boot:Faulted:internal.registration_accepted",
+            "SN-boot",
+            "Faulted",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:29",
+        ),
+        TransitionInfo(
+            "SN-debounce:Available:timer.status_debounce",
+            "SN-debounce",
+            "Available",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:30",
+        ),
+        TransitionInfo(
+            "SN-debounce:Unavailable:timer.status_debounce",
+            "SN-debounce",
+            "Unavailable",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:30",
+        ),
+        TransitionInfo(
+            "SN-debounce:Faulted:timer.status_debounce",
+            "SN-debounce",
+            "Faulted",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:30",
+        ),
+    )
 
     available = State(
         "Available",
@@ -135,8 +257,16 @@ class ChargePointStatusMachine(SpecMachine):
         enter="_enter_faulted",
     )
 
-    internal_inoperative = available.to(unavailable, cond="_g_a8__available__internal_inoperative")
-    internal_operative = unavailable.to(available, cond="_g_h1__unavailable__internal_operative")
+    internal_inoperative = available.to(
+        unavailable,
+        cond="_g_a8__available__internal_inoperative",
+        on="_t_a8__available__internal_inoperative",
+    )
+    internal_operative = unavailable.to(
+        available,
+        cond="_g_h1__unavailable__internal_operative",
+        on="_t_h1__unavailable__internal_operative",
+    )
     internal_registration_accepted = (
         available.to(
             available, internal=True, on="_t_sn_boot__available__internal_registration_accepted"
@@ -207,17 +337,31 @@ class ChargePointStatusMachine(SpecMachine):
         """I8: ctx.status_before_fault == 'Unavailable'"""
         return bool(self.ctx.status_before_fault == "Unavailable")
 
+    def _t_a8__available__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A8 on internal.inoperative"""
+        self._fired("A8:Available:internal.inoperative")
+
     def _t_a9__available__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """A9 on tester.fault"""
+        self._fired("A9:Available:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+
+    def _t_h1__unavailable__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """H1 on internal.operative"""
+        self._fired("H1:Unavailable:internal.operative")
 
     def _t_h9__unavailable__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """H9 on tester.fault"""
+        self._fired("H9:Unavailable:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -225,6 +369,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I1 on tester.fault_cleared"""
+        self._fired("I1:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -232,6 +377,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I8 on tester.fault_cleared"""
+        self._fired("I8:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -239,6 +385,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reset on internal.reset_failed"""
+        self._fired("SN-reset:Available:internal.reset_failed")
         source_name, state_name = source.value, target.value
         self._a_report_reset_failure(source_name, state_name, msg)
 
@@ -246,6 +393,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reset on internal.reset_failed"""
+        self._fired("SN-reset:Unavailable:internal.reset_failed")
         source_name, state_name = source.value, target.value
         self._a_report_reset_failure(source_name, state_name, msg)
 
@@ -253,6 +401,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reset on internal.reset_failed"""
+        self._fired("SN-reset:Faulted:internal.reset_failed")
         source_name, state_name = source.value, target.value
         self._a_report_reset_failure(source_name, state_name, msg)
 
@@ -260,6 +409,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Available:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -267,6 +417,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Unavailable:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -274,6 +425,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Faulted:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -281,6 +433,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Available:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -288,6 +441,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Unavailable:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -295,6 +449,7 @@ class ChargePointStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Faulted:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 

@@ -24,7 +24,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -92,6 +92,56 @@ class ClockAlignedMeterMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Waiting": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "AL1:Waiting:internal.registration_accepted",
+            "AL1",
+            "Waiting",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:13",
+        ),
+        TransitionInfo(
+            "AL2:Waiting:internal.configuration_changed",
+            "AL2",
+            "Waiting",
+            "internal.configuration_changed",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:14",
+        ),
+        TransitionInfo(
+            "AL3:Waiting:timer.aligned",
+            "AL3",
+            "Waiting",
+            "timer.aligned",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:15",
+        ),
+        TransitionInfo(
+            "AL4:Waiting:result.MeterValues",
+            "AL4",
+            "Waiting",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
+        ),
+        TransitionInfo(
+            "AL4:Waiting:error.MeterValues",
+            "AL4",
+            "Waiting",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
+        ),
+        TransitionInfo(
+            "AL4:Waiting:timeout.MeterValues",
+            "AL4",
+            "Waiting",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
+        ),
+    )
 
     waiting = State(
         "Waiting",
@@ -99,7 +149,9 @@ class ClockAlignedMeterMachine(SpecMachine):
         initial=True,
     )
 
-    error_meter_values = waiting.to(waiting, internal=True)
+    error_meter_values = waiting.to(
+        waiting, internal=True, on="_t_al4__waiting__error_meter_values"
+    )
     internal_configuration_changed = waiting.to(
         waiting,
         internal=True,
@@ -109,8 +161,12 @@ class ClockAlignedMeterMachine(SpecMachine):
     internal_registration_accepted = waiting.to(
         waiting, internal=True, on="_t_al1__waiting__internal_registration_accepted"
     )
-    result_meter_values = waiting.to(waiting, internal=True)
-    timeout_meter_values = waiting.to(waiting, internal=True)
+    result_meter_values = waiting.to(
+        waiting, internal=True, on="_t_al4__waiting__result_meter_values"
+    )
+    timeout_meter_values = waiting.to(
+        waiting, internal=True, on="_t_al4__waiting__timeout_meter_values"
+    )
     timer_aligned = waiting.to(waiting, internal=True, on="_t_al3__waiting__timer_aligned")
 
     ctx: ClockAlignedMeterContext
@@ -129,6 +185,7 @@ class ClockAlignedMeterMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AL1 on internal.registration_accepted"""
+        self._fired("AL1:Waiting:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 
@@ -136,6 +193,7 @@ class ClockAlignedMeterMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AL2 on internal.configuration_changed"""
+        self._fired("AL2:Waiting:internal.configuration_changed")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 
@@ -143,11 +201,30 @@ class ClockAlignedMeterMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AL3 on timer.aligned"""
+        self._fired("AL3:Waiting:timer.aligned")
         source_name, state_name = source.value, target.value
         self._a_send_in_transaction(source_name, state_name, msg)
         self._a_record(source_name, state_name, msg)
         self._a_send_idle(source_name, state_name, msg)
         self._a_arm(source_name, state_name, msg)
+
+    def _t_al4__waiting__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AL4 on result.MeterValues"""
+        self._fired("AL4:Waiting:result.MeterValues")
+
+    def _t_al4__waiting__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AL4 on error.MeterValues"""
+        self._fired("AL4:Waiting:error.MeterValues")
+
+    def _t_al4__waiting__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AL4 on timeout.MeterValues"""
+        self._fired("AL4:Waiting:timeout.MeterValues")
 
     def _a_arm(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm."""

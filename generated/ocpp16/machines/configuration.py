@@ -26,7 +26,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -80,6 +80,48 @@ class ConfigurationMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "GC1:Ready:ocpp.GetConfiguration",
+            "GC1",
+            "Ready",
+            "ocpp.GetConfiguration",
+            None,
+            "specs/ocpp16/machines/configuration.yaml:15",
+        ),
+        TransitionInfo(
+            "CC-unknown:Ready:ocpp.ChangeConfiguration",
+            "CC-unknown",
+            "Ready",
+            "ocpp.ChangeConfiguration",
+            None,
+            "specs/ocpp16/machines/configuration.yaml:16",
+        ),
+        TransitionInfo(
+            "CC-rejected:Ready:ocpp.ChangeConfiguration",
+            "CC-rejected",
+            "Ready",
+            "ocpp.ChangeConfiguration",
+            None,
+            "specs/ocpp16/machines/configuration.yaml:17",
+        ),
+        TransitionInfo(
+            "CC-reboot:Ready:ocpp.ChangeConfiguration",
+            "CC-reboot",
+            "Ready",
+            "ocpp.ChangeConfiguration",
+            None,
+            "specs/ocpp16/machines/configuration.yaml:22",
+        ),
+        TransitionInfo(
+            "CC-accepted:Ready:ocpp.ChangeConfiguration",
+            "CC-accepted",
+            "Ready",
+            "ocpp.ChangeConfiguration",
+            None,
+            "specs/ocpp16/machines/configuration.yaml:27",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -169,6 +211,7 @@ class ConfigurationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """GC1 on ocpp.GetConfiguration"""
+        self._fired("GC1:Ready:ocpp.GetConfiguration")
         source_name, state_name = source.value, target.value
         self._a_answer_get(source_name, state_name, msg)
 
@@ -176,6 +219,7 @@ class ConfigurationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CC-unknown on ocpp.ChangeConfiguration"""
+        self._fired("CC-unknown:Ready:ocpp.ChangeConfiguration")
         source_name, state_name = source.value, target.value
         self._a_not_supported(source_name, state_name, msg)
 
@@ -183,6 +227,7 @@ class ConfigurationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CC-rejected on ocpp.ChangeConfiguration"""
+        self._fired("CC-rejected:Ready:ocpp.ChangeConfiguration")
         source_name, state_name = source.value, target.value
         self._a_rejected(source_name, state_name, msg)
 
@@ -190,6 +235,7 @@ class ConfigurationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CC-reboot on ocpp.ChangeConfiguration"""
+        self._fired("CC-reboot:Ready:ocpp.ChangeConfiguration")
         source_name, state_name = source.value, target.value
         self._a_change(source_name, state_name, msg)
         self._a_reboot_required(source_name, state_name, msg)
@@ -198,6 +244,7 @@ class ConfigurationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """CC-accepted on ocpp.ChangeConfiguration"""
+        self._fired("CC-accepted:Ready:ocpp.ChangeConfiguration")
         source_name, state_name = source.value, target.value
         self._a_change(source_name, state_name, msg)
         self._a_accepted(source_name, state_name, msg)

@@ -25,7 +25,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -273,6 +273,928 @@ class ConnectorStatusMachine(SpecMachine):
         "Unavailable": True,
         "Faulted": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "A2:Available:tester.plug_in",
+            "A2",
+            "Available",
+            "tester.plug_in",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:36",
+        ),
+        TransitionInfo(
+            "A2:Available:tester.present_id_tag",
+            "A2",
+            "Available",
+            "tester.present_id_tag",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:37",
+        ),
+        TransitionInfo(
+            "A2:Available:internal.remote_start",
+            "A2",
+            "Available",
+            "internal.remote_start",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:38",
+        ),
+        TransitionInfo(
+            "A3:Available:internal.energy_offered",
+            "A3",
+            "Available",
+            "internal.energy_offered",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:39",
+        ),
+        TransitionInfo(
+            "A4:Available:internal.energy_offered",
+            "A4",
+            "Available",
+            "internal.energy_offered",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:40",
+        ),
+        TransitionInfo(
+            "A5:Available:internal.energy_withheld",
+            "A5",
+            "Available",
+            "internal.energy_withheld",
+            "SuspendedEVSE",
+            "specs/ocpp16/machines/connector_status.yaml:41",
+        ),
+        TransitionInfo(
+            "A7:Available:internal.reserved",
+            "A7",
+            "Available",
+            "internal.reserved",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:42",
+        ),
+        TransitionInfo(
+            "A8:Available:internal.inoperative",
+            "A8",
+            "Available",
+            "internal.inoperative",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:43",
+        ),
+        TransitionInfo(
+            "A9:Available:tester.fault",
+            "A9",
+            "Available",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:44",
+        ),
+        TransitionInfo(
+            "B1:Preparing:tester.unplug",
+            "B1",
+            "Preparing",
+            "tester.unplug",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:46",
+        ),
+        TransitionInfo(
+            "B1:Preparing:internal.start_cancelled",
+            "B1",
+            "Preparing",
+            "internal.start_cancelled",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:47",
+        ),
+        TransitionInfo(
+            "B-cancel:Preparing:internal.start_cancelled",
+            "B-cancel",
+            "Preparing",
+            "internal.start_cancelled",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:48",
+        ),
+        TransitionInfo(
+            "B1:Preparing:timer.connection_timeout",
+            "B1",
+            "Preparing",
+            "timer.connection_timeout",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:49",
+        ),
+        TransitionInfo(
+            "B3:Preparing:internal.energy_offered",
+            "B3",
+            "Preparing",
+            "internal.energy_offered",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:50",
+        ),
+        TransitionInfo(
+            "B4:Preparing:internal.energy_offered",
+            "B4",
+            "Preparing",
+            "internal.energy_offered",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:51",
+        ),
+        TransitionInfo(
+            "B5:Preparing:internal.energy_withheld",
+            "B5",
+            "Preparing",
+            "internal.energy_withheld",
+            "SuspendedEVSE",
+            "specs/ocpp16/machines/connector_status.yaml:52",
+        ),
+        TransitionInfo(
+            "B6:Preparing:timer.connection_timeout",
+            "B6",
+            "Preparing",
+            "timer.connection_timeout",
+            "Finishing",
+            "specs/ocpp16/machines/connector_status.yaml:55",
+        ),
+        TransitionInfo(
+            "B9:Preparing:tester.fault",
+            "B9",
+            "Preparing",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:56",
+        ),
+        TransitionInfo(
+            "B9:Preparing:internal.lock_failed",
+            "B9",
+            "Preparing",
+            "internal.lock_failed",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:57",
+        ),
+        TransitionInfo(
+            "B-plug:Preparing:tester.plug_in",
+            "B-plug",
+            "Preparing",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:58",
+        ),
+        TransitionInfo(
+            "B-id:Preparing:tester.present_id_tag",
+            "B-id",
+            "Preparing",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:59",
+        ),
+        TransitionInfo(
+            "B-id:Preparing:internal.remote_start",
+            "B-id",
+            "Preparing",
+            "internal.remote_start",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:59",
+        ),
+        TransitionInfo(
+            "C1:Charging:internal.transaction_ended",
+            "C1",
+            "Charging",
+            "internal.transaction_ended",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:61",
+        ),
+        TransitionInfo(
+            "C4:Charging:tester.ev_suspend",
+            "C4",
+            "Charging",
+            "tester.ev_suspend",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:62",
+        ),
+        TransitionInfo(
+            "C5:Charging:internal.energy_withheld",
+            "C5",
+            "Charging",
+            "internal.energy_withheld",
+            "SuspendedEVSE",
+            "specs/ocpp16/machines/connector_status.yaml:63",
+        ),
+        TransitionInfo(
+            "C6:Charging:internal.transaction_ended",
+            "C6",
+            "Charging",
+            "internal.transaction_ended",
+            "Finishing",
+            "specs/ocpp16/machines/connector_status.yaml:64",
+        ),
+        TransitionInfo(
+            "C8:Charging:internal.transaction_ended",
+            "C8",
+            "Charging",
+            "internal.transaction_ended",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:65",
+        ),
+        TransitionInfo(
+            "C9:Charging:tester.fault",
+            "C9",
+            "Charging",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:66",
+        ),
+        TransitionInfo(
+            "C4:Charging:tester.unplug",
+            "C4",
+            "Charging",
+            "tester.unplug",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:69",
+        ),
+        TransitionInfo(
+            "C-unplug:Charging:tester.unplug",
+            "C-unplug",
+            "Charging",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:70",
+        ),
+        TransitionInfo(
+            "C4:Charging:tester.ev_unplug",
+            "C4",
+            "Charging",
+            "tester.ev_unplug",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:73",
+        ),
+        TransitionInfo(
+            "C-ev-unplug:Charging:tester.ev_unplug",
+            "C-ev-unplug",
+            "Charging",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:74",
+        ),
+        TransitionInfo(
+            "C-sched:Charging:internal.inoperative",
+            "C-sched",
+            "Charging",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:75",
+        ),
+        TransitionInfo(
+            "D1:SuspendedEV:internal.transaction_ended",
+            "D1",
+            "SuspendedEV",
+            "internal.transaction_ended",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:77",
+        ),
+        TransitionInfo(
+            "D3:SuspendedEV:tester.ev_resume",
+            "D3",
+            "SuspendedEV",
+            "tester.ev_resume",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:78",
+        ),
+        TransitionInfo(
+            "D5:SuspendedEV:internal.energy_withheld",
+            "D5",
+            "SuspendedEV",
+            "internal.energy_withheld",
+            "SuspendedEVSE",
+            "specs/ocpp16/machines/connector_status.yaml:79",
+        ),
+        TransitionInfo(
+            "D6:SuspendedEV:internal.transaction_ended",
+            "D6",
+            "SuspendedEV",
+            "internal.transaction_ended",
+            "Finishing",
+            "specs/ocpp16/machines/connector_status.yaml:80",
+        ),
+        TransitionInfo(
+            "D8:SuspendedEV:internal.transaction_ended",
+            "D8",
+            "SuspendedEV",
+            "internal.transaction_ended",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:81",
+        ),
+        TransitionInfo(
+            "D9:SuspendedEV:tester.fault",
+            "D9",
+            "SuspendedEV",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:82",
+        ),
+        TransitionInfo(
+            "D-unplug:SuspendedEV:tester.unplug",
+            "D-unplug",
+            "SuspendedEV",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:83",
+        ),
+        TransitionInfo(
+            "D3:SuspendedEV:tester.plug_in",
+            "D3",
+            "SuspendedEV",
+            "tester.plug_in",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:85",
+        ),
+        TransitionInfo(
+            "D-plug:SuspendedEV:tester.plug_in",
+            "D-plug",
+            "SuspendedEV",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:86",
+        ),
+        TransitionInfo(
+            "D-sched:SuspendedEV:internal.inoperative",
+            "D-sched",
+            "SuspendedEV",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:87",
+        ),
+        TransitionInfo(
+            "E1:SuspendedEVSE:internal.transaction_ended",
+            "E1",
+            "SuspendedEVSE",
+            "internal.transaction_ended",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:89",
+        ),
+        TransitionInfo(
+            "E3:SuspendedEVSE:internal.energy_offered",
+            "E3",
+            "SuspendedEVSE",
+            "internal.energy_offered",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:90",
+        ),
+        TransitionInfo(
+            "E4:SuspendedEVSE:internal.energy_offered",
+            "E4",
+            "SuspendedEVSE",
+            "internal.energy_offered",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:91",
+        ),
+        TransitionInfo(
+            "E6:SuspendedEVSE:internal.transaction_ended",
+            "E6",
+            "SuspendedEVSE",
+            "internal.transaction_ended",
+            "Finishing",
+            "specs/ocpp16/machines/connector_status.yaml:92",
+        ),
+        TransitionInfo(
+            "E8:SuspendedEVSE:internal.transaction_ended",
+            "E8",
+            "SuspendedEVSE",
+            "internal.transaction_ended",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:93",
+        ),
+        TransitionInfo(
+            "E9:SuspendedEVSE:tester.fault",
+            "E9",
+            "SuspendedEVSE",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:94",
+        ),
+        TransitionInfo(
+            "E-pause:SuspendedEVSE:tester.ev_suspend",
+            "E-pause",
+            "SuspendedEVSE",
+            "tester.ev_suspend",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:95",
+        ),
+        TransitionInfo(
+            "E-resume:SuspendedEVSE:tester.ev_resume",
+            "E-resume",
+            "SuspendedEVSE",
+            "tester.ev_resume",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:96",
+        ),
+        TransitionInfo(
+            "E-unplug:SuspendedEVSE:tester.unplug",
+            "E-unplug",
+            "SuspendedEVSE",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:97",
+        ),
+        TransitionInfo(
+            "E-sched:SuspendedEVSE:internal.inoperative",
+            "E-sched",
+            "SuspendedEVSE",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:98",
+        ),
+        TransitionInfo(
+            "F1:Finishing:tester.unplug",
+            "F1",
+            "Finishing",
+            "tester.unplug",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:100",
+        ),
+        TransitionInfo(
+            "F2:Finishing:tester.present_id_tag",
+            "F2",
+            "Finishing",
+            "tester.present_id_tag",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:101",
+        ),
+        TransitionInfo(
+            "F2:Finishing:internal.remote_start",
+            "F2",
+            "Finishing",
+            "internal.remote_start",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:102",
+        ),
+        TransitionInfo(
+            "F8:Finishing:tester.unplug",
+            "F8",
+            "Finishing",
+            "tester.unplug",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:103",
+        ),
+        TransitionInfo(
+            "F9:Finishing:tester.fault",
+            "F9",
+            "Finishing",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:104",
+        ),
+        TransitionInfo(
+            "F-sched:Finishing:internal.inoperative",
+            "F-sched",
+            "Finishing",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:105",
+        ),
+        TransitionInfo(
+            "G1:Reserved:internal.reservation_ended",
+            "G1",
+            "Reserved",
+            "internal.reservation_ended",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:107",
+        ),
+        TransitionInfo(
+            "G2:Reserved:tester.present_id_tag",
+            "G2",
+            "Reserved",
+            "tester.present_id_tag",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:108",
+        ),
+        TransitionInfo(
+            "G8:Reserved:internal.reservation_ended",
+            "G8",
+            "Reserved",
+            "internal.reservation_ended",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:109",
+        ),
+        TransitionInfo(
+            "G9:Reserved:tester.fault",
+            "G9",
+            "Reserved",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:110",
+        ),
+        TransitionInfo(
+            "G-sched:Reserved:internal.inoperative",
+            "G-sched",
+            "Reserved",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:111",
+        ),
+        TransitionInfo(
+            "H1:Unavailable:internal.operative",
+            "H1",
+            "Unavailable",
+            "internal.operative",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:113",
+        ),
+        TransitionInfo(
+            "H2:Unavailable:internal.operative",
+            "H2",
+            "Unavailable",
+            "internal.operative",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:114",
+        ),
+        TransitionInfo(
+            "H3:Unavailable:internal.energy_offered",
+            "H3",
+            "Unavailable",
+            "internal.energy_offered",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:115",
+        ),
+        TransitionInfo(
+            "H4:Unavailable:internal.energy_offered",
+            "H4",
+            "Unavailable",
+            "internal.energy_offered",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:116",
+        ),
+        TransitionInfo(
+            "H5:Unavailable:internal.energy_withheld",
+            "H5",
+            "Unavailable",
+            "internal.energy_withheld",
+            "SuspendedEVSE",
+            "specs/ocpp16/machines/connector_status.yaml:117",
+        ),
+        TransitionInfo(
+            "H9:Unavailable:tester.fault",
+            "H9",
+            "Unavailable",
+            "tester.fault",
+            "Faulted",
+            "specs/ocpp16/machines/connector_status.yaml:118",
+        ),
+        TransitionInfo(
+            "H-plug:Unavailable:tester.plug_in",
+            "H-plug",
+            "Unavailable",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:119",
+        ),
+        TransitionInfo(
+            "H-unplug:Unavailable:tester.unplug",
+            "H-unplug",
+            "Unavailable",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:120",
+        ),
+        TransitionInfo(
+            "I1:Faulted:tester.fault_cleared",
+            "I1",
+            "Faulted",
+            "tester.fault_cleared",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:122",
+        ),
+        TransitionInfo(
+            "I2:Faulted:tester.fault_cleared",
+            "I2",
+            "Faulted",
+            "tester.fault_cleared",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:123",
+        ),
+        TransitionInfo(
+            "I3:Faulted:tester.fault_cleared",
+            "I3",
+            "Faulted",
+            "tester.fault_cleared",
+            "Charging",
+            "specs/ocpp16/machines/connector_status.yaml:124",
+        ),
+        TransitionInfo(
+            "I4:Faulted:tester.fault_cleared",
+            "I4",
+            "Faulted",
+            "tester.fault_cleared",
+            "SuspendedEV",
+            "specs/ocpp16/machines/connector_status.yaml:125",
+        ),
+        TransitionInfo(
+            "I5:Faulted:tester.fault_cleared",
+            "I5",
+            "Faulted",
+            "tester.fault_cleared",
+            "SuspendedEVSE",
+            "specs/ocpp16/machines/connector_status.yaml:126",
+        ),
+        TransitionInfo(
+            "I6:Faulted:tester.fault_cleared",
+            "I6",
+            "Faulted",
+            "tester.fault_cleared",
+            "Finishing",
+            "specs/ocpp16/machines/connector_status.yaml:127",
+        ),
+        TransitionInfo(
+            "I7:Faulted:tester.fault_cleared",
+            "I7",
+            "Faulted",
+            "tester.fault_cleared",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:128",
+        ),
+        TransitionInfo(
+            "I8:Faulted:tester.fault_cleared",
+            "I8",
+            "Faulted",
+            "tester.fault_cleared",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:129",
+        ),
+        TransitionInfo(
+            "I-plug:Faulted:tester.plug_in",
+            "I-plug",
+            "Faulted",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:130",
+        ),
+        TransitionInfo(
+            "I-unplug:Faulted:tester.unplug",
+            "I-unplug",
+            "Faulted",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:131",
+        ),
+        TransitionInfo(
+            "X-ev-unplug:Preparing:tester.ev_unplug",
+            "X-ev-unplug",
+            "Preparing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:135",
+        ),
+        TransitionInfo(
+            "X-ev-unplug:SuspendedEV:tester.ev_unplug",
+            "X-ev-unplug",
+            "SuspendedEV",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:135",
+        ),
+        TransitionInfo(
+            "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
+            "X-ev-unplug",
+            "SuspendedEVSE",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:135",
+        ),
+        TransitionInfo(
+            "X-ev-unplug:Finishing:tester.ev_unplug",
+            "X-ev-unplug",
+            "Finishing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:135",
+        ),
+        TransitionInfo(
+            "X-ev-unplug:Unavailable:tester.ev_unplug",
+            "X-ev-unplug",
+            "Unavailable",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:135",
+        ),
+        TransitionInfo(
+            "X-ev-unplug:Faulted:tester.ev_unplug",
+            "X-ev-unplug",
+            "Faulted",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:135",
+        ),
+        TransitionInfo(
+            "SN-boot:Available:internal.registration_accepted",
+            "SN-boot",
+            "Available",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:Preparing:internal.registration_accepted",
+            "SN-boot",
+            "Preparing",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:Charging:internal.registration_accepted",
+            "SN-boot",
+            "Charging",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:SuspendedEV:internal.registration_accepted",
+            "SN-boot",
+            "SuspendedEV",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:SuspendedEVSE:internal.registration_accepted",
+            "SN-boot",
+            "SuspendedEVSE",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:Finishing:internal.registration_accepted",
+            "SN-boot",
+            "Finishing",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:Reserved:internal.registration_accepted",
+            "SN-boot",
+            "Reserved",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:Unavailable:internal.registration_accepted",
+            "SN-boot",
+            "Unavailable",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-boot:Faulted:internal.registration_accepted",
+            "SN-boot",
+            "Faulted",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:136",
+        ),
+        TransitionInfo(
+            "SN-debounce:Available:timer.status_debounce",
+            "SN-debounce",
+            "Available",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:Preparing:timer.status_debounce",
+            "SN-debounce",
+            "Preparing",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:Charging:timer.status_debounce",
+            "SN-debounce",
+            "Charging",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:SuspendedEV:timer.status_debounce",
+            "SN-debounce",
+            "SuspendedEV",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:SuspendedEVSE:timer.status_debounce",
+            "SN-debounce",
+            "SuspendedEVSE",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:Finishing:timer.status_debounce",
+            "SN-debounce",
+            "Finishing",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:Reserved:timer.status_debounce",
+            "SN-debounce",
+            "Reserved",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:Unavailable:timer.status_debounce",
+            "SN-debounce",
+            "Unavailable",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-debounce:Faulted:timer.status_debounce",
+            "SN-debounce",
+            "Faulted",
+            "timer.status_debounce",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:137",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Available:internal.reconnected",
+            "SN-reconnect",
+            "Available",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Preparing:internal.reconnected",
+            "SN-reconnect",
+            "Preparing",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Charging:internal.reconnected",
+            "SN-reconnect",
+            "Charging",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:SuspendedEV:internal.reconnected",
+            "SN-reconnect",
+            "SuspendedEV",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:SuspendedEVSE:internal.reconnected",
+            "SN-reconnect",
+            "SuspendedEVSE",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Finishing:internal.reconnected",
+            "SN-reconnect",
+            "Finishing",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Reserved:internal.reconnected",
+            "SN-reconnect",
+            "Reserved",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Unavailable:internal.reconnected",
+            "SN-reconnect",
+            "Unavailable",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Faulted:internal.reconnected",
+            "SN-reconnect",
+            "Faulted",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:140",
+        ),
+    )
 
     available = State(
         "Available",
@@ -323,24 +1245,56 @@ class ConnectorStatusMachine(SpecMachine):
     )
 
     internal_energy_offered = (
-        available.to(charging, cond="_g_a3__available__internal_energy_offered")
-        | available.to(suspended_ev, cond="_g_a4__available__internal_energy_offered")
-        | preparing.to(charging, cond="_g_b3__preparing__internal_energy_offered")
-        | preparing.to(suspended_ev, cond="_g_b4__preparing__internal_energy_offered")
-        | suspended_evse.to(charging, cond="_g_e3__suspended_evse__internal_energy_offered")
-        | suspended_evse.to(suspended_ev, cond="_g_e4__suspended_evse__internal_energy_offered")
-        | unavailable.to(charging, cond="_g_h3__unavailable__internal_energy_offered")
-        | unavailable.to(suspended_ev, cond="_g_h4__unavailable__internal_energy_offered")
+        available.to(
+            charging,
+            cond="_g_a3__available__internal_energy_offered",
+            on="_t_a3__available__internal_energy_offered",
+        )
+        | available.to(
+            suspended_ev,
+            cond="_g_a4__available__internal_energy_offered",
+            on="_t_a4__available__internal_energy_offered",
+        )
+        | preparing.to(
+            charging,
+            cond="_g_b3__preparing__internal_energy_offered",
+            on="_t_b3__preparing__internal_energy_offered",
+        )
+        | preparing.to(
+            suspended_ev,
+            cond="_g_b4__preparing__internal_energy_offered",
+            on="_t_b4__preparing__internal_energy_offered",
+        )
+        | suspended_evse.to(
+            charging,
+            cond="_g_e3__suspended_evse__internal_energy_offered",
+            on="_t_e3__suspended_evse__internal_energy_offered",
+        )
+        | suspended_evse.to(
+            suspended_ev,
+            cond="_g_e4__suspended_evse__internal_energy_offered",
+            on="_t_e4__suspended_evse__internal_energy_offered",
+        )
+        | unavailable.to(
+            charging,
+            cond="_g_h3__unavailable__internal_energy_offered",
+            on="_t_h3__unavailable__internal_energy_offered",
+        )
+        | unavailable.to(
+            suspended_ev,
+            cond="_g_h4__unavailable__internal_energy_offered",
+            on="_t_h4__unavailable__internal_energy_offered",
+        )
     )
     internal_energy_withheld = (
-        available.to(suspended_evse)
-        | preparing.to(suspended_evse)
-        | charging.to(suspended_evse)
-        | suspended_ev.to(suspended_evse)
-        | unavailable.to(suspended_evse)
+        available.to(suspended_evse, on="_t_a5__available__internal_energy_withheld")
+        | preparing.to(suspended_evse, on="_t_b5__preparing__internal_energy_withheld")
+        | charging.to(suspended_evse, on="_t_c5__charging__internal_energy_withheld")
+        | suspended_ev.to(suspended_evse, on="_t_d5__suspended_ev__internal_energy_withheld")
+        | unavailable.to(suspended_evse, on="_t_h5__unavailable__internal_energy_withheld")
     )
     internal_inoperative = (
-        available.to(unavailable)
+        available.to(unavailable, on="_t_a8__available__internal_inoperative")
         | charging.to(charging, internal=True, on="_t_c_sched__charging__internal_inoperative")
         | suspended_ev.to(
             suspended_ev, internal=True, on="_t_d_sched__suspended_ev__internal_inoperative"
@@ -353,8 +1307,14 @@ class ConnectorStatusMachine(SpecMachine):
     )
     internal_lock_failed = preparing.to(faulted, on="_t_b9__preparing__internal_lock_failed")
     internal_operative = unavailable.to(
-        available, cond="_g_h1__unavailable__internal_operative"
-    ) | unavailable.to(preparing, cond="_g_h2__unavailable__internal_operative")
+        available,
+        cond="_g_h1__unavailable__internal_operative",
+        on="_t_h1__unavailable__internal_operative",
+    ) | unavailable.to(
+        preparing,
+        cond="_g_h2__unavailable__internal_operative",
+        on="_t_h2__unavailable__internal_operative",
+    )
     internal_reconnected = (
         available.to(
             available, internal=True, on="_t_sn_reconnect__available__internal_reconnected"
@@ -414,27 +1374,80 @@ class ConnectorStatusMachine(SpecMachine):
         )
     )
     internal_remote_start = (
-        available.to(preparing) | preparing.to(preparing, internal=True) | finishing.to(preparing)
+        available.to(preparing, on="_t_a2__available__internal_remote_start")
+        | preparing.to(preparing, internal=True, on="_t_b_id__preparing__internal_remote_start")
+        | finishing.to(preparing, on="_t_f2__finishing__internal_remote_start")
     )
     internal_reservation_ended = reserved.to(
-        available, cond="_g_g1__reserved__internal_reservation_ended"
-    ) | reserved.to(unavailable, cond="_g_g8__reserved__internal_reservation_ended")
-    internal_reserved = available.to(reserved, cond="_g_a7__available__internal_reserved")
+        available,
+        cond="_g_g1__reserved__internal_reservation_ended",
+        on="_t_g1__reserved__internal_reservation_ended",
+    ) | reserved.to(
+        unavailable,
+        cond="_g_g8__reserved__internal_reservation_ended",
+        on="_t_g8__reserved__internal_reservation_ended",
+    )
+    internal_reserved = available.to(
+        reserved,
+        cond="_g_a7__available__internal_reserved",
+        on="_t_a7__available__internal_reserved",
+    )
     internal_start_cancelled = preparing.to(
-        available, cond="_g_b1__preparing__internal_start_cancelled"
+        available,
+        cond="_g_b1__preparing__internal_start_cancelled",
+        on="_t_b1__preparing__internal_start_cancelled",
     ) | preparing.to(
-        preparing, internal=True, cond="_g_b_cancel__preparing__internal_start_cancelled"
+        preparing,
+        internal=True,
+        cond="_g_b_cancel__preparing__internal_start_cancelled",
+        on="_t_b_cancel__preparing__internal_start_cancelled",
     )
     internal_transaction_ended = (
-        charging.to(available, cond="_g_c1__charging__internal_transaction_ended")
-        | charging.to(finishing, cond="_g_c6__charging__internal_transaction_ended")
-        | charging.to(unavailable, cond="_g_c8__charging__internal_transaction_ended")
-        | suspended_ev.to(available, cond="_g_d1__suspended_ev__internal_transaction_ended")
-        | suspended_ev.to(finishing, cond="_g_d6__suspended_ev__internal_transaction_ended")
-        | suspended_ev.to(unavailable, cond="_g_d8__suspended_ev__internal_transaction_ended")
-        | suspended_evse.to(available, cond="_g_e1__suspended_evse__internal_transaction_ended")
-        | suspended_evse.to(finishing, cond="_g_e6__suspended_evse__internal_transaction_ended")
-        | suspended_evse.to(unavailable, cond="_g_e8__suspended_evse__internal_transaction_ended")
+        charging.to(
+            available,
+            cond="_g_c1__charging__internal_transaction_ended",
+            on="_t_c1__charging__internal_transaction_ended",
+        )
+        | charging.to(
+            finishing,
+            cond="_g_c6__charging__internal_transaction_ended",
+            on="_t_c6__charging__internal_transaction_ended",
+        )
+        | charging.to(
+            unavailable,
+            cond="_g_c8__charging__internal_transaction_ended",
+            on="_t_c8__charging__internal_transaction_ended",
+        )
+        | suspended_ev.to(
+            available,
+            cond="_g_d1__suspended_ev__internal_transaction_ended",
+            on="_t_d1__suspended_ev__internal_transaction_ended",
+        )
+        | suspended_ev.to(
+            finishing,
+            cond="_g_d6__suspended_ev__internal_transaction_ended",
+            on="_t_d6__suspended_ev__internal_transaction_ended",
+        )
+        | suspended_ev.to(
+            unavailable,
+            cond="_g_d8__suspended_ev__internal_transaction_ended",
+            on="_t_d8__suspended_ev__internal_transaction_ended",
+        )
+        | suspended_evse.to(
+            available,
+            cond="_g_e1__suspended_evse__internal_transaction_ended",
+            on="_t_e1__suspended_evse__internal_transaction_ended",
+        )
+        | suspended_evse.to(
+            finishing,
+            cond="_g_e6__suspended_evse__internal_transaction_ended",
+            on="_t_e6__suspended_evse__internal_transaction_ended",
+        )
+        | suspended_evse.to(
+            unavailable,
+            cond="_g_e8__suspended_evse__internal_transaction_ended",
+            on="_t_e8__suspended_evse__internal_transaction_ended",
+        )
     )
     tester_ev_resume = suspended_ev.to(
         charging, on="_t_d3__suspended_ev__tester_ev_resume"
@@ -447,14 +1460,29 @@ class ConnectorStatusMachine(SpecMachine):
         suspended_evse, internal=True, on="_t_e_pause__suspended_evse__tester_ev_suspend"
     )
     tester_ev_unplug = (
-        charging.to(suspended_ev, cond="_g_c4__charging__tester_ev_unplug")
-        | charging.to(charging, internal=True, cond="_g_c_ev_unplug__charging__tester_ev_unplug")
-        | preparing.to(preparing, internal=True)
-        | suspended_ev.to(suspended_ev, internal=True)
-        | suspended_evse.to(suspended_evse, internal=True)
-        | finishing.to(finishing, internal=True)
-        | unavailable.to(unavailable, internal=True)
-        | faulted.to(faulted, internal=True)
+        charging.to(
+            suspended_ev,
+            cond="_g_c4__charging__tester_ev_unplug",
+            on="_t_c4__charging__tester_ev_unplug",
+        )
+        | charging.to(
+            charging,
+            internal=True,
+            cond="_g_c_ev_unplug__charging__tester_ev_unplug",
+            on="_t_c_ev_unplug__charging__tester_ev_unplug",
+        )
+        | preparing.to(preparing, internal=True, on="_t_x_ev_unplug__preparing__tester_ev_unplug")
+        | suspended_ev.to(
+            suspended_ev, internal=True, on="_t_x_ev_unplug__suspended_ev__tester_ev_unplug"
+        )
+        | suspended_evse.to(
+            suspended_evse, internal=True, on="_t_x_ev_unplug__suspended_evse__tester_ev_unplug"
+        )
+        | finishing.to(finishing, internal=True, on="_t_x_ev_unplug__finishing__tester_ev_unplug")
+        | unavailable.to(
+            unavailable, internal=True, on="_t_x_ev_unplug__unavailable__tester_ev_unplug"
+        )
+        | faulted.to(faulted, internal=True, on="_t_x_ev_unplug__faulted__tester_ev_unplug")
     )
     tester_fault = (
         available.to(faulted, on="_t_a9__available__tester_fault")
@@ -526,10 +1554,10 @@ class ConnectorStatusMachine(SpecMachine):
         | faulted.to(faulted, internal=True, on="_t_i_plug__faulted__tester_plug_in")
     )
     tester_present_id_tag = (
-        available.to(preparing)
-        | preparing.to(preparing, internal=True)
-        | finishing.to(preparing)
-        | reserved.to(preparing)
+        available.to(preparing, on="_t_a2__available__tester_present_id_tag")
+        | preparing.to(preparing, internal=True, on="_t_b_id__preparing__tester_present_id_tag")
+        | finishing.to(preparing, on="_t_f2__finishing__tester_present_id_tag")
+        | reserved.to(preparing, on="_t_g2__reserved__tester_present_id_tag")
     )
     tester_unplug = (
         preparing.to(available, on="_t_b1__preparing__tester_unplug")
@@ -858,13 +1886,57 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """A2 on tester.plug_in"""
+        self._fired("A2:Available:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
+
+    def _t_a2__available__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A2 on tester.present_id_tag"""
+        self._fired("A2:Available:tester.present_id_tag")
+
+    def _t_a2__available__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A2 on internal.remote_start"""
+        self._fired("A2:Available:internal.remote_start")
+
+    def _t_a3__available__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A3 on internal.energy_offered"""
+        self._fired("A3:Available:internal.energy_offered")
+
+    def _t_a4__available__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A4 on internal.energy_offered"""
+        self._fired("A4:Available:internal.energy_offered")
+
+    def _t_a5__available__internal_energy_withheld(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A5 on internal.energy_withheld"""
+        self._fired("A5:Available:internal.energy_withheld")
+
+    def _t_a7__available__internal_reserved(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A7 on internal.reserved"""
+        self._fired("A7:Available:internal.reserved")
+
+    def _t_a8__available__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A8 on internal.inoperative"""
+        self._fired("A8:Available:internal.inoperative")
 
     def _t_a9__available__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """A9 on tester.fault"""
+        self._fired("A9:Available:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -872,20 +1944,53 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B1 on tester.unplug"""
+        self._fired("B1:Preparing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_b1__preparing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B1 on internal.start_cancelled"""
+        self._fired("B1:Preparing:internal.start_cancelled")
+
+    def _t_b_cancel__preparing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-cancel on internal.start_cancelled"""
+        self._fired("B-cancel:Preparing:internal.start_cancelled")
 
     def _t_b1__preparing__timer_connection_timeout(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B1 on timer.connection_timeout"""
+        self._fired("B1:Preparing:timer.connection_timeout")
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
+
+    def _t_b3__preparing__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B3 on internal.energy_offered"""
+        self._fired("B3:Preparing:internal.energy_offered")
+
+    def _t_b4__preparing__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B4 on internal.energy_offered"""
+        self._fired("B4:Preparing:internal.energy_offered")
+
+    def _t_b5__preparing__internal_energy_withheld(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B5 on internal.energy_withheld"""
+        self._fired("B5:Preparing:internal.energy_withheld")
 
     def _t_b6__preparing__timer_connection_timeout(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B6 on timer.connection_timeout"""
+        self._fired("B6:Preparing:timer.connection_timeout")
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
 
@@ -893,6 +1998,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B9 on tester.fault"""
+        self._fired("B9:Preparing:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -900,6 +2006,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B9 on internal.lock_failed"""
+        self._fired("B9:Preparing:internal.lock_failed")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -907,20 +2014,59 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B-plug on tester.plug_in"""
+        self._fired("B-plug:Preparing:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
+
+    def _t_b_id__preparing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-id on tester.present_id_tag"""
+        self._fired("B-id:Preparing:tester.present_id_tag")
+
+    def _t_b_id__preparing__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-id on internal.remote_start"""
+        self._fired("B-id:Preparing:internal.remote_start")
+
+    def _t_c1__charging__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C1 on internal.transaction_ended"""
+        self._fired("C1:Charging:internal.transaction_ended")
 
     def _t_c4__charging__tester_ev_suspend(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """C4 on tester.ev_suspend"""
+        self._fired("C4:Charging:tester.ev_suspend")
         source_name, state_name = source.value, target.value
         self._a_note_ev_paused(source_name, state_name, msg)
+
+    def _t_c5__charging__internal_energy_withheld(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C5 on internal.energy_withheld"""
+        self._fired("C5:Charging:internal.energy_withheld")
+
+    def _t_c6__charging__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C6 on internal.transaction_ended"""
+        self._fired("C6:Charging:internal.transaction_ended")
+
+    def _t_c8__charging__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C8 on internal.transaction_ended"""
+        self._fired("C8:Charging:internal.transaction_ended")
 
     def _t_c9__charging__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """C9 on tester.fault"""
+        self._fired("C9:Charging:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -928,6 +2074,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """C4 on tester.unplug"""
+        self._fired("C4:Charging:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -935,27 +2082,67 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """C-unplug on tester.unplug"""
+        self._fired("C-unplug:Charging:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_c4__charging__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C4 on tester.ev_unplug"""
+        self._fired("C4:Charging:tester.ev_unplug")
+
+    def _t_c_ev_unplug__charging__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """C-ev-unplug on tester.ev_unplug"""
+        self._fired("C-ev-unplug:Charging:tester.ev_unplug")
 
     def _t_c_sched__charging__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """C-sched on internal.inoperative"""
+        self._fired("C-sched:Charging:internal.inoperative")
         source_name, state_name = source.value, target.value
         self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_d1__suspended_ev__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """D1 on internal.transaction_ended"""
+        self._fired("D1:SuspendedEV:internal.transaction_ended")
 
     def _t_d3__suspended_ev__tester_ev_resume(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """D3 on tester.ev_resume"""
+        self._fired("D3:SuspendedEV:tester.ev_resume")
         source_name, state_name = source.value, target.value
         self._a_note_ev_resumed(source_name, state_name, msg)
+
+    def _t_d5__suspended_ev__internal_energy_withheld(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """D5 on internal.energy_withheld"""
+        self._fired("D5:SuspendedEV:internal.energy_withheld")
+
+    def _t_d6__suspended_ev__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """D6 on internal.transaction_ended"""
+        self._fired("D6:SuspendedEV:internal.transaction_ended")
+
+    def _t_d8__suspended_ev__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """D8 on internal.transaction_ended"""
+        self._fired("D8:SuspendedEV:internal.transaction_ended")
 
     def _t_d9__suspended_ev__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """D9 on tester.fault"""
+        self._fired("D9:SuspendedEV:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -963,6 +2150,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """D-unplug on tester.unplug"""
+        self._fired("D-unplug:SuspendedEV:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -970,6 +2158,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """D3 on tester.plug_in"""
+        self._fired("D3:SuspendedEV:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -977,6 +2166,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """D-plug on tester.plug_in"""
+        self._fired("D-plug:SuspendedEV:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -984,13 +2174,45 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """D-sched on internal.inoperative"""
+        self._fired("D-sched:SuspendedEV:internal.inoperative")
         source_name, state_name = source.value, target.value
         self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_e1__suspended_evse__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """E1 on internal.transaction_ended"""
+        self._fired("E1:SuspendedEVSE:internal.transaction_ended")
+
+    def _t_e3__suspended_evse__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """E3 on internal.energy_offered"""
+        self._fired("E3:SuspendedEVSE:internal.energy_offered")
+
+    def _t_e4__suspended_evse__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """E4 on internal.energy_offered"""
+        self._fired("E4:SuspendedEVSE:internal.energy_offered")
+
+    def _t_e6__suspended_evse__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """E6 on internal.transaction_ended"""
+        self._fired("E6:SuspendedEVSE:internal.transaction_ended")
+
+    def _t_e8__suspended_evse__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """E8 on internal.transaction_ended"""
+        self._fired("E8:SuspendedEVSE:internal.transaction_ended")
 
     def _t_e9__suspended_evse__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """E9 on tester.fault"""
+        self._fired("E9:SuspendedEVSE:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -998,6 +2220,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """E-pause on tester.ev_suspend"""
+        self._fired("E-pause:SuspendedEVSE:tester.ev_suspend")
         source_name, state_name = source.value, target.value
         self._a_note_ev_paused(source_name, state_name, msg)
 
@@ -1005,6 +2228,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """E-resume on tester.ev_resume"""
+        self._fired("E-resume:SuspendedEVSE:tester.ev_resume")
         source_name, state_name = source.value, target.value
         self._a_note_ev_resumed(source_name, state_name, msg)
 
@@ -1012,6 +2236,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """E-unplug on tester.unplug"""
+        self._fired("E-unplug:SuspendedEVSE:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1019,6 +2244,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """E-sched on internal.inoperative"""
+        self._fired("E-sched:SuspendedEVSE:internal.inoperative")
         source_name, state_name = source.value, target.value
         self._a_schedule_inoperative(source_name, state_name, msg)
 
@@ -1026,13 +2252,27 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """F1 on tester.unplug"""
+        self._fired("F1:Finishing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_f2__finishing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """F2 on tester.present_id_tag"""
+        self._fired("F2:Finishing:tester.present_id_tag")
+
+    def _t_f2__finishing__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """F2 on internal.remote_start"""
+        self._fired("F2:Finishing:internal.remote_start")
 
     def _t_f8__finishing__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """F8 on tester.unplug"""
+        self._fired("F8:Finishing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1040,6 +2280,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """F9 on tester.fault"""
+        self._fired("F9:Finishing:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -1047,13 +2288,33 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """F-sched on internal.inoperative"""
+        self._fired("F-sched:Finishing:internal.inoperative")
         source_name, state_name = source.value, target.value
         self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_g1__reserved__internal_reservation_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G1 on internal.reservation_ended"""
+        self._fired("G1:Reserved:internal.reservation_ended")
+
+    def _t_g2__reserved__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G2 on tester.present_id_tag"""
+        self._fired("G2:Reserved:tester.present_id_tag")
+
+    def _t_g8__reserved__internal_reservation_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G8 on internal.reservation_ended"""
+        self._fired("G8:Reserved:internal.reservation_ended")
 
     def _t_g9__reserved__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """G9 on tester.fault"""
+        self._fired("G9:Reserved:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -1061,13 +2322,45 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """G-sched on internal.inoperative"""
+        self._fired("G-sched:Reserved:internal.inoperative")
         source_name, state_name = source.value, target.value
         self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_h1__unavailable__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """H1 on internal.operative"""
+        self._fired("H1:Unavailable:internal.operative")
+
+    def _t_h2__unavailable__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """H2 on internal.operative"""
+        self._fired("H2:Unavailable:internal.operative")
+
+    def _t_h3__unavailable__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """H3 on internal.energy_offered"""
+        self._fired("H3:Unavailable:internal.energy_offered")
+
+    def _t_h4__unavailable__internal_energy_offered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """H4 on internal.energy_offered"""
+        self._fired("H4:Unavailable:internal.energy_offered")
+
+    def _t_h5__unavailable__internal_energy_withheld(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """H5 on internal.energy_withheld"""
+        self._fired("H5:Unavailable:internal.energy_withheld")
 
     def _t_h9__unavailable__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """H9 on tester.fault"""
+        self._fired("H9:Unavailable:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
 
@@ -1075,6 +2368,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """H-plug on tester.plug_in"""
+        self._fired("H-plug:Unavailable:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1082,6 +2376,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """H-unplug on tester.unplug"""
+        self._fired("H-unplug:Unavailable:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1089,6 +2384,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I1 on tester.fault_cleared"""
+        self._fired("I1:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1096,6 +2392,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I2 on tester.fault_cleared"""
+        self._fired("I2:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1103,6 +2400,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I3 on tester.fault_cleared"""
+        self._fired("I3:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1110,6 +2408,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I4 on tester.fault_cleared"""
+        self._fired("I4:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1117,6 +2416,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I5 on tester.fault_cleared"""
+        self._fired("I5:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1124,6 +2424,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I6 on tester.fault_cleared"""
+        self._fired("I6:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1131,6 +2432,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I7 on tester.fault_cleared"""
+        self._fired("I7:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1138,6 +2440,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I8 on tester.fault_cleared"""
+        self._fired("I8:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -1145,6 +2448,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I-plug on tester.plug_in"""
+        self._fired("I-plug:Faulted:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1152,13 +2456,51 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """I-unplug on tester.unplug"""
+        self._fired("I-unplug:Faulted:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_x_ev_unplug__preparing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-ev-unplug on tester.ev_unplug"""
+        self._fired("X-ev-unplug:Preparing:tester.ev_unplug")
+
+    def _t_x_ev_unplug__suspended_ev__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-ev-unplug on tester.ev_unplug"""
+        self._fired("X-ev-unplug:SuspendedEV:tester.ev_unplug")
+
+    def _t_x_ev_unplug__suspended_evse__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-ev-unplug on tester.ev_unplug"""
+        self._fired("X-ev-unplug:SuspendedEVSE:tester.ev_unplug")
+
+    def _t_x_ev_unplug__finishing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-ev-unplug on tester.ev_unplug"""
+        self._fired("X-ev-unplug:Finishing:tester.ev_unplug")
+
+    def _t_x_ev_unplug__unavailable__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-ev-unplug on tester.ev_unplug"""
+        self._fired("X-ev-unplug:Unavailable:tester.ev_unplug")
+
+    def _t_x_ev_unplug__faulted__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-ev-unplug on tester.ev_unplug"""
+        self._fired("X-ev-unplug:Faulted:tester.ev_unplug")
 
     def _t_sn_boot__available__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Available:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1166,6 +2508,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Preparing:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1173,6 +2516,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Charging:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1180,6 +2524,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:SuspendedEV:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1187,6 +2532,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:SuspendedEVSE:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1194,6 +2540,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Finishing:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1201,6 +2548,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Reserved:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1208,6 +2556,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Unavailable:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1215,6 +2564,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-boot on internal.registration_accepted"""
+        self._fired("SN-boot:Faulted:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_send_status(source_name, state_name, msg)
 
@@ -1222,6 +2572,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Available:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1229,6 +2580,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Preparing:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1236,6 +2588,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Charging:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1243,6 +2596,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:SuspendedEV:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1250,6 +2604,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:SuspendedEVSE:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1257,6 +2612,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Finishing:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1264,6 +2620,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Reserved:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1271,6 +2628,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Unavailable:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1278,6 +2636,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-debounce on timer.status_debounce"""
+        self._fired("SN-debounce:Faulted:timer.status_debounce")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1285,6 +2644,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Available:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1292,6 +2652,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Preparing:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1299,6 +2660,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Charging:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1306,6 +2668,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:SuspendedEV:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1313,6 +2676,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:SuspendedEVSE:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1320,6 +2684,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Finishing:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1327,6 +2692,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Reserved:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1334,6 +2700,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Unavailable:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
@@ -1341,6 +2708,7 @@ class ConnectorStatusMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Faulted:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 

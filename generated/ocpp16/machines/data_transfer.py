@@ -23,7 +23,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -85,6 +85,48 @@ class DataTransferMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "DT1:Ready:ocpp.DataTransfer",
+            "DT1",
+            "Ready",
+            "ocpp.DataTransfer",
+            None,
+            "specs/ocpp16/machines/data_transfer.yaml:13",
+        ),
+        TransitionInfo(
+            "DT2:Ready:tester.data_transfer",
+            "DT2",
+            "Ready",
+            "tester.data_transfer",
+            None,
+            "specs/ocpp16/machines/data_transfer.yaml:14",
+        ),
+        TransitionInfo(
+            "DT3:Ready:result.DataTransfer",
+            "DT3",
+            "Ready",
+            "result.DataTransfer",
+            None,
+            "specs/ocpp16/machines/data_transfer.yaml:15",
+        ),
+        TransitionInfo(
+            "DT3:Ready:error.DataTransfer",
+            "DT3",
+            "Ready",
+            "error.DataTransfer",
+            None,
+            "specs/ocpp16/machines/data_transfer.yaml:15",
+        ),
+        TransitionInfo(
+            "DT3:Ready:timeout.DataTransfer",
+            "DT3",
+            "Ready",
+            "timeout.DataTransfer",
+            None,
+            "specs/ocpp16/machines/data_transfer.yaml:15",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -92,11 +134,13 @@ class DataTransferMachine(SpecMachine):
         initial=True,
     )
 
-    error_data_transfer = ready.to(ready, internal=True)
+    error_data_transfer = ready.to(ready, internal=True, on="_t_dt3__ready__error_data_transfer")
     ocpp_data_transfer = ready.to(ready, internal=True, on="_t_dt1__ready__ocpp_data_transfer")
-    result_data_transfer = ready.to(ready, internal=True)
+    result_data_transfer = ready.to(ready, internal=True, on="_t_dt3__ready__result_data_transfer")
     tester_data_transfer = ready.to(ready, internal=True, on="_t_dt2__ready__tester_data_transfer")
-    timeout_data_transfer = ready.to(ready, internal=True)
+    timeout_data_transfer = ready.to(
+        ready, internal=True, on="_t_dt3__ready__timeout_data_transfer"
+    )
 
     ctx: DataTransferContext
 
@@ -108,6 +152,7 @@ class DataTransferMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """DT1 on ocpp.DataTransfer"""
+        self._fired("DT1:Ready:ocpp.DataTransfer")
         source_name, state_name = source.value, target.value
         self._a_answer(source_name, state_name, msg)
 
@@ -115,8 +160,27 @@ class DataTransferMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """DT2 on tester.data_transfer"""
+        self._fired("DT2:Ready:tester.data_transfer")
         source_name, state_name = source.value, target.value
         self._a_send(source_name, state_name, msg)
+
+    def _t_dt3__ready__result_data_transfer(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """DT3 on result.DataTransfer"""
+        self._fired("DT3:Ready:result.DataTransfer")
+
+    def _t_dt3__ready__error_data_transfer(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """DT3 on error.DataTransfer"""
+        self._fired("DT3:Ready:error.DataTransfer")
+
+    def _t_dt3__ready__timeout_data_transfer(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """DT3 on timeout.DataTransfer"""
+        self._fired("DT3:Ready:timeout.DataTransfer")
 
     def _a_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action answer."""

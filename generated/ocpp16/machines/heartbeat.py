@@ -22,7 +22,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = ["STATES", "HeartbeatContext", "HeartbeatMachine", "HeartbeatState", "make_context"]
 
@@ -86,6 +86,96 @@ class HeartbeatMachine(SpecMachine):
         "Idle": True,
         "Running": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "HB1:Idle:internal.registration_accepted",
+            "HB1",
+            "Idle",
+            "internal.registration_accepted",
+            "Running",
+            "specs/ocpp16/machines/heartbeat.yaml:16",
+        ),
+        TransitionInfo(
+            "HB2:Idle:internal.registration_accepted",
+            "HB2",
+            "Idle",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:17",
+        ),
+        TransitionInfo(
+            "HB3:Running:timer.heartbeat",
+            "HB3",
+            "Running",
+            "timer.heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:18",
+        ),
+        TransitionInfo(
+            "HB4:Running:result.Heartbeat",
+            "HB4",
+            "Running",
+            "result.Heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:19",
+        ),
+        TransitionInfo(
+            "HB5:Running:error.Heartbeat",
+            "HB5",
+            "Running",
+            "error.Heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:20",
+        ),
+        TransitionInfo(
+            "HB5:Running:timeout.Heartbeat",
+            "HB5",
+            "Running",
+            "timeout.Heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:20",
+        ),
+        TransitionInfo(
+            "HB6:Running:internal.registration_accepted",
+            "HB6",
+            "Running",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:21",
+        ),
+        TransitionInfo(
+            "HB7:Running:internal.registration_accepted",
+            "HB7",
+            "Running",
+            "internal.registration_accepted",
+            "Idle",
+            "specs/ocpp16/machines/heartbeat.yaml:22",
+        ),
+        TransitionInfo(
+            "HB8:Running:internal.configuration_changed",
+            "HB8",
+            "Running",
+            "internal.configuration_changed",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:24",
+        ),
+        TransitionInfo(
+            "HB9:Running:internal.configuration_changed",
+            "HB9",
+            "Running",
+            "internal.configuration_changed",
+            "Idle",
+            "specs/ocpp16/machines/heartbeat.yaml:25",
+        ),
+        TransitionInfo(
+            "HB10:Idle:internal.configuration_changed",
+            "HB10",
+            "Idle",
+            "internal.configuration_changed",
+            "Running",
+            "specs/ocpp16/machines/heartbeat.yaml:26",
+        ),
+    )
 
     idle = State(
         "Idle",
@@ -122,7 +212,12 @@ class HeartbeatMachine(SpecMachine):
             cond="_g_hb1__idle__internal_registration_accepted",
             on="_t_hb1__idle__internal_registration_accepted",
         )
-        | idle.to(idle, internal=True, cond="_g_hb2__idle__internal_registration_accepted")
+        | idle.to(
+            idle,
+            internal=True,
+            cond="_g_hb2__idle__internal_registration_accepted",
+            on="_t_hb2__idle__internal_registration_accepted",
+        )
         | running.to(
             running,
             internal=True,
@@ -200,13 +295,21 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB1 on internal.registration_accepted"""
+        self._fired("HB1:Idle:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
+
+    def _t_hb2__idle__internal_registration_accepted(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB2 on internal.registration_accepted"""
+        self._fired("HB2:Idle:internal.registration_accepted")
 
     def _t_hb3__running__timer_heartbeat(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB3 on timer.heartbeat"""
+        self._fired("HB3:Running:timer.heartbeat")
         source_name, state_name = source.value, target.value
         self._a_send_heartbeat(source_name, state_name, msg)
 
@@ -214,6 +317,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB4 on result.Heartbeat"""
+        self._fired("HB4:Running:result.Heartbeat")
         source_name, state_name = source.value, target.value
         self._a_sync_clock(source_name, state_name, msg)
         self._a_arm(source_name, state_name, msg)
@@ -222,6 +326,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB5 on error.Heartbeat"""
+        self._fired("HB5:Running:error.Heartbeat")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 
@@ -229,6 +334,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB5 on timeout.Heartbeat"""
+        self._fired("HB5:Running:timeout.Heartbeat")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 
@@ -236,6 +342,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB6 on internal.registration_accepted"""
+        self._fired("HB6:Running:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 
@@ -243,6 +350,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB7 on internal.registration_accepted"""
+        self._fired("HB7:Running:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_disarm(source_name, state_name, msg)
 
@@ -250,6 +358,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB8 on internal.configuration_changed"""
+        self._fired("HB8:Running:internal.configuration_changed")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 
@@ -257,6 +366,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB9 on internal.configuration_changed"""
+        self._fired("HB9:Running:internal.configuration_changed")
         source_name, state_name = source.value, target.value
         self._a_disarm(source_name, state_name, msg)
 
@@ -264,6 +374,7 @@ class HeartbeatMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HB10 on internal.configuration_changed"""
+        self._fired("HB10:Idle:internal.configuration_changed")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
 

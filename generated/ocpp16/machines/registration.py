@@ -26,7 +26,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -120,6 +120,96 @@ class RegistrationMachine(SpecMachine):
         "Rejected": False,
         "BootFailed": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "R1:Offline:internal.connected",
+            "R1",
+            "Offline",
+            "internal.connected",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:51",
+        ),
+        TransitionInfo(
+            "R2:BootSent:result.BootNotification",
+            "R2",
+            "BootSent",
+            "result.BootNotification",
+            "Accepted",
+            "specs/ocpp16/machines/registration.yaml:52",
+        ),
+        TransitionInfo(
+            "R3:BootSent:result.BootNotification",
+            "R3",
+            "BootSent",
+            "result.BootNotification",
+            "Pending",
+            "specs/ocpp16/machines/registration.yaml:58",
+        ),
+        TransitionInfo(
+            "R4:BootSent:result.BootNotification",
+            "R4",
+            "BootSent",
+            "result.BootNotification",
+            "Rejected",
+            "specs/ocpp16/machines/registration.yaml:59",
+        ),
+        TransitionInfo(
+            "R5:BootSent:error.BootNotification",
+            "R5",
+            "BootSent",
+            "error.BootNotification",
+            "BootFailed",
+            "specs/ocpp16/machines/registration.yaml:60",
+        ),
+        TransitionInfo(
+            "R5:BootSent:timeout.BootNotification",
+            "R5",
+            "BootSent",
+            "timeout.BootNotification",
+            "BootFailed",
+            "specs/ocpp16/machines/registration.yaml:60",
+        ),
+        TransitionInfo(
+            "R6:Pending:timer.boot_retry",
+            "R6",
+            "Pending",
+            "timer.boot_retry",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:61",
+        ),
+        TransitionInfo(
+            "R7:Rejected:timer.boot_retry",
+            "R7",
+            "Rejected",
+            "timer.boot_retry",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:62",
+        ),
+        TransitionInfo(
+            "R8:BootFailed:timer.boot_retry",
+            "R8",
+            "BootFailed",
+            "timer.boot_retry",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:63",
+        ),
+        TransitionInfo(
+            "R9:BootFailed:internal.connected",
+            "R9",
+            "BootFailed",
+            "internal.connected",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:65",
+        ),
+        TransitionInfo(
+            "R10:Accepted:internal.connected",
+            "R10",
+            "Accepted",
+            "internal.connected",
+            None,
+            "specs/ocpp16/machines/registration.yaml:68",
+        ),
+    )
 
     offline = State(
         "Offline",
@@ -209,6 +299,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R1 on internal.connected"""
+        self._fired("R1:Offline:internal.connected")
         source_name, state_name = source.value, target.value
         self._a_send_boot(source_name, state_name, msg)
 
@@ -216,6 +307,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R2 on result.BootNotification"""
+        self._fired("R2:BootSent:result.BootNotification")
         source_name, state_name = source.value, target.value
         self._a_adopt_heartbeat_interval(source_name, state_name, msg)
         self._a_sync_clock(source_name, state_name, msg)
@@ -225,6 +317,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R3 on result.BootNotification"""
+        self._fired("R3:BootSent:result.BootNotification")
         source_name, state_name = source.value, target.value
         self._a_arm_retry_from_answer(source_name, state_name, msg)
 
@@ -232,6 +325,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R4 on result.BootNotification"""
+        self._fired("R4:BootSent:result.BootNotification")
         source_name, state_name = source.value, target.value
         self._a_arm_retry_from_answer(source_name, state_name, msg)
 
@@ -239,6 +333,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R5 on error.BootNotification"""
+        self._fired("R5:BootSent:error.BootNotification")
         source_name, state_name = source.value, target.value
         self._a_arm_fallback_retry(source_name, state_name, msg)
 
@@ -246,6 +341,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R5 on timeout.BootNotification"""
+        self._fired("R5:BootSent:timeout.BootNotification")
         source_name, state_name = source.value, target.value
         self._a_arm_fallback_retry(source_name, state_name, msg)
 
@@ -253,6 +349,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R6 on timer.boot_retry"""
+        self._fired("R6:Pending:timer.boot_retry")
         source_name, state_name = source.value, target.value
         self._a_send_boot(source_name, state_name, msg)
 
@@ -260,6 +357,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R7 on timer.boot_retry"""
+        self._fired("R7:Rejected:timer.boot_retry")
         source_name, state_name = source.value, target.value
         self._a_send_boot(source_name, state_name, msg)
 
@@ -267,6 +365,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R8 on timer.boot_retry"""
+        self._fired("R8:BootFailed:timer.boot_retry")
         source_name, state_name = source.value, target.value
         self._a_send_boot(source_name, state_name, msg)
 
@@ -274,6 +373,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R9 on internal.connected"""
+        self._fired("R9:BootFailed:internal.connected")
         source_name, state_name = source.value, target.value
         self._a_cancel_retry(source_name, state_name, msg)
         self._a_send_boot(source_name, state_name, msg)
@@ -282,6 +382,7 @@ class RegistrationMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """R10 on internal.connected"""
+        self._fired("R10:Accepted:internal.connected")
         source_name, state_name = source.value, target.value
         self._a_announce_reconnect(source_name, state_name, msg)
 

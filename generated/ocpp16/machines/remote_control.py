@@ -24,7 +24,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -77,6 +77,40 @@ class RemoteControlMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "RS-accept:Ready:ocpp.RemoteStartTransaction",
+            "RS-accept",
+            "Ready",
+            "ocpp.RemoteStartTransaction",
+            None,
+            "specs/ocpp16/machines/remote_control.yaml:14",
+        ),
+        TransitionInfo(
+            "RS-reject:Ready:ocpp.RemoteStartTransaction",
+            "RS-reject",
+            "Ready",
+            "ocpp.RemoteStartTransaction",
+            None,
+            "specs/ocpp16/machines/remote_control.yaml:19",
+        ),
+        TransitionInfo(
+            "RT-accept:Ready:ocpp.RemoteStopTransaction",
+            "RT-accept",
+            "Ready",
+            "ocpp.RemoteStopTransaction",
+            None,
+            "specs/ocpp16/machines/remote_control.yaml:24",
+        ),
+        TransitionInfo(
+            "RT-reject:Ready:ocpp.RemoteStopTransaction",
+            "RT-reject",
+            "Ready",
+            "ocpp.RemoteStopTransaction",
+            None,
+            "specs/ocpp16/machines/remote_control.yaml:25",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -149,6 +183,7 @@ class RemoteControlMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RS-accept on ocpp.RemoteStartTransaction"""
+        self._fired("RS-accept:Ready:ocpp.RemoteStartTransaction")
         source_name, state_name = source.value, target.value
         self._a_accept_start(source_name, state_name, msg)
         self._a_start_on_connector(source_name, state_name, msg)
@@ -157,6 +192,7 @@ class RemoteControlMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RS-reject on ocpp.RemoteStartTransaction"""
+        self._fired("RS-reject:Ready:ocpp.RemoteStartTransaction")
         source_name, state_name = source.value, target.value
         self._a_reject_start(source_name, state_name, msg)
 
@@ -164,6 +200,7 @@ class RemoteControlMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RT-accept on ocpp.RemoteStopTransaction"""
+        self._fired("RT-accept:Ready:ocpp.RemoteStopTransaction")
         source_name, state_name = source.value, target.value
         self._a_accept_stop(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -172,6 +209,7 @@ class RemoteControlMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RT-reject on ocpp.RemoteStopTransaction"""
+        self._fired("RT-reject:Ready:ocpp.RemoteStopTransaction")
         source_name, state_name = source.value, target.value
         self._a_reject_stop(source_name, state_name, msg)
 

@@ -26,7 +26,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = ["STATES", "ResetContext", "ResetMachine", "ResetState", "make_context"]
 
@@ -84,6 +84,48 @@ class ResetMachine(SpecMachine):
         "Idle": True,
         "Resetting": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "RST1:Idle:ocpp.Reset",
+            "RST1",
+            "Idle",
+            "ocpp.Reset",
+            "Resetting",
+            "specs/ocpp16/machines/reset.yaml:20",
+        ),
+        TransitionInfo(
+            "RST2:Idle:ocpp.Reset",
+            "RST2",
+            "Idle",
+            "ocpp.Reset",
+            "Resetting",
+            "specs/ocpp16/machines/reset.yaml:21",
+        ),
+        TransitionInfo(
+            "RST3:Resetting:ocpp.Reset",
+            "RST3",
+            "Resetting",
+            "ocpp.Reset",
+            None,
+            "specs/ocpp16/machines/reset.yaml:23",
+        ),
+        TransitionInfo(
+            "RST4:Resetting:timer.reboot",
+            "RST4",
+            "Resetting",
+            "timer.reboot",
+            None,
+            "specs/ocpp16/machines/reset.yaml:24",
+        ),
+        TransitionInfo(
+            "RST5:Resetting:internal.reset_failed",
+            "RST5",
+            "Resetting",
+            "internal.reset_failed",
+            "Idle",
+            "specs/ocpp16/machines/reset.yaml:25",
+        ),
+    )
 
     idle = State(
         "Idle",
@@ -95,7 +137,7 @@ class ResetMachine(SpecMachine):
         value="Resetting",
     )
 
-    internal_reset_failed = resetting.to(idle)
+    internal_reset_failed = resetting.to(idle, on="_t_rst5__resetting__internal_reset_failed")
     ocpp_reset = (
         idle.to(resetting, cond="_g_rst1__idle__ocpp_reset", on="_t_rst1__idle__ocpp_reset")
         | idle.to(resetting, cond="_g_rst2__idle__ocpp_reset", on="_t_rst2__idle__ocpp_reset")
@@ -121,6 +163,7 @@ class ResetMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RST1 on ocpp.Reset"""
+        self._fired("RST1:Idle:ocpp.Reset")
         source_name, state_name = source.value, target.value
         self._a_accept(source_name, state_name, msg)
         self._a_remember_kind(source_name, state_name, msg)
@@ -131,6 +174,7 @@ class ResetMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RST2 on ocpp.Reset"""
+        self._fired("RST2:Idle:ocpp.Reset")
         source_name, state_name = source.value, target.value
         self._a_accept(source_name, state_name, msg)
         self._a_remember_kind(source_name, state_name, msg)
@@ -141,6 +185,7 @@ class ResetMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RST3 on ocpp.Reset"""
+        self._fired("RST3:Resetting:ocpp.Reset")
         source_name, state_name = source.value, target.value
         self._a_accept(source_name, state_name, msg)
 
@@ -148,8 +193,15 @@ class ResetMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RST4 on timer.reboot"""
+        self._fired("RST4:Resetting:timer.reboot")
         source_name, state_name = source.value, target.value
         self._a_reboot(source_name, state_name, msg)
+
+    def _t_rst5__resetting__internal_reset_failed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """RST5 on internal.reset_failed"""
+        self._fired("RST5:Resetting:internal.reset_failed")
 
     def _a_accept(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action accept."""

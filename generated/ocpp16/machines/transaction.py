@@ -32,7 +32,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field, text_lower
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = ["STATES", "TransactionContext", "TransactionMachine", "TransactionState", "make_context"]
 
@@ -274,6 +274,1016 @@ class TransactionMachine(SpecMachine):
         "StopAuthorizing": True,
         "Held": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "P1:Idle:tester.plug_in",
+            "P1",
+            "Idle",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:54",
+        ),
+        TransitionInfo(
+            "P1:Authorizing:tester.plug_in",
+            "P1",
+            "Authorizing",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:54",
+        ),
+        TransitionInfo(
+            "P1:StopAuthorizing:tester.plug_in",
+            "P1",
+            "StopAuthorizing",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:54",
+        ),
+        TransitionInfo(
+            "P1:Held:tester.plug_in",
+            "P1",
+            "Held",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:54",
+        ),
+        TransitionInfo(
+            "P2:Idle:tester.unplug",
+            "P2",
+            "Idle",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:Idle:tester.ev_unplug",
+            "P2",
+            "Idle",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:Authorizing:tester.unplug",
+            "P2",
+            "Authorizing",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:Authorizing:tester.ev_unplug",
+            "P2",
+            "Authorizing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:Authorized:tester.unplug",
+            "P2",
+            "Authorized",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:Authorized:tester.ev_unplug",
+            "P2",
+            "Authorized",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:StopAuthorizing:tester.unplug",
+            "P2",
+            "StopAuthorizing",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "P2:StopAuthorizing:tester.ev_unplug",
+            "P2",
+            "StopAuthorizing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:55",
+        ),
+        TransitionInfo(
+            "AU1:Idle:tester.present_id_tag",
+            "AU1",
+            "Idle",
+            "tester.present_id_tag",
+            "Authorizing",
+            "specs/ocpp16/machines/transaction.yaml:57",
+        ),
+        TransitionInfo(
+            "AU2:Idle:tester.present_id_tag",
+            "AU2",
+            "Idle",
+            "tester.present_id_tag",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:63",
+        ),
+        TransitionInfo(
+            "AU3:Idle:tester.present_id_tag",
+            "AU3",
+            "Idle",
+            "tester.present_id_tag",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:69",
+        ),
+        TransitionInfo(
+            "AU4:Idle:tester.present_id_tag",
+            "AU4",
+            "Idle",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:77",
+        ),
+        TransitionInfo(
+            "RS1:Idle:internal.remote_start",
+            "RS1",
+            "Idle",
+            "internal.remote_start",
+            "Authorizing",
+            "specs/ocpp16/machines/transaction.yaml:85",
+        ),
+        TransitionInfo(
+            "RS2:Idle:internal.remote_start",
+            "RS2",
+            "Idle",
+            "internal.remote_start",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:86",
+        ),
+        TransitionInfo(
+            "AA1:Authorizing:result.Authorize",
+            "AA1",
+            "Authorizing",
+            "result.Authorize",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:88",
+        ),
+        TransitionInfo(
+            "AA2:Authorizing:result.Authorize",
+            "AA2",
+            "Authorizing",
+            "result.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:89",
+        ),
+        TransitionInfo(
+            "AA3:Authorizing:error.Authorize",
+            "AA3",
+            "Authorizing",
+            "error.Authorize",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:91",
+        ),
+        TransitionInfo(
+            "AA3:Authorizing:timeout.Authorize",
+            "AA3",
+            "Authorizing",
+            "timeout.Authorize",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:91",
+        ),
+        TransitionInfo(
+            "AA4:Authorizing:error.Authorize",
+            "AA4",
+            "Authorizing",
+            "error.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:98",
+        ),
+        TransitionInfo(
+            "AA4:Authorizing:timeout.Authorize",
+            "AA4",
+            "Authorizing",
+            "timeout.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:98",
+        ),
+        TransitionInfo(
+            "ST1:Authorized:tester.plug_in",
+            "ST1",
+            "Authorized",
+            "tester.plug_in",
+            "Running",
+            "specs/ocpp16/machines/transaction.yaml:107",
+        ),
+        TransitionInfo(
+            "ST2:Authorized:internal.ready_to_start",
+            "ST2",
+            "Authorized",
+            "internal.ready_to_start",
+            "Running",
+            "specs/ocpp16/machines/transaction.yaml:108",
+        ),
+        TransitionInfo(
+            "ST4:Authorized:tester.plug_in",
+            "ST4",
+            "Authorized",
+            "tester.plug_in",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:111",
+        ),
+        TransitionInfo(
+            "ST5:Authorized:internal.ready_to_start",
+            "ST5",
+            "Authorized",
+            "internal.ready_to_start",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:112",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:internal.start_timed_out",
+            "ST3",
+            "Authorizing",
+            "internal.start_timed_out",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:113",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:internal.start_timed_out",
+            "ST3",
+            "Authorized",
+            "internal.start_timed_out",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:113",
+        ),
+        TransitionInfo(
+            "SA1:Running:result.StartTransaction",
+            "SA1",
+            "Running",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:115",
+        ),
+        TransitionInfo(
+            "SA1:StopAuthorizing:result.StartTransaction",
+            "SA1",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:115",
+        ),
+        TransitionInfo(
+            "SA2:Running:result.StartTransaction",
+            "SA2",
+            "Running",
+            "result.StartTransaction",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:116",
+        ),
+        TransitionInfo(
+            "SA2:StopAuthorizing:result.StartTransaction",
+            "SA2",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:116",
+        ),
+        TransitionInfo(
+            "SA8:Running:result.StartTransaction",
+            "SA8",
+            "Running",
+            "result.StartTransaction",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:123",
+        ),
+        TransitionInfo(
+            "SA8:StopAuthorizing:result.StartTransaction",
+            "SA8",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:123",
+        ),
+        TransitionInfo(
+            "SA3:Running:result.StartTransaction",
+            "SA3",
+            "Running",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:129",
+        ),
+        TransitionInfo(
+            "SA3:StopAuthorizing:result.StartTransaction",
+            "SA3",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:129",
+        ),
+        TransitionInfo(
+            "SA7:Running:result.StartTransaction",
+            "SA7",
+            "Running",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:136",
+        ),
+        TransitionInfo(
+            "SA7:StopAuthorizing:result.StartTransaction",
+            "SA7",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:136",
+        ),
+        TransitionInfo(
+            "MX1:Running:timer.energy_check",
+            "MX1",
+            "Running",
+            "timer.energy_check",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:141",
+        ),
+        TransitionInfo(
+            "MX1:StopAuthorizing:timer.energy_check",
+            "MX1",
+            "StopAuthorizing",
+            "timer.energy_check",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:141",
+        ),
+        TransitionInfo(
+            "MX2:Running:timer.energy_check",
+            "MX2",
+            "Running",
+            "timer.energy_check",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:142",
+        ),
+        TransitionInfo(
+            "MX2:StopAuthorizing:timer.energy_check",
+            "MX2",
+            "StopAuthorizing",
+            "timer.energy_check",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:142",
+        ),
+        TransitionInfo(
+            "SA4:Running:error.StartTransaction",
+            "SA4",
+            "Running",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:145",
+        ),
+        TransitionInfo(
+            "SA4:Running:timeout.StartTransaction",
+            "SA4",
+            "Running",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:145",
+        ),
+        TransitionInfo(
+            "SA4:StopAuthorizing:error.StartTransaction",
+            "SA4",
+            "StopAuthorizing",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:145",
+        ),
+        TransitionInfo(
+            "SA4:StopAuthorizing:timeout.StartTransaction",
+            "SA4",
+            "StopAuthorizing",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:145",
+        ),
+        TransitionInfo(
+            "SA5:Idle:result.StartTransaction",
+            "SA5",
+            "Idle",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:147",
+        ),
+        TransitionInfo(
+            "SA5:Authorizing:result.StartTransaction",
+            "SA5",
+            "Authorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:147",
+        ),
+        TransitionInfo(
+            "SA5:Authorized:result.StartTransaction",
+            "SA5",
+            "Authorized",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:147",
+        ),
+        TransitionInfo(
+            "SA5:Held:result.StartTransaction",
+            "SA5",
+            "Held",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:147",
+        ),
+        TransitionInfo(
+            "SA6:Idle:error.StartTransaction",
+            "SA6",
+            "Idle",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Idle:timeout.StartTransaction",
+            "SA6",
+            "Idle",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Authorizing:error.StartTransaction",
+            "SA6",
+            "Authorizing",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Authorizing:timeout.StartTransaction",
+            "SA6",
+            "Authorizing",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Authorized:error.StartTransaction",
+            "SA6",
+            "Authorized",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Authorized:timeout.StartTransaction",
+            "SA6",
+            "Authorized",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Held:error.StartTransaction",
+            "SA6",
+            "Held",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SA6:Held:timeout.StartTransaction",
+            "SA6",
+            "Held",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:148",
+        ),
+        TransitionInfo(
+            "SP1:Idle:result.StopTransaction",
+            "SP1",
+            "Idle",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:149",
+        ),
+        TransitionInfo(
+            "SP1:Authorizing:result.StopTransaction",
+            "SP1",
+            "Authorizing",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:149",
+        ),
+        TransitionInfo(
+            "SP1:Authorized:result.StopTransaction",
+            "SP1",
+            "Authorized",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:149",
+        ),
+        TransitionInfo(
+            "SP1:Running:result.StopTransaction",
+            "SP1",
+            "Running",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:149",
+        ),
+        TransitionInfo(
+            "SP1:StopAuthorizing:result.StopTransaction",
+            "SP1",
+            "StopAuthorizing",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:149",
+        ),
+        TransitionInfo(
+            "SP1:Held:result.StopTransaction",
+            "SP1",
+            "Held",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:149",
+        ),
+        TransitionInfo(
+            "SP2:Idle:error.StopTransaction",
+            "SP2",
+            "Idle",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Idle:timeout.StopTransaction",
+            "SP2",
+            "Idle",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Authorizing:error.StopTransaction",
+            "SP2",
+            "Authorizing",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Authorizing:timeout.StopTransaction",
+            "SP2",
+            "Authorizing",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Authorized:error.StopTransaction",
+            "SP2",
+            "Authorized",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Authorized:timeout.StopTransaction",
+            "SP2",
+            "Authorized",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Running:error.StopTransaction",
+            "SP2",
+            "Running",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Running:timeout.StopTransaction",
+            "SP2",
+            "Running",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:StopAuthorizing:error.StopTransaction",
+            "SP2",
+            "StopAuthorizing",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:StopAuthorizing:timeout.StopTransaction",
+            "SP2",
+            "StopAuthorizing",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Held:error.StopTransaction",
+            "SP2",
+            "Held",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "SP2:Held:timeout.StopTransaction",
+            "SP2",
+            "Held",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "MV1:Idle:result.MeterValues",
+            "MV1",
+            "Idle",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Idle:error.MeterValues",
+            "MV1",
+            "Idle",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Idle:timeout.MeterValues",
+            "MV1",
+            "Idle",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Authorizing:result.MeterValues",
+            "MV1",
+            "Authorizing",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Authorizing:error.MeterValues",
+            "MV1",
+            "Authorizing",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Authorizing:timeout.MeterValues",
+            "MV1",
+            "Authorizing",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Authorized:result.MeterValues",
+            "MV1",
+            "Authorized",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Authorized:error.MeterValues",
+            "MV1",
+            "Authorized",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Authorized:timeout.MeterValues",
+            "MV1",
+            "Authorized",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Running:result.MeterValues",
+            "MV1",
+            "Running",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Running:error.MeterValues",
+            "MV1",
+            "Running",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Running:timeout.MeterValues",
+            "MV1",
+            "Running",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:StopAuthorizing:result.MeterValues",
+            "MV1",
+            "StopAuthorizing",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:StopAuthorizing:error.MeterValues",
+            "MV1",
+            "StopAuthorizing",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:StopAuthorizing:timeout.MeterValues",
+            "MV1",
+            "StopAuthorizing",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Held:result.MeterValues",
+            "MV1",
+            "Held",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Held:error.MeterValues",
+            "MV1",
+            "Held",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "MV1:Held:timeout.MeterValues",
+            "MV1",
+            "Held",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:151",
+        ),
+        TransitionInfo(
+            "LS1:Running:tester.present_id_tag",
+            "LS1",
+            "Running",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:153",
+        ),
+        TransitionInfo(
+            "LS2:Running:tester.present_id_tag",
+            "LS2",
+            "Running",
+            "tester.present_id_tag",
+            "StopAuthorizing",
+            "specs/ocpp16/machines/transaction.yaml:156",
+        ),
+        TransitionInfo(
+            "LS3:Running:tester.present_id_tag",
+            "LS3",
+            "Running",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:157",
+        ),
+        TransitionInfo(
+            "LS4:Running:tester.present_id_tag",
+            "LS4",
+            "Running",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:165",
+        ),
+        TransitionInfo(
+            "LS5:StopAuthorizing:result.Authorize",
+            "LS5",
+            "StopAuthorizing",
+            "result.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:171",
+        ),
+        TransitionInfo(
+            "LS6:StopAuthorizing:result.Authorize",
+            "LS6",
+            "StopAuthorizing",
+            "result.Authorize",
+            "Running",
+            "specs/ocpp16/machines/transaction.yaml:177",
+        ),
+        TransitionInfo(
+            "LS7:StopAuthorizing:error.Authorize",
+            "LS7",
+            "StopAuthorizing",
+            "error.Authorize",
+            "Running",
+            "specs/ocpp16/machines/transaction.yaml:183",
+        ),
+        TransitionInfo(
+            "LS7:StopAuthorizing:timeout.Authorize",
+            "LS7",
+            "StopAuthorizing",
+            "timeout.Authorize",
+            "Running",
+            "specs/ocpp16/machines/transaction.yaml:183",
+        ),
+        TransitionInfo(
+            "LS8:StopAuthorizing:tester.present_id_tag",
+            "LS8",
+            "StopAuthorizing",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:184",
+        ),
+        TransitionInfo(
+            "EV1:Running:tester.unplug",
+            "EV1",
+            "Running",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:186",
+        ),
+        TransitionInfo(
+            "EV1:Running:tester.ev_unplug",
+            "EV1",
+            "Running",
+            "tester.ev_unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:186",
+        ),
+        TransitionInfo(
+            "EV2:Running:tester.unplug",
+            "EV2",
+            "Running",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:189",
+        ),
+        TransitionInfo(
+            "EV2:Running:tester.ev_unplug",
+            "EV2",
+            "Running",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:189",
+        ),
+        TransitionInfo(
+            "EV3:Running:tester.plug_in",
+            "EV3",
+            "Running",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:190",
+        ),
+        TransitionInfo(
+            "RT1:Running:internal.remote_stop",
+            "RT1",
+            "Running",
+            "internal.remote_stop",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:192",
+        ),
+        TransitionInfo(
+            "RT1:StopAuthorizing:internal.remote_stop",
+            "RT1",
+            "StopAuthorizing",
+            "internal.remote_stop",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:192",
+        ),
+        TransitionInfo(
+            "RE1:Running:internal.reset",
+            "RE1",
+            "Running",
+            "internal.reset",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:193",
+        ),
+        TransitionInfo(
+            "RE1:StopAuthorizing:internal.reset",
+            "RE1",
+            "StopAuthorizing",
+            "internal.reset",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:193",
+        ),
+        TransitionInfo(
+            "UL1:Running:internal.unlock_requested",
+            "UL1",
+            "Running",
+            "internal.unlock_requested",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:194",
+        ),
+        TransitionInfo(
+            "UL1:StopAuthorizing:internal.unlock_requested",
+            "UL1",
+            "StopAuthorizing",
+            "internal.unlock_requested",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:194",
+        ),
+        TransitionInfo(
+            "HL1:Held:tester.present_id_tag",
+            "HL1",
+            "Held",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:196",
+        ),
+        TransitionInfo(
+            "HL2:Held:tester.present_id_tag",
+            "HL2",
+            "Held",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:204",
+        ),
+        TransitionInfo(
+            "HL3:Held:internal.unlock_requested",
+            "HL3",
+            "Held",
+            "internal.unlock_requested",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:212",
+        ),
+        TransitionInfo(
+            "HL4:Held:tester.unplug",
+            "HL4",
+            "Held",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:213",
+        ),
+        TransitionInfo(
+            "HL5:Held:tester.ev_unplug",
+            "HL5",
+            "Held",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:214",
+        ),
+        TransitionInfo(
+            "PF1:Running:tester.power_failing",
+            "PF1",
+            "Running",
+            "tester.power_failing",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:216",
+        ),
+        TransitionInfo(
+            "PF1:StopAuthorizing:tester.power_failing",
+            "PF1",
+            "StopAuthorizing",
+            "tester.power_failing",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:216",
+        ),
+        TransitionInfo(
+            "PL1:Idle:internal.registration_accepted",
+            "PL1",
+            "Idle",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:218",
+        ),
+        TransitionInfo(
+            "MS1:Running:timer.meter_sample",
+            "MS1",
+            "Running",
+            "timer.meter_sample",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:224",
+        ),
+        TransitionInfo(
+            "MS1:StopAuthorizing:timer.meter_sample",
+            "MS1",
+            "StopAuthorizing",
+            "timer.meter_sample",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:224",
+        ),
+    )
 
     idle = State(
         "Idle",
@@ -304,37 +1314,51 @@ class TransactionMachine(SpecMachine):
     )
 
     error_authorize = (
-        authorizing.to(authorized, cond="_g_aa3__authorizing__error_authorize")
+        authorizing.to(
+            authorized,
+            cond="_g_aa3__authorizing__error_authorize",
+            on="_t_aa3__authorizing__error_authorize",
+        )
         | authorizing.to(
             idle,
             cond="_g_aa4__authorizing__error_authorize",
             on="_t_aa4__authorizing__error_authorize",
         )
-        | stop_authorizing.to(running)
+        | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__error_authorize")
     )
     error_meter_values = (
-        idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | held.to(held, internal=True)
+        idle.to(idle, internal=True, on="_t_mv1__idle__error_meter_values")
+        | authorizing.to(authorizing, internal=True, on="_t_mv1__authorizing__error_meter_values")
+        | authorized.to(authorized, internal=True, on="_t_mv1__authorized__error_meter_values")
+        | running.to(running, internal=True, on="_t_mv1__running__error_meter_values")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__error_meter_values"
+        )
+        | held.to(held, internal=True, on="_t_mv1__held__error_meter_values")
     )
     error_start_transaction = (
-        running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | held.to(held, internal=True)
+        running.to(running, internal=True, on="_t_sa4__running__error_start_transaction")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_sa4__stop_authorizing__error_start_transaction"
+        )
+        | idle.to(idle, internal=True, on="_t_sa6__idle__error_start_transaction")
+        | authorizing.to(
+            authorizing, internal=True, on="_t_sa6__authorizing__error_start_transaction"
+        )
+        | authorized.to(authorized, internal=True, on="_t_sa6__authorized__error_start_transaction")
+        | held.to(held, internal=True, on="_t_sa6__held__error_start_transaction")
     )
     error_stop_transaction = (
-        idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | held.to(held, internal=True)
+        idle.to(idle, internal=True, on="_t_sp2__idle__error_stop_transaction")
+        | authorizing.to(
+            authorizing, internal=True, on="_t_sp2__authorizing__error_stop_transaction"
+        )
+        | authorized.to(authorized, internal=True, on="_t_sp2__authorized__error_stop_transaction")
+        | running.to(running, internal=True, on="_t_sp2__running__error_stop_transaction")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_sp2__stop_authorizing__error_stop_transaction"
+        )
+        | held.to(held, internal=True, on="_t_sp2__held__error_stop_transaction")
     )
     internal_ready_to_start = authorized.to(
         running,
@@ -407,12 +1431,14 @@ class TransactionMachine(SpecMachine):
         )
     )
     result_meter_values = (
-        idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | held.to(held, internal=True)
+        idle.to(idle, internal=True, on="_t_mv1__idle__result_meter_values")
+        | authorizing.to(authorizing, internal=True, on="_t_mv1__authorizing__result_meter_values")
+        | authorized.to(authorized, internal=True, on="_t_mv1__authorized__result_meter_values")
+        | running.to(running, internal=True, on="_t_mv1__running__result_meter_values")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__result_meter_values"
+        )
+        | held.to(held, internal=True, on="_t_mv1__held__result_meter_values")
     )
     result_start_transaction = (
         running.to(
@@ -573,14 +1599,26 @@ class TransactionMachine(SpecMachine):
             cond="_g_ls3__running__tester_present_id_tag",
             on="_t_ls3__running__tester_present_id_tag",
         )
-        | running.to(running, internal=True, cond="_g_ls4__running__tester_present_id_tag")
-        | stop_authorizing.to(stop_authorizing, internal=True)
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_ls4__running__tester_present_id_tag",
+            on="_t_ls4__running__tester_present_id_tag",
+        )
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_ls8__stop_authorizing__tester_present_id_tag"
+        )
         | held.to(
             idle,
             cond="_g_hl1__held__tester_present_id_tag",
             on="_t_hl1__held__tester_present_id_tag",
         )
-        | held.to(held, internal=True, cond="_g_hl2__held__tester_present_id_tag")
+        | held.to(
+            held,
+            internal=True,
+            cond="_g_hl2__held__tester_present_id_tag",
+            on="_t_hl2__held__tester_present_id_tag",
+        )
     )
     tester_unplug = (
         idle.to(idle, internal=True, on="_t_p2__idle__tester_unplug")
@@ -601,37 +1639,57 @@ class TransactionMachine(SpecMachine):
         | held.to(idle, on="_t_hl4__held__tester_unplug")
     )
     timeout_authorize = (
-        authorizing.to(authorized, cond="_g_aa3__authorizing__timeout_authorize")
+        authorizing.to(
+            authorized,
+            cond="_g_aa3__authorizing__timeout_authorize",
+            on="_t_aa3__authorizing__timeout_authorize",
+        )
         | authorizing.to(
             idle,
             cond="_g_aa4__authorizing__timeout_authorize",
             on="_t_aa4__authorizing__timeout_authorize",
         )
-        | stop_authorizing.to(running)
+        | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__timeout_authorize")
     )
     timeout_meter_values = (
-        idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | held.to(held, internal=True)
+        idle.to(idle, internal=True, on="_t_mv1__idle__timeout_meter_values")
+        | authorizing.to(authorizing, internal=True, on="_t_mv1__authorizing__timeout_meter_values")
+        | authorized.to(authorized, internal=True, on="_t_mv1__authorized__timeout_meter_values")
+        | running.to(running, internal=True, on="_t_mv1__running__timeout_meter_values")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__timeout_meter_values"
+        )
+        | held.to(held, internal=True, on="_t_mv1__held__timeout_meter_values")
     )
     timeout_start_transaction = (
-        running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | held.to(held, internal=True)
+        running.to(running, internal=True, on="_t_sa4__running__timeout_start_transaction")
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            on="_t_sa4__stop_authorizing__timeout_start_transaction",
+        )
+        | idle.to(idle, internal=True, on="_t_sa6__idle__timeout_start_transaction")
+        | authorizing.to(
+            authorizing, internal=True, on="_t_sa6__authorizing__timeout_start_transaction"
+        )
+        | authorized.to(
+            authorized, internal=True, on="_t_sa6__authorized__timeout_start_transaction"
+        )
+        | held.to(held, internal=True, on="_t_sa6__held__timeout_start_transaction")
     )
     timeout_stop_transaction = (
-        idle.to(idle, internal=True)
-        | authorizing.to(authorizing, internal=True)
-        | authorized.to(authorized, internal=True)
-        | running.to(running, internal=True)
-        | stop_authorizing.to(stop_authorizing, internal=True)
-        | held.to(held, internal=True)
+        idle.to(idle, internal=True, on="_t_sp2__idle__timeout_stop_transaction")
+        | authorizing.to(
+            authorizing, internal=True, on="_t_sp2__authorizing__timeout_stop_transaction"
+        )
+        | authorized.to(
+            authorized, internal=True, on="_t_sp2__authorized__timeout_stop_transaction"
+        )
+        | running.to(running, internal=True, on="_t_sp2__running__timeout_stop_transaction")
+        | stop_authorizing.to(
+            stop_authorizing, internal=True, on="_t_sp2__stop_authorizing__timeout_stop_transaction"
+        )
+        | held.to(held, internal=True, on="_t_sp2__held__timeout_stop_transaction")
     )
     timer_energy_check = (
         running.to(
@@ -1121,6 +2179,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P1 on tester.plug_in"""
+        self._fired("P1:Idle:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1128,6 +2187,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P1 on tester.plug_in"""
+        self._fired("P1:Authorizing:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1135,6 +2195,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P1 on tester.plug_in"""
+        self._fired("P1:StopAuthorizing:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1142,6 +2203,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P1 on tester.plug_in"""
+        self._fired("P1:Held:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1149,6 +2211,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
+        self._fired("P2:Idle:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1156,6 +2219,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.ev_unplug"""
+        self._fired("P2:Idle:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1163,6 +2227,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
+        self._fired("P2:Authorizing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1170,6 +2235,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.ev_unplug"""
+        self._fired("P2:Authorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1177,6 +2243,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
+        self._fired("P2:Authorized:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1184,6 +2251,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.ev_unplug"""
+        self._fired("P2:Authorized:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1191,6 +2259,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
+        self._fired("P2:StopAuthorizing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1198,6 +2267,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.ev_unplug"""
+        self._fired("P2:StopAuthorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1205,6 +2275,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AU1 on tester.present_id_tag"""
+        self._fired("AU1:Idle:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_take_id_tag(source_name, state_name, msg)
         self._a_send_authorize(source_name, state_name, msg)
@@ -1213,6 +2284,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AU2 on tester.present_id_tag"""
+        self._fired("AU2:Idle:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_take_id_tag(source_name, state_name, msg)
         self._a_take_cached_parent(source_name, state_name, msg)
@@ -1221,6 +2293,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AU3 on tester.present_id_tag"""
+        self._fired("AU3:Idle:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_take_id_tag(source_name, state_name, msg)
         self._a_take_cached_parent(source_name, state_name, msg)
@@ -1229,6 +2302,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AU4 on tester.present_id_tag"""
+        self._fired("AU4:Idle:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_cancel_start(source_name, state_name, msg)
 
@@ -1236,6 +2310,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RS1 on internal.remote_start"""
+        self._fired("RS1:Idle:internal.remote_start")
         source_name, state_name = source.value, target.value
         self._a_take_remote_id_tag(source_name, state_name, msg)
         self._a_send_authorize(source_name, state_name, msg)
@@ -1244,6 +2319,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RS2 on internal.remote_start"""
+        self._fired("RS2:Idle:internal.remote_start")
         source_name, state_name = source.value, target.value
         self._a_take_remote_id_tag(source_name, state_name, msg)
 
@@ -1251,6 +2327,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA1 on result.Authorize"""
+        self._fired("AA1:Authorizing:result.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
         self._a_take_parent(source_name, state_name, msg)
@@ -1259,15 +2336,29 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA2 on result.Authorize"""
+        self._fired("AA2:Authorizing:result.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_aa3__authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA3 on error.Authorize"""
+        self._fired("AA3:Authorizing:error.Authorize")
+
+    def _t_aa3__authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA3 on timeout.Authorize"""
+        self._fired("AA3:Authorizing:timeout.Authorize")
+
     def _t_aa4__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA4 on error.Authorize"""
+        self._fired("AA4:Authorizing:error.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
@@ -1276,6 +2367,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA4 on timeout.Authorize"""
+        self._fired("AA4:Authorizing:timeout.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
@@ -1284,6 +2376,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST1 on tester.plug_in"""
+        self._fired("ST1:Authorized:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
         self._a_lock_cable(source_name, state_name, msg)
@@ -1296,6 +2389,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST2 on internal.ready_to_start"""
+        self._fired("ST2:Authorized:internal.ready_to_start")
         source_name, state_name = source.value, target.value
         self._a_lock_cable(source_name, state_name, msg)
         self._a_start_transaction(source_name, state_name, msg)
@@ -1307,6 +2401,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST4 on tester.plug_in"""
+        self._fired("ST4:Authorized:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
         self._a_report_lock_failure(source_name, state_name, msg)
@@ -1316,6 +2411,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST5 on internal.ready_to_start"""
+        self._fired("ST5:Authorized:internal.ready_to_start")
         source_name, state_name = source.value, target.value
         self._a_report_lock_failure(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
@@ -1324,6 +2420,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST3 on internal.start_timed_out"""
+        self._fired("ST3:Authorizing:internal.start_timed_out")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -1331,6 +2428,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST3 on internal.start_timed_out"""
+        self._fired("ST3:Authorized:internal.start_timed_out")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -1338,6 +2436,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA1 on result.StartTransaction"""
+        self._fired("SA1:Running:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1346,6 +2445,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA1 on result.StartTransaction"""
+        self._fired("SA1:StopAuthorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1354,6 +2454,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA2 on result.StartTransaction"""
+        self._fired("SA2:Running:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1367,6 +2468,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA2 on result.StartTransaction"""
+        self._fired("SA2:StopAuthorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1380,6 +2482,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA8 on result.StartTransaction"""
+        self._fired("SA8:Running:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1393,6 +2496,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA8 on result.StartTransaction"""
+        self._fired("SA8:StopAuthorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1406,6 +2510,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA3 on result.StartTransaction"""
+        self._fired("SA3:Running:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1415,6 +2520,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA3 on result.StartTransaction"""
+        self._fired("SA3:StopAuthorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1424,6 +2530,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA7 on result.StartTransaction"""
+        self._fired("SA7:Running:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1434,6 +2541,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA7 on result.StartTransaction"""
+        self._fired("SA7:StopAuthorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
@@ -1444,6 +2552,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """MX1 on timer.energy_check"""
+        self._fired("MX1:Running:timer.energy_check")
         source_name, state_name = source.value, target.value
         self._a_arm_energy_check(source_name, state_name, msg)
 
@@ -1451,6 +2560,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """MX1 on timer.energy_check"""
+        self._fired("MX1:StopAuthorizing:timer.energy_check")
         source_name, state_name = source.value, target.value
         self._a_arm_energy_check(source_name, state_name, msg)
 
@@ -1458,6 +2568,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """MX2 on timer.energy_check"""
+        self._fired("MX2:Running:timer.energy_check")
         source_name, state_name = source.value, target.value
         self._a_withhold_energy(source_name, state_name, msg)
 
@@ -1465,13 +2576,39 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """MX2 on timer.energy_check"""
+        self._fired("MX2:StopAuthorizing:timer.energy_check")
         source_name, state_name = source.value, target.value
         self._a_withhold_energy(source_name, state_name, msg)
+
+    def _t_sa4__running__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA4 on error.StartTransaction"""
+        self._fired("SA4:Running:error.StartTransaction")
+
+    def _t_sa4__running__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA4 on timeout.StartTransaction"""
+        self._fired("SA4:Running:timeout.StartTransaction")
+
+    def _t_sa4__stop_authorizing__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA4 on error.StartTransaction"""
+        self._fired("SA4:StopAuthorizing:error.StartTransaction")
+
+    def _t_sa4__stop_authorizing__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA4 on timeout.StartTransaction"""
+        self._fired("SA4:StopAuthorizing:timeout.StartTransaction")
 
     def _t_sa5__idle__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA5 on result.StartTransaction"""
+        self._fired("SA5:Idle:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
 
@@ -1479,6 +2616,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA5 on result.StartTransaction"""
+        self._fired("SA5:Authorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
 
@@ -1486,6 +2624,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA5 on result.StartTransaction"""
+        self._fired("SA5:Authorized:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
 
@@ -1493,13 +2632,63 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA5 on result.StartTransaction"""
+        self._fired("SA5:Held:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_sa6__idle__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on error.StartTransaction"""
+        self._fired("SA6:Idle:error.StartTransaction")
+
+    def _t_sa6__idle__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on timeout.StartTransaction"""
+        self._fired("SA6:Idle:timeout.StartTransaction")
+
+    def _t_sa6__authorizing__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on error.StartTransaction"""
+        self._fired("SA6:Authorizing:error.StartTransaction")
+
+    def _t_sa6__authorizing__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on timeout.StartTransaction"""
+        self._fired("SA6:Authorizing:timeout.StartTransaction")
+
+    def _t_sa6__authorized__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on error.StartTransaction"""
+        self._fired("SA6:Authorized:error.StartTransaction")
+
+    def _t_sa6__authorized__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on timeout.StartTransaction"""
+        self._fired("SA6:Authorized:timeout.StartTransaction")
+
+    def _t_sa6__held__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on error.StartTransaction"""
+        self._fired("SA6:Held:error.StartTransaction")
+
+    def _t_sa6__held__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on timeout.StartTransaction"""
+        self._fired("SA6:Held:timeout.StartTransaction")
 
     def _t_sp1__idle__result_stop_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
+        self._fired("SP1:Idle:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -1507,6 +2696,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
+        self._fired("SP1:Authorizing:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -1514,6 +2704,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
+        self._fired("SP1:Authorized:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -1521,6 +2712,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
+        self._fired("SP1:Running:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -1528,6 +2720,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
+        self._fired("SP1:StopAuthorizing:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -1535,13 +2728,195 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SP1 on result.StopTransaction"""
+        self._fired("SP1:Held:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
+
+    def _t_sp2__idle__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:Idle:error.StopTransaction")
+
+    def _t_sp2__idle__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:Idle:timeout.StopTransaction")
+
+    def _t_sp2__authorizing__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:Authorizing:error.StopTransaction")
+
+    def _t_sp2__authorizing__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:Authorizing:timeout.StopTransaction")
+
+    def _t_sp2__authorized__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:Authorized:error.StopTransaction")
+
+    def _t_sp2__authorized__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:Authorized:timeout.StopTransaction")
+
+    def _t_sp2__running__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:Running:error.StopTransaction")
+
+    def _t_sp2__running__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:Running:timeout.StopTransaction")
+
+    def _t_sp2__stop_authorizing__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:StopAuthorizing:error.StopTransaction")
+
+    def _t_sp2__stop_authorizing__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:StopAuthorizing:timeout.StopTransaction")
+
+    def _t_sp2__held__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:Held:error.StopTransaction")
+
+    def _t_sp2__held__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:Held:timeout.StopTransaction")
+
+    def _t_mv1__idle__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:Idle:result.MeterValues")
+
+    def _t_mv1__idle__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:Idle:error.MeterValues")
+
+    def _t_mv1__idle__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:Idle:timeout.MeterValues")
+
+    def _t_mv1__authorizing__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:Authorizing:result.MeterValues")
+
+    def _t_mv1__authorizing__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:Authorizing:error.MeterValues")
+
+    def _t_mv1__authorizing__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:Authorizing:timeout.MeterValues")
+
+    def _t_mv1__authorized__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:Authorized:result.MeterValues")
+
+    def _t_mv1__authorized__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:Authorized:error.MeterValues")
+
+    def _t_mv1__authorized__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:Authorized:timeout.MeterValues")
+
+    def _t_mv1__running__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:Running:result.MeterValues")
+
+    def _t_mv1__running__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:Running:error.MeterValues")
+
+    def _t_mv1__running__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:Running:timeout.MeterValues")
+
+    def _t_mv1__stop_authorizing__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:StopAuthorizing:result.MeterValues")
+
+    def _t_mv1__stop_authorizing__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:StopAuthorizing:error.MeterValues")
+
+    def _t_mv1__stop_authorizing__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:StopAuthorizing:timeout.MeterValues")
+
+    def _t_mv1__held__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:Held:result.MeterValues")
+
+    def _t_mv1__held__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:Held:error.MeterValues")
+
+    def _t_mv1__held__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:Held:timeout.MeterValues")
 
     def _t_ls1__running__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """LS1 on tester.present_id_tag"""
+        self._fired("LS1:Running:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_reason_local(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1554,6 +2929,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """LS2 on tester.present_id_tag"""
+        self._fired("LS2:Running:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_take_stop_id_tag(source_name, state_name, msg)
         self._a_send_authorize_stop(source_name, state_name, msg)
@@ -1562,6 +2938,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """LS3 on tester.present_id_tag"""
+        self._fired("LS3:Running:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_take_stop_id_tag(source_name, state_name, msg)
         self._a_reason_local_other(source_name, state_name, msg)
@@ -1571,10 +2948,17 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_ls4__running__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """LS4 on tester.present_id_tag"""
+        self._fired("LS4:Running:tester.present_id_tag")
+
     def _t_ls5__stop_authorizing__result_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """LS5 on result.Authorize"""
+        self._fired("LS5:StopAuthorizing:result.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_tag_answer(source_name, state_name, msg)
         self._a_reason_local_other(source_name, state_name, msg)
@@ -1588,13 +2972,33 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """LS6 on result.Authorize"""
+        self._fired("LS6:StopAuthorizing:result.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_tag_answer(source_name, state_name, msg)
+
+    def _t_ls7__stop_authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """LS7 on error.Authorize"""
+        self._fired("LS7:StopAuthorizing:error.Authorize")
+
+    def _t_ls7__stop_authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """LS7 on timeout.Authorize"""
+        self._fired("LS7:StopAuthorizing:timeout.Authorize")
+
+    def _t_ls8__stop_authorizing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """LS8 on tester.present_id_tag"""
+        self._fired("LS8:StopAuthorizing:tester.present_id_tag")
 
     def _t_ev1__running__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """EV1 on tester.unplug"""
+        self._fired("EV1:Running:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
         self._a_reason_ev_disconnected(source_name, state_name, msg)
@@ -1608,6 +3012,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """EV1 on tester.ev_unplug"""
+        self._fired("EV1:Running:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
         self._a_reason_ev_disconnected(source_name, state_name, msg)
@@ -1621,6 +3026,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """EV2 on tester.unplug"""
+        self._fired("EV2:Running:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1628,6 +3034,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """EV2 on tester.ev_unplug"""
+        self._fired("EV2:Running:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1635,6 +3042,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """EV3 on tester.plug_in"""
+        self._fired("EV3:Running:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -1642,6 +3050,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RT1 on internal.remote_stop"""
+        self._fired("RT1:Running:internal.remote_stop")
         source_name, state_name = source.value, target.value
         self._a_reason_remote(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1654,6 +3063,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RT1 on internal.remote_stop"""
+        self._fired("RT1:StopAuthorizing:internal.remote_stop")
         source_name, state_name = source.value, target.value
         self._a_reason_remote(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1666,6 +3076,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RE1 on internal.reset"""
+        self._fired("RE1:Running:internal.reset")
         source_name, state_name = source.value, target.value
         self._a_reason_soft_reset(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1677,6 +3088,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """RE1 on internal.reset"""
+        self._fired("RE1:StopAuthorizing:internal.reset")
         source_name, state_name = source.value, target.value
         self._a_reason_soft_reset(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1688,6 +3100,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UL1 on internal.unlock_requested"""
+        self._fired("UL1:Running:internal.unlock_requested")
         source_name, state_name = source.value, target.value
         self._a_reason_unlock(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1699,6 +3112,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UL1 on internal.unlock_requested"""
+        self._fired("UL1:StopAuthorizing:internal.unlock_requested")
         source_name, state_name = source.value, target.value
         self._a_reason_unlock(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1710,14 +3124,22 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL1 on tester.present_id_tag"""
+        self._fired("HL1:Held:tester.present_id_tag")
         source_name, state_name = source.value, target.value
         self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
+
+    def _t_hl2__held__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL2 on tester.present_id_tag"""
+        self._fired("HL2:Held:tester.present_id_tag")
 
     def _t_hl3__held__internal_unlock_requested(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL3 on internal.unlock_requested"""
+        self._fired("HL3:Held:internal.unlock_requested")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -1725,6 +3147,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL4 on tester.unplug"""
+        self._fired("HL4:Held:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
@@ -1733,6 +3156,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL5 on tester.ev_unplug"""
+        self._fired("HL5:Held:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -1740,6 +3164,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """PF1 on tester.power_failing"""
+        self._fired("PF1:Running:tester.power_failing")
         source_name, state_name = source.value, target.value
         self._a_reason_power_loss(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1751,6 +3176,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """PF1 on tester.power_failing"""
+        self._fired("PF1:StopAuthorizing:tester.power_failing")
         source_name, state_name = source.value, target.value
         self._a_reason_power_loss(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1762,6 +3188,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """PL1 on internal.registration_accepted"""
+        self._fired("PL1:Idle:internal.registration_accepted")
         source_name, state_name = source.value, target.value
         self._a_adopt_interrupted(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
@@ -1772,6 +3199,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """MS1 on timer.meter_sample"""
+        self._fired("MS1:Running:timer.meter_sample")
         source_name, state_name = source.value, target.value
         self._a_send_sample(source_name, state_name, msg)
         self._a_record_sample(source_name, state_name, msg)
@@ -1781,6 +3209,7 @@ class TransactionMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """MS1 on timer.meter_sample"""
+        self._fired("MS1:StopAuthorizing:timer.meter_sample")
         source_name, state_name = source.value, target.value
         self._a_send_sample(source_name, state_name, msg)
         self._a_record_sample(source_name, state_name, msg)

@@ -23,7 +23,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -73,6 +73,32 @@ class UnlockConnectorMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "UL-unknown:Ready:ocpp.UnlockConnector",
+            "UL-unknown",
+            "Ready",
+            "ocpp.UnlockConnector",
+            None,
+            "specs/ocpp16/machines/unlock_connector.yaml:13",
+        ),
+        TransitionInfo(
+            "UL-open:Ready:ocpp.UnlockConnector",
+            "UL-open",
+            "Ready",
+            "ocpp.UnlockConnector",
+            None,
+            "specs/ocpp16/machines/unlock_connector.yaml:14",
+        ),
+        TransitionInfo(
+            "UL-fail:Ready:ocpp.UnlockConnector",
+            "UL-fail",
+            "Ready",
+            "ocpp.UnlockConnector",
+            None,
+            "specs/ocpp16/machines/unlock_connector.yaml:19",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -140,6 +166,7 @@ class UnlockConnectorMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UL-unknown on ocpp.UnlockConnector"""
+        self._fired("UL-unknown:Ready:ocpp.UnlockConnector")
         source_name, state_name = source.value, target.value
         self._a_not_supported(source_name, state_name, msg)
 
@@ -147,6 +174,7 @@ class UnlockConnectorMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UL-open on ocpp.UnlockConnector"""
+        self._fired("UL-open:Ready:ocpp.UnlockConnector")
         source_name, state_name = source.value, target.value
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_unlock(source_name, state_name, msg)
@@ -156,6 +184,7 @@ class UnlockConnectorMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UL-fail on ocpp.UnlockConnector"""
+        self._fired("UL-fail:Ready:ocpp.UnlockConnector")
         source_name, state_name = source.value, target.value
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_unlock(source_name, state_name, msg)

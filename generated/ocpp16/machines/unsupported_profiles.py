@@ -30,7 +30,7 @@ from statemachine import State
 
 from runtime.spec.builtins import EMPTY_MSG
 from runtime.spec.effects import MachineEnv
-from runtime.spec.machine import SpecMachine
+from runtime.spec.machine import SpecMachine, TransitionInfo
 
 __all__ = [
     "STATES",
@@ -99,6 +99,48 @@ class UnsupportedProfilesMachine(SpecMachine):
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Ready": True,
     }
+    TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
+        TransitionInfo(
+            "UP-reserve:Ready:ocpp.ReserveNow",
+            "UP-reserve",
+            "Ready",
+            "ocpp.ReserveNow",
+            None,
+            "specs/ocpp16/machines/unsupported_profiles.yaml:21",
+        ),
+        TransitionInfo(
+            "UP-cancel:Ready:ocpp.CancelReservation",
+            "UP-cancel",
+            "Ready",
+            "ocpp.CancelReservation",
+            None,
+            "specs/ocpp16/machines/unsupported_profiles.yaml:22",
+        ),
+        TransitionInfo(
+            "UP-list-version:Ready:ocpp.GetLocalListVersion",
+            "UP-list-version",
+            "Ready",
+            "ocpp.GetLocalListVersion",
+            None,
+            "specs/ocpp16/machines/unsupported_profiles.yaml:23",
+        ),
+        TransitionInfo(
+            "UP-send-list:Ready:ocpp.SendLocalList",
+            "UP-send-list",
+            "Ready",
+            "ocpp.SendLocalList",
+            None,
+            "specs/ocpp16/machines/unsupported_profiles.yaml:24",
+        ),
+        TransitionInfo(
+            "UP-trigger:Ready:ocpp.TriggerMessage",
+            "UP-trigger",
+            "Ready",
+            "ocpp.TriggerMessage",
+            None,
+            "specs/ocpp16/machines/unsupported_profiles.yaml:25",
+        ),
+    )
 
     ready = State(
         "Ready",
@@ -177,6 +219,7 @@ class UnsupportedProfilesMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UP-reserve on ocpp.ReserveNow"""
+        self._fired("UP-reserve:Ready:ocpp.ReserveNow")
         source_name, state_name = source.value, target.value
         self._a_reservation_rejected(source_name, state_name, msg)
 
@@ -184,6 +227,7 @@ class UnsupportedProfilesMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UP-cancel on ocpp.CancelReservation"""
+        self._fired("UP-cancel:Ready:ocpp.CancelReservation")
         source_name, state_name = source.value, target.value
         self._a_cancel_rejected(source_name, state_name, msg)
 
@@ -191,6 +235,7 @@ class UnsupportedProfilesMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UP-list-version on ocpp.GetLocalListVersion"""
+        self._fired("UP-list-version:Ready:ocpp.GetLocalListVersion")
         source_name, state_name = source.value, target.value
         self._a_no_list(source_name, state_name, msg)
 
@@ -198,6 +243,7 @@ class UnsupportedProfilesMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UP-send-list on ocpp.SendLocalList"""
+        self._fired("UP-send-list:Ready:ocpp.SendLocalList")
         source_name, state_name = source.value, target.value
         self._a_list_not_supported(source_name, state_name, msg)
 
@@ -205,6 +251,7 @@ class UnsupportedProfilesMachine(SpecMachine):
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """UP-trigger on ocpp.TriggerMessage"""
+        self._fired("UP-trigger:Ready:ocpp.TriggerMessage")
         source_name, state_name = source.value, target.value
         self._a_not_implemented(source_name, state_name, msg)
 

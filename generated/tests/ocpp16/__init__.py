@@ -2,4 +2,4 @@
 # DO NOT EDIT: change the spec, template or compiler, then regenerate with:
 #     chargespec build
 # @generated
-"""Generated conformance and model tests."""
+"""Generated conformance tests."""

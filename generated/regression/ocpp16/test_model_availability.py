@@ -2,7 +2,12 @@
 # DO NOT EDIT: change the spec, template or compiler, then regenerate with:
 #     chargespec build
 # @generated
-"""Model-derived tests for the Availability machine (specs/ocpp16/machines/availability.yaml).
+"""Compiler regression tests of the Availability machine (specs/ocpp16/machines/availability.yaml).
+
+These are not conformance tests: they drive the generated machine class alone and assert its
+internal states and placeholder effects, which no charge point shows on the wire. They check
+that the generated code and the compiler's interpreter of the spec agree. The conformance
+tests derived from this machine are generated/tests/<spec>/test_wire_availability.py.
 
 Derived from the spec by a breadth-first search run at build time with the compiler's own
 expression interpreter: every state reached by its shortest event path, every transition fired

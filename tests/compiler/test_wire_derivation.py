@@ -1,0 +1,133 @@
+"""Wire-level tests derived from the machines (compiler/derive/wire.py): inputs are tester
+actions and CALLs of the Central System, checks are the frames the charge point sends and the
+answers it gives, with only the values the spec determines."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.derive.wire import WireSuite, derive_wire
+from compiler.frontend.load import load_spec_set
+from compiler.frontend.setup_steps import resolve_scenario
+from compiler.ir import Machine, ScenarioStep, SpecSet
+from compiler.render.wire_modules import wire_coverage_doc
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
+WIRE_STEPS = {"tester", "send", "expect", "any_order", "silence", "advance", "observe"}
+
+
+def _spec() -> SpecSet:
+    spec, _ = load_spec_set(SPEC_DIR)
+    assert spec is not None
+    return spec
+
+
+SPEC = _spec()
+SUITES = {
+    m.name: derive_wire(SPEC, m, partial(resolve_scenario, SPEC.test_states)) for m in SPEC.machines
+}
+
+
+def _machine(name: str) -> Machine:
+    return next(m for m in SPEC.machines if m.name == name)
+
+
+def _case(suite: WireSuite, transition_id: str) -> list[ScenarioStep]:
+    (case,) = [c for c in suite.cases if c.transition.id == transition_id]
+    return list(case.scenario.steps)
+
+
+def _shown(steps: list[ScenarioStep]) -> list[tuple[str, str, Any, Any]]:
+    return [(s.kind, s.name, s.payload, s.reply) for s in steps]
+
+
+@pytest.mark.parametrize("machine", SPEC.machines, ids=lambda m: m.name)
+def test_every_transition_is_a_wire_case_or_a_gap_with_a_reason(machine: Machine) -> None:
+    suite = SUITES[machine.name]
+    keys = [c.transition.key for c in suite.cases] + [g.transition.key for g in suite.gaps]
+    assert sorted(keys) == sorted(t.key for t in machine.transitions)
+    assert all(g.reason for g in suite.gaps)
+    for gap in suite.gaps:
+        if gap.transition.event.startswith("internal."):
+            assert gap.reason.startswith("internal event")
+
+
+@pytest.mark.parametrize("machine", SPEC.machines, ids=lambda m: m.name)
+def test_wire_cases_start_booted_and_use_only_steps_a_test_system_can_take(
+    machine: Machine,
+) -> None:
+    for case in SUITES[machine.name].cases:
+        sc = case.scenario
+        assert sc.id.startswith(f"WIRE {machine.name} {case.transition.id}")
+        assert sc.setup["boot"] == "accepted"
+        assert [s.state for s in sc.setup_steps][:1] == ["Booted"]
+        assert {s.kind for s in sc.steps} <= WIRE_STEPS
+        checks = [s for s in sc.steps if s.kind in ("send", "expect", "any_order")]
+        assert checks, sc.id  # no test that asserts nothing
+        assert all(s.pos == case.transition.pos for s in sc.steps)
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c.scenario.id for s in SUITES.values() for c in s.cases]
+    assert len(ids) == len(set(ids)) > 30
+
+
+def test_a_reply_effect_is_the_expected_answer_to_the_call_that_causes_it() -> None:
+    reset = SUITES["Reset"]
+    assert _shown(_case(reset, "RST2")) == [
+        ("send", "Reset", {"type": "Hard"}, {"status": "Accepted"})
+    ]
+    # RST3 is reached through RST1 first: two Resets, each answered Accepted.
+    assert [s.payload for s in _case(reset, "RST3")] == [{"type": "Soft"}, {"type": "Soft"}]
+
+
+def test_pics_the_guard_reads_go_into_the_setup() -> None:
+    cache = SUITES["AuthorizationCache"]
+    (rejected,) = [c for c in cache.cases if c.transition.id == "CL2"]
+    assert rejected.scenario.setup["pics"] == {"AuthorizationCache": False}
+    assert _shown(list(rejected.scenario.steps)) == [
+        ("send", "ClearCache", {}, {"status": "Rejected"})
+    ]
+
+
+def test_a_send_effect_is_expected_with_the_fields_the_test_inputs_determine() -> None:
+    (expect,) = [s for s in _case(SUITES["DataTransfer"], "DT2") if s.kind == "expect"]
+    assert (expect.name, expect.payload) == (
+        "DataTransfer",
+        {"vendorId": "chargespec", "messageId": "Hello", "data": "hi"},
+    )
+    # The answer the test system gives holds the response's required fields.
+    assert expect.reply is not None and "status" in expect.reply
+
+
+def test_values_from_the_context_are_left_out_of_the_checks() -> None:
+    steps = _case(SUITES["ConnectorStatus"], "B9")
+    expects = [s for s in steps if s.kind == "expect"]
+    expects += [i for s in steps if s.kind == "any_order" for i in s.items]
+    statuses = [s.payload for s in expects if s.name == "StatusNotification"]
+    assert {"connectorId": 1, "status": "Preparing"} in statuses
+    assert {"connectorId": 1, "status": "Faulted"} in statuses
+    # errorCode comes from the context (the fault remembered): not checked.
+    assert all("errorCode" not in p for p in statuses)
+
+
+def test_a_guard_on_an_answer_the_setup_does_not_fix_leaves_a_gap() -> None:
+    gaps = {g.transition.id: g.reason for g in SUITES["Configuration"].gaps}
+    assert "station.config_known" in gaps["CC-unknown"]
+    timers = {g.transition.id: g.reason for g in SUITES["Reset"].gaps}
+    assert timers["RST4"].startswith("timer event")
+
+
+def test_the_coverage_report_counts_the_cases_and_lists_every_gap() -> None:
+    suites = list(SUITES.values())
+    text = wire_coverage_doc(SPEC, suites)
+    cases = sum(len(s.cases) for s in suites)
+    assert f"{cases} wire tests" in text
+    assert f"drive {cases} of the {sum(len(m.transitions) for m in SPEC.machines)}" in text
+    gaps = [g for s in suites for g in s.gaps]
+    assert text.count("\n- ") == len(gaps)
+    assert "- RST5 Resetting --internal.reset_failed--> Idle" in text
