@@ -3,8 +3,10 @@ charge point, record the run, write the reports. Imported only when ``test`` run
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +16,12 @@ import click
 
 from runtime.conformance.applicability import PICS_ENV, load_device_pics, pics_file_problems
 from runtime.conformance.case_log import LOGS
+from runtime.conformance.coverage import COVERAGE_ENV
 from runtime.conformance.dut_file import DutFileError, load_dut_file
 from runtime.conformance.external import DUT_ENV, ExternalSession, install_session
 from runtime.conformance.measurements import measure
 from runtime.conformance.recorder import RunRecorder
-from runtime.conformance.run_record import RunRecord, Target
+from runtime.conformance.run_record import Coverage, RunRecord, Target
 from runtime.spec.registry import SpecRegistry
 
 __all__ = ["TestRun", "prepare"]
@@ -34,6 +37,7 @@ class TestRun:
     record: RunRecord
     recorder: RunRecorder
     session: ExternalSession | None
+    coverage_file: Path | None = None
 
     def finish(self, *, junit: Path | None, html: Path | None, record: Path | None) -> None:
         """Stop the Central System, measure, and write what was asked for."""
@@ -44,6 +48,11 @@ class TestRun:
         frames = [LOGS[c.case_id].frames for c in self.record.cases if c.case_id in LOGS]
         if self.session is not None:
             self.record.measurements = measure(frames, self.device)
+        if self.coverage_file is not None and self.coverage_file.exists():
+            # The reference run: the transitions the cases took in our runtime.
+            data = json.loads(self.coverage_file.read_text(encoding="utf-8"))
+            self.record.coverage = Coverage(**data)
+            self.coverage_file.unlink()
         if record is not None:
             self.record.write(record)
             click.echo(f"run record: {record}")
@@ -111,4 +120,11 @@ def prepare(spec: SpecRegistry, name: str, pics_file: Path, dut_file: Path | Non
         pics_file=str(pics_file),
         pics=dict(device),
     )
-    return TestRun(device, record, RunRecorder(record, spec, device), session)
+    coverage_file = None
+    if session is None:
+        handle, name_ = tempfile.mkstemp(prefix="chargespec-coverage-", suffix=".json")
+        os.close(handle)
+        coverage_file = Path(name_)
+        coverage_file.unlink()
+        os.environ[COVERAGE_ENV] = str(coverage_file)
+    return TestRun(device, record, RunRecorder(record, spec, device), session, coverage_file)

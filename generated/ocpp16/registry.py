@@ -665,6 +665,20 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             },
             returns="",
         ),
+        "repair_lock": TesterEventSpec(
+            name="repair_lock",
+            fields=("connector",),
+            required=("connector",),
+            description="The connector's cable lock works again (a jam is cleared).",
+            prompt="Clear the jam of the cable lock of connector {connector} so that it works again.",
+            params_schema={
+                "type": "object",
+                "properties": {"connector": {"type": "integer", "minimum": 1}},
+                "additionalProperties": False,
+                "required": ("connector",),
+            },
+            returns="",
+        ),
         "unplug": TesterEventSpec(
             name="unplug",
             fields=("connector",),

@@ -60,6 +60,9 @@ class InProcessDut:
     def now(self) -> float:
         return self.clock.now()
 
+    def connected(self) -> bool:
+        return self.side.endpoint is not None
+
     async def start(self) -> None:
         self.side.open()
         self.station.connected(self.now())

@@ -87,6 +87,10 @@ class WebSocketDut:
         faster from when this test system started."""
         return self._origin + (time.time() - self._origin) * self._scale
 
+    def connected(self) -> bool:
+        """Whether the charge point is connected now."""
+        return self._conn is not None and self.side.endpoint is not None
+
     async def start(self) -> None:
         """Wait for the charge point to connect.
 

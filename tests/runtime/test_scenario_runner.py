@@ -113,6 +113,9 @@ class ScriptedDut:
     def now(self) -> float:
         return self.time
 
+    def connected(self) -> bool:
+        return True
+
     async def start(self) -> None:
         return None
 
@@ -454,3 +457,33 @@ async def test_teardown_runs_after_a_failure_and_never_changes_the_verdict() -> 
         "teardown did not complete: " + str(transcript.lines[-1].split("complete: ")[1])
     )
     assert "teardown did not complete" in transcript.lines[-1]
+
+
+class RebootingDut(ScriptedDut):
+    """Disconnected for its first ``down`` seconds, then sends its BootNotification."""
+
+    def __init__(self, down: float) -> None:
+        super().__init__([], [])
+        self.down = down
+
+    def connected(self) -> bool:
+        return self.time >= self.down
+
+    async def next_call(self, within: float) -> ReceivedCall | None:
+        if not self.connected():
+            self.time = min(self.time + within, self.down)
+            if not self.connected():
+                return None
+            self.calls.append(ReceivedCall("boot", "BootNotification", {}))
+        return await super().next_call(within)
+
+
+async def test_settle_waits_for_a_rebooting_charge_point_to_come_back() -> None:
+    dut = RebootingDut(down=40)
+    await run_scenario(scenario({"kind": "settle", "seconds": 5, "at": "s:1"}), dut)
+    assert dut.replies[0][0] == "BootNotification"
+    assert dut.time == 45  # back at 40, then quiet for 5
+    with pytest.raises(ScenarioFailed, match="did not connect and fall quiet within 300 s"):
+        await run_scenario(
+            scenario({"kind": "settle", "seconds": 5, "at": "s:1"}), RebootingDut(1e9)
+        )
