@@ -60,7 +60,7 @@ fuzz: setup
 
 # The sample HTML report's screenshot in the docs (tests/runtime/report_sample.py).
 report-image: setup
-	$(BIN)/python -m tests.runtime.report_sample docs/images/report.png
+	$(BIN)/python -m tests.interop.report_image docs/images/report.png
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

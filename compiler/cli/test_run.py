@@ -97,7 +97,7 @@ def prepare(spec: SpecRegistry, name: str, pics_file: Path, dut_file: Path | Non
             config = load_dut_file(dut_file)
         except DutFileError as error:
             _fail(error.problems)
-        session = ExternalSession(spec, config, on_line=click.echo)
+        session = ExternalSession(spec, config)
         session.start()
         install_session(session)
         os.environ[DUT_ENV] = str(dut_file.resolve())

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from runtime.adapters.ws_server import CsmsServer
 from runtime.conformance.dut_file import DutConfig, load_dut_file
@@ -24,7 +25,7 @@ from runtime.conformance.tester_backend import TesterBackend
 from runtime.conformance.websocket_dut import WebSocketDut
 from runtime.spec.registry import SpecRegistry
 
-__all__ = ["DUT_ENV", "ExternalSession", "external_session", "make_backend"]
+__all__ = ["DUT_ENV", "ExternalSession", "external_session", "make_backend", "terminal"]
 
 #: Names the dut.yaml of an external run (set by ``chargespec test --dut FILE``).
 DUT_ENV = "CHARGESPEC_DUT"
@@ -32,15 +33,36 @@ DUT_ENV = "CHARGESPEC_DUT"
 T = TypeVar("T")
 
 
-def make_backend(config: DutConfig, registry: SpecRegistry) -> TesterBackend:
-    """The tester backend dut.yaml names (imported only when used)."""
+def terminal() -> tuple[int, TextIO]:
+    """The process's terminal as it is now: its input descriptor and its output, both
+    duplicated, so pytest capturing standard input and output later does not take the
+    operator's terminal away."""
+    output = os.fdopen(_dup(sys.stdout, os.O_WRONLY), "w", buffering=1, encoding="utf-8")
+    return _dup(sys.stdin, os.O_RDONLY), output
+
+
+def _dup(stream: TextIO, mode: int) -> int:
+    """A duplicate of ``stream``'s descriptor; the null device when it has none (a CI job
+    without standard input)."""
+    try:
+        return os.dup(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return os.open(os.devnull, mode)
+
+
+def make_backend(
+    config: DutConfig, registry: SpecRegistry, console: tuple[int, TextIO] | None = None
+) -> TesterBackend:
+    """The tester backend dut.yaml names (imported only when used); an operator answers at
+    ``console`` (default: this process's terminal)."""
     if config.backend == "api":
         from runtime.conformance.tester_api_client import TesterApiClient
 
         return TesterApiClient(config.tester_url, registry, timeout=config.prompt_timeout)
     from runtime.conformance.operator import OperatorBackend
 
-    return OperatorBackend(registry, timeout=config.prompt_timeout)
+    given, shown = console if console is not None else terminal()
+    return OperatorBackend(registry, input=given, output=shown, timeout=config.prompt_timeout)
 
 
 class ExternalSession:
@@ -52,11 +74,13 @@ class ExternalSession:
         config: DutConfig,
         *,
         backend: TesterBackend | None = None,
-        on_line: Callable[[str], None] = print,
+        on_line: Callable[[str], None] | None = None,
     ) -> None:
         self.registry = registry
         self.config = config
-        self.on_line = on_line
+        # Taken now, before pytest captures the output: the lab sees progress as it happens.
+        self.console = terminal()
+        self.on_line = on_line if on_line is not None else self._show
         self.frames: list[FrameRecord] = []
         self._backend = backend
         self._loop = asyncio.new_event_loop()
@@ -66,10 +90,18 @@ class ExternalSession:
         self.server: CsmsServer | None = None
 
     @property
+    def backend(self) -> TesterBackend | None:
+        """The tester backend performing the physical steps (once started)."""
+        return self._backend
+
+    @property
     def url(self) -> str:
         """Where the charge point connects: ``ws://host:port/path/<identity>``."""
         base = self.server.url if self.server is not None else ""
         return f"{base}{self.config.path.rstrip('/')}/{self.config.identity}"
+
+    def _show(self, line: str) -> None:
+        print(line, file=self.console[1], flush=True)
 
     def _on_frame(self, direction: str, text: str) -> None:
         now = self.dut.now() if self.dut is not None else 0.0
@@ -88,7 +120,7 @@ class ExternalSession:
 
     async def _start(self) -> None:
         config = self.config
-        backend = self._backend or make_backend(config, self.registry)
+        backend = self._backend or make_backend(config, self.registry, self.console)
         self._backend = backend
         self.dut = WebSocketDut(
             backend.act,
@@ -128,6 +160,8 @@ class ExternalSession:
                 await self.server.stop()
             if self._backend is not None:
                 await self._backend.close()
+            os.close(self.console[0])
+            self.console[1].close()
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=30)

@@ -90,7 +90,12 @@ async def _external(
     pics = device_pics(registry) or {}
     connectors = int(pics.get("NumberOfConnectors") or scenario["setup"].get("connectors", 1))
     first_frame = len(session.frames)
-    session.on_line(f"--- {scenario['id']}: {scenario.get('title', '')}")
+    title = str(scenario.get("title", ""))
+    session.on_line(f"--- {scenario['id']}: {title}")
+    # An operator's prompts are headed by the case they belong to.
+    set_context = getattr(session.backend, "set_context", None)
+    if callable(set_context):
+        set_context(str(scenario["id"]), title)
     try:
         dut = await session.connected_dut()
         await run_scenario(

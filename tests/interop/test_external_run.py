@@ -1,0 +1,159 @@
+"""The whole applicable conformance suite against a charge point in another process.
+
+``chargespec sim --tester-api`` is the device under test, started as its own process for the
+PICS ``full.yaml`` (two connectors, every profile declared) and ``core-only.yaml`` (one
+connector, Core only); ``chargespec test --pics P --dut dut.yaml`` is its Central System, and
+performs the physical steps through the tester API. Both runs go at once. Every applicable
+case must pass, with nothing inconclusive, and the reports must say so.
+
+A deliberately broken station (tests/interop/broken_station.py) shows the other side: the
+case that sees the bug fails, with the differing field named in JUnit and in the HTML report.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from runtime.conformance.run_record import RunRecord
+from tests.interop.external_run import (
+    ROOT,
+    RUN_TIMEOUT,
+    TIME_SCALE,
+    new_lab,
+    running,
+    sim_args,
+    suite_args,
+)
+
+PICS = ROOT / "specs" / "ocpp16" / "pics"
+
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT + 60)
+
+
+def _junit_counts(path: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for case in ET.parse(path).getroot().iter("testcase"):
+        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+        counts[kinds[0] if kinds else "passed"] += 1
+    return counts
+
+
+def test_the_whole_applicable_suite_passes_against_the_simulator_in_another_process(
+    tmp_path: Path,
+) -> None:
+    labs = {name: new_lab(tmp_path / name) for name in ("full", "core-only")}
+    started = time.monotonic()
+    with (
+        running(sim_args(labs["full"], PICS / "full.yaml"), tmp_path / "sim-full.log"),
+        running(sim_args(labs["core-only"], PICS / "core-only.yaml"), tmp_path / "sim-core.log"),
+    ):
+        runs = {
+            name: subprocess.Popen(
+                suite_args(lab, PICS / f"{name}.yaml"),
+                cwd=ROOT,
+                stdout=(lab.work / "test.log").open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            for name, lab in labs.items()
+        }
+        codes = {name: run.wait(timeout=RUN_TIMEOUT) for name, run in runs.items()}
+    wall = time.monotonic() - started
+    for name, lab in labs.items():
+        log = (lab.work / "test.log").read_text(encoding="utf-8", errors="replace")
+        record = RunRecord.read(lab.work / "run.json")
+        verdicts = Counter(case.verdict for case in record.cases)
+        bad = [
+            f"{c.case_id}: {c.verdict}: {c.reason}"
+            for c in record.cases
+            if c.verdict in ("failed", "inconclusive", "error")
+        ]
+        assert codes[name] == 0 and not bad, f"{name}:\n" + "\n".join(bad) + "\n" + log[-3000:]
+        assert record.target.kind == "external" and record.target.time_scale == TIME_SCALE
+        assert verdicts["passed"] >= 50, verdicts
+        assert "Central System listening on ws://127.0.0.1:" in log
+        # Only what the PICS rule out is skipped, and the JUnit XML says the same.
+        junit = _junit_counts(lab.work / "junit.xml")
+        assert junit == Counter(
+            {"passed": verdicts["passed"], "skipped": verdicts["not applicable"]}
+        ), junit
+        # The performance items were measured on the device.
+        measured = {m.item: m for m in record.measurements}
+        assert measured["ResponseTimeout"].samples > 0 and measured["ResponseTimeout"].ok
+        assert measured["RemoteStartTransactionResponseTime"].samples > 0
+        print(f"{name}: {dict(verdicts)} in {wall:.0f} s", file=sys.stderr)
+    full = RunRecord.read(labs["full"].work / "run.json")
+    core = RunRecord.read(labs["core-only"].work / "run.json")
+    # Each device gets the cases its PICS select: Reservation is declared by full.yaml only.
+    unsupported = "CS_PICS_RESERVE_NOW_UNSUPPORTED"
+    assert _verdict(full, unsupported) == "not applicable"
+    assert _verdict(core, unsupported) == "passed"
+
+
+def _verdict(record: RunRecord, case_id: str) -> str:
+    (verdict,) = {case.verdict for case in record.cases if case.case_id == case_id}
+    return verdict
+
+
+def test_a_station_that_skips_finishing_fails_the_right_case_with_a_readable_reason(
+    tmp_path: Path,
+) -> None:
+    lab = new_lab(tmp_path / "broken")
+    station = [
+        sys.executable,
+        "-m",
+        "tests.interop.broken_station",
+        "--csms",
+        lab.csms_url,
+        "--pics",
+        str(PICS / "core-only.yaml"),
+        "--tester-api",
+        str(lab.api_port),
+        "--time-scale",
+        str(TIME_SCALE),
+        "--bug",
+        "skip-finishing",
+    ]
+    with running(station, tmp_path / "station.log"):
+        done = subprocess.run(
+            suite_args(lab, PICS / "core-only.yaml", "-k", "tc_012_cs or tc_019_cs"),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
+    assert done.returncode == 1, done.stdout[-3000:]
+    record = RunRecord.read(lab.work / "run.json")
+    by_id = {case.case_id: case for case in record.cases if case.verdict != "not applicable"}
+    assert by_id["TC_019_CS"].verdict == "passed"
+    remote_stop = by_id["TC_012_CS"]
+    assert remote_stop.verdict == "failed"
+    failure = remote_stop.failure
+    assert failure is not None
+    wrong = "status: expected 'Finishing', got 'Available'"
+    assert failure.fields == [wrong]
+    assert failure.at.startswith("specs/ocpp16/scenarios/core_remote.yaml:")
+    assert failure.received == {
+        "connectorId": 1,
+        "status": "Available",
+        "errorCode": "NoError",
+    }
+    # JUnit: the failure's message names the field; HTML: the case, the field, highlighted.
+    (case,) = [
+        c
+        for c in ET.parse(lab.work / "junit.xml").getroot().iter("testcase")
+        if "TC_012_CS" in c.get("name", "")
+    ]
+    message = case.find("failure")
+    assert message is not None and wrong in message.get("message", "")
+    html = (lab.work / "report.html").read_text(encoding="utf-8")
+    assert (
+        "TC_012_CS" in html and "expected &#x27;Finishing&#x27;, got &#x27;Available&#x27;" in html
+    )
+    assert "<mark" in html
