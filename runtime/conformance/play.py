@@ -97,7 +97,16 @@ async def _external(
     if callable(set_context):
         set_context(str(scenario["id"]), title)
     try:
-        dut = await session.connected_dut()
+        try:
+            dut = await session.connected_dut()
+        except TimeoutError:
+            # Nothing can be tested: stop the run, saying what to check.
+            pytest.exit(
+                f"the charge point {config.identity} did not connect to {session.url} within "
+                f"{config.connect_timeout:g} s (check its Central System URL, identity and "
+                "Basic-auth password)",
+                returncode=2,
+            )
         await run_scenario(
             scenario,
             dut,
