@@ -44,9 +44,14 @@ def _target_html(target: Target) -> str:
         )
     who = target.identity or "(no identity)"
     where = f" at {escape(target.url)}" if target.url else ""
+    backend = f", physical steps by the {escape(target.backend)} tester backend"
+    pace = "in real time"
+    if target.time_scale != 1:
+        pace = f"in real time on its clock, which runs {target.time_scale:g} times faster"
     return (
-        f'<div class="target external"><strong>Target: {escape(who)}</strong>{where} — '
-        f"{escape(target.description)}</div>"
+        f'<div class="target external"><strong>Target: charge point {escape(who)}</strong>'
+        f"{where} — a device under test over OCPP-J, {pace}"
+        f"{backend if target.backend else ''}</div>"
     )
 
 
