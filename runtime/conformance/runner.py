@@ -498,7 +498,12 @@ async def run_scenario(
     }
     count = connectors if connectors is not None else int(scenario["setup"].get("connectors", 1))
     # What the device's configuration says of its connectors (§9.1.18, a string).
-    run.values = {"number_of_connectors": str(count), **(values or {})}
+    # and a connector id it does not have (§5.18: answered NotSupported, errata E3.87).
+    run.values = {
+        "number_of_connectors": str(count),
+        "unknown_connector": count + 1,
+        **(values or {}),
+    }
     involved = int(scenario["setup"].get("connectors", count))
     run.spare_above = involved if involved < count else None
 

@@ -4794,7 +4794,7 @@ SCENARIO_TC_031_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "UnlockConnector",
-            "payload": {"connectorId": 9},
+            "payload": {"connectorId": "$unknown_connector"},
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
