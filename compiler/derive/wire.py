@@ -12,7 +12,9 @@ state causes (power-on, connection, each answer of the test system, each tester 
 delivered to every machine with the spec's own semantics (:func:`compiler.derive.paths.fire`),
 internal events raised on the way included. From there a breadth-first search over the
 machine's wire-level stimuli (the payload examples its ``test`` block and events.yaml give)
-finds a short path to the transition's source on which it fires.
+finds a short path to the transition's source on which it fires; where none does, a second
+search also waits for the machine's timers and gives answers to the CALLs it sends
+(:mod:`compiler.derive.wire_search`).
 
 Checks hold only values the spec determines: a payload field computed from literals, the
 test's own inputs (``msg``), the configuration or the PICS. Fields computed from the context or
@@ -25,23 +27,27 @@ machine takes the stimulus.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from compiler.derive.paths import Firing, Node, Variant
+from compiler.derive.paths import Node, Variant
+from compiler.derive.wire_search import (
+    ERROR_CODE,
+    MAX_DEPTH,
+    Hop,
+    Search,
+    answer_payloads,
+    default_answers,
+)
 from compiler.derive.wire_world import (
     STATION,
-    Undetermined,
     after_setup,
     deliver,
     determined_reply,
-    fire_step,
 )
 from compiler.diagnostics import Pos
 from compiler.ir import (
-    FieldDef,
     Machine,
     Scenario,
     ScenarioStep,
@@ -57,7 +63,9 @@ Resolve = Callable[[Scenario], Scenario]
 
 # Stimuli a test system produces: a CALL of the Central System, a tester action.
 WIRE_NAMESPACES = ("ocpp", "tester")
-MAX_DEPTH = 2
+# What a test waits for a timer beyond its duration (device seconds; the runner adds its own
+# timing tolerance on top).
+TIMER_MARGIN = 5.0
 # The test state the derived tests start from, and the one connector they use.
 SETUP = ("boot", "accepted")
 
@@ -142,78 +150,15 @@ def _variants(spec: SpecSet, machine: Machine) -> Iterator[Variant]:
                 yield Variant({**config, key: value}, pics, STATION)
 
 
-# What a check may be computed from: the test's inputs, the configuration and the PICS it
-# sets, the state names (plain names), and the connector id the instance was made for.
-@dataclass
-class _Search:
-    """A breadth-first search of one machine for a path that fires a transition."""
-
-    spec: SpecSet
-    machine: Machine
-    stimuli: list[Step]
-    undetermined: set[str] = field(default_factory=set)
-
-    def paths(self, start: Node, variant: Variant) -> dict[str, list[tuple[Step, Firing]]]:
-        """The first path found to each transition (key), at most MAX_DEPTH + 1 steps."""
-        found: dict[str, list[tuple[Step, Firing]]] = {}
-        queue: deque[tuple[Node, list[tuple[Step, Firing]]]] = deque([(start, [])])
-        seen = {start}
-        while queue:
-            node, path = queue.popleft()
-            for step in self.stimuli:
-                try:
-                    firing = fire_step(self.machine, variant, node, step)
-                except Undetermined as unknown:
-                    self.undetermined.add(str(unknown))
-                    continue
-                if firing is None or firing.transition is None:
-                    continue
-                walked = [*path, (step, firing)]
-                found.setdefault(firing.transition.key, walked)
-                if len(walked) <= MAX_DEPTH and firing.node not in seen:
-                    seen.add(firing.node)
-                    queue.append((firing.node, walked))
-        return found
-
-
-def _reads(machine: Machine, path: list[tuple[Step, Firing]], namespace: str) -> set[str]:
+def _reads(machine: Machine, path: list[Hop], namespace: str) -> set[str]:
     """The names of ``namespace`` the guards tried along a path read."""
     names: set[str] = set()
-    for (event, _), firing in path:
+    for (event, _), firing, _ in path:
         assert firing.transition is not None
         for t in machine.transitions:
             if t.source == firing.transition.source and t.event == event and t.guard:
                 names |= {r.name for r in t.guard.references if r.namespace == namespace}
     return names
-
-
-def _replies(spec: SpecSet) -> dict[str, dict[str, Any] | None]:
-    """The answer the test system gives a CALL of the charge point: the first ``result.X``
-    example of any machine's test block; else its required fields with a first valid value
-    (an enum's first value, the current time); else the runner's default answer."""
-    found: dict[str, dict[str, Any] | None] = {}
-    for m in spec.machines:
-        for event, examples in m.test.events:
-            if event.startswith("result.") and examples:
-                found.setdefault(event.removeprefix("result."), dict(examples[0]))
-    for message in spec.messages:
-        if message.name not in found:
-            found[message.name] = _minimal(spec, message.response)
-    return found
-
-
-def _minimal(spec: SpecSet, fields: tuple[FieldDef, ...]) -> dict[str, Any] | None:
-    values: dict[str, Any] = {}
-    for f in fields:
-        if not f.required:
-            continue
-        enum = spec.enum(f.enum) if f.enum else None
-        value = {"datetime": "$now", "integer": 0, "string": "chargespec"}.get(f.kind)
-        value = enum.values[0] if enum is not None else value
-        if value is None or f.is_list:
-            return None  # not worth guessing: the runner's default answer
-        values[f.name] = value
-    return values or None
 
 
 def _valid_request(spec: SpecSet, action: str, payload: dict[str, Any]) -> bool:
@@ -238,15 +183,83 @@ def _step(kind: str, name: str, payload: dict[str, Any], reply: Any, pos: Pos) -
     return ScenarioStep(kind, name, payload, reply, None, "", pos)
 
 
+@dataclass
+class _Play:
+    """The scenario steps of a path as they are built, and what the derivation still knows:
+    every machine's node, whether it can follow what happens (afterwards a CALL nobody
+    expects could come first), whether anything was checked, and where the expect steps
+    of the last stimulus stand (the answer a ``result.``/``error.`` step gives goes there)."""
+
+    spec: SpecSet
+    machine: Machine
+    nodes: dict[str, Node]
+    variant: Variant
+    pos: Pos
+    answers: dict[str, dict[str, Any] | None]
+    steps: list[ScenarioStep] = field(default_factory=list)
+    following: bool = True
+    checked: bool = False
+    last: range = range(0)
+
+    def hop(self, hop: Hop) -> bool:
+        """Add one stimulus and its checks; False when it cannot be played robustly."""
+        (event, msg), firing, wait = hop
+        namespace, _, name = event.partition(".")
+        if namespace == "tester":
+            self.steps.append(_step("tester", name, msg, None, self.pos))
+        elif namespace == "ocpp":
+            reply = determined_reply(self.machine, firing, name)
+            self.steps.append(_step("send", name, msg, reply, self.pos))
+            self.checked = True
+        elif namespace in ("result", "error") and not self._answer(name, event, msg):
+            return False
+        # A timer and an answer are the machine's own; the test system's stimuli go to all.
+        only = self.machine.name if namespace in ("timer", "result", "error") else ""
+        done = deliver(self.spec, self.nodes, self.variant, (event, msg), only)
+        self.variant = done.variant
+        sends = done.sends
+        self.following = self.following and done.certain and all(f is not None for _, f in sends)
+        fired = firing.transition.key if firing.transition is not None else None
+        self.following = self.following and done.fired.get(self.machine.name) == fired
+        start = len(self.steps)
+        if self.following and sends:
+            self.steps += _expects(sends, self.answers, self.pos, wait)
+            self.checked = True
+        self.last = range(start, len(self.steps))
+        return namespace != "timer" or bool(self.last)
+
+    def _answer(self, action: str, event: str, msg: dict[str, Any]) -> bool:
+        """Give the answer of a ``result.``/``error.`` step to the last stimulus's expect
+        step of ``action``; False when there is none to give it to."""
+        reply = {"$error": ERROR_CODE} if event.startswith("error.") else msg
+        for index in self.last:
+            step = self.steps[index]
+            if step.kind == "expect" and step.name == action:
+                self.steps[index] = replace(step, reply=reply)
+                return True
+            items = [i for i in step.items if i.name == action]
+            if step.kind == "any_order" and len(items) == 1:
+                new = tuple(replace(i, reply=reply) if i.name == action else i for i in step.items)
+                self.steps[index] = replace(step, items=new)
+                return True
+        return False
+
+
 def _expects(
-    sends: list[Any], answers: dict[str, dict[str, Any] | None], pos: Pos
+    sends: list[Any], answers: dict[str, dict[str, Any] | None], pos: Pos, wait: float = 0.0
 ) -> list[ScenarioStep]:
     """The CALLs one stimulus makes the charge point send: one ``expect``, or an
-    ``any_order`` when several machines send (their order is the station's choice)."""
-    items = [_step("expect", name, fields, answers.get(name), pos) for _, (name, fields) in sends]
-    if len(items) <= 1:
-        return items
-    return [ScenarioStep("any_order", "", {}, None, None, "", pos, items=tuple(items))]
+    ``any_order`` when several machines send (their order is the station's choice). A timer
+    that sends them may take its whole duration (``wait``): the step allows it and a margin,
+    and answers what else comes meanwhile (other timers run too)."""
+    seconds = wait + TIMER_MARGIN if wait else None
+    items = [
+        ScenarioStep("expect", name, fields, answers.get(name), seconds, "", pos)
+        for _, (name, fields) in sends
+    ]
+    if len(items) > 1:
+        items = [ScenarioStep("any_order", "", {}, None, seconds, "", pos, items=tuple(items))]
+    return [replace(i, answer_others=bool(wait)) for i in items]
 
 
 def _steps(
@@ -254,34 +267,18 @@ def _steps(
     machine: Machine,
     start: dict[str, Node],
     variant: Variant,
-    path: list[tuple[Step, Firing]],
+    path: list[Hop],
     pos: Pos,
-) -> tuple[list[ScenarioStep], bool]:
+) -> tuple[list[ScenarioStep], bool] | None:
     """The path as scenario steps, each stimulus with its checks: the answer to a CALL of
     the test system; the CALLs every machine sends in answer, while the derivation can follow
-    what happens (afterwards a CALL nobody expects could come first). Also returns whether
-    the steps check anything."""
-    steps: list[ScenarioStep] = []
-    answers = _replies(spec)
-    nodes = dict(start)
-    following, checked = True, False
-    for (event, msg), firing in path:
-        namespace, _, name = event.partition(".")
-        if namespace == "tester":
-            steps.append(_step("tester", name, msg, None, pos))
-        else:
-            reply = determined_reply(machine, firing, name)
-            steps.append(_step("send", name, msg, reply, pos))
-            checked = True
-        done = deliver(spec, nodes, variant, (event, msg))
-        variant = done.variant
-        following = following and done.certain and all(f is not None for _, f in done.sends)
-        fired = firing.transition.key if firing.transition is not None else None
-        following = following and done.fired.get(machine.name) == fired
-        if following and done.sends:
-            steps += _expects(done.sends, answers, pos)
-            checked = True
-    return steps, checked
+    what happens. Also returns whether the steps check anything; None when a timer or an
+    answer on the path cannot be played robustly."""
+    play = _Play(spec, machine, dict(start), variant, pos, default_answers(spec))
+    for hop in path:
+        if not play.hop(hop):
+            return None
+    return play.steps, play.checked
 
 
 def _scenario(
@@ -307,7 +304,7 @@ def _scenario(
     )
 
 
-def _setup(machine: Machine, variant: Variant, path: list[tuple[Step, Firing]]) -> dict[str, Any]:
+def _setup(machine: Machine, variant: Variant, path: list[Hop]) -> dict[str, Any]:
     """The scenario's setup: the test state, and the PICS items and configuration keys the
     path's guards read, with the values it was found with."""
     setup: dict[str, Any] = {SETUP[0]: SETUP[1]}
@@ -323,6 +320,16 @@ def _reason(machine: Machine, t: Transition, undetermined: set[str]) -> str:
     namespace = t.event.partition(".")[0]
     if namespace == "internal":
         return "internal event: no cause on the wire; covered only through another cause"
+    if namespace == "timer":
+        return (
+            f"timer event: no path of at most {MAX_DEPTH + 1} steps from Booted starts its "
+            "timer (at most 10 minutes) with a CALL to see when it fires"
+        )
+    if namespace in ("result", "error"):
+        return (
+            f"{namespace} event: no wire test path makes the charge point send the CALL it "
+            "answers, with nothing else of its own to send first"
+        )
     if namespace not in WIRE_NAMESPACES:
         return (
             f"{namespace} event: the derivation drives only tester actions and CALLs of the "
@@ -348,24 +355,49 @@ def derive_wire(spec: SpecSet, machine: Machine, resolve: Resolve) -> WireSuite:
             pipeline: derivation comes before the frontend's helpers in the layers).
     """
     suite = WireSuite(machine)
-    search = _Search(spec, machine, _stimuli(spec, machine))
+    answers = answer_payloads(spec, machine)
+    for action, reply in default_answers(spec).items():
+        if reply is not None:
+            answers.setdefault(action, [reply])
+    search = Search(machine, _stimuli(spec, machine), answers)
     first = machine.transitions[0]
     booted = resolve(_scenario(spec, machine, first, {}))
-    found: dict[str, tuple[dict[str, Node], Variant, list[tuple[Step, Firing]]]] = {}
-    for variant in _variants(spec, machine):
-        nodes, after = after_setup(spec, booted, variant)
-        for key, path in search.paths(nodes[machine.name], after).items():
-            found.setdefault(key, (nodes, after, path))
+    found: dict[str, tuple[dict[str, Node], Variant, list[Hop]]] = {}
+    # Stimuli of the test system first; then, for what they leave, timers and answers too.
+    for waits in (False, True):
+        for variant in _variants(spec, machine):
+            nodes, after, timers = after_setup(spec, booted, variant)
+            start = nodes[machine.name]
+            for key, path in search.paths(start, after, timers[machine.name], waits).items():
+                found.setdefault(key, (nodes, after, path))
     for t in machine.transitions:
-        if t.key not in found:
-            suite.gaps.append(WireGap(t, _reason(machine, t, search.undetermined)))
-            continue
-        nodes, variant, path = found[t.key]
-        steps, checked = _steps(spec, machine, nodes, variant, path, t.pos)
-        if not checked:
-            reason = "its path shows nothing on the wire the spec determines"
-            suite.gaps.append(WireGap(t, reason))
-            continue
-        sc = _scenario(spec, machine, t, _setup(machine, variant, path), tuple(steps))
-        suite.cases.append(WireCase(t, resolve(sc)))
+        _derive_one(spec, machine, t, found.get(t.key), search, resolve, suite)
     return suite
+
+
+def _derive_one(
+    spec: SpecSet,
+    machine: Machine,
+    t: Transition,
+    found: tuple[dict[str, Node], Variant, list[Hop]] | None,
+    search: Search,
+    resolve: Resolve,
+    suite: WireSuite,
+) -> None:
+    """Add the wire test of ``t`` to ``suite``, or the reason it has none."""
+    if found is None:
+        suite.gaps.append(WireGap(t, _reason(machine, t, search.undetermined)))
+        return
+    nodes, variant, path = found
+    played = _steps(spec, machine, nodes, variant, path, t.pos)
+    if played is None:
+        reason = "the answer or timer that fires it comes after a CALL the derivation cannot follow"
+        suite.gaps.append(WireGap(t, reason))
+        return
+    steps, checked = played
+    if not checked:
+        reason = "its path shows nothing on the wire the spec determines"
+        suite.gaps.append(WireGap(t, reason))
+        return
+    sc = _scenario(spec, machine, t, _setup(machine, variant, path), tuple(steps))
+    suite.cases.append(WireCase(t, resolve(sc)))

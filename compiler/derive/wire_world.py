@@ -27,8 +27,10 @@ __all__ = [
     "CONNECTORS",
     "STATION",
     "Delivery",
+    "Timers",
     "Undetermined",
     "after_setup",
+    "armed",
     "deliver",
     "determined_reply",
     "fire_step",
@@ -114,13 +116,18 @@ class Delivery:
     """(machine, (action, the fields the spec determines) or None when not determined)."""
     fired: dict[str, str] = field(default_factory=dict)
     certain: bool = True
+    timers: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    """(machine, its start_timer or cancel_timer effect), in order."""
 
 
-def deliver(spec: SpecSet, nodes: dict[str, Node], variant: Variant, step: Step) -> Delivery:
+def deliver(
+    spec: SpecSet, nodes: dict[str, Node], variant: Variant, step: Step, only: str = ""
+) -> Delivery:
     """Deliver an event to every machine that takes it, then the internal events raised, in
     order (run to completion); the configuration they set is shared. ``certain`` is False
     when a guard read an answer the setup does not fix (that machine is left where it is) or
-    a station operation with consequences ran."""
+    a station operation with consequences ran. ``only`` names the one machine the first
+    event is for: a timer of its own, or the answer to a CALL it sent."""
     done = Delivery(variant)
     config = dict(variant.config)
     queue = deque([step])
@@ -129,7 +136,7 @@ def deliver(spec: SpecSet, nodes: dict[str, Node], variant: Variant, step: Step)
             break
         event, msg = queue.popleft()
         for m in spec.machines:
-            if not takes(m, (event, msg), index == 0):
+            if not takes(m, (event, msg), index == 0) or (index == 0 and only not in ("", m.name)):
                 continue
             node = Node(nodes[m.name].state, nodes[m.name].ctx, tuple(config.items()))
             try:
@@ -157,6 +164,8 @@ def _take_effects(done: Delivery, machine: Machine, fired: Firing) -> list[Step]
             done.sends.append((machine.name, determined_send(machine, fired, effect)))
         elif effect[0] == "invoke" and effect[1] not in QUIET_OPERATIONS:
             done.certain = False
+        elif effect[0] in ("start_timer", "cancel_timer"):
+            done.timers.append((machine.name, effect))
     return raised
 
 
@@ -180,14 +189,33 @@ def initial_node(machine: Machine, config: dict[str, Any]) -> Node:
     return Node(machine.initial.name, tuple(ctx.items()), tuple(config.items()))
 
 
+Timers = tuple[tuple[str, float], ...]
+
+
+def armed(timers: Timers, effects: list[tuple[Any, ...]]) -> Timers:
+    """The timers still running (name, seconds it was set to) after ``effects``."""
+    running = dict(timers)
+    for effect in effects:
+        if effect[0] == "start_timer":
+            running[effect[1]] = float(effect[2])
+        elif effect[0] == "cancel_timer":
+            running.pop(effect[1], None)
+    return tuple(sorted(running.items()))
+
+
 def after_setup(
     spec: SpecSet, scenario: Scenario, variant: Variant
-) -> tuple[dict[str, Node], Variant]:
-    """Every machine's node after the setup is played, and the configuration then."""
+) -> tuple[dict[str, Node], Variant, dict[str, Timers]]:
+    """Every machine's node after the setup is played, the configuration then, and the
+    timers each machine left running."""
     nodes = {m.name: initial_node(m, variant.config) for m in spec.machines}
+    timers: dict[str, Timers] = {m.name: () for m in spec.machines}
     for step in setup_events(scenario):
-        variant = deliver(spec, nodes, variant, step).variant
-    return nodes, variant
+        done = deliver(spec, nodes, variant, step)
+        variant = done.variant
+        for name, effect in done.timers:
+            timers[name] = armed(timers[name], [effect])
+    return nodes, variant, timers
 
 
 DETERMINED = frozenset({"msg", "config", "pics", ""})

@@ -132,3 +132,40 @@ def test_the_coverage_report_counts_the_cases_and_lists_every_gap() -> None:
     gaps = [g for s in suites for g in s.gaps]
     assert text.count("\n- ") == len(gaps)
     assert "- RST5 Resetting --internal.reset_failed--> Idle" in text
+
+
+def test_a_timer_the_setup_started_is_waited_for_up_to_its_duration() -> None:
+    # HB3: the Heartbeat interval of the Booted state's BootNotification.conf (300 s, §4.6).
+    (expect,) = _case(SUITES["Heartbeat"], "HB3")
+    assert (expect.kind, expect.name, expect.seconds) == ("expect", "Heartbeat", 305.0)
+    # Other timers run meanwhile: what else comes is answered, not judged.
+    assert expect.answer_others
+
+
+def test_an_answer_to_the_charge_points_call_is_given_to_its_expect_step() -> None:
+    suite = SUITES["DataTransfer"]
+    (result, error) = [c for c in suite.cases if c.transition.id == "DT3"]
+    assert result.transition.event == "result.DataTransfer"
+    (answered,) = [s for s in result.scenario.steps if s.kind == "expect"]
+    assert answered.reply is not None and "status" in answered.reply
+    (failed,) = [s for s in error.scenario.steps if s.kind == "expect"]
+    assert failed.reply == {"$error": "InternalError"}
+
+
+def test_an_answer_that_decides_the_next_status_is_checked_through_it() -> None:
+    # AA2: Authorize.conf Invalid ends the authorization; the connector is Available again.
+    steps = _case(SUITES["Transaction"], "AA2")
+    (both,) = [s for s in steps if s.kind == "any_order"]
+    (authorize,) = [i for i in both.items if i.name == "Authorize"]
+    assert authorize.reply == {"idTagInfo": {"status": "Invalid"}}
+    assert (steps[-1].name, steps[-1].payload) == (
+        "StatusNotification",
+        {"connectorId": 1, "status": "Available"},
+    )
+
+
+def test_timeouts_and_timers_that_send_nothing_stay_gaps_with_a_reason() -> None:
+    gaps = {(g.transition.id, g.transition.event): g.reason for g in SUITES["Heartbeat"].gaps}
+    assert gaps[("HB5", "timeout.Heartbeat")].startswith("timeout event")
+    reset = {g.transition.id: g.reason for g in SUITES["Reset"].gaps}
+    assert "timer" in reset["RST4"]

@@ -155,3 +155,277 @@ async def test_wire_data_transfer_dt2() -> None:
     Source: specs/ocpp16/machines/data_transfer.yaml:14. Refs: OCPP 1.6 §4.3, OCPP 1.6 §5.6, OCPP 1.6 §6.17, OCPP 1.6 §7.23.
     """
     await play_case(SPEC, SCENARIO_WIRE_DATA_TRANSFER_DT2)
+
+
+SCENARIO_WIRE_DATA_TRANSFER_DT3_READY_RESULT_DATA_TRANSFER: dict[str, Any] = {
+    "id": "WIRE DataTransfer DT3 Ready result.DataTransfer",
+    "title": "DataTransfer DT3 Ready --result.DataTransfer--> (internal), seen on the wire",
+    "refs": ("OCPP 1.6 §4.3", "OCPP 1.6 §5.6", "OCPP 1.6 §6.17", "OCPP 1.6 §7.23"),
+    "at": "specs/ocpp16/machines/data_transfer.yaml:15",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "data_transfer",
+            "payload": {"vendorId": "chargespec", "messageId": "Hello", "data": "hi"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/data_transfer.yaml:15",
+        },
+        {
+            "kind": "expect",
+            "name": "DataTransfer",
+            "payload": {"vendorId": "chargespec", "messageId": "Hello", "data": "hi"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/data_transfer.yaml:15",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE DataTransfer DT3 Ready result.DataTransfer")
+@pytest.mark.pics(Core=True)
+async def test_wire_data_transfer_dt3_ready_result_data_transfer() -> None:
+    """WIRE DataTransfer DT3 Ready result.DataTransfer: DataTransfer DT3 Ready --result.DataTransfer--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/data_transfer.yaml:15. Refs: OCPP 1.6 §4.3, OCPP 1.6 §5.6, OCPP 1.6 §6.17, OCPP 1.6 §7.23.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_DATA_TRANSFER_DT3_READY_RESULT_DATA_TRANSFER)
+
+
+SCENARIO_WIRE_DATA_TRANSFER_DT3_READY_ERROR_DATA_TRANSFER: dict[str, Any] = {
+    "id": "WIRE DataTransfer DT3 Ready error.DataTransfer",
+    "title": "DataTransfer DT3 Ready --error.DataTransfer--> (internal), seen on the wire",
+    "refs": ("OCPP 1.6 §4.3", "OCPP 1.6 §5.6", "OCPP 1.6 §6.17", "OCPP 1.6 §7.23"),
+    "at": "specs/ocpp16/machines/data_transfer.yaml:15",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "data_transfer",
+            "payload": {"vendorId": "chargespec", "messageId": "Hello", "data": "hi"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/data_transfer.yaml:15",
+        },
+        {
+            "kind": "expect",
+            "name": "DataTransfer",
+            "payload": {"vendorId": "chargespec", "messageId": "Hello", "data": "hi"},
+            "reply": {"$error": "InternalError"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/data_transfer.yaml:15",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE DataTransfer DT3 Ready error.DataTransfer")
+@pytest.mark.pics(Core=True)
+async def test_wire_data_transfer_dt3_ready_error_data_transfer() -> None:
+    """WIRE DataTransfer DT3 Ready error.DataTransfer: DataTransfer DT3 Ready --error.DataTransfer--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/data_transfer.yaml:15. Refs: OCPP 1.6 §4.3, OCPP 1.6 §5.6, OCPP 1.6 §6.17, OCPP 1.6 §7.23.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_DATA_TRANSFER_DT3_READY_ERROR_DATA_TRANSFER)
