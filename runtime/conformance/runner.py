@@ -31,9 +31,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.conformance.default_replies import DefaultReplies
-from runtime.conformance.dut import CallOutcome, Dut, ReceivedCall
+from runtime.conformance.dut import Dut, ReceivedCall
 from runtime.conformance.matching import mismatches
 from runtime.conformance.run_record import StepFailure
+from runtime.conformance.steps import (
+    Step,
+    expand_connectors,
+    outcome_problem,
+    step_text,
+    substitute,
+)
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import to_iso8601
 from runtime.ocppj.errors import LocalProtocolError
@@ -43,7 +50,6 @@ __all__ = [
     "ScenarioFailed",
     "Timing",
     "Transcript",
-    "expand_connectors",
     "run_scenario",
 ]
 
@@ -51,8 +57,6 @@ DEFAULT_WITHIN = 30.0
 _SETTLE_LIMIT = 300.0
 # The reports a charge point makes about each connector on its own.
 _PER_CONNECTOR = frozenset({"StatusNotification", "MeterValues"})
-
-Step = Mapping[str, Any]
 
 
 class ScenarioFailed(ChargespecError, AssertionError):
@@ -89,31 +93,6 @@ class Timing:
     progress_every: float = 60.0
 
 
-def _bind_connector(value: Any, connector: int) -> Any:
-    if isinstance(value, dict):
-        return {k: _bind_connector(v, connector) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_bind_connector(v, connector) for v in value]
-    return connector if value == "$connector" else value
-
-
-def expand_connectors(steps: Sequence[Step], connectors: int) -> list[Step]:
-    """The steps as played on a device with ``connectors`` connectors: each
-    ``for_each_connector`` step once per connector from its first id, ``$connector`` bound."""
-    played: list[Step] = []
-    for step in steps:
-        first = step.get("for_each_connector")
-        if first is None:
-            played.append(step)
-            continue
-        for connector in range(int(first), connectors + 1):
-            bound = {k: v for k, v in step.items() if k != "for_each_connector"}
-            bound = _bind_connector(bound, connector)
-            bound["at"] = f"{step.get('at', '?')} (connector {connector})"
-            played.append(bound)
-    return played
-
-
 @dataclass
 class Transcript:
     """What happened, step by step, for the report (``lines`` may be a list the caller
@@ -126,63 +105,6 @@ class Transcript:
 
     def __str__(self) -> str:
         return "\n".join(self.lines)
-
-
-def _substitute(value: Any, now: float, values: Mapping[str, Any]) -> Any:
-    """``value`` as JSON data (generated modules hold lists as tuples) with ``$now`` and
-    ``$<name>`` of ``values`` filled in."""
-    if isinstance(value, dict):
-        return {k: _substitute(v, now, values) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_substitute(v, now, values) for v in value]
-    if value == "$now":
-        return to_iso8601(now)
-    if isinstance(value, str) and value.startswith("$") and value[1:] in values:
-        return values[value[1:]]
-    return value
-
-
-def _outcome_problem(expectation: Mapping[str, Any], outcome: CallOutcome) -> str | None:
-    """What is wrong with the answer to a CALL of the test system, or None.
-
-    ``expectation`` is the IR form: ``{"$none": True}`` (no answer at all), ``{"$error": code}``
-    (a CALLERROR), ``{"$result": {...}, "$error": code}`` (either), or a result payload.
-    """
-    if "$none" in expectation:
-        answered = outcome.result is not None or outcome.error_code is not None
-        return f"expected no answer, got {outcome}" if answered else None
-    wanted_error = expectation.get("$error")
-    error_only = "$error" in expectation and "$result" not in expectation
-    wanted_result = None if error_only else expectation.get("$result", expectation)
-    error_ok = (
-        wanted_error is not None
-        and outcome.error_code is not None
-        and not mismatches({"code": wanted_error}, {"code": outcome.error_code})
-    )
-    result_ok = (
-        wanted_result is not None
-        and outcome.result is not None
-        and not mismatches(wanted_result, outcome.result)
-    )
-    if error_ok or result_ok:
-        return None
-    if wanted_result is not None and outcome.result is not None:
-        # Name the differing fields, not the whole payload.
-        fields = "; ".join(mismatches(wanted_result, outcome.result))
-        either = f" (or CALLERROR {wanted_error})" if wanted_error is not None else ""
-        return f"the answer does not match{either}: {fields}"
-    wanted = []
-    if wanted_result is not None:
-        wanted.append(f"a result matching {wanted_result}")
-    if wanted_error is not None:
-        wanted.append(f"CALLERROR {wanted_error}")
-    return f"expected {' or '.join(wanted)}, got {outcome}"
-
-
-def _step_text(step: Step) -> str:
-    """A step in brief, for reports: ``expect StatusNotification``."""
-    name = step.get("name") or ""
-    return f"{step['kind']} {name}".strip()
 
 
 class _Run:
@@ -217,7 +139,7 @@ class _Run:
         self.t.add(self.dut.now(), f"FAILED: {message}")
         failure = StepFailure(
             at=str(step.get("at", "?")),
-            step=_step_text(step),
+            step=step_text(step),
             message=message,
             expected=expected,
             received=received,
@@ -252,12 +174,12 @@ class _Run:
             return
         if reply is None:
             reply = {"currentTime": "$now"} if call.action == "Heartbeat" else {}
-        payload = _substitute(dict(reply), self.dut.now(), self.values)
+        payload = substitute(dict(reply), self.dut.now(), self.values)
         await self.dut.reply(call, payload)
         self.t.add(self.dut.now(), f"< {call.action}.conf {payload}")
 
     def _expected(self, wanted: Step) -> dict[str, Any]:
-        return dict(_substitute(wanted.get("payload") or {}, self.dut.now(), self.values))
+        return dict(substitute(wanted.get("payload") or {}, self.dut.now(), self.values))
 
     def _problems(self, wanted: Step, call: ReceivedCall) -> list[str]:
         """Why ``call`` is not the CALL ``wanted`` (an expect step or an any_order item)."""
@@ -394,9 +316,9 @@ class _Run:
         await self.quiet(step, allow_heartbeat=True)
 
     async def send(self, step: Step) -> None:
-        expectation = _substitute(step.get("reply") or {}, self.dut.now(), self.values)
+        expectation = substitute(step.get("reply") or {}, self.dut.now(), self.values)
         wait = float(step.get("seconds") or DEFAULT_WITHIN)
-        payload = _substitute(step.get("payload") or {}, self.dut.now(), self.values)
+        payload = substitute(step.get("payload") or {}, self.dut.now(), self.values)
         unchecked = bool(step.get("unchecked"))
         self.t.add(self.dut.now(), f"< {step['name']} {payload}{' (unchecked)' * unchecked}")
         try:
@@ -407,7 +329,7 @@ class _Run:
                 step, f"the test system refuses its own CALL: {error}; {hint}"
             ) from None
         self.t.add(self.dut.now(), f"> answer {outcome.result or outcome.error_code or 'none'}")
-        problem = _outcome_problem(expectation, outcome)
+        problem = outcome_problem(expectation, outcome)
         if problem is not None:
             wanted = expectation.get("$result", expectation)
             got = outcome.result if outcome.result is not None else outcome.error_code
@@ -417,7 +339,7 @@ class _Run:
             raise self.fail(step, problem, expected=expectation, received=got, fields=fields)
 
     def _payload(self, step: Step) -> dict[str, Any]:
-        return dict(_substitute(step.get("payload") or {}, self.dut.now(), self.values))
+        return dict(substitute(step.get("payload") or {}, self.dut.now(), self.values))
 
     async def tester(self, step: Step) -> None:
         payload = self._payload(step)

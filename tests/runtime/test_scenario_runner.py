@@ -17,7 +17,8 @@ from generated.ocpp16.registry import SPEC
 from runtime.conformance import InProcessDut, ScenarioFailed, run_scenario
 from runtime.conformance.dut import CallOutcome, ReceivedCall
 from runtime.conformance.matching import mismatches
-from runtime.conformance.runner import PreconditionNotReached, Timing, expand_connectors
+from runtime.conformance.runner import PreconditionNotReached, Timing
+from runtime.conformance.steps import expand_connectors
 from runtime.spec.applicability import full_pics, inapplicable_reason, scenario_conditions
 from tests.runtime.setup_states import setup_steps_for
 
