@@ -117,14 +117,27 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
-# The start of a CALL, ``[2, "<id>"``: enough to answer a CALL whose rest is broken JSON.
-# 36 is MAX_UNIQUE_ID_LENGTH (OCPP-J 1.6 §4.1.4).
-_CALL_PREFIX = re.compile(r'\A\s*\[\s*2\s*,\s*"([^"\\\x00-\x1f]{1,36})"')
+# JSON's own string scanner (the C one when built); the stubs do not declare it.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+# The start of a CALL, ``[2, "``: its id follows, enough to answer a CALL whose rest is
+# broken JSON.
+_CALL_START = re.compile(r'\A\s*\[\s*2\s*,\s*"')
 
 
 def _call_id_prefix(text: str) -> str | None:
-    match = _CALL_PREFIX.match(text)
-    return match.group(1) if match else None
+    """The unique id of a text that starts like a CALL, read by JSON's own string parser
+    (escapes such as ``\\u0000`` or ``\\"`` included), or None when there is none of 1 to
+    36 characters (OCPP-J 1.6 §4.1.4)."""
+    match = _CALL_START.match(text)
+    if match is None:
+        return None
+    try:
+        unique_id, _ = _scanstring(text, match.end(), True)
+    except ValueError:  # unterminated, a raw control character, a bad escape
+        return None
+    readable = 1 <= len(unique_id) <= MAX_UNIQUE_ID_LENGTH and _echoable(unique_id)
+    return unique_id if readable else None
 
 
 def _parse_message_type(array: list[Any]) -> MessageTypeId:
@@ -140,10 +153,19 @@ def _parse_message_type(array: list[Any]) -> MessageTypeId:
     )
 
 
+def _echoable(unique_id: str) -> bool:
+    """Whether an id can be written back in JSON as itself. Raw surrogate code points side
+    by side (text that was never UTF-8, RFC 8259 §8.1) read back as one other character
+    (RFC 8259 §7), so a reply would carry a different id."""
+    return bool(json.loads(json.dumps(unique_id)) == unique_id)
+
+
 def _parse_unique_id(array: list[Any], is_call: bool) -> str:
     raw = array[1] if len(array) > 1 else None
     if not isinstance(raw, str):
         raise FrameError(ErrorCode.FORMATION_VIOLATION, "UniqueId is not a string")
+    if not _echoable(raw):
+        raise FrameError(ErrorCode.FORMATION_VIOLATION, "UniqueId cannot be written back as JSON")
     if len(raw) > MAX_UNIQUE_ID_LENGTH:
         # Only a CALL is answered, so only a CALL gets its id handed back (OCPP-J 1.6 §4.2.3
         # names "unique identifier too long" as a reason for a CALLERROR).

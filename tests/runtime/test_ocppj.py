@@ -171,7 +171,8 @@ def test_encode_accepts_tuples_as_arrays() -> None:
         "",
         "not json",
         '[3,"1",{}',
-        '[2,"1\\"2","Heartbeat",{}',
+        '[2,"1\\"2',
+        '[2,"1\\q2","Heartbeat",{}',
         '[2,"' + "x" * 37 + '","Heartbeat",{}',
         "{}",
         '"text"',
@@ -204,6 +205,33 @@ def test_malformed_call_with_readable_id_is_formation_violation_with_id(text: st
     error = _frame_error(text)
     assert error.code is ErrorCode.FORMATION_VIOLATION
     assert error.unique_id == "1"
+
+
+@pytest.mark.parametrize(
+    ("text", "unique_id"),
+    [
+        ('[2,"1\\"2","Heartbeat",{}', '1"2'),
+        # A number Python cannot hold, after an id written as a JSON escape.
+        ('[2,"\\u0000","Reset",{"type":1E+9999999999999999999}]', "\x00"),
+        ('[2,"\\ud83d\\udd0c-7","Heartbeat",{]', "\U0001f50c-7"),
+    ],
+)
+def test_the_id_of_a_broken_call_is_read_with_json_escapes(text: str, unique_id: str) -> None:
+    # The id is read by a JSON string parser, so escaped ids are answered under their id.
+    error = _frame_error(text)
+    assert error.code is ErrorCode.FORMATION_VIOLATION
+    assert error.unique_id == unique_id
+
+
+def test_an_id_no_json_string_can_echo_is_not_answered() -> None:
+    # Raw surrogates side by side (a text that was never UTF-8) read back from JSON as one
+    # other character: a reply would carry a different id, so the id is not readable.
+    for text in ('[2,"a\ud800\udfffb","Heartbeat",{}]', '[2,"a\ud800\udfffb","Heartbeat",{'):
+        error = _frame_error(text)
+        assert error.code is ErrorCode.FORMATION_VIOLATION
+        assert error.unique_id is None
+    # A lone one is echoed escaped, as itself.
+    assert decode_frame('[2,"a\ud800b","Heartbeat",{}]').unique_id == "a\ud800b"
 
 
 def test_call_without_payload_is_incomplete_protocol_error() -> None:

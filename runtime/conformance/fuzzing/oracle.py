@@ -113,8 +113,11 @@ def _header(text: str) -> tuple[int, object] | None:
 
 
 # A received text that is not JSON but starts like a CALL, ``[2, "<id>"``: the id is readable,
-# so the CALL is answered with a FormationViolation all the same (OCPP-J 1.6 §4.2.3).
-_BROKEN_CALL_START: Final = re.compile(r'\s*\[\s*2\s*,\s*"([^"\\]*)"')
+# so the CALL is answered with a FormationViolation all the same (OCPP-J 1.6 §4.2.3). The id
+# is a JSON string literal (RFC 8259 §7: escapes allowed, raw control characters not).
+_BROKEN_CALL_START: Final = re.compile(
+    r'\s*\[\s*2\s*,\s*("(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*")'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +133,12 @@ class _Reading:
 
 
 def _readable(unique_id: object) -> bool:
-    # OCPP-J 1.6 §4.1.4: a unique id is a string of at most 36 characters.
-    return isinstance(unique_id, str) and 0 < len(unique_id) <= MAX_UNIQUE_ID_LENGTH
+    # OCPP-J 1.6 §4.1.4: a unique id is a string of at most 36 characters. One that a JSON
+    # round trip changes (raw surrogates side by side, never UTF-8) cannot be answered under
+    # its own id, so no answer is required.
+    if not isinstance(unique_id, str) or not 0 < len(unique_id) <= MAX_UNIQUE_ID_LENGTH:
+        return False
+    return bool(json.loads(json.dumps(unique_id)) == unique_id)
 
 
 def _read(text: str) -> _Reading:
@@ -141,10 +148,8 @@ def _read(text: str) -> _Reading:
         match = _BROKEN_CALL_START.match(text)
         if match is None:
             return _Reading(None, None, False)
-        # Raw control characters cannot be in a JSON string, so such an id is not readable.
-        unique_id = match.group(1)
-        must = _readable(unique_id) and not any(char < " " for char in unique_id)
-        return _Reading(None, unique_id, must)
+        unique_id = json.loads(match.group(1))
+        return _Reading(None, unique_id, _readable(unique_id))
     if header is None or header[0] != 2:
         return _Reading(header, None, False)
     return _Reading(header, header[1], _readable(header[1]))
