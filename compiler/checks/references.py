@@ -157,6 +157,12 @@ class _RefChecker:
                 messages,
                 a.send,
             )
+        if a.send is not None and (sent := self.spec.message(a.send)) is not None:
+            # The payload of a CALL the machine sends: only fields of that request.
+            fields = [f.name for f in sent.request]
+            for key, _ in a.args:
+                if key not in fields:
+                    self.report(a.pos, "SPEC212", f"{a.send}.req has no field '{key}'", fields, key)
         if a.reply is not None:
             self.reply(a)
         if a.invoke is not None:

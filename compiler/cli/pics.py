@@ -186,7 +186,11 @@ def new(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:  # a file where a folder should be, no permission, …
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
     click.echo(f"wrote {out}")
 
 
@@ -212,7 +216,12 @@ def check(file: Path) -> None:
 def render(file: Path, out_dir: Path) -> None:
     """Write the filled-in statement (pics.md, pics.html) in the form's sections and order."""
     values = _load(file)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write into {out_dir}: {error.strerror or error}"
+        ) from None
     for name, text in statement_files(_items(), values, str(file)).items():
         (out_dir / name).write_text(text, encoding="utf-8")
         click.echo(f"wrote {out_dir / name}")

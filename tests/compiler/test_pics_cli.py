@@ -31,6 +31,22 @@ def test_new_writes_a_template_that_loads_back(tmp_path: Path) -> None:
     assert check.exit_code == 0, check.output
 
 
+def test_new_and_render_make_missing_folders_and_refuse_unwritable_ones(tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "deeper" / "device.yaml"
+    made = CliRunner().invoke(main, ["pics", "new", "--out", str(out)])
+    assert made.exit_code == 0 and out.exists(), made.output
+    rendered = CliRunner().invoke(
+        main, ["pics", "render", str(out), "--out-dir", str(tmp_path / "a" / "b")]
+    )
+    assert rendered.exit_code == 0 and (tmp_path / "a" / "b" / "pics.md").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["pics", "new", "--out", str(blocker / "device.yaml")])
+    assert refused.exit_code == 1
+    assert refused.output.startswith(f"Error: cannot write {blocker / 'device.yaml'}: ")
+    assert refused.exception is None or isinstance(refused.exception, SystemExit)
+
+
 def test_new_prints_without_out() -> None:
     result = CliRunner().invoke(main, ["pics", "new"])
     assert result.exit_code == 0
