@@ -147,9 +147,12 @@ class _RefChecker:
             if name not in defined:
                 self.report(pos, "SPEC211", f"unknown action '{name}' in {where}", defined, name)
 
-    def action(self, a: Action) -> None:
-        messages = [m.name for m in self.spec.messages]
-        if a.send is not None and self.spec.message(a.send) is None:
+    def send(self, a: Action) -> None:
+        """A CALL the machine sends: a known message, and only fields of its request."""
+        assert a.send is not None
+        sent = self.spec.message(a.send)
+        if sent is None:
+            messages = [m.name for m in self.spec.messages]
             self.report(
                 a.pos,
                 "SPEC203",
@@ -157,12 +160,15 @@ class _RefChecker:
                 messages,
                 a.send,
             )
-        if a.send is not None and (sent := self.spec.message(a.send)) is not None:
-            # The payload of a CALL the machine sends: only fields of that request.
-            fields = [f.name for f in sent.request]
-            for key, _ in a.args:
-                if key not in fields:
-                    self.report(a.pos, "SPEC212", f"{a.send}.req has no field '{key}'", fields, key)
+            return
+        fields = [f.name for f in sent.request]
+        for key, _ in a.args:
+            if key not in fields:
+                self.report(a.pos, "SPEC212", f"{a.send}.req has no field '{key}'", fields, key)
+
+    def action(self, a: Action) -> None:
+        if a.send is not None:
+            self.send(a)
         if a.reply is not None:
             self.reply(a)
         if a.invoke is not None:
