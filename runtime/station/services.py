@@ -270,12 +270,13 @@ class StationServices:
         return bool(self.station.config.spec(key).reboot_required)
 
     def q_config_entries(self, keys: list[str] | None) -> list[dict[str, Any]]:
+        """Every requested key the Charge Point knows, with its value (§5.8). A request
+        naming more than GetConfigurationMaxKeys keys MAY be limited (§5.8), but dropping
+        keys would put them in neither list, which §5.8 does not allow: every key is
+        answered."""
         config = self.station.config
         names = list(keys) if keys else sorted(config.specs)
         known = [k for k in names if config.is_known(k) and config.get(k) is not None]
-        limit = config.get_int("GetConfigurationMaxKeys") if keys else 0
-        if limit > 0:
-            known = known[:limit]
         return [
             {"key": k, "readonly": config.is_read_only(k), "value": config.wire_value(k)}
             for k in known

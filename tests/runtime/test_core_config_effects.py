@@ -190,3 +190,34 @@ def test_non_volatile_meter_passes_restart_and_lock_state_through() -> None:
         assert not meter.restart() and meter.restart()
         assert not meter.locked(1)
         assert meter.lock(1) and meter.locked(1)
+
+
+async def test_get_configuration_beyond_the_max_keys_answers_every_key() -> None:
+    # §5.8: each requested key is in configurationKey or in unknownKey; none is dropped,
+    # also when the request names more than GetConfigurationMaxKeys.
+    from generated.ocpp16.registry import SPEC
+    from runtime.conformance.inprocess import InProcessDut
+    from runtime.conformance.runner import run_scenario
+    from runtime.spec.applicability import full_pics
+
+    dut = InProcessDut(SPEC, pics={**full_pics(SPEC), "GetConfigurationMaxKeys": 2})
+    await dut.start()
+    names = ["HeartbeatInterval", "ConnectionTimeOut", "ResetRetries", "NoSuchKey"]
+    boot = {
+        "kind": "expect",
+        "name": "BootNotification",
+        "payload": {},
+        "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+        "at": "t:1",
+    }
+    ask = {
+        "kind": "send",
+        "name": "GetConfiguration",
+        "payload": {"key": names},
+        "reply": {
+            "configurationKey": {"$contains": [{"key": name} for name in names[:3]]},
+            "unknownKey": ["NoSuchKey"],
+        },
+        "at": "t:2",
+    }
+    await run_scenario({"id": "T", "requires": [], "setup": {}, "steps": [boot, ask]}, dut)

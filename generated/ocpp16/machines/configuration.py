@@ -5,12 +5,14 @@
 """Configuration state machine (Core profile).
 
 Theory of operation: Answers GetConfiguration and ChangeConfiguration. GetConfiguration lists the requested keys
-    (all when none are named) with their value and read-only flag, at most
-    GetConfigurationMaxKeys, and the unknown ones in unknownKey. ChangeConfiguration answers
-    NotSupported for an unknown key, Rejected for a read-only key or a value the key's type,
-    limits or allowed items do not admit (nothing is changed then), RebootRequired for a key
-    that takes effect after a reboot, and Accepted otherwise. Other machines learn of the
-    change.
+    (all when none are named) with their value and read-only flag, and the unknown ones in
+    unknownKey; every requested key is in one of the two lists, also beyond
+    GetConfigurationMaxKeys (§5.8 lets a Charge Point limit a request, but a key in neither list
+    is not an answer; the spec does not say how to refuse, so we answer all).
+    ChangeConfiguration answers NotSupported for an unknown key, Rejected for a read-only key or
+    a value the key's type, limits or allowed items do not admit (nothing is changed then),
+    RebootRequired for a key that takes effect after a reboot, and Accepted otherwise. Other
+    machines learn of the change.
 
 Refs: OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §6.9, OCPP 1.6 §6.23, OCPP 1.6 §7.9, OCPP 1.6 §9.
 Instance: station. Source: specs/ocpp16/machines/configuration.yaml.
@@ -56,12 +58,14 @@ class ConfigurationMachine(SpecMachine):
     """Configuration: 1 states, 5 transitions.
 
     Answers GetConfiguration and ChangeConfiguration. GetConfiguration lists the requested
-    keys (all when none are named) with their value and read-only flag, at most
-    GetConfigurationMaxKeys, and the unknown ones in unknownKey. ChangeConfiguration answers
-    NotSupported for an unknown key, Rejected for a read-only key or a value the key's type,
-    limits or allowed items do not admit (nothing is changed then), RebootRequired for a key
-    that takes effect after a reboot, and Accepted otherwise. Other machines learn of the
-    change.
+    keys (all when none are named) with their value and read-only flag, and the unknown ones
+    in unknownKey; every requested key is in one of the two lists, also beyond
+    GetConfigurationMaxKeys (§5.8 lets a Charge Point limit a request, but a key in neither
+    list is not an answer; the spec does not say how to refuse, so we answer all).
+    ChangeConfiguration answers NotSupported for an unknown key, Rejected for a read-only
+    key or a value the key's type, limits or allowed items do not admit (nothing is changed
+    then), RebootRequired for a key that takes effect after a reboot, and Accepted
+    otherwise. Other machines learn of the change.
     """
 
     NAME: ClassVar[str] = "Configuration"
@@ -87,7 +91,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.GetConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:15",
+            "specs/ocpp16/machines/configuration.yaml:17",
         ),
         TransitionInfo(
             "CC-unknown:Ready:ocpp.ChangeConfiguration",
@@ -95,7 +99,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:16",
+            "specs/ocpp16/machines/configuration.yaml:18",
         ),
         TransitionInfo(
             "CC-rejected:Ready:ocpp.ChangeConfiguration",
@@ -103,7 +107,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:17",
+            "specs/ocpp16/machines/configuration.yaml:19",
         ),
         TransitionInfo(
             "CC-reboot:Ready:ocpp.ChangeConfiguration",
@@ -111,7 +115,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:22",
+            "specs/ocpp16/machines/configuration.yaml:24",
         ),
         TransitionInfo(
             "CC-accepted:Ready:ocpp.ChangeConfiguration",
@@ -119,7 +123,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:27",
+            "specs/ocpp16/machines/configuration.yaml:29",
         ),
     )
 
