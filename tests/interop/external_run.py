@@ -98,6 +98,25 @@ def sim_args(lab: Lab, pics: Path) -> list[str]:
     ]
 
 
+def broken_station_args(lab: Lab, pics: Path, bug: str = "skip-finishing") -> list[str]:
+    """The deliberately broken station (tests/interop/broken_station.py) as the DUT."""
+    return [
+        sys.executable,
+        "-m",
+        "tests.interop.broken_station",
+        "--csms",
+        lab.csms_url,
+        "--pics",
+        str(pics),
+        "--tester-api",
+        str(lab.api_port),
+        "--time-scale",
+        str(TIME_SCALE),
+        "--bug",
+        bug,
+    ]
+
+
 def suite_args(lab: Lab, pics: Path, *pytest_args: str) -> list[str]:
     """``chargespec test`` against the lab's charge point, writing every report."""
     return [

@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.interop.external_run import (
     ROOT,
     RUN_TIMEOUT,
-    TIME_SCALE,
+    broken_station_args,
     new_lab,
     running,
     suite_args,
@@ -28,21 +28,7 @@ PICS = ROOT / "specs" / "ocpp16" / "pics" / "core-only.yaml"
 def main(out: Path) -> int:
     with tempfile.TemporaryDirectory() as work:
         lab = new_lab(Path(work) / "lab")
-        station = [
-            sys.executable,
-            "-m",
-            "tests.interop.broken_station",
-            "--csms",
-            lab.csms_url,
-            "--pics",
-            str(PICS),
-            "--tester-api",
-            str(lab.api_port),
-            "--time-scale",
-            str(TIME_SCALE),
-            "--bug",
-            "skip-finishing",
-        ]
+        station = broken_station_args(lab, PICS)
         with running(station, Path(work) / "station.log"):
             subprocess.run(suite_args(lab, PICS), cwd=ROOT, timeout=RUN_TIMEOUT, check=False)
         screenshot(lab.work / "report.html", out, size="1280,1600")

@@ -26,6 +26,7 @@ from tests.interop.external_run import (
     ROOT,
     RUN_TIMEOUT,
     TIME_SCALE,
+    broken_station_args,
     new_lab,
     running,
     sim_args,
@@ -105,21 +106,7 @@ def test_a_station_that_skips_finishing_fails_the_right_case_with_a_readable_rea
     tmp_path: Path,
 ) -> None:
     lab = new_lab(tmp_path / "broken")
-    station = [
-        sys.executable,
-        "-m",
-        "tests.interop.broken_station",
-        "--csms",
-        lab.csms_url,
-        "--pics",
-        str(PICS / "core-only.yaml"),
-        "--tester-api",
-        str(lab.api_port),
-        "--time-scale",
-        str(TIME_SCALE),
-        "--bug",
-        "skip-finishing",
-    ]
+    station = broken_station_args(lab, PICS / "core-only.yaml")
     with running(station, tmp_path / "station.log"):
         done = subprocess.run(
             suite_args(lab, PICS / "core-only.yaml", "-k", "tc_012_cs or tc_019_cs"),
