@@ -44,6 +44,10 @@ def _send_expectation(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def _expect_reply(s: dict[str, Any]) -> dict[str, Any] | None:
+    """The test system's answer to an expected CALL: ``{"$none": True}`` (left unanswered),
+    ``{"$error": code}``, a result payload, or ``None`` for the default answer."""
+    if s.get("no_reply"):
+        return {"$none": True}
     if "reply_error" in s:
         return {"$error": s["reply_error"]}
     reply = s.get("reply")

@@ -168,6 +168,10 @@ class _Run:
         return None
 
     async def answer(self, call: ReceivedCall, reply: Mapping[str, Any] | None) -> None:
+        if reply is not None and "$none" in reply:
+            # no_reply: the Charge Point's response timeout runs out (OCPP-J 1.6 §4.1.1).
+            self.t.add(self.dut.now(), f"  ({call.action} left unanswered)")
+            return
         if reply is not None and "$error" in reply:
             await self.dut.reply_error(call, str(reply["$error"]), "test system error reply")
             self.t.add(self.dut.now(), f"< CALLERROR {reply['$error']}")
