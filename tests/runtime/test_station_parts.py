@@ -134,15 +134,39 @@ def test_errors_retry_then_give_up_to_the_connector_after_a_reboot(store: Store)
     assert tx.queue.pending() == 0
 
 
-def test_timeout_and_lost_connection_resend_without_an_outcome(store: Store) -> None:
-    tx, endpoint = _queue(store), _endpoint()
-    tx.push(SENDER, _start(store), T0)
+def test_timeouts_are_failures_and_the_last_one_gives_up(store: Store) -> None:
+    """OCPP 1.6 §4.8 + §3.7.1, errata E3.18: no StartTransaction.conf in time is a failure."""
+    tx, endpoint = _queue(store), _endpoint()  # 2 attempts, 10 s interval
+    start = _start(store)
+    tx.push(SENDER, start, T0)
     tx.flush(endpoint, lambda action: True, T0)
+    assert len(_sent(endpoint)) == 1
     [timed_out] = endpoint.poll(T0 + 30.0)
     assert isinstance(timed_out, CallTimedOut)
-    assert tx.settle(timed_out, T0 + 30.0) is None
-    tx.flush(endpoint, lambda action: True, T0 + 30.0)  # sent again at once
-    [aborted] = endpoint.connection_lost()
-    assert isinstance(aborted, CallAborted)
-    assert tx.settle(aborted, T0 + 31.0) is None
-    assert tx.queue.pending() == 1
+    assert tx.settle(timed_out, T0 + 30.0) is None  # first failure: retried later
+    tx.flush(endpoint, lambda action: True, T0 + 39.0)
+    assert _sent(endpoint) == []  # the retry waits 10 s × 1 after the timeout
+    tx.flush(endpoint, lambda action: True, T0 + 40.0)
+    [frame] = _sent(endpoint)
+    assert frame[2] == "StartTransaction"
+    [timed_out] = endpoint.poll(T0 + 70.0)
+    assert isinstance(timed_out, CallTimedOut)
+    given_up = ((SENDER,), "error.StartTransaction", {"errorCode": "GivenUp"})
+    assert tx.settle(timed_out, T0 + 70.0) == given_up
+    assert tx.queue.pending() == 0
+    assert start.tx_ref is not None and tx.queue.transaction_id(start.tx_ref) == -1
+
+
+def test_lost_connection_resends_without_an_outcome(store: Store) -> None:
+    """§3.7: offline, the message stays queued; losing the link is no failure to count."""
+    tx = _queue(store)
+    tx.push(SENDER, _start(store), T0)
+    for attempt in range(3):  # more losses than TransactionMessageAttempts allows failures
+        endpoint = _endpoint()
+        tx.flush(endpoint, lambda action: True, T0 + attempt)
+        [frame] = _sent(endpoint)  # sent again at once on the new connection
+        assert frame[2] == "StartTransaction"
+        [aborted] = endpoint.connection_lost()
+        assert isinstance(aborted, CallAborted)
+        assert tx.settle(aborted, T0 + attempt) is None
+    assert tx.queue.pending() == 1 and store.queued()[0].attempts == 0
