@@ -44,7 +44,7 @@ def check_steps(spec: SpecSet, steps: Iterable[ScenarioStep]) -> list[Diagnostic
                     did_you_mean(step.name, observations),
                 )
             )
-        if step.kind in ("expect", "send") and spec.message(step.name) is None:
+        if step.kind in ("expect", "send") and spec.unknown_message(step.name):
             found.append(
                 Diagnostic(
                     step.pos,
