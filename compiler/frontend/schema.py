@@ -271,7 +271,7 @@ def salvage_entries(kind: str, loaded: LoadedFile) -> tuple[LoadedFile, frozense
         names.
     """
     section = ENTRY_SECTIONS.get(kind)
-    if section is None or not isinstance(loaded.data, dict):
+    if section is None:
         return None
     names = set()
     for error in _validator(kind).iter_errors(loaded.data):
@@ -279,11 +279,7 @@ def salvage_entries(kind: str, loaded: LoadedFile) -> tuple[LoadedFile, frozense
         if name is None:
             return None
         names.add(name)
-    entries = loaded.data.get(section)
-    if not isinstance(entries, dict):
-        return None
-    kept = {name: entry for name, entry in entries.items() if name not in names}
-    salvaged = replace(loaded, data={**loaded.data, section: kept})
-    if any(True for _ in _validator(kind).iter_errors(salvaged.data)):
-        return None  # e.g. the section may not be empty
-    return salvaged, frozenset(names)
+    # Every error lies inside an entry, so the section is a mapping; the schema checks each
+    # entry on its own, so the others stay valid without the broken ones.
+    kept = {name: entry for name, entry in loaded.data[section].items() if name not in names}
+    return replace(loaded, data={**loaded.data, section: kept}), frozenset(names)

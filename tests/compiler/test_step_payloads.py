@@ -217,3 +217,23 @@ test_states:
     assert [d.found for d in check_spec_set(reloaded)] == [
         "BootNotification.conf has no field 'note'"
     ]
+
+
+def test_contains_items_payload_shapes_and_answers(tmp_path: Path) -> None:
+    steps = """\
+      - send: {GetLocalListVersion: {tags: {$contains: [a, 3]}}}
+        expect_reply: {listVersion: 1}
+        expect_error: {$one_of: [NotSupported, Nope]}
+      - send: {GetLocalListVersion: {}}
+        expect_no_reply: 5
+      - expect: {Heartbeat: [1]}
+      - expect: {Authorize: {idTag: {$one_of: [a], also: 1}}}
+        reply: {idTagInfo: {status: 3}}
+"""
+    assert _texts(_found(tmp_path, steps)) == [
+        "6:60 GetLocalListVersion.req field 'tags[]' is an integer, not a string",
+        "8:9 expect_error 'Nope' is not a CALLERROR code",
+        "11:18 Heartbeat.req payload is a list",
+        "13:29 Authorize.conf field 'idTagInfo.status' is an integer, not a string "
+        "(AuthorizationStatus)",
+    ]
