@@ -104,11 +104,10 @@ class _Checker:
         label: str = "",
     ) -> None:
         """The fields of one mapping (a payload, or a datatype's value inside one)."""
-        if not isinstance(payload, dict):
-            shown = f"field '{label.rstrip('.')}'" if label else "payload"
+        if not isinstance(payload, dict):  # a datatype's value was checked to be one
             self.report(
                 where.pos(rel),
-                f"{where.owner} {shown} is {_type_name(payload)}",
+                f"{where.owner} payload is {_type_name(payload)}",
                 "expected a mapping of fields",
             )
             return
