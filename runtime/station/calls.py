@@ -29,7 +29,7 @@ from runtime.ocppj.events import (
     ResultInvalid,
     ResultReceived,
 )
-from runtime.ocppj.frames import Call, FrameError, decode_frame
+from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
 from runtime.spec.effects import Reply, SendCall
 from runtime.spec.pics import PicsValues
 from runtime.spec.registry import SpecRegistry
@@ -40,7 +40,7 @@ __all__ = [
     "CallHandler",
     "CallRouter",
     "call_outcome",
-    "is_call",
+    "is_answer",
     "reply",
     "run_handler",
     "unsupported",
@@ -53,10 +53,10 @@ CallHandler = Callable[[Call], Mapping[str, Any]]
 in, the response payload (wire JSON values) out."""
 
 
-def is_call(text: str) -> bool:
-    """Whether ``text`` is a well-formed CALL frame."""
+def is_answer(text: str) -> bool:
+    """Whether ``text`` is a well-formed CALLRESULT or CALLERROR frame."""
     try:
-        return isinstance(decode_frame(text), Call)
+        return isinstance(decode_frame(text), CallResult | CallError)
     except FrameError:
         return False
 
@@ -208,10 +208,11 @@ class CallRouter:
         """One frame from the Central System."""
         if self.endpoint is None:
             return
-        if not self._machines.answers_calls() and is_call(text):
+        if not self._machines.answers_calls() and not is_answer(text):
             # Registration Rejected: the Charge Point answers nothing at all (OCPP 1.6 §4.2),
-            # not even the CALLERROR the endpoint would give an unsupported action.
-            log.info("CALL from the Central System left unanswered (Rejected): %s", text[:80])
+            # not even the CALLERROR the endpoint would give an unsupported action or a
+            # malformed frame; only answers to its own BootNotification are read.
+            log.info("frame from the Central System left unanswered (Rejected): %s", text[:80])
             return
         for event in self.endpoint.receive(text, now):
             self._on_event(event)

@@ -17,7 +17,7 @@ from runtime.ocppj.events import CallAborted, CallTimedOut, ErrorReceived, Resul
 from runtime.ocppj.frames import CallError, CallResult
 from runtime.spec.effects import SendCall
 from runtime.spec.pics import PicsValues
-from runtime.station.calls import call_outcome, is_call, unsupported
+from runtime.station.calls import call_outcome, is_answer, unsupported
 from runtime.station.config import ConfigStore
 from runtime.station.store import Store
 from runtime.station.txqueue import InstanceKey, StationQueue
@@ -44,10 +44,12 @@ def test_call_outcome_names_the_event_the_sender_hears() -> None:
     assert call_outcome(CallAborted(call)) == ("error.Heartbeat", {"errorCode": "ConnectionLost"})
 
 
-def test_is_call_only_for_well_formed_calls() -> None:
-    assert is_call('[2,"a","Reset",{"type":"Soft"}]')
-    assert not is_call('[3,"a",{}]')
-    assert not is_call('[2,"a","Reset"')
+def test_is_answer_only_for_well_formed_results_and_errors() -> None:
+    assert is_answer('[3,"a",{}]')
+    assert is_answer('[4,"a","InternalError","",{}]')
+    assert not is_answer('[2,"a","Reset",{"type":"Soft"}]')
+    assert not is_answer('[2,"a","Reset"')
+    assert not is_answer('[3,"a"')
 
 
 def test_unsupported_gives_the_reason_per_action() -> None:
