@@ -184,8 +184,8 @@ _PERIOD = "csChargingProfiles.chargingSchedule.chargingSchedulePeriod"
         ("ChangeAvailability", '{"connectorId":1,"type":"Sometimes"}', "type"),
         # length: CiString50Type key (OCPP 1.6 §6.9)
         ("ChangeConfiguration", json.dumps({"key": "K" * 51, "value": "1"}), "key"),
-        # range: connectorId > 0 (OCPP 1.6 §6.53)
-        ("UnlockConnector", '{"connectorId":0}', "connectorId"),
+        # range: connectorId >= 0 (OCPP 1.6 §6.9)
+        ("ChangeAvailability", '{"connectorId":-1,"type":"Operative"}', "connectorId"),
         # one decimal: a limit of 16.15 A is not a multiple of 0.1 (OCPP 1.6 §7.14)
         (
             "SetChargingProfile",
