@@ -30,7 +30,7 @@ from runtime.ocppj.events import (
     ResultReceived,
 )
 from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
-from runtime.spec.effects import Reply, SendCall
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF, Reply, SendCall
 from runtime.spec.pics import PicsValues
 from runtime.spec.registry import SpecRegistry
 from runtime.station.machines import MachineSet
@@ -109,11 +109,19 @@ def call_outcome(event: Settlement) -> tuple[str, dict[str, Any]]:
 
     A CALLRESULT is ``result.<Action>`` with its payload; a CALLERROR, an invalid answer or
     a lost connection is ``error.<Action>`` with the errorCode; no answer in time is
-    ``timeout.<Action>`` (OCPP-J 1.6 §4.1.1).
+    ``timeout.<Action>`` (OCPP-J 1.6 §4.1.1). Each also carries what the request was about
+    (:data:`~runtime.spec.effects.OUTCOME_TX_REF`, 0 here: not a transaction message, and
+    :data:`~runtime.spec.effects.OUTCOME_ID_TAG`).
     """
+    sent = {OUTCOME_TX_REF: 0, OUTCOME_ID_TAG: str(event.request.payload.get("idTag") or "")}
+    event_name, payload = _outcome(event)
+    return event_name, {**payload, **sent}
+
+
+def _outcome(event: Settlement) -> tuple[str, dict[str, Any]]:
     action = event.request.action
     if isinstance(event, ResultReceived):
-        return f"result.{action}", event.result.payload
+        return f"result.{action}", dict(event.result.payload)
     if isinstance(event, ErrorReceived):
         return f"error.{action}", {"errorCode": str(event.error.error_code)}
     if isinstance(event, ResultInvalid):
