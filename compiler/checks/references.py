@@ -15,8 +15,12 @@ from compiler.ir import (
     SpecSet,
     Transition,
 )
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF
 
 __all__ = ["check_references", "event_payload"]
+
+# The outcome events of a CALL the Charge Point sent.
+OUTCOME_NAMESPACES = ("result", "error", "timeout")
 
 
 def event_payload(spec: SpecSet, event: str) -> tuple[FieldDef, ...] | None:
@@ -136,6 +140,8 @@ class _RefChecker:
             if payload is None:
                 return  # the unknown event itself is reported
             fields = [f.name for f in payload]
+            if event.partition(".")[0] in OUTCOME_NAMESPACES:
+                fields += [OUTCOME_TX_REF, OUTCOME_ID_TAG]  # added by the station
             if name not in fields:
                 self.report(
                     pos, "SPEC212", f"'{event}' carries no field 'msg.{name}'", fields, name

@@ -24,6 +24,7 @@ from generated.ocpp16.machines import (
     connector_status,
     data_transfer,
     heartbeat,
+    interrupted_transaction,
     registration,
     remote_control,
     reset,
@@ -423,6 +424,13 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             machine_class=heartbeat.HeartbeatMachine,
             make_context=heartbeat.make_context,
             transitions=heartbeat.HeartbeatMachine.TRANSITIONS,
+        ),
+        MachineBinding(
+            name="InterruptedTransaction",
+            instance="per_connector",
+            machine_class=interrupted_transaction.InterruptedTransactionMachine,
+            make_context=interrupted_transaction.make_context,
+            transitions=interrupted_transaction.InterruptedTransactionMachine.TRANSITIONS,
         ),
         MachineBinding(
             name="Registration",

@@ -61,7 +61,7 @@ from runtime.ocppj.events import (
     ResultInvalid,
     ResultReceived,
 )
-from runtime.spec.effects import SendCall
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF, SendCall
 from runtime.station.config import ConfigStore
 from runtime.station.store import QueuedMessage, Store
 
@@ -292,11 +292,18 @@ class StationQueue:
         seq = self._in_flight.pop(request.unique_id)
         # Looked up before the queue acts: a delivered message leaves the store, and with
         # it the link to its transaction's connector.
+        message = next((m for m in self._store.queued() if m.seq == seq), None)
         origin = self._origin.get(seq)
-        keys = (origin,) if origin is not None else self._connector_machines(seq)
+        keys = (origin,) if origin is not None else self._connector_machines(message)
+        # Which transaction and idTag the answer is about: by now the connector may run
+        # another transaction (OCPP 1.6 §3.7, §4.8).
+        sent = {
+            OUTCOME_TX_REF: (message.tx_ref or 0) if message else 0,
+            OUTCOME_ID_TAG: str(message.payload.get("idTag") or "") if message else "",
+        }
         if isinstance(event, ResultReceived):
             self.queue.on_result(seq, event.result.payload)
-            outcome, msg = f"result.{request.action}", event.result.payload
+            outcome, msg = f"result.{request.action}", {**event.result.payload, **sent}
         elif isinstance(event, CallAborted):
             self.queue.on_lost(seq)  # connection lost: not a failure, sent again later (§3.7)
             return None
@@ -306,13 +313,12 @@ class StationQueue:
             )
             if not failed(seq, now):
                 return None  # retried later (§3.7.1)
-            outcome, msg = f"error.{request.action}", {"errorCode": "GivenUp"}
+            outcome, msg = f"error.{request.action}", {"errorCode": "GivenUp", **sent}
         self._origin.pop(seq, None)
         return (keys, outcome, msg) if keys else None
 
-    def _connector_machines(self, seq: int) -> tuple[InstanceKey, ...]:
+    def _connector_machines(self, message: QueuedMessage | None) -> tuple[InstanceKey, ...]:
         """After a reboot the sender is gone: the machines of its transaction's connector
         hear the outcome (those with a transition for it take it)."""
-        message = next((m for m in self._store.queued() if m.seq == seq), None)
         record = self._store.transaction(message.tx_ref) if message and message.tx_ref else None
         return () if record is None else self._addressees(record.connector)
