@@ -102,7 +102,7 @@ def _step_diagnostics(step: ScenarioStep, known: set[str]) -> list[Diagnostic]:
                         "SPEC250",
                         f"{key} compares with '${name}', which no earlier step captures",
                         one_of(f"${n}" for n in known) if known else "a $capture before",
-                        did_you_mean(name, known),
+                        did_you_mean(f"${name}", [f"${n}" for n in known]),
                     )
                 )
     return found

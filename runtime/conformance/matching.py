@@ -199,7 +199,7 @@ def _compare(key: str, operand: Any, got: Any, tolerance: Any, slack: float) -> 
     }[key]
     if holds:
         return []
-    within = f" (± {allowed})" if allowed else ""
+    within = f" (± {allowed.normalize():f})" if allowed else ""
     return [f"expected {_SYMBOLS[key]} {operand!r}{within}, got {got!r}"]
 
 
@@ -218,8 +218,8 @@ def _interval(argument: Any, got: Any, tolerance: Any, ctx: _Context) -> list[st
     if abs(spacing - step[1]) <= allowed:
         return []
     return [
-        f"expected {seconds} s (± {allowed}) after {after}, got {got!r}, {spacing.normalize()} s"
-        " after it"
+        f"expected {seconds} s (± {allowed.normalize():f}) after {after}, got {got!r},"
+        f" {spacing.normalize():f} s after it"
     ]
 
 

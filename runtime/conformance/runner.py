@@ -45,6 +45,7 @@ from runtime.conformance.steps import (
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import to_iso8601
 from runtime.ocppj.errors import LocalProtocolError
+from runtime.spec.matchers import is_matcher
 
 __all__ = [
     "PreconditionNotReached",
@@ -367,11 +368,12 @@ class _Run:
         except (LookupError, ValueError) as error:  # no observer; unknown name or connector
             raise self.fail(step, f"cannot observe {step['name']}: {error}") from None
         self.t.add(self.dut.now(), f"* observe {step['name']} {self._payload(step)} = {seen}")
-        outcome = match(expected, seen)
+        outcome = match(expected, seen, slack=self.timing.tolerance)
         if outcome.problems:
+            why = "; ".join(outcome.problems) if is_matcher(expected) else f"expected {expected!r}"
             raise self.fail(
                 step,
-                f"{step['name']} is {seen!r}: {'; '.join(outcome.problems)}",
+                f"{step['name']} is {seen!r}, {why}",
                 expected=expected,
                 received=seen,
             )
