@@ -15,6 +15,7 @@ An expectation is plain JSON data in which a few values are *matchers* (docs/spe
   - ``{"$all": [a, b, ...]}``: every one matches (two comparisons of one kind, each with
     its own tolerance);
   - ``{"$contains": [a, b, ...]}``: a list in which every listed item matches some element;
+  - ``{"$each": a}``: a list whose every element matches ``a`` (an empty list too);
   - ``{"$matches": "regex"}``: a string the regular expression matches as a whole;
   - ``{"$capture": name}``: any value; it is kept under ``name`` for later steps;
   - ``{"$eq" | "$ge" | "$gt" | "$le" | "$lt": operand}``: a number (a JSON number, or a
@@ -120,6 +121,15 @@ def _capture(name: Any, got: Any, tolerance: Any, ctx: _Context) -> list[str]:
 
 def _all(items: list[Any], got: Any, tolerance: Any, ctx: _Context) -> list[str]:
     return [problem for each in items for problem in _check(each, got, ctx)]
+
+
+def _each(item: Any, got: Any, tolerance: Any, ctx: _Context) -> list[str]:
+    if not isinstance(got, list):
+        return [f"expected a list, got {got!r}"]
+    problems = []
+    for index, value in enumerate(got):
+        problems += [f"[{index}]{_join(p)}" for p in _check(item, value, ctx)]
+    return problems
 
 
 def _matches(pattern: Any, got: Any, tolerance: Any, ctx: _Context) -> list[str]:
@@ -228,6 +238,7 @@ _ON_VALUES: Final[dict[str, Callable[[Any, Any, Any, _Context], list[str]]]] = {
     CAPTURE: _capture,
     "$all": _all,
     "$contains": _contains,
+    "$each": _each,
     "$matches": _matches,
     INTERVAL: _interval,
 }

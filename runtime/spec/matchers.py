@@ -31,7 +31,17 @@ INTERVAL_FIELDS: Final = ("after", "seconds")
 # Each takes one operand: a number, a timestamp, or ``$name`` of a captured value.
 COMPARISONS: Final = frozenset({"$eq", "$ge", "$gt", "$le", "$lt"})
 MATCHERS: Final = frozenset(
-    {"$one_of", "$all", "$contains", "$matches", CAPTURE, TOLERANCE, INTERVAL, *COMPARISONS}
+    {
+        "$one_of",
+        "$all",
+        "$contains",
+        "$each",
+        "$matches",
+        CAPTURE,
+        TOLERANCE,
+        INTERVAL,
+        *COMPARISONS,
+    }
 )
 
 

@@ -39,6 +39,16 @@ def test_a_failed_alternative_or_list_element_captures_nothing() -> None:
     assert match(values, got).captured == {"e": "2"}
 
 
+def test_each_element_of_a_list_must_match() -> None:
+    contexts = {"$each": {"context": {"$one_of": ["Sample.Periodic", "$absent"]}}}
+    got = [{"context": "Sample.Periodic"}, {}, {"context": "Sample.Clock"}]
+    assert match(contexts, got).problems == [
+        "[2].context: expected one of ['Sample.Periodic', '$absent'], got 'Sample.Clock'"
+    ]
+    assert match(contexts, []).problems == []
+    assert match(contexts, "x").problems == ["expected a list, got 'x'"]
+
+
 def test_comparisons_read_numbers_and_numeric_strings_with_a_tolerance() -> None:
     assert match({"$ge": 1000}, "1000.5").problems == []
     assert match({"$gt": 1000}, 1000).problems == ["expected > 1000, got 1000"]

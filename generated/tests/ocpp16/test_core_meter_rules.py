@@ -235,6 +235,16 @@ SCENARIO_CS_METER_START_STOP_REGISTER: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
             "payload": {"key": "StopTxnSampledData", "value": ""},
             "reply": {"status": "$any"},
             "seconds": None,
@@ -548,6 +558,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "ClockAlignedDataInterval": 0,
             "MeterValuesSampledData": "Energy.Active.Import.Register",
             "StopTxnSampledData": "Energy.Active.Import.Register",
+            "StopTxnAlignedData": "",
         },
         "pics": {"Core": True},
     },
@@ -786,6 +797,16 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:72 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "GetConfiguration",
             "payload": {
                 "key": (
@@ -793,6 +814,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                     "ClockAlignedDataInterval",
                     "MeterValuesSampledData",
                     "StopTxnSampledData",
+                    "StopTxnAlignedData",
                 )
             },
             "reply": {
@@ -802,6 +824,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                         {"key": "ClockAlignedDataInterval", "value": "0"},
                         {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
                         {"key": "StopTxnSampledData", "value": "Energy.Active.Import.Register"},
+                        {"key": "StopTxnAlignedData", "value": ""},
                     )
                 }
             },
@@ -862,7 +885,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:93",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:94",
         },
         {
             "kind": "expect",
@@ -871,7 +894,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:94",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:95",
         },
         {
             "kind": "tester",
@@ -880,7 +903,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:95",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:96",
         },
         {
             "kind": "expect",
@@ -889,7 +912,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:96",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:97",
         },
         {
             "kind": "any_order",
@@ -898,7 +921,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:98",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:99",
             "items": (
                 {
                     "kind": "expect",
@@ -908,12 +931,14 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                         "meterStart": {
                             "$all": ({"$capture": "meter_start"}, {"$capture": "energy"})
                         },
-                        "timestamp": {"$capture": "sampled_at"},
+                        "timestamp": {
+                            "$all": ({"$capture": "started_at"}, {"$capture": "sampled_at"})
+                        },
                     },
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:99",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:100",
                 },
                 {
                     "kind": "expect",
@@ -922,7 +947,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:106",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:107",
                 },
             ),
         },
@@ -939,6 +964,12 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                             "$capture": "sampled_at",
                         },
                         "sampledValue": {
+                            "$each": {
+                                "format": {"$one_of": ("Raw", "$absent")},
+                                "location": {
+                                    "$one_of": ("Outlet", "Inlet", "Body", "Cable", "$absent")
+                                },
+                            },
                             "$contains": (
                                 {
                                     "$one_of": (
@@ -966,7 +997,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                                         },
                                     )
                                 },
-                            )
+                            ),
                         },
                     },
                 ),
@@ -974,7 +1005,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 32,
             "comment": "Three samples, each one interval after the previous (the first after the start); the register never runs backwards.",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:107",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:108",
         },
         {
             "kind": "expect",
@@ -989,6 +1020,12 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                             "$capture": "sampled_at",
                         },
                         "sampledValue": {
+                            "$each": {
+                                "format": {"$one_of": ("Raw", "$absent")},
+                                "location": {
+                                    "$one_of": ("Outlet", "Inlet", "Body", "Cable", "$absent")
+                                },
+                            },
                             "$contains": (
                                 {
                                     "$one_of": (
@@ -1016,7 +1053,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                                         },
                                     )
                                 },
-                            )
+                            ),
                         },
                     },
                 ),
@@ -1024,7 +1061,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 32,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:129",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:135",
         },
         {
             "kind": "expect",
@@ -1039,6 +1076,12 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                             "$capture": "sampled_at",
                         },
                         "sampledValue": {
+                            "$each": {
+                                "format": {"$one_of": ("Raw", "$absent")},
+                                "location": {
+                                    "$one_of": ("Outlet", "Inlet", "Body", "Cable", "$absent")
+                                },
+                            },
                             "$contains": (
                                 {
                                     "$one_of": (
@@ -1066,7 +1109,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                                         },
                                     )
                                 },
-                            )
+                            ),
                         },
                     },
                 ),
@@ -1074,7 +1117,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 32,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:131",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:137",
         },
         {
             "kind": "tester",
@@ -1083,7 +1126,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:133",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:139",
         },
         {
             "kind": "any_order",
@@ -1092,7 +1135,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:134",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:140",
             "items": (
                 {
                     "kind": "expect",
@@ -1101,6 +1144,21 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                         "transactionId": 1,
                         "meterStop": {"$all": ({"$ge": "$meter_start"}, {"$ge": "$energy"})},
                         "transactionData": {
+                            "$each": {
+                                "timestamp": {"$ge": "$started_at"},
+                                "sampledValue": {
+                                    "$each": {
+                                        "context": {
+                                            "$one_of": (
+                                                "Sample.Periodic",
+                                                "Transaction.Begin",
+                                                "Transaction.End",
+                                                "$absent",
+                                            )
+                                        }
+                                    }
+                                },
+                            },
                             "$contains": (
                                 {
                                     "sampledValue": {
@@ -1118,13 +1176,13 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                                         )
                                     }
                                 },
-                            )
+                            ),
                         },
                     },
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:135",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:141",
                 },
                 {
                     "kind": "expect",
@@ -1133,7 +1191,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:146",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:161",
                 },
             ),
         },
@@ -1146,7 +1204,7 @@ SCENARIO_CS_METER_SAMPLED_VALUE_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:148",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:163",
         },
     ),
 }
@@ -1174,7 +1232,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
         "errata E3.15",
         "errata E3.76",
     ),
-    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150",
+    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -1245,7 +1303,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1255,7 +1313,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1265,7 +1323,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1275,7 +1333,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1285,7 +1343,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1295,7 +1353,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1305,7 +1363,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1315,7 +1373,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1325,7 +1383,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1335,7 +1393,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1345,7 +1403,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1355,7 +1413,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1365,7 +1423,17 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1375,7 +1443,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1385,7 +1453,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1395,7 +1463,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1405,7 +1473,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1415,7 +1483,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1439,7 +1507,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:150 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:165 (Configured)",
             "state": "Configured",
         },
         {
@@ -1494,7 +1562,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:168",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:183",
         },
         {
             "kind": "expect",
@@ -1503,7 +1571,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:169",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:184",
             "others": "answer",
         },
         {
@@ -1513,7 +1581,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:171",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:186",
         },
         {
             "kind": "expect",
@@ -1522,7 +1590,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:172",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:187",
             "others": "answer",
         },
         {
@@ -1532,7 +1600,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:175",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:190",
             "items": (
                 {
                     "kind": "expect",
@@ -1544,7 +1612,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:176",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:191",
                 },
                 {
                     "kind": "expect",
@@ -1553,7 +1621,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:181",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:196",
                 },
             ),
             "others": "answer",
@@ -1600,7 +1668,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 61,
             "comment": "The first aligned value of the transaction, at the next whole minute (a value of the idle connector sent before the start, without transactionId, is answered).",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:183",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:198",
         },
         {
             "kind": "expect",
@@ -1645,7 +1713,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 62,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:206",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:221",
         },
         {
             "kind": "expect",
@@ -1690,7 +1758,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 62,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:226",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:241",
         },
     ),
     "teardown": (
@@ -1701,7 +1769,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:229",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:244",
         },
         {
             "kind": "settle",
@@ -1710,7 +1778,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:230",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:245",
         },
         {
             "kind": "tester",
@@ -1719,7 +1787,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:231",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:246",
         },
     ),
 }
@@ -1730,7 +1798,7 @@ SCENARIO_CS_METER_CLOCK_ALIGNED_RULES: dict[str, Any] = {
 async def test_cs_meter_clock_aligned_rules() -> None:
     """CS_METER_CLOCK_ALIGNED_RULES: Clock-aligned energy values in Wh, Sample.Clock, one interval apart on the boundary.
 
-    Source: specs/ocpp16/scenarios/core_meter_rules.yaml:150. Refs: OCTT TC_071_CS, OCPP 1.6 §3.16.2, OCPP 1.6 §7.43, OCPP 1.6 §9.1.5, OCPP 1.6 §9.1.15, errata E3.15, errata E3.76.
+    Source: specs/ocpp16/scenarios/core_meter_rules.yaml:165. Refs: OCTT TC_071_CS, OCPP 1.6 §3.16.2, OCPP 1.6 §7.43, OCPP 1.6 §9.1.5, OCPP 1.6 §9.1.15, errata E3.15, errata E3.76.
     """
     await play_case(SPEC, SCENARIO_CS_METER_CLOCK_ALIGNED_RULES)
 
@@ -1745,7 +1813,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
         "OCPP 1.6 §4.7",
         "OCPP 1.6 §7.43",
     ),
-    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233",
+    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -1816,7 +1884,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1826,7 +1894,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1836,7 +1904,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1846,7 +1914,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1856,7 +1924,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1866,7 +1934,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1876,7 +1944,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1886,7 +1954,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1896,7 +1964,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1906,7 +1974,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1916,7 +1984,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1926,7 +1994,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1936,7 +2004,17 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1946,7 +2024,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1956,7 +2034,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1966,7 +2044,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1976,7 +2054,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -1986,7 +2064,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -2010,7 +2088,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:233 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -2141,7 +2219,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": 32,
             "comment": "One sample online gives the reference timestamp.",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:251",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:266",
         },
         {
             "kind": "tester",
@@ -2150,7 +2228,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:258",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:273",
         },
         {
             "kind": "silence",
@@ -2159,7 +2237,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": 100.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:259",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:274",
         },
         {
             "kind": "tester",
@@ -2168,7 +2246,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:260",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:275",
         },
         {
             "kind": "expect",
@@ -2196,7 +2274,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "The three samples taken offline, oldest first, one interval apart.",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:261",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:276",
         },
         {
             "kind": "expect",
@@ -2224,7 +2302,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:274",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:289",
         },
         {
             "kind": "expect",
@@ -2252,7 +2330,7 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:275",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:290",
         },
     ),
 }
@@ -2263,6 +2341,505 @@ SCENARIO_CS_METER_QUEUED_CHRONOLOGY: dict[str, Any] = {
 async def test_cs_meter_queued_chronology() -> None:
     """CS_METER_QUEUED_CHRONOLOGY: MeterValues queued offline come in order, one sample interval apart.
 
-    Source: specs/ocpp16/scenarios/core_meter_rules.yaml:233. Refs: OCTT TC_036_CS, OCPP 1.6 §3.7, OCPP 1.6 §3.16.1, OCPP 1.6 §4.7, OCPP 1.6 §7.43.
+    Source: specs/ocpp16/scenarios/core_meter_rules.yaml:248. Refs: OCTT TC_036_CS, OCPP 1.6 §3.7, OCPP 1.6 §3.16.1, OCPP 1.6 §4.7, OCPP 1.6 §7.43.
     """
     await play_case(SPEC, SCENARIO_CS_METER_QUEUED_CHRONOLOGY)
+
+
+SCENARIO_CS_METER_STOP_WITHOUT_DATA: dict[str, Any] = {
+    "id": "CS_METER_STOP_WITHOUT_DATA",
+    "title": "No meter values in StopTransaction when StopTxnSampledData and StopTxnAlignedData are empty",
+    "refs": ("OCPP 1.6 §3.16.5", "errata 3.14.5", "OCPP 1.6 §9.1.25", "OCPP 1.6 §9.1.27"),
+    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292",
+    "requires": ("Core",),
+    "setup": {
+        "connectors": 1,
+        "config": {
+            "MeterValueSampleInterval": 30,
+            "ClockAlignedDataInterval": 0,
+            "MeterValuesSampledData": "Energy.Active.Import.Register",
+            "StopTxnSampledData": "",
+            "StopTxnAlignedData": "",
+        },
+        "pics": {"Core": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "HeartbeatInterval", "value": "300"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MinimumStatusDuration", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValueSampleInterval", "value": "30"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ClockAlignedDataInterval", "value": "0"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnSampledData", "value": ""},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": (
+                    "MeterValueSampleInterval",
+                    "ClockAlignedDataInterval",
+                    "MeterValuesSampledData",
+                    "StopTxnSampledData",
+                    "StopTxnAlignedData",
+                )
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "MeterValueSampleInterval", "value": "30"},
+                        {"key": "ClockAlignedDataInterval", "value": "0"},
+                        {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+                        {"key": "StopTxnSampledData", "value": ""},
+                        {"key": "StopTxnAlignedData", "value": ""},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:292 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:94 (Charging)",
+            "state": "Charging",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:95 (Charging)",
+            "state": "Charging",
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:96 (Charging)",
+            "state": "Charging",
+        },
+        {
+            "kind": "expect",
+            "name": "Authorize",
+            "payload": {"idTag": "$id_tag"},
+            "reply": {"idTagInfo": {"status": "Accepted"}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:97 (Charging)",
+            "state": "Charging",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:100 (Charging)",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StartTransaction",
+                    "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
+                    "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/test_states.yaml:101 (Charging)",
+                    "state": "Charging",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/test_states.yaml:103 (Charging)",
+                    "state": "Charging",
+                },
+            ),
+            "state": "Charging",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "expect",
+            "name": "MeterValues",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "transactionId": 1,
+                "meterValue": (
+                    {
+                        "sampledValue": {
+                            "$contains": (
+                                {
+                                    "measurand": {
+                                        "$one_of": ("Energy.Active.Import.Register", "$absent")
+                                    },
+                                    "unit": {"$one_of": ("Wh", "$absent")},
+                                    "value": {"$capture": "energy"},
+                                },
+                            )
+                        }
+                    },
+                ),
+            },
+            "reply": None,
+            "seconds": 32,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:310",
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": "$connector_under_test", "idTag": "$id_tag"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:321",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:322",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StopTransaction",
+                    "payload": {
+                        "transactionId": 1,
+                        "meterStop": {"$ge": "$energy"},
+                        "transactionData": {"$one_of": ("$absent", ())},
+                    },
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:323",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:329",
+                },
+            ),
+        },
+    ),
+    "teardown": (
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_rules.yaml:331",
+        },
+    ),
+}
+
+
+@pytest.mark.case("CS_METER_STOP_WITHOUT_DATA")
+@pytest.mark.pics(Core=True)
+async def test_cs_meter_stop_without_data() -> None:
+    """CS_METER_STOP_WITHOUT_DATA: No meter values in StopTransaction when StopTxnSampledData and StopTxnAlignedData are empty.
+
+    Source: specs/ocpp16/scenarios/core_meter_rules.yaml:292. Refs: OCPP 1.6 §3.16.5, errata 3.14.5, OCPP 1.6 §9.1.25, OCPP 1.6 §9.1.27.
+    """
+    await play_case(SPEC, SCENARIO_CS_METER_STOP_WITHOUT_DATA)
