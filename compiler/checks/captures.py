@@ -69,7 +69,11 @@ def _matcher_problems(mapping: dict[str, Any]) -> list[tuple[str, str, str]]:
         mixed = f"matcher {', '.join(dollar)} mixed with payload fields in one mapping"
         return [(mixed, "a matcher mapping has only $ keys", "")]
     problems = [
-        (f"unknown matcher '{key}'", one_of(MATCHERS), did_you_mean(key, MATCHERS))
+        (
+            f"unknown matcher '{key}'",
+            one_of(MATCHERS, limit=len(MATCHERS)),
+            did_you_mean(key, MATCHERS),
+        )
         for key in dollar
         if key not in MATCHERS
     ]
