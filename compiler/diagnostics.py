@@ -67,6 +67,8 @@ CODES: dict[str, str] = {
     "SPEC240": "PICS item attribute that does not fit the item's type",
     "SPEC241": "PICS consistency rule that does not fit its items, or defaults that break one",
     "SPEC242": "PICS item outside the form's sections or out of the form's order",
+    "SPEC250": "scenario step compares with a value no earlier step captures",
+    "SPEC251": "unknown or ill-formed matcher in a scenario's expected payload",
 }
 
 

@@ -717,5 +717,19 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             },
             returns="boolean",
         ),
+        "energy_register": TesterEventSpec(
+            name="energy_register",
+            fields=("connector",),
+            required=("connector",),
+            description="The connector's energy register (Energy.Active.Import.Register) in Wh, as its meter shows it now; what meterStart and meterStop report in Wh (OCPP 1.6 §6.45, §6.49).",
+            prompt="Read the energy register (total active energy imported) of the meter of connector {connector} and type it in Wh (1 kWh = 1000 Wh).",
+            params_schema={
+                "type": "object",
+                "properties": {"connector": {"type": "integer", "minimum": 1}},
+                "additionalProperties": False,
+                "required": ("connector",),
+            },
+            returns="integer",
+        ),
     },
 )
