@@ -185,7 +185,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -255,7 +255,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -265,7 +265,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -849,7 +849,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -929,7 +929,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -939,7 +939,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
