@@ -2094,10 +2094,14 @@ async def test_tc_016_cs() -> None:
 SCENARIO_TC_024_CS: dict[str, Any] = {
     "id": "TC_024_CS",
     "title": "Start Charging Session - Lock Failure",
-    "refs": ("OCTT TC_024_CS", "OCPP 1.6 §7.6", "OCPP 1.6 §4.9"),
+    "refs": ("OCTT TC_024_CS", "OCPP 1.6 §7.6", "OCPP 1.6 §4.9", "OCPP 1.6 §9.1.3"),
     "at": "specs/ocpp16/scenarios/core_recovery.yaml:89",
     "requires": ("Core", "not FixedCable"),
-    "setup": {"connectors": 1, "pics": {"FixedCable": False}},
+    "setup": {
+        "connectors": 1,
+        "pics": {"Core": True, "FixedCable": False},
+        "config": {"AuthorizeRemoteTxRequests": False},
+    },
     "setup_steps": (
         {
             "kind": "settle",
@@ -2165,16 +2169,6 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "kind": "send",
             "name": "ChangeConfiguration",
             "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:89 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
@@ -2333,6 +2327,30 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("AuthorizeRemoteTxRequests",)},
+            "reply": {
+                "configurationKey": {
+                    "$contains": ({"key": "AuthorizeRemoteTxRequests", "value": "false"},)
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -2380,10 +2398,12 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "kind": "send",
             "name": "GetConfiguration",
             "payload": {"key": ("AuthorizeRemoteTxRequests",)},
-            "reply": {"configurationKey": ({"key": "AuthorizeRemoteTxRequests"},)},
+            "reply": {
+                "configurationKey": ({"key": "AuthorizeRemoteTxRequests", "value": "false"},)
+            },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:95",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105",
         },
         {
             "kind": "send",
@@ -2392,7 +2412,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:97",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107",
         },
         {
             "kind": "expect",
@@ -2401,7 +2421,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:99",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:109",
         },
         {
             "kind": "tester",
@@ -2410,7 +2430,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:100",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:110",
         },
         {
             "kind": "tester",
@@ -2419,7 +2439,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:101",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:111",
         },
         {
             "kind": "expect",
@@ -2432,7 +2452,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:102",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:112",
         },
         {
             "kind": "silence",
@@ -2440,8 +2460,8 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "payload": {},
             "reply": None,
             "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:103",
+            "comment": "No transaction starts.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:113",
         },
     ),
     "teardown": (
@@ -2452,7 +2472,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:116",
         },
     ),
 }
@@ -2463,16 +2483,431 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
 async def test_tc_024_cs() -> None:
     """TC_024_CS: Start Charging Session - Lock Failure.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:89. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:89. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9, OCPP 1.6 §9.1.3.
     """
     await play_case(SPEC, SCENARIO_TC_024_CS)
+
+
+SCENARIO_TC_024_CS_AUTHORIZE_REMOTE_TRUE: dict[str, Any] = {
+    "id": "TC_024_CS_AUTHORIZE_REMOTE_TRUE",
+    "title": "Start Charging Session - Lock Failure (AuthorizeRemoteTxRequests true)",
+    "refs": ("OCTT TC_024_CS", "OCPP 1.6 §7.6", "OCPP 1.6 §4.9", "OCPP 1.6 §9.1.3"),
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:118",
+    "requires": ("Core", "not FixedCable"),
+    "setup": {
+        "connectors": 1,
+        "pics": {"Core": True, "FixedCable": False},
+        "config": {"AuthorizeRemoteTxRequests": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ClockAlignedDataInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "HeartbeatInterval", "value": "300"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValueSampleInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MinimumStatusDuration", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnSampledData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("AuthorizeRemoteTxRequests",)},
+            "reply": {
+                "configurationKey": {
+                    "$contains": ({"key": "AuthorizeRemoteTxRequests", "value": "true"},)
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("AuthorizeRemoteTxRequests",)},
+            "reply": {"configurationKey": ({"key": "AuthorizeRemoteTxRequests", "value": "true"},)},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:132",
+        },
+        {
+            "kind": "send",
+            "name": "RemoteStartTransaction",
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:134",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:136",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {"idTag": "$id_tag"},
+                    "reply": {"idTagInfo": {"status": "Accepted"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "jam_lock",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:140",
+        },
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Faulted",
+                "errorCode": "ConnectorLockFailure",
+            },
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:142",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "No transaction starts.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
+        },
+    ),
+    "teardown": (
+        {
+            "kind": "tester",
+            "name": "repair_lock",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:146",
+        },
+    ),
+}
+
+
+@pytest.mark.case("TC_024_CS_AUTHORIZE_REMOTE_TRUE")
+@pytest.mark.pics(Core=True, FixedCable=False)
+async def test_tc_024_cs_authorize_remote_true() -> None:
+    """TC_024_CS_AUTHORIZE_REMOTE_TRUE: Start Charging Session - Lock Failure (AuthorizeRemoteTxRequests true).
+
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:118. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9, OCPP 1.6 §9.1.3.
+    """
+    await play_case(SPEC, SCENARIO_TC_024_CS_AUTHORIZE_REMOTE_TRUE)
 
 
 SCENARIO_TC_032_2_CS: dict[str, Any] = {
     "id": "TC_032_2_CS",
     "title": "Power failure boot charging point - configured to stop transaction(s)",
     "refs": ("OCTT TC_032_2_CS", "OCPP 1.6 §4.10", "OCPP 1.6 §4.9", "errata E3.22"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:107",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:148",
     "requires": ("Core", "not BackupPower"),
     "setup": {"connectors": 1, "pics": {"BackupPower": False}},
     "setup_steps": (
@@ -2535,7 +2970,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2545,7 +2980,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2555,7 +2990,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2565,7 +3000,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2575,7 +3010,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2585,7 +3020,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2595,7 +3030,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2605,7 +3040,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2615,7 +3050,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2625,7 +3060,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2635,7 +3070,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2645,7 +3080,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2655,7 +3090,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2665,7 +3100,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2675,7 +3110,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2685,7 +3120,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2695,7 +3130,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2705,7 +3140,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2832,7 +3267,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:116",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:157",
         },
         {
             "kind": "expect",
@@ -2841,7 +3276,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:117",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
         },
         {
             "kind": "any_order",
@@ -2850,7 +3285,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:119",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
             "items": (
                 {
                     "kind": "expect",
@@ -2859,7 +3294,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:120",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:161",
                 },
                 {
                     "kind": "expect",
@@ -2871,7 +3306,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:121",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
                 },
                 {
                     "kind": "expect",
@@ -2880,7 +3315,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:123",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
                 },
             ),
         },
@@ -2893,7 +3328,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
 async def test_tc_032_2_cs() -> None:
     """TC_032_2_CS: Power failure boot charging point - configured to stop transaction(s).
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:107. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:148. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_TC_032_2_CS)
 
@@ -2908,7 +3343,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
         "OCPP 1.6 §7.36",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:125",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:166",
     "requires": ("Core", "BackupPower"),
     "setup": {"connectors": 1, "pics": {"BackupPower": True}},
     "setup_steps": (
@@ -2971,7 +3406,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -2981,7 +3416,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -2991,7 +3426,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3001,7 +3436,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3011,7 +3446,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3021,7 +3456,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3031,7 +3466,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3041,7 +3476,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3051,7 +3486,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3061,7 +3496,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3071,7 +3506,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3081,7 +3516,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3091,7 +3526,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3101,7 +3536,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3111,7 +3546,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3121,7 +3556,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3131,7 +3566,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3141,7 +3576,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3268,7 +3703,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:178",
         },
         {
             "kind": "any_order",
@@ -3277,7 +3712,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:138",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:179",
             "items": (
                 {
                     "kind": "expect",
@@ -3286,7 +3721,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:180",
                 },
                 {
                     "kind": "expect",
@@ -3295,7 +3730,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:182",
                 },
             ),
         },
@@ -3306,7 +3741,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:142",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:183",
         },
         {
             "kind": "expect",
@@ -3315,7 +3750,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:184",
         },
         {
             "kind": "any_order",
@@ -3324,7 +3759,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:145",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:186",
             "items": (
                 {
                     "kind": "expect",
@@ -3333,7 +3768,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:146",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:187",
                 },
                 {
                     "kind": "expect",
@@ -3345,7 +3780,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:147",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:188",
                 },
             ),
         },
@@ -3356,7 +3791,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 30.0,
             "comment": "The transaction was stopped before the power went; nothing more is reported.",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:149",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:190",
         },
     ),
 }
@@ -3367,7 +3802,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
 async def test_tc_032_1_cs() -> None:
     """TC_032_1_CS: Power failure boot charging point - configured to stop transaction(s) before going down.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:125. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:166. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_TC_032_1_CS)
 
@@ -3376,7 +3811,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
     "id": "TC_034_CS",
     "title": "Power Failure with Unavailable Status",
     "refs": ("OCTT TC_034_CS", "OCPP 1.6 §5.2", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:152",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:193",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3439,7 +3874,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3449,7 +3884,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3459,7 +3894,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3469,7 +3904,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3479,7 +3914,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3489,7 +3924,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3499,7 +3934,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3509,7 +3944,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3519,7 +3954,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3529,7 +3964,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3539,7 +3974,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3549,7 +3984,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3559,7 +3994,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3569,7 +4004,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3579,7 +4014,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3589,7 +4024,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3599,7 +4034,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3609,7 +4044,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3664,7 +4099,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:199",
         },
         {
             "kind": "expect",
@@ -3673,7 +4108,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:201",
         },
         {
             "kind": "tester",
@@ -3682,7 +4117,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:161",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:202",
         },
         {
             "kind": "expect",
@@ -3691,7 +4126,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:203",
         },
         {
             "kind": "any_order",
@@ -3700,7 +4135,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:205",
             "items": (
                 {
                     "kind": "expect",
@@ -3709,7 +4144,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:165",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:206",
                 },
                 {
                     "kind": "expect",
@@ -3718,7 +4153,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:166",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:207",
                 },
             ),
         },
@@ -3729,7 +4164,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:167",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:208",
         },
         {
             "kind": "expect",
@@ -3738,7 +4173,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:210",
         },
     ),
 }
@@ -3749,7 +4184,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
 async def test_tc_034_cs() -> None:
     """TC_034_CS: Power Failure with Unavailable Status.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:152. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:193. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_TC_034_CS)
 
@@ -3758,7 +4193,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
     "id": "TC_035_CS",
     "title": "Idle Charge Point",
     "refs": ("OCTT TC_035_CS", "OCPP 1.6 §4.6", "OCPP 1.6 §5.3", "OCPP 1.6 §9.1.10"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:171",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:212",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3821,7 +4256,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3831,7 +4266,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3841,7 +4276,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3851,7 +4286,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3861,7 +4296,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3871,7 +4306,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3881,7 +4316,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3891,7 +4326,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3901,7 +4336,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3911,7 +4346,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3921,7 +4356,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3931,7 +4366,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3941,7 +4376,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3951,7 +4386,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3961,7 +4396,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3971,7 +4406,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3981,7 +4416,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -3991,7 +4426,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4046,7 +4481,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:177",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:218",
         },
         {
             "kind": "silence",
@@ -4055,7 +4490,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:179",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:220",
         },
         {
             "kind": "expect",
@@ -4064,7 +4499,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:180",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:221",
         },
         {
             "kind": "silence",
@@ -4073,7 +4508,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:183",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:224",
         },
         {
             "kind": "expect",
@@ -4082,7 +4517,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:184",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:225",
         },
     ),
 }
@@ -4093,6 +4528,6 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
 async def test_tc_035_cs() -> None:
     """TC_035_CS: Idle Charge Point.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:171. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:212. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
     """
     await play_case(SPEC, SCENARIO_TC_035_CS)
