@@ -310,7 +310,7 @@ SCENARIO_TC_001_CS: dict[str, Any] = {
             "name": "BootNotification",
             "payload": {},
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 60},
-            "seconds": 11,
+            "seconds": 61,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core.yaml:28",
         },
