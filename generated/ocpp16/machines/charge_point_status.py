@@ -8,7 +8,10 @@ Theory of operation: Status of the Charge Point as a whole, reported as connecto
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells between
     them exist here; connector 0's status is independent of the connectors' statuses. A reset
     that failed is reported with errorCode ResetFailure in the current status (an errorCode with
-    a status other than Faulted is a warning, §7.6).
+    a status other than Faulted is a warning, §7.6). While the Charge Point is Unavailable or
+    Faulted no connector starts a transaction (§7.7: it allows no charging). Inoperative while
+    transactions run is Scheduled (§5.2, §7.3): connector 0 becomes Unavailable when the last of
+    them has ended, as an Unavailable Charge Point cannot have one charging.
 
 Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
 Instance: station. Source: specs/ocpp16/machines/charge_point_status.yaml.
@@ -50,6 +53,8 @@ class ChargePointStatusContext:
     error_code: str = "NoError"
     status_before_fault: str = "Available"
     last_reported: str = ""
+    inoperative_scheduled: bool = False
+    """Inoperative arrived while transactions ran."""
 
 
 def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
@@ -58,13 +63,17 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 15 transitions.
+    """ChargePointStatus: 3 states, 20 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
     between them exist here; connector 0's status is independent of the connectors'
     statuses. A reset that failed is reported with errorCode ResetFailure in the current
-    status (an errorCode with a status other than Faulted is a warning, §7.6).
+    status (an errorCode with a status other than Faulted is a warning, §7.6). While the
+    Charge Point is Unavailable or Faulted no connector starts a transaction (§7.7: it
+    allows no charging). Inoperative while transactions run is Scheduled (§5.2, §7.3):
+    connector 0 becomes Unavailable when the last of them has ended, as an Unavailable
+    Charge Point cannot have one charging.
     """
 
     NAME: ClassVar[str] = "ChargePointStatus"
@@ -75,6 +84,7 @@ class ChargePointStatusMachine(SpecMachine):
         "internal.operative": "internal_operative",
         "internal.registration_accepted": "internal_registration_accepted",
         "internal.reset_failed": "internal_reset_failed",
+        "internal.transaction_ended": "internal_transaction_ended",
         "tester.fault": "tester_fault",
         "tester.fault_cleared": "tester_fault_cleared",
         "timer.status_debounce": "timer_status_debounce",
@@ -83,8 +93,10 @@ class ChargePointStatusMachine(SpecMachine):
         "Available": frozenset(
             (
                 "internal.inoperative",
+                "internal.operative",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "internal.transaction_ended",
                 "tester.fault",
                 "timer.status_debounce",
             )
@@ -100,6 +112,8 @@ class ChargePointStatusMachine(SpecMachine):
         ),
         "Faulted": frozenset(
             (
+                "internal.inoperative",
+                "internal.operative",
                 "internal.registration_accepted",
                 "internal.reset_failed",
                 "tester.fault_cleared",
@@ -124,7 +138,31 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:22",
+            "specs/ocpp16/machines/charge_point_status.yaml:26",
+        ),
+        TransitionInfo(
+            "A-sched:Available:internal.inoperative",
+            "A-sched",
+            "Available",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:27",
+        ),
+        TransitionInfo(
+            "A8:Available:internal.transaction_ended",
+            "A8",
+            "Available",
+            "internal.transaction_ended",
+            "Unavailable",
+            "specs/ocpp16/machines/charge_point_status.yaml:28",
+        ),
+        TransitionInfo(
+            "A-operative:Available:internal.operative",
+            "A-operative",
+            "Available",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:29",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -132,7 +170,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:23",
+            "specs/ocpp16/machines/charge_point_status.yaml:30",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -140,7 +178,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:24",
+            "specs/ocpp16/machines/charge_point_status.yaml:31",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -148,7 +186,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:25",
+            "specs/ocpp16/machines/charge_point_status.yaml:32",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -156,7 +194,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "specs/ocpp16/machines/charge_point_status.yaml:33",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -164,7 +202,23 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:27",
+            "specs/ocpp16/machines/charge_point_status.yaml:34",
+        ),
+        TransitionInfo(
+            "I-inoperative:Faulted:internal.inoperative",
+            "I-inoperative",
+            "Faulted",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:37",
+        ),
+        TransitionInfo(
+            "I-operative:Faulted:internal.operative",
+            "I-operative",
+            "Faulted",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:38",
         ),
         TransitionInfo(
             "SN-reset:Available:internal.reset_failed",
@@ -172,7 +226,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:39",
         ),
         TransitionInfo(
             "SN-reset:Unavailable:internal.reset_failed",
@@ -180,7 +234,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:39",
         ),
         TransitionInfo(
             "SN-reset:Faulted:internal.reset_failed",
@@ -188,7 +242,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:39",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -196,7 +250,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -204,7 +258,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -212,7 +266,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -220,7 +274,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -228,7 +282,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -236,7 +290,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
     )
 
@@ -257,15 +311,43 @@ class ChargePointStatusMachine(SpecMachine):
         enter="_enter_faulted",
     )
 
-    internal_inoperative = available.to(
-        unavailable,
-        cond="_g_a8__available__internal_inoperative",
-        on="_t_a8__available__internal_inoperative",
+    internal_inoperative = (
+        available.to(
+            unavailable,
+            cond="_g_a8__available__internal_inoperative",
+            on="_t_a8__available__internal_inoperative",
+        )
+        | available.to(
+            available,
+            internal=True,
+            cond="_g_a_sched__available__internal_inoperative",
+            on="_t_a_sched__available__internal_inoperative",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_i_inoperative__faulted__internal_inoperative",
+            on="_t_i_inoperative__faulted__internal_inoperative",
+        )
     )
-    internal_operative = unavailable.to(
-        available,
-        cond="_g_h1__unavailable__internal_operative",
-        on="_t_h1__unavailable__internal_operative",
+    internal_operative = (
+        available.to(
+            available,
+            internal=True,
+            cond="_g_a_operative__available__internal_operative",
+            on="_t_a_operative__available__internal_operative",
+        )
+        | unavailable.to(
+            available,
+            cond="_g_h1__unavailable__internal_operative",
+            on="_t_h1__unavailable__internal_operative",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_i_operative__faulted__internal_operative",
+            on="_t_i_operative__faulted__internal_operative",
+        )
     )
     internal_registration_accepted = (
         available.to(
@@ -284,6 +366,11 @@ class ChargePointStatusMachine(SpecMachine):
             unavailable, internal=True, on="_t_sn_reset__unavailable__internal_reset_failed"
         )
         | faulted.to(faulted, internal=True, on="_t_sn_reset__faulted__internal_reset_failed")
+    )
+    internal_transaction_ended = available.to(
+        unavailable,
+        cond="_g_a8__available__internal_transaction_ended",
+        on="_t_a8__available__internal_transaction_ended",
     )
     tester_fault = available.to(faulted, on="_t_a9__available__tester_fault") | unavailable.to(
         faulted, on="_t_h9__unavailable__tester_fault"
@@ -316,7 +403,25 @@ class ChargePointStatusMachine(SpecMachine):
     def _g_a8__available__internal_inoperative(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """A8: msg.connector == 0"""
+        """A8: msg.connector == 0 and not station.connector_busy(0)"""
+        return bool(msg_field(msg, "connector") == 0 and (not self.env.query("connector_busy", 0)))
+
+    def _g_a_sched__available__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A-sched: msg.connector == 0 and station.connector_busy(0)"""
+        return bool(msg_field(msg, "connector") == 0 and self.env.query("connector_busy", 0))
+
+    def _g_a8__available__internal_transaction_ended(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A8: ctx.inoperative_scheduled and not station.connector_busy(0)"""
+        return bool(self.ctx.inoperative_scheduled and (not self.env.query("connector_busy", 0)))
+
+    def _g_a_operative__available__internal_operative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A-operative: msg.connector == 0"""
         return bool(msg_field(msg, "connector") == 0)
 
     def _g_h1__unavailable__internal_operative(
@@ -337,11 +442,47 @@ class ChargePointStatusMachine(SpecMachine):
         """I8: ctx.status_before_fault == 'Unavailable'"""
         return bool(self.ctx.status_before_fault == "Unavailable")
 
+    def _g_i_inoperative__faulted__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """I-inoperative: msg.connector == 0"""
+        return bool(msg_field(msg, "connector") == 0)
+
+    def _g_i_operative__faulted__internal_operative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """I-operative: msg.connector == 0"""
+        return bool(msg_field(msg, "connector") == 0)
+
     def _t_a8__available__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """A8 on internal.inoperative"""
         self._fired("A8:Available:internal.inoperative")
+
+    def _t_a_sched__available__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A-sched on internal.inoperative"""
+        self._fired("A-sched:Available:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_a8__available__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A8 on internal.transaction_ended"""
+        self._fired("A8:Available:internal.transaction_ended")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
+    def _t_a_operative__available__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A-operative on internal.operative"""
+        self._fired("A-operative:Available:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
 
     def _t_a9__available__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -380,6 +521,22 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("I8:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
+
+    def _t_i_inoperative__faulted__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-inoperative on internal.inoperative"""
+        self._fired("I-inoperative:Faulted:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_unavailable(source_name, state_name, msg)
+
+    def _t_i_operative__faulted__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-operative on internal.operative"""
+        self._fired("I-operative:Faulted:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_available(source_name, state_name, msg)
 
     def _t_sn_reset__available__internal_reset_failed(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -461,6 +618,7 @@ class ChargePointStatusMachine(SpecMachine):
         state_name = "Available"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -470,6 +628,7 @@ class ChargePointStatusMachine(SpecMachine):
         state_name = "Unavailable"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
 
     def _enter_faulted(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -479,10 +638,15 @@ class ChargePointStatusMachine(SpecMachine):
         state_name = "Faulted"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""
         self.ctx.error_code = "NoError"
+
+    def _a_clear_schedule(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action clear_schedule."""
+        self.ctx.inoperative_scheduled = False
 
     def _a_debounce_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action debounce_status."""
@@ -491,6 +655,20 @@ class ChargePointStatusMachine(SpecMachine):
             and self.env.config_int("MinimumStatusDuration") > 0
         ):
             self.emit_start_timer("status_debounce", self.env.config_int("MinimumStatusDuration"))
+
+    def _a_fault_returns_available(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action fault_returns_available."""
+        self.ctx.status_before_fault = "Available"
+
+    def _a_fault_returns_unavailable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action fault_returns_unavailable."""
+        self.ctx.status_before_fault = "Unavailable"
+
+    def _a_note_startable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_startable."""
+        self.emit_invoke(
+            "set_startable", {"connector": self.ctx.connector_id, "startable": state == "Available"}
+        )
 
     def _a_remember_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action remember_fault."""
@@ -518,6 +696,10 @@ class ChargePointStatusMachine(SpecMachine):
                 },
             )
             self.ctx.last_reported = state
+
+    def _a_schedule_inoperative(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action schedule_inoperative."""
+        self.ctx.inoperative_scheduled = True
 
     def _a_send_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action send_status."""

@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 126 transitions.
+    """Transaction: 6 states, 129 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -121,6 +121,7 @@ class TransactionMachine(SpecMachine):
         "result.StartTransaction": "result_start_transaction",
         "result.StopTransaction": "result_stop_transaction",
         "tester.ev_unplug": "tester_ev_unplug",
+        "tester.fault": "tester_fault",
         "tester.plug_in": "tester_plug_in",
         "tester.power_failing": "tester_power_failing",
         "tester.present_id_tag": "tester_present_id_tag",
@@ -164,6 +165,7 @@ class TransactionMachine(SpecMachine):
                 "result.StartTransaction",
                 "result.StopTransaction",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.Authorize",
@@ -183,6 +185,7 @@ class TransactionMachine(SpecMachine):
                 "result.StartTransaction",
                 "result.StopTransaction",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.MeterValues",
@@ -377,7 +380,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:60",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -385,7 +388,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:63",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -393,7 +396,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:76",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -401,7 +404,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:77",
+            "specs/ocpp16/machines/transaction.yaml:85",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -409,7 +412,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:85",
+            "specs/ocpp16/machines/transaction.yaml:94",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -417,7 +420,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:86",
+            "specs/ocpp16/machines/transaction.yaml:95",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -425,7 +428,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:88",
+            "specs/ocpp16/machines/transaction.yaml:97",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -433,7 +436,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:89",
+            "specs/ocpp16/machines/transaction.yaml:98",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -441,7 +444,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:100",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -449,7 +452,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:100",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -457,7 +460,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:107",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -465,7 +468,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:107",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -473,7 +476,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:107",
+            "specs/ocpp16/machines/transaction.yaml:116",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -481,7 +484,15 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:108",
+            "specs/ocpp16/machines/transaction.yaml:117",
+        ),
+        TransitionInfo(
+            "ST6:Authorized:tester.plug_in",
+            "ST6",
+            "Authorized",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:120",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -489,7 +500,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:111",
+            "specs/ocpp16/machines/transaction.yaml:123",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -497,7 +508,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:112",
+            "specs/ocpp16/machines/transaction.yaml:124",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -505,7 +516,15 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:113",
+            "specs/ocpp16/machines/transaction.yaml:127",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:tester.fault",
+            "ST3",
+            "Authorizing",
+            "tester.fault",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -513,7 +532,15 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:113",
+            "specs/ocpp16/machines/transaction.yaml:127",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:tester.fault",
+            "ST3",
+            "Authorized",
+            "tester.fault",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -521,7 +548,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -529,7 +556,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -537,7 +564,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:130",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -545,7 +572,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:130",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -553,7 +580,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:137",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -561,7 +588,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:137",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -569,7 +596,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:143",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -577,7 +604,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:143",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -585,7 +612,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:150",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -593,7 +620,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:150",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -601,7 +628,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:155",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -609,7 +636,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:155",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -617,7 +644,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:156",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -625,7 +652,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:156",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -633,7 +660,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -641,7 +668,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -649,7 +676,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -657,7 +684,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -665,7 +692,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -673,7 +700,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -681,7 +708,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -689,7 +716,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -697,7 +724,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -705,7 +732,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -713,7 +740,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -721,7 +748,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -729,7 +756,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -737,7 +764,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -745,7 +772,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -753,7 +780,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -761,7 +788,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -769,7 +796,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -777,7 +804,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -785,7 +812,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -793,7 +820,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -801,7 +828,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -809,7 +836,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -817,7 +844,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -825,7 +852,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -833,7 +860,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -841,7 +868,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -849,7 +876,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -857,7 +884,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -865,7 +892,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -873,7 +900,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -881,7 +908,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -889,7 +916,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -897,7 +924,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -905,7 +932,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -913,7 +940,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -921,7 +948,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -929,7 +956,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -937,7 +964,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -945,7 +972,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -953,7 +980,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -961,7 +988,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -969,7 +996,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -977,7 +1004,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -985,7 +1012,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -993,7 +1020,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1001,7 +1028,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1009,7 +1036,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1017,7 +1044,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1025,7 +1052,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1033,7 +1060,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1041,7 +1068,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1049,7 +1076,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:153",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1057,7 +1084,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:170",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1065,7 +1092,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:171",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1073,7 +1100,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:179",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1081,7 +1108,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:171",
+            "specs/ocpp16/machines/transaction.yaml:185",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1089,7 +1116,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:177",
+            "specs/ocpp16/machines/transaction.yaml:191",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1097,7 +1124,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1105,7 +1132,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1113,7 +1140,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:184",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1121,7 +1148,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1129,7 +1156,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1137,7 +1164,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1145,7 +1172,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1153,7 +1180,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:190",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1161,7 +1188,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1169,7 +1196,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1177,7 +1204,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:207",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1185,7 +1212,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:207",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1193,7 +1220,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1201,7 +1228,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1209,7 +1236,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1217,7 +1244,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:218",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1225,7 +1252,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1233,7 +1260,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1241,7 +1268,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1249,7 +1276,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1257,7 +1284,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "PL1:Idle:internal.registration_accepted",
@@ -1265,7 +1292,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/transaction.yaml:218",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1273,7 +1300,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:238",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1281,7 +1308,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:238",
         ),
     )
 
@@ -1536,6 +1563,9 @@ class TransactionMachine(SpecMachine):
         )
         | held.to(held, internal=True, on="_t_hl5__held__tester_ev_unplug")
     )
+    tester_fault = authorizing.to(idle, on="_t_st3__authorizing__tester_fault") | authorized.to(
+        idle, on="_t_st3__authorized__tester_fault"
+    )
     tester_plug_in = (
         idle.to(idle, internal=True, on="_t_p1__idle__tester_plug_in")
         | authorizing.to(authorizing, internal=True, on="_t_p1__authorizing__tester_plug_in")
@@ -1547,6 +1577,12 @@ class TransactionMachine(SpecMachine):
             running,
             cond="_g_st1__authorized__tester_plug_in",
             on="_t_st1__authorized__tester_plug_in",
+        )
+        | authorized.to(
+            authorized,
+            internal=True,
+            cond="_g_st6__authorized__tester_plug_in",
+            on="_t_st6__authorized__tester_plug_in",
         )
         | authorized.to(
             idle, cond="_g_st4__authorized__tester_plug_in", on="_t_st4__authorized__tester_plug_in"
@@ -1732,9 +1768,10 @@ class TransactionMachine(SpecMachine):
     def _g_au1__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU1: station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
+        """AU1: station.connector_startable(ctx.connector_id) and station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
         return bool(
-            self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
             and (
                 not (
                     self.env.config_bool("LocalPreAuthorize")
@@ -1746,9 +1783,10 @@ class TransactionMachine(SpecMachine):
     def _g_au2__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU2: station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
+        """AU2: station.connector_startable(ctx.connector_id) and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
         return bool(
-            self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
             and self.env.config_bool("LocalPreAuthorize")
             and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
         )
@@ -1756,9 +1794,10 @@ class TransactionMachine(SpecMachine):
     def _g_au3__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU3: not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU3: station.connector_startable(ctx.connector_id) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("online"))
             and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted"
@@ -1772,9 +1811,10 @@ class TransactionMachine(SpecMachine):
     def _g_au4__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU4: not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU4: station.connector_startable(ctx.connector_id) and not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("online"))
             and (
                 not (
                     self.env.config_bool("LocalAuthorizeOffline")
@@ -1870,26 +1910,46 @@ class TransactionMachine(SpecMachine):
     def _g_st1__authorized__tester_plug_in(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST1: station.lock_closes(ctx.connector_id)"""
-        return bool(self.env.query("lock_closes", self.ctx.connector_id))
+        """ST1: station.connector_startable(ctx.connector_id) and station.lock_closes(ctx.connector_id)"""
+        return bool(
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("lock_closes", self.ctx.connector_id)
+        )
 
     def _g_st2__authorized__internal_ready_to_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST2: ctx.plugged and station.lock_closes(ctx.connector_id)"""
-        return bool(self.ctx.plugged and self.env.query("lock_closes", self.ctx.connector_id))
+        """ST2: ctx.plugged and station.connector_startable(ctx.connector_id) and station.lock_closes(ctx.connector_id)"""
+        return bool(
+            self.ctx.plugged
+            and self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("lock_closes", self.ctx.connector_id)
+        )
+
+    def _g_st6__authorized__tester_plug_in(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """ST6: not station.connector_startable(ctx.connector_id)"""
+        return bool(not self.env.query("connector_startable", self.ctx.connector_id))
 
     def _g_st4__authorized__tester_plug_in(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST4: not station.lock_closes(ctx.connector_id)"""
-        return bool(not self.env.query("lock_closes", self.ctx.connector_id))
+        """ST4: station.connector_startable(ctx.connector_id) and not station.lock_closes(ctx.connector_id)"""
+        return bool(
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("lock_closes", self.ctx.connector_id))
+        )
 
     def _g_st5__authorized__internal_ready_to_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST5: ctx.plugged and not station.lock_closes(ctx.connector_id)"""
-        return bool(self.ctx.plugged and (not self.env.query("lock_closes", self.ctx.connector_id)))
+        """ST5: ctx.plugged and station.connector_startable(ctx.connector_id) and not station.lock_closes(ctx.connector_id)"""
+        return bool(
+            self.ctx.plugged
+            and self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("lock_closes", self.ctx.connector_id))
+        )
 
     def _g_sa1__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2397,6 +2457,14 @@ class TransactionMachine(SpecMachine):
         self._a_send_start(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
 
+    def _t_st6__authorized__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST6 on tester.plug_in"""
+        self._fired("ST6:Authorized:tester.plug_in")
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
     def _t_st4__authorized__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2424,11 +2492,27 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st3__authorizing__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on tester.fault"""
+        self._fired("ST3:Authorizing:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
     def _t_st3__authorized__internal_start_timed_out(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST3 on internal.start_timed_out"""
         self._fired("ST3:Authorized:internal.start_timed_out")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on tester.fault"""
+        self._fired("ST3:Authorized:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 

@@ -31,7 +31,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:36",
+    "at": "specs/ocpp16/machines/connector_status.yaml:42",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -139,7 +139,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:36",
+            "at": "specs/ocpp16/machines/connector_status.yaml:42",
         },
         {
             "kind": "expect",
@@ -148,7 +148,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:36",
+            "at": "specs/ocpp16/machines/connector_status.yaml:42",
         },
     ),
 }
@@ -159,7 +159,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     """WIRE ConnectorStatus A2 Available tester.plug_in: ConnectorStatus A2 Available --tester.plug_in--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
 
@@ -175,7 +175,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+    "at": "specs/ocpp16/machines/connector_status.yaml:43",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -283,7 +283,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:37",
+            "at": "specs/ocpp16/machines/connector_status.yaml:43",
         },
         {
             "kind": "any_order",
@@ -292,7 +292,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:37",
+            "at": "specs/ocpp16/machines/connector_status.yaml:43",
             "items": (
                 {
                     "kind": "expect",
@@ -301,7 +301,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:43",
                 },
                 {
                     "kind": "expect",
@@ -310,7 +310,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:43",
                 },
             ),
         },
@@ -323,7 +323,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
 async def test_wire_connector_status_a2_available_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus A2 Available tester.present_id_tag: ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:37. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:43. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG)
 
@@ -339,7 +339,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:44",
+    "at": "specs/ocpp16/machines/connector_status.yaml:50",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -447,7 +447,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:44",
+            "at": "specs/ocpp16/machines/connector_status.yaml:50",
         },
         {
             "kind": "expect",
@@ -456,7 +456,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:44",
+            "at": "specs/ocpp16/machines/connector_status.yaml:50",
         },
     ),
 }
@@ -467,7 +467,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
 async def test_wire_connector_status_a9() -> None:
     """WIRE ConnectorStatus A9: ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:44. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:50. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A9)
 
@@ -483,7 +483,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:46",
+    "at": "specs/ocpp16/machines/connector_status.yaml:54",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -591,7 +591,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
         {
             "kind": "expect",
@@ -600,7 +600,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
         {
             "kind": "tester",
@@ -609,7 +609,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
         {
             "kind": "expect",
@@ -618,7 +618,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
     ),
 }
@@ -629,7 +629,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     """WIRE ConnectorStatus B1 Preparing tester.unplug: ConnectorStatus B1 Preparing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:46. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:54. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
@@ -645,7 +645,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+    "at": "specs/ocpp16/machines/connector_status.yaml:57",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -753,7 +753,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
         },
         {
             "kind": "any_order",
@@ -762,7 +762,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
             "items": (
                 {
                     "kind": "expect",
@@ -771,7 +771,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
                 },
                 {
                     "kind": "expect",
@@ -780,7 +780,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
                 },
             ),
         },
@@ -791,7 +791,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "reply": None,
             "seconds": 65.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
             "others": "answer",
         },
     ),
@@ -803,7 +803,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
 async def test_wire_connector_status_b1_preparing_timer_connection_timeout() -> None:
     """WIRE ConnectorStatus B1 Preparing timer.connection_timeout: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:49. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:57. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT)
 
@@ -819,7 +819,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:55",
+    "at": "specs/ocpp16/machines/connector_status.yaml:66",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -927,7 +927,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:55",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
         },
         {
             "kind": "expect",
@@ -936,7 +936,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:55",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
         },
         {
             "kind": "expect",
@@ -945,7 +945,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": 65.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:55",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
             "others": "answer",
         },
     ),
@@ -957,7 +957,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
 async def test_wire_connector_status_b6() -> None:
     """WIRE ConnectorStatus B6: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:55. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:66. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6)
 
@@ -973,7 +973,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:56",
+    "at": "specs/ocpp16/machines/connector_status.yaml:67",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1081,7 +1081,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
         {
             "kind": "expect",
@@ -1090,7 +1090,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
         {
             "kind": "tester",
@@ -1099,7 +1099,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
         {
             "kind": "expect",
@@ -1108,7 +1108,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
     ),
 }
@@ -1119,7 +1119,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_b9_preparing_tester_fault() -> None:
     """WIRE ConnectorStatus B9 Preparing tester.fault: ConnectorStatus B9 Preparing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:56. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:67. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT)
 
@@ -1135,7 +1135,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:58",
+    "at": "specs/ocpp16/machines/connector_status.yaml:69",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1243,7 +1243,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:58",
+            "at": "specs/ocpp16/machines/connector_status.yaml:69",
         },
         {
             "kind": "expect",
@@ -1252,7 +1252,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:58",
+            "at": "specs/ocpp16/machines/connector_status.yaml:69",
         },
         {
             "kind": "tester",
@@ -1261,7 +1261,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:58",
+            "at": "specs/ocpp16/machines/connector_status.yaml:69",
         },
     ),
 }
@@ -1272,7 +1272,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_b_plug() -> None:
     """WIRE ConnectorStatus B-plug: ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:58. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:69. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG)
 
@@ -1288,7 +1288,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:59",
+    "at": "specs/ocpp16/machines/connector_status.yaml:70",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1396,7 +1396,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
         {
             "kind": "expect",
@@ -1405,7 +1405,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
         {
             "kind": "tester",
@@ -1414,7 +1414,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
         {
             "kind": "expect",
@@ -1423,7 +1423,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
     ),
 }
@@ -1434,7 +1434,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
 async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus B-id Preparing tester.present_id_tag: ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:59. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:70. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
@@ -1450,7 +1450,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:100",
+    "at": "specs/ocpp16/machines/connector_status.yaml:112",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1558,7 +1558,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
@@ -1567,7 +1567,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
@@ -1576,7 +1576,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": 65.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
             "others": "answer",
         },
         {
@@ -1586,7 +1586,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
@@ -1595,7 +1595,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
     ),
 }
@@ -1606,201 +1606,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
 async def test_wire_connector_status_f1() -> None:
     """WIRE ConnectorStatus F1: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:100. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:112. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F2 Finishing tester.present_id_tag",
-    "title": "ConnectorStatus F2 Finishing --tester.present_id_tag--> Preparing, seen on the wire",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:101",
-    "requires": ("Core",),
-    "setup": {},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
-            "reply": None,
-            "seconds": 65.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
-            "others": "answer",
-        },
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:101",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:101",
-                },
-            ),
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus F2 Finishing tester.present_id_tag")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f2_finishing_tester_present_id_tag() -> None:
-    """WIRE ConnectorStatus F2 Finishing tester.present_id_tag: ConnectorStatus F2 Finishing --tester.present_id_tag--> Preparing, seen on the wire.
-
-    Source: specs/ocpp16/machines/connector_status.yaml:101. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
@@ -1814,7 +1622,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:104",
+    "at": "specs/ocpp16/machines/connector_status.yaml:116",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1922,7 +1730,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:116",
         },
         {
             "kind": "expect",
@@ -1931,7 +1739,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:116",
         },
         {
             "kind": "expect",
@@ -1940,7 +1748,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": 65.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:116",
             "others": "answer",
         },
         {
@@ -1950,7 +1758,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:116",
         },
         {
             "kind": "expect",
@@ -1959,7 +1767,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:116",
         },
     ),
 }
@@ -1970,7 +1778,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
 async def test_wire_connector_status_f9() -> None:
     """WIRE ConnectorStatus F9: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:104. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:116. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9)
 
@@ -1986,7 +1794,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:122",
+    "at": "specs/ocpp16/machines/connector_status.yaml:139",
     "requires": ("Core",),
     "setup": {"pics": {"Reservation": True}},
     "setup_steps": (
@@ -2094,7 +1902,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:139",
         },
         {
             "kind": "expect",
@@ -2103,7 +1911,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:139",
         },
         {
             "kind": "tester",
@@ -2112,7 +1920,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:139",
         },
         {
             "kind": "expect",
@@ -2121,7 +1929,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:139",
         },
     ),
 }
@@ -2132,7 +1940,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
 async def test_wire_connector_status_i1() -> None:
     """WIRE ConnectorStatus I1: ConnectorStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:122. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:139. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I1)
 
@@ -2148,7 +1956,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:123",
+    "at": "specs/ocpp16/machines/connector_status.yaml:140",
     "requires": ("Core",),
     "setup": {"pics": {"Reservation": True}},
     "setup_steps": (
@@ -2251,30 +2059,12 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
     "steps": (
         {
             "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
-        },
-        {
-            "kind": "tester",
             "name": "fault",
             "payload": {"connector": 1, "errorCode": "GroundFailure"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:140",
         },
         {
             "kind": "expect",
@@ -2283,7 +2073,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:140",
+        },
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:140",
         },
         {
             "kind": "tester",
@@ -2292,7 +2091,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:140",
         },
         {
             "kind": "expect",
@@ -2301,7 +2100,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:140",
         },
     ),
 }
@@ -2312,7 +2111,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
 async def test_wire_connector_status_i2() -> None:
     """WIRE ConnectorStatus I2: ConnectorStatus I2 Faulted --tester.fault_cleared--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:123. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:140. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I2)
 
@@ -2328,7 +2127,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:130",
+    "at": "specs/ocpp16/machines/connector_status.yaml:154",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2436,7 +2235,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:130",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2445,7 +2244,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:130",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "tester",
@@ -2454,7 +2253,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:130",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
     ),
 }
@@ -2465,7 +2264,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_plug() -> None:
     """WIRE ConnectorStatus I-plug: ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:130. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:154. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG)
 
@@ -2481,7 +2280,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:131",
+    "at": "specs/ocpp16/machines/connector_status.yaml:155",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2589,7 +2388,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:131",
+            "at": "specs/ocpp16/machines/connector_status.yaml:155",
         },
         {
             "kind": "expect",
@@ -2598,7 +2397,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:131",
+            "at": "specs/ocpp16/machines/connector_status.yaml:155",
         },
         {
             "kind": "tester",
@@ -2607,7 +2406,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:131",
+            "at": "specs/ocpp16/machines/connector_status.yaml:155",
         },
     ),
 }
@@ -2618,7 +2417,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_unplug() -> None:
     """WIRE ConnectorStatus I-unplug: ConnectorStatus I-unplug Faulted --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:131. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:155. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG)
 
@@ -2634,7 +2433,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:135",
+    "at": "specs/ocpp16/machines/connector_status.yaml:159",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2742,7 +2541,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -2751,7 +2550,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "tester",
@@ -2760,7 +2559,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
     ),
 }
@@ -2771,7 +2570,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Preparing tester.ev_unplug: ConnectorStatus X-ev-unplug Preparing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:135. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
@@ -2787,7 +2586,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:135",
+    "at": "specs/ocpp16/machines/connector_status.yaml:159",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2895,7 +2694,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -2904,7 +2703,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -2913,7 +2712,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 65.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
             "others": "answer",
         },
         {
@@ -2923,7 +2722,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
     ),
 }
@@ -2934,7 +2733,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:135. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
 
@@ -2950,7 +2749,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:135",
+    "at": "specs/ocpp16/machines/connector_status.yaml:159",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3058,7 +2857,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -3067,7 +2866,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "tester",
@@ -3076,7 +2875,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
     ),
 }
@@ -3087,6 +2886,6 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
 async def test_wire_connector_status_x_ev_unplug_faulted_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Faulted tester.ev_unplug: ConnectorStatus X-ev-unplug Faulted --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:135. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG)
