@@ -63,7 +63,7 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 20 transitions.
+    """ChargePointStatus: 3 states, 23 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
@@ -82,6 +82,7 @@ class ChargePointStatusMachine(SpecMachine):
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.inoperative": "internal_inoperative",
         "internal.operative": "internal_operative",
+        "internal.reconnected": "internal_reconnected",
         "internal.registration_accepted": "internal_registration_accepted",
         "internal.reset_failed": "internal_reset_failed",
         "internal.transaction_ended": "internal_transaction_ended",
@@ -94,6 +95,7 @@ class ChargePointStatusMachine(SpecMachine):
             (
                 "internal.inoperative",
                 "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
                 "internal.transaction_ended",
@@ -104,6 +106,7 @@ class ChargePointStatusMachine(SpecMachine):
         "Unavailable": frozenset(
             (
                 "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
                 "tester.fault",
@@ -114,6 +117,7 @@ class ChargePointStatusMachine(SpecMachine):
             (
                 "internal.inoperative",
                 "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
                 "tester.fault_cleared",
@@ -292,6 +296,30 @@ class ChargePointStatusMachine(SpecMachine):
             None,
             "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
+        TransitionInfo(
+            "SN-reconnect:Available:internal.reconnected",
+            "SN-reconnect",
+            "Available",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:44",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Unavailable:internal.reconnected",
+            "SN-reconnect",
+            "Unavailable",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:44",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Faulted:internal.reconnected",
+            "SN-reconnect",
+            "Faulted",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:44",
+        ),
     )
 
     available = State(
@@ -348,6 +376,15 @@ class ChargePointStatusMachine(SpecMachine):
             cond="_g_i_operative__faulted__internal_operative",
             on="_t_i_operative__faulted__internal_operative",
         )
+    )
+    internal_reconnected = (
+        available.to(
+            available, internal=True, on="_t_sn_reconnect__available__internal_reconnected"
+        )
+        | unavailable.to(
+            unavailable, internal=True, on="_t_sn_reconnect__unavailable__internal_reconnected"
+        )
+        | faulted.to(faulted, internal=True, on="_t_sn_reconnect__faulted__internal_reconnected")
     )
     internal_registration_accepted = (
         available.to(
@@ -610,6 +647,30 @@ class ChargePointStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
+    def _t_sn_reconnect__available__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Available:internal.reconnected")
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__unavailable__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Unavailable:internal.reconnected")
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__faulted__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Faulted:internal.reconnected")
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
     def _enter_available(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -695,7 +756,7 @@ class ChargePointStatusMachine(SpecMachine):
                     "errorCode": self.ctx.error_code,
                 },
             )
-            self.ctx.last_reported = state
+            self.ctx.last_reported = state if self.env.query("online") else self.ctx.last_reported
 
     def _a_schedule_inoperative(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action schedule_inoperative."""

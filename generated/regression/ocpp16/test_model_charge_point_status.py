@@ -42,22 +42,42 @@ VARIANTS: list[dict[str, Any]] = [
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": False},
-        "queries": {"connector_busy": False},
+        "queries": {"connector_busy": False, "online": True},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": False},
-        "queries": {"connector_busy": True},
+        "queries": {"connector_busy": False, "online": False},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": False},
+        "queries": {"connector_busy": True, "online": True},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": False},
+        "queries": {"connector_busy": True, "online": False},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": True},
-        "queries": {"connector_busy": False},
+        "queries": {"connector_busy": False, "online": True},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": True},
-        "queries": {"connector_busy": True},
+        "queries": {"connector_busy": False, "online": False},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": True},
+        "queries": {"connector_busy": True, "online": True},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": True},
+        "queries": {"connector_busy": True, "online": False},
     },
 ]
 
@@ -82,7 +102,7 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             id="Available (specs/ocpp16/machines/charge_point_status.yaml:21) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
@@ -96,7 +116,7 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
@@ -110,7 +130,7 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
@@ -136,7 +156,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.operative", {"connector": 0}),
             "Available",
@@ -145,7 +165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=True]",
         ),
         pytest.param(
-            1,
+            2,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Available",
@@ -154,7 +174,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            3,
+            6,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Available",
@@ -179,7 +199,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:26) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Unavailable",
@@ -207,7 +227,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:30) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             "Faulted",
@@ -235,7 +255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:31) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.operative", {"connector": 0}),
             "Available",
@@ -263,7 +283,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             "Faulted",
@@ -284,7 +304,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {"connector": 0}),
             "Faulted",
@@ -302,7 +322,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.operative", {"connector": 0}),
             "Faulted",
@@ -327,7 +347,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
@@ -358,7 +378,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (
                 ("internal.inoperative", {"connector": 0}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
@@ -388,7 +408,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.registration_accepted", {}),
             "Available",
@@ -418,7 +438,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.registration_accepted", {}),
             "Faulted",
@@ -448,7 +468,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.registration_accepted", {}),
             "Unavailable",
@@ -472,7 +492,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("timer.status_debounce", {}),
             "Available",
@@ -496,7 +516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("timer.status_debounce", {}),
             "Faulted",
@@ -520,7 +540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             ("timer.status_debounce", {}),
             "Unavailable",
@@ -533,6 +553,78 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
             id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("internal.reconnected", {}),
+            "Available",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            4,
+            (),
+            ("internal.reconnected", {}),
+            "Available",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.reconnected", {}),
+            "Faulted",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            4,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.reconnected", {}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.inoperative", {"connector": 0}),),
+            ("internal.reconnected", {}),
+            "Unavailable",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            4,
+            (("internal.inoperative", {"connector": 0}),),
+            ("internal.reconnected", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -550,7 +642,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.reset_failed", {}),
             "Available",
@@ -580,7 +672,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.reset_failed", {}),
             "Faulted",
@@ -610,7 +702,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.reset_failed", {}),
             "Unavailable",
@@ -649,7 +741,7 @@ def test_transition_fires(
             id="not A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.operative", {"connector": 1}),
             None,
@@ -665,7 +757,7 @@ def test_transition_fires(
             id="not A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Unavailable",
@@ -681,7 +773,7 @@ def test_transition_fires(
             id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:26) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.inoperative", {"connector": 1}),
             None,
@@ -697,7 +789,7 @@ def test_transition_fires(
             id="not A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.transaction_ended", {}),
             None,
@@ -713,7 +805,7 @@ def test_transition_fires(
             id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:31) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.operative", {"connector": 1}),
             None,
@@ -729,7 +821,7 @@ def test_transition_fires(
             id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {"connector": 1}),
             None,
@@ -745,7 +837,7 @@ def test_transition_fires(
             id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.operative", {"connector": 1}),
             None,
@@ -764,7 +856,7 @@ def test_transition_fires(
             id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (
                 ("internal.inoperative", {"connector": 0}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
@@ -783,7 +875,7 @@ def test_transition_fires(
             id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
@@ -815,7 +907,7 @@ def test_guard_false_side(
             id="Available rejects tester.fault_cleared (specs/ocpp16/machines/charge_point_status.yaml:21) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             "Available",
             "tester.fault_cleared",
@@ -831,7 +923,7 @@ def test_guard_false_side(
             id="Faulted rejects internal.transaction_ended (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             "internal.transaction_ended",
@@ -847,7 +939,7 @@ def test_guard_false_side(
             id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            2,
+            4,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             "internal.inoperative",
