@@ -89,3 +89,25 @@ def test_services_run_on_a_small_fake_station_through_the_port(tmp_path: Path) -
         assert port.raised == [("internal.inoperative", {"connector": 2})]
         services.invoke("change_configuration", {"key": "HeartbeatInterval", "value": "90"})
         assert port.config.get("HeartbeatInterval") == 90
+
+
+def test_startable_and_in_use_follow_the_statuses_the_machines_note(tmp_path: Path) -> None:
+    # OCPP 1.6 §5.2/§7.7: no transaction begins on an Unavailable or Faulted connector nor on
+    # any connector of an Unavailable or Faulted Charge Point (connector 0); §4.9: a connector
+    # in a session cannot go Unavailable at once, so Inoperative waits.
+    with Store(tmp_path / "services.db") as store:
+        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        services = StationServices(port)
+        assert services.query("connector_startable", (1,)) is True
+        assert services.query("connector_in_use", (0,)) is False
+        services.invoke("set_startable", {"connector": 2, "startable": False})
+        assert services.query("connector_startable", (1,)) is True
+        assert services.query("connector_startable", (2,)) is False
+        services.invoke("set_startable", {"connector": 0, "startable": False})
+        assert services.query("connector_startable", (1,)) is False
+        services.invoke("set_connector_status", {"connector": 2, "status": "Preparing"})
+        assert services.query("connector_in_use", (1,)) is False
+        assert services.query("connector_in_use", (2,)) is True
+        assert services.query("connector_in_use", (0,)) is True
+        services.invoke("set_connector_status", {"connector": 2, "status": "Unavailable"})
+        assert services.query("connector_in_use", (0,)) is False

@@ -87,7 +87,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 125 transitions.
+    """ConnectorStatus: 9 states, 126 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -254,6 +254,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.transaction_ended",
                 "tester.ev_unplug",
                 "tester.fault_cleared",
                 "tester.plug_in",
@@ -966,12 +967,20 @@ class ConnectorStatusMachine(SpecMachine):
             "specs/ocpp16/machines/connector_status.yaml:153",
         ),
         TransitionInfo(
+            "I-ended:Faulted:internal.transaction_ended",
+            "I-ended",
+            "Faulted",
+            "internal.transaction_ended",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:157",
+        ),
+        TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
             "I-plug",
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:154",
+            "specs/ocpp16/machines/connector_status.yaml:158",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -979,7 +988,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:155",
+            "specs/ocpp16/machines/connector_status.yaml:159",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -987,7 +996,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -995,7 +1004,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1003,7 +1012,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1011,7 +1020,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1019,7 +1028,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1027,7 +1036,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1035,7 +1044,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1043,7 +1052,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1051,7 +1060,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1059,7 +1068,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1067,7 +1076,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1075,7 +1084,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1083,7 +1092,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1091,7 +1100,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1099,7 +1108,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1107,7 +1116,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1115,7 +1124,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1123,7 +1132,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1131,7 +1140,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1139,7 +1148,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1147,7 +1156,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1155,7 +1164,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1163,7 +1172,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1171,7 +1180,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1179,7 +1188,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1187,7 +1196,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1195,7 +1204,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1203,7 +1212,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1211,7 +1220,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1219,7 +1228,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1227,7 +1236,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1235,7 +1244,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1243,7 +1252,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1251,7 +1260,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1259,7 +1268,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1267,7 +1276,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1275,7 +1284,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1283,7 +1292,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
     )
 
@@ -1570,6 +1579,7 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_e8__suspended_evse__internal_transaction_ended",
             on="_t_e8__suspended_evse__internal_transaction_ended",
         )
+        | faulted.to(faulted, internal=True, on="_t_i_ended__faulted__internal_transaction_ended")
     )
     tester_ev_resume = suspended_ev.to(
         charging, on="_t_d3__suspended_ev__tester_ev_resume"
@@ -2644,6 +2654,14 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_fault_returns_operative(source_name, state_name, msg)
 
+    def _t_i_ended__faulted__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-ended on internal.transaction_ended"""
+        self._fired("I-ended:Faulted:internal.transaction_ended")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_after_session(source_name, state_name, msg)
+
     def _t_i_plug__faulted__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3107,6 +3125,19 @@ class ConnectorStatusMachine(SpecMachine):
         """Action drive_contactor."""
         self.emit_invoke(
             "set_energy_flow", {"connector": self.ctx.connector_id, "flowing": state == "Charging"}
+        )
+
+    def _a_fault_returns_after_session(
+        self, source: str, state: str, msg: Mapping[str, Any]
+    ) -> None:
+        """Action fault_returns_after_session."""
+        self.ctx.status_before_fault, self.ctx.inoperative_scheduled = (
+            "Finishing"
+            if self.ctx.cable_plugged
+            else "Unavailable"
+            if self.ctx.inoperative_scheduled
+            else "Available",
+            self.ctx.inoperative_scheduled and self.ctx.cable_plugged,
         )
 
     def _a_fault_returns_operative(self, source: str, state: str, msg: Mapping[str, Any]) -> None:

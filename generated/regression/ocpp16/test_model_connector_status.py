@@ -2429,6 +2429,24 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.transaction_ended", {}),
+            "Faulted",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.transaction_ended", {}),
+            "Faulted",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {}),
             "Faulted",
             (),
@@ -2469,7 +2487,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2478,7 +2496,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2511,7 +2529,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=False]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2520,7 +2538,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=True]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2713,9 +2731,9 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             0,
             (
-                ("tester.plug_in", {}),
-                ("timer.connection_timeout", {}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+                ("tester.plug_in", {}),
+                ("internal.transaction_ended", {}),
             ),
             ("tester.fault_cleared", {}),
             "Finishing",
@@ -2725,7 +2743,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "StatusNotification",
                     {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
                 ),
-                ("invoke", "set_startable", {"connector": 1, "startable": False}),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_connector_status", {"connector": 1, "status": "Finishing"}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
@@ -2735,15 +2753,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             2,
             (
-                ("tester.plug_in", {}),
-                ("timer.connection_timeout", {}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+                ("tester.plug_in", {}),
+                ("internal.transaction_ended", {}),
             ),
             ("tester.fault_cleared", {}),
             "Finishing",
             (
                 ("start_timer", "status_debounce", 5.0),
-                ("invoke", "set_startable", {"connector": 1, "startable": False}),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_connector_status", {"connector": 1, "status": "Finishing"}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
@@ -2877,7 +2895,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2892,7 +2910,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2907,7 +2925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2922,7 +2940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2937,7 +2955,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2952,7 +2970,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2967,7 +2985,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2982,7 +3000,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2997,7 +3015,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3012,7 +3030,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3027,7 +3045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3042,7 +3060,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3057,7 +3075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3072,7 +3090,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3087,7 +3105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3102,7 +3120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3117,7 +3135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3132,7 +3150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3147,7 +3165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3162,7 +3180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3177,7 +3195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3192,7 +3210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3207,7 +3225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3222,7 +3240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3237,7 +3255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3252,7 +3270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3267,7 +3285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3282,7 +3300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3297,7 +3315,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3312,7 +3330,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3327,7 +3345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3342,7 +3360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3357,7 +3375,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3372,7 +3390,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3387,7 +3405,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3402,7 +3420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3417,7 +3435,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3432,7 +3450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3447,7 +3465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3462,7 +3480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3477,7 +3495,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3492,7 +3510,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3507,7 +3525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3522,7 +3540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3537,7 +3555,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3552,7 +3570,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3567,7 +3585,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3582,7 +3600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3597,7 +3615,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3612,7 +3630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3627,7 +3645,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3642,7 +3660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3657,7 +3675,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3672,7 +3690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3681,7 +3699,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3690,7 +3708,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3699,7 +3717,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3708,7 +3726,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3717,7 +3735,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3726,7 +3744,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3735,7 +3753,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3744,7 +3762,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3753,7 +3771,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3762,7 +3780,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3771,7 +3789,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3780,7 +3798,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3789,7 +3807,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3798,7 +3816,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3807,7 +3825,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3816,7 +3834,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3825,7 +3843,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3834,7 +3852,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3843,7 +3861,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3852,7 +3870,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3861,7 +3879,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3870,7 +3888,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
     ],
 )
