@@ -72,6 +72,7 @@ STATION = StationModel(
         # transaction may begin anywhere and no connector is in a session.
         "connector_startable": lambda n: True,
         "connector_in_use": lambda n: False,
+        "transactions_open": lambda: 0,
         "transaction_running": lambda tx: False,
         "open_transaction": lambda n: 0,
         "interrupted_transaction": lambda n: 0,

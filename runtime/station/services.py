@@ -402,5 +402,9 @@ class StationServices:
         ids = range(1, self.station.connectors + 1) if connector == 0 else (int(connector),)
         return any(self._status.get(c, "Available") in _IN_USE for c in ids)
 
+    def q_transactions_open(self) -> int:
+        """§5.2/§7.3: Scheduled for the whole Charge Point waits for every transaction."""
+        return sum(t.ref >= self.station.boot_ref for t in self._store.open_transactions())
+
     def op_set_connector_status(self, connector: int, status: str) -> None:
         self._status[int(connector)] = str(status)

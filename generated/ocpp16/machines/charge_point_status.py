@@ -452,8 +452,8 @@ class ChargePointStatusMachine(SpecMachine):
     def _g_a8__available__internal_transaction_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """A8: ctx.inoperative_scheduled and not station.connector_busy(0)"""
-        return bool(self.ctx.inoperative_scheduled and (not self.env.query("connector_busy", 0)))
+        """A8: ctx.inoperative_scheduled and station.transactions_open() == 0"""
+        return bool(self.ctx.inoperative_scheduled and self.env.query("transactions_open") == 0)
 
     def _g_a_operative__available__internal_operative(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -528,6 +528,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("A9:Available:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+        self._a_cancel_starts(source_name, state_name, msg)
 
     def _t_h1__unavailable__internal_operative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -542,6 +543,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("H9:Unavailable:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+        self._a_cancel_starts(source_name, state_name, msg)
 
     def _t_i1__faulted__tester_fault_cleared(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -700,6 +702,10 @@ class ChargePointStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+
+    def _a_cancel_starts(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action cancel_starts."""
+        self.emit_raise("internal.start_cancelled", {"connector": 0})
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""

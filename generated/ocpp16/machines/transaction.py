@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 129 transitions.
+    """Transaction: 6 states, 130 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -114,6 +114,7 @@ class TransactionMachine(SpecMachine):
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
         "internal.reset": "internal_reset",
+        "internal.start_cancelled": "internal_start_cancelled",
         "internal.start_timed_out": "internal_start_timed_out",
         "internal.unlock_requested": "internal_unlock_requested",
         "result.Authorize": "result_authorize",
@@ -159,6 +160,7 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.Authorize",
                 "result.MeterValues",
@@ -180,6 +182,7 @@ class TransactionMachine(SpecMachine):
                 "error.StartTransaction",
                 "error.StopTransaction",
                 "internal.ready_to_start",
+                "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.MeterValues",
                 "result.StartTransaction",
@@ -487,20 +490,12 @@ class TransactionMachine(SpecMachine):
             "specs/ocpp16/machines/transaction.yaml:117",
         ),
         TransitionInfo(
-            "ST6:Authorized:tester.plug_in",
-            "ST6",
-            "Authorized",
-            "tester.plug_in",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:120",
-        ),
-        TransitionInfo(
             "ST4:Authorized:tester.plug_in",
             "ST4",
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:120",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -508,7 +503,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:124",
+            "specs/ocpp16/machines/transaction.yaml:121",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -516,7 +511,15 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:internal.start_cancelled",
+            "ST3",
+            "Authorizing",
+            "internal.start_cancelled",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "ST3:Authorizing:tester.fault",
@@ -524,7 +527,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -532,7 +535,15 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:internal.start_cancelled",
+            "ST3",
+            "Authorized",
+            "internal.start_cancelled",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "ST3:Authorized:tester.fault",
@@ -540,7 +551,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -548,7 +559,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -556,7 +567,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -564,7 +575,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:130",
+            "specs/ocpp16/machines/transaction.yaml:128",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -572,7 +583,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:130",
+            "specs/ocpp16/machines/transaction.yaml:128",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -580,7 +591,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:137",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -588,7 +599,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:137",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -596,7 +607,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:143",
+            "specs/ocpp16/machines/transaction.yaml:141",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -604,7 +615,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:143",
+            "specs/ocpp16/machines/transaction.yaml:141",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -612,7 +623,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:148",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -620,7 +631,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:148",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -628,7 +639,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:155",
+            "specs/ocpp16/machines/transaction.yaml:153",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -636,7 +647,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:155",
+            "specs/ocpp16/machines/transaction.yaml:153",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -644,7 +655,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:154",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -652,7 +663,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:154",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -660,7 +671,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -668,7 +679,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -676,7 +687,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -684,7 +695,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -692,7 +703,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -700,7 +711,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -708,7 +719,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -716,7 +727,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -724,7 +735,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -732,7 +743,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -740,7 +751,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -748,7 +759,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -756,7 +767,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -764,7 +775,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -772,7 +783,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -780,7 +791,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -788,7 +799,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -796,7 +807,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -804,7 +815,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -812,7 +823,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -820,7 +831,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -828,7 +839,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -836,7 +847,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -844,7 +855,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -852,7 +863,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -860,7 +871,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -868,7 +879,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -876,7 +887,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -884,7 +895,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -892,7 +903,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -900,7 +911,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -908,7 +919,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -916,7 +927,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -924,7 +935,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -932,7 +943,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -940,7 +951,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -948,7 +959,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -956,7 +967,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -964,7 +975,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -972,7 +983,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -980,7 +991,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -988,7 +999,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -996,7 +1007,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1004,7 +1015,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1012,7 +1023,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1020,7 +1031,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1028,7 +1039,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1036,7 +1047,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1044,7 +1055,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1052,7 +1063,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1060,7 +1071,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1068,7 +1079,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1076,7 +1087,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1084,7 +1095,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:170",
+            "specs/ocpp16/machines/transaction.yaml:168",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1092,7 +1103,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:171",
+            "specs/ocpp16/machines/transaction.yaml:169",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1100,7 +1111,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:177",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1108,7 +1119,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:185",
+            "specs/ocpp16/machines/transaction.yaml:183",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1116,7 +1127,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:191",
+            "specs/ocpp16/machines/transaction.yaml:189",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1124,7 +1135,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:197",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1132,7 +1143,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:197",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1140,7 +1151,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:198",
+            "specs/ocpp16/machines/transaction.yaml:196",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1148,7 +1159,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1156,7 +1167,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1164,7 +1175,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1172,7 +1183,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1180,7 +1191,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1188,7 +1199,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:206",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1196,7 +1207,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:206",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1204,7 +1215,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:207",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1212,7 +1223,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:207",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1220,7 +1231,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1228,7 +1239,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1236,7 +1247,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1244,7 +1255,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:218",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1252,7 +1263,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1260,7 +1271,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1268,7 +1279,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1276,7 +1287,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1284,7 +1295,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "PL1:Idle:internal.registration_accepted",
@@ -1292,7 +1303,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/transaction.yaml:232",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1300,7 +1311,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:238",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1308,7 +1319,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:238",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
     )
 
@@ -1427,6 +1438,9 @@ class TransactionMachine(SpecMachine):
         cond="_g_re1__stop_authorizing__internal_reset",
         on="_t_re1__stop_authorizing__internal_reset",
     )
+    internal_start_cancelled = authorizing.to(
+        idle, on="_t_st3__authorizing__internal_start_cancelled"
+    ) | authorized.to(idle, on="_t_st3__authorized__internal_start_cancelled")
     internal_start_timed_out = authorizing.to(
         idle, on="_t_st3__authorizing__internal_start_timed_out"
     ) | authorized.to(idle, on="_t_st3__authorized__internal_start_timed_out")
@@ -1577,12 +1591,6 @@ class TransactionMachine(SpecMachine):
             running,
             cond="_g_st1__authorized__tester_plug_in",
             on="_t_st1__authorized__tester_plug_in",
-        )
-        | authorized.to(
-            authorized,
-            internal=True,
-            cond="_g_st6__authorized__tester_plug_in",
-            on="_t_st6__authorized__tester_plug_in",
         )
         | authorized.to(
             idle, cond="_g_st4__authorized__tester_plug_in", on="_t_st4__authorized__tester_plug_in"
@@ -1910,46 +1918,26 @@ class TransactionMachine(SpecMachine):
     def _g_st1__authorized__tester_plug_in(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST1: station.connector_startable(ctx.connector_id) and station.lock_closes(ctx.connector_id)"""
-        return bool(
-            self.env.query("connector_startable", self.ctx.connector_id)
-            and self.env.query("lock_closes", self.ctx.connector_id)
-        )
+        """ST1: station.lock_closes(ctx.connector_id)"""
+        return bool(self.env.query("lock_closes", self.ctx.connector_id))
 
     def _g_st2__authorized__internal_ready_to_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST2: ctx.plugged and station.connector_startable(ctx.connector_id) and station.lock_closes(ctx.connector_id)"""
-        return bool(
-            self.ctx.plugged
-            and self.env.query("connector_startable", self.ctx.connector_id)
-            and self.env.query("lock_closes", self.ctx.connector_id)
-        )
-
-    def _g_st6__authorized__tester_plug_in(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """ST6: not station.connector_startable(ctx.connector_id)"""
-        return bool(not self.env.query("connector_startable", self.ctx.connector_id))
+        """ST2: ctx.plugged and station.lock_closes(ctx.connector_id)"""
+        return bool(self.ctx.plugged and self.env.query("lock_closes", self.ctx.connector_id))
 
     def _g_st4__authorized__tester_plug_in(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST4: station.connector_startable(ctx.connector_id) and not station.lock_closes(ctx.connector_id)"""
-        return bool(
-            self.env.query("connector_startable", self.ctx.connector_id)
-            and (not self.env.query("lock_closes", self.ctx.connector_id))
-        )
+        """ST4: not station.lock_closes(ctx.connector_id)"""
+        return bool(not self.env.query("lock_closes", self.ctx.connector_id))
 
     def _g_st5__authorized__internal_ready_to_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST5: ctx.plugged and station.connector_startable(ctx.connector_id) and not station.lock_closes(ctx.connector_id)"""
-        return bool(
-            self.ctx.plugged
-            and self.env.query("connector_startable", self.ctx.connector_id)
-            and (not self.env.query("lock_closes", self.ctx.connector_id))
-        )
+        """ST5: ctx.plugged and not station.lock_closes(ctx.connector_id)"""
+        return bool(self.ctx.plugged and (not self.env.query("lock_closes", self.ctx.connector_id)))
 
     def _g_sa1__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2457,14 +2445,6 @@ class TransactionMachine(SpecMachine):
         self._a_send_start(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
 
-    def _t_st6__authorized__tester_plug_in(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """ST6 on tester.plug_in"""
-        self._fired("ST6:Authorized:tester.plug_in")
-        source_name, state_name = source.value, target.value
-        self._a_note_plugged(source_name, state_name, msg)
-
     def _t_st4__authorized__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2492,6 +2472,14 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st3__authorizing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.start_cancelled"""
+        self._fired("ST3:Authorizing:internal.start_cancelled")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
     def _t_st3__authorizing__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2505,6 +2493,14 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """ST3 on internal.start_timed_out"""
         self._fired("ST3:Authorized:internal.start_timed_out")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.start_cancelled"""
+        self._fired("ST3:Authorized:internal.start_cancelled")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 

@@ -42,42 +42,82 @@ VARIANTS: list[dict[str, Any]] = [
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": False},
-        "queries": {"connector_busy": False, "online": True},
+        "queries": {"connector_busy": False, "online": True, "transactions_open": 0},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": False},
-        "queries": {"connector_busy": False, "online": False},
+        "queries": {"connector_busy": False, "online": True, "transactions_open": 1},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": False},
-        "queries": {"connector_busy": True, "online": True},
+        "queries": {"connector_busy": False, "online": False, "transactions_open": 0},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": False},
-        "queries": {"connector_busy": True, "online": False},
+        "queries": {"connector_busy": False, "online": False, "transactions_open": 1},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": False},
+        "queries": {"connector_busy": True, "online": True, "transactions_open": 0},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": False},
+        "queries": {"connector_busy": True, "online": True, "transactions_open": 1},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": False},
+        "queries": {"connector_busy": True, "online": False, "transactions_open": 0},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": False},
+        "queries": {"connector_busy": True, "online": False, "transactions_open": 1},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": True},
-        "queries": {"connector_busy": False, "online": True},
+        "queries": {"connector_busy": False, "online": True, "transactions_open": 0},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": True},
-        "queries": {"connector_busy": False, "online": False},
+        "queries": {"connector_busy": False, "online": True, "transactions_open": 1},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": True},
-        "queries": {"connector_busy": True, "online": True},
+        "queries": {"connector_busy": False, "online": False, "transactions_open": 0},
     },
     {
         "config": {"MinimumStatusDuration": 5},
         "pics": {"MinimumStatusDuration": True},
-        "queries": {"connector_busy": True, "online": False},
+        "queries": {"connector_busy": False, "online": False, "transactions_open": 1},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": True},
+        "queries": {"connector_busy": True, "online": True, "transactions_open": 0},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": True},
+        "queries": {"connector_busy": True, "online": True, "transactions_open": 1},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": True},
+        "queries": {"connector_busy": True, "online": False, "transactions_open": 0},
+    },
+    {
+        "config": {"MinimumStatusDuration": 5},
+        "pics": {"MinimumStatusDuration": True},
+        "queries": {"connector_busy": True, "online": False, "transactions_open": 1},
     },
 ]
 
@@ -102,7 +142,7 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             id="Available (specs/ocpp16/machines/charge_point_status.yaml:21) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
@@ -116,7 +156,7 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
@@ -130,7 +170,7 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
@@ -156,7 +196,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.operative", {"connector": 0}),
             "Available",
@@ -165,7 +205,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=True]",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Available",
@@ -174,7 +214,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            6,
+            12,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Available",
@@ -199,7 +239,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:26) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Unavailable",
@@ -211,11 +251,40 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:26) [MinimumStatusDuration=True]",
         ),
         pytest.param(
+            4,
+            (("internal.inoperative", {"connector": 0}),),
+            ("internal.transaction_ended", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
+                ),
+                ("invoke", "set_startable", {"connector": 0, "startable": False}),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            12,
+            (("internal.inoperative", {"connector": 0}),),
+            ("internal.transaction_ended", {}),
+            "Unavailable",
+            (
+                ("start_timer", "status_debounce", 5.0),
+                ("invoke", "set_startable", {"connector": 0, "startable": False}),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
             0,
             (),
             ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             "Faulted",
             (
+                ("raise", "internal.start_cancelled", {"connector": 0}),
                 (
                     "send",
                     "StatusNotification",
@@ -227,11 +296,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:30) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             "Faulted",
             (
+                ("raise", "internal.start_cancelled", {"connector": 0}),
                 ("start_timer", "status_debounce", 5.0),
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
@@ -255,7 +325,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:31) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.operative", {"connector": 0}),
             "Available",
@@ -272,6 +342,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             "Faulted",
             (
+                ("raise", "internal.start_cancelled", {"connector": 0}),
                 (
                     "send",
                     "StatusNotification",
@@ -283,11 +354,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             "Faulted",
             (
+                ("raise", "internal.start_cancelled", {"connector": 0}),
                 ("start_timer", "status_debounce", 5.0),
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
@@ -304,7 +376,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {"connector": 0}),
             "Faulted",
@@ -322,7 +394,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.operative", {"connector": 0}),
             "Faulted",
@@ -347,7 +419,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
@@ -378,7 +450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (
                 ("internal.inoperative", {"connector": 0}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
@@ -408,7 +480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.registration_accepted", {}),
             "Available",
@@ -438,7 +510,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.registration_accepted", {}),
             "Faulted",
@@ -468,7 +540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.registration_accepted", {}),
             "Unavailable",
@@ -492,7 +564,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("timer.status_debounce", {}),
             "Available",
@@ -516,7 +588,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("timer.status_debounce", {}),
             "Faulted",
@@ -540,7 +612,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("timer.status_debounce", {}),
             "Unavailable",
@@ -564,7 +636,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.reconnected", {}),
             "Available",
@@ -588,7 +660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.reconnected", {}),
             "Faulted",
@@ -612,7 +684,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.reconnected", {}),
             "Unavailable",
@@ -642,7 +714,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.reset_failed", {}),
             "Available",
@@ -672,7 +744,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.reset_failed", {}),
             "Faulted",
@@ -702,7 +774,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.reset_failed", {}),
             "Unavailable",
@@ -741,7 +813,7 @@ def test_transition_fires(
             id="not A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.operative", {"connector": 1}),
             None,
@@ -757,7 +829,7 @@ def test_transition_fires(
             id="not A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.inoperative", {"connector": 0}),
             "Unavailable",
@@ -773,7 +845,7 @@ def test_transition_fires(
             id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:26) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.inoperative", {"connector": 1}),
             None,
@@ -789,7 +861,7 @@ def test_transition_fires(
             id="not A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             ("internal.transaction_ended", {}),
             None,
@@ -805,7 +877,7 @@ def test_transition_fires(
             id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:31) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             ("internal.operative", {"connector": 1}),
             None,
@@ -821,7 +893,7 @@ def test_transition_fires(
             id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {"connector": 1}),
             None,
@@ -837,7 +909,7 @@ def test_transition_fires(
             id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.operative", {"connector": 1}),
             None,
@@ -856,7 +928,7 @@ def test_transition_fires(
             id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (
                 ("internal.inoperative", {"connector": 0}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
@@ -875,7 +947,7 @@ def test_transition_fires(
             id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.fault_cleared", {}),
             "Available",
@@ -907,7 +979,7 @@ def test_guard_false_side(
             id="Available rejects tester.fault_cleared (specs/ocpp16/machines/charge_point_status.yaml:21) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (),
             "Available",
             "tester.fault_cleared",
@@ -923,7 +995,7 @@ def test_guard_false_side(
             id="Faulted rejects internal.transaction_ended (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             "internal.transaction_ended",
@@ -939,7 +1011,7 @@ def test_guard_false_side(
             id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=False]",
         ),
         pytest.param(
-            4,
+            8,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             "internal.inoperative",
