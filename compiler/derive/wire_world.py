@@ -73,6 +73,8 @@ STATION = StationModel(
         "connector_startable": lambda n: True,
         "connector_in_use": lambda n: False,
         "transactions_open": lambda: 0,
+        # Started: availability Operative everywhere (specs/ocpp16/test_states.yaml).
+        "availability": lambda n: "Operative",
         "transaction_running": lambda tx: False,
         "open_transaction": lambda n: 0,
         "interrupted_transaction": lambda n: 0,

@@ -55,7 +55,7 @@ def make_context(params: Mapping[str, Any]) -> AvailabilityContext:
 
 
 class AvailabilityMachine(SpecMachine):
-    """Availability: 1 states, 5 transitions.
+    """Availability: 1 states, 6 transitions.
 
     Answers ChangeAvailability for one connector or (connectorId 0) the whole Charge Point.
     The new availability is stored (it survives reboots) and passed to the status machines.
@@ -119,12 +119,20 @@ class AvailabilityMachine(SpecMachine):
             "specs/ocpp16/machines/availability.yaml:33",
         ),
         TransitionInfo(
+            "CA-operative-blocked:Ready:ocpp.ChangeAvailability",
+            "CA-operative-blocked",
+            "Ready",
+            "ocpp.ChangeAvailability",
+            None,
+            "specs/ocpp16/machines/availability.yaml:42",
+        ),
+        TransitionInfo(
             "CA-restore:Ready:internal.powered_on",
             "CA-restore",
             "Ready",
             "internal.powered_on",
             None,
-            "specs/ocpp16/machines/availability.yaml:39",
+            "specs/ocpp16/machines/availability.yaml:50",
         ),
     )
 
@@ -161,6 +169,12 @@ class AvailabilityMachine(SpecMachine):
             internal=True,
             cond="_g_ca_operative__ready__ocpp_change_availability",
             on="_t_ca_operative__ready__ocpp_change_availability",
+        )
+        | ready.to(
+            ready,
+            internal=True,
+            cond="_g_ca_operative_blocked__ready__ocpp_change_availability",
+            on="_t_ca_operative_blocked__ready__ocpp_change_availability",
         )
     )
 
@@ -216,13 +230,27 @@ class AvailabilityMachine(SpecMachine):
     def _g_ca_operative__ready__ocpp_change_availability(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CA-operative: (msg.connectorId == 0 or station.connector_exists(msg.connectorId)) and msg.type == 'Operative'"""
+        """CA-operative: (msg.connectorId == 0 or (station.connector_exists(msg.connectorId) and station.availability(0) != 'Inoperative')) and msg.type == 'Operative'"""
         return bool(
             (
                 msg_field(msg, "connectorId") == 0
-                or self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                or (
+                    self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                    and self.env.query("availability", 0) != "Inoperative"
+                )
             )
             and msg_field(msg, "type") == "Operative"
+        )
+
+    def _g_ca_operative_blocked__ready__ocpp_change_availability(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """CA-operative-blocked: msg.connectorId != 0 and station.connector_exists(msg.connectorId) and station.availability(0) == 'Inoperative' and msg.type == 'Operative'"""
+        return bool(
+            msg_field(msg, "connectorId") != 0
+            and self.env.query("connector_exists", msg_field(msg, "connectorId"))
+            and (self.env.query("availability", 0) == "Inoperative")
+            and (msg_field(msg, "type") == "Operative")
         )
 
     def _t_ca_unknown__ready__ocpp_change_availability(
@@ -262,6 +290,14 @@ class AvailabilityMachine(SpecMachine):
         self._a_store(source_name, state_name, msg)
         self._a_accepted(source_name, state_name, msg)
         self._a_operative(source_name, state_name, msg)
+
+    def _t_ca_operative_blocked__ready__ocpp_change_availability(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CA-operative-blocked on ocpp.ChangeAvailability"""
+        self._fired("CA-operative-blocked:Ready:ocpp.ChangeAvailability")
+        source_name, state_name = source.value, target.value
+        self._a_rejected(source_name, state_name, msg)
 
     def _t_ca_restore__ready__internal_powered_on(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG

@@ -63,7 +63,7 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 23 transitions.
+    """ChargePointStatus: 3 states, 24 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
@@ -120,6 +120,7 @@ class ChargePointStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "tester.fault",
                 "tester.fault_cleared",
                 "timer.status_debounce",
             )
@@ -209,12 +210,20 @@ class ChargePointStatusMachine(SpecMachine):
             "specs/ocpp16/machines/charge_point_status.yaml:34",
         ),
         TransitionInfo(
+            "I-fault:Faulted:tester.fault",
+            "I-fault",
+            "Faulted",
+            "tester.fault",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:36",
+        ),
+        TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
             "I-inoperative",
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:37",
+            "specs/ocpp16/machines/charge_point_status.yaml:39",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -222,7 +231,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:38",
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "SN-reset:Available:internal.reset_failed",
@@ -230,7 +239,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:39",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-reset:Unavailable:internal.reset_failed",
@@ -238,7 +247,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:39",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-reset:Faulted:internal.reset_failed",
@@ -246,7 +255,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:39",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -254,7 +263,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:40",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -262,7 +271,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:40",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -270,7 +279,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:40",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -278,7 +287,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -286,7 +295,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -294,7 +303,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -302,7 +311,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:44",
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -310,7 +319,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:44",
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -318,7 +327,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:44",
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
         ),
     )
 
@@ -409,8 +418,10 @@ class ChargePointStatusMachine(SpecMachine):
         cond="_g_a8__available__internal_transaction_ended",
         on="_t_a8__available__internal_transaction_ended",
     )
-    tester_fault = available.to(faulted, on="_t_a9__available__tester_fault") | unavailable.to(
-        faulted, on="_t_h9__unavailable__tester_fault"
+    tester_fault = (
+        available.to(faulted, on="_t_a9__available__tester_fault")
+        | unavailable.to(faulted, on="_t_h9__unavailable__tester_fault")
+        | faulted.to(faulted, internal=True, on="_t_i_fault__faulted__tester_fault")
     )
     tester_fault_cleared = faulted.to(
         available,
@@ -560,6 +571,15 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("I8:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
+
+    def _t_i_fault__faulted__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-fault on tester.fault"""
+        self._fired("I-fault:Faulted:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_note_error(source_name, state_name, msg)
+        self._a_send_status(source_name, state_name, msg)
 
     def _t_i_inoperative__faulted__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -730,6 +750,10 @@ class ChargePointStatusMachine(SpecMachine):
     def _a_fault_returns_unavailable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action fault_returns_unavailable."""
         self.ctx.status_before_fault = "Unavailable"
+
+    def _a_note_error(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_error."""
+        self.ctx.error_code = msg_field(msg, "errorCode")
 
     def _a_note_startable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_startable."""

@@ -87,7 +87,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 126 transitions.
+    """ConnectorStatus: 9 states, 127 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -256,6 +256,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.registration_accepted",
                 "internal.transaction_ended",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.fault_cleared",
                 "tester.plug_in",
                 "tester.unplug",
@@ -975,12 +976,20 @@ class ConnectorStatusMachine(SpecMachine):
             "specs/ocpp16/machines/connector_status.yaml:157",
         ),
         TransitionInfo(
+            "I-fault:Faulted:tester.fault",
+            "I-fault",
+            "Faulted",
+            "tester.fault",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:160",
+        ),
+        TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
             "I-plug",
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:158",
+            "specs/ocpp16/machines/connector_status.yaml:161",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -988,7 +997,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:162",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -996,7 +1005,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1004,7 +1013,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1012,7 +1021,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1020,7 +1029,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1028,7 +1037,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1036,7 +1045,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1044,7 +1053,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:169",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1052,7 +1061,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:169",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1060,7 +1069,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:169",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1068,7 +1077,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:169",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1076,7 +1085,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:169",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1084,7 +1093,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1092,7 +1101,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1100,7 +1109,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1108,7 +1117,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1116,7 +1125,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1124,7 +1133,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1132,7 +1141,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1140,7 +1149,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1148,7 +1157,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1156,7 +1165,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1164,7 +1173,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1172,7 +1181,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1180,7 +1189,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1188,7 +1197,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1196,7 +1205,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1204,7 +1213,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1212,7 +1221,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1220,7 +1229,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1228,7 +1237,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1236,7 +1245,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1244,7 +1253,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1252,7 +1261,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1260,7 +1269,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1268,7 +1277,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1276,7 +1285,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1284,7 +1293,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1292,7 +1301,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
     )
 
@@ -1625,6 +1634,7 @@ class ConnectorStatusMachine(SpecMachine):
         | finishing.to(faulted, on="_t_f9__finishing__tester_fault")
         | reserved.to(faulted, on="_t_g9__reserved__tester_fault")
         | unavailable.to(faulted, on="_t_h9__unavailable__tester_fault")
+        | faulted.to(faulted, internal=True, on="_t_i_fault__faulted__tester_fault")
     )
     tester_fault_cleared = (
         faulted.to(
@@ -2662,6 +2672,15 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_fault_returns_after_session(source_name, state_name, msg)
 
+    def _t_i_fault__faulted__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-fault on tester.fault"""
+        self._fired("I-fault:Faulted:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_note_error(source_name, state_name, msg)
+        self._a_send_status(source_name, state_name, msg)
+
     def _t_i_plug__faulted__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3156,6 +3175,10 @@ class ConnectorStatusMachine(SpecMachine):
     def _a_note_abandoned(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_abandoned."""
         self.ctx.cable_abandoned = True
+
+    def _a_note_error(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_error."""
+        self.ctx.error_code = msg_field(msg, "errorCode")
 
     def _a_note_ev_paused(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_ev_paused."""

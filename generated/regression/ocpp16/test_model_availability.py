@@ -41,42 +41,162 @@ VARIANTS: list[dict[str, Any]] = [
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": False, "connector_exists": True, "connector_in_use": False},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": False, "connector_exists": True, "connector_in_use": True},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": False, "connector_exists": False, "connector_in_use": False},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": False, "connector_exists": False, "connector_in_use": True},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": True, "connector_exists": True, "connector_in_use": False},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": True, "connector_exists": True, "connector_in_use": True},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": True, "connector_exists": False, "connector_in_use": False},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"connector_busy": True, "connector_exists": False, "connector_in_use": True},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
     },
 ]
 
@@ -124,6 +244,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:26)",
         ),
         pytest.param(
+            8,
+            (),
+            ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Operative"}),
+            "Ready",
+            (("reply", "ChangeAvailability", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(),
+            id="CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:42)",
+        ),
+        pytest.param(
             0,
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
@@ -143,7 +272,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("invoke", "restore_availability", {}),),
             marks=pytest.mark.pics(),
-            id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:39)",
+            id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:50)",
         ),
         pytest.param(
             1,
@@ -190,6 +319,14 @@ def test_transition_fires(
             "Ready",
             marks=pytest.mark.pics(),
             id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:26)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="not CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:42)",
         ),
         pytest.param(
             0,

@@ -369,11 +369,41 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:36) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:36) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {"connector": 0}),
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -382,7 +412,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=True]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -391,7 +421,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -400,7 +430,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=True]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -477,7 +507,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -492,7 +522,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -507,7 +537,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -522,7 +552,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -537,7 +567,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -552,7 +582,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -561,84 +591,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
             (),
             ("timer.status_debounce", {}),
-            "Available",
-            (
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
-                ),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            0,
-            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
-            ("timer.status_debounce", {}),
-            "Faulted",
-            (),
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
-            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
-            ("timer.status_debounce", {}),
-            "Faulted",
-            (
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
-                ),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            0,
-            (("internal.inoperative", {"connector": 0}),),
-            ("timer.status_debounce", {}),
-            "Unavailable",
-            (),
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
-            (("internal.inoperative", {"connector": 0}),),
-            ("timer.status_debounce", {}),
-            "Unavailable",
-            (
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
-                ),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            0,
-            (),
-            ("internal.reconnected", {}),
-            "Available",
-            (),
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
-            (),
-            ("internal.reconnected", {}),
             "Available",
             (
                 (
@@ -648,7 +606,79 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("timer.status_debounce", {}),
+            "Faulted",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("timer.status_debounce", {}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.inoperative", {"connector": 0}),),
+            ("timer.status_debounce", {}),
+            "Unavailable",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (("internal.inoperative", {"connector": 0}),),
+            ("timer.status_debounce", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("internal.reconnected", {}),
+            "Available",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (),
+            ("internal.reconnected", {}),
+            "Available",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -657,7 +687,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -672,7 +702,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -681,7 +711,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -696,7 +726,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -711,7 +741,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
+            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -726,7 +756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
+            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -741,7 +771,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
+            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -756,7 +786,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
+            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -771,7 +801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
+            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -786,7 +816,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
+            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -890,7 +920,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -898,7 +928,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=True]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -906,7 +936,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
+            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -914,7 +944,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=True]",
+            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,

@@ -2447,6 +2447,36 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("internal.inoperative", {}),
             "Faulted",
             (),
@@ -2487,7 +2517,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2496,7 +2526,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2529,7 +2559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2538,7 +2568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2895,7 +2925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2910,7 +2940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2925,7 +2955,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2940,7 +2970,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2955,7 +2985,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2970,7 +3000,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2985,7 +3015,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3000,7 +3030,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3015,7 +3045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3030,7 +3060,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3045,7 +3075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3060,7 +3090,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3075,7 +3105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3090,7 +3120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3105,7 +3135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3120,7 +3150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3135,7 +3165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3150,7 +3180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3165,7 +3195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3180,7 +3210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3195,7 +3225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3210,7 +3240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3225,7 +3255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3240,7 +3270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3255,7 +3285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3270,7 +3300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3285,7 +3315,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3300,7 +3330,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3315,7 +3345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3330,7 +3360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3345,7 +3375,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3360,7 +3390,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3375,7 +3405,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3390,7 +3420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3405,7 +3435,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3420,7 +3450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3435,7 +3465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3450,7 +3480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3465,7 +3495,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3480,7 +3510,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3495,7 +3525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3510,7 +3540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3525,7 +3555,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3540,7 +3570,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3555,7 +3585,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3570,7 +3600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3585,7 +3615,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3600,7 +3630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3615,7 +3645,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3630,7 +3660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3645,7 +3675,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3660,7 +3690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3675,7 +3705,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3690,7 +3720,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3699,7 +3729,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3708,7 +3738,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3717,7 +3747,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3726,7 +3756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3735,7 +3765,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3744,7 +3774,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3753,7 +3783,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3762,7 +3792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3771,7 +3801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3780,7 +3810,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3789,7 +3819,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3798,7 +3828,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3807,7 +3837,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3816,7 +3846,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3825,7 +3855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3834,7 +3864,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3843,7 +3873,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3852,7 +3882,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3861,7 +3891,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3870,7 +3900,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3879,7 +3909,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3888,7 +3918,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
         ),
     ],
 )

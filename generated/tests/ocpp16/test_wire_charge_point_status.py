@@ -324,3 +324,165 @@ async def test_wire_charge_point_status_i1() -> None:
     Source: specs/ocpp16/machines/charge_point_status.yaml:33. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I1)
+
+
+SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
+    "id": "WIRE ChargePointStatus I-fault",
+    "title": "ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "OCPP 1.6 §5.2",
+        "OCPP 1.6 §7.6",
+        "errata E3.19",
+        "errata E3.22",
+    ),
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 0, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 0, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ChargePointStatus I-fault")
+@pytest.mark.pics(Core=True)
+async def test_wire_charge_point_status_i_fault() -> None:
+    """WIRE ChargePointStatus I-fault: ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT)

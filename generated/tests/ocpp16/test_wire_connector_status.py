@@ -2116,9 +2116,9 @@ async def test_wire_connector_status_i2() -> None:
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I2)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus I-plug",
-    "title": "ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus I-fault",
+    "title": "ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -2127,7 +2127,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:158",
+    "at": "specs/ocpp16/machines/connector_status.yaml:160",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2235,7 +2235,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:158",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -2244,7 +2244,169 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:158",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus I-fault")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_i_fault() -> None:
+    """WIRE ConnectorStatus I-fault: ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:160. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus I-plug",
+    "title": "ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:161",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:161",
         },
         {
             "kind": "tester",
@@ -2253,7 +2415,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:158",
+            "at": "specs/ocpp16/machines/connector_status.yaml:161",
         },
     ),
 }
@@ -2264,7 +2426,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_plug() -> None:
     """WIRE ConnectorStatus I-plug: ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:158. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:161. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG)
 
@@ -2280,7 +2442,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:159",
+    "at": "specs/ocpp16/machines/connector_status.yaml:162",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2388,7 +2550,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
         },
         {
             "kind": "expect",
@@ -2397,7 +2559,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
         },
         {
             "kind": "tester",
@@ -2406,7 +2568,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
         },
     ),
 }
@@ -2417,7 +2579,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_unplug() -> None:
     """WIRE ConnectorStatus I-unplug: ConnectorStatus I-unplug Faulted --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:162. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG)
 
@@ -2433,7 +2595,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:163",
+    "at": "specs/ocpp16/machines/connector_status.yaml:166",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2541,7 +2703,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
         {
             "kind": "expect",
@@ -2550,7 +2712,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
         {
             "kind": "tester",
@@ -2559,7 +2721,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
     ),
 }
@@ -2570,7 +2732,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Preparing tester.ev_unplug: ConnectorStatus X-ev-unplug Preparing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:163. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:166. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
@@ -2586,7 +2748,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:163",
+    "at": "specs/ocpp16/machines/connector_status.yaml:166",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2694,7 +2856,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
         {
             "kind": "expect",
@@ -2703,7 +2865,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
         {
             "kind": "expect",
@@ -2712,7 +2874,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 65.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
             "others": "answer",
         },
         {
@@ -2722,7 +2884,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
     ),
 }
@@ -2733,7 +2895,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:163. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:166. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
 
@@ -2749,7 +2911,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:163",
+    "at": "specs/ocpp16/machines/connector_status.yaml:166",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2857,7 +3019,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
         {
             "kind": "expect",
@@ -2866,7 +3028,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
         {
             "kind": "tester",
@@ -2875,7 +3037,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+            "at": "specs/ocpp16/machines/connector_status.yaml:166",
         },
     ),
 }
@@ -2886,6 +3048,6 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
 async def test_wire_connector_status_x_ev_unplug_faulted_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Faulted tester.ev_unplug: ConnectorStatus X-ev-unplug Faulted --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:163. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:166. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG)
