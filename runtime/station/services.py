@@ -394,7 +394,11 @@ class StationServices:
     # --- availability and faults (§4.9, §5.2, §7.7, errata E3.20) ---------------------------
     def q_connector_startable(self, connector: int) -> bool:
         """§5.2/§7.7: an Unavailable or Faulted connector, or Charge Point, allows no charging;
-        errata E3.20: nor does a cable left in Finishing after ConnectionTimeOut."""
+        errata E3.20: nor does a cable left in Finishing after ConnectionTimeOut. An
+        Inoperative still Scheduled (§7.3) takes no new user either, or a new session would
+        put it off indefinitely."""
+        if "Inoperative" in (self.q_availability(0), self.q_availability(int(connector))):
+            return False
         return self._startable.get(int(connector), True) and self._startable.get(0, True)
 
     def q_connector_in_use(self, connector: int) -> bool:

@@ -1821,7 +1821,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1830,7 +1830,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1885,7 +1885,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1904,7 +1904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1927,7 +1927,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1946,7 +1946,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1968,7 +1968,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1986,7 +1986,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2004,7 +2004,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2018,7 +2018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2027,7 +2027,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2036,7 +2036,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2045,7 +2045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2054,7 +2054,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2072,7 +2072,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2086,7 +2086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2105,7 +2105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=False, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2120,7 +2120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=True, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2138,7 +2138,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2152,7 +2152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2170,7 +2170,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2184,7 +2184,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2193,7 +2193,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2202,7 +2202,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2211,7 +2211,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2220,7 +2220,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2238,7 +2238,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2252,7 +2252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2271,7 +2271,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2286,7 +2286,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2304,7 +2304,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2318,7 +2318,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2341,7 +2341,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2360,7 +2360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2378,7 +2378,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2392,7 +2392,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2410,7 +2410,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2424,7 +2424,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2433,7 +2433,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2442,7 +2442,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2457,7 +2457,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=False]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2472,7 +2472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=True]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2481,7 +2481,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2490,7 +2490,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2499,7 +2499,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2508,7 +2508,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2517,7 +2517,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2526,7 +2526,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2538,7 +2538,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=False]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2550,7 +2550,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=True]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2559,7 +2559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2568,7 +2568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2586,7 +2586,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2600,7 +2600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2622,7 +2622,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=False]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2640,7 +2640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=True]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2661,7 +2661,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2678,7 +2678,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2700,7 +2700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2718,7 +2718,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2739,7 +2739,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2756,7 +2756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2778,7 +2778,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2796,7 +2796,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2817,7 +2817,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False, Reservation=True]",
+            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2834,7 +2834,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True, Reservation=True]",
+            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2855,7 +2855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False, Reservation=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             1,
@@ -2876,7 +2876,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False, Reservation=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             2,
@@ -2893,7 +2893,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True, Reservation=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             3,
@@ -2910,7 +2910,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True, Reservation=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2925,7 +2925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2940,7 +2940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2955,7 +2955,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2970,7 +2970,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2985,7 +2985,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3000,7 +3000,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3015,7 +3015,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3030,7 +3030,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3045,7 +3045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3060,7 +3060,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3075,7 +3075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3090,7 +3090,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3105,7 +3105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3120,7 +3120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3135,7 +3135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3150,7 +3150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3165,7 +3165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3180,7 +3180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3195,7 +3195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3210,7 +3210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3225,7 +3225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3240,7 +3240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3255,7 +3255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3270,7 +3270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3285,7 +3285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3300,7 +3300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3315,7 +3315,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3330,7 +3330,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3345,7 +3345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3360,7 +3360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3375,7 +3375,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3390,7 +3390,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3405,7 +3405,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3420,7 +3420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3435,7 +3435,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3450,7 +3450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3465,7 +3465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3480,7 +3480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3495,7 +3495,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3510,7 +3510,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3525,7 +3525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3540,7 +3540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3555,7 +3555,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3570,7 +3570,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3585,7 +3585,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3600,7 +3600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3615,7 +3615,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3630,7 +3630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3645,7 +3645,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3660,7 +3660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3675,7 +3675,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3690,7 +3690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3705,7 +3705,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3720,7 +3720,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3729,7 +3729,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3738,7 +3738,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3747,7 +3747,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3756,7 +3756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3765,7 +3765,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3774,7 +3774,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3783,7 +3783,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3792,7 +3792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3801,7 +3801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3810,7 +3810,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3819,7 +3819,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3828,7 +3828,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3837,7 +3837,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3846,7 +3846,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3855,7 +3855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3864,7 +3864,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3873,7 +3873,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3882,7 +3882,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3891,7 +3891,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3900,7 +3900,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3909,7 +3909,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3918,7 +3918,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:169) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -4428,7 +4428,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4436,7 +4436,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4444,7 +4444,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4452,7 +4452,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4460,7 +4460,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4468,7 +4468,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4476,7 +4476,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4484,7 +4484,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4492,7 +4492,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4500,7 +4500,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4508,7 +4508,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4516,7 +4516,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4524,7 +4524,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4532,7 +4532,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4545,7 +4545,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4558,7 +4558,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4566,7 +4566,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4574,7 +4574,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4585,7 +4585,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4596,7 +4596,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4604,7 +4604,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=False]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4612,29 +4612,29 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=True]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
-            (
-                ("internal.energy_offered", {}),
-                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
-            ),
-            ("tester.fault_cleared", {}),
-            "Charging",
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            2,
             (
                 ("internal.energy_offered", {}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             ),
             ("tester.fault_cleared", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (
+                ("internal.energy_offered", {}),
+                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            ),
+            ("tester.fault_cleared", {}),
+            "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4642,7 +4642,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=False]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4650,7 +4650,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=True]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4658,7 +4658,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4666,7 +4666,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4674,7 +4674,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4682,7 +4682,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4690,7 +4690,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4698,7 +4698,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4706,7 +4706,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4714,7 +4714,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4722,7 +4722,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4730,7 +4730,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4738,7 +4738,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4746,7 +4746,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
         ),
     ],
 )
