@@ -12,7 +12,9 @@ Theory of operation: Answers ChangeAvailability for one connector or (connectorI
     and makes the change wait in Finishing (F8) and Reserved (G8), and §7.7 lets the change be
     scheduled. Ambiguity: §5.2 and §7.3 describe Scheduled only for a transaction in progress;
     Accepted (made later) or Rejected (not made) would each contradict part of the text, and
-    Scheduled is the answer that says what happens. An unknown connector is Rejected.
+    Scheduled is the answer that says what happens. While it waits no new user is taken
+    (station.connector_startable). Operative for one connector inside an Inoperative Charge
+    Point is Rejected. An unknown connector is Rejected.
 
 Refs: OCPP 1.6 §5.2, OCPP 1.6 §6.7, OCPP 1.6 §7.3, OCPP 1.6 §7.4, OCPP 1.6 §4.9.
 Instance: station. Source: specs/ocpp16/machines/availability.yaml.
@@ -65,8 +67,9 @@ class AvailabilityMachine(SpecMachine):
     Unavailable and makes the change wait in Finishing (F8) and Reserved (G8), and §7.7 lets
     the change be scheduled. Ambiguity: §5.2 and §7.3 describe Scheduled only for a
     transaction in progress; Accepted (made later) or Rejected (not made) would each
-    contradict part of the text, and Scheduled is the answer that says what happens. An
-    unknown connector is Rejected.
+    contradict part of the text, and Scheduled is the answer that says what happens. While
+    it waits no new user is taken (station.connector_startable). Operative for one connector
+    inside an Inoperative Charge Point is Rejected. An unknown connector is Rejected.
     """
 
     NAME: ClassVar[str] = "Availability"
@@ -92,7 +95,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:18",
+            "specs/ocpp16/machines/availability.yaml:20",
         ),
         TransitionInfo(
             "CA-scheduled:Ready:ocpp.ChangeAvailability",
@@ -100,7 +103,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:19",
+            "specs/ocpp16/machines/availability.yaml:21",
         ),
         TransitionInfo(
             "CA-inoperative:Ready:ocpp.ChangeAvailability",
@@ -108,7 +111,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:26",
+            "specs/ocpp16/machines/availability.yaml:28",
         ),
         TransitionInfo(
             "CA-operative:Ready:ocpp.ChangeAvailability",
@@ -116,7 +119,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:33",
+            "specs/ocpp16/machines/availability.yaml:35",
         ),
         TransitionInfo(
             "CA-operative-blocked:Ready:ocpp.ChangeAvailability",
@@ -124,7 +127,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:42",
+            "specs/ocpp16/machines/availability.yaml:44",
         ),
         TransitionInfo(
             "CA-restore:Ready:internal.powered_on",
@@ -132,7 +135,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "internal.powered_on",
             None,
-            "specs/ocpp16/machines/availability.yaml:50",
+            "specs/ocpp16/machines/availability.yaml:52",
         ),
     )
 

@@ -218,7 +218,7 @@ def _machine(variant: int) -> tuple[AvailabilityMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/availability.yaml:16)",
+            id="Ready (specs/ocpp16/machines/availability.yaml:18)",
         ),
     ],
 )
@@ -241,7 +241,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:26)",
+            id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:28)",
         ),
         pytest.param(
             8,
@@ -250,7 +250,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "ChangeAvailability", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:42)",
+            id="CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:44)",
         ),
         pytest.param(
             0,
@@ -263,7 +263,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.operative", {"connector": 0}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:33)",
+            id="CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:35)",
         ),
         pytest.param(
             0,
@@ -272,7 +272,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("invoke", "restore_availability", {}),),
             marks=pytest.mark.pics(),
-            id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:50)",
+            id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:52)",
         ),
         pytest.param(
             1,
@@ -285,7 +285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:19)",
+            id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:21)",
         ),
         pytest.param(
             2,
@@ -294,7 +294,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "ChangeAvailability", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:18)",
+            id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:20)",
         ),
     ],
 )
@@ -318,7 +318,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:26)",
+            id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:28)",
         ),
         pytest.param(
             0,
@@ -326,7 +326,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:42)",
+            id="not CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:44)",
         ),
         pytest.param(
             0,
@@ -334,7 +334,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:33)",
+            id="not CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:35)",
         ),
         pytest.param(
             0,
@@ -342,7 +342,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:19)",
+            id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:21)",
         ),
         pytest.param(
             0,
@@ -350,7 +350,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:18)",
+            id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:20)",
         ),
     ],
 )

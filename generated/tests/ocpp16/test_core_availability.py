@@ -24,7 +24,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
     "id": "CS_INOPERATIVE_NO_LOCAL_START",
     "title": "An Inoperative connector starts no transaction from a local idTag and plug-in",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §4.9", "OCPP 1.6 §7.7", "OCPP 1.6 §4.1"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:19",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:23",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -87,7 +87,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -97,7 +97,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -107,7 +107,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -117,7 +117,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -127,7 +127,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -137,7 +137,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -147,7 +147,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -157,7 +157,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -167,7 +167,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -177,7 +177,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -187,7 +187,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -197,7 +197,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -207,7 +207,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -217,7 +217,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -227,7 +227,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -237,7 +237,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -247,7 +247,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -257,7 +257,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:19 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:23 (Configured)",
             "state": "Configured",
         },
         {
@@ -312,7 +312,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:29",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:33",
         },
         {
             "kind": "expect",
@@ -321,7 +321,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:31",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:35",
         },
         {
             "kind": "tester",
@@ -330,7 +330,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:32",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:36",
         },
         {
             "kind": "tester",
@@ -339,7 +339,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:33",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:37",
         },
         {
             "kind": "silence",
@@ -348,7 +348,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "Nothing is authorized, nothing starts, the status stays Unavailable.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:34",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:38",
         },
         {
             "kind": "send",
@@ -357,7 +357,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:36",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:40",
         },
         {
             "kind": "expect",
@@ -366,7 +366,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:38",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:42",
         },
     ),
 }
@@ -377,7 +377,7 @@ SCENARIO_CS_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
 async def test_cs_inoperative_no_local_start() -> None:
     """CS_INOPERATIVE_NO_LOCAL_START: An Inoperative connector starts no transaction from a local idTag and plug-in.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:19. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §4.1.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:23. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §4.1.
     """
     await play_case(SPEC, SCENARIO_CS_INOPERATIVE_NO_LOCAL_START)
 
@@ -386,7 +386,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
     "id": "CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START",
     "title": "An Inoperative Charge Point (connector 0) starts no transaction from a local idTag",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §4.9", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:40",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:44",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -449,7 +449,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -459,7 +459,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -469,7 +469,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -479,7 +479,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -489,7 +489,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -499,7 +499,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -509,7 +509,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -519,7 +519,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -529,7 +529,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -539,7 +539,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -549,7 +549,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -559,7 +559,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -569,7 +569,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -579,7 +579,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -589,7 +589,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -599,7 +599,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -609,7 +609,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -619,7 +619,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:44 (Configured)",
             "state": "Configured",
         },
         {
@@ -674,7 +674,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:46",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:50",
         },
         {
             "kind": "any_order",
@@ -683,7 +683,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "The change applies to the Charge Point and all its connectors (§5.2).",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:48",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:52",
             "items": (
                 {
                     "kind": "expect",
@@ -692,7 +692,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:50",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:54",
                 },
                 {
                     "kind": "expect",
@@ -701,7 +701,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:51",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:55",
                 },
             ),
         },
@@ -712,7 +712,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:52",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:56",
         },
         {
             "kind": "tester",
@@ -721,7 +721,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:53",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:57",
         },
         {
             "kind": "silence",
@@ -730,7 +730,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:54",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:58",
         },
         {
             "kind": "send",
@@ -739,7 +739,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:55",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:59",
         },
         {
             "kind": "any_order",
@@ -748,7 +748,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:57",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:61",
             "items": (
                 {
                     "kind": "expect",
@@ -757,7 +757,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:58",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:62",
                 },
                 {
                     "kind": "expect",
@@ -766,7 +766,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:59",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:63",
                 },
             ),
         },
@@ -779,7 +779,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: dict[str, Any] = {
 async def test_cs_charge_point_inoperative_no_local_start() -> None:
     """CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START: An Inoperative Charge Point (connector 0) starts no transaction from a local idTag.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:40. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:44. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_CHARGE_POINT_INOPERATIVE_NO_LOCAL_START)
 
@@ -788,7 +788,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
     "id": "CS_FAULTED_NO_LOCAL_START",
     "title": "A Faulted connector starts no transaction from a local idTag and plug-in",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.6", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:61",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:65",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -851,7 +851,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -861,7 +861,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -871,7 +871,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -881,7 +881,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -891,7 +891,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -901,7 +901,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -911,7 +911,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -921,7 +921,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -931,7 +931,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -941,7 +941,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -951,7 +951,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -961,7 +961,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -971,7 +971,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -981,7 +981,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -991,7 +991,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -1001,7 +1001,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -1011,7 +1011,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -1021,7 +1021,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:61 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:65 (Configured)",
             "state": "Configured",
         },
         {
@@ -1076,7 +1076,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:70",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:74",
         },
         {
             "kind": "expect",
@@ -1089,7 +1089,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:71",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:75",
         },
         {
             "kind": "tester",
@@ -1098,7 +1098,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:72",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:76",
         },
         {
             "kind": "tester",
@@ -1107,7 +1107,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:73",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:77",
         },
         {
             "kind": "silence",
@@ -1116,7 +1116,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:74",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:78",
         },
         {
             "kind": "tester",
@@ -1125,7 +1125,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:75",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:79",
         },
         {
             "kind": "expect",
@@ -1138,7 +1138,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:76",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:80",
         },
     ),
 }
@@ -1149,7 +1149,7 @@ SCENARIO_CS_FAULTED_NO_LOCAL_START: dict[str, Any] = {
 async def test_cs_faulted_no_local_start() -> None:
     """CS_FAULTED_NO_LOCAL_START: A Faulted connector starts no transaction from a local idTag and plug-in.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:61. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:65. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_FAULTED_NO_LOCAL_START)
 
@@ -1158,7 +1158,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
     "id": "CS_FAULT_CANCELS_AUTHORIZED_START",
     "title": "A fault after the idTag was accepted cancels the start; plugging in starts nothing",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:78",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:82",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -1221,7 +1221,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1231,7 +1231,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1241,7 +1241,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1251,7 +1251,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1261,7 +1261,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1271,7 +1271,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1281,7 +1281,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1291,7 +1291,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1301,7 +1301,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1311,7 +1311,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1321,7 +1321,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1331,7 +1331,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1341,7 +1341,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1351,7 +1351,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1361,7 +1361,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1371,7 +1371,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1381,7 +1381,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1391,7 +1391,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:82 (Configured)",
             "state": "Configured",
         },
         {
@@ -1446,7 +1446,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:84",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:88",
         },
         {
             "kind": "any_order",
@@ -1455,7 +1455,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:85",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:89",
             "items": (
                 {
                     "kind": "expect",
@@ -1464,7 +1464,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:86",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:90",
                 },
                 {
                     "kind": "expect",
@@ -1473,7 +1473,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:88",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:92",
                 },
             ),
         },
@@ -1484,7 +1484,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:89",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:93",
         },
         {
             "kind": "expect",
@@ -1497,7 +1497,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:90",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:94",
         },
         {
             "kind": "tester",
@@ -1506,7 +1506,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:91",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:95",
         },
         {
             "kind": "silence",
@@ -1515,7 +1515,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "No StartTransaction on a Faulted connector.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:92",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:96",
         },
     ),
 }
@@ -1526,7 +1526,7 @@ SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START: dict[str, Any] = {
 async def test_cs_fault_cancels_authorized_start() -> None:
     """CS_FAULT_CANCELS_AUTHORIZED_START: A fault after the idTag was accepted cancels the start; plugging in starts nothing.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:78. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:82. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_FAULT_CANCELS_AUTHORIZED_START)
 
@@ -1535,7 +1535,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
     "id": "CS_CHARGE_POINT_FAULTED_NO_LOCAL_START",
     "title": "A fault of the whole Charge Point (connector 0) lets no connector start a transaction",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:95",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:99",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -1598,7 +1598,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1608,7 +1608,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1618,7 +1618,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1628,7 +1628,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1638,7 +1638,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1648,7 +1648,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1658,7 +1658,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1668,7 +1668,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1678,7 +1678,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1688,7 +1688,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1698,7 +1698,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1708,7 +1708,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1718,7 +1718,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1728,7 +1728,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1738,7 +1738,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1748,7 +1748,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1758,7 +1758,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1768,7 +1768,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:99 (Configured)",
             "state": "Configured",
         },
         {
@@ -1823,7 +1823,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:101",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:105",
         },
         {
             "kind": "expect",
@@ -1832,7 +1832,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:102",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:106",
         },
         {
             "kind": "tester",
@@ -1841,7 +1841,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "The connector's own status follows its cable (§4.9 keeps connector 0 apart).",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:103",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:107",
         },
         {
             "kind": "expect",
@@ -1850,7 +1850,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:105",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:109",
         },
         {
             "kind": "tester",
@@ -1859,7 +1859,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:106",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:110",
         },
         {
             "kind": "silence",
@@ -1868,7 +1868,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "Nothing is authorized and no transaction starts.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:107",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:111",
         },
     ),
 }
@@ -1879,7 +1879,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: dict[str, Any] = {
 async def test_cs_charge_point_faulted_no_local_start() -> None:
     """CS_CHARGE_POINT_FAULTED_NO_LOCAL_START: A fault of the whole Charge Point (connector 0) lets no connector start a transaction.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:95. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:99. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_CHARGE_POINT_FAULTED_NO_LOCAL_START)
 
@@ -1888,7 +1888,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
     "id": "CS_INOPERATIVE_ON_PREPARING_SCHEDULED",
     "title": "Inoperative on a Preparing connector is Scheduled and takes effect when the session ends",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §7.3", "OCPP 1.6 §7.7", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:110",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:114",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -1951,7 +1951,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -1961,7 +1961,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -1971,7 +1971,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -1981,7 +1981,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -1991,7 +1991,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2001,7 +2001,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2011,7 +2011,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2021,7 +2021,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2031,7 +2031,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2041,7 +2041,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2051,7 +2051,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2061,7 +2061,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2071,7 +2071,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2081,7 +2081,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2091,7 +2091,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2101,7 +2101,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2111,7 +2111,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2121,7 +2121,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:110 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:114 (Configured)",
             "state": "Configured",
         },
         {
@@ -2176,7 +2176,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:116",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:120",
         },
         {
             "kind": "expect",
@@ -2185,7 +2185,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:117",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:121",
         },
         {
             "kind": "send",
@@ -2194,7 +2194,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Scheduled"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:118",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:122",
         },
         {
             "kind": "silence",
@@ -2203,7 +2203,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "No B8 in the §4.9 table; the connector stays Preparing.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:120",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:124",
         },
         {
             "kind": "tester",
@@ -2212,7 +2212,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:122",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:126",
         },
         {
             "kind": "expect",
@@ -2221,7 +2221,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "The session ends (B1), then the scheduled change is made (A8).",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:123",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:127",
         },
         {
             "kind": "expect",
@@ -2230,7 +2230,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:125",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:129",
         },
     ),
 }
@@ -2241,7 +2241,7 @@ SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED: dict[str, Any] = {
 async def test_cs_inoperative_on_preparing_scheduled() -> None:
     """CS_INOPERATIVE_ON_PREPARING_SCHEDULED: Inoperative on a Preparing connector is Scheduled and takes effect when the session ends.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:110. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §7.7, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:114. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §7.7, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_CS_INOPERATIVE_ON_PREPARING_SCHEDULED)
 
@@ -2250,7 +2250,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
     "id": "CS_INOPERATIVE_WHILE_FAULTED",
     "title": "Inoperative on a Faulted connector; the cleared fault leaves it Unavailable (I8)",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §4.9", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:127",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:131",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -2313,7 +2313,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2323,7 +2323,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2333,7 +2333,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2343,7 +2343,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2353,7 +2353,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2363,7 +2363,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2373,7 +2373,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2383,7 +2383,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2393,7 +2393,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2403,7 +2403,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2413,7 +2413,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2423,7 +2423,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2433,7 +2433,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2443,7 +2443,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2453,7 +2453,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2463,7 +2463,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2473,7 +2473,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2483,7 +2483,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:127 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:131 (Configured)",
             "state": "Configured",
         },
         {
@@ -2538,7 +2538,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:133",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:137",
         },
         {
             "kind": "expect",
@@ -2547,7 +2547,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:134",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:138",
         },
         {
             "kind": "send",
@@ -2556,7 +2556,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:135",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:139",
         },
         {
             "kind": "tester",
@@ -2565,7 +2565,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:137",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:141",
         },
         {
             "kind": "expect",
@@ -2578,7 +2578,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:138",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:142",
         },
         {
             "kind": "tester",
@@ -2587,7 +2587,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "Unavailable, so no idTag is taken up.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:139",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:143",
         },
         {
             "kind": "silence",
@@ -2596,7 +2596,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:141",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:145",
         },
     ),
 }
@@ -2607,7 +2607,7 @@ SCENARIO_CS_INOPERATIVE_WHILE_FAULTED: dict[str, Any] = {
 async def test_cs_inoperative_while_faulted() -> None:
     """CS_INOPERATIVE_WHILE_FAULTED: Inoperative on a Faulted connector; the cleared fault leaves it Unavailable (I8).
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:127. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:131. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_INOPERATIVE_WHILE_FAULTED)
 
@@ -2616,7 +2616,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
     "id": "CS_OPERATIVE_WHILE_FAULTED",
     "title": "Operative on a Faulted connector that was Unavailable; the cleared fault leaves it Available",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §4.9", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:143",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:147",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -2679,7 +2679,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2689,7 +2689,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2699,7 +2699,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2709,7 +2709,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2719,7 +2719,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2729,7 +2729,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2739,7 +2739,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2749,7 +2749,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2759,7 +2759,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2769,7 +2769,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2779,7 +2779,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2789,7 +2789,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2799,7 +2799,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2809,7 +2809,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2819,7 +2819,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2829,7 +2829,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2839,7 +2839,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2849,7 +2849,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:143 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2904,7 +2904,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:149",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:153",
         },
         {
             "kind": "expect",
@@ -2913,7 +2913,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:151",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:155",
         },
         {
             "kind": "tester",
@@ -2922,7 +2922,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:152",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:156",
         },
         {
             "kind": "expect",
@@ -2931,7 +2931,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:153",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:157",
         },
         {
             "kind": "send",
@@ -2940,7 +2940,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:154",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:158",
         },
         {
             "kind": "tester",
@@ -2949,7 +2949,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:156",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:160",
         },
         {
             "kind": "expect",
@@ -2962,7 +2962,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:157",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:161",
         },
     ),
 }
@@ -2973,7 +2973,7 @@ SCENARIO_CS_OPERATIVE_WHILE_FAULTED: dict[str, Any] = {
 async def test_cs_operative_while_faulted() -> None:
     """CS_OPERATIVE_WHILE_FAULTED: Operative on a Faulted connector that was Unavailable; the cleared fault leaves it Available.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:143. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:147. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_OPERATIVE_WHILE_FAULTED)
 
@@ -2982,7 +2982,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
     "id": "CS_TIMED_OUT_CABLE_NO_START",
     "title": "A cable left plugged in past ConnectionTimeOut (Finishing, B6) is not started by any idTag",
     "refs": ("errata E3.20", "OCPP 1.6 §4.9", "OCPP 1.6 §9.1.6"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:159",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:163",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
@@ -3045,7 +3045,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3055,7 +3055,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3065,7 +3065,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3075,7 +3075,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3085,7 +3085,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3095,7 +3095,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3105,7 +3105,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3115,7 +3115,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3125,7 +3125,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3135,7 +3135,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3145,7 +3145,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3155,7 +3155,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3165,7 +3165,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3175,7 +3175,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3185,7 +3185,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3195,7 +3195,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3205,7 +3205,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3215,7 +3215,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3227,7 +3227,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:159 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -3282,39 +3282,12 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:169",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:173",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:170",
-        },
-        {
-            "kind": "silence",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 29.0,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:171",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
-            "reply": None,
-            "seconds": 2,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:172",
-        },
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": "$connector_under_test", "idTag": "$other_id_tag"},
             "reply": None,
             "seconds": None,
             "comment": "",
@@ -3325,27 +3298,18 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 20.0,
-            "comment": "No Authorize.req, no StartTransaction, the connector stays Finishing.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:175",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector_under_test"},
-            "reply": None,
-            "seconds": None,
+            "seconds": 29.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:177",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:175",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Finishing"},
             "reply": None,
-            "seconds": None,
+            "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:178",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:176",
         },
         {
             "kind": "tester",
@@ -3354,7 +3318,43 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:178",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 20.0,
+            "comment": "No Authorize.req, no StartTransaction, the connector stays Finishing.",
             "at": "specs/ocpp16/scenarios/core_availability.yaml:179",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:181",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:182",
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": "$connector_under_test", "idTag": "$other_id_tag"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:183",
         },
         {
             "kind": "any_order",
@@ -3363,7 +3363,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:180",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:184",
             "items": (
                 {
                     "kind": "expect",
@@ -3372,7 +3372,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:181",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:185",
                 },
                 {
                     "kind": "expect",
@@ -3381,7 +3381,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:183",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:187",
                 },
             ),
         },
@@ -3394,7 +3394,7 @@ SCENARIO_CS_TIMED_OUT_CABLE_NO_START: dict[str, Any] = {
 async def test_cs_timed_out_cable_no_start() -> None:
     """CS_TIMED_OUT_CABLE_NO_START: A cable left plugged in past ConnectionTimeOut (Finishing, B6) is not started by any idTag.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:159. Refs: errata E3.20, OCPP 1.6 §4.9, OCPP 1.6 §9.1.6.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:163. Refs: errata E3.20, OCPP 1.6 §4.9, OCPP 1.6 §9.1.6.
     """
     await play_case(SPEC, SCENARIO_CS_TIMED_OUT_CABLE_NO_START)
 
@@ -3403,7 +3403,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
     "id": "CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE",
     "title": "Operative before a Scheduled Inoperative took effect cancels it",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §7.3", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:185",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:189",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3466,7 +3466,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3476,7 +3476,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3486,7 +3486,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3496,7 +3496,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3506,7 +3506,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3516,7 +3516,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3526,7 +3526,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3536,7 +3536,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3546,7 +3546,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3556,7 +3556,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3566,7 +3566,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3576,7 +3576,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3586,7 +3586,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3596,7 +3596,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3606,7 +3606,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3616,7 +3616,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3626,7 +3626,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3636,7 +3636,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:185 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -3763,7 +3763,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "Scheduled"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:195",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:199",
         },
         {
             "kind": "send",
@@ -3772,7 +3772,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:197",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:201",
         },
         {
             "kind": "send",
@@ -3781,7 +3781,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:199",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:203",
         },
         {
             "kind": "any_order",
@@ -3790,7 +3790,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:201",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:205",
             "items": (
                 {
                     "kind": "expect",
@@ -3799,7 +3799,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:202",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:206",
                 },
                 {
                     "kind": "expect",
@@ -3808,7 +3808,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:203",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:207",
                 },
             ),
         },
@@ -3819,7 +3819,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:204",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:208",
         },
         {
             "kind": "expect",
@@ -3828,7 +3828,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:205",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:209",
         },
     ),
 }
@@ -3839,7 +3839,7 @@ SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: dict[str, Any] = {
 async def test_cs_operative_cancels_scheduled_inoperative() -> None:
     """CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE: Operative before a Scheduled Inoperative took effect cancels it.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:185. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:189. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_CS_OPERATIVE_CANCELS_SCHEDULED_INOPERATIVE)
 
@@ -3848,7 +3848,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
     "id": "CS_CHARGE_POINT_INOPERATIVE_SCHEDULED",
     "title": "Inoperative on connector 0 during a transaction makes the Charge Point Unavailable when it ends",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §7.3", "OCPP 1.6 §7.7", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:207",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:211",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3911,7 +3911,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3921,7 +3921,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3931,7 +3931,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3941,7 +3941,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3951,7 +3951,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3961,7 +3961,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3971,7 +3971,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3981,7 +3981,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -3991,7 +3991,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4001,7 +4001,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4011,7 +4011,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4021,7 +4021,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4031,7 +4031,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4041,7 +4041,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4051,7 +4051,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4061,7 +4061,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4071,7 +4071,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4081,7 +4081,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:207 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -4208,7 +4208,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Scheduled"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:218",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:222",
         },
         {
             "kind": "silence",
@@ -4217,7 +4217,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "Nothing changes while the transaction runs.",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:220",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:224",
         },
         {
             "kind": "send",
@@ -4226,7 +4226,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:222",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:226",
         },
         {
             "kind": "any_order",
@@ -4235,7 +4235,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:224",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:228",
             "items": (
                 {
                     "kind": "expect",
@@ -4244,7 +4244,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:225",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:229",
                 },
                 {
                     "kind": "expect",
@@ -4253,7 +4253,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:226",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:230",
                 },
                 {
                     "kind": "expect",
@@ -4262,7 +4262,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:227",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:231",
                 },
             ),
         },
@@ -4273,7 +4273,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:228",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:232",
         },
         {
             "kind": "expect",
@@ -4282,7 +4282,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:229",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:233",
         },
     ),
 }
@@ -4293,7 +4293,7 @@ SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: dict[str, Any] = {
 async def test_cs_charge_point_inoperative_scheduled() -> None:
     """CS_CHARGE_POINT_INOPERATIVE_SCHEDULED: Inoperative on connector 0 during a transaction makes the Charge Point Unavailable when it ends.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:207. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §7.7, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:211. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §7.7, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_CS_CHARGE_POINT_INOPERATIVE_SCHEDULED)
 
@@ -4302,7 +4302,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
     "id": "CS_CHARGE_POINT_STATUS_AFTER_OFFLINE",
     "title": "A change of connector 0's status while offline is reported after the reconnect",
     "refs": ("OCPP 1.6 §4.9", "errata E3.19", "OCPP 1.6 §7.6"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:231",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:235",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4365,7 +4365,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4375,7 +4375,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4385,7 +4385,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4395,7 +4395,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4405,7 +4405,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4415,7 +4415,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4425,7 +4425,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4435,7 +4435,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4445,7 +4445,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4455,7 +4455,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4465,7 +4465,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4475,7 +4475,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4485,7 +4485,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4495,7 +4495,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4505,7 +4505,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4515,7 +4515,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4525,7 +4525,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4535,7 +4535,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:231 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -4590,7 +4590,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:241",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:245",
         },
         {
             "kind": "tester",
@@ -4599,7 +4599,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:242",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:246",
         },
         {
             "kind": "tester",
@@ -4608,7 +4608,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:243",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:247",
         },
         {
             "kind": "silence",
@@ -4617,7 +4617,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:244",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:248",
         },
         {
             "kind": "tester",
@@ -4626,7 +4626,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:245",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:249",
         },
         {
             "kind": "any_order",
@@ -4635,7 +4635,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:246",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:250",
             "items": (
                 {
                     "kind": "expect",
@@ -4648,7 +4648,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:247",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:251",
                 },
                 {
                     "kind": "expect",
@@ -4661,7 +4661,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:248",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:252",
                 },
             ),
         },
@@ -4674,7 +4674,7 @@ SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: dict[str, Any] = {
 async def test_cs_charge_point_status_after_offline() -> None:
     """CS_CHARGE_POINT_STATUS_AFTER_OFFLINE: A change of connector 0's status while offline is reported after the reconnect.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:231. Refs: OCPP 1.6 §4.9, errata E3.19, OCPP 1.6 §7.6.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:235. Refs: OCPP 1.6 §4.9, errata E3.19, OCPP 1.6 §7.6.
     """
     await play_case(SPEC, SCENARIO_CS_CHARGE_POINT_STATUS_AFTER_OFFLINE)
 
@@ -4683,7 +4683,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
     "id": "CS_CHARGE_POINT_FAULTED_NO_REMOTE_START",
     "title": "RemoteStartTransaction is Rejected while the whole Charge Point is Faulted",
     "refs": ("OCPP 1.6 §5.11", "OCPP 1.6 §7.7", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:250",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:254",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4746,7 +4746,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4756,7 +4756,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4766,7 +4766,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4776,7 +4776,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4786,7 +4786,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4796,7 +4796,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4806,7 +4806,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4816,7 +4816,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4826,7 +4826,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4836,7 +4836,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4846,7 +4846,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4856,7 +4856,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4866,7 +4866,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4876,7 +4876,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4886,7 +4886,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4896,7 +4896,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4906,7 +4906,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4916,7 +4916,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:250 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:254 (Configured)",
             "state": "Configured",
         },
         {
@@ -4971,7 +4971,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:256",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:260",
         },
         {
             "kind": "expect",
@@ -4980,7 +4980,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:257",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:261",
         },
         {
             "kind": "send",
@@ -4989,7 +4989,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:258",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:262",
         },
         {
             "kind": "silence",
@@ -4998,7 +4998,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:260",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:264",
         },
     ),
 }
@@ -5009,7 +5009,7 @@ SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: dict[str, Any] = {
 async def test_cs_charge_point_faulted_no_remote_start() -> None:
     """CS_CHARGE_POINT_FAULTED_NO_REMOTE_START: RemoteStartTransaction is Rejected while the whole Charge Point is Faulted.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:250. Refs: OCPP 1.6 §5.11, OCPP 1.6 §7.7, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:254. Refs: OCPP 1.6 §5.11, OCPP 1.6 §7.7, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_CS_CHARGE_POINT_FAULTED_NO_REMOTE_START)
 
@@ -5018,7 +5018,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
     "id": "CS_TRANSACTION_ENDED_WHILE_FAULTED",
     "title": "A transaction stopped while its connector is Faulted does not come back as Charging",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.7", "OCPP 1.6 §4.10"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:262",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:266",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5081,7 +5081,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5091,7 +5091,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5101,7 +5101,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5111,7 +5111,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5121,7 +5121,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5131,7 +5131,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5141,7 +5141,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5151,7 +5151,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5161,7 +5161,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5171,7 +5171,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5181,7 +5181,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5191,7 +5191,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5201,7 +5201,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5211,7 +5211,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5221,7 +5221,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5231,7 +5231,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5241,7 +5241,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5251,7 +5251,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:262 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -5378,7 +5378,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:272",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:276",
         },
         {
             "kind": "expect",
@@ -5391,7 +5391,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:273",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:277",
         },
         {
             "kind": "tester",
@@ -5400,7 +5400,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:274",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:278",
         },
         {
             "kind": "expect",
@@ -5409,7 +5409,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:275",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:279",
         },
         {
             "kind": "tester",
@@ -5418,7 +5418,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:276",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:280",
         },
         {
             "kind": "expect",
@@ -5431,7 +5431,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:277",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:281",
         },
         {
             "kind": "tester",
@@ -5440,7 +5440,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:278",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:282",
         },
         {
             "kind": "expect",
@@ -5449,7 +5449,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:279",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:283",
         },
     ),
 }
@@ -5460,7 +5460,7 @@ SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED: dict[str, Any] = {
 async def test_cs_transaction_ended_while_faulted() -> None:
     """CS_TRANSACTION_ENDED_WHILE_FAULTED: A transaction stopped while its connector is Faulted does not come back as Charging.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:262. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §4.10.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:266. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §4.10.
     """
     await play_case(SPEC, SCENARIO_CS_TRANSACTION_ENDED_WHILE_FAULTED)
 
@@ -5469,7 +5469,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
     "id": "CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE",
     "title": "Operative for one connector while the whole Charge Point is Inoperative is Rejected",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §7.3", "OCPP 1.6 §7.7"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:281",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:285",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5532,7 +5532,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5542,7 +5542,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5552,7 +5552,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5562,7 +5562,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5572,7 +5572,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5582,7 +5582,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5592,7 +5592,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5602,7 +5602,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5612,7 +5612,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5622,7 +5622,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5632,7 +5632,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5642,7 +5642,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5652,7 +5652,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5662,7 +5662,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5672,7 +5672,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5682,7 +5682,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5692,7 +5692,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5702,7 +5702,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:281 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:285 (Configured)",
             "state": "Configured",
         },
         {
@@ -5757,7 +5757,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:291",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:295",
         },
         {
             "kind": "any_order",
@@ -5766,7 +5766,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:293",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:297",
             "items": (
                 {
                     "kind": "expect",
@@ -5775,7 +5775,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:294",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:298",
                 },
                 {
                     "kind": "expect",
@@ -5784,7 +5784,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:295",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:299",
                 },
             ),
         },
@@ -5795,7 +5795,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:296",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:300",
         },
         {
             "kind": "silence",
@@ -5804,7 +5804,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:298",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:302",
         },
     ),
 }
@@ -5815,7 +5815,7 @@ SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: dict[str, Any] =
 async def test_cs_connector_operative_while_charge_point_inoperative() -> None:
     """CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE: Operative for one connector while the whole Charge Point is Inoperative is Rejected.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:281. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §7.7.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:285. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §7.7.
     """
     await play_case(SPEC, SCENARIO_CS_CONNECTOR_OPERATIVE_WHILE_CHARGE_POINT_INOPERATIVE)
 
@@ -5824,7 +5824,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
     "id": "CS_SECOND_FAULT_REPORTED",
     "title": "A new fault on a connector that is already Faulted is reported with its errorCode",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.6"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:300",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:304",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5887,7 +5887,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5897,7 +5897,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5907,7 +5907,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5917,7 +5917,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5927,7 +5927,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5937,7 +5937,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5947,7 +5947,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5957,7 +5957,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5967,7 +5967,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5977,7 +5977,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5987,7 +5987,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -5997,7 +5997,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6007,7 +6007,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6017,7 +6017,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6027,7 +6027,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6037,7 +6037,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6047,7 +6047,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6057,7 +6057,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:300 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:304 (Configured)",
             "state": "Configured",
         },
         {
@@ -6112,7 +6112,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:309",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:313",
         },
         {
             "kind": "expect",
@@ -6125,7 +6125,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:310",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:314",
         },
         {
             "kind": "tester",
@@ -6134,7 +6134,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:311",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:315",
         },
         {
             "kind": "expect",
@@ -6147,7 +6147,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:312",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:316",
         },
         {
             "kind": "tester",
@@ -6156,7 +6156,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:313",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:317",
         },
         {
             "kind": "expect",
@@ -6165,7 +6165,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:314",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:318",
         },
         {
             "kind": "tester",
@@ -6174,7 +6174,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:315",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:319",
         },
         {
             "kind": "expect",
@@ -6183,7 +6183,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:316",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:320",
         },
     ),
 }
@@ -6194,7 +6194,7 @@ SCENARIO_CS_SECOND_FAULT_REPORTED: dict[str, Any] = {
 async def test_cs_second_fault_reported() -> None:
     """CS_SECOND_FAULT_REPORTED: A new fault on a connector that is already Faulted is reported with its errorCode.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:300. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:304. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.6.
     """
     await play_case(SPEC, SCENARIO_CS_SECOND_FAULT_REPORTED)
 
@@ -6203,7 +6203,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
     "id": "CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER",
     "title": "While an Inoperative is Scheduled on a Finishing connector, no new idTag starts a session there",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §7.3", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_availability.yaml:318",
+    "at": "specs/ocpp16/scenarios/core_availability.yaml:322",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -6266,7 +6266,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6276,7 +6276,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6286,7 +6286,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6296,7 +6296,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6306,7 +6306,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6316,7 +6316,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6326,7 +6326,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6336,7 +6336,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6346,7 +6346,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6356,7 +6356,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6366,7 +6366,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6376,7 +6376,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6386,7 +6386,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6396,7 +6396,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6406,7 +6406,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6416,7 +6416,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6426,7 +6426,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6436,7 +6436,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:318 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:322 (Configured)",
             "state": "Configured",
         },
         {
@@ -6563,7 +6563,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:329",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:333",
         },
         {
             "kind": "any_order",
@@ -6572,7 +6572,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:331",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:335",
             "items": (
                 {
                     "kind": "expect",
@@ -6581,7 +6581,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:332",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:336",
                 },
                 {
                     "kind": "expect",
@@ -6590,7 +6590,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_availability.yaml:333",
+                    "at": "specs/ocpp16/scenarios/core_availability.yaml:337",
                 },
             ),
         },
@@ -6601,7 +6601,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": {"status": "Scheduled"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:334",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:338",
         },
         {
             "kind": "tester",
@@ -6610,7 +6610,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:336",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:340",
         },
         {
             "kind": "silence",
@@ -6619,7 +6619,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:337",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:341",
         },
         {
             "kind": "tester",
@@ -6628,7 +6628,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:338",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:342",
         },
         {
             "kind": "expect",
@@ -6637,7 +6637,7 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_availability.yaml:339",
+            "at": "specs/ocpp16/scenarios/core_availability.yaml:343",
         },
     ),
 }
@@ -6648,6 +6648,6 @@ SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: dict[str, Any] = {
 async def test_cs_scheduled_inoperative_takes_no_new_user() -> None:
     """CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER: While an Inoperative is Scheduled on a Finishing connector, no new idTag starts a session there.
 
-    Source: specs/ocpp16/scenarios/core_availability.yaml:318. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_availability.yaml:322. Refs: OCPP 1.6 §5.2, OCPP 1.6 §7.3, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_CS_SCHEDULED_INOPERATIVE_TAKES_NO_NEW_USER)
