@@ -15,8 +15,8 @@ Theory of operation: Authorization and the transaction of one connector. A prese
     (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and after a
     DeAuthorized stop a detachable cable stays locked until its owner shows the idTag again
     (errata E3.17). idTags are compared case-insensitively (§7.28). A transaction left open by a
-    power loss or a hard reset is stopped by the InterruptedTransaction machine. Every IdTagInfo
-    received updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
+    power loss or a hard reset is stopped after the next Accepted boot. Every IdTagInfo received
+    updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
 
 Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
 Instance: per_connector. Source: specs/ocpp16/machines/transaction.yaml.
@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 125 transitions.
+    """Transaction: 6 states, 130 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -96,9 +96,9 @@ class TransactionMachine(SpecMachine):
     Accepted (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and
     after a DeAuthorized stop a detachable cable stays locked until its owner shows the
     idTag again (errata E3.17). idTags are compared case-insensitively (§7.28). A
-    transaction left open by a power loss or a hard reset is stopped by the
-    InterruptedTransaction machine. Every IdTagInfo received updates the cache. Periodic
-    meter values are sent every MeterValueSampleInterval.
+    transaction left open by a power loss or a hard reset is stopped after the next Accepted
+    boot. Every IdTagInfo received updates the cache. Periodic meter values are sent every
+    MeterValueSampleInterval.
     """
 
     NAME: ClassVar[str] = "Transaction"
@@ -110,9 +110,11 @@ class TransactionMachine(SpecMachine):
         "error.StartTransaction": "error_start_transaction",
         "error.StopTransaction": "error_stop_transaction",
         "internal.ready_to_start": "internal_ready_to_start",
+        "internal.registration_accepted": "internal_registration_accepted",
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
         "internal.reset": "internal_reset",
+        "internal.start_cancelled": "internal_start_cancelled",
         "internal.start_timed_out": "internal_start_timed_out",
         "internal.unlock_requested": "internal_unlock_requested",
         "result.Authorize": "result_authorize",
@@ -120,6 +122,7 @@ class TransactionMachine(SpecMachine):
         "result.StartTransaction": "result_start_transaction",
         "result.StopTransaction": "result_stop_transaction",
         "tester.ev_unplug": "tester_ev_unplug",
+        "tester.fault": "tester_fault",
         "tester.plug_in": "tester_plug_in",
         "tester.power_failing": "tester_power_failing",
         "tester.present_id_tag": "tester_present_id_tag",
@@ -137,6 +140,7 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.registration_accepted",
                 "internal.remote_start",
                 "result.MeterValues",
                 "result.StartTransaction",
@@ -156,12 +160,14 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.Authorize",
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.Authorize",
@@ -176,11 +182,13 @@ class TransactionMachine(SpecMachine):
                 "error.StartTransaction",
                 "error.StopTransaction",
                 "internal.ready_to_start",
+                "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.MeterValues",
@@ -375,7 +383,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:60",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -383,7 +391,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:63",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -391,7 +399,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:76",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -399,7 +407,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:77",
+            "specs/ocpp16/machines/transaction.yaml:85",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -407,7 +415,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:85",
+            "specs/ocpp16/machines/transaction.yaml:94",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -415,7 +423,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:86",
+            "specs/ocpp16/machines/transaction.yaml:95",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -423,7 +431,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:88",
+            "specs/ocpp16/machines/transaction.yaml:97",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -431,7 +439,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:89",
+            "specs/ocpp16/machines/transaction.yaml:98",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -439,7 +447,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:100",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -447,7 +455,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:100",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -455,7 +463,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:107",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -463,7 +471,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:107",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -471,7 +479,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:107",
+            "specs/ocpp16/machines/transaction.yaml:116",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -479,7 +487,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:108",
+            "specs/ocpp16/machines/transaction.yaml:117",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -487,7 +495,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:111",
+            "specs/ocpp16/machines/transaction.yaml:120",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -495,7 +503,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:112",
+            "specs/ocpp16/machines/transaction.yaml:121",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -503,7 +511,23 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:113",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:internal.start_cancelled",
+            "ST3",
+            "Authorizing",
+            "internal.start_cancelled",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:tester.fault",
+            "ST3",
+            "Authorizing",
+            "tester.fault",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -511,7 +535,23 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:113",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:internal.start_cancelled",
+            "ST3",
+            "Authorized",
+            "internal.start_cancelled",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:tester.fault",
+            "ST3",
+            "Authorized",
+            "tester.fault",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -519,7 +559,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -527,7 +567,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -535,7 +575,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:128",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -543,7 +583,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:128",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -551,7 +591,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -559,7 +599,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -567,7 +607,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:141",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -575,7 +615,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:141",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -583,7 +623,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:148",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -591,7 +631,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:148",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -599,7 +639,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:153",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -607,7 +647,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:153",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -615,7 +655,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:154",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -623,7 +663,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:154",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -631,7 +671,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -639,7 +679,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -647,7 +687,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -655,7 +695,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -663,7 +703,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -671,7 +711,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -679,7 +719,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -687,7 +727,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:159",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -695,7 +735,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -703,7 +743,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -711,7 +751,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -719,7 +759,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -727,7 +767,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -735,7 +775,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -743,7 +783,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -751,7 +791,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:160",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -759,7 +799,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -767,7 +807,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -775,7 +815,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -783,7 +823,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -791,7 +831,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -799,7 +839,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -807,7 +847,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -815,7 +855,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -823,7 +863,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -831,7 +871,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -839,7 +879,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -847,7 +887,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -855,7 +895,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -863,7 +903,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -871,7 +911,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -879,7 +919,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -887,7 +927,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -895,7 +935,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -903,7 +943,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -911,7 +951,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -919,7 +959,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -927,7 +967,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -935,7 +975,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -943,7 +983,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -951,7 +991,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -959,7 +999,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -967,7 +1007,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -975,7 +1015,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -983,7 +1023,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -991,7 +1031,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -999,7 +1039,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1007,7 +1047,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1015,7 +1055,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1023,7 +1063,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1031,7 +1071,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1039,7 +1079,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1047,7 +1087,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:153",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1055,7 +1095,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:168",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1063,7 +1103,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:169",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1071,7 +1111,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:177",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1079,7 +1119,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:171",
+            "specs/ocpp16/machines/transaction.yaml:183",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1087,7 +1127,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:177",
+            "specs/ocpp16/machines/transaction.yaml:189",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1095,7 +1135,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1103,7 +1143,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1111,7 +1151,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:184",
+            "specs/ocpp16/machines/transaction.yaml:196",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1119,7 +1159,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1127,7 +1167,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1135,7 +1175,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1143,7 +1183,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1151,7 +1191,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:190",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1159,7 +1199,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1167,7 +1207,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1175,7 +1215,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1183,7 +1223,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1191,7 +1231,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1199,7 +1239,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1207,7 +1247,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1215,7 +1255,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1223,7 +1263,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1231,7 +1271,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1239,7 +1279,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1247,7 +1287,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1255,7 +1295,15 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:228",
+        ),
+        TransitionInfo(
+            "PL1:Idle:internal.registration_accepted",
+            "PL1",
+            "Idle",
+            "internal.registration_accepted",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1263,7 +1311,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1271,7 +1319,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
     )
 
@@ -1359,6 +1407,12 @@ class TransactionMachine(SpecMachine):
         cond="_g_st5__authorized__internal_ready_to_start",
         on="_t_st5__authorized__internal_ready_to_start",
     )
+    internal_registration_accepted = idle.to(
+        idle,
+        internal=True,
+        cond="_g_pl1__idle__internal_registration_accepted",
+        on="_t_pl1__idle__internal_registration_accepted",
+    )
     internal_remote_start = idle.to(
         authorizing,
         cond="_g_rs1__idle__internal_remote_start",
@@ -1384,6 +1438,9 @@ class TransactionMachine(SpecMachine):
         cond="_g_re1__stop_authorizing__internal_reset",
         on="_t_re1__stop_authorizing__internal_reset",
     )
+    internal_start_cancelled = authorizing.to(
+        idle, on="_t_st3__authorizing__internal_start_cancelled"
+    ) | authorized.to(idle, on="_t_st3__authorized__internal_start_cancelled")
     internal_start_timed_out = authorizing.to(
         idle, on="_t_st3__authorizing__internal_start_timed_out"
     ) | authorized.to(idle, on="_t_st3__authorized__internal_start_timed_out")
@@ -1519,6 +1576,9 @@ class TransactionMachine(SpecMachine):
             on="_t_ev2__running__tester_ev_unplug",
         )
         | held.to(held, internal=True, on="_t_hl5__held__tester_ev_unplug")
+    )
+    tester_fault = authorizing.to(idle, on="_t_st3__authorizing__tester_fault") | authorized.to(
+        idle, on="_t_st3__authorized__tester_fault"
     )
     tester_plug_in = (
         idle.to(idle, internal=True, on="_t_p1__idle__tester_plug_in")
@@ -1716,9 +1776,10 @@ class TransactionMachine(SpecMachine):
     def _g_au1__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU1: station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
+        """AU1: station.connector_startable(ctx.connector_id) and station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
         return bool(
-            self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
             and (
                 not (
                     self.env.config_bool("LocalPreAuthorize")
@@ -1730,9 +1791,10 @@ class TransactionMachine(SpecMachine):
     def _g_au2__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU2: station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
+        """AU2: station.connector_startable(ctx.connector_id) and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
         return bool(
-            self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
             and self.env.config_bool("LocalPreAuthorize")
             and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
         )
@@ -1740,9 +1802,10 @@ class TransactionMachine(SpecMachine):
     def _g_au3__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU3: not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU3: station.connector_startable(ctx.connector_id) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("online"))
             and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted"
@@ -1756,9 +1819,10 @@ class TransactionMachine(SpecMachine):
     def _g_au4__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU4: not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU4: station.connector_startable(ctx.connector_id) and not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("online"))
             and (
                 not (
                     self.env.config_bool("LocalAuthorizeOffline")
@@ -2153,6 +2217,12 @@ class TransactionMachine(SpecMachine):
         """PF1: pics.BackupPower"""
         return bool(self.env.pics_bool("BackupPower"))
 
+    def _g_pl1__idle__internal_registration_accepted(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """PL1: station.interrupted_transaction(ctx.connector_id) > 0"""
+        return bool(self.env.query("interrupted_transaction", self.ctx.connector_id) > 0)
+
     def _t_p1__idle__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2402,11 +2472,43 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st3__authorizing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.start_cancelled"""
+        self._fired("ST3:Authorizing:internal.start_cancelled")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorizing__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on tester.fault"""
+        self._fired("ST3:Authorizing:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
     def _t_st3__authorized__internal_start_timed_out(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST3 on internal.start_timed_out"""
         self._fired("ST3:Authorized:internal.start_timed_out")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.start_cancelled"""
+        self._fired("ST3:Authorized:internal.start_cancelled")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on tester.fault"""
+        self._fired("ST3:Authorized:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -3162,6 +3264,17 @@ class TransactionMachine(SpecMachine):
         self._a_end_energy(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_pl1__idle__internal_registration_accepted(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """PL1 on internal.registration_accepted"""
+        self._fired("PL1:Idle:internal.registration_accepted")
+        source_name, state_name = source.value, target.value
+        self._a_adopt_interrupted(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_ms1__running__timer_meter_sample(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3197,6 +3310,14 @@ class TransactionMachine(SpecMachine):
         source_name = source.value if source is not None else "Running"
         state_name = "Running"
         self._a_arm_sampling(source_name, state_name, msg)
+
+    def _a_adopt_interrupted(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action adopt_interrupted."""
+        self.ctx.tx_ref, self.ctx.stop_reason, self.ctx.stop_id_tag = (
+            self.env.query("interrupted_transaction", self.ctx.connector_id),
+            self.env.query("interrupted_reason", self.ctx.connector_id),
+            "",
+        )
 
     def _a_arm_energy_check(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_energy_check."""

@@ -1385,7 +1385,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
         "errata E3.18",
         "OCPP 1.6 §7.28",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:57",
+    "at": "specs/ocpp16/machines/transaction.yaml:60",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1455,7 +1455,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
             "state": "Configured",
         },
         {
@@ -1465,7 +1465,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
             "state": "Configured",
         },
         {
@@ -1475,7 +1475,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
             "state": "Configured",
         },
         {
@@ -1495,7 +1495,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:57 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
             "state": "Configured",
         },
         {
@@ -1550,7 +1550,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57",
+            "at": "specs/ocpp16/machines/transaction.yaml:60",
         },
         {
             "kind": "any_order",
@@ -1559,7 +1559,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57",
+            "at": "specs/ocpp16/machines/transaction.yaml:60",
             "items": (
                 {
                     "kind": "expect",
@@ -1568,7 +1568,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:57",
+                    "at": "specs/ocpp16/machines/transaction.yaml:60",
                 },
                 {
                     "kind": "expect",
@@ -1577,7 +1577,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:57",
+                    "at": "specs/ocpp16/machines/transaction.yaml:60",
                 },
             ),
         },
@@ -1590,7 +1590,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
 async def test_wire_transaction_au1() -> None:
     """WIRE Transaction AU1: Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:57. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:60. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AU1)
 
@@ -1612,7 +1612,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.18",
         "OCPP 1.6 §7.28",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:88",
+    "at": "specs/ocpp16/machines/transaction.yaml:97",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1682,7 +1682,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:88 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
             "state": "Configured",
         },
         {
@@ -1692,7 +1692,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:88 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
             "state": "Configured",
         },
         {
@@ -1702,7 +1702,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:88 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
             "state": "Configured",
         },
         {
@@ -1722,7 +1722,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:88 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
             "state": "Configured",
         },
         {
@@ -1777,7 +1777,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:88",
+            "at": "specs/ocpp16/machines/transaction.yaml:97",
         },
         {
             "kind": "any_order",
@@ -1786,7 +1786,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:88",
+            "at": "specs/ocpp16/machines/transaction.yaml:97",
             "items": (
                 {
                     "kind": "expect",
@@ -1795,7 +1795,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:88",
+                    "at": "specs/ocpp16/machines/transaction.yaml:97",
                 },
                 {
                     "kind": "expect",
@@ -1804,7 +1804,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:88",
+                    "at": "specs/ocpp16/machines/transaction.yaml:97",
                 },
             ),
         },
@@ -1817,7 +1817,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:88. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:97. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1839,7 +1839,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.18",
         "OCPP 1.6 §7.28",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:89",
+    "at": "specs/ocpp16/machines/transaction.yaml:98",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1909,7 +1909,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:89 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
             "state": "Configured",
         },
         {
@@ -1919,7 +1919,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:89 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
             "state": "Configured",
         },
         {
@@ -1929,7 +1929,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:89 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
             "state": "Configured",
         },
         {
@@ -1949,7 +1949,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:89 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
             "state": "Configured",
         },
         {
@@ -2004,7 +2004,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:89",
+            "at": "specs/ocpp16/machines/transaction.yaml:98",
         },
         {
             "kind": "any_order",
@@ -2013,7 +2013,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:89",
+            "at": "specs/ocpp16/machines/transaction.yaml:98",
             "items": (
                 {
                     "kind": "expect",
@@ -2022,7 +2022,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:89",
+                    "at": "specs/ocpp16/machines/transaction.yaml:98",
                 },
                 {
                     "kind": "expect",
@@ -2031,7 +2031,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:89",
+                    "at": "specs/ocpp16/machines/transaction.yaml:98",
                 },
             ),
         },
@@ -2042,7 +2042,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:89",
+            "at": "specs/ocpp16/machines/transaction.yaml:98",
         },
     ),
 }
@@ -2053,6 +2053,496 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:89. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:98. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
+
+
+SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
+    "id": "WIRE Transaction ST3 Authorizing tester.fault",
+    "title": "Transaction ST3 Authorizing --tester.fault--> Idle, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:125",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST3 Authorizing tester.fault")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st3_authorizing_tester_fault() -> None:
+    """WIRE Transaction ST3 Authorizing tester.fault: Transaction ST3 Authorizing --tester.fault--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:125. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT)
+
+
+SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
+    "id": "WIRE Transaction ST3 Authorized tester.fault",
+    "title": "Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:125",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST3 Authorized tester.fault")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st3_authorized_tester_fault() -> None:
+    """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:125. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
