@@ -55,8 +55,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Accepted",
             "connector_startable": True,
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -65,6 +63,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -83,8 +82,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Accepted",
             "connector_startable": False,
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -93,6 +90,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -111,8 +109,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": True,
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -121,6 +117,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -139,8 +136,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Accepted",
             "connector_startable": False,
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -149,6 +144,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -167,8 +163,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": True,
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -177,6 +171,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -195,8 +190,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": False,
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -205,6 +198,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -223,8 +217,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Accepted",
             "connector_startable": True,
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -233,6 +225,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -251,8 +244,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": False,
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -261,6 +252,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -279,8 +271,6 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Accepted",
             "connector_startable": True,
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -289,6 +279,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
 ]
@@ -883,7 +874,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -912,7 +903,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -1399,29 +1390,6 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             marks=pytest.mark.pics(BackupPower=True),
             id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:228)",
-        ),
-        pytest.param(
-            1,
-            (),
-            ("internal.registration_accepted", {}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 4, "reason": ""}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "",
-                        "transactionData": (),
-                    },
-                    4,
-                ),
-            ),
-            marks=pytest.mark.pics(),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -2800,14 +2768,6 @@ def test_transition_fires(
             None,
             marks=pytest.mark.pics(BackupPower=False),
             id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:228)",
-        ),
-        pytest.param(
-            0,
-            (),
-            ("internal.registration_accepted", {}),
-            None,
-            marks=pytest.mark.pics(),
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,

@@ -634,9 +634,11 @@ async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout",
-    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -647,7 +649,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:57",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -700,6 +702,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "comment": "",
             "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
         },
         {
             "kind": "send",
@@ -785,11 +809,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             ),
         },
         {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+        },
+        {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Available"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:57",
             "others": "answer",
@@ -798,19 +831,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus B1 Preparing timer.connection_timeout")
+@pytest.mark.case(
+    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]"
+)
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b1_preparing_timer_connection_timeout() -> None:
-    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire.
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_30() -> (
+    None
+):
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:57. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT)
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30,
+    )
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B6",
-    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -819,9 +861,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:66",
+    "at": "specs/ocpp16/machines/connector_status.yaml:57",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -874,6 +916,240 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "comment": "",
             "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
+                },
+            ),
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]"
+)
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_90() -> (
+    None
+):
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:57. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:66",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
         },
         {
             "kind": "send",
@@ -939,11 +1215,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "at": "specs/ocpp16/machines/connector_status.yaml:66",
         },
         {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:66",
             "others": "answer",
@@ -952,14 +1237,199 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus B6")
+@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=30]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b6() -> None:
-    """WIRE ConnectorStatus B6: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire.
+async def test_wire_connector_status_b6_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus B6 [ConnectionTimeOut=30]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:66. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:66",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b6_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus B6 [ConnectionTimeOut=90]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:66. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
@@ -1439,9 +1909,9 @@ async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> N
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F1",
-    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1452,7 +1922,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:112",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1505,6 +1975,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "comment": "",
             "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
         },
         {
             "kind": "send",
@@ -1570,11 +2062,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:112",
             "others": "answer",
@@ -1601,19 +2102,19 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F1")
+@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=30]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f1() -> None:
-    """WIRE ConnectorStatus F1: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire.
+async def test_wire_connector_status_f1_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus F1 [ConnectionTimeOut=30]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:112. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F9",
-    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1622,9 +2123,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:118",
+    "at": "specs/ocpp16/machines/connector_status.yaml:112",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1677,6 +2178,231 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "comment": "",
             "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_f1_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus F1 [ConnectionTimeOut=90]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:112. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:118",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
         },
         {
             "kind": "send",
@@ -1742,11 +2468,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "at": "specs/ocpp16/machines/connector_status.yaml:118",
         },
         {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:118",
             "others": "answer",
@@ -1773,14 +2508,217 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F9")
+@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=30]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f9() -> None:
-    """WIRE ConnectorStatus F9: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire.
+async def test_wire_connector_status_f9_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus F9 [ConnectionTimeOut=30]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:118. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:118",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_f9_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus F9 [ConnectionTimeOut=90]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:118. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
@@ -2737,9 +3675,11 @@ async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() ->
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug",
-    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -2750,7 +3690,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:168",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2803,6 +3743,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "comment": "",
             "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
         },
         {
             "kind": "send",
@@ -2868,11 +3830,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:168",
             "others": "answer",
@@ -2890,14 +3861,224 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug")
+@pytest.mark.case(
+    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]"
+)
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
-    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_30() -> (
+    None
+):
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:168. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:168",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "ev_unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]"
+)
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_90() -> (
+    None
+):
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:168. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90,
+    )
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, Any] = {
