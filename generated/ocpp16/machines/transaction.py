@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 129 transitions.
+    """Transaction: 6 states, 134 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -113,6 +113,7 @@ class TransactionMachine(SpecMachine):
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
         "internal.reset": "internal_reset",
+        "internal.session_ended": "internal_session_ended",
         "internal.start_cancelled": "internal_start_cancelled",
         "internal.start_timed_out": "internal_start_timed_out",
         "internal.unlock_requested": "internal_unlock_requested",
@@ -136,10 +137,12 @@ class TransactionMachine(SpecMachine):
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
         "Idle": frozenset(
             (
+                "error.Authorize",
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
                 "internal.remote_start",
+                "result.Authorize",
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
@@ -147,6 +150,7 @@ class TransactionMachine(SpecMachine):
                 "tester.plug_in",
                 "tester.present_id_tag",
                 "tester.unplug",
+                "timeout.Authorize",
                 "timeout.MeterValues",
                 "timeout.StartTransaction",
                 "timeout.StopTransaction",
@@ -158,6 +162,7 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.session_ended",
                 "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.Authorize",
@@ -180,6 +185,7 @@ class TransactionMachine(SpecMachine):
                 "error.StartTransaction",
                 "error.StopTransaction",
                 "internal.ready_to_start",
+                "internal.session_ended",
                 "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.MeterValues",
@@ -440,12 +446,36 @@ class TransactionMachine(SpecMachine):
             "specs/ocpp16/machines/transaction.yaml:98",
         ),
         TransitionInfo(
+            "AA5:Idle:result.Authorize",
+            "AA5",
+            "Idle",
+            "result.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:101",
+        ),
+        TransitionInfo(
+            "AA6:Idle:error.Authorize",
+            "AA6",
+            "Idle",
+            "error.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:102",
+        ),
+        TransitionInfo(
+            "AA6:Idle:timeout.Authorize",
+            "AA6",
+            "Idle",
+            "timeout.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:102",
+        ),
+        TransitionInfo(
             "AA3:Authorizing:error.Authorize",
             "AA3",
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:100",
+            "specs/ocpp16/machines/transaction.yaml:104",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -453,7 +483,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:100",
+            "specs/ocpp16/machines/transaction.yaml:104",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -461,7 +491,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:107",
+            "specs/ocpp16/machines/transaction.yaml:111",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -469,7 +499,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:107",
+            "specs/ocpp16/machines/transaction.yaml:111",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -477,7 +507,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:120",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -485,7 +515,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:117",
+            "specs/ocpp16/machines/transaction.yaml:121",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -493,7 +523,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:120",
+            "specs/ocpp16/machines/transaction.yaml:124",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -501,7 +531,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:121",
+            "specs/ocpp16/machines/transaction.yaml:125",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -509,7 +539,15 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:129",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:internal.session_ended",
+            "ST3",
+            "Authorizing",
+            "internal.session_ended",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_cancelled",
@@ -517,7 +555,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "ST3:Authorizing:tester.fault",
@@ -525,7 +563,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -533,7 +571,15 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:129",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:internal.session_ended",
+            "ST3",
+            "Authorized",
+            "internal.session_ended",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_cancelled",
@@ -541,7 +587,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "ST3:Authorized:tester.fault",
@@ -549,7 +595,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:129",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -557,7 +603,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:131",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -565,7 +611,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:131",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -573,7 +619,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:128",
+            "specs/ocpp16/machines/transaction.yaml:132",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -581,7 +627,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:128",
+            "specs/ocpp16/machines/transaction.yaml:132",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -589,7 +635,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:135",
+            "specs/ocpp16/machines/transaction.yaml:139",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -597,7 +643,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:135",
+            "specs/ocpp16/machines/transaction.yaml:139",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -605,7 +651,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:145",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -613,7 +659,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:145",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -621,7 +667,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:152",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -629,7 +675,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:152",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -637,7 +683,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:153",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -645,7 +691,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:153",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -653,7 +699,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:154",
+            "specs/ocpp16/machines/transaction.yaml:158",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -661,7 +707,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:154",
+            "specs/ocpp16/machines/transaction.yaml:158",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -669,7 +715,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -677,7 +723,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -685,7 +731,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -693,7 +739,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -701,7 +747,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -709,7 +755,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -717,7 +763,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -725,7 +771,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:159",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -733,7 +779,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -741,7 +787,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -749,7 +795,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -757,7 +803,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -765,7 +811,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -773,7 +819,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -781,7 +827,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -789,7 +835,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:160",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -797,7 +843,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -805,7 +851,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -813,7 +859,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -821,7 +867,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -829,7 +875,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -837,7 +883,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -845,7 +891,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -853,7 +899,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -861,7 +907,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -869,7 +915,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -877,7 +923,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -885,7 +931,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -893,7 +939,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -901,7 +947,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -909,7 +955,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -917,7 +963,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -925,7 +971,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -933,7 +979,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -941,7 +987,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -949,7 +995,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -957,7 +1003,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -965,7 +1011,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -973,7 +1019,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -981,7 +1027,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -989,7 +1035,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -997,7 +1043,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1005,7 +1051,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1013,7 +1059,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1021,7 +1067,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1029,7 +1075,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1037,7 +1083,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1045,7 +1091,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1053,7 +1099,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1061,7 +1107,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1069,7 +1115,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1077,7 +1123,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1085,7 +1131,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:169",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1093,7 +1139,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:168",
+            "specs/ocpp16/machines/transaction.yaml:172",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1101,7 +1147,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:169",
+            "specs/ocpp16/machines/transaction.yaml:173",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1109,7 +1155,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:177",
+            "specs/ocpp16/machines/transaction.yaml:181",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1117,7 +1163,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:187",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1125,7 +1171,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:193",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1133,7 +1179,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1141,7 +1187,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1149,7 +1195,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1157,7 +1203,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:198",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1165,7 +1211,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:198",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1173,7 +1219,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1181,7 +1227,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1189,7 +1235,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:206",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1197,7 +1243,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1205,7 +1251,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1213,7 +1259,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:209",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1221,7 +1267,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:209",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1229,7 +1275,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:206",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1237,7 +1283,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:206",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1245,7 +1291,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1253,7 +1299,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:220",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1261,7 +1307,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1269,7 +1315,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1277,7 +1323,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1285,7 +1331,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1293,7 +1339,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1301,7 +1347,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:232",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1309,7 +1355,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:232",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
     )
 
@@ -1342,7 +1388,8 @@ class TransactionMachine(SpecMachine):
     )
 
     error_authorize = (
-        authorizing.to(
+        idle.to(idle, internal=True, on="_t_aa6__idle__error_authorize")
+        | authorizing.to(
             authorized,
             cond="_g_aa3__authorizing__error_authorize",
             on="_t_aa3__authorizing__error_authorize",
@@ -1422,6 +1469,9 @@ class TransactionMachine(SpecMachine):
         cond="_g_re1__stop_authorizing__internal_reset",
         on="_t_re1__stop_authorizing__internal_reset",
     )
+    internal_session_ended = authorizing.to(
+        idle, on="_t_st3__authorizing__internal_session_ended"
+    ) | authorized.to(idle, on="_t_st3__authorized__internal_session_ended")
     internal_start_cancelled = authorizing.to(
         idle, on="_t_st3__authorizing__internal_start_cancelled"
     ) | authorized.to(idle, on="_t_st3__authorized__internal_start_cancelled")
@@ -1444,6 +1494,7 @@ class TransactionMachine(SpecMachine):
             cond="_g_aa2__authorizing__result_authorize",
             on="_t_aa2__authorizing__result_authorize",
         )
+        | idle.to(idle, internal=True, on="_t_aa5__idle__result_authorize")
         | stop_authorizing.to(
             idle,
             cond="_g_ls5__stop_authorizing__result_authorize",
@@ -1667,7 +1718,8 @@ class TransactionMachine(SpecMachine):
         | held.to(idle, on="_t_hl4__held__tester_unplug")
     )
     timeout_authorize = (
-        authorizing.to(
+        idle.to(idle, internal=True, on="_t_aa6__idle__timeout_authorize")
+        | authorizing.to(
             authorized,
             cond="_g_aa3__authorizing__timeout_authorize",
             on="_t_aa3__authorizing__timeout_authorize",
@@ -2368,6 +2420,26 @@ class TransactionMachine(SpecMachine):
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_aa5__idle__result_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA5 on result.Authorize"""
+        self._fired("AA5:Idle:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_sent_answer(source_name, state_name, msg)
+
+    def _t_aa6__idle__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA6 on error.Authorize"""
+        self._fired("AA6:Idle:error.Authorize")
+
+    def _t_aa6__idle__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA6 on timeout.Authorize"""
+        self._fired("AA6:Idle:timeout.Authorize")
+
     def _t_aa3__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2450,6 +2522,14 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st3__authorizing__internal_session_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.session_ended"""
+        self._fired("ST3:Authorizing:internal.session_ended")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
     def _t_st3__authorizing__internal_start_cancelled(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2471,6 +2551,14 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """ST3 on internal.start_timed_out"""
         self._fired("ST3:Authorized:internal.start_timed_out")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__internal_session_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.session_ended"""
+        self._fired("ST3:Authorized:internal.session_ended")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -3291,6 +3379,13 @@ class TransactionMachine(SpecMachine):
         """Action cache_answer."""
         self.emit_invoke(
             "update_cache", {"id_tag": self.ctx.id_tag, "id_tag_info": msg_field(msg, "idTagInfo")}
+        )
+
+    def _a_cache_sent_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action cache_sent_answer."""
+        self.emit_invoke(
+            "update_cache",
+            {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
         )
 
     def _a_cache_stop_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:

@@ -2075,7 +2075,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.18",
         "OCPP 1.6 §7.28",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:125",
+    "at": "specs/ocpp16/machines/transaction.yaml:129",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2145,7 +2145,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2155,7 +2155,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2165,7 +2165,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2185,7 +2185,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2240,7 +2240,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
         },
         {
             "kind": "any_order",
@@ -2249,7 +2249,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
             "items": (
                 {
                     "kind": "expect",
@@ -2258,7 +2258,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                    "at": "specs/ocpp16/machines/transaction.yaml:129",
                 },
                 {
                     "kind": "expect",
@@ -2267,7 +2267,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                    "at": "specs/ocpp16/machines/transaction.yaml:129",
                 },
             ),
         },
@@ -2278,7 +2278,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
         },
         {
             "kind": "expect",
@@ -2287,7 +2287,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
         },
     ),
 }
@@ -2298,7 +2298,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_transaction_st3_authorizing_tester_fault() -> None:
     """WIRE Transaction ST3 Authorizing tester.fault: Transaction ST3 Authorizing --tester.fault--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:125. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:129. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT)
 
@@ -2320,7 +2320,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
         "errata E3.18",
         "OCPP 1.6 §7.28",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:125",
+    "at": "specs/ocpp16/machines/transaction.yaml:129",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2390,7 +2390,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2400,7 +2400,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2410,7 +2410,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2430,7 +2430,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
             "state": "Configured",
         },
         {
@@ -2485,7 +2485,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
         },
         {
             "kind": "any_order",
@@ -2494,7 +2494,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
             "items": (
                 {
                     "kind": "expect",
@@ -2503,7 +2503,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                    "at": "specs/ocpp16/machines/transaction.yaml:129",
                 },
                 {
                     "kind": "expect",
@@ -2512,7 +2512,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:125",
+                    "at": "specs/ocpp16/machines/transaction.yaml:129",
                 },
             ),
         },
@@ -2523,7 +2523,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
         },
         {
             "kind": "expect",
@@ -2532,7 +2532,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:125",
+            "at": "specs/ocpp16/machines/transaction.yaml:129",
         },
     ),
 }
@@ -2543,6 +2543,6 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_transaction_st3_authorized_tester_fault() -> None:
     """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:125. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:129. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
