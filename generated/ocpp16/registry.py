@@ -371,6 +371,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="AuthorizationCache",
             instance="station",
+            profile="Core",
             machine_class=authorization_cache.AuthorizationCacheMachine,
             make_context=authorization_cache.make_context,
             transitions=authorization_cache.AuthorizationCacheMachine.TRANSITIONS,
@@ -378,6 +379,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Availability",
             instance="station",
+            profile="Core",
             machine_class=availability.AvailabilityMachine,
             make_context=availability.make_context,
             transitions=availability.AvailabilityMachine.TRANSITIONS,
@@ -385,6 +387,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="ChargePointStatus",
             instance="station",
+            profile="Core",
             machine_class=charge_point_status.ChargePointStatusMachine,
             make_context=charge_point_status.make_context,
             transitions=charge_point_status.ChargePointStatusMachine.TRANSITIONS,
@@ -392,6 +395,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="ClockAlignedMeter",
             instance="per_connector",
+            profile="Core",
             machine_class=clock_aligned_meter.ClockAlignedMeterMachine,
             make_context=clock_aligned_meter.make_context,
             transitions=clock_aligned_meter.ClockAlignedMeterMachine.TRANSITIONS,
@@ -399,6 +403,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Configuration",
             instance="station",
+            profile="Core",
             machine_class=configuration.ConfigurationMachine,
             make_context=configuration.make_context,
             transitions=configuration.ConfigurationMachine.TRANSITIONS,
@@ -406,6 +411,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="ConnectorStatus",
             instance="per_connector",
+            profile="Core",
             machine_class=connector_status.ConnectorStatusMachine,
             make_context=connector_status.make_context,
             transitions=connector_status.ConnectorStatusMachine.TRANSITIONS,
@@ -413,6 +419,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="DataTransfer",
             instance="station",
+            profile="Core",
             machine_class=data_transfer.DataTransferMachine,
             make_context=data_transfer.make_context,
             transitions=data_transfer.DataTransferMachine.TRANSITIONS,
@@ -420,6 +427,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Heartbeat",
             instance="station",
+            profile="Core",
             machine_class=heartbeat.HeartbeatMachine,
             make_context=heartbeat.make_context,
             transitions=heartbeat.HeartbeatMachine.TRANSITIONS,
@@ -427,6 +435,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Registration",
             instance="station",
+            profile="Core",
             machine_class=registration.RegistrationMachine,
             make_context=registration.make_context,
             transitions=registration.RegistrationMachine.TRANSITIONS,
@@ -434,6 +443,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="RemoteControl",
             instance="station",
+            profile="Core",
             machine_class=remote_control.RemoteControlMachine,
             make_context=remote_control.make_context,
             transitions=remote_control.RemoteControlMachine.TRANSITIONS,
@@ -441,6 +451,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Reset",
             instance="station",
+            profile="Core",
             machine_class=reset.ResetMachine,
             make_context=reset.make_context,
             transitions=reset.ResetMachine.TRANSITIONS,
@@ -448,6 +459,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Transaction",
             instance="per_connector",
+            profile="Core",
             machine_class=transaction.TransactionMachine,
             make_context=transaction.make_context,
             transitions=transaction.TransactionMachine.TRANSITIONS,
@@ -455,6 +467,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="UnlockConnector",
             instance="station",
+            profile="Core",
             machine_class=unlock_connector.UnlockConnectorMachine,
             make_context=unlock_connector.make_context,
             transitions=unlock_connector.UnlockConnectorMachine.TRANSITIONS,
@@ -462,6 +475,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="UnsupportedProfiles",
             instance="station",
+            profile="Core",
             machine_class=unsupported_profiles.UnsupportedProfilesMachine,
             make_context=unsupported_profiles.make_context,
             transitions=unsupported_profiles.UnsupportedProfilesMachine.TRANSITIONS,

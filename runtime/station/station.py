@@ -32,13 +32,19 @@ from runtime.ocppj.endpoint import Endpoint
 from runtime.spec.config_keys import ConfigError
 from runtime.spec.effects import Effect, Invoke, Reply, SendCall, SetConfig, SyncClock
 from runtime.spec.machine import SpecMachine, TransitionHook
-from runtime.spec.pics import PicsValues
+from runtime.spec.pics import PicsValues, implemented_pics
 from runtime.spec.registry import SpecRegistry
 from runtime.station.calls import CallHandler, CallRouter, unsupported
-from runtime.station.config import ConfigStore, pics_config_values, supported_keys
+from runtime.station.config import (
+    ConfigStore,
+    pics_config_values,
+    pinned_values,
+    shaped_keys,
+    supported_keys,
+)
 from runtime.station.hardware import Hardware, SimulatedHardware, restart_with_retries
 from runtime.station.machines import MachineSet
-from runtime.station.services import StationServices
+from runtime.station.services import SUPPORTED_MEASURANDS, StationServices
 from runtime.station.store import Store
 from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
@@ -110,21 +116,31 @@ class Station:
         self.identity = identity
         self.connectors = connectors
         self.now = now
-        self.pics = PicsValues(registry.pics_items, pics)
+        # A profile the PICS declares but no machine implements is not there at all: not
+        # advertised in SupportedFeatureProfiles, no keys, answered as without it (§3.3).
+        declared = PicsValues(registry.pics_items, pics).as_dict()
+        self.pics = PicsValues(
+            registry.pics_items,
+            implemented_pics(registry.pics_items, declared, registry.implemented_profiles),
+        )
         # What must survive a power loss lives in the store (OCPP 1.6 §3.7, errata E3.37):
         # configuration the Central System set, the cache, transactions and their messages.
         self.store = store if store is not None else Store(":memory:")
         self.hardware: Hardware = hardware if hardware is not None else SimulatedHardware()
         # The PICS decides which keys the Charge Point has and what its limits are (OCPP 1.6
         # §3.3, chapter 9); the caller's values come over those, the connectors over all.
-        keys = supported_keys(registry.config_keys, self.pics)
+        # The PICS also narrows ranges and pins keys (errata E3.80, E3.84); a pinned value is
+        # a fact of the device, so it wins over the caller's.
+        keys = shaped_keys(supported_keys(registry.config_keys, self.pics), self.pics)
         self.config = ConfigStore(
             keys,
             {
                 **pics_config_values(keys, self.pics),
                 **(config or {}),
+                **pinned_values(keys, self.pics),
                 "NumberOfConnectors": connectors,
             },
+            supplies={"meter": SUPPORTED_MEASURANDS},
         )
         for key, value in self.store.load_config().items():
             try:
