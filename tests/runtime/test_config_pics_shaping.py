@@ -161,3 +161,28 @@ def test_change_configuration_with_an_unsupplied_measurand_is_rejected(key: str)
     before = station.config.get(key)
     assert _change(station, key, "RPM") == "Rejected"
     assert station.config.get(key) == before
+
+
+# --- GetConfiguration (§5.8) ---------------------------------------------------------------------
+
+
+def test_get_configuration_reports_a_key_in_its_declared_spelling() -> None:
+    # Keys are CiString50 (§7.29): found whatever the letter case, reported as declared.
+    station = accepted_station(handlers={})
+    reply = reply_to(station, call("GetConfiguration", {"key": ["heartbeatinterval", "NOPE"]}))
+    assert reply[2] == {
+        "configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}],
+        "unknownKey": ["NOPE"],
+    }
+
+
+def test_get_configuration_lists_a_known_key_without_a_value() -> None:
+    # §5.8: every recognized key is in configurationKey; KeyValue.value is optional (§7.29),
+    # so a key that has no value is listed without one, never left out of both lists.
+    station = accepted_station(handlers={})
+    # Every declared Core key has a start value today: take one away to reach the case.
+    station.config._values.pop("ConnectorPhaseRotation")
+    reply = reply_to(station, call("GetConfiguration", {"key": ["ConnectorPhaseRotation"]}))
+    assert reply[2] == {
+        "configurationKey": [{"key": "ConnectorPhaseRotation", "readonly": False}],
+    }

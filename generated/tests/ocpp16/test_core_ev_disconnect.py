@@ -1469,7 +1469,11 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
     "title": "EV-side unplug with the transaction kept - the cable stays locked until the idTag is shown",
     "refs": ("OCPP 1.6 §4.10", "OCPP 1.6 §9.1.33", "OCPP 1.6 §7.28", "errata E3.84"),
     "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92",
-    "requires": ("Core", "not FixedCable"),
+    "requires": (
+        "Core",
+        "not FixedCable",
+        "StopTransactionOnEVSideDisconnect = configurable | never",
+    ),
     "setup": {
         "connectors": 1,
         "pics": {"Core": True, "FixedCable": False},
@@ -1854,7 +1858,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:106",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:108",
         },
         {
             "kind": "expect",
@@ -1863,7 +1867,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:107",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:109",
         },
         {
             "kind": "observe",
@@ -1872,29 +1876,11 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:108",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:110",
         },
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": "$connector_under_test"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:110",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111",
-        },
-        {
-            "kind": "tester",
-            "name": "ev_unplug",
             "payload": {"connector": "$connector_under_test"},
             "reply": None,
             "seconds": None,
@@ -1904,11 +1890,29 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "SuspendedEV"},
+            "payload": {"connectorId": "$connector_under_test", "status": "Charging"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:113",
+        },
+        {
+            "kind": "tester",
+            "name": "ev_unplug",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:114",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "SuspendedEV"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:115",
         },
         {
             "kind": "tester",
@@ -1917,7 +1921,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:114",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:116",
         },
         {
             "kind": "any_order",
@@ -1926,7 +1930,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:115",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:117",
             "items": (
                 {
                     "kind": "expect",
@@ -1939,7 +1943,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:116",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:118",
                 },
                 {
                     "kind": "expect",
@@ -1948,7 +1952,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:118",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:120",
                 },
             ),
         },
@@ -1959,14 +1963,16 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:119",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:121",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_EV_UNPLUG_KEEPS_LOCK")
-@pytest.mark.pics(Core=True, FixedCable=False)
+@pytest.mark.pics(
+    Core=True, FixedCable=False, StopTransactionOnEVSideDisconnect=("configurable", "never")
+)
 async def test_cs_ev_unplug_keeps_lock() -> None:
     """CS_EV_UNPLUG_KEEPS_LOCK: EV-side unplug with the transaction kept - the cable stays locked until the idTag is shown.
 
@@ -1979,7 +1985,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
     "id": "CS_DEAUTHORIZED_HOLDS_CABLE",
     "title": "A transaction stopped as DeAuthorized keeps the cable locked until its owner returns",
     "refs": ("OCPP 1.6 §4.8", "errata E3.17", "OCPP 1.6 §7.28", "OCPP 1.6 §9.1.31"),
-    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122",
+    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124",
     "requires": ("Core", "not FixedCable"),
     "setup": {
         "connectors": 1,
@@ -2046,7 +2052,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2056,7 +2062,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2066,7 +2072,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2076,7 +2082,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2086,7 +2092,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2096,7 +2102,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2106,7 +2112,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2116,7 +2122,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2126,7 +2132,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2136,7 +2142,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2146,7 +2152,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2156,7 +2162,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2166,7 +2172,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2176,7 +2182,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2186,7 +2192,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2196,7 +2202,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2206,7 +2212,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2216,7 +2222,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2230,7 +2236,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:122 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2285,7 +2291,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:136",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:138",
         },
         {
             "kind": "expect",
@@ -2294,7 +2300,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:137",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:139",
         },
         {
             "kind": "tester",
@@ -2303,7 +2309,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:138",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:140",
         },
         {
             "kind": "expect",
@@ -2312,7 +2318,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:139",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:141",
         },
         {
             "kind": "any_order",
@@ -2321,7 +2327,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:141",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:143",
             "items": (
                 {
                     "kind": "expect",
@@ -2330,7 +2336,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": {"transactionId": 3, "idTagInfo": {"status": "Blocked"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:142",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:144",
                 },
                 {
                     "kind": "expect",
@@ -2339,7 +2345,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:144",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:146",
                 },
             ),
         },
@@ -2350,7 +2356,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:145",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:147",
             "items": (
                 {
                     "kind": "expect",
@@ -2363,7 +2369,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Blocked"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:146",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:148",
                 },
                 {
                     "kind": "expect",
@@ -2372,7 +2378,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:148",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:150",
                 },
             ),
         },
@@ -2383,7 +2389,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:149",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:151",
         },
         {
             "kind": "tester",
@@ -2392,7 +2398,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:151",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:153",
         },
         {
             "kind": "expect",
@@ -2401,7 +2407,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:152",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:154",
         },
         {
             "kind": "observe",
@@ -2410,7 +2416,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:153",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:155",
         },
         {
             "kind": "tester",
@@ -2419,7 +2425,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:155",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:157",
         },
         {
             "kind": "expect",
@@ -2428,7 +2434,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:156",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:158",
         },
     ),
 }
@@ -2439,6 +2445,6 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
 async def test_cs_deauthorized_holds_cable() -> None:
     """CS_DEAUTHORIZED_HOLDS_CABLE: A transaction stopped as DeAuthorized keeps the cable locked until its owner returns.
 
-    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:122. Refs: OCPP 1.6 §4.8, errata E3.17, OCPP 1.6 §7.28, OCPP 1.6 §9.1.31.
+    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:124. Refs: OCPP 1.6 §4.8, errata E3.17, OCPP 1.6 §7.28, OCPP 1.6 §9.1.31.
     """
     await play_case(SPEC, SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE)
