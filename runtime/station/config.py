@@ -121,6 +121,22 @@ class ConfigStore:
                 raise ConfigError(f"{spec.name}: the {spec.supplied_by} cannot supply {missing[0]}")
         return typed
 
+    def nearest(self, key: str, value: Any) -> int | None:
+        """For an integer key and an integer ``value`` outside its range, the nearest bound;
+        None otherwise (nothing to bring into range)."""
+        spec = self.spec(key)
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            return None
+        if spec.kind != "integer" or isinstance(value, bool):
+            return None
+        if spec.minimum is not None and number < spec.minimum:
+            return spec.minimum
+        if spec.maximum is not None and number > spec.maximum:
+            return spec.maximum
+        return None
+
     def get(self, key: str) -> Any:
         """The typed value (a copy for a list), or None when the key has no value."""
         value = self._values.get(self.spec(key).name)

@@ -420,10 +420,17 @@ class Station:
         try:
             self.config.set(key, value)
         except ConfigError as error:
-            # A value from the Central System that the key cannot take (e.g. a negative
-            # heartbeat interval): the key keeps its value; the station carries on.
-            log.warning("configuration %s not changed: %s", key, error)
-            return
+            # A value from the Central System that the key cannot take. One outside the range
+            # the device supports (the BootNotification.conf interval, which §4.2 says the
+            # Charge Point SHALL adopt, beyond the PICS Maximum HeartbeatInterval) is adopted
+            # as far as it can be: the nearest bound. Anything else (not a number): the key
+            # keeps its value; the station carries on.
+            bound = self.config.nearest(key, value)
+            if bound is None:
+                log.warning("configuration %s not changed: %s", key, error)
+                return
+            log.warning("configuration %s set to %s, the nearest it takes: %s", key, bound, error)
+            self.config.set(key, bound)
         self.store.save_config(key, self.config.wire_value(key))
         if self.endpoint is not None:
             # A changed MessageTimeout applies from the next request on; one already sent

@@ -186,3 +186,16 @@ def test_get_configuration_lists_a_known_key_without_a_value() -> None:
     assert reply[2] == {
         "configurationKey": [{"key": "ConnectorPhaseRotation", "readonly": False}],
     }
+
+
+def test_a_boot_interval_outside_the_declared_range_is_adopted_at_the_nearest_bound() -> None:
+    # §4.2: the Charge Point adopts the interval of BootNotification.conf; beyond what it
+    # supports (PICS Minimum/Maximum HeartbeatInterval) it comes as close as it can.
+    pics = {"MinHeartbeatInterval": 30, "MaxHeartbeatInterval": 3600}
+    station = Station(SPEC, StationIdentity("CP"), connectors=1, now=T0, pics=pics)
+    station.set_config("HeartbeatInterval", 5)
+    assert station.config.get("HeartbeatInterval") == 30
+    station.set_config("HeartbeatInterval", 86_400)
+    assert station.config.get("HeartbeatInterval") == 3600
+    station.set_config("HeartbeatInterval", "often")  # not a number: kept
+    assert station.config.get("HeartbeatInterval") == 3600
