@@ -116,12 +116,14 @@ class Station:
         self.identity = identity
         self.connectors = connectors
         self.now = now
-        # A profile the PICS declares but no machine implements is not there at all: not
-        # advertised in SupportedFeatureProfiles, no keys, answered as without it (§3.3).
+        # A profile the PICS declares but nothing implements (no machine of the spec set, no
+        # application handler for one of its actions) is not there at all: not advertised in
+        # SupportedFeatureProfiles, no keys, answered as without it (§3.3, §9.1.29).
         declared = PicsValues(registry.pics_items, pics).as_dict()
+        handled = {registry.messages[a].profile for a in handlers or {} if a in registry.messages}
+        implemented = registry.implemented_profiles | handled
         self.pics = PicsValues(
-            registry.pics_items,
-            implemented_pics(registry.pics_items, declared, registry.implemented_profiles),
+            registry.pics_items, implemented_pics(registry.pics_items, declared, implemented)
         )
         # What must survive a power loss lives in the store (OCPP 1.6 §3.7, errata E3.37):
         # configuration the Central System set, the cache, transactions and their messages.

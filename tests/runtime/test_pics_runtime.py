@@ -295,3 +295,14 @@ def test_wallbox_example_lists_its_profiles_and_limits() -> None:
         PicsValues(SPEC.pics_items, _example("wallbox")),
     )
     assert values["LocalAuthListMaxLength"] == 500
+
+
+def test_an_application_handler_implements_its_profile() -> None:
+    # A handler for one of a profile's actions is an implementation of it: the profile is
+    # advertised and its keys are there (the other actions answer CALLERROR NotSupported).
+    handlers = {"ReserveNow": lambda _call: {"status": "Accepted"}}
+    station = accepted_station(pics={**CORE_ONLY, "Reservation": True}, handlers=handlers)
+    listed = _listed(station)
+    assert listed["SupportedFeatureProfiles"]["value"] == "Core,Reservation"
+    assert "ReserveConnectorZeroSupported" in listed
+    assert reply_to(station, call("ReserveNow", RESERVE_NOW)) == [3, "m1", {"status": "Accepted"}]
