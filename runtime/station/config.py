@@ -125,11 +125,11 @@ class ConfigStore:
         """For an integer key and an integer ``value`` outside its range, the nearest bound;
         None otherwise (nothing to bring into range)."""
         spec = self.spec(key)
+        if spec.kind != "integer" or isinstance(value, bool):
+            return None
         try:
             number = int(str(value).strip())
         except ValueError:
-            return None
-        if spec.kind != "integer" or isinstance(value, bool):
             return None
         if spec.minimum is not None and number < spec.minimum:
             return spec.minimum
