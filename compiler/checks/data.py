@@ -230,8 +230,11 @@ def check_data(spec: SpecSet) -> list[Diagnostic]:
     for event in spec.events:
         found += check_fields(spec, event.payload, f"event {event.name}")
     for key in spec.config_keys:
-        if key.spec.pics:
-            found += _pics_link(spec, key.spec.pics, key.pos, f"configuration key {key.name}")
+        # Every PICS item a key names: its feature, its supported range, what pins it.
+        linked = [key.spec.pics, key.spec.pics_minimum, key.spec.pics_maximum]
+        linked += [pin[0] for pin in key.spec.pinned_by_pics]
+        for name in dict.fromkeys(i for i in linked if i):
+            found += _pics_link(spec, name, key.pos, f"configuration key {key.name}")
     found += check_config_keys(spec)
     keys = [k.name for k in spec.config_keys]
     for item in spec.pics:

@@ -14,6 +14,7 @@ from compiler.ir import (
     ScenarioStep,
     SpecSet,
 )
+from runtime.spec.applicability import requirement
 
 __all__ = ["check_scenarios", "check_steps"]
 
@@ -60,21 +61,42 @@ def check_steps(spec: SpecSet, steps: Iterable[ScenarioStep]) -> list[Diagnostic
     return found
 
 
-def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
+def _requires_problems(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
+    """Unknown PICS items in ``requires``, and ``Item = a | b`` values the item does not take."""
     found = []
     pics = [p.name for p in spec.pics]
-    keys = [k.name for k in spec.config_keys]
-    for item in (r.removeprefix("not ") for r in sc.requires):
-        if spec.pics_item(item) is None:
+    for name, needed in (requirement(r) for r in sc.requires):
+        item = spec.pics_item(name)
+        if item is None:
             found.append(
                 Diagnostic(
                     sc.pos,
                     "SPEC204",
-                    f"scenario {sc.id} requires unknown PICS item '{item}'",
+                    f"scenario {sc.id} requires unknown PICS item '{name}'",
                     one_of(pics),
-                    did_you_mean(item, pics),
+                    did_you_mean(name, pics),
                 )
             )
+            continue
+        allowed = list(item.spec.values) if item.spec.kind == "enum" else []
+        for value in needed if isinstance(needed, tuple) else ():
+            if value not in allowed:
+                found.append(
+                    Diagnostic(
+                        sc.pos,
+                        "SPEC204",
+                        f"scenario {sc.id} requires PICS item '{name}' to be '{value}', "
+                        "which it cannot be",
+                        one_of(allowed) if allowed else "an enum item ('Item = a | b')",
+                        did_you_mean(value, allowed),
+                    )
+                )
+    return found
+
+
+def _check_one(spec: SpecSet, sc: Scenario) -> list[Diagnostic]:
+    found = _requires_problems(spec, sc)
+    keys = [k.name for k in spec.config_keys]
     for key in sc.setup.get("config", {}):
         if spec.config_key(key) is None:
             found.append(

@@ -1,7 +1,8 @@
 """``chargespec pics``: device PICS files (the PICS form a vendor fills in for one charge point).
 
 - ``pics new [--out FILE]`` writes an annotated template holding every item at its default;
-- ``pics check FILE`` validates a file and prints every problem (exit 1, no traceback);
+- ``pics check FILE`` validates a file and prints every problem (exit 1, no traceback), and
+  warns (PICS301, exit 0) of each declared feature profile the spec set does not implement;
 - ``pics render FILE [--out-dir DIR]`` writes the filled-in statement as Markdown and HTML, in the
   form's documents, sections and order.
 
@@ -198,9 +199,16 @@ def new(out: Path | None) -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def check(file: Path) -> None:
     """Validate a PICS file; print every problem and exit 1 when there is one."""
+    from runtime.conformance.pics_file import profile_warnings
+
     values = _load(file)
     declared = sum(1 for item in _items() if values[item.name] != item.default)
     click.echo(f"{file}: ok ({len(values)} items, {declared} differ from the default)")
+    # A declared profile without machines is a warning (exit 0): the file is right about the
+    # device; it is this spec set that cannot run or advertise the profile yet.
+    implemented = spec_registry().implemented_profiles
+    for warning in profile_warnings(file, _items(), values, implemented):
+        click.echo(warning, err=True)
 
 
 @pics.command("render")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from compiler.expressions import Expr
 from compiler.ir import Action, Machine, PicsItem, SpecSet
+from runtime.spec.applicability import requirement
 
 __all__ = ["PicsGates", "pics_gates"]
 
@@ -71,7 +72,7 @@ def pics_gates(spec: SpecSet) -> tuple[PicsGates, ...]:
             f"{s.id} (requires {r})"
             for s in spec.scenarios
             for r in s.requires
-            if r.removeprefix("not ") == item.name
+            if requirement(r)[0] == item.name
         ]
         scenarios += [
             f"{s.id} (setup {item.name}: {s.setup['pics'][item.name]})"

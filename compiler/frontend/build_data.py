@@ -166,6 +166,13 @@ def build_config_keys(f: LoadedFile) -> list[ConfigKey]:
                 reboot_required=bool(k.get("reboot_required", False)),
                 pics=k.get("pics"),
                 description=_described(k),
+                pics_minimum=k.get("pics_range", {}).get("minimum"),
+                pics_maximum=k.get("pics_range", {}).get("maximum"),
+                off_value=k.get("off_value"),
+                supplied_by=k.get("supplied_by"),
+                pinned_by_pics=tuple(
+                    (pin["item"], pin["is"], pin["value"]) for pin in k.get("pinned_by_pics", ())
+                ),
             ),
             refs=_refs(k),
             pos=f.key_pos(("keys", name)),

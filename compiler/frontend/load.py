@@ -151,7 +151,8 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
     # The demo plays a short session against a fresh simulator: no case came before it.
     fresh_states = [s for s in parts.test_states if s.key != ALWAYS]
     demo = parts.demo and resolve_scenario(fresh_states, parts.demo)
-    defaults = {k.name: k.spec.default for k in parts.config_keys}
+    # The Central System cannot set a read-only key (OCPP 1.6 §5.3), so no setup restores one.
+    defaults = {k.name: k.spec.default for k in parts.config_keys if not k.spec.read_only}
     baseline = config_baseline(parts.scenarios, defaults)
     spec = SpecSet(
         root=os.path.normpath(shown_root),

@@ -173,8 +173,10 @@ def config_steps(
     precondition is not reached. The answer may be Rejected as well as Accepted: a key the
     device keeps read-only (§5.3: Rejected, no change) that already holds the value serves the
     case — AuthorizeRemoteTxRequests may be R or RW (§9.1.3), and the official cases then run
-    with the device's value (OCTT TC_010_CS, TC_011_1_CS) — while the read-back still refuses
-    any other value.
+    with the device's value (OCTT TC_010_CS, TC_011_1_CS); a key the PICS pins at the value
+    the case needs (StopTransactionOnEVSideDisconnect "always", errata E3.80;
+    UnlockConnectorOnEVSideDisconnect with a fixed cable, E3.84) likewise — while the
+    read-back still refuses any other value.
     """
     steps: list[ScenarioStep] = []
 

@@ -65,6 +65,7 @@ def python_files(spec: SpecSet, package: str) -> dict[str, str]:
             "class_name": f"{class_name(m.name)}Machine",
             "state_type": f"{class_name(m.name)}State",
             "instance": m.instance,
+            "profile": m.profile,
         }
         for m in spec.machines
     ]

@@ -372,6 +372,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="AuthorizationCache",
             instance="station",
+            profile="Core",
             machine_class=authorization_cache.AuthorizationCacheMachine,
             make_context=authorization_cache.make_context,
             transitions=authorization_cache.AuthorizationCacheMachine.TRANSITIONS,
@@ -379,6 +380,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Availability",
             instance="station",
+            profile="Core",
             machine_class=availability.AvailabilityMachine,
             make_context=availability.make_context,
             transitions=availability.AvailabilityMachine.TRANSITIONS,
@@ -386,6 +388,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="ChargePointStatus",
             instance="station",
+            profile="Core",
             machine_class=charge_point_status.ChargePointStatusMachine,
             make_context=charge_point_status.make_context,
             transitions=charge_point_status.ChargePointStatusMachine.TRANSITIONS,
@@ -393,6 +396,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="ClockAlignedMeter",
             instance="per_connector",
+            profile="Core",
             machine_class=clock_aligned_meter.ClockAlignedMeterMachine,
             make_context=clock_aligned_meter.make_context,
             transitions=clock_aligned_meter.ClockAlignedMeterMachine.TRANSITIONS,
@@ -400,6 +404,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Configuration",
             instance="station",
+            profile="Core",
             machine_class=configuration.ConfigurationMachine,
             make_context=configuration.make_context,
             transitions=configuration.ConfigurationMachine.TRANSITIONS,
@@ -407,6 +412,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="ConnectorStatus",
             instance="per_connector",
+            profile="Core",
             machine_class=connector_status.ConnectorStatusMachine,
             make_context=connector_status.make_context,
             transitions=connector_status.ConnectorStatusMachine.TRANSITIONS,
@@ -414,6 +420,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="DataTransfer",
             instance="station",
+            profile="Core",
             machine_class=data_transfer.DataTransferMachine,
             make_context=data_transfer.make_context,
             transitions=data_transfer.DataTransferMachine.TRANSITIONS,
@@ -421,6 +428,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Heartbeat",
             instance="station",
+            profile="Core",
             machine_class=heartbeat.HeartbeatMachine,
             make_context=heartbeat.make_context,
             transitions=heartbeat.HeartbeatMachine.TRANSITIONS,
@@ -428,6 +436,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="InterruptedTransaction",
             instance="per_connector",
+            profile="Core",
             machine_class=interrupted_transaction.InterruptedTransactionMachine,
             make_context=interrupted_transaction.make_context,
             transitions=interrupted_transaction.InterruptedTransactionMachine.TRANSITIONS,
@@ -435,6 +444,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Registration",
             instance="station",
+            profile="Core",
             machine_class=registration.RegistrationMachine,
             make_context=registration.make_context,
             transitions=registration.RegistrationMachine.TRANSITIONS,
@@ -442,6 +452,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="RemoteControl",
             instance="station",
+            profile="Core",
             machine_class=remote_control.RemoteControlMachine,
             make_context=remote_control.make_context,
             transitions=remote_control.RemoteControlMachine.TRANSITIONS,
@@ -449,6 +460,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Reset",
             instance="station",
+            profile="Core",
             machine_class=reset.ResetMachine,
             make_context=reset.make_context,
             transitions=reset.ResetMachine.TRANSITIONS,
@@ -456,6 +468,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="Transaction",
             instance="per_connector",
+            profile="Core",
             machine_class=transaction.TransactionMachine,
             make_context=transaction.make_context,
             transitions=transaction.TransactionMachine.TRANSITIONS,
@@ -463,6 +476,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="UnlockConnector",
             instance="station",
+            profile="Core",
             machine_class=unlock_connector.UnlockConnectorMachine,
             make_context=unlock_connector.make_context,
             transitions=unlock_connector.UnlockConnectorMachine.TRANSITIONS,
@@ -470,6 +484,7 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
         MachineBinding(
             name="UnsupportedProfiles",
             instance="station",
+            profile="Core",
             machine_class=unsupported_profiles.UnsupportedProfilesMachine,
             make_context=unsupported_profiles.make_context,
             transitions=unsupported_profiles.UnsupportedProfilesMachine.TRANSITIONS,

@@ -27,6 +27,7 @@ __all__ = [
     "load_device_pics",
     "marker_conditions",
     "pics_file_problems",
+    "pics_placeholders",
     "scenario_run_pics",
 ]
 
@@ -96,3 +97,17 @@ def scenario_run_pics(
         pics = {**full_pics(registry), **setup_pics}
         return pics, inapplicable_reason(scenario_conditions(requires), pics)
     return dict(device), inapplicable_reason(scenario_conditions(requires, setup_pics), device)
+
+
+def pics_placeholders(pics: Mapping[str, Any]) -> dict[str, str]:
+    """What ``$pics.<Item>``, ``$over.<Item>`` and ``$under.<Item>`` stand for in a case run
+    against a device with these PICS values: each integer item's value, one more and one
+    less, as strings (a ChangeConfiguration value is a string, OCPP 1.6 §6.9). A scenario
+    that uses one ``requires`` the item, so it is declared whenever the case runs."""
+    values: dict[str, str] = {}
+    for name, value in pics.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            values[f"pics.{name}"] = str(value)
+            values[f"over.{name}"] = str(value + 1)
+            values[f"under.{name}"] = str(value - 1)
+    return values

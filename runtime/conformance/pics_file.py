@@ -20,21 +20,26 @@ PICS101  unknown PICS item (with the closest item's name)
 PICS102  value of the wrong type
 PICS103  value out of range, or not one of the allowed values
 PICS201  inconsistent combination: a rule of pics.yaml ``requires``, or a mandatory item
+PICS301  (warning) a feature profile is declared that the spec set does not implement yet
 =======  =========================================================================
+
+PICS301 is a warning, not an error: the file is a good statement of the device, but the
+simulated Charge Point (and the suite, in process) have only the profiles that have machines,
+so they neither advertise nor test the others (:func:`profile_warnings`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from runtime.errors import ChargespecError
 from runtime.spec.located_yaml import LocatedYaml, SourcePos, YamlError, load_yaml_file
 from runtime.spec.names import closest
-from runtime.spec.pics import PicsItemSpec, rule_problems, value_problem
+from runtime.spec.pics import PicsItemSpec, rule_problems, unimplemented_profiles, value_problem
 
-__all__ = ["CODES", "PicsFileError", "load_pics_file"]
+__all__ = ["CODES", "PicsFileError", "load_pics_file", "profile_warnings"]
 
 CODES: Mapping[str, str] = {
     "PICS001": "YAML syntax error or duplicate key",
@@ -44,6 +49,7 @@ CODES: Mapping[str, str] = {
     "PICS102": "value of the wrong type",
     "PICS103": "value out of range or not allowed",
     "PICS201": "inconsistent combination of PICS values",
+    "PICS301": "declared feature profile not implemented (warning)",
 }
 _KIND_CODES = {"wrong_type": "PICS102", "not_allowed": "PICS103"}
 
@@ -158,3 +164,27 @@ def load_pics_file(path: Path, items: Sequence[PicsItemSpec]) -> dict[str, Any]:
         if not problems:
             return full
     raise PicsFileError([text for _, text in sorted(problems)])
+
+
+def profile_warnings(
+    path: Path, items: Sequence[PicsItemSpec], values: Mapping[str, Any], implemented: Iterable[str]
+) -> list[str]:
+    """One PICS301 warning per profile ``values`` declare that ``implemented`` lacks.
+
+    Args:
+        path: the file ``values`` were loaded from (for the positions).
+        items: the spec set's PICS items.
+        values: the file's values, as :func:`load_pics_file` returns them.
+        implemented: the profiles the spec set implements (``SpecRegistry.implemented_profiles``).
+    """
+    names = unimplemented_profiles(items, values, implemented)
+    if not names:
+        return []
+    loaded = _read(path, str(path))
+    return [
+        f"{loaded.pos(('pics', name))}: warning[PICS301]: feature profile {name} is declared, "
+        "but this spec set implements no machines for it yet: the simulated Charge Point "
+        "neither advertises it in SupportedFeatureProfiles (OCPP 1.6 §9.1.29) nor has its keys, "
+        "and answers its requests as a Charge Point without it"
+        for name in names
+    ]

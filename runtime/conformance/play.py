@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from runtime.conformance.applicability import device_pics, scenario_run_pics
+from runtime.conformance.applicability import device_pics, pics_placeholders, scenario_run_pics
 from runtime.conformance.case_log import LOGS, CaseLog
 from runtime.conformance.dut_file import DutConfig
 from runtime.conformance.external import ExternalSession, external_session
@@ -74,7 +74,8 @@ async def _in_process(
     dut = InProcessDut(registry, connectors=scenario["setup"].get("connectors", 1), pics=pics)
     try:
         await dut.start()
-        await run_scenario(scenario, dut, values=DutConfig().values(), transcript=transcript)
+        values = {**DutConfig().values(), **pics_placeholders(pics)}
+        await run_scenario(scenario, dut, values=values, transcript=transcript)
     finally:
         log.frames = [FrameRecord(at, direction, text) for at, direction, text in dut.frames]
 
@@ -110,7 +111,7 @@ async def _external(
         await run_scenario(
             scenario,
             dut,
-            values=config.values(),
+            values={**config.values(), **pics_placeholders(pics)},
             connectors=connectors,
             timing=Timing(tolerance=config.tolerance),
             on_progress=session.on_line,

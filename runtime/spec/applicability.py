@@ -3,8 +3,9 @@ PICS a device declares.
 
 Every generated test declares its PICS conditions, the value each item it depends on must have:
 
-- a scenario: each ``requires`` item needs true (``not Item``: false), and each ``setup.pics``
-  item needs the value the scenario sets;
+- a scenario: each ``requires`` item needs true (``not Item``: false; ``Item = a | b``: one of
+  those values, for an enum item), and each ``setup.pics`` item needs the value the scenario
+  sets;
 - a model-test variant: each PICS value the variant fixes.
 
 A test applies to a device iff the device's PICS agree with every one of its conditions (a
@@ -19,25 +20,39 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from runtime.spec.pics import implemented_pics
 from runtime.spec.registry import SpecRegistry
 
-__all__ = ["full_pics", "inapplicable_reason", "scenario_conditions"]
+__all__ = ["full_pics", "inapplicable_reason", "requirement", "scenario_conditions"]
 
 
 def full_pics(registry: SpecRegistry) -> dict[str, Any]:
-    """A PICS that declares every boolean item supported (the default for the suite)."""
-    return {p.name: True if p.kind == "boolean" else p.default for p in registry.pics_items}
+    """A PICS that declares every boolean item supported (the default for the suite), but
+    of the feature profiles only those the spec set implements (that have machines): the
+    in-process Charge Point has no others, so a case that needs one does not apply to it."""
+    values = {p.name: True if p.kind == "boolean" else p.default for p in registry.pics_items}
+    return implemented_pics(registry.pics_items, values, registry.implemented_profiles)
+
+
+def requirement(text: str) -> tuple[str, bool | tuple[str, ...]]:
+    """A ``requires`` entry as (item, what it needs): ``Item`` true, ``not Item`` false,
+    ``Item = a | b`` one of the values a, b (an enum item, e.g. the OCTT's "is not read-only
+    false" for StopTransactionOnEVSideDisconnect: ``= always | configurable``)."""
+    name, equals, values = text.partition("=")
+    if equals:
+        return name.strip(), tuple(v.strip() for v in values.split("|"))
+    return text.removeprefix("not "), not text.startswith("not ")
 
 
 def scenario_conditions(
     requires: Sequence[str], setup_pics: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A scenario's PICS conditions, in order: its ``requires`` items (``Item`` needs true,
-    ``not Item`` false), then the items its ``setup.pics`` sets."""
+    """A scenario's PICS conditions, in order: its ``requires`` items (see
+    :func:`requirement`), then the items its ``setup.pics`` sets."""
     conditions: dict[str, Any] = {}
     for item in requires:
-        name = item.removeprefix("not ")
-        conditions[name] = name == item
+        name, needed = requirement(item)
+        conditions[name] = needed
     for name, value in (setup_pics or {}).items():
         conditions.setdefault(name, value)
     return conditions
@@ -47,12 +62,16 @@ def _shown(value: Any) -> str:
     """A PICS value as it is written in a PICS file."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):
+        return " or ".join(value)
     return "not declared" if value is None else str(value)
 
 
 def _agrees(needed: Any, declared: Any) -> bool:
     if isinstance(needed, bool):
         return bool(declared) == needed
+    if isinstance(needed, tuple) and not isinstance(declared, tuple):
+        return declared in needed  # ``Item = a | b``; a list item compares equal below
     return bool(declared == needed)
 
 

@@ -65,6 +65,13 @@ class ConfigKeySpec:
         pics: the PICS item (an optional feature) without which the Charge Point does not
             have the key at all; None when only the key's profile decides.
         description: what the key is for, with the clauses it restates in parentheses.
+        pics_minimum, pics_maximum: integer PICS items that, when a device declares them,
+            narrow ``minimum``/``maximum`` (its supported range of the key).
+        off_value: the value that switches the feature off, taken whatever the range says.
+        supplied_by: for a csl key, the part of the Charge Point whose abilities bound the
+            items (``meter``: the measurands it supplies, OCPP 1.6 §3.16.4).
+        pinned_by_pics: (PICS item, its value, key value): a device whose PICS item has that
+            value has the key read-only at the key value (errata E3.80, E3.84).
     """
 
     name: str
@@ -82,6 +89,11 @@ class ConfigKeySpec:
     reboot_required: bool = False
     pics: str | None = None
     description: str = ""
+    pics_minimum: str | None = None
+    pics_maximum: str | None = None
+    off_value: int | None = None
+    supplied_by: str | None = None
+    pinned_by_pics: tuple[tuple[str, Any, Any], ...] = ()
 
     @property
     def read_only(self) -> bool:
@@ -111,6 +123,8 @@ def _integer(spec: ConfigKeySpec, value: Any) -> int:
         number = int(exact)
     else:
         raise wrong
+    if number == spec.off_value:
+        return number
     if spec.minimum is not None and number < spec.minimum:
         raise ConfigError(f"{spec.name} must be at least {spec.minimum}, not {number}")
     if spec.maximum is not None and number > spec.maximum:

@@ -20,9 +20,15 @@ __all__ = [
     "PicsValues",
     "allowed_text",
     "claimed",
+    "implemented_pics",
+    "profile_items",
     "rule_problems",
+    "unimplemented_profiles",
     "value_problem",
 ]
+
+PROFILES_KEY = "SupportedFeatureProfiles"
+"""The key the feature-profile items set (OCPP 1.6 §9.1.29): how a profile item is told."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,3 +230,30 @@ class PicsValues:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
+
+
+def profile_items(specs: Iterable[PicsItemSpec]) -> list[str]:
+    """The names of the feature-profile items, in the form's order (OCPP 1.6 §3.3)."""
+    return [s.name for s in specs if s.kind == "boolean" and s.sets == PROFILES_KEY]
+
+
+def unimplemented_profiles(
+    specs: Iterable[PicsItemSpec], values: Mapping[str, Any], implemented: Iterable[str]
+) -> list[str]:
+    """The profiles ``values`` declare that ``implemented`` does not hold, in form order."""
+    have = frozenset(implemented)
+    return [name for name in profile_items(specs) if values.get(name) is True and name not in have]
+
+
+def implemented_pics(
+    specs: Iterable[PicsItemSpec], values: Mapping[str, Any], implemented: Iterable[str]
+) -> dict[str, Any]:
+    """``values`` with every declared profile that is not implemented taken back (false).
+
+    A Charge Point built from a spec set has only the profiles that have machines: it
+    neither advertises another in SupportedFeatureProfiles (§9.1.29) nor has its keys
+    (chapter 9), and answers its requests as a Charge Point without the profile does.
+    """
+    specs = list(specs)
+    dropped = unimplemented_profiles(specs, values, implemented)
+    return {**values, **dict.fromkeys(dropped, False)}

@@ -43,6 +43,7 @@ class MachineBinding:
 
     Attributes:
         instance: ``station`` (one per Charge Point) or ``per_connector``.
+        profile: the feature profile the machine implements (OCPP 1.6 §3.3).
         make_context: builds the machine's context from station parameters.
         transitions: every spec transition of the machine (for transition coverage).
     """
@@ -52,6 +53,7 @@ class MachineBinding:
     machine_class: Callable[[MachineEnv, Any], SpecMachine]
     make_context: Callable[[Mapping[str, Any]], Any]
     transitions: tuple[TransitionInfo, ...] = ()
+    profile: str = "Core"
 
     def create(self, env: MachineEnv, params: Mapping[str, Any]) -> SpecMachine:
         return self.machine_class(env, self.make_context(params))
@@ -109,3 +111,12 @@ class SpecRegistry:
             ValueError: If a name is not a declared leniency.
         """
         return CompiledPayloadValidator(self.checks, self.leniencies, lenient)
+
+    @property
+    def implemented_profiles(self) -> frozenset[str]:
+        """The feature profiles this spec set implements: those some machine belongs to.
+
+        The one list of implemented profiles (OCPP 1.6 §3.3): a profile gets machines, and
+        with them a place here, when it is implemented.
+        """
+        return frozenset(m.profile for m in self.machines)

@@ -15,17 +15,25 @@ whose feature its PICS declares. What the PICS states about the device is the st
 its keys: an item with ``sets: <Key>`` gives that key's value (typically a read-only limit
 such as LocalAuthListMaxLength), and the profile items, which set SupportedFeatureProfiles,
 make it list the profiles the PICS declares (§9.1.29; the key's tokens are the item names).
+
+The PICS also narrows keys (:func:`shaped_keys`): a declared supported range bounds an integer
+key (``pics_range``), and some answers pin a key read-only at a value (``pinned_by_pics``: a
+fixed cable makes UnlockConnectorOnEVSideDisconnect false, errata E3.84; "always" / "never"
+stopping on an EV-side unplug makes StopTransactionOnEVSideDisconnect true / false, errata
+E3.80). A csl key ``supplied_by: meter`` takes only items the store's ``supplies`` list for
+the meter (§3.16.4: a measurand the Charge Point cannot supply is Rejected, nothing changed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from runtime.spec.config_keys import ConfigError, ConfigKeySpec, coerce_value, wire_text
 from runtime.spec.pics import PicsValues
 
-__all__ = ["ConfigStore", "pics_config_values", "supported_keys"]
+__all__ = ["ConfigStore", "pics_config_values", "pinned_values", "shaped_keys", "supported_keys"]
 
 
 class ConfigStore:
@@ -33,11 +41,17 @@ class ConfigStore:
 
     Defaults come first, then ``overrides``; in each, the other keys are set before csl keys,
     so a list is checked against the length its ``<Key>MaxLength`` companion allows.
+    ``supplies`` names, per part of the Charge Point (``meter``), the items a csl key
+    ``supplied_by`` it may hold; a part it does not name bounds nothing.
     """
 
     def __init__(
-        self, specs: Iterable[ConfigKeySpec], overrides: Mapping[str, Any] | None = None
+        self,
+        specs: Iterable[ConfigKeySpec],
+        overrides: Mapping[str, Any] | None = None,
+        supplies: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
+        self.supplies = dict(supplies or {})
         self.specs = {s.name: s for s in specs}
         self._names = {name.lower(): name for name in self.specs}
         self._values: dict[str, Any] = {}
@@ -98,7 +112,30 @@ class ConfigStore:
             ConfigError: if the key is unknown or cannot take the value.
         """
         spec = self.spec(key)
-        return coerce_value(spec, value, self.max_items(spec.name))
+        typed = coerce_value(spec, value, self.max_items(spec.name))
+        supplied = self.supplies.get(spec.supplied_by or "")
+        if supplied is not None and isinstance(typed, list):
+            missing = [item for item in typed if item not in supplied]
+            if missing:
+                # §3.16.4: one measurand the Charge Point does not support rejects the list.
+                raise ConfigError(f"{spec.name}: the {spec.supplied_by} cannot supply {missing[0]}")
+        return typed
+
+    def nearest(self, key: str, value: Any) -> int | None:
+        """For an integer key and an integer ``value`` outside its range, the nearest bound;
+        None otherwise (nothing to bring into range)."""
+        spec = self.spec(key)
+        if spec.kind != "integer" or isinstance(value, bool):
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            return None
+        if spec.minimum is not None and number < spec.minimum:
+            return spec.minimum
+        if spec.maximum is not None and number > spec.maximum:
+            return spec.maximum
+        return None
 
     def get(self, key: str) -> Any:
         """The typed value (a copy for a list), or None when the key has no value."""
@@ -172,4 +209,50 @@ def pics_config_values(keys: Iterable[ConfigKeySpec], pics: PicsValues) -> dict[
     for name, items in listed.items():
         order = {value: index for index, value in enumerate(present[name].values)}
         values[name] = sorted(items, key=lambda item: order.get(item, len(order)))
+    return values
+
+
+def _narrowed(key: ConfigKeySpec, pics: PicsValues) -> ConfigKeySpec:
+    """The key with the supported range the PICS declares (none declared: as it is)."""
+    low = pics.get(key.pics_minimum) if key.pics_minimum in pics.specs else None
+    high = pics.get(key.pics_maximum) if key.pics_maximum in pics.specs else None
+    if low is None and high is None:
+        return key
+    # The PICS can only narrow what the spec allows: the stricter bound of the two holds.
+    minimum = max((b for b in (key.minimum, low) if b is not None), default=None)
+    maximum = min((b for b in (key.maximum, high) if b is not None), default=None)
+    default = key.default
+    if isinstance(default, int) and default != key.off_value:
+        # A start value outside what the device supports starts at the nearest bound.
+        default = max(default, minimum) if minimum is not None else default
+        default = min(default, maximum) if maximum is not None else default
+    return replace(key, minimum=minimum, maximum=maximum, default=default)
+
+
+def _pin(key: ConfigKeySpec, pics: PicsValues) -> tuple[bool, Any]:
+    """Whether the PICS pins the key, and at which value."""
+    for item, answer, value in key.pinned_by_pics:
+        if item in pics.specs and pics.get(item) == answer:
+            return True, value
+    return False, None
+
+
+def shaped_keys(keys: Iterable[ConfigKeySpec], pics: PicsValues) -> tuple[ConfigKeySpec, ...]:
+    """The keys as this PICS makes them: ranges narrowed, pinned keys read-only at their
+    value (see the module docstring)."""
+    shaped = []
+    for key in keys:
+        key = _narrowed(key, pics)
+        pinned, value = _pin(key, pics)
+        shaped.append(replace(key, access="R", default=value) if pinned else key)
+    return tuple(shaped)
+
+
+def pinned_values(keys: Iterable[ConfigKeySpec], pics: PicsValues) -> dict[str, Any]:
+    """The values the PICS pins (they win over any other start value: a PICS fact)."""
+    values = {}
+    for key in keys:
+        pinned, value = _pin(key, pics)
+        if pinned:
+            values[key.name] = value
     return values

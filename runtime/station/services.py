@@ -289,11 +289,14 @@ class StationServices:
         answered."""
         config = self.station.config
         names = list(keys) if keys else sorted(config.specs)
-        known = [k for k in names if config.is_known(k) and config.get(k) is not None]
-        return [
-            {"key": k, "readonly": config.is_read_only(k), "value": config.wire_value(k)}
-            for k in known
-        ]
+        entries = []
+        for name in (config.spec(k).name for k in names if config.is_known(k)):
+            # Keys are CiString50 (§7.29): found in any letter case, reported as declared.
+            entry: dict[str, Any] = {"key": name, "readonly": config.is_read_only(name)}
+            if config.get(name) is not None:  # KeyValue.value is optional (§7.29)
+                entry["value"] = config.wire_value(name)
+            entries.append(entry)
+        return entries
 
     def q_config_unknown_keys(self, keys: list[str] | None) -> list[str] | None:
         unknown = [k for k in keys or () if not self.station.config.is_known(k)]

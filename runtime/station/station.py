@@ -32,13 +32,19 @@ from runtime.ocppj.endpoint import Endpoint
 from runtime.spec.config_keys import ConfigError
 from runtime.spec.effects import Effect, Invoke, Reply, SendCall, SetConfig, SyncClock
 from runtime.spec.machine import SpecMachine, TransitionHook
-from runtime.spec.pics import PicsValues
+from runtime.spec.pics import PicsValues, implemented_pics
 from runtime.spec.registry import SpecRegistry
 from runtime.station.calls import CallHandler, CallRouter, unsupported
-from runtime.station.config import ConfigStore, pics_config_values, supported_keys
+from runtime.station.config import (
+    ConfigStore,
+    pics_config_values,
+    pinned_values,
+    shaped_keys,
+    supported_keys,
+)
 from runtime.station.hardware import Hardware, SimulatedHardware, restart_with_retries
 from runtime.station.machines import MachineSet
-from runtime.station.services import StationServices
+from runtime.station.services import SUPPORTED_MEASURANDS, StationServices
 from runtime.station.store import Store
 from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
@@ -110,21 +116,33 @@ class Station:
         self.identity = identity
         self.connectors = connectors
         self.now = now
-        self.pics = PicsValues(registry.pics_items, pics)
+        # A profile the PICS declares but nothing implements (no machine of the spec set, no
+        # application handler for one of its actions) is not there at all: not advertised in
+        # SupportedFeatureProfiles, no keys, answered as without it (§3.3, §9.1.29).
+        declared = PicsValues(registry.pics_items, pics).as_dict()
+        handled = {registry.messages[a].profile for a in handlers or {} if a in registry.messages}
+        implemented = registry.implemented_profiles | handled
+        self.pics = PicsValues(
+            registry.pics_items, implemented_pics(registry.pics_items, declared, implemented)
+        )
         # What must survive a power loss lives in the store (OCPP 1.6 §3.7, errata E3.37):
         # configuration the Central System set, the cache, transactions and their messages.
         self.store = store if store is not None else Store(":memory:")
         self.hardware: Hardware = hardware if hardware is not None else SimulatedHardware()
         # The PICS decides which keys the Charge Point has and what its limits are (OCPP 1.6
         # §3.3, chapter 9); the caller's values come over those, the connectors over all.
-        keys = supported_keys(registry.config_keys, self.pics)
+        # The PICS also narrows ranges and pins keys (errata E3.80, E3.84); a pinned value is
+        # a fact of the device, so it wins over the caller's.
+        keys = shaped_keys(supported_keys(registry.config_keys, self.pics), self.pics)
         self.config = ConfigStore(
             keys,
             {
                 **pics_config_values(keys, self.pics),
                 **(config or {}),
+                **pinned_values(keys, self.pics),
                 "NumberOfConnectors": connectors,
             },
+            supplies={"meter": SUPPORTED_MEASURANDS},
         )
         for key, value in self.store.load_config().items():
             try:
@@ -404,10 +422,17 @@ class Station:
         try:
             self.config.set(key, value)
         except ConfigError as error:
-            # A value from the Central System that the key cannot take (e.g. a negative
-            # heartbeat interval): the key keeps its value; the station carries on.
-            log.warning("configuration %s not changed: %s", key, error)
-            return
+            # A value from the Central System that the key cannot take. One outside the range
+            # the device supports (the BootNotification.conf interval, which §4.2 says the
+            # Charge Point SHALL adopt, beyond the PICS Maximum HeartbeatInterval) is adopted
+            # as far as it can be: the nearest bound. Anything else (not a number): the key
+            # keeps its value; the station carries on.
+            bound = self.config.nearest(key, value)
+            if bound is None:
+                log.warning("configuration %s not changed: %s", key, error)
+                return
+            log.warning("configuration %s set to %s, the nearest it takes: %s", key, bound, error)
+            self.config.set(key, bound)
         self.store.save_config(key, self.config.wire_value(key))
         if self.endpoint is not None:
             # A changed MessageTimeout applies from the next request on; one already sent

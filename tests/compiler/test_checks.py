@@ -504,6 +504,12 @@ def test_config_key_and_pics_links(tmp_path: Path) -> None:
     )
     found = check_data(load(tmp_path, config_keys_yaml=keys))
     assert codes(found) == ["SPEC204"]
+    shaped = BASE["config_keys.yaml"] + (
+        "  Extra: {profile: Core, type: integer, access: RW, required: false,"
+        " pics_range: {maximum: MaxExtra}, pinned_by_pics: [{item: Fixd, is: true, value: 1}]}\n"
+    )
+    found = check_data(load(tmp_path, config_keys_yaml=shaped))
+    assert codes(found) == ["SPEC204", "SPEC204"]
     pics = BASE["pics.yaml"] + "  Connectors: {section: H, type: integer, default: 1, sets: Nope}\n"
     found = check_data(load(tmp_path, pics_yaml=pics))
     assert codes(found) == ["SPEC205"]
@@ -618,6 +624,22 @@ def test_scenario_requires_and_setup_names(tmp_path: Path) -> None:
     scenario = scenario.replace("config: {HeartbeatInterval:", "config: {HeartbeatIntervall:")
     found = check_scenarios(load(tmp_path, scenarios__core_yaml=scenario))
     assert codes(found) == ["SPEC204", "SPEC205"]
+
+
+def test_scenario_requires_an_enum_item_to_be_values_it_takes(tmp_path: Path) -> None:
+    pics = BASE["pics.yaml"] + (
+        "  Stop: {section: O, type: enum, values: [always, configurable, never], "
+        "default: configurable}\n"
+    )
+    good = SCENARIO.replace("requires: [Core]", "requires: [Core, Stop = always | configurable]")
+    assert check_scenarios(load(tmp_path, pics_yaml=pics, scenarios__core_yaml=good)) == []
+    bad = SCENARIO.replace("requires: [Core]", "requires: [Core, Stop = always | sometimes]")
+    found = check_scenarios(load(tmp_path, pics_yaml=pics, scenarios__core_yaml=bad))
+    assert codes(found) == ["SPEC204"]
+    assert "requires PICS item 'Stop' to be 'sometimes'" in found[0].found
+    not_enum = SCENARIO.replace("requires: [Core]", "requires: [Core, Reservation = yes]")
+    found = check_scenarios(load(tmp_path, scenarios__core_yaml=not_enum))
+    assert codes(found) == ["SPEC204"]
 
 
 def test_check_spec_set_collects_from_every_check(tmp_path: Path) -> None:

@@ -13,9 +13,10 @@ from runtime.conformance.applicability import (
     device_pics,
     marker_conditions,
     pics_file_problems,
+    pics_placeholders,
     scenario_run_pics,
 )
-from runtime.spec.applicability import inapplicable_reason, scenario_conditions
+from runtime.spec.applicability import inapplicable_reason, requirement, scenario_conditions
 
 
 def test_scenario_conditions_take_requires_then_setup_pics() -> None:
@@ -61,9 +62,38 @@ def test_without_a_device_pics_setup_pics_override_the_full_pics(
     assert device_pics(SPEC) is None
     pics, reason = scenario_run_pics(SPEC, ["Core", "not FixedCable"], {"FixedCable": False})
     assert reason is None
-    assert pics["FixedCable"] is False and pics["Reservation"] is True
-    _, reason = scenario_run_pics(SPEC, ["not Reservation"], {})
-    assert reason == "not applicable: PICS Reservation = true (the test needs false)"
+    assert pics["FixedCable"] is False and pics["BackupPower"] is True
+    _, reason = scenario_run_pics(SPEC, ["not BackupPower"], {})
+    assert reason == "not applicable: PICS BackupPower = true (the test needs false)"
+    # Of the profiles, only those with machines: the in-process station has no others.
+    assert pics["Core"] is True and pics["Reservation"] is (
+        "Reservation" in SPEC.implemented_profiles
+    )
+
+
+def test_requires_an_enum_item_to_be_one_of_several_values() -> None:
+    assert requirement("FixedCable") == ("FixedCable", True)
+    assert requirement("not FixedCable") == ("FixedCable", False)
+    needed = requirement("StopTransactionOnEVSideDisconnect = always | configurable")
+    assert needed == ("StopTransactionOnEVSideDisconnect", ("always", "configurable"))
+    item = "StopTransactionOnEVSideDisconnect"
+    conditions = scenario_conditions(["Core", f"{item} = always | configurable"])
+    assert inapplicable_reason(conditions, {"Core": True, item: "always"}) is None
+    assert inapplicable_reason(conditions, {"Core": True, item: "never"}) == (
+        "not applicable: PICS StopTransactionOnEVSideDisconnect = never "
+        "(the test needs always or configurable)"
+    )
+    # A list item in setup.pics still compares equal, tuple to tuple.
+    assert inapplicable_reason({"Units": ("Current",)}, {"Units": ("Current",)}) is None
+
+
+def test_pics_placeholders_give_each_integer_item_and_its_neighbours() -> None:
+    values = pics_placeholders({"MaxHeartbeatInterval": 3600, "Core": True, "Vendor": "x"})
+    assert values == {
+        "pics.MaxHeartbeatInterval": "3600",
+        "over.MaxHeartbeatInterval": "3601",
+        "under.MaxHeartbeatInterval": "3599",
+    }
 
 
 def test_with_a_device_pics_setup_pics_are_conditions(

@@ -279,8 +279,11 @@ def test_action_the_central_system_may_not_send_is_not_supported(station: Statio
 
 
 def test_known_action_nothing_handles_is_not_supported(station: Station) -> None:
-    code, _, _ = call_error(station, call("TriggerMessage", {"requestedMessage": "Heartbeat"}))
+    # SmartCharging is there (a handler answers SetChargingProfile), but nothing answers
+    # ClearChargingProfile.
+    code, description, _ = call_error(station, call("ClearChargingProfile", {}))
     assert code == ErrorCode.NOT_SUPPORTED
+    assert "not supported by this charge point" in description
 
 
 def test_unsupported_action_is_refused_before_its_payload_is_checked() -> None:

@@ -3,6 +3,10 @@ values, and the answers to requests of a feature profile it does not declare.
 
 OCPP 1.6 §3.3 (normative, errata E3.2): a Charge Point supports the profiles it declares;
 chapter 9 lists each profile's keys; §9.1.29 SupportedFeatureProfiles names the profiles.
+A station built from a spec set has only the declared profiles that have machines
+(``SPEC.implemented_profiles``): another one is neither advertised nor given keys, and its
+requests are answered as by a Charge Point without it. Which keys a PICS gives is also tested
+on :func:`supported_keys` itself, which does not know what is implemented.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from generated.ocpp16.registry import SPEC
 from runtime.conformance.pics_file import load_pics_file
 from runtime.ocppj.errors import ErrorCode
 from runtime.spec.config_keys import ConfigError
+from runtime.spec.pics import PicsValues
+from runtime.station.config import pics_config_values, supported_keys
 from runtime.station.station import Station, StationIdentity
 from tests.runtime.test_callerror_rules import (
     CURRENT_TIME,
@@ -54,6 +60,15 @@ def _profile_of(key: str) -> str:
     return next(spec.profile for spec in SPEC.config_keys if spec.name == key)
 
 
+def _keys_for(pics: dict[str, Any]) -> set[str]:
+    """The keys a Charge Point declaring ``pics`` has, whatever this spec set implements."""
+    return {k.name for k in supported_keys(SPEC.config_keys, PicsValues(SPEC.pics_items, pics))}
+
+
+def _implemented(pics: dict[str, bool]) -> list[str]:
+    return [name for name in PROFILES if pics[name] and name in SPEC.implemented_profiles]
+
+
 # --- which keys a station has -----------------------------------------------------------------
 
 
@@ -72,18 +87,21 @@ def test_core_only_station_does_not_know_a_reservation_key() -> None:
     assert reply_to(station, call("ChangeConfiguration", change))[2] == {"status": "NotSupported"}
 
 
-def test_station_with_reservation_lists_its_key_read_only() -> None:
+def test_declaring_reservation_brings_its_key() -> None:
+    keys = _keys_for({**CORE_ONLY, "Reservation": True})
+    assert "ReserveConnectorZeroSupported" in keys
+    assert "ChargeProfileMaxStackLevel" not in keys  # SmartCharging is still not declared
+
+
+def test_a_declared_profile_without_machines_brings_no_key() -> None:
+    assert "Reservation" not in SPEC.implemented_profiles  # until its machines exist
     listed = _listed(accepted_station(pics={**CORE_ONLY, "Reservation": True}, handlers={}))
-    assert listed["ReserveConnectorZeroSupported"] == {
-        "key": "ReserveConnectorZeroSupported",
-        "readonly": True,
-        "value": "false",
-    }
-    assert "ChargeProfileMaxStackLevel" not in listed  # SmartCharging is still not declared
+    assert "ReserveConnectorZeroSupported" not in listed
+    assert listed["SupportedFeatureProfiles"]["value"] == "Core"
 
 
 def test_every_profile_brings_every_profile_key() -> None:
-    station = _station(EVERY_PROFILE)
+    keys = _keys_for(EVERY_PROFILE)
     for key in (
         "LocalAuthListEnabled",
         "LocalAuthListMaxLength",
@@ -96,7 +114,7 @@ def test_every_profile_brings_every_profile_key() -> None:
         "MaxChargingProfilesInstalled",
         "SupportedFileTransferProtocols",
     ):
-        assert station.config.is_known(key), key
+        assert key in keys, key
 
 
 @pytest.mark.parametrize(
@@ -138,11 +156,16 @@ def test_machines_read_a_missing_key_as_unset() -> None:
         {**CORE_ONLY, "SmartCharging": True, "FirmwareManagement": True},
     ],
 )
-def test_supported_feature_profiles_names_the_declared_profiles(pics: dict[str, bool]) -> None:
+def test_supported_feature_profiles_names_the_declared_implemented_profiles(
+    pics: dict[str, bool],
+) -> None:
     station = _station(pics)
-    expected = [name for name in PROFILES if pics[name]]  # §9.1.29 order and spelling
+    expected = _implemented(pics)  # §9.1.29 order and spelling
     assert station.config.wire_value("SupportedFeatureProfiles") == ",".join(expected)
     assert station.config.is_read_only("SupportedFeatureProfiles")
+    declared = PicsValues(SPEC.pics_items, pics)
+    values = pics_config_values(supported_keys(SPEC.config_keys, declared), declared)
+    assert values["SupportedFeatureProfiles"] == [name for name in PROFILES if pics[name]]
 
 
 def test_a_pics_item_that_sets_a_key_gives_its_read_only_value() -> None:
@@ -224,15 +247,15 @@ def test_undeclared_profile_request_without_such_status_is_not_supported(
         ("TriggerMessage", {"requestedMessage": "Heartbeat"}),
     ],
 )
-def test_declared_profile_without_a_machine_is_not_supported_not_rejected(
+def test_declared_profile_without_a_machine_is_answered_as_undeclared(
     action: str, payload: dict[str, Any]
 ) -> None:
-    # The profile's own machines come later; until then a declared profile's request is
-    # CALLERROR NotSupported, never the undeclared-profile answer.
-    station = accepted_station(pics=EVERY_PROFILE, handlers={})
-    code, description, _ = call_error(station, call(action, payload))
-    assert code == ErrorCode.NOT_SUPPORTED
-    assert "not supported by this charge point" in description
+    # The profile's own machines come later (issue 15); until then the station does not
+    # advertise it (§9.1.29), so it answers as a Charge Point without it: the same answer as
+    # for an undeclared profile, never a CALLERROR for a profile it seems to offer.
+    every = accepted_station(pics=EVERY_PROFILE, handlers={})
+    without = accepted_station(pics=CORE_ONLY, handlers={})
+    assert reply_to(every, call(action, payload)) == reply_to(without, call(action, payload))
 
 
 # --- the example PICS files configure the runtime ----------------------------------------------
@@ -257,9 +280,29 @@ def test_core_only_example_rejects_reserve_now_and_lists_no_reservation_key() ->
 def test_wallbox_example_lists_its_profiles_and_limits() -> None:
     station = accepted_station(pics=_example("wallbox"), handlers={})
     listed = _listed(station)
-    assert listed["SupportedFeatureProfiles"]["value"].split(",") == list(PROFILES)
-    assert listed["LocalAuthListMaxLength"] == {
-        "key": "LocalAuthListMaxLength",
+    assert listed["SupportedFeatureProfiles"]["value"].split(",") == _implemented(
+        dict.fromkeys(PROFILES, True)
+    )
+    assert listed["GetConfigurationMaxKeys"] == {
+        "key": "GetConfigurationMaxKeys",
         "readonly": True,
-        "value": "500",
+        "value": "40",
     }
+    # Declared, but its profile has no machines yet: no key (a limit of a profile it has not).
+    assert "LocalAuthListMaxLength" not in listed
+    values = pics_config_values(
+        supported_keys(SPEC.config_keys, PicsValues(SPEC.pics_items, _example("wallbox"))),
+        PicsValues(SPEC.pics_items, _example("wallbox")),
+    )
+    assert values["LocalAuthListMaxLength"] == 500
+
+
+def test_an_application_handler_implements_its_profile() -> None:
+    # A handler for one of a profile's actions is an implementation of it: the profile is
+    # advertised and its keys are there (the other actions answer CALLERROR NotSupported).
+    handlers = {"ReserveNow": lambda _call: {"status": "Accepted"}}
+    station = accepted_station(pics={**CORE_ONLY, "Reservation": True}, handlers=handlers)
+    listed = _listed(station)
+    assert listed["SupportedFeatureProfiles"]["value"] == "Core,Reservation"
+    assert "ReserveConnectorZeroSupported" in listed
+    assert reply_to(station, call("ReserveNow", RESERVE_NOW)) == [3, "m1", {"status": "Accepted"}]

@@ -8,13 +8,15 @@ Theory of operation: Answers GetConfiguration and ChangeConfiguration. GetConfig
     (all when none are named) with their value and read-only flag, and the unknown ones in
     unknownKey; every requested key is in one of the two lists, also beyond
     GetConfigurationMaxKeys (§5.8 lets a Charge Point limit a request, but a key in neither list
-    is not an answer; the spec does not say how to refuse, so we answer all).
-    ChangeConfiguration answers NotSupported for an unknown key, Rejected for a read-only key or
-    a value the key's type, limits or allowed items do not admit (nothing is changed then),
-    RebootRequired for a key that takes effect after a reboot, and Accepted otherwise. Other
-    machines learn of the change.
+    is not an answer; the spec does not say how to refuse, so we answer all); a key is reported
+    in its declared spelling, without a value when it has none. ChangeConfiguration answers
+    NotSupported for an unknown key, Rejected for a read-only key (also one the PICS pins:
+    errata E3.80, E3.84) or a value the key's type, limits or allowed items do not admit (the
+    PICS's supported range included, and a measurand the meter cannot supply, §3.16.4; nothing
+    is changed then), RebootRequired for a key that takes effect after a reboot, and Accepted
+    otherwise. Other machines learn of the change.
 
-Refs: OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §6.9, OCPP 1.6 §6.23, OCPP 1.6 §7.9, OCPP 1.6 §9.
+Refs: OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §6.9, OCPP 1.6 §6.23, OCPP 1.6 §7.9, OCPP 1.6 §9, OCPP 1.6 §3.16.4, errata E3.80, errata E3.84.
 Instance: station. Source: specs/ocpp16/machines/configuration.yaml.
 """
 
@@ -61,11 +63,13 @@ class ConfigurationMachine(SpecMachine):
     keys (all when none are named) with their value and read-only flag, and the unknown ones
     in unknownKey; every requested key is in one of the two lists, also beyond
     GetConfigurationMaxKeys (§5.8 lets a Charge Point limit a request, but a key in neither
-    list is not an answer; the spec does not say how to refuse, so we answer all).
-    ChangeConfiguration answers NotSupported for an unknown key, Rejected for a read-only
-    key or a value the key's type, limits or allowed items do not admit (nothing is changed
-    then), RebootRequired for a key that takes effect after a reboot, and Accepted
-    otherwise. Other machines learn of the change.
+    list is not an answer; the spec does not say how to refuse, so we answer all); a key is
+    reported in its declared spelling, without a value when it has none. ChangeConfiguration
+    answers NotSupported for an unknown key, Rejected for a read-only key (also one the PICS
+    pins: errata E3.80, E3.84) or a value the key's type, limits or allowed items do not
+    admit (the PICS's supported range included, and a measurand the meter cannot supply,
+    §3.16.4; nothing is changed then), RebootRequired for a key that takes effect after a
+    reboot, and Accepted otherwise. Other machines learn of the change.
     """
 
     NAME: ClassVar[str] = "Configuration"
@@ -91,7 +95,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.GetConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:17",
+            "specs/ocpp16/machines/configuration.yaml:21",
         ),
         TransitionInfo(
             "CC-unknown:Ready:ocpp.ChangeConfiguration",
@@ -99,7 +103,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:18",
+            "specs/ocpp16/machines/configuration.yaml:22",
         ),
         TransitionInfo(
             "CC-rejected:Ready:ocpp.ChangeConfiguration",
@@ -107,7 +111,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:19",
+            "specs/ocpp16/machines/configuration.yaml:23",
         ),
         TransitionInfo(
             "CC-reboot:Ready:ocpp.ChangeConfiguration",
@@ -115,7 +119,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:24",
+            "specs/ocpp16/machines/configuration.yaml:28",
         ),
         TransitionInfo(
             "CC-accepted:Ready:ocpp.ChangeConfiguration",
@@ -123,7 +127,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:29",
+            "specs/ocpp16/machines/configuration.yaml:33",
         ),
     )
 

@@ -230,16 +230,6 @@ SCENARIO_TC_019_CS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
             "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
             "reply": {"status": "$any"},
             "seconds": None,
@@ -370,7 +360,7 @@ SCENARIO_TC_019_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:15",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:19",
         },
         {
             "kind": "send",
@@ -396,7 +386,6 @@ SCENARIO_TC_019_CS: dict[str, Any] = {
                             "value": "$number_of_connectors",
                         },
                         {"key": "ResetRetries", "readonly": False},
-                        {"key": "StopTransactionOnEVSideDisconnect", "readonly": "$any"},
                         {"key": "StopTransactionOnInvalidId", "readonly": False},
                         {"key": "StopTxnAlignedData", "readonly": False},
                         {"key": "StopTxnSampledData", "readonly": False},
@@ -409,7 +398,7 @@ SCENARIO_TC_019_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:23",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:27",
         },
         {
             "kind": "send",
@@ -430,7 +419,7 @@ SCENARIO_TC_019_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:48",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:53",
         },
     ),
 }
@@ -450,7 +439,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
     "id": "TC_021_CS",
     "title": "Change/set Configuration",
     "refs": ("OCTT TC_021_CS", "OCPP 1.6 §5.3", "OCPP 1.6 §5.8", "OCPP 1.6 §9.1.19"),
-    "at": "specs/ocpp16/scenarios/core_configuration.yaml:56",
+    "at": "specs/ocpp16/scenarios/core_configuration.yaml:61",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 0}, "pics": {"Core": True}},
     "setup_steps": (
@@ -513,7 +502,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -523,7 +512,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -533,7 +522,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -543,7 +532,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -553,7 +542,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -563,7 +552,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -573,7 +562,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -583,7 +572,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -593,7 +582,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -603,7 +592,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -613,7 +602,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -623,7 +612,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -633,17 +622,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -653,7 +632,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -663,7 +642,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -673,7 +652,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -683,7 +662,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -693,7 +672,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -703,7 +682,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -713,7 +692,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -723,7 +702,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -737,7 +716,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:61 (Configured)",
             "state": "Configured",
         },
         {
@@ -792,7 +771,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:62",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:67",
         },
         {
             "kind": "send",
@@ -805,7 +784,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:64",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:69",
         },
     ),
 }
@@ -816,7 +795,7 @@ SCENARIO_TC_021_CS: dict[str, Any] = {
 async def test_tc_021_cs() -> None:
     """TC_021_CS: Change/set Configuration.
 
-    Source: specs/ocpp16/scenarios/core_configuration.yaml:56. Refs: OCTT TC_021_CS, OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §9.1.19.
+    Source: specs/ocpp16/scenarios/core_configuration.yaml:61. Refs: OCTT TC_021_CS, OCPP 1.6 §5.3, OCPP 1.6 §5.8, OCPP 1.6 §9.1.19.
     """
     await play_case(SPEC, SCENARIO_TC_021_CS)
 
@@ -825,7 +804,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
     "id": "TC_040_1_CS",
     "title": "Configuration key - NotSupported",
     "refs": ("OCTT TC_040_1_CS", "OCPP 1.6 §5.3", "OCPP 1.6 §7.22"),
-    "at": "specs/ocpp16/scenarios/core_configuration.yaml:68",
+    "at": "specs/ocpp16/scenarios/core_configuration.yaml:73",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -888,7 +867,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -898,7 +877,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -908,7 +887,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -918,7 +897,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -928,7 +907,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -938,7 +917,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -948,7 +927,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -958,7 +937,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -968,7 +947,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -978,7 +957,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -988,7 +967,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -998,7 +977,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1008,7 +987,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1018,17 +997,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1038,7 +1007,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1048,7 +1017,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1058,7 +1027,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1068,7 +1037,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1078,7 +1047,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1088,7 +1057,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1098,7 +1067,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:68 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:73 (Configured)",
             "state": "Configured",
         },
         {
@@ -1153,7 +1122,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:75",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:80",
         },
     ),
 }
@@ -1164,7 +1133,7 @@ SCENARIO_TC_040_1_CS: dict[str, Any] = {
 async def test_tc_040_1_cs() -> None:
     """TC_040_1_CS: Configuration key - NotSupported.
 
-    Source: specs/ocpp16/scenarios/core_configuration.yaml:68. Refs: OCTT TC_040_1_CS, OCPP 1.6 §5.3, OCPP 1.6 §7.22.
+    Source: specs/ocpp16/scenarios/core_configuration.yaml:73. Refs: OCTT TC_040_1_CS, OCPP 1.6 §5.3, OCPP 1.6 §7.22.
     """
     await play_case(SPEC, SCENARIO_TC_040_1_CS)
 
@@ -1173,7 +1142,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
     "id": "TC_040_2_CS",
     "title": "Configuration key - Invalid value",
     "refs": ("OCTT TC_040_2_CS", "OCPP 1.6 §5.3", "OCPP 1.6 §7.22", "OCPP 1.6 §9.1.19"),
-    "at": "specs/ocpp16/scenarios/core_configuration.yaml:78",
+    "at": "specs/ocpp16/scenarios/core_configuration.yaml:83",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 0}, "pics": {"Core": True}},
     "setup_steps": (
@@ -1236,7 +1205,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1246,7 +1215,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1256,7 +1225,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1266,7 +1235,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1276,7 +1245,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1286,7 +1255,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1296,7 +1265,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1306,7 +1275,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1316,7 +1285,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1326,7 +1295,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1336,7 +1305,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1346,7 +1315,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1356,17 +1325,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1376,7 +1335,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1386,7 +1345,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1396,7 +1355,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1406,7 +1365,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1416,7 +1375,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1426,7 +1385,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1436,7 +1395,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1446,7 +1405,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1460,7 +1419,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:78 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:83 (Configured)",
             "state": "Configured",
         },
         {
@@ -1515,7 +1474,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:87",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:92",
         },
         {
             "kind": "send",
@@ -1524,7 +1483,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:89",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:94",
         },
         {
             "kind": "send",
@@ -1533,7 +1492,7 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
             "reply": {"configurationKey": ({"key": "MeterValueSampleInterval", "value": "0"},)},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_configuration.yaml:91",
+            "at": "specs/ocpp16/scenarios/core_configuration.yaml:96",
         },
     ),
 }
@@ -1544,6 +1503,6 @@ SCENARIO_TC_040_2_CS: dict[str, Any] = {
 async def test_tc_040_2_cs() -> None:
     """TC_040_2_CS: Configuration key - Invalid value.
 
-    Source: specs/ocpp16/scenarios/core_configuration.yaml:78. Refs: OCTT TC_040_2_CS, OCPP 1.6 §5.3, OCPP 1.6 §7.22, OCPP 1.6 §9.1.19.
+    Source: specs/ocpp16/scenarios/core_configuration.yaml:83. Refs: OCTT TC_040_2_CS, OCPP 1.6 §5.3, OCPP 1.6 §7.22, OCPP 1.6 §9.1.19.
     """
     await play_case(SPEC, SCENARIO_TC_040_2_CS)

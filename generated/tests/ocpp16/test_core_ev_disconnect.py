@@ -29,9 +29,14 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §9.1.32",
         "OCPP 1.6 §9.1.33",
+        "errata E3.80",
     ),
     "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:6",
-    "requires": ("Core", "not FixedCable"),
+    "requires": (
+        "Core",
+        "not FixedCable",
+        "StopTransactionOnEVSideDisconnect = always | configurable",
+    ),
     "setup": {
         "connectors": 1,
         "pics": {"Core": True, "FixedCable": False},
@@ -227,16 +232,6 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "kind": "send",
             "name": "ChangeConfiguration",
             "payload": {"key": "MinimumStatusDuration", "value": "0"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:6 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
@@ -456,7 +451,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:20",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:23",
         },
         {
             "kind": "any_order",
@@ -465,7 +460,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:21",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:24",
             "items": (
                 {
                     "kind": "expect",
@@ -474,7 +469,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:22",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:25",
                 },
                 {
                     "kind": "expect",
@@ -487,7 +482,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:24",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:27",
                 },
             ),
         },
@@ -498,7 +493,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": {"$is": False},
             "seconds": None,
             "comment": "UnlockConnectorOnEVSideDisconnect opened the lock without any request.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:25",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:28",
         },
         {
             "kind": "tester",
@@ -507,7 +502,7 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:28",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31",
         },
         {
             "kind": "expect",
@@ -516,18 +511,20 @@ SCENARIO_TC_005_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:29",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:32",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_005_1_CS")
-@pytest.mark.pics(Core=True, FixedCable=False)
+@pytest.mark.pics(
+    Core=True, FixedCable=False, StopTransactionOnEVSideDisconnect=("always", "configurable")
+)
 async def test_tc_005_1_cs() -> None:
     """TC_005_1_CS: EV Side Disconnected - StopTransactionOnEVSideDisconnect = true - UnlockConnectorOnEVSideDisconnect = true.
 
-    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:6. Refs: OCTT TC_005_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §9.1.32, OCPP 1.6 §9.1.33.
+    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:6. Refs: OCTT TC_005_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §9.1.32, OCPP 1.6 §9.1.33, errata E3.80.
     """
     await play_case(SPEC, SCENARIO_TC_005_1_CS)
 
@@ -541,9 +538,14 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
         "OCPP 1.6 §5.18",
         "OCPP 1.6 §9.1.33",
         "errata E3.84",
+        "errata E3.80",
     ),
-    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31",
-    "requires": ("Core", "not FixedCable"),
+    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34",
+    "requires": (
+        "Core",
+        "not FixedCable",
+        "StopTransactionOnEVSideDisconnect = always | configurable",
+    ),
     "setup": {
         "connectors": 1,
         "pics": {"Core": True, "FixedCable": False},
@@ -612,7 +614,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -622,7 +624,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -632,7 +634,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -642,7 +644,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -652,7 +654,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -662,7 +664,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -672,7 +674,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -682,7 +684,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -692,7 +694,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -702,7 +704,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -712,7 +714,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -722,7 +724,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -732,7 +734,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -742,17 +744,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -762,7 +754,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -772,7 +764,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -782,7 +774,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -792,7 +784,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -802,7 +794,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -812,7 +804,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -822,7 +814,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -841,7 +833,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:31 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:34 (Configured)",
             "state": "Configured",
         },
         {
@@ -968,7 +960,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:44",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:53",
         },
         {
             "kind": "any_order",
@@ -977,7 +969,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:45",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:54",
             "items": (
                 {
                     "kind": "expect",
@@ -986,7 +978,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:46",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:55",
                 },
                 {
                     "kind": "expect",
@@ -995,7 +987,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:48",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:57",
                 },
             ),
         },
@@ -1006,7 +998,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:49",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58",
         },
         {
             "kind": "send",
@@ -1015,7 +1007,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"status": "Unlocked"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:51",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:60",
         },
         {
             "kind": "observe",
@@ -1024,7 +1016,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:53",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:62",
         },
         {
             "kind": "tester",
@@ -1033,7 +1025,7 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:55",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:64",
         },
         {
             "kind": "expect",
@@ -1042,18 +1034,20 @@ SCENARIO_TC_005_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:56",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:65",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_005_2_CS")
-@pytest.mark.pics(Core=True, FixedCable=False)
+@pytest.mark.pics(
+    Core=True, FixedCable=False, StopTransactionOnEVSideDisconnect=("always", "configurable")
+)
 async def test_tc_005_2_cs() -> None:
     """TC_005_2_CS: EV Side Disconnected - StopTransactionOnEVSideDisconnect = true - UnlockConnectorOnEVSideDisconnect = false.
 
-    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:31. Refs: OCTT TC_005_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §5.18, OCPP 1.6 §9.1.33, errata E3.84.
+    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:34. Refs: OCTT TC_005_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §5.18, OCPP 1.6 §9.1.33, errata E3.84, errata E3.80.
     """
     await play_case(SPEC, SCENARIO_TC_005_2_CS)
 
@@ -1068,8 +1062,8 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
         "OCPP 1.6 §5.12",
         "errata E3.80",
     ),
-    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58",
-    "requires": ("Core",),
+    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67",
+    "requires": ("Core", "StopTransactionOnEVSideDisconnect = configurable"),
     "setup": {
         "connectors": 1,
         "config": {
@@ -1138,7 +1132,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1148,7 +1142,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1158,7 +1152,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1168,7 +1162,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1178,7 +1172,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1188,7 +1182,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1198,7 +1192,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1208,7 +1202,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1218,7 +1212,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1228,7 +1222,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1238,7 +1232,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1248,7 +1242,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1258,7 +1252,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1268,17 +1262,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1288,7 +1272,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1298,7 +1282,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1308,7 +1292,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1318,7 +1302,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1328,7 +1312,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1338,7 +1322,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1348,7 +1332,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1367,7 +1351,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:58 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:67 (Configured)",
             "state": "Configured",
         },
         {
@@ -1494,7 +1478,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:70",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81",
         },
         {
             "kind": "expect",
@@ -1507,7 +1491,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:71",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:82",
         },
         {
             "kind": "silence",
@@ -1516,7 +1500,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "The transaction goes on; nothing else is sent.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:72",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:83",
         },
         {
             "kind": "send",
@@ -1525,7 +1509,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:74",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:85",
         },
         {
             "kind": "any_order",
@@ -1534,7 +1518,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:76",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:87",
             "items": (
                 {
                     "kind": "expect",
@@ -1543,7 +1527,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:77",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:88",
                 },
                 {
                     "kind": "expect",
@@ -1552,7 +1536,7 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:78",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:89",
                 },
             ),
         },
@@ -1561,11 +1545,11 @@ SCENARIO_TC_005_3_CS: dict[str, Any] = {
 
 
 @pytest.mark.case("TC_005_3_CS")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, StopTransactionOnEVSideDisconnect=("configurable",))
 async def test_tc_005_3_cs() -> None:
     """TC_005_3_CS: EV Side Disconnected - StopTransactionOnEVSideDisconnect = false - UnlockConnectorOnEVSideDisconnect = false.
 
-    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:58. Refs: OCTT TC_005_3_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §5.12, errata E3.80.
+    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:67. Refs: OCTT TC_005_3_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §5.12, errata E3.80.
     """
     await play_case(SPEC, SCENARIO_TC_005_3_CS)
 
@@ -1574,8 +1558,12 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
     "id": "CS_EV_UNPLUG_KEEPS_LOCK",
     "title": "EV-side unplug with the transaction kept - the cable stays locked until the idTag is shown",
     "refs": ("OCPP 1.6 §4.10", "OCPP 1.6 §9.1.33", "OCPP 1.6 §7.28", "errata E3.84"),
-    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81",
-    "requires": ("Core", "not FixedCable"),
+    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92",
+    "requires": (
+        "Core",
+        "not FixedCable",
+        "StopTransactionOnEVSideDisconnect = configurable | never",
+    ),
     "setup": {
         "connectors": 1,
         "pics": {"Core": True, "FixedCable": False},
@@ -1644,7 +1632,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1654,7 +1642,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1664,7 +1652,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1674,7 +1662,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1684,7 +1672,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1694,7 +1682,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1704,7 +1692,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1714,7 +1702,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1724,7 +1712,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1734,7 +1722,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1744,7 +1732,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1754,7 +1742,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1764,7 +1752,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1774,17 +1762,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1794,7 +1772,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1804,7 +1782,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1814,7 +1792,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1824,7 +1802,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1834,7 +1812,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1844,7 +1822,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1854,7 +1832,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -1873,7 +1851,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:81 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:92 (Configured)",
             "state": "Configured",
         },
         {
@@ -2000,7 +1978,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:95",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:108",
         },
         {
             "kind": "expect",
@@ -2009,7 +1987,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:96",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:109",
         },
         {
             "kind": "observe",
@@ -2018,7 +1996,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:97",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:110",
         },
         {
             "kind": "tester",
@@ -2027,7 +2005,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:99",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:112",
         },
         {
             "kind": "expect",
@@ -2036,7 +2014,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:100",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:113",
         },
         {
             "kind": "tester",
@@ -2045,7 +2023,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:101",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:114",
         },
         {
             "kind": "expect",
@@ -2054,7 +2032,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:102",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:115",
         },
         {
             "kind": "tester",
@@ -2063,7 +2041,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:103",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:116",
         },
         {
             "kind": "any_order",
@@ -2072,7 +2050,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:104",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:117",
             "items": (
                 {
                     "kind": "expect",
@@ -2085,7 +2063,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:105",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:118",
                 },
                 {
                     "kind": "expect",
@@ -2094,7 +2072,7 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:107",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:120",
                 },
             ),
         },
@@ -2105,18 +2083,20 @@ SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK: dict[str, Any] = {
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:108",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:121",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_EV_UNPLUG_KEEPS_LOCK")
-@pytest.mark.pics(Core=True, FixedCable=False)
+@pytest.mark.pics(
+    Core=True, FixedCable=False, StopTransactionOnEVSideDisconnect=("configurable", "never")
+)
 async def test_cs_ev_unplug_keeps_lock() -> None:
     """CS_EV_UNPLUG_KEEPS_LOCK: EV-side unplug with the transaction kept - the cable stays locked until the idTag is shown.
 
-    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:81. Refs: OCPP 1.6 §4.10, OCPP 1.6 §9.1.33, OCPP 1.6 §7.28, errata E3.84.
+    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:92. Refs: OCPP 1.6 §4.10, OCPP 1.6 §9.1.33, OCPP 1.6 §7.28, errata E3.84.
     """
     await play_case(SPEC, SCENARIO_CS_EV_UNPLUG_KEEPS_LOCK)
 
@@ -2125,7 +2105,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
     "id": "CS_DEAUTHORIZED_HOLDS_CABLE",
     "title": "A transaction stopped as DeAuthorized keeps the cable locked until its owner returns",
     "refs": ("OCPP 1.6 §4.8", "errata E3.17", "OCPP 1.6 §7.28", "OCPP 1.6 §9.1.31"),
-    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111",
+    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124",
     "requires": ("Core", "not FixedCable"),
     "setup": {
         "connectors": 1,
@@ -2192,7 +2172,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2202,7 +2182,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2212,7 +2192,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2222,7 +2202,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2232,7 +2212,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2242,7 +2222,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2252,7 +2232,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2262,7 +2242,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2272,7 +2252,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2282,7 +2262,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2292,7 +2272,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2302,7 +2282,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2312,7 +2292,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2322,17 +2302,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2342,7 +2312,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2352,7 +2322,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2362,7 +2332,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2372,7 +2342,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2382,7 +2352,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2392,7 +2362,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2402,7 +2372,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2416,7 +2386,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:111 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -2471,7 +2441,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:125",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:138",
         },
         {
             "kind": "expect",
@@ -2480,7 +2450,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:126",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:139",
         },
         {
             "kind": "tester",
@@ -2489,7 +2459,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:127",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:140",
         },
         {
             "kind": "expect",
@@ -2498,7 +2468,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:128",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:141",
         },
         {
             "kind": "any_order",
@@ -2507,7 +2477,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:130",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:143",
             "items": (
                 {
                     "kind": "expect",
@@ -2516,7 +2486,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": {"transactionId": 3, "idTagInfo": {"status": "Blocked"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:131",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:144",
                 },
                 {
                     "kind": "expect",
@@ -2525,7 +2495,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:133",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:146",
                 },
             ),
         },
@@ -2536,7 +2506,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:134",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:147",
             "items": (
                 {
                     "kind": "expect",
@@ -2549,7 +2519,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Blocked"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:135",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:148",
                 },
                 {
                     "kind": "expect",
@@ -2558,7 +2528,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:137",
+                    "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:150",
                 },
             ),
         },
@@ -2569,7 +2539,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"$is": True},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:138",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:151",
         },
         {
             "kind": "tester",
@@ -2578,7 +2548,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:140",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:153",
         },
         {
             "kind": "expect",
@@ -2587,7 +2557,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:141",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:154",
         },
         {
             "kind": "observe",
@@ -2596,7 +2566,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": {"$is": False},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:142",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:155",
         },
         {
             "kind": "tester",
@@ -2605,7 +2575,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:144",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:157",
         },
         {
             "kind": "expect",
@@ -2614,7 +2584,7 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:145",
+            "at": "specs/ocpp16/scenarios/core_ev_disconnect.yaml:158",
         },
     ),
 }
@@ -2625,6 +2595,6 @@ SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE: dict[str, Any] = {
 async def test_cs_deauthorized_holds_cable() -> None:
     """CS_DEAUTHORIZED_HOLDS_CABLE: A transaction stopped as DeAuthorized keeps the cable locked until its owner returns.
 
-    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:111. Refs: OCPP 1.6 §4.8, errata E3.17, OCPP 1.6 §7.28, OCPP 1.6 §9.1.31.
+    Source: specs/ocpp16/scenarios/core_ev_disconnect.yaml:124. Refs: OCPP 1.6 §4.8, errata E3.17, OCPP 1.6 §7.28, OCPP 1.6 §9.1.31.
     """
     await play_case(SPEC, SCENARIO_CS_DEAUTHORIZED_HOLDS_CABLE)
