@@ -66,6 +66,9 @@ class StationServices:
         # connector -> whether its status lets a transaction begin (op_set_startable); the
         # status machines set it on every state entry, so it needs no persistence.
         self._startable: dict[int, bool] = {}
+        # connector -> whether a user has its Transaction machine (op_set_connector_claimed);
+        # set on every state entry of that machine, so it needs no persistence either.
+        self._claimed: dict[int, bool] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
     def query(self, name: str, args: Sequence[Any]) -> Any:
@@ -235,7 +238,7 @@ class StationServices:
                 continue
             if "Inoperative" in (self.q_availability(0), self.q_availability(c)):
                 continue
-            if not self._startable.get(int(c), True):
+            if not self._startable.get(int(c), True) or self._claimed.get(int(c), False):
                 continue
             return int(c)
         return 0
@@ -334,6 +337,11 @@ class StationServices:
     def op_mark_interrupted(self, reason: str) -> None:
         for t in self._store.open_transactions():
             self._store.set_stop_reason(t.ref, reason)
+
+    def op_set_connector_claimed(self, connector: int, claimed: bool) -> None:
+        """Errata E3.32: a connector a user has (authorizing, authorized, held) cannot take
+        a remote start, so remote_start_connector skips it."""
+        self._claimed[int(connector)] = bool(claimed)
 
     def op_set_energy_flow(self, connector: int, flowing: bool) -> None:
         self.station.hardware.set_energy_flow(int(connector), bool(flowing), self.station.now)

@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 126 transitions.
+    """Transaction: 6 states, 130 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -184,6 +184,7 @@ class TransactionMachine(SpecMachine):
                 "result.StopTransaction",
                 "tester.ev_unplug",
                 "tester.plug_in",
+                "tester.present_id_tag",
                 "tester.unplug",
                 "timeout.MeterValues",
                 "timeout.StartTransaction",
@@ -281,7 +282,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:57",
         ),
         TransitionInfo(
             "P1:Authorizing:tester.plug_in",
@@ -289,7 +290,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:57",
         ),
         TransitionInfo(
             "P1:StopAuthorizing:tester.plug_in",
@@ -297,7 +298,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:57",
         ),
         TransitionInfo(
             "P1:Held:tester.plug_in",
@@ -305,7 +306,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:57",
         ),
         TransitionInfo(
             "P2:Idle:tester.unplug",
@@ -313,7 +314,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:Idle:tester.ev_unplug",
@@ -321,7 +322,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.unplug",
@@ -329,7 +330,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.ev_unplug",
@@ -337,7 +338,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:Authorized:tester.unplug",
@@ -345,7 +346,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:Authorized:tester.ev_unplug",
@@ -353,7 +354,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:StopAuthorizing:tester.unplug",
@@ -361,7 +362,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "P2:StopAuthorizing:tester.ev_unplug",
@@ -369,7 +370,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:58",
         ),
         TransitionInfo(
             "AU1:Idle:tester.present_id_tag",
@@ -377,7 +378,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:60",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -385,7 +386,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:63",
+            "specs/ocpp16/machines/transaction.yaml:66",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -393,7 +394,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:72",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -401,7 +402,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:77",
+            "specs/ocpp16/machines/transaction.yaml:80",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -409,7 +410,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:85",
+            "specs/ocpp16/machines/transaction.yaml:91",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -417,7 +418,15 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:86",
+            "specs/ocpp16/machines/transaction.yaml:97",
+        ),
+        TransitionInfo(
+            "RS3:Idle:internal.remote_start",
+            "RS3",
+            "Idle",
+            "internal.remote_start",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:98",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -425,7 +434,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:88",
+            "specs/ocpp16/machines/transaction.yaml:105",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -433,15 +442,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:89",
-        ),
-        TransitionInfo(
-            "AA3:Authorizing:error.Authorize",
-            "AA3",
-            "Authorizing",
-            "error.Authorize",
-            "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:106",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -449,15 +450,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:91",
-        ),
-        TransitionInfo(
-            "AA4:Authorizing:error.Authorize",
-            "AA4",
-            "Authorizing",
-            "error.Authorize",
-            "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:109",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -465,7 +458,31 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:116",
+        ),
+        TransitionInfo(
+            "AA3:Authorizing:error.Authorize",
+            "AA3",
+            "Authorizing",
+            "error.Authorize",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:124",
+        ),
+        TransitionInfo(
+            "AA4:Authorizing:error.Authorize",
+            "AA4",
+            "Authorizing",
+            "error.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:131",
+        ),
+        TransitionInfo(
+            "AA5:Authorizing:error.Authorize",
+            "AA5",
+            "Authorizing",
+            "error.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:145",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -473,7 +490,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:107",
+            "specs/ocpp16/machines/transaction.yaml:152",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -481,7 +498,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:108",
+            "specs/ocpp16/machines/transaction.yaml:153",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -489,7 +506,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:111",
+            "specs/ocpp16/machines/transaction.yaml:156",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -497,7 +514,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:112",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -505,7 +522,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:113",
+            "specs/ocpp16/machines/transaction.yaml:158",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -513,7 +530,23 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:113",
+            "specs/ocpp16/machines/transaction.yaml:158",
+        ),
+        TransitionInfo(
+            "ST6:Authorized:tester.present_id_tag",
+            "ST6",
+            "Authorized",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:161",
+        ),
+        TransitionInfo(
+            "ST7:Authorized:tester.present_id_tag",
+            "ST7",
+            "Authorized",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:165",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -521,7 +554,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -529,7 +562,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -537,7 +570,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:168",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -545,7 +578,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:168",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -553,7 +586,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:175",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -561,7 +594,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:175",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -569,7 +602,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:181",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -577,7 +610,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:181",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -585,7 +618,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:188",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -593,7 +626,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:188",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -601,7 +634,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:193",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -609,7 +642,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:193",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -617,7 +650,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -625,7 +658,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -633,7 +666,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -641,7 +674,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -649,7 +682,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -657,7 +690,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -665,7 +698,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -673,7 +706,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -681,7 +714,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -689,7 +722,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:147",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -697,7 +730,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -705,7 +738,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -713,7 +746,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -721,7 +754,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -729,7 +762,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -737,7 +770,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -745,7 +778,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -753,7 +786,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -761,7 +794,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -769,7 +802,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -777,7 +810,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -785,7 +818,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -793,7 +826,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -801,7 +834,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:149",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -809,7 +842,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -817,7 +850,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -825,7 +858,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -833,7 +866,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -841,7 +874,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -849,7 +882,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -857,7 +890,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -865,7 +898,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -873,7 +906,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -881,7 +914,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -889,7 +922,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -897,7 +930,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -905,7 +938,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -913,7 +946,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -921,7 +954,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -929,7 +962,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -937,7 +970,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -945,7 +978,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -953,7 +986,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -961,7 +994,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -969,7 +1002,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -977,7 +1010,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -985,7 +1018,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -993,7 +1026,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1001,7 +1034,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1009,7 +1042,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1017,7 +1050,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1025,7 +1058,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1033,7 +1066,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1041,7 +1074,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:151",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1049,7 +1082,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:153",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1057,7 +1090,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1065,7 +1098,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:209",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1073,7 +1106,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:217",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1081,7 +1114,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:171",
+            "specs/ocpp16/machines/transaction.yaml:223",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1089,7 +1122,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:177",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1097,7 +1130,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:235",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1105,7 +1138,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:183",
+            "specs/ocpp16/machines/transaction.yaml:235",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1113,7 +1146,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:184",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1121,7 +1154,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:238",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1129,7 +1162,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:238",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1137,7 +1170,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1145,7 +1178,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1153,7 +1186,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:190",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1161,7 +1194,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1169,7 +1202,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1177,7 +1210,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1185,7 +1218,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1193,7 +1226,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:248",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1201,7 +1234,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:248",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1209,7 +1242,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:250",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1217,7 +1250,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:258",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1225,7 +1258,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:266",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1233,7 +1266,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:267",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1241,7 +1274,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1249,7 +1282,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:270",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1257,7 +1290,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:270",
         ),
         TransitionInfo(
             "PL1:Idle:internal.registration_accepted",
@@ -1265,7 +1298,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/transaction.yaml:218",
+            "specs/ocpp16/machines/transaction.yaml:272",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1273,7 +1306,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:278",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1281,7 +1314,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:278",
         ),
     )
 
@@ -1289,10 +1322,12 @@ class TransactionMachine(SpecMachine):
         "Idle",
         value="Idle",
         initial=True,
+        enter="_enter_idle",
     )
     authorizing = State(
         "Authorizing",
         value="Authorizing",
+        enter="_enter_authorizing",
     )
     authorized = State(
         "Authorized",
@@ -1307,10 +1342,12 @@ class TransactionMachine(SpecMachine):
     stop_authorizing = State(
         "StopAuthorizing",
         value="StopAuthorizing",
+        enter="_enter_stop_authorizing",
     )
     held = State(
         "Held",
         value="Held",
+        enter="_enter_held",
     )
 
     error_authorize = (
@@ -1323,6 +1360,11 @@ class TransactionMachine(SpecMachine):
             idle,
             cond="_g_aa4__authorizing__error_authorize",
             on="_t_aa4__authorizing__error_authorize",
+        )
+        | authorizing.to(
+            idle,
+            cond="_g_aa5__authorizing__error_authorize",
+            on="_t_aa5__authorizing__error_authorize",
         )
         | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__error_authorize")
     )
@@ -1375,14 +1417,22 @@ class TransactionMachine(SpecMachine):
         cond="_g_pl1__idle__internal_registration_accepted",
         on="_t_pl1__idle__internal_registration_accepted",
     )
-    internal_remote_start = idle.to(
-        authorizing,
-        cond="_g_rs1__idle__internal_remote_start",
-        on="_t_rs1__idle__internal_remote_start",
-    ) | idle.to(
-        authorized,
-        cond="_g_rs2__idle__internal_remote_start",
-        on="_t_rs2__idle__internal_remote_start",
+    internal_remote_start = (
+        idle.to(
+            authorizing,
+            cond="_g_rs1__idle__internal_remote_start",
+            on="_t_rs1__idle__internal_remote_start",
+        )
+        | idle.to(
+            authorized,
+            cond="_g_rs2__idle__internal_remote_start",
+            on="_t_rs2__idle__internal_remote_start",
+        )
+        | idle.to(
+            authorized,
+            cond="_g_rs3__idle__internal_remote_start",
+            on="_t_rs3__idle__internal_remote_start",
+        )
     )
     internal_remote_stop = running.to(
         idle,
@@ -1583,6 +1633,17 @@ class TransactionMachine(SpecMachine):
             internal=True,
             cond="_g_au4__idle__tester_present_id_tag",
             on="_t_au4__idle__tester_present_id_tag",
+        )
+        | authorized.to(
+            idle,
+            cond="_g_st6__authorized__tester_present_id_tag",
+            on="_t_st6__authorized__tester_present_id_tag",
+        )
+        | authorized.to(
+            authorized,
+            internal=True,
+            cond="_g_st7__authorized__tester_present_id_tag",
+            on="_t_st7__authorized__tester_present_id_tag",
         )
         | running.to(
             idle,
@@ -1790,14 +1851,34 @@ class TransactionMachine(SpecMachine):
     def _g_rs1__idle__internal_remote_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS1: config.AuthorizeRemoteTxRequests"""
-        return bool(self.env.config_bool("AuthorizeRemoteTxRequests"))
+        """RS1: config.AuthorizeRemoteTxRequests and not (station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
+        return bool(
+            self.env.config_bool("AuthorizeRemoteTxRequests")
+            and (
+                not (
+                    self.env.query("online")
+                    and self.env.config_bool("LocalPreAuthorize")
+                    and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
+                )
+            )
+        )
 
     def _g_rs2__idle__internal_remote_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
         """RS2: not config.AuthorizeRemoteTxRequests"""
         return bool(not self.env.config_bool("AuthorizeRemoteTxRequests"))
+
+    def _g_rs3__idle__internal_remote_start(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """RS3: config.AuthorizeRemoteTxRequests and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
+        return bool(
+            self.env.config_bool("AuthorizeRemoteTxRequests")
+            and self.env.query("online")
+            and self.env.config_bool("LocalPreAuthorize")
+            and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
+        )
 
     def _g_aa1__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1811,19 +1892,6 @@ class TransactionMachine(SpecMachine):
         """AA2: msg.idTagInfo.status != 'Accepted'"""
         return bool(msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted")
 
-    def _g_aa3__authorizing__error_authorize(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """AA3: (config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')"""
-        return bool(
-            self.env.config_bool("LocalAuthorizeOffline")
-            and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
-            or (
-                self.env.config_bool("AllowOfflineTxForUnknownId")
-                and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
-            )
-        )
-
     def _g_aa3__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -1834,21 +1902,6 @@ class TransactionMachine(SpecMachine):
             or (
                 self.env.config_bool("AllowOfflineTxForUnknownId")
                 and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
-            )
-        )
-
-    def _g_aa4__authorizing__error_authorize(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """AA4: not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
-        return bool(
-            not (
-                self.env.config_bool("LocalAuthorizeOffline")
-                and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
-                or (
-                    self.env.config_bool("AllowOfflineTxForUnknownId")
-                    and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
-                )
             )
         )
 
@@ -1866,6 +1919,46 @@ class TransactionMachine(SpecMachine):
                 )
             )
         )
+
+    def _g_aa3__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA3: not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        return bool(
+            not self.env.query("online")
+            and (
+                self.env.config_bool("LocalAuthorizeOffline")
+                and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
+                or (
+                    self.env.config_bool("AllowOfflineTxForUnknownId")
+                    and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
+                )
+            )
+        )
+
+    def _g_aa4__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA4: not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        return bool(
+            not self.env.query("online")
+            and (
+                not (
+                    self.env.config_bool("LocalAuthorizeOffline")
+                    and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
+                    or (
+                        self.env.config_bool("AllowOfflineTxForUnknownId")
+                        and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
+                    )
+                )
+            )
+        )
+
+    def _g_aa5__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA5: station.online()"""
+        return bool(self.env.query("online"))
 
     def _g_st1__authorized__tester_plug_in(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1890,6 +1983,18 @@ class TransactionMachine(SpecMachine):
     ) -> bool:
         """ST5: ctx.plugged and not station.lock_closes(ctx.connector_id)"""
         return bool(self.ctx.plugged and (not self.env.query("lock_closes", self.ctx.connector_id)))
+
+    def _g_st6__authorized__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """ST6: lower(msg.idTag) == lower(ctx.id_tag)"""
+        return bool(text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag))
+
+    def _g_st7__authorized__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """ST7: lower(msg.idTag) != lower(ctx.id_tag)"""
+        return bool(text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag))
 
     def _g_sa1__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2322,6 +2427,16 @@ class TransactionMachine(SpecMachine):
         self._fired("RS2:Idle:internal.remote_start")
         source_name, state_name = source.value, target.value
         self._a_take_remote_id_tag(source_name, state_name, msg)
+        self._a_take_cached_parent(source_name, state_name, msg)
+
+    def _t_rs3__idle__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """RS3 on internal.remote_start"""
+        self._fired("RS3:Idle:internal.remote_start")
+        source_name, state_name = source.value, target.value
+        self._a_take_remote_id_tag(source_name, state_name, msg)
+        self._a_take_cached_parent(source_name, state_name, msg)
 
     def _t_aa1__authorizing__result_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2342,17 +2457,26 @@ class TransactionMachine(SpecMachine):
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
-    def _t_aa3__authorizing__error_authorize(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """AA3 on error.Authorize"""
-        self._fired("AA3:Authorizing:error.Authorize")
-
     def _t_aa3__authorizing__timeout_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA3 on timeout.Authorize"""
         self._fired("AA3:Authorizing:timeout.Authorize")
+
+    def _t_aa4__authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA4 on timeout.Authorize"""
+        self._fired("AA4:Authorizing:timeout.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cancel_start(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_aa3__authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA3 on error.Authorize"""
+        self._fired("AA3:Authorizing:error.Authorize")
 
     def _t_aa4__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2363,11 +2487,11 @@ class TransactionMachine(SpecMachine):
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
-    def _t_aa4__authorizing__timeout_authorize(
+    def _t_aa5__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """AA4 on timeout.Authorize"""
-        self._fired("AA4:Authorizing:timeout.Authorize")
+        """AA5 on error.Authorize"""
+        self._fired("AA5:Authorizing:error.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
@@ -2432,6 +2556,21 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st6__authorized__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST6 on tester.present_id_tag"""
+        self._fired("ST6:Authorized:tester.present_id_tag")
+        source_name, state_name = source.value, target.value
+        self._a_cancel_start(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st7__authorized__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST7 on tester.present_id_tag"""
+        self._fired("ST7:Authorized:tester.present_id_tag")
+
     def _t_sa1__running__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2440,6 +2579,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
 
     def _t_sa1__stop_authorizing__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2449,6 +2589,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
 
     def _t_sa2__running__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2458,6 +2599,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2472,6 +2614,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2486,6 +2629,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2500,6 +2644,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2514,6 +2659,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_withhold_energy(source_name, state_name, msg)
 
     def _t_sa3__stop_authorizing__result_start_transaction(
@@ -2524,6 +2670,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_withhold_energy(source_name, state_name, msg)
 
     def _t_sa7__running__result_start_transaction(
@@ -2534,6 +2681,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_set_energy_cap(source_name, state_name, msg)
         self._a_arm_energy_check(source_name, state_name, msg)
 
@@ -2545,6 +2693,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_set_energy_cap(source_name, state_name, msg)
         self._a_arm_energy_check(source_name, state_name, msg)
 
@@ -3082,6 +3231,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_re1__stop_authorizing__internal_reset(
@@ -3094,6 +3244,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_ul1__running__internal_unlock_requested(
@@ -3193,6 +3344,7 @@ class TransactionMachine(SpecMachine):
         self._a_adopt_interrupted(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_ms1__running__timer_meter_sample(
@@ -3215,12 +3367,27 @@ class TransactionMachine(SpecMachine):
         self._a_record_sample(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
 
+    def _enter_idle(self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG) -> None:
+        """Entering Idle."""
+        source_name = source.value if source is not None else "Idle"
+        state_name = "Idle"
+        self._a_note_claim(source_name, state_name, msg)
+
+    def _enter_authorizing(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Entering Authorizing."""
+        source_name = source.value if source is not None else "Authorizing"
+        state_name = "Authorizing"
+        self._a_note_claim(source_name, state_name, msg)
+
     def _enter_authorized(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """Entering Authorized."""
         source_name = source.value if source is not None else "Authorized"
         state_name = "Authorized"
+        self._a_note_claim(source_name, state_name, msg)
         self._a_start_if_plugged(source_name, state_name, msg)
 
     def _enter_running(
@@ -3229,7 +3396,22 @@ class TransactionMachine(SpecMachine):
         """Entering Running."""
         source_name = source.value if source is not None else "Running"
         state_name = "Running"
+        self._a_note_claim(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
+
+    def _enter_stop_authorizing(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Entering StopAuthorizing."""
+        source_name = source.value if source is not None else "StopAuthorizing"
+        state_name = "StopAuthorizing"
+        self._a_note_claim(source_name, state_name, msg)
+
+    def _enter_held(self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG) -> None:
+        """Entering Held."""
+        source_name = source.value if source is not None else "Held"
+        state_name = "Held"
+        self._a_note_claim(source_name, state_name, msg)
 
     def _a_adopt_interrupted(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action adopt_interrupted."""
@@ -3304,6 +3486,13 @@ class TransactionMachine(SpecMachine):
     def _a_lock_cable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action lock_cable."""
         self.emit_invoke("lock", {"connector": self.ctx.connector_id})
+
+    def _a_note_claim(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_claim."""
+        self.emit_invoke(
+            "set_connector_claimed",
+            {"connector": self.ctx.connector_id, "claimed": state != "Idle"},
+        )
 
     def _a_note_plugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_plugged."""
@@ -3471,6 +3660,14 @@ class TransactionMachine(SpecMachine):
     def _a_take_remote_id_tag(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action take_remote_id_tag."""
         self.ctx.id_tag, self.ctx.parent_id_tag = msg_field(msg, "idTag"), ""
+
+    def _a_take_start_parent(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action take_start_parent."""
+        self.ctx.parent_id_tag = (
+            msg_field(msg_field(msg, "idTagInfo"), "parentIdTag")
+            if msg_field(msg_field(msg, "idTagInfo"), "parentIdTag")
+            else self.ctx.parent_id_tag
+        )
 
     def _a_take_stop_id_tag(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action take_stop_id_tag."""

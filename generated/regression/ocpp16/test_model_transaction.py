@@ -354,10 +354,11 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                         "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
                     },
                 ),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:105)",
         ),
         pytest.param(
             0,
@@ -371,27 +372,37 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"id_tag": "TAG-0001", "id_tag_info": {"status": "Invalid"}},
                 ),
                 ("raise", "internal.start_cancelled", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
         ),
         pytest.param(
-            0,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            5,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
             ("error.Authorize", {}),
             "Authorized",
-            (("raise", "internal.ready_to_start", {"connector": 1}),),
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {}),
             "Authorized",
-            (("raise", "internal.ready_to_start", {"connector": 1}),),
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             2,
@@ -401,9 +412,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("error.Authorize", {}),
             "Idle",
-            (("raise", "internal.start_cancelled", {"connector": 1}),),
+            (
+                ("raise", "internal.start_cancelled", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:131)",
         ),
         pytest.param(
             2,
@@ -413,36 +427,60 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("timeout.Authorize", {}),
             "Idle",
-            (("raise", "internal.start_cancelled", {"connector": 1}),),
+            (
+                ("raise", "internal.start_cancelled", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:116)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("error.Authorize", {}),
+            "Idle",
+            (
+                ("raise", "internal.start_cancelled", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            (("send", "Authorize", {"idTag": "TAG-0001"}),),
+            (
+                ("send", "Authorize", {"idTag": "TAG-0001"}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
             marks=pytest.mark.pics(),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:57)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:60)",
         ),
         pytest.param(
             0,
             (("$config", {"LocalPreAuthorize": True}),),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            (("raise", "internal.ready_to_start", {"connector": 1}),),
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
             marks=pytest.mark.pics(),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:66)",
         ),
         pytest.param(
             5,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            (("raise", "internal.ready_to_start", {"connector": 1}),),
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
             marks=pytest.mark.pics(),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:72)",
         ),
         pytest.param(
             2,
@@ -451,7 +489,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:77)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:80)",
         ),
         pytest.param(
             0,
@@ -478,9 +516,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:238)",
         ),
         pytest.param(
             0,
@@ -507,9 +546,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:238)",
         ),
         pytest.param(
             0,
@@ -522,7 +562,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -535,7 +575,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -547,7 +587,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:190)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -561,9 +601,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
-            (("invoke", "unlock", {"connector": 1}),),
+            (
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:250)",
         ),
         pytest.param(
             0,
@@ -579,7 +622,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:258)",
         ),
         pytest.param(
             0,
@@ -593,9 +636,9 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("internal.unlock_requested", {}),
             "Idle",
-            (),
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:266)",
         ),
         pytest.param(
             0,
@@ -609,9 +652,9 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("tester.unplug", {}),
             "Idle",
-            (),
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:213)",
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -627,7 +670,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -654,9 +697,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             0,
@@ -670,14 +714,17 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "StopAuthorizing",
-            (("send", "Authorize", {"idTag": "TAG-0002"}),),
+            (
+                ("send", "Authorize", {"idTag": "TAG-0002"}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
             marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             7,
             (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
@@ -699,9 +746,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:209)",
         ),
         pytest.param(
             0,
@@ -713,7 +761,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:217)",
         ),
         pytest.param(
             0,
@@ -753,9 +801,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:171)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
@@ -776,9 +825,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "update_cache",
                     {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
                 ),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:177)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -793,9 +843,9 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("error.Authorize", {}),
             "Running",
-            (),
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:183)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:235)",
         ),
         pytest.param(
             0,
@@ -810,9 +860,9 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             ("timeout.Authorize", {}),
             "Running",
-            (),
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:183)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:235)",
         ),
         pytest.param(
             0,
@@ -829,7 +879,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
         ),
         pytest.param(
             0,
@@ -853,7 +903,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:278)",
         ),
         pytest.param(
             0,
@@ -882,7 +932,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:278)",
         ),
         pytest.param(
             0,
@@ -891,7 +941,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -900,7 +950,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -909,7 +959,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -918,7 +968,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -927,7 +977,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -936,7 +986,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -952,7 +1002,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -968,7 +1018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -984,7 +1034,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -993,7 +1043,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1002,7 +1052,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1011,7 +1061,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1023,7 +1073,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1035,7 +1085,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1047,7 +1097,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1064,7 +1114,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1081,7 +1131,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1098,7 +1148,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
         ),
         pytest.param(
             0,
@@ -1116,7 +1166,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -1139,7 +1189,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -1151,7 +1201,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -1168,7 +1218,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -1177,7 +1227,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
+            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
             0,
@@ -1193,7 +1243,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
+            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
             0,
@@ -1202,7 +1252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
+            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
             0,
@@ -1219,7 +1269,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:54)",
+            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
         ),
         pytest.param(
             0,
@@ -1228,7 +1278,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1237,7 +1287,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1246,7 +1296,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1255,7 +1305,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1264,7 +1314,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1273,7 +1323,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1290,7 +1340,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1307,7 +1357,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:55)",
+            id="P2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
         ),
         pytest.param(
             0,
@@ -1333,9 +1383,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             0,
@@ -1366,9 +1417,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             1,
@@ -1389,9 +1441,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     },
                     4,
                 ),
+                ("invoke", "unlock", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
+            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
         pytest.param(
             0,
@@ -1417,9 +1470,11 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
@@ -1450,27 +1505,50 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
             (("$config", {"AuthorizeRemoteTxRequests": True}),),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
-            (("send", "Authorize", {"idTag": "TAG-0001"}),),
+            (
+                ("send", "Authorize", {"idTag": "TAG-0001"}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
             marks=pytest.mark.pics(),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:85)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
             (),
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
-            (("raise", "internal.ready_to_start", {"connector": 1}),),
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
             marks=pytest.mark.pics(),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:86)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:97)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("$config", {"LocalPreAuthorize": True}),
+            ),
+            ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            "Authorized",
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
+            marks=pytest.mark.pics(),
+            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
             0,
@@ -1497,9 +1575,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:244)",
         ),
         pytest.param(
             0,
@@ -1531,9 +1610,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
                 ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:244)",
         ),
         pytest.param(
             0,
@@ -1551,7 +1631,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             0,
@@ -1574,7 +1654,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             0,
@@ -1605,9 +1685,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -1643,9 +1724,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -1665,7 +1747,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
         ),
         pytest.param(
             0,
@@ -1690,7 +1772,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
         ),
         pytest.param(
             0,
@@ -1702,7 +1784,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
         ),
         pytest.param(
             0,
@@ -1714,7 +1796,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
         ),
         pytest.param(
             0,
@@ -1731,7 +1813,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
         ),
         pytest.param(
             0,
@@ -1748,7 +1830,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:145)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
         ),
         pytest.param(
             0,
@@ -1763,7 +1845,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -1778,7 +1860,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -1800,7 +1882,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -1809,7 +1891,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "update_cache", {"id_tag": "", "id_tag_info": {"status": "Accepted"}}),),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -1818,7 +1900,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1827,7 +1909,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1836,7 +1918,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1845,7 +1927,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1861,7 +1943,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1877,7 +1959,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1886,7 +1968,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1895,7 +1977,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -1916,7 +1998,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
         ),
         pytest.param(
             0,
@@ -1942,7 +2024,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
         ),
         pytest.param(
             6,
@@ -1973,9 +2055,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             6,
@@ -2011,9 +2094,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             0,
@@ -2022,7 +2106,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2031,7 +2115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2047,7 +2131,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2056,7 +2140,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2068,7 +2152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2085,7 +2169,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2094,7 +2178,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2103,7 +2187,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2112,7 +2196,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2121,7 +2205,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2137,7 +2221,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2153,7 +2237,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2162,7 +2246,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2171,7 +2255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2183,7 +2267,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2195,7 +2279,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2212,7 +2296,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2229,7 +2313,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2250,9 +2334,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:107)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -2276,27 +2361,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:108)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.start_timed_out", {}),
             "Idle",
-            (),
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:158)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("internal.start_timed_out", {}),
             "Idle",
-            (),
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:113)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:158)",
         ),
         pytest.param(
             3,
@@ -2309,9 +2395,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "internal.lock_failed",
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             3,
@@ -2327,9 +2414,31 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "internal.lock_failed",
                     {"connector": 1, "errorCode": "ConnectorLockFailure"},
                 ),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:112)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (
+                ("raise", "internal.start_cancelled", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "Authorized",
+            (),
+            marks=pytest.mark.pics(),
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
         ),
         pytest.param(
             0,
@@ -2355,9 +2464,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:248)",
         ),
         pytest.param(
             0,
@@ -2388,9 +2498,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     0,
                 ),
                 ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:248)",
         ),
     ],
 )
@@ -2414,7 +2525,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:105)",
         ),
         pytest.param(
             0,
@@ -2422,18 +2533,15 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:89)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
         ),
         pytest.param(
-            2,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
         ),
         pytest.param(
             2,
@@ -2444,15 +2552,15 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:91)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("error.Authorize", {}),
-            "Authorized",
+            "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:131)",
         ),
         pytest.param(
             0,
@@ -2460,7 +2568,18 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:98)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:116)",
+        ),
+        pytest.param(
+            2,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
+            ("error.Authorize", {}),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
@@ -2468,7 +2587,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:57)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:60)",
         ),
         pytest.param(
             0,
@@ -2476,7 +2595,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:63)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:66)",
         ),
         pytest.param(
             0,
@@ -2484,7 +2603,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:69)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:72)",
         ),
         pytest.param(
             0,
@@ -2492,7 +2611,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:77)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:80)",
         ),
         pytest.param(
             0,
@@ -2504,7 +2623,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:238)",
         ),
         pytest.param(
             0,
@@ -2516,7 +2635,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:238)",
         ),
         pytest.param(
             0,
@@ -2527,7 +2646,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -2538,7 +2657,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:189)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -2553,7 +2672,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:250)",
         ),
         pytest.param(
             0,
@@ -2568,7 +2687,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:258)",
         ),
         pytest.param(
             0,
@@ -2579,7 +2698,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             0,
@@ -2590,7 +2709,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:156)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             0,
@@ -2601,7 +2720,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:209)",
         ),
         pytest.param(
             0,
@@ -2612,7 +2731,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:217)",
         ),
         pytest.param(
             0,
@@ -2628,7 +2747,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:171)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
@@ -2644,7 +2763,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:177)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -2655,7 +2774,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -2671,7 +2790,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:141)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
         ),
         pytest.param(
             0,
@@ -2688,7 +2807,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -2710,7 +2829,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:142)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             6,
@@ -2721,7 +2840,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             6,
@@ -2737,7 +2856,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             0,
@@ -2745,7 +2864,7 @@ def test_transition_fires(
             ("internal.registration_accepted", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
+            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
         pytest.param(
             0,
@@ -2756,7 +2875,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
@@ -2772,7 +2891,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:193)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
@@ -2780,7 +2899,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:85)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
@@ -2788,7 +2907,15 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:86)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:97)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            "Authorized",
+            marks=pytest.mark.pics(),
+            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:98)",
         ),
         pytest.param(
             0,
@@ -2799,7 +2926,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:244)",
         ),
         pytest.param(
             0,
@@ -2815,7 +2942,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:244)",
         ),
         pytest.param(
             0,
@@ -2826,7 +2953,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=False]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -2837,7 +2964,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=True]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -2853,7 +2980,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=False]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -2869,7 +2996,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:115) [FixedCable=True]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -2880,7 +3007,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -2896,7 +3023,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:116)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -2907,7 +3034,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
         ),
         pytest.param(
             0,
@@ -2923,7 +3050,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:129)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
         ),
         pytest.param(
             0,
@@ -2934,7 +3061,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
         ),
         pytest.param(
             0,
@@ -2950,7 +3077,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
         ),
         pytest.param(
             0,
@@ -2961,7 +3088,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             0,
@@ -2977,7 +3104,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             3,
@@ -2985,7 +3112,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:107)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -2993,7 +3120,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:108)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:153)",
         ),
         pytest.param(
             0,
@@ -3001,7 +3128,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:111)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -3009,7 +3136,23 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:112)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "Authorized",
+            marks=pytest.mark.pics(),
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
         ),
     ],
 )

@@ -23,8 +23,15 @@ from runtime.conformance.play import play_case
 SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
     "id": "WIRE RemoteControl RT-reject",
     "title": "RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire",
-    "refs": ("OCPP 1.6 §5.11", "OCPP 1.6 §5.12", "OCPP 1.6 §6.33", "OCPP 1.6 §6.37"),
-    "at": "specs/ocpp16/machines/remote_control.yaml:25",
+    "refs": (
+        "OCPP 1.6 §4.2",
+        "errata E3.32",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "OCPP 1.6 §6.33",
+        "OCPP 1.6 §6.37",
+    ),
+    "at": "specs/ocpp16/machines/remote_control.yaml:33",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -132,7 +139,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:25",
+            "at": "specs/ocpp16/machines/remote_control.yaml:33",
         },
     ),
 }
@@ -143,6 +150,6 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rt_reject() -> None:
     """WIRE RemoteControl RT-reject: RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:25. Refs: OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:33. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT)
