@@ -141,20 +141,25 @@ class StationServices:
             "AuthorizationCacheEnabled"
         )
 
+    def _has_expired(self, entry: CacheEntry) -> bool:
+        """§3.5.1: an Accepted entry whose expiryDate has passed (or cannot be read) is
+        no longer valid."""
+        if entry.status != "Accepted" or not entry.expiry:
+            return False
+        try:
+            return from_iso8601(entry.expiry) <= self._wall_clock()
+        except ValueError:
+            return True
+
     def q_authorization(self, id_tag: str) -> str:
-        """§3.5.1: the cached status; Expired once expiryDate has passed; Unknown if absent."""
+        """§3.5.1: the cached status; Expired once expiryDate has passed (even before
+        op_expire_cache wrote it); Unknown if absent."""
         if not self._cache_enabled():
             return "Unknown"
         entry = self._store.cache_get(id_tag)
         if entry is None:
             return "Unknown"
-        if entry.status == "Accepted" and entry.expiry:
-            try:
-                if from_iso8601(entry.expiry) <= self._wall_clock():
-                    return "Expired"
-            except ValueError:
-                return "Expired"
-        return str(entry.status)
+        return "Expired" if self._has_expired(entry) else str(entry.status)
 
     def q_parent_of(self, id_tag: str) -> str:
         if not self._cache_enabled():
@@ -361,6 +366,13 @@ class StationServices:
             updated=self.station.now,
         )
         self._store.cache_put(entry, capacity=CACHE_CAPACITY)
+
+    def op_expire_cache(self) -> None:
+        """§3.5.1: when an entry's validity expires it SHALL be changed to Expired in the
+        cache (so it is also the first to go when the cache is full)."""
+        for entry in self._store.cache_entries():
+            if self._has_expired(entry):
+                self._store.cache_set_status(entry.id_tag, "Expired")
 
     def op_clear_cache(self) -> None:
         self._store.cache_clear()
