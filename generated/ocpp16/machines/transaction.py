@@ -83,7 +83,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 130 transitions.
+    """Transaction: 6 states, 132 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -352,22 +352,6 @@ class TransactionMachine(SpecMachine):
             "P2:Authorized:tester.ev_unplug",
             "P2",
             "Authorized",
-            "tester.ev_unplug",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:58",
-        ),
-        TransitionInfo(
-            "P2:StopAuthorizing:tester.unplug",
-            "P2",
-            "StopAuthorizing",
-            "tester.unplug",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:58",
-        ),
-        TransitionInfo(
-            "P2:StopAuthorizing:tester.ev_unplug",
-            "P2",
-            "StopAuthorizing",
             "tester.ev_unplug",
             None,
             "specs/ocpp16/machines/transaction.yaml:58",
@@ -1154,7 +1138,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:238",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1162,7 +1146,23 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:238",
+            "specs/ocpp16/machines/transaction.yaml:240",
+        ),
+        TransitionInfo(
+            "EV1:StopAuthorizing:tester.unplug",
+            "EV1",
+            "StopAuthorizing",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:240",
+        ),
+        TransitionInfo(
+            "EV1:StopAuthorizing:tester.ev_unplug",
+            "EV1",
+            "StopAuthorizing",
+            "tester.ev_unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1170,7 +1170,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1178,7 +1178,23 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:243",
+        ),
+        TransitionInfo(
+            "EV2:StopAuthorizing:tester.unplug",
+            "EV2",
+            "StopAuthorizing",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:243",
+        ),
+        TransitionInfo(
+            "EV2:StopAuthorizing:tester.ev_unplug",
+            "EV2",
+            "StopAuthorizing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1186,7 +1202,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:242",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1194,7 +1210,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1202,7 +1218,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1210,7 +1226,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:249",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1218,7 +1234,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:249",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1226,7 +1242,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:248",
+            "specs/ocpp16/machines/transaction.yaml:250",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1234,7 +1250,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:248",
+            "specs/ocpp16/machines/transaction.yaml:250",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1242,7 +1258,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:250",
+            "specs/ocpp16/machines/transaction.yaml:252",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1250,7 +1266,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:258",
+            "specs/ocpp16/machines/transaction.yaml:260",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1258,7 +1274,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:266",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1266,7 +1282,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:267",
+            "specs/ocpp16/machines/transaction.yaml:269",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1274,7 +1290,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:270",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1282,7 +1298,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:270",
+            "specs/ocpp16/machines/transaction.yaml:273",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1290,7 +1306,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:270",
+            "specs/ocpp16/machines/transaction.yaml:273",
         ),
         TransitionInfo(
             "PL1:Idle:internal.registration_accepted",
@@ -1298,7 +1314,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/transaction.yaml:272",
+            "specs/ocpp16/machines/transaction.yaml:275",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1306,7 +1322,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:278",
+            "specs/ocpp16/machines/transaction.yaml:281",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1314,7 +1330,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:278",
+            "specs/ocpp16/machines/transaction.yaml:281",
         ),
     )
 
@@ -1572,17 +1588,25 @@ class TransactionMachine(SpecMachine):
         idle.to(idle, internal=True, on="_t_p2__idle__tester_ev_unplug")
         | authorizing.to(authorizing, internal=True, on="_t_p2__authorizing__tester_ev_unplug")
         | authorized.to(authorized, internal=True, on="_t_p2__authorized__tester_ev_unplug")
-        | stop_authorizing.to(
-            stop_authorizing, internal=True, on="_t_p2__stop_authorizing__tester_ev_unplug"
-        )
         | running.to(
             idle, cond="_g_ev1__running__tester_ev_unplug", on="_t_ev1__running__tester_ev_unplug"
+        )
+        | stop_authorizing.to(
+            idle,
+            cond="_g_ev1__stop_authorizing__tester_ev_unplug",
+            on="_t_ev1__stop_authorizing__tester_ev_unplug",
         )
         | running.to(
             running,
             internal=True,
             cond="_g_ev2__running__tester_ev_unplug",
             on="_t_ev2__running__tester_ev_unplug",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_ev2__stop_authorizing__tester_ev_unplug",
+            on="_t_ev2__stop_authorizing__tester_ev_unplug",
         )
         | held.to(held, internal=True, on="_t_hl5__held__tester_ev_unplug")
     )
@@ -1685,17 +1709,25 @@ class TransactionMachine(SpecMachine):
         idle.to(idle, internal=True, on="_t_p2__idle__tester_unplug")
         | authorizing.to(authorizing, internal=True, on="_t_p2__authorizing__tester_unplug")
         | authorized.to(authorized, internal=True, on="_t_p2__authorized__tester_unplug")
-        | stop_authorizing.to(
-            stop_authorizing, internal=True, on="_t_p2__stop_authorizing__tester_unplug"
-        )
         | running.to(
             idle, cond="_g_ev1__running__tester_unplug", on="_t_ev1__running__tester_unplug"
+        )
+        | stop_authorizing.to(
+            idle,
+            cond="_g_ev1__stop_authorizing__tester_unplug",
+            on="_t_ev1__stop_authorizing__tester_unplug",
         )
         | running.to(
             running,
             internal=True,
             cond="_g_ev2__running__tester_unplug",
             on="_t_ev2__running__tester_unplug",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_ev2__stop_authorizing__tester_unplug",
+            on="_t_ev2__stop_authorizing__tester_unplug",
         )
         | held.to(idle, on="_t_hl4__held__tester_unplug")
     )
@@ -2198,6 +2230,18 @@ class TransactionMachine(SpecMachine):
         """EV1: config.StopTransactionOnEVSideDisconnect"""
         return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
+    def _g_ev1__stop_authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV1: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev1__stop_authorizing__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV1: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
     def _g_ev2__running__tester_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -2205,6 +2249,18 @@ class TransactionMachine(SpecMachine):
         return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
     def _g_ev2__running__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV2: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev2__stop_authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV2: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev2__stop_authorizing__tester_ev_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
         """EV2: not config.StopTransactionOnEVSideDisconnect"""
@@ -2357,22 +2413,6 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """P2 on tester.ev_unplug"""
         self._fired("P2:Authorized:tester.ev_unplug")
-        source_name, state_name = source.value, target.value
-        self._a_note_unplugged(source_name, state_name, msg)
-
-    def _t_p2__stop_authorizing__tester_unplug(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """P2 on tester.unplug"""
-        self._fired("P2:StopAuthorizing:tester.unplug")
-        source_name, state_name = source.value, target.value
-        self._a_note_unplugged(source_name, state_name, msg)
-
-    def _t_p2__stop_authorizing__tester_ev_unplug(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """P2 on tester.ev_unplug"""
-        self._fired("P2:StopAuthorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -3171,6 +3211,34 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_ev1__stop_authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV1 on tester.unplug"""
+        self._fired("EV1:StopAuthorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_reason_ev_disconnected(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_ev1__stop_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV1 on tester.ev_unplug"""
+        self._fired("EV1:StopAuthorizing:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_reason_ev_disconnected(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_ev2__running__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3184,6 +3252,22 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """EV2 on tester.ev_unplug"""
         self._fired("EV2:Running:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_ev2__stop_authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV2 on tester.unplug"""
+        self._fired("EV2:StopAuthorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_ev2__stop_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV2 on tester.ev_unplug"""
+        self._fired("EV2:StopAuthorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -3321,6 +3405,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_pf1__stop_authorizing__tester_power_failing(
@@ -3333,6 +3418,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_pl1__idle__internal_registration_accepted(
