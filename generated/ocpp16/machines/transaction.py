@@ -13,12 +13,19 @@ Theory of operation: Authorization and the transaction of one connector. A prese
     EV-side unplug (StopTransactionOnEVSideDisconnect), RemoteStopTransaction, Reset,
     UnlockConnector, or a StartTransaction.conf that is not Accepted
     (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and after a
-    DeAuthorized stop a detachable cable stays locked until its owner shows the idTag again
-    (errata E3.17). idTags are compared case-insensitively (§7.28). A transaction left open by a
-    power loss or a hard reset is stopped after the next Accepted boot. Every IdTagInfo received
-    updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
+    DeAuthorized stop a detachable cable stays locked until its owner shows the idTag again, or
+    an idTag of the same parentIdTag (errata E3.17, E3.5; online the Central System is asked). A
+    normal stop unlocks a detachable cable (§4.10). Showing the same idTag again before the
+    transaction starts cancels (§4.9 B1, errata E3.21). An Authorize answered with a CALLERROR
+    or an invalid .conf is not an offline situation: it authorizes nobody. The parentIdTag of
+    the transaction comes from any IdTagInfo for its idTag, StartTransaction.conf included
+    (§3.10). Every state but Idle tells the station the connector is taken, so
+    RemoteStartTransaction is not Accepted there (errata E3.32). idTags are compared case-
+    insensitively (§7.28). A transaction left open by a power loss or a hard reset is stopped
+    after the next Accepted boot. Every IdTagInfo received updates the cache. Periodic meter
+    values are sent every MeterValueSampleInterval.
 
-Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
 Instance: per_connector. Source: specs/ocpp16/machines/transaction.yaml.
 """
 
@@ -37,7 +44,7 @@ from runtime.spec.machine import SpecMachine, TransitionInfo
 __all__ = ["STATES", "TransactionContext", "TransactionMachine", "TransactionState", "make_context"]
 
 TransactionState = Literal[
-    "Idle", "Authorizing", "Authorized", "Running", "StopAuthorizing", "Held"
+    "Idle", "Authorizing", "Authorized", "Running", "StopAuthorizing", "Held", "HeldAuthorizing"
 ]
 STATES: Final[tuple[TransactionState, ...]] = (
     "Idle",
@@ -46,6 +53,7 @@ STATES: Final[tuple[TransactionState, ...]] = (
     "Running",
     "StopAuthorizing",
     "Held",
+    "HeldAuthorizing",
 )
 
 
@@ -83,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 132 transitions.
+    """Transaction: 7 states, 152 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -95,10 +103,16 @@ class TransactionMachine(SpecMachine):
     RemoteStopTransaction, Reset, UnlockConnector, or a StartTransaction.conf that is not
     Accepted (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and
     after a DeAuthorized stop a detachable cable stays locked until its owner shows the
-    idTag again (errata E3.17). idTags are compared case-insensitively (§7.28). A
-    transaction left open by a power loss or a hard reset is stopped after the next Accepted
-    boot. Every IdTagInfo received updates the cache. Periodic meter values are sent every
-    MeterValueSampleInterval.
+    idTag again, or an idTag of the same parentIdTag (errata E3.17, E3.5; online the Central
+    System is asked). A normal stop unlocks a detachable cable (§4.10). Showing the same
+    idTag again before the transaction starts cancels (§4.9 B1, errata E3.21). An Authorize
+    answered with a CALLERROR or an invalid .conf is not an offline situation: it authorizes
+    nobody. The parentIdTag of the transaction comes from any IdTagInfo for its idTag,
+    StartTransaction.conf included (§3.10). Every state but Idle tells the station the
+    connector is taken, so RemoteStartTransaction is not Accepted there (errata E3.32).
+    idTags are compared case-insensitively (§7.28). A transaction left open by a power loss
+    or a hard reset is stopped after the next Accepted boot. Every IdTagInfo received
+    updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
     """
 
     NAME: ClassVar[str] = "Transaction"
@@ -258,6 +272,27 @@ class TransactionMachine(SpecMachine):
                 "timeout.StopTransaction",
             )
         ),
+        "HeldAuthorizing": frozenset(
+            (
+                "error.Authorize",
+                "error.MeterValues",
+                "error.StartTransaction",
+                "error.StopTransaction",
+                "internal.unlock_requested",
+                "result.Authorize",
+                "result.MeterValues",
+                "result.StartTransaction",
+                "result.StopTransaction",
+                "tester.ev_unplug",
+                "tester.plug_in",
+                "tester.present_id_tag",
+                "tester.unplug",
+                "timeout.Authorize",
+                "timeout.MeterValues",
+                "timeout.StartTransaction",
+                "timeout.StopTransaction",
+            )
+        ),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
         "Idle": None,
@@ -266,6 +301,7 @@ class TransactionMachine(SpecMachine):
         "Running": None,
         "StopAuthorizing": None,
         "Held": None,
+        "HeldAuthorizing": None,
     }
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Idle": True,
@@ -274,6 +310,7 @@ class TransactionMachine(SpecMachine):
         "Running": True,
         "StopAuthorizing": True,
         "Held": True,
+        "HeldAuthorizing": True,
     }
     TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
         TransitionInfo(
@@ -282,7 +319,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P1:Authorizing:tester.plug_in",
@@ -290,7 +327,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P1:StopAuthorizing:tester.plug_in",
@@ -298,7 +335,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P1:Held:tester.plug_in",
@@ -306,7 +343,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:57",
+            "specs/ocpp16/machines/transaction.yaml:68",
+        ),
+        TransitionInfo(
+            "P1:HeldAuthorizing:tester.plug_in",
+            "P1",
+            "HeldAuthorizing",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P2:Idle:tester.unplug",
@@ -314,7 +359,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:58",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Idle:tester.ev_unplug",
@@ -322,7 +367,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:58",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.unplug",
@@ -330,7 +375,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:58",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.ev_unplug",
@@ -338,7 +383,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:58",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorized:tester.unplug",
@@ -346,7 +391,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:58",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorized:tester.ev_unplug",
@@ -354,7 +399,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:58",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "AU1:Idle:tester.present_id_tag",
@@ -362,7 +407,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:60",
+            "specs/ocpp16/machines/transaction.yaml:71",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -370,7 +415,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:66",
+            "specs/ocpp16/machines/transaction.yaml:77",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -378,7 +423,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:72",
+            "specs/ocpp16/machines/transaction.yaml:83",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -386,7 +431,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:80",
+            "specs/ocpp16/machines/transaction.yaml:91",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -394,7 +439,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:102",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -402,7 +447,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:97",
+            "specs/ocpp16/machines/transaction.yaml:108",
         ),
         TransitionInfo(
             "RS3:Idle:internal.remote_start",
@@ -410,7 +455,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:109",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -418,7 +463,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:105",
+            "specs/ocpp16/machines/transaction.yaml:116",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -426,7 +471,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:106",
+            "specs/ocpp16/machines/transaction.yaml:117",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -434,7 +479,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:109",
+            "specs/ocpp16/machines/transaction.yaml:120",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -442,7 +487,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -450,7 +495,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:124",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -458,7 +503,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:131",
+            "specs/ocpp16/machines/transaction.yaml:142",
         ),
         TransitionInfo(
             "AA5:Authorizing:error.Authorize",
@@ -466,7 +511,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:156",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -474,7 +519,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:152",
+            "specs/ocpp16/machines/transaction.yaml:163",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -482,7 +527,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:153",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -490,7 +535,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -498,7 +543,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:168",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -506,7 +551,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:158",
+            "specs/ocpp16/machines/transaction.yaml:169",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -514,7 +559,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:158",
+            "specs/ocpp16/machines/transaction.yaml:169",
         ),
         TransitionInfo(
             "ST6:Authorized:tester.present_id_tag",
@@ -522,7 +567,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:172",
         ),
         TransitionInfo(
             "ST7:Authorized:tester.present_id_tag",
@@ -530,7 +575,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:176",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -538,7 +583,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:178",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -546,7 +591,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:178",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -554,7 +599,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:168",
+            "specs/ocpp16/machines/transaction.yaml:179",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -562,7 +607,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:168",
+            "specs/ocpp16/machines/transaction.yaml:179",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -570,7 +615,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:175",
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -578,7 +623,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:175",
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -586,7 +631,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:181",
+            "specs/ocpp16/machines/transaction.yaml:192",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -594,7 +639,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:181",
+            "specs/ocpp16/machines/transaction.yaml:192",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -602,7 +647,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:188",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -610,7 +655,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:188",
+            "specs/ocpp16/machines/transaction.yaml:199",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -618,7 +663,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -626,7 +671,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -634,7 +679,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -642,7 +687,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:194",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -650,7 +695,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:197",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -658,7 +703,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:197",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -666,7 +711,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:197",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -674,7 +719,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:197",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -682,7 +727,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -690,7 +735,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -698,7 +743,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -706,7 +751,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:210",
+        ),
+        TransitionInfo(
+            "SA5:HeldAuthorizing:result.StartTransaction",
+            "SA5",
+            "HeldAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -714,7 +767,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -722,7 +775,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -730,7 +783,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -738,7 +791,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -746,7 +799,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -754,7 +807,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -762,7 +815,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -770,7 +823,23 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:211",
+        ),
+        TransitionInfo(
+            "SA6:HeldAuthorizing:error.StartTransaction",
+            "SA6",
+            "HeldAuthorizing",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:211",
+        ),
+        TransitionInfo(
+            "SA6:HeldAuthorizing:timeout.StartTransaction",
+            "SA6",
+            "HeldAuthorizing",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -778,7 +847,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -786,7 +855,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -794,7 +863,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -802,7 +871,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -810,7 +879,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -818,7 +887,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:201",
+            "specs/ocpp16/machines/transaction.yaml:212",
+        ),
+        TransitionInfo(
+            "SP1:HeldAuthorizing:result.StopTransaction",
+            "SP1",
+            "HeldAuthorizing",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -826,7 +903,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -834,7 +911,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -842,7 +919,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -850,7 +927,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -858,7 +935,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -866,7 +943,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -874,7 +951,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -882,7 +959,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -890,7 +967,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -898,7 +975,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -906,7 +983,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -914,7 +991,23 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:213",
+        ),
+        TransitionInfo(
+            "SP2:HeldAuthorizing:error.StopTransaction",
+            "SP2",
+            "HeldAuthorizing",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:213",
+        ),
+        TransitionInfo(
+            "SP2:HeldAuthorizing:timeout.StopTransaction",
+            "SP2",
+            "HeldAuthorizing",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -922,7 +1015,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -930,7 +1023,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -938,7 +1031,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -946,7 +1039,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -954,7 +1047,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -962,7 +1055,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -970,7 +1063,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -978,7 +1071,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -986,7 +1079,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -994,7 +1087,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1002,7 +1095,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1010,7 +1103,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1018,7 +1111,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1026,7 +1119,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1034,7 +1127,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1042,7 +1135,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1050,7 +1143,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1058,7 +1151,31 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:203",
+            "specs/ocpp16/machines/transaction.yaml:214",
+        ),
+        TransitionInfo(
+            "MV1:HeldAuthorizing:result.MeterValues",
+            "MV1",
+            "HeldAuthorizing",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:214",
+        ),
+        TransitionInfo(
+            "MV1:HeldAuthorizing:error.MeterValues",
+            "MV1",
+            "HeldAuthorizing",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:214",
+        ),
+        TransitionInfo(
+            "MV1:HeldAuthorizing:timeout.MeterValues",
+            "MV1",
+            "HeldAuthorizing",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1066,7 +1183,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1074,7 +1191,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:219",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1082,7 +1199,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:209",
+            "specs/ocpp16/machines/transaction.yaml:220",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1090,7 +1207,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:217",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1098,7 +1215,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:223",
+            "specs/ocpp16/machines/transaction.yaml:234",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1106,7 +1223,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1114,7 +1231,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:235",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1122,7 +1239,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:235",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1130,7 +1247,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1138,7 +1255,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:251",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1146,7 +1263,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:251",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1154,7 +1271,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:251",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1162,7 +1279,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:251",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1170,7 +1287,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:254",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1178,7 +1295,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:254",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1186,7 +1303,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:254",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1194,7 +1311,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:254",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1202,7 +1319,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:255",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1210,7 +1327,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:257",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1218,7 +1335,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:257",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1226,7 +1343,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:249",
+            "specs/ocpp16/machines/transaction.yaml:260",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1234,7 +1351,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:249",
+            "specs/ocpp16/machines/transaction.yaml:260",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1242,7 +1359,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:250",
+            "specs/ocpp16/machines/transaction.yaml:261",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1250,7 +1367,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:250",
+            "specs/ocpp16/machines/transaction.yaml:261",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1258,7 +1375,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:252",
+            "specs/ocpp16/machines/transaction.yaml:264",
+        ),
+        TransitionInfo(
+            "HL1:HeldAuthorizing:tester.present_id_tag",
+            "HL1",
+            "HeldAuthorizing",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:264",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1266,7 +1391,55 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:260",
+            "specs/ocpp16/machines/transaction.yaml:274",
+        ),
+        TransitionInfo(
+            "HL6:Held:tester.present_id_tag",
+            "HL6",
+            "Held",
+            "tester.present_id_tag",
+            "HeldAuthorizing",
+            "specs/ocpp16/machines/transaction.yaml:281",
+        ),
+        TransitionInfo(
+            "HL7:HeldAuthorizing:result.Authorize",
+            "HL7",
+            "HeldAuthorizing",
+            "result.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:290",
+        ),
+        TransitionInfo(
+            "HL8:HeldAuthorizing:result.Authorize",
+            "HL8",
+            "HeldAuthorizing",
+            "result.Authorize",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:296",
+        ),
+        TransitionInfo(
+            "HL9:HeldAuthorizing:error.Authorize",
+            "HL9",
+            "HeldAuthorizing",
+            "error.Authorize",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:302",
+        ),
+        TransitionInfo(
+            "HL9:HeldAuthorizing:timeout.Authorize",
+            "HL9",
+            "HeldAuthorizing",
+            "timeout.Authorize",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:302",
+        ),
+        TransitionInfo(
+            "HL10:HeldAuthorizing:tester.present_id_tag",
+            "HL10",
+            "HeldAuthorizing",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:304",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1274,7 +1447,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:312",
+        ),
+        TransitionInfo(
+            "HL3:HeldAuthorizing:internal.unlock_requested",
+            "HL3",
+            "HeldAuthorizing",
+            "internal.unlock_requested",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:312",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1282,7 +1463,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:269",
+            "specs/ocpp16/machines/transaction.yaml:313",
+        ),
+        TransitionInfo(
+            "HL4:HeldAuthorizing:tester.unplug",
+            "HL4",
+            "HeldAuthorizing",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1290,7 +1479,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:270",
+            "specs/ocpp16/machines/transaction.yaml:314",
+        ),
+        TransitionInfo(
+            "HL5:HeldAuthorizing:tester.ev_unplug",
+            "HL5",
+            "HeldAuthorizing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1298,7 +1495,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1306,7 +1503,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "PL1:Idle:internal.registration_accepted",
@@ -1314,7 +1511,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/transaction.yaml:275",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1322,7 +1519,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:281",
+            "specs/ocpp16/machines/transaction.yaml:325",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1330,7 +1527,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:281",
+            "specs/ocpp16/machines/transaction.yaml:325",
         ),
     )
 
@@ -1365,6 +1562,11 @@ class TransactionMachine(SpecMachine):
         value="Held",
         enter="_enter_held",
     )
+    held_authorizing = State(
+        "HeldAuthorizing",
+        value="HeldAuthorizing",
+        enter="_enter_held_authorizing",
+    )
 
     error_authorize = (
         authorizing.to(
@@ -1383,6 +1585,7 @@ class TransactionMachine(SpecMachine):
             on="_t_aa5__authorizing__error_authorize",
         )
         | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__error_authorize")
+        | held_authorizing.to(held, on="_t_hl9__held_authorizing__error_authorize")
     )
     error_meter_values = (
         idle.to(idle, internal=True, on="_t_mv1__idle__error_meter_values")
@@ -1393,6 +1596,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__error_meter_values"
         )
         | held.to(held, internal=True, on="_t_mv1__held__error_meter_values")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_mv1__held_authorizing__error_meter_values"
+        )
     )
     error_start_transaction = (
         running.to(running, internal=True, on="_t_sa4__running__error_start_transaction")
@@ -1405,6 +1611,9 @@ class TransactionMachine(SpecMachine):
         )
         | authorized.to(authorized, internal=True, on="_t_sa6__authorized__error_start_transaction")
         | held.to(held, internal=True, on="_t_sa6__held__error_start_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sa6__held_authorizing__error_start_transaction"
+        )
     )
     error_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp2__idle__error_stop_transaction")
@@ -1417,6 +1626,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_sp2__stop_authorizing__error_stop_transaction"
         )
         | held.to(held, internal=True, on="_t_sp2__held__error_stop_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sp2__held_authorizing__error_stop_transaction"
+        )
     )
     internal_ready_to_start = authorized.to(
         running,
@@ -1473,6 +1685,7 @@ class TransactionMachine(SpecMachine):
         running.to(idle, on="_t_ul1__running__internal_unlock_requested")
         | stop_authorizing.to(idle, on="_t_ul1__stop_authorizing__internal_unlock_requested")
         | held.to(idle, on="_t_hl3__held__internal_unlock_requested")
+        | held_authorizing.to(idle, on="_t_hl3__held_authorizing__internal_unlock_requested")
     )
     result_authorize = (
         authorizing.to(
@@ -1495,6 +1708,16 @@ class TransactionMachine(SpecMachine):
             cond="_g_ls6__stop_authorizing__result_authorize",
             on="_t_ls6__stop_authorizing__result_authorize",
         )
+        | held_authorizing.to(
+            idle,
+            cond="_g_hl7__held_authorizing__result_authorize",
+            on="_t_hl7__held_authorizing__result_authorize",
+        )
+        | held_authorizing.to(
+            held,
+            cond="_g_hl8__held_authorizing__result_authorize",
+            on="_t_hl8__held_authorizing__result_authorize",
+        )
     )
     result_meter_values = (
         idle.to(idle, internal=True, on="_t_mv1__idle__result_meter_values")
@@ -1505,6 +1728,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__result_meter_values"
         )
         | held.to(held, internal=True, on="_t_mv1__held__result_meter_values")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_mv1__held_authorizing__result_meter_values"
+        )
     )
     result_start_transaction = (
         running.to(
@@ -1571,6 +1797,9 @@ class TransactionMachine(SpecMachine):
             authorized, internal=True, on="_t_sa5__authorized__result_start_transaction"
         )
         | held.to(held, internal=True, on="_t_sa5__held__result_start_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sa5__held_authorizing__result_start_transaction"
+        )
     )
     result_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp1__idle__result_stop_transaction")
@@ -1583,6 +1812,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_sp1__stop_authorizing__result_stop_transaction"
         )
         | held.to(held, internal=True, on="_t_sp1__held__result_stop_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sp1__held_authorizing__result_stop_transaction"
+        )
     )
     tester_ev_unplug = (
         idle.to(idle, internal=True, on="_t_p2__idle__tester_ev_unplug")
@@ -1609,6 +1841,9 @@ class TransactionMachine(SpecMachine):
             on="_t_ev2__stop_authorizing__tester_ev_unplug",
         )
         | held.to(held, internal=True, on="_t_hl5__held__tester_ev_unplug")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_hl5__held_authorizing__tester_ev_unplug"
+        )
     )
     tester_plug_in = (
         idle.to(idle, internal=True, on="_t_p1__idle__tester_plug_in")
@@ -1617,6 +1852,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_p1__stop_authorizing__tester_plug_in"
         )
         | held.to(held, internal=True, on="_t_p1__held__tester_plug_in")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_p1__held_authorizing__tester_plug_in"
+        )
         | authorized.to(
             running,
             cond="_g_st1__authorized__tester_plug_in",
@@ -1698,11 +1936,27 @@ class TransactionMachine(SpecMachine):
             cond="_g_hl1__held__tester_present_id_tag",
             on="_t_hl1__held__tester_present_id_tag",
         )
+        | held_authorizing.to(
+            idle,
+            cond="_g_hl1__held_authorizing__tester_present_id_tag",
+            on="_t_hl1__held_authorizing__tester_present_id_tag",
+        )
         | held.to(
             held,
             internal=True,
             cond="_g_hl2__held__tester_present_id_tag",
             on="_t_hl2__held__tester_present_id_tag",
+        )
+        | held.to(
+            held_authorizing,
+            cond="_g_hl6__held__tester_present_id_tag",
+            on="_t_hl6__held__tester_present_id_tag",
+        )
+        | held_authorizing.to(
+            held_authorizing,
+            internal=True,
+            cond="_g_hl10__held_authorizing__tester_present_id_tag",
+            on="_t_hl10__held_authorizing__tester_present_id_tag",
         )
     )
     tester_unplug = (
@@ -1730,6 +1984,7 @@ class TransactionMachine(SpecMachine):
             on="_t_ev2__stop_authorizing__tester_unplug",
         )
         | held.to(idle, on="_t_hl4__held__tester_unplug")
+        | held_authorizing.to(idle, on="_t_hl4__held_authorizing__tester_unplug")
     )
     timeout_authorize = (
         authorizing.to(
@@ -1743,6 +1998,7 @@ class TransactionMachine(SpecMachine):
             on="_t_aa4__authorizing__timeout_authorize",
         )
         | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__timeout_authorize")
+        | held_authorizing.to(held, on="_t_hl9__held_authorizing__timeout_authorize")
     )
     timeout_meter_values = (
         idle.to(idle, internal=True, on="_t_mv1__idle__timeout_meter_values")
@@ -1753,6 +2009,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__timeout_meter_values"
         )
         | held.to(held, internal=True, on="_t_mv1__held__timeout_meter_values")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_mv1__held_authorizing__timeout_meter_values"
+        )
     )
     timeout_start_transaction = (
         running.to(running, internal=True, on="_t_sa4__running__timeout_start_transaction")
@@ -1769,6 +2028,11 @@ class TransactionMachine(SpecMachine):
             authorized, internal=True, on="_t_sa6__authorized__timeout_start_transaction"
         )
         | held.to(held, internal=True, on="_t_sa6__held__timeout_start_transaction")
+        | held_authorizing.to(
+            held_authorizing,
+            internal=True,
+            on="_t_sa6__held_authorizing__timeout_start_transaction",
+        )
     )
     timeout_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp2__idle__timeout_stop_transaction")
@@ -1783,6 +2047,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_sp2__stop_authorizing__timeout_stop_transaction"
         )
         | held.to(held, internal=True, on="_t_sp2__held__timeout_stop_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sp2__held_authorizing__timeout_stop_transaction"
+        )
     )
     timer_energy_check = (
         running.to(
@@ -2303,10 +2570,78 @@ class TransactionMachine(SpecMachine):
             )
         )
 
+    def _g_hl1__held_authorizing__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL1: lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))"""
+        return bool(
+            text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+            or (
+                self.ctx.parent_id_tag != ""
+                and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                == text_lower(self.ctx.parent_id_tag)
+            )
+        )
+
     def _g_hl2__held__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """HL2: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)))"""
+        """HL2: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))) and not (station.online() and ctx.parent_id_tag != '')"""
+        return bool(
+            not (
+                text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                or (
+                    self.ctx.parent_id_tag != ""
+                    and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                    == text_lower(self.ctx.parent_id_tag)
+                )
+            )
+            and (not (self.env.query("online") and self.ctx.parent_id_tag != ""))
+        )
+
+    def _g_hl6__held__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL6: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))) and station.online() and ctx.parent_id_tag != ''"""
+        return bool(
+            not (
+                text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                or (
+                    self.ctx.parent_id_tag != ""
+                    and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                    == text_lower(self.ctx.parent_id_tag)
+                )
+            )
+            and self.env.query("online")
+            and (self.ctx.parent_id_tag != "")
+        )
+
+    def _g_hl7__held_authorizing__result_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL7: msg.idTagInfo.status == 'Accepted' and lower(msg.idTagInfo.parentIdTag) == lower(ctx.parent_id_tag)"""
+        return bool(
+            msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+            and text_lower(msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"))
+            == text_lower(self.ctx.parent_id_tag)
+        )
+
+    def _g_hl8__held_authorizing__result_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL8: not (msg.idTagInfo.status == 'Accepted' and lower(msg.idTagInfo.parentIdTag) == lower(ctx.parent_id_tag))"""
+        return bool(
+            not (
+                msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+                and text_lower(msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"))
+                == text_lower(self.ctx.parent_id_tag)
+            )
+        )
+
+    def _g_hl10__held_authorizing__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL10: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)))"""
         return bool(
             not (
                 text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
@@ -2365,6 +2700,14 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """P1 on tester.plug_in"""
         self._fired("P1:Held:tester.plug_in")
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
+    def _t_p1__held_authorizing__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P1 on tester.plug_in"""
+        self._fired("P1:HeldAuthorizing:tester.plug_in")
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
@@ -2825,6 +3168,14 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
 
+    def _t_sa5__held_authorizing__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA5 on result.StartTransaction"""
+        self._fired("SA5:HeldAuthorizing:result.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
     def _t_sa6__idle__error_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2873,6 +3224,18 @@ class TransactionMachine(SpecMachine):
         """SA6 on timeout.StartTransaction"""
         self._fired("SA6:Held:timeout.StartTransaction")
 
+    def _t_sa6__held_authorizing__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on error.StartTransaction"""
+        self._fired("SA6:HeldAuthorizing:error.StartTransaction")
+
+    def _t_sa6__held_authorizing__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on timeout.StartTransaction"""
+        self._fired("SA6:HeldAuthorizing:timeout.StartTransaction")
+
     def _t_sp1__idle__result_stop_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2918,6 +3281,14 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SP1 on result.StopTransaction"""
         self._fired("SP1:Held:result.StopTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_answer(source_name, state_name, msg)
+
+    def _t_sp1__held_authorizing__result_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP1 on result.StopTransaction"""
+        self._fired("SP1:HeldAuthorizing:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -2992,6 +3363,18 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SP2 on timeout.StopTransaction"""
         self._fired("SP2:Held:timeout.StopTransaction")
+
+    def _t_sp2__held_authorizing__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:HeldAuthorizing:error.StopTransaction")
+
+    def _t_sp2__held_authorizing__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:HeldAuthorizing:timeout.StopTransaction")
 
     def _t_mv1__idle__result_meter_values(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3100,6 +3483,24 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """MV1 on timeout.MeterValues"""
         self._fired("MV1:Held:timeout.MeterValues")
+
+    def _t_mv1__held_authorizing__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:HeldAuthorizing:result.MeterValues")
+
+    def _t_mv1__held_authorizing__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:HeldAuthorizing:error.MeterValues")
+
+    def _t_mv1__held_authorizing__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:HeldAuthorizing:timeout.MeterValues")
 
     def _t_ls1__running__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3364,17 +3765,79 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_hl1__held_authorizing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL1 on tester.present_id_tag"""
+        self._fired("HL1:HeldAuthorizing:tester.present_id_tag")
+        source_name, state_name = source.value, target.value
+        self._a_unlock_cable(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_hl2__held__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL2 on tester.present_id_tag"""
         self._fired("HL2:Held:tester.present_id_tag")
 
+    def _t_hl6__held__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL6 on tester.present_id_tag"""
+        self._fired("HL6:Held:tester.present_id_tag")
+        source_name, state_name = source.value, target.value
+        self._a_take_stop_id_tag(source_name, state_name, msg)
+        self._a_send_authorize_stop(source_name, state_name, msg)
+
+    def _t_hl7__held_authorizing__result_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL7 on result.Authorize"""
+        self._fired("HL7:HeldAuthorizing:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_tag_answer(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl8__held_authorizing__result_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL8 on result.Authorize"""
+        self._fired("HL8:HeldAuthorizing:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_tag_answer(source_name, state_name, msg)
+
+    def _t_hl9__held_authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL9 on error.Authorize"""
+        self._fired("HL9:HeldAuthorizing:error.Authorize")
+
+    def _t_hl9__held_authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL9 on timeout.Authorize"""
+        self._fired("HL9:HeldAuthorizing:timeout.Authorize")
+
+    def _t_hl10__held_authorizing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL10 on tester.present_id_tag"""
+        self._fired("HL10:HeldAuthorizing:tester.present_id_tag")
+
     def _t_hl3__held__internal_unlock_requested(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL3 on internal.unlock_requested"""
         self._fired("HL3:Held:internal.unlock_requested")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl3__held_authorizing__internal_unlock_requested(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL3 on internal.unlock_requested"""
+        self._fired("HL3:HeldAuthorizing:internal.unlock_requested")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -3387,11 +3850,28 @@ class TransactionMachine(SpecMachine):
         self._a_note_unplugged(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_hl4__held_authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL4 on tester.unplug"""
+        self._fired("HL4:HeldAuthorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_hl5__held__tester_ev_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL5 on tester.ev_unplug"""
         self._fired("HL5:Held:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_hl5__held_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL5 on tester.ev_unplug"""
+        self._fired("HL5:HeldAuthorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -3497,6 +3977,14 @@ class TransactionMachine(SpecMachine):
         """Entering Held."""
         source_name = source.value if source is not None else "Held"
         state_name = "Held"
+        self._a_note_claim(source_name, state_name, msg)
+
+    def _enter_held_authorizing(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Entering HeldAuthorizing."""
+        source_name = source.value if source is not None else "HeldAuthorizing"
+        state_name = "HeldAuthorizing"
         self._a_note_claim(source_name, state_name, msg)
 
     def _a_adopt_interrupted(self, source: str, state: str, msg: Mapping[str, Any]) -> None:

@@ -275,14 +275,14 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="Authorized (specs/ocpp16/machines/transaction.yaml:35)",
+            id="Authorized (specs/ocpp16/machines/transaction.yaml:42)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="Authorizing (specs/ocpp16/machines/transaction.yaml:34)",
+            id="Authorizing (specs/ocpp16/machines/transaction.yaml:41)",
         ),
         pytest.param(
             0,
@@ -296,14 +296,33 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="Held (specs/ocpp16/machines/transaction.yaml:47)",
+            id="Held (specs/ocpp16/machines/transaction.yaml:54)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            "HeldAuthorizing",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:59)",
         ),
         pytest.param(
             0,
             (),
             "Idle",
             marks=pytest.mark.pics(),
-            id="Idle (specs/ocpp16/machines/transaction.yaml:33)",
+            id="Idle (specs/ocpp16/machines/transaction.yaml:40)",
         ),
         pytest.param(
             0,
@@ -313,7 +332,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="Running (specs/ocpp16/machines/transaction.yaml:38)",
+            id="Running (specs/ocpp16/machines/transaction.yaml:45)",
         ),
         pytest.param(
             0,
@@ -328,7 +347,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:43)",
+            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:50)",
         ),
     ],
 )
@@ -358,7 +377,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:105)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
             0,
@@ -375,7 +394,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             5,
@@ -390,7 +409,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -402,7 +421,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:120)",
         ),
         pytest.param(
             2,
@@ -417,7 +436,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:131)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             2,
@@ -432,7 +451,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:116)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:127)",
         ),
         pytest.param(
             0,
@@ -444,7 +463,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:145)",
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -456,7 +475,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:60)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:71)",
         ),
         pytest.param(
             0,
@@ -468,7 +487,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:66)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:77)",
         ),
         pytest.param(
             5,
@@ -480,7 +499,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:72)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
         ),
         pytest.param(
             2,
@@ -489,7 +508,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:80)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
@@ -519,7 +538,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -549,7 +568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -584,7 +603,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -619,7 +638,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -632,7 +651,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -645,7 +664,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -663,7 +682,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -681,7 +700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -693,7 +712,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:244)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:255)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:304)",
         ),
         pytest.param(
             0,
@@ -712,7 +752,31 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:252)",
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -728,7 +792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:260)",
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -744,7 +808,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:312)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("internal.unlock_requested", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:312)",
         ),
         pytest.param(
             0,
@@ -760,7 +845,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:269)",
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:313)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -776,7 +882,153 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:270)",
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.ev_unplug", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "HeldAuthorizing",
+            (
+                ("send", "Authorize", {"idTag": "TAG-0002"}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:281)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
+            "Idle",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {
+                        "id_tag": "TAG-0002",
+                        "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
+                    },
+                ),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:290)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
+            "Held",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
+                ),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:296)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.Authorize", {}),
+            "Held",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:302)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.Authorize", {}),
+            "Held",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:302)",
         ),
         pytest.param(
             0,
@@ -806,7 +1058,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:205)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
             0,
@@ -825,7 +1077,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:208)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:219)",
         ),
         pytest.param(
             7,
@@ -855,7 +1107,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:209)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             0,
@@ -867,7 +1119,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:217)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -910,7 +1162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:223)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:234)",
         ),
         pytest.param(
             0,
@@ -934,7 +1186,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:229)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -951,7 +1203,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:235)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:246)",
         ),
         pytest.param(
             0,
@@ -968,7 +1220,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:235)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:246)",
         ),
         pytest.param(
             0,
@@ -985,7 +1237,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
@@ -1009,7 +1261,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:281)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:325)",
         ),
         pytest.param(
             0,
@@ -1038,7 +1290,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:281)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:325)",
         ),
         pytest.param(
             0,
@@ -1047,7 +1299,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1056,7 +1308,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1065,7 +1317,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1074,7 +1326,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1083,7 +1335,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1092,7 +1344,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1108,7 +1360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1124,7 +1376,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1140,7 +1392,70 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.MeterValues", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.MeterValues", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.MeterValues", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1149,7 +1464,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1158,7 +1473,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1167,7 +1482,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1179,7 +1494,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1191,7 +1506,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1203,7 +1518,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1220,7 +1535,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1237,7 +1552,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1254,7 +1569,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:203)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1272,7 +1587,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
             0,
@@ -1295,7 +1610,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
             0,
@@ -1307,7 +1622,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             0,
@@ -1324,7 +1639,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             0,
@@ -1333,7 +1648,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
+            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
         ),
         pytest.param(
             0,
@@ -1349,7 +1664,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
+            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.plug_in", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="P1 HeldAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
         ),
         pytest.param(
             0,
@@ -1358,7 +1694,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
+            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
         ),
         pytest.param(
             0,
@@ -1375,7 +1711,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:57)",
+            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:68)",
         ),
         pytest.param(
             0,
@@ -1384,7 +1720,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
+            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
@@ -1393,7 +1729,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
@@ -1402,7 +1738,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
+            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
@@ -1411,7 +1747,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
@@ -1420,7 +1756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
+            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
@@ -1429,7 +1765,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:58)",
+            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
         ),
         pytest.param(
             0,
@@ -1459,7 +1795,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1494,7 +1830,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             1,
@@ -1518,7 +1854,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "unlock", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:275)",
+            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -1548,7 +1884,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -1583,7 +1919,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -1595,7 +1931,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:91)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:102)",
         ),
         pytest.param(
             0,
@@ -1607,7 +1943,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:97)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -1622,7 +1958,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:98)",
+            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
@@ -1652,7 +1988,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -1687,7 +2023,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -1705,7 +2041,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178)",
         ),
         pytest.param(
             0,
@@ -1728,7 +2064,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178)",
         ),
         pytest.param(
             0,
@@ -1762,7 +2098,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             0,
@@ -1801,7 +2137,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             0,
@@ -1821,7 +2157,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -1846,7 +2182,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -1858,7 +2194,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             0,
@@ -1870,7 +2206,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             0,
@@ -1887,7 +2223,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             0,
@@ -1904,7 +2240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:197)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             0,
@@ -1919,7 +2255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -1934,7 +2270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -1956,7 +2292,34 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            "HeldAuthorizing",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
+                ),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -1965,7 +2328,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "update_cache", {"id_tag": "", "id_tag_info": {"status": "Accepted"}}),),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -1974,7 +2337,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -1983,7 +2346,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -1992,7 +2355,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -2001,7 +2364,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -2017,7 +2380,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -2033,7 +2396,49 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.StartTransaction", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.StartTransaction", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -2042,7 +2447,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -2051,7 +2456,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -2072,7 +2477,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -2098,7 +2503,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             6,
@@ -2132,7 +2537,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             6,
@@ -2171,7 +2576,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -2180,7 +2585,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -2189,7 +2594,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -2205,7 +2610,28 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.StopTransaction", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -2214,7 +2640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -2226,7 +2652,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -2243,7 +2669,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:201)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -2252,7 +2678,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2261,7 +2687,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2270,7 +2696,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2279,7 +2705,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2295,7 +2721,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2311,7 +2737,49 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.StopTransaction", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.StopTransaction", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2320,7 +2788,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2329,7 +2797,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2341,7 +2809,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2353,7 +2821,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2370,7 +2838,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2387,7 +2855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -2411,7 +2879,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:152)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:163)",
         ),
         pytest.param(
             0,
@@ -2438,7 +2906,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:153)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:164)",
         ),
         pytest.param(
             0,
@@ -2447,7 +2915,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:158)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:169)",
         ),
         pytest.param(
             0,
@@ -2456,7 +2924,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:158)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:169)",
         ),
         pytest.param(
             3,
@@ -2472,7 +2940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             3,
@@ -2491,7 +2959,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -2503,7 +2971,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
         ),
         pytest.param(
             0,
@@ -2512,7 +2980,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
         ),
         pytest.param(
             0,
@@ -2541,7 +3009,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:250)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:261)",
         ),
         pytest.param(
             0,
@@ -2575,7 +3043,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:250)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:261)",
         ),
     ],
 )
@@ -2599,7 +3067,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:105)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:116)",
         ),
         pytest.param(
             0,
@@ -2607,7 +3075,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:106)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -2615,7 +3083,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             2,
@@ -2626,7 +3094,7 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:120)",
         ),
         pytest.param(
             0,
@@ -2634,7 +3102,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:131)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
             0,
@@ -2642,7 +3110,7 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:116)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:127)",
         ),
         pytest.param(
             2,
@@ -2653,7 +3121,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:145)",
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -2661,7 +3129,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:60)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:71)",
         ),
         pytest.param(
             0,
@@ -2669,7 +3137,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:66)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:77)",
         ),
         pytest.param(
             0,
@@ -2677,7 +3145,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:72)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
         ),
         pytest.param(
             0,
@@ -2685,7 +3153,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:80)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:91)",
         ),
         pytest.param(
             0,
@@ -2697,7 +3165,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -2709,7 +3177,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -2726,7 +3194,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -2743,7 +3211,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:240)",
+            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -2754,7 +3222,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -2765,7 +3233,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -2781,7 +3249,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
         ),
         pytest.param(
             0,
@@ -2797,7 +3265,27 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
+            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:254)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:304)",
         ),
         pytest.param(
             0,
@@ -2812,7 +3300,27 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:252)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "HeldAuthorizing",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -2827,7 +3335,62 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:260)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:281)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
+            "Held",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:290)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:296)",
         ),
         pytest.param(
             0,
@@ -2838,7 +3401,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:205)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
             0,
@@ -2849,7 +3412,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:208)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:219)",
         ),
         pytest.param(
             0,
@@ -2860,7 +3423,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:209)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             0,
@@ -2871,7 +3434,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:217)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2887,7 +3450,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:223)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:234)",
         ),
         pytest.param(
             0,
@@ -2903,7 +3466,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:229)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2914,7 +3477,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
             0,
@@ -2930,7 +3493,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:193)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
         ),
         pytest.param(
             0,
@@ -2947,7 +3510,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             0,
@@ -2969,7 +3532,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:194)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             6,
@@ -2980,7 +3543,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             6,
@@ -2996,7 +3559,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -3004,7 +3567,7 @@ def test_transition_fires(
             ("internal.registration_accepted", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:275)",
+            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -3015,7 +3578,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -3031,7 +3594,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -3039,7 +3602,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:91)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:102)",
         ),
         pytest.param(
             0,
@@ -3047,7 +3610,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:97)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -3055,7 +3618,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:98)",
+            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
         ),
         pytest.param(
             0,
@@ -3066,7 +3629,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -3082,7 +3645,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -3093,7 +3656,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=False]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -3104,7 +3667,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=True]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -3120,7 +3683,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=False]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -3136,7 +3699,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:167) [FixedCable=True]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -3147,7 +3710,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             0,
@@ -3163,7 +3726,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:168)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             0,
@@ -3174,7 +3737,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -3190,7 +3753,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:181)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             0,
@@ -3201,7 +3764,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -3217,7 +3780,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
         ),
         pytest.param(
             0,
@@ -3228,7 +3791,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -3244,7 +3807,7 @@ def test_transition_fires(
             ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             3,
@@ -3252,7 +3815,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:152)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:163)",
         ),
         pytest.param(
             0,
@@ -3260,7 +3823,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:153)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:164)",
         ),
         pytest.param(
             0,
@@ -3268,7 +3831,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             0,
@@ -3276,7 +3839,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:157)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
         ),
         pytest.param(
             0,
@@ -3284,7 +3847,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
         ),
         pytest.param(
             0,
@@ -3292,7 +3855,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:165)",
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
         ),
     ],
 )
@@ -3316,7 +3879,7 @@ def test_guard_false_side(
             "Authorized",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:35)",
+            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:42)",
         ),
         pytest.param(
             0,
@@ -3324,7 +3887,7 @@ def test_guard_false_side(
             "Authorizing",
             "internal.ready_to_start",
             marks=pytest.mark.pics(),
-            id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:34)",
+            id="Authorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:41)",
         ),
         pytest.param(
             0,
@@ -3339,7 +3902,27 @@ def test_guard_false_side(
             "Held",
             "error.Authorize",
             marks=pytest.mark.pics(FixedCable=False),
-            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:47)",
+            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:54)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            "HeldAuthorizing",
+            "internal.ready_to_start",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HeldAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:59)",
         ),
         pytest.param(
             0,
@@ -3347,7 +3930,7 @@ def test_guard_false_side(
             "Idle",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:33)",
+            id="Idle rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:40)",
         ),
         pytest.param(
             0,
@@ -3358,7 +3941,7 @@ def test_guard_false_side(
             "Running",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:38)",
+            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:45)",
         ),
         pytest.param(
             0,
@@ -3374,7 +3957,7 @@ def test_guard_false_side(
             "StopAuthorizing",
             "internal.ready_to_start",
             marks=pytest.mark.pics(),
-            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:43)",
+            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:50)",
         ),
     ],
 )

@@ -36,8 +36,11 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:57",
+    "at": "specs/ocpp16/machines/transaction.yaml:68",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -145,7 +148,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57",
+            "at": "specs/ocpp16/machines/transaction.yaml:68",
         },
         {
             "kind": "expect",
@@ -154,7 +157,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:57",
+            "at": "specs/ocpp16/machines/transaction.yaml:68",
         },
     ),
 }
@@ -165,6 +168,6 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     """WIRE Transaction P1 Idle tester.plug_in: Transaction P1 Idle --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:57. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:68. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
