@@ -97,8 +97,10 @@ def fire_step(machine: Machine, variant: Variant, node: Node, step: Step) -> Fir
 QUIET_OPERATIONS = frozenset(
     {
         "set_startable",
+        "set_connector_claimed",
         "set_energy_flow",
         "update_cache",
+        "expire_cache",
         "clear_cache",
         "change_configuration",
         "set_availability",

@@ -164,6 +164,170 @@ async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
 
 
+SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus A2 Available tester.present_id_tag",
+    "title": "ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:37",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:37",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+                },
+            ),
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus A2 Available tester.present_id_tag")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_a2_available_tester_present_id_tag() -> None:
+    """WIRE ConnectorStatus A2 Available tester.present_id_tag: ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:37. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG)
+
+
 SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
     "id": "WIRE ConnectorStatus A9",
     "title": "ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire",
@@ -468,6 +632,180 @@ async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     Source: specs/ocpp16/machines/connector_status.yaml:46. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+                },
+            ),
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": 65.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus B1 Preparing timer.connection_timeout")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout() -> None:
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:49. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
@@ -1078,6 +1416,15 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:59",
         },
+        {
+            "kind": "expect",
+            "name": "Authorize",
+            "payload": {},
+            "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+        },
     ),
 }
 
@@ -1412,6 +1759,35 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:101",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:101",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:101",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:101",
+                },
+            ),
         },
     ),
 }
