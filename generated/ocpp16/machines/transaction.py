@@ -695,7 +695,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -703,7 +703,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -711,7 +711,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -719,7 +719,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -727,7 +727,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -735,7 +735,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -743,7 +743,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -751,7 +751,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA5:HeldAuthorizing:result.StartTransaction",
@@ -759,7 +759,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -767,7 +767,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -775,7 +775,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -783,7 +783,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -791,7 +791,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -799,7 +799,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -807,7 +807,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -815,7 +815,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -823,7 +823,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:error.StartTransaction",
@@ -831,7 +831,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:timeout.StartTransaction",
@@ -839,7 +839,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -847,7 +847,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -855,7 +855,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -863,7 +863,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -871,7 +871,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -879,7 +879,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -887,7 +887,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP1:HeldAuthorizing:result.StopTransaction",
@@ -895,7 +895,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -903,7 +903,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -911,7 +911,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -919,7 +919,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -927,7 +927,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -935,7 +935,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -943,7 +943,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -951,7 +951,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -959,7 +959,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -967,7 +967,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -975,7 +975,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -983,7 +983,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -991,7 +991,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:error.StopTransaction",
@@ -999,7 +999,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:timeout.StopTransaction",
@@ -1007,7 +1007,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -1015,7 +1015,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -1023,7 +1023,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1031,7 +1031,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1039,7 +1039,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1047,7 +1047,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1055,7 +1055,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1063,7 +1063,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1071,7 +1071,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1079,7 +1079,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1087,7 +1087,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1095,7 +1095,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1103,7 +1103,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1111,7 +1111,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1119,7 +1119,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1127,7 +1127,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1135,7 +1135,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1143,7 +1143,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1151,7 +1151,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:result.MeterValues",
@@ -1159,7 +1159,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:error.MeterValues",
@@ -1167,7 +1167,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:timeout.MeterValues",
@@ -1175,7 +1175,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1183,7 +1183,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:218",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1191,7 +1191,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:219",
+            "specs/ocpp16/machines/transaction.yaml:221",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1199,7 +1199,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:222",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1207,7 +1207,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1215,7 +1215,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:234",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1223,7 +1223,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1231,7 +1231,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:248",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1239,7 +1239,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:248",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1247,7 +1247,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:249",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1255,7 +1255,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:251",
+            "specs/ocpp16/machines/transaction.yaml:253",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1263,7 +1263,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:251",
+            "specs/ocpp16/machines/transaction.yaml:253",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1271,7 +1271,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:251",
+            "specs/ocpp16/machines/transaction.yaml:253",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1279,7 +1279,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:251",
+            "specs/ocpp16/machines/transaction.yaml:253",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1287,7 +1287,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:254",
+            "specs/ocpp16/machines/transaction.yaml:256",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1295,7 +1295,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:254",
+            "specs/ocpp16/machines/transaction.yaml:256",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1303,7 +1303,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:254",
+            "specs/ocpp16/machines/transaction.yaml:256",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1311,7 +1311,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:254",
+            "specs/ocpp16/machines/transaction.yaml:256",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1319,7 +1319,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:255",
+            "specs/ocpp16/machines/transaction.yaml:257",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1327,7 +1327,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:257",
+            "specs/ocpp16/machines/transaction.yaml:259",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1335,7 +1335,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:257",
+            "specs/ocpp16/machines/transaction.yaml:259",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1343,7 +1343,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:260",
+            "specs/ocpp16/machines/transaction.yaml:262",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1351,7 +1351,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:260",
+            "specs/ocpp16/machines/transaction.yaml:262",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1359,7 +1359,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:261",
+            "specs/ocpp16/machines/transaction.yaml:263",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1367,7 +1367,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:261",
+            "specs/ocpp16/machines/transaction.yaml:263",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1375,7 +1375,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:266",
         ),
         TransitionInfo(
             "HL1:HeldAuthorizing:tester.present_id_tag",
@@ -1383,7 +1383,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:266",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1391,7 +1391,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:274",
+            "specs/ocpp16/machines/transaction.yaml:276",
         ),
         TransitionInfo(
             "HL6:Held:tester.present_id_tag",
@@ -1399,7 +1399,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "HeldAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:281",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "HL7:HeldAuthorizing:result.Authorize",
@@ -1407,7 +1407,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:290",
+            "specs/ocpp16/machines/transaction.yaml:292",
         ),
         TransitionInfo(
             "HL8:HeldAuthorizing:result.Authorize",
@@ -1415,7 +1415,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:296",
+            "specs/ocpp16/machines/transaction.yaml:298",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:error.Authorize",
@@ -1423,7 +1423,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:302",
+            "specs/ocpp16/machines/transaction.yaml:304",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:timeout.Authorize",
@@ -1431,7 +1431,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:302",
+            "specs/ocpp16/machines/transaction.yaml:304",
         ),
         TransitionInfo(
             "HL10:HeldAuthorizing:tester.present_id_tag",
@@ -1439,7 +1439,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:304",
+            "specs/ocpp16/machines/transaction.yaml:306",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1447,7 +1447,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:312",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "HL3:HeldAuthorizing:internal.unlock_requested",
@@ -1455,7 +1455,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:312",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1463,7 +1463,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:313",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "HL4:HeldAuthorizing:tester.unplug",
@@ -1471,7 +1471,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:313",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1479,7 +1479,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:314",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "HL5:HeldAuthorizing:tester.ev_unplug",
@@ -1487,7 +1487,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:314",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1495,7 +1495,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:317",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1503,7 +1503,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:317",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "PL1:Idle:internal.registration_accepted",
@@ -1511,7 +1511,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/transaction.yaml:319",
+            "specs/ocpp16/machines/transaction.yaml:321",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1519,7 +1519,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:325",
+            "specs/ocpp16/machines/transaction.yaml:327",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1527,7 +1527,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:325",
+            "specs/ocpp16/machines/transaction.yaml:327",
         ),
     )
 
@@ -3117,24 +3117,32 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SA4 on error.StartTransaction"""
         self._fired("SA4:Running:error.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa4__running__timeout_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA4 on timeout.StartTransaction"""
         self._fired("SA4:Running:timeout.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa4__stop_authorizing__error_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA4 on error.StartTransaction"""
         self._fired("SA4:StopAuthorizing:error.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa4__stop_authorizing__timeout_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA4 on timeout.StartTransaction"""
         self._fired("SA4:StopAuthorizing:timeout.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa5__idle__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -4071,6 +4079,10 @@ class TransactionMachine(SpecMachine):
     def _a_note_plugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_plugged."""
         self.ctx.plugged = True
+
+    def _a_note_undelivered_start(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_undelivered_start."""
+        self.ctx.transaction_id = -1
 
     def _a_note_unplugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_unplugged."""
