@@ -62,9 +62,13 @@ CODES: dict[str, str] = {
     "SPEC234": "two transitions with the same id, source state and event",
     "SPEC235": "unknown parameter of a reusable test state",
     "SPEC236": "test state after an unknown test state, or after itself",
+    "SPEC237": "transition that can never fire: an unguarded one written before it takes its event",
+    "SPEC238": "scenario step payload that does not fit its message, tester action or observation",
     "SPEC240": "PICS item attribute that does not fit the item's type",
     "SPEC241": "PICS consistency rule that does not fit its items, or defaults that break one",
     "SPEC242": "PICS item outside the form's sections or out of the form's order",
+    "SPEC250": "scenario step compares with a value no earlier step captures",
+    "SPEC251": "unknown or ill-formed matcher in a scenario's expected payload",
 }
 
 

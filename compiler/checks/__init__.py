@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compiler.checks.captures import check_captures
 from compiler.checks.data import check_data
 from compiler.checks.graph import check_graph
 from compiler.checks.pics import check_pics
@@ -22,5 +23,6 @@ def check_spec_set(spec: SpecSet) -> list[Diagnostic]:
         found += check_graph(machine)
         found += check_references(spec, machine)
     found += check_scenarios(spec)
+    found += check_captures(spec)
     found += check_test_states(spec)
     return found

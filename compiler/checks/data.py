@@ -135,6 +135,8 @@ def _leniency_misfit(spec: SpecSet, item: LeniencyDef, f: FieldDef) -> str:
 
 def _check_leniency(spec: SpecSet, item: LeniencyDef) -> list[Diagnostic]:
     fields = _owner_fields(spec, item.owner)
+    if item.owner.partition(".")[0] in spec.broken_messages:
+        return []  # the message's definition is broken, and reported
     target = next((f for f in fields or () if f.name == item.field), None)
     if target is None:
         names = [f.name for f in fields or ()]

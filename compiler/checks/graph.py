@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from compiler.checks.common import did_you_mean, one_of
-from compiler.diagnostics import Diagnostic
-from compiler.ir import Machine
+from compiler.diagnostics import Diagnostic, Pos
+from compiler.ir import Machine, Transition
 
 __all__ = ["check_graph", "reachable_states"]
 
@@ -97,6 +97,39 @@ def _ambiguous(machine: Machine) -> list[Diagnostic]:
     return found
 
 
+def _shadowed(machine: Machine) -> list[Diagnostic]:
+    # The generated machine tries the transitions of a state on an event in the order they
+    # are written and fires the first whose guard holds (docs/spec-language.md, Machines), so
+    # a transition written after an unguarded one on the same state and event never fires.
+    # Two unguarded ones are SPEC208; here the later one has a guard (its own or its target's
+    # PICS gate). A spec entry with several sources ("*" or a list) is reported once, naming
+    # the states where it is dead.
+    first_unguarded: dict[tuple[str, str], Transition] = {}
+    # (spec entry, event, shadowing id) -> the dead transition and the states where it is dead
+    dead: dict[tuple[Pos, str, str], tuple[Transition, list[str]]] = {}
+    for t in machine.transitions:
+        shadow = first_unguarded.get((t.source, t.event))
+        if shadow is not None and t.guard is not None:
+            dead.setdefault((t.pos, t.event, shadow.id), (t, []))[1].append(t.source)
+        if t.guard is None:
+            first_unguarded.setdefault((t.source, t.event), t)
+    found = []
+    for (_, event, shadow_id), (t, sources) in dead.items():
+        states = ", ".join(f"'{s}'" for s in sorted(sources))
+        found.append(
+            Diagnostic(
+                t.pos,
+                "SPEC237",
+                f"transition {t.id} can never fire from {states} on '{event}': "
+                f"{shadow_id}, written before it, fires there with no guard",
+                "the first transition written whose guard holds is the one that fires, so a "
+                "guarded transition must come before an unguarded one",
+                f"move {t.id} above {shadow_id}, or give {shadow_id} a guard",
+            )
+        )
+    return found
+
+
 def _same_key(machine: Machine) -> list[Diagnostic]:
     # A transition's generated methods are named after its id, source state and event, so two
     # entries sharing all three would silently replace each other in the generated machine.
@@ -132,11 +165,11 @@ def _traps(machine: Machine) -> list[Diagnostic]:
 
 
 def check_graph(machine: Machine) -> list[Diagnostic]:
-    """Unknown states, initial state, unreachable and trap states, ambiguous transitions,
-    transitions whose generated names would clash."""
+    """Unknown states, initial state, unreachable and trap states, ambiguous and shadowed
+    transitions, transitions whose generated names would clash."""
     unknown = _unknown_states(machine)
     found = unknown + _initial(machine) + _ambiguous(machine) + _same_key(machine)
-    found += _traps(machine)
+    found += _shadowed(machine) + _traps(machine)
     if not unknown:
         found += _unreachable(machine)
     return found

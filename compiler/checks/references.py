@@ -15,8 +15,12 @@ from compiler.ir import (
     SpecSet,
     Transition,
 )
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF
 
 __all__ = ["check_references", "event_payload"]
+
+# The outcome events of a CALL the Charge Point sent.
+OUTCOME_NAMESPACES = ("result", "error", "timeout")
 
 
 def event_payload(spec: SpecSet, event: str) -> tuple[FieldDef, ...] | None:
@@ -47,7 +51,7 @@ def _event_problem(spec: SpecSet, machine: Machine, event: str, pos: Pos) -> Dia
         )
     if namespace in MESSAGE_NAMESPACES:
         names = [m.name for m in spec.messages]
-        if spec.message(name) is None:
+        if spec.unknown_message(name):
             return Diagnostic(
                 pos,
                 "SPEC203",
@@ -136,6 +140,8 @@ class _RefChecker:
             if payload is None:
                 return  # the unknown event itself is reported
             fields = [f.name for f in payload]
+            if event.partition(".")[0] in OUTCOME_NAMESPACES:
+                fields += [OUTCOME_TX_REF, OUTCOME_ID_TAG]  # added by the station
             if name not in fields:
                 self.report(
                     pos, "SPEC212", f"'{event}' carries no field 'msg.{name}'", fields, name
@@ -151,6 +157,8 @@ class _RefChecker:
         """A CALL the machine sends: a known message, and only fields of its request."""
         assert a.send is not None
         sent = self.spec.message(a.send)
+        if sent is None and not self.spec.unknown_message(a.send):
+            return  # its definition is broken, and reported
         if sent is None:
             messages = [m.name for m in self.spec.messages]
             self.report(
@@ -190,6 +198,8 @@ class _RefChecker:
         """A reply answers a CALL this machine receives, with fields of that response."""
         assert a.reply is not None
         message = self.spec.message(a.reply)
+        if message is None and not self.spec.unknown_message(a.reply):
+            return  # its definition is broken, and reported
         if message is None:
             names = [m.name for m in self.spec.messages]
             self.report(
@@ -276,7 +286,7 @@ def check_references(spec: SpecSet, machine: Machine) -> list[Diagnostic]:
                 s.pics,
             )
         for name in s.may_send or ():
-            if spec.message(name) is None:
+            if spec.unknown_message(name):
                 checker.report(
                     s.pos,
                     "SPEC203",

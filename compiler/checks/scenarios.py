@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from compiler.checks.common import did_you_mean, one_of
+from compiler.checks.step_payloads import check_step_payloads
 from compiler.diagnostics import Diagnostic
 from compiler.ir import (
     Scenario,
@@ -18,7 +19,8 @@ __all__ = ["check_scenarios", "check_steps"]
 
 
 def check_steps(spec: SpecSet, steps: Iterable[ScenarioStep]) -> list[Diagnostic]:
-    """Unknown tester actions (SPEC216), observations (SPEC233) and messages (SPEC203)."""
+    """Unknown tester actions (SPEC216), observations (SPEC233) and messages (SPEC203), and
+    payloads that do not fit them (SPEC238)."""
     found = []
     testers = [e.short for e in spec.events if e.namespace == "tester"]
     observations = [e.short for e in spec.events if e.namespace == "observation"]
@@ -44,7 +46,7 @@ def check_steps(spec: SpecSet, steps: Iterable[ScenarioStep]) -> list[Diagnostic
                     did_you_mean(step.name, observations),
                 )
             )
-        if step.kind in ("expect", "send") and spec.message(step.name) is None:
+        if step.kind in ("expect", "send") and spec.unknown_message(step.name):
             found.append(
                 Diagnostic(
                     step.pos,
@@ -54,6 +56,7 @@ def check_steps(spec: SpecSet, steps: Iterable[ScenarioStep]) -> list[Diagnostic
                     did_you_mean(step.name, messages),
                 )
             )
+        found += check_step_payloads(spec, step)
     return found
 
 

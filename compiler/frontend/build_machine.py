@@ -8,6 +8,7 @@ guard here, once.
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Pos
@@ -27,6 +28,13 @@ from compiler.ir import (
 from compiler.naming import module_name, snake, transition_attr
 
 __all__ = ["build_machine"]
+
+
+def _refused(source: object) -> Expr:
+    """A stand-in for a guard that was refused (SPEC209, already reported): it reads nothing,
+    so no name check follows from it, and the transition still counts as guarded, so no
+    SPEC208 or SPEC237 follows either. A spec with errors is never rendered."""
+    return Expr(str(source), ast.parse("False", mode="eval"), ())
 
 
 class _Builder:
@@ -104,6 +112,8 @@ class _Builder:
     def guard(self, t: dict[str, Any], index: int, gate: str | None) -> Expr | None:
         path: JsonPath = ("transitions", index, "guard")
         written = self.expr(t["guard"], path) if "guard" in t else None
+        if "guard" in t and written is None:
+            written = _refused(t["guard"])
         if gate is None:
             return written
         text = f"pics.{gate}" if written is None else f"pics.{gate} and ({written.text})"

@@ -3,8 +3,10 @@ test_states.yaml shares with them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from compiler.diagnostics import Pos
 from compiler.frontend.yaml import LoadedFile
 from compiler.ir.scenario import (
     DEMO_SETUP_KEYS,
@@ -44,10 +46,31 @@ def _send_expectation(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def _expect_reply(s: dict[str, Any]) -> dict[str, Any] | None:
+    """The test system's answer to an expected CALL: ``{"$none": True}`` (left unanswered),
+    ``{"$error": code}``, a result payload, or ``None`` for the default answer."""
+    if s.get("no_reply"):
+        return {"$none": True}
     if "reply_error" in s:
         return {"$error": s["reply_error"]}
     reply = s.get("reply")
     return dict(reply) if reply is not None else None
+
+
+def _positions(f: LoadedFile, path: Path, step: dict[str, Any]) -> dict[Path, Pos]:
+    """Where each node under the step ``step`` at ``path`` is written, by its path from the
+    step (a mapping entry's key, a list item's value)."""
+    found: dict[Path, Pos] = {}
+    pending: list[tuple[Path, dict[str, Any] | list[Any]]] = [((), step)]
+    while pending:  # bounded: each node of the step is visited once
+        rel, node = pending.pop()
+        items: Iterable[tuple[str | int, Any]] = (
+            node.items() if isinstance(node, dict) else enumerate(node)
+        )
+        for key, value in items:
+            found[(*rel, key)] = f.key_pos((*path, *rel, key))
+            if isinstance(value, dict | list):
+                pending.append(((*rel, key), value))
+    return found
 
 
 def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
@@ -81,6 +104,7 @@ def _step(f: LoadedFile, path: Path, s: dict[str, Any]) -> ScenarioStep:
         unchecked=bool(s.get("unchecked", False)),
         answer_others=s.get("others") == "answer",
         for_each_connector=s["for_each_connector"]["from"] if "for_each_connector" in s else None,
+        positions=_positions(f, path, s),
     )
 
 

@@ -2,7 +2,8 @@
 
 The stages run per file so that one broken file does not hide another's problems: a file that
 does not parse or does not match its schema is left out of the IR, the rest is still built and
-checked.
+checked. A messages file whose only mistakes lie inside some messages keeps the others; the
+broken ones are listed in ``SpecSet.broken_messages`` so their uses are not reported again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from compiler.frontend.build_machine import build_machine
 from compiler.frontend.build_scenarios import build_demo, build_scenarios
 from compiler.frontend.build_test_states import build_test_states
 from compiler.frontend.schema import (
+    salvage_entries,
     schema_kind_for,
     validate_file,
 )
@@ -71,6 +73,7 @@ class _Parts:
     test_states: list[TestState] = field(default_factory=list)
     demo: Scenario | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    broken_messages: set[str] = field(default_factory=set)
 
     def add(self, kind: str, f: LoadedFile) -> None:
         if kind in _LIST_KINDS:
@@ -140,6 +143,8 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         parts.diagnostics += problems
         if not problems:
             parts.add(kind, loaded)
+        else:
+            _add_salvaged(parts, kind, loaded)
     if parts.manifest is None:
         return None, parts.diagnostics
     _resolve_datatypes(parts)
@@ -166,8 +171,22 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         station=tuple(sorted(parts.station, key=lambda c: (c.kind, c.name))),
         test_states=tuple(parts.test_states),
         demo=demo,
+        broken_messages=frozenset(parts.broken_messages),
     )
     return spec, parts.diagnostics
+
+
+def _add_salvaged(parts: _Parts, kind: str, loaded: LoadedFile) -> None:
+    """Add what is sound of a file that failed its schema: its definitions without the broken
+    ones, which are remembered so no check reports their uses as unknown (one mistake, one
+    error). A file broken elsewhere is left out whole."""
+    salvaged = salvage_entries(kind, loaded)
+    if salvaged is None:
+        return
+    kept, broken = salvaged
+    parts.add(kind, kept)
+    if kind == "messages":
+        parts.broken_messages |= broken
 
 
 def _resolve_datatypes(parts: _Parts) -> None:

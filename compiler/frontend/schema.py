@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,7 +24,14 @@ from compiler.frontend.yaml import (
 )
 from runtime.spec.names import did_you_mean
 
-__all__ = ["SCHEMA_KINDS", "describe_path", "schema_kind_for", "validate_file"]
+__all__ = [
+    "ENTRY_SECTIONS",
+    "SCHEMA_KINDS",
+    "describe_path",
+    "salvage_entries",
+    "schema_kind_for",
+    "validate_file",
+]
 
 SCHEMA_KINDS = (
     "config_keys",
@@ -38,6 +46,11 @@ SCHEMA_KINDS = (
     "test_states",
     "types",
 )
+
+# File kinds whose definitions are named entries of one top-level mapping, each valid or not
+# on its own: a broken entry is left out alone (kind -> the mapping's key), so one mistake in
+# a definition gives one error, not one for every use of the names in its file.
+ENTRY_SECTIONS = {"messages": "messages"}
 
 _FIXED_FILES = {
     "spec.yaml": "manifest",
@@ -237,3 +250,36 @@ def validate_file(kind: str, loaded: LoadedFile) -> list[Diagnostic]:
             continue
         found.extend(_reword(error, loaded))
     return found
+
+
+def _broken_entry(error: ValidationError, section: str) -> str | None:
+    """The name of the ``section`` entry an error lies in, or None when it lies outside."""
+    path = tuple(error.absolute_path)
+    if "propertyNames" in error.relative_schema_path and path == (section,):
+        return str(error.instance)  # the entry's name itself is refused
+    if len(path) >= 2 and path[0] == section and isinstance(path[1], str):
+        return path[1]
+    return None
+
+
+def salvage_entries(kind: str, loaded: LoadedFile) -> tuple[LoadedFile, frozenset[str]] | None:
+    """A file that failed its schema, without its broken entries, when every error lies in
+    one of the named entries of :data:`ENTRY_SECTIONS` (None otherwise: the file is left out).
+
+    Returns:
+        The file as if the broken entries were not written (positions unchanged), and their
+        names.
+    """
+    section = ENTRY_SECTIONS.get(kind)
+    if section is None:
+        return None
+    names = set()
+    for error in _validator(kind).iter_errors(loaded.data):
+        name = _broken_entry(error, section)
+        if name is None:
+            return None
+        names.add(name)
+    # Every error lies inside an entry, so the section is a mapping; the schema checks each
+    # entry on its own, so the others stay valid without the broken ones.
+    kept = {name: entry for name, entry in loaded.data[section].items() if name not in names}
+    return replace(loaded, data={**loaded.data, section: kept}), frozenset(names)

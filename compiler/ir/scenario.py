@@ -25,7 +25,9 @@ class ScenarioStep:
     ``answer_others`` an ``expect``/``any_order`` that answers and skips other CALLs.
     ``for_each_connector`` (the first connector id, 0 or 1) marks a step written once for
     every connector; the steps a scenario plays have it unrolled, each copy naming its
-    ``connector``. ``state`` names the test state a setup step comes from.
+    ``connector``. ``state`` names the test state a setup step comes from. ``positions``
+    holds where each node under the step is written, by its path from the step (a mapping
+    entry's key, a list item's value), so a check can point at the field it means.
     """
 
     kind: str
@@ -41,6 +43,7 @@ class ScenarioStep:
     for_each_connector: int | None = None
     state: str = ""
     connector: int | None = None
+    positions: dict[tuple[str | int, ...], Pos] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,12 @@ __all__ = ["SpecSet"]
 
 @dataclass(frozen=True, slots=True)
 class SpecSet:
-    """The whole spec set; the contract between the front end and the renderers."""
+    """The whole spec set; the contract between the front end and the renderers.
+
+    ``broken_messages`` names the messages whose definitions were refused (and left out): the
+    checks take these names as known, so one mistake gives one error. A spec set with any is
+    never rendered.
+    """
 
     root: str
     manifest: Manifest
@@ -41,9 +46,14 @@ class SpecSet:
     station: tuple[StationCall, ...] = field(default=())
     test_states: tuple[TestState, ...] = field(default=())
     demo: Scenario | None = None
+    broken_messages: frozenset[str] = frozenset()
 
     def message(self, name: str) -> Message | None:
         return next((m for m in self.messages if m.name == name), None)
+
+    def unknown_message(self, name: str) -> bool:
+        """No message of this name is defined, not even a broken one."""
+        return self.message(name) is None and name not in self.broken_messages
 
     def config_key(self, name: str) -> ConfigKey | None:
         return next((k for k in self.config_keys if k.name == name), None)

@@ -20,6 +20,7 @@ from generated.ocpp16.machines.configuration import ConfigurationState
 from generated.ocpp16.machines.connector_status import ConnectorStatusState
 from generated.ocpp16.machines.data_transfer import DataTransferState
 from generated.ocpp16.machines.heartbeat import HeartbeatState
+from generated.ocpp16.machines.interrupted_transaction import InterruptedTransactionState
 from generated.ocpp16.machines.registration import RegistrationState
 from generated.ocpp16.machines.remote_control import RemoteControlState
 from generated.ocpp16.machines.reset import ResetState
@@ -65,6 +66,10 @@ class StationHooks(Protocol):
         """Heartbeat entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_interrupted_transaction(self, instance: int, state: InterruptedTransactionState) -> None:
+        """InterruptedTransaction entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_registration(self, instance: int, state: RegistrationState) -> None:
         """Registration entered ``state`` (instance = connector id, 0 for the station)."""
         ...
@@ -99,6 +104,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "ConnectorStatus": "on_connector_status",
     "DataTransfer": "on_data_transfer",
     "Heartbeat": "on_heartbeat",
+    "InterruptedTransaction": "on_interrupted_transaction",
     "Registration": "on_registration",
     "RemoteControl": "on_remote_control",
     "Reset": "on_reset",

@@ -24,6 +24,7 @@ from generated.ocpp16.machines import (
     connector_status,
     data_transfer,
     heartbeat,
+    interrupted_transaction,
     registration,
     remote_control,
     reset,
@@ -425,6 +426,13 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             transitions=heartbeat.HeartbeatMachine.TRANSITIONS,
         ),
         MachineBinding(
+            name="InterruptedTransaction",
+            instance="per_connector",
+            machine_class=interrupted_transaction.InterruptedTransactionMachine,
+            make_context=interrupted_transaction.make_context,
+            transitions=interrupted_transaction.InterruptedTransactionMachine.TRANSITIONS,
+        ),
+        MachineBinding(
             name="Registration",
             instance="station",
             machine_class=registration.RegistrationMachine,
@@ -708,6 +716,20 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
                 "required": ("connector",),
             },
             returns="boolean",
+        ),
+        "energy_register": TesterEventSpec(
+            name="energy_register",
+            fields=("connector",),
+            required=("connector",),
+            description="The connector's energy register (Energy.Active.Import.Register) in Wh, as its meter shows it now; what meterStart and meterStop report in Wh (OCPP 1.6 §6.45, §6.49).",
+            prompt="Read the energy register (total active energy imported) of the meter of connector {connector} and type it in Wh (1 kWh = 1000 Wh).",
+            params_schema={
+                "type": "object",
+                "properties": {"connector": {"type": "integer", "minimum": 1}},
+                "additionalProperties": False,
+                "required": ("connector",),
+            },
+            returns="integer",
         ),
     },
 )

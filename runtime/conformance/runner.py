@@ -32,11 +32,12 @@ from typing import Any
 
 from runtime.conformance.default_replies import DefaultReplies
 from runtime.conformance.dut import Dut, ReceivedCall
-from runtime.conformance.matching import mismatches
+from runtime.conformance.matching import Match, match, mismatches
 from runtime.conformance.run_record import StepFailure
 from runtime.conformance.steps import (
     Step,
     expand_connectors,
+    outcome_captures,
     outcome_problem,
     step_text,
     substitute,
@@ -44,6 +45,7 @@ from runtime.conformance.steps import (
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import to_iso8601
 from runtime.ocppj.errors import LocalProtocolError
+from runtime.spec.matchers import is_matcher
 
 __all__ = [
     "PreconditionNotReached",
@@ -126,6 +128,8 @@ class _Run:
         self.spare_above: int | None = None
         # A CALL that ended a silence within the tolerance, for the next step.
         self.held: ReceivedCall | None = None
+        # What `$capture` matchers of the steps so far took, by name.
+        self.captured: dict[str, Any] = {}
 
     def fail(
         self,
@@ -168,6 +172,10 @@ class _Run:
         return None
 
     async def answer(self, call: ReceivedCall, reply: Mapping[str, Any] | None) -> None:
+        if reply is not None and "$none" in reply:
+            # no_reply: the Charge Point's response timeout runs out (OCPP-J 1.6 §4.1.1).
+            self.t.add(self.dut.now(), f"  ({call.action} left unanswered)")
+            return
         if reply is not None and "$error" in reply:
             await self.dut.reply_error(call, str(reply["$error"]), "test system error reply")
             self.t.add(self.dut.now(), f"< CALLERROR {reply['$error']}")
@@ -179,13 +187,19 @@ class _Run:
         self.t.add(self.dut.now(), f"< {call.action}.conf {payload}")
 
     def _expected(self, wanted: Step) -> dict[str, Any]:
-        return dict(substitute(wanted.get("payload") or {}, self.dut.now(), self.values))
+        payload = wanted.get("payload") or {}
+        return dict(substitute(payload, self.dut.now(), self.values, self.captured))
+
+    def _match(self, wanted: Step, call: ReceivedCall) -> Match:
+        """How ``call`` matches the CALL ``wanted`` (an expect step or an any_order item);
+        compared timestamps may be off by the timing tolerance."""
+        if call.action != wanted["name"]:
+            return Match([f"expected {wanted['name']}, got {call.action}"])
+        return match(self._expected(wanted), call.payload, slack=self.timing.tolerance)
 
     def _problems(self, wanted: Step, call: ReceivedCall) -> list[str]:
-        """Why ``call`` is not the CALL ``wanted`` (an expect step or an any_order item)."""
-        if call.action != wanted["name"]:
-            return [f"expected {wanted['name']}, got {call.action}"]
-        return mismatches(self._expected(wanted), call.payload)
+        """Why ``call`` is not the CALL ``wanted``."""
+        return self._match(wanted, call).problems
 
     def _mismatch(self, step: Step, pending: Sequence[Step], call: ReceivedCall) -> ScenarioFailed:
         """The failure for a CALL that matches none of ``pending``: the closest expectation
@@ -226,10 +240,11 @@ class _Run:
             if call is None:
                 raise self.fail(step, f"no {names} within {within:g} s")
             self.t.add(self.dut.now(), f"> {call.action} {call.payload}")
-            match = next((w for w in pending if not self._problems(w, call)), None)
-            if match is not None:
-                pending.remove(match)
-                await self.answer(call, match.get("reply"))
+            matched = next((w for w in pending if not self._problems(w, call)), None)
+            if matched is not None:
+                pending.remove(matched)
+                self.captured.update(self._match(matched, call).captured)
+                await self.answer(call, matched.get("reply"))
             elif call.action == "Heartbeat":
                 await self.answer(call, None)  # heartbeats may come at any time
             elif answer_others or self.is_spare(call):
@@ -316,7 +331,9 @@ class _Run:
         await self.quiet(step, allow_heartbeat=True)
 
     async def send(self, step: Step) -> None:
-        expectation = substitute(step.get("reply") or {}, self.dut.now(), self.values)
+        expectation = substitute(
+            step.get("reply") or {}, self.dut.now(), self.values, self.captured
+        )
         wait = float(step.get("seconds") or DEFAULT_WITHIN)
         payload = substitute(step.get("payload") or {}, self.dut.now(), self.values)
         unchecked = bool(step.get("unchecked"))
@@ -337,6 +354,7 @@ class _Run:
             if isinstance(wanted, dict) and outcome.result is not None and "$none" not in wanted:
                 fields = mismatches(wanted, outcome.result)
             raise self.fail(step, problem, expected=expectation, received=got, fields=fields)
+        self.captured.update(outcome_captures(expectation, outcome))
 
     def _payload(self, step: Step) -> dict[str, Any]:
         return dict(substitute(step.get("payload") or {}, self.dut.now(), self.values))
@@ -347,19 +365,23 @@ class _Run:
         await self.dut.tester(step["name"], payload)
 
     async def observe(self, step: Step) -> None:
-        expected = (step.get("reply") or {}).get("$is")
+        is_ = (step.get("reply") or {}).get("$is")
+        expected = substitute(is_, self.dut.now(), self.values, self.captured)
         try:
             seen = await self.dut.observe(step["name"], self._payload(step))
         except (LookupError, ValueError) as error:  # no observer; unknown name or connector
             raise self.fail(step, f"cannot observe {step['name']}: {error}") from None
         self.t.add(self.dut.now(), f"* observe {step['name']} {self._payload(step)} = {seen}")
-        if seen != expected:
+        outcome = match(expected, seen, slack=self.timing.tolerance)
+        if outcome.problems:
+            why = "; ".join(outcome.problems) if is_matcher(expected) else f"expected {expected!r}"
             raise self.fail(
                 step,
-                f"{step['name']} is {seen!r}, expected {expected!r}",
+                f"{step['name']} is {seen!r}, {why}",
                 expected=expected,
                 received=seen,
             )
+        self.captured.update(outcome.captured)
 
 
 async def _tear_down(

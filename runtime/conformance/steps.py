@@ -11,10 +11,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runtime.conformance.dut import CallOutcome
-from runtime.conformance.matching import mismatches
+from runtime.conformance.matching import match, mismatches
 from runtime.ocppj.datetime import to_iso8601
+from runtime.spec.matchers import COMPARISONS, INTERVAL, INTERVAL_FIELDS, is_matcher
 
-__all__ = ["Step", "expand_connectors", "outcome_problem", "step_text", "substitute"]
+__all__ = [
+    "Step",
+    "expand_connectors",
+    "outcome_captures",
+    "outcome_problem",
+    "step_text",
+    "substitute",
+]
 
 Step = Mapping[str, Any]
 
@@ -44,18 +52,45 @@ def expand_connectors(steps: Sequence[Step], connectors: int) -> list[Step]:
     return played
 
 
-def substitute(value: Any, now: float, values: Mapping[str, Any]) -> Any:
+def substitute(
+    value: Any,
+    now: float,
+    values: Mapping[str, Any],
+    captured: Mapping[str, Any] | None = None,
+) -> Any:
     """``value`` as JSON data (generated modules hold lists as tuples) with ``$now`` and
-    ``$<name>`` of ``values`` filled in."""
+    ``$<name>`` of ``values`` filled in; an operand of a comparison matcher (``{$ge:
+    $meter_start}``, ``$interval``'s ``after`` and ``seconds``) written ``$<name>`` is the
+    value an earlier step captured under that name (docs/spec-language.md, "Matching")."""
     if isinstance(value, dict):
-        return {k: substitute(v, now, values) for k, v in value.items()}
+        filled = {k: substitute(v, now, values, captured) for k, v in value.items()}
+        if captured and is_matcher(value):
+            _fill_operands(filled, captured)
+        return filled
     if isinstance(value, list | tuple):
-        return [substitute(v, now, values) for v in value]
+        return [substitute(v, now, values, captured) for v in value]
     if value == "$now":
         return to_iso8601(now)
     if isinstance(value, str) and value.startswith("$") and value[1:] in values:
         return values[value[1:]]
     return value
+
+
+def _captured(operand: Any, captured: Mapping[str, Any]) -> Any:
+    if isinstance(operand, str) and operand.startswith("$") and operand[1:] in captured:
+        return captured[operand[1:]]
+    return operand
+
+
+def _fill_operands(matcher: dict[str, Any], captured: Mapping[str, Any]) -> None:
+    """Put the captured values in for the ``$<name>`` operands of ``matcher``."""
+    for key, operand in list(matcher.items()):
+        if key in COMPARISONS:
+            matcher[key] = _captured(operand, captured)
+        elif key == INTERVAL and isinstance(operand, dict):
+            matcher[key] = {
+                k: _captured(v, captured) if k in INTERVAL_FIELDS else v for k, v in operand.items()
+            }
 
 
 def outcome_problem(expectation: Mapping[str, Any], outcome: CallOutcome) -> str | None:
@@ -93,6 +128,15 @@ def outcome_problem(expectation: Mapping[str, Any], outcome: CallOutcome) -> str
     if wanted_error is not None:
         wanted.append(f"CALLERROR {wanted_error}")
     return f"expected {' or '.join(wanted)}, got {outcome}"
+
+
+def outcome_captures(expectation: Mapping[str, Any], outcome: CallOutcome) -> dict[str, Any]:
+    """What the ``$capture`` matchers of the expected result took from the answer (nothing
+    when no result was expected or none came)."""
+    error_only = "$error" in expectation and "$result" not in expectation
+    if "$none" in expectation or error_only or outcome.result is None:
+        return {}
+    return match(expectation.get("$result", expectation), outcome.result).captured
 
 
 def step_text(step: Step) -> str:

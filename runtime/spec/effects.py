@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = [
+    "OUTCOME_ID_TAG",
+    "OUTCOME_TX_REF",
     "CancelTimer",
     "Effect",
     "Invoke",
@@ -22,6 +24,16 @@ __all__ = [
     "StartTimer",
     "SyncClock",
 ]
+
+
+# What the outcome events of a sent CALL (result.*, error.*, timeout.*) carry besides the
+# answer's own fields: which transaction a transaction-related message belongs to (its
+# ``tx_ref``, 0 for other CALLs) and the idTag the request carried ("" when none). A
+# transaction message may be answered long after the fact (OCPP 1.6 §3.7), when the
+# connector runs another transaction, and an IdTagInfo is about the idTag that was sent
+# (§4.8, §4.10).
+OUTCOME_TX_REF = "txRef"
+OUTCOME_ID_TAG = "sentIdTag"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,8 @@ from runtime.ocppj.events import (
     ResultInvalid,
     ResultReceived,
 )
-from runtime.ocppj.frames import Call, FrameError, decode_frame
-from runtime.spec.effects import Reply, SendCall
+from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF, Reply, SendCall
 from runtime.spec.pics import PicsValues
 from runtime.spec.registry import SpecRegistry
 from runtime.station.machines import MachineSet
@@ -40,7 +40,7 @@ __all__ = [
     "CallHandler",
     "CallRouter",
     "call_outcome",
-    "is_call",
+    "is_answer",
     "reply",
     "run_handler",
     "unsupported",
@@ -53,10 +53,10 @@ CallHandler = Callable[[Call], Mapping[str, Any]]
 in, the response payload (wire JSON values) out."""
 
 
-def is_call(text: str) -> bool:
-    """Whether ``text`` is a well-formed CALL frame."""
+def is_answer(text: str) -> bool:
+    """Whether ``text`` is a well-formed CALLRESULT or CALLERROR frame."""
     try:
-        return isinstance(decode_frame(text), Call)
+        return isinstance(decode_frame(text), CallResult | CallError)
     except FrameError:
         return False
 
@@ -109,11 +109,19 @@ def call_outcome(event: Settlement) -> tuple[str, dict[str, Any]]:
 
     A CALLRESULT is ``result.<Action>`` with its payload; a CALLERROR, an invalid answer or
     a lost connection is ``error.<Action>`` with the errorCode; no answer in time is
-    ``timeout.<Action>`` (OCPP-J 1.6 §4.1.1).
+    ``timeout.<Action>`` (OCPP-J 1.6 §4.1.1). Each also carries what the request was about
+    (:data:`~runtime.spec.effects.OUTCOME_TX_REF`, 0 here: not a transaction message, and
+    :data:`~runtime.spec.effects.OUTCOME_ID_TAG`).
     """
+    sent = {OUTCOME_TX_REF: 0, OUTCOME_ID_TAG: str(event.request.payload.get("idTag") or "")}
+    event_name, payload = _outcome(event)
+    return event_name, {**payload, **sent}
+
+
+def _outcome(event: Settlement) -> tuple[str, dict[str, Any]]:
     action = event.request.action
     if isinstance(event, ResultReceived):
-        return f"result.{action}", event.result.payload
+        return f"result.{action}", dict(event.result.payload)
     if isinstance(event, ErrorReceived):
         return f"error.{action}", {"errorCode": str(event.error.error_code)}
     if isinstance(event, ResultInvalid):
@@ -208,10 +216,11 @@ class CallRouter:
         """One frame from the Central System."""
         if self.endpoint is None:
             return
-        if not self._machines.answers_calls() and is_call(text):
+        if not self._machines.answers_calls() and not is_answer(text):
             # Registration Rejected: the Charge Point answers nothing at all (OCPP 1.6 §4.2),
-            # not even the CALLERROR the endpoint would give an unsupported action.
-            log.info("CALL from the Central System left unanswered (Rejected): %s", text[:80])
+            # not even the CALLERROR the endpoint would give an unsupported action or a
+            # malformed frame; only answers to its own BootNotification are read.
+            log.info("frame from the Central System left unanswered (Rejected): %s", text[:80])
             return
         for event in self.endpoint.receive(text, now):
             self._on_event(event)

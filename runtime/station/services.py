@@ -32,7 +32,8 @@ CACHE_CAPACITY = 1_000
 # The vendor extension of the simulated charge point (OCPP 1.6 §4.3, §5.6): messageIds it
 # knows and what it answers.
 VENDOR_ID = "chargespec"
-_VENDOR_MESSAGES = {"Echo": "Accepted", "Refuse": "Rejected"}
+# Keys in lower case: CiStrings compare without case (§7.17, §7.18).
+_VENDOR_MESSAGES = {"echo": "Accepted", "refuse": "Rejected"}
 
 # measurand -> (unit, how to read it from the meter, phase-resolved?)
 _MEASURANDS: dict[str, tuple[str | None, Callable[[MeterReading], float], bool]] = {
@@ -264,6 +265,11 @@ class StationServices:
     def q_config_known(self, key: str) -> bool:
         return bool(self.station.config.is_known(key))
 
+    def q_config_name(self, key: str) -> str:
+        """The declared spelling of a known key (CiString50 compares without case, §7.17)."""
+        config = self.station.config
+        return config.spec(key).name if config.is_known(key) else key
+
     def q_config_read_only(self, key: str) -> bool:
         return bool(self.station.config.is_read_only(key))
 
@@ -303,12 +309,14 @@ class StationServices:
 
     # --- queries: data transfer (§4.3, §5.6) ------------------------------------------------
     def q_data_transfer_status(self, vendor_id: str, message_id: str | None) -> str:
-        if vendor_id != VENDOR_ID:
+        """vendorId and messageId are CiString255/CiString50 (§6.17): compared without case."""
+        if vendor_id.lower() != VENDOR_ID:
             return "UnknownVendorId"
-        return _VENDOR_MESSAGES.get(message_id or "", "UnknownMessageId")
+        return _VENDOR_MESSAGES.get((message_id or "").lower(), "UnknownMessageId")
 
     def q_data_transfer_data(self, vendor_id: str, message_id: str | None, data: Any) -> Any:
-        return data if (vendor_id, message_id) == (VENDOR_ID, "Echo") else None
+        echo = vendor_id.lower() == VENDOR_ID and (message_id or "").lower() == "echo"
+        return data if echo else None
 
     # --- operations -------------------------------------------------------------------------
     def op_begin_transaction(

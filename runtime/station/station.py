@@ -340,7 +340,7 @@ class Station:
         Raises:
             TesterError: unknown observation or connector; the message lists the known ones.
         """
-        return observe(self.hardware, self.connectors, name, payload)
+        return observe(self.hardware, self.connectors, name, payload, self.now)
 
     @_atomic
     def power_cycle(self) -> None:

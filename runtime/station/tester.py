@@ -98,17 +98,24 @@ def check_action(registry: SpecRegistry, name: str, payload: Mapping[str, Any]) 
         )
 
 
-OBSERVATIONS: Mapping[str, Callable[[Hardware, int], Any]] = {
+OBSERVATIONS: Mapping[str, Callable[[Hardware, int, float], Any]] = {
     # Whether the connector's cable lock is closed. Whether it opens when the EV side is
     # unplugged is behaviour a tester checks (OCPP 1.6 §4.10, §9.1.33
     # UnlockConnectorOnEVSideDisconnect); no OCPP message reports it.
-    "cable_locked": lambda hardware, connector: hardware.locked(connector),
+    "cable_locked": lambda hardware, connector, now: hardware.locked(connector),
+    # The connector's energy register in Wh, as its meter shows it: what meterStart and
+    # meterStop (§6.45, §6.49: Wh) and the Energy.Active.Import.Register samples report.
+    "energy_register": lambda hardware, connector, now: (
+        hardware.read_meter(connector, now).energy_wh
+    ),
 }
-"""Observations by name; each takes ``connector`` (1..N) and reads the hardware."""
+"""Observations by name; each takes ``connector`` (1..N) and reads the hardware at ``now``."""
 
 
-def observe(hardware: Hardware, connectors: int, name: str, payload: Mapping[str, Any]) -> Any:
-    """Answer the observation ``name`` about ``payload["connector"]``.
+def observe(
+    hardware: Hardware, connectors: int, name: str, payload: Mapping[str, Any], now: float
+) -> Any:
+    """Answer the observation ``name`` about ``payload["connector"]`` at ``now``.
 
     Raises:
         TesterError: unknown observation, or a payload that is not one existing connector;
@@ -129,4 +136,4 @@ def observe(hardware: Hardware, connectors: int, name: str, payload: Mapping[str
             f"observation {name!r} takes connector, a connector 1..{connectors}, not "
             f"{dict(payload)!r}; observations: {known}"
         )
-    return read(hardware, connector)
+    return read(hardware, connector, now)

@@ -8,15 +8,23 @@ Theory of operation (OCPP 1.6 §3.7, §3.7.1, errata E3.18 / E3.54; behaviour ru
   sent, so they survive a power loss. They leave the queue strictly in seq order, one in flight
   at a time: :meth:`~TransactionQueue.ready` offers only the head, and only when nothing is in
   flight and the head's ``not_before`` has come.
-- A CALLERROR answer is a *failure* (§3.7.1, JE 3.3). After ``n`` failed transmissions the head
-  waits ``TransactionMessageRetryInterval × n`` seconds; after ``TransactionMessageAttempts``
-  failed transmissions it is dropped for good and the next message moves up.
-- A timeout or a lost connection is *not* a failure. §3.7.1 only speaks of the Central System
-  failing to process a message, and nothing says whether an unanswered message was processed.
-  Counting it would let a flaky link silently drop a StopTransaction (lost billing data), so
-  the message stays at the head with the same attempt count and is resent at the next chance.
-  The Central System may therefore see a message twice; it must cope with that anyway after a
-  charge point restart.
+- A *failure* to process the message (§3.7.1) is a CALLERROR answer (OCPP-J errata 3.3), an
+  answer its schema refuses, or no answer within the response timeout while the connection
+  stays up: §4.7, §4.8 and §4.10 say that failing to respond with the .conf makes the Charge
+  Point retry as §3.7.1 specifies, and errata E3.18 names an undelivered StartTransaction.conf
+  as a way to end up without a transactionId. After ``n`` failed transmissions the head waits
+  ``TransactionMessageRetryInterval × n`` seconds (n = the preceding transmissions, all failed),
+  counted from the failure: §3.7.1 does not say from when, and a timeout is only known when
+  it runs out; after ``TransactionMessageAttempts`` failed transmissions it is dropped
+  for good and the next message moves up. So a Central System that stays connected but never
+  answers loses messages, as §3.7.1 intends: otherwise one unanswered message would block
+  every later one forever.
+- A lost connection is *not* a failure: the Central System did not fail to process anything,
+  the Charge Point went offline, and offline it MUST keep its transaction-related messages
+  (§3.7). The message stays at the head with the same failure count and is resent as soon as
+  the connection is back (and its retry wait, if any, is over). The Central System may
+  therefore see a message twice (also after a timeout whose answer was merely late); it must
+  cope with that anyway after a charge point restart.
 - StartTransaction.conf gives the transactionId for the message's ``tx_ref``. A
   StartTransaction dropped after its attempts leaves the transaction with id ``-1`` (E3.18).
   Other messages with a ``tx_ref`` get ``transactionId`` filled in at send time. Order makes
@@ -53,7 +61,7 @@ from runtime.ocppj.events import (
     ResultInvalid,
     ResultReceived,
 )
-from runtime.spec.effects import SendCall
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF, SendCall
 from runtime.station.config import ConfigStore
 from runtime.station.store import QueuedMessage, Store
 
@@ -154,10 +162,26 @@ class TransactionQueue:
         self._in_flight = None
 
     def on_error(self, seq: int, now: float) -> bool:
-        """A CALLERROR for the in-flight message. Returns ``True`` if it was dropped for good.
+        """A CALLERROR (or an invalid answer) for the in-flight message: a failure (§3.7.1).
 
-        An error for a message not in flight is stale and ignored (returns ``False``).
+        Returns:
+            ``True`` if the message was dropped for good. An error for a message not in
+            flight is stale and ignored (``False``).
         """
+        return self._failed(seq, now)
+
+    def on_timeout(self, seq: int, now: float) -> bool:
+        """No answer to the in-flight message within the response timeout, the connection
+        still up: a failure like a CALLERROR (§4.7, §4.8, §4.10 refer to §3.7.1; E3.18).
+
+        Returns:
+            ``True`` if the message was dropped for good; ``False`` if it will be resent
+            (or was not in flight).
+        """
+        return self._failed(seq, now)
+
+    def _failed(self, seq: int, now: float) -> bool:
+        """Count one failed transmission of the head; retry later or drop it (§3.7.1)."""
         head = self._store.queue_head()
         if self._in_flight != seq or head is None or head.seq != seq:
             return False
@@ -173,7 +197,8 @@ class TransactionQueue:
         return False
 
     def on_lost(self, seq: int) -> None:
-        """Timeout or lost connection: not a failure; the head is resent at the next chance."""
+        """The connection was lost with the message in flight: not a failure (§3.7, the
+        message stays queued); it is resent once the connection is back."""
         if self._in_flight == seq:
             self._in_flight = None
 
@@ -259,31 +284,41 @@ class StationQueue:
 
         The queue decides what's next; the machine that sent it hears only the final
         outcome, which is returned for delivery: ``result.<Action>`` with the answer, or
-        ``error.<Action>`` with errorCode GivenUp once the attempts are used up. A retry
-        (§3.7.1) or a resend after a timeout or lost connection returns ``None``.
+        ``error.<Action>`` with errorCode GivenUp once TransactionMessageAttempts failures
+        (CALLERRORs, invalid answers, timeouts) used up the attempts. A retry (§3.7.1) or a
+        resend after a lost connection returns ``None``.
         """
         request = event.request
         seq = self._in_flight.pop(request.unique_id)
         # Looked up before the queue acts: a delivered message leaves the store, and with
         # it the link to its transaction's connector.
+        message = next((m for m in self._store.queued() if m.seq == seq), None)
         origin = self._origin.get(seq)
-        keys = (origin,) if origin is not None else self._connector_machines(seq)
+        keys = (origin,) if origin is not None else self._connector_machines(message)
+        # Which transaction and idTag the answer is about: by now the connector may run
+        # another transaction (OCPP 1.6 §3.7, §4.8).
+        sent = {
+            OUTCOME_TX_REF: (message.tx_ref or 0) if message else 0,
+            OUTCOME_ID_TAG: str(message.payload.get("idTag") or "") if message else "",
+        }
         if isinstance(event, ResultReceived):
             self.queue.on_result(seq, event.result.payload)
-            outcome, msg = f"result.{request.action}", event.result.payload
-        elif isinstance(event, ErrorReceived | ResultInvalid):
-            if not self.queue.on_error(seq, now):
-                return None  # retried later (§3.7.1)
-            outcome, msg = f"error.{request.action}", {"errorCode": "GivenUp"}
-        else:
-            self.queue.on_lost(seq)  # timeout or connection lost: sent again later
+            outcome, msg = f"result.{request.action}", {**event.result.payload, **sent}
+        elif isinstance(event, CallAborted):
+            self.queue.on_lost(seq)  # connection lost: not a failure, sent again later (§3.7)
             return None
+        else:
+            failed = (
+                self.queue.on_timeout if isinstance(event, CallTimedOut) else self.queue.on_error
+            )
+            if not failed(seq, now):
+                return None  # retried later (§3.7.1)
+            outcome, msg = f"error.{request.action}", {"errorCode": "GivenUp", **sent}
         self._origin.pop(seq, None)
         return (keys, outcome, msg) if keys else None
 
-    def _connector_machines(self, seq: int) -> tuple[InstanceKey, ...]:
+    def _connector_machines(self, message: QueuedMessage | None) -> tuple[InstanceKey, ...]:
         """After a reboot the sender is gone: the machines of its transaction's connector
         hear the outcome (those with a transition for it take it)."""
-        message = next((m for m in self._store.queued() if m.seq == seq), None)
         record = self._store.transaction(message.tx_ref) if message and message.tx_ref else None
         return () if record is None else self._addressees(record.connector)

@@ -28,12 +28,7 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 # Cases whose expected.txt holds the output a user needs, which the compiler does not print yet.
 # They are strict xfails: once the compiler is fixed the test passes, xfail_strict turns that into
 # a failure, and the entry must be removed here.
-WRONG_OUTPUT = {
-    "message_schema_error_cascade": (
-        "a messages file with one schema error is left out whole; every use of its messages "
-        "then cascades into SPEC203/SPEC212"
-    ),
-}
+WRONG_OUTPUT: dict[str, str] = {}
 # Cases where the compiler crashes instead of printing a diagnostic.
 CRASHES: dict[str, str] = {}
 KNOWN_BUGS = WRONG_OUTPUT | CRASHES

@@ -222,10 +222,41 @@ def test_unguarded_transitions_on_the_same_event(tmp_path: Path) -> None:
 
 
 def test_a_guard_tells_transitions_apart(tmp_path: Path) -> None:
+    # Guarded first, the unguarded one after it is the fallback.
+    transitions = TRANSITIONS.replace(
+        "  - {id: T1,",
+        "  - {id: T0, from: Offline, to: Accepted, on: internal.connected, guard: ctx.attempts}\n"
+        "  - {id: T1,",
+    )
+    assert graph(tmp_path, transitions=transitions) == []
+
+
+def test_unguarded_transition_shadows_a_later_guarded_one(tmp_path: Path) -> None:
+    # The generated machine tries a state's transitions on an event in the order written, so
+    # T5 (guarded, after the unguarded T1) can never fire.
     transitions = TRANSITIONS + (
         "  - {id: T5, from: Offline, to: Accepted, on: internal.connected, guard: ctx.attempts}\n"
     )
-    assert graph(tmp_path, transitions=transitions) == []
+    found = graph(tmp_path, transitions=transitions)
+    assert codes(found) == ["SPEC237"]
+    assert found[0].found == (
+        "transition T5 can never fire from 'Offline' on 'internal.connected': T1, written "
+        "before it, fires there with no guard"
+    )
+    assert found[0].hint == "move T5 above T1, or give T1 a guard"
+    assert found[0].pos.line == 19
+
+
+def test_shadowing_names_every_source_state_of_a_list_or_star(tmp_path: Path) -> None:
+    transitions = TRANSITIONS + (
+        "  - {id: T5, from: '*', to: Offline, on: tester.plug_in}\n"
+        "  - {id: T6, from: [BootSent, Offline], on: tester.plug_in, guard: ctx.attempts}\n"
+    )
+    found = graph(tmp_path, transitions=transitions)
+    assert codes(found) == ["SPEC237"]
+    assert found[0].found.startswith(
+        "transition T6 can never fire from 'BootSent', 'Offline' on 'tester.plug_in': T5,"
+    )
 
 
 def test_star_source_is_every_state(tmp_path: Path) -> None:

@@ -96,3 +96,28 @@ def test_any_order_needs_two_expected_calls(tmp_path: Path) -> None:
     _, found = load_spec_set(root)
     assert [(d.code, d.pos.line) for d in found] == [("SPEC104", 8)]
     assert "expected at least 2 item(s)" in found[0].render()
+
+
+def test_no_reply_leaves_an_expected_call_unanswered(tmp_path: Path) -> None:
+    scenario = SCENARIO.replace(
+        "reply: {status: Accepted, interval: 300}", "reply_error: InternalError"
+    ).replace("expect: {Heartbeat: {}}\n", "expect: {Heartbeat: {}}\n            no_reply: true\n")
+    spec = load(tmp_path, scenarios__core_yaml=scenario)
+    (sc,) = spec.scenarios
+    boot, heartbeat = sc.steps[0].items
+    assert boot.reply == {"$error": "InternalError"}
+    assert heartbeat.reply == {"$none": True}
+    assert check_scenarios(spec) == []
+
+
+def test_no_reply_takes_only_true(tmp_path: Path) -> None:
+    scenario = SCENARIO.replace(
+        "expect: {Heartbeat: {}}\n", "expect: {Heartbeat: {}}\n            no_reply: false\n"
+    )
+    files = {**BASE, "machines/boot.yaml": machine_yaml(), "scenarios/core.yaml": scenario}
+    root = tmp_path / "spec"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    _, found = load_spec_set(root)
+    assert [d.code for d in found] == ["SPEC104"]

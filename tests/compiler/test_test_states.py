@@ -70,6 +70,17 @@ demo:
 """
 
 
+# The states' replies give BootNotification a currentTime and a note (the optional parameter
+# $tag), fields the base spec set's mini BootNotification.conf lacks (SPEC238 otherwise).
+MESSAGES = BASE["messages/core.yaml"].replace(
+    "      interval: {type: integer, required: true}\n",
+    "      interval: {type: integer, required: true}\n"
+    "      currentTime: {type: datetime}\n"
+    "      note: {type: string}\n",
+    1,
+)
+
+
 def _compile(
     tmp_path: Path, states: str = STATES, setup: str = SETUP, **files: str
 ) -> tuple[SpecSet | None, list[tuple[str, str]]]:
@@ -77,6 +88,7 @@ def _compile(
     ``files``), load and check; returns the spec set and (code, rendered diagnostic) pairs."""
     written = {
         **BASE,
+        "messages/core.yaml": MESSAGES,
         "machines/boot.yaml": machine_yaml(),
         "test_states.yaml": states,
         "scenarios/core.yaml": SCENARIO.replace("SETUP", setup),
@@ -409,6 +421,7 @@ def test_demo_steps_and_setup_are_checked(tmp_path: Path) -> None:
 def test_a_spec_set_without_test_states_knows_no_setup_key_but_its_own(tmp_path: Path) -> None:
     files = {
         **BASE,
+        "messages/core.yaml": MESSAGES,
         "machines/boot.yaml": machine_yaml(),
         "scenarios/core.yaml": SCENARIO.replace("SETUP", "{boot: accepted}"),
     }

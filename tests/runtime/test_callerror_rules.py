@@ -184,8 +184,8 @@ _PERIOD = "csChargingProfiles.chargingSchedule.chargingSchedulePeriod"
         ("ChangeAvailability", '{"connectorId":1,"type":"Sometimes"}', "type"),
         # length: CiString50Type key (OCPP 1.6 §6.9)
         ("ChangeConfiguration", json.dumps({"key": "K" * 51, "value": "1"}), "key"),
-        # range: connectorId > 0 (OCPP 1.6 §6.53)
-        ("UnlockConnector", '{"connectorId":0}', "connectorId"),
+        # range: connectorId >= 0 (OCPP 1.6 §6.9)
+        ("ChangeAvailability", '{"connectorId":-1,"type":"Operative"}', "connectorId"),
         # one decimal: a limit of 16.15 A is not a multiple of 0.1 (OCPP 1.6 §7.14)
         (
             "SetChargingProfile",
@@ -330,3 +330,25 @@ def test_rejected_frames_leave_the_station_unchanged(station: Station) -> None:
     assert len(station.data_to_send()) == 3
     assert {key: m.state_name for key, m in station.machines.items()} == before
     assert station.timers == timers
+
+
+def test_a_rejected_charge_point_answers_no_frame_at_all() -> None:
+    # OCPP 1.6 §4.2: while the registration is Rejected the Charge Point responds to nothing
+    # the Central System sends: not to well-formed CALLs, and not with a CALLERROR to broken
+    # ones either (a CALLERROR is a response too).
+    station = Station(SPEC, StationIdentity("CP-REJ"), connectors=1, now=T0, pics=EVERY_PROFILE)
+    station.connected(T0)
+    (boot,) = station.data_to_send()
+    _, unique_id, _, _ = json.loads(boot)
+    rejected = {"status": "Rejected", "currentTime": CURRENT_TIME, "interval": 600}
+    station.receive(json.dumps([3, unique_id, rejected]), T0)
+    assert station.state("Registration") == "Rejected"
+    for text in (
+        '[2,"m1","ChangeAvailability",{"connectorId":1,',
+        '[2,"m2","ClearCache"]',
+        '[2,"m3","Nope",{}]',
+        '[2,"m4","ClearCache",{}]',
+        "not json",
+    ):
+        station.receive(text, T0)
+        assert station.data_to_send() == [], text

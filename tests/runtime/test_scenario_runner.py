@@ -380,6 +380,18 @@ async def test_others_answer_skips_calls_nobody_waits_for() -> None:
     assert dut.replies == [("StopTransaction", {}), ("BootNotification", {"status": "Accepted"})]
 
 
+async def test_no_reply_leaves_the_call_unanswered_and_error_replies_a_callerror() -> None:
+    steps = (
+        expect("MeterValues", {"transactionId": 1}, {"$none": True}),
+        expect("MeterValues", {"transactionId": 1}, {"$error": "InternalError"}),
+        expect("MeterValues", {"transactionId": 1}, {}),
+    )
+    dut = ScriptedDut([("MeterValues", {"transactionId": 1})] * 3, [])
+    await run_scenario(scenario(*steps), dut)
+    # The first got no answer at all (the charge point's response timeout runs out).
+    assert dut.replies == [("MeterValues", "InternalError"), ("MeterValues", {})]
+
+
 async def test_a_connector_the_case_does_not_involve_is_answered_not_judged() -> None:
     # A two-connector device runs a one-connector case: connector 2's report is not a failure.
     spare = ("StatusNotification", {"connectorId": 2, "status": "Available"})

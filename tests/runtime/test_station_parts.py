@@ -17,7 +17,7 @@ from runtime.ocppj.events import CallAborted, CallTimedOut, ErrorReceived, Resul
 from runtime.ocppj.frames import CallError, CallResult
 from runtime.spec.effects import SendCall
 from runtime.spec.pics import PicsValues
-from runtime.station.calls import call_outcome, is_call, unsupported
+from runtime.station.calls import call_outcome, is_answer, unsupported
 from runtime.station.config import ConfigStore
 from runtime.station.store import Store
 from runtime.station.txqueue import InstanceKey, StationQueue
@@ -34,20 +34,35 @@ def test_call_outcome_names_the_event_the_sender_hears() -> None:
     endpoint = _endpoint()
     call = endpoint.call("Heartbeat", {}, T0)
     result = CallResult(call.unique_id, {"currentTime": "2024-05-01T12:00:00Z"})
-    assert call_outcome(ResultReceived(call, result)) == ("result.Heartbeat", result.payload)
+    # Not a transaction message (txRef 0), no idTag sent.
+    sent = {"txRef": 0, "sentIdTag": ""}
+    assert call_outcome(ResultReceived(call, result)) == (
+        "result.Heartbeat",
+        {**result.payload, **sent},
+    )
     error = CallError(call.unique_id, ErrorCode.NOT_SUPPORTED, "", {})
     assert call_outcome(ErrorReceived(call, error)) == (
         "error.Heartbeat",
-        {"errorCode": "NotSupported"},
+        {"errorCode": "NotSupported", **sent},
     )
-    assert call_outcome(CallTimedOut(call)) == ("timeout.Heartbeat", {})
-    assert call_outcome(CallAborted(call)) == ("error.Heartbeat", {"errorCode": "ConnectionLost"})
+    assert call_outcome(CallTimedOut(call)) == ("timeout.Heartbeat", sent)
+    assert call_outcome(CallAborted(call)) == (
+        "error.Heartbeat",
+        {"errorCode": "ConnectionLost", **sent},
+    )
+    authorize = endpoint.call("Authorize", {"idTag": "TAG-1"}, T0)
+    assert call_outcome(CallTimedOut(authorize)) == (
+        "timeout.Authorize",
+        {"txRef": 0, "sentIdTag": "TAG-1"},
+    )
 
 
-def test_is_call_only_for_well_formed_calls() -> None:
-    assert is_call('[2,"a","Reset",{"type":"Soft"}]')
-    assert not is_call('[3,"a",{}]')
-    assert not is_call('[2,"a","Reset"')
+def test_is_answer_only_for_well_formed_results_and_errors() -> None:
+    assert is_answer('[3,"a",{}]')
+    assert is_answer('[4,"a","InternalError","",{}]')
+    assert not is_answer('[2,"a","Reset",{"type":"Soft"}]')
+    assert not is_answer('[2,"a","Reset"')
+    assert not is_answer('[3,"a"')
 
 
 def test_unsupported_gives_the_reason_per_action() -> None:
@@ -108,7 +123,10 @@ def test_result_goes_to_the_sender_and_settles_the_transaction_id(store: Store) 
     answer = {"transactionId": 42, "idTagInfo": {"status": "Accepted"}}
     [event] = endpoint.receive(json.dumps([3, frame[1], answer]), T0)
     assert isinstance(event, ResultReceived)
-    assert tx.settle(event, T0) == ((SENDER,), "result.StartTransaction", answer)
+    # The outcome names the transaction and idTag it answers (the connector may run another
+    # one by now, OCPP 1.6 §3.7).
+    about = {"txRef": start.tx_ref, "sentIdTag": "TAG"}
+    assert tx.settle(event, T0) == ((SENDER,), "result.StartTransaction", {**answer, **about})
     assert not tx.owns(frame[1]) and tx.queue.pending() == 0
     assert start.tx_ref is not None and tx.queue.transaction_id(start.tx_ref) == 42
 
@@ -129,20 +147,49 @@ def test_errors_retry_then_give_up_to_the_connector_after_a_reboot(store: Store)
     # machines of the transaction's connector hear it (the sender is gone).
     assert outcomes == [
         None,
-        ((("Transaction", 2),), "error.StartTransaction", {"errorCode": "GivenUp"}),
+        (
+            (("Transaction", 2),),
+            "error.StartTransaction",
+            {"errorCode": "GivenUp", "txRef": 1, "sentIdTag": "TAG"},
+        ),
     ]
     assert tx.queue.pending() == 0
 
 
-def test_timeout_and_lost_connection_resend_without_an_outcome(store: Store) -> None:
-    tx, endpoint = _queue(store), _endpoint()
-    tx.push(SENDER, _start(store), T0)
+def test_timeouts_are_failures_and_the_last_one_gives_up(store: Store) -> None:
+    """OCPP 1.6 §4.8 + §3.7.1, errata E3.18: no StartTransaction.conf in time is a failure."""
+    tx, endpoint = _queue(store), _endpoint()  # 2 attempts, 10 s interval
+    start = _start(store)
+    tx.push(SENDER, start, T0)
     tx.flush(endpoint, lambda action: True, T0)
+    assert len(_sent(endpoint)) == 1
     [timed_out] = endpoint.poll(T0 + 30.0)
     assert isinstance(timed_out, CallTimedOut)
-    assert tx.settle(timed_out, T0 + 30.0) is None
-    tx.flush(endpoint, lambda action: True, T0 + 30.0)  # sent again at once
-    [aborted] = endpoint.connection_lost()
-    assert isinstance(aborted, CallAborted)
-    assert tx.settle(aborted, T0 + 31.0) is None
-    assert tx.queue.pending() == 1
+    assert tx.settle(timed_out, T0 + 30.0) is None  # first failure: retried later
+    tx.flush(endpoint, lambda action: True, T0 + 39.0)
+    assert _sent(endpoint) == []  # the retry waits 10 s × 1 after the timeout
+    tx.flush(endpoint, lambda action: True, T0 + 40.0)
+    [frame] = _sent(endpoint)
+    assert frame[2] == "StartTransaction"
+    [timed_out] = endpoint.poll(T0 + 70.0)
+    assert isinstance(timed_out, CallTimedOut)
+    about = {"txRef": start.tx_ref, "sentIdTag": "TAG"}
+    given_up = ((SENDER,), "error.StartTransaction", {"errorCode": "GivenUp", **about})
+    assert tx.settle(timed_out, T0 + 70.0) == given_up
+    assert tx.queue.pending() == 0
+    assert start.tx_ref is not None and tx.queue.transaction_id(start.tx_ref) == -1
+
+
+def test_lost_connection_resends_without_an_outcome(store: Store) -> None:
+    """§3.7: offline, the message stays queued; losing the link is no failure to count."""
+    tx = _queue(store)
+    tx.push(SENDER, _start(store), T0)
+    for attempt in range(3):  # more losses than TransactionMessageAttempts allows failures
+        endpoint = _endpoint()
+        tx.flush(endpoint, lambda action: True, T0 + attempt)
+        [frame] = _sent(endpoint)  # sent again at once on the new connection
+        assert frame[2] == "StartTransaction"
+        [aborted] = endpoint.connection_lost()
+        assert isinstance(aborted, CallAborted)
+        assert tx.settle(aborted, T0 + attempt) is None
+    assert tx.queue.pending() == 1 and store.queued()[0].attempts == 0

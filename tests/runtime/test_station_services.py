@@ -89,3 +89,18 @@ def test_services_run_on_a_small_fake_station_through_the_port(tmp_path: Path) -
         assert port.raised == [("internal.inoperative", {"connector": 2})]
         services.invoke("change_configuration", {"key": "HeartbeatInterval", "value": "90"})
         assert port.config.get("HeartbeatInterval") == 90
+
+
+def test_vendor_and_message_ids_compare_without_case(tmp_path: Path) -> None:
+    # DataTransfer.req vendorId is CiString255, messageId CiString50 (OCPP 1.6 §6.17, §7.17,
+    # §7.18): the simulated vendor extension knows them in any letter case.
+    with Store(tmp_path / "services.db") as store:
+        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        services = StationServices(port)
+        assert services.query("data_transfer_status", ("ChargeSpec", "ECHO")) == "Accepted"
+        assert services.query("data_transfer_data", ("CHARGESPEC", "echo", "hi")) == "hi"
+        assert services.query("data_transfer_status", ("chargespec", "Refuse")) == "Rejected"
+        assert services.query("data_transfer_status", ("other", "Echo")) == "UnknownVendorId"
+        assert services.query("data_transfer_status", ("chargespec", "Nope")) == "UnknownMessageId"
+        # Configuration keys too (§7.17): the declared spelling comes back.
+        assert services.query("config_name", ("heartbeatINTERVAL",)) == "HeartbeatInterval"

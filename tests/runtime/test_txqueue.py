@@ -1,7 +1,8 @@
 """Tests for delivery of transaction-related messages (runtime.station.txqueue).
 
 OCPP 1.6 §3.7 / §3.7.1, errata E3.18 / E3.54, behaviour rules 34–36. Each test drives the
-sans-IO queue by hand: ``ready`` → ``mark_sent`` → ``on_result`` / ``on_error`` / ``on_lost``.
+sans-IO queue by hand: ``ready`` → ``mark_sent`` → ``on_result`` / ``on_error`` / ``on_timeout`` /
+``on_lost``.
 """
 
 from __future__ import annotations
@@ -205,13 +206,63 @@ def test_stale_answers_are_ignored(store: Store, settings: Settings) -> None:
     assert queue.in_flight() == second.seq
 
 
-def test_late_result_after_timeout_still_delivers(store: Store, settings: Settings) -> None:
+def test_timeouts_count_as_failures_with_growing_waits(store: Store, settings: Settings) -> None:
+    """§4.7/§4.8/§4.10: no .conf is retried as §3.7.1 says; the next message then goes."""
+    queue = _queue(store, settings)  # 3 attempts, 10 s interval
+    first = queue.push("MeterValues", {"connectorId": 1}, None, 0.0)
+    second = queue.push("MeterValues", {"connectorId": 2}, None, 0.0)
+    _send(queue, 0.0)
+    assert queue.on_timeout(first.seq, 30.0) is False
+    assert queue.next_deadline() == 40.0  # 30 + 10 × 1, counted from the timeout
+    _send(queue, 40.0)
+    assert queue.on_timeout(first.seq, 70.0) is False
+    assert queue.next_deadline() == 90.0  # 70 + 10 × 2
+    _send(queue, 90.0)
+    assert queue.on_timeout(first.seq, 120.0) is True  # third failure: dropped
+    head, _payload = _send(queue, 120.0)
+    assert head.seq == second.seq
+
+
+def test_timeouts_and_errors_count_together(store: Store, settings: Settings) -> None:
+    settings.attempts = 2
+    queue = _queue(store, settings)
+    message = queue.push("StopTransaction", _stop(1), None, 0.0)
+    _send(queue, 0.0)
+    assert queue.on_error(message.seq, 1.0) is False
+    _send(queue, 11.0)
+    assert queue.on_timeout(message.seq, 41.0) is True
+    assert queue.pending() == 0
+
+
+def test_unanswered_start_transaction_gives_minus_one(store: Store, settings: Settings) -> None:
+    """Errata E3.18: the StartTransaction.conf never came, so the stop carries -1."""
+    settings.attempts = 1
+    queue = _queue(store, settings)
+    ref = store.begin_transaction(1, "TAG1", 0, START["timestamp"], None).ref
+    start = queue.push("StartTransaction", START, ref, 0.0)
+    queue.push("StopTransaction", _stop(ref), ref, 0.0)
+    _send(queue, 0.0)
+    assert queue.on_timeout(start.seq, 30.0) is True
+    stop, payload = _send(queue, 30.0)
+    assert stop.action == "StopTransaction" and payload["transactionId"] == -1
+
+
+def test_timeout_not_in_flight_is_ignored(store: Store, settings: Settings) -> None:
+    queue = _queue(store, settings)
+    message = queue.push("MeterValues", {}, None, 0.0)
+    assert queue.on_timeout(message.seq, 30.0) is False
+    assert store.queued()[0].attempts == 0 and queue.next_deadline() == 0.0
+
+
+def test_late_result_after_a_lost_connection_still_delivers(
+    store: Store, settings: Settings
+) -> None:
     queue = _queue(store, settings)
     ref = store.begin_transaction(1, "TAG1", 0, START["timestamp"], None).ref
     start = queue.push("StartTransaction", START, ref, 0.0)
     _send(queue, 0.0)
     queue.on_lost(start.seq)
-    queue.on_result(start.seq, CONF)  # the answer to the timed-out transmission comes late
+    queue.on_result(start.seq, CONF)  # an answer to the earlier transmission, after all
     assert queue.pending() == 0 and queue.transaction_id(ref) == 42
 
 

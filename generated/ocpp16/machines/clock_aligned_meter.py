@@ -107,7 +107,7 @@ class ClockAlignedMeterMachine(SpecMachine):
             "Waiting",
             "internal.configuration_changed",
             None,
-            "specs/ocpp16/machines/clock_aligned_meter.yaml:14",
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
         ),
         TransitionInfo(
             "AL3:Waiting:timer.aligned",
@@ -115,7 +115,7 @@ class ClockAlignedMeterMachine(SpecMachine):
             "Waiting",
             "timer.aligned",
             None,
-            "specs/ocpp16/machines/clock_aligned_meter.yaml:15",
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:17",
         ),
         TransitionInfo(
             "AL4:Waiting:result.MeterValues",
@@ -123,7 +123,7 @@ class ClockAlignedMeterMachine(SpecMachine):
             "Waiting",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:18",
         ),
         TransitionInfo(
             "AL4:Waiting:error.MeterValues",
@@ -131,7 +131,7 @@ class ClockAlignedMeterMachine(SpecMachine):
             "Waiting",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:18",
         ),
         TransitionInfo(
             "AL4:Waiting:timeout.MeterValues",
@@ -139,7 +139,7 @@ class ClockAlignedMeterMachine(SpecMachine):
             "Waiting",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/clock_aligned_meter.yaml:16",
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:18",
         ),
     )
 
@@ -195,6 +195,7 @@ class ClockAlignedMeterMachine(SpecMachine):
         """AL2 on internal.configuration_changed"""
         self._fired("AL2:Waiting:internal.configuration_changed")
         source_name, state_name = source.value, target.value
+        self._a_disarm(source_name, state_name, msg)
         self._a_arm(source_name, state_name, msg)
 
     def _t_al3__waiting__timer_aligned(
@@ -230,6 +231,10 @@ class ClockAlignedMeterMachine(SpecMachine):
         """Action arm."""
         if self.env.config_int("ClockAlignedDataInterval") > 0:
             self.emit_start_timer("aligned", self.env.query("seconds_to_aligned_boundary"))
+
+    def _a_disarm(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action disarm."""
+        self.emit_cancel_timer("aligned")
 
     def _a_record(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action record."""

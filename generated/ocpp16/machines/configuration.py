@@ -260,7 +260,10 @@ class ConfigurationMachine(SpecMachine):
 
     def _a_announce(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action announce."""
-        self.emit_raise("internal.configuration_changed", {"key": msg_field(msg, "key")})
+        self.emit_raise(
+            "internal.configuration_changed",
+            {"key": self.env.query("config_name", msg_field(msg, "key"))},
+        )
 
     def _a_answer_get(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action answer_get."""

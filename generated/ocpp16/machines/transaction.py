@@ -21,9 +21,9 @@ Theory of operation: Authorization and the transaction of one connector. A prese
     the transaction comes from any IdTagInfo for its idTag, StartTransaction.conf included
     (§3.10). Every state but Idle tells the station the connector is taken, so
     RemoteStartTransaction is not Accepted there (errata E3.32). idTags are compared case-
-    insensitively (§7.28). A transaction left open by a power loss or a hard reset is stopped
-    after the next Accepted boot. Every IdTagInfo received updates the cache. Periodic meter
-    values are sent every MeterValueSampleInterval.
+    insensitively (§7.28). A transaction left open by a power loss or a hard reset is stopped by
+    the InterruptedTransaction machine. Every IdTagInfo received updates the cache. Periodic
+    meter values are sent every MeterValueSampleInterval.
 
 Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
 Instance: per_connector. Source: specs/ocpp16/machines/transaction.yaml.
@@ -91,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 7 states, 152 transitions.
+    """Transaction: 7 states, 151 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -111,8 +111,9 @@ class TransactionMachine(SpecMachine):
     StartTransaction.conf included (§3.10). Every state but Idle tells the station the
     connector is taken, so RemoteStartTransaction is not Accepted there (errata E3.32).
     idTags are compared case-insensitively (§7.28). A transaction left open by a power loss
-    or a hard reset is stopped after the next Accepted boot. Every IdTagInfo received
-    updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
+    or a hard reset is stopped by the InterruptedTransaction machine. Every IdTagInfo
+    received updates the cache. Periodic meter values are sent every
+    MeterValueSampleInterval.
     """
 
     NAME: ClassVar[str] = "Transaction"
@@ -124,7 +125,6 @@ class TransactionMachine(SpecMachine):
         "error.StartTransaction": "error_start_transaction",
         "error.StopTransaction": "error_stop_transaction",
         "internal.ready_to_start": "internal_ready_to_start",
-        "internal.registration_accepted": "internal_registration_accepted",
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
         "internal.reset": "internal_reset",
@@ -152,7 +152,6 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
-                "internal.registration_accepted",
                 "internal.remote_start",
                 "result.MeterValues",
                 "result.StartTransaction",
@@ -1506,20 +1505,12 @@ class TransactionMachine(SpecMachine):
             "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
-            "PL1:Idle:internal.registration_accepted",
-            "PL1",
-            "Idle",
-            "internal.registration_accepted",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:321",
-        ),
-        TransitionInfo(
             "MS1:Running:timer.meter_sample",
             "MS1",
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:327",
+            "specs/ocpp16/machines/transaction.yaml:323",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1527,7 +1518,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:327",
+            "specs/ocpp16/machines/transaction.yaml:323",
         ),
     )
 
@@ -1638,12 +1629,6 @@ class TransactionMachine(SpecMachine):
         idle,
         cond="_g_st5__authorized__internal_ready_to_start",
         on="_t_st5__authorized__internal_ready_to_start",
-    )
-    internal_registration_accepted = idle.to(
-        idle,
-        internal=True,
-        cond="_g_pl1__idle__internal_registration_accepted",
-        on="_t_pl1__idle__internal_registration_accepted",
     )
     internal_remote_start = (
         idle.to(
@@ -2664,12 +2649,6 @@ class TransactionMachine(SpecMachine):
     ) -> bool:
         """PF1: pics.BackupPower"""
         return bool(self.env.pics_bool("BackupPower"))
-
-    def _g_pl1__idle__internal_registration_accepted(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """PL1: station.interrupted_transaction(ctx.connector_id) > 0"""
-        return bool(self.env.query("interrupted_transaction", self.ctx.connector_id) > 0)
 
     def _t_p1__idle__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3909,18 +3888,6 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
-    def _t_pl1__idle__internal_registration_accepted(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """PL1 on internal.registration_accepted"""
-        self._fired("PL1:Idle:internal.registration_accepted")
-        source_name, state_name = source.value, target.value
-        self._a_adopt_interrupted(source_name, state_name, msg)
-        self._a_stop_transaction(source_name, state_name, msg)
-        self._a_send_stop(source_name, state_name, msg)
-        self._a_unlock_cable(source_name, state_name, msg)
-        self._a_forget(source_name, state_name, msg)
-
     def _t_ms1__running__timer_meter_sample(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3994,14 +3961,6 @@ class TransactionMachine(SpecMachine):
         source_name = source.value if source is not None else "HeldAuthorizing"
         state_name = "HeldAuthorizing"
         self._a_note_claim(source_name, state_name, msg)
-
-    def _a_adopt_interrupted(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
-        """Action adopt_interrupted."""
-        self.ctx.tx_ref, self.ctx.stop_reason, self.ctx.stop_id_tag = (
-            self.env.query("interrupted_transaction", self.ctx.connector_id),
-            self.env.query("interrupted_reason", self.ctx.connector_id),
-            "",
-        )
 
     def _a_arm_energy_check(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_energy_check."""

@@ -726,8 +726,6 @@ def check_remote_start_transaction_req(v: object, r: Relax) -> PayloadError | No
     if x is not MISSING:
         if not is_integer(x):
             return type_error(join(path, "connectorId"), "integer", x)
-        if x < 1:
-            return out_of_range(join(path, "connectorId"), ">= 1", x)
     if first is not None and first < "idTag":
         return unexpected(path, first)
     x = v.get("idTag", MISSING)
@@ -1132,8 +1130,6 @@ def check_unlock_connector_req(v: object, r: Relax) -> PayloadError | None:
         return missing(path, "connectorId")
     if not is_integer(x):
         return type_error(join(path, "connectorId"), "integer", x)
-    if x < 1:
-        return out_of_range(join(path, "connectorId"), ">= 1", x)
     if first is not None:
         return unexpected(path, first)
     return None

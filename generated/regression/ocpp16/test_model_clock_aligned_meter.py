@@ -94,9 +94,9 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             (),
             ("internal.configuration_changed", {"key": "ClockAlignedDataInterval"}),
             "Waiting",
-            (("start_timer", "aligned", 120.0),),
+            (("cancel_timer", "aligned"), ("start_timer", "aligned", 120.0)),
             marks=pytest.mark.pics(),
-            id="AL2 Waiting --internal.configuration_changed--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:14)",
+            id="AL2 Waiting --internal.configuration_changed--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
         ),
         pytest.param(
             0,
@@ -108,7 +108,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "aligned", 120.0),
             ),
             marks=pytest.mark.pics(),
-            id="AL3 Waiting --timer.aligned--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:15)",
+            id="AL3 Waiting --timer.aligned--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:17)",
         ),
         pytest.param(
             0,
@@ -117,7 +117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Waiting",
             (),
             marks=pytest.mark.pics(),
-            id="AL4 Waiting --error.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
+            id="AL4 Waiting --error.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:18)",
         ),
         pytest.param(
             0,
@@ -126,7 +126,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Waiting",
             (),
             marks=pytest.mark.pics(),
-            id="AL4 Waiting --result.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
+            id="AL4 Waiting --result.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:18)",
         ),
         pytest.param(
             0,
@@ -135,7 +135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Waiting",
             (),
             marks=pytest.mark.pics(),
-            id="AL4 Waiting --timeout.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
+            id="AL4 Waiting --timeout.MeterValues--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:18)",
         ),
     ],
 )
@@ -159,7 +159,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             None,
             marks=pytest.mark.pics(),
-            id="not AL2 Waiting --internal.configuration_changed--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:14)",
+            id="not AL2 Waiting --internal.configuration_changed--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:16)",
         ),
     ],
 )

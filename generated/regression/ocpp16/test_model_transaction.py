@@ -54,8 +54,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -64,6 +62,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -81,8 +80,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -91,6 +88,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -108,8 +106,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Unknown",
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -118,6 +114,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -135,8 +132,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -145,6 +140,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -162,8 +158,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Unknown",
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -172,6 +166,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -189,8 +184,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": False},
         "queries": {
             "authorization": "Accepted",
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -199,6 +192,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
     {
@@ -216,8 +210,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": False},
         "queries": {
             "authorization": "Unknown",
-            "interrupted_reason": "",
-            "interrupted_transaction": 4,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -226,6 +218,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -243,8 +236,6 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
-            "interrupted_reason": "",
-            "interrupted_transaction": 0,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -253,6 +244,7 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
+            "interrupted_transaction": 0,
         },
     },
 ]
@@ -1261,7 +1253,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:327)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:323)",
         ),
         pytest.param(
             0,
@@ -1290,7 +1282,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:327)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:323)",
         ),
         pytest.param(
             0,
@@ -1831,30 +1823,6 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             marks=pytest.mark.pics(BackupPower=True),
             id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
-        ),
-        pytest.param(
-            1,
-            (),
-            ("internal.registration_accepted", {}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 4, "reason": ""}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "",
-                        "transactionData": (),
-                    },
-                    4,
-                ),
-                ("invoke", "unlock", {"connector": 1}),
-            ),
-            marks=pytest.mark.pics(),
-            id="PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:321)",
         ),
         pytest.param(
             0,
@@ -3560,14 +3528,6 @@ def test_transition_fires(
             None,
             marks=pytest.mark.pics(BackupPower=False),
             id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
-        ),
-        pytest.param(
-            0,
-            (),
-            ("internal.registration_accepted", {}),
-            None,
-            marks=pytest.mark.pics(),
-            id="not PL1 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/transaction.yaml:321)",
         ),
         pytest.param(
             0,

@@ -33,7 +33,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
         "errata E3.13",
         "errata E3.14",
     ),
-    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5",
+    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -105,7 +105,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -115,7 +115,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -125,7 +125,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -135,7 +135,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -145,7 +145,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -155,7 +155,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -165,7 +165,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -175,7 +175,17 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MessageTimeout", "value": "30"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -185,7 +195,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -195,7 +205,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -205,7 +215,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -215,7 +225,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -225,7 +235,17 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -235,7 +255,17 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -245,7 +275,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -255,7 +285,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -265,7 +295,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -278,7 +308,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -288,7 +318,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -317,7 +347,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:5 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:7 (Configured)",
             "state": "Configured",
         },
         {
@@ -451,7 +481,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": 'Reusable state "GetConfiguration for key MeterValuesSampledData".',
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:24",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:26",
         },
         {
             "kind": "silence",
@@ -460,7 +490,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 29.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:29",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:31",
         },
         {
             "kind": "expect",
@@ -470,14 +500,19 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                 "transactionId": 1,
                 "meterValue": (
                     {
-                        "timestamp": "$any",
+                        "timestamp": {"$capture": "sampled_at"},
                         "sampledValue": {
                             "$contains": (
                                 {
                                     "measurand": "Energy.Active.Import.Register",
                                     "context": "Sample.Periodic",
+                                    "format": {"$one_of": ("Raw", "$absent")},
                                 },
-                                {"measurand": "Power.Active.Import", "context": "Sample.Periodic"},
+                                {
+                                    "measurand": "Power.Active.Import",
+                                    "context": "Sample.Periodic",
+                                    "format": {"$one_of": ("Raw", "$absent")},
+                                },
                             )
                         },
                     },
@@ -486,7 +521,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:30",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:32",
         },
         {
             "kind": "silence",
@@ -495,7 +530,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 29.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:41",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:48",
         },
         {
             "kind": "expect",
@@ -505,14 +540,22 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                 "transactionId": 1,
                 "meterValue": (
                     {
-                        "timestamp": "$any",
+                        "timestamp": {
+                            "$interval": {"after": "$sampled_at", "seconds": 30},
+                            "$capture": "sampled_at",
+                        },
                         "sampledValue": {
                             "$contains": (
                                 {
                                     "measurand": "Energy.Active.Import.Register",
                                     "context": "Sample.Periodic",
+                                    "format": {"$one_of": ("Raw", "$absent")},
                                 },
-                                {"measurand": "Power.Active.Import", "context": "Sample.Periodic"},
+                                {
+                                    "measurand": "Power.Active.Import",
+                                    "context": "Sample.Periodic",
+                                    "format": {"$one_of": ("Raw", "$absent")},
+                                },
                             )
                         },
                     },
@@ -521,7 +564,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:42",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:49",
         },
         {
             "kind": "silence",
@@ -530,7 +573,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 29.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:44",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59",
         },
         {
             "kind": "expect",
@@ -540,14 +583,22 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                 "transactionId": 1,
                 "meterValue": (
                     {
-                        "timestamp": "$any",
+                        "timestamp": {
+                            "$interval": {"after": "$sampled_at", "seconds": 30},
+                            "$capture": "sampled_at",
+                        },
                         "sampledValue": {
                             "$contains": (
                                 {
                                     "measurand": "Energy.Active.Import.Register",
                                     "context": "Sample.Periodic",
+                                    "format": {"$one_of": ("Raw", "$absent")},
                                 },
-                                {"measurand": "Power.Active.Import", "context": "Sample.Periodic"},
+                                {
+                                    "measurand": "Power.Active.Import",
+                                    "context": "Sample.Periodic",
+                                    "format": {"$one_of": ("Raw", "$absent")},
+                                },
                             )
                         },
                     },
@@ -556,7 +607,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:45",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:60",
         },
         {
             "kind": "tester",
@@ -565,7 +616,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:47",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:62",
         },
         {
             "kind": "any_order",
@@ -574,7 +625,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:48",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:63",
             "items": (
                 {
                     "kind": "expect",
@@ -599,7 +650,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:49",
+                    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:64",
                 },
                 {
                     "kind": "expect",
@@ -608,7 +659,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:57",
+                    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:72",
                 },
             ),
         },
@@ -621,7 +672,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
 async def test_tc_070_cs() -> None:
     """TC_070_CS: Sampled Meter Values.
 
-    Source: specs/ocpp16/scenarios/core_meter_values.yaml:5. Refs: OCTT TC_070_CS, OCPP 1.6 §3.16.1, OCPP 1.6 §3.16.5, OCPP 1.6 §4.7, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19, errata E3.13, errata E3.14.
+    Source: specs/ocpp16/scenarios/core_meter_values.yaml:7. Refs: OCTT TC_070_CS, OCPP 1.6 §3.16.1, OCPP 1.6 §3.16.5, OCPP 1.6 §4.7, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19, errata E3.13, errata E3.14.
     """
     await play_case(SPEC, SCENARIO_TC_070_CS)
 
@@ -638,7 +689,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
         "errata E3.15",
         "errata E3.76",
     ),
-    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59",
+    "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -708,7 +759,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -718,7 +769,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -728,7 +779,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -738,7 +789,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -748,7 +799,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -758,7 +809,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -768,7 +819,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -778,7 +829,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -788,7 +839,17 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MessageTimeout", "value": "30"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -798,7 +859,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -808,7 +869,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -818,7 +879,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -828,7 +889,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -838,7 +899,17 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -848,7 +919,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -858,7 +929,17 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -868,7 +949,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -878,7 +959,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -891,7 +972,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -911,7 +992,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:59 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:74 (Configured)",
             "state": "Configured",
         },
         {
@@ -1045,7 +1126,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": 'Reusable state "GetConfiguration for key MeterValuesAlignedData".',
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:75",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:90",
         },
         {
             "kind": "send",
@@ -1054,7 +1135,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:80",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:95",
         },
         {
             "kind": "expect",
@@ -1065,7 +1146,8 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                 "meterValue": (
                     {
                         "timestamp": {
-                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)"
+                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)",
+                            "$capture": "aligned_at",
                         },
                         "sampledValue": {
                             "$contains": (
@@ -1082,55 +1164,18 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 61,
             "comment": "The first value comes at the next whole minute, at most 60 s away.",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:85",
-        },
-        {
-            "kind": "silence",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 59.0,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:97",
-        },
-        {
-            "kind": "expect",
-            "name": "MeterValues",
-            "payload": {
-                "connectorId": "$connector_under_test",
-                "transactionId": 1,
-                "meterValue": (
-                    {
-                        "timestamp": {
-                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)"
-                        },
-                        "sampledValue": {
-                            "$contains": (
-                                {
-                                    "measurand": "Energy.Active.Import.Register",
-                                    "context": "Sample.Clock",
-                                },
-                                {"measurand": "Power.Active.Import", "context": "Sample.Clock"},
-                            )
-                        },
-                    },
-                ),
-            },
-            "reply": None,
-            "seconds": 2,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:98",
-        },
-        {
-            "kind": "silence",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 59.0,
-            "comment": "",
             "at": "specs/ocpp16/scenarios/core_meter_values.yaml:100",
         },
         {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 59.0,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:115",
+        },
+        {
             "kind": "expect",
             "name": "MeterValues",
             "payload": {
@@ -1139,7 +1184,9 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                 "meterValue": (
                     {
                         "timestamp": {
-                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)"
+                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)",
+                            "$interval": {"after": "$aligned_at", "seconds": 60},
+                            "$capture": "aligned_at",
                         },
                         "sampledValue": {
                             "$contains": (
@@ -1156,7 +1203,46 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:101",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:116",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 59.0,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:127",
+        },
+        {
+            "kind": "expect",
+            "name": "MeterValues",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "transactionId": 1,
+                "meterValue": (
+                    {
+                        "timestamp": {
+                            "$matches": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:00(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d)",
+                            "$interval": {"after": "$aligned_at", "seconds": 60},
+                            "$capture": "aligned_at",
+                        },
+                        "sampledValue": {
+                            "$contains": (
+                                {
+                                    "measurand": "Energy.Active.Import.Register",
+                                    "context": "Sample.Clock",
+                                },
+                                {"measurand": "Power.Active.Import", "context": "Sample.Clock"},
+                            )
+                        },
+                    },
+                ),
+            },
+            "reply": None,
+            "seconds": 2,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_meter_values.yaml:128",
         },
     ),
 }
@@ -1167,6 +1253,6 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
 async def test_tc_071_cs() -> None:
     """TC_071_CS: Clock-aligned Meter Values.
 
-    Source: specs/ocpp16/scenarios/core_meter_values.yaml:59. Refs: OCTT TC_071_CS, OCPP 1.6 §3.16.2, OCPP 1.6 §4.7, OCPP 1.6 §9.1.5, OCPP 1.6 §9.1.15, errata E3.15, errata E3.76.
+    Source: specs/ocpp16/scenarios/core_meter_values.yaml:74. Refs: OCTT TC_071_CS, OCPP 1.6 §3.16.2, OCPP 1.6 §4.7, OCPP 1.6 §9.1.5, OCPP 1.6 §9.1.15, errata E3.15, errata E3.76.
     """
     await play_case(SPEC, SCENARIO_TC_071_CS)

@@ -20,6 +20,141 @@ import pytest
 from generated.ocpp16.registry import SPEC
 from runtime.conformance.play import play_case
 
+SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
+    "id": "WIRE RemoteControl RS-reject",
+    "title": "RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.2",
+        "errata E3.32",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "OCPP 1.6 §6.33",
+        "OCPP 1.6 §6.37",
+    ),
+    "at": "specs/ocpp16/machines/remote_control.yaml:27",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "RemoteStartTransaction",
+            "payload": {"connectorId": 0, "idTag": "TAG-0001"},
+            "reply": {"status": "Rejected"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/remote_control.yaml:27",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE RemoteControl RS-reject")
+@pytest.mark.pics(Core=True)
+async def test_wire_remote_control_rs_reject() -> None:
+    """WIRE RemoteControl RS-reject: RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/remote_control.yaml:27. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT)
+
+
 SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
     "id": "WIRE RemoteControl RT-reject",
     "title": "RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire",
