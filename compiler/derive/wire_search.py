@@ -144,8 +144,18 @@ class Search:
             self.undetermined.add(str(unknown))
             return None
 
+    def _answer_moves_it(self, at: _At) -> bool:
+        """Whether the machine reacts to the answer of a CALL it just sent: the runner
+        answers that CALL at its expect step, before the next stimulus, so the next move
+        must be that answer."""
+        events = {f"{kind}.{a}" for a in at.awaiting for kind in ("result", "error")}
+        return any(
+            t.source == at.node.state and t.event in events for t in self.machine.transitions
+        )
+
     def _moves(self, at: _At, waits: bool) -> Iterator[tuple[Step, float]]:
-        yield from ((step, 0.0) for step in self.stimuli)
+        if not self._answer_moves_it(at):
+            yield from ((step, 0.0) for step in self.stimuli)
         if not waits:
             return
         for name, seconds in at.timers:

@@ -91,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 7 states, 151 transitions.
+    """Transaction: 7 states, 159 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -369,28 +369,12 @@ class TransactionMachine(SpecMachine):
             "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
-            "P2:Authorizing:tester.unplug",
-            "P2",
-            "Authorizing",
-            "tester.unplug",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:69",
-        ),
-        TransitionInfo(
             "P2:Authorizing:tester.ev_unplug",
             "P2",
             "Authorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:69",
-        ),
-        TransitionInfo(
-            "P2:Authorized:tester.unplug",
-            "P2",
-            "Authorized",
-            "tester.unplug",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:70",
         ),
         TransitionInfo(
             "P2:Authorized:tester.ev_unplug",
@@ -398,7 +382,39 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:70",
+        ),
+        TransitionInfo(
+            "P2:Authorizing:tester.unplug",
+            "P2",
+            "Authorizing",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:71",
+        ),
+        TransitionInfo(
+            "P2:Authorized:tester.unplug",
+            "P2",
+            "Authorized",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:71",
+        ),
+        TransitionInfo(
+            "P3:Authorizing:tester.unplug",
+            "P3",
+            "Authorizing",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:75",
+        ),
+        TransitionInfo(
+            "P3:Authorized:tester.unplug",
+            "P3",
+            "Authorized",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:75",
         ),
         TransitionInfo(
             "AU1:Idle:tester.present_id_tag",
@@ -406,7 +422,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:71",
+            "specs/ocpp16/machines/transaction.yaml:77",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -414,7 +430,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:77",
+            "specs/ocpp16/machines/transaction.yaml:83",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -422,7 +438,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:83",
+            "specs/ocpp16/machines/transaction.yaml:89",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -430,7 +446,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:91",
+            "specs/ocpp16/machines/transaction.yaml:97",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -438,7 +454,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:102",
+            "specs/ocpp16/machines/transaction.yaml:108",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -446,7 +462,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:108",
+            "specs/ocpp16/machines/transaction.yaml:114",
         ),
         TransitionInfo(
             "RS3:Idle:internal.remote_start",
@@ -454,7 +470,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:109",
+            "specs/ocpp16/machines/transaction.yaml:115",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -462,7 +478,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:116",
+            "specs/ocpp16/machines/transaction.yaml:122",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -470,7 +486,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:117",
+            "specs/ocpp16/machines/transaction.yaml:123",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -478,7 +494,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:120",
+            "specs/ocpp16/machines/transaction.yaml:126",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -486,7 +502,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:133",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -494,7 +510,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:135",
+            "specs/ocpp16/machines/transaction.yaml:141",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -502,7 +518,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:142",
+            "specs/ocpp16/machines/transaction.yaml:148",
         ),
         TransitionInfo(
             "AA5:Authorizing:error.Authorize",
@@ -510,7 +526,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:156",
+            "specs/ocpp16/machines/transaction.yaml:162",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -518,7 +534,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:169",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -526,7 +542,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:170",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -534,7 +550,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:173",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -542,7 +558,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:168",
+            "specs/ocpp16/machines/transaction.yaml:174",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -550,7 +566,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:169",
+            "specs/ocpp16/machines/transaction.yaml:175",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -558,7 +574,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:169",
+            "specs/ocpp16/machines/transaction.yaml:175",
         ),
         TransitionInfo(
             "ST6:Authorized:tester.present_id_tag",
@@ -566,7 +582,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:172",
+            "specs/ocpp16/machines/transaction.yaml:178",
         ),
         TransitionInfo(
             "ST7:Authorized:tester.present_id_tag",
@@ -574,7 +590,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:176",
+            "specs/ocpp16/machines/transaction.yaml:182",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -582,7 +598,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:178",
+            "specs/ocpp16/machines/transaction.yaml:184",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -590,7 +606,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:178",
+            "specs/ocpp16/machines/transaction.yaml:184",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -598,7 +614,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:185",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -606,7 +622,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:185",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -614,7 +630,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:192",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -622,7 +638,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:192",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -630,7 +646,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -638,7 +654,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -646,7 +662,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -654,7 +670,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -662,7 +678,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -670,7 +686,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:210",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -678,7 +694,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -686,7 +702,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -694,7 +710,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -702,7 +718,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -710,7 +726,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:216",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -718,7 +734,55 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:216",
+        ),
+        TransitionInfo(
+            "SA9:Running:result.StartTransaction",
+            "SA9",
+            "Running",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:220",
+        ),
+        TransitionInfo(
+            "SA9:StopAuthorizing:result.StartTransaction",
+            "SA9",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:220",
+        ),
+        TransitionInfo(
+            "SA9:Running:error.StartTransaction",
+            "SA9",
+            "Running",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:221",
+        ),
+        TransitionInfo(
+            "SA9:Running:timeout.StartTransaction",
+            "SA9",
+            "Running",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:221",
+        ),
+        TransitionInfo(
+            "SA9:StopAuthorizing:error.StartTransaction",
+            "SA9",
+            "StopAuthorizing",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:221",
+        ),
+        TransitionInfo(
+            "SA9:StopAuthorizing:timeout.StartTransaction",
+            "SA9",
+            "StopAuthorizing",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:221",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -726,7 +790,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:223",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -734,7 +798,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:223",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -742,7 +806,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:223",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -750,7 +814,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:223",
         ),
         TransitionInfo(
             "SA5:HeldAuthorizing:result.StartTransaction",
@@ -758,7 +822,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:223",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -766,7 +830,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -774,7 +838,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -782,7 +846,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -790,7 +854,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -798,7 +862,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -806,7 +870,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -814,7 +878,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -822,7 +886,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:error.StartTransaction",
@@ -830,7 +894,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:timeout.StartTransaction",
@@ -838,7 +902,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:213",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -846,7 +910,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -854,7 +918,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -862,7 +926,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -870,7 +934,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -878,7 +942,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -886,7 +950,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP1:HeldAuthorizing:result.StopTransaction",
@@ -894,7 +958,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -902,7 +966,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -910,7 +974,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -918,7 +982,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -926,7 +990,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -934,7 +998,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -942,7 +1006,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -950,7 +1014,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -958,7 +1022,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -966,7 +1030,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -974,7 +1038,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -982,7 +1046,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -990,7 +1054,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:error.StopTransaction",
@@ -998,7 +1062,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:timeout.StopTransaction",
@@ -1006,7 +1070,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -1014,7 +1078,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -1022,7 +1086,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1030,7 +1094,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1038,7 +1102,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1046,7 +1110,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1054,7 +1118,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1062,7 +1126,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1070,7 +1134,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1078,7 +1142,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1086,7 +1150,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1094,7 +1158,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1102,7 +1166,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1110,7 +1174,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1118,7 +1182,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1126,7 +1190,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1134,7 +1198,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1142,7 +1206,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1150,7 +1214,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:result.MeterValues",
@@ -1158,7 +1222,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:error.MeterValues",
@@ -1166,7 +1230,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:timeout.MeterValues",
@@ -1174,7 +1238,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1182,7 +1246,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:218",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1190,7 +1254,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:221",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1198,7 +1262,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:222",
+            "specs/ocpp16/machines/transaction.yaml:233",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1206,7 +1270,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1214,7 +1278,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1222,7 +1286,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:242",
+            "specs/ocpp16/machines/transaction.yaml:253",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1230,7 +1294,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:248",
+            "specs/ocpp16/machines/transaction.yaml:259",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1238,7 +1302,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:248",
+            "specs/ocpp16/machines/transaction.yaml:259",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1246,7 +1310,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:249",
+            "specs/ocpp16/machines/transaction.yaml:260",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1254,7 +1318,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:264",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1262,7 +1326,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:264",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1270,7 +1334,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:264",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1278,7 +1342,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:264",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1286,7 +1350,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:256",
+            "specs/ocpp16/machines/transaction.yaml:267",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1294,7 +1358,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:256",
+            "specs/ocpp16/machines/transaction.yaml:267",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1302,7 +1366,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:256",
+            "specs/ocpp16/machines/transaction.yaml:267",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1310,7 +1374,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:256",
+            "specs/ocpp16/machines/transaction.yaml:267",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1318,7 +1382,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:257",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1326,7 +1390,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:259",
+            "specs/ocpp16/machines/transaction.yaml:270",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1334,7 +1398,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:259",
+            "specs/ocpp16/machines/transaction.yaml:270",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1342,7 +1406,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:262",
+            "specs/ocpp16/machines/transaction.yaml:273",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1350,7 +1414,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:262",
+            "specs/ocpp16/machines/transaction.yaml:273",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1358,7 +1422,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:263",
+            "specs/ocpp16/machines/transaction.yaml:274",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1366,7 +1430,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:263",
+            "specs/ocpp16/machines/transaction.yaml:274",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1374,7 +1438,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:266",
+            "specs/ocpp16/machines/transaction.yaml:277",
         ),
         TransitionInfo(
             "HL1:HeldAuthorizing:tester.present_id_tag",
@@ -1382,7 +1446,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:266",
+            "specs/ocpp16/machines/transaction.yaml:277",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1390,7 +1454,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:276",
+            "specs/ocpp16/machines/transaction.yaml:287",
         ),
         TransitionInfo(
             "HL6:Held:tester.present_id_tag",
@@ -1398,7 +1462,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "HeldAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:283",
+            "specs/ocpp16/machines/transaction.yaml:294",
         ),
         TransitionInfo(
             "HL7:HeldAuthorizing:result.Authorize",
@@ -1406,7 +1470,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:303",
         ),
         TransitionInfo(
             "HL8:HeldAuthorizing:result.Authorize",
@@ -1414,7 +1478,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:298",
+            "specs/ocpp16/machines/transaction.yaml:309",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:error.Authorize",
@@ -1422,7 +1486,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:304",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:timeout.Authorize",
@@ -1430,7 +1494,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:304",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "HL10:HeldAuthorizing:tester.present_id_tag",
@@ -1438,7 +1502,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:306",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1446,7 +1510,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:314",
+            "specs/ocpp16/machines/transaction.yaml:325",
         ),
         TransitionInfo(
             "HL3:HeldAuthorizing:internal.unlock_requested",
@@ -1454,7 +1518,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:314",
+            "specs/ocpp16/machines/transaction.yaml:325",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1462,7 +1526,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:315",
+            "specs/ocpp16/machines/transaction.yaml:326",
         ),
         TransitionInfo(
             "HL4:HeldAuthorizing:tester.unplug",
@@ -1470,7 +1534,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:315",
+            "specs/ocpp16/machines/transaction.yaml:326",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1478,7 +1542,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:316",
+            "specs/ocpp16/machines/transaction.yaml:327",
         ),
         TransitionInfo(
             "HL5:HeldAuthorizing:tester.ev_unplug",
@@ -1486,7 +1550,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:316",
+            "specs/ocpp16/machines/transaction.yaml:327",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1494,7 +1558,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:319",
+            "specs/ocpp16/machines/transaction.yaml:330",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1502,7 +1566,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:319",
+            "specs/ocpp16/machines/transaction.yaml:330",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1510,7 +1574,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:323",
+            "specs/ocpp16/machines/transaction.yaml:334",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1518,7 +1582,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:323",
+            "specs/ocpp16/machines/transaction.yaml:334",
         ),
     )
 
@@ -1592,9 +1656,29 @@ class TransactionMachine(SpecMachine):
         )
     )
     error_start_transaction = (
-        running.to(running, internal=True, on="_t_sa4__running__error_start_transaction")
+        running.to(
+            running,
+            internal=True,
+            cond="_g_sa4__running__error_start_transaction",
+            on="_t_sa4__running__error_start_transaction",
+        )
         | stop_authorizing.to(
-            stop_authorizing, internal=True, on="_t_sa4__stop_authorizing__error_start_transaction"
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa4__stop_authorizing__error_start_transaction",
+            on="_t_sa4__stop_authorizing__error_start_transaction",
+        )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa9__running__error_start_transaction",
+            on="_t_sa9__running__error_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa9__stop_authorizing__error_start_transaction",
+            on="_t_sa9__stop_authorizing__error_start_transaction",
         )
         | idle.to(idle, internal=True, on="_t_sa6__idle__error_start_transaction")
         | authorizing.to(
@@ -1774,6 +1858,18 @@ class TransactionMachine(SpecMachine):
             cond="_g_sa7__stop_authorizing__result_start_transaction",
             on="_t_sa7__stop_authorizing__result_start_transaction",
         )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa9__running__result_start_transaction",
+            on="_t_sa9__running__result_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa9__stop_authorizing__result_start_transaction",
+            on="_t_sa9__stop_authorizing__result_start_transaction",
+        )
         | idle.to(idle, internal=True, on="_t_sa5__idle__result_start_transaction")
         | authorizing.to(
             authorizing, internal=True, on="_t_sa5__authorizing__result_start_transaction"
@@ -1946,8 +2042,24 @@ class TransactionMachine(SpecMachine):
     )
     tester_unplug = (
         idle.to(idle, internal=True, on="_t_p2__idle__tester_unplug")
-        | authorizing.to(authorizing, internal=True, on="_t_p2__authorizing__tester_unplug")
-        | authorized.to(authorized, internal=True, on="_t_p2__authorized__tester_unplug")
+        | authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_p2__authorizing__tester_unplug",
+            on="_t_p2__authorizing__tester_unplug",
+        )
+        | authorized.to(
+            authorized,
+            internal=True,
+            cond="_g_p2__authorized__tester_unplug",
+            on="_t_p2__authorized__tester_unplug",
+        )
+        | authorizing.to(
+            idle, cond="_g_p3__authorizing__tester_unplug", on="_t_p3__authorizing__tester_unplug"
+        )
+        | authorized.to(
+            idle, cond="_g_p3__authorized__tester_unplug", on="_t_p3__authorized__tester_unplug"
+        )
         | running.to(
             idle, cond="_g_ev1__running__tester_unplug", on="_t_ev1__running__tester_unplug"
         )
@@ -1999,11 +2111,29 @@ class TransactionMachine(SpecMachine):
         )
     )
     timeout_start_transaction = (
-        running.to(running, internal=True, on="_t_sa4__running__timeout_start_transaction")
+        running.to(
+            running,
+            internal=True,
+            cond="_g_sa4__running__timeout_start_transaction",
+            on="_t_sa4__running__timeout_start_transaction",
+        )
         | stop_authorizing.to(
             stop_authorizing,
             internal=True,
+            cond="_g_sa4__stop_authorizing__timeout_start_transaction",
             on="_t_sa4__stop_authorizing__timeout_start_transaction",
+        )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa9__running__timeout_start_transaction",
+            on="_t_sa9__running__timeout_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa9__stop_authorizing__timeout_start_transaction",
+            on="_t_sa9__stop_authorizing__timeout_start_transaction",
         )
         | idle.to(idle, internal=True, on="_t_sa6__idle__timeout_start_transaction")
         | authorizing.to(
@@ -2073,6 +2203,30 @@ class TransactionMachine(SpecMachine):
     def __init__(self, env: MachineEnv, ctx: TransactionContext) -> None:
         self.ctx = ctx
         super().__init__(env)
+
+    def _g_p2__authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P2: not ctx.plugged"""
+        return bool(not self.ctx.plugged)
+
+    def _g_p2__authorized__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P2: not ctx.plugged"""
+        return bool(not self.ctx.plugged)
+
+    def _g_p3__authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P3: ctx.plugged"""
+        return bool(self.ctx.plugged)
+
+    def _g_p3__authorized__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P3: ctx.plugged"""
+        return bool(self.ctx.plugged)
 
     def _g_au1__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2283,21 +2437,28 @@ class TransactionMachine(SpecMachine):
     def _g_sa1__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA1: msg.idTagInfo.status == 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+        """SA1: msg.txRef == ctx.tx_ref and msg.idTagInfo.status == 'Accepted'"""
+        return bool(
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+        )
 
     def _g_sa1__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA1: msg.idTagInfo.status == 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+        """SA1: msg.txRef == ctx.tx_ref and msg.idTagInfo.status == 'Accepted'"""
+        return bool(
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+        )
 
     def _g_sa2__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
+        """SA2: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and (not self.env.pics_bool("FixedCable"))
         )
@@ -2305,9 +2466,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa2__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
+        """SA2: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and (not self.env.pics_bool("FixedCable"))
         )
@@ -2315,9 +2477,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa8__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA8: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        """SA8: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and self.env.pics_bool("FixedCable")
         )
@@ -2325,9 +2488,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa8__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA8: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        """SA8: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and self.env.pics_bool("FixedCable")
         )
@@ -2335,9 +2499,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
+        """SA3: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
@@ -2345,9 +2510,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
+        """SA3: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
@@ -2355,9 +2521,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa7__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA7: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        """SA7: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
         )
@@ -2365,9 +2532,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa7__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA7: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        """SA7: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
         )
@@ -2395,6 +2563,66 @@ class TransactionMachine(SpecMachine):
     ) -> bool:
         """MX2: station.meter(ctx.connector_id) >= ctx.energy_cap"""
         return bool(self.env.query("meter", self.ctx.connector_id) >= self.ctx.energy_cap)
+
+    def _g_sa4__running__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa4__running__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa4__stop_authorizing__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa4__stop_authorizing__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa9__running__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__stop_authorizing__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__running__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__running__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__stop_authorizing__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__stop_authorizing__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_ls1__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2706,19 +2934,27 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
-    def _t_p2__authorizing__tester_unplug(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """P2 on tester.unplug"""
-        self._fired("P2:Authorizing:tester.unplug")
-        source_name, state_name = source.value, target.value
-        self._a_note_unplugged(source_name, state_name, msg)
-
     def _t_p2__authorizing__tester_ev_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.ev_unplug"""
         self._fired("P2:Authorizing:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_p2__authorized__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P2 on tester.ev_unplug"""
+        self._fired("P2:Authorized:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_p2__authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P2 on tester.unplug"""
+        self._fired("P2:Authorizing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -2730,13 +2966,23 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
-    def _t_p2__authorized__tester_ev_unplug(
+    def _t_p3__authorizing__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """P2 on tester.ev_unplug"""
-        self._fired("P2:Authorized:tester.ev_unplug")
+        """P3 on tester.unplug"""
+        self._fired("P3:Authorizing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_p3__authorized__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P3 on tester.unplug"""
+        self._fired("P3:Authorized:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
 
     def _t_au1__idle__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3122,6 +3368,46 @@ class TransactionMachine(SpecMachine):
         self._fired("SA4:StopAuthorizing:timeout.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_note_undelivered_start(source_name, state_name, msg)
+
+    def _t_sa9__running__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on result.StartTransaction"""
+        self._fired("SA9:Running:result.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_sa9__stop_authorizing__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on result.StartTransaction"""
+        self._fired("SA9:StopAuthorizing:result.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_sa9__running__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on error.StartTransaction"""
+        self._fired("SA9:Running:error.StartTransaction")
+
+    def _t_sa9__running__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on timeout.StartTransaction"""
+        self._fired("SA9:Running:timeout.StartTransaction")
+
+    def _t_sa9__stop_authorizing__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on error.StartTransaction"""
+        self._fired("SA9:StopAuthorizing:error.StartTransaction")
+
+    def _t_sa9__stop_authorizing__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on timeout.StartTransaction"""
+        self._fired("SA9:StopAuthorizing:timeout.StartTransaction")
 
     def _t_sa5__idle__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3974,7 +4260,8 @@ class TransactionMachine(SpecMachine):
     def _a_cache_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action cache_answer."""
         self.emit_invoke(
-            "update_cache", {"id_tag": self.ctx.id_tag, "id_tag_info": msg_field(msg, "idTagInfo")}
+            "update_cache",
+            {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
         )
 
     def _a_cache_stop_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
@@ -3982,14 +4269,14 @@ class TransactionMachine(SpecMachine):
         if msg_field(msg, "idTagInfo"):
             self.emit_invoke(
                 "update_cache",
-                {"id_tag": self.ctx.stop_id_tag, "id_tag_info": msg_field(msg, "idTagInfo")},
+                {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
             )
 
     def _a_cache_stop_tag_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action cache_stop_tag_answer."""
         self.emit_invoke(
             "update_cache",
-            {"id_tag": self.ctx.stop_id_tag, "id_tag_info": msg_field(msg, "idTagInfo")},
+            {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
         )
 
     def _a_cancel_start(self, source: str, state: str, msg: Mapping[str, Any]) -> None:

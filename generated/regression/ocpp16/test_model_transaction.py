@@ -283,7 +283,12 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             "Held",
@@ -301,7 +306,12 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -361,7 +371,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "invoke",
                     "update_cache",
                     {
-                        "id_tag": "TAG-0001",
+                        "id_tag": None,
                         "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
                     },
                 ),
@@ -369,7 +379,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:116)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:122)",
         ),
         pytest.param(
             0,
@@ -377,16 +387,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             (
-                (
-                    "invoke",
-                    "update_cache",
-                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Invalid"}},
-                ),
+                ("invoke", "update_cache", {"id_tag": None, "id_tag_info": {"status": "Invalid"}}),
                 ("raise", "internal.start_cancelled", {"connector": 1}),
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:117)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             5,
@@ -401,7 +407,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:135)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
             0,
@@ -413,7 +419,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:120)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:126)",
         ),
         pytest.param(
             2,
@@ -428,7 +434,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:142)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             2,
@@ -443,7 +449,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:127)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -455,7 +461,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
         ),
         pytest.param(
             0,
@@ -467,7 +473,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:71)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:77)",
         ),
         pytest.param(
             0,
@@ -479,7 +485,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:77)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
         ),
         pytest.param(
             5,
@@ -491,7 +497,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
             2,
@@ -500,7 +506,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:91)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:97)",
         ),
         pytest.param(
             0,
@@ -530,7 +536,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -560,7 +566,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -595,7 +601,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -630,7 +636,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -643,7 +649,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -656,7 +662,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -674,7 +680,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -692,7 +698,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -704,7 +710,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:257)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -717,7 +723,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -725,7 +736,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
+            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -734,7 +745,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
@@ -744,7 +760,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:266)",
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -757,7 +773,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -768,7 +789,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:266)",
+            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -777,14 +798,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:276)",
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:287)",
         ),
         pytest.param(
             0,
@@ -793,14 +819,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("internal.unlock_requested", {}),
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:314)",
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:325)",
         ),
         pytest.param(
             0,
@@ -813,7 +844,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -821,7 +857,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:314)",
+            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:325)",
         ),
         pytest.param(
             0,
@@ -830,14 +866,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.unplug", {}),
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:315)",
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:326)",
         ),
         pytest.param(
             0,
@@ -850,7 +891,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -858,7 +904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:315)",
+            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:326)",
         ),
         pytest.param(
             0,
@@ -867,14 +913,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.ev_unplug", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:327)",
         ),
         pytest.param(
             0,
@@ -887,7 +938,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -895,7 +951,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
+            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:327)",
         ),
         pytest.param(
             0,
@@ -908,7 +964,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
@@ -918,7 +979,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:283)",
+            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:294)",
         ),
         pytest.param(
             0,
@@ -931,7 +992,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -942,7 +1008,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "invoke",
                     "update_cache",
                     {
-                        "id_tag": "TAG-0002",
+                        "id_tag": None,
                         "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
                     },
                 ),
@@ -950,7 +1016,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:292)",
+            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:303)",
         ),
         pytest.param(
             0,
@@ -963,22 +1029,23 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Held",
             (
-                (
-                    "invoke",
-                    "update_cache",
-                    {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
-                ),
+                ("invoke", "update_cache", {"id_tag": None, "id_tag_info": {"status": "Invalid"}}),
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:298)",
+            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:309)",
         ),
         pytest.param(
             0,
@@ -991,7 +1058,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -999,7 +1071,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:304)",
+            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -1012,7 +1084,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -1020,7 +1097,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:304)",
+            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -1050,7 +1127,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:218)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -1069,7 +1146,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:221)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             7,
@@ -1099,7 +1176,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:222)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
         ),
         pytest.param(
             0,
@@ -1111,7 +1188,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -1131,7 +1208,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     "invoke",
                     "update_cache",
                     {
-                        "id_tag": "TAG-0002",
+                        "id_tag": None,
                         "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
                     },
                 ),
@@ -1154,7 +1231,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:236)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
@@ -1170,15 +1247,11 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             (
-                (
-                    "invoke",
-                    "update_cache",
-                    {"id_tag": "TAG-0002", "id_tag_info": {"status": "Invalid"}},
-                ),
+                ("invoke", "update_cache", {"id_tag": None, "id_tag_info": {"status": "Invalid"}}),
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:242)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:253)",
         ),
         pytest.param(
             0,
@@ -1195,7 +1268,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:248)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:259)",
         ),
         pytest.param(
             0,
@@ -1212,7 +1285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:248)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:259)",
         ),
         pytest.param(
             0,
@@ -1229,7 +1302,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:249)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -1253,7 +1326,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:323)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:334)",
         ),
         pytest.param(
             0,
@@ -1282,7 +1355,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:323)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:334)",
         ),
         pytest.param(
             0,
@@ -1291,7 +1364,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1300,7 +1373,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1309,7 +1382,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1318,7 +1391,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1327,7 +1400,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1336,7 +1409,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1345,14 +1418,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("error.MeterValues", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1361,14 +1439,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("result.MeterValues", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1377,14 +1460,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("timeout.MeterValues", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1397,7 +1485,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -1405,7 +1498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1418,7 +1511,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -1426,7 +1524,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1439,7 +1537,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -1447,7 +1550,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1456,7 +1559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1465,7 +1568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1474,7 +1577,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1486,7 +1589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1498,7 +1601,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1510,7 +1613,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1527,7 +1630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1544,7 +1647,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1561,7 +1664,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1572,14 +1675,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("timer.energy_check", {}),
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -1594,7 +1702,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -1602,7 +1715,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -1614,7 +1727,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -1631,7 +1744,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -1649,7 +1762,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.plug_in", {}),
@@ -1669,7 +1787,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -1712,7 +1835,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
+            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:70)",
         ),
         pytest.param(
             0,
@@ -1721,7 +1844,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:71)",
         ),
         pytest.param(
             0,
@@ -1730,7 +1853,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
+            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:70)",
         ),
         pytest.param(
             0,
@@ -1739,7 +1862,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:69)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:71)",
         ),
         pytest.param(
             0,
@@ -1762,6 +1885,30 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             0,
             (
+                ("tester.plug_in", {}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(),
+            id="P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:75)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(),
+            id="P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:75)",
+        ),
+        pytest.param(
+            0,
+            (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
@@ -1787,7 +1934,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
         ),
         pytest.param(
             0,
@@ -1822,7 +1969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
         ),
         pytest.param(
             0,
@@ -1852,7 +1999,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
         ),
         pytest.param(
             0,
@@ -1887,7 +2034,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
         ),
         pytest.param(
             0,
@@ -1899,7 +2046,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:102)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -1911,7 +2058,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:108)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:114)",
         ),
         pytest.param(
             0,
@@ -1926,7 +2073,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
+            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -1956,7 +2103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:259)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             0,
@@ -1991,7 +2138,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:259)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             0,
@@ -1999,7 +2146,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Running",
             (
                 (
@@ -2009,7 +2164,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
         ),
         pytest.param(
             0,
@@ -2022,7 +2177,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "StopAuthorizing",
             (
                 (
@@ -2032,7 +2195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
         ),
         pytest.param(
             0,
@@ -2040,7 +2203,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Held",
             (
                 (
@@ -2066,7 +2237,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
         ),
         pytest.param(
             0,
@@ -2079,7 +2250,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Held",
             (
                 (
@@ -2105,7 +2284,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
         ),
         pytest.param(
             0,
@@ -2114,7 +2293,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Running",
             (
                 (
@@ -2125,7 +2312,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
         ),
         pytest.param(
             0,
@@ -2139,7 +2326,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "StopAuthorizing",
             (
                 (
@@ -2150,70 +2345,20 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("error.StartTransaction", {}),
-            "Running",
-            (),
-            marks=pytest.mark.pics(),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("timeout.StartTransaction", {}),
-            "Running",
-            (),
-            marks=pytest.mark.pics(),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("error.StartTransaction", {}),
-            "StopAuthorizing",
-            (),
-            marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("timeout.StartTransaction", {}),
-            "StopAuthorizing",
-            (),
-            marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Authorized",
             (
                 (
@@ -2223,12 +2368,20 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Authorizing",
             (
                 (
@@ -2238,7 +2391,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
@@ -2247,10 +2400,23 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Held",
             (
                 (
@@ -2260,7 +2426,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
@@ -2273,11 +2439,24 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "HeldAuthorizing",
             (
                 (
@@ -2287,16 +2466,30 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
+            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
             (),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Idle",
-            (("invoke", "update_cache", {"id_tag": "", "id_tag_info": {"status": "Accepted"}}),),
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0001", "id_tag_info": {"status": "Accepted"}},
+                ),
+            ),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:212)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
         ),
         pytest.param(
             0,
@@ -2305,7 +2498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2314,7 +2507,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2323,7 +2516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2332,7 +2525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2341,14 +2534,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("error.StartTransaction", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2357,14 +2555,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("timeout.StartTransaction", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2377,7 +2580,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -2385,7 +2593,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2398,7 +2606,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -2406,7 +2619,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2415,7 +2628,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2424,7 +2637,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2434,7 +2647,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Running",
             (
                 (
@@ -2445,7 +2666,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             0,
@@ -2460,7 +2681,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "StopAuthorizing",
             (
                 (
@@ -2471,7 +2700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
         ),
         pytest.param(
             6,
@@ -2479,7 +2708,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Idle",
             (
                 (
@@ -2505,7 +2742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
         ),
         pytest.param(
             6,
@@ -2518,7 +2755,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Idle",
             (
                 (
@@ -2544,7 +2789,122 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("error.StartTransaction", {}),
+            "Running",
+            (),
+            marks=pytest.mark.pics(),
+            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 9,
+                    "idTagInfo": {"status": "Blocked"},
+                    "txRef": 5,
+                    "sentIdTag": "TAG-0002",
+                },
+            ),
+            "Running",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0002", "id_tag_info": {"status": "Blocked"}},
+                ),
+            ),
+            marks=pytest.mark.pics(),
+            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("timeout.StartTransaction", {}),
+            "Running",
+            (),
+            marks=pytest.mark.pics(),
+            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.StartTransaction", {}),
+            "StopAuthorizing",
+            (),
+            marks=pytest.mark.pics(),
+            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 9,
+                    "idTagInfo": {"status": "Blocked"},
+                    "txRef": 5,
+                    "sentIdTag": "TAG-0002",
+                },
+            ),
+            "StopAuthorizing",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {"id_tag": "TAG-0002", "id_tag_info": {"status": "Blocked"}},
+                ),
+            ),
+            marks=pytest.mark.pics(),
+            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.StartTransaction", {}),
+            "StopAuthorizing",
+            (),
+            marks=pytest.mark.pics(),
+            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
             0,
@@ -2553,7 +2913,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2562,7 +2922,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2571,14 +2931,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("result.StopTransaction", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2591,7 +2956,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -2599,7 +2969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2608,7 +2978,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2620,7 +2990,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2637,7 +3007,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2646,7 +3016,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2655,7 +3025,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2664,7 +3034,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2673,7 +3043,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2682,14 +3052,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("error.StopTransaction", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2698,14 +3073,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("timeout.StopTransaction", {}),
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2718,7 +3098,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -2726,7 +3111,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2739,7 +3124,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
@@ -2747,7 +3137,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2756,7 +3146,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2765,7 +3155,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2777,7 +3167,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2789,7 +3179,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2806,7 +3196,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2823,7 +3213,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -2847,7 +3237,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:163)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:169)",
         ),
         pytest.param(
             0,
@@ -2874,7 +3264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:164)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:170)",
         ),
         pytest.param(
             0,
@@ -2883,7 +3273,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:169)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             0,
@@ -2892,7 +3282,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:169)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             3,
@@ -2908,7 +3298,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:167)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             3,
@@ -2927,7 +3317,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
         ),
         pytest.param(
             0,
@@ -2939,7 +3329,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
         ),
         pytest.param(
             0,
@@ -2948,7 +3338,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -2977,7 +3367,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:263)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -3011,7 +3401,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:263)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
         ),
     ],
 )
@@ -3035,7 +3425,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:116)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:122)",
         ),
         pytest.param(
             0,
@@ -3043,7 +3433,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:117)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -3051,7 +3441,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:135)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:141)",
         ),
         pytest.param(
             2,
@@ -3062,7 +3452,7 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:120)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:126)",
         ),
         pytest.param(
             0,
@@ -3070,7 +3460,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:142)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:148)",
         ),
         pytest.param(
             0,
@@ -3078,7 +3468,7 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:127)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             2,
@@ -3089,7 +3479,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
         ),
         pytest.param(
             0,
@@ -3097,7 +3487,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:71)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:77)",
         ),
         pytest.param(
             0,
@@ -3105,7 +3495,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:77)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
         ),
         pytest.param(
             0,
@@ -3113,7 +3503,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:89)",
         ),
         pytest.param(
             0,
@@ -3121,7 +3511,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:91)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:97)",
         ),
         pytest.param(
             0,
@@ -3133,7 +3523,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -3145,7 +3535,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -3162,7 +3552,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -3179,7 +3569,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -3190,7 +3580,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -3201,7 +3591,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -3217,7 +3607,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -3233,7 +3623,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:256)",
+            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
         ),
         pytest.param(
             0,
@@ -3246,14 +3636,19 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
+            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -3262,13 +3657,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:266)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -3281,14 +3681,19 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:266)",
+            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -3297,13 +3702,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:276)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:287)",
         ),
         pytest.param(
             0,
@@ -3312,13 +3722,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:283)",
+            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:294)",
         ),
         pytest.param(
             0,
@@ -3331,14 +3746,19 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:292)",
+            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:303)",
         ),
         pytest.param(
             0,
@@ -3351,14 +3771,19 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:298)",
+            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:309)",
         ),
         pytest.param(
             0,
@@ -3369,7 +3794,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:218)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -3380,7 +3805,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:221)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -3391,7 +3816,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:222)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
         ),
         pytest.param(
             0,
@@ -3402,7 +3827,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3418,7 +3843,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:236)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
         ),
         pytest.param(
             0,
@@ -3434,7 +3859,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:242)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:253)",
         ),
         pytest.param(
             0,
@@ -3445,7 +3870,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -3461,7 +3886,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:204)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
         ),
         pytest.param(
             0,
@@ -3472,13 +3897,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -3493,14 +3923,57 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.plug_in", {}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="not P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:71)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="not P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:71)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.unplug", {}),
+            "Authorized",
+            marks=pytest.mark.pics(),
+            id="not P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:75)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.unplug", {}),
+            "Authorizing",
+            marks=pytest.mark.pics(),
+            id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:75)",
         ),
         pytest.param(
             6,
@@ -3511,7 +3984,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
         ),
         pytest.param(
             6,
@@ -3527,7 +4000,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
         ),
         pytest.param(
             0,
@@ -3538,7 +4011,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
         ),
         pytest.param(
             0,
@@ -3554,7 +4027,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
         ),
         pytest.param(
             0,
@@ -3562,7 +4035,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:102)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:108)",
         ),
         pytest.param(
             0,
@@ -3570,7 +4043,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:108)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:114)",
         ),
         pytest.param(
             0,
@@ -3578,7 +4051,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:109)",
+            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:115)",
         ),
         pytest.param(
             0,
@@ -3589,7 +4062,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:259)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             0,
@@ -3605,7 +4078,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:259)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
         ),
         pytest.param(
             0,
@@ -3613,10 +4086,18 @@ def test_transition_fires(
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=False]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -3624,10 +4105,18 @@ def test_transition_fires(
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=True]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -3640,10 +4129,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=False]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -3656,10 +4153,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 8, "idTagInfo": {"status": "Invalid"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:178) [FixedCable=True]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -3667,10 +4172,18 @@ def test_transition_fires(
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
         ),
         pytest.param(
             0,
@@ -3683,10 +4196,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:179)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
         ),
         pytest.param(
             0,
@@ -3694,10 +4215,18 @@ def test_transition_fires(
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
         ),
         pytest.param(
             0,
@@ -3710,10 +4239,18 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
         ),
         pytest.param(
             0,
@@ -3721,10 +4258,21 @@ def test_transition_fires(
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            ("error.StartTransaction", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
+            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("timeout.StartTransaction", {}),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
             0,
@@ -3737,21 +4285,10 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            ("error.StartTransaction", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:199)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
         ),
         pytest.param(
             0,
@@ -3764,10 +4301,139 @@ def test_transition_fires(
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
-            ("result.StartTransaction", {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}),
+            ("timeout.StartTransaction", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
+            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             3,
@@ -3775,7 +4441,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:163)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:169)",
         ),
         pytest.param(
             0,
@@ -3783,7 +4449,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:164)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:170)",
         ),
         pytest.param(
             0,
@@ -3791,7 +4457,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:167)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -3799,7 +4465,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:168)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
         ),
         pytest.param(
             0,
@@ -3807,7 +4473,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:172)",
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
         ),
         pytest.param(
             0,
@@ -3815,7 +4481,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
         ),
     ],
 )
@@ -3856,7 +4522,12 @@ def test_guard_false_side(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
             ),
             "Held",
@@ -3875,7 +4546,12 @@ def test_guard_false_side(
                 ("tester.plug_in", {}),
                 (
                     "result.StartTransaction",
-                    {"transactionId": 8, "idTagInfo": {"status": "Invalid"}},
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
                 ),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),

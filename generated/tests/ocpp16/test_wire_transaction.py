@@ -173,980 +173,6 @@ async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
 
 
-SCENARIO_WIRE_TRANSACTION_P1_AUTHORIZING_TESTER_PLUG_IN: dict[str, Any] = {
-    "id": "WIRE Transaction P1 Authorizing tester.plug_in",
-    "title": "Transaction P1 Authorizing --tester.plug_in--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:68",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:68 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:68 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:68 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:68 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:68",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:68",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:68",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:68",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:68",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P1 Authorizing tester.plug_in")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p1_authorizing_tester_plug_in() -> None:
-    """WIRE Transaction P1 Authorizing tester.plug_in: Transaction P1 Authorizing --tester.plug_in--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:68. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_AUTHORIZING_TESTER_PLUG_IN)
-
-
-SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_UNPLUG: dict[str, Any] = {
-    "id": "WIRE Transaction P2 Authorizing tester.unplug",
-    "title": "Transaction P2 Authorizing --tester.unplug--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:69",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P2 Authorizing tester.unplug")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p2_authorizing_tester_unplug() -> None:
-    """WIRE Transaction P2 Authorizing tester.unplug: Transaction P2 Authorizing --tester.unplug--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:69. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_UNPLUG)
-
-
-SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_EV_UNPLUG: dict[str, Any] = {
-    "id": "WIRE Transaction P2 Authorizing tester.ev_unplug",
-    "title": "Transaction P2 Authorizing --tester.ev_unplug--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:69",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "ev_unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P2 Authorizing tester.ev_unplug")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p2_authorizing_tester_ev_unplug() -> None:
-    """WIRE Transaction P2 Authorizing tester.ev_unplug: Transaction P2 Authorizing --tester.ev_unplug--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:69. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_EV_UNPLUG)
-
-
-SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
-    "id": "WIRE Transaction P2 Authorized tester.unplug",
-    "title": "Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:69",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P2 Authorized tester.unplug")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
-    """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:69. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
-
-
 SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
     "id": "WIRE Transaction P2 Authorized tester.ev_unplug",
     "title": "Transaction P2 Authorized --tester.ev_unplug--> (internal), seen on the wire",
@@ -1167,7 +193,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:69",
+    "at": "specs/ocpp16/machines/transaction.yaml:70",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1237,7 +263,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1247,7 +273,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1257,7 +283,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1277,7 +303,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1332,7 +358,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
+            "at": "specs/ocpp16/machines/transaction.yaml:70",
         },
         {
             "kind": "any_order",
@@ -1341,7 +367,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
+            "at": "specs/ocpp16/machines/transaction.yaml:70",
             "items": (
                 {
                     "kind": "expect",
@@ -1350,7 +376,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
+                    "at": "specs/ocpp16/machines/transaction.yaml:70",
                 },
                 {
                     "kind": "expect",
@@ -1359,7 +385,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
+                    "at": "specs/ocpp16/machines/transaction.yaml:70",
                 },
             ),
         },
@@ -1370,7 +396,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
+            "at": "specs/ocpp16/machines/transaction.yaml:70",
         },
     ),
 }
@@ -1381,14 +407,14 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_ev_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.ev_unplug: Transaction P2 Authorized --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:69. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:70. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG)
 
 
-SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
-    "id": "WIRE Transaction AU1",
-    "title": "Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire",
+SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
+    "id": "WIRE Transaction P2 Authorized tester.unplug",
+    "title": "Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §3.5",
         "OCPP 1.6 §3.6",
@@ -1602,6 +628,254 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                 },
             ),
         },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction P2 Authorized tester.unplug")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
+    """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:71. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
+
+
+SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
+    "id": "WIRE Transaction AU1",
+    "title": "Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:77",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:77 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:77 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:77 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:77 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:77",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:77",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:77",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:77",
+                },
+            ),
+        },
     ),
 }
 
@@ -1611,7 +885,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
 async def test_wire_transaction_au1() -> None:
     """WIRE Transaction AU1: Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:71. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:77. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AU1)
 
@@ -1636,7 +910,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:116",
+    "at": "specs/ocpp16/machines/transaction.yaml:122",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1706,7 +980,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:116 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
             "state": "Configured",
         },
         {
@@ -1716,7 +990,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:116 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
             "state": "Configured",
         },
         {
@@ -1726,7 +1000,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:116 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
             "state": "Configured",
         },
         {
@@ -1746,7 +1020,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:116 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
             "state": "Configured",
         },
         {
@@ -1801,7 +1075,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:116",
+            "at": "specs/ocpp16/machines/transaction.yaml:122",
         },
         {
             "kind": "any_order",
@@ -1810,7 +1084,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:116",
+            "at": "specs/ocpp16/machines/transaction.yaml:122",
             "items": (
                 {
                     "kind": "expect",
@@ -1819,7 +1093,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:116",
+                    "at": "specs/ocpp16/machines/transaction.yaml:122",
                 },
                 {
                     "kind": "expect",
@@ -1828,7 +1102,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:116",
+                    "at": "specs/ocpp16/machines/transaction.yaml:122",
                 },
             ),
         },
@@ -1841,7 +1115,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:116. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:122. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1866,7 +1140,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:117",
+    "at": "specs/ocpp16/machines/transaction.yaml:123",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1936,7 +1210,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:117 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
             "state": "Configured",
         },
         {
@@ -1946,7 +1220,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:117 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
             "state": "Configured",
         },
         {
@@ -1956,7 +1230,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:117 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
             "state": "Configured",
         },
         {
@@ -1976,7 +1250,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:117 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
             "state": "Configured",
         },
         {
@@ -2031,7 +1305,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:117",
+            "at": "specs/ocpp16/machines/transaction.yaml:123",
         },
         {
             "kind": "any_order",
@@ -2040,7 +1314,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:117",
+            "at": "specs/ocpp16/machines/transaction.yaml:123",
             "items": (
                 {
                     "kind": "expect",
@@ -2049,7 +1323,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:117",
+                    "at": "specs/ocpp16/machines/transaction.yaml:123",
                 },
                 {
                     "kind": "expect",
@@ -2058,7 +1332,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:117",
+                    "at": "specs/ocpp16/machines/transaction.yaml:123",
                 },
             ),
         },
@@ -2069,7 +1343,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:117",
+            "at": "specs/ocpp16/machines/transaction.yaml:123",
         },
     ),
 }
@@ -2080,7 +1354,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:117. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:123. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
 
@@ -2105,7 +1379,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:156",
+    "at": "specs/ocpp16/machines/transaction.yaml:162",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2175,7 +1449,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:156 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
             "state": "Configured",
         },
         {
@@ -2185,7 +1459,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:156 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
             "state": "Configured",
         },
         {
@@ -2195,7 +1469,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:156 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
             "state": "Configured",
         },
         {
@@ -2215,7 +1489,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:156 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
             "state": "Configured",
         },
         {
@@ -2270,7 +1544,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:156",
+            "at": "specs/ocpp16/machines/transaction.yaml:162",
         },
         {
             "kind": "any_order",
@@ -2279,7 +1553,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:156",
+            "at": "specs/ocpp16/machines/transaction.yaml:162",
             "items": (
                 {
                     "kind": "expect",
@@ -2288,7 +1562,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:156",
+                    "at": "specs/ocpp16/machines/transaction.yaml:162",
                 },
                 {
                     "kind": "expect",
@@ -2297,7 +1571,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": {"$error": "InternalError"},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:156",
+                    "at": "specs/ocpp16/machines/transaction.yaml:162",
                 },
             ),
         },
@@ -2308,7 +1582,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:156",
+            "at": "specs/ocpp16/machines/transaction.yaml:162",
         },
     ),
 }
@@ -2319,7 +1593,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
 async def test_wire_transaction_aa5() -> None:
     """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:156. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:162. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
 
@@ -2344,7 +1618,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:172",
+    "at": "specs/ocpp16/machines/transaction.yaml:178",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2414,7 +1688,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
             "state": "Configured",
         },
         {
@@ -2424,7 +1698,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
             "state": "Configured",
         },
         {
@@ -2434,7 +1708,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
             "state": "Configured",
         },
         {
@@ -2454,7 +1728,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:172 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
             "state": "Configured",
         },
         {
@@ -2509,7 +1783,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172",
+            "at": "specs/ocpp16/machines/transaction.yaml:178",
         },
         {
             "kind": "any_order",
@@ -2518,7 +1792,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172",
+            "at": "specs/ocpp16/machines/transaction.yaml:178",
             "items": (
                 {
                     "kind": "expect",
@@ -2527,7 +1801,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:172",
+                    "at": "specs/ocpp16/machines/transaction.yaml:178",
                 },
                 {
                     "kind": "expect",
@@ -2536,7 +1810,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:172",
+                    "at": "specs/ocpp16/machines/transaction.yaml:178",
                 },
             ),
         },
@@ -2547,7 +1821,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172",
+            "at": "specs/ocpp16/machines/transaction.yaml:178",
         },
         {
             "kind": "expect",
@@ -2556,7 +1830,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:172",
+            "at": "specs/ocpp16/machines/transaction.yaml:178",
         },
     ),
 }
@@ -2567,7 +1841,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
 async def test_wire_transaction_st6() -> None:
     """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:172. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:178. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
 
@@ -2592,7 +1866,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:176",
+    "at": "specs/ocpp16/machines/transaction.yaml:182",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2662,7 +1936,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:176 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:182 (Configured)",
             "state": "Configured",
         },
         {
@@ -2672,7 +1946,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:176 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:182 (Configured)",
             "state": "Configured",
         },
         {
@@ -2682,7 +1956,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:176 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:182 (Configured)",
             "state": "Configured",
         },
         {
@@ -2702,7 +1976,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:176 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:182 (Configured)",
             "state": "Configured",
         },
         {
@@ -2757,7 +2031,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:176",
+            "at": "specs/ocpp16/machines/transaction.yaml:182",
         },
         {
             "kind": "any_order",
@@ -2766,7 +2040,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:176",
+            "at": "specs/ocpp16/machines/transaction.yaml:182",
             "items": (
                 {
                     "kind": "expect",
@@ -2775,7 +2049,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:176",
+                    "at": "specs/ocpp16/machines/transaction.yaml:182",
                 },
                 {
                     "kind": "expect",
@@ -2784,7 +2058,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:176",
+                    "at": "specs/ocpp16/machines/transaction.yaml:182",
                 },
             ),
         },
@@ -2795,7 +2069,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:176",
+            "at": "specs/ocpp16/machines/transaction.yaml:182",
         },
     ),
 }
@@ -2806,6 +2080,6 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
 async def test_wire_transaction_st7() -> None:
     """WIRE Transaction ST7: Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:176. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:182. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST7)
