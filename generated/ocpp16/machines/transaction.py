@@ -91,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 7 states, 159 transitions.
+    """Transaction: 7 states, 162 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -478,7 +478,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:122",
+            "specs/ocpp16/machines/transaction.yaml:124",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -486,7 +486,31 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:125",
+        ),
+        TransitionInfo(
+            "AA6:Authorizing:result.Authorize",
+            "AA6",
+            "Authorizing",
+            "result.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:126",
+        ),
+        TransitionInfo(
+            "AA6:Authorizing:error.Authorize",
+            "AA6",
+            "Authorizing",
+            "error.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:127",
+        ),
+        TransitionInfo(
+            "AA6:Authorizing:timeout.Authorize",
+            "AA6",
+            "Authorizing",
+            "timeout.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:127",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -494,7 +518,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:126",
+            "specs/ocpp16/machines/transaction.yaml:130",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -502,7 +526,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:133",
+            "specs/ocpp16/machines/transaction.yaml:137",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -510,7 +534,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:145",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -518,7 +542,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:148",
+            "specs/ocpp16/machines/transaction.yaml:152",
         ),
         TransitionInfo(
             "AA5:Authorizing:error.Authorize",
@@ -526,7 +550,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:162",
+            "specs/ocpp16/machines/transaction.yaml:166",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -534,7 +558,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:169",
+            "specs/ocpp16/machines/transaction.yaml:173",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -542,7 +566,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:170",
+            "specs/ocpp16/machines/transaction.yaml:174",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -550,7 +574,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:173",
+            "specs/ocpp16/machines/transaction.yaml:177",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -558,7 +582,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:174",
+            "specs/ocpp16/machines/transaction.yaml:178",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -566,7 +590,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:175",
+            "specs/ocpp16/machines/transaction.yaml:179",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -574,7 +598,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:175",
+            "specs/ocpp16/machines/transaction.yaml:179",
         ),
         TransitionInfo(
             "ST6:Authorized:tester.present_id_tag",
@@ -582,7 +606,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:178",
+            "specs/ocpp16/machines/transaction.yaml:182",
         ),
         TransitionInfo(
             "ST7:Authorized:tester.present_id_tag",
@@ -590,7 +614,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:182",
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -598,7 +622,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:184",
+            "specs/ocpp16/machines/transaction.yaml:188",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -606,7 +630,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:184",
+            "specs/ocpp16/machines/transaction.yaml:188",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -614,7 +638,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:185",
+            "specs/ocpp16/machines/transaction.yaml:189",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -622,7 +646,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:185",
+            "specs/ocpp16/machines/transaction.yaml:189",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -630,7 +654,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:196",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -638,7 +662,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:196",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -646,7 +670,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:198",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -654,7 +678,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:198",
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -662,7 +686,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:209",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -670,7 +694,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:209",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -678,7 +702,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -686,7 +710,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -694,7 +718,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -702,7 +726,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:211",
+            "specs/ocpp16/machines/transaction.yaml:215",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -710,7 +734,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:220",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -718,7 +742,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:220",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -726,7 +750,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:220",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -734,7 +758,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:216",
+            "specs/ocpp16/machines/transaction.yaml:220",
         ),
         TransitionInfo(
             "SA9:Running:result.StartTransaction",
@@ -742,7 +766,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:result.StartTransaction",
@@ -750,7 +774,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA9:Running:error.StartTransaction",
@@ -758,7 +782,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:221",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SA9:Running:timeout.StartTransaction",
@@ -766,7 +790,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:221",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:error.StartTransaction",
@@ -774,7 +798,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:221",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:timeout.StartTransaction",
@@ -782,7 +806,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:221",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -790,7 +814,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:223",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -798,7 +822,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:223",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -806,7 +830,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:223",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -814,7 +838,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:223",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "SA5:HeldAuthorizing:result.StartTransaction",
@@ -822,7 +846,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:223",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -830,7 +854,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -838,7 +862,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -846,7 +870,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -854,7 +878,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -862,7 +886,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -870,7 +894,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -878,7 +902,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -886,7 +910,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:error.StartTransaction",
@@ -894,7 +918,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:timeout.StartTransaction",
@@ -902,7 +926,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:228",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -910,7 +934,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -918,7 +942,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -926,7 +950,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -934,7 +958,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -942,7 +966,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -950,7 +974,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP1:HeldAuthorizing:result.StopTransaction",
@@ -958,7 +982,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -966,7 +990,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -974,7 +998,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -982,7 +1006,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -990,7 +1014,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -998,7 +1022,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -1006,7 +1030,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -1014,7 +1038,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -1022,7 +1046,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -1030,7 +1054,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -1038,7 +1062,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -1046,7 +1070,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -1054,7 +1078,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:error.StopTransaction",
@@ -1062,7 +1086,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:timeout.StopTransaction",
@@ -1070,7 +1094,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:226",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -1078,7 +1102,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -1086,7 +1110,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1094,7 +1118,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1102,7 +1126,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1110,7 +1134,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1118,7 +1142,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1126,7 +1150,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1134,7 +1158,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1142,7 +1166,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1150,7 +1174,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1158,7 +1182,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1166,7 +1190,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1174,7 +1198,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1182,7 +1206,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1190,7 +1214,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1198,7 +1222,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1206,7 +1230,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1214,7 +1238,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:result.MeterValues",
@@ -1222,7 +1246,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:error.MeterValues",
@@ -1230,7 +1254,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:timeout.MeterValues",
@@ -1238,7 +1262,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1246,7 +1270,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:233",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1254,7 +1278,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:232",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1262,7 +1286,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:233",
+            "specs/ocpp16/machines/transaction.yaml:237",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1270,7 +1294,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1278,7 +1302,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:251",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1286,7 +1310,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:257",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1294,7 +1318,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:259",
+            "specs/ocpp16/machines/transaction.yaml:263",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1302,7 +1326,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:259",
+            "specs/ocpp16/machines/transaction.yaml:263",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1310,7 +1334,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:260",
+            "specs/ocpp16/machines/transaction.yaml:264",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1318,7 +1342,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1326,7 +1350,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1334,7 +1358,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1342,7 +1366,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1350,7 +1374,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:267",
+            "specs/ocpp16/machines/transaction.yaml:271",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1358,7 +1382,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:267",
+            "specs/ocpp16/machines/transaction.yaml:271",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1366,7 +1390,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:267",
+            "specs/ocpp16/machines/transaction.yaml:271",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1374,7 +1398,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:267",
+            "specs/ocpp16/machines/transaction.yaml:271",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1382,7 +1406,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:272",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1390,7 +1414,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:270",
+            "specs/ocpp16/machines/transaction.yaml:274",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1398,7 +1422,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:270",
+            "specs/ocpp16/machines/transaction.yaml:274",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1406,7 +1430,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:277",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1414,7 +1438,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:277",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1422,7 +1446,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:274",
+            "specs/ocpp16/machines/transaction.yaml:278",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1430,7 +1454,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:274",
+            "specs/ocpp16/machines/transaction.yaml:278",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1438,7 +1462,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:277",
+            "specs/ocpp16/machines/transaction.yaml:281",
         ),
         TransitionInfo(
             "HL1:HeldAuthorizing:tester.present_id_tag",
@@ -1446,7 +1470,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:277",
+            "specs/ocpp16/machines/transaction.yaml:281",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1454,7 +1478,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:287",
+            "specs/ocpp16/machines/transaction.yaml:291",
         ),
         TransitionInfo(
             "HL6:Held:tester.present_id_tag",
@@ -1462,7 +1486,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "HeldAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:298",
         ),
         TransitionInfo(
             "HL7:HeldAuthorizing:result.Authorize",
@@ -1470,7 +1494,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:303",
+            "specs/ocpp16/machines/transaction.yaml:307",
         ),
         TransitionInfo(
             "HL8:HeldAuthorizing:result.Authorize",
@@ -1478,7 +1502,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:309",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:error.Authorize",
@@ -1486,7 +1510,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:315",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:timeout.Authorize",
@@ -1494,7 +1518,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:315",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "HL10:HeldAuthorizing:tester.present_id_tag",
@@ -1502,7 +1526,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:317",
+            "specs/ocpp16/machines/transaction.yaml:321",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1510,7 +1534,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:325",
+            "specs/ocpp16/machines/transaction.yaml:329",
         ),
         TransitionInfo(
             "HL3:HeldAuthorizing:internal.unlock_requested",
@@ -1518,7 +1542,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:325",
+            "specs/ocpp16/machines/transaction.yaml:329",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1526,7 +1550,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:326",
+            "specs/ocpp16/machines/transaction.yaml:330",
         ),
         TransitionInfo(
             "HL4:HeldAuthorizing:tester.unplug",
@@ -1534,7 +1558,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:326",
+            "specs/ocpp16/machines/transaction.yaml:330",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1542,7 +1566,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:327",
+            "specs/ocpp16/machines/transaction.yaml:331",
         ),
         TransitionInfo(
             "HL5:HeldAuthorizing:tester.ev_unplug",
@@ -1550,7 +1574,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:327",
+            "specs/ocpp16/machines/transaction.yaml:331",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1558,7 +1582,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:330",
+            "specs/ocpp16/machines/transaction.yaml:334",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1566,7 +1590,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:330",
+            "specs/ocpp16/machines/transaction.yaml:334",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1574,7 +1598,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:334",
+            "specs/ocpp16/machines/transaction.yaml:338",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1582,7 +1606,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:334",
+            "specs/ocpp16/machines/transaction.yaml:338",
         ),
     )
 
@@ -1625,6 +1649,12 @@ class TransactionMachine(SpecMachine):
 
     error_authorize = (
         authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_aa6__authorizing__error_authorize",
+            on="_t_aa6__authorizing__error_authorize",
+        )
+        | authorizing.to(
             authorized,
             cond="_g_aa3__authorizing__error_authorize",
             on="_t_aa3__authorizing__error_authorize",
@@ -1766,6 +1796,12 @@ class TransactionMachine(SpecMachine):
             idle,
             cond="_g_aa2__authorizing__result_authorize",
             on="_t_aa2__authorizing__result_authorize",
+        )
+        | authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_aa6__authorizing__result_authorize",
+            on="_t_aa6__authorizing__result_authorize",
         )
         | stop_authorizing.to(
             idle,
@@ -2085,6 +2121,12 @@ class TransactionMachine(SpecMachine):
     )
     timeout_authorize = (
         authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_aa6__authorizing__timeout_authorize",
+            on="_t_aa6__authorizing__timeout_authorize",
+        )
+        | authorizing.to(
             authorized,
             cond="_g_aa3__authorizing__timeout_authorize",
             on="_t_aa3__authorizing__timeout_authorize",
@@ -2321,34 +2363,52 @@ class TransactionMachine(SpecMachine):
     def _g_aa1__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA1: msg.idTagInfo.status == 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+        """AA1: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted'"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+        )
 
     def _g_aa2__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA2: msg.idTagInfo.status != 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted")
+        """AA2: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status != 'Accepted'"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+        )
+
+    def _g_aa6__authorizing__result_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA6: not lower(msg.sentIdTag) in ('', lower(ctx.id_tag))"""
+        return bool(
+            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+        )
+
+    def _g_aa6__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA6: not lower(msg.sentIdTag) in ('', lower(ctx.id_tag))"""
+        return bool(
+            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+        )
+
+    def _g_aa6__authorizing__timeout_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA6: not lower(msg.sentIdTag) in ('', lower(ctx.id_tag))"""
+        return bool(
+            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+        )
 
     def _g_aa3__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA3: (config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')"""
+        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
         return bool(
-            self.env.config_bool("LocalAuthorizeOffline")
-            and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
-            or (
-                self.env.config_bool("AllowOfflineTxForUnknownId")
-                and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
-            )
-        )
-
-    def _g_aa4__authorizing__timeout_authorize(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """AA4: not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
-        return bool(
-            not (
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
                 or (
@@ -2358,12 +2418,31 @@ class TransactionMachine(SpecMachine):
             )
         )
 
+    def _g_aa4__authorizing__timeout_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA4: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (
+                not (
+                    self.env.config_bool("LocalAuthorizeOffline")
+                    and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
+                    or (
+                        self.env.config_bool("AllowOfflineTxForUnknownId")
+                        and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
+                    )
+                )
+            )
+        )
+
     def _g_aa3__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA3: not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (not self.env.query("online"))
             and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
@@ -2377,9 +2456,10 @@ class TransactionMachine(SpecMachine):
     def _g_aa4__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA4: not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        """AA4: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (not self.env.query("online"))
             and (
                 not (
                     self.env.config_bool("LocalAuthorizeOffline")
@@ -2395,8 +2475,11 @@ class TransactionMachine(SpecMachine):
     def _g_aa5__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA5: station.online()"""
-        return bool(self.env.query("online"))
+        """AA5: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and station.online()"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and self.env.query("online")
+        )
 
     def _g_st1__authorized__tester_plug_in(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3064,6 +3147,26 @@ class TransactionMachine(SpecMachine):
         self._a_cache_answer(source_name, state_name, msg)
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
+
+    def _t_aa6__authorizing__result_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA6 on result.Authorize"""
+        self._fired("AA6:Authorizing:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_aa6__authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA6 on error.Authorize"""
+        self._fired("AA6:Authorizing:error.Authorize")
+
+    def _t_aa6__authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA6 on timeout.Authorize"""
+        self._fired("AA6:Authorizing:timeout.Authorize")
 
     def _t_aa3__authorizing__timeout_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG

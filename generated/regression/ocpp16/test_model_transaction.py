@@ -379,7 +379,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:122)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
         ),
         pytest.param(
             0,
@@ -392,7 +392,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:125)",
         ),
         pytest.param(
             5,
@@ -407,7 +407,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:141)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             0,
@@ -419,7 +419,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:126)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:130)",
         ),
         pytest.param(
             2,
@@ -434,7 +434,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:148)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             2,
@@ -449,7 +449,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:133)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             0,
@@ -461,7 +461,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:166)",
         ),
         pytest.param(
             0,
@@ -536,7 +536,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -566,7 +566,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -601,7 +601,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -636,7 +636,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -649,7 +649,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -662,7 +662,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -680,7 +680,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -698,7 +698,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -710,7 +710,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:268)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
         pytest.param(
             0,
@@ -736,7 +736,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
+            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:321)",
         ),
         pytest.param(
             0,
@@ -760,7 +760,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
         ),
         pytest.param(
             0,
@@ -789,7 +789,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
         ),
         pytest.param(
             0,
@@ -810,7 +810,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:287)",
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
         ),
         pytest.param(
             0,
@@ -831,7 +831,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:325)",
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:329)",
         ),
         pytest.param(
             0,
@@ -857,7 +857,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:325)",
+            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:329)",
         ),
         pytest.param(
             0,
@@ -878,7 +878,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:326)",
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
         ),
         pytest.param(
             0,
@@ -904,7 +904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:326)",
+            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
         ),
         pytest.param(
             0,
@@ -925,7 +925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:327)",
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
         ),
         pytest.param(
             0,
@@ -951,7 +951,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:327)",
+            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
         ),
         pytest.param(
             0,
@@ -979,7 +979,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:294)",
+            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:298)",
         ),
         pytest.param(
             0,
@@ -1016,7 +1016,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:303)",
+            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:307)",
         ),
         pytest.param(
             0,
@@ -1045,7 +1045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:309)",
+            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -1071,7 +1071,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:315)",
+            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -1097,7 +1097,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:315)",
+            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -1127,7 +1127,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:229)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
         ),
         pytest.param(
             0,
@@ -1146,7 +1146,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:232)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:236)",
         ),
         pytest.param(
             7,
@@ -1176,7 +1176,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -1188,7 +1188,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:245)",
         ),
         pytest.param(
             0,
@@ -1231,7 +1231,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -1251,7 +1251,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:253)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -1268,7 +1268,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:259)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:263)",
         ),
         pytest.param(
             0,
@@ -1285,7 +1285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:259)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:263)",
         ),
         pytest.param(
             0,
@@ -1302,7 +1302,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:260)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:264)",
         ),
         pytest.param(
             0,
@@ -1326,7 +1326,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:334)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:338)",
         ),
         pytest.param(
             0,
@@ -1355,7 +1355,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:334)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:338)",
         ),
         pytest.param(
             0,
@@ -1364,7 +1364,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1373,7 +1373,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1382,7 +1382,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1391,7 +1391,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1400,7 +1400,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1409,7 +1409,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1430,7 +1430,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1451,7 +1451,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1472,7 +1472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1498,7 +1498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1524,7 +1524,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1550,7 +1550,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1559,7 +1559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1568,7 +1568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1577,7 +1577,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1589,7 +1589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1601,7 +1601,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1613,7 +1613,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1630,7 +1630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1647,7 +1647,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1664,7 +1664,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
         ),
         pytest.param(
             0,
@@ -1687,7 +1687,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1715,7 +1715,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -1727,7 +1727,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
         ),
         pytest.param(
             0,
@@ -1744,7 +1744,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
         ),
         pytest.param(
             0,
@@ -1934,7 +1934,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
         ),
         pytest.param(
             0,
@@ -1969,7 +1969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
         ),
         pytest.param(
             0,
@@ -1999,7 +1999,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -2034,7 +2034,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -2103,7 +2103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -2138,7 +2138,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -2164,7 +2164,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
         ),
         pytest.param(
             0,
@@ -2195,7 +2195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
         ),
         pytest.param(
             0,
@@ -2237,7 +2237,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -2284,7 +2284,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -2312,7 +2312,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2345,7 +2345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -2368,7 +2368,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -2391,7 +2391,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -2426,7 +2426,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -2466,7 +2466,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
+            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -2489,7 +2489,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:223)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -2498,7 +2498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2507,7 +2507,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2516,7 +2516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2525,7 +2525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2546,7 +2546,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2567,7 +2567,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2593,7 +2593,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2619,7 +2619,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2628,7 +2628,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2637,7 +2637,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
         ),
         pytest.param(
             0,
@@ -2666,7 +2666,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
         ),
         pytest.param(
             0,
@@ -2700,7 +2700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
         ),
         pytest.param(
             6,
@@ -2742,7 +2742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
         ),
         pytest.param(
             6,
@@ -2789,7 +2789,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
         ),
         pytest.param(
             0,
@@ -2801,7 +2801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2827,7 +2827,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2839,7 +2839,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2856,7 +2856,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2887,7 +2887,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -2904,7 +2904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
         ),
         pytest.param(
             0,
@@ -2913,7 +2913,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -2922,7 +2922,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -2943,7 +2943,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -2969,7 +2969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -2978,7 +2978,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -2990,7 +2990,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -3007,7 +3007,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
         ),
         pytest.param(
             0,
@@ -3016,7 +3016,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3025,7 +3025,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3034,7 +3034,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3043,7 +3043,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3064,7 +3064,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3085,7 +3085,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3111,7 +3111,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3137,7 +3137,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3146,7 +3146,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3155,7 +3155,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3167,7 +3167,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3179,7 +3179,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3196,7 +3196,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3213,7 +3213,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
         ),
         pytest.param(
             0,
@@ -3237,7 +3237,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:169)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -3264,7 +3264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:170)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:174)",
         ),
         pytest.param(
             0,
@@ -3273,7 +3273,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             0,
@@ -3282,7 +3282,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             3,
@@ -3298,7 +3298,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:177)",
         ),
         pytest.param(
             3,
@@ -3317,7 +3317,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
         ),
         pytest.param(
             0,
@@ -3329,7 +3329,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -3338,7 +3338,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -3367,7 +3367,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:278)",
         ),
         pytest.param(
             0,
@@ -3401,7 +3401,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:278)",
         ),
     ],
 )
@@ -3425,7 +3425,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:122)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
         ),
         pytest.param(
             0,
@@ -3433,7 +3433,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:123)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:125)",
         ),
         pytest.param(
             0,
@@ -3441,7 +3441,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:141)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:145)",
         ),
         pytest.param(
             2,
@@ -3452,7 +3452,7 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:126)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:130)",
         ),
         pytest.param(
             0,
@@ -3460,7 +3460,7 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:148)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -3468,7 +3468,7 @@ def test_transition_fires(
             ("timeout.Authorize", {}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:133)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:137)",
         ),
         pytest.param(
             2,
@@ -3479,7 +3479,31 @@ def test_transition_fires(
             ("error.Authorize", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:162)",
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:166)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("error.Authorize", {}),
+            "Idle",
+            marks=pytest.mark.pics(),
+            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
+            "Authorized",
+            marks=pytest.mark.pics(),
+            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("timeout.Authorize", {}),
+            "Authorized",
+            marks=pytest.mark.pics(),
+            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
         ),
         pytest.param(
             0,
@@ -3523,7 +3547,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -3535,7 +3559,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -3552,7 +3576,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -3569,7 +3593,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:264)",
+            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -3580,7 +3604,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -3591,7 +3615,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -3607,7 +3631,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -3623,7 +3647,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:267)",
+            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
         ),
         pytest.param(
             0,
@@ -3648,7 +3672,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
+            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:321)",
         ),
         pytest.param(
             0,
@@ -3668,7 +3692,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
         ),
         pytest.param(
             0,
@@ -3693,7 +3717,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
         ),
         pytest.param(
             0,
@@ -3713,7 +3737,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:287)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
         ),
         pytest.param(
             0,
@@ -3733,7 +3757,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:294)",
+            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:298)",
         ),
         pytest.param(
             0,
@@ -3758,7 +3782,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:303)",
+            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:307)",
         ),
         pytest.param(
             0,
@@ -3783,7 +3807,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:309)",
+            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -3794,7 +3818,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:229)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
         ),
         pytest.param(
             0,
@@ -3805,7 +3829,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:232)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:236)",
         ),
         pytest.param(
             0,
@@ -3816,7 +3840,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -3827,7 +3851,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:245)",
         ),
         pytest.param(
             0,
@@ -3843,7 +3867,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:247)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
             0,
@@ -3859,7 +3883,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -3870,7 +3894,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -3886,7 +3910,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -3908,7 +3932,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
         ),
         pytest.param(
             0,
@@ -3935,7 +3959,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
         ),
         pytest.param(
             0,
@@ -3984,7 +4008,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
         ),
         pytest.param(
             6,
@@ -4000,7 +4024,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
         ),
         pytest.param(
             0,
@@ -4011,7 +4035,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -4027,7 +4051,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:273)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
         ),
         pytest.param(
             0,
@@ -4062,7 +4086,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -4078,7 +4102,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:270)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -4097,7 +4121,7 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=False]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -4116,7 +4140,7 @@ def test_transition_fires(
             ),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=True]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -4140,7 +4164,7 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=False]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=False]",
         ),
         pytest.param(
             6,
@@ -4164,7 +4188,7 @@ def test_transition_fires(
             ),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:184) [FixedCable=True]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -4183,7 +4207,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -4207,7 +4231,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:185)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
             0,
@@ -4226,7 +4250,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -4250,7 +4274,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
         ),
         pytest.param(
             0,
@@ -4261,7 +4285,7 @@ def test_transition_fires(
             ("error.StartTransaction", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             0,
@@ -4272,7 +4296,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             0,
@@ -4288,7 +4312,7 @@ def test_transition_fires(
             ("error.StartTransaction", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             0,
@@ -4304,7 +4328,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:216)",
+            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
         ),
         pytest.param(
             0,
@@ -4323,7 +4347,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
         ),
         pytest.param(
             0,
@@ -4347,7 +4371,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:205)",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
         ),
         pytest.param(
             0,
@@ -4366,7 +4390,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
         ),
         pytest.param(
             0,
@@ -4390,7 +4414,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
         ),
         pytest.param(
             0,
@@ -4409,7 +4433,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             0,
@@ -4433,7 +4457,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
             3,
@@ -4441,7 +4465,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:169)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -4449,7 +4473,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:170)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:174)",
         ),
         pytest.param(
             0,
@@ -4457,7 +4481,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:173)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:177)",
         ),
         pytest.param(
             0,
@@ -4465,7 +4489,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:174)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
         ),
         pytest.param(
             0,
@@ -4473,7 +4497,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -4481,7 +4505,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:182)",
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
         ),
     ],
 )

@@ -910,7 +910,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:122",
+    "at": "specs/ocpp16/machines/transaction.yaml:124",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -980,7 +980,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -990,7 +990,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -1000,7 +1000,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -1020,7 +1020,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:122 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:124 (Configured)",
             "state": "Configured",
         },
         {
@@ -1075,7 +1075,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:122",
+            "at": "specs/ocpp16/machines/transaction.yaml:124",
         },
         {
             "kind": "any_order",
@@ -1084,7 +1084,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:122",
+            "at": "specs/ocpp16/machines/transaction.yaml:124",
             "items": (
                 {
                     "kind": "expect",
@@ -1093,7 +1093,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:122",
+                    "at": "specs/ocpp16/machines/transaction.yaml:124",
                 },
                 {
                     "kind": "expect",
@@ -1102,7 +1102,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:122",
+                    "at": "specs/ocpp16/machines/transaction.yaml:124",
                 },
             ),
         },
@@ -1115,7 +1115,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:122. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:124. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1140,7 +1140,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:123",
+    "at": "specs/ocpp16/machines/transaction.yaml:125",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1210,7 +1210,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -1220,7 +1220,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -1230,7 +1230,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -1250,7 +1250,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:123 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:125 (Configured)",
             "state": "Configured",
         },
         {
@@ -1305,7 +1305,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:123",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
         },
         {
             "kind": "any_order",
@@ -1314,7 +1314,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:123",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
             "items": (
                 {
                     "kind": "expect",
@@ -1323,7 +1323,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:123",
+                    "at": "specs/ocpp16/machines/transaction.yaml:125",
                 },
                 {
                     "kind": "expect",
@@ -1332,7 +1332,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:123",
+                    "at": "specs/ocpp16/machines/transaction.yaml:125",
                 },
             ),
         },
@@ -1343,7 +1343,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:123",
+            "at": "specs/ocpp16/machines/transaction.yaml:125",
         },
     ),
 }
@@ -1354,7 +1354,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:123. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:125. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
 
@@ -1379,7 +1379,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:162",
+    "at": "specs/ocpp16/machines/transaction.yaml:166",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1449,7 +1449,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -1459,7 +1459,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -1469,7 +1469,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -1489,7 +1489,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:162 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -1544,7 +1544,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:162",
+            "at": "specs/ocpp16/machines/transaction.yaml:166",
         },
         {
             "kind": "any_order",
@@ -1553,7 +1553,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:162",
+            "at": "specs/ocpp16/machines/transaction.yaml:166",
             "items": (
                 {
                     "kind": "expect",
@@ -1562,7 +1562,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:162",
+                    "at": "specs/ocpp16/machines/transaction.yaml:166",
                 },
                 {
                     "kind": "expect",
@@ -1571,7 +1571,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": {"$error": "InternalError"},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:162",
+                    "at": "specs/ocpp16/machines/transaction.yaml:166",
                 },
             ),
         },
@@ -1582,7 +1582,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:162",
+            "at": "specs/ocpp16/machines/transaction.yaml:166",
         },
     ),
 }
@@ -1593,7 +1593,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
 async def test_wire_transaction_aa5() -> None:
     """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:162. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:166. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
 
@@ -1601,254 +1601,6 @@ async def test_wire_transaction_aa5() -> None:
 SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
     "id": "WIRE Transaction ST6",
     "title": "Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:178",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:178",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:178",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction ST6")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_st6() -> None:
-    """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:178. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
-
-
-SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
-    "id": "WIRE Transaction ST7",
-    "title": "Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §3.5",
         "OCPP 1.6 §3.6",
@@ -2065,11 +1817,259 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0002"},
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
             "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/machines/transaction.yaml:182",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:182",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST6")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st6() -> None:
+    """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:182. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
+
+
+SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
+    "id": "WIRE Transaction ST7",
+    "title": "Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:186",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:186 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:186 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:186 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:186 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:186",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:186",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:186",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:186",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0002"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:186",
         },
     ),
 }
@@ -2080,6 +2080,6 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
 async def test_wire_transaction_st7() -> None:
     """WIRE Transaction ST7: Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:182. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:186. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST7)
