@@ -2381,25 +2381,25 @@ class TransactionMachine(SpecMachine):
     def _g_aa6__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA6: not lower(msg.sentIdTag) in ('', lower(ctx.id_tag))"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa6__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA6: not lower(msg.sentIdTag) in ('', lower(ctx.id_tag))"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa6__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA6: not lower(msg.sentIdTag) in ('', lower(ctx.id_tag))"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa3__authorizing__timeout_authorize(
