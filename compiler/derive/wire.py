@@ -27,11 +27,12 @@ machine takes the stimulus.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from compiler.derive.paths import Node, Variant
+from compiler.derive.wire_config import configurations, label, path_config_keys, variants
 from compiler.derive.wire_search import (
     ERROR_CODE,
     MAX_DEPTH,
@@ -41,7 +42,6 @@ from compiler.derive.wire_search import (
     default_answers,
 )
 from compiler.derive.wire_world import (
-    STATION,
     after_setup,
     deliver,
     determined_reply,
@@ -133,23 +133,6 @@ def _stimuli(spec: SpecSet, machine: Machine) -> list[Step]:
     return found
 
 
-def _variants(spec: SpecSet, machine: Machine) -> Iterator[Variant]:
-    """The in-process charge point's configuration and PICS (every boolean item supported),
-    then each value the machine's test block lists for a PICS item or a configuration key."""
-    config = {k.name: k.spec.default for k in spec.config_keys}
-    pics = {p.name: p.spec.default for p in spec.pics}
-    pics |= {p.name: True for p in spec.pics if p.spec.kind == "boolean"}
-    yield Variant(config, pics, STATION)
-    for item, values in machine.test.pics:
-        for value in values:
-            if pics.get(item) != value:
-                yield Variant(config, {**pics, item: value}, STATION)
-    for key, values in machine.test.config:
-        for value in values:
-            if config.get(key) != value:
-                yield Variant({**config, key: value}, pics, STATION)
-
-
 def _reads(machine: Machine, path: list[Hop], namespace: str) -> set[str]:
     """The names of ``namespace`` the guards tried along a path read."""
     names: set[str] = set()
@@ -200,6 +183,7 @@ class _Play:
     following: bool = True
     checked: bool = False
     last: range = range(0)
+    armed: set[str] = field(default_factory=set)
 
     def hop(self, hop: Hop) -> bool:
         """Add one stimulus and its checks; False when it cannot be played robustly."""
@@ -223,10 +207,29 @@ class _Play:
         self.following = self.following and done.fired.get(self.machine.name) == fired
         start = len(self.steps)
         if self.following and sends:
-            self.steps += _expects(sends, self.answers, self.pos, wait)
+            early = self._not_before(name, wait) if namespace == "timer" else 0.0
+            if early:
+                self.steps.append(ScenarioStep("advance", "", {}, None, early, "", self.pos))
+            self.steps += _expects(sends, self.answers, self.pos, wait - early)
             self.checked = True
+        self._arm(done.timers)
         self.last = range(start, len(self.steps))
         return namespace != "timer" or bool(self.last)
+
+    def _arm(self, timers: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Note the timers of the machine under test the stimulus started or cancelled."""
+        for owner, effect in timers:
+            if owner == self.machine.name and effect[0] == "start_timer":
+                self.armed.add(effect[1])
+            elif owner == self.machine.name:
+                self.armed.discard(effect[1])
+
+    def _not_before(self, timer: str, wait: float) -> float:
+        """How long nothing but Heartbeats may come before a timer's CALLs: its duration
+        less the margin, when a stimulus of this test started it (a timer the test state
+        left running started at a time the test does not know). Firing early is as wrong as
+        firing late: the duration is the configured one (§9.1.6, §9.1.20)."""
+        return wait - TIMER_MARGIN if timer in self.armed and wait > TIMER_MARGIN else 0.0
 
     def _answer(self, action: str, event: str, msg: dict[str, Any]) -> bool:
         """Give the answer of a ``result.``/``error.`` step to the last stimulus's expect
@@ -250,8 +253,8 @@ def _expects(
 ) -> list[ScenarioStep]:
     """The CALLs one stimulus makes the charge point send: one ``expect``, or an
     ``any_order`` when several machines send (their order is the station's choice). A timer
-    that sends them may take its whole duration (``wait``): the step allows it and a margin,
-    and answers what else comes meanwhile (other timers run too)."""
+    that sends them may take what is left of its duration (``wait``): the step allows it and
+    a margin, and answers what else comes meanwhile (other timers run too)."""
     seconds = wait + TIMER_MARGIN if wait else None
     items = [
         ScenarioStep("expect", name, fields, answers.get(name), seconds, "", pos)
@@ -287,12 +290,14 @@ def _scenario(
     t: Transition,
     setup: dict[str, Any],
     steps: tuple[ScenarioStep, ...] = (),
+    suffix: str = "",
 ) -> Scenario:
     target = t.target or "(internal)"
     profile = machine.profile if spec.pics_item(machine.profile) is not None else None
+    title = f"{machine.name} {t.id} {t.source} --{t.event}--> {target}, seen on the wire"
     return Scenario(
-        id=case_id(machine, t),
-        title=f"{machine.name} {t.id} {t.source} --{t.event}--> {target}, seen on the wire",
+        id=case_id(machine, t) + suffix,
+        title=title + suffix,
         refs=t.refs or machine.refs,
         description=t.description,
         requires=(profile,) if profile else (),
@@ -305,12 +310,13 @@ def _scenario(
 
 
 def _setup(machine: Machine, variant: Variant, path: list[Hop]) -> dict[str, Any]:
-    """The scenario's setup: the test state, and the PICS items and configuration keys the
-    path's guards read, with the values it was found with."""
+    """The scenario's setup: the test state, the PICS items the path's guards read and the
+    configuration keys its guards and the durations of the timers it waits for read, with
+    the values it was found with."""
     setup: dict[str, Any] = {SETUP[0]: SETUP[1]}
     if pics := {k: variant.pics[k] for k in sorted(_reads(machine, path, "pics"))}:
         setup["pics"] = pics
-    if config := {k: variant.config[k] for k in sorted(_reads(machine, path, "config"))}:
+    if config := {k: variant.config[k] for k in sorted(path_config_keys(machine, path))}:
         setup["config"] = config
     return setup
 
@@ -362,16 +368,26 @@ def derive_wire(spec: SpecSet, machine: Machine, resolve: Resolve) -> WireSuite:
     search = Search(machine, _stimuli(spec, machine), answers)
     first = machine.transitions[0]
     booted = resolve(_scenario(spec, machine, first, {}))
-    found: dict[str, tuple[dict[str, Node], Variant, list[Hop]]] = {}
+    found: dict[str, list[tuple[dict[str, Node], Variant, list[Hop]]]] = {}
     # Stimuli of the test system first; then, for what they leave, timers and answers too.
     for waits in (False, True):
-        for variant in _variants(spec, machine):
+        for variant in variants(spec, machine):
             nodes, after, timers = after_setup(spec, booted, variant)
             start = nodes[machine.name]
             for key, path in search.paths(start, after, timers[machine.name], waits).items():
-                found.setdefault(key, (nodes, after, path))
+                found.setdefault(key, []).append((nodes, after, path))
     for t in machine.transitions:
-        _derive_one(spec, machine, t, found.get(t.key), search, resolve, suite)
+        ways = configurations(spec, machine, found.get(t.key, []))
+        if not ways:
+            _derive_one(spec, machine, t, None, search, resolve, suite)
+        for world, configured, hops, assignment in ways:
+            suffix = label(assignment) if len(ways) > 1 else ""
+            way = (world, configured, list(hops))
+            _derive_one(spec, machine, t, way, search, resolve, suite, suffix)
+    # A transition with a test under one configuration is covered; each gap is named once.
+    driven = {c.transition.key for c in suite.cases}
+    gaps = {g.transition.key: g for g in reversed(suite.gaps) if g.transition.key not in driven}
+    suite.gaps = [g for g in suite.gaps if gaps.get(g.transition.key) is g]
     return suite
 
 
@@ -383,8 +399,10 @@ def _derive_one(
     search: Search,
     resolve: Resolve,
     suite: WireSuite,
+    suffix: str = "",
 ) -> None:
-    """Add the wire test of ``t`` to ``suite``, or the reason it has none."""
+    """Add the wire test of ``t`` to ``suite`` (its id ending in ``suffix``, which names its
+    configuration when it has several), or the reason it has none."""
     if found is None:
         suite.gaps.append(WireGap(t, _reason(machine, t, search.undetermined)))
         return
@@ -399,5 +417,5 @@ def _derive_one(
         reason = "its path shows nothing on the wire the spec determines"
         suite.gaps.append(WireGap(t, reason))
         return
-    sc = _scenario(spec, machine, t, _setup(machine, variant, path), tuple(steps))
+    sc = _scenario(spec, machine, t, _setup(machine, variant, path), tuple(steps), suffix)
     suite.cases.append(WireCase(t, resolve(sc)))

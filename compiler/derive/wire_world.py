@@ -68,6 +68,13 @@ STATION = StationModel(
         "connector_exists": lambda n: isinstance(n, int) and 1 <= n <= CONNECTORS,
         # Booted: no transaction runs on any connector (OCTT reusable state Booted).
         "connector_busy": lambda n: False,
+        # Booted: every connector and the Charge Point Available (OCPP 1.6 §4.9), so a
+        # transaction may begin anywhere and no connector is in a session.
+        "connector_startable": lambda n: True,
+        "connector_in_use": lambda n: False,
+        "transactions_open": lambda: 0,
+        # Started: availability Operative everywhere (specs/ocpp16/test_states.yaml).
+        "availability": lambda n: "Operative",
         "transaction_running": lambda tx: False,
         "open_transaction": lambda n: 0,
         "interrupted_transaction": lambda n: 0,
@@ -98,6 +105,7 @@ QUIET_OPERATIONS = frozenset(
     {
         "set_startable",
         "set_connector_claimed",
+        "set_connector_status",
         "set_energy_flow",
         "update_cache",
         "expire_cache",

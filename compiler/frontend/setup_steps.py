@@ -40,6 +40,9 @@ __all__ = [
 
 # A scenario whose setup names no number of connectors tests a one-connector station.
 DEFAULT_CONNECTORS = 1
+# The answers to a setup's ChangeConfiguration after which the read-back decides (§5.3):
+# Rejected leaves the value as it was, which may already be the one the case needs.
+_SET_ANSWERS = ("Accepted", "Rejected")
 
 Arguments = Mapping[str, Any]
 
@@ -165,9 +168,13 @@ def config_steps(
 
     Every key of ``baseline`` (the keys some scenario sets, at the value the scenarios assume
     when they say nothing) is set first, whatever the answer: a key the device does not have
-    or keeps read-only is left as it is. Then each key of the scenario's ``setup.config`` must
-    be Accepted and read back with its value by GetConfiguration; when it is not, the case's
-    precondition is not reached.
+    or keeps read-only is left as it is. Then each key of the scenario's ``setup.config`` is
+    set and must be read back with its value by GetConfiguration; when it is not, the case's
+    precondition is not reached. The answer may be Rejected as well as Accepted: a key the
+    device keeps read-only (§5.3: Rejected, no change) that already holds the value serves the
+    case — AuthorizeRemoteTxRequests may be R or RW (§9.1.3), and the official cases then run
+    with the device's value (OCTT TC_010_CS, TC_011_1_CS) — while the read-back still refuses
+    any other value.
     """
     steps: list[ScenarioStep] = []
 
@@ -182,7 +189,7 @@ def config_steps(
             send("ChangeConfiguration", change, {"status": "$any"}, "")
     for key, value in config.items():
         change = {"key": key, "value": _wire_value(value)}
-        send("ChangeConfiguration", change, {"status": "Accepted"}, "")
+        send("ChangeConfiguration", change, {"status": {"$one_of": list(_SET_ANSWERS)}}, "")
     if config:
         read = [{"key": k, "value": _wire_value(v)} for k, v in config.items()]
         send(

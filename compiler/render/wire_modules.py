@@ -27,5 +27,6 @@ def wire_coverage_doc(spec: SpecSet, suites: list[WireSuite]) -> str:
         package=spec.manifest.spec,
         suites=suites,
         cases=sum(len(s.cases) for s in suites),
+        driven=sum(len({c.transition.key for c in s.cases}) for s in suites),
         total=sum(len(s.machine.transitions) for s in suites),
     )

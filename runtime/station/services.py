@@ -48,6 +48,11 @@ _MEASURANDS: dict[str, tuple[str | None, Callable[[MeterReading], float], bool]]
     "SoC": ("Percent", lambda m: m.soc_percent, False),
 }
 SUPPORTED_MEASURANDS = frozenset(_MEASURANDS)
+# Statuses of a connector in a session (§4.9): the table has no cell from them to
+# Unavailable, so ChangeAvailability(Inoperative) waits for the session to end (§7.7).
+_IN_USE = frozenset(
+    {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved"}
+)
 _PHASES = {"Current.Import": ("L1", "L2", "L3"), "Voltage": ("L1-N", "L2-N", "L3-N")}
 
 
@@ -70,6 +75,8 @@ class StationServices:
         # connector -> whether a user has its Transaction machine (op_set_connector_claimed);
         # set on every state entry of that machine, so it needs no persistence either.
         self._claimed: dict[int, bool] = {}
+        # connector -> the status it last entered (op_set_connector_status), set the same way.
+        self._status: dict[int, str] = {}
 
     # --- dispatch ---------------------------------------------------------------------------
     def query(self, name: str, args: Sequence[Any]) -> Any:
@@ -244,7 +251,7 @@ class StationServices:
                 continue
             if "Inoperative" in (self.q_availability(0), self.q_availability(c)):
                 continue
-            if not self._startable.get(int(c), True) or self._claimed.get(int(c), False):
+            if not self.q_connector_startable(c) or self._claimed.get(int(c), False):
                 continue
             return int(c)
         return 0
@@ -411,3 +418,25 @@ class StationServices:
     def op_lock(self, connector: int) -> None:
         if not self.station.hardware.lock(connector):
             log.warning("connector %s: the lock did not close", connector)
+
+    # --- availability and faults (§4.9, §5.2, §7.7, errata E3.20) ---------------------------
+    def q_connector_startable(self, connector: int) -> bool:
+        """§5.2/§7.7: an Unavailable or Faulted connector, or Charge Point, allows no charging;
+        errata E3.20: nor does a cable left in Finishing after ConnectionTimeOut. An
+        Inoperative still Scheduled (§7.3) takes no new user either, or a new session would
+        put it off indefinitely."""
+        if "Inoperative" in (self.q_availability(0), self.q_availability(int(connector))):
+            return False
+        return self._startable.get(int(connector), True) and self._startable.get(0, True)
+
+    def q_connector_in_use(self, connector: int) -> bool:
+        """§4.9: no cell leads from a session's statuses to Unavailable (connector 0: any)."""
+        ids = range(1, self.station.connectors + 1) if connector == 0 else (int(connector),)
+        return any(self._status.get(c, "Available") in _IN_USE for c in ids)
+
+    def q_transactions_open(self) -> int:
+        """§5.2/§7.3: Scheduled for the whole Charge Point waits for every transaction."""
+        return sum(t.ref >= self.station.boot_ref for t in self._store.open_transactions())
+
+    def op_set_connector_status(self, connector: int, status: str) -> None:
+        self._status[int(connector)] = str(status)

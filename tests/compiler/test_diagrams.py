@@ -176,7 +176,7 @@ def test_internal_transitions_are_node_lines_not_edges(
 ) -> None:
     nodes = dot_nodes(connector_dot)
     edge_text = "\n".join(label for _, _, label in dot_edges(connector_dot))
-    assert len(internal(connector)) == 53
+    assert len(internal(connector)) == 65
     for t in internal(connector):
         guard = f" [{t.guard.text}]" if t.guard is not None else ""
         actions = f" / {', '.join(t.actions)}" if t.actions else ""
@@ -333,7 +333,7 @@ def test_index_lists_every_machine(spec: SpecSet) -> None:
         assert f"![{m.name} state diagram]({m.module}.svg)" in index
         assert f"- Profile: {m.profile}" in index
         assert f"- Instance: {m.instance}" in index
-    assert "9 states, 115 transitions (62 external drawn as 53 edges, 53 internal)" in index
+    assert "9 states, 127 transitions (62 external drawn as 53 edges, 65 internal)" in index
 
 
 def test_diagram_files_are_complete_and_byte_identical(

@@ -48,8 +48,11 @@ def _shown(steps: list[ScenarioStep]) -> list[tuple[str, str, Any, Any]]:
 @pytest.mark.parametrize("machine", SPEC.machines, ids=lambda m: m.name)
 def test_every_transition_is_a_wire_case_or_a_gap_with_a_reason(machine: Machine) -> None:
     suite = SUITES[machine.name]
-    keys = [c.transition.key for c in suite.cases] + [g.transition.key for g in suite.gaps]
-    assert sorted(keys) == sorted(t.key for t in machine.transitions)
+    driven = {c.transition.key for c in suite.cases}
+    gaps = [g.transition.key for g in suite.gaps]
+    # A transition may have a test per configuration, but never also a gap; a gap is one.
+    assert sorted(driven | set(gaps)) == sorted(t.key for t in machine.transitions)
+    assert len(gaps) == len(set(gaps)) and not driven & set(gaps)
     assert all(g.reason for g in suite.gaps)
     for gap in suite.gaps:
         if gap.transition.event.startswith("internal."):
@@ -127,8 +130,10 @@ def test_the_coverage_report_counts_the_cases_and_lists_every_gap() -> None:
     suites = list(SUITES.values())
     text = wire_coverage_doc(SPEC, suites)
     cases = sum(len(s.cases) for s in suites)
+    driven = sum(len({c.transition.key for c in s.cases}) for s in suites)
+    assert cases > driven  # some transitions are driven under several configurations
     assert f"{cases} wire tests" in text
-    assert f"drive {cases} of the {sum(len(m.transitions) for m in SPEC.machines)}" in text
+    assert f"drive {driven} of the {sum(len(m.transitions) for m in SPEC.machines)}" in text
     gaps = [g for s in suites for g in s.gaps]
     assert text.count("\n- ") == len(gaps)
     assert "- RST5 Resetting --internal.reset_failed--> Idle" in text
@@ -169,3 +174,36 @@ def test_timeouts_and_timers_that_send_nothing_stay_gaps_with_a_reason() -> None
     assert gaps[("HB5", "timeout.Heartbeat")].startswith("timeout event")
     reset = {g.transition.id: g.reason for g in SUITES["Reset"].gaps}
     assert "timer" in reset["RST4"]
+
+
+def test_a_timer_read_from_the_configuration_is_set_away_from_its_default_twice() -> None:
+    # B1 (errata E3.20/E3.21, §9.1.6): Preparing gives up after ConnectionTimeOut. The test
+    # sets the key, never to its default (60 s, which a hard-coded constant would match),
+    # and to two values, so a charge point that ignores the key fails one of them.
+    default = SPEC.config_key("ConnectionTimeOut")
+    assert default is not None and default.spec.default == 60
+    cases = {
+        c.scenario.id: c.scenario
+        for c in SUITES["ConnectorStatus"].cases
+        if c.transition.id == "B1" and c.transition.event == "timer.connection_timeout"
+    }
+    assert sorted(sc.setup["config"]["ConnectionTimeOut"] for sc in cases.values()) == [30, 90]
+    assert all(
+        i.endswith(f"[ConnectionTimeOut={sc.setup['config']['ConnectionTimeOut']}]")
+        for i, sc in cases.items()
+    )
+    for sc in cases.values():
+        seconds = sc.setup["config"]["ConnectionTimeOut"]
+        # Not before the duration (less the margin), not after it (plus the margin).
+        advance, expect = sc.steps[-2:]
+        assert (advance.kind, advance.seconds) == ("advance", seconds - 5.0)
+        assert (expect.kind, expect.name, expect.seconds) == ("expect", "StatusNotification", 10.0)
+        assert expect.payload == {"connectorId": 1, "status": "Available"}
+        changed = [s.payload for s in sc.setup_steps if s.name == "ChangeConfiguration"]
+        assert {"key": "ConnectionTimeOut", "value": str(seconds)} in changed
+
+
+def test_a_transition_with_a_single_configuration_keeps_its_plain_id() -> None:
+    ids = [c.scenario.id for c in SUITES["ConnectorStatus"].cases]
+    assert "WIRE ConnectorStatus A9" in ids
+    assert not any(i.startswith("WIRE ConnectorStatus A9 [") for i in ids)

@@ -104,3 +104,25 @@ def test_vendor_and_message_ids_compare_without_case(tmp_path: Path) -> None:
         assert services.query("data_transfer_status", ("chargespec", "Nope")) == "UnknownMessageId"
         # Configuration keys too (§7.17): the declared spelling comes back.
         assert services.query("config_name", ("heartbeatINTERVAL",)) == "HeartbeatInterval"
+
+
+def test_startable_and_in_use_follow_the_statuses_the_machines_note(tmp_path: Path) -> None:
+    # OCPP 1.6 §5.2/§7.7: no transaction begins on an Unavailable or Faulted connector nor on
+    # any connector of an Unavailable or Faulted Charge Point (connector 0); §4.9: a connector
+    # in a session cannot go Unavailable at once, so Inoperative waits.
+    with Store(tmp_path / "services.db") as store:
+        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        services = StationServices(port)
+        assert services.query("connector_startable", (1,)) is True
+        assert services.query("connector_in_use", (0,)) is False
+        services.invoke("set_startable", {"connector": 2, "startable": False})
+        assert services.query("connector_startable", (1,)) is True
+        assert services.query("connector_startable", (2,)) is False
+        services.invoke("set_startable", {"connector": 0, "startable": False})
+        assert services.query("connector_startable", (1,)) is False
+        services.invoke("set_connector_status", {"connector": 2, "status": "Preparing"})
+        assert services.query("connector_in_use", (1,)) is False
+        assert services.query("connector_in_use", (2,)) is True
+        assert services.query("connector_in_use", (0,)) is True
+        services.invoke("set_connector_status", {"connector": 2, "status": "Unavailable"})
+        assert services.query("connector_in_use", (0,)) is False

@@ -7,7 +7,14 @@
 Theory of operation: Answers ChangeAvailability for one connector or (connectorId 0) the whole Charge Point. The
     new availability is stored (it survives reboots) and passed to the status machines.
     Inoperative while a transaction runs there is Scheduled: it takes effect when the
-    transaction ends. An unknown connector is Rejected.
+    transaction ends. So is Inoperative on a connector in a session without a transaction
+    (Preparing, Finishing, Reserved): the §4.9 table has no cell from Preparing to Unavailable
+    and makes the change wait in Finishing (F8) and Reserved (G8), and §7.7 lets the change be
+    scheduled. Ambiguity: §5.2 and §7.3 describe Scheduled only for a transaction in progress;
+    Accepted (made later) or Rejected (not made) would each contradict part of the text, and
+    Scheduled is the answer that says what happens. While it waits no new user is taken
+    (station.connector_startable). Operative for one connector inside an Inoperative Charge
+    Point is Rejected. An unknown connector is Rejected.
 
 Refs: OCPP 1.6 §5.2, OCPP 1.6 §6.7, OCPP 1.6 §7.3, OCPP 1.6 §7.4, OCPP 1.6 §4.9.
 Instance: station. Source: specs/ocpp16/machines/availability.yaml.
@@ -50,12 +57,19 @@ def make_context(params: Mapping[str, Any]) -> AvailabilityContext:
 
 
 class AvailabilityMachine(SpecMachine):
-    """Availability: 1 states, 5 transitions.
+    """Availability: 1 states, 6 transitions.
 
     Answers ChangeAvailability for one connector or (connectorId 0) the whole Charge Point.
     The new availability is stored (it survives reboots) and passed to the status machines.
     Inoperative while a transaction runs there is Scheduled: it takes effect when the
-    transaction ends. An unknown connector is Rejected.
+    transaction ends. So is Inoperative on a connector in a session without a transaction
+    (Preparing, Finishing, Reserved): the §4.9 table has no cell from Preparing to
+    Unavailable and makes the change wait in Finishing (F8) and Reserved (G8), and §7.7 lets
+    the change be scheduled. Ambiguity: §5.2 and §7.3 describe Scheduled only for a
+    transaction in progress; Accepted (made later) or Rejected (not made) would each
+    contradict part of the text, and Scheduled is the answer that says what happens. While
+    it waits no new user is taken (station.connector_startable). Operative for one connector
+    inside an Inoperative Charge Point is Rejected. An unknown connector is Rejected.
     """
 
     NAME: ClassVar[str] = "Availability"
@@ -81,7 +95,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:13",
+            "specs/ocpp16/machines/availability.yaml:20",
         ),
         TransitionInfo(
             "CA-scheduled:Ready:ocpp.ChangeAvailability",
@@ -89,7 +103,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:14",
+            "specs/ocpp16/machines/availability.yaml:21",
         ),
         TransitionInfo(
             "CA-inoperative:Ready:ocpp.ChangeAvailability",
@@ -97,7 +111,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:19",
+            "specs/ocpp16/machines/availability.yaml:28",
         ),
         TransitionInfo(
             "CA-operative:Ready:ocpp.ChangeAvailability",
@@ -105,7 +119,15 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:24",
+            "specs/ocpp16/machines/availability.yaml:35",
+        ),
+        TransitionInfo(
+            "CA-operative-blocked:Ready:ocpp.ChangeAvailability",
+            "CA-operative-blocked",
+            "Ready",
+            "ocpp.ChangeAvailability",
+            None,
+            "specs/ocpp16/machines/availability.yaml:44",
         ),
         TransitionInfo(
             "CA-restore:Ready:internal.powered_on",
@@ -113,7 +135,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "internal.powered_on",
             None,
-            "specs/ocpp16/machines/availability.yaml:30",
+            "specs/ocpp16/machines/availability.yaml:52",
         ),
     )
 
@@ -151,6 +173,12 @@ class AvailabilityMachine(SpecMachine):
             cond="_g_ca_operative__ready__ocpp_change_availability",
             on="_t_ca_operative__ready__ocpp_change_availability",
         )
+        | ready.to(
+            ready,
+            internal=True,
+            cond="_g_ca_operative_blocked__ready__ocpp_change_availability",
+            on="_t_ca_operative_blocked__ready__ocpp_change_availability",
+        )
     )
 
     ctx: AvailabilityContext
@@ -171,39 +199,61 @@ class AvailabilityMachine(SpecMachine):
     def _g_ca_scheduled__ready__ocpp_change_availability(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CA-scheduled: (msg.connectorId == 0 or station.connector_exists(msg.connectorId)) and msg.type == 'Inoperative' and station.connector_busy(msg.connectorId)"""
+        """CA-scheduled: (msg.connectorId == 0 or station.connector_exists(msg.connectorId)) and msg.type == 'Inoperative' and (station.connector_busy(msg.connectorId) or station.connector_in_use(msg.connectorId))"""
         return bool(
             (
                 msg_field(msg, "connectorId") == 0
                 or self.env.query("connector_exists", msg_field(msg, "connectorId"))
             )
             and msg_field(msg, "type") == "Inoperative"
-            and self.env.query("connector_busy", msg_field(msg, "connectorId"))
+            and (
+                self.env.query("connector_busy", msg_field(msg, "connectorId"))
+                or self.env.query("connector_in_use", msg_field(msg, "connectorId"))
+            )
         )
 
     def _g_ca_inoperative__ready__ocpp_change_availability(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CA-inoperative: (msg.connectorId == 0 or station.connector_exists(msg.connectorId)) and msg.type == 'Inoperative' and not station.connector_busy(msg.connectorId)"""
+        """CA-inoperative: (msg.connectorId == 0 or station.connector_exists(msg.connectorId)) and msg.type == 'Inoperative' and not (station.connector_busy(msg.connectorId) or station.connector_in_use(msg.connectorId))"""
         return bool(
             (
                 msg_field(msg, "connectorId") == 0
                 or self.env.query("connector_exists", msg_field(msg, "connectorId"))
             )
             and msg_field(msg, "type") == "Inoperative"
-            and (not self.env.query("connector_busy", msg_field(msg, "connectorId")))
+            and (
+                not (
+                    self.env.query("connector_busy", msg_field(msg, "connectorId"))
+                    or self.env.query("connector_in_use", msg_field(msg, "connectorId"))
+                )
+            )
         )
 
     def _g_ca_operative__ready__ocpp_change_availability(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CA-operative: (msg.connectorId == 0 or station.connector_exists(msg.connectorId)) and msg.type == 'Operative'"""
+        """CA-operative: (msg.connectorId == 0 or (station.connector_exists(msg.connectorId) and station.availability(0) != 'Inoperative')) and msg.type == 'Operative'"""
         return bool(
             (
                 msg_field(msg, "connectorId") == 0
-                or self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                or (
+                    self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                    and self.env.query("availability", 0) != "Inoperative"
+                )
             )
             and msg_field(msg, "type") == "Operative"
+        )
+
+    def _g_ca_operative_blocked__ready__ocpp_change_availability(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """CA-operative-blocked: msg.connectorId != 0 and station.connector_exists(msg.connectorId) and station.availability(0) == 'Inoperative' and msg.type == 'Operative'"""
+        return bool(
+            msg_field(msg, "connectorId") != 0
+            and self.env.query("connector_exists", msg_field(msg, "connectorId"))
+            and (self.env.query("availability", 0) == "Inoperative")
+            and (msg_field(msg, "type") == "Operative")
         )
 
     def _t_ca_unknown__ready__ocpp_change_availability(
@@ -243,6 +293,14 @@ class AvailabilityMachine(SpecMachine):
         self._a_store(source_name, state_name, msg)
         self._a_accepted(source_name, state_name, msg)
         self._a_operative(source_name, state_name, msg)
+
+    def _t_ca_operative_blocked__ready__ocpp_change_availability(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CA-operative-blocked on ocpp.ChangeAvailability"""
+        self._fired("CA-operative-blocked:Ready:ocpp.ChangeAvailability")
+        source_name, state_name = source.value, target.value
+        self._a_rejected(source_name, state_name, msg)
 
     def _t_ca_restore__ready__internal_powered_on(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG

@@ -8,7 +8,10 @@ Theory of operation: Status of the Charge Point as a whole, reported as connecto
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells between
     them exist here; connector 0's status is independent of the connectors' statuses. A reset
     that failed is reported with errorCode ResetFailure in the current status (an errorCode with
-    a status other than Faulted is a warning, §7.6).
+    a status other than Faulted is a warning, §7.6). While the Charge Point is Unavailable or
+    Faulted no connector starts a transaction (§7.7: it allows no charging). Inoperative while
+    transactions run is Scheduled (§5.2, §7.3): connector 0 becomes Unavailable when the last of
+    them has ended, as an Unavailable Charge Point cannot have one charging.
 
 Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
 Instance: station. Source: specs/ocpp16/machines/charge_point_status.yaml.
@@ -50,6 +53,8 @@ class ChargePointStatusContext:
     error_code: str = "NoError"
     status_before_fault: str = "Available"
     last_reported: str = ""
+    inoperative_scheduled: bool = False
+    """Inoperative arrived while transactions ran."""
 
 
 def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
@@ -58,13 +63,17 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 15 transitions.
+    """ChargePointStatus: 3 states, 24 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
     between them exist here; connector 0's status is independent of the connectors'
     statuses. A reset that failed is reported with errorCode ResetFailure in the current
-    status (an errorCode with a status other than Faulted is a warning, §7.6).
+    status (an errorCode with a status other than Faulted is a warning, §7.6). While the
+    Charge Point is Unavailable or Faulted no connector starts a transaction (§7.7: it
+    allows no charging). Inoperative while transactions run is Scheduled (§5.2, §7.3):
+    connector 0 becomes Unavailable when the last of them has ended, as an Unavailable
+    Charge Point cannot have one charging.
     """
 
     NAME: ClassVar[str] = "ChargePointStatus"
@@ -73,8 +82,10 @@ class ChargePointStatusMachine(SpecMachine):
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.inoperative": "internal_inoperative",
         "internal.operative": "internal_operative",
+        "internal.reconnected": "internal_reconnected",
         "internal.registration_accepted": "internal_registration_accepted",
         "internal.reset_failed": "internal_reset_failed",
+        "internal.transaction_ended": "internal_transaction_ended",
         "tester.fault": "tester_fault",
         "tester.fault_cleared": "tester_fault_cleared",
         "timer.status_debounce": "timer_status_debounce",
@@ -83,8 +94,11 @@ class ChargePointStatusMachine(SpecMachine):
         "Available": frozenset(
             (
                 "internal.inoperative",
+                "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "internal.transaction_ended",
                 "tester.fault",
                 "timer.status_debounce",
             )
@@ -92,6 +106,7 @@ class ChargePointStatusMachine(SpecMachine):
         "Unavailable": frozenset(
             (
                 "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
                 "tester.fault",
@@ -100,8 +115,12 @@ class ChargePointStatusMachine(SpecMachine):
         ),
         "Faulted": frozenset(
             (
+                "internal.inoperative",
+                "internal.operative",
+                "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "tester.fault",
                 "tester.fault_cleared",
                 "timer.status_debounce",
             )
@@ -124,7 +143,31 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:22",
+            "specs/ocpp16/machines/charge_point_status.yaml:26",
+        ),
+        TransitionInfo(
+            "A-sched:Available:internal.inoperative",
+            "A-sched",
+            "Available",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:27",
+        ),
+        TransitionInfo(
+            "A8:Available:internal.transaction_ended",
+            "A8",
+            "Available",
+            "internal.transaction_ended",
+            "Unavailable",
+            "specs/ocpp16/machines/charge_point_status.yaml:28",
+        ),
+        TransitionInfo(
+            "A-operative:Available:internal.operative",
+            "A-operative",
+            "Available",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:29",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -132,7 +175,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:23",
+            "specs/ocpp16/machines/charge_point_status.yaml:30",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -140,7 +183,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:24",
+            "specs/ocpp16/machines/charge_point_status.yaml:31",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -148,7 +191,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:25",
+            "specs/ocpp16/machines/charge_point_status.yaml:32",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -156,7 +199,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "specs/ocpp16/machines/charge_point_status.yaml:33",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -164,7 +207,31 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:27",
+            "specs/ocpp16/machines/charge_point_status.yaml:34",
+        ),
+        TransitionInfo(
+            "I-fault:Faulted:tester.fault",
+            "I-fault",
+            "Faulted",
+            "tester.fault",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:36",
+        ),
+        TransitionInfo(
+            "I-inoperative:Faulted:internal.inoperative",
+            "I-inoperative",
+            "Faulted",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:39",
+        ),
+        TransitionInfo(
+            "I-operative:Faulted:internal.operative",
+            "I-operative",
+            "Faulted",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "SN-reset:Available:internal.reset_failed",
@@ -172,7 +239,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-reset:Unavailable:internal.reset_failed",
@@ -180,7 +247,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-reset:Faulted:internal.reset_failed",
@@ -188,7 +255,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -196,7 +263,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -204,7 +271,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -212,7 +279,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -220,7 +287,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -228,7 +295,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -236,7 +303,31 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Available:internal.reconnected",
+            "SN-reconnect",
+            "Available",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Unavailable:internal.reconnected",
+            "SN-reconnect",
+            "Unavailable",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
+        ),
+        TransitionInfo(
+            "SN-reconnect:Faulted:internal.reconnected",
+            "SN-reconnect",
+            "Faulted",
+            "internal.reconnected",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
         ),
     )
 
@@ -257,15 +348,52 @@ class ChargePointStatusMachine(SpecMachine):
         enter="_enter_faulted",
     )
 
-    internal_inoperative = available.to(
-        unavailable,
-        cond="_g_a8__available__internal_inoperative",
-        on="_t_a8__available__internal_inoperative",
+    internal_inoperative = (
+        available.to(
+            unavailable,
+            cond="_g_a8__available__internal_inoperative",
+            on="_t_a8__available__internal_inoperative",
+        )
+        | available.to(
+            available,
+            internal=True,
+            cond="_g_a_sched__available__internal_inoperative",
+            on="_t_a_sched__available__internal_inoperative",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_i_inoperative__faulted__internal_inoperative",
+            on="_t_i_inoperative__faulted__internal_inoperative",
+        )
     )
-    internal_operative = unavailable.to(
-        available,
-        cond="_g_h1__unavailable__internal_operative",
-        on="_t_h1__unavailable__internal_operative",
+    internal_operative = (
+        available.to(
+            available,
+            internal=True,
+            cond="_g_a_operative__available__internal_operative",
+            on="_t_a_operative__available__internal_operative",
+        )
+        | unavailable.to(
+            available,
+            cond="_g_h1__unavailable__internal_operative",
+            on="_t_h1__unavailable__internal_operative",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_i_operative__faulted__internal_operative",
+            on="_t_i_operative__faulted__internal_operative",
+        )
+    )
+    internal_reconnected = (
+        available.to(
+            available, internal=True, on="_t_sn_reconnect__available__internal_reconnected"
+        )
+        | unavailable.to(
+            unavailable, internal=True, on="_t_sn_reconnect__unavailable__internal_reconnected"
+        )
+        | faulted.to(faulted, internal=True, on="_t_sn_reconnect__faulted__internal_reconnected")
     )
     internal_registration_accepted = (
         available.to(
@@ -285,8 +413,15 @@ class ChargePointStatusMachine(SpecMachine):
         )
         | faulted.to(faulted, internal=True, on="_t_sn_reset__faulted__internal_reset_failed")
     )
-    tester_fault = available.to(faulted, on="_t_a9__available__tester_fault") | unavailable.to(
-        faulted, on="_t_h9__unavailable__tester_fault"
+    internal_transaction_ended = available.to(
+        unavailable,
+        cond="_g_a8__available__internal_transaction_ended",
+        on="_t_a8__available__internal_transaction_ended",
+    )
+    tester_fault = (
+        available.to(faulted, on="_t_a9__available__tester_fault")
+        | unavailable.to(faulted, on="_t_h9__unavailable__tester_fault")
+        | faulted.to(faulted, internal=True, on="_t_i_fault__faulted__tester_fault")
     )
     tester_fault_cleared = faulted.to(
         available,
@@ -316,7 +451,25 @@ class ChargePointStatusMachine(SpecMachine):
     def _g_a8__available__internal_inoperative(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """A8: msg.connector == 0"""
+        """A8: msg.connector == 0 and not station.connector_busy(0)"""
+        return bool(msg_field(msg, "connector") == 0 and (not self.env.query("connector_busy", 0)))
+
+    def _g_a_sched__available__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A-sched: msg.connector == 0 and station.connector_busy(0)"""
+        return bool(msg_field(msg, "connector") == 0 and self.env.query("connector_busy", 0))
+
+    def _g_a8__available__internal_transaction_ended(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A8: ctx.inoperative_scheduled and station.transactions_open() == 0"""
+        return bool(self.ctx.inoperative_scheduled and self.env.query("transactions_open") == 0)
+
+    def _g_a_operative__available__internal_operative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """A-operative: msg.connector == 0"""
         return bool(msg_field(msg, "connector") == 0)
 
     def _g_h1__unavailable__internal_operative(
@@ -337,11 +490,47 @@ class ChargePointStatusMachine(SpecMachine):
         """I8: ctx.status_before_fault == 'Unavailable'"""
         return bool(self.ctx.status_before_fault == "Unavailable")
 
+    def _g_i_inoperative__faulted__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """I-inoperative: msg.connector == 0"""
+        return bool(msg_field(msg, "connector") == 0)
+
+    def _g_i_operative__faulted__internal_operative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """I-operative: msg.connector == 0"""
+        return bool(msg_field(msg, "connector") == 0)
+
     def _t_a8__available__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """A8 on internal.inoperative"""
         self._fired("A8:Available:internal.inoperative")
+
+    def _t_a_sched__available__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A-sched on internal.inoperative"""
+        self._fired("A-sched:Available:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_a8__available__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A8 on internal.transaction_ended"""
+        self._fired("A8:Available:internal.transaction_ended")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
+    def _t_a_operative__available__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """A-operative on internal.operative"""
+        self._fired("A-operative:Available:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
 
     def _t_a9__available__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -350,6 +539,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("A9:Available:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+        self._a_cancel_starts(source_name, state_name, msg)
 
     def _t_h1__unavailable__internal_operative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -364,6 +554,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("H9:Unavailable:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+        self._a_cancel_starts(source_name, state_name, msg)
 
     def _t_i1__faulted__tester_fault_cleared(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -380,6 +571,31 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("I8:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
+
+    def _t_i_fault__faulted__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-fault on tester.fault"""
+        self._fired("I-fault:Faulted:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_note_error(source_name, state_name, msg)
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_i_inoperative__faulted__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-inoperative on internal.inoperative"""
+        self._fired("I-inoperative:Faulted:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_unavailable(source_name, state_name, msg)
+
+    def _t_i_operative__faulted__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-operative on internal.operative"""
+        self._fired("I-operative:Faulted:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_available(source_name, state_name, msg)
 
     def _t_sn_reset__available__internal_reset_failed(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -453,6 +669,30 @@ class ChargePointStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
 
+    def _t_sn_reconnect__available__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Available:internal.reconnected")
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__unavailable__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Unavailable:internal.reconnected")
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_reconnect__faulted__internal_reconnected(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-reconnect on internal.reconnected"""
+        self._fired("SN-reconnect:Faulted:internal.reconnected")
+        source_name, state_name = source.value, target.value
+        self._a_send_status_if_changed(source_name, state_name, msg)
+
     def _enter_available(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -461,6 +701,7 @@ class ChargePointStatusMachine(SpecMachine):
         state_name = "Available"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -470,6 +711,7 @@ class ChargePointStatusMachine(SpecMachine):
         state_name = "Unavailable"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
 
     def _enter_faulted(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -479,10 +721,19 @@ class ChargePointStatusMachine(SpecMachine):
         state_name = "Faulted"
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
+        self._a_note_startable(source_name, state_name, msg)
+
+    def _a_cancel_starts(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action cancel_starts."""
+        self.emit_raise("internal.start_cancelled", {"connector": 0})
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""
         self.ctx.error_code = "NoError"
+
+    def _a_clear_schedule(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action clear_schedule."""
+        self.ctx.inoperative_scheduled = False
 
     def _a_debounce_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action debounce_status."""
@@ -491,6 +742,24 @@ class ChargePointStatusMachine(SpecMachine):
             and self.env.config_int("MinimumStatusDuration") > 0
         ):
             self.emit_start_timer("status_debounce", self.env.config_int("MinimumStatusDuration"))
+
+    def _a_fault_returns_available(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action fault_returns_available."""
+        self.ctx.status_before_fault = "Available"
+
+    def _a_fault_returns_unavailable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action fault_returns_unavailable."""
+        self.ctx.status_before_fault = "Unavailable"
+
+    def _a_note_error(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_error."""
+        self.ctx.error_code = msg_field(msg, "errorCode")
+
+    def _a_note_startable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_startable."""
+        self.emit_invoke(
+            "set_startable", {"connector": self.ctx.connector_id, "startable": state == "Available"}
+        )
 
     def _a_remember_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action remember_fault."""
@@ -517,7 +786,11 @@ class ChargePointStatusMachine(SpecMachine):
                     "errorCode": self.ctx.error_code,
                 },
             )
-            self.ctx.last_reported = state
+            self.ctx.last_reported = state if self.env.query("online") else self.ctx.last_reported
+
+    def _a_schedule_inoperative(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action schedule_inoperative."""
+        self.ctx.inoperative_scheduled = True
 
     def _a_send_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action send_status."""

@@ -75,6 +75,8 @@ class ConnectorStatusContext:
     """ChangeAvailability(Inoperative) arrived during use; it takes effect when use ends (§5.2)."""
     last_reported: str = ""
     """The status the last StatusNotification carried."""
+    cable_abandoned: bool = False
+    """The cable was left plugged in past ConnectionTimeOut without a user (B6); until it is unplugged no idTag may start a transaction on it (errata E3.20)."""
 
 
 def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
@@ -85,7 +87,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 115 transitions.
+    """ConnectorStatus: 9 states, 127 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -143,7 +145,9 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_offered",
                 "internal.energy_withheld",
+                "internal.inoperative",
                 "internal.lock_failed",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.remote_start",
@@ -161,6 +165,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_withheld",
                 "internal.inoperative",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.transaction_ended",
@@ -175,6 +180,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_withheld",
                 "internal.inoperative",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.transaction_ended",
@@ -190,6 +196,7 @@ class ConnectorStatusMachine(SpecMachine):
             (
                 "internal.energy_offered",
                 "internal.inoperative",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.transaction_ended",
@@ -204,6 +211,7 @@ class ConnectorStatusMachine(SpecMachine):
         "Finishing": frozenset(
             (
                 "internal.inoperative",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.remote_start",
@@ -217,6 +225,7 @@ class ConnectorStatusMachine(SpecMachine):
         "Reserved": frozenset(
             (
                 "internal.inoperative",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reservation_ended",
@@ -241,9 +250,13 @@ class ConnectorStatusMachine(SpecMachine):
         ),
         "Faulted": frozenset(
             (
+                "internal.inoperative",
+                "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.transaction_ended",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.fault_cleared",
                 "tester.plug_in",
                 "tester.unplug",
@@ -280,7 +293,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.plug_in",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:36",
+            "specs/ocpp16/machines/connector_status.yaml:42",
         ),
         TransitionInfo(
             "A2:Available:tester.present_id_tag",
@@ -288,7 +301,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:37",
+            "specs/ocpp16/machines/connector_status.yaml:43",
         ),
         TransitionInfo(
             "A2:Available:internal.remote_start",
@@ -296,7 +309,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:38",
+            "specs/ocpp16/machines/connector_status.yaml:44",
         ),
         TransitionInfo(
             "A3:Available:internal.energy_offered",
@@ -304,7 +317,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:39",
+            "specs/ocpp16/machines/connector_status.yaml:45",
         ),
         TransitionInfo(
             "A4:Available:internal.energy_offered",
@@ -312,7 +325,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:40",
+            "specs/ocpp16/machines/connector_status.yaml:46",
         ),
         TransitionInfo(
             "A5:Available:internal.energy_withheld",
@@ -320,7 +333,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:41",
+            "specs/ocpp16/machines/connector_status.yaml:47",
         ),
         TransitionInfo(
             "A7:Available:internal.reserved",
@@ -328,7 +341,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reserved",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:42",
+            "specs/ocpp16/machines/connector_status.yaml:48",
         ),
         TransitionInfo(
             "A8:Available:internal.inoperative",
@@ -336,7 +349,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:43",
+            "specs/ocpp16/machines/connector_status.yaml:49",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -344,7 +357,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:44",
+            "specs/ocpp16/machines/connector_status.yaml:50",
         ),
         TransitionInfo(
             "B1:Preparing:tester.unplug",
@@ -352,7 +365,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:46",
+            "specs/ocpp16/machines/connector_status.yaml:54",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -360,7 +373,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:47",
+            "specs/ocpp16/machines/connector_status.yaml:55",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -368,7 +381,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:48",
+            "specs/ocpp16/machines/connector_status.yaml:56",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -376,7 +389,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:49",
+            "specs/ocpp16/machines/connector_status.yaml:57",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -384,7 +397,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:50",
+            "specs/ocpp16/machines/connector_status.yaml:58",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -392,7 +405,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:51",
+            "specs/ocpp16/machines/connector_status.yaml:59",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -400,7 +413,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:52",
+            "specs/ocpp16/machines/connector_status.yaml:60",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -408,7 +421,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:55",
+            "specs/ocpp16/machines/connector_status.yaml:66",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -416,7 +429,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:56",
+            "specs/ocpp16/machines/connector_status.yaml:67",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -424,7 +437,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:57",
+            "specs/ocpp16/machines/connector_status.yaml:68",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -432,7 +445,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:58",
+            "specs/ocpp16/machines/connector_status.yaml:69",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -440,7 +453,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:59",
+            "specs/ocpp16/machines/connector_status.yaml:70",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -448,7 +461,15 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:59",
+            "specs/ocpp16/machines/connector_status.yaml:70",
+        ),
+        TransitionInfo(
+            "B-sched:Preparing:internal.inoperative",
+            "B-sched",
+            "Preparing",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:71",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -456,7 +477,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:61",
+            "specs/ocpp16/machines/connector_status.yaml:73",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -464,7 +485,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:62",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -472,7 +493,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:63",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -480,7 +501,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:64",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -488,7 +509,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:65",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -496,7 +517,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:66",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -504,7 +525,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:69",
+            "specs/ocpp16/machines/connector_status.yaml:81",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -512,7 +533,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:70",
+            "specs/ocpp16/machines/connector_status.yaml:82",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -520,7 +541,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:73",
+            "specs/ocpp16/machines/connector_status.yaml:85",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -528,7 +549,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:74",
+            "specs/ocpp16/machines/connector_status.yaml:86",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -536,7 +557,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:87",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -544,7 +565,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:89",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -552,7 +573,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:90",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -560,7 +581,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:79",
+            "specs/ocpp16/machines/connector_status.yaml:91",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -568,7 +589,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:80",
+            "specs/ocpp16/machines/connector_status.yaml:92",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -576,7 +597,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:81",
+            "specs/ocpp16/machines/connector_status.yaml:93",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -584,7 +605,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:82",
+            "specs/ocpp16/machines/connector_status.yaml:94",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -592,7 +613,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:83",
+            "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -600,7 +621,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:85",
+            "specs/ocpp16/machines/connector_status.yaml:97",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -608,7 +629,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:86",
+            "specs/ocpp16/machines/connector_status.yaml:98",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -616,7 +637,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:87",
+            "specs/ocpp16/machines/connector_status.yaml:99",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -624,7 +645,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:89",
+            "specs/ocpp16/machines/connector_status.yaml:101",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -632,7 +653,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:90",
+            "specs/ocpp16/machines/connector_status.yaml:102",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -640,7 +661,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:91",
+            "specs/ocpp16/machines/connector_status.yaml:103",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -648,7 +669,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:104",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -656,7 +677,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:105",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -664,7 +685,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -672,7 +693,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -680,7 +701,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:108",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -688,7 +709,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:97",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -696,7 +717,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:98",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -704,7 +725,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:100",
+            "specs/ocpp16/machines/connector_status.yaml:112",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -712,7 +733,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:101",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -720,7 +741,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:102",
+            "specs/ocpp16/machines/connector_status.yaml:116",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -728,7 +749,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:103",
+            "specs/ocpp16/machines/connector_status.yaml:117",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -736,7 +757,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:104",
+            "specs/ocpp16/machines/connector_status.yaml:118",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -744,7 +765,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:119",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -752,7 +773,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:121",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -760,7 +781,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:108",
+            "specs/ocpp16/machines/connector_status.yaml:122",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -768,7 +789,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -776,7 +797,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -784,7 +805,15 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:111",
+            "specs/ocpp16/machines/connector_status.yaml:125",
+        ),
+        TransitionInfo(
+            "G-operative:Reserved:internal.operative",
+            "G-operative",
+            "Reserved",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:126",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -792,7 +821,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:113",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -800,7 +829,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:114",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -808,7 +837,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:115",
+            "specs/ocpp16/machines/connector_status.yaml:130",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -816,7 +845,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:116",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -824,7 +853,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:117",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -832,7 +861,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:118",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -840,7 +869,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:134",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -848,7 +877,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:120",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -856,7 +885,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:122",
+            "specs/ocpp16/machines/connector_status.yaml:141",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -864,7 +893,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:142",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -872,7 +901,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -880,7 +909,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -888,7 +917,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -896,7 +925,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "I7:Faulted:tester.fault_cleared",
@@ -904,7 +933,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -912,7 +941,47 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:129",
+            "specs/ocpp16/machines/connector_status.yaml:148",
+        ),
+        TransitionInfo(
+            "I-inoperative:Faulted:internal.inoperative",
+            "I-inoperative",
+            "Faulted",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:153",
+        ),
+        TransitionInfo(
+            "I-sched:Faulted:internal.inoperative",
+            "I-sched",
+            "Faulted",
+            "internal.inoperative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:154",
+        ),
+        TransitionInfo(
+            "I-operative:Faulted:internal.operative",
+            "I-operative",
+            "Faulted",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:155",
+        ),
+        TransitionInfo(
+            "I-ended:Faulted:internal.transaction_ended",
+            "I-ended",
+            "Faulted",
+            "internal.transaction_ended",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:159",
+        ),
+        TransitionInfo(
+            "I-fault:Faulted:tester.fault",
+            "I-fault",
+            "Faulted",
+            "tester.fault",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:162",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -920,7 +989,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -928,7 +997,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:131",
+            "specs/ocpp16/machines/connector_status.yaml:164",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -936,7 +1005,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -944,7 +1013,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -952,7 +1021,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -960,7 +1029,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -968,7 +1037,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -976,7 +1045,47 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:168",
+        ),
+        TransitionInfo(
+            "X-operative:Preparing:internal.operative",
+            "X-operative",
+            "Preparing",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:171",
+        ),
+        TransitionInfo(
+            "X-operative:Charging:internal.operative",
+            "X-operative",
+            "Charging",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:171",
+        ),
+        TransitionInfo(
+            "X-operative:SuspendedEV:internal.operative",
+            "X-operative",
+            "SuspendedEV",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:171",
+        ),
+        TransitionInfo(
+            "X-operative:SuspendedEVSE:internal.operative",
+            "X-operative",
+            "SuspendedEVSE",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:171",
+        ),
+        TransitionInfo(
+            "X-operative:Finishing:internal.operative",
+            "X-operative",
+            "Finishing",
+            "internal.operative",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -984,7 +1093,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -992,7 +1101,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1000,7 +1109,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1008,7 +1117,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1016,7 +1125,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1024,7 +1133,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1032,7 +1141,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1040,7 +1149,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1048,7 +1157,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1056,7 +1165,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1064,7 +1173,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1072,7 +1181,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1080,7 +1189,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1088,7 +1197,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1096,7 +1205,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1104,7 +1213,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1112,7 +1221,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1120,7 +1229,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1128,7 +1237,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1136,7 +1245,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1144,7 +1253,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1152,7 +1261,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1160,7 +1269,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1168,7 +1277,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1176,7 +1285,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1184,7 +1293,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1192,7 +1301,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
     )
 
@@ -1295,6 +1404,7 @@ class ConnectorStatusMachine(SpecMachine):
     )
     internal_inoperative = (
         available.to(unavailable, on="_t_a8__available__internal_inoperative")
+        | preparing.to(preparing, internal=True, on="_t_b_sched__preparing__internal_inoperative")
         | charging.to(charging, internal=True, on="_t_c_sched__charging__internal_inoperative")
         | suspended_ev.to(
             suspended_ev, internal=True, on="_t_d_sched__suspended_ev__internal_inoperative"
@@ -1304,16 +1414,42 @@ class ConnectorStatusMachine(SpecMachine):
         )
         | finishing.to(finishing, internal=True, on="_t_f_sched__finishing__internal_inoperative")
         | reserved.to(reserved, internal=True, on="_t_g_sched__reserved__internal_inoperative")
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_i_inoperative__faulted__internal_inoperative",
+            on="_t_i_inoperative__faulted__internal_inoperative",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_i_sched__faulted__internal_inoperative",
+            on="_t_i_sched__faulted__internal_inoperative",
+        )
     )
     internal_lock_failed = preparing.to(faulted, on="_t_b9__preparing__internal_lock_failed")
-    internal_operative = unavailable.to(
-        available,
-        cond="_g_h1__unavailable__internal_operative",
-        on="_t_h1__unavailable__internal_operative",
-    ) | unavailable.to(
-        preparing,
-        cond="_g_h2__unavailable__internal_operative",
-        on="_t_h2__unavailable__internal_operative",
+    internal_operative = (
+        reserved.to(reserved, internal=True, on="_t_g_operative__reserved__internal_operative")
+        | unavailable.to(
+            available,
+            cond="_g_h1__unavailable__internal_operative",
+            on="_t_h1__unavailable__internal_operative",
+        )
+        | unavailable.to(
+            preparing,
+            cond="_g_h2__unavailable__internal_operative",
+            on="_t_h2__unavailable__internal_operative",
+        )
+        | faulted.to(faulted, internal=True, on="_t_i_operative__faulted__internal_operative")
+        | preparing.to(preparing, internal=True, on="_t_x_operative__preparing__internal_operative")
+        | charging.to(charging, internal=True, on="_t_x_operative__charging__internal_operative")
+        | suspended_ev.to(
+            suspended_ev, internal=True, on="_t_x_operative__suspended_ev__internal_operative"
+        )
+        | suspended_evse.to(
+            suspended_evse, internal=True, on="_t_x_operative__suspended_evse__internal_operative"
+        )
+        | finishing.to(finishing, internal=True, on="_t_x_operative__finishing__internal_operative")
     )
     internal_reconnected = (
         available.to(
@@ -1376,7 +1512,11 @@ class ConnectorStatusMachine(SpecMachine):
     internal_remote_start = (
         available.to(preparing, on="_t_a2__available__internal_remote_start")
         | preparing.to(preparing, internal=True, on="_t_b_id__preparing__internal_remote_start")
-        | finishing.to(preparing, on="_t_f2__finishing__internal_remote_start")
+        | finishing.to(
+            preparing,
+            cond="_g_f2__finishing__internal_remote_start",
+            on="_t_f2__finishing__internal_remote_start",
+        )
     )
     internal_reservation_ended = reserved.to(
         available,
@@ -1448,6 +1588,7 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_e8__suspended_evse__internal_transaction_ended",
             on="_t_e8__suspended_evse__internal_transaction_ended",
         )
+        | faulted.to(faulted, internal=True, on="_t_i_ended__faulted__internal_transaction_ended")
     )
     tester_ev_resume = suspended_ev.to(
         charging, on="_t_d3__suspended_ev__tester_ev_resume"
@@ -1493,6 +1634,7 @@ class ConnectorStatusMachine(SpecMachine):
         | finishing.to(faulted, on="_t_f9__finishing__tester_fault")
         | reserved.to(faulted, on="_t_g9__reserved__tester_fault")
         | unavailable.to(faulted, on="_t_h9__unavailable__tester_fault")
+        | faulted.to(faulted, internal=True, on="_t_i_fault__faulted__tester_fault")
     )
     tester_fault_cleared = (
         faulted.to(
@@ -1556,7 +1698,11 @@ class ConnectorStatusMachine(SpecMachine):
     tester_present_id_tag = (
         available.to(preparing, on="_t_a2__available__tester_present_id_tag")
         | preparing.to(preparing, internal=True, on="_t_b_id__preparing__tester_present_id_tag")
-        | finishing.to(preparing, on="_t_f2__finishing__tester_present_id_tag")
+        | finishing.to(
+            preparing,
+            cond="_g_f2__finishing__tester_present_id_tag",
+            on="_t_f2__finishing__tester_present_id_tag",
+        )
         | reserved.to(preparing, on="_t_g2__reserved__tester_present_id_tag")
     )
     tester_unplug = (
@@ -1790,6 +1936,18 @@ class ConnectorStatusMachine(SpecMachine):
         """F1: not ctx.inoperative_scheduled"""
         return bool(not self.ctx.inoperative_scheduled)
 
+    def _g_f2__finishing__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """F2: not ctx.cable_abandoned and not ctx.inoperative_scheduled"""
+        return bool(not self.ctx.cable_abandoned and (not self.ctx.inoperative_scheduled))
+
+    def _g_f2__finishing__internal_remote_start(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """F2: not ctx.cable_abandoned and not ctx.inoperative_scheduled"""
+        return bool(not self.ctx.cable_abandoned and (not self.ctx.inoperative_scheduled))
+
     def _g_f8__finishing__tester_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -1835,14 +1993,19 @@ class ConnectorStatusMachine(SpecMachine):
     def _g_i1__faulted__tester_fault_cleared(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """I1: ctx.status_before_fault == 'Available'"""
-        return bool(self.ctx.status_before_fault == "Available")
+        """I1: ctx.status_before_fault in ('Available', 'Preparing') and not ctx.cable_plugged"""
+        return bool(
+            self.ctx.status_before_fault in ("Available", "Preparing")
+            and (not self.ctx.cable_plugged)
+        )
 
     def _g_i2__faulted__tester_fault_cleared(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """I2: ctx.status_before_fault == 'Preparing'"""
-        return bool(self.ctx.status_before_fault == "Preparing")
+        """I2: ctx.status_before_fault in ('Available', 'Preparing') and ctx.cable_plugged"""
+        return bool(
+            self.ctx.status_before_fault in ("Available", "Preparing") and self.ctx.cable_plugged
+        )
 
     def _g_i3__faulted__tester_fault_cleared(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1881,6 +2044,18 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> bool:
         """I8: ctx.status_before_fault == 'Unavailable'"""
         return bool(self.ctx.status_before_fault == "Unavailable")
+
+    def _g_i_inoperative__faulted__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """I-inoperative: ctx.status_before_fault in ('Available', 'Preparing', 'Unavailable')"""
+        return bool(self.ctx.status_before_fault in ("Available", "Preparing", "Unavailable"))
+
+    def _g_i_sched__faulted__internal_inoperative(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """I-sched: ctx.status_before_fault not in ('Available', 'Preparing', 'Unavailable')"""
+        return bool(self.ctx.status_before_fault not in ("Available", "Preparing", "Unavailable"))
 
     def _t_a2__available__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1947,12 +2122,15 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("B1:Preparing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+        self._a_apply_schedule(source_name, state_name, msg)
 
     def _t_b1__preparing__internal_start_cancelled(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """B1 on internal.start_cancelled"""
         self._fired("B1:Preparing:internal.start_cancelled")
+        source_name, state_name = source.value, target.value
+        self._a_apply_schedule(source_name, state_name, msg)
 
     def _t_b_cancel__preparing__internal_start_cancelled(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1967,6 +2145,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("B1:Preparing:timer.connection_timeout")
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
+        self._a_apply_schedule(source_name, state_name, msg)
 
     def _t_b3__preparing__internal_energy_offered(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1993,6 +2172,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("B6:Preparing:timer.connection_timeout")
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
+        self._a_note_abandoned(source_name, state_name, msg)
 
     def _t_b9__preparing__tester_fault(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2029,6 +2209,14 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> None:
         """B-id on internal.remote_start"""
         self._fired("B-id:Preparing:internal.remote_start")
+
+    def _t_b_sched__preparing__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-sched on internal.inoperative"""
+        self._fired("B-sched:Preparing:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_schedule_inoperative(source_name, state_name, msg)
 
     def _t_c1__charging__internal_transaction_ended(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2326,6 +2514,14 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_schedule_inoperative(source_name, state_name, msg)
 
+    def _t_g_operative__reserved__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-operative on internal.operative"""
+        self._fired("G-operative:Reserved:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
     def _t_h1__unavailable__internal_operative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2444,6 +2640,47 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
+    def _t_i_inoperative__faulted__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-inoperative on internal.inoperative"""
+        self._fired("I-inoperative:Faulted:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_unavailable(source_name, state_name, msg)
+
+    def _t_i_sched__faulted__internal_inoperative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-sched on internal.inoperative"""
+        self._fired("I-sched:Faulted:internal.inoperative")
+        source_name, state_name = source.value, target.value
+        self._a_schedule_inoperative(source_name, state_name, msg)
+
+    def _t_i_operative__faulted__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-operative on internal.operative"""
+        self._fired("I-operative:Faulted:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_operative(source_name, state_name, msg)
+
+    def _t_i_ended__faulted__internal_transaction_ended(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-ended on internal.transaction_ended"""
+        self._fired("I-ended:Faulted:internal.transaction_ended")
+        source_name, state_name = source.value, target.value
+        self._a_fault_returns_after_session(source_name, state_name, msg)
+
+    def _t_i_fault__faulted__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """I-fault on tester.fault"""
+        self._fired("I-fault:Faulted:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_note_error(source_name, state_name, msg)
+        self._a_send_status(source_name, state_name, msg)
+
     def _t_i_plug__faulted__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2495,6 +2732,46 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> None:
         """X-ev-unplug on tester.ev_unplug"""
         self._fired("X-ev-unplug:Faulted:tester.ev_unplug")
+
+    def _t_x_operative__preparing__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-operative on internal.operative"""
+        self._fired("X-operative:Preparing:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
+    def _t_x_operative__charging__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-operative on internal.operative"""
+        self._fired("X-operative:Charging:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
+    def _t_x_operative__suspended_ev__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-operative on internal.operative"""
+        self._fired("X-operative:SuspendedEV:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
+    def _t_x_operative__suspended_evse__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-operative on internal.operative"""
+        self._fired("X-operative:SuspendedEVSE:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
+
+    def _t_x_operative__finishing__internal_operative(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """X-operative on internal.operative"""
+        self._fired("X-operative:Finishing:internal.operative")
+        source_name, state_name = source.value, target.value
+        self._a_clear_schedule(source_name, state_name, msg)
 
     def _t_sn_boot__available__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2721,6 +2998,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_preparing(
@@ -2732,6 +3010,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
         self._a_arm_connection_timeout(source_name, state_name, msg)
 
@@ -2744,6 +3023,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_suspended_ev(
@@ -2755,6 +3035,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_suspended_evse(
@@ -2766,6 +3047,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_finishing(
@@ -2777,6 +3059,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_reserved(
@@ -2788,6 +3071,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _enter_unavailable(
@@ -2799,6 +3083,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
         self._a_clear_schedule(source_name, state_name, msg)
 
@@ -2811,6 +3096,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
 
     def _exit_preparing(
@@ -2823,6 +3109,11 @@ class ConnectorStatusMachine(SpecMachine):
     def _a_announce_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action announce_timeout."""
         self.emit_raise("internal.start_timed_out", {"connector": self.ctx.connector_id})
+
+    def _a_apply_schedule(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action apply_schedule."""
+        if self.ctx.inoperative_scheduled:
+            self.emit_raise("internal.inoperative", {"connector": self.ctx.connector_id})
 
     def _a_arm_connection_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_connection_timeout."""
@@ -2855,6 +3146,40 @@ class ConnectorStatusMachine(SpecMachine):
             "set_energy_flow", {"connector": self.ctx.connector_id, "flowing": state == "Charging"}
         )
 
+    def _a_fault_returns_after_session(
+        self, source: str, state: str, msg: Mapping[str, Any]
+    ) -> None:
+        """Action fault_returns_after_session."""
+        self.ctx.status_before_fault, self.ctx.inoperative_scheduled = (
+            "Finishing"
+            if self.ctx.cable_plugged
+            else "Unavailable"
+            if self.ctx.inoperative_scheduled
+            else "Available",
+            self.ctx.inoperative_scheduled and self.ctx.cable_plugged,
+        )
+
+    def _a_fault_returns_operative(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action fault_returns_operative."""
+        self.ctx.status_before_fault, self.ctx.inoperative_scheduled = (
+            "Available"
+            if self.ctx.status_before_fault == "Unavailable"
+            else self.ctx.status_before_fault,
+            False,
+        )
+
+    def _a_fault_returns_unavailable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action fault_returns_unavailable."""
+        self.ctx.status_before_fault = "Unavailable"
+
+    def _a_note_abandoned(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_abandoned."""
+        self.ctx.cable_abandoned = True
+
+    def _a_note_error(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_error."""
+        self.ctx.error_code = msg_field(msg, "errorCode")
+
     def _a_note_ev_paused(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_ev_paused."""
         self.ctx.ev_wants_energy = False
@@ -2873,13 +3198,20 @@ class ConnectorStatusMachine(SpecMachine):
             "set_startable",
             {
                 "connector": self.ctx.connector_id,
-                "startable": state not in ("Faulted", "Unavailable"),
+                "startable": state not in ("Faulted", "Unavailable")
+                and (not (state == "Finishing" and self.ctx.cable_abandoned)),
             },
+        )
+
+    def _a_note_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_status."""
+        self.emit_invoke(
+            "set_connector_status", {"connector": self.ctx.connector_id, "status": state}
         )
 
     def _a_note_unplugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_unplugged."""
-        self.ctx.cable_plugged = False
+        self.ctx.cable_plugged, self.ctx.cable_abandoned = False, False
 
     def _a_remember_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action remember_fault."""

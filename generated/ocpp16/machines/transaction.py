@@ -91,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 7 states, 162 transitions.
+    """Transaction: 7 states, 166 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -128,6 +128,7 @@ class TransactionMachine(SpecMachine):
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
         "internal.reset": "internal_reset",
+        "internal.start_cancelled": "internal_start_cancelled",
         "internal.start_timed_out": "internal_start_timed_out",
         "internal.unlock_requested": "internal_unlock_requested",
         "result.Authorize": "result_authorize",
@@ -135,6 +136,7 @@ class TransactionMachine(SpecMachine):
         "result.StartTransaction": "result_start_transaction",
         "result.StopTransaction": "result_stop_transaction",
         "tester.ev_unplug": "tester_ev_unplug",
+        "tester.fault": "tester_fault",
         "tester.plug_in": "tester_plug_in",
         "tester.power_failing": "tester_power_failing",
         "tester.present_id_tag": "tester_present_id_tag",
@@ -171,12 +173,14 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.Authorize",
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.plug_in",
                 "tester.unplug",
                 "timeout.Authorize",
@@ -191,11 +195,13 @@ class TransactionMachine(SpecMachine):
                 "error.StartTransaction",
                 "error.StopTransaction",
                 "internal.ready_to_start",
+                "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.MeterValues",
                 "result.StartTransaction",
                 "result.StopTransaction",
                 "tester.ev_unplug",
+                "tester.fault",
                 "tester.plug_in",
                 "tester.present_id_tag",
                 "tester.unplug",
@@ -422,7 +428,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:77",
+            "specs/ocpp16/machines/transaction.yaml:80",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -430,7 +436,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:83",
+            "specs/ocpp16/machines/transaction.yaml:88",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -438,7 +444,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:89",
+            "specs/ocpp16/machines/transaction.yaml:96",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -446,7 +452,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:97",
+            "specs/ocpp16/machines/transaction.yaml:105",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -454,7 +460,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:108",
+            "specs/ocpp16/machines/transaction.yaml:117",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -462,7 +468,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:114",
+            "specs/ocpp16/machines/transaction.yaml:123",
         ),
         TransitionInfo(
             "RS3:Idle:internal.remote_start",
@@ -470,7 +476,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:115",
+            "specs/ocpp16/machines/transaction.yaml:124",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -478,7 +484,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:124",
+            "specs/ocpp16/machines/transaction.yaml:133",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -486,7 +492,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:134",
         ),
         TransitionInfo(
             "AA6:Authorizing:result.Authorize",
@@ -494,7 +500,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:126",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "AA6:Authorizing:error.Authorize",
@@ -502,7 +508,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:136",
         ),
         TransitionInfo(
             "AA6:Authorizing:timeout.Authorize",
@@ -510,7 +516,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:127",
+            "specs/ocpp16/machines/transaction.yaml:136",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -518,7 +524,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:130",
+            "specs/ocpp16/machines/transaction.yaml:139",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -526,7 +532,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:137",
+            "specs/ocpp16/machines/transaction.yaml:146",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -534,7 +540,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:154",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -542,7 +548,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:152",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "AA5:Authorizing:error.Authorize",
@@ -550,7 +556,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:175",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -558,7 +564,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:173",
+            "specs/ocpp16/machines/transaction.yaml:182",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -566,7 +572,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:174",
+            "specs/ocpp16/machines/transaction.yaml:183",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -574,7 +580,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:177",
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -582,7 +588,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:178",
+            "specs/ocpp16/machines/transaction.yaml:187",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -590,7 +596,23 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:191",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:internal.start_cancelled",
+            "ST3",
+            "Authorizing",
+            "internal.start_cancelled",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:191",
+        ),
+        TransitionInfo(
+            "ST3:Authorizing:tester.fault",
+            "ST3",
+            "Authorizing",
+            "tester.fault",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:191",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -598,7 +620,23 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:191",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:internal.start_cancelled",
+            "ST3",
+            "Authorized",
+            "internal.start_cancelled",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:191",
+        ),
+        TransitionInfo(
+            "ST3:Authorized:tester.fault",
+            "ST3",
+            "Authorized",
+            "tester.fault",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:191",
         ),
         TransitionInfo(
             "ST6:Authorized:tester.present_id_tag",
@@ -606,7 +644,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:182",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST7:Authorized:tester.present_id_tag",
@@ -614,7 +652,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:198",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -622,7 +660,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:188",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -630,7 +668,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:188",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -638,7 +676,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -646,7 +684,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -654,7 +692,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -662,7 +700,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:208",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -670,7 +708,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -678,7 +716,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -686,7 +724,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:209",
+            "specs/ocpp16/machines/transaction.yaml:221",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -694,7 +732,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:209",
+            "specs/ocpp16/machines/transaction.yaml:221",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -702,7 +740,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -710,7 +748,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:214",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -718,7 +756,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -726,7 +764,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:227",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -734,7 +772,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -742,7 +780,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -750,7 +788,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -758,7 +796,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "SA9:Running:result.StartTransaction",
@@ -766,7 +804,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:result.StartTransaction",
@@ -774,7 +812,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:224",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "SA9:Running:error.StartTransaction",
@@ -782,7 +820,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:237",
         ),
         TransitionInfo(
             "SA9:Running:timeout.StartTransaction",
@@ -790,7 +828,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:237",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:error.StartTransaction",
@@ -798,7 +836,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:237",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:timeout.StartTransaction",
@@ -806,7 +844,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:237",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -814,7 +852,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -822,7 +860,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -830,7 +868,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -838,7 +876,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA5:HeldAuthorizing:result.StartTransaction",
@@ -846,7 +884,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -854,7 +892,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -862,7 +900,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -870,7 +908,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -878,7 +916,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -886,7 +924,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -894,7 +932,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -902,7 +940,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -910,7 +948,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:error.StartTransaction",
@@ -918,7 +956,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:timeout.StartTransaction",
@@ -926,7 +964,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -934,7 +972,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -942,7 +980,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -950,7 +988,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -958,7 +996,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -966,7 +1004,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -974,7 +1012,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP1:HeldAuthorizing:result.StopTransaction",
@@ -982,7 +1020,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -990,7 +1028,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -998,7 +1036,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -1006,7 +1044,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -1014,7 +1052,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -1022,7 +1060,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -1030,7 +1068,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -1038,7 +1076,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -1046,7 +1084,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -1054,7 +1092,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -1062,7 +1100,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -1070,7 +1108,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -1078,7 +1116,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:error.StopTransaction",
@@ -1086,7 +1124,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:timeout.StopTransaction",
@@ -1094,7 +1132,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -1102,7 +1140,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -1110,7 +1148,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1118,7 +1156,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1126,7 +1164,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1134,7 +1172,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1142,7 +1180,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1150,7 +1188,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1158,7 +1196,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1166,7 +1204,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1174,7 +1212,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1182,7 +1220,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1190,7 +1228,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1198,7 +1236,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1206,7 +1244,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1214,7 +1252,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1222,7 +1260,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1230,7 +1268,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1238,7 +1276,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:result.MeterValues",
@@ -1246,7 +1284,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:error.MeterValues",
@@ -1254,7 +1292,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:timeout.MeterValues",
@@ -1262,7 +1300,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1270,7 +1308,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:233",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1278,7 +1316,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:248",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1286,7 +1324,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:237",
+            "specs/ocpp16/machines/transaction.yaml:249",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1294,7 +1332,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:257",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1302,7 +1340,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:251",
+            "specs/ocpp16/machines/transaction.yaml:263",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1310,7 +1348,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:257",
+            "specs/ocpp16/machines/transaction.yaml:269",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1318,7 +1356,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:263",
+            "specs/ocpp16/machines/transaction.yaml:275",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1326,7 +1364,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:263",
+            "specs/ocpp16/machines/transaction.yaml:275",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1334,7 +1372,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:264",
+            "specs/ocpp16/machines/transaction.yaml:276",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1342,7 +1380,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:280",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1350,7 +1388,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:280",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1358,7 +1396,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:280",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1366,7 +1404,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:268",
+            "specs/ocpp16/machines/transaction.yaml:280",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1374,7 +1412,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:271",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1382,7 +1420,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:271",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1390,7 +1428,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:271",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1398,7 +1436,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:271",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1406,7 +1444,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:272",
+            "specs/ocpp16/machines/transaction.yaml:284",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1414,7 +1452,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:274",
+            "specs/ocpp16/machines/transaction.yaml:286",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1422,7 +1460,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:274",
+            "specs/ocpp16/machines/transaction.yaml:286",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1430,7 +1468,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:277",
+            "specs/ocpp16/machines/transaction.yaml:289",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1438,7 +1476,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:277",
+            "specs/ocpp16/machines/transaction.yaml:289",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1446,7 +1484,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:278",
+            "specs/ocpp16/machines/transaction.yaml:290",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1454,7 +1492,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:278",
+            "specs/ocpp16/machines/transaction.yaml:290",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1462,7 +1500,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:281",
+            "specs/ocpp16/machines/transaction.yaml:293",
         ),
         TransitionInfo(
             "HL1:HeldAuthorizing:tester.present_id_tag",
@@ -1470,7 +1508,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:281",
+            "specs/ocpp16/machines/transaction.yaml:293",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1478,7 +1516,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:291",
+            "specs/ocpp16/machines/transaction.yaml:303",
         ),
         TransitionInfo(
             "HL6:Held:tester.present_id_tag",
@@ -1486,7 +1524,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "HeldAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:298",
+            "specs/ocpp16/machines/transaction.yaml:310",
         ),
         TransitionInfo(
             "HL7:HeldAuthorizing:result.Authorize",
@@ -1494,7 +1532,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:307",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "HL8:HeldAuthorizing:result.Authorize",
@@ -1502,7 +1540,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:313",
+            "specs/ocpp16/machines/transaction.yaml:325",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:error.Authorize",
@@ -1510,7 +1548,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:319",
+            "specs/ocpp16/machines/transaction.yaml:331",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:timeout.Authorize",
@@ -1518,7 +1556,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:319",
+            "specs/ocpp16/machines/transaction.yaml:331",
         ),
         TransitionInfo(
             "HL10:HeldAuthorizing:tester.present_id_tag",
@@ -1526,7 +1564,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:321",
+            "specs/ocpp16/machines/transaction.yaml:333",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1534,7 +1572,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:329",
+            "specs/ocpp16/machines/transaction.yaml:341",
         ),
         TransitionInfo(
             "HL3:HeldAuthorizing:internal.unlock_requested",
@@ -1542,7 +1580,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:329",
+            "specs/ocpp16/machines/transaction.yaml:341",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1550,7 +1588,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:330",
+            "specs/ocpp16/machines/transaction.yaml:342",
         ),
         TransitionInfo(
             "HL4:HeldAuthorizing:tester.unplug",
@@ -1558,7 +1596,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:330",
+            "specs/ocpp16/machines/transaction.yaml:342",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1566,7 +1604,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:331",
+            "specs/ocpp16/machines/transaction.yaml:343",
         ),
         TransitionInfo(
             "HL5:HeldAuthorizing:tester.ev_unplug",
@@ -1574,7 +1612,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:331",
+            "specs/ocpp16/machines/transaction.yaml:343",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1582,7 +1620,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:334",
+            "specs/ocpp16/machines/transaction.yaml:346",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1590,7 +1628,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:334",
+            "specs/ocpp16/machines/transaction.yaml:346",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1598,7 +1636,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:338",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1606,7 +1644,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:338",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
     )
 
@@ -1777,6 +1815,9 @@ class TransactionMachine(SpecMachine):
         cond="_g_re1__stop_authorizing__internal_reset",
         on="_t_re1__stop_authorizing__internal_reset",
     )
+    internal_start_cancelled = authorizing.to(
+        idle, on="_t_st3__authorizing__internal_start_cancelled"
+    ) | authorized.to(idle, on="_t_st3__authorized__internal_start_cancelled")
     internal_start_timed_out = authorizing.to(
         idle, on="_t_st3__authorizing__internal_start_timed_out"
     ) | authorized.to(idle, on="_t_st3__authorized__internal_start_timed_out")
@@ -1961,6 +2002,9 @@ class TransactionMachine(SpecMachine):
         | held_authorizing.to(
             held_authorizing, internal=True, on="_t_hl5__held_authorizing__tester_ev_unplug"
         )
+    )
+    tester_fault = authorizing.to(idle, on="_t_st3__authorizing__tester_fault") | authorized.to(
+        idle, on="_t_st3__authorized__tester_fault"
     )
     tester_plug_in = (
         idle.to(idle, internal=True, on="_t_p1__idle__tester_plug_in")
@@ -2273,9 +2317,10 @@ class TransactionMachine(SpecMachine):
     def _g_au1__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU1: station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
+        """AU1: station.connector_startable(ctx.connector_id) and station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
         return bool(
-            self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
             and (
                 not (
                     self.env.config_bool("LocalPreAuthorize")
@@ -2287,9 +2332,10 @@ class TransactionMachine(SpecMachine):
     def _g_au2__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU2: station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
+        """AU2: station.connector_startable(ctx.connector_id) and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
         return bool(
-            self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
             and self.env.config_bool("LocalPreAuthorize")
             and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
         )
@@ -2297,9 +2343,10 @@ class TransactionMachine(SpecMachine):
     def _g_au3__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU3: not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU3: station.connector_startable(ctx.connector_id) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("online"))
             and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted"
@@ -2313,9 +2360,10 @@ class TransactionMachine(SpecMachine):
     def _g_au4__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU4: not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU4: station.connector_startable(ctx.connector_id) and not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
         return bool(
-            not self.env.query("online")
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and (not self.env.query("online"))
             and (
                 not (
                     self.env.config_bool("LocalAuthorizeOffline")
@@ -3259,11 +3307,43 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st3__authorizing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.start_cancelled"""
+        self._fired("ST3:Authorizing:internal.start_cancelled")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorizing__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on tester.fault"""
+        self._fired("ST3:Authorizing:tester.fault")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
     def _t_st3__authorized__internal_start_timed_out(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """ST3 on internal.start_timed_out"""
         self._fired("ST3:Authorized:internal.start_timed_out")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on internal.start_cancelled"""
+        self._fired("ST3:Authorized:internal.start_cancelled")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st3__authorized__tester_fault(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST3 on tester.fault"""
+        self._fired("ST3:Authorized:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 

@@ -38,10 +38,166 @@ pytestmark = pytest.mark.case("model Availability")
 
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
-    {"config": {}, "pics": {}, "queries": {"connector_busy": False, "connector_exists": True}},
-    {"config": {}, "pics": {}, "queries": {"connector_busy": False, "connector_exists": False}},
-    {"config": {}, "pics": {}, "queries": {"connector_busy": True, "connector_exists": True}},
-    {"config": {}, "pics": {}, "queries": {"connector_busy": True, "connector_exists": False}},
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Operative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": False,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": True,
+            "connector_in_use": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "availability": "Inoperative",
+            "connector_busy": True,
+            "connector_exists": False,
+            "connector_in_use": True,
+        },
+    },
 ]
 
 
@@ -62,7 +218,7 @@ def _machine(variant: int) -> tuple[AvailabilityMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/availability.yaml:11)",
+            id="Ready (specs/ocpp16/machines/availability.yaml:18)",
         ),
     ],
 )
@@ -85,7 +241,16 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:19)",
+            id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:28)",
+        ),
+        pytest.param(
+            8,
+            (),
+            ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Operative"}),
+            "Ready",
+            (("reply", "ChangeAvailability", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(),
+            id="CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:44)",
         ),
         pytest.param(
             0,
@@ -98,7 +263,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.operative", {"connector": 0}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:24)",
+            id="CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:35)",
         ),
         pytest.param(
             0,
@@ -107,10 +272,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("invoke", "restore_availability", {}),),
             marks=pytest.mark.pics(),
-            id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:30)",
+            id="CA-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/availability.yaml:52)",
         ),
         pytest.param(
-            2,
+            1,
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
@@ -120,16 +285,16 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:14)",
+            id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:21)",
         ),
         pytest.param(
-            1,
+            2,
             (),
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             (("reply", "ChangeAvailability", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:13)",
+            id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:20)",
         ),
     ],
 )
@@ -153,7 +318,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:19)",
+            id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:28)",
         ),
         pytest.param(
             0,
@@ -161,7 +326,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:24)",
+            id="not CA-operative-blocked Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:44)",
         ),
         pytest.param(
             0,
@@ -169,7 +334,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:14)",
+            id="not CA-operative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:35)",
         ),
         pytest.param(
             0,
@@ -177,7 +342,15 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:13)",
+            id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:21)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
+            "Ready",
+            marks=pytest.mark.pics(),
+            id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:20)",
         ),
     ],
 )

@@ -54,6 +54,7 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
+            "connector_startable": True,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -80,6 +81,7 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
+            "connector_startable": False,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -106,15 +108,16 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Unknown",
-            "lock_closes": True,
+            "connector_startable": True,
+            "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": False,
+            "online": True,
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 0,
+            "interrupted_transaction": 4,
         },
     },
     {
@@ -132,7 +135,8 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
-            "lock_closes": False,
+            "connector_startable": False,
+            "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -158,6 +162,34 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Unknown",
+            "connector_startable": True,
+            "lock_closes": True,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": False,
+            "parent_of": "",
+            "sample": (),
+            "transaction_data": (),
+            "interrupted_transaction": 0,
+        },
+    },
+    {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizeRemoteTxRequests": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MeterValueSampleInterval": 0,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "UnlockConnectorOnEVSideDisconnect": True,
+        },
+        "pics": {"FixedCable": True, "BackupPower": True},
+        "queries": {
+            "authorization": "Unknown",
+            "connector_startable": False,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -184,6 +216,7 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": False},
         "queries": {
             "authorization": "Accepted",
+            "connector_startable": True,
             "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -210,6 +243,7 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": False},
         "queries": {
             "authorization": "Unknown",
+            "connector_startable": False,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -236,6 +270,7 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": False, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
+            "connector_startable": True,
             "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
@@ -379,7 +414,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -392,10 +427,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:125)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
-            5,
+            6,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -407,7 +442,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:145)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:154)",
         ),
         pytest.param(
             0,
@@ -419,10 +454,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:130)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
-            2,
+            4,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -434,14 +469,11 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:152)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
         ),
         pytest.param(
             2,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Idle",
             (
@@ -449,7 +481,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:137)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:146)",
         ),
         pytest.param(
             0,
@@ -461,7 +493,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:166)",
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             0,
@@ -470,7 +502,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -485,7 +517,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -494,7 +526,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -506,7 +538,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:77)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:80)",
         ),
         pytest.param(
             0,
@@ -518,10 +550,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
         ),
         pytest.param(
-            5,
+            6,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
@@ -530,16 +562,16 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:89)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:96)",
         ),
         pytest.param(
-            2,
+            4,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:97)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:105)",
         ),
         pytest.param(
             0,
@@ -569,7 +601,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -599,7 +631,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -634,7 +666,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -669,7 +701,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -682,7 +714,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -695,7 +727,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -713,7 +745,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -731,7 +763,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -743,7 +775,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
         ),
         pytest.param(
             0,
@@ -769,7 +801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:321)",
+            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:333)",
         ),
         pytest.param(
             0,
@@ -793,7 +825,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:293)",
         ),
         pytest.param(
             0,
@@ -822,7 +854,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
+            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:293)",
         ),
         pytest.param(
             0,
@@ -843,7 +875,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
         ),
         pytest.param(
             0,
@@ -864,7 +896,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:329)",
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:341)",
         ),
         pytest.param(
             0,
@@ -890,7 +922,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:329)",
+            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:341)",
         ),
         pytest.param(
             0,
@@ -911,7 +943,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:342)",
         ),
         pytest.param(
             0,
@@ -937,7 +969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:342)",
         ),
         pytest.param(
             0,
@@ -958,7 +990,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:343)",
         ),
         pytest.param(
             0,
@@ -984,7 +1016,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
+            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:343)",
         ),
         pytest.param(
             0,
@@ -1012,7 +1044,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:298)",
+            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -1049,7 +1081,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:307)",
+            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -1078,7 +1110,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:313)",
+            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:325)",
         ),
         pytest.param(
             0,
@@ -1104,7 +1136,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:319)",
+            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:331)",
         ),
         pytest.param(
             0,
@@ -1130,7 +1162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:319)",
+            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:331)",
         ),
         pytest.param(
             0,
@@ -1160,7 +1192,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:245)",
         ),
         pytest.param(
             0,
@@ -1179,10 +1211,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:236)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:248)",
         ),
         pytest.param(
-            7,
+            8,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -1209,7 +1241,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
         ),
         pytest.param(
             0,
@@ -1221,7 +1253,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:245)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -1264,7 +1296,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:263)",
         ),
         pytest.param(
             0,
@@ -1284,7 +1316,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:257)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:269)",
         ),
         pytest.param(
             0,
@@ -1301,7 +1333,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:263)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -1318,7 +1350,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:263)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -1335,7 +1367,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:264)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:276)",
         ),
         pytest.param(
             0,
@@ -1359,7 +1391,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:338)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -1388,7 +1420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:338)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -1397,7 +1429,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1406,7 +1438,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1415,7 +1447,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1424,7 +1456,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1433,7 +1465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1442,7 +1474,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1463,7 +1495,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1484,7 +1516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1505,7 +1537,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1531,7 +1563,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1557,7 +1589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1583,7 +1615,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1592,7 +1624,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1601,7 +1633,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1610,7 +1642,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1622,7 +1654,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1634,7 +1666,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1646,7 +1678,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1663,7 +1695,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1680,7 +1712,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1697,7 +1729,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:231)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:243)",
         ),
         pytest.param(
             0,
@@ -1720,7 +1752,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -1748,7 +1780,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -1760,7 +1792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1777,7 +1809,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -1967,7 +1999,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:346)",
         ),
         pytest.param(
             0,
@@ -2002,7 +2034,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:346)",
         ),
         pytest.param(
             0,
@@ -2032,7 +2064,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:289)",
         ),
         pytest.param(
             0,
@@ -2067,7 +2099,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:289)",
         ),
         pytest.param(
             0,
@@ -2079,7 +2111,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:108)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -2091,7 +2123,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:114)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -2106,7 +2138,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:115)",
+            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
         ),
         pytest.param(
             0,
@@ -2136,7 +2168,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:286)",
         ),
         pytest.param(
             0,
@@ -2171,7 +2203,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:286)",
         ),
         pytest.param(
             0,
@@ -2197,7 +2229,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -2228,7 +2260,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -2270,7 +2302,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2317,7 +2349,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2345,7 +2377,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -2378,7 +2410,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -2390,7 +2422,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -2402,7 +2434,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -2419,7 +2451,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -2436,7 +2468,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -2459,7 +2491,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:239)",
         ),
         pytest.param(
             0,
@@ -2482,7 +2514,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:239)",
         ),
         pytest.param(
             0,
@@ -2517,7 +2549,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:239)",
         ),
         pytest.param(
             0,
@@ -2557,7 +2589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:239)",
         ),
         pytest.param(
             0,
@@ -2580,7 +2612,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:239)",
         ),
         pytest.param(
             0,
@@ -2589,7 +2621,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2598,7 +2630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2607,7 +2639,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2616,7 +2648,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2637,7 +2669,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2658,7 +2690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2684,7 +2716,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2710,7 +2742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2719,7 +2751,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2728,7 +2760,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:228)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
             0,
@@ -2757,7 +2789,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
             0,
@@ -2791,10 +2823,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
-            6,
+            3,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -2833,12 +2865,13 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
-            6,
+            3,
             (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 (
                     "result.Authorize",
                     {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
@@ -2880,7 +2913,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:208)",
         ),
         pytest.param(
             0,
@@ -2892,7 +2925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -2918,7 +2951,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
         ),
         pytest.param(
             0,
@@ -2930,7 +2963,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -2947,7 +2980,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -2978,7 +3011,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
+            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
         ),
         pytest.param(
             0,
@@ -2995,7 +3028,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -3004,7 +3037,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3013,7 +3046,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3034,7 +3067,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3060,7 +3093,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3069,7 +3102,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3081,7 +3114,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3098,7 +3131,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:229)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:241)",
         ),
         pytest.param(
             0,
@@ -3107,7 +3140,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3116,7 +3149,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3125,7 +3158,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3134,7 +3167,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3155,7 +3188,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3176,7 +3209,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3202,7 +3235,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3228,7 +3261,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3237,7 +3270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3246,7 +3279,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3258,7 +3291,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3270,7 +3303,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3287,7 +3320,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3304,7 +3337,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:230)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:242)",
         ),
         pytest.param(
             0,
@@ -3328,7 +3361,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:173)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -3355,7 +3388,16 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:174)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:183)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("internal.start_cancelled", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(),
+            id="ST3 Authorized --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:191)",
         ),
         pytest.param(
             0,
@@ -3364,7 +3406,25 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:179)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:191)",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(),
+            id="ST3 Authorized --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:191)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("internal.start_cancelled", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(),
+            id="ST3 Authorizing --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:191)",
         ),
         pytest.param(
             0,
@@ -3373,10 +3433,19 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:179)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:191)",
         ),
         pytest.param(
-            3,
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(),
+            id="ST3 Authorizing --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:191)",
+        ),
+        pytest.param(
+            2,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
@@ -3389,10 +3458,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:177)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
-            3,
+            2,
             (
                 ("tester.plug_in", {}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -3408,7 +3477,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:187)",
         ),
         pytest.param(
             0,
@@ -3420,7 +3489,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:182)",
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -3429,7 +3498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
         ),
         pytest.param(
             0,
@@ -3458,7 +3527,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:278)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:290)",
         ),
         pytest.param(
             0,
@@ -3492,7 +3561,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:278)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:290)",
         ),
     ],
 )
@@ -3516,7 +3585,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -3524,7 +3593,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:125)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:134)",
         ),
         pytest.param(
             0,
@@ -3532,7 +3601,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:145)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:154)",
         ),
         pytest.param(
             0,
@@ -3540,7 +3609,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0003"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:130)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
@@ -3548,7 +3617,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:152)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:161)",
         ),
         pytest.param(
             0,
@@ -3556,7 +3625,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:137)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:146)",
         ),
         pytest.param(
             0,
@@ -3564,7 +3633,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0003"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:166)",
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:175)",
         ),
         pytest.param(
             0,
@@ -3572,7 +3641,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3580,7 +3649,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:126)",
+            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
         ),
         pytest.param(
             0,
@@ -3588,7 +3657,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:127)",
+            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
         ),
         pytest.param(
             0,
@@ -3596,7 +3665,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:77)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:80)",
         ),
         pytest.param(
             0,
@@ -3604,7 +3673,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:83)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:88)",
         ),
         pytest.param(
             0,
@@ -3612,7 +3681,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:89)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:96)",
         ),
         pytest.param(
             0,
@@ -3620,7 +3689,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:97)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:105)",
         ),
         pytest.param(
             0,
@@ -3632,7 +3701,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -3644,7 +3713,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -3661,7 +3730,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -3678,7 +3747,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
+            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:280)",
         ),
         pytest.param(
             0,
@@ -3689,7 +3758,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -3700,7 +3769,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -3716,7 +3785,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -3732,7 +3801,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:283)",
         ),
         pytest.param(
             0,
@@ -3757,7 +3826,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:321)",
+            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:333)",
         ),
         pytest.param(
             0,
@@ -3777,7 +3846,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:293)",
         ),
         pytest.param(
             0,
@@ -3802,7 +3871,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:281)",
+            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:293)",
         ),
         pytest.param(
             0,
@@ -3822,7 +3891,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
         ),
         pytest.param(
             0,
@@ -3842,7 +3911,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:298)",
+            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -3867,7 +3936,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:307)",
+            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -3892,7 +3961,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:313)",
+            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:325)",
         ),
         pytest.param(
             0,
@@ -3903,7 +3972,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:233)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:245)",
         ),
         pytest.param(
             0,
@@ -3914,7 +3983,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:236)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:248)",
         ),
         pytest.param(
             0,
@@ -3925,7 +3994,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
         ),
         pytest.param(
             0,
@@ -3936,7 +4005,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:245)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -3952,7 +4021,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:251)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:263)",
         ),
         pytest.param(
             0,
@@ -3968,7 +4037,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:257)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:269)",
         ),
         pytest.param(
             0,
@@ -3979,7 +4048,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -3995,7 +4064,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -4017,7 +4086,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -4044,7 +4113,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:227)",
         ),
         pytest.param(
             0,
@@ -4085,7 +4154,7 @@ def test_transition_fires(
             id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:75)",
         ),
         pytest.param(
-            6,
+            7,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -4093,12 +4162,13 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:346)",
         ),
         pytest.param(
-            6,
+            7,
             (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 (
                     "result.Authorize",
                     {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
@@ -4109,7 +4179,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:346)",
         ),
         pytest.param(
             0,
@@ -4120,7 +4190,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:289)",
         ),
         pytest.param(
             0,
@@ -4136,7 +4206,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:277)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:289)",
         ),
         pytest.param(
             0,
@@ -4144,7 +4214,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:108)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -4152,7 +4222,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:114)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -4160,7 +4230,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:115)",
+            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:124)",
         ),
         pytest.param(
             0,
@@ -4171,7 +4241,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:286)",
         ),
         pytest.param(
             0,
@@ -4187,7 +4257,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:274)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:286)",
         ),
         pytest.param(
             0,
@@ -4206,405 +4276,406 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=False]",
-        ),
-        pytest.param(
-            6,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 8,
-                    "idTagInfo": {"status": "Invalid"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Idle",
-            marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=True]",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 8,
-                    "idTagInfo": {"status": "Invalid"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Held",
-            marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=False]",
-        ),
-        pytest.param(
-            6,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 8,
-                    "idTagInfo": {"status": "Invalid"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Idle",
-            marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:188) [FixedCable=True]",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:189)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:202)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("timeout.StartTransaction", {"txRef": 5}),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("timeout.StartTransaction", {"txRef": 5}),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:220)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:209)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:196)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("timeout.StartTransaction", {"txRef": 0}),
-            "Running",
-            marks=pytest.mark.pics(),
-            id="not SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 7,
-                    "idTagInfo": {"status": "Accepted"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("timeout.StartTransaction", {"txRef": 0}),
-            "StopAuthorizing",
-            marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:225)",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200) [FixedCable=False]",
         ),
         pytest.param(
             3,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=True),
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200) [FixedCable=True]",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Held",
+            marks=pytest.mark.pics(FixedCable=False),
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200) [FixedCable=False]",
+        ),
+        pytest.param(
+            3,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 8,
+                    "idTagInfo": {"status": "Invalid"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Idle",
+            marks=pytest.mark.pics(FixedCable=True),
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:200) [FixedCable=True]",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:201)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:201)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("timeout.StartTransaction", {"txRef": 5}),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.StartTransaction", {"txRef": 5}),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:232)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:221)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:208)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:208)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("timeout.StartTransaction", {"txRef": 0}),
+            "Running",
+            marks=pytest.mark.pics(),
+            id="not SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            (
+                "result.StartTransaction",
+                {
+                    "transactionId": 7,
+                    "idTagInfo": {"status": "Accepted"},
+                    "txRef": 0,
+                    "sentIdTag": "TAG-0001",
+                },
+            ),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:236)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.StartTransaction", {"txRef": 0}),
+            "StopAuthorizing",
+            marks=pytest.mark.pics(),
+            id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:237)",
+        ),
+        pytest.param(
+            2,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:173)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:182)",
         ),
         pytest.param(
             0,
@@ -4612,7 +4683,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:174)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:183)",
         ),
         pytest.param(
             0,
@@ -4620,7 +4691,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:177)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -4628,7 +4699,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:178)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:187)",
         ),
         pytest.param(
             0,
@@ -4636,7 +4707,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:182)",
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -4644,7 +4715,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:198)",
         ),
     ],
 )

@@ -2294,10 +2294,14 @@ async def test_tc_016_cs() -> None:
 SCENARIO_TC_024_CS: dict[str, Any] = {
     "id": "TC_024_CS",
     "title": "Start Charging Session - Lock Failure",
-    "refs": ("OCTT TC_024_CS", "OCPP 1.6 §7.6", "OCPP 1.6 §4.9"),
+    "refs": ("OCTT TC_024_CS", "OCPP 1.6 §7.6", "OCPP 1.6 §4.9", "OCPP 1.6 §9.1.3"),
     "at": "specs/ocpp16/scenarios/core_recovery.yaml:89",
     "requires": ("Core", "not FixedCable"),
-    "setup": {"connectors": 1, "pics": {"FixedCable": False}},
+    "setup": {
+        "connectors": 1,
+        "pics": {"Core": True, "FixedCable": False},
+        "config": {"AuthorizeRemoteTxRequests": False},
+    },
     "setup_steps": (
         {
             "kind": "settle",
@@ -2365,16 +2369,6 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "kind": "send",
             "name": "ChangeConfiguration",
             "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:89 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
@@ -2573,6 +2567,30 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("AuthorizeRemoteTxRequests",)},
+            "reply": {
+                "configurationKey": {
+                    "$contains": ({"key": "AuthorizeRemoteTxRequests", "value": "false"},)
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -2620,10 +2638,12 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "kind": "send",
             "name": "GetConfiguration",
             "payload": {"key": ("AuthorizeRemoteTxRequests",)},
-            "reply": {"configurationKey": ({"key": "AuthorizeRemoteTxRequests"},)},
+            "reply": {
+                "configurationKey": ({"key": "AuthorizeRemoteTxRequests", "value": "false"},)
+            },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:95",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105",
         },
         {
             "kind": "send",
@@ -2632,7 +2652,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:97",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107",
         },
         {
             "kind": "expect",
@@ -2641,7 +2661,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:99",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:109",
         },
         {
             "kind": "tester",
@@ -2650,7 +2670,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:100",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:110",
         },
         {
             "kind": "tester",
@@ -2659,7 +2679,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:101",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:111",
         },
         {
             "kind": "expect",
@@ -2672,7 +2692,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:102",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:112",
         },
         {
             "kind": "silence",
@@ -2680,8 +2700,8 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "payload": {},
             "reply": None,
             "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:103",
+            "comment": "No transaction starts.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:113",
         },
     ),
     "teardown": (
@@ -2692,7 +2712,7 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:105",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:116",
         },
     ),
 }
@@ -2703,16 +2723,471 @@ SCENARIO_TC_024_CS: dict[str, Any] = {
 async def test_tc_024_cs() -> None:
     """TC_024_CS: Start Charging Session - Lock Failure.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:89. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:89. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9, OCPP 1.6 §9.1.3.
     """
     await play_case(SPEC, SCENARIO_TC_024_CS)
+
+
+SCENARIO_TC_024_CS_AUTHORIZE_REMOTE_TRUE: dict[str, Any] = {
+    "id": "TC_024_CS_AUTHORIZE_REMOTE_TRUE",
+    "title": "Start Charging Session - Lock Failure (AuthorizeRemoteTxRequests true)",
+    "refs": ("OCTT TC_024_CS", "OCPP 1.6 §7.6", "OCPP 1.6 §4.9", "OCPP 1.6 §9.1.3"),
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:118",
+    "requires": ("Core", "not FixedCable"),
+    "setup": {
+        "connectors": 1,
+        "pics": {"Core": True, "FixedCable": False},
+        "config": {"AuthorizeRemoteTxRequests": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ClockAlignedDataInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "HeartbeatInterval", "value": "300"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MessageTimeout", "value": "30"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValueSampleInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MinimumStatusDuration", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnSampledData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageAttempts", "value": "3"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("AuthorizeRemoteTxRequests",)},
+            "reply": {
+                "configurationKey": {
+                    "$contains": ({"key": "AuthorizeRemoteTxRequests", "value": "true"},)
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("AuthorizeRemoteTxRequests",)},
+            "reply": {"configurationKey": ({"key": "AuthorizeRemoteTxRequests", "value": "true"},)},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:132",
+        },
+        {
+            "kind": "send",
+            "name": "RemoteStartTransaction",
+            "payload": {"connectorId": "$connector_under_test", "idTag": "$id_tag"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:134",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:136",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {"idTag": "$id_tag"},
+                    "reply": {"idTagInfo": {"status": "Accepted"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "jam_lock",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:140",
+        },
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {
+                "connectorId": "$connector_under_test",
+                "status": "Faulted",
+                "errorCode": "ConnectorLockFailure",
+            },
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:142",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "No transaction starts.",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
+        },
+    ),
+    "teardown": (
+        {
+            "kind": "tester",
+            "name": "repair_lock",
+            "payload": {"connector": "$connector_under_test"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:146",
+        },
+    ),
+}
+
+
+@pytest.mark.case("TC_024_CS_AUTHORIZE_REMOTE_TRUE")
+@pytest.mark.pics(Core=True, FixedCable=False)
+async def test_tc_024_cs_authorize_remote_true() -> None:
+    """TC_024_CS_AUTHORIZE_REMOTE_TRUE: Start Charging Session - Lock Failure (AuthorizeRemoteTxRequests true).
+
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:118. Refs: OCTT TC_024_CS, OCPP 1.6 §7.6, OCPP 1.6 §4.9, OCPP 1.6 §9.1.3.
+    """
+    await play_case(SPEC, SCENARIO_TC_024_CS_AUTHORIZE_REMOTE_TRUE)
 
 
 SCENARIO_TC_032_2_CS: dict[str, Any] = {
     "id": "TC_032_2_CS",
     "title": "Power failure boot charging point - configured to stop transaction(s)",
     "refs": ("OCTT TC_032_2_CS", "OCPP 1.6 §4.10", "OCPP 1.6 §4.9", "errata E3.22"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:107",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:148",
     "requires": ("Core", "not BackupPower"),
     "setup": {"connectors": 1, "pics": {"BackupPower": False}},
     "setup_steps": (
@@ -2775,7 +3250,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2785,7 +3260,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2795,7 +3270,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2805,7 +3280,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2815,7 +3290,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2825,7 +3300,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2835,7 +3310,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2845,7 +3320,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2855,7 +3330,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2865,7 +3340,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2875,7 +3350,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2885,7 +3360,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2895,7 +3370,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2905,7 +3380,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2915,7 +3390,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2925,7 +3400,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2935,7 +3410,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2945,7 +3420,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2955,7 +3430,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2965,7 +3440,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2975,7 +3450,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -2985,7 +3460,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:107 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:148 (Configured)",
             "state": "Configured",
         },
         {
@@ -3112,7 +3587,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:116",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:157",
         },
         {
             "kind": "expect",
@@ -3121,7 +3596,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:117",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
         },
         {
             "kind": "any_order",
@@ -3130,7 +3605,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:119",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
             "items": (
                 {
                     "kind": "expect",
@@ -3139,7 +3614,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:120",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:161",
                 },
                 {
                     "kind": "expect",
@@ -3151,7 +3626,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:121",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
                 },
                 {
                     "kind": "expect",
@@ -3160,7 +3635,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:123",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
                 },
             ),
         },
@@ -3173,7 +3648,7 @@ SCENARIO_TC_032_2_CS: dict[str, Any] = {
 async def test_tc_032_2_cs() -> None:
     """TC_032_2_CS: Power failure boot charging point - configured to stop transaction(s).
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:107. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:148. Refs: OCTT TC_032_2_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_TC_032_2_CS)
 
@@ -3188,7 +3663,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
         "OCPP 1.6 §7.36",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:125",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:166",
     "requires": ("Core", "BackupPower"),
     "setup": {"connectors": 1, "pics": {"BackupPower": True}},
     "setup_steps": (
@@ -3251,7 +3726,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3261,7 +3736,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3271,7 +3746,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3281,7 +3756,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3291,7 +3766,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3301,7 +3776,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3311,7 +3786,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3321,7 +3796,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3331,7 +3806,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3341,7 +3816,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3351,7 +3826,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3361,7 +3836,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3371,7 +3846,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3381,7 +3856,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3391,7 +3866,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3401,7 +3876,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3411,7 +3886,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3421,7 +3896,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3431,7 +3906,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3441,7 +3916,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3451,7 +3926,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3461,7 +3936,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:166 (Configured)",
             "state": "Configured",
         },
         {
@@ -3588,7 +4063,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:137",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:178",
         },
         {
             "kind": "any_order",
@@ -3597,7 +4072,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:138",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:179",
             "items": (
                 {
                     "kind": "expect",
@@ -3606,7 +4081,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:139",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:180",
                 },
                 {
                     "kind": "expect",
@@ -3615,7 +4090,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:141",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:182",
                 },
             ),
         },
@@ -3626,7 +4101,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:142",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:183",
         },
         {
             "kind": "expect",
@@ -3635,7 +4110,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:143",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:184",
         },
         {
             "kind": "any_order",
@@ -3644,7 +4119,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:145",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:186",
             "items": (
                 {
                     "kind": "expect",
@@ -3653,7 +4128,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:146",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:187",
                 },
                 {
                     "kind": "expect",
@@ -3665,7 +4140,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "The cable is still in; OCTT accepts Finishing or Preparing here.",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:147",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:188",
                 },
             ),
         },
@@ -3676,7 +4151,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 30.0,
             "comment": "The transaction was stopped before the power went; nothing more is reported.",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:149",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:190",
         },
     ),
 }
@@ -3687,7 +4162,7 @@ SCENARIO_TC_032_1_CS: dict[str, Any] = {
 async def test_tc_032_1_cs() -> None:
     """TC_032_1_CS: Power failure boot charging point - configured to stop transaction(s) before going down.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:125. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:166. Refs: OCTT TC_032_1_CS, OCPP 1.6 §4.10, OCPP 1.6 §4.9, OCPP 1.6 §7.36, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_TC_032_1_CS)
 
@@ -3696,7 +4171,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
     "id": "TC_034_CS",
     "title": "Power Failure with Unavailable Status",
     "refs": ("OCTT TC_034_CS", "OCPP 1.6 §5.2", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:152",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:193",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3759,7 +4234,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3769,7 +4244,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3779,7 +4254,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3789,7 +4264,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3799,7 +4274,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3809,7 +4284,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3819,7 +4294,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3829,7 +4304,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3839,7 +4314,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3849,7 +4324,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3859,7 +4334,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3869,7 +4344,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3879,7 +4354,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3889,7 +4364,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3899,7 +4374,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3909,7 +4384,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3919,7 +4394,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3929,7 +4404,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3939,7 +4414,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3949,7 +4424,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3959,7 +4434,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -3969,7 +4444,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:152 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -4024,7 +4499,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:158",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:199",
         },
         {
             "kind": "expect",
@@ -4033,7 +4508,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:160",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:201",
         },
         {
             "kind": "tester",
@@ -4042,7 +4517,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:161",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:202",
         },
         {
             "kind": "expect",
@@ -4051,7 +4526,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:162",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:203",
         },
         {
             "kind": "any_order",
@@ -4060,7 +4535,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:164",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:205",
             "items": (
                 {
                     "kind": "expect",
@@ -4069,7 +4544,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:165",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:206",
                 },
                 {
                     "kind": "expect",
@@ -4078,7 +4553,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:166",
+                    "at": "specs/ocpp16/scenarios/core_recovery.yaml:207",
                 },
             ),
         },
@@ -4089,7 +4564,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:167",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:208",
         },
         {
             "kind": "expect",
@@ -4098,7 +4573,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:169",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:210",
         },
     ),
 }
@@ -4109,7 +4584,7 @@ SCENARIO_TC_034_CS: dict[str, Any] = {
 async def test_tc_034_cs() -> None:
     """TC_034_CS: Power Failure with Unavailable Status.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:152. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:193. Refs: OCTT TC_034_CS, OCPP 1.6 §5.2, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_TC_034_CS)
 
@@ -4118,7 +4593,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
     "id": "TC_035_CS",
     "title": "Idle Charge Point",
     "refs": ("OCTT TC_035_CS", "OCPP 1.6 §4.6", "OCPP 1.6 §5.3", "OCPP 1.6 §9.1.10"),
-    "at": "specs/ocpp16/scenarios/core_recovery.yaml:171",
+    "at": "specs/ocpp16/scenarios/core_recovery.yaml:212",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4181,7 +4656,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4191,7 +4666,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4201,7 +4676,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4211,7 +4686,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4221,7 +4696,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4231,7 +4706,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4241,7 +4716,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4251,7 +4726,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4261,7 +4736,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4271,7 +4746,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4281,7 +4756,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4291,7 +4766,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4301,7 +4776,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4311,7 +4786,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4321,7 +4796,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4331,7 +4806,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4341,7 +4816,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4351,7 +4826,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4361,7 +4836,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4371,7 +4846,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4381,7 +4856,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4391,7 +4866,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:171 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -4446,7 +4921,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:177",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:218",
         },
         {
             "kind": "silence",
@@ -4455,7 +4930,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:179",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:220",
         },
         {
             "kind": "expect",
@@ -4464,7 +4939,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:180",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:221",
         },
         {
             "kind": "silence",
@@ -4473,7 +4948,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 59.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:183",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:224",
         },
         {
             "kind": "expect",
@@ -4482,7 +4957,7 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 2,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_recovery.yaml:184",
+            "at": "specs/ocpp16/scenarios/core_recovery.yaml:225",
         },
     ),
 }
@@ -4493,6 +4968,6 @@ SCENARIO_TC_035_CS: dict[str, Any] = {
 async def test_tc_035_cs() -> None:
     """TC_035_CS: Idle Charge Point.
 
-    Source: specs/ocpp16/scenarios/core_recovery.yaml:171. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
+    Source: specs/ocpp16/scenarios/core_recovery.yaml:212. Refs: OCTT TC_035_CS, OCPP 1.6 §4.6, OCPP 1.6 §5.3, OCPP 1.6 §9.1.10.
     """
     await play_case(SPEC, SCENARIO_TC_035_CS)

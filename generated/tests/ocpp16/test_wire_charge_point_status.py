@@ -31,7 +31,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
         "errata E3.19",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/machines/charge_point_status.yaml:23",
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:30",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -139,7 +139,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:23",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:30",
         },
         {
             "kind": "expect",
@@ -148,7 +148,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:23",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:30",
         },
     ),
 }
@@ -159,7 +159,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
 async def test_wire_charge_point_status_a9() -> None:
     """WIRE ChargePointStatus A9: ChargePointStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:23. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:30. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_A9)
 
@@ -175,7 +175,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
         "errata E3.19",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/machines/charge_point_status.yaml:26",
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:33",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -283,7 +283,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:33",
         },
         {
             "kind": "expect",
@@ -292,7 +292,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:33",
         },
         {
             "kind": "tester",
@@ -301,7 +301,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:33",
         },
         {
             "kind": "expect",
@@ -310,7 +310,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:33",
         },
     ),
 }
@@ -321,6 +321,168 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
 async def test_wire_charge_point_status_i1() -> None:
     """WIRE ChargePointStatus I1: ChargePointStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:26. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:33. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I1)
+
+
+SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
+    "id": "WIRE ChargePointStatus I-fault",
+    "title": "ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "OCPP 1.6 §5.2",
+        "OCPP 1.6 §7.6",
+        "errata E3.19",
+        "errata E3.22",
+    ),
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 0, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 0, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 0, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ChargePointStatus I-fault")
+@pytest.mark.pics(Core=True)
+async def test_wire_charge_point_status_i_fault() -> None:
+    """WIRE ChargePointStatus I-fault: ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT)

@@ -31,7 +31,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:36",
+    "at": "specs/ocpp16/machines/connector_status.yaml:42",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -139,7 +139,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:36",
+            "at": "specs/ocpp16/machines/connector_status.yaml:42",
         },
         {
             "kind": "expect",
@@ -148,7 +148,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:36",
+            "at": "specs/ocpp16/machines/connector_status.yaml:42",
         },
     ),
 }
@@ -159,7 +159,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     """WIRE ConnectorStatus A2 Available tester.plug_in: ConnectorStatus A2 Available --tester.plug_in--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
 
@@ -175,7 +175,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+    "at": "specs/ocpp16/machines/connector_status.yaml:43",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -283,7 +283,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:37",
+            "at": "specs/ocpp16/machines/connector_status.yaml:43",
         },
         {
             "kind": "any_order",
@@ -292,7 +292,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:37",
+            "at": "specs/ocpp16/machines/connector_status.yaml:43",
             "items": (
                 {
                     "kind": "expect",
@@ -301,7 +301,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:43",
                 },
                 {
                     "kind": "expect",
@@ -310,7 +310,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:37",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:43",
                 },
             ),
         },
@@ -323,7 +323,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
 async def test_wire_connector_status_a2_available_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus A2 Available tester.present_id_tag: ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:37. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:43. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG)
 
@@ -339,7 +339,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:44",
+    "at": "specs/ocpp16/machines/connector_status.yaml:50",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -447,7 +447,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:44",
+            "at": "specs/ocpp16/machines/connector_status.yaml:50",
         },
         {
             "kind": "expect",
@@ -456,7 +456,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:44",
+            "at": "specs/ocpp16/machines/connector_status.yaml:50",
         },
     ),
 }
@@ -467,7 +467,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
 async def test_wire_connector_status_a9() -> None:
     """WIRE ConnectorStatus A9: ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:44. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:50. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A9)
 
@@ -483,7 +483,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:46",
+    "at": "specs/ocpp16/machines/connector_status.yaml:54",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -591,7 +591,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
         {
             "kind": "expect",
@@ -600,7 +600,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
         {
             "kind": "tester",
@@ -609,7 +609,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
         {
             "kind": "expect",
@@ -618,7 +618,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:46",
+            "at": "specs/ocpp16/machines/connector_status.yaml:54",
         },
     ),
 }
@@ -629,14 +629,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     """WIRE ConnectorStatus B1 Preparing tester.unplug: ConnectorStatus B1 Preparing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:46. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:54. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout",
-    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -645,9 +647,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+    "at": "specs/ocpp16/machines/connector_status.yaml:57",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -700,6 +702,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "comment": "",
             "at": "specs/ocpp16/test_states.yaml:29 (Started)",
             "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
         },
         {
             "kind": "send",
@@ -753,7 +777,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
         },
         {
             "kind": "any_order",
@@ -762,7 +786,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
             "items": (
                 {
                     "kind": "expect",
@@ -771,7 +795,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
                 },
                 {
                     "kind": "expect",
@@ -780,37 +804,55 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT: dict[str, 
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:49",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
                 },
             ),
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Available"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:49",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
             "others": "answer",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus B1 Preparing timer.connection_timeout")
+@pytest.mark.case(
+    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]"
+)
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b1_preparing_timer_connection_timeout() -> None:
-    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire.
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_30() -> (
+    None
+):
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:49. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:57. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT)
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30,
+    )
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B6",
-    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -819,9 +861,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:55",
+    "at": "specs/ocpp16/machines/connector_status.yaml:57",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -877,6 +919,240 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:57",
+                },
+            ),
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:57",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]"
+)
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_90() -> (
+    None
+):
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:57. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:66",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -927,7 +1203,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:55",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
         },
         {
             "kind": "expect",
@@ -936,30 +1212,224 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:55",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:55",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
             "others": "answer",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus B6")
+@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=30]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b6() -> None:
-    """WIRE ConnectorStatus B6: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire.
+async def test_wire_connector_status_b6_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus B6 [ConnectionTimeOut=30]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:55. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:66. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:66",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:66",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b6_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus B6 [ConnectionTimeOut=90]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:66. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
@@ -973,7 +1443,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:56",
+    "at": "specs/ocpp16/machines/connector_status.yaml:67",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1081,7 +1551,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
         {
             "kind": "expect",
@@ -1090,7 +1560,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
         {
             "kind": "tester",
@@ -1099,7 +1569,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
         {
             "kind": "expect",
@@ -1108,7 +1578,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:56",
+            "at": "specs/ocpp16/machines/connector_status.yaml:67",
         },
     ),
 }
@@ -1119,7 +1589,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_b9_preparing_tester_fault() -> None:
     """WIRE ConnectorStatus B9 Preparing tester.fault: ConnectorStatus B9 Preparing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:56. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:67. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT)
 
@@ -1135,7 +1605,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:58",
+    "at": "specs/ocpp16/machines/connector_status.yaml:69",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1243,7 +1713,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:58",
+            "at": "specs/ocpp16/machines/connector_status.yaml:69",
         },
         {
             "kind": "expect",
@@ -1252,7 +1722,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:58",
+            "at": "specs/ocpp16/machines/connector_status.yaml:69",
         },
         {
             "kind": "tester",
@@ -1261,7 +1731,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:58",
+            "at": "specs/ocpp16/machines/connector_status.yaml:69",
         },
     ),
 }
@@ -1272,7 +1742,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_b_plug() -> None:
     """WIRE ConnectorStatus B-plug: ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:58. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:69. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG)
 
@@ -1288,7 +1758,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:59",
+    "at": "specs/ocpp16/machines/connector_status.yaml:70",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1396,7 +1866,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
         {
             "kind": "expect",
@@ -1405,7 +1875,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
         {
             "kind": "tester",
@@ -1414,7 +1884,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
         {
             "kind": "expect",
@@ -1423,7 +1893,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:59",
+            "at": "specs/ocpp16/machines/connector_status.yaml:70",
         },
     ),
 }
@@ -1434,14 +1904,14 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
 async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus B-id Preparing tester.present_id_tag: ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:59. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:70. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F1",
-    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1450,9 +1920,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:100",
+    "at": "specs/ocpp16/machines/connector_status.yaml:112",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1508,6 +1978,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -1558,7 +2050,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
@@ -1567,16 +2059,25 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
             "others": "answer",
         },
         {
@@ -1586,7 +2087,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
@@ -1595,25 +2096,25 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:100",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F1")
+@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=30]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f1() -> None:
-    """WIRE ConnectorStatus F1: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire.
+async def test_wire_connector_status_f1_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus F1 [ConnectionTimeOut=30]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:100. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:112. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F2 Finishing tester.present_id_tag",
-    "title": "ConnectorStatus F2 Finishing --tester.present_id_tag--> Preparing, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1622,9 +2123,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:101",
+    "at": "specs/ocpp16/machines/connector_status.yaml:112",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1680,6 +2181,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -1730,7 +2253,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
@@ -1739,73 +2262,62 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
             "others": "answer",
         },
         {
             "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "name": "unplug",
+            "payload": {"connector": 1},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
         {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:101",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:101",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:101",
-                },
-            ),
+            "at": "specs/ocpp16/machines/connector_status.yaml:112",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F2 Finishing tester.present_id_tag")
+@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=90]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f2_finishing_tester_present_id_tag() -> None:
-    """WIRE ConnectorStatus F2 Finishing tester.present_id_tag: ConnectorStatus F2 Finishing --tester.present_id_tag--> Preparing, seen on the wire.
+async def test_wire_connector_status_f1_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus F1 [ConnectionTimeOut=90]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:101. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:112. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F2_FINISHING_TESTER_PRESENT_ID_TAG)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F9",
-    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1814,9 +2326,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:104",
+    "at": "specs/ocpp16/machines/connector_status.yaml:118",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1872,6 +2384,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -1922,7 +2456,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
         },
         {
             "kind": "expect",
@@ -1931,16 +2465,25 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
             "others": "answer",
         },
         {
@@ -1950,7 +2493,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
         },
         {
             "kind": "expect",
@@ -1959,20 +2502,223 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:104",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F9")
+@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=30]")
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f9() -> None:
-    """WIRE ConnectorStatus F9: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire.
+async def test_wire_connector_status_f9_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus F9 [ConnectionTimeOut=30]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:104. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:118. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:118",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:118",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_f9_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus F9 [ConnectionTimeOut=90]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:118. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
@@ -1986,7 +2732,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:122",
+    "at": "specs/ocpp16/machines/connector_status.yaml:141",
     "requires": ("Core",),
     "setup": {"pics": {"Reservation": True}},
     "setup_steps": (
@@ -2094,7 +2840,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:141",
         },
         {
             "kind": "expect",
@@ -2103,7 +2849,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:141",
         },
         {
             "kind": "tester",
@@ -2112,7 +2858,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:141",
         },
         {
             "kind": "expect",
@@ -2121,7 +2867,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:122",
+            "at": "specs/ocpp16/machines/connector_status.yaml:141",
         },
     ),
 }
@@ -2132,7 +2878,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
 async def test_wire_connector_status_i1() -> None:
     """WIRE ConnectorStatus I1: ConnectorStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:122. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:141. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I1)
 
@@ -2148,7 +2894,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:123",
+    "at": "specs/ocpp16/machines/connector_status.yaml:142",
     "requires": ("Core",),
     "setup": {"pics": {"Reservation": True}},
     "setup_steps": (
@@ -2251,30 +2997,12 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
     "steps": (
         {
             "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
-        },
-        {
-            "kind": "tester",
             "name": "fault",
             "payload": {"connector": 1, "errorCode": "GroundFailure"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:142",
         },
         {
             "kind": "expect",
@@ -2283,7 +3011,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:142",
+        },
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:142",
         },
         {
             "kind": "tester",
@@ -2292,7 +3029,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:142",
         },
         {
             "kind": "expect",
@@ -2301,7 +3038,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:123",
+            "at": "specs/ocpp16/machines/connector_status.yaml:142",
         },
     ),
 }
@@ -2312,14 +3049,14 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
 async def test_wire_connector_status_i2() -> None:
     """WIRE ConnectorStatus I2: ConnectorStatus I2 Faulted --tester.fault_cleared--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:123. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:142. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I2)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus I-plug",
-    "title": "ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus I-fault",
+    "title": "ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -2328,7 +3065,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:130",
+    "at": "specs/ocpp16/machines/connector_status.yaml:162",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2436,7 +3173,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:130",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
         },
         {
             "kind": "expect",
@@ -2445,7 +3182,169 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:130",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus I-fault")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_i_fault() -> None:
+    """WIRE ConnectorStatus I-fault: ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:162. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus I-plug",
+    "title": "ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:163",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:163",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:163",
         },
         {
             "kind": "tester",
@@ -2454,7 +3353,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:130",
+            "at": "specs/ocpp16/machines/connector_status.yaml:163",
         },
     ),
 }
@@ -2465,7 +3364,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_plug() -> None:
     """WIRE ConnectorStatus I-plug: ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:130. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:163. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG)
 
@@ -2481,7 +3380,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:131",
+    "at": "specs/ocpp16/machines/connector_status.yaml:164",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2589,7 +3488,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:131",
+            "at": "specs/ocpp16/machines/connector_status.yaml:164",
         },
         {
             "kind": "expect",
@@ -2598,7 +3497,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:131",
+            "at": "specs/ocpp16/machines/connector_status.yaml:164",
         },
         {
             "kind": "tester",
@@ -2607,7 +3506,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:131",
+            "at": "specs/ocpp16/machines/connector_status.yaml:164",
         },
     ),
 }
@@ -2618,7 +3517,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_unplug() -> None:
     """WIRE ConnectorStatus I-unplug: ConnectorStatus I-unplug Faulted --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:131. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:164. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG)
 
@@ -2634,7 +3533,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:135",
+    "at": "specs/ocpp16/machines/connector_status.yaml:168",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2742,7 +3641,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
             "kind": "expect",
@@ -2751,7 +3650,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
             "kind": "tester",
@@ -2760,7 +3659,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
     ),
 }
@@ -2771,14 +3670,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Preparing tester.ev_unplug: ConnectorStatus X-ev-unplug Preparing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:135. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:168. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug",
-    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -2787,9 +3688,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:135",
+    "at": "specs/ocpp16/machines/connector_status.yaml:168",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2845,6 +3746,28 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
         },
         {
             "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
             "name": "Reset",
             "payload": {"type": "Hard"},
             "reply": {"status": "Accepted"},
@@ -2895,7 +3818,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
             "kind": "expect",
@@ -2904,16 +3827,25 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
             "payload": {"connectorId": 1, "status": "Finishing"},
             "reply": None,
-            "seconds": 65.0,
+            "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
             "others": "answer",
         },
         {
@@ -2923,20 +3855,230 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug")
+@pytest.mark.case(
+    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]"
+)
 @pytest.mark.pics(Core=True)
-async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
-    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_30() -> (
+    None
+):
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:135. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:168. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:168",
+    "requires": ("Core",),
+    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "ev_unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]"
+)
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_90() -> (
+    None
+):
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:168. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90,
+    )
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, Any] = {
@@ -2950,7 +4092,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:135",
+    "at": "specs/ocpp16/machines/connector_status.yaml:168",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3058,7 +4200,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
             "kind": "expect",
@@ -3067,7 +4209,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
         {
             "kind": "tester",
@@ -3076,7 +4218,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:135",
+            "at": "specs/ocpp16/machines/connector_status.yaml:168",
         },
     ),
 }
@@ -3087,6 +4229,6 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
 async def test_wire_connector_status_x_ev_unplug_faulted_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Faulted tester.ev_unplug: ConnectorStatus X-ev-unplug Faulted --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:135. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:168. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG)
