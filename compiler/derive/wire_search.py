@@ -23,6 +23,7 @@ from typing import Any
 from compiler.derive.paths import Firing, Node, Variant
 from compiler.derive.wire_world import Timers, Undetermined, armed, fire_step
 from compiler.ir import FieldDef, Machine, SpecSet
+from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF
 
 __all__ = [
     "ERROR_CODE",
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 Step = tuple[str, dict[str, Any]]
+OUTCOME_FIELDS = frozenset({OUTCOME_TX_REF, OUTCOME_ID_TAG})
 Hop = tuple[Step, Firing, float]
 """A stimulus, what it fired, and the seconds it may take to come (a timer's; else 0)."""
 MAX_DEPTH = 2
@@ -63,8 +65,14 @@ def answer_payloads(spec: SpecSet, machine: Machine) -> dict[str, list[dict[str,
         for event, examples in m.test.events:
             action = event.removeprefix("result.")
             if event.startswith("result.") and examples and action not in found:
-                found[action] = [_now_for_datetimes(spec, action, dict(e)) for e in examples]
+                found[action] = [_now_for_datetimes(spec, action, _answer(e)) for e in examples]
     return found
+
+
+def _answer(example: Any) -> dict[str, Any]:
+    """An outcome example as the test system's answer: without what the station adds to the
+    outcome event about the request (msg.txRef, msg.sentIdTag), which no answer carries."""
+    return {k: v for k, v in dict(example).items() if k not in OUTCOME_FIELDS}
 
 
 def _now_for_datetimes(spec: SpecSet, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +89,7 @@ def default_answers(spec: SpecSet) -> dict[str, dict[str, Any] | None]:
     for m in spec.machines:
         for event, examples in m.test.events:
             if event.startswith("result.") and examples:
-                found.setdefault(event.removeprefix("result."), dict(examples[0]))
+                found.setdefault(event.removeprefix("result."), _answer(examples[0]))
     for message in spec.messages:
         if message.name not in found:
             found[message.name] = _minimal_answer(spec, message.response)
@@ -144,8 +152,18 @@ class Search:
             self.undetermined.add(str(unknown))
             return None
 
+    def _answer_moves_it(self, at: _At) -> bool:
+        """Whether the machine reacts to the answer of a CALL it just sent: the runner
+        answers that CALL at its expect step, before the next stimulus, so the next move
+        must be that answer."""
+        events = {f"{kind}.{a}" for a in at.awaiting for kind in ("result", "error")}
+        return any(
+            t.source == at.node.state and t.event in events for t in self.machine.transitions
+        )
+
     def _moves(self, at: _At, waits: bool) -> Iterator[tuple[Step, float]]:
-        yield from ((step, 0.0) for step in self.stimuli)
+        if not self._answer_moves_it(at):
+            yield from ((step, 0.0) for step in self.stimuli)
         if not waits:
             return
         for name, seconds in at.timers:

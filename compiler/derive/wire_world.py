@@ -104,9 +104,11 @@ def fire_step(machine: Machine, variant: Variant, node: Node, step: Step) -> Fir
 QUIET_OPERATIONS = frozenset(
     {
         "set_startable",
+        "set_connector_claimed",
         "set_connector_status",
         "set_energy_flow",
         "update_cache",
+        "expire_cache",
         "clear_cache",
         "change_configuration",
         "set_availability",

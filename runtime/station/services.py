@@ -72,6 +72,9 @@ class StationServices:
         # connector -> whether its status lets a transaction begin (op_set_startable); the
         # status machines set it on every state entry, so it needs no persistence.
         self._startable: dict[int, bool] = {}
+        # connector -> whether a user has its Transaction machine (op_set_connector_claimed);
+        # set on every state entry of that machine, so it needs no persistence either.
+        self._claimed: dict[int, bool] = {}
         # connector -> the status it last entered (op_set_connector_status), set the same way.
         self._status: dict[int, str] = {}
 
@@ -146,20 +149,25 @@ class StationServices:
             "AuthorizationCacheEnabled"
         )
 
+    def _has_expired(self, entry: CacheEntry) -> bool:
+        """§3.5.1: an Accepted entry whose expiryDate has passed (or cannot be read) is
+        no longer valid."""
+        if entry.status != "Accepted" or not entry.expiry:
+            return False
+        try:
+            return from_iso8601(entry.expiry) <= self._wall_clock()
+        except ValueError:
+            return True
+
     def q_authorization(self, id_tag: str) -> str:
-        """§3.5.1: the cached status; Expired once expiryDate has passed; Unknown if absent."""
+        """§3.5.1: the cached status; Expired once expiryDate has passed (even before
+        op_expire_cache wrote it); Unknown if absent."""
         if not self._cache_enabled():
             return "Unknown"
         entry = self._store.cache_get(id_tag)
         if entry is None:
             return "Unknown"
-        if entry.status == "Accepted" and entry.expiry:
-            try:
-                if from_iso8601(entry.expiry) <= self._wall_clock():
-                    return "Expired"
-            except ValueError:
-                return "Expired"
-        return str(entry.status)
+        return "Expired" if self._has_expired(entry) else str(entry.status)
 
     def q_parent_of(self, id_tag: str) -> str:
         if not self._cache_enabled():
@@ -243,7 +251,7 @@ class StationServices:
                 continue
             if "Inoperative" in (self.q_availability(0), self.q_availability(c)):
                 continue
-            if not self.q_connector_startable(c):
+            if not self.q_connector_startable(c) or self._claimed.get(int(c), False):
                 continue
             return int(c)
         return 0
@@ -353,6 +361,11 @@ class StationServices:
         for t in self._store.open_transactions():
             self._store.set_stop_reason(t.ref, reason)
 
+    def op_set_connector_claimed(self, connector: int, claimed: bool) -> None:
+        """Errata E3.32: a connector a user has (authorizing, authorized, held) cannot take
+        a remote start, so remote_start_connector skips it."""
+        self._claimed[int(connector)] = bool(claimed)
+
     def op_set_energy_flow(self, connector: int, flowing: bool) -> None:
         self.station.hardware.set_energy_flow(int(connector), bool(flowing), self.station.now)
 
@@ -371,6 +384,13 @@ class StationServices:
             updated=self.station.now,
         )
         self._store.cache_put(entry, capacity=CACHE_CAPACITY)
+
+    def op_expire_cache(self) -> None:
+        """§3.5.1: when an entry's validity expires it SHALL be changed to Expired in the
+        cache (so it is also the first to go when the cache is full)."""
+        for entry in self._store.cache_entries():
+            if self._has_expired(entry):
+                self._store.cache_set_status(entry.id_tag, "Expired")
 
     def op_clear_cache(self) -> None:
         self._store.cache_clear()

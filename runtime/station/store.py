@@ -199,6 +199,14 @@ class Store(Database):
                     (folded, *astuple(entry)),
                 )
 
+    def cache_set_status(self, id_tag: str, status: str) -> None:
+        """Change the status of ``id_tag``'s entry (compared case-insensitively), keeping the
+        rest of it; e.g. ``Expired`` once its expiryDate has passed (§3.5.1). KeyError if the
+        cache has no entry for it."""
+        self._change(
+            "UPDATE auth_cache SET status = ? WHERE folded = ?", (status, _fold(id_tag)), 0
+        )
+
     def cache_clear(self) -> None:
         with self._write() as db:
             db.execute("DELETE FROM auth_cache")

@@ -110,6 +110,7 @@ async def test_recording_catches_the_duts_created_inside_it_and_no_others() -> N
     await run_scenario(_booted_then(), outside)
     # Power-on and connection only: the Booted steps were played by the DUT made outside.
     assert recorder.fired == {
+        ("AuthorizationCache", "CE1:Ready:internal.powered_on"),
         ("Availability", "CA-restore:Ready:internal.powered_on"),
         ("Registration", "R1:Offline:internal.connected"),
     }

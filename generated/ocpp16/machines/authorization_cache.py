@@ -6,7 +6,9 @@
 
 Theory of operation: Answers ClearCache: a Charge Point with an Authorization Cache (PICS) empties it and answers
     Accepted; one without a cache answers Rejected (errata E3.23). The Local Authorization List
-    is not touched.
+    is not touched. An entry whose expiryDate has passed is changed to Expired in the cache
+    (§3.5.1): at power-on and every expiry_check_interval seconds (the authorization query
+    reports it Expired at once; the write keeps the stored status true, e.g. for eviction).
 
 Refs: OCPP 1.6 §5.4, OCPP 1.6 §3.5.1, errata E3.23.
 Instance: station. Source: specs/ocpp16/machines/authorization_cache.yaml.
@@ -40,7 +42,8 @@ STATES: Final[tuple[AuthorizationCacheState, ...]] = ("Ready",)
 class AuthorizationCacheContext:
     """Context variables of one AuthorizationCache instance."""
 
-    pass
+    expiry_check_interval: int = 60
+    """Seconds between two sweeps of expired cache entries."""
 
 
 def make_context(params: Mapping[str, Any]) -> AuthorizationCacheContext:
@@ -49,21 +52,26 @@ def make_context(params: Mapping[str, Any]) -> AuthorizationCacheContext:
 
 
 class AuthorizationCacheMachine(SpecMachine):
-    """AuthorizationCache: 1 states, 2 transitions.
+    """AuthorizationCache: 1 states, 4 transitions.
 
     Answers ClearCache: a Charge Point with an Authorization Cache (PICS) empties it and
     answers Accepted; one without a cache answers Rejected (errata E3.23). The Local
-    Authorization List is not touched.
+    Authorization List is not touched. An entry whose expiryDate has passed is changed to
+    Expired in the cache (§3.5.1): at power-on and every expiry_check_interval seconds (the
+    authorization query reports it Expired at once; the write keeps the stored status true,
+    e.g. for eviction).
     """
 
     NAME: ClassVar[str] = "AuthorizationCache"
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/authorization_cache.yaml"
     PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
+        "internal.powered_on": "internal_powered_on",
         "ocpp.ClearCache": "ocpp_clear_cache",
+        "timer.expiry_check": "timer_expiry_check",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
-        "Ready": frozenset(("ocpp.ClearCache",)),
+        "Ready": frozenset(("internal.powered_on", "ocpp.ClearCache", "timer.expiry_check")),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
         "Ready": None,
@@ -78,7 +86,7 @@ class AuthorizationCacheMachine(SpecMachine):
             "Ready",
             "ocpp.ClearCache",
             None,
-            "specs/ocpp16/machines/authorization_cache.yaml:12",
+            "specs/ocpp16/machines/authorization_cache.yaml:16",
         ),
         TransitionInfo(
             "CL2:Ready:ocpp.ClearCache",
@@ -86,7 +94,23 @@ class AuthorizationCacheMachine(SpecMachine):
             "Ready",
             "ocpp.ClearCache",
             None,
-            "specs/ocpp16/machines/authorization_cache.yaml:13",
+            "specs/ocpp16/machines/authorization_cache.yaml:17",
+        ),
+        TransitionInfo(
+            "CE1:Ready:internal.powered_on",
+            "CE1",
+            "Ready",
+            "internal.powered_on",
+            None,
+            "specs/ocpp16/machines/authorization_cache.yaml:18",
+        ),
+        TransitionInfo(
+            "CE1:Ready:timer.expiry_check",
+            "CE1",
+            "Ready",
+            "timer.expiry_check",
+            None,
+            "specs/ocpp16/machines/authorization_cache.yaml:18",
         ),
     )
 
@@ -96,6 +120,7 @@ class AuthorizationCacheMachine(SpecMachine):
         initial=True,
     )
 
+    internal_powered_on = ready.to(ready, internal=True, on="_t_ce1__ready__internal_powered_on")
     ocpp_clear_cache = ready.to(
         ready,
         internal=True,
@@ -107,6 +132,7 @@ class AuthorizationCacheMachine(SpecMachine):
         cond="_g_cl2__ready__ocpp_clear_cache",
         on="_t_cl2__ready__ocpp_clear_cache",
     )
+    timer_expiry_check = ready.to(ready, internal=True, on="_t_ce1__ready__timer_expiry_check")
 
     ctx: AuthorizationCacheContext
 
@@ -143,13 +169,39 @@ class AuthorizationCacheMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_rejected(source_name, state_name, msg)
 
+    def _t_ce1__ready__internal_powered_on(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CE1 on internal.powered_on"""
+        self._fired("CE1:Ready:internal.powered_on")
+        source_name, state_name = source.value, target.value
+        self._a_expire_entries(source_name, state_name, msg)
+        self._a_arm_expiry_check(source_name, state_name, msg)
+
+    def _t_ce1__ready__timer_expiry_check(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CE1 on timer.expiry_check"""
+        self._fired("CE1:Ready:timer.expiry_check")
+        source_name, state_name = source.value, target.value
+        self._a_expire_entries(source_name, state_name, msg)
+        self._a_arm_expiry_check(source_name, state_name, msg)
+
     def _a_accepted(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action accepted."""
         self.emit_reply("ClearCache", {"status": "Accepted"})
 
+    def _a_arm_expiry_check(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action arm_expiry_check."""
+        self.emit_start_timer("expiry_check", self.ctx.expiry_check_interval)
+
     def _a_clear(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear."""
         self.emit_invoke("clear_cache", {})
+
+    def _a_expire_entries(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action expire_entries."""
+        self.emit_invoke("expire_cache", {})
 
     def _a_rejected(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action rejected."""

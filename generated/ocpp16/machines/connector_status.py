@@ -365,7 +365,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:56",
+            "specs/ocpp16/machines/connector_status.yaml:54",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -373,7 +373,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:57",
+            "specs/ocpp16/machines/connector_status.yaml:55",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -381,7 +381,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:58",
+            "specs/ocpp16/machines/connector_status.yaml:56",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -389,7 +389,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:59",
+            "specs/ocpp16/machines/connector_status.yaml:57",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -397,7 +397,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:60",
+            "specs/ocpp16/machines/connector_status.yaml:58",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -405,7 +405,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:61",
+            "specs/ocpp16/machines/connector_status.yaml:59",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -413,7 +413,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:62",
+            "specs/ocpp16/machines/connector_status.yaml:60",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -421,7 +421,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:68",
+            "specs/ocpp16/machines/connector_status.yaml:66",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -429,7 +429,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:69",
+            "specs/ocpp16/machines/connector_status.yaml:67",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -437,7 +437,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:70",
+            "specs/ocpp16/machines/connector_status.yaml:68",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -445,7 +445,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:71",
+            "specs/ocpp16/machines/connector_status.yaml:69",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -453,7 +453,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:72",
+            "specs/ocpp16/machines/connector_status.yaml:70",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -461,7 +461,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:72",
+            "specs/ocpp16/machines/connector_status.yaml:70",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -469,7 +469,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:73",
+            "specs/ocpp16/machines/connector_status.yaml:71",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -477,7 +477,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:73",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -485,7 +485,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:76",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -493,7 +493,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -501,7 +501,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -509,7 +509,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:79",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -517,7 +517,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:80",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -525,7 +525,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:83",
+            "specs/ocpp16/machines/connector_status.yaml:81",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -533,7 +533,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:84",
+            "specs/ocpp16/machines/connector_status.yaml:82",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -541,7 +541,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:87",
+            "specs/ocpp16/machines/connector_status.yaml:85",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -549,7 +549,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:88",
+            "specs/ocpp16/machines/connector_status.yaml:86",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -557,7 +557,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:89",
+            "specs/ocpp16/machines/connector_status.yaml:87",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -565,7 +565,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:91",
+            "specs/ocpp16/machines/connector_status.yaml:89",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -573,7 +573,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:90",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -581,7 +581,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:91",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -589,7 +589,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:92",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -597,7 +597,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:93",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -605,7 +605,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:94",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -613,7 +613,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:97",
+            "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -621,7 +621,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:99",
+            "specs/ocpp16/machines/connector_status.yaml:97",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -629,7 +629,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:100",
+            "specs/ocpp16/machines/connector_status.yaml:98",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -637,7 +637,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:101",
+            "specs/ocpp16/machines/connector_status.yaml:99",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -645,7 +645,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:103",
+            "specs/ocpp16/machines/connector_status.yaml:101",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -653,7 +653,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:104",
+            "specs/ocpp16/machines/connector_status.yaml:102",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -661,7 +661,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:103",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -669,7 +669,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:104",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -677,7 +677,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:105",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -685,7 +685,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:108",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -693,7 +693,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -701,7 +701,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:108",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -709,7 +709,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:111",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -717,7 +717,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -725,7 +725,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:114",
+            "specs/ocpp16/machines/connector_status.yaml:112",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -733,7 +733,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:117",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -741,7 +741,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:118",
+            "specs/ocpp16/machines/connector_status.yaml:116",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -749,7 +749,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:117",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -757,7 +757,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:120",
+            "specs/ocpp16/machines/connector_status.yaml:118",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -765,7 +765,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:121",
+            "specs/ocpp16/machines/connector_status.yaml:119",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -773,7 +773,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:121",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -781,7 +781,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:122",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -789,7 +789,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -797,7 +797,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -805,7 +805,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:125",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -813,7 +813,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:126",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -821,7 +821,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -829,7 +829,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:131",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -837,7 +837,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:130",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -845,7 +845,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:133",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -853,7 +853,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:134",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -861,7 +861,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -869,7 +869,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:134",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -877,7 +877,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -885,7 +885,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:143",
+            "specs/ocpp16/machines/connector_status.yaml:141",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -893,7 +893,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:142",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -901,7 +901,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -909,7 +909,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -917,7 +917,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:147",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -925,7 +925,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "I7:Faulted:tester.fault_cleared",
@@ -933,7 +933,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:149",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -941,7 +941,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:150",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -949,7 +949,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:155",
+            "specs/ocpp16/machines/connector_status.yaml:153",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -957,7 +957,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:156",
+            "specs/ocpp16/machines/connector_status.yaml:154",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -965,7 +965,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:157",
+            "specs/ocpp16/machines/connector_status.yaml:155",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -973,7 +973,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:161",
+            "specs/ocpp16/machines/connector_status.yaml:159",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -981,7 +981,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:162",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -989,7 +989,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:165",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -997,7 +997,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:164",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1005,7 +1005,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1013,7 +1013,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1021,7 +1021,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1029,7 +1029,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1037,7 +1037,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1045,7 +1045,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1053,7 +1053,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1061,7 +1061,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1069,7 +1069,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1077,7 +1077,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1085,7 +1085,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1093,7 +1093,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1101,7 +1101,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1109,7 +1109,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1117,7 +1117,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1125,7 +1125,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1133,7 +1133,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1141,7 +1141,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1149,7 +1149,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1157,7 +1157,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1165,7 +1165,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1173,7 +1173,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1181,7 +1181,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1189,7 +1189,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1197,7 +1197,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1205,7 +1205,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1213,7 +1213,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1221,7 +1221,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1229,7 +1229,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1237,7 +1237,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1245,7 +1245,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1253,7 +1253,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1261,7 +1261,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1269,7 +1269,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1277,7 +1277,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1285,7 +1285,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1293,7 +1293,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1301,7 +1301,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
     )
 
@@ -2122,7 +2122,6 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("B1:Preparing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
-        self._a_announce_session_end(source_name, state_name, msg)
         self._a_apply_schedule(source_name, state_name, msg)
 
     def _t_b1__preparing__internal_start_cancelled(
@@ -3106,10 +3105,6 @@ class ConnectorStatusMachine(SpecMachine):
         """Leaving Preparing."""
         source_name = state_name = "Preparing"
         self._a_disarm_connection_timeout(source_name, state_name, msg)
-
-    def _a_announce_session_end(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
-        """Action announce_session_end."""
-        self.emit_raise("internal.session_ended", {"connector": self.ctx.connector_id})
 
     def _a_announce_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action announce_timeout."""

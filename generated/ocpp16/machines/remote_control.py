@@ -4,13 +4,16 @@
 # @generated
 """RemoteControl state machine (Core profile).
 
-Theory of operation: Answers RemoteStartTransaction and RemoteStopTransaction. A remote start is Accepted when
-    the requested connector (connectorId > 0; 0 is refused) or, without one, some connector is
-    operative and free; the chosen connector's Transaction machine then authorizes
-    (AuthorizeRemoteTxRequests) and starts as for a local start. A remote stop is Accepted only
-    for a transactionId that runs here; the transaction then stops with reason Remote.
+Theory of operation: Answers RemoteStartTransaction and RemoteStopTransaction. Accepted means the Charge Point
+    will attempt to start (errata E3.32), so a remote start is Accepted only when the
+    registration is Accepted and the requested connector (connectorId > 0; 0 is refused) or,
+    without one, some connector is operative, free and not taken by another user (an idTag being
+    authorized or authorized, a cable held after DeAuthorized); the chosen connector's
+    Transaction machine then authorizes (AuthorizeRemoteTxRequests) and starts as for a local
+    start. A remote stop is Accepted only for a transactionId that runs here; the transaction
+    then stops with reason Remote.
 
-Refs: OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
 Instance: station. Source: specs/ocpp16/machines/remote_control.yaml.
 """
 
@@ -53,12 +56,14 @@ def make_context(params: Mapping[str, Any]) -> RemoteControlContext:
 class RemoteControlMachine(SpecMachine):
     """RemoteControl: 1 states, 4 transitions.
 
-    Answers RemoteStartTransaction and RemoteStopTransaction. A remote start is Accepted
-    when the requested connector (connectorId > 0; 0 is refused) or, without one, some
-    connector is operative and free; the chosen connector's Transaction machine then
-    authorizes (AuthorizeRemoteTxRequests) and starts as for a local start. A remote stop is
-    Accepted only for a transactionId that runs here; the transaction then stops with reason
-    Remote.
+    Answers RemoteStartTransaction and RemoteStopTransaction. Accepted means the Charge
+    Point will attempt to start (errata E3.32), so a remote start is Accepted only when the
+    registration is Accepted and the requested connector (connectorId > 0; 0 is refused) or,
+    without one, some connector is operative, free and not taken by another user (an idTag
+    being authorized or authorized, a cable held after DeAuthorized); the chosen connector's
+    Transaction machine then authorizes (AuthorizeRemoteTxRequests) and starts as for a
+    local start. A remote stop is Accepted only for a transactionId that runs here; the
+    transaction then stops with reason Remote.
     """
 
     NAME: ClassVar[str] = "RemoteControl"
@@ -84,7 +89,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:14",
+            "specs/ocpp16/machines/remote_control.yaml:22",
         ),
         TransitionInfo(
             "RS-reject:Ready:ocpp.RemoteStartTransaction",
@@ -92,7 +97,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:19",
+            "specs/ocpp16/machines/remote_control.yaml:27",
         ),
         TransitionInfo(
             "RT-accept:Ready:ocpp.RemoteStopTransaction",
@@ -100,7 +105,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:24",
+            "specs/ocpp16/machines/remote_control.yaml:32",
         ),
         TransitionInfo(
             "RT-reject:Ready:ocpp.RemoteStopTransaction",
@@ -108,7 +113,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:25",
+            "specs/ocpp16/machines/remote_control.yaml:33",
         ),
     )
 
@@ -150,20 +155,22 @@ class RemoteControlMachine(SpecMachine):
     def _g_rs_accept__ready__ocpp_remote_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS-accept: (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0"""
+        """RS-accept: station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0"""
         return bool(
-            (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
-            and self.env.query("remote_start_connector", msg_field(msg, "connectorId")) > 0
+            self.env.query("online")
+            and (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
+            and (self.env.query("remote_start_connector", msg_field(msg, "connectorId")) > 0)
         )
 
     def _g_rs_reject__ready__ocpp_remote_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS-reject: not ((msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0)"""
+        """RS-reject: not (station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0)"""
         return bool(
             not (
-                (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
-                and self.env.query("remote_start_connector", msg_field(msg, "connectorId")) > 0
+                self.env.query("online")
+                and (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
+                and (self.env.query("remote_start_connector", msg_field(msg, "connectorId")) > 0)
             )
         )
 

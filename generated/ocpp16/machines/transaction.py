@@ -13,12 +13,19 @@ Theory of operation: Authorization and the transaction of one connector. A prese
     EV-side unplug (StopTransactionOnEVSideDisconnect), RemoteStopTransaction, Reset,
     UnlockConnector, or a StartTransaction.conf that is not Accepted
     (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and after a
-    DeAuthorized stop a detachable cable stays locked until its owner shows the idTag again
-    (errata E3.17). idTags are compared case-insensitively (§7.28). A transaction left open by a
-    power loss or a hard reset is stopped by the InterruptedTransaction machine. Every IdTagInfo
-    received updates the cache. Periodic meter values are sent every MeterValueSampleInterval.
+    DeAuthorized stop a detachable cable stays locked until its owner shows the idTag again, or
+    an idTag of the same parentIdTag (errata E3.17, E3.5; online the Central System is asked). A
+    normal stop unlocks a detachable cable (§4.10). Showing the same idTag again before the
+    transaction starts cancels (§4.9 B1, errata E3.21). An Authorize answered with a CALLERROR
+    or an invalid .conf is not an offline situation: it authorizes nobody. The parentIdTag of
+    the transaction comes from any IdTagInfo for its idTag, StartTransaction.conf included
+    (§3.10). Every state but Idle tells the station the connector is taken, so
+    RemoteStartTransaction is not Accepted there (errata E3.32). idTags are compared case-
+    insensitively (§7.28). A transaction left open by a power loss or a hard reset is stopped by
+    the InterruptedTransaction machine. Every IdTagInfo received updates the cache. Periodic
+    meter values are sent every MeterValueSampleInterval.
 
-Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
 Instance: per_connector. Source: specs/ocpp16/machines/transaction.yaml.
 """
 
@@ -37,7 +44,7 @@ from runtime.spec.machine import SpecMachine, TransitionInfo
 __all__ = ["STATES", "TransactionContext", "TransactionMachine", "TransactionState", "make_context"]
 
 TransactionState = Literal[
-    "Idle", "Authorizing", "Authorized", "Running", "StopAuthorizing", "Held"
+    "Idle", "Authorizing", "Authorized", "Running", "StopAuthorizing", "Held", "HeldAuthorizing"
 ]
 STATES: Final[tuple[TransactionState, ...]] = (
     "Idle",
@@ -46,6 +53,7 @@ STATES: Final[tuple[TransactionState, ...]] = (
     "Running",
     "StopAuthorizing",
     "Held",
+    "HeldAuthorizing",
 )
 
 
@@ -83,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 6 states, 134 transitions.
+    """Transaction: 7 states, 169 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -95,10 +103,17 @@ class TransactionMachine(SpecMachine):
     RemoteStopTransaction, Reset, UnlockConnector, or a StartTransaction.conf that is not
     Accepted (StopTransactionOnInvalidId); otherwise that answer only withholds energy, and
     after a DeAuthorized stop a detachable cable stays locked until its owner shows the
-    idTag again (errata E3.17). idTags are compared case-insensitively (§7.28). A
-    transaction left open by a power loss or a hard reset is stopped by the
-    InterruptedTransaction machine. Every IdTagInfo received updates the cache. Periodic
-    meter values are sent every MeterValueSampleInterval.
+    idTag again, or an idTag of the same parentIdTag (errata E3.17, E3.5; online the Central
+    System is asked). A normal stop unlocks a detachable cable (§4.10). Showing the same
+    idTag again before the transaction starts cancels (§4.9 B1, errata E3.21). An Authorize
+    answered with a CALLERROR or an invalid .conf is not an offline situation: it authorizes
+    nobody. The parentIdTag of the transaction comes from any IdTagInfo for its idTag,
+    StartTransaction.conf included (§3.10). Every state but Idle tells the station the
+    connector is taken, so RemoteStartTransaction is not Accepted there (errata E3.32).
+    idTags are compared case-insensitively (§7.28). A transaction left open by a power loss
+    or a hard reset is stopped by the InterruptedTransaction machine. Every IdTagInfo
+    received updates the cache. Periodic meter values are sent every
+    MeterValueSampleInterval.
     """
 
     NAME: ClassVar[str] = "Transaction"
@@ -113,7 +128,6 @@ class TransactionMachine(SpecMachine):
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
         "internal.reset": "internal_reset",
-        "internal.session_ended": "internal_session_ended",
         "internal.start_cancelled": "internal_start_cancelled",
         "internal.start_timed_out": "internal_start_timed_out",
         "internal.unlock_requested": "internal_unlock_requested",
@@ -162,7 +176,6 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
-                "internal.session_ended",
                 "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.Authorize",
@@ -185,7 +198,6 @@ class TransactionMachine(SpecMachine):
                 "error.StartTransaction",
                 "error.StopTransaction",
                 "internal.ready_to_start",
-                "internal.session_ended",
                 "internal.start_cancelled",
                 "internal.start_timed_out",
                 "result.MeterValues",
@@ -194,6 +206,7 @@ class TransactionMachine(SpecMachine):
                 "tester.ev_unplug",
                 "tester.fault",
                 "tester.plug_in",
+                "tester.present_id_tag",
                 "tester.unplug",
                 "timeout.MeterValues",
                 "timeout.StartTransaction",
@@ -267,6 +280,27 @@ class TransactionMachine(SpecMachine):
                 "timeout.StopTransaction",
             )
         ),
+        "HeldAuthorizing": frozenset(
+            (
+                "error.Authorize",
+                "error.MeterValues",
+                "error.StartTransaction",
+                "error.StopTransaction",
+                "internal.unlock_requested",
+                "result.Authorize",
+                "result.MeterValues",
+                "result.StartTransaction",
+                "result.StopTransaction",
+                "tester.ev_unplug",
+                "tester.plug_in",
+                "tester.present_id_tag",
+                "tester.unplug",
+                "timeout.Authorize",
+                "timeout.MeterValues",
+                "timeout.StartTransaction",
+                "timeout.StopTransaction",
+            )
+        ),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
         "Idle": None,
@@ -275,6 +309,7 @@ class TransactionMachine(SpecMachine):
         "Running": None,
         "StopAuthorizing": None,
         "Held": None,
+        "HeldAuthorizing": None,
     }
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {
         "Idle": True,
@@ -283,6 +318,7 @@ class TransactionMachine(SpecMachine):
         "Running": True,
         "StopAuthorizing": True,
         "Held": True,
+        "HeldAuthorizing": True,
     }
     TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
         TransitionInfo(
@@ -291,7 +327,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P1:Authorizing:tester.plug_in",
@@ -299,7 +335,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P1:StopAuthorizing:tester.plug_in",
@@ -307,7 +343,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P1:Held:tester.plug_in",
@@ -315,7 +351,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:54",
+            "specs/ocpp16/machines/transaction.yaml:68",
+        ),
+        TransitionInfo(
+            "P1:HeldAuthorizing:tester.plug_in",
+            "P1",
+            "HeldAuthorizing",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P2:Idle:tester.unplug",
@@ -323,7 +367,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Idle:tester.ev_unplug",
@@ -331,15 +375,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
-        ),
-        TransitionInfo(
-            "P2:Authorizing:tester.unplug",
-            "P2",
-            "Authorizing",
-            "tester.unplug",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.ev_unplug",
@@ -347,15 +383,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
-        ),
-        TransitionInfo(
-            "P2:Authorized:tester.unplug",
-            "P2",
-            "Authorized",
-            "tester.unplug",
-            None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:70",
         ),
         TransitionInfo(
             "P2:Authorized:tester.ev_unplug",
@@ -363,23 +391,39 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:70",
         ),
         TransitionInfo(
-            "P2:StopAuthorizing:tester.unplug",
+            "P2:Authorizing:tester.unplug",
             "P2",
-            "StopAuthorizing",
+            "Authorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:71",
         ),
         TransitionInfo(
-            "P2:StopAuthorizing:tester.ev_unplug",
+            "P2:Authorized:tester.unplug",
             "P2",
-            "StopAuthorizing",
-            "tester.ev_unplug",
+            "Authorized",
+            "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:55",
+            "specs/ocpp16/machines/transaction.yaml:71",
+        ),
+        TransitionInfo(
+            "P3:Authorizing:tester.unplug",
+            "P3",
+            "Authorizing",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:75",
+        ),
+        TransitionInfo(
+            "P3:Authorized:tester.unplug",
+            "P3",
+            "Authorized",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:75",
         ),
         TransitionInfo(
             "AU1:Idle:tester.present_id_tag",
@@ -387,7 +431,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:60",
+            "specs/ocpp16/machines/transaction.yaml:80",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -395,7 +439,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:68",
+            "specs/ocpp16/machines/transaction.yaml:88",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -403,7 +447,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:76",
+            "specs/ocpp16/machines/transaction.yaml:96",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -411,7 +455,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:85",
+            "specs/ocpp16/machines/transaction.yaml:105",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -419,7 +463,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:94",
+            "specs/ocpp16/machines/transaction.yaml:117",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -427,7 +471,15 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:95",
+            "specs/ocpp16/machines/transaction.yaml:123",
+        ),
+        TransitionInfo(
+            "RS3:Idle:internal.remote_start",
+            "RS3",
+            "Idle",
+            "internal.remote_start",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:124",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -435,7 +487,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:97",
+            "specs/ocpp16/machines/transaction.yaml:133",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -443,39 +495,55 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:98",
+            "specs/ocpp16/machines/transaction.yaml:134",
         ),
         TransitionInfo(
-            "AA5:Idle:result.Authorize",
-            "AA5",
+            "AA6:Authorizing:result.Authorize",
+            "AA6",
+            "Authorizing",
+            "result.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:135",
+        ),
+        TransitionInfo(
+            "AA6:Authorizing:error.Authorize",
+            "AA6",
+            "Authorizing",
+            "error.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:136",
+        ),
+        TransitionInfo(
+            "AA6:Authorizing:timeout.Authorize",
+            "AA6",
+            "Authorizing",
+            "timeout.Authorize",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:136",
+        ),
+        TransitionInfo(
+            "AA7:Idle:result.Authorize",
+            "AA7",
             "Idle",
             "result.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:101",
+            "specs/ocpp16/machines/transaction.yaml:139",
         ),
         TransitionInfo(
-            "AA6:Idle:error.Authorize",
-            "AA6",
+            "AA8:Idle:error.Authorize",
+            "AA8",
             "Idle",
             "error.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:102",
+            "specs/ocpp16/machines/transaction.yaml:140",
         ),
         TransitionInfo(
-            "AA6:Idle:timeout.Authorize",
-            "AA6",
+            "AA8:Idle:timeout.Authorize",
+            "AA8",
             "Idle",
             "timeout.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:102",
-        ),
-        TransitionInfo(
-            "AA3:Authorizing:error.Authorize",
-            "AA3",
-            "Authorizing",
-            "error.Authorize",
-            "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:104",
+            "specs/ocpp16/machines/transaction.yaml:140",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -483,15 +551,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:104",
-        ),
-        TransitionInfo(
-            "AA4:Authorizing:error.Authorize",
-            "AA4",
-            "Authorizing",
-            "error.Authorize",
-            "Idle",
-            "specs/ocpp16/machines/transaction.yaml:111",
+            "specs/ocpp16/machines/transaction.yaml:143",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -499,7 +559,31 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:111",
+            "specs/ocpp16/machines/transaction.yaml:150",
+        ),
+        TransitionInfo(
+            "AA3:Authorizing:error.Authorize",
+            "AA3",
+            "Authorizing",
+            "error.Authorize",
+            "Authorized",
+            "specs/ocpp16/machines/transaction.yaml:158",
+        ),
+        TransitionInfo(
+            "AA4:Authorizing:error.Authorize",
+            "AA4",
+            "Authorizing",
+            "error.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:165",
+        ),
+        TransitionInfo(
+            "AA5:Authorizing:error.Authorize",
+            "AA5",
+            "Authorizing",
+            "error.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:179",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -507,7 +591,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:120",
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -515,7 +599,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:121",
+            "specs/ocpp16/machines/transaction.yaml:187",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -523,7 +607,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:124",
+            "specs/ocpp16/machines/transaction.yaml:190",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -531,7 +615,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:125",
+            "specs/ocpp16/machines/transaction.yaml:191",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -539,15 +623,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
-        ),
-        TransitionInfo(
-            "ST3:Authorizing:internal.session_ended",
-            "ST3",
-            "Authorizing",
-            "internal.session_ended",
-            "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_cancelled",
@@ -555,7 +631,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "ST3:Authorizing:tester.fault",
@@ -563,7 +639,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -571,15 +647,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
-        ),
-        TransitionInfo(
-            "ST3:Authorized:internal.session_ended",
-            "ST3",
-            "Authorized",
-            "internal.session_ended",
-            "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_cancelled",
@@ -587,7 +655,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:195",
         ),
         TransitionInfo(
             "ST3:Authorized:tester.fault",
@@ -595,7 +663,23 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:129",
+            "specs/ocpp16/machines/transaction.yaml:195",
+        ),
+        TransitionInfo(
+            "ST6:Authorized:tester.present_id_tag",
+            "ST6",
+            "Authorized",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:198",
+        ),
+        TransitionInfo(
+            "ST7:Authorized:tester.present_id_tag",
+            "ST7",
+            "Authorized",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:202",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -603,7 +687,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:131",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -611,7 +695,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:131",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -619,7 +703,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:132",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -627,7 +711,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:132",
+            "specs/ocpp16/machines/transaction.yaml:205",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -635,7 +719,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:139",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -643,7 +727,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:139",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -651,7 +735,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:218",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -659,7 +743,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:145",
+            "specs/ocpp16/machines/transaction.yaml:218",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -667,7 +751,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:152",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -675,7 +759,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:152",
+            "specs/ocpp16/machines/transaction.yaml:225",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -683,7 +767,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -691,7 +775,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:157",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -699,7 +783,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:158",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -707,7 +791,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:158",
+            "specs/ocpp16/machines/transaction.yaml:231",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -715,7 +799,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -723,7 +807,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -731,7 +815,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:236",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -739,7 +823,55 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:161",
+            "specs/ocpp16/machines/transaction.yaml:236",
+        ),
+        TransitionInfo(
+            "SA9:Running:result.StartTransaction",
+            "SA9",
+            "Running",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:240",
+        ),
+        TransitionInfo(
+            "SA9:StopAuthorizing:result.StartTransaction",
+            "SA9",
+            "StopAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:240",
+        ),
+        TransitionInfo(
+            "SA9:Running:error.StartTransaction",
+            "SA9",
+            "Running",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:241",
+        ),
+        TransitionInfo(
+            "SA9:Running:timeout.StartTransaction",
+            "SA9",
+            "Running",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:241",
+        ),
+        TransitionInfo(
+            "SA9:StopAuthorizing:error.StartTransaction",
+            "SA9",
+            "StopAuthorizing",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:241",
+        ),
+        TransitionInfo(
+            "SA9:StopAuthorizing:timeout.StartTransaction",
+            "SA9",
+            "StopAuthorizing",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:241",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -747,7 +879,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -755,7 +887,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -763,7 +895,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -771,7 +903,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:163",
+            "specs/ocpp16/machines/transaction.yaml:243",
+        ),
+        TransitionInfo(
+            "SA5:HeldAuthorizing:result.StartTransaction",
+            "SA5",
+            "HeldAuthorizing",
+            "result.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -779,7 +919,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -787,7 +927,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -795,7 +935,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -803,7 +943,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -811,7 +951,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -819,7 +959,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -827,7 +967,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -835,7 +975,23 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:244",
+        ),
+        TransitionInfo(
+            "SA6:HeldAuthorizing:error.StartTransaction",
+            "SA6",
+            "HeldAuthorizing",
+            "error.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:244",
+        ),
+        TransitionInfo(
+            "SA6:HeldAuthorizing:timeout.StartTransaction",
+            "SA6",
+            "HeldAuthorizing",
+            "timeout.StartTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -843,7 +999,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -851,7 +1007,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -859,7 +1015,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -867,7 +1023,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -875,7 +1031,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -883,7 +1039,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:245",
+        ),
+        TransitionInfo(
+            "SP1:HeldAuthorizing:result.StopTransaction",
+            "SP1",
+            "HeldAuthorizing",
+            "result.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -891,7 +1055,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -899,7 +1063,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -907,7 +1071,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -915,7 +1079,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -923,7 +1087,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -931,7 +1095,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -939,7 +1103,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -947,7 +1111,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -955,7 +1119,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -963,7 +1127,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -971,7 +1135,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -979,7 +1143,23 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:166",
+            "specs/ocpp16/machines/transaction.yaml:246",
+        ),
+        TransitionInfo(
+            "SP2:HeldAuthorizing:error.StopTransaction",
+            "SP2",
+            "HeldAuthorizing",
+            "error.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:246",
+        ),
+        TransitionInfo(
+            "SP2:HeldAuthorizing:timeout.StopTransaction",
+            "SP2",
+            "HeldAuthorizing",
+            "timeout.StopTransaction",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -987,7 +1167,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -995,7 +1175,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1003,7 +1183,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1011,7 +1191,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1019,7 +1199,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1027,7 +1207,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1035,7 +1215,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1043,7 +1223,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1051,7 +1231,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1059,7 +1239,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1067,7 +1247,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1075,7 +1255,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1083,7 +1263,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1091,7 +1271,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1099,7 +1279,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1107,7 +1287,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1115,7 +1295,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1123,7 +1303,31 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:167",
+            "specs/ocpp16/machines/transaction.yaml:247",
+        ),
+        TransitionInfo(
+            "MV1:HeldAuthorizing:result.MeterValues",
+            "MV1",
+            "HeldAuthorizing",
+            "result.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:247",
+        ),
+        TransitionInfo(
+            "MV1:HeldAuthorizing:error.MeterValues",
+            "MV1",
+            "HeldAuthorizing",
+            "error.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:247",
+        ),
+        TransitionInfo(
+            "MV1:HeldAuthorizing:timeout.MeterValues",
+            "MV1",
+            "HeldAuthorizing",
+            "timeout.MeterValues",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:247",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1131,7 +1335,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:169",
+            "specs/ocpp16/machines/transaction.yaml:249",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1139,7 +1343,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:172",
+            "specs/ocpp16/machines/transaction.yaml:252",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1147,7 +1351,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:173",
+            "specs/ocpp16/machines/transaction.yaml:253",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1155,7 +1359,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:181",
+            "specs/ocpp16/machines/transaction.yaml:261",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1163,7 +1367,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:187",
+            "specs/ocpp16/machines/transaction.yaml:267",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1171,7 +1375,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:193",
+            "specs/ocpp16/machines/transaction.yaml:273",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1179,7 +1383,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:279",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1187,7 +1391,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:279",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1195,7 +1399,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:200",
+            "specs/ocpp16/machines/transaction.yaml:280",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1203,7 +1407,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:284",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1211,7 +1415,23 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:284",
+        ),
+        TransitionInfo(
+            "EV1:StopAuthorizing:tester.unplug",
+            "EV1",
+            "StopAuthorizing",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:284",
+        ),
+        TransitionInfo(
+            "EV1:StopAuthorizing:tester.ev_unplug",
+            "EV1",
+            "StopAuthorizing",
+            "tester.ev_unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:284",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1219,7 +1439,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:287",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1227,7 +1447,23 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:287",
+        ),
+        TransitionInfo(
+            "EV2:StopAuthorizing:tester.unplug",
+            "EV2",
+            "StopAuthorizing",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:287",
+        ),
+        TransitionInfo(
+            "EV2:StopAuthorizing:tester.ev_unplug",
+            "EV2",
+            "StopAuthorizing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:287",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1235,7 +1471,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:206",
+            "specs/ocpp16/machines/transaction.yaml:288",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1243,7 +1479,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:290",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1251,7 +1487,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:208",
+            "specs/ocpp16/machines/transaction.yaml:290",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1259,7 +1495,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:209",
+            "specs/ocpp16/machines/transaction.yaml:293",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1267,7 +1503,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:209",
+            "specs/ocpp16/machines/transaction.yaml:293",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1275,7 +1511,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:294",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1283,7 +1519,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:294",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1291,7 +1527,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:297",
+        ),
+        TransitionInfo(
+            "HL1:HeldAuthorizing:tester.present_id_tag",
+            "HL1",
+            "HeldAuthorizing",
+            "tester.present_id_tag",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:297",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1299,7 +1543,55 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:220",
+            "specs/ocpp16/machines/transaction.yaml:307",
+        ),
+        TransitionInfo(
+            "HL6:Held:tester.present_id_tag",
+            "HL6",
+            "Held",
+            "tester.present_id_tag",
+            "HeldAuthorizing",
+            "specs/ocpp16/machines/transaction.yaml:314",
+        ),
+        TransitionInfo(
+            "HL7:HeldAuthorizing:result.Authorize",
+            "HL7",
+            "HeldAuthorizing",
+            "result.Authorize",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:323",
+        ),
+        TransitionInfo(
+            "HL8:HeldAuthorizing:result.Authorize",
+            "HL8",
+            "HeldAuthorizing",
+            "result.Authorize",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:329",
+        ),
+        TransitionInfo(
+            "HL9:HeldAuthorizing:error.Authorize",
+            "HL9",
+            "HeldAuthorizing",
+            "error.Authorize",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:335",
+        ),
+        TransitionInfo(
+            "HL9:HeldAuthorizing:timeout.Authorize",
+            "HL9",
+            "HeldAuthorizing",
+            "timeout.Authorize",
+            "Held",
+            "specs/ocpp16/machines/transaction.yaml:335",
+        ),
+        TransitionInfo(
+            "HL10:HeldAuthorizing:tester.present_id_tag",
+            "HL10",
+            "HeldAuthorizing",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:337",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1307,7 +1599,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:228",
+            "specs/ocpp16/machines/transaction.yaml:345",
+        ),
+        TransitionInfo(
+            "HL3:HeldAuthorizing:internal.unlock_requested",
+            "HL3",
+            "HeldAuthorizing",
+            "internal.unlock_requested",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:345",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1315,7 +1615,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:229",
+            "specs/ocpp16/machines/transaction.yaml:346",
+        ),
+        TransitionInfo(
+            "HL4:HeldAuthorizing:tester.unplug",
+            "HL4",
+            "HeldAuthorizing",
+            "tester.unplug",
+            "Idle",
+            "specs/ocpp16/machines/transaction.yaml:346",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1323,7 +1631,15 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:347",
+        ),
+        TransitionInfo(
+            "HL5:HeldAuthorizing:tester.ev_unplug",
+            "HL5",
+            "HeldAuthorizing",
+            "tester.ev_unplug",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:347",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1331,7 +1647,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:232",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1339,7 +1655,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:232",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1347,7 +1663,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:354",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1355,7 +1671,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:354",
         ),
     )
 
@@ -1363,10 +1679,12 @@ class TransactionMachine(SpecMachine):
         "Idle",
         value="Idle",
         initial=True,
+        enter="_enter_idle",
     )
     authorizing = State(
         "Authorizing",
         value="Authorizing",
+        enter="_enter_authorizing",
     )
     authorized = State(
         "Authorized",
@@ -1381,14 +1699,27 @@ class TransactionMachine(SpecMachine):
     stop_authorizing = State(
         "StopAuthorizing",
         value="StopAuthorizing",
+        enter="_enter_stop_authorizing",
     )
     held = State(
         "Held",
         value="Held",
+        enter="_enter_held",
+    )
+    held_authorizing = State(
+        "HeldAuthorizing",
+        value="HeldAuthorizing",
+        enter="_enter_held_authorizing",
     )
 
     error_authorize = (
-        idle.to(idle, internal=True, on="_t_aa6__idle__error_authorize")
+        authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_aa6__authorizing__error_authorize",
+            on="_t_aa6__authorizing__error_authorize",
+        )
+        | idle.to(idle, internal=True, on="_t_aa8__idle__error_authorize")
         | authorizing.to(
             authorized,
             cond="_g_aa3__authorizing__error_authorize",
@@ -1399,7 +1730,13 @@ class TransactionMachine(SpecMachine):
             cond="_g_aa4__authorizing__error_authorize",
             on="_t_aa4__authorizing__error_authorize",
         )
+        | authorizing.to(
+            idle,
+            cond="_g_aa5__authorizing__error_authorize",
+            on="_t_aa5__authorizing__error_authorize",
+        )
         | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__error_authorize")
+        | held_authorizing.to(held, on="_t_hl9__held_authorizing__error_authorize")
     )
     error_meter_values = (
         idle.to(idle, internal=True, on="_t_mv1__idle__error_meter_values")
@@ -1410,11 +1747,34 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__error_meter_values"
         )
         | held.to(held, internal=True, on="_t_mv1__held__error_meter_values")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_mv1__held_authorizing__error_meter_values"
+        )
     )
     error_start_transaction = (
-        running.to(running, internal=True, on="_t_sa4__running__error_start_transaction")
+        running.to(
+            running,
+            internal=True,
+            cond="_g_sa4__running__error_start_transaction",
+            on="_t_sa4__running__error_start_transaction",
+        )
         | stop_authorizing.to(
-            stop_authorizing, internal=True, on="_t_sa4__stop_authorizing__error_start_transaction"
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa4__stop_authorizing__error_start_transaction",
+            on="_t_sa4__stop_authorizing__error_start_transaction",
+        )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa9__running__error_start_transaction",
+            on="_t_sa9__running__error_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa9__stop_authorizing__error_start_transaction",
+            on="_t_sa9__stop_authorizing__error_start_transaction",
         )
         | idle.to(idle, internal=True, on="_t_sa6__idle__error_start_transaction")
         | authorizing.to(
@@ -1422,6 +1782,9 @@ class TransactionMachine(SpecMachine):
         )
         | authorized.to(authorized, internal=True, on="_t_sa6__authorized__error_start_transaction")
         | held.to(held, internal=True, on="_t_sa6__held__error_start_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sa6__held_authorizing__error_start_transaction"
+        )
     )
     error_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp2__idle__error_stop_transaction")
@@ -1434,6 +1797,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_sp2__stop_authorizing__error_stop_transaction"
         )
         | held.to(held, internal=True, on="_t_sp2__held__error_stop_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sp2__held_authorizing__error_stop_transaction"
+        )
     )
     internal_ready_to_start = authorized.to(
         running,
@@ -1444,14 +1810,22 @@ class TransactionMachine(SpecMachine):
         cond="_g_st5__authorized__internal_ready_to_start",
         on="_t_st5__authorized__internal_ready_to_start",
     )
-    internal_remote_start = idle.to(
-        authorizing,
-        cond="_g_rs1__idle__internal_remote_start",
-        on="_t_rs1__idle__internal_remote_start",
-    ) | idle.to(
-        authorized,
-        cond="_g_rs2__idle__internal_remote_start",
-        on="_t_rs2__idle__internal_remote_start",
+    internal_remote_start = (
+        idle.to(
+            authorizing,
+            cond="_g_rs1__idle__internal_remote_start",
+            on="_t_rs1__idle__internal_remote_start",
+        )
+        | idle.to(
+            authorized,
+            cond="_g_rs2__idle__internal_remote_start",
+            on="_t_rs2__idle__internal_remote_start",
+        )
+        | idle.to(
+            authorized,
+            cond="_g_rs3__idle__internal_remote_start",
+            on="_t_rs3__idle__internal_remote_start",
+        )
     )
     internal_remote_stop = running.to(
         idle,
@@ -1469,9 +1843,6 @@ class TransactionMachine(SpecMachine):
         cond="_g_re1__stop_authorizing__internal_reset",
         on="_t_re1__stop_authorizing__internal_reset",
     )
-    internal_session_ended = authorizing.to(
-        idle, on="_t_st3__authorizing__internal_session_ended"
-    ) | authorized.to(idle, on="_t_st3__authorized__internal_session_ended")
     internal_start_cancelled = authorizing.to(
         idle, on="_t_st3__authorizing__internal_start_cancelled"
     ) | authorized.to(idle, on="_t_st3__authorized__internal_start_cancelled")
@@ -1482,6 +1853,7 @@ class TransactionMachine(SpecMachine):
         running.to(idle, on="_t_ul1__running__internal_unlock_requested")
         | stop_authorizing.to(idle, on="_t_ul1__stop_authorizing__internal_unlock_requested")
         | held.to(idle, on="_t_hl3__held__internal_unlock_requested")
+        | held_authorizing.to(idle, on="_t_hl3__held_authorizing__internal_unlock_requested")
     )
     result_authorize = (
         authorizing.to(
@@ -1494,7 +1866,13 @@ class TransactionMachine(SpecMachine):
             cond="_g_aa2__authorizing__result_authorize",
             on="_t_aa2__authorizing__result_authorize",
         )
-        | idle.to(idle, internal=True, on="_t_aa5__idle__result_authorize")
+        | authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_aa6__authorizing__result_authorize",
+            on="_t_aa6__authorizing__result_authorize",
+        )
+        | idle.to(idle, internal=True, on="_t_aa7__idle__result_authorize")
         | stop_authorizing.to(
             idle,
             cond="_g_ls5__stop_authorizing__result_authorize",
@@ -1504,6 +1882,16 @@ class TransactionMachine(SpecMachine):
             running,
             cond="_g_ls6__stop_authorizing__result_authorize",
             on="_t_ls6__stop_authorizing__result_authorize",
+        )
+        | held_authorizing.to(
+            idle,
+            cond="_g_hl7__held_authorizing__result_authorize",
+            on="_t_hl7__held_authorizing__result_authorize",
+        )
+        | held_authorizing.to(
+            held,
+            cond="_g_hl8__held_authorizing__result_authorize",
+            on="_t_hl8__held_authorizing__result_authorize",
         )
     )
     result_meter_values = (
@@ -1515,6 +1903,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__result_meter_values"
         )
         | held.to(held, internal=True, on="_t_mv1__held__result_meter_values")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_mv1__held_authorizing__result_meter_values"
+        )
     )
     result_start_transaction = (
         running.to(
@@ -1573,6 +1964,18 @@ class TransactionMachine(SpecMachine):
             cond="_g_sa7__stop_authorizing__result_start_transaction",
             on="_t_sa7__stop_authorizing__result_start_transaction",
         )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa9__running__result_start_transaction",
+            on="_t_sa9__running__result_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa9__stop_authorizing__result_start_transaction",
+            on="_t_sa9__stop_authorizing__result_start_transaction",
+        )
         | idle.to(idle, internal=True, on="_t_sa5__idle__result_start_transaction")
         | authorizing.to(
             authorizing, internal=True, on="_t_sa5__authorizing__result_start_transaction"
@@ -1581,6 +1984,9 @@ class TransactionMachine(SpecMachine):
             authorized, internal=True, on="_t_sa5__authorized__result_start_transaction"
         )
         | held.to(held, internal=True, on="_t_sa5__held__result_start_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sa5__held_authorizing__result_start_transaction"
+        )
     )
     result_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp1__idle__result_stop_transaction")
@@ -1593,16 +1999,21 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_sp1__stop_authorizing__result_stop_transaction"
         )
         | held.to(held, internal=True, on="_t_sp1__held__result_stop_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sp1__held_authorizing__result_stop_transaction"
+        )
     )
     tester_ev_unplug = (
         idle.to(idle, internal=True, on="_t_p2__idle__tester_ev_unplug")
         | authorizing.to(authorizing, internal=True, on="_t_p2__authorizing__tester_ev_unplug")
         | authorized.to(authorized, internal=True, on="_t_p2__authorized__tester_ev_unplug")
-        | stop_authorizing.to(
-            stop_authorizing, internal=True, on="_t_p2__stop_authorizing__tester_ev_unplug"
-        )
         | running.to(
             idle, cond="_g_ev1__running__tester_ev_unplug", on="_t_ev1__running__tester_ev_unplug"
+        )
+        | stop_authorizing.to(
+            idle,
+            cond="_g_ev1__stop_authorizing__tester_ev_unplug",
+            on="_t_ev1__stop_authorizing__tester_ev_unplug",
         )
         | running.to(
             running,
@@ -1610,7 +2021,16 @@ class TransactionMachine(SpecMachine):
             cond="_g_ev2__running__tester_ev_unplug",
             on="_t_ev2__running__tester_ev_unplug",
         )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_ev2__stop_authorizing__tester_ev_unplug",
+            on="_t_ev2__stop_authorizing__tester_ev_unplug",
+        )
         | held.to(held, internal=True, on="_t_hl5__held__tester_ev_unplug")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_hl5__held_authorizing__tester_ev_unplug"
+        )
     )
     tester_fault = authorizing.to(idle, on="_t_st3__authorizing__tester_fault") | authorized.to(
         idle, on="_t_st3__authorized__tester_fault"
@@ -1622,6 +2042,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_p1__stop_authorizing__tester_plug_in"
         )
         | held.to(held, internal=True, on="_t_p1__held__tester_plug_in")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_p1__held_authorizing__tester_plug_in"
+        )
         | authorized.to(
             running,
             cond="_g_st1__authorized__tester_plug_in",
@@ -1663,6 +2086,17 @@ class TransactionMachine(SpecMachine):
             cond="_g_au4__idle__tester_present_id_tag",
             on="_t_au4__idle__tester_present_id_tag",
         )
+        | authorized.to(
+            idle,
+            cond="_g_st6__authorized__tester_present_id_tag",
+            on="_t_st6__authorized__tester_present_id_tag",
+        )
+        | authorized.to(
+            authorized,
+            internal=True,
+            cond="_g_st7__authorized__tester_present_id_tag",
+            on="_t_st7__authorized__tester_present_id_tag",
+        )
         | running.to(
             idle,
             cond="_g_ls1__running__tester_present_id_tag",
@@ -1692,22 +2126,56 @@ class TransactionMachine(SpecMachine):
             cond="_g_hl1__held__tester_present_id_tag",
             on="_t_hl1__held__tester_present_id_tag",
         )
+        | held_authorizing.to(
+            idle,
+            cond="_g_hl1__held_authorizing__tester_present_id_tag",
+            on="_t_hl1__held_authorizing__tester_present_id_tag",
+        )
         | held.to(
             held,
             internal=True,
             cond="_g_hl2__held__tester_present_id_tag",
             on="_t_hl2__held__tester_present_id_tag",
         )
+        | held.to(
+            held_authorizing,
+            cond="_g_hl6__held__tester_present_id_tag",
+            on="_t_hl6__held__tester_present_id_tag",
+        )
+        | held_authorizing.to(
+            held_authorizing,
+            internal=True,
+            cond="_g_hl10__held_authorizing__tester_present_id_tag",
+            on="_t_hl10__held_authorizing__tester_present_id_tag",
+        )
     )
     tester_unplug = (
         idle.to(idle, internal=True, on="_t_p2__idle__tester_unplug")
-        | authorizing.to(authorizing, internal=True, on="_t_p2__authorizing__tester_unplug")
-        | authorized.to(authorized, internal=True, on="_t_p2__authorized__tester_unplug")
-        | stop_authorizing.to(
-            stop_authorizing, internal=True, on="_t_p2__stop_authorizing__tester_unplug"
+        | authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_p2__authorizing__tester_unplug",
+            on="_t_p2__authorizing__tester_unplug",
+        )
+        | authorized.to(
+            authorized,
+            internal=True,
+            cond="_g_p2__authorized__tester_unplug",
+            on="_t_p2__authorized__tester_unplug",
+        )
+        | authorizing.to(
+            idle, cond="_g_p3__authorizing__tester_unplug", on="_t_p3__authorizing__tester_unplug"
+        )
+        | authorized.to(
+            idle, cond="_g_p3__authorized__tester_unplug", on="_t_p3__authorized__tester_unplug"
         )
         | running.to(
             idle, cond="_g_ev1__running__tester_unplug", on="_t_ev1__running__tester_unplug"
+        )
+        | stop_authorizing.to(
+            idle,
+            cond="_g_ev1__stop_authorizing__tester_unplug",
+            on="_t_ev1__stop_authorizing__tester_unplug",
         )
         | running.to(
             running,
@@ -1715,10 +2183,23 @@ class TransactionMachine(SpecMachine):
             cond="_g_ev2__running__tester_unplug",
             on="_t_ev2__running__tester_unplug",
         )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_ev2__stop_authorizing__tester_unplug",
+            on="_t_ev2__stop_authorizing__tester_unplug",
+        )
         | held.to(idle, on="_t_hl4__held__tester_unplug")
+        | held_authorizing.to(idle, on="_t_hl4__held_authorizing__tester_unplug")
     )
     timeout_authorize = (
-        idle.to(idle, internal=True, on="_t_aa6__idle__timeout_authorize")
+        authorizing.to(
+            authorizing,
+            internal=True,
+            cond="_g_aa6__authorizing__timeout_authorize",
+            on="_t_aa6__authorizing__timeout_authorize",
+        )
+        | idle.to(idle, internal=True, on="_t_aa8__idle__timeout_authorize")
         | authorizing.to(
             authorized,
             cond="_g_aa3__authorizing__timeout_authorize",
@@ -1730,6 +2211,7 @@ class TransactionMachine(SpecMachine):
             on="_t_aa4__authorizing__timeout_authorize",
         )
         | stop_authorizing.to(running, on="_t_ls7__stop_authorizing__timeout_authorize")
+        | held_authorizing.to(held, on="_t_hl9__held_authorizing__timeout_authorize")
     )
     timeout_meter_values = (
         idle.to(idle, internal=True, on="_t_mv1__idle__timeout_meter_values")
@@ -1740,13 +2222,34 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_mv1__stop_authorizing__timeout_meter_values"
         )
         | held.to(held, internal=True, on="_t_mv1__held__timeout_meter_values")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_mv1__held_authorizing__timeout_meter_values"
+        )
     )
     timeout_start_transaction = (
-        running.to(running, internal=True, on="_t_sa4__running__timeout_start_transaction")
+        running.to(
+            running,
+            internal=True,
+            cond="_g_sa4__running__timeout_start_transaction",
+            on="_t_sa4__running__timeout_start_transaction",
+        )
         | stop_authorizing.to(
             stop_authorizing,
             internal=True,
+            cond="_g_sa4__stop_authorizing__timeout_start_transaction",
             on="_t_sa4__stop_authorizing__timeout_start_transaction",
+        )
+        | running.to(
+            running,
+            internal=True,
+            cond="_g_sa9__running__timeout_start_transaction",
+            on="_t_sa9__running__timeout_start_transaction",
+        )
+        | stop_authorizing.to(
+            stop_authorizing,
+            internal=True,
+            cond="_g_sa9__stop_authorizing__timeout_start_transaction",
+            on="_t_sa9__stop_authorizing__timeout_start_transaction",
         )
         | idle.to(idle, internal=True, on="_t_sa6__idle__timeout_start_transaction")
         | authorizing.to(
@@ -1756,6 +2259,11 @@ class TransactionMachine(SpecMachine):
             authorized, internal=True, on="_t_sa6__authorized__timeout_start_transaction"
         )
         | held.to(held, internal=True, on="_t_sa6__held__timeout_start_transaction")
+        | held_authorizing.to(
+            held_authorizing,
+            internal=True,
+            on="_t_sa6__held_authorizing__timeout_start_transaction",
+        )
     )
     timeout_stop_transaction = (
         idle.to(idle, internal=True, on="_t_sp2__idle__timeout_stop_transaction")
@@ -1770,6 +2278,9 @@ class TransactionMachine(SpecMachine):
             stop_authorizing, internal=True, on="_t_sp2__stop_authorizing__timeout_stop_transaction"
         )
         | held.to(held, internal=True, on="_t_sp2__held__timeout_stop_transaction")
+        | held_authorizing.to(
+            held_authorizing, internal=True, on="_t_sp2__held_authorizing__timeout_stop_transaction"
+        )
     )
     timer_energy_check = (
         running.to(
@@ -1808,6 +2319,30 @@ class TransactionMachine(SpecMachine):
     def __init__(self, env: MachineEnv, ctx: TransactionContext) -> None:
         self.ctx = ctx
         super().__init__(env)
+
+    def _g_p2__authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P2: not ctx.plugged"""
+        return bool(not self.ctx.plugged)
+
+    def _g_p2__authorized__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P2: not ctx.plugged"""
+        return bool(not self.ctx.plugged)
+
+    def _g_p3__authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P3: ctx.plugged"""
+        return bool(self.ctx.plugged)
+
+    def _g_p3__authorized__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """P3: ctx.plugged"""
+        return bool(self.ctx.plugged)
 
     def _g_au1__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1874,8 +2409,17 @@ class TransactionMachine(SpecMachine):
     def _g_rs1__idle__internal_remote_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS1: config.AuthorizeRemoteTxRequests"""
-        return bool(self.env.config_bool("AuthorizeRemoteTxRequests"))
+        """RS1: config.AuthorizeRemoteTxRequests and not (station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
+        return bool(
+            self.env.config_bool("AuthorizeRemoteTxRequests")
+            and (
+                not (
+                    self.env.query("online")
+                    and self.env.config_bool("LocalPreAuthorize")
+                    and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
+                )
+            )
+        )
 
     def _g_rs2__idle__internal_remote_start(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1883,50 +2427,66 @@ class TransactionMachine(SpecMachine):
         """RS2: not config.AuthorizeRemoteTxRequests"""
         return bool(not self.env.config_bool("AuthorizeRemoteTxRequests"))
 
+    def _g_rs3__idle__internal_remote_start(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """RS3: config.AuthorizeRemoteTxRequests and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
+        return bool(
+            self.env.config_bool("AuthorizeRemoteTxRequests")
+            and self.env.query("online")
+            and self.env.config_bool("LocalPreAuthorize")
+            and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
+        )
+
     def _g_aa1__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA1: msg.idTagInfo.status == 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+        """AA1: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted'"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+        )
 
     def _g_aa2__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA2: msg.idTagInfo.status != 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted")
+        """AA2: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status != 'Accepted'"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+        )
 
-    def _g_aa3__authorizing__error_authorize(
+    def _g_aa6__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA3: (config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            self.env.config_bool("LocalAuthorizeOffline")
-            and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
-            or (
-                self.env.config_bool("AllowOfflineTxForUnknownId")
-                and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
-            )
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
+        )
+
+    def _g_aa6__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
+        )
+
+    def _g_aa6__authorizing__timeout_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa3__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA3: (config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')"""
+        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
         return bool(
-            self.env.config_bool("LocalAuthorizeOffline")
-            and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
-            or (
-                self.env.config_bool("AllowOfflineTxForUnknownId")
-                and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
-            )
-        )
-
-    def _g_aa4__authorizing__error_authorize(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """AA4: not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
-        return bool(
-            not (
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
                 or (
@@ -1939,9 +2499,29 @@ class TransactionMachine(SpecMachine):
     def _g_aa4__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA4: not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        """AA4: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
         return bool(
-            not (
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (
+                not (
+                    self.env.config_bool("LocalAuthorizeOffline")
+                    and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
+                    or (
+                        self.env.config_bool("AllowOfflineTxForUnknownId")
+                        and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
+                    )
+                )
+            )
+        )
+
+    def _g_aa3__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (not self.env.query("online"))
+            and (
                 self.env.config_bool("LocalAuthorizeOffline")
                 and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
                 or (
@@ -1949,6 +2529,34 @@ class TransactionMachine(SpecMachine):
                     and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
                 )
             )
+        )
+
+    def _g_aa4__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA4: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and (not self.env.query("online"))
+            and (
+                not (
+                    self.env.config_bool("LocalAuthorizeOffline")
+                    and self.env.query("authorization", self.ctx.id_tag) == "Accepted"
+                    or (
+                        self.env.config_bool("AllowOfflineTxForUnknownId")
+                        and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
+                    )
+                )
+            )
+        )
+
+    def _g_aa5__authorizing__error_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AA5: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and station.online()"""
+        return bool(
+            text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            and self.env.query("online")
         )
 
     def _g_st1__authorized__tester_plug_in(
@@ -1975,24 +2583,43 @@ class TransactionMachine(SpecMachine):
         """ST5: ctx.plugged and not station.lock_closes(ctx.connector_id)"""
         return bool(self.ctx.plugged and (not self.env.query("lock_closes", self.ctx.connector_id)))
 
+    def _g_st6__authorized__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """ST6: lower(msg.idTag) == lower(ctx.id_tag)"""
+        return bool(text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag))
+
+    def _g_st7__authorized__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """ST7: lower(msg.idTag) != lower(ctx.id_tag)"""
+        return bool(text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag))
+
     def _g_sa1__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA1: msg.idTagInfo.status == 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+        """SA1: msg.txRef == ctx.tx_ref and msg.idTagInfo.status == 'Accepted'"""
+        return bool(
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+        )
 
     def _g_sa1__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA1: msg.idTagInfo.status == 'Accepted'"""
-        return bool(msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+        """SA1: msg.txRef == ctx.tx_ref and msg.idTagInfo.status == 'Accepted'"""
+        return bool(
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+        )
 
     def _g_sa2__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
+        """SA2: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and (not self.env.pics_bool("FixedCable"))
         )
@@ -2000,9 +2627,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa2__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
+        """SA2: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and (not self.env.pics_bool("FixedCable"))
         )
@@ -2010,9 +2638,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa8__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA8: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        """SA8: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and self.env.pics_bool("FixedCable")
         )
@@ -2020,9 +2649,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa8__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA8: msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        """SA8: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and self.env.pics_bool("FixedCable")
         )
@@ -2030,9 +2660,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
+        """SA3: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
@@ -2040,9 +2671,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
+        """SA3: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
@@ -2050,9 +2682,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa7__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA7: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        """SA7: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
         )
@@ -2060,9 +2693,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa7__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA7: msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        """SA7: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
         return bool(
-            msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
+            msg_field(msg, "txRef") == self.ctx.tx_ref
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
         )
@@ -2090,6 +2724,66 @@ class TransactionMachine(SpecMachine):
     ) -> bool:
         """MX2: station.meter(ctx.connector_id) >= ctx.energy_cap"""
         return bool(self.env.query("meter", self.ctx.connector_id) >= self.ctx.energy_cap)
+
+    def _g_sa4__running__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa4__running__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa4__stop_authorizing__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa4__stop_authorizing__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA4: msg.txRef == ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") == self.ctx.tx_ref)
+
+    def _g_sa9__running__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__stop_authorizing__result_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__running__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__running__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__stop_authorizing__error_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
+
+    def _g_sa9__stop_authorizing__timeout_start_transaction(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_ls1__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2177,6 +2871,18 @@ class TransactionMachine(SpecMachine):
         """EV1: config.StopTransactionOnEVSideDisconnect"""
         return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
+    def _g_ev1__stop_authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV1: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev1__stop_authorizing__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV1: config.StopTransactionOnEVSideDisconnect"""
+        return bool(self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
     def _g_ev2__running__tester_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -2184,6 +2890,18 @@ class TransactionMachine(SpecMachine):
         return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
 
     def _g_ev2__running__tester_ev_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV2: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev2__stop_authorizing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """EV2: not config.StopTransactionOnEVSideDisconnect"""
+        return bool(not self.env.config_bool("StopTransactionOnEVSideDisconnect"))
+
+    def _g_ev2__stop_authorizing__tester_ev_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
         """EV2: not config.StopTransactionOnEVSideDisconnect"""
@@ -2226,10 +2944,78 @@ class TransactionMachine(SpecMachine):
             )
         )
 
+    def _g_hl1__held_authorizing__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL1: lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))"""
+        return bool(
+            text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+            or (
+                self.ctx.parent_id_tag != ""
+                and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                == text_lower(self.ctx.parent_id_tag)
+            )
+        )
+
     def _g_hl2__held__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """HL2: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)))"""
+        """HL2: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))) and not (station.online() and ctx.parent_id_tag != '')"""
+        return bool(
+            not (
+                text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                or (
+                    self.ctx.parent_id_tag != ""
+                    and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                    == text_lower(self.ctx.parent_id_tag)
+                )
+            )
+            and (not (self.env.query("online") and self.ctx.parent_id_tag != ""))
+        )
+
+    def _g_hl6__held__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL6: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))) and station.online() and ctx.parent_id_tag != ''"""
+        return bool(
+            not (
+                text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                or (
+                    self.ctx.parent_id_tag != ""
+                    and text_lower(self.env.query("parent_of", msg_field(msg, "idTag")))
+                    == text_lower(self.ctx.parent_id_tag)
+                )
+            )
+            and self.env.query("online")
+            and (self.ctx.parent_id_tag != "")
+        )
+
+    def _g_hl7__held_authorizing__result_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL7: msg.idTagInfo.status == 'Accepted' and lower(msg.idTagInfo.parentIdTag) == lower(ctx.parent_id_tag)"""
+        return bool(
+            msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+            and text_lower(msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"))
+            == text_lower(self.ctx.parent_id_tag)
+        )
+
+    def _g_hl8__held_authorizing__result_authorize(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL8: not (msg.idTagInfo.status == 'Accepted' and lower(msg.idTagInfo.parentIdTag) == lower(ctx.parent_id_tag))"""
+        return bool(
+            not (
+                msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+                and text_lower(msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"))
+                == text_lower(self.ctx.parent_id_tag)
+            )
+        )
+
+    def _g_hl10__held_authorizing__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """HL10: not (lower(msg.idTag) == lower(ctx.id_tag) or (ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)))"""
         return bool(
             not (
                 text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
@@ -2285,6 +3071,14 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_plugged(source_name, state_name, msg)
 
+    def _t_p1__held_authorizing__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P1 on tester.plug_in"""
+        self._fired("P1:HeldAuthorizing:tester.plug_in")
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
     def _t_p2__idle__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2301,27 +3095,11 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
-    def _t_p2__authorizing__tester_unplug(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """P2 on tester.unplug"""
-        self._fired("P2:Authorizing:tester.unplug")
-        source_name, state_name = source.value, target.value
-        self._a_note_unplugged(source_name, state_name, msg)
-
     def _t_p2__authorizing__tester_ev_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.ev_unplug"""
         self._fired("P2:Authorizing:tester.ev_unplug")
-        source_name, state_name = source.value, target.value
-        self._a_note_unplugged(source_name, state_name, msg)
-
-    def _t_p2__authorized__tester_unplug(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """P2 on tester.unplug"""
-        self._fired("P2:Authorized:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -2333,21 +3111,39 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
-    def _t_p2__stop_authorizing__tester_unplug(
+    def _t_p2__authorizing__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """P2 on tester.unplug"""
-        self._fired("P2:StopAuthorizing:tester.unplug")
+        self._fired("P2:Authorizing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
-    def _t_p2__stop_authorizing__tester_ev_unplug(
+    def _t_p2__authorized__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """P2 on tester.ev_unplug"""
-        self._fired("P2:StopAuthorizing:tester.ev_unplug")
+        """P2 on tester.unplug"""
+        self._fired("P2:Authorized:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_p3__authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P3 on tester.unplug"""
+        self._fired("P3:Authorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_p3__authorized__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """P3 on tester.unplug"""
+        self._fired("P3:Authorized:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
 
     def _t_au1__idle__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2400,6 +3196,16 @@ class TransactionMachine(SpecMachine):
         self._fired("RS2:Idle:internal.remote_start")
         source_name, state_name = source.value, target.value
         self._a_take_remote_id_tag(source_name, state_name, msg)
+        self._a_take_cached_parent(source_name, state_name, msg)
+
+    def _t_rs3__idle__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """RS3 on internal.remote_start"""
+        self._fired("RS3:Idle:internal.remote_start")
+        source_name, state_name = source.value, target.value
+        self._a_take_remote_id_tag(source_name, state_name, msg)
+        self._a_take_cached_parent(source_name, state_name, msg)
 
     def _t_aa1__authorizing__result_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2420,37 +3226,66 @@ class TransactionMachine(SpecMachine):
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
-    def _t_aa5__idle__result_authorize(
+    def _t_aa6__authorizing__result_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """AA5 on result.Authorize"""
-        self._fired("AA5:Idle:result.Authorize")
+        """AA6 on result.Authorize"""
+        self._fired("AA6:Authorizing:result.Authorize")
         source_name, state_name = source.value, target.value
-        self._a_cache_sent_answer(source_name, state_name, msg)
+        self._a_cache_answer(source_name, state_name, msg)
 
-    def _t_aa6__idle__error_authorize(
+    def _t_aa6__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA6 on error.Authorize"""
-        self._fired("AA6:Idle:error.Authorize")
+        self._fired("AA6:Authorizing:error.Authorize")
 
-    def _t_aa6__idle__timeout_authorize(
+    def _t_aa6__authorizing__timeout_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA6 on timeout.Authorize"""
-        self._fired("AA6:Idle:timeout.Authorize")
+        self._fired("AA6:Authorizing:timeout.Authorize")
 
-    def _t_aa3__authorizing__error_authorize(
+    def _t_aa7__idle__result_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """AA3 on error.Authorize"""
-        self._fired("AA3:Authorizing:error.Authorize")
+        """AA7 on result.Authorize"""
+        self._fired("AA7:Idle:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_aa8__idle__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA8 on error.Authorize"""
+        self._fired("AA8:Idle:error.Authorize")
+
+    def _t_aa8__idle__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA8 on timeout.Authorize"""
+        self._fired("AA8:Idle:timeout.Authorize")
 
     def _t_aa3__authorizing__timeout_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """AA3 on timeout.Authorize"""
         self._fired("AA3:Authorizing:timeout.Authorize")
+
+    def _t_aa4__authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA4 on timeout.Authorize"""
+        self._fired("AA4:Authorizing:timeout.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cancel_start(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_aa3__authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AA3 on error.Authorize"""
+        self._fired("AA3:Authorizing:error.Authorize")
 
     def _t_aa4__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2461,11 +3296,11 @@ class TransactionMachine(SpecMachine):
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
-    def _t_aa4__authorizing__timeout_authorize(
+    def _t_aa5__authorizing__error_authorize(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """AA4 on timeout.Authorize"""
-        self._fired("AA4:Authorizing:timeout.Authorize")
+        """AA5 on error.Authorize"""
+        self._fired("AA5:Authorizing:error.Authorize")
         source_name, state_name = source.value, target.value
         self._a_cancel_start(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
@@ -2522,14 +3357,6 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
-    def _t_st3__authorizing__internal_session_ended(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """ST3 on internal.session_ended"""
-        self._fired("ST3:Authorizing:internal.session_ended")
-        source_name, state_name = source.value, target.value
-        self._a_forget(source_name, state_name, msg)
-
     def _t_st3__authorizing__internal_start_cancelled(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2554,14 +3381,6 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
-    def _t_st3__authorized__internal_session_ended(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """ST3 on internal.session_ended"""
-        self._fired("ST3:Authorized:internal.session_ended")
-        source_name, state_name = source.value, target.value
-        self._a_forget(source_name, state_name, msg)
-
     def _t_st3__authorized__internal_start_cancelled(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2578,6 +3397,21 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
+    def _t_st6__authorized__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST6 on tester.present_id_tag"""
+        self._fired("ST6:Authorized:tester.present_id_tag")
+        source_name, state_name = source.value, target.value
+        self._a_cancel_start(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_st7__authorized__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """ST7 on tester.present_id_tag"""
+        self._fired("ST7:Authorized:tester.present_id_tag")
+
     def _t_sa1__running__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2586,6 +3420,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
 
     def _t_sa1__stop_authorizing__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2595,6 +3430,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
 
     def _t_sa2__running__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2604,6 +3440,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2618,6 +3455,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2632,6 +3470,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2646,6 +3485,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_reason_deauthorized(source_name, state_name, msg)
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
@@ -2660,6 +3500,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_withhold_energy(source_name, state_name, msg)
 
     def _t_sa3__stop_authorizing__result_start_transaction(
@@ -2670,6 +3511,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_withhold_energy(source_name, state_name, msg)
 
     def _t_sa7__running__result_start_transaction(
@@ -2680,6 +3522,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_set_energy_cap(source_name, state_name, msg)
         self._a_arm_energy_check(source_name, state_name, msg)
 
@@ -2691,6 +3534,7 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_keep_transaction_id(source_name, state_name, msg)
         self._a_cache_answer(source_name, state_name, msg)
+        self._a_take_start_parent(source_name, state_name, msg)
         self._a_set_energy_cap(source_name, state_name, msg)
         self._a_arm_energy_check(source_name, state_name, msg)
 
@@ -2731,24 +3575,72 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SA4 on error.StartTransaction"""
         self._fired("SA4:Running:error.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa4__running__timeout_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA4 on timeout.StartTransaction"""
         self._fired("SA4:Running:timeout.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa4__stop_authorizing__error_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA4 on error.StartTransaction"""
         self._fired("SA4:StopAuthorizing:error.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
 
     def _t_sa4__stop_authorizing__timeout_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """SA4 on timeout.StartTransaction"""
         self._fired("SA4:StopAuthorizing:timeout.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_note_undelivered_start(source_name, state_name, msg)
+
+    def _t_sa9__running__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on result.StartTransaction"""
+        self._fired("SA9:Running:result.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_sa9__stop_authorizing__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on result.StartTransaction"""
+        self._fired("SA9:StopAuthorizing:result.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_sa9__running__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on error.StartTransaction"""
+        self._fired("SA9:Running:error.StartTransaction")
+
+    def _t_sa9__running__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on timeout.StartTransaction"""
+        self._fired("SA9:Running:timeout.StartTransaction")
+
+    def _t_sa9__stop_authorizing__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on error.StartTransaction"""
+        self._fired("SA9:StopAuthorizing:error.StartTransaction")
+
+    def _t_sa9__stop_authorizing__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA9 on timeout.StartTransaction"""
+        self._fired("SA9:StopAuthorizing:timeout.StartTransaction")
 
     def _t_sa5__idle__result_start_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2779,6 +3671,14 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SA5 on result.StartTransaction"""
         self._fired("SA5:Held:result.StartTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_answer(source_name, state_name, msg)
+
+    def _t_sa5__held_authorizing__result_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA5 on result.StartTransaction"""
+        self._fired("SA5:HeldAuthorizing:result.StartTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_answer(source_name, state_name, msg)
 
@@ -2830,6 +3730,18 @@ class TransactionMachine(SpecMachine):
         """SA6 on timeout.StartTransaction"""
         self._fired("SA6:Held:timeout.StartTransaction")
 
+    def _t_sa6__held_authorizing__error_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on error.StartTransaction"""
+        self._fired("SA6:HeldAuthorizing:error.StartTransaction")
+
+    def _t_sa6__held_authorizing__timeout_start_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SA6 on timeout.StartTransaction"""
+        self._fired("SA6:HeldAuthorizing:timeout.StartTransaction")
+
     def _t_sp1__idle__result_stop_transaction(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -2875,6 +3787,14 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SP1 on result.StopTransaction"""
         self._fired("SP1:Held:result.StopTransaction")
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_answer(source_name, state_name, msg)
+
+    def _t_sp1__held_authorizing__result_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP1 on result.StopTransaction"""
+        self._fired("SP1:HeldAuthorizing:result.StopTransaction")
         source_name, state_name = source.value, target.value
         self._a_cache_stop_answer(source_name, state_name, msg)
 
@@ -2949,6 +3869,18 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """SP2 on timeout.StopTransaction"""
         self._fired("SP2:Held:timeout.StopTransaction")
+
+    def _t_sp2__held_authorizing__error_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on error.StopTransaction"""
+        self._fired("SP2:HeldAuthorizing:error.StopTransaction")
+
+    def _t_sp2__held_authorizing__timeout_stop_transaction(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SP2 on timeout.StopTransaction"""
+        self._fired("SP2:HeldAuthorizing:timeout.StopTransaction")
 
     def _t_mv1__idle__result_meter_values(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3057,6 +3989,24 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """MV1 on timeout.MeterValues"""
         self._fired("MV1:Held:timeout.MeterValues")
+
+    def _t_mv1__held_authorizing__result_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on result.MeterValues"""
+        self._fired("MV1:HeldAuthorizing:result.MeterValues")
+
+    def _t_mv1__held_authorizing__error_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on error.MeterValues"""
+        self._fired("MV1:HeldAuthorizing:error.MeterValues")
+
+    def _t_mv1__held_authorizing__timeout_meter_values(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MV1 on timeout.MeterValues"""
+        self._fired("MV1:HeldAuthorizing:timeout.MeterValues")
 
     def _t_ls1__running__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3168,6 +4118,34 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_ev1__stop_authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV1 on tester.unplug"""
+        self._fired("EV1:StopAuthorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_reason_ev_disconnected(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_ev1__stop_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV1 on tester.ev_unplug"""
+        self._fired("EV1:StopAuthorizing:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_reason_ev_disconnected(source_name, state_name, msg)
+        self._a_stop_transaction(source_name, state_name, msg)
+        self._a_send_stop(source_name, state_name, msg)
+        self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_on_ev_disconnect(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_ev2__running__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3181,6 +4159,22 @@ class TransactionMachine(SpecMachine):
     ) -> None:
         """EV2 on tester.ev_unplug"""
         self._fired("EV2:Running:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_ev2__stop_authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV2 on tester.unplug"""
+        self._fired("EV2:StopAuthorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_ev2__stop_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """EV2 on tester.ev_unplug"""
+        self._fired("EV2:StopAuthorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -3228,6 +4222,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_re1__stop_authorizing__internal_reset(
@@ -3240,6 +4235,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_ul1__running__internal_unlock_requested(
@@ -3275,17 +4271,79 @@ class TransactionMachine(SpecMachine):
         self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_hl1__held_authorizing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL1 on tester.present_id_tag"""
+        self._fired("HL1:HeldAuthorizing:tester.present_id_tag")
+        source_name, state_name = source.value, target.value
+        self._a_unlock_cable(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_hl2__held__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL2 on tester.present_id_tag"""
         self._fired("HL2:Held:tester.present_id_tag")
 
+    def _t_hl6__held__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL6 on tester.present_id_tag"""
+        self._fired("HL6:Held:tester.present_id_tag")
+        source_name, state_name = source.value, target.value
+        self._a_take_stop_id_tag(source_name, state_name, msg)
+        self._a_send_authorize_stop(source_name, state_name, msg)
+
+    def _t_hl7__held_authorizing__result_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL7 on result.Authorize"""
+        self._fired("HL7:HeldAuthorizing:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_tag_answer(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl8__held_authorizing__result_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL8 on result.Authorize"""
+        self._fired("HL8:HeldAuthorizing:result.Authorize")
+        source_name, state_name = source.value, target.value
+        self._a_cache_stop_tag_answer(source_name, state_name, msg)
+
+    def _t_hl9__held_authorizing__error_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL9 on error.Authorize"""
+        self._fired("HL9:HeldAuthorizing:error.Authorize")
+
+    def _t_hl9__held_authorizing__timeout_authorize(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL9 on timeout.Authorize"""
+        self._fired("HL9:HeldAuthorizing:timeout.Authorize")
+
+    def _t_hl10__held_authorizing__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL10 on tester.present_id_tag"""
+        self._fired("HL10:HeldAuthorizing:tester.present_id_tag")
+
     def _t_hl3__held__internal_unlock_requested(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL3 on internal.unlock_requested"""
         self._fired("HL3:Held:internal.unlock_requested")
+        source_name, state_name = source.value, target.value
+        self._a_forget(source_name, state_name, msg)
+
+    def _t_hl3__held_authorizing__internal_unlock_requested(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL3 on internal.unlock_requested"""
+        self._fired("HL3:HeldAuthorizing:internal.unlock_requested")
         source_name, state_name = source.value, target.value
         self._a_forget(source_name, state_name, msg)
 
@@ -3298,11 +4356,28 @@ class TransactionMachine(SpecMachine):
         self._a_note_unplugged(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
+    def _t_hl4__held_authorizing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL4 on tester.unplug"""
+        self._fired("HL4:HeldAuthorizing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+        self._a_forget(source_name, state_name, msg)
+
     def _t_hl5__held__tester_ev_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """HL5 on tester.ev_unplug"""
         self._fired("HL5:Held:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_hl5__held_authorizing__tester_ev_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HL5 on tester.ev_unplug"""
+        self._fired("HL5:HeldAuthorizing:tester.ev_unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
@@ -3316,6 +4391,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_pf1__stop_authorizing__tester_power_failing(
@@ -3328,6 +4404,7 @@ class TransactionMachine(SpecMachine):
         self._a_stop_transaction(source_name, state_name, msg)
         self._a_send_stop(source_name, state_name, msg)
         self._a_end_energy(source_name, state_name, msg)
+        self._a_unlock_cable(source_name, state_name, msg)
         self._a_forget(source_name, state_name, msg)
 
     def _t_ms1__running__timer_meter_sample(
@@ -3350,12 +4427,27 @@ class TransactionMachine(SpecMachine):
         self._a_record_sample(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
 
+    def _enter_idle(self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG) -> None:
+        """Entering Idle."""
+        source_name = source.value if source is not None else "Idle"
+        state_name = "Idle"
+        self._a_note_claim(source_name, state_name, msg)
+
+    def _enter_authorizing(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Entering Authorizing."""
+        source_name = source.value if source is not None else "Authorizing"
+        state_name = "Authorizing"
+        self._a_note_claim(source_name, state_name, msg)
+
     def _enter_authorized(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """Entering Authorized."""
         source_name = source.value if source is not None else "Authorized"
         state_name = "Authorized"
+        self._a_note_claim(source_name, state_name, msg)
         self._a_start_if_plugged(source_name, state_name, msg)
 
     def _enter_running(
@@ -3364,7 +4456,30 @@ class TransactionMachine(SpecMachine):
         """Entering Running."""
         source_name = source.value if source is not None else "Running"
         state_name = "Running"
+        self._a_note_claim(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
+
+    def _enter_stop_authorizing(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Entering StopAuthorizing."""
+        source_name = source.value if source is not None else "StopAuthorizing"
+        state_name = "StopAuthorizing"
+        self._a_note_claim(source_name, state_name, msg)
+
+    def _enter_held(self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG) -> None:
+        """Entering Held."""
+        source_name = source.value if source is not None else "Held"
+        state_name = "Held"
+        self._a_note_claim(source_name, state_name, msg)
+
+    def _enter_held_authorizing(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Entering HeldAuthorizing."""
+        source_name = source.value if source is not None else "HeldAuthorizing"
+        state_name = "HeldAuthorizing"
+        self._a_note_claim(source_name, state_name, msg)
 
     def _a_arm_energy_check(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm_energy_check."""
@@ -3378,12 +4493,6 @@ class TransactionMachine(SpecMachine):
     def _a_cache_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action cache_answer."""
         self.emit_invoke(
-            "update_cache", {"id_tag": self.ctx.id_tag, "id_tag_info": msg_field(msg, "idTagInfo")}
-        )
-
-    def _a_cache_sent_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
-        """Action cache_sent_answer."""
-        self.emit_invoke(
             "update_cache",
             {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
         )
@@ -3393,14 +4502,14 @@ class TransactionMachine(SpecMachine):
         if msg_field(msg, "idTagInfo"):
             self.emit_invoke(
                 "update_cache",
-                {"id_tag": self.ctx.stop_id_tag, "id_tag_info": msg_field(msg, "idTagInfo")},
+                {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
             )
 
     def _a_cache_stop_tag_answer(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action cache_stop_tag_answer."""
         self.emit_invoke(
             "update_cache",
-            {"id_tag": self.ctx.stop_id_tag, "id_tag_info": msg_field(msg, "idTagInfo")},
+            {"id_tag": msg_field(msg, "sentIdTag"), "id_tag_info": msg_field(msg, "idTagInfo")},
         )
 
     def _a_cancel_start(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
@@ -3439,9 +4548,20 @@ class TransactionMachine(SpecMachine):
         """Action lock_cable."""
         self.emit_invoke("lock", {"connector": self.ctx.connector_id})
 
+    def _a_note_claim(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_claim."""
+        self.emit_invoke(
+            "set_connector_claimed",
+            {"connector": self.ctx.connector_id, "claimed": state != "Idle"},
+        )
+
     def _a_note_plugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_plugged."""
         self.ctx.plugged = True
+
+    def _a_note_undelivered_start(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_undelivered_start."""
+        self.ctx.transaction_id = -1
 
     def _a_note_unplugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_unplugged."""
@@ -3605,6 +4725,14 @@ class TransactionMachine(SpecMachine):
     def _a_take_remote_id_tag(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action take_remote_id_tag."""
         self.ctx.id_tag, self.ctx.parent_id_tag = msg_field(msg, "idTag"), ""
+
+    def _a_take_start_parent(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action take_start_parent."""
+        self.ctx.parent_id_tag = (
+            msg_field(msg_field(msg, "idTagInfo"), "parentIdTag")
+            if msg_field(msg_field(msg, "idTagInfo"), "parentIdTag")
+            else self.ctx.parent_id_tag
+        )
 
     def _a_take_stop_id_tag(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action take_stop_id_tag."""

@@ -60,7 +60,7 @@ def _machine(variant: int) -> tuple[AuthorizationCacheMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/authorization_cache.yaml:10)",
+            id="Ready (specs/ocpp16/machines/authorization_cache.yaml:14)",
         ),
     ],
 )
@@ -75,11 +75,29 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         pytest.param(
             0,
             (),
+            ("internal.powered_on", {}),
+            "Ready",
+            (("invoke", "expire_cache", {}), ("start_timer", "expiry_check", 60.0)),
+            marks=pytest.mark.pics(),
+            id="CE1 Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:18)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("timer.expiry_check", {}),
+            "Ready",
+            (("invoke", "expire_cache", {}), ("start_timer", "expiry_check", 60.0)),
+            marks=pytest.mark.pics(),
+            id="CE1 Ready --timer.expiry_check--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:18)",
+        ),
+        pytest.param(
+            0,
+            (),
             ("ocpp.ClearCache", {}),
             "Ready",
             (("invoke", "clear_cache", {}), ("reply", "ClearCache", {"status": "Accepted"})),
             marks=pytest.mark.pics(AuthorizationCache=True),
-            id="CL1 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:12)",
+            id="CL1 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:16)",
         ),
         pytest.param(
             1,
@@ -88,7 +106,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "ClearCache", {"status": "Rejected"}),),
             marks=pytest.mark.pics(AuthorizationCache=False),
-            id="CL2 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:13)",
+            id="CL2 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:17)",
         ),
     ],
 )
@@ -112,7 +130,7 @@ def test_transition_fires(
             ("ocpp.ClearCache", {}),
             "Ready",
             marks=pytest.mark.pics(AuthorizationCache=False),
-            id="not CL1 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:12)",
+            id="not CL1 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:16)",
         ),
         pytest.param(
             0,
@@ -120,7 +138,7 @@ def test_transition_fires(
             ("ocpp.ClearCache", {}),
             "Ready",
             marks=pytest.mark.pics(AuthorizationCache=True),
-            id="not CL2 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:13)",
+            id="not CL2 Ready --ocpp.ClearCache--> (internal) (specs/ocpp16/machines/authorization_cache.yaml:17)",
         ),
     ],
 )

@@ -535,7 +535,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=False]",
+            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -544,7 +544,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=True]",
+            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -553,7 +553,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=False]",
+            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -562,7 +562,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=True]",
+            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -571,7 +571,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=False]",
+            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -580,7 +580,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=True]",
+            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -589,7 +589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=False]",
+            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:69) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -598,7 +598,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=True]",
+            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:69) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -607,7 +607,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=False]",
+            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -616,7 +616,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=True]",
+            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -635,7 +635,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=False]",
+            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -650,7 +650,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=True]",
+            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -659,7 +659,6 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (
                 ("cancel_timer", "connection_timeout"),
-                ("raise", "internal.session_ended", {"connector": 1}),
                 (
                     "send",
                     "StatusNotification",
@@ -670,7 +669,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
+            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:54) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -679,14 +678,13 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (
                 ("cancel_timer", "connection_timeout"),
-                ("raise", "internal.session_ended", {"connector": 1}),
                 ("start_timer", "status_debounce", 5.0),
                 ("invoke", "set_startable", {"connector": 1, "startable": True}),
                 ("invoke", "set_connector_status", {"connector": 1, "status": "Available"}),
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
+            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:54) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -706,7 +704,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=False]",
+            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -722,7 +720,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=True]",
+            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -741,7 +739,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=False]",
+            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -756,7 +754,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=True]",
+            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -780,7 +778,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=False]",
+            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -800,7 +798,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=True]",
+            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -819,7 +817,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:62) [MinimumStatusDuration=False]",
+            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -834,7 +832,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:62) [MinimumStatusDuration=True]",
+            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -854,7 +852,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=False]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -870,7 +868,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=True]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -885,7 +883,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=False]",
+            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -900,7 +898,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=True]",
+            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -919,7 +917,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:69) [MinimumStatusDuration=False]",
+            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -934,7 +932,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:69) [MinimumStatusDuration=True]",
+            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -943,7 +941,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=False]",
+            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:86) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -952,7 +950,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=True]",
+            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:86) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -961,7 +959,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=False]",
+            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -970,7 +968,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=True]",
+            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -979,7 +977,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=False]",
+            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:82) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -988,7 +986,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=True]",
+            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:82) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1006,7 +1004,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=False]",
+            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1020,7 +1018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=True]",
+            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1038,7 +1036,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1052,7 +1050,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1073,7 +1071,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1090,7 +1088,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1111,7 +1109,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:83) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:81) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1128,7 +1126,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:83) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:81) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1146,7 +1144,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
+            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1160,7 +1158,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
+            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1178,7 +1176,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=False]",
+            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1192,7 +1190,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=True]",
+            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1210,7 +1208,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:79) [MinimumStatusDuration=False]",
+            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1224,7 +1222,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:79) [MinimumStatusDuration=True]",
+            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1242,7 +1240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:80) [MinimumStatusDuration=False]",
+            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1256,7 +1254,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:80) [MinimumStatusDuration=True]",
+            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1265,7 +1263,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=False]",
+            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1274,7 +1272,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=True]",
+            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1283,7 +1281,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
+            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1292,7 +1290,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
+            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1301,7 +1299,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False]",
+            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1310,7 +1308,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True]",
+            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1328,7 +1326,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=False]",
+            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1342,7 +1340,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=True]",
+            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1360,7 +1358,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=False]",
+            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:90) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1374,7 +1372,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=True]",
+            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:90) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1396,7 +1394,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=False]",
+            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1414,7 +1412,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=True]",
+            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1432,7 +1430,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=False]",
+            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1446,7 +1444,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=True]",
+            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1464,7 +1462,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False]",
+            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1478,7 +1476,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True]",
+            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1500,7 +1498,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
+            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1518,7 +1516,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
+            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1536,7 +1534,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False]",
+            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1550,7 +1548,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True]",
+            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1559,7 +1557,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
+            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1568,7 +1566,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
+            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1577,7 +1575,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
+            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1586,7 +1584,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
+            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1595,7 +1593,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
+            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1604,7 +1602,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
+            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1613,7 +1611,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=False]",
+            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1622,7 +1620,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=True]",
+            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1640,7 +1638,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=False]",
+            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1654,7 +1652,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=True]",
+            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1672,7 +1670,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=False]",
+            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1686,7 +1684,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=True]",
+            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1704,7 +1702,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
+            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1718,7 +1716,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
+            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1736,7 +1734,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
+            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1750,7 +1748,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
+            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1768,7 +1766,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
+            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1782,7 +1780,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
+            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1800,7 +1798,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=False]",
+            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1814,7 +1812,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=True]",
+            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1823,7 +1821,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1832,7 +1830,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1850,7 +1848,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1864,7 +1862,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1887,7 +1885,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1906,7 +1904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1929,7 +1927,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1948,7 +1946,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1970,7 +1968,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1988,7 +1986,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2006,7 +2004,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=False]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2020,7 +2018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=True]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2029,7 +2027,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2038,7 +2036,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2047,7 +2045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2056,7 +2054,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2074,7 +2072,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2088,7 +2086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2107,7 +2105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2122,7 +2120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2140,7 +2138,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2154,7 +2152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2172,7 +2170,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2186,7 +2184,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2195,7 +2193,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=False]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2204,7 +2202,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=True]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2213,7 +2211,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=False]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2222,7 +2220,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=True]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2240,7 +2238,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2254,7 +2252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2273,7 +2271,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2288,7 +2286,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2306,7 +2304,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2320,7 +2318,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2343,7 +2341,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2362,7 +2360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2380,7 +2378,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2394,7 +2392,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2412,7 +2410,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2426,7 +2424,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2435,7 +2433,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2444,7 +2442,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2459,7 +2457,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2474,7 +2472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2483,7 +2481,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=False]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2492,7 +2490,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=True]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2501,7 +2499,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2510,7 +2508,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2519,7 +2517,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=False]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2528,7 +2526,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=True]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2540,7 +2538,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2552,7 +2550,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2561,7 +2559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2570,7 +2568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2588,7 +2586,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2602,7 +2600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2624,7 +2622,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2642,7 +2640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2663,7 +2661,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2680,7 +2678,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2702,7 +2700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2720,7 +2718,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2741,7 +2739,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2758,7 +2756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2780,7 +2778,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2798,7 +2796,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2819,7 +2817,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False, Reservation=True]",
+            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2836,7 +2834,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True, Reservation=True]",
+            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2857,7 +2855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False, Reservation=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             1,
@@ -2878,7 +2876,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False, Reservation=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             2,
@@ -2895,7 +2893,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True, Reservation=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             3,
@@ -2912,7 +2910,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True, Reservation=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2927,7 +2925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2942,7 +2940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2957,7 +2955,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2972,7 +2970,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2987,7 +2985,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3002,7 +3000,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3017,7 +3015,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3032,7 +3030,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3047,7 +3045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3062,7 +3060,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3077,7 +3075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3092,7 +3090,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3107,7 +3105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3122,7 +3120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3137,7 +3135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3152,7 +3150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3167,7 +3165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3182,7 +3180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3197,7 +3195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3212,7 +3210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3227,7 +3225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3242,7 +3240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3257,7 +3255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3272,7 +3270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3287,7 +3285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3302,7 +3300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3317,7 +3315,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3332,7 +3330,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3347,7 +3345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3362,7 +3360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3377,7 +3375,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3392,7 +3390,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3407,7 +3405,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3422,7 +3420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3437,7 +3435,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3452,7 +3450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3467,7 +3465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3482,7 +3480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3497,7 +3495,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3512,7 +3510,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3527,7 +3525,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3542,7 +3540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3557,7 +3555,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3572,7 +3570,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3587,7 +3585,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3602,7 +3600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3617,7 +3615,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3632,7 +3630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3647,7 +3645,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3662,7 +3660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3677,7 +3675,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3692,7 +3690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3707,7 +3705,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3722,7 +3720,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3731,7 +3729,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3740,7 +3738,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3749,7 +3747,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3758,7 +3756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3767,7 +3765,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3776,7 +3774,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3785,7 +3783,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3794,7 +3792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3803,7 +3801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3812,7 +3810,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3821,7 +3819,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3830,7 +3828,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3839,7 +3837,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3848,7 +3846,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3857,7 +3855,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3866,7 +3864,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3875,7 +3873,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3884,7 +3882,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3893,7 +3891,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3902,7 +3900,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3911,7 +3909,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3920,7 +3918,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -4000,7 +3998,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=False]",
+            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4008,7 +4006,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=True]",
+            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4016,7 +4014,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=False]",
+            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4024,7 +4022,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=True]",
+            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4032,7 +4030,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Finishing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=False]",
+            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4040,7 +4038,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Finishing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=True]",
+            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4053,7 +4051,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=False]",
+            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4066,7 +4064,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=True]",
+            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4074,7 +4072,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=False]",
+            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4082,7 +4080,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=True]",
+            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4090,7 +4088,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=False]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4098,7 +4096,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=True]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4109,7 +4107,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=False]",
+            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:86) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4120,7 +4118,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=True]",
+            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:86) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4131,7 +4129,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=False]",
+            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:82) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4142,7 +4140,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=True]",
+            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:82) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4150,7 +4148,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=False]",
+            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4158,7 +4156,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=True]",
+            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4166,7 +4164,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=False]",
+            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4174,7 +4172,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=True]",
+            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4182,7 +4180,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:83) [MinimumStatusDuration=False]",
+            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:81) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4190,7 +4188,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:83) [MinimumStatusDuration=True]",
+            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:81) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4198,7 +4196,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=False]",
+            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4206,7 +4204,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=True]",
+            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4214,7 +4212,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:79) [MinimumStatusDuration=False]",
+            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4222,7 +4220,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:79) [MinimumStatusDuration=True]",
+            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4234,7 +4232,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=False]",
+            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4246,7 +4244,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=True]",
+            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4258,7 +4256,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=False]",
+            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4270,7 +4268,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=True]",
+            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4278,7 +4276,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=False]",
+            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4286,7 +4284,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=True]",
+            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4294,7 +4292,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False]",
+            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4302,7 +4300,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True]",
+            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4310,7 +4308,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
+            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4318,7 +4316,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
+            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4326,7 +4324,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=False]",
+            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4334,7 +4332,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=True]",
+            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4342,7 +4340,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=False]",
+            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4350,7 +4348,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=True]",
+            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4358,7 +4356,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
+            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4366,7 +4364,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
+            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:103) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4374,7 +4372,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
+            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4382,7 +4380,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
+            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4390,7 +4388,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
+            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4398,7 +4396,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
+            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4410,7 +4408,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4422,7 +4420,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4430,7 +4428,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4438,7 +4436,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4446,7 +4444,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4454,7 +4452,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4462,7 +4460,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4470,7 +4468,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4478,7 +4476,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4486,7 +4484,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4494,7 +4492,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4502,7 +4500,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4510,7 +4508,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4518,7 +4516,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4526,7 +4524,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4534,7 +4532,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4547,7 +4545,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4560,7 +4558,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4568,7 +4566,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4576,7 +4574,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4587,7 +4585,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=False]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4598,7 +4596,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=True]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4606,7 +4604,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4614,29 +4612,29 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
-            (
-                ("internal.energy_offered", {}),
-                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
-            ),
-            ("tester.fault_cleared", {}),
-            "Charging",
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            2,
             (
                 ("internal.energy_offered", {}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             ),
             ("tester.fault_cleared", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (
+                ("internal.energy_offered", {}),
+                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            ),
+            ("tester.fault_cleared", {}),
+            "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4644,7 +4642,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4652,7 +4650,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4660,7 +4658,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4668,7 +4666,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4676,7 +4674,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4684,7 +4682,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4692,7 +4690,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4700,7 +4698,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4708,7 +4706,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4716,7 +4714,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4724,7 +4722,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
+            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4732,7 +4730,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
+            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4740,7 +4738,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4748,7 +4746,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
         ),
     ],
 )

@@ -41,22 +41,42 @@ VARIANTS: list[dict[str, Any]] = [
     {
         "config": {},
         "pics": {},
-        "queries": {"remote_start_connector": 1, "transaction_running": True},
+        "queries": {"online": True, "remote_start_connector": 1, "transaction_running": True},
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"remote_start_connector": 1, "transaction_running": False},
+        "queries": {"online": True, "remote_start_connector": 1, "transaction_running": False},
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"remote_start_connector": 0, "transaction_running": True},
+        "queries": {"online": True, "remote_start_connector": 0, "transaction_running": True},
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"remote_start_connector": 0, "transaction_running": False},
+        "queries": {"online": True, "remote_start_connector": 0, "transaction_running": False},
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {"online": False, "remote_start_connector": 1, "transaction_running": True},
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {"online": False, "remote_start_connector": 1, "transaction_running": False},
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {"online": False, "remote_start_connector": 0, "transaction_running": True},
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {"online": False, "remote_start_connector": 0, "transaction_running": False},
     },
 ]
 
@@ -78,7 +98,7 @@ def _machine(variant: int) -> tuple[RemoteControlMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/remote_control.yaml:12)",
+            id="Ready (specs/ocpp16/machines/remote_control.yaml:15)",
         ),
     ],
 )
@@ -100,7 +120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
             marks=pytest.mark.pics(),
-            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:14)",
+            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:22)",
         ),
         pytest.param(
             0,
@@ -109,7 +129,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStartTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:19)",
+            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:27)",
         ),
         pytest.param(
             0,
@@ -121,7 +141,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_stop", {"transactionId": 7}),
             ),
             marks=pytest.mark.pics(),
-            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:24)",
+            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:32)",
         ),
         pytest.param(
             1,
@@ -130,7 +150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStopTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:25)",
+            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
         ),
     ],
 )
@@ -154,7 +174,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:14)",
+            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:22)",
         ),
         pytest.param(
             0,
@@ -162,7 +182,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:19)",
+            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:27)",
         ),
         pytest.param(
             1,
@@ -170,7 +190,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:24)",
+            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:32)",
         ),
         pytest.param(
             0,
@@ -178,7 +198,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:25)",
+            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
         ),
     ],
 )

@@ -24,7 +24,7 @@ SCENARIO_WIRE_AUTHORIZATION_CACHE_CL1: dict[str, Any] = {
     "id": "WIRE AuthorizationCache CL1",
     "title": "AuthorizationCache CL1 Ready --ocpp.ClearCache--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §5.4", "OCPP 1.6 §3.5.1", "errata E3.23"),
-    "at": "specs/ocpp16/machines/authorization_cache.yaml:12",
+    "at": "specs/ocpp16/machines/authorization_cache.yaml:16",
     "requires": ("Core",),
     "setup": {"pics": {"AuthorizationCache": True}},
     "setup_steps": (
@@ -132,7 +132,7 @@ SCENARIO_WIRE_AUTHORIZATION_CACHE_CL1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/authorization_cache.yaml:12",
+            "at": "specs/ocpp16/machines/authorization_cache.yaml:16",
         },
     ),
 }
@@ -143,7 +143,7 @@ SCENARIO_WIRE_AUTHORIZATION_CACHE_CL1: dict[str, Any] = {
 async def test_wire_authorization_cache_cl1() -> None:
     """WIRE AuthorizationCache CL1: AuthorizationCache CL1 Ready --ocpp.ClearCache--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/authorization_cache.yaml:12. Refs: OCPP 1.6 §5.4, OCPP 1.6 §3.5.1, errata E3.23.
+    Source: specs/ocpp16/machines/authorization_cache.yaml:16. Refs: OCPP 1.6 §5.4, OCPP 1.6 §3.5.1, errata E3.23.
     """
     await play_case(SPEC, SCENARIO_WIRE_AUTHORIZATION_CACHE_CL1)
 
@@ -152,7 +152,7 @@ SCENARIO_WIRE_AUTHORIZATION_CACHE_CL2: dict[str, Any] = {
     "id": "WIRE AuthorizationCache CL2",
     "title": "AuthorizationCache CL2 Ready --ocpp.ClearCache--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §5.4", "OCPP 1.6 §3.5.1", "errata E3.23"),
-    "at": "specs/ocpp16/machines/authorization_cache.yaml:13",
+    "at": "specs/ocpp16/machines/authorization_cache.yaml:17",
     "requires": ("Core",),
     "setup": {"pics": {"AuthorizationCache": False}},
     "setup_steps": (
@@ -260,7 +260,7 @@ SCENARIO_WIRE_AUTHORIZATION_CACHE_CL2: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/authorization_cache.yaml:13",
+            "at": "specs/ocpp16/machines/authorization_cache.yaml:17",
         },
     ),
 }
@@ -271,6 +271,6 @@ SCENARIO_WIRE_AUTHORIZATION_CACHE_CL2: dict[str, Any] = {
 async def test_wire_authorization_cache_cl2() -> None:
     """WIRE AuthorizationCache CL2: AuthorizationCache CL2 Ready --ocpp.ClearCache--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/authorization_cache.yaml:13. Refs: OCPP 1.6 §5.4, OCPP 1.6 §3.5.1, errata E3.23.
+    Source: specs/ocpp16/machines/authorization_cache.yaml:17. Refs: OCPP 1.6 §5.4, OCPP 1.6 §3.5.1, errata E3.23.
     """
     await play_case(SPEC, SCENARIO_WIRE_AUTHORIZATION_CACHE_CL2)

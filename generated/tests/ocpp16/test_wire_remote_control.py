@@ -23,8 +23,15 @@ from runtime.conformance.play import play_case
 SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
     "id": "WIRE RemoteControl RS-reject",
     "title": "RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire",
-    "refs": ("OCPP 1.6 §5.11", "OCPP 1.6 §5.12", "OCPP 1.6 §6.33", "OCPP 1.6 §6.37"),
-    "at": "specs/ocpp16/machines/remote_control.yaml:19",
+    "refs": (
+        "OCPP 1.6 §4.2",
+        "errata E3.32",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "OCPP 1.6 §6.33",
+        "OCPP 1.6 §6.37",
+    ),
+    "at": "specs/ocpp16/machines/remote_control.yaml:27",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -132,7 +139,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:19",
+            "at": "specs/ocpp16/machines/remote_control.yaml:27",
         },
     ),
 }
@@ -143,7 +150,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rs_reject() -> None:
     """WIRE RemoteControl RS-reject: RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:19. Refs: OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:27. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT)
 
@@ -151,8 +158,15 @@ async def test_wire_remote_control_rs_reject() -> None:
 SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
     "id": "WIRE RemoteControl RT-reject",
     "title": "RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire",
-    "refs": ("OCPP 1.6 §5.11", "OCPP 1.6 §5.12", "OCPP 1.6 §6.33", "OCPP 1.6 §6.37"),
-    "at": "specs/ocpp16/machines/remote_control.yaml:25",
+    "refs": (
+        "OCPP 1.6 §4.2",
+        "errata E3.32",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "OCPP 1.6 §6.33",
+        "OCPP 1.6 §6.37",
+    ),
+    "at": "specs/ocpp16/machines/remote_control.yaml:33",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -260,7 +274,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:25",
+            "at": "specs/ocpp16/machines/remote_control.yaml:33",
         },
     ),
 }
@@ -271,6 +285,6 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rt_reject() -> None:
     """WIRE RemoteControl RT-reject: RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:25. Refs: OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:33. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT)

@@ -36,8 +36,11 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:54",
+    "at": "specs/ocpp16/machines/transaction.yaml:68",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -145,7 +148,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54",
+            "at": "specs/ocpp16/machines/transaction.yaml:68",
         },
         {
             "kind": "expect",
@@ -154,7 +157,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54",
+            "at": "specs/ocpp16/machines/transaction.yaml:68",
         },
     ),
 }
@@ -165,971 +168,9 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     """WIRE Transaction P1 Idle tester.plug_in: Transaction P1 Idle --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:54. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:68. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
-
-
-SCENARIO_WIRE_TRANSACTION_P1_AUTHORIZING_TESTER_PLUG_IN: dict[str, Any] = {
-    "id": "WIRE Transaction P1 Authorizing tester.plug_in",
-    "title": "Transaction P1 Authorizing --tester.plug_in--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:54",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:54 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:54",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:54",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:54",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P1 Authorizing tester.plug_in")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p1_authorizing_tester_plug_in() -> None:
-    """WIRE Transaction P1 Authorizing tester.plug_in: Transaction P1 Authorizing --tester.plug_in--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:54. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_AUTHORIZING_TESTER_PLUG_IN)
-
-
-SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_UNPLUG: dict[str, Any] = {
-    "id": "WIRE Transaction P2 Authorizing tester.unplug",
-    "title": "Transaction P2 Authorizing --tester.unplug--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:55",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P2 Authorizing tester.unplug")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p2_authorizing_tester_unplug() -> None:
-    """WIRE Transaction P2 Authorizing tester.unplug: Transaction P2 Authorizing --tester.unplug--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:55. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_UNPLUG)
-
-
-SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_EV_UNPLUG: dict[str, Any] = {
-    "id": "WIRE Transaction P2 Authorizing tester.ev_unplug",
-    "title": "Transaction P2 Authorizing --tester.ev_unplug--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:55",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "ev_unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P2 Authorizing tester.ev_unplug")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p2_authorizing_tester_ev_unplug() -> None:
-    """WIRE Transaction P2 Authorizing tester.ev_unplug: Transaction P2 Authorizing --tester.ev_unplug--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:55. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZING_TESTER_EV_UNPLUG)
-
-
-SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
-    "id": "WIRE Transaction P2 Authorized tester.unplug",
-    "title": "Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:55",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction P2 Authorized tester.unplug")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
-    """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:55. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
 
 
 SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
@@ -1148,8 +189,11 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:55",
+    "at": "specs/ocpp16/machines/transaction.yaml:70",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1219,7 +263,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1229,7 +273,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1239,7 +283,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1259,7 +303,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:55 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
             "state": "Configured",
         },
         {
@@ -1314,7 +358,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
+            "at": "specs/ocpp16/machines/transaction.yaml:70",
         },
         {
             "kind": "any_order",
@@ -1323,7 +367,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
+            "at": "specs/ocpp16/machines/transaction.yaml:70",
             "items": (
                 {
                     "kind": "expect",
@@ -1332,7 +376,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
+                    "at": "specs/ocpp16/machines/transaction.yaml:70",
                 },
                 {
                     "kind": "expect",
@@ -1341,7 +385,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:55",
+                    "at": "specs/ocpp16/machines/transaction.yaml:70",
                 },
             ),
         },
@@ -1352,7 +396,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:55",
+            "at": "specs/ocpp16/machines/transaction.yaml:70",
         },
     ),
 }
@@ -1363,9 +407,257 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_ev_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.ev_unplug: Transaction P2 Authorized --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:55. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:70. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG)
+
+
+SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
+    "id": "WIRE Transaction P2 Authorized tester.unplug",
+    "title": "Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:71",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:71 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:71",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:71",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:71",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction P2 Authorized tester.unplug")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
+    """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:71. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
 
 
 SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
@@ -1384,8 +676,11 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:60",
+    "at": "specs/ocpp16/machines/transaction.yaml:80",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1455,7 +750,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:80 (Configured)",
             "state": "Configured",
         },
         {
@@ -1465,7 +760,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:80 (Configured)",
             "state": "Configured",
         },
         {
@@ -1475,7 +770,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:80 (Configured)",
             "state": "Configured",
         },
         {
@@ -1495,7 +790,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:60 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:80 (Configured)",
             "state": "Configured",
         },
         {
@@ -1550,7 +845,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:60",
+            "at": "specs/ocpp16/machines/transaction.yaml:80",
         },
         {
             "kind": "any_order",
@@ -1559,7 +854,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:60",
+            "at": "specs/ocpp16/machines/transaction.yaml:80",
             "items": (
                 {
                     "kind": "expect",
@@ -1568,7 +863,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:60",
+                    "at": "specs/ocpp16/machines/transaction.yaml:80",
                 },
                 {
                     "kind": "expect",
@@ -1577,7 +872,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:60",
+                    "at": "specs/ocpp16/machines/transaction.yaml:80",
                 },
             ),
         },
@@ -1590,7 +885,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
 async def test_wire_transaction_au1() -> None:
     """WIRE Transaction AU1: Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:60. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:80. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AU1)
 
@@ -1611,8 +906,11 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:97",
+    "at": "specs/ocpp16/machines/transaction.yaml:133",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1682,7 +980,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1692,7 +990,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1702,7 +1000,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1722,7 +1020,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:97 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1777,7 +1075,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:97",
+            "at": "specs/ocpp16/machines/transaction.yaml:133",
         },
         {
             "kind": "any_order",
@@ -1786,7 +1084,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:97",
+            "at": "specs/ocpp16/machines/transaction.yaml:133",
             "items": (
                 {
                     "kind": "expect",
@@ -1795,7 +1093,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:97",
+                    "at": "specs/ocpp16/machines/transaction.yaml:133",
                 },
                 {
                     "kind": "expect",
@@ -1804,7 +1102,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:97",
+                    "at": "specs/ocpp16/machines/transaction.yaml:133",
                 },
             ),
         },
@@ -1817,7 +1115,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:97. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:133. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1838,8 +1136,11 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:98",
+    "at": "specs/ocpp16/machines/transaction.yaml:134",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1909,7 +1210,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:134 (Configured)",
             "state": "Configured",
         },
         {
@@ -1919,7 +1220,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:134 (Configured)",
             "state": "Configured",
         },
         {
@@ -1929,7 +1230,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:134 (Configured)",
             "state": "Configured",
         },
         {
@@ -1949,7 +1250,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:98 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:134 (Configured)",
             "state": "Configured",
         },
         {
@@ -2004,7 +1305,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:98",
+            "at": "specs/ocpp16/machines/transaction.yaml:134",
         },
         {
             "kind": "any_order",
@@ -2013,7 +1314,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:98",
+            "at": "specs/ocpp16/machines/transaction.yaml:134",
             "items": (
                 {
                     "kind": "expect",
@@ -2022,7 +1323,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:98",
+                    "at": "specs/ocpp16/machines/transaction.yaml:134",
                 },
                 {
                     "kind": "expect",
@@ -2031,7 +1332,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:98",
+                    "at": "specs/ocpp16/machines/transaction.yaml:134",
                 },
             ),
         },
@@ -2042,7 +1343,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:98",
+            "at": "specs/ocpp16/machines/transaction.yaml:134",
         },
     ),
 }
@@ -2053,14 +1354,14 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:98. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:134. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
 
 
-SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
-    "id": "WIRE Transaction ST3 Authorizing tester.fault",
-    "title": "Transaction ST3 Authorizing --tester.fault--> Idle, seen on the wire",
+SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
+    "id": "WIRE Transaction AA5",
+    "title": "Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire",
     "refs": (
         "OCPP 1.6 §3.5",
         "OCPP 1.6 §3.6",
@@ -2074,8 +1375,11 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:129",
+    "at": "specs/ocpp16/machines/transaction.yaml:179",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2145,7 +1449,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:179 (Configured)",
             "state": "Configured",
         },
         {
@@ -2155,7 +1459,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:179 (Configured)",
             "state": "Configured",
         },
         {
@@ -2165,7 +1469,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:179 (Configured)",
             "state": "Configured",
         },
         {
@@ -2185,7 +1489,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:179 (Configured)",
             "state": "Configured",
         },
         {
@@ -2240,7 +1544,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:179",
         },
         {
             "kind": "any_order",
@@ -2249,7 +1553,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:179",
             "items": (
                 {
                     "kind": "expect",
@@ -2258,49 +1562,40 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:129",
+                    "at": "specs/ocpp16/machines/transaction.yaml:179",
                 },
                 {
                     "kind": "expect",
                     "name": "Authorize",
                     "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "reply": {"$error": "InternalError"},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:129",
+                    "at": "specs/ocpp16/machines/transaction.yaml:179",
                 },
             ),
         },
         {
-            "kind": "tester",
-            "name": "fault",
-            "payload": {"connector": 1, "errorCode": "GroundFailure"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
-        },
-        {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted"},
+            "payload": {"connectorId": 1, "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:179",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE Transaction ST3 Authorizing tester.fault")
+@pytest.mark.case("WIRE Transaction AA5")
 @pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_st3_authorizing_tester_fault() -> None:
-    """WIRE Transaction ST3 Authorizing tester.fault: Transaction ST3 Authorizing --tester.fault--> Idle, seen on the wire.
+async def test_wire_transaction_aa5() -> None:
+    """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:129. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:179. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZING_TESTER_FAULT)
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
 
 
 SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
@@ -2319,8 +1614,11 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
         "errata E3.17",
         "errata E3.18",
         "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:129",
+    "at": "specs/ocpp16/machines/transaction.yaml:195",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2390,7 +1688,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:195 (Configured)",
             "state": "Configured",
         },
         {
@@ -2400,7 +1698,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:195 (Configured)",
             "state": "Configured",
         },
         {
@@ -2410,7 +1708,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:195 (Configured)",
             "state": "Configured",
         },
         {
@@ -2430,7 +1728,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:129 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:195 (Configured)",
             "state": "Configured",
         },
         {
@@ -2485,7 +1783,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:195",
         },
         {
             "kind": "any_order",
@@ -2494,7 +1792,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:195",
             "items": (
                 {
                     "kind": "expect",
@@ -2503,7 +1801,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:129",
+                    "at": "specs/ocpp16/machines/transaction.yaml:195",
                 },
                 {
                     "kind": "expect",
@@ -2512,7 +1810,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:129",
+                    "at": "specs/ocpp16/machines/transaction.yaml:195",
                 },
             ),
         },
@@ -2523,7 +1821,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:195",
         },
         {
             "kind": "expect",
@@ -2532,7 +1830,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:129",
+            "at": "specs/ocpp16/machines/transaction.yaml:195",
         },
     ),
 }
@@ -2543,6 +1841,493 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_transaction_st3_authorized_tester_fault() -> None:
     """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:129. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28.
+    Source: specs/ocpp16/machines/transaction.yaml:195. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
+
+
+SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
+    "id": "WIRE Transaction ST6",
+    "title": "Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:198",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:198 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:198",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:198",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:198",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST6")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st6() -> None:
+    """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:198. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
+
+
+SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
+    "id": "WIRE Transaction ST7",
+    "title": "Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:202",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:202 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:202 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:202 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:202 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:202",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:202",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:202",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:202",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0002"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:202",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST7")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st7() -> None:
+    """WIRE Transaction ST7: Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:202. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST7)
