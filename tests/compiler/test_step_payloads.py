@@ -227,7 +227,7 @@ def test_contains_items_payload_shapes_and_answers(tmp_path: Path) -> None:
       - send: {GetLocalListVersion: {}}
         expect_no_reply: 5
       - expect: {Heartbeat: [1]}
-      - expect: {Authorize: {idTag: {$one_of: [a], also: 1}}}
+      - expect: {Authorize: {idTag: {$one_of: [a]}}}
         reply: {idTagInfo: {status: 3}}
 """
     assert _texts(_found(tmp_path, steps)) == [

@@ -316,14 +316,19 @@ async def test_generated_tuples_are_sent_and_matched_as_lists() -> None:
 # --- against the in-process station -------------------------------------------------------------
 
 
-async def test_unchecked_send_reaches_the_station_which_refuses_connector_zero() -> None:
+async def test_unchecked_send_reaches_the_station_which_refuses_a_too_long_id_tag() -> None:
+    # idTag is IdToken, CiString20 (OCPP 1.6 §7.22): 21 characters break the schema, so the
+    # test system refuses its own CALL unless the step is `unchecked`; the station then
+    # answers PropertyConstraintViolation (OCPP-J 1.6 §4.2.3).
     dut = InProcessDut(SPEC, pics=full_pics(SPEC))
     await dut.start()
-    step = send({"$error": "PropertyConstraintViolation"}, unchecked=True)
+    too_long = {"connectorId": 1, "idTag": "T" * 21}
+    step = {**send({"$error": "PropertyConstraintViolation"}, unchecked=True), "payload": too_long}
     setup = setup_steps_for(boot="accepted")
     await run_scenario({**scenario(step), "setup_steps": setup}, dut, values={"connector": 1})
-    with pytest.raises(ScenarioFailed, match="refuses its own CALL: connectorId: 0 is not >= 1"):
-        await run_scenario(scenario(send({"$error": "$any"})), dut)
+    checked = {**send({"$error": "$any"}), "payload": too_long}
+    with pytest.raises(ScenarioFailed, match="refuses its own CALL: idTag: "):
+        await run_scenario(scenario(checked), dut)
 
 
 def observe(name: str, connector: int, expected: object) -> dict[str, Any]:
