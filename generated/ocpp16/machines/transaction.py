@@ -91,7 +91,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 7 states, 169 transitions.
+    """Transaction: 7 states, 171 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -124,6 +124,7 @@ class TransactionMachine(SpecMachine):
         "error.MeterValues": "error_meter_values",
         "error.StartTransaction": "error_start_transaction",
         "error.StopTransaction": "error_stop_transaction",
+        "internal.configuration_changed": "internal_configuration_changed",
         "internal.ready_to_start": "internal_ready_to_start",
         "internal.remote_start": "internal_remote_start",
         "internal.remote_stop": "internal_remote_stop",
@@ -218,6 +219,7 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.configuration_changed",
                 "internal.remote_stop",
                 "internal.reset",
                 "internal.unlock_requested",
@@ -242,6 +244,7 @@ class TransactionMachine(SpecMachine):
                 "error.MeterValues",
                 "error.StartTransaction",
                 "error.StopTransaction",
+                "internal.configuration_changed",
                 "internal.remote_stop",
                 "internal.reset",
                 "internal.unlock_requested",
@@ -327,7 +330,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:68",
+            "specs/ocpp16/machines/transaction.yaml:67",
         ),
         TransitionInfo(
             "P1:Authorizing:tester.plug_in",
@@ -335,7 +338,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:68",
+            "specs/ocpp16/machines/transaction.yaml:67",
         ),
         TransitionInfo(
             "P1:StopAuthorizing:tester.plug_in",
@@ -343,7 +346,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:68",
+            "specs/ocpp16/machines/transaction.yaml:67",
         ),
         TransitionInfo(
             "P1:Held:tester.plug_in",
@@ -351,7 +354,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:68",
+            "specs/ocpp16/machines/transaction.yaml:67",
         ),
         TransitionInfo(
             "P1:HeldAuthorizing:tester.plug_in",
@@ -359,7 +362,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:68",
+            "specs/ocpp16/machines/transaction.yaml:67",
         ),
         TransitionInfo(
             "P2:Idle:tester.unplug",
@@ -367,7 +370,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P2:Idle:tester.ev_unplug",
@@ -375,7 +378,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:69",
+            "specs/ocpp16/machines/transaction.yaml:68",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.ev_unplug",
@@ -383,7 +386,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:70",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorized:tester.ev_unplug",
@@ -391,7 +394,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:70",
+            "specs/ocpp16/machines/transaction.yaml:69",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.unplug",
@@ -399,7 +402,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:71",
+            "specs/ocpp16/machines/transaction.yaml:70",
         ),
         TransitionInfo(
             "P2:Authorized:tester.unplug",
@@ -407,7 +410,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:71",
+            "specs/ocpp16/machines/transaction.yaml:70",
         ),
         TransitionInfo(
             "P3:Authorizing:tester.unplug",
@@ -415,7 +418,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:75",
+            "specs/ocpp16/machines/transaction.yaml:74",
         ),
         TransitionInfo(
             "P3:Authorized:tester.unplug",
@@ -423,7 +426,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:75",
+            "specs/ocpp16/machines/transaction.yaml:74",
         ),
         TransitionInfo(
             "AU1:Idle:tester.present_id_tag",
@@ -431,7 +434,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:80",
+            "specs/ocpp16/machines/transaction.yaml:79",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -439,7 +442,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:88",
+            "specs/ocpp16/machines/transaction.yaml:87",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -447,7 +450,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:96",
+            "specs/ocpp16/machines/transaction.yaml:95",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -455,7 +458,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:105",
+            "specs/ocpp16/machines/transaction.yaml:104",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -463,7 +466,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:117",
+            "specs/ocpp16/machines/transaction.yaml:116",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -471,7 +474,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:123",
+            "specs/ocpp16/machines/transaction.yaml:122",
         ),
         TransitionInfo(
             "RS3:Idle:internal.remote_start",
@@ -479,7 +482,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:124",
+            "specs/ocpp16/machines/transaction.yaml:123",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -487,7 +490,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:133",
+            "specs/ocpp16/machines/transaction.yaml:132",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -495,7 +498,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:134",
+            "specs/ocpp16/machines/transaction.yaml:133",
         ),
         TransitionInfo(
             "AA6:Authorizing:result.Authorize",
@@ -503,7 +506,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:135",
+            "specs/ocpp16/machines/transaction.yaml:134",
         ),
         TransitionInfo(
             "AA6:Authorizing:error.Authorize",
@@ -511,7 +514,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "AA6:Authorizing:timeout.Authorize",
@@ -519,7 +522,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:135",
         ),
         TransitionInfo(
             "AA7:Idle:result.Authorize",
@@ -527,7 +530,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:139",
+            "specs/ocpp16/machines/transaction.yaml:138",
         ),
         TransitionInfo(
             "AA8:Idle:error.Authorize",
@@ -535,7 +538,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:140",
+            "specs/ocpp16/machines/transaction.yaml:139",
         ),
         TransitionInfo(
             "AA8:Idle:timeout.Authorize",
@@ -543,7 +546,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:140",
+            "specs/ocpp16/machines/transaction.yaml:139",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -551,7 +554,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:143",
+            "specs/ocpp16/machines/transaction.yaml:142",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -559,7 +562,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:150",
+            "specs/ocpp16/machines/transaction.yaml:149",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -567,7 +570,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:158",
+            "specs/ocpp16/machines/transaction.yaml:157",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -575,7 +578,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:165",
+            "specs/ocpp16/machines/transaction.yaml:164",
         ),
         TransitionInfo(
             "AA5:Authorizing:error.Authorize",
@@ -583,7 +586,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:178",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -591,7 +594,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:186",
+            "specs/ocpp16/machines/transaction.yaml:185",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -599,7 +602,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:187",
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -607,7 +610,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:190",
+            "specs/ocpp16/machines/transaction.yaml:189",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -615,7 +618,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:191",
+            "specs/ocpp16/machines/transaction.yaml:190",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -623,7 +626,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_cancelled",
@@ -631,7 +634,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST3:Authorizing:tester.fault",
@@ -639,7 +642,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -647,7 +650,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_cancelled",
@@ -655,7 +658,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST3:Authorized:tester.fault",
@@ -663,7 +666,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "ST6:Authorized:tester.present_id_tag",
@@ -671,7 +674,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:198",
+            "specs/ocpp16/machines/transaction.yaml:197",
         ),
         TransitionInfo(
             "ST7:Authorized:tester.present_id_tag",
@@ -679,7 +682,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:202",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -687,7 +690,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -695,7 +698,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:203",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -703,7 +706,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -711,7 +714,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:205",
+            "specs/ocpp16/machines/transaction.yaml:204",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -719,7 +722,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -727,7 +730,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:212",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -735,7 +738,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:218",
+            "specs/ocpp16/machines/transaction.yaml:217",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -743,7 +746,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:218",
+            "specs/ocpp16/machines/transaction.yaml:217",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -751,7 +754,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -759,7 +762,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:225",
+            "specs/ocpp16/machines/transaction.yaml:224",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -767,7 +770,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -775,7 +778,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:230",
+            "specs/ocpp16/machines/transaction.yaml:229",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -783,7 +786,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -791,7 +794,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:231",
+            "specs/ocpp16/machines/transaction.yaml:230",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -799,7 +802,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:235",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -807,7 +810,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:235",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -815,7 +818,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:235",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -823,7 +826,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:236",
+            "specs/ocpp16/machines/transaction.yaml:235",
         ),
         TransitionInfo(
             "SA9:Running:result.StartTransaction",
@@ -831,7 +834,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:result.StartTransaction",
@@ -839,7 +842,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:240",
+            "specs/ocpp16/machines/transaction.yaml:239",
         ),
         TransitionInfo(
             "SA9:Running:error.StartTransaction",
@@ -847,7 +850,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA9:Running:timeout.StartTransaction",
@@ -855,7 +858,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:error.StartTransaction",
@@ -863,7 +866,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:timeout.StartTransaction",
@@ -871,7 +874,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:241",
+            "specs/ocpp16/machines/transaction.yaml:240",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -879,7 +882,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -887,7 +890,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -895,7 +898,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -903,7 +906,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SA5:HeldAuthorizing:result.StartTransaction",
@@ -911,7 +914,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:242",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -919,7 +922,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -927,7 +930,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -935,7 +938,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -943,7 +946,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -951,7 +954,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -959,7 +962,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -967,7 +970,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -975,7 +978,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:error.StartTransaction",
@@ -983,7 +986,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:timeout.StartTransaction",
@@ -991,7 +994,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:244",
+            "specs/ocpp16/machines/transaction.yaml:243",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -999,7 +1002,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -1007,7 +1010,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -1015,7 +1018,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -1023,7 +1026,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -1031,7 +1034,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -1039,7 +1042,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP1:HeldAuthorizing:result.StopTransaction",
@@ -1047,7 +1050,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:245",
+            "specs/ocpp16/machines/transaction.yaml:244",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -1055,7 +1058,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -1063,7 +1066,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -1071,7 +1074,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -1079,7 +1082,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -1087,7 +1090,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -1095,7 +1098,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -1103,7 +1106,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -1111,7 +1114,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -1119,7 +1122,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -1127,7 +1130,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -1135,7 +1138,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -1143,7 +1146,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:error.StopTransaction",
@@ -1151,7 +1154,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:timeout.StopTransaction",
@@ -1159,7 +1162,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:245",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -1167,7 +1170,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -1175,7 +1178,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1183,7 +1186,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1191,7 +1194,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1199,7 +1202,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1207,7 +1210,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1215,7 +1218,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1223,7 +1226,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1231,7 +1234,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1239,7 +1242,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1247,7 +1250,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1255,7 +1258,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1263,7 +1266,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1271,7 +1274,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1279,7 +1282,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1287,7 +1290,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1295,7 +1298,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1303,7 +1306,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:result.MeterValues",
@@ -1311,7 +1314,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:error.MeterValues",
@@ -1319,7 +1322,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:timeout.MeterValues",
@@ -1327,7 +1330,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:247",
+            "specs/ocpp16/machines/transaction.yaml:246",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1335,7 +1338,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:249",
+            "specs/ocpp16/machines/transaction.yaml:248",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1343,7 +1346,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:252",
+            "specs/ocpp16/machines/transaction.yaml:251",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1351,7 +1354,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:252",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1359,7 +1362,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:261",
+            "specs/ocpp16/machines/transaction.yaml:260",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1367,7 +1370,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:267",
+            "specs/ocpp16/machines/transaction.yaml:266",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1375,7 +1378,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:272",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1383,7 +1386,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:279",
+            "specs/ocpp16/machines/transaction.yaml:278",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1391,7 +1394,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:279",
+            "specs/ocpp16/machines/transaction.yaml:278",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1399,7 +1402,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:280",
+            "specs/ocpp16/machines/transaction.yaml:279",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1407,7 +1410,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1415,7 +1418,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1423,7 +1426,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1431,7 +1434,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:283",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1439,7 +1442,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:287",
+            "specs/ocpp16/machines/transaction.yaml:286",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1447,7 +1450,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:287",
+            "specs/ocpp16/machines/transaction.yaml:286",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1455,7 +1458,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:287",
+            "specs/ocpp16/machines/transaction.yaml:286",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1463,7 +1466,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:287",
+            "specs/ocpp16/machines/transaction.yaml:286",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1471,7 +1474,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:288",
+            "specs/ocpp16/machines/transaction.yaml:287",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1479,7 +1482,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:290",
+            "specs/ocpp16/machines/transaction.yaml:289",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1487,7 +1490,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:290",
+            "specs/ocpp16/machines/transaction.yaml:289",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1495,7 +1498,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:292",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1503,7 +1506,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:292",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1511,7 +1514,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:293",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1519,7 +1522,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:293",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1527,7 +1530,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:297",
+            "specs/ocpp16/machines/transaction.yaml:296",
         ),
         TransitionInfo(
             "HL1:HeldAuthorizing:tester.present_id_tag",
@@ -1535,7 +1538,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:297",
+            "specs/ocpp16/machines/transaction.yaml:296",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1543,7 +1546,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:307",
+            "specs/ocpp16/machines/transaction.yaml:306",
         ),
         TransitionInfo(
             "HL6:Held:tester.present_id_tag",
@@ -1551,7 +1554,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "HeldAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:314",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "HL7:HeldAuthorizing:result.Authorize",
@@ -1559,7 +1562,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:323",
+            "specs/ocpp16/machines/transaction.yaml:322",
         ),
         TransitionInfo(
             "HL8:HeldAuthorizing:result.Authorize",
@@ -1567,7 +1570,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:329",
+            "specs/ocpp16/machines/transaction.yaml:328",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:error.Authorize",
@@ -1575,7 +1578,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:335",
+            "specs/ocpp16/machines/transaction.yaml:334",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:timeout.Authorize",
@@ -1583,7 +1586,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:335",
+            "specs/ocpp16/machines/transaction.yaml:334",
         ),
         TransitionInfo(
             "HL10:HeldAuthorizing:tester.present_id_tag",
@@ -1591,7 +1594,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:337",
+            "specs/ocpp16/machines/transaction.yaml:336",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1599,7 +1602,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:345",
+            "specs/ocpp16/machines/transaction.yaml:344",
         ),
         TransitionInfo(
             "HL3:HeldAuthorizing:internal.unlock_requested",
@@ -1607,7 +1610,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:345",
+            "specs/ocpp16/machines/transaction.yaml:344",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1615,7 +1618,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:346",
+            "specs/ocpp16/machines/transaction.yaml:345",
         ),
         TransitionInfo(
             "HL4:HeldAuthorizing:tester.unplug",
@@ -1623,7 +1626,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:346",
+            "specs/ocpp16/machines/transaction.yaml:345",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1631,7 +1634,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:347",
+            "specs/ocpp16/machines/transaction.yaml:346",
         ),
         TransitionInfo(
             "HL5:HeldAuthorizing:tester.ev_unplug",
@@ -1639,7 +1642,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:347",
+            "specs/ocpp16/machines/transaction.yaml:346",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1647,7 +1650,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:350",
+            "specs/ocpp16/machines/transaction.yaml:349",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1655,7 +1658,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:350",
+            "specs/ocpp16/machines/transaction.yaml:349",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1663,7 +1666,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:354",
+            "specs/ocpp16/machines/transaction.yaml:356",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1671,7 +1674,23 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:354",
+            "specs/ocpp16/machines/transaction.yaml:356",
+        ),
+        TransitionInfo(
+            "MS2:Running:internal.configuration_changed",
+            "MS2",
+            "Running",
+            "internal.configuration_changed",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:359",
+        ),
+        TransitionInfo(
+            "MS2:StopAuthorizing:internal.configuration_changed",
+            "MS2",
+            "StopAuthorizing",
+            "internal.configuration_changed",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:359",
         ),
     )
 
@@ -1800,6 +1819,17 @@ class TransactionMachine(SpecMachine):
         | held_authorizing.to(
             held_authorizing, internal=True, on="_t_sp2__held_authorizing__error_stop_transaction"
         )
+    )
+    internal_configuration_changed = running.to(
+        running,
+        internal=True,
+        cond="_g_ms2__running__internal_configuration_changed",
+        on="_t_ms2__running__internal_configuration_changed",
+    ) | stop_authorizing.to(
+        stop_authorizing,
+        internal=True,
+        cond="_g_ms2__stop_authorizing__internal_configuration_changed",
+        on="_t_ms2__stop_authorizing__internal_configuration_changed",
     )
     internal_ready_to_start = authorized.to(
         running,
@@ -3039,6 +3069,18 @@ class TransactionMachine(SpecMachine):
         """PF1: pics.BackupPower"""
         return bool(self.env.pics_bool("BackupPower"))
 
+    def _g_ms2__running__internal_configuration_changed(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """MS2: msg.key == 'MeterValueSampleInterval'"""
+        return bool(msg_field(msg, "key") == "MeterValueSampleInterval")
+
+    def _g_ms2__stop_authorizing__internal_configuration_changed(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """MS2: msg.key == 'MeterValueSampleInterval'"""
+        return bool(msg_field(msg, "key") == "MeterValueSampleInterval")
+
     def _t_p1__idle__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3317,6 +3359,7 @@ class TransactionMachine(SpecMachine):
         self._a_store_transaction(source_name, state_name, msg)
         self._a_send_start(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
+        self._a_arm_sampling(source_name, state_name, msg)
 
     def _t_st2__authorized__internal_ready_to_start(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3329,6 +3372,7 @@ class TransactionMachine(SpecMachine):
         self._a_store_transaction(source_name, state_name, msg)
         self._a_send_start(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
+        self._a_arm_sampling(source_name, state_name, msg)
 
     def _t_st4__authorized__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -4427,6 +4471,24 @@ class TransactionMachine(SpecMachine):
         self._a_record_sample(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
 
+    def _t_ms2__running__internal_configuration_changed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MS2 on internal.configuration_changed"""
+        self._fired("MS2:Running:internal.configuration_changed")
+        source_name, state_name = source.value, target.value
+        self._a_disarm_sampling(source_name, state_name, msg)
+        self._a_arm_sampling(source_name, state_name, msg)
+
+    def _t_ms2__stop_authorizing__internal_configuration_changed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """MS2 on internal.configuration_changed"""
+        self._fired("MS2:StopAuthorizing:internal.configuration_changed")
+        source_name, state_name = source.value, target.value
+        self._a_disarm_sampling(source_name, state_name, msg)
+        self._a_arm_sampling(source_name, state_name, msg)
+
     def _enter_idle(self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG) -> None:
         """Entering Idle."""
         source_name = source.value if source is not None else "Idle"
@@ -4457,7 +4519,6 @@ class TransactionMachine(SpecMachine):
         source_name = source.value if source is not None else "Running"
         state_name = "Running"
         self._a_note_claim(source_name, state_name, msg)
-        self._a_arm_sampling(source_name, state_name, msg)
 
     def _enter_stop_authorizing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -4515,6 +4576,10 @@ class TransactionMachine(SpecMachine):
     def _a_cancel_start(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action cancel_start."""
         self.emit_raise("internal.start_cancelled", {"connector": self.ctx.connector_id})
+
+    def _a_disarm_sampling(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action disarm_sampling."""
+        self.emit_cancel_timer("meter_sample")
 
     def _a_end_energy(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action end_energy."""
