@@ -28,6 +28,7 @@ __all__ = [
     "DataTransferStatus",
     "DeleteCertificateStatusEnumType",
     "DiagnosticsStatus",
+    "FaultErrorCode",
     "FirmwareStatus",
     "FirmwareStatusEnumType",
     "GenericStatusEnumType",
@@ -228,6 +229,25 @@ class DiagnosticsStatus(StrEnum):
     UPLOADED = "Uploaded"
     UPLOAD_FAILED = "UploadFailed"
     UPLOADING = "Uploading"
+
+
+class FaultErrorCode(StrEnum):
+    """The ChargePointErrorCode values that can cause Faulted: not NoError (a fault is an error), and not EVCommunicationError, which §4.9 allows only with Preparing, SuspendedEV, SuspendedEVSE and Finishing, as a warning. (OCPP 1.6 §7.6, OCPP 1.6 §4.9)"""
+
+    CONNECTOR_LOCK_FAILURE = "ConnectorLockFailure"
+    GROUND_FAILURE = "GroundFailure"
+    HIGH_TEMPERATURE = "HighTemperature"
+    INTERNAL_ERROR = "InternalError"
+    LOCAL_LIST_CONFLICT = "LocalListConflict"
+    OTHER_ERROR = "OtherError"
+    OVER_CURRENT_FAILURE = "OverCurrentFailure"
+    POWER_METER_FAILURE = "PowerMeterFailure"
+    POWER_SWITCH_FAILURE = "PowerSwitchFailure"
+    READER_FAILURE = "ReaderFailure"
+    RESET_FAILURE = "ResetFailure"
+    UNDER_VOLTAGE = "UnderVoltage"
+    OVER_VOLTAGE = "OverVoltage"
+    WEAK_SIGNAL = "WeakSignal"
 
 
 class FirmwareStatus(StrEnum):

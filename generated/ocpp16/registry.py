@@ -587,12 +587,10 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
                         "type": "string",
                         "enum": (
                             "ConnectorLockFailure",
-                            "EVCommunicationError",
                             "GroundFailure",
                             "HighTemperature",
                             "InternalError",
                             "LocalListConflict",
-                            "NoError",
                             "OtherError",
                             "OverCurrentFailure",
                             "PowerMeterFailure",

@@ -51,6 +51,8 @@ class ChargePointStatusContext:
 
     connector_id: int = 0
     error_code: str = "NoError"
+    info: str = ""
+    """info of the next StatusNotification (§7.6): the fault's own text, or why the EV stopped."""
     status_before_fault: str = "Available"
     last_reported: str = ""
     inoperative_scheduled: bool = False
@@ -143,7 +145,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:26",
+            "specs/ocpp16/machines/charge_point_status.yaml:27",
         ),
         TransitionInfo(
             "A-sched:Available:internal.inoperative",
@@ -151,7 +153,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:27",
+            "specs/ocpp16/machines/charge_point_status.yaml:28",
         ),
         TransitionInfo(
             "A8:Available:internal.transaction_ended",
@@ -159,7 +161,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:29",
         ),
         TransitionInfo(
             "A-operative:Available:internal.operative",
@@ -167,7 +169,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:30",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -175,7 +177,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:31",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -183,7 +185,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:31",
+            "specs/ocpp16/machines/charge_point_status.yaml:32",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -191,7 +193,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:32",
+            "specs/ocpp16/machines/charge_point_status.yaml:33",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -199,7 +201,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:33",
+            "specs/ocpp16/machines/charge_point_status.yaml:34",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -207,7 +209,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:34",
+            "specs/ocpp16/machines/charge_point_status.yaml:35",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -215,7 +217,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:36",
+            "specs/ocpp16/machines/charge_point_status.yaml:37",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -223,7 +225,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:39",
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -231,7 +233,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:40",
+            "specs/ocpp16/machines/charge_point_status.yaml:41",
         ),
         TransitionInfo(
             "SN-reset:Available:internal.reset_failed",
@@ -239,7 +241,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-reset:Unavailable:internal.reset_failed",
@@ -247,7 +249,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-reset:Faulted:internal.reset_failed",
@@ -255,7 +257,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -263,7 +265,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:42",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -271,7 +273,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:42",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -279,7 +281,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:42",
+            "specs/ocpp16/machines/charge_point_status.yaml:43",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -287,7 +289,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:43",
+            "specs/ocpp16/machines/charge_point_status.yaml:44",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -295,7 +297,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:43",
+            "specs/ocpp16/machines/charge_point_status.yaml:44",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -303,7 +305,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:43",
+            "specs/ocpp16/machines/charge_point_status.yaml:44",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -311,7 +313,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:46",
+            "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -319,7 +321,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:46",
+            "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -327,7 +329,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:46",
+            "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
     )
 
@@ -702,6 +704,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -712,6 +715,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_faulted(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -722,6 +726,7 @@ class ChargePointStatusMachine(SpecMachine):
         self._a_report_status(source_name, state_name, msg)
         self._a_debounce_status(source_name, state_name, msg)
         self._a_note_startable(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _a_cancel_starts(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action cancel_starts."""
@@ -729,7 +734,7 @@ class ChargePointStatusMachine(SpecMachine):
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""
-        self.ctx.error_code = "NoError"
+        self.ctx.error_code, self.ctx.info = "NoError", ""
 
     def _a_clear_schedule(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_schedule."""
@@ -751,9 +756,16 @@ class ChargePointStatusMachine(SpecMachine):
         """Action fault_returns_unavailable."""
         self.ctx.status_before_fault = "Unavailable"
 
+    def _a_forget_info(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action forget_info."""
+        self.ctx.info = self.ctx.info if state == "Faulted" else ""
+
     def _a_note_error(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_error."""
-        self.ctx.error_code = msg_field(msg, "errorCode")
+        self.ctx.error_code, self.ctx.info = (
+            msg_field(msg, "errorCode"),
+            msg_field(msg, "info") if msg_field(msg, "info") else "",
+        )
 
     def _a_note_startable(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_startable."""
@@ -763,7 +775,11 @@ class ChargePointStatusMachine(SpecMachine):
 
     def _a_remember_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action remember_fault."""
-        self.ctx.status_before_fault, self.ctx.error_code = source, msg_field(msg, "errorCode")
+        self.ctx.status_before_fault, self.ctx.error_code, self.ctx.info = (
+            source,
+            msg_field(msg, "errorCode"),
+            msg_field(msg, "info") if msg_field(msg, "info") else "",
+        )
 
     def _a_report_reset_failure(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action report_reset_failure."""
@@ -784,6 +800,7 @@ class ChargePointStatusMachine(SpecMachine):
                     "connectorId": self.ctx.connector_id,
                     "status": state,
                     "errorCode": self.ctx.error_code,
+                    "info": self.ctx.info if self.ctx.info else None,
                 },
             )
             self.ctx.last_reported = state if self.env.query("online") else self.ctx.last_reported
@@ -800,6 +817,7 @@ class ChargePointStatusMachine(SpecMachine):
                 "connectorId": self.ctx.connector_id,
                 "status": state,
                 "errorCode": self.ctx.error_code,
+                "info": self.ctx.info if self.ctx.info else None,
             },
         )
         self.ctx.last_reported = state
@@ -813,6 +831,7 @@ class ChargePointStatusMachine(SpecMachine):
                     "connectorId": self.ctx.connector_id,
                     "status": state,
                     "errorCode": self.ctx.error_code,
+                    "info": self.ctx.info if self.ctx.info else None,
                 },
             )
             self.ctx.last_reported = state

@@ -67,6 +67,8 @@ class ConnectorStatusContext:
     """The connector this machine reports for."""
     error_code: str = "NoError"
     """errorCode of the next StatusNotification."""
+    info: str = ""
+    """info of the next StatusNotification (§7.6): the fault's own text, or why the EV stopped."""
     status_before_fault: str = "Available"
     cable_plugged: bool = False
     ev_wants_energy: bool = True
@@ -293,7 +295,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.plug_in",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:42",
+            "specs/ocpp16/machines/connector_status.yaml:43",
         ),
         TransitionInfo(
             "A2:Available:tester.present_id_tag",
@@ -301,7 +303,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:43",
+            "specs/ocpp16/machines/connector_status.yaml:44",
         ),
         TransitionInfo(
             "A2:Available:internal.remote_start",
@@ -309,7 +311,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:44",
+            "specs/ocpp16/machines/connector_status.yaml:45",
         ),
         TransitionInfo(
             "A3:Available:internal.energy_offered",
@@ -317,7 +319,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:45",
+            "specs/ocpp16/machines/connector_status.yaml:46",
         ),
         TransitionInfo(
             "A4:Available:internal.energy_offered",
@@ -325,7 +327,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:46",
+            "specs/ocpp16/machines/connector_status.yaml:47",
         ),
         TransitionInfo(
             "A5:Available:internal.energy_withheld",
@@ -333,7 +335,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:47",
+            "specs/ocpp16/machines/connector_status.yaml:48",
         ),
         TransitionInfo(
             "A7:Available:internal.reserved",
@@ -341,7 +343,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reserved",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:48",
+            "specs/ocpp16/machines/connector_status.yaml:49",
         ),
         TransitionInfo(
             "A8:Available:internal.inoperative",
@@ -349,7 +351,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:49",
+            "specs/ocpp16/machines/connector_status.yaml:50",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -357,7 +359,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:50",
+            "specs/ocpp16/machines/connector_status.yaml:51",
         ),
         TransitionInfo(
             "B1:Preparing:tester.unplug",
@@ -365,7 +367,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:54",
+            "specs/ocpp16/machines/connector_status.yaml:55",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -373,7 +375,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:55",
+            "specs/ocpp16/machines/connector_status.yaml:56",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -381,7 +383,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:56",
+            "specs/ocpp16/machines/connector_status.yaml:57",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -389,7 +391,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:57",
+            "specs/ocpp16/machines/connector_status.yaml:58",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -397,7 +399,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:58",
+            "specs/ocpp16/machines/connector_status.yaml:59",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -405,7 +407,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:59",
+            "specs/ocpp16/machines/connector_status.yaml:60",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -413,7 +415,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:60",
+            "specs/ocpp16/machines/connector_status.yaml:61",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -421,7 +423,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:66",
+            "specs/ocpp16/machines/connector_status.yaml:67",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -429,7 +431,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:67",
+            "specs/ocpp16/machines/connector_status.yaml:68",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -437,7 +439,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:68",
+            "specs/ocpp16/machines/connector_status.yaml:69",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -445,7 +447,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:69",
+            "specs/ocpp16/machines/connector_status.yaml:70",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -453,7 +455,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:70",
+            "specs/ocpp16/machines/connector_status.yaml:71",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -461,7 +463,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:70",
+            "specs/ocpp16/machines/connector_status.yaml:71",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -469,7 +471,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:71",
+            "specs/ocpp16/machines/connector_status.yaml:72",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -477,7 +479,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:73",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -485,7 +487,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:74",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -493,7 +495,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -501,7 +503,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:76",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -509,7 +511,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -517,7 +519,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:79",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -525,7 +527,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:81",
+            "specs/ocpp16/machines/connector_status.yaml:84",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -533,7 +535,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:82",
+            "specs/ocpp16/machines/connector_status.yaml:85",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -541,7 +543,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:85",
+            "specs/ocpp16/machines/connector_status.yaml:88",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -549,7 +551,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:86",
+            "specs/ocpp16/machines/connector_status.yaml:89",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -557,7 +559,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:87",
+            "specs/ocpp16/machines/connector_status.yaml:90",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -565,7 +567,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:89",
+            "specs/ocpp16/machines/connector_status.yaml:92",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -573,7 +575,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:90",
+            "specs/ocpp16/machines/connector_status.yaml:93",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -581,7 +583,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:91",
+            "specs/ocpp16/machines/connector_status.yaml:94",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -589,7 +591,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -597,7 +599,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:96",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -605,7 +607,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:97",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -613,7 +615,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:98",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -621,7 +623,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:97",
+            "specs/ocpp16/machines/connector_status.yaml:100",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -629,7 +631,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:98",
+            "specs/ocpp16/machines/connector_status.yaml:101",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -637,7 +639,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:99",
+            "specs/ocpp16/machines/connector_status.yaml:102",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -645,7 +647,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:101",
+            "specs/ocpp16/machines/connector_status.yaml:104",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -653,7 +655,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:102",
+            "specs/ocpp16/machines/connector_status.yaml:105",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -661,7 +663,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:103",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -669,7 +671,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:104",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -677,7 +679,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:108",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -685,7 +687,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -693,7 +695,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -701,7 +703,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:108",
+            "specs/ocpp16/machines/connector_status.yaml:111",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -709,7 +711,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:112",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -717,7 +719,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:113",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -725,7 +727,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -733,7 +735,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:115",
+            "specs/ocpp16/machines/connector_status.yaml:118",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -741,7 +743,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:116",
+            "specs/ocpp16/machines/connector_status.yaml:119",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -749,7 +751,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:117",
+            "specs/ocpp16/machines/connector_status.yaml:120",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -757,7 +759,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:118",
+            "specs/ocpp16/machines/connector_status.yaml:121",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -765,7 +767,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:122",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -773,7 +775,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:121",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -781,7 +783,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:122",
+            "specs/ocpp16/machines/connector_status.yaml:125",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -789,7 +791,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:126",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -797,7 +799,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:127",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -805,7 +807,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -813,7 +815,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -821,7 +823,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -829,7 +831,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:129",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -837,7 +839,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -845,7 +847,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:131",
+            "specs/ocpp16/machines/connector_status.yaml:134",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -853,7 +855,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -861,7 +863,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:133",
+            "specs/ocpp16/machines/connector_status.yaml:136",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -869,7 +871,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:134",
+            "specs/ocpp16/machines/connector_status.yaml:137",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -877,7 +879,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:138",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -885,7 +887,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:141",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -893,7 +895,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:142",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -901,7 +903,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:143",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -909,7 +911,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -917,7 +919,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -925,7 +927,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:149",
         ),
         TransitionInfo(
             "I7:Faulted:tester.fault_cleared",
@@ -933,7 +935,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:147",
+            "specs/ocpp16/machines/connector_status.yaml:150",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -941,7 +943,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:151",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -949,7 +951,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:153",
+            "specs/ocpp16/machines/connector_status.yaml:156",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -957,7 +959,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:154",
+            "specs/ocpp16/machines/connector_status.yaml:157",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -965,7 +967,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:155",
+            "specs/ocpp16/machines/connector_status.yaml:158",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -973,7 +975,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:162",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -981,7 +983,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:165",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -989,7 +991,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -997,7 +999,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1005,7 +1007,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1013,7 +1015,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1021,7 +1023,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1029,7 +1031,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1037,7 +1039,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1045,7 +1047,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1053,7 +1055,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1061,7 +1063,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1069,7 +1071,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1077,7 +1079,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1085,7 +1087,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1093,7 +1095,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1101,7 +1103,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1109,7 +1111,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1117,7 +1119,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1125,7 +1127,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1133,7 +1135,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1141,7 +1143,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1149,7 +1151,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1157,7 +1159,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:172",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1165,7 +1167,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1173,7 +1175,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1181,7 +1183,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1189,7 +1191,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1197,7 +1199,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1205,7 +1207,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1213,7 +1215,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1221,7 +1223,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1229,7 +1231,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:176",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1237,7 +1239,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1245,7 +1247,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1253,7 +1255,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1261,7 +1263,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1269,7 +1271,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1277,7 +1279,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1285,7 +1287,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1293,7 +1295,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1301,7 +1303,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
     )
 
@@ -2265,6 +2267,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("C4:Charging:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
+        self._a_note_ev_side_disconnect(source_name, state_name, msg)
 
     def _t_c_unplug__charging__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2279,12 +2282,16 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> None:
         """C4 on tester.ev_unplug"""
         self._fired("C4:Charging:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_ev_side_disconnect(source_name, state_name, msg)
 
     def _t_c_ev_unplug__charging__tester_ev_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """C-ev-unplug on tester.ev_unplug"""
         self._fired("C-ev-unplug:Charging:tester.ev_unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_ev_side_disconnect(source_name, state_name, msg)
 
     def _t_c_sched__charging__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3000,6 +3007,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_preparing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3012,6 +3020,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
         self._a_arm_connection_timeout(source_name, state_name, msg)
 
     def _enter_charging(
@@ -3025,6 +3034,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_suspended_ev(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3037,6 +3047,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_suspended_evse(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3049,6 +3060,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_finishing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3061,6 +3073,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_reserved(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3073,6 +3086,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3085,6 +3099,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
         self._a_clear_schedule(source_name, state_name, msg)
 
     def _enter_faulted(
@@ -3098,6 +3113,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_startable(source_name, state_name, msg)
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
+        self._a_forget_info(source_name, state_name, msg)
 
     def _exit_preparing(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3122,7 +3138,7 @@ class ConnectorStatusMachine(SpecMachine):
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""
-        self.ctx.error_code = "NoError"
+        self.ctx.error_code, self.ctx.info = "NoError", ""
 
     def _a_clear_schedule(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_schedule."""
@@ -3172,13 +3188,20 @@ class ConnectorStatusMachine(SpecMachine):
         """Action fault_returns_unavailable."""
         self.ctx.status_before_fault = "Unavailable"
 
+    def _a_forget_info(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action forget_info."""
+        self.ctx.info = self.ctx.info if state == "Faulted" else ""
+
     def _a_note_abandoned(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_abandoned."""
         self.ctx.cable_abandoned = True
 
     def _a_note_error(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_error."""
-        self.ctx.error_code = msg_field(msg, "errorCode")
+        self.ctx.error_code, self.ctx.info = (
+            msg_field(msg, "errorCode"),
+            msg_field(msg, "info") if msg_field(msg, "info") else "",
+        )
 
     def _a_note_ev_paused(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_ev_paused."""
@@ -3187,6 +3210,10 @@ class ConnectorStatusMachine(SpecMachine):
     def _a_note_ev_resumed(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_ev_resumed."""
         self.ctx.ev_wants_energy = True
+
+    def _a_note_ev_side_disconnect(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action note_ev_side_disconnect."""
+        self.ctx.info = "EV side disconnected"
 
     def _a_note_plugged(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action note_plugged."""
@@ -3215,7 +3242,11 @@ class ConnectorStatusMachine(SpecMachine):
 
     def _a_remember_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action remember_fault."""
-        self.ctx.status_before_fault, self.ctx.error_code = source, msg_field(msg, "errorCode")
+        self.ctx.status_before_fault, self.ctx.error_code, self.ctx.info = (
+            source,
+            msg_field(msg, "errorCode"),
+            msg_field(msg, "info") if msg_field(msg, "info") else "",
+        )
 
     def _a_report_status(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action report_status."""
@@ -3229,6 +3260,7 @@ class ConnectorStatusMachine(SpecMachine):
                     "connectorId": self.ctx.connector_id,
                     "status": state,
                     "errorCode": self.ctx.error_code,
+                    "info": self.ctx.info if self.ctx.info else None,
                 },
             )
             self.ctx.last_reported = state if self.env.query("online") else self.ctx.last_reported
@@ -3245,6 +3277,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "connectorId": self.ctx.connector_id,
                 "status": state,
                 "errorCode": self.ctx.error_code,
+                "info": self.ctx.info if self.ctx.info else None,
             },
         )
         self.ctx.last_reported = state
@@ -3258,6 +3291,7 @@ class ConnectorStatusMachine(SpecMachine):
                     "connectorId": self.ctx.connector_id,
                     "status": state,
                     "errorCode": self.ctx.error_code,
+                    "info": self.ctx.info if self.ctx.info else None,
                 },
             )
             self.ctx.last_reported = state
