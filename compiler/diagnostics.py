@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from runtime.spec.located_yaml import SourcePos as Pos
 
-__all__ = ["CODES", "Diagnostic", "Pos", "Severity", "format_diagnostics"]
+__all__ = ["CODES", "Diagnostic", "Pos", "Severity", "format_diagnostics", "value_kind"]
 
 
 class Severity(StrEnum):
@@ -112,3 +112,20 @@ def format_diagnostics(diagnostics: list[Diagnostic]) -> str:
     errors = sum(1 for d in ordered if d.severity is Severity.ERROR)
     lines.append(f"{errors} error(s) found")
     return "\n".join(lines) + "\n"
+
+
+# How a YAML/JSON value is named in a message ("… is an integer, not a string").
+_VALUE_KINDS = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "empty (null)",
+}
+
+
+def value_kind(value: object) -> str:
+    """What ``value`` is, in words, for a diagnostic ("an integer", "a list", …)."""
+    return _VALUE_KINDS.get(type(value), "a " + type(value).__name__)

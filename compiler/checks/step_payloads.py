@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.checks.common import did_you_mean, one_of
-from compiler.diagnostics import Diagnostic, Pos
+from compiler.diagnostics import Diagnostic, Pos, value_kind
 from compiler.ir import FieldDef, ScenarioStep, SpecSet
 from runtime.ocppj.errors import ErrorCode
 
@@ -43,19 +43,6 @@ _SCALARS: dict[str, tuple[tuple[type, ...], str]] = {
     "decimal": ((int, float), "a number"),
     "boolean": ((bool,), "a boolean"),
 }
-_TYPE_NAMES = {
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    str: "a string",
-    list: "a list",
-    dict: "a mapping",
-    type(None): "empty (null)",
-}
-
-
-def _type_name(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), "a " + type(value).__name__)
 
 
 def _run_time(value: object) -> bool:
@@ -107,7 +94,7 @@ class _Checker:
         if not isinstance(payload, dict):  # a datatype's value was checked to be one
             self.report(
                 where.pos(rel),
-                f"{where.owner} payload is {_type_name(payload)}",
+                f"{where.owner} payload is {value_kind(payload)}",
                 "expected a mapping of fields",
             )
             return
@@ -192,7 +179,7 @@ class _Checker:
 
     def misfit(self, where: _Payload, rel: Path, label: str, value: Any, wanted: str) -> None:
         self.report(
-            where.pos(rel), f"{where.owner} field '{label}' is {_type_name(value)}, not {wanted}"
+            where.pos(rel), f"{where.owner} field '{label}' is {value_kind(value)}, not {wanted}"
         )
 
     def error_code(self, step: ScenarioStep, key: str, code: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, value_kind
 from compiler.frontend.yaml import (
     JsonPath,
     LoadedFile,
@@ -64,16 +64,6 @@ _FIXED_FILES = {
     "demo.yaml": "demo",
 }
 _FOLDERS = {"messages": "messages", "machines": "machine", "scenarios": "scenarios"}
-
-_JSON_TYPE_NAMES = {
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    str: "a string",
-    list: "a list",
-    dict: "a mapping",
-    type(None): "empty (null)",
-}
 
 
 def schema_kind_for(relative: str) -> str | None:
@@ -150,10 +140,6 @@ def describe_path(path: JsonPath) -> str:
     return ", ".join(names) if names else "the file"
 
 
-def _type_name(value: Any) -> str:
-    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
-
-
 def _unknown_fields(error: ValidationError, loaded: LoadedFile) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
     allowed = sorted(error.schema.get("properties", {}))
@@ -196,7 +182,7 @@ def _reword(error: ValidationError, loaded: LoadedFile) -> list[Diagnostic]:
             Diagnostic(
                 loaded.pos(path),
                 "SPEC103",
-                f"{where} is {_type_name(error.instance)}",
+                f"{where} is {value_kind(error.instance)}",
                 f"expected {wanted}",
             )
         ]

@@ -10,7 +10,7 @@ from compiler.checks import check_spec_set
 from compiler.diagnostics import Diagnostic
 from compiler.frontend.load import load_spec_set
 from compiler.ir import SpecSet
-from tests.compiler.test_checks import BASE, machine_yaml
+from tests.compiler.test_checks import BASE, load
 
 TYPES = """\
 enums:
@@ -54,24 +54,15 @@ observations:
 
 
 def _spec(tmp_path: Path, steps: str) -> SpecSet:
-    files = dict(BASE) | {
-        "types.yaml": TYPES,
-        "messages/authorize.yaml": AUTHORIZE,
-        "events.yaml": BASE["events.yaml"] + OBSERVATIONS,
-        "machines/boot.yaml": machine_yaml(),
-        "scenarios/core.yaml": (
+    return load(
+        tmp_path,
+        types_yaml=TYPES,
+        messages__authorize_yaml=AUTHORIZE,
+        events_yaml=BASE["events.yaml"] + OBSERVATIONS,
+        scenarios__core_yaml=(
             "scenarios:\n  - id: TC_X\n    title: X\n    requires: [Core]\n    steps:\n" + steps
         ),
-    }
-    root = tmp_path / "spec"
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    spec, found = load_spec_set(root)
-    assert found == [], [d.render() for d in found]
-    assert spec is not None
-    return spec
+    )
 
 
 def _found(tmp_path: Path, steps: str) -> list[Diagnostic]:

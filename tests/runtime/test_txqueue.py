@@ -152,17 +152,21 @@ def test_negative_interval_counts_as_zero(store: Store, settings: Settings) -> N
     assert queue.next_deadline() == 4.0
 
 
-def test_dropped_start_transaction_gives_minus_one(store: Store, settings: Settings) -> None:
-    """Errata E3.18: later messages of the transaction carry transactionId -1."""
+@pytest.mark.parametrize("failure", ["on_error", "on_timeout"])
+def test_a_start_transaction_given_up_gives_minus_one(
+    store: Store, settings: Settings, failure: str
+) -> None:
+    """Errata E3.18: a StartTransaction refused (CALLERROR) or never answered, for the last
+    allowed attempt, leaves its transaction with id -1, which later messages carry."""
     settings.attempts = 1
     queue = _queue(store, settings)
     ref = store.begin_transaction(1, "TAG1", 0, START["timestamp"], None).ref
     start = queue.push("StartTransaction", START, ref, 0.0)
     queue.push("StopTransaction", _stop(ref), ref, 0.0)
     _send(queue, 0.0)
-    assert queue.on_error(start.seq, 1.0) is True
+    assert getattr(queue, failure)(start.seq, 30.0) is True
     assert queue.transaction_id(ref) == -1
-    stop, payload = _send(queue, 1.0)
+    stop, payload = _send(queue, 30.0)
     assert payload["transactionId"] == -1 and stop.action == "StopTransaction"
 
 
@@ -232,19 +236,6 @@ def test_timeouts_and_errors_count_together(store: Store, settings: Settings) ->
     _send(queue, 11.0)
     assert queue.on_timeout(message.seq, 41.0) is True
     assert queue.pending() == 0
-
-
-def test_unanswered_start_transaction_gives_minus_one(store: Store, settings: Settings) -> None:
-    """Errata E3.18: the StartTransaction.conf never came, so the stop carries -1."""
-    settings.attempts = 1
-    queue = _queue(store, settings)
-    ref = store.begin_transaction(1, "TAG1", 0, START["timestamp"], None).ref
-    start = queue.push("StartTransaction", START, ref, 0.0)
-    queue.push("StopTransaction", _stop(ref), ref, 0.0)
-    _send(queue, 0.0)
-    assert queue.on_timeout(start.seq, 30.0) is True
-    stop, payload = _send(queue, 30.0)
-    assert stop.action == "StopTransaction" and payload["transactionId"] == -1
 
 
 def test_timeout_not_in_flight_is_ignored(store: Store, settings: Settings) -> None:
