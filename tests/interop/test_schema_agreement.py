@@ -146,11 +146,9 @@ _DATE_TIME_CLAUSE: Final = (
 _LISTED_DIFFERENCES: Final[tuple[Difference, ...]] = (
     _ours_only("ChangeAvailability.json", "connectorId", "minimum", 0, "OCPP 1.6 §6.7"),
     _ours_only("MeterValues.json", "connectorId", "minimum", 0, "OCPP 1.6 §6.31"),
-    _ours_only("RemoteStartTransaction.json", "connectorId", "minimum", 1, "OCPP 1.6 §6.33"),
     _ours_only("ReserveNow.json", "connectorId", "minimum", 0, "OCPP 1.6 §6.37"),
     _ours_only("StartTransaction.json", "connectorId", "minimum", 1, "OCPP 1.6 §6.45"),
     _ours_only("StatusNotification.json", "connectorId", "minimum", 0, "OCPP 1.6 §6.47, §3.8"),
-    _ours_only("UnlockConnector.json", "connectorId", "minimum", 1, "OCPP 1.6 §6.53"),
     _ours_only(
         "ExtendedTriggerMessage.json", "connectorId", "minimum", 1, "Security whitepaper §5.5"
     ),
