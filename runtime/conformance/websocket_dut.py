@@ -31,6 +31,11 @@ TesterHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 ObserveHook = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 _STEP = 0.25
+# Device seconds between an answer the test system sent and the next physical step (a tester
+# action or an observation). The answer travels over OCPP, the step over another channel (an
+# operator, the tester API), so without a pause the step can reach the device before the
+# answer it depends on; and no lab operator acts within a second of a prompt anyway.
+HANDLING_PAUSE = 1.0
 _LOOP_LIMIT = 100_000
 
 
@@ -75,6 +80,7 @@ class WebSocketDut:
         self._arrivals: asyncio.Queue[tuple[CsmsConnection, asyncio.Event]] = asyncio.Queue()
         self._conn: CsmsConnection | None = None
         self._released: asyncio.Event | None = None
+        self._answered_at = float("-inf")  # wall clock of the last answer sent
 
     async def handle(self, conn: CsmsConnection) -> None:
         """:class:`CsmsServer` handler: hand the connection over and hold it until released."""
@@ -177,7 +183,14 @@ class WebSocketDut:
         except LocalProtocolError as error:
             log.warning("not answered: %s", error)
             return
+        self._answered_at = time.monotonic()
         await self._flush()
+
+    async def _after_answers(self) -> None:
+        """Let :data:`HANDLING_PAUSE` device seconds pass since the last answer sent."""
+        wait = self._answered_at + HANDLING_PAUSE / self._scale - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def reply(self, call: ReceivedCall, payload: dict[str, Any]) -> None:
         """Answer a CALL of the charge point with a CALLRESULT."""
@@ -208,11 +221,14 @@ class WebSocketDut:
         return CallOutcome()
 
     async def tester(self, name: str, payload: dict[str, Any]) -> None:
-        """Apply a tester action through the hook given to the constructor."""
+        """Apply a tester action through the hook given to the constructor, once the
+        charge point had time to handle the last answer (:data:`HANDLING_PAUSE`)."""
+        await self._after_answers()
         await self._tester(name, payload)
 
     async def observe(self, name: str, payload: dict[str, Any]) -> Any:
         """Read an observation through the hook given to the constructor."""
         if self._observer is None:
             raise LookupError(f"no observer was given, so {name} cannot be read from this device")
+        await self._after_answers()
         return await self._observer(name, payload)

@@ -11,14 +11,14 @@ operations are the only writers. Each one restates its clause in its docstring.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import from_iso8601, to_iso8601
 from runtime.spec.config_keys import ConfigError
-from runtime.station.hardware import MeterReading
+from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
 from runtime.station.store import CacheEntry, Store
 
@@ -35,33 +35,15 @@ VENDOR_ID = "chargespec"
 # Keys in lower case: CiStrings compare without case (§7.17, §7.18).
 _VENDOR_MESSAGES = {"echo": "Accepted", "refuse": "Rejected"}
 
-# measurand -> (unit, how to read it from the meter, phase-resolved?)
-_MEASURANDS: dict[str, tuple[str | None, Callable[[MeterReading], float], bool]] = {
-    "Energy.Active.Import.Register": ("Wh", lambda m: m.energy_wh, False),
-    "Power.Active.Import": ("W", lambda m: m.power_w, False),
-    "Power.Offered": ("W", lambda m: 11_000.0, False),
-    "Current.Import": ("A", lambda m: m.current_a, True),
-    "Current.Offered": ("A", lambda m: 16.0, False),
-    "Voltage": ("V", lambda m: m.voltage_v, True),
-    "Frequency": (None, lambda m: m.frequency_hz, False),  # no Hertz unit (§7.45, E3.86)
-    "Temperature": ("Celcius", lambda m: m.temperature_c, False),  # OCPP-J errata 2.1
-    "SoC": ("Percent", lambda m: m.soc_percent, False),
-}
-SUPPORTED_MEASURANDS = frozenset(_MEASURANDS)
 # Statuses of a connector in a session (§4.9): the table has no cell from them to
 # Unavailable, so ChangeAvailability(Inoperative) waits for the session to end (§7.7).
 _IN_USE = frozenset(
     {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved"}
 )
-_PHASES = {"Current.Import": ("L1", "L2", "L3"), "Voltage": ("L1-N", "L2-N", "L3-N")}
 
 
 class UnknownStationCall(ChargespecError, LookupError):
     """A machine used a query or operation this runtime does not implement."""
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 class StationServices:
@@ -116,7 +98,7 @@ class StationServices:
             return ["Energy.Active.Import.Register"]
         value = config.get(key)
         items = value if isinstance(value, list) else [i for i in str(value).split(",") if i]
-        return [i for i in items if i in _MEASURANDS]
+        return [i for i in items if i in SUPPORTED_MEASURANDS]
 
     # --- queries: connection and clock ------------------------------------------------------
     def q_online(self) -> bool:
@@ -188,24 +170,7 @@ class StationServices:
 
     def _meter_value(self, connector: int, context: str, measurands: list[str]) -> dict[str, Any]:
         reading = self.station.hardware.read_meter(connector, self.station.now)
-        sampled = []
-        for measurand in measurands:
-            unit, read, phased = _MEASURANDS[measurand]
-            for phase in _PHASES.get(measurand, (None,)) if phased else (None,):
-                value: dict[str, Any] = {
-                    "value": _number(read(reading)),
-                    "context": context,
-                    "measurand": measurand,
-                    "location": "Outlet",
-                }
-                if unit is not None:
-                    value["unit"] = unit
-                if phase is not None:
-                    value["phase"] = phase
-                sampled.append(value)
-        if not sampled:  # at least one sampledValue (§7.33): the energy register
-            sampled.append({"value": str(reading.energy_wh), "context": context, "unit": "Wh"})
-        return {"timestamp": self.q_now(), "sampledValue": sampled}
+        return meter_value(reading, context, measurands, self.q_now())
 
     def q_transaction_data(self, tx_ref: int) -> list[dict[str, Any]] | None:
         """§3.16.5, errata E3.14/E3.91: the kept samples; None (field left out) when neither

@@ -44,7 +44,8 @@ from runtime.station.config import (
 )
 from runtime.station.hardware import Hardware, SimulatedHardware, restart_with_retries
 from runtime.station.machines import MachineSet
-from runtime.station.services import SUPPORTED_MEASURANDS, StationServices
+from runtime.station.metering import SUPPORTED_MEASURANDS
+from runtime.station.services import StationServices
 from runtime.station.store import Store
 from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
