@@ -63,7 +63,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 0,
         },
     },
     {
@@ -90,7 +89,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 4,
         },
     },
     {
@@ -109,15 +107,14 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": True,
-            "lock_closes": False,
+            "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": True,
+            "online": False,
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 4,
         },
     },
     {
@@ -135,8 +132,8 @@ VARIANTS: list[dict[str, Any]] = [
         "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
-            "connector_startable": False,
-            "lock_closes": True,
+            "connector_startable": True,
+            "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
@@ -144,34 +141,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 0,
-        },
-    },
-    {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "AuthorizeRemoteTxRequests": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-            "MaxEnergyOnInvalidId": 0,
-            "MeterValueSampleInterval": 0,
-            "StopTransactionOnEVSideDisconnect": True,
-            "StopTransactionOnInvalidId": True,
-            "UnlockConnectorOnEVSideDisconnect": True,
-        },
-        "pics": {"FixedCable": True, "BackupPower": True},
-        "queries": {
-            "authorization": "Unknown",
-            "connector_startable": True,
-            "lock_closes": True,
-            "meter": 0,
-            "new_transaction_ref": 0,
-            "now": "",
-            "online": False,
-            "parent_of": "",
-            "sample": (),
-            "transaction_data": (),
-            "interrupted_transaction": 0,
         },
     },
     {
@@ -198,7 +167,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 4,
         },
     },
     {
@@ -225,7 +193,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 0,
         },
     },
     {
@@ -252,7 +219,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 4,
         },
     },
     {
@@ -279,7 +245,6 @@ VARIANTS: list[dict[str, Any]] = [
             "parent_of": "PARENT",
             "sample": (),
             "transaction_data": (),
-            "interrupted_transaction": 0,
         },
     },
 ]
@@ -430,7 +395,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
-            6,
+            5,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -457,7 +422,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:142)",
         ),
         pytest.param(
-            4,
+            2,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -473,7 +438,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             2,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Idle",
             (
@@ -589,7 +557,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:87)",
         ),
         pytest.param(
-            6,
+            5,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
@@ -601,7 +569,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:95)",
         ),
         pytest.param(
-            4,
+            2,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
@@ -1250,7 +1218,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:251)",
         ),
         pytest.param(
-            8,
+            7,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -2891,7 +2859,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:224)",
         ),
         pytest.param(
-            3,
+            6,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -2933,7 +2901,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
-            3,
+            6,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -3510,7 +3478,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="ST3 Authorizing --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
-            2,
+            3,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
@@ -3526,7 +3494,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:189)",
         ),
         pytest.param(
-            2,
+            3,
             (
                 ("tester.plug_in", {}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -4246,7 +4214,7 @@ def test_transition_fires(
             id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:74)",
         ),
         pytest.param(
-            7,
+            6,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -4257,7 +4225,7 @@ def test_transition_fires(
             id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:349)",
         ),
         pytest.param(
-            7,
+            6,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -4371,7 +4339,7 @@ def test_transition_fires(
             id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:203) [FixedCable=False]",
         ),
         pytest.param(
-            3,
+            6,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -4414,7 +4382,7 @@ def test_transition_fires(
             id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:203) [FixedCable=False]",
         ),
         pytest.param(
-            3,
+            6,
             (
                 ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
@@ -4762,7 +4730,7 @@ def test_transition_fires(
             id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:240)",
         ),
         pytest.param(
-            2,
+            3,
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             ("tester.plug_in", {}),
             "Idle",
