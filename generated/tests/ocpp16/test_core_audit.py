@@ -23,375 +23,8 @@ from runtime.conformance.play import play_case
 SCENARIO_CS_CONFIG_KEY_ANY_CASE: dict[str, Any] = {
     "id": "CS_CONFIG_KEY_ANY_CASE",
     "title": "A configuration key written in another letter case takes effect at once",
-    "refs": ("OCPP 1.6 §5.3", "OCPP 1.6 §7.17", "OCPP 1.6 §4.6", "OCPP 1.6 §9.1.10"),
+    "refs": ("OCPP 1.6 §5.3", "OCPP 1.6 §7.17", "OCPP 1.6 §9.1.5"),
     "at": "specs/ocpp16/scenarios/core_audit.yaml:4",
-    "requires": ("Core",),
-    "setup": {"connectors": 1},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ClockAlignedDataInterval", "value": "0"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "60"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "HeartbeatInterval", "value": "300"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "MessageTimeout", "value": "30"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "MeterValueSampleInterval", "value": "0"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "MinimumStatusDuration", "value": "0"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "StopTxnAlignedData", "value": ""},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "StopTxnSampledData", "value": ""},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "TransactionMessageAttempts", "value": "3"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
-            "reply": {"status": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "heartbeatinterval", "value": "20"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:14",
-        },
-        {
-            "kind": "expect",
-            "name": "Heartbeat",
-            "payload": {},
-            "reply": {"currentTime": "$now"},
-            "seconds": 21,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:16",
-        },
-        {
-            "kind": "expect",
-            "name": "Heartbeat",
-            "payload": {},
-            "reply": {"currentTime": "$now"},
-            "seconds": 21,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:19",
-        },
-    ),
-    "teardown": (
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "HeartbeatInterval", "value": "300"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:23",
-        },
-    ),
-}
-
-
-@pytest.mark.case("CS_CONFIG_KEY_ANY_CASE")
-@pytest.mark.pics(Core=True)
-async def test_cs_config_key_any_case() -> None:
-    """CS_CONFIG_KEY_ANY_CASE: A configuration key written in another letter case takes effect at once.
-
-    Source: specs/ocpp16/scenarios/core_audit.yaml:4. Refs: OCPP 1.6 §5.3, OCPP 1.6 §7.17, OCPP 1.6 §4.6, OCPP 1.6 §9.1.10.
-    """
-    await play_case(SPEC, SCENARIO_CS_CONFIG_KEY_ANY_CASE)
-
-
-SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
-    "id": "CS_CLOCK_ALIGNED_OFF",
-    "title": "ClockAlignedDataInterval 0 stops clock-aligned meter values at once",
-    "refs": ("OCPP 1.6 §5.3", "OCPP 1.6 §9.1.5", "OCPP 1.6 §3.16.2", "errata E3.15"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:26",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"ClockAlignedDataInterval": 60}, "pics": {"Core": True}},
     "setup_steps": (
@@ -454,7 +87,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -464,7 +97,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -474,7 +107,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -484,7 +117,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -494,7 +127,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -504,7 +137,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -514,7 +147,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -524,7 +157,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -534,7 +167,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -544,7 +177,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -554,7 +187,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -564,7 +197,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -574,7 +207,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -584,7 +217,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -594,7 +227,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -604,7 +237,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -614,7 +247,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -624,7 +257,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -634,7 +267,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -644,7 +277,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -654,7 +287,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
             "state": "Configured",
         },
         {
@@ -668,7 +301,368 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:26 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:4 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "clockaligneddatainterval", "value": "0"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:15",
+        },
+        {
+            "kind": "silence",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 70.0,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:17",
+        },
+    ),
+}
+
+
+@pytest.mark.case("CS_CONFIG_KEY_ANY_CASE")
+@pytest.mark.pics(Core=True)
+async def test_cs_config_key_any_case() -> None:
+    """CS_CONFIG_KEY_ANY_CASE: A configuration key written in another letter case takes effect at once.
+
+    Source: specs/ocpp16/scenarios/core_audit.yaml:4. Refs: OCPP 1.6 §5.3, OCPP 1.6 §7.17, OCPP 1.6 §9.1.5.
+    """
+    await play_case(SPEC, SCENARIO_CS_CONFIG_KEY_ANY_CASE)
+
+
+SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
+    "id": "CS_CLOCK_ALIGNED_OFF",
+    "title": "ClockAlignedDataInterval 0 stops clock-aligned meter values at once",
+    "refs": ("OCPP 1.6 §5.3", "OCPP 1.6 §9.1.5", "OCPP 1.6 §3.16.2", "errata E3.15"),
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:19",
+    "requires": ("Core",),
+    "setup": {"connectors": 1, "config": {"ClockAlignedDataInterval": 60}, "pics": {"Core": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "HeartbeatInterval", "value": "300"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MessageTimeout", "value": "30"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValueSampleInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MinimumStatusDuration", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnSampledData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageAttempts", "value": "3"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ClockAlignedDataInterval", "value": "60"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ClockAlignedDataInterval",)},
+            "reply": {
+                "configurationKey": {
+                    "$contains": ({"key": "ClockAlignedDataInterval", "value": "60"},)
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:19 (Configured)",
             "state": "Configured",
         },
         {
@@ -723,7 +717,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:35",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:28",
         },
         {
             "kind": "silence",
@@ -732,7 +726,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
             "reply": None,
             "seconds": 70.0,
             "comment": "Not even the boundary already armed brings a MeterValues.req.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:37",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:30",
         },
     ),
 }
@@ -743,7 +737,7 @@ SCENARIO_CS_CLOCK_ALIGNED_OFF: dict[str, Any] = {
 async def test_cs_clock_aligned_off() -> None:
     """CS_CLOCK_ALIGNED_OFF: ClockAlignedDataInterval 0 stops clock-aligned meter values at once.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:26. Refs: OCPP 1.6 §5.3, OCPP 1.6 §9.1.5, OCPP 1.6 §3.16.2, errata E3.15.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:19. Refs: OCPP 1.6 §5.3, OCPP 1.6 §9.1.5, OCPP 1.6 §3.16.2, errata E3.15.
     """
     await play_case(SPEC, SCENARIO_CS_CLOCK_ALIGNED_OFF)
 
@@ -752,7 +746,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
     "id": "CS_UNLOCK_CONNECTOR_ZERO",
     "title": "UnlockConnector for connector 0 is NotSupported",
     "refs": ("OCPP 1.6 §5.18", "errata E3.87", "OCPP 1.6 §6.53"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:40",
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:33",
     "requires": ("Core",),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -815,7 +809,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -825,7 +819,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -835,7 +829,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -845,7 +839,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -855,7 +849,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -865,7 +859,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -875,7 +869,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -885,7 +879,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -895,7 +889,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -905,7 +899,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -915,7 +909,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -925,7 +919,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -935,7 +929,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -945,7 +939,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -955,7 +949,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -965,7 +959,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -975,7 +969,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -985,7 +979,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -995,7 +989,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -1005,7 +999,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -1015,7 +1009,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:40 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:33 (Configured)",
             "state": "Configured",
         },
         {
@@ -1070,7 +1064,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:50",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:43",
         },
     ),
 }
@@ -1081,7 +1075,7 @@ SCENARIO_CS_UNLOCK_CONNECTOR_ZERO: dict[str, Any] = {
 async def test_cs_unlock_connector_zero() -> None:
     """CS_UNLOCK_CONNECTOR_ZERO: UnlockConnector for connector 0 is NotSupported.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:40. Refs: OCPP 1.6 §5.18, errata E3.87, OCPP 1.6 §6.53.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:33. Refs: OCPP 1.6 §5.18, errata E3.87, OCPP 1.6 §6.53.
     """
     await play_case(SPEC, SCENARIO_CS_UNLOCK_CONNECTOR_ZERO)
 
@@ -1090,7 +1084,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
     "id": "CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION",
     "title": "A late StartTransaction.conf judges its own transaction, not the one running now",
     "refs": ("OCPP 1.6 §3.7", "OCPP 1.6 §4.8", "OCPP 1.6 §3.5.4", "errata E3.17"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:53",
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:46",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -1161,7 +1155,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1171,7 +1165,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1181,7 +1175,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1191,7 +1185,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1201,7 +1195,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1211,7 +1205,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1221,7 +1215,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1231,7 +1225,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1241,7 +1235,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1251,7 +1245,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1261,7 +1255,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1271,7 +1265,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1281,7 +1275,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1291,7 +1285,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1301,7 +1295,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1311,7 +1305,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1321,7 +1315,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1331,7 +1325,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1341,7 +1335,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1351,7 +1345,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1361,7 +1355,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1385,7 +1379,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:53 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1440,7 +1434,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:67",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:60",
         },
         {
             "kind": "tester",
@@ -1449,7 +1443,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "Offline, the first user charges and stops, then a second user starts.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:68",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:61",
         },
         {
             "kind": "tester",
@@ -1458,7 +1452,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:70",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:63",
         },
         {
             "kind": "silence",
@@ -1467,7 +1461,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:71",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:64",
         },
         {
             "kind": "tester",
@@ -1476,7 +1470,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:72",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:65",
         },
         {
             "kind": "tester",
@@ -1485,7 +1479,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:73",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:66",
         },
         {
             "kind": "silence",
@@ -1494,7 +1488,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:74",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:67",
         },
         {
             "kind": "tester",
@@ -1503,7 +1497,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:75",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:68",
         },
         {
             "kind": "tester",
@@ -1512,7 +1506,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:76",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:69",
         },
         {
             "kind": "silence",
@@ -1521,7 +1515,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:77",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:70",
         },
         {
             "kind": "tester",
@@ -1530,7 +1524,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:78",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:71",
         },
         {
             "kind": "expect",
@@ -1539,7 +1533,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"transactionId": 11, "idTagInfo": {"status": "Blocked"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:79",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:72",
             "others": "answer",
         },
         {
@@ -1549,7 +1543,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:82",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:75",
             "others": "answer",
         },
         {
@@ -1559,7 +1553,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"transactionId": 12, "idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:85",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:78",
             "others": "answer",
         },
         {
@@ -1569,7 +1563,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": 20.0,
             "comment": "The second transaction is not stopped on the first one's account.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:88",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:81",
         },
         {
             "kind": "send",
@@ -1578,7 +1572,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:90",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:83",
         },
         {
             "kind": "expect",
@@ -1587,7 +1581,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:92",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:85",
             "others": "answer",
         },
     ),
@@ -1599,7 +1593,7 @@ SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: dict[str, Any] = {
 async def test_cs_late_answer_belongs_to_its_transaction() -> None:
     """CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION: A late StartTransaction.conf judges its own transaction, not the one running now.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:53. Refs: OCPP 1.6 §3.7, OCPP 1.6 §4.8, OCPP 1.6 §3.5.4, errata E3.17.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:46. Refs: OCPP 1.6 §3.7, OCPP 1.6 §4.8, OCPP 1.6 §3.5.4, errata E3.17.
     """
     await play_case(SPEC, SCENARIO_CS_LATE_ANSWER_BELONGS_TO_ITS_TRANSACTION)
 
@@ -1608,7 +1602,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
     "id": "CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY",
     "title": "A transaction cut by a power loss is stopped even when a new one runs at the boot",
     "refs": ("OCPP 1.6 §4.10", "OCPP 1.6 §5.14", "OCPP 1.6 §3.5", "errata E3.36"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:95",
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:88",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -1675,7 +1669,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1685,7 +1679,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1695,7 +1689,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1705,7 +1699,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1715,7 +1709,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1725,7 +1719,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1735,7 +1729,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1745,7 +1739,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1755,7 +1749,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1765,7 +1759,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1775,7 +1769,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1785,7 +1779,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1795,7 +1789,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1805,7 +1799,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1815,7 +1809,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1825,7 +1819,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1835,7 +1829,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1845,7 +1839,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1855,7 +1849,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1865,7 +1859,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1875,7 +1869,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -1892,7 +1886,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:95 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:88 (Configured)",
             "state": "Configured",
         },
         {
@@ -2019,7 +2013,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:109",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:102",
         },
         {
             "kind": "tester",
@@ -2028,7 +2022,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:110",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:103",
         },
         {
             "kind": "silence",
@@ -2037,7 +2031,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:111",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:104",
         },
         {
             "kind": "tester",
@@ -2046,7 +2040,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:112",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:105",
         },
         {
             "kind": "silence",
@@ -2055,7 +2049,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:113",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:106",
         },
         {
             "kind": "tester",
@@ -2064,7 +2058,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:114",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:107",
         },
         {
             "kind": "expect",
@@ -2073,7 +2067,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:115",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:108",
             "others": "answer",
         },
         {
@@ -2083,7 +2077,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:118",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:111",
             "items": (
                 {
                     "kind": "expect",
@@ -2092,7 +2086,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
                     "reply": {},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_audit.yaml:119",
+                    "at": "specs/ocpp16/scenarios/core_audit.yaml:112",
                 },
                 {
                     "kind": "expect",
@@ -2101,7 +2095,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
                     "reply": {"transactionId": 22, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_audit.yaml:121",
+                    "at": "specs/ocpp16/scenarios/core_audit.yaml:114",
                 },
             ),
             "others": "answer",
@@ -2115,7 +2109,7 @@ SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: dict[str, Any] = {
 async def test_cs_interrupted_transaction_stopped_when_busy() -> None:
     """CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY: A transaction cut by a power loss is stopped even when a new one runs at the boot.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:95. Refs: OCPP 1.6 §4.10, OCPP 1.6 §5.14, OCPP 1.6 §3.5, errata E3.36.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:88. Refs: OCPP 1.6 §4.10, OCPP 1.6 §5.14, OCPP 1.6 §3.5, errata E3.36.
     """
     await play_case(SPEC, SCENARIO_CS_INTERRUPTED_TRANSACTION_STOPPED_WHEN_BUSY)
 
@@ -2124,7 +2118,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
     "id": "CS_AUTHORIZATION_ENDS_WITH_THE_VISIT",
     "title": "An authorization does not outlive the user who walked away",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §9.1.6", "errata E3.89", "OCPP 1.6 §3.5"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:125",
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:118",
     "requires": ("Core",),
     "setup": {
         "connectors": 1,
@@ -2191,7 +2185,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2201,7 +2195,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2211,7 +2205,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2221,7 +2215,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2231,7 +2225,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2241,7 +2235,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2251,7 +2245,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2261,7 +2255,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2271,7 +2265,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2281,7 +2275,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2291,7 +2285,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2301,7 +2295,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2311,7 +2305,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2321,7 +2315,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2331,7 +2325,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2341,7 +2335,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2351,7 +2345,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2361,7 +2355,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2371,7 +2365,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2381,7 +2375,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2391,7 +2385,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2408,7 +2402,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:125 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:118 (Configured)",
             "state": "Configured",
         },
         {
@@ -2463,7 +2457,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:139",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:132",
         },
         {
             "kind": "any_order",
@@ -2472,7 +2466,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:140",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:133",
             "items": (
                 {
                     "kind": "expect",
@@ -2481,7 +2475,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
                     "reply": {"$none": True},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_audit.yaml:141",
+                    "at": "specs/ocpp16/scenarios/core_audit.yaml:134",
                 },
                 {
                     "kind": "expect",
@@ -2490,7 +2484,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/core_audit.yaml:143",
+                    "at": "specs/ocpp16/scenarios/core_audit.yaml:136",
                 },
             ),
         },
@@ -2501,7 +2495,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:144",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:137",
         },
         {
             "kind": "tester",
@@ -2510,7 +2504,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:145",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:138",
         },
         {
             "kind": "expect",
@@ -2519,7 +2513,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:146",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:139",
         },
         {
             "kind": "silence",
@@ -2528,7 +2522,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": 30.0,
             "comment": "The Authorize.req times out meanwhile; the user is gone.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:147",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:140",
         },
         {
             "kind": "tester",
@@ -2537,7 +2531,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:149",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:142",
         },
         {
             "kind": "expect",
@@ -2546,7 +2540,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:150",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:143",
         },
         {
             "kind": "silence",
@@ -2555,7 +2549,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "No transaction starts for the idTag of the user who left.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:151",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:144",
         },
     ),
 }
@@ -2566,7 +2560,7 @@ SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: dict[str, Any] = {
 async def test_cs_authorization_ends_with_the_visit() -> None:
     """CS_AUTHORIZATION_ENDS_WITH_THE_VISIT: An authorization does not outlive the user who walked away.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:125. Refs: OCPP 1.6 §4.9, OCPP 1.6 §9.1.6, errata E3.89, OCPP 1.6 §3.5.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:118. Refs: OCPP 1.6 §4.9, OCPP 1.6 §9.1.6, errata E3.89, OCPP 1.6 §3.5.
     """
     await play_case(SPEC, SCENARIO_CS_AUTHORIZATION_ENDS_WITH_THE_VISIT)
 
@@ -2575,7 +2569,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
     "id": "CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION",
     "title": "A new MeterValueSampleInterval applies to the running transaction at once",
     "refs": ("OCPP 1.6 §5.3", "OCPP 1.6 §9.1.19", "errata E3.15", "OCPP 1.6 §4.7"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:154",
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:147",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 0}, "pics": {"Core": True}},
     "setup_steps": (
@@ -2638,7 +2632,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2648,7 +2642,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2658,7 +2652,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2668,7 +2662,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2678,7 +2672,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2688,7 +2682,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2698,7 +2692,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2708,7 +2702,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2718,7 +2712,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2728,7 +2722,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2738,7 +2732,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2748,7 +2742,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2758,7 +2752,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2768,7 +2762,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2778,7 +2772,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2788,7 +2782,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2798,7 +2792,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2808,7 +2802,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2818,7 +2812,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2828,7 +2822,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2838,7 +2832,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2852,7 +2846,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:154 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:147 (Configured)",
             "state": "Configured",
         },
         {
@@ -2979,7 +2973,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:167",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:160",
         },
         {
             "kind": "expect",
@@ -2992,7 +2986,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": 16,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:169",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:162",
         },
         {
             "kind": "expect",
@@ -3004,7 +2998,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": 16,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:175",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:168",
         },
     ),
 }
@@ -3015,7 +3009,7 @@ SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: dict[str, Any] = {
 async def test_cs_sample_interval_changed_during_transaction() -> None:
     """CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION: A new MeterValueSampleInterval applies to the running transaction at once.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:154. Refs: OCPP 1.6 §5.3, OCPP 1.6 §9.1.19, errata E3.15, OCPP 1.6 §4.7.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:147. Refs: OCPP 1.6 §5.3, OCPP 1.6 §9.1.19, errata E3.15, OCPP 1.6 §4.7.
     """
     await play_case(SPEC, SCENARIO_CS_SAMPLE_INTERVAL_CHANGED_DURING_TRANSACTION)
 
@@ -3024,7 +3018,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
     "id": "CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED",
     "title": "Checking another user's card does not push the next meter sample back",
     "refs": ("errata E3.15", "OCPP 1.6 §3.10", "OCPP 1.6 §4.7"),
-    "at": "specs/ocpp16/scenarios/core_audit.yaml:181",
+    "at": "specs/ocpp16/scenarios/core_audit.yaml:174",
     "requires": ("Core",),
     "setup": {"connectors": 1, "config": {"MeterValueSampleInterval": 30}, "pics": {"Core": True}},
     "setup_steps": (
@@ -3087,7 +3081,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3097,7 +3091,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3107,7 +3101,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3117,7 +3111,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3127,7 +3121,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3137,7 +3131,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3147,7 +3141,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3157,7 +3151,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3167,7 +3161,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3177,7 +3171,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3187,7 +3181,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3197,7 +3191,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3207,7 +3201,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3217,7 +3211,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3227,7 +3221,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3237,7 +3231,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3247,7 +3241,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3257,7 +3251,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3267,7 +3261,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3277,7 +3271,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3287,7 +3281,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3301,7 +3295,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:181 (Configured)",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:174 (Configured)",
             "state": "Configured",
         },
         {
@@ -3431,7 +3425,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": None,
             "seconds": 15.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:194",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:187",
         },
         {
             "kind": "tester",
@@ -3440,7 +3434,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:195",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:188",
         },
         {
             "kind": "expect",
@@ -3449,7 +3443,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Invalid"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:196",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:189",
         },
         {
             "kind": "expect",
@@ -3461,7 +3455,7 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
             "reply": None,
             "seconds": 17,
             "comment": "The sample due 30 s after the start, not 30 s after the card.",
-            "at": "specs/ocpp16/scenarios/core_audit.yaml:198",
+            "at": "specs/ocpp16/scenarios/core_audit.yaml:191",
         },
     ),
 }
@@ -3472,6 +3466,6 @@ SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: dict[str, Any] = {
 async def test_cs_samples_keep_time_while_another_card_is_checked() -> None:
     """CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED: Checking another user's card does not push the next meter sample back.
 
-    Source: specs/ocpp16/scenarios/core_audit.yaml:181. Refs: errata E3.15, OCPP 1.6 §3.10, OCPP 1.6 §4.7.
+    Source: specs/ocpp16/scenarios/core_audit.yaml:174. Refs: errata E3.15, OCPP 1.6 §3.10, OCPP 1.6 §4.7.
     """
     await play_case(SPEC, SCENARIO_CS_SAMPLES_KEEP_TIME_WHILE_ANOTHER_CARD_IS_CHECKED)
