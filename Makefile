@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup graphviz chromium report-image build run test lint typecheck check bench fuzz clean
+.PHONY: setup graphviz chromium report-image build run test lint typecheck check bench fuzz external clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench: setup
 
 fuzz: setup
 	$(BIN)/python benchmarks/fuzz.py
+
+# Not part of `make test` either: every generated test file against both simulated devices
+# (`make test` shares the files out between them, tests/interop/test_external_run.py).
+external: setup
+	CHARGESPEC_EXTERNAL_WHOLE=1 $(BIN)/pytest -q -p no:cacheprovider tests/interop/test_external_run.py -k whole
 
 # The sample HTML report's screenshot in the docs (tests/runtime/report_sample.py).
 report-image: setup
