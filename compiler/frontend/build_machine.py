@@ -127,12 +127,14 @@ class _Builder:
     def transitions(self, index: int, t: dict[str, Any], states: list[State]) -> list[Transition]:
         names = [s.name for s in states]
         sources = t["from"] if isinstance(t["from"], list) else [t["from"]]
-        if sources == ["*"]:
+        from_any = sources == ["*"]
+        if from_any:
             sources = names
         events = t["on"] if isinstance(t["on"], list) else [t["on"]]
         target = t.get("to")
         gate = next((s.pics for s in states if s.name == target), None)
         guard = self.guard(t, index, gate)
+        condition = " ".join(str(t["guard"]).split()) if "guard" in t else None
         pos = self.f.pos(("transitions", index))
         built = []
         for source in sources:
@@ -150,6 +152,10 @@ class _Builder:
                         description=" ".join(t.get("description", "").split()),
                         refs=tuple(t.get("refs", ())),
                         pos=pos,
+                        condition=condition,
+                        gate=gate,
+                        entry=index,
+                        from_any=from_any,
                     )
                 )
         return built

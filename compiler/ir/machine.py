@@ -89,7 +89,14 @@ class Transition:
         id: the spec's cell id (A2 … I8) or the author's id; not unique across events.
         key: unique name inside the machine: id, source and event.
         target: None for an internal transition (stays, runs actions, no entry/exit).
-        guard: the condition as written, already including the PICS gate of the target.
+        guard: the condition as evaluated, already including the PICS gate of the target (named
+            conditions expanded, ``else`` resolved).
+        condition: the condition as the author wrote it, for display: a condition's name,
+            ``else``, or the expression text; None when unguarded. Excludes the PICS gate.
+        gate: the PICS item of the target state that gates this transition, or None.
+        entry: index of the spec entry under ``transitions:`` this one came from (an entry
+            with several sources or events gives several transitions with the same index).
+        from_any: the spec entry said ``from: "*"`` (every state).
     """
 
     id: str
@@ -103,6 +110,10 @@ class Transition:
     description: str
     refs: tuple[str, ...]
     pos: Pos
+    condition: str | None = None
+    gate: str | None = None
+    entry: int = 0
+    from_any: bool = False
 
 
 @dataclass(frozen=True, slots=True)
