@@ -145,12 +145,29 @@ def check(spec_dir: Path, out_dir: Path) -> None:
 @click.command()
 @_spec_dir
 @_out_dir
-def diagram(spec_dir: Path, out_dir: Path) -> None:
-    """Write only the diagrams (.dot, .mmd, index.md), draw the .svg, print where they are.
+@click.option(
+    "--html",
+    "html_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write the browsable diagram site into this folder (open its index.html).",
+)
+@click.option(
+    "--coverage",
+    "runs",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="With --html: colour what this test run exercised (a run record of `chargespec test`, "
+    "a coverage file of the generated tests or of `chargespec sim --coverage`; repeatable).",
+)
+def diagram(spec_dir: Path, out_dir: Path, html_dir: Path | None, runs: tuple[Path, ...]) -> None:
+    """Write only the diagrams (.dot, .mmd, index.md), draw the .svg, print where they are;
+    with ``--html OUT`` also the browsable site.
 
     Drawing the SVGs needs the Graphviz ``dot`` binary; without it this exits 1 after writing
     the other diagram files.
     """
+    if runs and html_dir is None:
+        raise click.UsageError("--coverage colours the site: give --html OUT as well")
     result = compile_specs(spec_dir, tests=False)
     _report(result)
     assert result.spec is not None
@@ -161,6 +178,11 @@ def diagram(spec_dir: Path, out_dir: Path) -> None:
     click.echo(f"diagrams: {out_dir / prefix / 'index.md'}")
     for path in svgs:
         click.echo(f"  {out_dir / path}")
+    if html_dir is not None:
+        from compiler.cli.site import write_site
+
+        pages = write_site(result.spec, html_dir, runs)
+        click.echo(f"site: {html_dir / 'index.html'} ({len(pages)} files)")
 
 
 def register(main: click.Group) -> None:
