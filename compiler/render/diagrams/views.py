@@ -36,6 +36,7 @@ FONT = "Helvetica"
 NODE_SIZE = 11
 EDGE_SIZE = 10
 EDGE_LABEL_WIDTH = 24
+FOCUS_LABEL_WIDTH = 48
 NODE_LINE_WIDTH = 60
 ANY_NODE = "__any"
 START_NODE = "__start"
@@ -106,13 +107,13 @@ def node_id(state: str) -> str:
     return "state-any" if state == ANY else f"state-{state}"
 
 
-def _edge_label(lines: tuple[str, ...]) -> str:
+def _edge_label(lines: tuple[str, ...], width: int) -> str:
     """A left-justified DOT label: each line wrapped at spaces, continuations indented."""
     out: list[str] = []
     for line in lines:
         text = line.lstrip(" ")
         indent = line[: len(line) - len(text)]
-        wrapped = pack(text.split(" "), EDGE_LABEL_WIDTH - len(indent))
+        wrapped = pack(text.split(" "), width - len(indent))
         out += [indent + wrapped[0], *(indent + "  " + rest for rest in wrapped[1:])]
     escaped = (line.replace("\\", "\\\\").replace('"', '\\"') for line in out)
     return '"' + "".join(f"{line}\\l" for line in escaped) + '"'
@@ -176,7 +177,7 @@ def _special_nodes(machine: Machine, any_state: bool) -> list[_Statement]:
     return nodes
 
 
-def _edges(groups: tuple[Group, ...]) -> tuple[list[_Statement], tuple[DrawnEdge, ...]]:
+def _edges(groups: tuple[Group, ...], width: int) -> tuple[list[_Statement], tuple[DrawnEdge, ...]]:
     """DOT edges ``edge-1`` … of the groups, and the :class:`DrawnEdge` of each."""
     statements: list[_Statement] = []
     drawn: list[DrawnEdge] = []
@@ -188,7 +189,7 @@ def _edges(groups: tuple[Group, ...]) -> tuple[list[_Statement], tuple[DrawnEdge
         attrs = {
             "id": _string(edge_id),
             "tooltip": _string(tooltip),
-            "label": _edge_label(group.lines),
+            "label": _edge_label(group.lines, width),
         }
         if group.both_ways:
             attrs["dir"] = "both"
@@ -228,7 +229,10 @@ def _render(
     """
     initial = machine.initial.name
     drawn_states = [s.name for s in machine.states if _node_name(s.name) in {n.name for n in nodes}]
-    edge_statements, drawn = _edges(groups)
+    overview_view = name == "overview"
+    edge_statements, drawn = _edges(
+        groups, EDGE_LABEL_WIDTH if overview_view else FOCUS_LABEL_WIDTH
+    )
     has_any = any(g.source == ANY for g in groups)
     specials = _special_nodes(machine, has_any)
     if initial in drawn_states:
@@ -236,7 +240,6 @@ def _render(
         edge_statements.insert(0, _Statement("", _attrs(start), START_NODE, _node_name(initial)))
     else:
         specials = specials[1:]
-    overview_view = name == "overview"
     graph_attrs = {
         "id": _string(f"{machine.module}-{name}"),
         "fontname": _string(FONT),
