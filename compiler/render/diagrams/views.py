@@ -50,7 +50,9 @@ class DrawnEdge:
         id: the Graphviz ``id`` attribute (the SVG ``<g id=...>``); unique in its view.
         source: state name, or ``"*"`` for the any-state pseudo node.
         target: state name.
-        transitions: :attr:`Transition.key` of every transition the edge stands for.
+        transitions: :attr:`Transition.key` of every transition the edge stands for. A
+            double-headed edge (a crowded overview draws both directions between two states
+            as one) keeps the first direction as source and target and holds the keys of both.
     """
 
     id: str
