@@ -202,6 +202,20 @@ def test_from_star_entry_is_drawn_once(spec: SpecSet) -> None:
     assert f"(not from {names[-1]})" in "".join(labels.values())
 
 
+def test_from_star_entry_is_drawn_once_even_with_two_states(spec: SpecSet) -> None:
+    heartbeat = machine_named(spec, "Heartbeat")
+    template = external(heartbeat)[0]
+    star = tuple(
+        dataclasses.replace(
+            template, key=f"R:{s.name}:x", id="R", source=s.name, target="Idle", from_any=True
+        )
+        for s in heartbeat.states
+    )
+    view = overview(spec, dataclasses.replace(heartbeat, transitions=heartbeat.transitions + star))
+    (edge,) = [e for e in view.edges if e.source == "*"]
+    assert set(edge.transitions) == {t.key for t in star} and edge.target == "Idle"
+
+
 def test_ids_are_unique_and_mapped(spec: SpecSet) -> None:
     for machine in spec.machines:
         views = [overview(spec, machine), *(focus(spec, machine, s.name) for s in machine.states)]

@@ -106,8 +106,8 @@ def _any_state_groups(machine: Machine) -> tuple[dict[str, list[str]], set[str]]
     """Lines of the edges from "any state" by target, and the keys of the transitions drawn so.
 
     Transitions sharing event, condition and target count as one rule; when the rule leaves
-    every state (the target itself may be left out, and at most one other state), as a
-    ``from: "*"`` entry does, it is drawn once from the pseudo node instead of once per state.
+    every state (the target itself may be left out, and at most one other state), or came
+    from a ``from: "*"`` entry, it is drawn once from the pseudo node instead of once per state.
     """
     names = {s.name for s in machine.states}
     rules: dict[tuple[str, str | None, str], list[Transition]] = {}
@@ -118,7 +118,8 @@ def _any_state_groups(machine: Machine) -> tuple[dict[str, list[str]], set[str]]
     for (_, _, target), ts in rules.items():
         sources = {t.source for t in ts}
         missing = names - sources - {target}
-        if len(sources) < _ANY_MIN_SOURCES or len(missing) > 1:
+        spread = len(sources) >= _ANY_MIN_SOURCES and len(missing) <= 1
+        if not (spread or all(t.from_any for t in ts)):
             continue
         lines.setdefault(target, []).append(_any_state_line(ts[0], missing))
         keys |= {t.key for t in ts}

@@ -218,6 +218,24 @@ def _graph_label(spec: SpecSet, machine: Machine, what: str) -> str:
     return "<" + '<BR ALIGN="LEFT"/>'.join(lines) + '<BR ALIGN="LEFT"/>>'
 
 
+def _graph_attrs(spec: SpecSet, machine: Machine, name: str) -> dict[str, str]:
+    """Graph attributes of a view: its id, layout direction and spacing, and its title."""
+    overview_view = name == "overview"
+    return {
+        "id": _string(f"{machine.module}-{name}"),
+        "fontname": _string(FONT),
+        "fontsize": "12",
+        "labelloc": "t",
+        "labeljust": "l",
+        # Top to bottom keeps the overview narrow (edge labels stack between ranks); a focus
+        # view reads left to right: sources, the state, targets.
+        "rankdir": "TB" if overview_view else "LR",
+        "nodesep": "0.15" if overview_view else "0.3",
+        "ranksep": "0.45" if overview_view else "0.8",
+        "label": _graph_label(spec, machine, name if overview_view else f"state {name}"),
+    }
+
+
 def _render(
     spec: SpecSet,
     machine: Machine,
@@ -231,9 +249,8 @@ def _render(
     """
     initial = machine.initial.name
     drawn_states = [s.name for s in machine.states if _node_name(s.name) in {n.name for n in nodes}]
-    overview_view = name == "overview"
     edge_statements, drawn = _edges(
-        groups, EDGE_LABEL_WIDTH if overview_view else FOCUS_LABEL_WIDTH
+        groups, EDGE_LABEL_WIDTH if name == "overview" else FOCUS_LABEL_WIDTH
     )
     has_any = any(g.source == ANY for g in groups)
     specials = _special_nodes(machine, has_any)
@@ -242,25 +259,12 @@ def _render(
         edge_statements.insert(0, _Statement("", _attrs(start), START_NODE, _node_name(initial)))
     else:
         specials = specials[1:]
-    graph_attrs = {
-        "id": _string(f"{machine.module}-{name}"),
-        "fontname": _string(FONT),
-        "fontsize": "12",
-        "labelloc": "t",
-        "labeljust": "l",
-        # Top to bottom keeps the overview narrow (edge labels stack between ranks); a focus
-        # view reads left to right: sources, the state, targets.
-        "rankdir": "TB" if overview_view else "LR",
-        "nodesep": "0.15" if overview_view else "0.3",
-        "ranksep": "0.45" if overview_view else "0.8",
-        "label": _graph_label(spec, machine, name if overview_view else f"state {name}"),
-    }
     text = render_template(
         "diagram_view.dot.j2",
         v={
             "header": header(machine.source_file, comment="//"),
             "graph": _string(machine.name),
-            "graph_attrs": _attrs(graph_attrs),
+            "graph_attrs": _attrs(_graph_attrs(spec, machine, name)),
             "font": FONT,
             "node_size": NODE_SIZE,
             "edge_size": EDGE_SIZE,
