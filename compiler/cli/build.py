@@ -61,10 +61,13 @@ def _draw_svgs(
         _remove(out_dir, {p.removesuffix(".dot") + ".svg" for p in changed if p.endswith(".dot")})
         return []
     write_tree(out_dir, svgs, ())
+    # The focus views sit one folder down (<machine>/<State>.svg); fnmatch's `*` (the drift
+    # check's) crosses folders, pathlib's does not, so look one level deeper too.
     on_disk = {
         p.relative_to(out_dir).as_posix()
         for pattern in unchecked_globs(result.spec)
-        for p in out_dir.glob(pattern)
+        for deep in (pattern, pattern.replace("*.svg", "*/*.svg"))
+        for p in out_dir.glob(deep)
     }
     _remove(out_dir, on_disk - set(svgs))
     return sorted(svgs)

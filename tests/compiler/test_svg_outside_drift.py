@@ -105,6 +105,14 @@ def _machine_stems(out: Path) -> list[str]:
     return stems
 
 
+def _drawn_views(out: Path) -> list[str]:
+    """Every .dot under the diagrams folder (overviews and focus views), without ``.dot``."""
+    base = out / DIAGRAMS
+    views = sorted(p.relative_to(base).as_posix().removesuffix(".dot") for p in base.rglob("*.dot"))
+    assert len(views) > 2 * len(_machine_stems(out))
+    return views
+
+
 @pytest.mark.usefixtures("at_root", "fake_dot")
 def test_check_ignores_svgs_from_another_graphviz(out: Path) -> None:
     # SVGs drawn by some other Graphviz, and one whose machine no longer exists
@@ -127,15 +135,17 @@ def test_build_draws_svgs_and_leaves_checked_files_byte_identical(out: Path) -> 
     committed = _files(out)
     orphan = out / DIAGRAMS / "retired_machine.svg"  # its machine is gone
     orphan.write_text("<svg/>", encoding="utf-8")
+    orphan_focus = out / DIAGRAMS / "connector_status" / "RetiredState.svg"  # its state is gone
+    orphan_focus.write_text("<svg/>", encoding="utf-8")
     result = _cli("build", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "(0 written, 0 removed," in result.output
     after = _files(out)
     # every checked file is untouched, byte for byte, and nothing but one SVG per .dot is new
-    stems = _machine_stems(out)
+    stems = _drawn_views(out)
     assert {path: after[path] for path in committed} == committed
     assert set(after) - set(committed) == {f"{DIAGRAMS}/{stem}.svg" for stem in stems}
-    assert not orphan.exists()
+    assert not orphan.exists() and not orphan_focus.exists()
     assert f"drew {len(stems)} SVG diagrams" in result.output
     for stem in stems:
         svg = (out / DIAGRAMS / f"{stem}.svg").read_text(encoding="utf-8")
@@ -177,10 +187,10 @@ def test_diagram_writes_the_diagrams_and_lists_the_svgs(out: Path) -> None:
     shutil.rmtree(out / DIAGRAMS)
     result = _cli("diagram", "--out", str(out))
     assert result.exit_code == 0, result.output
-    stems = _machine_stems(out)
+    stems = _drawn_views(out)
     assert result.output.splitlines() == [
         f"diagrams: {out / DIAGRAMS / 'index.md'}",
-        *(f"  {out / DIAGRAMS / stem}.svg" for stem in stems),
+        *(f"  {out / DIAGRAMS}/{svg}" for svg in sorted(f"{stem}.svg" for stem in stems)),
     ]
     committed = _files(ROOT / "generated" / DIAGRAMS)
     drawn = _files(out / DIAGRAMS)

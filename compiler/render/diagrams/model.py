@@ -1,70 +1,58 @@
-"""What both diagram kinds share: merged edges, wrapped guards, the lines inside a state.
+"""What every diagram view shares: grouped edges, their label lines, file names.
 
-Everything here is computed from the IR alone and in spec order, so the Graphviz and the
-Mermaid text agree with each other and are byte-identical across runs.
+Everything here is computed from the IR alone and in spec order (states as the spec lists
+them, then transitions as written), so the Graphviz and the Mermaid text agree with each other
+and are byte-identical across runs.
+
+Edge labels print what a reader needs to follow the machine: the event and the condition as
+the author wrote it (:attr:`Transition.condition`: a condition's name, ``else`` or the text),
+never the evaluated guard with its PICS gate, the actions or the spec refs; those are shown on
+demand (tooltips, focus views, the site).
 """
 
 from __future__ import annotations
 
-import ast
-import itertools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from compiler.expressions import Expr
 from compiler.ir import Machine, SpecSet, State, Transition
 
 __all__ = [
-    "Edge",
-    "activities",
-    "edges",
+    "ANY",
+    "Group",
     "external",
     "file_stem",
-    "guard_parts",
+    "focus_groups",
     "internal",
     "machines",
+    "overview_groups",
     "pack",
     "pics_label",
+    "transition_text",
     "xml_comment",
 ]
 
+ANY = "*"
+"""Source of an edge drawn from the "any state" pseudo node."""
+
+# An event taken the same way from at least this many states is drawn once, from "any state".
+_ANY_MIN_SOURCES = 3
+# Above this many edges an overview no longer fits a screen (ConnectorStatus, §4.9: 53 status
+# changes between 9 states), so the two directions between a pair of states share one edge.
+MERGE_ABOVE = 24
+# An overview shows a condition up to this length; a longer one is cut (tooltip: all of it).
+CONDITION_WIDTH = 60
+
 
 @dataclass(frozen=True, slots=True)
-class Edge:
-    """External transitions with the same source, target and id, drawn as one edge."""
+class Group:
+    """External transitions drawn as one edge, with the lines of its label (not wrapped)."""
 
     source: str
     target: str
-    id: str
     transitions: tuple[Transition, ...]
-
-
-def guard_parts(guard: Expr | None) -> list[str]:
-    """A guard cut at its top-level ``and``/``or``, each cut led by its operator.
-
-    Operands are never split, so ``pics.X and (...)`` keeps its parenthesised condition whole.
-    The pieces are bracketed: ``["[a", "and b]"]``; no guard gives no pieces.
-    """
-    if guard is None:
-        return []
-    body = guard.tree.body
-    parts = [guard.text]
-    if isinstance(body, ast.BoolOp) and "\n" not in guard.text:
-        raw = guard.text.encode()  # AST offsets count UTF-8 bytes
-        cuts = [_operator_offset(raw, a, b) for a, b in itertools.pairwise(body.values)]
-        bounds = [0, *cuts, len(raw)]
-        parts = [raw[a:b].decode().strip() for a, b in itertools.pairwise(bounds)]
-    parts[0] = "[" + parts[0]
-    parts[-1] += "]"
-    return parts
-
-
-def _operator_offset(raw: bytes, left: ast.expr, right: ast.expr) -> int:
-    """Byte offset of the ``and``/``or`` keyword between two operands of a BoolOp."""
-    gap_start = left.end_col_offset or 0
-    match = re.search(rb"\b(?:and|or)\b", raw[gap_start : right.col_offset])
-    return gap_start + (match.start() if match else 0)
+    lines: tuple[str, ...]
+    both_ways: bool = False
 
 
 def pack(pieces: Iterable[str], width: int) -> list[str]:
@@ -78,23 +66,16 @@ def pack(pieces: Iterable[str], width: int) -> list[str]:
     return lines
 
 
-def _internal_pieces(transition: Transition, separator: str) -> list[str]:
-    """``<id>: <event>``, the guard pieces and ``/ <actions>`` of an internal transition."""
-    pieces = [f"{transition.id}{separator}{transition.event}", *guard_parts(transition.guard)]
-    if transition.actions:
-        pieces.append("/ " + ", ".join(transition.actions))
-    return pieces
+def transition_text(t: Transition, *, with_id: bool, cut: int = 0) -> str:
+    """``[<id>: ]<event>[ [<condition>]]``: what an edge or a state line says of a transition.
 
-
-def activities(state: State, internal: Iterable[Transition], separator: str) -> list[list[str]]:
-    """What is listed inside a state, as pieces per line: entry, exit, internal transitions."""
-    items = []
-    if state.entry:
-        items.append(["entry /", ", ".join(state.entry)])
-    if state.exit:
-        items.append(["exit /", ", ".join(state.exit)])
-    items += [_internal_pieces(t, separator) for t in internal if t.source == state.name]
-    return items
+    ``cut`` > 0 shortens a longer condition to that many characters, ending in ``…``.
+    """
+    text = f"{t.id}: {t.event}" if with_id else t.event
+    condition = t.condition or ""
+    if cut and len(condition) > cut:
+        condition = condition[: cut - 1].rstrip() + "…"
+    return f"{text} [{condition}]" if condition else text
 
 
 def internal(machine: Machine) -> tuple[Transition, ...]:
@@ -103,19 +84,107 @@ def internal(machine: Machine) -> tuple[Transition, ...]:
 
 
 def external(machine: Machine) -> tuple[Transition, ...]:
-    """External transitions sorted by source state, target state, id, then spec order."""
+    """External transitions sorted by source state, target state, then spec order."""
     order = {s.name: i for i, s in enumerate(machine.states)}
     indexed = [(i, t) for i, t in enumerate(machine.transitions) if t.target is not None]
-    indexed.sort(key=lambda it: (order[it[1].source], order[str(it[1].target)], it[1].id, it[0]))
+    indexed.sort(key=lambda it: (order[it[1].source], order[str(it[1].target)], it[0]))
     return tuple(t for _, t in indexed)
 
 
-def edges(machine: Machine) -> tuple[Edge, ...]:
-    """External transitions merged by (source, target, id), in :func:`external` order."""
-    groups: dict[tuple[str, str, str], list[Transition]] = {}
+def _unique(texts: Iterable[str]) -> tuple[str, ...]:
+    """The texts without repeats, in first-seen order."""
+    return tuple(dict.fromkeys(texts))
+
+
+def _any_state_line(t: Transition, missing: set[str]) -> str:
+    """Label line of an any-state edge: the event, and the one state it does not leave."""
+    text = transition_text(t, with_id=False, cut=CONDITION_WIDTH)
+    return f"{text} (not from {next(iter(missing))})" if missing else text
+
+
+def _any_state_groups(machine: Machine) -> tuple[dict[str, list[str]], set[str]]:
+    """Lines of the edges from "any state" by target, and the keys of the transitions drawn so.
+
+    Transitions sharing event, condition and target count as one rule; when the rule leaves
+    every state (the target itself may be left out, and at most one other state), or came
+    from a ``from: "*"`` entry, it is drawn once from the pseudo node instead of once per state.
+    """
+    names = {s.name for s in machine.states}
+    rules: dict[tuple[str, str | None, str], list[Transition]] = {}
     for t in external(machine):
-        groups.setdefault((t.source, str(t.target), t.id), []).append(t)
-    return tuple(Edge(s, d, i, tuple(ts)) for (s, d, i), ts in groups.items())
+        rules.setdefault((t.event, t.condition, str(t.target)), []).append(t)
+    lines: dict[str, list[str]] = {}
+    keys: set[str] = set()
+    for (_, _, target), ts in rules.items():
+        sources = {t.source for t in ts}
+        missing = names - sources - {target}
+        spread = len(sources) >= _ANY_MIN_SOURCES and len(missing) <= 1
+        if not (spread or all(t.from_any for t in ts)):
+            continue
+        lines.setdefault(target, []).append(_any_state_line(ts[0], missing))
+        keys |= {t.key for t in ts}
+    return lines, keys
+
+
+def overview_groups(machine: Machine) -> tuple[Group, ...]:
+    """The overview's edges: any-state edges first, then one edge per source/target pair.
+
+    A pair's edge has one line per event (and condition) it is taken on; any-state edges are
+    described by :func:`_any_state_groups`.
+    """
+    any_lines, any_keys = _any_state_groups(machine)
+    groups: dict[tuple[str, str], list[Transition]] = {}
+    for t in external(machine):
+        source = ANY if t.key in any_keys else t.source
+        groups.setdefault((source, str(t.target)), []).append(t)
+    ordered = sorted(groups.items(), key=lambda item: item[0][0] != ANY)
+    drawn = tuple(
+        Group(
+            source,
+            target,
+            tuple(ts),
+            _unique(any_lines[target])
+            if source == ANY
+            else _unique(transition_text(t, with_id=False, cut=CONDITION_WIDTH) for t in ts),
+        )
+        for (source, target), ts in ordered
+    )
+    return _merge_opposite(drawn) if len(drawn) > MERGE_ABOVE else drawn
+
+
+def _merge_opposite(groups: tuple[Group, ...]) -> tuple[Group, ...]:
+    """Opposite edges between two states as one double-headed edge, at the first one's place.
+
+    Its label says ``to <state>:`` before the lines of each direction.
+    """
+    by_pair = {(g.source, g.target): g for g in groups}
+    merged: list[Group] = []
+    done: set[tuple[str, str]] = set()
+    for g in groups:
+        back = by_pair.get((g.target, g.source))
+        if (g.source, g.target) in done:
+            continue
+        if back is None or g.source in (ANY, g.target):
+            merged.append(g)
+            continue
+        done.add((back.source, back.target))
+        lines = (f"to {g.target}:", *(f"  {line}" for line in g.lines))
+        lines += (f"to {g.source}:", *(f"  {line}" for line in back.lines))
+        merged.append(Group(g.source, g.target, g.transitions + back.transitions, lines, True))
+    return tuple(merged)
+
+
+def focus_groups(machine: Machine, state: str) -> tuple[Group, ...]:
+    """Every external transition into or out of ``state``: one edge per source/target pair,
+    one line ``<id>: <event> [<condition>]`` per transition."""
+    groups: dict[tuple[str, str], list[Transition]] = {}
+    for t in external(machine):
+        if state in (t.source, t.target):
+            groups.setdefault((t.source, str(t.target)), []).append(t)
+    return tuple(
+        Group(s, d, tuple(ts), _unique(transition_text(t, with_id=True) for t in ts))
+        for (s, d), ts in groups.items()
+    )
 
 
 def pics_label(state: State) -> str:

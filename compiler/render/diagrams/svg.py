@@ -49,7 +49,8 @@ def render_svg(dot_text: str) -> str:
     declaration, so the SVG also says DO NOT EDIT and @generated.
 
     Args:
-        dot_text: Graphviz source, e.g. from :func:`~compiler.render.diagrams.render_dot`.
+        dot_text: Graphviz source, e.g. the ``dot`` of a view
+            (:func:`~compiler.render.diagrams.overview`).
 
     Returns:
         The SVG document.
