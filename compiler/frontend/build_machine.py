@@ -96,7 +96,7 @@ class _Builder:
                 )
                 continue
             self.vocab.later = frozenset(names[index:])
-            expr = self.expr(text, path) or _refused(text)
+            expr = self.expr(text, path) or _refused(False)  # uses add no error of their own
             self.vocab.conditions[name] = expr
             description = raw.get("description", "") if isinstance(raw, dict) else ""
             built.append(

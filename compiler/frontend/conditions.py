@@ -12,7 +12,6 @@ transitions' guards once they are all built.
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import keyword
 import re
@@ -111,25 +110,52 @@ def _problem(node: ast.Name, vocab: Vocabulary) -> ExprProblem | None:
     return None  # parse_expression words it ("unknown name …")
 
 
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, vocab: Vocabulary) -> None:
-        self.vocab = vocab
+_ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Constant)
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in self.vocab.conditions:
-            self.vocab.used.add(node.id)
-            return copy.deepcopy(self.vocab.conditions[node.id].tree.body)
-        if node.id in self.vocab.literals:
-            return ast.Constant(node.id)
-        return node
+
+def _inline(condition: Expr, parent: ast.AST | None) -> str:
+    """The text that stands for a condition's name where ``parent`` holds it: the condition's
+    own text, in parentheses unless nothing around it binds tighter (``a and c`` with
+    ``c: x and y`` reads ``a and x and y``, ``not c`` with ``c: x == y`` reads ``not (x == y)``)."""
+    body = condition.tree.body
+    if parent is None or isinstance(body, _ATOMS):
+        return condition.text
+    if isinstance(parent, ast.BoolOp):
+        # everything but a looser boolean operator binds tighter than and/or
+        looser = isinstance(body, ast.IfExp) or (
+            isinstance(body, ast.BoolOp)
+            and isinstance(body.op, ast.Or)
+            and isinstance(parent.op, ast.And)
+        )
+        if not looser:
+            return condition.text
+    return f"({condition.text})"
+
+
+def _substituted(text: str, tree: ast.Expression, names: list[ast.Name], vocab: Vocabulary) -> str:
+    """``text`` with each bare name replaced: a condition by its text, a literal quoted."""
+    parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+    lines = [line.encode() for line in text.split("\n")]  # AST columns count UTF-8 bytes
+    for node in sorted(names, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        if node.id in vocab.conditions:
+            vocab.used.add(node.id)
+            parent = parents.get(id(node))
+            new = _inline(vocab.conditions[node.id], None if parent is tree else parent)
+        else:
+            new = repr(node.id)
+        line = lines[node.lineno - 1]
+        lines[node.lineno - 1] = (
+            line[: node.col_offset] + new.encode() + line[node.end_col_offset :]
+        )
+    return "\n".join(line.decode() for line in lines)
 
 
 def expand(source: str | bool | int | float, vocab: Vocabulary) -> Expr | ExprProblem:
     """Parse and check an expression that may use the machine's bare names, and substitute them.
 
     Returns:
-        The expression with every condition name replaced by its (expanded) expression and
-        every bare enum literal by its string, or the first problem found. An expression
+        The expression with every condition name replaced by its (expanded) text and every
+        bare enum literal by its quoted string, or the first problem found. An expression
         without bare names keeps its text exactly as written.
     """
     if not isinstance(source, str):
@@ -146,9 +172,21 @@ def expand(source: str | bool | int | float, vocab: Vocabulary) -> Expr | ExprPr
     checked = parse_expression(source, frozenset(n.id for n in names))
     if isinstance(checked, ExprProblem) or not names:
         return checked
-    expanded = parse_expression(ast.unparse(_Substitute(vocab).visit(tree)))
+    expanded = parse_expression(_substituted(source.strip(), tree, names, vocab))
     assert isinstance(expanded, Expr), expanded  # made only of checked parts
     return expanded
+
+
+def _is_atom(expr: Expr) -> bool:
+    return isinstance(expr.tree.body, _ATOMS)
+
+
+def _operand(expr: Expr) -> str:
+    body = expr.tree.body
+    loose = isinstance(body, ast.IfExp) or (
+        isinstance(body, ast.BoolOp) and isinstance(body.op, ast.Or)
+    )
+    return f"({expr.text})" if loose else expr.text
 
 
 def else_guard(t: Transition, siblings: Sequence[Transition]) -> Expr | str:
@@ -172,12 +210,15 @@ def else_guard(t: Transition, siblings: Sequence[Transition]) -> Expr | str:
                 f"'else' can never fire: transition {s.id} from '{t.source}' on '{t.event}' "
                 "has no guard"
             )
-    trees = [s.guard.tree.body for s in siblings if s.guard is not None]
-    either = trees[0] if len(trees) == 1 else ast.BoolOp(ast.Or(), trees)
-    none: ast.expr = ast.UnaryOp(ast.Not(), either)
+    guards = [s.guard for s in siblings if s.guard is not None]
+    if len(guards) == 1:
+        only = guards[0]
+        text = f"not {only.text}" if _is_atom(only) else f"not ({only.text})"
+    else:
+        # ``or`` binds loosest: an operand needs parentheses only if it is an ``or`` or ``if``.
+        text = f"not ({' or '.join(_operand(g) for g in guards)})"
     if t.gate is not None:
-        gate = ast.Attribute(ast.Name("pics", ast.Load()), t.gate, ast.Load())
-        none = ast.BoolOp(ast.And(), [gate, none])
-    built = parse_expression(ast.unparse(none))
+        text = f"pics.{t.gate} and {text}"
+    built = parse_expression(text)
     assert isinstance(built, Expr), built  # made only of checked parts
     return built
