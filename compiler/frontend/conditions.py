@@ -29,10 +29,11 @@ from compiler.expressions import (
 )
 from compiler.ir import Transition
 
-__all__ = ["ELSE", "RESERVED", "Vocabulary", "else_guard", "expand"]
+__all__ = ["ELSE", "RESERVED", "Vocabulary", "else_guard", "expand", "is_reserved"]
 
 ELSE = "else"
-#: Names a condition may not take: the roots of every expression, and Python keywords.
+#: The roots of every expression and the built-in functions: no condition may take these names
+#: (nor a Python keyword's, see :func:`is_reserved`).
 RESERVED = NAMESPACES | PLAIN_NAMES | {QUERY_NAMESPACE} | frozenset(FUNCTIONS)
 _CONDITION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _LITERAL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
