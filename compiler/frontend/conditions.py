@@ -133,21 +133,54 @@ def _inline(condition: Expr, parent: ast.AST | None) -> str:
     return f"({condition.text})"
 
 
+_NEGATED: dict[type[ast.cmpop], str] = {
+    ast.Eq: "!=",
+    ast.NotEq: "==",
+    ast.In: "not in",
+    ast.NotIn: "in",
+}
+# Operands that keep their meaning written bare on either side of a comparison.
+_TIGHT = (*_ATOMS, ast.BinOp, ast.Tuple, ast.List)
+
+
+def negated(expr: Expr) -> str | None:
+    """``x != y`` for a condition ``x == y`` (and ``==``, ``in``, ``not in`` likewise): what
+    ``not`` of it reads as, the same value for the strings, numbers and None a spec compares;
+    None when the condition is not one such comparison."""
+    body = expr.tree.body
+    if not (isinstance(body, ast.Compare) and len(body.ops) == 1):
+        return None
+    op = _NEGATED.get(type(body.ops[0]))
+    parts = []
+    for node in (body.left, body.comparators[0]):
+        text = ast.get_source_segment(expr.text, node)
+        if text is None or op is None:
+            return None
+        parts.append(text if isinstance(node, _TIGHT) else f"({text})")
+    return f"{parts[0]} {op} {parts[1]}"
+
+
 def _substituted(text: str, tree: ast.Expression, names: list[ast.Name], vocab: Vocabulary) -> str:
     """``text`` with each bare name replaced: a condition by its text, a literal quoted."""
     parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
     lines = [line.encode() for line in text.split("\n")]  # AST columns count UTF-8 bytes
     for node in sorted(names, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        start, new = node.col_offset, repr(node.id)
         if node.id in vocab.conditions:
             vocab.used.add(node.id)
+            condition = vocab.conditions[node.id]
             parent = parents.get(id(node))
-            new = _inline(vocab.conditions[node.id], None if parent is tree else parent)
-        else:
-            new = repr(node.id)
+            new = _inline(condition, None if parent is tree else parent)
+            opposite = negated(condition)
+            if (
+                opposite
+                and isinstance(parent, ast.UnaryOp)
+                and isinstance(parent.op, ast.Not)
+                and parent.lineno == node.lineno
+            ):
+                start, new = parent.col_offset, opposite  # `not c` reads `x != y`
         line = lines[node.lineno - 1]
-        lines[node.lineno - 1] = (
-            line[: node.col_offset] + new.encode() + line[node.end_col_offset :]
-        )
+        lines[node.lineno - 1] = line[:start] + new.encode() + line[node.end_col_offset :]
     return "\n".join(line.decode() for line in lines)
 
 
@@ -214,7 +247,7 @@ def else_guard(t: Transition, siblings: Sequence[Transition]) -> Expr | str:
     guards = [s.guard for s in siblings if s.guard is not None]
     if len(guards) == 1:
         only = guards[0]
-        text = f"not {only.text}" if _is_atom(only) else f"not ({only.text})"
+        text = negated(only) or (f"not {only.text}" if _is_atom(only) else f"not ({only.text})")
     else:
         # ``or`` binds loosest: an operand needs parentheses only if it is an ``or`` or ``if``.
         text = f"not ({' or '.join(_operand(g) for g in guards)})"

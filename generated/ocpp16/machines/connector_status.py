@@ -2056,8 +2056,8 @@ class ConnectorStatusMachine(SpecMachine):
     def _g_i_sched__faulted__internal_inoperative(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """I-sched: not (ctx.status_before_fault in ('Available', 'Preparing', 'Unavailable'))"""
-        return bool(not self.ctx.status_before_fault in ("Available", "Preparing", "Unavailable"))
+        """I-sched: ctx.status_before_fault not in ('Available', 'Preparing', 'Unavailable')"""
+        return bool(self.ctx.status_before_fault not in ("Available", "Preparing", "Unavailable"))
 
     def _t_a2__available__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG

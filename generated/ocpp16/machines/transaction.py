@@ -2480,37 +2480,37 @@ class TransactionMachine(SpecMachine):
     def _g_aa2__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA2: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted' or not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag))))"""
+        """AA2: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted' or lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)))"""
         return bool(
             not (
                 text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
                 and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
-                or not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+                or text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
             )
         )
 
     def _g_aa6__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA6: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)))"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa6__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA6: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)))"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa6__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA6: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)))"""
+        """AA6: lower(msg.sentIdTag) not in ('', lower(ctx.id_tag))"""
         return bool(
-            not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+            text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
         )
 
     def _g_aa3__authorizing__timeout_authorize(
@@ -2532,10 +2532,10 @@ class TransactionMachine(SpecMachine):
     def _g_aa4__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA4: not (not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag))) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')))"""
+        """AA4: not (lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')))"""
         return bool(
             not (
-                not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+                text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
                 or (
                     text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
                     and (
@@ -2570,10 +2570,10 @@ class TransactionMachine(SpecMachine):
     def _g_aa4__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA4: not (not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag))) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and station.online())"""
+        """AA4: not (lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and station.online())"""
         return bool(
             not (
-                not text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
+                text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
                 or (
                     text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
                     and (not self.env.query("online"))
@@ -2635,8 +2635,8 @@ class TransactionMachine(SpecMachine):
     def _g_st7__authorized__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """ST7: not (lower(msg.idTag) == lower(ctx.id_tag))"""
-        return bool(not text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag))
+        """ST7: lower(msg.idTag) != lower(ctx.id_tag)"""
+        return bool(text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag))
 
     def _g_sa1__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2659,10 +2659,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa2__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and config.StopTransactionOnInvalidId and not pics.FixedCable"""
+        """SA2: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and (not self.env.pics_bool("FixedCable"))
         )
@@ -2670,10 +2670,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa2__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA2: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and config.StopTransactionOnInvalidId and not pics.FixedCable"""
+        """SA2: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and not pics.FixedCable"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and (not self.env.pics_bool("FixedCable"))
         )
@@ -2681,10 +2681,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa8__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA8: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        """SA8: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and self.env.pics_bool("FixedCable")
         )
@@ -2692,10 +2692,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa8__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA8: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and config.StopTransactionOnInvalidId and pics.FixedCable"""
+        """SA8: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and config.StopTransactionOnInvalidId and pics.FixedCable"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and self.env.config_bool("StopTransactionOnInvalidId")
             and self.env.pics_bool("FixedCable")
         )
@@ -2703,10 +2703,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
+        """SA3: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
@@ -2714,10 +2714,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa3__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA3: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
+        """SA3: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId <= 0"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") <= 0)
         )
@@ -2725,10 +2725,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa7__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA7: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        """SA7: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
         )
@@ -2736,10 +2736,10 @@ class TransactionMachine(SpecMachine):
     def _g_sa7__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA7: msg.txRef == ctx.tx_ref and not (msg.idTagInfo.status == 'Accepted') and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
+        """SA7: msg.txRef == ctx.tx_ref and msg.idTagInfo.status != 'Accepted' and not config.StopTransactionOnInvalidId and config.MaxEnergyOnInvalidId > 0"""
         return bool(
             msg_field(msg, "txRef") == self.ctx.tx_ref
-            and (not msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted")
+            and msg_field(msg_field(msg, "idTagInfo"), "status") != "Accepted"
             and (not self.env.config_bool("StopTransactionOnInvalidId"))
             and (self.env.config_int("MaxEnergyOnInvalidId") > 0)
         )
@@ -2795,38 +2795,38 @@ class TransactionMachine(SpecMachine):
     def _g_sa9__running__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA9: not (msg.txRef == ctx.tx_ref)"""
-        return bool(not msg_field(msg, "txRef") == self.ctx.tx_ref)
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_sa9__stop_authorizing__result_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA9: not (msg.txRef == ctx.tx_ref)"""
-        return bool(not msg_field(msg, "txRef") == self.ctx.tx_ref)
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_sa9__running__error_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA9: not (msg.txRef == ctx.tx_ref)"""
-        return bool(not msg_field(msg, "txRef") == self.ctx.tx_ref)
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_sa9__running__timeout_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA9: not (msg.txRef == ctx.tx_ref)"""
-        return bool(not msg_field(msg, "txRef") == self.ctx.tx_ref)
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_sa9__stop_authorizing__error_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA9: not (msg.txRef == ctx.tx_ref)"""
-        return bool(not msg_field(msg, "txRef") == self.ctx.tx_ref)
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_sa9__stop_authorizing__timeout_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """SA9: not (msg.txRef == ctx.tx_ref)"""
-        return bool(not msg_field(msg, "txRef") == self.ctx.tx_ref)
+        """SA9: msg.txRef != ctx.tx_ref"""
+        return bool(msg_field(msg, "txRef") != self.ctx.tx_ref)
 
     def _g_ls1__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2837,9 +2837,9 @@ class TransactionMachine(SpecMachine):
     def _g_ls2__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS2: not (lower(msg.idTag) == lower(ctx.id_tag)) and ctx.parent_id_tag != '' and station.online()"""
+        """LS2: lower(msg.idTag) != lower(ctx.id_tag) and ctx.parent_id_tag != '' and station.online()"""
         return bool(
-            not text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+            text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
             and self.ctx.parent_id_tag != ""
             and self.env.query("online")
         )
@@ -2847,9 +2847,9 @@ class TransactionMachine(SpecMachine):
     def _g_ls3__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS3: not (lower(msg.idTag) == lower(ctx.id_tag)) and not station.online() and ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)"""
+        """LS3: lower(msg.idTag) != lower(ctx.id_tag) and not station.online() and ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag)"""
         return bool(
-            not text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+            text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
             and (not self.env.query("online"))
             and (self.ctx.parent_id_tag != "")
             and (
@@ -2861,17 +2861,17 @@ class TransactionMachine(SpecMachine):
     def _g_ls4__running__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """LS4: not (lower(msg.idTag) == lower(ctx.id_tag) or not (lower(msg.idTag) == lower(ctx.id_tag)) and ctx.parent_id_tag != '' and station.online() or not (lower(msg.idTag) == lower(ctx.id_tag)) and not station.online() and ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))"""
+        """LS4: not (lower(msg.idTag) == lower(ctx.id_tag) or lower(msg.idTag) != lower(ctx.id_tag) and ctx.parent_id_tag != '' and station.online() or lower(msg.idTag) != lower(ctx.id_tag) and not station.online() and ctx.parent_id_tag != '' and lower(station.parent_of(msg.idTag)) == lower(ctx.parent_id_tag))"""
         return bool(
             not (
                 text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
                 or (
-                    not text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                    text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
                     and self.ctx.parent_id_tag != ""
                     and self.env.query("online")
                 )
                 or (
-                    not text_lower(msg_field(msg, "idTag")) == text_lower(self.ctx.id_tag)
+                    text_lower(msg_field(msg, "idTag")) != text_lower(self.ctx.id_tag)
                     and (not self.env.query("online"))
                     and (self.ctx.parent_id_tag != "")
                     and (
