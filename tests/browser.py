@@ -23,7 +23,9 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -120,7 +122,9 @@ class Browser:
             "about:blank",
         ]
         with log:
-            self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         port = self._port()
         self._socket = self._connection.enter_context(
             connect(self._page_url(port), max_size=None, open_timeout=self.timeout)
@@ -165,11 +169,13 @@ class Browser:
         self._socket = None
         self._connection.close()
         if self._process is not None:
-            self._process.kill()  # headless Chromium has nothing to save: no need to ask
-            try:
+            # Its own process group: the renderer and helper processes go with it. Headless
+            # Chromium has nothing to save, so there is no need to ask first.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass  # killed; the kernel reaps it with us
+            _wait_group_gone(self._process.pid, 10.0)
             self._process = None
         if self._profile is not None:
             shutil.rmtree(self._profile, ignore_errors=True)
@@ -356,6 +362,17 @@ class Browser:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
+
+
+def _wait_group_gone(group: int, timeout: float) -> None:
+    """Wait (bounded) until the killed process group's helpers have been reaped."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(_POLL)
 
 
 def _remote_text(arg: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ plus evaluation, clicks, the viewport and screenshots."""
 from __future__ import annotations
 
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,9 @@ def test_a_clean_page_reports_nothing_and_can_be_driven(tmp_path: Path) -> None:
         process = browser._process
         assert process is not None
     assert process.poll() is not None, "the browser process outlived the block"
+    # Its helper processes (renderer, zygote) went with it: nothing is left in its group.
+    left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, check=False)
+    assert left.stdout == b"", left.stdout
 
 
 def test_a_broken_page_reports_its_console_error_exception_and_missing_file(
