@@ -67,6 +67,12 @@ CODES: dict[str, str] = {
     "SPEC240": "PICS item attribute that does not fit the item's type",
     "SPEC241": "PICS consistency rule that does not fit its items, or defaults that break one",
     "SPEC242": "PICS item outside the form's sections or out of the form's order",
+    "SPEC243": "unknown named condition in an expression",
+    "SPEC244": "named condition used before it is declared, or by itself",
+    "SPEC245": "named condition never used",
+    "SPEC246": "named condition whose name the expression language already uses",
+    "SPEC247": "bare name that is no enum value and no state (a string literal needs quotes)",
+    "SPEC248": "'else' guard with no other transition to complement, or one that can never fire",
     "SPEC250": "scenario step compares with a value no earlier step captures",
     "SPEC251": "unknown or ill-formed matcher in a scenario's expected payload",
 }

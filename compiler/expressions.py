@@ -109,10 +109,17 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class ExprProblem:
-    """Why an expression was refused, and the 0-based column inside the expression text."""
+    """Why an expression was refused, and the 0-based column inside the expression text.
+
+    ``code`` is the diagnostic code to report it with; ``expected`` and ``hint``, when not
+    empty, replace the builder's generic wording.
+    """
 
     message: str
     col: int
+    code: str = "SPEC209"
+    expected: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +165,9 @@ def _msg_path(node: ast.Attribute) -> bool:
     return isinstance(inner, ast.Name) and inner.id == "msg"
 
 
-def _forbidden(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:  # noqa: C901
+def _forbidden(  # noqa: C901
+    node: ast.AST, parents: dict[int, ast.AST], allowed: frozenset[str]
+) -> str | None:
     if isinstance(node, ast.Call):
         if _is_function_call(node):
             assert isinstance(node.func, ast.Name)
@@ -193,6 +202,8 @@ def _forbidden(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:  # noq
     if isinstance(node, ast.Name):
         if node.id in NAMESPACES or node.id in PLAIN_NAMES or node.id == QUERY_NAMESPACE:
             return None
+        if node.id in allowed:
+            return None
         parent = parents.get(id(node))
         if isinstance(parent, ast.Call) and parent.func is node and node.id in FUNCTIONS:
             return None
@@ -205,11 +216,16 @@ def _forbidden(node: ast.AST, parents: dict[int, ast.AST]) -> str | None:  # noq
     return f"{construct} is not allowed in an expression"
 
 
-def parse_expression(source: str | bool | int | float) -> Expr | ExprProblem:
+def parse_expression(
+    source: str | bool | int | float, allowed: frozenset[str] = frozenset()
+) -> Expr | ExprProblem:
     """Parse and check an expression written in a spec.
 
     Args:
         source: the YAML value; booleans and numbers are taken as literals.
+        allowed: bare names accepted besides the fixed ones (a machine's named conditions and
+            bare enum literals, which the frontend substitutes before anything reads the tree);
+            they are not listed in the references.
 
     Returns:
         The checked expression, or the first problem found (with its column).
@@ -224,7 +240,7 @@ def parse_expression(source: str | bool | int | float) -> Expr | ExprProblem:
     refs: list[Reference] = []
     parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
-        problem = _forbidden(node, parents)
+        problem = _forbidden(node, parents, allowed)
         if problem is not None:
             return ExprProblem(problem, getattr(node, "col_offset", 0))
         if _is_query_call(node):

@@ -4,7 +4,8 @@
 with ``--sessions`` it also plays charging sessions as a user would, and ``--db`` keeps what a
 charge point must remember across a restart in a SQLite file. ``--tester-api HOST:PORT``
 serves the tester API (docs/tester-api.md) so a test system drives it as it would a rig,
-``--pics`` gives it a device's PICS and ``--time-scale`` runs its clock faster.
+``--pics`` gives it a device's PICS and ``--time-scale`` runs its clock faster. ``--coverage
+FILE`` writes the spec transitions its machines took when it stops (for diagrams' coverage).
 ``demo`` runs both sides on this machine over a real WebSocket on 127.0.0.1: our
 :class:`CsmsServer` plays a short scripted session (:func:`run_scenario`) through a
 :class:`WebSocketDut` against a simulated station, and prints the conversation.
@@ -146,6 +147,13 @@ def demo() -> None:
 @click.option(
     "--basic-auth-password",
     help="Authorization key for HTTP Basic authentication (security profile 1).",
+)
+@click.option(
+    "--coverage",
+    "coverage_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="On exit (end, --duration, Ctrl-C, SIGTERM), write the spec transitions the "
+    "station's machines took to this file (JSON, as CHARGESPEC_COVERAGE).",
 )
 def sim(**options: Any) -> None:
     """Run a simulated charge point against a Central System until Ctrl-C.

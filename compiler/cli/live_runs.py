@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import random
+import signal
 import sqlite3
 import sys
 import time
@@ -26,6 +27,7 @@ from generated.ocpp16.demo import DEMO
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.ws_server import CsmsServer
 from runtime.conformance.applicability import load_device_pics, pics_file_problems
+from runtime.conformance.coverage import TransitionRecorder, coverage, write_coverage
 from runtime.conformance.runner import ScenarioFailed, run_scenario
 from runtime.conformance.websocket_dut import WebSocketDut
 from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
@@ -210,8 +212,12 @@ async def _run_station(
     echo: Callable[[str], None],
 ) -> bool:
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     if duration is not None:
-        asyncio.get_running_loop().call_later(duration, stop.set)
+        loop.call_later(duration, stop.set)
+    # SIGTERM stops the station as Ctrl-C does, so what is written on exit is written.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
     runner = asyncio.create_task(sim.run(stop))
     if plan is None:
         await runner
@@ -250,6 +256,7 @@ class SimOptions:
     pics_file: Path | None = None
     time_scale: float = 1.0
     basic_auth_password: str | None = None
+    coverage_file: Path | None = None
 
 
 def _device_pics(pics_file: Path | None) -> dict[str, Any] | None:
@@ -265,7 +272,11 @@ def _device_pics(pics_file: Path | None) -> dict[str, Any] | None:
 
 
 def _build_sim(
-    options: SimOptions, connectors: int, store: Store, pics: dict[str, Any] | None
+    options: SimOptions,
+    connectors: int,
+    store: Store,
+    pics: dict[str, Any] | None,
+    fired: TransitionRecorder,
 ) -> SimulatedStation:
     def show(direction: str, text: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {direction} {text}")
@@ -284,6 +295,7 @@ def _build_sim(
             rng=random.Random(seed) if seed is not None else None,
             time_scale=options.time_scale,
             basic_auth_password=options.basic_auth_password,
+            on_transition=fired,
         )
     except ConfigError as error:  # e.g. a value stored earlier that a --config key now bounds
         store.close()
@@ -304,6 +316,19 @@ def _plan(options: SimOptions, connectors: int) -> SessionPlan | None:
     )
 
 
+def _write_coverage(path: Path | None, fired: TransitionRecorder) -> None:
+    """The transitions the station took, as ``chargespec sim --coverage`` writes them."""
+    if path is None:
+        return
+    result = coverage(SPEC, fired.fired)
+    try:
+        write_coverage(path, result)
+    except OSError as error:
+        click.echo(f"sim: cannot write coverage to {path}: {error.strerror}", err=True)
+        return
+    click.echo(f"transition coverage: {result.exercised} of {result.total} written to {path}")
+
+
 def run_sim(options: SimOptions) -> None:
     """The ``sim`` command (see its help)."""
     pics = _device_pics(options.pics_file)
@@ -311,7 +336,8 @@ def run_sim(options: SimOptions) -> None:
     if connectors is None:
         connectors = int(pics["NumberOfConnectors"]) if pics is not None else _SIM_CONNECTORS
     store = _open_store(options.db)
-    station = _build_sim(options, connectors, store, pics)
+    fired = TransitionRecorder()
+    station = _build_sim(options, connectors, store, pics, fired)
     plan = _plan(options, connectors)
     duration = options.duration
     logging.basicConfig(level=logging.INFO, format="%(asctime)s * %(message)s", datefmt="%H:%M:%S")
@@ -327,6 +353,7 @@ def run_sim(options: SimOptions) -> None:
     finally:
         pending = station.station.queue.pending()
         store.close()
+        _write_coverage(options.coverage_file, fired)
     if plan is None:
         return
     if not finished:

@@ -3,22 +3,27 @@
 A spec transition may list several sources (or ``"*"`` for every state) and several events;
 the IR keeps one Transition per (source, event) so every later stage — checks, code, diagrams,
 tests — deals with the simplest unit. A target state gated by a PICS item adds that item to the
-guard here, once.
+guard here, once. Named conditions and bare enum literals are substituted into every
+expression, and ``guard: else`` is resolved once all transitions are built
+(:mod:`compiler.frontend.conditions`).
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Pos
 from compiler.expressions import Expr, ExprProblem, parse_expression
+from compiler.frontend.conditions import ELSE, Vocabulary, else_guard, expand, is_reserved
 from compiler.frontend.yaml import (
     JsonPath,
     LoadedFile,
 )
 from compiler.ir import (
     Action,
+    Condition,
     ContextVar,
     Machine,
     State,
@@ -37,26 +42,111 @@ def _refused(source: object) -> Expr:
     return Expr(str(source), ast.parse("False", mode="eval"), ())
 
 
+_EXPECTED = (
+    "expected one expression over config.*, pics.*, ctx.*, msg.*, state, source, "
+    "station.<query>(...), lower(...)"
+)
+
+
 class _Builder:
-    def __init__(self, f: LoadedFile) -> None:
+    def __init__(self, f: LoadedFile, vocab: Vocabulary) -> None:
         self.f = f
+        self.vocab = vocab
         self.diagnostics: list[Diagnostic] = []
 
+    def report(self, pos: Pos, code: str, found: str, expected: str) -> None:
+        self.diagnostics.append(Diagnostic(pos, code, found, expected))
+
     def expr(self, value: Any, path: JsonPath) -> Expr | None:
-        parsed = parse_expression(value)
+        parsed = expand(value, self.vocab)
         if isinstance(parsed, ExprProblem):
             pos = self.f.pos(path)
+            found = f"expression {str(value)!r} is refused: {parsed.message}"
+            if parsed.code != "SPEC209":
+                found = f"in expression {str(value)!r}: {parsed.message}"
             self.diagnostics.append(
                 Diagnostic(
                     Pos(pos.file, pos.line, pos.col + parsed.col),
-                    "SPEC209",
-                    f"expression {str(value)!r} is refused: {parsed.message}",
-                    "expected one expression over config.*, pics.*, ctx.*, msg.*, state, source, "
-                    "station.<query>(...), lower(...)",
+                    parsed.code,
+                    found,
+                    parsed.expected or _EXPECTED,
+                    parsed.hint,
                 )
             )
             return None
         return parsed
+
+    def conditions(self, declared: dict[str, Any]) -> list[Condition]:
+        """Build the named conditions in order; each may use only those above it."""
+        names = list(declared)
+        built = []
+        for index, name in enumerate(names):
+            raw = declared[name]
+            text = raw["expr"] if isinstance(raw, dict) else raw
+            path: JsonPath = (
+                ("conditions", name, "expr") if isinstance(raw, dict) else ("conditions", name)
+            )
+            if is_reserved(name):
+                self.report(
+                    self.f.key_pos(("conditions", name)),
+                    "SPEC246",
+                    f"condition name '{name}' is taken by the expression language",
+                    "a name other than config, pics, ctx, msg, station, state, source, the "
+                    "built-in functions and Python keywords",
+                )
+                continue
+            self.vocab.later = frozenset(names[index:])
+            expr = self.expr(text, path) or _refused(False)  # uses add no error of their own
+            self.vocab.conditions[name] = expr
+            description = raw.get("description", "") if isinstance(raw, dict) else ""
+            built.append(
+                Condition(
+                    name=name,
+                    expr=expr,
+                    text=" ".join(str(text).split()),
+                    description=" ".join(description.split()),
+                    pos=self.f.key_pos(("conditions", name)),
+                )
+            )
+        self.vocab.later = frozenset()
+        return built
+
+    def unused(self, conditions: list[Condition]) -> None:
+        for c in conditions:
+            if c.name not in self.vocab.used:
+                self.report(
+                    c.pos,
+                    "SPEC245",
+                    f"condition '{c.name}' is never used",
+                    "use it in a guard, an action's 'if' or another condition, or remove it",
+                )
+
+    def resolve_else(self, transitions: list[Transition]) -> list[Transition]:
+        """Give each ``guard: else`` transition the complement of its siblings' guards."""
+        resolved = []
+        reported: set[int] = set()
+        for t in transitions:
+            if t.condition != ELSE:
+                resolved.append(t)
+                continue
+            siblings = [
+                s for s in transitions if s.source == t.source and s.event == t.event and s is not t
+            ]
+            guard = else_guard(t, siblings)
+            if isinstance(guard, str) and t.entry in reported:
+                guard = _refused(ELSE)  # one error per spec entry
+            if isinstance(guard, str):
+                reported.add(t.entry)
+                self.report(
+                    self.f.pos(("transitions", t.entry, "guard")),
+                    "SPEC248",
+                    guard,
+                    "'else' needs at least one other transition on the same event from the same "
+                    "state, each of them guarded",
+                )
+                guard = _refused(ELSE)
+            resolved.append(replace(t, guard=guard))
+        return resolved
 
     def pairs(self, mapping: dict[str, Any], path: JsonPath) -> tuple[tuple[str, Expr], ...]:
         built = []
@@ -111,6 +201,8 @@ class _Builder:
 
     def guard(self, t: dict[str, Any], index: int, gate: str | None) -> Expr | None:
         path: JsonPath = ("transitions", index, "guard")
+        if t.get("guard") == ELSE:
+            return None  # resolved against the siblings once all are built
         written = self.expr(t["guard"], path) if "guard" in t else None
         if "guard" in t and written is None:
             written = _refused(t["guard"])
@@ -186,15 +278,26 @@ def _test_variants(d: dict[str, Any]) -> TestVariants:
     )
 
 
-def build_machine(f: LoadedFile) -> tuple[Machine, list[Diagnostic]]:
-    """Build one machine; expression problems come back as diagnostics (SPEC209)."""
+def build_machine(
+    f: LoadedFile, enum_values: frozenset[str] = frozenset()
+) -> tuple[Machine, list[Diagnostic]]:
+    """Build one machine; expression problems come back as diagnostics.
+
+    Args:
+        f: the validated machine file.
+        enum_values: every value of the enums of types.yaml; a bare PascalCase name in an
+            expression stands for the string when it is one of these or a state name.
+    """
     d = f.data
-    b = _Builder(f)
+    b = _Builder(f, Vocabulary(literals=enum_values | frozenset(d["states"])))
+    conditions = b.conditions(d.get("conditions", {}))
     states = [b.state(name, s) for name, s in d["states"].items()]
     transitions: list[Transition] = []
     for index, t in enumerate(d["transitions"]):
         transitions.extend(b.transitions(index, t, states))
+    transitions = b.resolve_else(transitions)
     actions = [b.action(name, a) for name, a in sorted(d.get("actions", {}).items())]
+    b.unused(conditions)
     timers = sorted({a.start_timer for a in actions if a.start_timer})
     events = sorted({t.event for t in transitions})
     machine = Machine(
@@ -214,5 +317,6 @@ def build_machine(f: LoadedFile) -> tuple[Machine, list[Diagnostic]]:
         test=_test_variants(d),
         source_file=f.path,
         pos=f.pos(()),
+        conditions=tuple(conditions),
     )
     return machine, b.diagnostics

@@ -72,6 +72,7 @@ class _Parts:
     station: list[StationCall] = field(default_factory=list)
     test_states: list[TestState] = field(default_factory=list)
     demo: Scenario | None = None
+    machine_files: list[LoadedFile] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken_messages: set[str] = field(default_factory=set)
 
@@ -87,7 +88,13 @@ class _Parts:
         elif kind == "demo":
             self.demo = build_demo(f)
         else:
-            machine, found = build_machine(f)
+            # built once every file is read: a bare enum literal needs types.yaml's values
+            self.machine_files.append(f)
+
+    def build_machines(self) -> None:
+        values = frozenset(v for e in self.enums for v in e.values)
+        for f in self.machine_files:
+            machine, found = build_machine(f, values)
             self.machines.append(machine)
             self.diagnostics += found
 
@@ -145,6 +152,7 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
             parts.add(kind, loaded)
         else:
             _add_salvaged(parts, kind, loaded)
+    parts.build_machines()
     if parts.manifest is None:
         return None, parts.diagnostics
     _resolve_datatypes(parts)

@@ -17,7 +17,15 @@ from compiler.ir.data import (
     Message,
     StationCall,
 )
-from compiler.ir.machine import Action, ContextVar, Machine, State, TestVariants, Transition
+from compiler.ir.machine import (
+    Action,
+    Condition,
+    ContextVar,
+    Machine,
+    State,
+    TestVariants,
+    Transition,
+)
 from compiler.ir.pics import PicsItem
 from compiler.ir.scenario import Scenario, ScenarioStep, StateSelection
 from compiler.ir.spec_set import SpecSet
@@ -26,6 +34,7 @@ from compiler.ir.test_state import ALWAYS, TestParameter, TestState
 __all__ = [
     "ALWAYS",
     "Action",
+    "Condition",
     "ConfigKey",
     "ContextVar",
     "DatatypeDef",

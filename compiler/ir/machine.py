@@ -9,7 +9,7 @@ from typing import Any
 from compiler.diagnostics import Pos
 from compiler.expressions import Expr
 
-__all__ = ["Action", "ContextVar", "Machine", "State", "TestVariants", "Transition"]
+__all__ = ["Action", "Condition", "ContextVar", "Machine", "State", "TestVariants", "Transition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,24 @@ class ContextVar:
     default: Any
     param: bool
     optional: bool
+    description: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A named condition of a machine (``conditions:``), usable by name in any expression.
+
+    Attributes:
+        name: the snake_case name guards use.
+        expr: the expression, with the conditions it uses and its bare literals substituted.
+        text: the expression as the author wrote it (may name earlier conditions).
+        description: what it means, in the spec's words ("" when not given).
+    """
+
+    name: str
+    expr: Expr
+    text: str
     description: str
     pos: Pos
 
@@ -146,6 +164,7 @@ class Machine:
     test: TestVariants
     source_file: str
     pos: Pos
+    conditions: tuple[Condition, ...] = ()
 
     @property
     def initial(self) -> State:

@@ -5,17 +5,20 @@ It reads what a test declares (its ``case`` and ``pics`` marks, its docstring's 
 source and refs), what became of it (passed, failed, inconclusive, not applicable, error)
 and what :func:`~runtime.conformance.play.play_case` kept of it (transcript, frames, the
 failing step). Tests the PICS selection deselected are recorded as not applicable with the
-reason.
+reason. Each case also keeps the spec transitions an in-process charge point took while it
+ran (:func:`~runtime.conformance.coverage.recording`; nothing against an external device).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from runtime.conformance.applicability import marker_conditions
 from runtime.conformance.case_log import LOGS
+from runtime.conformance.coverage import TransitionRecorder, fired_pairs, recording
 from runtime.conformance.play import INCONCLUSIVE
 from runtime.conformance.run_record import CaseRecord, RunRecord, StepFailure
 from runtime.spec.applicability import inapplicable_reason
@@ -54,6 +57,8 @@ class RunRecorder:
         self._profiles = {info.profile for info in registry.messages.values()}
         self._cases: dict[str, CaseRecord] = {}
         self._started: dict[str, float] = {}
+        self._fired: dict[str, TransitionRecorder] = {}
+        self._recording = ExitStack()
 
     def _case(self, item: Any) -> CaseRecord:
         mark = item.get_closest_marker("case")
@@ -85,7 +90,18 @@ class RunRecorder:
                     case.verdict, case.reason = "not applicable", reason
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        """The case starts (before its fixtures): note when, record its transitions."""
         self._started[nodeid] = time.time()
+        self._recording.close()
+        self._fired[nodeid] = self._recording.enter_context(recording())
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        """The case is over (after its teardown): keep the transitions it took."""
+        self._recording.close()
+        case = self._cases.get(nodeid)
+        recorder = self._fired.pop(nodeid, None)
+        if case is not None and recorder is not None:
+            case.fired = fired_pairs(recorder.fired)
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         """The verdict of a test from its reports (setup, call, teardown)."""

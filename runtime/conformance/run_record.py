@@ -79,6 +79,9 @@ class CaseRecord:
     frames: list[FrameRecord] = field(default_factory=list)
     started: float = 0.0
     duration: float = 0.0
+    fired: list[list[str]] = field(default_factory=list)
+    """The spec transitions the case took, sorted ``[machine, transition key]`` pairs; only a
+    charge point run in process shows them (empty against an external device)."""
 
 
 @dataclass
@@ -99,12 +102,17 @@ class Measurement:
 
 @dataclass
 class Coverage:
-    """How many spec transitions the wire-level tests exercised."""
+    """How many spec transitions the wire-level tests exercised, and which.
+
+    ``fired`` holds the transitions taken as sorted ``[machine, transition key]`` pairs
+    (files written before it existed hold only the totals and ``uncovered``).
+    """
 
     total: int = 0
     exercised: int = 0
     machines: dict[str, list[int]] = field(default_factory=dict)
     uncovered: list[str] = field(default_factory=list)
+    fired: list[list[str]] = field(default_factory=list)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from typing import Any
 
 from runtime.adapters.clock import ScaledClock
 from runtime.adapters.ws_client import ChargePointConnection
+from runtime.spec.machine import TransitionHook
 from runtime.spec.registry import SpecRegistry
 from runtime.station.hardware import Hardware, MeterReading, SimulatedHardware
 from runtime.station.station import Station, StationIdentity
@@ -221,6 +222,8 @@ class SimulatedStation:
             (1: real time); its timers, intervals and timestamps all follow it.
         basic_auth_password: The authorization key for HTTP Basic authentication (security
             profile 1, OCPP-J §6.2.2), or ``None`` for none.
+        on_transition: Told (machine, transition key) of every spec transition the
+            station's machines take, across reboots (transition coverage).
 
     Raises:
         ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL, or ``time_scale``
@@ -245,6 +248,7 @@ class SimulatedStation:
         rng: random.Random | None = None,
         time_scale: float = 1.0,
         basic_auth_password: str | None = None,
+        on_transition: TransitionHook | None = None,
     ) -> None:
         self.clock = ScaledClock(time_scale)
         self.recorder = StateRecorder(self.clock.now)
@@ -260,6 +264,7 @@ class SimulatedStation:
             on_state_change=self.recorder,
             store=self.store,
             hardware=self.hardware,
+            on_transition=on_transition,
         )
         self.connection = ChargePointConnection(
             _Driver(self, max_wait),

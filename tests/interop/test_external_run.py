@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.conformance.coverage import load_fired
 from runtime.conformance.run_record import RunRecord
 from tests.interop.external_run import (
     ROOT,
@@ -123,10 +124,16 @@ def test_the_whole_applicable_suite_passes_against_the_simulator_in_another_proc
     tmp_path: Path,
 ) -> None:
     labs = {name: new_lab(tmp_path / name) for name in ("full", "core-only")}
+    # Each simulator writes the spec transitions its machines took when it is stopped.
+    covered = {name: tmp_path / f"sim-{name}-coverage.json" for name in labs}
+    sims = {
+        name: [*sim_args(lab, PICS / f"{name}.yaml"), "--coverage", str(covered[name])]
+        for name, lab in labs.items()
+    }
     started = time.monotonic()
     with (
-        running(sim_args(labs["full"], PICS / "full.yaml"), tmp_path / "sim-full.log"),
-        running(sim_args(labs["core-only"], PICS / "core-only.yaml"), tmp_path / "sim-core.log"),
+        running(sims["full"], tmp_path / "sim-full.log"),
+        running(sims["core-only"], tmp_path / "sim-core.log"),
     ):
         runs = {
             name: subprocess.Popen(
@@ -162,6 +169,7 @@ def test_the_whole_applicable_suite_passes_against_the_simulator_in_another_proc
         assert measured["ResponseTimeout"].samples > 0 and measured["ResponseTimeout"].ok
         assert measured["RemoteStartTransactionResponseTime"].samples > 0
         print(f"{name}: {dict(verdicts)} in {wall:.0f} s", file=sys.stderr)
+    _assert_sim_coverage(covered)
     full = RunRecord.read(labs["full"].work / "run.json")
     core = RunRecord.read(labs["core-only"].work / "run.json")
 
@@ -169,6 +177,16 @@ def test_the_whole_applicable_suite_passes_against_the_simulator_in_another_proc
     unsupported = "CS_PICS_RESERVE_NOW_UNSUPPORTED"
     assert _verdict(full, unsupported) == "not applicable"
     assert _verdict(core, unsupported) == "passed"
+
+
+def _assert_sim_coverage(covered: dict[str, Path]) -> None:
+    """The simulators (stopped by SIGTERM) wrote the transitions the suite drove them through."""
+    fired = {name: load_fired(path) for name, path in covered.items()}
+    for name, found in fired.items():
+        assert ("Registration", "R1:Offline:internal.connected") in found, name
+        assert len(found) >= 50, f"{name}: only {len(found)} transitions fired"
+    # The transactions are run against full.yaml only (SHARES): its station started one.
+    assert any(machine == "Transaction" for machine, _ in fired["full"])
 
 
 def _verdict(record: RunRecord, case_id: str) -> str:

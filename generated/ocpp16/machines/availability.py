@@ -95,7 +95,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:20",
+            "specs/ocpp16/machines/availability.yaml:24",
         ),
         TransitionInfo(
             "CA-scheduled:Ready:ocpp.ChangeAvailability",
@@ -103,7 +103,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:21",
+            "specs/ocpp16/machines/availability.yaml:25",
         ),
         TransitionInfo(
             "CA-inoperative:Ready:ocpp.ChangeAvailability",
@@ -111,7 +111,7 @@ class AvailabilityMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeAvailability",
             None,
-            "specs/ocpp16/machines/availability.yaml:28",
+            "specs/ocpp16/machines/availability.yaml:30",
         ),
         TransitionInfo(
             "CA-operative:Ready:ocpp.ChangeAvailability",

@@ -95,7 +95,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.GetConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:21",
+            "specs/ocpp16/machines/configuration.yaml:26",
         ),
         TransitionInfo(
             "CC-unknown:Ready:ocpp.ChangeConfiguration",
@@ -103,7 +103,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:22",
+            "specs/ocpp16/machines/configuration.yaml:27",
         ),
         TransitionInfo(
             "CC-rejected:Ready:ocpp.ChangeConfiguration",
@@ -111,7 +111,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:23",
+            "specs/ocpp16/machines/configuration.yaml:28",
         ),
         TransitionInfo(
             "CC-reboot:Ready:ocpp.ChangeConfiguration",
@@ -119,7 +119,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:28",
+            "specs/ocpp16/machines/configuration.yaml:33",
         ),
         TransitionInfo(
             "CC-accepted:Ready:ocpp.ChangeConfiguration",
@@ -127,7 +127,7 @@ class ConfigurationMachine(SpecMachine):
             "Ready",
             "ocpp.ChangeConfiguration",
             None,
-            "specs/ocpp16/machines/configuration.yaml:33",
+            "specs/ocpp16/machines/configuration.yaml:38",
         ),
     )
 
@@ -182,13 +182,25 @@ class ConfigurationMachine(SpecMachine):
     def _g_cc_rejected__ready__ocpp_change_configuration(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CC-rejected: station.config_known(msg.key) and (station.config_read_only(msg.key) or not station.config_accepts(msg.key, msg.value))"""
+        """CC-rejected: not (not station.config_known(msg.key) or station.config_known(msg.key) and not station.config_read_only(msg.key) and station.config_accepts(msg.key, msg.value) and station.config_reboot_required(msg.key) or station.config_known(msg.key) and not station.config_read_only(msg.key) and station.config_accepts(msg.key, msg.value) and not station.config_reboot_required(msg.key))"""
         return bool(
-            self.env.query("config_known", msg_field(msg, "key"))
-            and (
-                self.env.query("config_read_only", msg_field(msg, "key"))
-                or not self.env.query(
-                    "config_accepts", msg_field(msg, "key"), msg_field(msg, "value")
+            not (
+                not self.env.query("config_known", msg_field(msg, "key"))
+                or (
+                    self.env.query("config_known", msg_field(msg, "key"))
+                    and (not self.env.query("config_read_only", msg_field(msg, "key")))
+                    and self.env.query(
+                        "config_accepts", msg_field(msg, "key"), msg_field(msg, "value")
+                    )
+                    and self.env.query("config_reboot_required", msg_field(msg, "key"))
+                )
+                or (
+                    self.env.query("config_known", msg_field(msg, "key"))
+                    and (not self.env.query("config_read_only", msg_field(msg, "key")))
+                    and self.env.query(
+                        "config_accepts", msg_field(msg, "key"), msg_field(msg, "value")
+                    )
+                    and (not self.env.query("config_reboot_required", msg_field(msg, "key")))
                 )
             )
         )

@@ -295,7 +295,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.plug_in",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:43",
+            "specs/ocpp16/machines/connector_status.yaml:60",
         ),
         TransitionInfo(
             "A2:Available:tester.present_id_tag",
@@ -303,7 +303,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:44",
+            "specs/ocpp16/machines/connector_status.yaml:61",
         ),
         TransitionInfo(
             "A2:Available:internal.remote_start",
@@ -311,7 +311,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:45",
+            "specs/ocpp16/machines/connector_status.yaml:62",
         ),
         TransitionInfo(
             "A3:Available:internal.energy_offered",
@@ -319,7 +319,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:46",
+            "specs/ocpp16/machines/connector_status.yaml:63",
         ),
         TransitionInfo(
             "A4:Available:internal.energy_offered",
@@ -327,7 +327,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:47",
+            "specs/ocpp16/machines/connector_status.yaml:64",
         ),
         TransitionInfo(
             "A5:Available:internal.energy_withheld",
@@ -335,7 +335,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:48",
+            "specs/ocpp16/machines/connector_status.yaml:65",
         ),
         TransitionInfo(
             "A7:Available:internal.reserved",
@@ -343,7 +343,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reserved",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:49",
+            "specs/ocpp16/machines/connector_status.yaml:66",
         ),
         TransitionInfo(
             "A8:Available:internal.inoperative",
@@ -351,7 +351,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:50",
+            "specs/ocpp16/machines/connector_status.yaml:67",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -359,7 +359,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:51",
+            "specs/ocpp16/machines/connector_status.yaml:68",
         ),
         TransitionInfo(
             "B1:Preparing:tester.unplug",
@@ -367,7 +367,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:55",
+            "specs/ocpp16/machines/connector_status.yaml:72",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -375,7 +375,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:56",
+            "specs/ocpp16/machines/connector_status.yaml:73",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -383,7 +383,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:57",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -391,7 +391,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:58",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -399,7 +399,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:59",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -407,7 +407,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:60",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -415,7 +415,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:61",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -423,7 +423,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:67",
+            "specs/ocpp16/machines/connector_status.yaml:84",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -431,7 +431,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:68",
+            "specs/ocpp16/machines/connector_status.yaml:85",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -439,7 +439,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:69",
+            "specs/ocpp16/machines/connector_status.yaml:86",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -447,7 +447,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:70",
+            "specs/ocpp16/machines/connector_status.yaml:87",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -455,7 +455,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:71",
+            "specs/ocpp16/machines/connector_status.yaml:88",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -463,7 +463,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:71",
+            "specs/ocpp16/machines/connector_status.yaml:88",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -471,7 +471,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:72",
+            "specs/ocpp16/machines/connector_status.yaml:89",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -479,7 +479,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:74",
+            "specs/ocpp16/machines/connector_status.yaml:91",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -487,7 +487,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:92",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -495,7 +495,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:76",
+            "specs/ocpp16/machines/connector_status.yaml:93",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -503,7 +503,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:94",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -511,7 +511,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -519,7 +519,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:79",
+            "specs/ocpp16/machines/connector_status.yaml:96",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -527,7 +527,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:84",
+            "specs/ocpp16/machines/connector_status.yaml:101",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -535,7 +535,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:85",
+            "specs/ocpp16/machines/connector_status.yaml:102",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -543,7 +543,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:88",
+            "specs/ocpp16/machines/connector_status.yaml:105",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -551,7 +551,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:89",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -559,7 +559,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:90",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -567,7 +567,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -575,7 +575,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -583,7 +583,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:111",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -591,7 +591,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:112",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -599,7 +599,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:113",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -607,7 +607,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:97",
+            "specs/ocpp16/machines/connector_status.yaml:114",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -615,7 +615,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:98",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -623,7 +623,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:100",
+            "specs/ocpp16/machines/connector_status.yaml:117",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -631,7 +631,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:101",
+            "specs/ocpp16/machines/connector_status.yaml:118",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -639,7 +639,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:102",
+            "specs/ocpp16/machines/connector_status.yaml:119",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -647,7 +647,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:104",
+            "specs/ocpp16/machines/connector_status.yaml:121",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -655,7 +655,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:122",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -663,7 +663,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -671,7 +671,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -679,7 +679,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:108",
+            "specs/ocpp16/machines/connector_status.yaml:125",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -687,7 +687,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:126",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -695,7 +695,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:127",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -703,7 +703,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:111",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -711,7 +711,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -719,7 +719,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:113",
+            "specs/ocpp16/machines/connector_status.yaml:130",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -727,7 +727,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:115",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -735,7 +735,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:118",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -743,7 +743,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:136",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -751,7 +751,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:120",
+            "specs/ocpp16/machines/connector_status.yaml:137",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -759,7 +759,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:121",
+            "specs/ocpp16/machines/connector_status.yaml:138",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -767,7 +767,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:122",
+            "specs/ocpp16/machines/connector_status.yaml:139",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -775,7 +775,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:141",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -783,7 +783,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:142",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -791,7 +791,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -799,7 +799,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -807,7 +807,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -815,7 +815,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:129",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -823,7 +823,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:131",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -831,7 +831,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:149",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -839,7 +839,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:133",
+            "specs/ocpp16/machines/connector_status.yaml:150",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -847,7 +847,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:134",
+            "specs/ocpp16/machines/connector_status.yaml:151",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -855,7 +855,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:152",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -863,7 +863,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:153",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -871,7 +871,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:154",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -879,7 +879,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:138",
+            "specs/ocpp16/machines/connector_status.yaml:155",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -887,7 +887,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:161",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -895,7 +895,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:162",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -903,7 +903,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -911,7 +911,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:147",
+            "specs/ocpp16/machines/connector_status.yaml:164",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -919,7 +919,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:165",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -927,7 +927,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:149",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "I7:Faulted:tester.fault_cleared",
@@ -935,7 +935,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:150",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -943,7 +943,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:151",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -951,7 +951,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:156",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -959,7 +959,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:157",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -967,7 +967,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:158",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -975,7 +975,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -983,7 +983,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:165",
+            "specs/ocpp16/machines/connector_status.yaml:182",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -991,7 +991,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:183",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -999,7 +999,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:184",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1007,7 +1007,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1015,7 +1015,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1023,7 +1023,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1031,7 +1031,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1039,7 +1039,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1047,7 +1047,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1055,7 +1055,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1063,7 +1063,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1071,7 +1071,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1079,7 +1079,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1087,7 +1087,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1095,7 +1095,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1103,7 +1103,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1111,7 +1111,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1119,7 +1119,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1127,7 +1127,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1135,7 +1135,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1143,7 +1143,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1151,7 +1151,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1159,7 +1159,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1167,7 +1167,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1175,7 +1175,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1183,7 +1183,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1191,7 +1191,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1199,7 +1199,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1207,7 +1207,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1215,7 +1215,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1223,7 +1223,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1231,7 +1231,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:176",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1239,7 +1239,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1247,7 +1247,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1255,7 +1255,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1263,7 +1263,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1271,7 +1271,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1279,7 +1279,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1287,7 +1287,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1295,7 +1295,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1303,7 +1303,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
     )
 

@@ -89,7 +89,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:22",
+            "specs/ocpp16/machines/remote_control.yaml:28",
         ),
         TransitionInfo(
             "RS-reject:Ready:ocpp.RemoteStartTransaction",
@@ -97,7 +97,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:27",
+            "specs/ocpp16/machines/remote_control.yaml:33",
         ),
         TransitionInfo(
             "RT-accept:Ready:ocpp.RemoteStopTransaction",
@@ -105,7 +105,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:32",
+            "specs/ocpp16/machines/remote_control.yaml:38",
         ),
         TransitionInfo(
             "RT-reject:Ready:ocpp.RemoteStopTransaction",
@@ -113,7 +113,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:33",
+            "specs/ocpp16/machines/remote_control.yaml:39",
         ),
     )
 

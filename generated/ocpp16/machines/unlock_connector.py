@@ -80,7 +80,7 @@ class UnlockConnectorMachine(SpecMachine):
             "Ready",
             "ocpp.UnlockConnector",
             None,
-            "specs/ocpp16/machines/unlock_connector.yaml:13",
+            "specs/ocpp16/machines/unlock_connector.yaml:16",
         ),
         TransitionInfo(
             "UL-open:Ready:ocpp.UnlockConnector",
@@ -88,7 +88,7 @@ class UnlockConnectorMachine(SpecMachine):
             "Ready",
             "ocpp.UnlockConnector",
             None,
-            "specs/ocpp16/machines/unlock_connector.yaml:14",
+            "specs/ocpp16/machines/unlock_connector.yaml:17",
         ),
         TransitionInfo(
             "UL-fail:Ready:ocpp.UnlockConnector",
@@ -96,7 +96,7 @@ class UnlockConnectorMachine(SpecMachine):
             "Ready",
             "ocpp.UnlockConnector",
             None,
-            "specs/ocpp16/machines/unlock_connector.yaml:19",
+            "specs/ocpp16/machines/unlock_connector.yaml:22",
         ),
     )
 
@@ -136,10 +136,12 @@ class UnlockConnectorMachine(SpecMachine):
     def _g_ul_unknown__ready__ocpp_unlock_connector(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """UL-unknown: not station.connector_exists(msg.connectorId) or pics.FixedCable"""
+        """UL-unknown: not (station.connector_exists(msg.connectorId) and not pics.FixedCable)"""
         return bool(
-            not self.env.query("connector_exists", msg_field(msg, "connectorId"))
-            or self.env.pics_bool("FixedCable")
+            not (
+                self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                and (not self.env.pics_bool("FixedCable"))
+            )
         )
 
     def _g_ul_open__ready__ocpp_unlock_connector(
@@ -155,11 +157,19 @@ class UnlockConnectorMachine(SpecMachine):
     def _g_ul_fail__ready__ocpp_unlock_connector(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """UL-fail: station.connector_exists(msg.connectorId) and not pics.FixedCable and not station.lock_releases(msg.connectorId)"""
+        """UL-fail: not (not (station.connector_exists(msg.connectorId) and not pics.FixedCable) or station.connector_exists(msg.connectorId) and not pics.FixedCable and station.lock_releases(msg.connectorId))"""
         return bool(
-            self.env.query("connector_exists", msg_field(msg, "connectorId"))
-            and (not self.env.pics_bool("FixedCable"))
-            and (not self.env.query("lock_releases", msg_field(msg, "connectorId")))
+            not (
+                not (
+                    self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                    and (not self.env.pics_bool("FixedCable"))
+                )
+                or (
+                    self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                    and (not self.env.pics_bool("FixedCable"))
+                    and self.env.query("lock_releases", msg_field(msg, "connectorId"))
+                )
+            )
         )
 
     def _t_ul_unknown__ready__ocpp_unlock_connector(

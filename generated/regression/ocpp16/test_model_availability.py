@@ -218,7 +218,7 @@ def _machine(variant: int) -> tuple[AvailabilityMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/availability.yaml:18)",
+            id="Ready (specs/ocpp16/machines/availability.yaml:22)",
         ),
     ],
 )
@@ -241,7 +241,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:28)",
+            id="CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:30)",
         ),
         pytest.param(
             8,
@@ -285,7 +285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.inoperative", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:21)",
+            id="CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:25)",
         ),
         pytest.param(
             2,
@@ -294,7 +294,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "ChangeAvailability", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:20)",
+            id="CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:24)",
         ),
     ],
 )
@@ -318,7 +318,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:28)",
+            id="not CA-inoperative Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:30)",
         ),
         pytest.param(
             0,
@@ -342,7 +342,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:21)",
+            id="not CA-scheduled Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:25)",
         ),
         pytest.param(
             0,
@@ -350,7 +350,7 @@ def test_transition_fires(
             ("ocpp.ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:20)",
+            id="not CA-unknown Ready --ocpp.ChangeAvailability--> (internal) (specs/ocpp16/machines/availability.yaml:24)",
         ),
     ],
 )

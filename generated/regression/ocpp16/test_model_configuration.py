@@ -266,7 +266,7 @@ def _machine(variant: int) -> tuple[ConfigurationMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/configuration.yaml:19)",
+            id="Ready (specs/ocpp16/machines/configuration.yaml:24)",
         ),
     ],
 )
@@ -289,7 +289,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.configuration_changed", {"key": "HeartbeatInterval"}),
             ),
             marks=pytest.mark.pics(),
-            id="CC-accepted Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:33)",
+            id="CC-accepted Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:38)",
         ),
         pytest.param(
             1,
@@ -301,7 +301,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "ChangeConfiguration", {"status": "RebootRequired"}),
             ),
             marks=pytest.mark.pics(),
-            id="CC-reboot Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:28)",
+            id="CC-reboot Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:33)",
         ),
         pytest.param(
             2,
@@ -310,7 +310,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "ChangeConfiguration", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="CC-rejected Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:23)",
+            id="CC-rejected Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:28)",
         ),
         pytest.param(
             4,
@@ -319,7 +319,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "ChangeConfiguration", {"status": "NotSupported"}),),
             marks=pytest.mark.pics(),
-            id="CC-unknown Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:22)",
+            id="CC-unknown Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:27)",
         ),
         pytest.param(
             0,
@@ -328,7 +328,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "GetConfiguration", {"configurationKey": (), "unknownKey": ()}),),
             marks=pytest.mark.pics(),
-            id="GC1 Ready --ocpp.GetConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:21)",
+            id="GC1 Ready --ocpp.GetConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:26)",
         ),
     ],
 )
@@ -352,7 +352,7 @@ def test_transition_fires(
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CC-accepted Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:33)",
+            id="not CC-accepted Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:38)",
         ),
         pytest.param(
             0,
@@ -360,7 +360,7 @@ def test_transition_fires(
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CC-reboot Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:28)",
+            id="not CC-reboot Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:33)",
         ),
         pytest.param(
             0,
@@ -368,7 +368,7 @@ def test_transition_fires(
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CC-rejected Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:23)",
+            id="not CC-rejected Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:28)",
         ),
         pytest.param(
             0,
@@ -376,7 +376,7 @@ def test_transition_fires(
             ("ocpp.ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not CC-unknown Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:22)",
+            id="not CC-unknown Ready --ocpp.ChangeConfiguration--> (internal) (specs/ocpp16/machines/configuration.yaml:27)",
         ),
     ],
 )

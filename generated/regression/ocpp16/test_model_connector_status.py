@@ -95,126 +95,126 @@ def _machine(variant: int) -> tuple[ConnectorStatusMachine, ModelEnv]:
             (),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Available (specs/ocpp16/machines/connector_status.yaml:31) [MinimumStatusDuration=False]",
+            id="Available (specs/ocpp16/machines/connector_status.yaml:48) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Available (specs/ocpp16/machines/connector_status.yaml:31) [MinimumStatusDuration=True]",
+            id="Available (specs/ocpp16/machines/connector_status.yaml:48) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("internal.energy_offered", {}),),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Charging (specs/ocpp16/machines/connector_status.yaml:33) [MinimumStatusDuration=False]",
+            id="Charging (specs/ocpp16/machines/connector_status.yaml:50) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("internal.energy_offered", {}),),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Charging (specs/ocpp16/machines/connector_status.yaml:33) [MinimumStatusDuration=True]",
+            id="Charging (specs/ocpp16/machines/connector_status.yaml:50) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Faulted (specs/ocpp16/machines/connector_status.yaml:39) [MinimumStatusDuration=False]",
+            id="Faulted (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Faulted (specs/ocpp16/machines/connector_status.yaml:39) [MinimumStatusDuration=True]",
+            id="Faulted (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("tester.plug_in", {}), ("timer.connection_timeout", {})),
             "Finishing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Finishing (specs/ocpp16/machines/connector_status.yaml:36) [MinimumStatusDuration=False]",
+            id="Finishing (specs/ocpp16/machines/connector_status.yaml:53) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("tester.plug_in", {}), ("timer.connection_timeout", {})),
             "Finishing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Finishing (specs/ocpp16/machines/connector_status.yaml:36) [MinimumStatusDuration=True]",
+            id="Finishing (specs/ocpp16/machines/connector_status.yaml:53) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("internal.remote_start", {}),),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Preparing (specs/ocpp16/machines/connector_status.yaml:32) [MinimumStatusDuration=False]",
+            id="Preparing (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("internal.remote_start", {}),),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Preparing (specs/ocpp16/machines/connector_status.yaml:32) [MinimumStatusDuration=True]",
+            id="Preparing (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("internal.reserved", {}),),
             "Reserved",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="Reserved (specs/ocpp16/machines/connector_status.yaml:37) [MinimumStatusDuration=False, Reservation=True]",
+            id="Reserved (specs/ocpp16/machines/connector_status.yaml:54) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
             (("internal.reserved", {}),),
             "Reserved",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="Reserved (specs/ocpp16/machines/connector_status.yaml:37) [MinimumStatusDuration=True, Reservation=True]",
+            id="Reserved (specs/ocpp16/machines/connector_status.yaml:54) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SuspendedEV (specs/ocpp16/machines/connector_status.yaml:34) [MinimumStatusDuration=False]",
+            id="SuspendedEV (specs/ocpp16/machines/connector_status.yaml:51) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SuspendedEV (specs/ocpp16/machines/connector_status.yaml:34) [MinimumStatusDuration=True]",
+            id="SuspendedEV (specs/ocpp16/machines/connector_status.yaml:51) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("internal.energy_withheld", {}),),
             "SuspendedEVSE",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:35) [MinimumStatusDuration=False]",
+            id="SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:52) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("internal.energy_withheld", {}),),
             "SuspendedEVSE",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:35) [MinimumStatusDuration=True]",
+            id="SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:52) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {}),),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Unavailable (specs/ocpp16/machines/connector_status.yaml:38) [MinimumStatusDuration=False]",
+            id="Unavailable (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
             (("internal.inoperative", {}),),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Unavailable (specs/ocpp16/machines/connector_status.yaml:38) [MinimumStatusDuration=True]",
+            id="Unavailable (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -243,7 +243,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A2 Available --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:45) [MinimumStatusDuration=False]",
+            id="A2 Available --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:62) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -258,7 +258,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A2 Available --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:45) [MinimumStatusDuration=True]",
+            id="A2 Available --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:62) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -277,7 +277,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A2 Available --tester.plug_in--> Preparing (specs/ocpp16/machines/connector_status.yaml:43) [MinimumStatusDuration=False]",
+            id="A2 Available --tester.plug_in--> Preparing (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -292,7 +292,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A2 Available --tester.plug_in--> Preparing (specs/ocpp16/machines/connector_status.yaml:43) [MinimumStatusDuration=True]",
+            id="A2 Available --tester.plug_in--> Preparing (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -311,7 +311,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A2 Available --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:44) [MinimumStatusDuration=False]",
+            id="A2 Available --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -326,7 +326,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A2 Available --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:44) [MinimumStatusDuration=True]",
+            id="A2 Available --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -344,7 +344,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:46) [MinimumStatusDuration=False]",
+            id="A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:63) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -358,7 +358,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:46) [MinimumStatusDuration=True]",
+            id="A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:63) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -380,7 +380,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:47) [MinimumStatusDuration=False]",
+            id="A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:64) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -398,7 +398,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:47) [MinimumStatusDuration=True]",
+            id="A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:64) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -416,7 +416,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A5 Available --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:48) [MinimumStatusDuration=False]",
+            id="A5 Available --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:65) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -430,7 +430,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A5 Available --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:48) [MinimumStatusDuration=True]",
+            id="A5 Available --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:65) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -448,7 +448,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=False, Reservation=True]",
+            id="A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -462,7 +462,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=True, Reservation=True]",
+            id="A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -480,7 +480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/connector_status.yaml:50) [MinimumStatusDuration=False]",
+            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -494,7 +494,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/connector_status.yaml:50) [MinimumStatusDuration=True]",
+            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -512,7 +512,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:51) [MinimumStatusDuration=False]",
+            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -526,7 +526,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:51) [MinimumStatusDuration=True]",
+            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -535,7 +535,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=False]",
+            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -544,7 +544,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=True]",
+            id="B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -553,7 +553,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=False]",
+            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -562,7 +562,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=True]",
+            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -571,7 +571,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=False]",
+            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -580,7 +580,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:71) [MinimumStatusDuration=True]",
+            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -589,7 +589,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=False]",
+            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -598,7 +598,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:70) [MinimumStatusDuration=True]",
+            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:87) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -607,7 +607,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=False]",
+            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -616,7 +616,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=True]",
+            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -635,7 +635,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
+            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -650,7 +650,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
+            id="B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -669,7 +669,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=False]",
+            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -684,7 +684,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=True]",
+            id="B1 Preparing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:72) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -704,7 +704,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=False]",
+            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -720,7 +720,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=True]",
+            id="B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -739,7 +739,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=False]",
+            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -754,7 +754,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=True]",
+            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -778,7 +778,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=False]",
+            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -798,7 +798,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=True]",
+            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -817,7 +817,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=False]",
+            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -832,7 +832,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:61) [MinimumStatusDuration=True]",
+            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -852,7 +852,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=False]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -868,7 +868,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=True]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -883,7 +883,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:69) [MinimumStatusDuration=False]",
+            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:86) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -898,7 +898,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:69) [MinimumStatusDuration=True]",
+            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:86) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -917,7 +917,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=False]",
+            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -932,7 +932,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:68) [MinimumStatusDuration=True]",
+            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -941,7 +941,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=False]",
+            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -950,7 +950,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=True]",
+            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -959,7 +959,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:90) [MinimumStatusDuration=False]",
+            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -968,7 +968,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:90) [MinimumStatusDuration=True]",
+            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -977,7 +977,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=False]",
+            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -986,7 +986,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=True]",
+            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1004,7 +1004,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=False]",
+            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1018,7 +1018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=True]",
+            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1036,7 +1036,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1050,7 +1050,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1076,7 +1076,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1093,7 +1093,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1119,7 +1119,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1136,7 +1136,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1154,7 +1154,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=False]",
+            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1168,7 +1168,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=True]",
+            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1186,7 +1186,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
+            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1200,7 +1200,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
+            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1218,7 +1218,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=False]",
+            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1232,7 +1232,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=True]",
+            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1250,7 +1250,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:79) [MinimumStatusDuration=False]",
+            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1264,7 +1264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:79) [MinimumStatusDuration=True]",
+            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1273,7 +1273,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
+            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1282,7 +1282,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
+            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1291,7 +1291,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=False]",
+            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1300,7 +1300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=True]",
+            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1309,7 +1309,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
+            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1318,7 +1318,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
+            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1336,7 +1336,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=False]",
+            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1350,7 +1350,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=True]",
+            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1368,7 +1368,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=False]",
+            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1382,7 +1382,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:93) [MinimumStatusDuration=True]",
+            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1404,7 +1404,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=False]",
+            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1422,7 +1422,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=True]",
+            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1440,7 +1440,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False]",
+            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1454,7 +1454,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True]",
+            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1472,7 +1472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
+            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1486,7 +1486,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
+            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1508,7 +1508,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False]",
+            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1526,7 +1526,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True]",
+            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1544,7 +1544,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False]",
+            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1558,7 +1558,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True]",
+            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1567,7 +1567,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
+            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1576,7 +1576,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
+            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1585,7 +1585,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=False]",
+            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1594,7 +1594,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=True]",
+            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1603,7 +1603,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
+            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1612,7 +1612,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
+            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1621,7 +1621,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
+            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1630,7 +1630,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
+            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1648,7 +1648,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=False]",
+            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1662,7 +1662,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=True]",
+            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1680,7 +1680,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
+            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1694,7 +1694,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
+            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1712,7 +1712,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
+            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1726,7 +1726,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
+            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1744,7 +1744,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
+            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1758,7 +1758,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
+            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1776,7 +1776,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=False]",
+            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1790,7 +1790,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=True]",
+            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1808,7 +1808,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
+            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1822,7 +1822,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
+            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1831,7 +1831,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1840,7 +1840,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1858,7 +1858,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1872,7 +1872,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1895,7 +1895,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1914,7 +1914,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1937,7 +1937,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1956,7 +1956,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1978,7 +1978,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=False]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -1996,7 +1996,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=True]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2014,7 +2014,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2028,7 +2028,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2037,7 +2037,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2046,7 +2046,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2055,7 +2055,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2064,7 +2064,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2082,7 +2082,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2096,7 +2096,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2115,7 +2115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2130,7 +2130,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2148,7 +2148,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2162,7 +2162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2180,7 +2180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2194,7 +2194,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2203,7 +2203,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=False]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2212,7 +2212,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=True]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2221,7 +2221,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=False]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2230,7 +2230,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=True]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:155) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2248,7 +2248,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2262,7 +2262,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2281,7 +2281,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2296,7 +2296,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2314,7 +2314,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2328,7 +2328,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2351,7 +2351,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2370,7 +2370,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2388,7 +2388,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2402,7 +2402,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2420,7 +2420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=False]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2434,7 +2434,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=True]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2443,7 +2443,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2452,7 +2452,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2467,7 +2467,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=False]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:182) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2482,7 +2482,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=True]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:182) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2491,7 +2491,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2500,7 +2500,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2509,7 +2509,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2518,7 +2518,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2527,7 +2527,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:183) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2536,7 +2536,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:183) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2548,7 +2548,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2560,7 +2560,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2569,7 +2569,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:184) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2578,7 +2578,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:184) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2596,7 +2596,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2610,7 +2610,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2632,7 +2632,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2650,7 +2650,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2671,7 +2671,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2688,7 +2688,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2710,7 +2710,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2728,7 +2728,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2749,7 +2749,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2766,7 +2766,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2788,7 +2788,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2806,7 +2806,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2827,7 +2827,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False, Reservation=True]",
+            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2844,7 +2844,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True, Reservation=True]",
+            id="I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2865,7 +2865,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False, Reservation=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             1,
@@ -2886,7 +2886,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False, Reservation=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             2,
@@ -2903,7 +2903,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True, Reservation=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             3,
@@ -2920,7 +2920,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True, Reservation=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2935,7 +2935,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2950,7 +2950,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2965,7 +2965,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -2980,7 +2980,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2995,7 +2995,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3010,7 +3010,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3025,7 +3025,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3040,7 +3040,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3055,7 +3055,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3070,7 +3070,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3085,7 +3085,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3100,7 +3100,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3115,7 +3115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3130,7 +3130,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3145,7 +3145,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3160,7 +3160,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3175,7 +3175,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3190,7 +3190,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3205,7 +3205,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3220,7 +3220,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3235,7 +3235,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3250,7 +3250,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3265,7 +3265,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3280,7 +3280,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3295,7 +3295,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3310,7 +3310,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3325,7 +3325,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3340,7 +3340,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3355,7 +3355,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3370,7 +3370,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3385,7 +3385,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3400,7 +3400,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3415,7 +3415,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3430,7 +3430,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3445,7 +3445,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=False]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3460,7 +3460,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:176) [MinimumStatusDuration=True]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3475,7 +3475,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3490,7 +3490,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3505,7 +3505,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3520,7 +3520,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3535,7 +3535,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3550,7 +3550,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3565,7 +3565,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3580,7 +3580,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3595,7 +3595,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3610,7 +3610,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3625,7 +3625,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -3640,7 +3640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3655,7 +3655,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3670,7 +3670,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3685,7 +3685,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3700,7 +3700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3715,7 +3715,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3730,7 +3730,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:196) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3739,7 +3739,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3748,7 +3748,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3757,7 +3757,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3766,7 +3766,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3775,7 +3775,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3784,7 +3784,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3793,7 +3793,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3802,7 +3802,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3811,7 +3811,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3820,7 +3820,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3829,7 +3829,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3838,7 +3838,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3847,7 +3847,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3856,7 +3856,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3865,7 +3865,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3874,7 +3874,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3883,7 +3883,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3892,7 +3892,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3901,7 +3901,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3910,7 +3910,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3919,7 +3919,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3928,7 +3928,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -3956,7 +3956,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:46) [MinimumStatusDuration=False]",
+            id="not A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:63) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3968,7 +3968,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:46) [MinimumStatusDuration=True]",
+            id="not A3 Available --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:63) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3976,7 +3976,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:47) [MinimumStatusDuration=False]",
+            id="not A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:64) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -3984,7 +3984,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:47) [MinimumStatusDuration=True]",
+            id="not A4 Available --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:64) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             1,
@@ -3992,7 +3992,7 @@ def test_transition_fires(
             ("internal.reserved", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=False, Reservation=False]",
+            id="not A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             3,
@@ -4000,7 +4000,7 @@ def test_transition_fires(
             ("internal.reserved", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=True, Reservation=False]",
+            id="not A7 Available --internal.reserved--> Reserved (specs/ocpp16/machines/connector_status.yaml:66) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -4008,7 +4008,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=False]",
+            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4016,7 +4016,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:57) [MinimumStatusDuration=True]",
+            id="not B-cancel Preparing --internal.start_cancelled--> (internal) (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4024,7 +4024,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
+            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4032,7 +4032,7 @@ def test_transition_fires(
             ("internal.start_cancelled", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
+            id="not B1 Preparing --internal.start_cancelled--> Available (specs/ocpp16/machines/connector_status.yaml:73) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4040,7 +4040,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Finishing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=False]",
+            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4048,7 +4048,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Finishing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:58) [MinimumStatusDuration=True]",
+            id="not B1 Preparing --timer.connection_timeout--> Available (specs/ocpp16/machines/connector_status.yaml:75) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4061,7 +4061,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=False]",
+            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4074,7 +4074,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:59) [MinimumStatusDuration=True]",
+            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:76) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4082,7 +4082,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=False]",
+            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4090,7 +4090,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:60) [MinimumStatusDuration=True]",
+            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4098,7 +4098,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=False]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4106,7 +4106,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:67) [MinimumStatusDuration=True]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4117,7 +4117,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=False]",
+            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4128,7 +4128,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:89) [MinimumStatusDuration=True]",
+            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4139,7 +4139,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=False]",
+            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4150,7 +4150,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:85) [MinimumStatusDuration=True]",
+            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:102) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4158,7 +4158,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=False]",
+            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4166,7 +4166,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:74) [MinimumStatusDuration=True]",
+            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:91) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4174,7 +4174,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=False]",
+            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4182,7 +4182,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:88) [MinimumStatusDuration=True]",
+            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4190,7 +4190,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=False]",
+            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4198,7 +4198,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:84) [MinimumStatusDuration=True]",
+            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4206,7 +4206,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=False]",
+            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4214,7 +4214,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:77) [MinimumStatusDuration=True]",
+            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4222,7 +4222,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=False]",
+            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4230,7 +4230,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:78) [MinimumStatusDuration=True]",
+            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4242,7 +4242,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=False]",
+            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4254,7 +4254,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:101) [MinimumStatusDuration=True]",
+            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4266,7 +4266,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=False]",
+            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4278,7 +4278,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:92) [MinimumStatusDuration=True]",
+            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4286,7 +4286,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=False]",
+            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4294,7 +4294,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=True]",
+            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4302,7 +4302,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
+            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4310,7 +4310,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
+            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4318,7 +4318,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False]",
+            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4326,7 +4326,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True]",
+            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4334,7 +4334,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=False]",
+            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4342,7 +4342,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:104) [MinimumStatusDuration=True]",
+            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:121) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4350,7 +4350,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False]",
+            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4358,7 +4358,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True]",
+            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4366,7 +4366,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
+            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4374,7 +4374,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
+            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4382,7 +4382,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
+            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4390,7 +4390,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
+            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4398,7 +4398,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=False]",
+            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4406,7 +4406,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=True]",
+            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:125) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4418,7 +4418,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4430,7 +4430,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4438,7 +4438,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=False]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4446,7 +4446,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:119) [MinimumStatusDuration=True]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4454,7 +4454,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4462,7 +4462,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4470,7 +4470,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=False]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4478,7 +4478,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:120) [MinimumStatusDuration=True]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4486,7 +4486,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4494,7 +4494,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4502,7 +4502,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4510,7 +4510,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4518,7 +4518,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4526,7 +4526,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4534,7 +4534,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4542,7 +4542,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4555,7 +4555,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4568,7 +4568,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4576,7 +4576,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4584,7 +4584,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4595,7 +4595,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4606,7 +4606,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4614,7 +4614,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4622,29 +4622,29 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
-            (
-                ("internal.energy_offered", {}),
-                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
-            ),
-            ("tester.fault_cleared", {}),
-            "Charging",
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            2,
             (
                 ("internal.energy_offered", {}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             ),
             ("tester.fault_cleared", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (
+                ("internal.energy_offered", {}),
+                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            ),
+            ("tester.fault_cleared", {}),
+            "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4652,7 +4652,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4660,7 +4660,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:162) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4668,7 +4668,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4676,7 +4676,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4684,7 +4684,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4692,7 +4692,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4700,7 +4700,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4708,7 +4708,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:165) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4716,7 +4716,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4724,7 +4724,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4732,7 +4732,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False]",
+            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4740,7 +4740,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True]",
+            id="not I7 Faulted --tester.fault_cleared--> Reserved (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4748,7 +4748,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4756,7 +4756,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -4780,7 +4780,7 @@ def test_guard_false_side(
             "Available",
             "internal.lock_failed",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Available rejects internal.lock_failed (specs/ocpp16/machines/connector_status.yaml:31) [MinimumStatusDuration=False]",
+            id="Available rejects internal.lock_failed (specs/ocpp16/machines/connector_status.yaml:48) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4788,7 +4788,7 @@ def test_guard_false_side(
             "Available",
             "internal.lock_failed",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Available rejects internal.lock_failed (specs/ocpp16/machines/connector_status.yaml:31) [MinimumStatusDuration=True]",
+            id="Available rejects internal.lock_failed (specs/ocpp16/machines/connector_status.yaml:48) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4796,7 +4796,7 @@ def test_guard_false_side(
             "Charging",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Charging rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:33) [MinimumStatusDuration=False]",
+            id="Charging rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:50) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4804,7 +4804,7 @@ def test_guard_false_side(
             "Charging",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Charging rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:33) [MinimumStatusDuration=True]",
+            id="Charging rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:50) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4812,7 +4812,7 @@ def test_guard_false_side(
             "Faulted",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Faulted rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:39) [MinimumStatusDuration=False]",
+            id="Faulted rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4820,7 +4820,7 @@ def test_guard_false_side(
             "Faulted",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Faulted rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:39) [MinimumStatusDuration=True]",
+            id="Faulted rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:56) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4828,7 +4828,7 @@ def test_guard_false_side(
             "Finishing",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Finishing rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:36) [MinimumStatusDuration=False]",
+            id="Finishing rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:53) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4836,7 +4836,7 @@ def test_guard_false_side(
             "Finishing",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Finishing rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:36) [MinimumStatusDuration=True]",
+            id="Finishing rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:53) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4844,7 +4844,7 @@ def test_guard_false_side(
             "Preparing",
             "internal.reservation_ended",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Preparing rejects internal.reservation_ended (specs/ocpp16/machines/connector_status.yaml:32) [MinimumStatusDuration=False]",
+            id="Preparing rejects internal.reservation_ended (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4852,7 +4852,7 @@ def test_guard_false_side(
             "Preparing",
             "internal.reservation_ended",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Preparing rejects internal.reservation_ended (specs/ocpp16/machines/connector_status.yaml:32) [MinimumStatusDuration=True]",
+            id="Preparing rejects internal.reservation_ended (specs/ocpp16/machines/connector_status.yaml:49) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4860,7 +4860,7 @@ def test_guard_false_side(
             "Reserved",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="Reserved rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:37) [MinimumStatusDuration=False, Reservation=True]",
+            id="Reserved rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:54) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -4868,7 +4868,7 @@ def test_guard_false_side(
             "Reserved",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="Reserved rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:37) [MinimumStatusDuration=True, Reservation=True]",
+            id="Reserved rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:54) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4876,7 +4876,7 @@ def test_guard_false_side(
             "SuspendedEV",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SuspendedEV rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:34) [MinimumStatusDuration=False]",
+            id="SuspendedEV rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:51) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4884,7 +4884,7 @@ def test_guard_false_side(
             "SuspendedEV",
             "internal.energy_offered",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SuspendedEV rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:34) [MinimumStatusDuration=True]",
+            id="SuspendedEV rejects internal.energy_offered (specs/ocpp16/machines/connector_status.yaml:51) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4892,7 +4892,7 @@ def test_guard_false_side(
             "SuspendedEVSE",
             "internal.energy_withheld",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SuspendedEVSE rejects internal.energy_withheld (specs/ocpp16/machines/connector_status.yaml:35) [MinimumStatusDuration=False]",
+            id="SuspendedEVSE rejects internal.energy_withheld (specs/ocpp16/machines/connector_status.yaml:52) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4900,7 +4900,7 @@ def test_guard_false_side(
             "SuspendedEVSE",
             "internal.energy_withheld",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SuspendedEVSE rejects internal.energy_withheld (specs/ocpp16/machines/connector_status.yaml:35) [MinimumStatusDuration=True]",
+            id="SuspendedEVSE rejects internal.energy_withheld (specs/ocpp16/machines/connector_status.yaml:52) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4908,7 +4908,7 @@ def test_guard_false_side(
             "Unavailable",
             "internal.inoperative",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/connector_status.yaml:38) [MinimumStatusDuration=False]",
+            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             2,
@@ -4916,7 +4916,7 @@ def test_guard_false_side(
             "Unavailable",
             "internal.inoperative",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/connector_status.yaml:38) [MinimumStatusDuration=True]",
+            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/connector_status.yaml:55) [MinimumStatusDuration=True]",
         ),
     ],
 )

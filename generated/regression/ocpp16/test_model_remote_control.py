@@ -98,7 +98,7 @@ def _machine(variant: int) -> tuple[RemoteControlMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/remote_control.yaml:15)",
+            id="Ready (specs/ocpp16/machines/remote_control.yaml:21)",
         ),
     ],
 )
@@ -120,7 +120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
             marks=pytest.mark.pics(),
-            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:22)",
+            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:28)",
         ),
         pytest.param(
             0,
@@ -129,7 +129,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStartTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:27)",
+            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
         ),
         pytest.param(
             0,
@@ -141,7 +141,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_stop", {"transactionId": 7}),
             ),
             marks=pytest.mark.pics(),
-            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:32)",
+            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:38)",
         ),
         pytest.param(
             1,
@@ -150,7 +150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStopTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
+            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:39)",
         ),
     ],
 )
@@ -174,7 +174,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:22)",
+            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:28)",
         ),
         pytest.param(
             0,
@@ -182,7 +182,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:27)",
+            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
         ),
         pytest.param(
             1,
@@ -190,7 +190,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:32)",
+            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:38)",
         ),
         pytest.param(
             0,
@@ -198,7 +198,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
+            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:39)",
         ),
     ],
 )

@@ -98,7 +98,7 @@ def _machine(variant: int) -> tuple[UnlockConnectorMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/unlock_connector.yaml:11)",
+            id="Ready (specs/ocpp16/machines/unlock_connector.yaml:14)",
         ),
     ],
 )
@@ -121,7 +121,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "UnlockConnector", {"status": "UnlockFailed"}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:19)",
+            id="UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:22)",
         ),
         pytest.param(
             0,
@@ -134,7 +134,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "UnlockConnector", {"status": "Unlocked"}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:14)",
+            id="UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:17)",
         ),
         pytest.param(
             2,
@@ -143,7 +143,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "UnlockConnector", {"status": "NotSupported"}),),
             marks=pytest.mark.pics(),
-            id="UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:13) []",
+            id="UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:16) []",
         ),
         pytest.param(
             4,
@@ -152,7 +152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "UnlockConnector", {"status": "NotSupported"}),),
             marks=pytest.mark.pics(FixedCable=True),
-            id="UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:13) [FixedCable=True]",
+            id="UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:16) [FixedCable=True]",
         ),
     ],
 )
@@ -176,7 +176,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:19) [FixedCable=False]",
+            id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:22) [FixedCable=False]",
         ),
         pytest.param(
             2,
@@ -184,7 +184,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:19) []",
+            id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:22) []",
         ),
         pytest.param(
             4,
@@ -192,7 +192,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:19) [FixedCable=True]",
+            id="not UL-fail Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:22) [FixedCable=True]",
         ),
         pytest.param(
             1,
@@ -200,7 +200,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:14) [FixedCable=False]",
+            id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:17) [FixedCable=False]",
         ),
         pytest.param(
             2,
@@ -208,7 +208,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:14) []",
+            id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:17) []",
         ),
         pytest.param(
             4,
@@ -216,7 +216,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:14) [FixedCable=True]",
+            id="not UL-open Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:17) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -224,7 +224,7 @@ def test_transition_fires(
             ("ocpp.UnlockConnector", {"connectorId": 1}),
             "Ready",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:13)",
+            id="not UL-unknown Ready --ocpp.UnlockConnector--> (internal) (specs/ocpp16/machines/unlock_connector.yaml:16)",
         ),
     ],
 )

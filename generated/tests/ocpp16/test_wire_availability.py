@@ -24,7 +24,7 @@ SCENARIO_WIRE_AVAILABILITY_CA_INOPERATIVE: dict[str, Any] = {
     "id": "WIRE Availability CA-inoperative",
     "title": "Availability CA-inoperative Ready --ocpp.ChangeAvailability--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §6.7", "OCPP 1.6 §7.3", "OCPP 1.6 §7.4", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/machines/availability.yaml:28",
+    "at": "specs/ocpp16/machines/availability.yaml:30",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -132,7 +132,7 @@ SCENARIO_WIRE_AVAILABILITY_CA_INOPERATIVE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/availability.yaml:28",
+            "at": "specs/ocpp16/machines/availability.yaml:30",
         },
         {
             "kind": "expect",
@@ -141,7 +141,7 @@ SCENARIO_WIRE_AVAILABILITY_CA_INOPERATIVE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/availability.yaml:28",
+            "at": "specs/ocpp16/machines/availability.yaml:30",
         },
     ),
 }
@@ -152,7 +152,7 @@ SCENARIO_WIRE_AVAILABILITY_CA_INOPERATIVE: dict[str, Any] = {
 async def test_wire_availability_ca_inoperative() -> None:
     """WIRE Availability CA-inoperative: Availability CA-inoperative Ready --ocpp.ChangeAvailability--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/availability.yaml:28. Refs: OCPP 1.6 §5.2, OCPP 1.6 §6.7, OCPP 1.6 §7.3, OCPP 1.6 §7.4, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/machines/availability.yaml:30. Refs: OCPP 1.6 §5.2, OCPP 1.6 §6.7, OCPP 1.6 §7.3, OCPP 1.6 §7.4, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_WIRE_AVAILABILITY_CA_INOPERATIVE)
 

@@ -40,7 +40,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:67",
+    "at": "specs/ocpp16/machines/transaction.yaml:108",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -148,7 +148,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:67",
+            "at": "specs/ocpp16/machines/transaction.yaml:108",
         },
         {
             "kind": "expect",
@@ -157,7 +157,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:67",
+            "at": "specs/ocpp16/machines/transaction.yaml:108",
         },
     ),
 }
@@ -168,7 +168,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     """WIRE Transaction P1 Idle tester.plug_in: Transaction P1 Idle --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:67. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:108. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
 
@@ -193,7 +193,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:69",
+    "at": "specs/ocpp16/machines/transaction.yaml:110",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -263,7 +263,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
             "state": "Configured",
         },
         {
@@ -273,7 +273,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
             "state": "Configured",
         },
         {
@@ -283,7 +283,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
             "state": "Configured",
         },
         {
@@ -303,7 +303,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:69 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
             "state": "Configured",
         },
         {
@@ -358,7 +358,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
+            "at": "specs/ocpp16/machines/transaction.yaml:110",
         },
         {
             "kind": "any_order",
@@ -367,7 +367,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
+            "at": "specs/ocpp16/machines/transaction.yaml:110",
             "items": (
                 {
                     "kind": "expect",
@@ -376,7 +376,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
+                    "at": "specs/ocpp16/machines/transaction.yaml:110",
                 },
                 {
                     "kind": "expect",
@@ -385,7 +385,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:69",
+                    "at": "specs/ocpp16/machines/transaction.yaml:110",
                 },
             ),
         },
@@ -396,7 +396,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:69",
+            "at": "specs/ocpp16/machines/transaction.yaml:110",
         },
     ),
 }
@@ -407,7 +407,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_ev_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.ev_unplug: Transaction P2 Authorized --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:69. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:110. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG)
 
@@ -432,7 +432,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:70",
+    "at": "specs/ocpp16/machines/transaction.yaml:111",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -502,7 +502,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
             "state": "Configured",
         },
         {
@@ -512,7 +512,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
             "state": "Configured",
         },
         {
@@ -522,7 +522,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
             "state": "Configured",
         },
         {
@@ -542,7 +542,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:70 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
             "state": "Configured",
         },
         {
@@ -597,7 +597,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70",
+            "at": "specs/ocpp16/machines/transaction.yaml:111",
         },
         {
             "kind": "any_order",
@@ -606,7 +606,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70",
+            "at": "specs/ocpp16/machines/transaction.yaml:111",
             "items": (
                 {
                     "kind": "expect",
@@ -615,7 +615,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:70",
+                    "at": "specs/ocpp16/machines/transaction.yaml:111",
                 },
                 {
                     "kind": "expect",
@@ -624,7 +624,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:70",
+                    "at": "specs/ocpp16/machines/transaction.yaml:111",
                 },
             ),
         },
@@ -635,7 +635,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70",
+            "at": "specs/ocpp16/machines/transaction.yaml:111",
         },
         {
             "kind": "expect",
@@ -644,7 +644,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:70",
+            "at": "specs/ocpp16/machines/transaction.yaml:111",
         },
     ),
 }
@@ -655,7 +655,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:70. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:111. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
 
@@ -680,7 +680,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:79",
+    "at": "specs/ocpp16/machines/transaction.yaml:120",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -750,7 +750,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:79 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
             "state": "Configured",
         },
         {
@@ -760,7 +760,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:79 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
             "state": "Configured",
         },
         {
@@ -770,7 +770,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:79 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
             "state": "Configured",
         },
         {
@@ -790,7 +790,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:79 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
             "state": "Configured",
         },
         {
@@ -845,7 +845,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:79",
+            "at": "specs/ocpp16/machines/transaction.yaml:120",
         },
         {
             "kind": "any_order",
@@ -854,7 +854,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:79",
+            "at": "specs/ocpp16/machines/transaction.yaml:120",
             "items": (
                 {
                     "kind": "expect",
@@ -863,7 +863,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:79",
+                    "at": "specs/ocpp16/machines/transaction.yaml:120",
                 },
                 {
                     "kind": "expect",
@@ -872,7 +872,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:79",
+                    "at": "specs/ocpp16/machines/transaction.yaml:120",
                 },
             ),
         },
@@ -885,7 +885,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
 async def test_wire_transaction_au1() -> None:
     """WIRE Transaction AU1: Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:79. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:120. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AU1)
 
@@ -910,7 +910,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:132",
+    "at": "specs/ocpp16/machines/transaction.yaml:163",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -980,7 +980,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -990,7 +990,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1000,7 +1000,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1020,7 +1020,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1075,7 +1075,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:132",
+            "at": "specs/ocpp16/machines/transaction.yaml:163",
         },
         {
             "kind": "any_order",
@@ -1084,7 +1084,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:132",
+            "at": "specs/ocpp16/machines/transaction.yaml:163",
             "items": (
                 {
                     "kind": "expect",
@@ -1093,7 +1093,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:132",
+                    "at": "specs/ocpp16/machines/transaction.yaml:163",
                 },
                 {
                     "kind": "expect",
@@ -1102,7 +1102,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:132",
+                    "at": "specs/ocpp16/machines/transaction.yaml:163",
                 },
             ),
         },
@@ -1115,7 +1115,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:132. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:163. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1140,7 +1140,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:133",
+    "at": "specs/ocpp16/machines/transaction.yaml:164",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1210,7 +1210,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
             "state": "Configured",
         },
         {
@@ -1220,7 +1220,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
             "state": "Configured",
         },
         {
@@ -1230,7 +1230,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
             "state": "Configured",
         },
         {
@@ -1250,7 +1250,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:133 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
             "state": "Configured",
         },
         {
@@ -1305,7 +1305,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:133",
+            "at": "specs/ocpp16/machines/transaction.yaml:164",
         },
         {
             "kind": "any_order",
@@ -1314,7 +1314,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:133",
+            "at": "specs/ocpp16/machines/transaction.yaml:164",
             "items": (
                 {
                     "kind": "expect",
@@ -1323,7 +1323,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:133",
+                    "at": "specs/ocpp16/machines/transaction.yaml:164",
                 },
                 {
                     "kind": "expect",
@@ -1332,7 +1332,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:133",
+                    "at": "specs/ocpp16/machines/transaction.yaml:164",
                 },
             ),
         },
@@ -1343,7 +1343,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:133",
+            "at": "specs/ocpp16/machines/transaction.yaml:164",
         },
     ),
 }
@@ -1354,7 +1354,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:133. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:164. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
 
@@ -1362,741 +1362,6 @@ async def test_wire_transaction_aa2() -> None:
 SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
     "id": "WIRE Transaction AA5",
     "title": "Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:178",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:178 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:178",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"$error": "InternalError"},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:178",
-                },
-            ),
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:178",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction AA5")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_aa5() -> None:
-    """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:178. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
-
-
-SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
-    "id": "WIRE Transaction ST3 Authorized tester.fault",
-    "title": "Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:194",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:194 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:194",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:194",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "fault",
-            "payload": {"connector": 1, "errorCode": "GroundFailure"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:194",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction ST3 Authorized tester.fault")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_st3_authorized_tester_fault() -> None:
-    """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:194. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
-
-
-SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
-    "id": "WIRE Transaction ST6",
-    "title": "Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire",
-    "refs": (
-        "OCPP 1.6 §3.5",
-        "OCPP 1.6 §3.6",
-        "OCPP 1.6 §3.7",
-        "OCPP 1.6 §3.10",
-        "OCPP 1.6 §4.1",
-        "OCPP 1.6 §4.8",
-        "OCPP 1.6 §4.10",
-        "OCPP 1.6 §5.11",
-        "OCPP 1.6 §5.12",
-        "errata E3.17",
-        "errata E3.18",
-        "OCPP 1.6 §7.28",
-        "errata E3.5",
-        "errata E3.21",
-        "errata E3.32",
-    ),
-    "at": "specs/ocpp16/machines/transaction.yaml:197",
-    "requires": ("Core",),
-    "setup": {
-        "config": {
-            "AllowOfflineTxForUnknownId": False,
-            "LocalAuthorizeOffline": True,
-            "LocalPreAuthorize": False,
-        },
-        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
-    },
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "LocalPreAuthorize", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {
-                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
-            },
-            "reply": {
-                "configurationKey": {
-                    "$contains": (
-                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
-                        {"key": "LocalAuthorizeOffline", "value": "true"},
-                        {"key": "LocalPreAuthorize", "value": "false"},
-                    )
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:197 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:197",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:197",
-                },
-            ),
-        },
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:197",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE Transaction ST6")
-@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
-async def test_wire_transaction_st6() -> None:
-    """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
-
-    Source: specs/ocpp16/machines/transaction.yaml:197. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
-
-
-SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
-    "id": "WIRE Transaction ST7",
-    "title": "Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §3.5",
         "OCPP 1.6 §3.6",
@@ -2303,10 +1568,745 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "kind": "expect",
                     "name": "Authorize",
                     "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "reply": {"$error": "InternalError"},
                     "seconds": None,
                     "comment": "",
                     "at": "specs/ocpp16/machines/transaction.yaml:201",
+                },
+            ),
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:201",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction AA5")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_aa5() -> None:
+    """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:201. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
+
+
+SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
+    "id": "WIRE Transaction ST3 Authorized tester.fault",
+    "title": "Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:217",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:217",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:217",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:217",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST3 Authorized tester.fault")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st3_authorized_tester_fault() -> None:
+    """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:217. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
+
+
+SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
+    "id": "WIRE Transaction ST6",
+    "title": "Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:220",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:220",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:220",
+                },
+            ),
+        },
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:220",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE Transaction ST6")
+@pytest.mark.pics(Core=True, UnknownOfflineAuthorization=True)
+async def test_wire_transaction_st6() -> None:
+    """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
+
+    Source: specs/ocpp16/machines/transaction.yaml:220. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
+
+
+SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
+    "id": "WIRE Transaction ST7",
+    "title": "Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.6",
+        "OCPP 1.6 §3.7",
+        "OCPP 1.6 §3.10",
+        "OCPP 1.6 §4.1",
+        "OCPP 1.6 §4.8",
+        "OCPP 1.6 §4.10",
+        "OCPP 1.6 §5.11",
+        "OCPP 1.6 §5.12",
+        "errata E3.17",
+        "errata E3.18",
+        "OCPP 1.6 §7.28",
+        "errata E3.5",
+        "errata E3.21",
+        "errata E3.32",
+    ),
+    "at": "specs/ocpp16/machines/transaction.yaml:224",
+    "requires": ("Core",),
+    "setup": {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+        },
+        "pics": {"Core": True, "UnknownOfflineAuthorization": True},
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": ("AllowOfflineTxForUnknownId", "LocalAuthorizeOffline", "LocalPreAuthorize")
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+                        {"key": "LocalAuthorizeOffline", "value": "true"},
+                        {"key": "LocalPreAuthorize", "value": "false"},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:224",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/transaction.yaml:224",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:224",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/transaction.yaml:224",
                 },
             ),
         },
@@ -2317,7 +2317,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201",
+            "at": "specs/ocpp16/machines/transaction.yaml:224",
         },
     ),
 }
@@ -2328,6 +2328,6 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
 async def test_wire_transaction_st7() -> None:
     """WIRE Transaction ST7: Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:201. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:224. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST7)

@@ -24,7 +24,7 @@ SCENARIO_WIRE_UNLOCK_CONNECTOR_UL_UNKNOWN: dict[str, Any] = {
     "id": "WIRE UnlockConnector UL-unknown",
     "title": "UnlockConnector UL-unknown Ready --ocpp.UnlockConnector--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §5.18", "OCPP 1.6 §6.53", "OCPP 1.6 §7.46", "errata E3.87"),
-    "at": "specs/ocpp16/machines/unlock_connector.yaml:13",
+    "at": "specs/ocpp16/machines/unlock_connector.yaml:16",
     "requires": ("Core",),
     "setup": {"pics": {"FixedCable": True}},
     "setup_steps": (
@@ -132,7 +132,7 @@ SCENARIO_WIRE_UNLOCK_CONNECTOR_UL_UNKNOWN: dict[str, Any] = {
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/unlock_connector.yaml:13",
+            "at": "specs/ocpp16/machines/unlock_connector.yaml:16",
         },
     ),
 }
@@ -143,6 +143,6 @@ SCENARIO_WIRE_UNLOCK_CONNECTOR_UL_UNKNOWN: dict[str, Any] = {
 async def test_wire_unlock_connector_ul_unknown() -> None:
     """WIRE UnlockConnector UL-unknown: UnlockConnector UL-unknown Ready --ocpp.UnlockConnector--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/unlock_connector.yaml:13. Refs: OCPP 1.6 §5.18, OCPP 1.6 §6.53, OCPP 1.6 §7.46, errata E3.87.
+    Source: specs/ocpp16/machines/unlock_connector.yaml:16. Refs: OCPP 1.6 §5.18, OCPP 1.6 §6.53, OCPP 1.6 §7.46, errata E3.87.
     """
     await play_case(SPEC, SCENARIO_WIRE_UNLOCK_CONNECTOR_UL_UNKNOWN)
