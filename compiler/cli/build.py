@@ -184,7 +184,7 @@ def diagram(spec_dir: Path, out_dir: Path, html_dir: Path | None, runs: tuple[Pa
     if html_dir is not None:
         from compiler.cli.site import write_site
 
-        pages = write_site(result.spec, html_dir, runs)
+        pages = write_site(result.spec, html_dir, runs, out_dir)
         click.echo(f"site: {html_dir / 'index.html'} ({len(pages)} files)")
 
 

@@ -7,7 +7,9 @@ The coverage files are read here (the command's edge), checked, and merged: a ru
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,12 +18,22 @@ from compiler.ir import SpecSet
 __all__ = ["write_site"]
 
 
-def _coverage(spec: SpecSet, runs: tuple[Path, ...]) -> object | None:
-    """The merged coverage of ``runs``, with the tests that would reach each transition."""
+def _step(event: str, msg: dict[str, Any]) -> str:
+    """One step of an event path as the page shows it."""
+    if event == "$config":
+        return "configure " + ", ".join(f"{k}={v}" for k, v in msg.items())
+    return event
+
+
+def _coverage(spec: SpecSet, runs: tuple[Path, ...], generated: Path) -> object | None:
+    """The merged coverage of ``runs``, with the tests that would reach each transition (the
+    wire tests, and the regression tests of the build in ``generated``), and an event path
+    to each transition no test reaches."""
     if not runs:
         return None
     # Imported here: only this command reads run files, and only with --coverage.
-    from compiler.derive.reaching import reaching_paths, reaching_tests
+    from compiler.derive.reaching import event_path, reaching_tests
+    from compiler.frontend.setup_steps import resolve_scenario
     from compiler.render.site import Coverage
     from runtime.conformance.coverage import load_fired
     from runtime.errors import ChargespecError
@@ -33,18 +45,31 @@ def _coverage(spec: SpecSet, runs: tuple[Path, ...]) -> object | None:
         except ChargespecError as exc:
             raise click.ClickException(str(exc)) from exc
     known = {(m.name, t.key) for m in spec.machines for t in m.transitions}
-    reaching = reaching_tests(spec)
-    missing = known - fired - set(reaching)
+    reaching = reaching_tests(spec, partial(resolve_scenario, spec.test_states), generated)
+    # No generated test reaches these: search a path for each (bounded, about a second at
+    # most per transition on the largest machines; none today, all have a test).
+    paths = {}
+    for machine, key in sorted(known - fired - set(reaching)):
+        path = event_path(spec, machine, key, generated)
+        if path is not None:
+            paths[machine, key] = tuple(_step(event, msg) for event, msg in path.steps)
     return Coverage(
         fired=frozenset(fired & known),
         reaching=reaching,
-        paths=reaching_paths(spec, missing),
+        paths=paths,
         sources=tuple(str(r) for r in runs),
     )
 
 
-def write_site(spec: SpecSet, out: Path, runs: tuple[Path, ...]) -> list[Path]:
-    """Write the site into ``out`` (created when missing); return the pages written.
+def write_site(spec: SpecSet, out: Path, runs: tuple[Path, ...], generated: Path) -> list[Path]:
+    """Write the site into ``out`` (created when missing); return the files written.
+
+    Args:
+        spec: the spec set.
+        out: the site's folder.
+        runs: coverage files to merge and colour; none draws no coverage.
+        generated: the spec set's ``generated/`` folder; its regression tests tell which
+            tests reach a transition.
 
     Raises:
         click.ClickException: a coverage file is unreadable or of an unknown kind; Graphviz is
@@ -53,7 +78,7 @@ def write_site(spec: SpecSet, out: Path, runs: tuple[Path, ...]) -> list[Path]:
     from compiler.render.diagrams import GraphvizMissing, render_svg
     from compiler.render.site import Coverage, site_files
 
-    cov = _coverage(spec, runs)
+    cov = _coverage(spec, runs, generated)
     assert cov is None or isinstance(cov, Coverage)
     try:
         files = site_files(spec, render_svg, cov)

@@ -88,10 +88,10 @@ def test_every_drawn_element_is_addressable_and_maps_to_transitions() -> None:
         assert set(views) == {"overview", *(s.name for s in machine.states)}
         keys = {t.key for t in machine.transitions}
         for name, view in views.items():
-            for edge_id, edge_keys in view["edges"].items():
+            for edge_id, edge in view["edges"].items():
                 assert f'id="{edge_id}"' in page, (machine.name, name, edge_id)
-                assert set(edge_keys) <= keys
-        drawn = {k for v in views.values() for ks in v["edges"].values() for k in ks}
+                assert set(edge["keys"]) <= keys
+        drawn = {k for v in views.values() for e in v["edges"].values() for k in e["keys"]}
         external = {t.key for t in machine.transitions if t.target is not None}
         assert drawn == external, machine.name
 
@@ -161,11 +161,9 @@ def test_coverage_needs_html_and_a_bad_run_file_is_one_line(tmp_path: Path) -> N
     out = tmp_path / "gen"
     result = runner.invoke(cli, ["diagram", str(SPECS), "--out", str(out), "--coverage", str(bad)])
     assert result.exit_code == 2 and "--html" in result.output
-    result = runner.invoke(
-        cli,
-        ["diagram", str(SPECS), "--out", str(out), "--html", str(tmp_path / "site")]
-        + ["--coverage", str(bad)],
-    )
+    site = str(tmp_path / "site")
+    args = ["diagram", str(SPECS), "--out", str(out), "--html", site, "--coverage", str(bad)]
+    result = runner.invoke(cli, args)
     assert result.exit_code == 1
     assert "notes.json" in result.output and "Traceback" not in result.output
 

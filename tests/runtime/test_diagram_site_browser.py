@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,17 +30,18 @@ from tests.browser import Browser
 ROOT = Path(__file__).resolve().parents[2]
 SCREEN = 1920
 SHOTS = ROOT / "test-output" / "screenshots"
-# Two certification cases of Core, run in process: their coverage is a real run's.
-RUN_CASES = "TC_001_CS or TC_003_CS"
+# Two certification cases of Core, a cold boot and a charging session, run in process: the
+# coverage is a real run's.
+RUN_CASES = "TC_001_CS or TC_068_CS"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("diagram-site")
     run = work / "coverage.json"
+    tests = ["generated/tests/ocpp16", "-k", RUN_CASES]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        + ["generated/tests/ocpp16/test_core.py", "-k", RUN_CASES],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
         cwd=ROOT,
         env={**os.environ, COVERAGE_ENV: str(run)},
         capture_output=True,
@@ -47,11 +49,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    result = CliRunner().invoke(
-        cli,
-        ["diagram", str(ROOT / "specs" / "ocpp16"), "--out", str(work / "generated")]
-        + ["--html", str(work / "site"), "--coverage", str(run)],
-    )
+    # The regression tests of the build name the tests that reach an unexercised transition.
+    shutil.copytree(ROOT / "generated" / "regression", work / "generated" / "regression")
+    specs, out = str(ROOT / "specs" / "ocpp16"), str(work / "generated")
+    site = str(work / "site")
+    args = ["diagram", specs, "--out", out, "--html", site, "--coverage", str(run)]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return work / "site"
 
@@ -116,8 +119,10 @@ def test_machine_page_overview_fits_the_screen(
     width = _overview_width(browser)
     assert 0 < width <= SCREEN, f"{machine} overview is {width:.0f} px wide"
     assert browser.evaluate("document.documentElement.scrollWidth") <= SCREEN
-    # The run's coverage colours the edges: some exercised, some not.
-    covered = browser.evaluate("document.querySelectorAll('g.edge.cov-full').length")
+    # The run's coverage colours the edges: some exercised (wholly or in part), some not.
+    covered = browser.evaluate(
+        "document.querySelectorAll('g.edge.cov-full, g.edge.cov-part').length"
+    )
     uncovered = browser.evaluate("document.querySelectorAll('g.edge.cov-none').length")
     assert covered > 0 and uncovered > 0
     stem = page.removesuffix(".html")
@@ -137,11 +142,23 @@ def test_clicking_an_edge_shows_its_condition_actions_refs_and_line(
     site: Path, browser: Browser
 ) -> None:
     _open(browser, site / "connector_status.html")
-    _click_svg(browser, "section[data-view=overview] g.edge[id$='-edge-1']")
+    # The fault edge is drawn once, from "any state" (every state but Faulted goes there).
+    edge = browser.evaluate(
+        "Object.entries(JSON.parse(document.getElementById('machine-data').textContent)"
+        ".views.overview.edges).find(([, e]) => e.source === '*')[0]"
+    )
+    _click_svg(browser, f"g[id='{edge}']")
     text = browser.wait_for(
         "!document.getElementById('panel').hidden && document.getElementById('panel').innerText"
     )
-    assert "connector_status.yaml:" in text
+    assert text.startswith("×\nany state → Faulted") and "A9: tester.fault" in text
+    # One of its transitions: condition, actions, refs and the line it is written on.
+    browser.click("#panel-body a[href^='#t=A9:']")
+    text = browser.wait_for(
+        "document.getElementById('panel').innerText.includes('Written at') &&"
+        " document.getElementById('panel').innerText"
+    )
+    assert "remember_fault" in text and "connector_status.yaml:" in text
     # A state: its focus view is one click away, and the hash route shows it.
     browser.evaluate("window.location.hash = 'state=Preparing'")
     browser.wait_for("window.chargespecSite.current === 'Preparing'")

@@ -159,10 +159,11 @@ def _state(machine: Machine, s: State) -> Json:
 
 def _conditions(machine: Machine) -> Json:
     out: Json = {}
-    for c in getattr(machine, "conditions", ()):
+    for c in machine.conditions:
         out[c.name] = {
-            "text": " ".join(str(c.text).split()),
-            "description": getattr(c, "description", ""),
+            "text": " ".join(c.text.split()),
+            "expanded": _text(c.expr),
+            "description": c.description,
             "at": _line(machine.source_file, c.pos.line),
         }
     return out
@@ -171,7 +172,10 @@ def _conditions(machine: Machine) -> Json:
 def _view(view: View) -> Json:
     return {
         "nodes": dict(sorted(view.nodes.items())),
-        "edges": {e.id: list(e.transitions) for e in view.edges},
+        "edges": {
+            e.id: {"keys": list(e.transitions), "source": e.source, "target": e.target}
+            for e in view.edges
+        },
     }
 
 

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from compiler.ir import Machine, SpecSet
 from compiler.render.diagrams.model import file_stem, machines
@@ -75,7 +76,7 @@ def _environment() -> jinja2.Environment:
 def _json_script(value: Any) -> str:
     """JSON safe inside a ``<script>`` element (no ``</`` can close it early)."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return jinja2.utils.markupsafe.Markup(text.replace("</", "<\\/"))  # type: ignore[no-any-return]
+    return Markup(text.replace("</", "<\\/"))
 
 
 def _asset(name: str) -> str:
@@ -182,8 +183,10 @@ def _entry(machine: Machine, cov: Coverage | None) -> MachineEntry:
 def _machine_page(spec: SpecSet, machine: Machine, cov: Coverage | None, draw: Draw) -> str:
     views = [overview(spec, machine)]
     views += [focus(spec, machine, s.name) for s in machine.states]
-    titles = ["Overview"] + [f"State {v.name}" for v in views[1:]]
-    drawn = [_drawn(v, t, f"v{n}-", draw) for n, (v, t) in enumerate(zip(views, titles))]
+    titles = ["Overview", *(f"State {v.name}" for v in views[1:])]
+    drawn = [
+        _drawn(v, t, f"v{n}-", draw) for n, (v, t) in enumerate(zip(views, titles, strict=True))
+    ]
     table = transition_table(machine)
     ids = [prefixed(v, f"v{n}-") for n, v in enumerate(views)]
     data = machine_data(spec, machine, ids, table, cov)

@@ -153,11 +153,11 @@
     if (data.coverage) {
       Object.entries(data.views).forEach(([name, view]) => {
         const sec = section(name);
-        Object.entries(view.edges).forEach(([id, keys]) => {
+        Object.entries(view.edges).forEach(([id, edge]) => {
           const g = sec && sec.querySelector(`g[id="${CSS.escape(id)}"]`);
           if (!g) return;
-          const done = keys.filter((k) => data.transitions[k].covered).length;
-          g.classList.add(done === keys.length ? "cov-full" : done ? "cov-part" : "cov-none");
+          const done = edge.keys.filter((k) => data.transitions[k].covered).length;
+          g.classList.add(done === edge.keys.length ? "cov-full" : done ? "cov-part" : "cov-none");
         });
       });
     }
@@ -170,8 +170,8 @@
       const sec = section(viewName);
       if (!view || !sec) return 0;
       let n = 0;
-      Object.entries(view.edges).forEach(([id, edgeKeys]) => {
-        if (edgeKeys.some((k) => keys.includes(k))) {
+      Object.entries(view.edges).forEach(([id, edge]) => {
+        if (edge.keys.some((k) => keys.includes(k))) {
           const g = sec.querySelector(`g[id="${CSS.escape(id)}"]`);
           if (g) { g.classList.add(cls); n += 1; }
         }
@@ -272,11 +272,13 @@
       openPanel(parts);
     }
     function showEdge(viewName, id) {
-      const keys = data.views[viewName].edges[id] || [];
-      if (keys.length === 1) { showTransition(keys[0]); return; }
-      const first = data.transitions[keys[0]];
-      openPanel([el("h2", { text: `${first.source} → ${first.target}` }),
-        el("p", { text: `${keys.length} transitions drawn as this edge:` }), transitionList(keys)]);
+      const edge = data.views[viewName].edges[id];
+      if (!edge) return;
+      if (edge.keys.length === 1) { showTransition(edge.keys[0]); return; }
+      const name = (s) => (s === "*" ? "any state" : s);
+      openPanel([el("h2", { text: `${name(edge.source)} → ${name(edge.target)}` }),
+        el("p", { text: `${edge.keys.length} transitions drawn as this edge:` }),
+        transitionList(edge.keys)]);
     }
     function select_(viewName, g) {
       clearMarks();
@@ -295,8 +297,9 @@
         .map(([k]) => k);
     }
     function viewOf(key) {
-      if (Object.values(data.views[current].edges).some((ks) => ks.includes(key))) return current;
-      if (Object.values(data.views.overview.edges).some((ks) => ks.includes(key))) return "overview";
+      const drawnIn = (v) => data.views[v] && Object.values(data.views[v].edges).some((e) => e.keys.includes(key));
+      if (drawnIn(current)) return current;
+      if (drawnIn("overview")) return "overview";
       return data.transitions[key].source;
     }
     function route() {
