@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup graphviz chromium report-image build run test lint typecheck check bench fuzz external clean
+.PHONY: setup graphviz chromium report-image diagram-image build run test lint typecheck check bench fuzz external clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ external: setup
 # The sample HTML report's screenshot in the docs (tests/runtime/report_sample.py).
 report-image: setup
 	$(BIN)/python -m tests.interop.report_image docs/images/report.png
+
+# The diagram site's screenshot in the README (tests/runtime/diagram_site_sample.py).
+diagram-image: setup
+	$(BIN)/python -m tests.runtime.diagram_site_sample docs/images/diagrams.png
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

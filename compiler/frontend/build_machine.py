@@ -196,6 +196,7 @@ class _Builder:
             exit=tuple(s.get("exit", ())),
             may_send=None if may_send == "all" else tuple(may_send),
             answers_calls=bool(s.get("answers_calls", True)),
+            group=s.get("group", ""),
             pos=self.f.key_pos(("states", name)),
         )
 

@@ -83,6 +83,7 @@ class State:
         may_send: the CALLs the station may send while this state is active (None = all).
         answers_calls: False when incoming CALLs get no answer at all (Registration Rejected).
         pics: PICS item that must be true for the state to be entered.
+        group: the states of one group are boxed together in the overview diagram ("": none).
     """
 
     name: str
@@ -97,6 +98,7 @@ class State:
     may_send: tuple[str, ...] | None
     answers_calls: bool
     pos: Pos
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)

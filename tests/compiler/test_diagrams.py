@@ -102,6 +102,22 @@ def test_every_overview_fits_a_1920_px_screen(spec: SpecSet) -> None:
         assert float(width[1]) <= SCREEN_PT, f"{machine.name} overview is {width[1]} pt wide"
 
 
+def test_states_of_a_group_are_boxed_together_in_the_overview(spec: SpecSet) -> None:
+    transaction = machine_named(spec, "Transaction")
+    dot = overview(spec, transaction).dot
+    clusters = dict(
+        re.findall(r'subgraph (cluster_\d+) \{\n\s+label="([^"]+)";', dot)[i][::-1]
+        for i in range(3)
+    )
+    assert set(clusters) == {"Starting", "Transaction open", "Cable held (E3.17)"}
+    body = dot.split(f"subgraph {clusters['Transaction open']} {{", 1)[1].split("}", 1)[0]
+    assert '"Running" [' in body and '"StopAuthorizing" [' in body and '"Idle" [' not in body
+    # The overview reads from the top: the start point and the initial state come first.
+    assert '{rank=min; __start; "Idle"}' in dot
+    # A focus view shows one state's neighbourhood; it draws no groups.
+    assert "subgraph" not in focus(spec, transaction, "Running").dot
+
+
 def test_overview_edges_cover_every_external_transition_once(spec: SpecSet) -> None:
     for machine in spec.machines:
         view = overview(spec, machine)

@@ -26,7 +26,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from compiler.cli import main as cli
 from runtime.conformance.coverage import load_fired
 from runtime.conformance.run_record import RunRecord
 from tests.interop.external_run import (
@@ -170,6 +172,7 @@ def test_the_whole_applicable_suite_passes_against_the_simulator_in_another_proc
         assert measured["RemoteStartTransactionResponseTime"].samples > 0
         print(f"{name}: {dict(verdicts)} in {wall:.0f} s", file=sys.stderr)
     _assert_sim_coverage(covered)
+    _assert_site_colours_the_sim_coverage(covered, tmp_path)
     full = RunRecord.read(labs["full"].work / "run.json")
     core = RunRecord.read(labs["core-only"].work / "run.json")
 
@@ -187,6 +190,19 @@ def _assert_sim_coverage(covered: dict[str, Path]) -> None:
         assert len(found) >= 50, f"{name}: only {len(found)} transitions fired"
     # The transactions are run against full.yaml only (SHARES): its station started one.
     assert any(machine == "Transaction" for machine, _ in fired["full"])
+
+
+def _assert_site_colours_the_sim_coverage(covered: dict[str, Path], tmp_path: Path) -> None:
+    """The diagram site draws what the two external devices exercised, merged."""
+    site = tmp_path / "site"
+    args = ["diagram", str(ROOT / "specs" / "ocpp16"), "--out", str(tmp_path / "generated")]
+    args += ["--html", str(site)]
+    args += [arg for path in covered.values() for arg in ("--coverage", str(path))]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    union = set().union(*(load_fired(path) for path in covered.values()))
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert f"<strong>{len(union)} of " in index
 
 
 def _verdict(record: RunRecord, case_id: str) -> str:

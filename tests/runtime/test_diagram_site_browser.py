@@ -2,61 +2,32 @@
 Debian's headless Chromium over the DevTools protocol (tests/browser.py).
 
 The site is built once from the specs with the coverage of a real in-process run of two
-generated certification cases. Each page must load without a console error, an uncaught
-exception or a failed resource; the overviews must fit a 1,920 px screen at 100 %; clicking,
-searching, panning and zooming must do what they say. Screenshots of the index and of the
-Transaction and ConnectorStatus pages are kept in ``test-output/screenshots/`` and named at
-the end of the run.
+generated certification cases (tests/runtime/diagram_site_sample.py). Each page must load
+without a console error, an uncaught exception or a failed resource; the overviews must fit a
+1,920 px screen at 100 %; clicking, searching, panning and zooming must do what they say.
+Screenshots of the index and of the Transaction and ConnectorStatus pages are kept in
+``test-output/screenshots/`` and named at the end of the run.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from compiler.cli import main as cli
-from runtime.conformance.coverage import COVERAGE_ENV
 from tests.artifacts import keep
 from tests.browser import Browser
+from tests.runtime.diagram_site_sample import ROOT, build_site
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREEN = 1920
 SHOTS = ROOT / "test-output" / "screenshots"
-# Two certification cases of Core, a cold boot and a charging session, run in process: the
-# coverage is a real run's.
-RUN_CASES = "TC_001_CS or TC_068_CS"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("diagram-site")
-    run = work / "coverage.json"
-    tests = ["generated/tests/ocpp16", "-k", RUN_CASES]
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-        cwd=ROOT,
-        env={**os.environ, COVERAGE_ENV: str(run)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    # The regression tests of the build name the tests that reach an unexercised transition.
-    shutil.copytree(ROOT / "generated" / "regression", work / "generated" / "regression")
-    specs, out = str(ROOT / "specs" / "ocpp16"), str(work / "generated")
-    site = str(work / "site")
-    args = ["diagram", specs, "--out", out, "--html", site, "--coverage", str(run)]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    return work / "site"
+    return build_site(tmp_path_factory.mktemp("diagram-site"))
 
 
 @pytest.fixture(scope="module")

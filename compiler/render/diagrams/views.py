@@ -88,6 +88,15 @@ class _Statement:
     target: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """States the spec groups (``group:``), boxed together in the overview."""
+
+    name: str
+    label: str
+    nodes: tuple[_Statement, ...]
+
+
 def _string(text: str) -> str:
     """A quoted DOT string; newlines become centred line breaks."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -242,13 +251,16 @@ def _render(
     name: str,
     nodes: list[_Statement],
     groups: tuple[Group, ...],
+    clusters: tuple[Cluster, ...] = (),
 ) -> View:
     """Lay a view out with the view template and collect its id maps.
 
-    The initial point is drawn when the initial state is among the nodes.
+    The initial point is drawn when the initial state is among the nodes (``nodes`` and
+    those inside ``clusters``).
     """
     initial = machine.initial.name
-    drawn_states = [s.name for s in machine.states if _node_name(s.name) in {n.name for n in nodes}]
+    names = {n.name for n in nodes} | {n.name for c in clusters for n in c.nodes}
+    drawn_states = [s.name for s in machine.states if _node_name(s.name) in names]
     edge_statements, drawn = _edges(
         groups, EDGE_LABEL_WIDTH if name == "overview" else FOCUS_LABEL_WIDTH
     )
@@ -269,7 +281,12 @@ def _render(
             "node_size": NODE_SIZE,
             "edge_size": EDGE_SIZE,
             "nodes": specials + nodes,
+            "clusters": clusters,
             "edges": edge_statements,
+            # The overview reads from the top: the start point and the initial state first.
+            "top": f"{START_NODE}; {_node_name(initial)}"
+            if name == "overview" and initial in drawn_states
+            else "",
         },
     )
     ids = {node_id(ANY): ANY} if has_any else {}
@@ -290,11 +307,16 @@ def overview(spec: SpecSet, machine: Machine) -> View:
     inside: dict[str, int] = {}
     for t in internal(machine):
         inside[t.source] = inside.get(t.source, 0) + 1
-    nodes = [
-        _state_node(s, [f"+{inside[s.name]} internal"] if s.name in inside else [], [])
-        for s in machine.states
-    ]
-    return _render(spec, machine, "overview", nodes, overview_groups(machine))
+    nodes: list[_Statement] = []
+    grouped: dict[str, list[_Statement]] = {}
+    for s in machine.states:
+        node = _state_node(s, [f"+{inside[s.name]} internal"] if s.name in inside else [], [])
+        (grouped.setdefault(s.group, []) if s.group else nodes).append(node)
+    clusters = tuple(
+        Cluster(f"cluster_{n}", _string(label), tuple(members))
+        for n, (label, members) in enumerate(grouped.items())
+    )
+    return _render(spec, machine, "overview", nodes, overview_groups(machine), clusters)
 
 
 def _activities(state: State, inside: tuple[Transition, ...]) -> list[str]:

@@ -112,6 +112,27 @@ def _drawn(view: View, title: str, prefix: str, draw: Draw) -> DrawnView:
     return DrawnView(view.name, title, svg)
 
 
+@dataclass(frozen=True, slots=True)
+class CellLink:
+    """One transition id in a table cell: the link goes to its first transition."""
+
+    id: str
+    key: str
+    events: str
+
+
+def cell_links(machine: Machine, keys: tuple[str, ...]) -> list[CellLink]:
+    """A cell's transitions by id (A2 on three events is one link), in spec order."""
+    by_key = {t.key: t for t in machine.transitions}
+    grouped: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    for key in keys:
+        t = by_key[key]
+        grouped.setdefault(t.id, []).append(t.event)
+        first.setdefault(t.id, key)
+    return [CellLink(i, first[i], ", ".join(events)) for i, events in grouped.items()]
+
+
 def _search_entries(machine: Machine, page: str) -> list[dict[str, str]]:
     """What the search box finds in one machine: states, events, messages, transition ids."""
     found: dict[tuple[str, str], dict[str, str]] = {}
@@ -199,6 +220,7 @@ def _machine_page(spec: SpecSet, machine: Machine, cov: Coverage | None, draw: D
             entry=_entry(machine, cov),
             views=drawn,
             table=table,
+            cells={cell: cell_links(machine, keys) for cell, keys in table.cells.items()},
             data=data,
             coverage=cov,
         )

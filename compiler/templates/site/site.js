@@ -244,7 +244,12 @@
         const badge = el("span", { class: "badge " + (t.covered ? "yes" : "no"),
           text: t.covered ? "exercised" : "not exercised" });
         const more = [];
-        if (!t.covered && t.tests.length) more.push(el("div", { text: "Reached by:" }), el("ul", {}, t.tests.map((x) => el("li", {}, [code(x)]))));
+        if (!t.covered && t.tests.length) {
+          // The conformance (wire) tests come first; the list is cut after a few.
+          const shown = t.tests.slice(0, 6).map((x) => el("li", {}, [code(x)]));
+          if (t.tests.length > 6) shown.push(el("li", { text: `and ${t.tests.length - 6} more` }));
+          more.push(el("div", { text: "Reached by:" }), el("ul", {}, shown));
+        }
         else if (!t.covered && t.path.length) more.push(el("div", { text: "No generated test reaches it; events from the initial state: " }), code(t.path.join(" → ")));
         else if (!t.covered) more.push(el("div", { text: "No generated test reaches it." }));
         entry(dl, "Coverage", [badge, ...more]);

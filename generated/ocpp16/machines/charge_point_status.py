@@ -145,7 +145,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:27",
+            "specs/ocpp16/machines/charge_point_status.yaml:32",
         ),
         TransitionInfo(
             "A-sched:Available:internal.inoperative",
@@ -153,7 +153,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:28",
+            "specs/ocpp16/machines/charge_point_status.yaml:33",
         ),
         TransitionInfo(
             "A8:Available:internal.transaction_ended",
@@ -161,7 +161,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:29",
+            "specs/ocpp16/machines/charge_point_status.yaml:34",
         ),
         TransitionInfo(
             "A-operative:Available:internal.operative",
@@ -169,7 +169,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:30",
+            "specs/ocpp16/machines/charge_point_status.yaml:35",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -177,7 +177,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:31",
+            "specs/ocpp16/machines/charge_point_status.yaml:36",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -185,7 +185,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:32",
+            "specs/ocpp16/machines/charge_point_status.yaml:37",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -193,7 +193,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/charge_point_status.yaml:33",
+            "specs/ocpp16/machines/charge_point_status.yaml:38",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -201,7 +201,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/charge_point_status.yaml:34",
+            "specs/ocpp16/machines/charge_point_status.yaml:39",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -209,7 +209,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/charge_point_status.yaml:35",
+            "specs/ocpp16/machines/charge_point_status.yaml:40",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -217,7 +217,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:37",
+            "specs/ocpp16/machines/charge_point_status.yaml:42",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -225,7 +225,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:40",
+            "specs/ocpp16/machines/charge_point_status.yaml:45",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -233,7 +233,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:41",
+            "specs/ocpp16/machines/charge_point_status.yaml:46",
         ),
         TransitionInfo(
             "SN-reset:Available:internal.reset_failed",
@@ -241,7 +241,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:42",
+            "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
         TransitionInfo(
             "SN-reset:Unavailable:internal.reset_failed",
@@ -249,7 +249,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:42",
+            "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
         TransitionInfo(
             "SN-reset:Faulted:internal.reset_failed",
@@ -257,7 +257,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reset_failed",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:42",
+            "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -265,7 +265,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:43",
+            "specs/ocpp16/machines/charge_point_status.yaml:48",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -273,7 +273,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:43",
+            "specs/ocpp16/machines/charge_point_status.yaml:48",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -281,7 +281,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:43",
+            "specs/ocpp16/machines/charge_point_status.yaml:48",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -289,7 +289,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:44",
+            "specs/ocpp16/machines/charge_point_status.yaml:49",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -297,7 +297,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:44",
+            "specs/ocpp16/machines/charge_point_status.yaml:49",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -305,7 +305,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:44",
+            "specs/ocpp16/machines/charge_point_status.yaml:49",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -313,7 +313,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:47",
+            "specs/ocpp16/machines/charge_point_status.yaml:52",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -321,7 +321,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:47",
+            "specs/ocpp16/machines/charge_point_status.yaml:52",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -329,7 +329,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:47",
+            "specs/ocpp16/machines/charge_point_status.yaml:52",
         ),
     )
 

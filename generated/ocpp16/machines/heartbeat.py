@@ -93,7 +93,7 @@ class HeartbeatMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             "Running",
-            "specs/ocpp16/machines/heartbeat.yaml:16",
+            "specs/ocpp16/machines/heartbeat.yaml:21",
         ),
         TransitionInfo(
             "HB2:Idle:internal.registration_accepted",
@@ -101,7 +101,7 @@ class HeartbeatMachine(SpecMachine):
             "Idle",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:17",
+            "specs/ocpp16/machines/heartbeat.yaml:22",
         ),
         TransitionInfo(
             "HB3:Running:timer.heartbeat",
@@ -109,7 +109,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "timer.heartbeat",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:18",
+            "specs/ocpp16/machines/heartbeat.yaml:23",
         ),
         TransitionInfo(
             "HB4:Running:result.Heartbeat",
@@ -117,7 +117,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "result.Heartbeat",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:19",
+            "specs/ocpp16/machines/heartbeat.yaml:24",
         ),
         TransitionInfo(
             "HB5:Running:error.Heartbeat",
@@ -125,7 +125,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "error.Heartbeat",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:20",
+            "specs/ocpp16/machines/heartbeat.yaml:25",
         ),
         TransitionInfo(
             "HB5:Running:timeout.Heartbeat",
@@ -133,7 +133,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "timeout.Heartbeat",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:20",
+            "specs/ocpp16/machines/heartbeat.yaml:25",
         ),
         TransitionInfo(
             "HB6:Running:internal.registration_accepted",
@@ -141,7 +141,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:21",
+            "specs/ocpp16/machines/heartbeat.yaml:26",
         ),
         TransitionInfo(
             "HB7:Running:internal.registration_accepted",
@@ -149,7 +149,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "internal.registration_accepted",
             "Idle",
-            "specs/ocpp16/machines/heartbeat.yaml:22",
+            "specs/ocpp16/machines/heartbeat.yaml:27",
         ),
         TransitionInfo(
             "HB8:Running:internal.configuration_changed",
@@ -157,7 +157,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "internal.configuration_changed",
             None,
-            "specs/ocpp16/machines/heartbeat.yaml:24",
+            "specs/ocpp16/machines/heartbeat.yaml:29",
         ),
         TransitionInfo(
             "HB9:Running:internal.configuration_changed",
@@ -165,7 +165,7 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "internal.configuration_changed",
             "Idle",
-            "specs/ocpp16/machines/heartbeat.yaml:25",
+            "specs/ocpp16/machines/heartbeat.yaml:30",
         ),
         TransitionInfo(
             "HB10:Idle:internal.configuration_changed",
@@ -173,7 +173,7 @@ class HeartbeatMachine(SpecMachine):
             "Idle",
             "internal.configuration_changed",
             "Running",
-            "specs/ocpp16/machines/heartbeat.yaml:26",
+            "specs/ocpp16/machines/heartbeat.yaml:31",
         ),
     )
 
@@ -249,8 +249,8 @@ class HeartbeatMachine(SpecMachine):
     def _g_hb2__idle__internal_registration_accepted(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """HB2: config.HeartbeatInterval <= 0"""
-        return bool(self.env.config_int("HeartbeatInterval") <= 0)
+        """HB2: not (config.HeartbeatInterval > 0)"""
+        return bool(not self.env.config_int("HeartbeatInterval") > 0)
 
     def _g_hb6__running__internal_registration_accepted(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -261,8 +261,8 @@ class HeartbeatMachine(SpecMachine):
     def _g_hb7__running__internal_registration_accepted(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """HB7: config.HeartbeatInterval <= 0"""
-        return bool(self.env.config_int("HeartbeatInterval") <= 0)
+        """HB7: not (config.HeartbeatInterval > 0)"""
+        return bool(not self.env.config_int("HeartbeatInterval") > 0)
 
     def _g_hb8__running__internal_configuration_changed(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -276,10 +276,10 @@ class HeartbeatMachine(SpecMachine):
     def _g_hb9__running__internal_configuration_changed(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """HB9: msg.key == 'HeartbeatInterval' and config.HeartbeatInterval <= 0"""
+        """HB9: msg.key == 'HeartbeatInterval' and not (config.HeartbeatInterval > 0)"""
         return bool(
             msg_field(msg, "key") == "HeartbeatInterval"
-            and self.env.config_int("HeartbeatInterval") <= 0
+            and (not self.env.config_int("HeartbeatInterval") > 0)
         )
 
     def _g_hb10__idle__internal_configuration_changed(

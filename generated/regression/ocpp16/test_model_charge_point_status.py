@@ -139,42 +139,42 @@ def _machine(variant: int) -> tuple[ChargePointStatusMachine, ModelEnv]:
             (),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Available (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=False]",
+            id="Available (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
             (),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Available (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=True]",
+            id="Available (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:24) [MinimumStatusDuration=False]",
+            id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:24) [MinimumStatusDuration=True]",
+            id="Faulted (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=False]",
+            id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
             (("internal.inoperative", {"connector": 0}),),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=True]",
+            id="Unavailable (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -193,7 +193,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30) [MinimumStatusDuration=False]",
+            id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -202,7 +202,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30) [MinimumStatusDuration=True]",
+            id="A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             4,
@@ -211,7 +211,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
+            id="A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             12,
@@ -220,7 +220,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=True]",
+            id="A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -236,7 +236,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
+            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -248,7 +248,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=True]",
+            id="A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             4,
@@ -264,7 +264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
+            id="A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             12,
@@ -276,7 +276,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=True]",
+            id="A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -293,7 +293,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:31) [MinimumStatusDuration=False]",
+            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:36) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -306,7 +306,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:31) [MinimumStatusDuration=True]",
+            id="A9 Available --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:36) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -322,7 +322,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=False]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -334,7 +334,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=True]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -351,7 +351,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -364,7 +364,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=True]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/charge_point_status.yaml:38) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -379,7 +379,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -394,7 +394,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=True]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -403,7 +403,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:45) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -412,7 +412,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:45) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -421,7 +421,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -430,7 +430,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -446,7 +446,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -458,7 +458,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=True]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -477,7 +477,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -492,7 +492,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_startable", {"connector": 0, "startable": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -507,7 +507,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:48) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -522,7 +522,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:48) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -537,7 +537,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:48) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -552,7 +552,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:48) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -567,7 +567,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:48) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -582,7 +582,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:43) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:48) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -591,84 +591,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Available",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:49) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
             (),
             ("timer.status_debounce", {}),
-            "Available",
-            (
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
-                ),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            0,
-            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
-            ("timer.status_debounce", {}),
-            "Faulted",
-            (),
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
-            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
-            ("timer.status_debounce", {}),
-            "Faulted",
-            (
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
-                ),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            0,
-            (("internal.inoperative", {"connector": 0}),),
-            ("timer.status_debounce", {}),
-            "Unavailable",
-            (),
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
-            (("internal.inoperative", {"connector": 0}),),
-            ("timer.status_debounce", {}),
-            "Unavailable",
-            (
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
-                ),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:44) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            0,
-            (),
-            ("internal.reconnected", {}),
-            "Available",
-            (),
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
-            (),
-            ("internal.reconnected", {}),
             "Available",
             (
                 (
@@ -678,7 +606,79 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:49) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("timer.status_debounce", {}),
+            "Faulted",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:49) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("timer.status_debounce", {}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:49) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.inoperative", {"connector": 0}),),
+            ("timer.status_debounce", {}),
+            "Unavailable",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:49) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (("internal.inoperative", {"connector": 0}),),
+            ("timer.status_debounce", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:49) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("internal.reconnected", {}),
+            "Available",
+            (),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:52) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (),
+            ("internal.reconnected", {}),
+            "Available",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 0, "status": "Available", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:52) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -687,7 +687,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:52) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -702,7 +702,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:52) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -711,7 +711,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:52) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -726,7 +726,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:52) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -741,7 +741,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
+            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -756,7 +756,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
+            id="SN-reset Available --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -771,7 +771,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
+            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -786,7 +786,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
+            id="SN-reset Faulted --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -801,7 +801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=False]",
+            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -816,7 +816,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:42) [MinimumStatusDuration=True]",
+            id="SN-reset Unavailable --internal.reset_failed--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:47) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -840,7 +840,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30) [MinimumStatusDuration=False]",
+            id="not A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -848,7 +848,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:30) [MinimumStatusDuration=True]",
+            id="not A-operative Available --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -856,7 +856,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 0}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
+            id="not A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -864,7 +864,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 0}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=True]",
+            id="not A-sched Available --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:33) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -872,7 +872,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
+            id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -880,7 +880,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=True]",
+            id="not A8 Available --internal.inoperative--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -888,7 +888,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
+            id="not A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -896,7 +896,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=True]",
+            id="not A8 Available --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -904,7 +904,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=False]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -912,7 +912,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:32) [MinimumStatusDuration=True]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/charge_point_status.yaml:37) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -920,7 +920,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:45) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -928,7 +928,7 @@ def test_transition_fires(
             ("internal.inoperative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:45) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -936,7 +936,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=False]",
+            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -944,7 +944,7 @@ def test_transition_fires(
             ("internal.operative", {"connector": 1}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:41) [MinimumStatusDuration=True]",
+            id="not I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/charge_point_status.yaml:46) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -955,7 +955,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=False]",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -966,7 +966,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:34) [MinimumStatusDuration=True]",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/charge_point_status.yaml:39) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -974,7 +974,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=False]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -982,7 +982,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:35) [MinimumStatusDuration=True]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/charge_point_status.yaml:40) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -1006,7 +1006,7 @@ def test_guard_false_side(
             "Available",
             "tester.fault_cleared",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Available rejects tester.fault_cleared (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=False]",
+            id="Available rejects tester.fault_cleared (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1014,7 +1014,7 @@ def test_guard_false_side(
             "Available",
             "tester.fault_cleared",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Available rejects tester.fault_cleared (specs/ocpp16/machines/charge_point_status.yaml:22) [MinimumStatusDuration=True]",
+            id="Available rejects tester.fault_cleared (specs/ocpp16/machines/charge_point_status.yaml:27) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1022,7 +1022,7 @@ def test_guard_false_side(
             "Faulted",
             "internal.transaction_ended",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Faulted rejects internal.transaction_ended (specs/ocpp16/machines/charge_point_status.yaml:24) [MinimumStatusDuration=False]",
+            id="Faulted rejects internal.transaction_ended (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1030,7 +1030,7 @@ def test_guard_false_side(
             "Faulted",
             "internal.transaction_ended",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Faulted rejects internal.transaction_ended (specs/ocpp16/machines/charge_point_status.yaml:24) [MinimumStatusDuration=True]",
+            id="Faulted rejects internal.transaction_ended (specs/ocpp16/machines/charge_point_status.yaml:29) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1038,7 +1038,7 @@ def test_guard_false_side(
             "Unavailable",
             "internal.inoperative",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=False]",
+            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1046,7 +1046,7 @@ def test_guard_false_side(
             "Unavailable",
             "internal.inoperative",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:23) [MinimumStatusDuration=True]",
+            id="Unavailable rejects internal.inoperative (specs/ocpp16/machines/charge_point_status.yaml:28) [MinimumStatusDuration=True]",
         ),
     ],
 )

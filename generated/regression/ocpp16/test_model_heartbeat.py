@@ -60,14 +60,14 @@ def _machine(variant: int) -> tuple[HeartbeatMachine, ModelEnv]:
             (),
             "Idle",
             marks=pytest.mark.pics(),
-            id="Idle (specs/ocpp16/machines/heartbeat.yaml:10)",
+            id="Idle (specs/ocpp16/machines/heartbeat.yaml:15)",
         ),
         pytest.param(
             0,
             (("internal.configuration_changed", {"key": "HeartbeatInterval"}),),
             "Running",
             marks=pytest.mark.pics(),
-            id="Running (specs/ocpp16/machines/heartbeat.yaml:13)",
+            id="Running (specs/ocpp16/machines/heartbeat.yaml:18)",
         ),
     ],
 )
@@ -86,7 +86,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "heartbeat", 300.0),),
             marks=pytest.mark.pics(),
-            id="HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:26)",
+            id="HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:31)",
         ),
         pytest.param(
             0,
@@ -95,7 +95,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "heartbeat", 300.0),),
             marks=pytest.mark.pics(),
-            id="HB1 Idle --internal.registration_accepted--> Running (specs/ocpp16/machines/heartbeat.yaml:16)",
+            id="HB1 Idle --internal.registration_accepted--> Running (specs/ocpp16/machines/heartbeat.yaml:21)",
         ),
         pytest.param(
             0,
@@ -104,7 +104,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="HB2 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:17)",
+            id="HB2 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:22)",
         ),
         pytest.param(
             0,
@@ -113,7 +113,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("send", "Heartbeat", {}),),
             marks=pytest.mark.pics(),
-            id="HB3 Running --timer.heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:18)",
+            id="HB3 Running --timer.heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:23)",
         ),
         pytest.param(
             0,
@@ -122,7 +122,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("sync_clock", "2026-01-01T00:05:00Z"), ("start_timer", "heartbeat", 300.0)),
             marks=pytest.mark.pics(),
-            id="HB4 Running --result.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:19)",
+            id="HB4 Running --result.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
         ),
         pytest.param(
             0,
@@ -131,7 +131,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "heartbeat", 300.0),),
             marks=pytest.mark.pics(),
-            id="HB5 Running --error.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:20)",
+            id="HB5 Running --error.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:25)",
         ),
         pytest.param(
             0,
@@ -140,7 +140,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "heartbeat", 300.0),),
             marks=pytest.mark.pics(),
-            id="HB5 Running --timeout.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:20)",
+            id="HB5 Running --timeout.Heartbeat--> (internal) (specs/ocpp16/machines/heartbeat.yaml:25)",
         ),
         pytest.param(
             0,
@@ -149,7 +149,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "heartbeat", 300.0),),
             marks=pytest.mark.pics(),
-            id="HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:21)",
+            id="HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:26)",
         ),
         pytest.param(
             0,
@@ -161,7 +161,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("cancel_timer", "heartbeat"),),
             marks=pytest.mark.pics(),
-            id="HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:22)",
+            id="HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:27)",
         ),
         pytest.param(
             0,
@@ -170,7 +170,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "heartbeat", 300.0),),
             marks=pytest.mark.pics(),
-            id="HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
+            id="HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:29)",
         ),
         pytest.param(
             0,
@@ -182,7 +182,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("cancel_timer", "heartbeat"),),
             marks=pytest.mark.pics(),
-            id="HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:25)",
+            id="HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:30)",
         ),
     ],
 )
@@ -206,7 +206,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "ConnectionTimeOut"}),
             None,
             marks=pytest.mark.pics(),
-            id="not HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:26)",
+            id="not HB10 Idle --internal.configuration_changed--> Running (specs/ocpp16/machines/heartbeat.yaml:31)",
         ),
         pytest.param(
             0,
@@ -214,7 +214,7 @@ def test_transition_fires(
             ("internal.registration_accepted", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not HB1 Idle --internal.registration_accepted--> Running (specs/ocpp16/machines/heartbeat.yaml:16)",
+            id="not HB1 Idle --internal.registration_accepted--> Running (specs/ocpp16/machines/heartbeat.yaml:21)",
         ),
         pytest.param(
             0,
@@ -222,7 +222,7 @@ def test_transition_fires(
             ("internal.registration_accepted", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not HB2 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:17)",
+            id="not HB2 Idle --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:22)",
         ),
         pytest.param(
             0,
@@ -233,7 +233,7 @@ def test_transition_fires(
             ("internal.registration_accepted", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:21)",
+            id="not HB6 Running --internal.registration_accepted--> (internal) (specs/ocpp16/machines/heartbeat.yaml:26)",
         ),
         pytest.param(
             0,
@@ -241,7 +241,7 @@ def test_transition_fires(
             ("internal.registration_accepted", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:22)",
+            id="not HB7 Running --internal.registration_accepted--> Idle (specs/ocpp16/machines/heartbeat.yaml:27)",
         ),
         pytest.param(
             0,
@@ -249,7 +249,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "ConnectionTimeOut"}),
             None,
             marks=pytest.mark.pics(),
-            id="not HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:24)",
+            id="not HB8 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/heartbeat.yaml:29)",
         ),
         pytest.param(
             0,
@@ -257,7 +257,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:25)",
+            id="not HB9 Running --internal.configuration_changed--> Idle (specs/ocpp16/machines/heartbeat.yaml:30)",
         ),
     ],
 )
@@ -281,7 +281,7 @@ def test_guard_false_side(
             "Idle",
             "error.Heartbeat",
             marks=pytest.mark.pics(),
-            id="Idle rejects error.Heartbeat (specs/ocpp16/machines/heartbeat.yaml:10)",
+            id="Idle rejects error.Heartbeat (specs/ocpp16/machines/heartbeat.yaml:15)",
         ),
     ],
 )

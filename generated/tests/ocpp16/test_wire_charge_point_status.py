@@ -31,7 +31,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
         "errata E3.19",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/machines/charge_point_status.yaml:31",
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -139,7 +139,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:31",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
         },
         {
             "kind": "expect",
@@ -148,7 +148,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:31",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
         },
     ),
 }
@@ -159,7 +159,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
 async def test_wire_charge_point_status_a9() -> None:
     """WIRE ChargePointStatus A9: ChargePointStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:31. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_A9)
 
@@ -175,7 +175,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
         "errata E3.19",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/machines/charge_point_status.yaml:34",
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -283,7 +283,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:34",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
         },
         {
             "kind": "expect",
@@ -292,7 +292,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:34",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
         },
         {
             "kind": "tester",
@@ -301,7 +301,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:34",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
         },
         {
             "kind": "expect",
@@ -310,7 +310,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:34",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
         },
     ),
 }
@@ -321,7 +321,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
 async def test_wire_charge_point_status_i1() -> None:
     """WIRE ChargePointStatus I1: ChargePointStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:34. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:39. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I1)
 
@@ -337,7 +337,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
         "errata E3.19",
         "errata E3.22",
     ),
-    "at": "specs/ocpp16/machines/charge_point_status.yaml:37",
+    "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -445,7 +445,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:37",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
         },
         {
             "kind": "expect",
@@ -454,7 +454,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:37",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
         },
         {
             "kind": "tester",
@@ -463,7 +463,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:37",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
         },
         {
             "kind": "expect",
@@ -472,7 +472,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/charge_point_status.yaml:37",
+            "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
         },
     ),
 }
@@ -483,6 +483,6 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
 async def test_wire_charge_point_status_i_fault() -> None:
     """WIRE ChargePointStatus I-fault: ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:37. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT)

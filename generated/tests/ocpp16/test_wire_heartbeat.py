@@ -24,7 +24,7 @@ SCENARIO_WIRE_HEARTBEAT_HB3: dict[str, Any] = {
     "id": "WIRE Heartbeat HB3",
     "title": "Heartbeat HB3 Running --timer.heartbeat--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §4.6", "OCPP 1.6 §4.2", "OCPP 1.6 §9.1.10", "OCPP-J 1.6 §5.3"),
-    "at": "specs/ocpp16/machines/heartbeat.yaml:18",
+    "at": "specs/ocpp16/machines/heartbeat.yaml:23",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -132,7 +132,7 @@ SCENARIO_WIRE_HEARTBEAT_HB3: dict[str, Any] = {
             "reply": {"currentTime": "2026-01-01T00:05:00Z"},
             "seconds": 305.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/heartbeat.yaml:18",
+            "at": "specs/ocpp16/machines/heartbeat.yaml:23",
             "others": "answer",
         },
     ),
@@ -144,7 +144,7 @@ SCENARIO_WIRE_HEARTBEAT_HB3: dict[str, Any] = {
 async def test_wire_heartbeat_hb3() -> None:
     """WIRE Heartbeat HB3: Heartbeat HB3 Running --timer.heartbeat--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/heartbeat.yaml:18. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+    Source: specs/ocpp16/machines/heartbeat.yaml:23. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
     """
     await play_case(SPEC, SCENARIO_WIRE_HEARTBEAT_HB3)
 
@@ -153,7 +153,7 @@ SCENARIO_WIRE_HEARTBEAT_HB4: dict[str, Any] = {
     "id": "WIRE Heartbeat HB4",
     "title": "Heartbeat HB4 Running --result.Heartbeat--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §4.6", "OCPP 1.6 §4.2", "OCPP 1.6 §9.1.10", "OCPP-J 1.6 §5.3"),
-    "at": "specs/ocpp16/machines/heartbeat.yaml:19",
+    "at": "specs/ocpp16/machines/heartbeat.yaml:24",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -261,7 +261,7 @@ SCENARIO_WIRE_HEARTBEAT_HB4: dict[str, Any] = {
             "reply": {"currentTime": "$now"},
             "seconds": 305.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/heartbeat.yaml:19",
+            "at": "specs/ocpp16/machines/heartbeat.yaml:24",
             "others": "answer",
         },
     ),
@@ -273,7 +273,7 @@ SCENARIO_WIRE_HEARTBEAT_HB4: dict[str, Any] = {
 async def test_wire_heartbeat_hb4() -> None:
     """WIRE Heartbeat HB4: Heartbeat HB4 Running --result.Heartbeat--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/heartbeat.yaml:19. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+    Source: specs/ocpp16/machines/heartbeat.yaml:24. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
     """
     await play_case(SPEC, SCENARIO_WIRE_HEARTBEAT_HB4)
 
@@ -282,7 +282,7 @@ SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT: dict[str, Any] = {
     "id": "WIRE Heartbeat HB5 Running error.Heartbeat",
     "title": "Heartbeat HB5 Running --error.Heartbeat--> (internal), seen on the wire",
     "refs": ("OCPP 1.6 §4.6", "OCPP 1.6 §4.2", "OCPP 1.6 §9.1.10", "OCPP-J 1.6 §5.3"),
-    "at": "specs/ocpp16/machines/heartbeat.yaml:20",
+    "at": "specs/ocpp16/machines/heartbeat.yaml:25",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -390,7 +390,7 @@ SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT: dict[str, Any] = {
             "reply": {"$error": "InternalError"},
             "seconds": 305.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/heartbeat.yaml:20",
+            "at": "specs/ocpp16/machines/heartbeat.yaml:25",
             "others": "answer",
         },
     ),
@@ -402,6 +402,6 @@ SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT: dict[str, Any] = {
 async def test_wire_heartbeat_hb5_running_error_heartbeat() -> None:
     """WIRE Heartbeat HB5 Running error.Heartbeat: Heartbeat HB5 Running --error.Heartbeat--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/heartbeat.yaml:20. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+    Source: specs/ocpp16/machines/heartbeat.yaml:25. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
     """
     await play_case(SPEC, SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT)

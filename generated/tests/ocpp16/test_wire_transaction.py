@@ -40,7 +40,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:108",
+    "at": "specs/ocpp16/machines/transaction.yaml:134",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -148,7 +148,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:108",
+            "at": "specs/ocpp16/machines/transaction.yaml:134",
         },
         {
             "kind": "expect",
@@ -157,7 +157,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:108",
+            "at": "specs/ocpp16/machines/transaction.yaml:134",
         },
     ),
 }
@@ -168,7 +168,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     """WIRE Transaction P1 Idle tester.plug_in: Transaction P1 Idle --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:108. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:134. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
 
@@ -193,7 +193,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:110",
+    "at": "specs/ocpp16/machines/transaction.yaml:136",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -263,7 +263,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
             "state": "Configured",
         },
         {
@@ -273,7 +273,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
             "state": "Configured",
         },
         {
@@ -283,7 +283,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
             "state": "Configured",
         },
         {
@@ -303,7 +303,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:110 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
             "state": "Configured",
         },
         {
@@ -358,7 +358,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:110",
+            "at": "specs/ocpp16/machines/transaction.yaml:136",
         },
         {
             "kind": "any_order",
@@ -367,7 +367,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:110",
+            "at": "specs/ocpp16/machines/transaction.yaml:136",
             "items": (
                 {
                     "kind": "expect",
@@ -376,7 +376,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:110",
+                    "at": "specs/ocpp16/machines/transaction.yaml:136",
                 },
                 {
                     "kind": "expect",
@@ -385,7 +385,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:110",
+                    "at": "specs/ocpp16/machines/transaction.yaml:136",
                 },
             ),
         },
@@ -396,7 +396,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:110",
+            "at": "specs/ocpp16/machines/transaction.yaml:136",
         },
     ),
 }
@@ -407,7 +407,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_ev_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.ev_unplug: Transaction P2 Authorized --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:110. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:136. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG)
 
@@ -432,7 +432,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:111",
+    "at": "specs/ocpp16/machines/transaction.yaml:137",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -502,7 +502,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
             "state": "Configured",
         },
         {
@@ -512,7 +512,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
             "state": "Configured",
         },
         {
@@ -522,7 +522,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
             "state": "Configured",
         },
         {
@@ -542,7 +542,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:111 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
             "state": "Configured",
         },
         {
@@ -597,7 +597,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111",
+            "at": "specs/ocpp16/machines/transaction.yaml:137",
         },
         {
             "kind": "any_order",
@@ -606,7 +606,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111",
+            "at": "specs/ocpp16/machines/transaction.yaml:137",
             "items": (
                 {
                     "kind": "expect",
@@ -615,7 +615,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:111",
+                    "at": "specs/ocpp16/machines/transaction.yaml:137",
                 },
                 {
                     "kind": "expect",
@@ -624,7 +624,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:111",
+                    "at": "specs/ocpp16/machines/transaction.yaml:137",
                 },
             ),
         },
@@ -635,7 +635,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111",
+            "at": "specs/ocpp16/machines/transaction.yaml:137",
         },
         {
             "kind": "expect",
@@ -644,7 +644,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:111",
+            "at": "specs/ocpp16/machines/transaction.yaml:137",
         },
     ),
 }
@@ -655,7 +655,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:111. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:137. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
 
@@ -680,7 +680,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:120",
+    "at": "specs/ocpp16/machines/transaction.yaml:146",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -750,7 +750,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
             "state": "Configured",
         },
         {
@@ -760,7 +760,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
             "state": "Configured",
         },
         {
@@ -770,7 +770,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
             "state": "Configured",
         },
         {
@@ -790,7 +790,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:120 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
             "state": "Configured",
         },
         {
@@ -845,7 +845,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:120",
+            "at": "specs/ocpp16/machines/transaction.yaml:146",
         },
         {
             "kind": "any_order",
@@ -854,7 +854,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:120",
+            "at": "specs/ocpp16/machines/transaction.yaml:146",
             "items": (
                 {
                     "kind": "expect",
@@ -863,7 +863,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:120",
+                    "at": "specs/ocpp16/machines/transaction.yaml:146",
                 },
                 {
                     "kind": "expect",
@@ -872,7 +872,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:120",
+                    "at": "specs/ocpp16/machines/transaction.yaml:146",
                 },
             ),
         },
@@ -885,7 +885,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
 async def test_wire_transaction_au1() -> None:
     """WIRE Transaction AU1: Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:120. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:146. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AU1)
 
@@ -910,7 +910,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:163",
+    "at": "specs/ocpp16/machines/transaction.yaml:189",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -980,7 +980,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -990,7 +990,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -1000,7 +1000,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -1020,7 +1020,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:163 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
             "state": "Configured",
         },
         {
@@ -1075,7 +1075,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:163",
+            "at": "specs/ocpp16/machines/transaction.yaml:189",
         },
         {
             "kind": "any_order",
@@ -1084,7 +1084,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:163",
+            "at": "specs/ocpp16/machines/transaction.yaml:189",
             "items": (
                 {
                     "kind": "expect",
@@ -1093,7 +1093,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:163",
+                    "at": "specs/ocpp16/machines/transaction.yaml:189",
                 },
                 {
                     "kind": "expect",
@@ -1102,7 +1102,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:163",
+                    "at": "specs/ocpp16/machines/transaction.yaml:189",
                 },
             ),
         },
@@ -1115,7 +1115,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:163. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:189. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1140,7 +1140,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:164",
+    "at": "specs/ocpp16/machines/transaction.yaml:190",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1210,7 +1210,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -1220,7 +1220,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -1230,7 +1230,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -1250,7 +1250,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:164 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -1305,7 +1305,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:164",
+            "at": "specs/ocpp16/machines/transaction.yaml:190",
         },
         {
             "kind": "any_order",
@@ -1314,7 +1314,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:164",
+            "at": "specs/ocpp16/machines/transaction.yaml:190",
             "items": (
                 {
                     "kind": "expect",
@@ -1323,7 +1323,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:164",
+                    "at": "specs/ocpp16/machines/transaction.yaml:190",
                 },
                 {
                     "kind": "expect",
@@ -1332,7 +1332,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:164",
+                    "at": "specs/ocpp16/machines/transaction.yaml:190",
                 },
             ),
         },
@@ -1343,7 +1343,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:164",
+            "at": "specs/ocpp16/machines/transaction.yaml:190",
         },
     ),
 }
@@ -1354,7 +1354,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:164. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:190. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
 
@@ -1379,7 +1379,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:201",
+    "at": "specs/ocpp16/machines/transaction.yaml:227",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1449,7 +1449,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
             "state": "Configured",
         },
         {
@@ -1459,7 +1459,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
             "state": "Configured",
         },
         {
@@ -1469,7 +1469,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
             "state": "Configured",
         },
         {
@@ -1489,7 +1489,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:201 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
             "state": "Configured",
         },
         {
@@ -1544,7 +1544,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201",
+            "at": "specs/ocpp16/machines/transaction.yaml:227",
         },
         {
             "kind": "any_order",
@@ -1553,7 +1553,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201",
+            "at": "specs/ocpp16/machines/transaction.yaml:227",
             "items": (
                 {
                     "kind": "expect",
@@ -1562,7 +1562,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:201",
+                    "at": "specs/ocpp16/machines/transaction.yaml:227",
                 },
                 {
                     "kind": "expect",
@@ -1571,7 +1571,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": {"$error": "InternalError"},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:201",
+                    "at": "specs/ocpp16/machines/transaction.yaml:227",
                 },
             ),
         },
@@ -1582,7 +1582,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:201",
+            "at": "specs/ocpp16/machines/transaction.yaml:227",
         },
     ),
 }
@@ -1593,7 +1593,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
 async def test_wire_transaction_aa5() -> None:
     """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:201. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:227. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
 
@@ -1618,7 +1618,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:217",
+    "at": "specs/ocpp16/machines/transaction.yaml:243",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1688,7 +1688,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
             "state": "Configured",
         },
         {
@@ -1698,7 +1698,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
             "state": "Configured",
         },
         {
@@ -1708,7 +1708,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
             "state": "Configured",
         },
         {
@@ -1728,7 +1728,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:217 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
             "state": "Configured",
         },
         {
@@ -1783,7 +1783,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217",
+            "at": "specs/ocpp16/machines/transaction.yaml:243",
         },
         {
             "kind": "any_order",
@@ -1792,7 +1792,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217",
+            "at": "specs/ocpp16/machines/transaction.yaml:243",
             "items": (
                 {
                     "kind": "expect",
@@ -1801,7 +1801,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:217",
+                    "at": "specs/ocpp16/machines/transaction.yaml:243",
                 },
                 {
                     "kind": "expect",
@@ -1810,7 +1810,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:217",
+                    "at": "specs/ocpp16/machines/transaction.yaml:243",
                 },
             ),
         },
@@ -1821,7 +1821,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217",
+            "at": "specs/ocpp16/machines/transaction.yaml:243",
         },
         {
             "kind": "expect",
@@ -1830,7 +1830,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:217",
+            "at": "specs/ocpp16/machines/transaction.yaml:243",
         },
     ),
 }
@@ -1841,7 +1841,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_transaction_st3_authorized_tester_fault() -> None:
     """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:217. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:243. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
 
@@ -1866,7 +1866,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:220",
+    "at": "specs/ocpp16/machines/transaction.yaml:246",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1936,7 +1936,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
             "state": "Configured",
         },
         {
@@ -1946,7 +1946,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
             "state": "Configured",
         },
         {
@@ -1956,7 +1956,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
             "state": "Configured",
         },
         {
@@ -1976,7 +1976,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:220 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
             "state": "Configured",
         },
         {
@@ -2031,7 +2031,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220",
+            "at": "specs/ocpp16/machines/transaction.yaml:246",
         },
         {
             "kind": "any_order",
@@ -2040,7 +2040,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220",
+            "at": "specs/ocpp16/machines/transaction.yaml:246",
             "items": (
                 {
                     "kind": "expect",
@@ -2049,7 +2049,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:220",
+                    "at": "specs/ocpp16/machines/transaction.yaml:246",
                 },
                 {
                     "kind": "expect",
@@ -2058,7 +2058,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:220",
+                    "at": "specs/ocpp16/machines/transaction.yaml:246",
                 },
             ),
         },
@@ -2069,7 +2069,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220",
+            "at": "specs/ocpp16/machines/transaction.yaml:246",
         },
         {
             "kind": "expect",
@@ -2078,7 +2078,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:220",
+            "at": "specs/ocpp16/machines/transaction.yaml:246",
         },
     ),
 }
@@ -2089,7 +2089,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
 async def test_wire_transaction_st6() -> None:
     """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:220. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:246. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
 
@@ -2114,7 +2114,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
         "errata E3.21",
         "errata E3.32",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:224",
+    "at": "specs/ocpp16/machines/transaction.yaml:250",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2184,7 +2184,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
             "state": "Configured",
         },
         {
@@ -2194,7 +2194,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
             "state": "Configured",
         },
         {
@@ -2204,7 +2204,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
             "state": "Configured",
         },
         {
@@ -2224,7 +2224,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:224 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
             "state": "Configured",
         },
         {
@@ -2279,7 +2279,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:224",
+            "at": "specs/ocpp16/machines/transaction.yaml:250",
         },
         {
             "kind": "any_order",
@@ -2288,7 +2288,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:224",
+            "at": "specs/ocpp16/machines/transaction.yaml:250",
             "items": (
                 {
                     "kind": "expect",
@@ -2297,7 +2297,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:224",
+                    "at": "specs/ocpp16/machines/transaction.yaml:250",
                 },
                 {
                     "kind": "expect",
@@ -2306,7 +2306,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:224",
+                    "at": "specs/ocpp16/machines/transaction.yaml:250",
                 },
             ),
         },
@@ -2317,7 +2317,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:224",
+            "at": "specs/ocpp16/machines/transaction.yaml:250",
         },
     ),
 }
@@ -2328,6 +2328,6 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
 async def test_wire_transaction_st7() -> None:
     """WIRE Transaction ST7: Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:224. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:250. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST7)
