@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from compiler.ir import SpecSet
+
+if TYPE_CHECKING:
+    from compiler.render.site import Coverage
 
 __all__ = ["write_site"]
 
@@ -25,7 +28,7 @@ def _step(event: str, msg: dict[str, Any]) -> str:
     return event
 
 
-def _coverage(spec: SpecSet, runs: tuple[Path, ...], generated: Path) -> object | None:
+def _coverage(spec: SpecSet, runs: tuple[Path, ...], generated: Path) -> Coverage | None:
     """The merged coverage of ``runs``, with the tests that would reach each transition (the
     wire tests, and the regression tests of the build in ``generated``), and an event path
     to each transition no test reaches."""
@@ -76,10 +79,9 @@ def write_site(spec: SpecSet, out: Path, runs: tuple[Path, ...], generated: Path
             missing.
     """
     from compiler.render.diagrams import GraphvizMissing, render_svg
-    from compiler.render.site import Coverage, site_files
+    from compiler.render.site import site_files
 
     cov = _coverage(spec, runs, generated)
-    assert cov is None or isinstance(cov, Coverage)
     try:
         files = site_files(spec, render_svg, cov)
     except GraphvizMissing as exc:
