@@ -31,7 +31,10 @@ def main(out: Path) -> int:
         station = broken_station_args(lab, PICS)
         with running(station, Path(work) / "station.log"):
             subprocess.run(suite_args(lab, PICS), cwd=ROOT, timeout=RUN_TIMEOUT, check=False)
-        screenshot(lab.work / "report.html", out, size="1280,1600")
+        errors = screenshot(lab.work / "report.html", out, size="1280,1600")
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        return 1
     print(f"wrote {out}")
     return 0
 

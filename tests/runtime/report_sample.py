@@ -11,9 +11,6 @@ conditions); their outcomes, frames and measurements are made up to show every v
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,8 +26,9 @@ from runtime.conformance.run_record import (
     StepFailure,
     Target,
 )
+from tests.browser import Browser
 
-__all__ = ["chromium", "console_errors", "dump_dom", "sample_run", "screenshot"]
+__all__ = ["dump_dom", "sample_run", "screenshot"]
 
 T0 = 1_733_300_000.0  # 2024-12-04T08:13:20Z
 BROWSER_TIMEOUT = 90  # seconds; a cold Chromium start takes about one
@@ -263,60 +261,27 @@ def sample_run() -> RunRecord:
     )
 
 
-# --- headless Chromium ----------------------------------------------------------------------
-
-_CONSOLE = re.compile(r"CONSOLE|Uncaught")
+# --- headless Chromium (tests/browser.py) ----------------------------------------------------
 
 
-def chromium() -> str:
-    """The path of Chromium; an AssertionError saying how to install it when missing."""
-    path = shutil.which("chromium")
-    assert path is not None, "chromium not found on PATH: `make setup` installs Debian's chromium"
-    return path
+def screenshot(html: Path, png: Path, size: str = "1280,1600") -> list[str]:
+    """Render ``html`` into ``png`` at ``size`` (width,height); return the page's errors
+    (console errors, uncaught exceptions, failed loads)."""
+    width, height = (int(n) for n in size.split(","))
+    with Browser(width=width, height=height, timeout=BROWSER_TIMEOUT) as browser:
+        browser.open(html)
+        browser.settle(0.3)
+        browser.screenshot(png)
+        return list(browser.errors)
 
 
-def _run_chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        chromium(),
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--enable-logging=stderr",
-        "--v=0",
-        f"--user-data-dir={profile}",
-        *extra,
-        url,
-    ]
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=BROWSER_TIMEOUT, check=False
-    )
-
-
-def console_errors(stderr: str) -> list[str]:
-    """The lines of Chromium's log that report a page's console output or an uncaught error."""
-    return [line for line in stderr.splitlines() if _CONSOLE.search(line)]
-
-
-def screenshot(html: Path, png: Path, size: str = "1280,1600") -> str:
-    """Render ``html`` into ``png``; Chromium's log (stderr) comes back for inspection."""
-    with tempfile.TemporaryDirectory() as profile:
-        done = _run_chromium(
-            html.resolve().as_uri(),
-            Path(profile),
-            f"--screenshot={png.resolve()}",
-            f"--window-size={size}",
-            "--hide-scrollbars",
-        )
-    assert done.returncode == 0, f"chromium failed ({done.returncode}):\n{done.stderr}"
-    return done.stderr
-
-
-def dump_dom(html: Path) -> tuple[str, str]:
-    """The DOM of ``html`` after its scripts ran, and Chromium's log."""
-    with tempfile.TemporaryDirectory() as profile:
-        done = _run_chromium(html.resolve().as_uri(), Path(profile), "--dump-dom")
-    assert done.returncode == 0, f"chromium failed ({done.returncode}):\n{done.stderr}"
-    return done.stdout, done.stderr
+def dump_dom(html: Path) -> tuple[str, list[str]]:
+    """The DOM of ``html`` after its scripts ran, and the page's errors."""
+    with Browser(timeout=BROWSER_TIMEOUT) as browser:
+        browser.open(html)
+        browser.settle(0.3)
+        dom: str = browser.evaluate("document.documentElement.outerHTML")
+        return dom, list(browser.errors)
 
 
 def main(argv: list[str]) -> int:
@@ -326,7 +291,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         html = Path(tmp) / "report.html"
         write_html(sample_run(), html)
-        errors = console_errors(screenshot(html, out))
+        errors = screenshot(html, out)
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ from compiler.cli import main as cli
 from runtime.conformance.report import RunFileError, html_report, junit_xml, read_run
 from runtime.conformance.report.summary import by_clause, field_path, verdict_reason
 from runtime.conformance.run_record import CaseRecord, FrameRecord, RunRecord, Target
-from tests.runtime.report_sample import console_errors, dump_dom, sample_run, screenshot
+from tests.runtime.report_sample import dump_dom, sample_run, screenshot
 
 # --- JUnit XML ------------------------------------------------------------------------------
 
@@ -235,12 +235,11 @@ def _png_size(png: Path) -> tuple[int, int]:
 def test_report_renders_in_chromium_without_console_errors(tmp_path: Path) -> None:
     html, png = tmp_path / "report.html", tmp_path / "report.png"
     html.write_text(html_report(sample_run()), encoding="utf-8")
-    log = screenshot(html, png)
-    assert console_errors(log) == []
+    assert screenshot(html, png) == []
     assert _png_size(png) == (1280, 1600)
     assert png.stat().st_size > 50_000  # a rendered page, not a blank one
-    dom, log = dump_dom(html)
-    assert console_errors(log) == []
+    dom, errors = dump_dom(html)
+    assert errors == []
     assert 'data-report-ready="yes"' in dom
     assert 'aria-pressed="true">all (7)</button>' in dom  # the filter script ran
 
@@ -250,6 +249,6 @@ def test_the_browser_check_sees_a_broken_script(tmp_path: Path) -> None:
     html = tmp_path / "broken.html"
     page = html_report(RunRecord(tool="chargespec", spec="ocpp16", started=0.0))
     html.write_text(page.replace('"use strict";', '"use strict"; undefinedFunction();'), "utf-8")
-    dom, log = dump_dom(html)
-    assert any("undefinedFunction" in line for line in console_errors(log))
+    dom, errors = dump_dom(html)
+    assert any("undefinedFunction" in line for line in errors)
     assert 'data-report-ready="yes"' not in dom

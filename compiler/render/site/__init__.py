@@ -8,6 +8,6 @@ Modules: ``data`` (the JSON each machine page carries) and ``pages`` (the files)
 from __future__ import annotations
 
 from compiler.render.site.data import Coverage
-from compiler.render.site.pages import inline_svg, site_files, svg_width_pt
+from compiler.render.site.pages import inline_svg, site_files
 
-__all__ = ["Coverage", "inline_svg", "site_files", "svg_width_pt"]
+__all__ = ["Coverage", "inline_svg", "site_files"]

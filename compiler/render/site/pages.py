@@ -33,7 +33,6 @@ __all__ = ["MachineEntry", "site_files"]
 Draw = Callable[[str], str]
 
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
-_SVG_SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +262,3 @@ def site_files(spec: SpecSet, draw: Draw, cov: Coverage | None = None) -> dict[s
     for m in ordered:
         files[f"{file_stem(m)}.html"] = _machine_page(spec, m, cov, draw)
     return dict(sorted(files.items()))
-
-
-def svg_width_pt(svg: str) -> float:
-    """The width Graphviz gave a drawing, in points (0 when the SVG does not say)."""
-    match = _SVG_SIZE.search(svg)
-    return float(match.group(1)) if match else 0.0
