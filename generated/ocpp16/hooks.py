@@ -21,6 +21,7 @@ from generated.ocpp16.machines.connector_status import ConnectorStatusState
 from generated.ocpp16.machines.data_transfer import DataTransferState
 from generated.ocpp16.machines.heartbeat import HeartbeatState
 from generated.ocpp16.machines.interrupted_transaction import InterruptedTransactionState
+from generated.ocpp16.machines.local_auth_list import LocalAuthListState
 from generated.ocpp16.machines.registration import RegistrationState
 from generated.ocpp16.machines.remote_control import RemoteControlState
 from generated.ocpp16.machines.reset import ResetState
@@ -70,6 +71,10 @@ class StationHooks(Protocol):
         """InterruptedTransaction entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_local_auth_list(self, instance: int, state: LocalAuthListState) -> None:
+        """LocalAuthList entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_registration(self, instance: int, state: RegistrationState) -> None:
         """Registration entered ``state`` (instance = connector id, 0 for the station)."""
         ...
@@ -105,6 +110,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "DataTransfer": "on_data_transfer",
     "Heartbeat": "on_heartbeat",
     "InterruptedTransaction": "on_interrupted_transaction",
+    "LocalAuthList": "on_local_auth_list",
     "Registration": "on_registration",
     "RemoteControl": "on_remote_control",
     "Reset": "on_reset",

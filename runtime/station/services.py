@@ -18,6 +18,7 @@ from typing import Any
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import from_iso8601, to_iso8601
 from runtime.spec.config_keys import ConfigError
+from runtime.station.local_list import LocalListServices
 from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
 from runtime.station.store import CacheEntry, Store
@@ -46,7 +47,7 @@ class UnknownStationCall(ChargespecError, LookupError):
     """A machine used a query or operation this runtime does not implement."""
 
 
-class StationServices:
+class StationServices(LocalListServices):
     """Answers ``station.<query>`` and runs ``invoke: <operation>`` for one station."""
 
     def __init__(self, station: StationPort) -> None:
@@ -142,8 +143,12 @@ class StationServices:
             return True
 
     def q_authorization(self, id_tag: str) -> str:
-        """§3.5.1: the cached status; Expired once expiryDate has passed (even before
-        op_expire_cache wrote it); Unknown if absent."""
+        """§3.5.3: the Local Authorization List's status first; else §3.5.1: the cached
+        status; Expired once expiryDate has passed (even before op_expire_cache wrote it);
+        Unknown if absent."""
+        listed = self.list_authorization(id_tag)
+        if listed is not None:
+            return listed
         if not self._cache_enabled():
             return "Unknown"
         entry = self._store.cache_get(id_tag)
@@ -152,6 +157,9 @@ class StationServices:
         return "Expired" if self._has_expired(entry) else str(entry.status)
 
     def q_parent_of(self, id_tag: str) -> str:
+        listed = self.list_parent(id_tag)  # the list wins over the cache (§3.5.3)
+        if listed is not None:
+            return listed
         if not self._cache_enabled():
             return ""
         entry = self._store.cache_get(id_tag)
@@ -338,8 +346,11 @@ class StationServices:
         self._startable[int(connector)] = bool(startable)
 
     def op_update_cache(self, id_tag: str, id_tag_info: Mapping[str, Any] | None) -> None:
-        """§3.5.1, §4.1: every IdTagInfo received overwrites the idTag's cache entry."""
+        """§3.5.1, §4.1: every IdTagInfo received overwrites the idTag's cache entry; §3.5.3:
+        not for an idTag the Local Authorization List holds."""
         if not self._cache_enabled() or not id_tag or not isinstance(id_tag_info, Mapping):
+            return
+        if self.in_local_list(id_tag):
             return
         entry = CacheEntry(
             id_tag=id_tag,

@@ -26,6 +26,7 @@ from runtime.station.store_db import Database, StoreError
 __all__ = [
     "SCHEMA_VERSION",
     "CacheEntry",
+    "ListEntry",
     "QueuedMessage",
     "Store",
     "StoreError",
@@ -53,6 +54,9 @@ CREATE INDEX IF NOT EXISTS samples_by_ref ON samples (ref, id);
 CREATE TABLE IF NOT EXISTS queue (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT NOT NULL, payload TEXT NOT NULL,
     tx_ref INTEGER, attempts INTEGER NOT NULL, not_before REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS local_list (
+    folded TEXT PRIMARY KEY, id_tag TEXT NOT NULL, status TEXT NOT NULL, expiry TEXT,
+    parent_id_tag TEXT);
 """
 
 # Column lists in dataclass field order, so that rows map onto the dataclasses positionally.
@@ -110,6 +114,25 @@ class QueuedMessage:
     tx_ref: int | None
     attempts: int
     not_before: float
+
+
+# The Local Authorization List's version lives in the state table, written in the same SQLite
+# transaction as the list it numbers (OCPP 1.6 §5.15: the version belongs to the updated list).
+_LIST_VERSION = "local_list.version"
+_LIST_COLUMNS = "id_tag, status, expiry, parent_id_tag"
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """A Local Authorization List entry (OCPP 1.6 §3.5.2, §7.1 AuthorizationData).
+
+    ``id_tag`` keeps the spelling the Central System sent; lookups fold case (§7.28).
+    """
+
+    id_tag: str
+    status: str
+    expiry: str | None
+    parent_id_tag: str | None
 
 
 def _fold(id_tag: str) -> str:
@@ -322,3 +345,54 @@ class Store(Database):
     def dequeue(self, seq: int) -> None:
         """Remove a delivered or dropped message; KeyError if ``seq`` is not queued."""
         self._change("DELETE FROM queue WHERE seq = ?", (seq,), seq)
+
+    # -- Local Authorization List (OCPP 1.6 §3.5.2, §5.15) ---------------------------------
+
+    def local_list_get(self, id_tag: str) -> ListEntry | None:
+        """The list's entry for ``id_tag``, compared case-insensitively (§7.28)."""
+        query = f"SELECT {_LIST_COLUMNS} FROM local_list WHERE folded = ?"
+        row = self._conn.execute(query, (_fold(id_tag),)).fetchone()
+        return None if row is None else ListEntry(*row)
+
+    def local_list_entries(self) -> list[ListEntry]:
+        """Every entry, by folded idTag."""
+        query = f"SELECT {_LIST_COLUMNS} FROM local_list ORDER BY folded"
+        return [ListEntry(*row) for row in self._conn.execute(query)]
+
+    def local_list_count(self) -> int:
+        (count,) = self._conn.execute("SELECT COUNT(*) FROM local_list").fetchone()
+        return int(count)
+
+    def local_list_version(self) -> int:
+        """The version the last accepted SendLocalList gave the list (0: never updated)."""
+        value = self.get_state(_LIST_VERSION)
+        return int(value) if value is not None else 0
+
+    def local_list_update(
+        self, version: int, *, replace: bool, upserts: list[ListEntry], removals: list[str]
+    ) -> None:
+        """Apply one SendLocalList in one SQLite transaction: the whole list and its version
+        change together or not at all (§5.15).
+
+        Args:
+            version: the list's version after the update.
+            replace: a Full update: the list becomes exactly ``upserts``.
+            upserts: entries added or overwritten.
+            removals: idTags whose entries are deleted (a Differential entry without
+                idTagInfo, §7.1).
+        """
+        with self._write() as db:
+            if replace:
+                db.execute("DELETE FROM local_list")
+            for id_tag in removals:
+                db.execute("DELETE FROM local_list WHERE folded = ?", (_fold(id_tag),))
+            for entry in upserts:
+                db.execute(
+                    f"INSERT OR REPLACE INTO local_list (folded, {_LIST_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (_fold(entry.id_tag), *astuple(entry)),
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)",
+                (_LIST_VERSION, str(version)),
+            )
