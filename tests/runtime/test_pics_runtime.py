@@ -242,8 +242,6 @@ def test_undeclared_profile_request_without_such_status_is_not_supported(
     [
         ("ReserveNow", RESERVE_NOW),
         ("CancelReservation", {"reservationId": 1}),
-        ("GetLocalListVersion", {}),
-        ("SendLocalList", {"listVersion": 1, "updateType": "Full"}),
         ("TriggerMessage", {"requestedMessage": "Heartbeat"}),
     ],
 )
@@ -289,7 +287,9 @@ def test_wallbox_example_lists_its_profiles_and_limits() -> None:
         "value": "40",
     }
     # Declared, but its profile has no machines yet: no key (a limit of a profile it has not).
-    assert "LocalAuthListMaxLength" not in listed
+    assert "ChargeProfileMaxStackLevel" not in listed
+    # Declared and implemented (machine LocalAuthList): the key, at the PICS's limit (§9.2.2).
+    assert listed["LocalAuthListMaxLength"]["value"] == "500"
     values = pics_config_values(
         supported_keys(SPEC.config_keys, PicsValues(SPEC.pics_items, _example("wallbox"))),
         PicsValues(SPEC.pics_items, _example("wallbox")),
