@@ -53,7 +53,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
             "state": "Started",
         },
         {
@@ -63,7 +63,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -74,7 +74,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -85,7 +85,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
             "state": "Started",
         },
         {
@@ -95,7 +95,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
             "state": "Started",
         },
         {
@@ -105,7 +105,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
             "state": "Started",
         },
         {
@@ -115,7 +115,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
             "state": "Started",
         },
         {
@@ -377,7 +377,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
             "state": "Booted",
         },
         {
@@ -387,7 +387,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -398,7 +398,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -410,7 +410,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
             "state": "Booted",
         },
         {
@@ -420,7 +420,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:105 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:107 (Charging)",
             "state": "Charging",
         },
         {
@@ -430,7 +430,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:106 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:108 (Charging)",
             "state": "Charging",
         },
         {
@@ -440,7 +440,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:107 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:109 (Charging)",
             "state": "Charging",
         },
         {
@@ -450,7 +450,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:108 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:110 (Charging)",
             "state": "Charging",
         },
         {
@@ -460,7 +460,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:111 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:113 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -469,7 +469,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:112 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:114 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -479,7 +479,7 @@ SCENARIO_TC_070_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:114 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:116 (Charging)",
                     "state": "Charging",
                 },
             ),
@@ -727,7 +727,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
             "state": "Started",
         },
         {
@@ -737,7 +737,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -748,7 +748,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -759,7 +759,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
             "state": "Started",
         },
         {
@@ -769,7 +769,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
             "state": "Started",
         },
         {
@@ -779,7 +779,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
             "state": "Started",
         },
         {
@@ -789,7 +789,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
             "state": "Started",
         },
         {
@@ -1042,7 +1042,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
             "state": "Booted",
         },
         {
@@ -1052,7 +1052,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1063,7 +1063,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1075,7 +1075,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
             "state": "Booted",
         },
         {
@@ -1085,7 +1085,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:105 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:107 (Charging)",
             "state": "Charging",
         },
         {
@@ -1095,7 +1095,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:106 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:108 (Charging)",
             "state": "Charging",
         },
         {
@@ -1105,7 +1105,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:107 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:109 (Charging)",
             "state": "Charging",
         },
         {
@@ -1115,7 +1115,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:108 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:110 (Charging)",
             "state": "Charging",
         },
         {
@@ -1125,7 +1125,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:111 (Charging)",
+            "at": "specs/ocpp16/test_states.yaml:113 (Charging)",
             "items": (
                 {
                     "kind": "expect",
@@ -1134,7 +1134,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:112 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:114 (Charging)",
                     "state": "Charging",
                 },
                 {
@@ -1144,7 +1144,7 @@ SCENARIO_TC_071_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/test_states.yaml:114 (Charging)",
+                    "at": "specs/ocpp16/test_states.yaml:116 (Charging)",
                     "state": "Charging",
                 },
             ),
