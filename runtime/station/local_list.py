@@ -10,7 +10,8 @@ reboot together, §3.5.2 "non-volatile").
 The authorization queries of :class:`~runtime.station.services.StationServices` ask
 :meth:`LocalListServices.list_authorization` and :meth:`LocalListServices.list_parent` first:
 while LocalAuthListEnabled is true the list wins over the Authorization Cache for the idTags
-it holds (§3.5.3), and an idTag it holds is never put in the cache (§3.5.3). With the key
+it holds (§3.5.3), an idTag it holds is never put in the cache (§3.5.3), and an IdTagInfo
+that contradicts it is reported as a LocalListConflict (§3.5.2). With the key
 false (or on a Charge Point without the profile, which has no such key) the list is not
 consulted at all; its content stays for when it is switched on again.
 """
@@ -25,6 +26,9 @@ from runtime.station.port import StationPort
 from runtime.station.store import ListEntry
 
 __all__ = ["LocalListServices"]
+
+# §3.5.2: the list marks an identifier valid with Accepted or ConcurrentTx.
+_VALID = frozenset({"Accepted", "ConcurrentTx"})
 
 
 def _entries(raw: Any) -> list[Mapping[str, Any]]:
@@ -84,9 +88,24 @@ class LocalListServices:
         entry = self._listed(id_tag)
         return None if entry is None else (entry.parent_id_tag or "")
 
-    def in_local_list(self, id_tag: str) -> bool:
-        """§3.5.3: identifiers known in the (enabled) list are kept out of the cache."""
-        return self._listed(id_tag) is not None
+    def list_answer(self, id_tag: str, id_tag_info: Mapping[str, Any]) -> bool:
+        """An IdTagInfo received for ``id_tag`` (op_update_cache): True when the enabled list
+        holds the idTag, which then stays out of the cache (§3.5.3).
+
+        §3.5.2: when the answer disagrees with the list about whether the idTag is valid
+        (Accepted and ConcurrentTx are valid; an entry past its expiryDate is not), the
+        conflict is raised as ``internal.local_list_conflict``, which ChargePointStatus
+        reports on connector 0. The clause names StartTransaction.conf "for instance"; we
+        take every IdTagInfo (Authorize.conf, StartTransaction.conf, StopTransaction.conf) and
+        compare validity, not the exact status (ambiguous). The list itself is not changed
+        (§3.5.2: only SendLocalList changes it).
+        """
+        listed = self.list_authorization(id_tag)
+        if listed is None:
+            return False
+        if (listed in _VALID) != (id_tag_info.get("status") in _VALID):
+            self.station.raise_event("internal.local_list_conflict", {})
+        return True
 
     # --- queries ----------------------------------------------------------------------------
     def q_local_list_version(self) -> int:

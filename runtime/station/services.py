@@ -347,10 +347,10 @@ class StationServices(LocalListServices):
 
     def op_update_cache(self, id_tag: str, id_tag_info: Mapping[str, Any] | None) -> None:
         """§3.5.1, §4.1: every IdTagInfo received overwrites the idTag's cache entry; §3.5.3:
-        not for an idTag the Local Authorization List holds."""
-        if not self._cache_enabled() or not id_tag or not isinstance(id_tag_info, Mapping):
+        not for an idTag the Local Authorization List holds (§3.5.2: it may be a conflict)."""
+        if not id_tag or not isinstance(id_tag_info, Mapping):
             return
-        if self.in_local_list(id_tag):
+        if self.list_answer(id_tag, id_tag_info) or not self._cache_enabled():
             return
         entry = CacheEntry(
             id_tag=id_tag,

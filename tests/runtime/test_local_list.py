@@ -9,6 +9,7 @@ conformance scenario.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,17 @@ def test_the_list_wins_over_the_cache_and_its_idtags_are_not_cached() -> None:
     services = station.services
     services.invoke("update_cache", {"id_tag": "a", "id_tag_info": {"status": "Blocked"}})
     assert station.store.cache_get("A") == CacheEntry("A", "Invalid", None, "CACHED", T0)
+    # §3.5.2: the answer contradicts the list (Blocked, the list says Accepted): reported on
+    # connector 0 in its current status.
+    station.poll(T0)
+    conflict = {"connectorId": 0, "status": "Available", "errorCode": "LocalListConflict"}
+    assert [json.loads(text)[2:] for text in station.data_to_send()] == [
+        ["StatusNotification", conflict]
+    ]
+    # Agreeing about validity is no conflict (§3.5.2: Accepted and ConcurrentTx are valid).
+    services.invoke("update_cache", {"id_tag": "A", "id_tag_info": {"status": "ConcurrentTx"}})
+    station.poll(T0)
+    assert station.data_to_send() == []
     services.invoke("update_cache", {"id_tag": "B", "id_tag_info": {"status": "Blocked"}})
     assert station.store.cache_get("B") is not None
     # §5.4: ClearCache empties the cache only.

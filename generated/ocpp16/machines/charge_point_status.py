@@ -65,7 +65,7 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 24 transitions.
+    """ChargePointStatus: 3 states, 27 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
@@ -83,6 +83,7 @@ class ChargePointStatusMachine(SpecMachine):
     PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "internal.inoperative": "internal_inoperative",
+        "internal.local_list_conflict": "internal_local_list_conflict",
         "internal.operative": "internal_operative",
         "internal.reconnected": "internal_reconnected",
         "internal.registration_accepted": "internal_registration_accepted",
@@ -96,6 +97,7 @@ class ChargePointStatusMachine(SpecMachine):
         "Available": frozenset(
             (
                 "internal.inoperative",
+                "internal.local_list_conflict",
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
@@ -107,6 +109,7 @@ class ChargePointStatusMachine(SpecMachine):
         ),
         "Unavailable": frozenset(
             (
+                "internal.local_list_conflict",
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
@@ -118,6 +121,7 @@ class ChargePointStatusMachine(SpecMachine):
         "Faulted": frozenset(
             (
                 "internal.inoperative",
+                "internal.local_list_conflict",
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
@@ -260,12 +264,36 @@ class ChargePointStatusMachine(SpecMachine):
             "specs/ocpp16/machines/charge_point_status.yaml:47",
         ),
         TransitionInfo(
+            "SN-list-conflict:Available:internal.local_list_conflict",
+            "SN-list-conflict",
+            "Available",
+            "internal.local_list_conflict",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:50",
+        ),
+        TransitionInfo(
+            "SN-list-conflict:Unavailable:internal.local_list_conflict",
+            "SN-list-conflict",
+            "Unavailable",
+            "internal.local_list_conflict",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:50",
+        ),
+        TransitionInfo(
+            "SN-list-conflict:Faulted:internal.local_list_conflict",
+            "SN-list-conflict",
+            "Faulted",
+            "internal.local_list_conflict",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:50",
+        ),
+        TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
             "SN-boot",
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:48",
+            "specs/ocpp16/machines/charge_point_status.yaml:51",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -273,7 +301,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:48",
+            "specs/ocpp16/machines/charge_point_status.yaml:51",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -281,7 +309,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:48",
+            "specs/ocpp16/machines/charge_point_status.yaml:51",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -289,7 +317,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:49",
+            "specs/ocpp16/machines/charge_point_status.yaml:52",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -297,7 +325,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:49",
+            "specs/ocpp16/machines/charge_point_status.yaml:52",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -305,7 +333,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:49",
+            "specs/ocpp16/machines/charge_point_status.yaml:52",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -313,7 +341,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:52",
+            "specs/ocpp16/machines/charge_point_status.yaml:55",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -321,7 +349,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:52",
+            "specs/ocpp16/machines/charge_point_status.yaml:55",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -329,7 +357,7 @@ class ChargePointStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/charge_point_status.yaml:52",
+            "specs/ocpp16/machines/charge_point_status.yaml:55",
         ),
     )
 
@@ -367,6 +395,21 @@ class ChargePointStatusMachine(SpecMachine):
             internal=True,
             cond="_g_i_inoperative__faulted__internal_inoperative",
             on="_t_i_inoperative__faulted__internal_inoperative",
+        )
+    )
+    internal_local_list_conflict = (
+        available.to(
+            available,
+            internal=True,
+            on="_t_sn_list_conflict__available__internal_local_list_conflict",
+        )
+        | unavailable.to(
+            unavailable,
+            internal=True,
+            on="_t_sn_list_conflict__unavailable__internal_local_list_conflict",
+        )
+        | faulted.to(
+            faulted, internal=True, on="_t_sn_list_conflict__faulted__internal_local_list_conflict"
         )
     )
     internal_operative = (
@@ -623,6 +666,30 @@ class ChargePointStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_report_reset_failure(source_name, state_name, msg)
 
+    def _t_sn_list_conflict__available__internal_local_list_conflict(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-list-conflict on internal.local_list_conflict"""
+        self._fired("SN-list-conflict:Available:internal.local_list_conflict")
+        source_name, state_name = source.value, target.value
+        self._a_report_list_conflict(source_name, state_name, msg)
+
+    def _t_sn_list_conflict__unavailable__internal_local_list_conflict(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-list-conflict on internal.local_list_conflict"""
+        self._fired("SN-list-conflict:Unavailable:internal.local_list_conflict")
+        source_name, state_name = source.value, target.value
+        self._a_report_list_conflict(source_name, state_name, msg)
+
+    def _t_sn_list_conflict__faulted__internal_local_list_conflict(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-list-conflict on internal.local_list_conflict"""
+        self._fired("SN-list-conflict:Faulted:internal.local_list_conflict")
+        source_name, state_name = source.value, target.value
+        self._a_report_list_conflict(source_name, state_name, msg)
+
     def _t_sn_boot__available__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -779,6 +846,17 @@ class ChargePointStatusMachine(SpecMachine):
             source,
             msg_field(msg, "errorCode"),
             msg_field(msg, "info") if msg_field(msg, "info") else "",
+        )
+
+    def _a_report_list_conflict(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action report_list_conflict."""
+        self.emit_send(
+            "StatusNotification",
+            {
+                "connectorId": self.ctx.connector_id,
+                "status": state,
+                "errorCode": "LocalListConflict",
+            },
         )
 
     def _a_report_reset_failure(self, source: str, state: str, msg: Mapping[str, Any]) -> None:

@@ -14,7 +14,10 @@ Theory of operation: Keeps the Local Authorization List. GetLocalListVersion ans
     nothing. With LocalAuthListEnabled false the Charge Point answers as one without a list (-1,
     NotSupported) and keeps the stored list for when it is switched on again. While it is
     enabled, the list decides for the idTags it holds before the Authorization Cache, and they
-    are never cached (station.authorization, station.parent_of, update_cache; §3.5.3).
+    are never cached (station.authorization, station.parent_of, update_cache; §3.5.3). An
+    IdTagInfo received for an idTag of the list that disagrees with it about the idTag's
+    validity raises internal.local_list_conflict (update_cache), which ChargePointStatus reports
+    as LocalListConflict (§3.5.2).
 
 Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
 Instance: station. Source: specs/ocpp16/machines/local_auth_list.yaml.
@@ -71,7 +74,9 @@ class LocalAuthListMachine(SpecMachine):
     a list (-1, NotSupported) and keeps the stored list for when it is switched on again.
     While it is enabled, the list decides for the idTags it holds before the Authorization
     Cache, and they are never cached (station.authorization, station.parent_of,
-    update_cache; §3.5.3).
+    update_cache; §3.5.3). An IdTagInfo received for an idTag of the list that disagrees
+    with it about the idTag's validity raises internal.local_list_conflict (update_cache),
+    which ChargePointStatus reports as LocalListConflict (§3.5.2).
     """
 
     NAME: ClassVar[str] = "LocalAuthList"
@@ -106,7 +111,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.GetLocalListVersion",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:44",
+            "specs/ocpp16/machines/local_auth_list.yaml:47",
         ),
         TransitionInfo(
             "LV2:Ready:ocpp.GetLocalListVersion",
@@ -114,7 +119,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.GetLocalListVersion",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:45",
+            "specs/ocpp16/machines/local_auth_list.yaml:48",
         ),
         TransitionInfo(
             "SL1:Ready:ocpp.SendLocalList",
@@ -122,7 +127,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.SendLocalList",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:46",
+            "specs/ocpp16/machines/local_auth_list.yaml:49",
         ),
         TransitionInfo(
             "SL2:Ready:ocpp.SendLocalList",
@@ -130,7 +135,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.SendLocalList",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:49",
+            "specs/ocpp16/machines/local_auth_list.yaml:52",
         ),
         TransitionInfo(
             "SL3:Ready:ocpp.SendLocalList",
@@ -138,7 +143,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.SendLocalList",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:50",
+            "specs/ocpp16/machines/local_auth_list.yaml:53",
         ),
         TransitionInfo(
             "SL4:Ready:ocpp.SendLocalList",
@@ -146,7 +151,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.SendLocalList",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:56",
+            "specs/ocpp16/machines/local_auth_list.yaml:59",
         ),
         TransitionInfo(
             "SL5:Ready:ocpp.SendLocalList",
@@ -154,7 +159,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "ocpp.SendLocalList",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:61",
+            "specs/ocpp16/machines/local_auth_list.yaml:64",
         ),
         TransitionInfo(
             "SF1:Ready:tester.local_list_storage_fails",
@@ -162,7 +167,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "tester.local_list_storage_fails",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:66",
+            "specs/ocpp16/machines/local_auth_list.yaml:69",
         ),
         TransitionInfo(
             "SF2:Ready:tester.local_list_storage_repaired",
@@ -170,7 +175,7 @@ class LocalAuthListMachine(SpecMachine):
             "Ready",
             "tester.local_list_storage_repaired",
             None,
-            "specs/ocpp16/machines/local_auth_list.yaml:67",
+            "specs/ocpp16/machines/local_auth_list.yaml:70",
         ),
     )
 

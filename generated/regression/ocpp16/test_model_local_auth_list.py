@@ -98,7 +98,7 @@ def _machine(variant: int) -> tuple[LocalAuthListMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/local_auth_list.yaml:42)",
+            id="Ready (specs/ocpp16/machines/local_auth_list.yaml:45)",
         ),
     ],
 )
@@ -117,7 +117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "GetLocalListVersion", {"listVersion": 0}),),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="LV1 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:44)",
+            id="LV1 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:47)",
         ),
         pytest.param(
             0,
@@ -126,7 +126,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "GetLocalListVersion", {"listVersion": -1}),),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="LV2 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:45)",
+            id="LV2 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:48)",
         ),
         pytest.param(
             0,
@@ -135,7 +135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (),
             marks=pytest.mark.pics(),
-            id="SF1 Ready --tester.local_list_storage_fails--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:66)",
+            id="SF1 Ready --tester.local_list_storage_fails--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:69)",
         ),
         pytest.param(
             0,
@@ -144,7 +144,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (),
             marks=pytest.mark.pics(),
-            id="SF2 Ready --tester.local_list_storage_repaired--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:67)",
+            id="SF2 Ready --tester.local_list_storage_repaired--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:70)",
         ),
         pytest.param(
             0,
@@ -162,7 +162,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "SendLocalList", {"status": "NotSupported"}),),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="SL1 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:46)",
+            id="SL1 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:49)",
         ),
         pytest.param(
             0,
@@ -180,7 +180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "SendLocalList", {"status": "Failed"}),),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="SL2 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:49)",
+            id="SL2 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:52)",
         ),
         pytest.param(
             1,
@@ -189,7 +189,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "SendLocalList", {"status": "VersionMismatch"}),),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="SL3 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:50)",
+            id="SL3 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:53)",
         ),
         pytest.param(
             2,
@@ -207,7 +207,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "SendLocalList", {"status": "Failed"}),),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="SL4 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:56)",
+            id="SL4 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:59)",
         ),
         pytest.param(
             0,
@@ -236,7 +236,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "SendLocalList", {"status": "Accepted"}),
             ),
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="SL5 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:61)",
+            id="SL5 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:64)",
         ),
     ],
 )
@@ -260,7 +260,7 @@ def test_transition_fires(
             ("ocpp.GetLocalListVersion", {}),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not LV1 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:44) [LocalAuthListManagement=True]",
+            id="not LV1 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:47) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -268,7 +268,7 @@ def test_transition_fires(
             ("ocpp.GetLocalListVersion", {}),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not LV1 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:44) [LocalAuthListManagement=False]",
+            id="not LV1 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:47) [LocalAuthListManagement=False]",
         ),
         pytest.param(
             0,
@@ -276,7 +276,7 @@ def test_transition_fires(
             ("ocpp.GetLocalListVersion", {}),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not LV2 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:45) [LocalAuthListManagement=True]",
+            id="not LV2 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:48) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -284,7 +284,7 @@ def test_transition_fires(
             ("ocpp.GetLocalListVersion", {}),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not LV2 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:45) [LocalAuthListManagement=False]",
+            id="not LV2 Ready --ocpp.GetLocalListVersion--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:48) [LocalAuthListManagement=False]",
         ),
         pytest.param(
             0,
@@ -301,7 +301,7 @@ def test_transition_fires(
             ),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not SL1 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:46) [LocalAuthListManagement=True]",
+            id="not SL1 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:49) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -318,7 +318,7 @@ def test_transition_fires(
             ),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not SL1 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:46) [LocalAuthListManagement=False]",
+            id="not SL1 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:49) [LocalAuthListManagement=False]",
         ),
         pytest.param(
             0,
@@ -335,7 +335,7 @@ def test_transition_fires(
             ),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not SL2 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:49) [LocalAuthListManagement=True]",
+            id="not SL2 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:52) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -352,7 +352,7 @@ def test_transition_fires(
             ),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not SL2 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:49) [LocalAuthListManagement=False]",
+            id="not SL2 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:52) [LocalAuthListManagement=False]",
         ),
         pytest.param(
             0,
@@ -369,7 +369,7 @@ def test_transition_fires(
             ),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not SL3 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:50) [LocalAuthListManagement=True]",
+            id="not SL3 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:53) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -386,7 +386,7 @@ def test_transition_fires(
             ),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not SL3 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:50) [LocalAuthListManagement=False]",
+            id="not SL3 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:53) [LocalAuthListManagement=False]",
         ),
         pytest.param(
             0,
@@ -403,7 +403,7 @@ def test_transition_fires(
             ),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not SL4 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:56) [LocalAuthListManagement=True]",
+            id="not SL4 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:59) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -420,7 +420,7 @@ def test_transition_fires(
             ),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not SL4 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:56) [LocalAuthListManagement=False]",
+            id="not SL4 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:59) [LocalAuthListManagement=False]",
         ),
         pytest.param(
             0,
@@ -437,7 +437,7 @@ def test_transition_fires(
             ),
             "Ready",
             marks=pytest.mark.pics(LocalAuthListManagement=True),
-            id="not SL5 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:61) [LocalAuthListManagement=True]",
+            id="not SL5 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:64) [LocalAuthListManagement=True]",
         ),
         pytest.param(
             4,
@@ -454,7 +454,7 @@ def test_transition_fires(
             ),
             None,
             marks=pytest.mark.pics(LocalAuthListManagement=False),
-            id="not SL5 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:61) [LocalAuthListManagement=False]",
+            id="not SL5 Ready --ocpp.SendLocalList--> (internal) (specs/ocpp16/machines/local_auth_list.yaml:64) [LocalAuthListManagement=False]",
         ),
     ],
 )

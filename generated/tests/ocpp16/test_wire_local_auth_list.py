@@ -38,7 +38,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_LV2: dict[str, Any] = {
         "OCPP 1.6 §9.2",
         "errata E3.52",
     ),
-    "at": "specs/ocpp16/machines/local_auth_list.yaml:45",
+    "at": "specs/ocpp16/machines/local_auth_list.yaml:48",
     "requires": ("LocalAuthListManagement",),
     "setup": {"pics": {"LocalAuthListManagement": True}, "config": {"LocalAuthListEnabled": False}},
     "setup_steps": (
@@ -121,7 +121,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_LV2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:45 (Configured)",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:48 (Configured)",
             "state": "Configured",
         },
         {
@@ -135,7 +135,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_LV2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:45 (Configured)",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:48 (Configured)",
             "state": "Configured",
         },
         {
@@ -190,7 +190,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_LV2: dict[str, Any] = {
             "reply": {"listVersion": -1},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:45",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:48",
         },
     ),
 }
@@ -201,7 +201,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_LV2: dict[str, Any] = {
 async def test_wire_local_auth_list_lv2() -> None:
     """WIRE LocalAuthList LV2: LocalAuthList LV2 Ready --ocpp.GetLocalListVersion--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/local_auth_list.yaml:45. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
+    Source: specs/ocpp16/machines/local_auth_list.yaml:48. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
     """
     await play_case(SPEC, SCENARIO_WIRE_LOCAL_AUTH_LIST_LV2)
 
@@ -224,7 +224,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL1: dict[str, Any] = {
         "OCPP 1.6 §9.2",
         "errata E3.52",
     ),
-    "at": "specs/ocpp16/machines/local_auth_list.yaml:46",
+    "at": "specs/ocpp16/machines/local_auth_list.yaml:49",
     "requires": ("LocalAuthListManagement",),
     "setup": {"pics": {"LocalAuthListManagement": True}, "config": {"LocalAuthListEnabled": False}},
     "setup_steps": (
@@ -307,7 +307,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:46 (Configured)",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:49 (Configured)",
             "state": "Configured",
         },
         {
@@ -321,7 +321,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:46 (Configured)",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:49 (Configured)",
             "state": "Configured",
         },
         {
@@ -382,7 +382,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL1: dict[str, Any] = {
             "reply": {"status": "NotSupported"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:46",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:49",
         },
     ),
 }
@@ -393,7 +393,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL1: dict[str, Any] = {
 async def test_wire_local_auth_list_sl1() -> None:
     """WIRE LocalAuthList SL1: LocalAuthList SL1 Ready --ocpp.SendLocalList--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/local_auth_list.yaml:46. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
+    Source: specs/ocpp16/machines/local_auth_list.yaml:49. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
     """
     await play_case(SPEC, SCENARIO_WIRE_LOCAL_AUTH_LIST_SL1)
 
@@ -416,7 +416,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2: dict[str, Any] = {
         "OCPP 1.6 §9.2",
         "errata E3.52",
     ),
-    "at": "specs/ocpp16/machines/local_auth_list.yaml:49",
+    "at": "specs/ocpp16/machines/local_auth_list.yaml:52",
     "requires": ("LocalAuthListManagement",),
     "setup": {"pics": {"LocalAuthListManagement": True}, "config": {"LocalAuthListEnabled": True}},
     "setup_steps": (
@@ -499,7 +499,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:49 (Configured)",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:52 (Configured)",
             "state": "Configured",
         },
         {
@@ -513,7 +513,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:49 (Configured)",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:52 (Configured)",
             "state": "Configured",
         },
         {
@@ -568,7 +568,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:49",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:52",
         },
         {
             "kind": "send",
@@ -583,7 +583,7 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2: dict[str, Any] = {
             "reply": {"status": "Failed"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/local_auth_list.yaml:49",
+            "at": "specs/ocpp16/machines/local_auth_list.yaml:52",
         },
     ),
 }
@@ -594,6 +594,6 @@ SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2: dict[str, Any] = {
 async def test_wire_local_auth_list_sl2() -> None:
     """WIRE LocalAuthList SL2: LocalAuthList SL2 Ready --ocpp.SendLocalList--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/local_auth_list.yaml:49. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
+    Source: specs/ocpp16/machines/local_auth_list.yaml:52. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §3.5.3, OCPP 1.6 §5.10, OCPP 1.6 §5.15, OCPP 1.6 §6.27, OCPP 1.6 §6.28, OCPP 1.6 §6.41, OCPP 1.6 §6.42, OCPP 1.6 §7.1, OCPP 1.6 §7.47, OCPP 1.6 §7.48, OCPP 1.6 §9.2, errata E3.52.
     """
     await play_case(SPEC, SCENARIO_WIRE_LOCAL_AUTH_LIST_SL2)
