@@ -40,13 +40,14 @@ DEVICES: list[tuple[str, dict[str, Any]]] = [
     ("TC_023_CS", {}),
     ("TC_023_CS", {"MinimumStatusDuration": False}),
     # TC_037_1_CS, TC_039_CS: offline start through the Local Authorization List, the
-    # Authorization Cache or Unknown Offline Authorization — any one of them (the list's way
-    # needs LocalAuthListManagement, which has no machines yet).
+    # Authorization Cache or Unknown Offline Authorization — any one of them (TC_039_CS has no
+    # variant for the list's way yet).
     *[
         (case, {way: True for way in OFFLINE_WAYS} | {other: False})
         for case in ("TC_037_1_CS", "TC_039_CS")
         for other in OFFLINE_WAYS
     ],
+    ("TC_037_1_CS", dict.fromkeys(OFFLINE_WAYS, False)),  # the list's way only
     ("TC_037_1_CS", {}),
     ("TC_039_CS", {}),
     # The remote-start cases: every device, whatever AuthorizeRemoteTxRequests holds.

@@ -5362,10 +5362,16 @@ async def test_cs_local_list_parent_stop() -> None:
     await play_case(SPEC, SCENARIO_CS_LOCAL_LIST_PARENT_STOP)
 
 
-SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
-    "id": "CS_LOCAL_LIST_OFFLINE_START",
-    "title": "Offline, LocalAuthorizeOffline starts a transaction for an idTag in the list",
-    "refs": ("OCPP 1.6 §3.5", "OCPP 1.6 §3.5.2", "OCPP 1.6 §9.1.12", "OCPP 1.6 §3.7"),
+SCENARIO_TC_037_1_CS_LOCAL_LIST: dict[str, Any] = {
+    "id": "TC_037_1_CS_LOCAL_LIST",
+    "title": "Offline Start Transaction - Valid IdTag (Local Authorization List)",
+    "refs": (
+        "OCTT TC_037_1_CS",
+        "OCPP 1.6 §3.5",
+        "OCPP 1.6 §3.5.2",
+        "OCPP 1.6 §9.1.12",
+        "OCPP 1.6 §3.7",
+    ),
     "at": "specs/ocpp16/scenarios/local_auth_list.yaml:303",
     "requires": ("Core", "LocalAuthListManagement"),
     "setup": {
@@ -5741,7 +5747,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:316",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:319",
         },
         {
             "kind": "tester",
@@ -5750,7 +5756,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:318",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:321",
         },
         {
             "kind": "tester",
@@ -5759,7 +5765,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:319",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:322",
         },
         {
             "kind": "tester",
@@ -5768,7 +5774,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:320",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:323",
         },
         {
             "kind": "silence",
@@ -5777,7 +5783,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:321",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:324",
         },
         {
             "kind": "tester",
@@ -5786,7 +5792,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:322",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:325",
         },
         {
             "kind": "any_order",
@@ -5795,7 +5801,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:323",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:326",
             "items": (
                 {
                     "kind": "expect",
@@ -5804,7 +5810,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:324",
+                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:327",
                 },
                 {
                     "kind": "expect",
@@ -5813,7 +5819,7 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:326",
+                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:329",
                 },
             ),
         },
@@ -5821,21 +5827,21 @@ SCENARIO_CS_LOCAL_LIST_OFFLINE_START: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("CS_LOCAL_LIST_OFFLINE_START")
+@pytest.mark.case("TC_037_1_CS_LOCAL_LIST")
 @pytest.mark.pics(Core=True, LocalAuthListManagement=True)
-async def test_cs_local_list_offline_start() -> None:
-    """CS_LOCAL_LIST_OFFLINE_START: Offline, LocalAuthorizeOffline starts a transaction for an idTag in the list.
+async def test_tc_037_1_cs_local_list() -> None:
+    """TC_037_1_CS_LOCAL_LIST: Offline Start Transaction - Valid IdTag (Local Authorization List).
 
-    Source: specs/ocpp16/scenarios/local_auth_list.yaml:303. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.5.2, OCPP 1.6 §9.1.12, OCPP 1.6 §3.7.
+    Source: specs/ocpp16/scenarios/local_auth_list.yaml:303. Refs: OCTT TC_037_1_CS, OCPP 1.6 §3.5, OCPP 1.6 §3.5.2, OCPP 1.6 §9.1.12, OCPP 1.6 §3.7.
     """
-    await play_case(SPEC, SCENARIO_CS_LOCAL_LIST_OFFLINE_START)
+    await play_case(SPEC, SCENARIO_TC_037_1_CS_LOCAL_LIST)
 
 
 SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
     "id": "CS_LOCAL_LIST_SURVIVES_REBOOT",
     "title": "The Local Authorization List and its version survive a reboot",
     "refs": ("OCPP 1.6 §3.5.2", "OCPP 1.6 §5.14", "OCPP 1.6 §5.10"),
-    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328",
+    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331",
     "requires": ("Core", "LocalAuthListManagement"),
     "setup": {
         "connectors": 1,
@@ -5922,7 +5928,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5932,7 +5938,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5942,7 +5948,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5952,7 +5958,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5962,7 +5968,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5972,7 +5978,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5982,7 +5988,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -5992,7 +5998,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6002,7 +6008,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6012,7 +6018,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6022,7 +6028,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6032,7 +6038,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6042,7 +6048,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6052,7 +6058,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6062,7 +6068,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6072,7 +6078,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6082,7 +6088,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6092,7 +6098,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6102,7 +6108,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6112,7 +6118,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6122,7 +6128,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6132,7 +6138,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6149,7 +6155,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:328 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:331 (Configured)",
             "state": "Configured",
         },
         {
@@ -6210,7 +6216,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:340",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:343",
         },
         {
             "kind": "send",
@@ -6219,7 +6225,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:342",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:345",
         },
         {
             "kind": "expect",
@@ -6228,7 +6234,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:344",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:347",
             "others": "answer",
         },
         {
@@ -6238,7 +6244,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:347",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:350",
         },
         {
             "kind": "send",
@@ -6247,7 +6253,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"listVersion": 3},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:348",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:351",
         },
         {
             "kind": "tester",
@@ -6256,7 +6262,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:350",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353",
         },
         {
             "kind": "expect",
@@ -6265,7 +6271,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:351",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:354",
         },
     ),
 }
@@ -6276,7 +6282,7 @@ SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT: dict[str, Any] = {
 async def test_cs_local_list_survives_reboot() -> None:
     """CS_LOCAL_LIST_SURVIVES_REBOOT: The Local Authorization List and its version survive a reboot.
 
-    Source: specs/ocpp16/scenarios/local_auth_list.yaml:328. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §5.14, OCPP 1.6 §5.10.
+    Source: specs/ocpp16/scenarios/local_auth_list.yaml:331. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §5.14, OCPP 1.6 §5.10.
     """
     await play_case(SPEC, SCENARIO_CS_LOCAL_LIST_SURVIVES_REBOOT)
 
@@ -6285,7 +6291,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
     "id": "CS_LOCAL_LIST_TOO_MANY",
     "title": "More entries than SendLocalListMaxLength or LocalAuthListMaxLength allow is Failed",
     "refs": ("OCPP 1.6 §6.41", "OCPP 1.6 §9.2.2", "OCPP 1.6 §9.2.3", "OCPP 1.6 §7.47"),
-    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353",
+    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356",
     "requires": ("Core", "LocalAuthListManagement"),
     "setup": {
         "connectors": 1,
@@ -6376,7 +6382,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6386,7 +6392,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6396,7 +6402,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6406,7 +6412,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6416,7 +6422,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6426,7 +6432,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6436,7 +6442,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6446,7 +6452,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6456,7 +6462,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6466,7 +6472,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6476,7 +6482,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6486,7 +6492,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6496,7 +6502,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6506,7 +6512,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6516,7 +6522,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6526,7 +6532,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6536,7 +6542,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6546,7 +6552,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6556,7 +6562,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6566,7 +6572,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6576,7 +6582,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6586,7 +6592,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6600,7 +6606,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:353 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -6663,7 +6669,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "Failed"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:368",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:371",
         },
         {
             "kind": "send",
@@ -6672,7 +6678,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"listVersion": 0},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:377",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:380",
         },
         {
             "kind": "send",
@@ -6688,7 +6694,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:379",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:382",
         },
         {
             "kind": "send",
@@ -6703,7 +6709,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"status": "Failed"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:387",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:390",
         },
         {
             "kind": "send",
@@ -6712,7 +6718,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
             "reply": {"listVersion": 2},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:389",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392",
         },
     ),
 }
@@ -6725,7 +6731,7 @@ SCENARIO_CS_LOCAL_LIST_TOO_MANY: dict[str, Any] = {
 async def test_cs_local_list_too_many() -> None:
     """CS_LOCAL_LIST_TOO_MANY: More entries than SendLocalListMaxLength or LocalAuthListMaxLength allow is Failed.
 
-    Source: specs/ocpp16/scenarios/local_auth_list.yaml:353. Refs: OCPP 1.6 §6.41, OCPP 1.6 §9.2.2, OCPP 1.6 §9.2.3, OCPP 1.6 §7.47.
+    Source: specs/ocpp16/scenarios/local_auth_list.yaml:356. Refs: OCPP 1.6 §6.41, OCPP 1.6 §9.2.2, OCPP 1.6 §9.2.3, OCPP 1.6 §7.47.
     """
     await play_case(SPEC, SCENARIO_CS_LOCAL_LIST_TOO_MANY)
 
@@ -6734,7 +6740,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
     "id": "CS_LOCAL_LIST_CONFLICT",
     "title": "An Authorize.conf that contradicts the list is reported as LocalListConflict",
     "refs": ("OCPP 1.6 §3.5.2", "OCPP 1.6 §4.1", "OCPP 1.6 §7.6"),
-    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392",
+    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395",
     "requires": ("Core", "LocalAuthListManagement"),
     "setup": {
         "connectors": 1,
@@ -6821,7 +6827,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6831,7 +6837,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6841,7 +6847,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6851,7 +6857,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6861,7 +6867,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6871,7 +6877,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6881,7 +6887,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6891,7 +6897,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6901,7 +6907,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6911,7 +6917,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6921,7 +6927,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6931,7 +6937,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6941,7 +6947,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6951,7 +6957,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6961,7 +6967,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6971,7 +6977,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6981,7 +6987,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -6991,7 +6997,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -7001,7 +7007,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -7011,7 +7017,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -7021,7 +7027,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -7031,7 +7037,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -7048,7 +7054,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:392 (Configured)",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:395 (Configured)",
             "state": "Configured",
         },
         {
@@ -7109,7 +7115,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:406",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:409",
         },
         {
             "kind": "tester",
@@ -7118,7 +7124,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:408",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:411",
         },
         {
             "kind": "any_order",
@@ -7127,7 +7133,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:409",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:412",
             "items": (
                 {
                     "kind": "expect",
@@ -7136,7 +7142,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:410",
+                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:413",
                 },
                 {
                     "kind": "expect",
@@ -7145,7 +7151,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:412",
+                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:415",
                 },
                 {
                     "kind": "expect",
@@ -7154,7 +7160,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:413",
+                    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:416",
                 },
             ),
         },
@@ -7165,7 +7171,7 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:414",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:417",
         },
     ),
 }
@@ -7176,6 +7182,399 @@ SCENARIO_CS_LOCAL_LIST_CONFLICT: dict[str, Any] = {
 async def test_cs_local_list_conflict() -> None:
     """CS_LOCAL_LIST_CONFLICT: An Authorize.conf that contradicts the list is reported as LocalListConflict.
 
-    Source: specs/ocpp16/scenarios/local_auth_list.yaml:392. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §4.1, OCPP 1.6 §7.6.
+    Source: specs/ocpp16/scenarios/local_auth_list.yaml:395. Refs: OCPP 1.6 §3.5.2, OCPP 1.6 §4.1, OCPP 1.6 §7.6.
     """
     await play_case(SPEC, SCENARIO_CS_LOCAL_LIST_CONFLICT)
+
+
+SCENARIO_TC_019_CS_LOCAL_AUTH_LIST: dict[str, Any] = {
+    "id": "TC_019_CS_LOCAL_AUTH_LIST",
+    "title": "Retrieve configuration - Local Auth List Management keys",
+    "refs": ("OCTT TC_019_CS", "OCPP 1.6 §5.8", "OCPP 1.6 §9.2", "OCPP 1.6 §9.1.29"),
+    "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419",
+    "requires": ("Core", "LocalAuthListManagement"),
+    "setup": {"connectors": 1},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthListEnabled", "value": "true"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "SendLocalList",
+            "payload": {"listVersion": 1, "updateType": "Full"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ClockAlignedDataInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "HeartbeatInterval", "value": "300"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthListEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MessageTimeout", "value": "30"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValueSampleInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MinimumStatusDuration", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnSampledData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageAttempts", "value": "3"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:419 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("SupportedFeatureProfiles",)},
+            "reply": {
+                "configurationKey": (
+                    {
+                        "key": "SupportedFeatureProfiles",
+                        "readonly": True,
+                        "value": {"$matches": "(.*,)?LocalAuthListManagement(,.*)?"},
+                    },
+                )
+            },
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:430",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {},
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {"key": "LocalAuthListEnabled", "readonly": False},
+                        {"key": "LocalAuthListMaxLength", "readonly": True},
+                        {"key": "SendLocalListMaxLength", "readonly": True},
+                    )
+                }
+            },
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/local_auth_list.yaml:436",
+        },
+    ),
+}
+
+
+@pytest.mark.case("TC_019_CS_LOCAL_AUTH_LIST")
+@pytest.mark.pics(Core=True, LocalAuthListManagement=True)
+async def test_tc_019_cs_local_auth_list() -> None:
+    """TC_019_CS_LOCAL_AUTH_LIST: Retrieve configuration - Local Auth List Management keys.
+
+    Source: specs/ocpp16/scenarios/local_auth_list.yaml:419. Refs: OCTT TC_019_CS, OCPP 1.6 §5.8, OCPP 1.6 §9.2, OCPP 1.6 §9.1.29.
+    """
+    await play_case(SPEC, SCENARIO_TC_019_CS_LOCAL_AUTH_LIST)
