@@ -27,6 +27,7 @@ from generated.ocpp16.machines import (
     interrupted_transaction,
     registration,
     remote_control,
+    remote_trigger,
     reset,
     transaction,
     unlock_connector,
@@ -456,6 +457,14 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             machine_class=remote_control.RemoteControlMachine,
             make_context=remote_control.make_context,
             transitions=remote_control.RemoteControlMachine.TRANSITIONS,
+        ),
+        MachineBinding(
+            name="RemoteTrigger",
+            instance="station",
+            profile="RemoteTrigger",
+            machine_class=remote_trigger.RemoteTriggerMachine,
+            make_context=remote_trigger.make_context,
+            transitions=remote_trigger.RemoteTriggerMachine.TRANSITIONS,
         ),
         MachineBinding(
             name="Reset",

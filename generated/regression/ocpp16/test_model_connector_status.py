@@ -3734,6 +3734,276 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
+            (),
+            ("internal.status_triggered", {}),
+            "Available",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger Available --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (),
+            ("internal.status_triggered", {}),
+            "Available",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Available", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger Available --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.energy_offered", {}),),
+            ("internal.status_triggered", {}),
+            "Charging",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Charging", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger Charging --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("internal.energy_offered", {}),),
+            ("internal.status_triggered", {}),
+            "Charging",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Charging", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger Charging --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.status_triggered", {}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger Faulted --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
+            ("internal.status_triggered", {}),
+            "Faulted",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger Faulted --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("tester.plug_in", {}), ("timer.connection_timeout", {})),
+            ("internal.status_triggered", {}),
+            "Finishing",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger Finishing --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("tester.plug_in", {}), ("timer.connection_timeout", {})),
+            ("internal.status_triggered", {}),
+            "Finishing",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Finishing", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger Finishing --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {}),),
+            ("internal.status_triggered", {}),
+            "Preparing",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger Preparing --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("internal.remote_start", {}),),
+            ("internal.status_triggered", {}),
+            "Preparing",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger Preparing --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.reserved", {}),),
+            ("internal.status_triggered", {}),
+            "Reserved",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="SN-trigger Reserved --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            2,
+            (("internal.reserved", {}),),
+            ("internal.status_triggered", {}),
+            "Reserved",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="SN-trigger Reserved --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True, Reservation=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
+            ("internal.status_triggered", {}),
+            "SuspendedEV",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger SuspendedEV --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("internal.energy_offered", {}), ("tester.ev_suspend", {})),
+            ("internal.status_triggered", {}),
+            "SuspendedEV",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger SuspendedEV --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.energy_withheld", {}),),
+            ("internal.status_triggered", {}),
+            "SuspendedEVSE",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "SuspendedEVSE", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger SuspendedEVSE --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("internal.energy_withheld", {}),),
+            ("internal.status_triggered", {}),
+            "SuspendedEVSE",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "SuspendedEVSE", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger SuspendedEVSE --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
+            (("internal.inoperative", {}),),
+            ("internal.status_triggered", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Unavailable", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="SN-trigger Unavailable --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            2,
+            (("internal.inoperative", {}),),
+            ("internal.status_triggered", {}),
+            "Unavailable",
+            (
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Unavailable", "errorCode": "NoError"},
+                ),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="SN-trigger Unavailable --internal.status_triggered--> (internal) (specs/ocpp16/machines/connector_status.yaml:198) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            0,
             (("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),),
             ("tester.ev_unplug", {}),
             "Faulted",

@@ -30,6 +30,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
         "OCPP 1.6 §7.6",
         "errata E3.19",
         "errata E3.22",
+        "OCPP 1.6 §5.17",
     ),
     "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
     "requires": ("Core",),
@@ -159,7 +160,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
 async def test_wire_charge_point_status_a9() -> None:
     """WIRE ChargePointStatus A9: ChargePointStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_A9)
 
@@ -174,6 +175,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
         "OCPP 1.6 §7.6",
         "errata E3.19",
         "errata E3.22",
+        "OCPP 1.6 §5.17",
     ),
     "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
     "requires": ("Core",),
@@ -321,7 +323,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
 async def test_wire_charge_point_status_i1() -> None:
     """WIRE ChargePointStatus I1: ChargePointStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:39. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:39. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I1)
 
@@ -336,6 +338,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
         "OCPP 1.6 §7.6",
         "errata E3.19",
         "errata E3.22",
+        "OCPP 1.6 §5.17",
     ),
     "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
     "requires": ("Core",),
@@ -483,6 +486,6 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
 async def test_wire_charge_point_status_i_fault() -> None:
     """WIRE ChargePointStatus I-fault: ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT)
