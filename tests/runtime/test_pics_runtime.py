@@ -244,7 +244,6 @@ def test_undeclared_profile_request_without_such_status_is_not_supported(
         ("CancelReservation", {"reservationId": 1}),
         ("GetLocalListVersion", {}),
         ("SendLocalList", {"listVersion": 1, "updateType": "Full"}),
-        ("TriggerMessage", {"requestedMessage": "Heartbeat"}),
     ],
 )
 def test_declared_profile_without_a_machine_is_answered_as_undeclared(

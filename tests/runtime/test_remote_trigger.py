@@ -132,3 +132,19 @@ def test_triggered_heartbeat_restarts_the_interval() -> None:
     assert calls(exchange(station, T0 + 300), "Heartbeat") == []
     station.poll(later + 300)
     assert len(calls(exchange(station, later + 300), "Heartbeat")) == 1
+
+
+@pytest.mark.parametrize(("pics", "listed"), [(PICS, True), ({"Core": True}, False)])
+def test_supported_feature_profiles_names_remote_trigger_only_when_declared(
+    pics: dict[str, bool], listed: bool
+) -> None:
+    station = Station(SPEC, StationIdentity("CP-TRIGGER"), connectors=1, now=T0, pics=pics)
+    station.connected(T0)
+    exchange(station)
+    key = {"key": ["SupportedFeatureProfiles"]}
+    station.receive(json.dumps([2, "g1", "GetConfiguration", key]), T0)
+    (answer,) = exchange(station)
+    (entry,) = answer[2]["configurationKey"]
+    assert ("RemoteTrigger" in entry["value"].split(",")) is listed
+    status = "Accepted" if listed else "NotImplemented"
+    assert trigger(station, {"requestedMessage": "Heartbeat"})[0][2] == {"status": status}

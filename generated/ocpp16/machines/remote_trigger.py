@@ -14,8 +14,7 @@ Theory of operation: Answers TriggerMessage. The answer always goes out first an
     connector the Charge Point does not have is Rejected. Once the registration is Accepted a
     BootNotification is Rejected (errata E3.35 recommends it until the next reboot or
     reconnect). Before it is Accepted (Pending) only a BootNotification is accepted. Every
-    requestedMessage of §7.32 is implemented, so NotImplemented is only the fallback for a value
-    this table does not know.
+    requestedMessage of §7.32 is implemented, so none is answered NotImplemented.
 
 Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
 Instance: station. Source: specs/ocpp16/machines/remote_trigger.yaml.
@@ -58,7 +57,7 @@ def make_context(params: Mapping[str, Any]) -> RemoteTriggerContext:
 
 
 class RemoteTriggerMachine(SpecMachine):
-    """RemoteTrigger: 1 states, 10 transitions.
+    """RemoteTrigger: 1 states, 9 transitions.
 
     Answers TriggerMessage. The answer always goes out first and the requested message after
     it (§5.17): the reply is the transition's first action, and the message itself is sent
@@ -70,8 +69,8 @@ class RemoteTriggerMachine(SpecMachine):
     MeterValues a connector the Charge Point does not have is Rejected. Once the
     registration is Accepted a BootNotification is Rejected (errata E3.35 recommends it
     until the next reboot or reconnect). Before it is Accepted (Pending) only a
-    BootNotification is accepted. Every requestedMessage of §7.32 is implemented, so
-    NotImplemented is only the fallback for a value this table does not know.
+    BootNotification is accepted. Every requestedMessage of §7.32 is implemented, so none is
+    answered NotImplemented.
     """
 
     NAME: ClassVar[str] = "RemoteTrigger"
@@ -96,7 +95,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:45",
+            "specs/ocpp16/machines/remote_trigger.yaml:44",
         ),
         TransitionInfo(
             "RT-boot-accepted:Ready:ocpp.TriggerMessage",
@@ -104,7 +103,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:49",
+            "specs/ocpp16/machines/remote_trigger.yaml:48",
         ),
         TransitionInfo(
             "RT-pending:Ready:ocpp.TriggerMessage",
@@ -112,7 +111,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:54",
+            "specs/ocpp16/machines/remote_trigger.yaml:53",
         ),
         TransitionInfo(
             "RT-heartbeat:Ready:ocpp.TriggerMessage",
@@ -120,7 +119,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:56",
+            "specs/ocpp16/machines/remote_trigger.yaml:55",
         ),
         TransitionInfo(
             "RT-status:Ready:ocpp.TriggerMessage",
@@ -128,7 +127,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:57",
+            "specs/ocpp16/machines/remote_trigger.yaml:56",
         ),
         TransitionInfo(
             "RT-meter:Ready:ocpp.TriggerMessage",
@@ -136,7 +135,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:58",
+            "specs/ocpp16/machines/remote_trigger.yaml:57",
         ),
         TransitionInfo(
             "RT-diagnostics:Ready:ocpp.TriggerMessage",
@@ -144,7 +143,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:63",
+            "specs/ocpp16/machines/remote_trigger.yaml:62",
         ),
         TransitionInfo(
             "RT-firmware:Ready:ocpp.TriggerMessage",
@@ -152,7 +151,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:64",
+            "specs/ocpp16/machines/remote_trigger.yaml:63",
         ),
         TransitionInfo(
             "RT-unknown-connector:Ready:ocpp.TriggerMessage",
@@ -160,15 +159,7 @@ class RemoteTriggerMachine(SpecMachine):
             "Ready",
             "ocpp.TriggerMessage",
             None,
-            "specs/ocpp16/machines/remote_trigger.yaml:67",
-        ),
-        TransitionInfo(
-            "RT-not-implemented:Ready:ocpp.TriggerMessage",
-            "RT-not-implemented",
-            "Ready",
-            "ocpp.TriggerMessage",
-            None,
-            "specs/ocpp16/machines/remote_trigger.yaml:69",
+            "specs/ocpp16/machines/remote_trigger.yaml:66",
         ),
     )
 
@@ -232,12 +223,6 @@ class RemoteTriggerMachine(SpecMachine):
             internal=True,
             cond="_g_rt_unknown_connector__ready__ocpp_trigger_message",
             on="_t_rt_unknown_connector__ready__ocpp_trigger_message",
-        )
-        | ready.to(
-            ready,
-            internal=True,
-            cond="_g_rt_not_implemented__ready__ocpp_trigger_message",
-            on="_t_rt_not_implemented__ready__ocpp_trigger_message",
         )
     )
 
@@ -341,12 +326,6 @@ class RemoteTriggerMachine(SpecMachine):
             and (msg_field(msg, "requestedMessage") in ("StatusNotification", "MeterValues"))
         )
 
-    def _g_rt_not_implemented__ready__ocpp_trigger_message(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """RT-not-implemented: pics.RemoteTrigger"""
-        return bool(self.env.pics_bool("RemoteTrigger"))
-
     def _t_rt_boot__ready__ocpp_trigger_message(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -425,21 +404,9 @@ class RemoteTriggerMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_reject(source_name, state_name, msg)
 
-    def _t_rt_not_implemented__ready__ocpp_trigger_message(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """RT-not-implemented on ocpp.TriggerMessage"""
-        self._fired("RT-not-implemented:Ready:ocpp.TriggerMessage")
-        source_name, state_name = source.value, target.value
-        self._a_not_implemented(source_name, state_name, msg)
-
     def _a_accept(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action accept."""
         self.emit_reply("TriggerMessage", {"status": "Accepted"})
-
-    def _a_not_implemented(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
-        """Action not_implemented."""
-        self.emit_reply("TriggerMessage", {"status": "NotImplemented"})
 
     def _a_reject(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action reject."""

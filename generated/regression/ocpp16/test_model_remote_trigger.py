@@ -98,7 +98,7 @@ def _machine(variant: int) -> tuple[RemoteTriggerMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/remote_trigger.yaml:41)",
+            id="Ready (specs/ocpp16/machines/remote_trigger.yaml:40)",
         ),
     ],
 )
@@ -117,7 +117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "TriggerMessage", {"status": "Rejected"}),),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:49)",
+            id="RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:48)",
         ),
         pytest.param(
             1,
@@ -129,7 +129,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.boot_triggered", {}),
             ),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-boot Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:45)",
+            id="RT-boot Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:44)",
         ),
         pytest.param(
             0,
@@ -141,7 +141,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("send", "DiagnosticsStatusNotification", {"status": "Idle"}),
             ),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-diagnostics Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:63)",
+            id="RT-diagnostics Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:62)",
         ),
         pytest.param(
             0,
@@ -153,7 +153,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("send", "FirmwareStatusNotification", {"status": "Idle"}),
             ),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-firmware Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:64)",
+            id="RT-firmware Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:63)",
         ),
         pytest.param(
             0,
@@ -165,7 +165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.heartbeat_triggered", {}),
             ),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-heartbeat Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:56)",
+            id="RT-heartbeat Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:55)",
         ),
         pytest.param(
             0,
@@ -177,7 +177,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.meter_values_triggered", {}),
             ),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-meter Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:58)",
+            id="RT-meter Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:57)",
         ),
         pytest.param(
             1,
@@ -186,7 +186,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "TriggerMessage", {"status": "Rejected"}),),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-pending Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:54)",
+            id="RT-pending Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:53)",
         ),
         pytest.param(
             0,
@@ -198,7 +198,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.status_triggered", {}),
             ),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-status Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:57)",
+            id="RT-status Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:56)",
         ),
         pytest.param(
             2,
@@ -207,7 +207,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "TriggerMessage", {"status": "Rejected"}),),
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:67)",
+            id="RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:66)",
         ),
     ],
 )
@@ -231,7 +231,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "DiagnosticsStatusNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:49) [RemoteTrigger=True]",
+            id="not RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:48) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -239,7 +239,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:49) [RemoteTrigger=False]",
+            id="not RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:48) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -247,7 +247,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-boot Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:45) [RemoteTrigger=True]",
+            id="not RT-boot Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:44) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -255,7 +255,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-boot Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:45) [RemoteTrigger=False]",
+            id="not RT-boot Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:44) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -263,7 +263,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-diagnostics Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:63) [RemoteTrigger=True]",
+            id="not RT-diagnostics Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:62) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -271,7 +271,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-diagnostics Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:63) [RemoteTrigger=False]",
+            id="not RT-diagnostics Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:62) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -279,7 +279,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-firmware Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:64) [RemoteTrigger=True]",
+            id="not RT-firmware Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:63) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -287,7 +287,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-firmware Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:64) [RemoteTrigger=False]",
+            id="not RT-firmware Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:63) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -295,7 +295,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-heartbeat Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:56) [RemoteTrigger=True]",
+            id="not RT-heartbeat Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:55) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -303,7 +303,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-heartbeat Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:56) [RemoteTrigger=False]",
+            id="not RT-heartbeat Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:55) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -311,7 +311,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-meter Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:58) [RemoteTrigger=True]",
+            id="not RT-meter Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:57) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -319,15 +319,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-meter Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:58) [RemoteTrigger=False]",
-        ),
-        pytest.param(
-            4,
-            (),
-            ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
-            None,
-            marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-not-implemented Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:69)",
+            id="not RT-meter Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:57) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -335,7 +327,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-pending Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:54) [RemoteTrigger=True]",
+            id="not RT-pending Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:53) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -343,7 +335,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-pending Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:54) [RemoteTrigger=False]",
+            id="not RT-pending Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:53) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -351,7 +343,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-status Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:57) [RemoteTrigger=True]",
+            id="not RT-status Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:56) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -359,7 +351,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-status Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:57) [RemoteTrigger=False]",
+            id="not RT-status Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:56) [RemoteTrigger=False]",
         ),
         pytest.param(
             0,
@@ -367,7 +359,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             "Ready",
             marks=pytest.mark.pics(RemoteTrigger=True),
-            id="not RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:67) [RemoteTrigger=True]",
+            id="not RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:66) [RemoteTrigger=True]",
         ),
         pytest.param(
             4,
@@ -375,7 +367,7 @@ def test_transition_fires(
             ("ocpp.TriggerMessage", {"requestedMessage": "BootNotification"}),
             None,
             marks=pytest.mark.pics(RemoteTrigger=False),
-            id="not RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:67) [RemoteTrigger=False]",
+            id="not RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal) (specs/ocpp16/machines/remote_trigger.yaml:66) [RemoteTrigger=False]",
         ),
     ],
 )

@@ -36,7 +36,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_BOOT_ACCEPTED: dict[str, Any] = {
         "errata E3.40",
         "errata E3.46",
     ),
-    "at": "specs/ocpp16/machines/remote_trigger.yaml:49",
+    "at": "specs/ocpp16/machines/remote_trigger.yaml:48",
     "requires": ("RemoteTrigger",),
     "setup": {"pics": {"RemoteTrigger": True}},
     "setup_steps": (
@@ -144,7 +144,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_BOOT_ACCEPTED: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:49",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:48",
         },
     ),
 }
@@ -155,7 +155,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_BOOT_ACCEPTED: dict[str, Any] = {
 async def test_wire_remote_trigger_rt_boot_accepted() -> None:
     """WIRE RemoteTrigger RT-boot-accepted: RemoteTrigger RT-boot-accepted Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_trigger.yaml:49. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
+    Source: specs/ocpp16/machines/remote_trigger.yaml:48. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_BOOT_ACCEPTED)
 
@@ -163,6 +163,155 @@ async def test_wire_remote_trigger_rt_boot_accepted() -> None:
 SCENARIO_WIRE_REMOTE_TRIGGER_RT_HEARTBEAT: dict[str, Any] = {
     "id": "WIRE RemoteTrigger RT-heartbeat",
     "title": "RemoteTrigger RT-heartbeat Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §5.17",
+        "OCPP 1.6 §6.51",
+        "OCPP 1.6 §6.52",
+        "OCPP 1.6 §7.32",
+        "OCPP 1.6 §7.44",
+        "OCPP 1.6 §4.2",
+        "OCPP 1.6 §4.4",
+        "OCPP 1.6 §4.5",
+        "errata E3.35",
+        "errata E3.40",
+        "errata E3.46",
+    ),
+    "at": "specs/ocpp16/machines/remote_trigger.yaml:55",
+    "requires": ("RemoteTrigger",),
+    "setup": {"pics": {"RemoteTrigger": True}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "TriggerMessage",
+            "payload": {"requestedMessage": "Heartbeat"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:55",
+        },
+        {
+            "kind": "expect",
+            "name": "Heartbeat",
+            "payload": {},
+            "reply": {"currentTime": "2026-01-01T00:05:00Z"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:55",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE RemoteTrigger RT-heartbeat")
+@pytest.mark.pics(RemoteTrigger=True)
+async def test_wire_remote_trigger_rt_heartbeat() -> None:
+    """WIRE RemoteTrigger RT-heartbeat: RemoteTrigger RT-heartbeat Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/remote_trigger.yaml:55. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_HEARTBEAT)
+
+
+SCENARIO_WIRE_REMOTE_TRIGGER_RT_STATUS: dict[str, Any] = {
+    "id": "WIRE RemoteTrigger RT-status",
+    "title": "RemoteTrigger RT-status Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §5.17",
         "OCPP 1.6 §6.51",
@@ -280,38 +429,58 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_HEARTBEAT: dict[str, Any] = {
         {
             "kind": "send",
             "name": "TriggerMessage",
-            "payload": {"requestedMessage": "Heartbeat"},
+            "payload": {"requestedMessage": "StatusNotification"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/machines/remote_trigger.yaml:56",
         },
         {
-            "kind": "expect",
-            "name": "Heartbeat",
+            "kind": "any_order",
+            "name": "",
             "payload": {},
-            "reply": {"currentTime": "2026-01-01T00:05:00Z"},
+            "reply": None,
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/machines/remote_trigger.yaml:56",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 0, "status": "Available"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/remote_trigger.yaml:56",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Available"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/remote_trigger.yaml:56",
+                },
+            ),
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE RemoteTrigger RT-heartbeat")
+@pytest.mark.case("WIRE RemoteTrigger RT-status")
 @pytest.mark.pics(RemoteTrigger=True)
-async def test_wire_remote_trigger_rt_heartbeat() -> None:
-    """WIRE RemoteTrigger RT-heartbeat: RemoteTrigger RT-heartbeat Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
+async def test_wire_remote_trigger_rt_status() -> None:
+    """WIRE RemoteTrigger RT-status: RemoteTrigger RT-status Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
 
     Source: specs/ocpp16/machines/remote_trigger.yaml:56. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
     """
-    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_HEARTBEAT)
+    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_STATUS)
 
 
-SCENARIO_WIRE_REMOTE_TRIGGER_RT_STATUS: dict[str, Any] = {
-    "id": "WIRE RemoteTrigger RT-status",
-    "title": "RemoteTrigger RT-status Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
+SCENARIO_WIRE_REMOTE_TRIGGER_RT_METER: dict[str, Any] = {
+    "id": "WIRE RemoteTrigger RT-meter",
+    "title": "RemoteTrigger RT-meter Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §5.17",
         "OCPP 1.6 §6.51",
@@ -429,58 +598,29 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_STATUS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "TriggerMessage",
-            "payload": {"requestedMessage": "StatusNotification"},
+            "payload": {"requestedMessage": "MeterValues"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/machines/remote_trigger.yaml:57",
         },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:57",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 0, "status": "Available"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/remote_trigger.yaml:57",
-                },
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Available"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/remote_trigger.yaml:57",
-                },
-            ),
-        },
     ),
 }
 
 
-@pytest.mark.case("WIRE RemoteTrigger RT-status")
+@pytest.mark.case("WIRE RemoteTrigger RT-meter")
 @pytest.mark.pics(RemoteTrigger=True)
-async def test_wire_remote_trigger_rt_status() -> None:
-    """WIRE RemoteTrigger RT-status: RemoteTrigger RT-status Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
+async def test_wire_remote_trigger_rt_meter() -> None:
+    """WIRE RemoteTrigger RT-meter: RemoteTrigger RT-meter Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
 
     Source: specs/ocpp16/machines/remote_trigger.yaml:57. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
     """
-    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_STATUS)
+    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_METER)
 
 
-SCENARIO_WIRE_REMOTE_TRIGGER_RT_METER: dict[str, Any] = {
-    "id": "WIRE RemoteTrigger RT-meter",
-    "title": "RemoteTrigger RT-meter Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
+SCENARIO_WIRE_REMOTE_TRIGGER_RT_DIAGNOSTICS: dict[str, Any] = {
+    "id": "WIRE RemoteTrigger RT-diagnostics",
+    "title": "RemoteTrigger RT-diagnostics Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §5.17",
         "OCPP 1.6 §6.51",
@@ -494,7 +634,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_METER: dict[str, Any] = {
         "errata E3.40",
         "errata E3.46",
     ),
-    "at": "specs/ocpp16/machines/remote_trigger.yaml:58",
+    "at": "specs/ocpp16/machines/remote_trigger.yaml:62",
     "requires": ("RemoteTrigger",),
     "setup": {"pics": {"RemoteTrigger": True}},
     "setup_steps": (
@@ -598,29 +738,38 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_METER: dict[str, Any] = {
         {
             "kind": "send",
             "name": "TriggerMessage",
-            "payload": {"requestedMessage": "MeterValues"},
+            "payload": {"requestedMessage": "DiagnosticsStatusNotification"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:58",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:62",
+        },
+        {
+            "kind": "expect",
+            "name": "DiagnosticsStatusNotification",
+            "payload": {"status": "Idle"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:62",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE RemoteTrigger RT-meter")
+@pytest.mark.case("WIRE RemoteTrigger RT-diagnostics")
 @pytest.mark.pics(RemoteTrigger=True)
-async def test_wire_remote_trigger_rt_meter() -> None:
-    """WIRE RemoteTrigger RT-meter: RemoteTrigger RT-meter Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
+async def test_wire_remote_trigger_rt_diagnostics() -> None:
+    """WIRE RemoteTrigger RT-diagnostics: RemoteTrigger RT-diagnostics Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_trigger.yaml:58. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
+    Source: specs/ocpp16/machines/remote_trigger.yaml:62. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
     """
-    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_METER)
+    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_DIAGNOSTICS)
 
 
-SCENARIO_WIRE_REMOTE_TRIGGER_RT_DIAGNOSTICS: dict[str, Any] = {
-    "id": "WIRE RemoteTrigger RT-diagnostics",
-    "title": "RemoteTrigger RT-diagnostics Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
+SCENARIO_WIRE_REMOTE_TRIGGER_RT_FIRMWARE: dict[str, Any] = {
+    "id": "WIRE RemoteTrigger RT-firmware",
+    "title": "RemoteTrigger RT-firmware Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §5.17",
         "OCPP 1.6 §6.51",
@@ -738,160 +887,11 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_DIAGNOSTICS: dict[str, Any] = {
         {
             "kind": "send",
             "name": "TriggerMessage",
-            "payload": {"requestedMessage": "DiagnosticsStatusNotification"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:63",
-        },
-        {
-            "kind": "expect",
-            "name": "DiagnosticsStatusNotification",
-            "payload": {"status": "Idle"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:63",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE RemoteTrigger RT-diagnostics")
-@pytest.mark.pics(RemoteTrigger=True)
-async def test_wire_remote_trigger_rt_diagnostics() -> None:
-    """WIRE RemoteTrigger RT-diagnostics: RemoteTrigger RT-diagnostics Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/remote_trigger.yaml:63. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_DIAGNOSTICS)
-
-
-SCENARIO_WIRE_REMOTE_TRIGGER_RT_FIRMWARE: dict[str, Any] = {
-    "id": "WIRE RemoteTrigger RT-firmware",
-    "title": "RemoteTrigger RT-firmware Ready --ocpp.TriggerMessage--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §5.17",
-        "OCPP 1.6 §6.51",
-        "OCPP 1.6 §6.52",
-        "OCPP 1.6 §7.32",
-        "OCPP 1.6 §7.44",
-        "OCPP 1.6 §4.2",
-        "OCPP 1.6 §4.4",
-        "OCPP 1.6 §4.5",
-        "errata E3.35",
-        "errata E3.40",
-        "errata E3.46",
-    ),
-    "at": "specs/ocpp16/machines/remote_trigger.yaml:64",
-    "requires": ("RemoteTrigger",),
-    "setup": {"pics": {"RemoteTrigger": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "send",
-            "name": "TriggerMessage",
             "payload": {"requestedMessage": "FirmwareStatusNotification"},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:64",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:63",
         },
         {
             "kind": "expect",
@@ -900,7 +900,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_FIRMWARE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:64",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:63",
         },
     ),
 }
@@ -911,7 +911,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_FIRMWARE: dict[str, Any] = {
 async def test_wire_remote_trigger_rt_firmware() -> None:
     """WIRE RemoteTrigger RT-firmware: RemoteTrigger RT-firmware Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_trigger.yaml:64. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
+    Source: specs/ocpp16/machines/remote_trigger.yaml:63. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_FIRMWARE)
 
@@ -932,7 +932,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_UNKNOWN_CONNECTOR: dict[str, Any] = {
         "errata E3.40",
         "errata E3.46",
     ),
-    "at": "specs/ocpp16/machines/remote_trigger.yaml:67",
+    "at": "specs/ocpp16/machines/remote_trigger.yaml:66",
     "requires": ("RemoteTrigger",),
     "setup": {"pics": {"RemoteTrigger": True}},
     "setup_steps": (
@@ -1040,7 +1040,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_trigger.yaml:67",
+            "at": "specs/ocpp16/machines/remote_trigger.yaml:66",
         },
     ),
 }
@@ -1051,6 +1051,6 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_UNKNOWN_CONNECTOR: dict[str, Any] = {
 async def test_wire_remote_trigger_rt_unknown_connector() -> None:
     """WIRE RemoteTrigger RT-unknown-connector: RemoteTrigger RT-unknown-connector Ready --ocpp.TriggerMessage--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_trigger.yaml:67. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
+    Source: specs/ocpp16/machines/remote_trigger.yaml:66. Refs: OCPP 1.6 §5.17, OCPP 1.6 §6.51, OCPP 1.6 §6.52, OCPP 1.6 §7.32, OCPP 1.6 §7.44, OCPP 1.6 §4.2, OCPP 1.6 §4.4, OCPP 1.6 §4.5, errata E3.35, errata E3.40, errata E3.46.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_TRIGGER_RT_UNKNOWN_CONNECTOR)
