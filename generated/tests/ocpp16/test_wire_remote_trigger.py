@@ -1036,7 +1036,7 @@ SCENARIO_WIRE_REMOTE_TRIGGER_RT_UNKNOWN_CONNECTOR: dict[str, Any] = {
         {
             "kind": "send",
             "name": "TriggerMessage",
-            "payload": {"requestedMessage": "MeterValues", "connectorId": 2},
+            "payload": {"requestedMessage": "MeterValues", "connectorId": 99},
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
