@@ -24,6 +24,7 @@ from generated.ocpp16.machines.interrupted_transaction import InterruptedTransac
 from generated.ocpp16.machines.local_auth_list import LocalAuthListState
 from generated.ocpp16.machines.registration import RegistrationState
 from generated.ocpp16.machines.remote_control import RemoteControlState
+from generated.ocpp16.machines.remote_trigger import RemoteTriggerState
 from generated.ocpp16.machines.reset import ResetState
 from generated.ocpp16.machines.transaction import TransactionState
 from generated.ocpp16.machines.unlock_connector import UnlockConnectorState
@@ -83,6 +84,10 @@ class StationHooks(Protocol):
         """RemoteControl entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_remote_trigger(self, instance: int, state: RemoteTriggerState) -> None:
+        """RemoteTrigger entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_reset(self, instance: int, state: ResetState) -> None:
         """Reset entered ``state`` (instance = connector id, 0 for the station)."""
         ...
@@ -113,6 +118,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "LocalAuthList": "on_local_auth_list",
     "Registration": "on_registration",
     "RemoteControl": "on_remote_control",
+    "RemoteTrigger": "on_remote_trigger",
     "Reset": "on_reset",
     "Transaction": "on_transaction",
     "UnlockConnector": "on_unlock_connector",

@@ -28,6 +28,7 @@ from generated.ocpp16.machines import (
     local_auth_list,
     registration,
     remote_control,
+    remote_trigger,
     reset,
     transaction,
     unlock_connector,
@@ -465,6 +466,14 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             machine_class=remote_control.RemoteControlMachine,
             make_context=remote_control.make_context,
             transitions=remote_control.RemoteControlMachine.TRANSITIONS,
+        ),
+        MachineBinding(
+            name="RemoteTrigger",
+            instance="station",
+            profile="RemoteTrigger",
+            machine_class=remote_trigger.RemoteTriggerMachine,
+            make_context=remote_trigger.make_context,
+            transitions=remote_trigger.RemoteTriggerMachine.TRANSITIONS,
         ),
         MachineBinding(
             name="Reset",

@@ -22,6 +22,7 @@ from runtime.station.local_list import LocalListServices
 from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
 from runtime.station.store import CacheEntry, Store
+from runtime.station.triggers import TriggerServices
 
 __all__ = ["StationServices", "UnknownStationCall"]
 
@@ -47,7 +48,7 @@ class UnknownStationCall(ChargespecError, LookupError):
     """A machine used a query or operation this runtime does not implement."""
 
 
-class StationServices(LocalListServices):
+class StationServices(LocalListServices, TriggerServices):
     """Answers ``station.<query>`` and runs ``invoke: <operation>`` for one station."""
 
     def __init__(self, station: StationPort) -> None:

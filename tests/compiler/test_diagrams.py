@@ -163,8 +163,8 @@ def test_overview_counts_internal_transitions_instead_of_listing_them(
 ) -> None:
     dot = overview(spec, connector).dot
     preparing = [t for t in connector.transitions if t.source == "Preparing" and not t.target]
-    assert len(preparing) == 10  # B-cancel, B-plug, B-id (2 events), B-sched, X-*
-    assert "+10 internal" in dot
+    assert len(preparing) == 11  # B-cancel, B-plug, B-id (2 events), B-sched, X-*, SN-trigger
+    assert "+11 internal" in dot
     # neither node labels nor tooltips list an internal transition
     assert not [t.id for t in connector.transitions if t.target is None and t.id in dot]
 
@@ -404,7 +404,7 @@ def test_index_lists_every_machine(spec: SpecSet) -> None:
         assert f"![{m.name} overview]({m.module}.svg)" in index
         assert f"- Profile: {m.profile}" in index
         assert f"- Instance: {m.instance}" in index
-    assert "9 states, 127 transitions (62 external drawn as 33 edges, 65 internal)" in index
+    assert "9 states, 136 transitions (62 external drawn as 33 edges, 74 internal)" in index
 
 
 def test_diagram_files_are_complete_and_byte_identical(

@@ -242,7 +242,6 @@ def test_undeclared_profile_request_without_such_status_is_not_supported(
     [
         ("ReserveNow", RESERVE_NOW),
         ("CancelReservation", {"reservationId": 1}),
-        ("TriggerMessage", {"requestedMessage": "Heartbeat"}),
     ],
 )
 def test_declared_profile_without_a_machine_is_answered_as_undeclared(

@@ -13,7 +13,7 @@ Theory of operation: Status of the Charge Point as a whole, reported as connecto
     transactions run is Scheduled (§5.2, §7.3): connector 0 becomes Unavailable when the last of
     them has ended, as an Unavailable Charge Point cannot have one charging.
 
-Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
 Instance: station. Source: specs/ocpp16/machines/charge_point_status.yaml.
 """
 
@@ -65,7 +65,7 @@ def make_context(params: Mapping[str, Any]) -> ChargePointStatusContext:
 
 
 class ChargePointStatusMachine(SpecMachine):
-    """ChargePointStatus: 3 states, 27 transitions.
+    """ChargePointStatus: 3 states, 30 transitions.
 
     Status of the Charge Point as a whole, reported as connectorId 0. Only Available,
     Unavailable and Faulted apply to connector 0 (§4.9, §7.7), so only the table cells
@@ -88,6 +88,7 @@ class ChargePointStatusMachine(SpecMachine):
         "internal.reconnected": "internal_reconnected",
         "internal.registration_accepted": "internal_registration_accepted",
         "internal.reset_failed": "internal_reset_failed",
+        "internal.status_triggered": "internal_status_triggered",
         "internal.transaction_ended": "internal_transaction_ended",
         "tester.fault": "tester_fault",
         "tester.fault_cleared": "tester_fault_cleared",
@@ -102,6 +103,7 @@ class ChargePointStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "internal.status_triggered",
                 "internal.transaction_ended",
                 "tester.fault",
                 "timer.status_debounce",
@@ -114,6 +116,7 @@ class ChargePointStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "internal.status_triggered",
                 "tester.fault",
                 "timer.status_debounce",
             )
@@ -126,6 +129,7 @@ class ChargePointStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reset_failed",
+                "internal.status_triggered",
                 "tester.fault",
                 "tester.fault_cleared",
                 "timer.status_debounce",
@@ -359,6 +363,30 @@ class ChargePointStatusMachine(SpecMachine):
             None,
             "specs/ocpp16/machines/charge_point_status.yaml:55",
         ),
+        TransitionInfo(
+            "SN-trigger:Available:internal.status_triggered",
+            "SN-trigger",
+            "Available",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:58",
+        ),
+        TransitionInfo(
+            "SN-trigger:Unavailable:internal.status_triggered",
+            "SN-trigger",
+            "Unavailable",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:58",
+        ),
+        TransitionInfo(
+            "SN-trigger:Faulted:internal.status_triggered",
+            "SN-trigger",
+            "Faulted",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/charge_point_status.yaml:58",
+        ),
     )
 
     available = State(
@@ -458,6 +486,26 @@ class ChargePointStatusMachine(SpecMachine):
         )
         | faulted.to(faulted, internal=True, on="_t_sn_reset__faulted__internal_reset_failed")
     )
+    internal_status_triggered = (
+        available.to(
+            available,
+            internal=True,
+            cond="_g_sn_trigger__available__internal_status_triggered",
+            on="_t_sn_trigger__available__internal_status_triggered",
+        )
+        | unavailable.to(
+            unavailable,
+            internal=True,
+            cond="_g_sn_trigger__unavailable__internal_status_triggered",
+            on="_t_sn_trigger__unavailable__internal_status_triggered",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_sn_trigger__faulted__internal_status_triggered",
+            on="_t_sn_trigger__faulted__internal_status_triggered",
+        )
+    )
     internal_transaction_ended = available.to(
         unavailable,
         cond="_g_a8__available__internal_transaction_ended",
@@ -546,6 +594,24 @@ class ChargePointStatusMachine(SpecMachine):
     ) -> bool:
         """I-operative: msg.connector == 0"""
         return bool(msg_field(msg, "connector") == 0)
+
+    def _g_sn_trigger__available__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == 0"""
+        return bool(msg_field(msg, "connector") is None or msg_field(msg, "connector") == 0)
+
+    def _g_sn_trigger__unavailable__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == 0"""
+        return bool(msg_field(msg, "connector") is None or msg_field(msg, "connector") == 0)
+
+    def _g_sn_trigger__faulted__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == 0"""
+        return bool(msg_field(msg, "connector") is None or msg_field(msg, "connector") == 0)
 
     def _t_a8__available__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -761,6 +827,30 @@ class ChargePointStatusMachine(SpecMachine):
         self._fired("SN-reconnect:Faulted:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_trigger__available__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Available:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__unavailable__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Unavailable:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__faulted__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Faulted:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
 
     def _enter_available(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG

@@ -10,7 +10,7 @@ Theory of operation: Clock-aligned meter values of one connector: at every multi
     are transaction-related (queued, §3.7) and are kept for StopTxnAlignedData. 0 turns them
     off.
 
-Refs: OCPP 1.6 §3.16.2, OCPP 1.6 §4.7, OCPP 1.6 §9.1.5, errata E3.15, errata E3.76.
+Refs: OCPP 1.6 §3.16.2, OCPP 1.6 §4.7, OCPP 1.6 §9.1.5, errata E3.15, errata E3.76, OCPP 1.6 §5.17, errata E3.46.
 Instance: per_connector. Source: specs/ocpp16/machines/clock_aligned_meter.yaml.
 """
 
@@ -54,7 +54,7 @@ def make_context(params: Mapping[str, Any]) -> ClockAlignedMeterContext:
 
 
 class ClockAlignedMeterMachine(SpecMachine):
-    """ClockAlignedMeter: 1 states, 6 transitions.
+    """ClockAlignedMeter: 1 states, 7 transitions.
 
     Clock-aligned meter values of one connector: at every multiple of
     ClockAlignedDataInterval from midnight a MeterValues.req with the MeterValuesAlignedData
@@ -69,6 +69,7 @@ class ClockAlignedMeterMachine(SpecMachine):
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.MeterValues": "error_meter_values",
         "internal.configuration_changed": "internal_configuration_changed",
+        "internal.meter_values_triggered": "internal_meter_values_triggered",
         "internal.registration_accepted": "internal_registration_accepted",
         "result.MeterValues": "result_meter_values",
         "timeout.MeterValues": "timeout_meter_values",
@@ -79,6 +80,7 @@ class ClockAlignedMeterMachine(SpecMachine):
             (
                 "error.MeterValues",
                 "internal.configuration_changed",
+                "internal.meter_values_triggered",
                 "internal.registration_accepted",
                 "result.MeterValues",
                 "timeout.MeterValues",
@@ -141,6 +143,14 @@ class ClockAlignedMeterMachine(SpecMachine):
             None,
             "specs/ocpp16/machines/clock_aligned_meter.yaml:18",
         ),
+        TransitionInfo(
+            "AL-trigger:Waiting:internal.meter_values_triggered",
+            "AL-trigger",
+            "Waiting",
+            "internal.meter_values_triggered",
+            None,
+            "specs/ocpp16/machines/clock_aligned_meter.yaml:22",
+        ),
     )
 
     waiting = State(
@@ -157,6 +167,12 @@ class ClockAlignedMeterMachine(SpecMachine):
         internal=True,
         cond="_g_al2__waiting__internal_configuration_changed",
         on="_t_al2__waiting__internal_configuration_changed",
+    )
+    internal_meter_values_triggered = waiting.to(
+        waiting,
+        internal=True,
+        cond="_g_al_trigger__waiting__internal_meter_values_triggered",
+        on="_t_al_trigger__waiting__internal_meter_values_triggered",
     )
     internal_registration_accepted = waiting.to(
         waiting, internal=True, on="_t_al1__waiting__internal_registration_accepted"
@@ -180,6 +196,15 @@ class ClockAlignedMeterMachine(SpecMachine):
     ) -> bool:
         """AL2: msg.key == 'ClockAlignedDataInterval'"""
         return bool(msg_field(msg, "key") == "ClockAlignedDataInterval")
+
+    def _g_al_trigger__waiting__internal_meter_values_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AL-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
 
     def _t_al1__waiting__internal_registration_accepted(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -226,6 +251,14 @@ class ClockAlignedMeterMachine(SpecMachine):
     ) -> None:
         """AL4 on timeout.MeterValues"""
         self._fired("AL4:Waiting:timeout.MeterValues")
+
+    def _t_al_trigger__waiting__internal_meter_values_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AL-trigger on internal.meter_values_triggered"""
+        self._fired("AL-trigger:Waiting:internal.meter_values_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_triggered(source_name, state_name, msg)
 
     def _a_arm(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm."""
@@ -275,3 +308,18 @@ class ClockAlignedMeterMachine(SpecMachine):
                 },
                 self.env.query("open_transaction", self.ctx.connector_id),
             )
+
+    def _a_send_triggered(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action send_triggered."""
+        self.emit_send(
+            "MeterValues",
+            {
+                "connectorId": self.ctx.connector_id,
+                "transactionId": self.env.query("transaction_id", self.ctx.connector_id)
+                if self.env.query("transaction_id", self.ctx.connector_id) > 0
+                else None,
+                "meterValue": self.env.query(
+                    "sample", self.ctx.connector_id, "Trigger", "MeterValuesSampledData"
+                ),
+            },
+        )

@@ -89,7 +89,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 127 transitions.
+    """ConnectorStatus: 9 states, 136 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -115,6 +115,7 @@ class ConnectorStatusMachine(SpecMachine):
         "internal.reservation_ended": "internal_reservation_ended",
         "internal.reserved": "internal_reserved",
         "internal.start_cancelled": "internal_start_cancelled",
+        "internal.status_triggered": "internal_status_triggered",
         "internal.transaction_ended": "internal_transaction_ended",
         "tester.ev_resume": "tester_ev_resume",
         "tester.ev_suspend": "tester_ev_suspend",
@@ -137,6 +138,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.registration_accepted",
                 "internal.remote_start",
                 "internal.reserved",
+                "internal.status_triggered",
                 "tester.fault",
                 "tester.plug_in",
                 "tester.present_id_tag",
@@ -154,6 +156,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.registration_accepted",
                 "internal.remote_start",
                 "internal.start_cancelled",
+                "internal.status_triggered",
                 "tester.ev_unplug",
                 "tester.fault",
                 "tester.plug_in",
@@ -170,6 +173,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.status_triggered",
                 "internal.transaction_ended",
                 "tester.ev_suspend",
                 "tester.ev_unplug",
@@ -185,6 +189,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.status_triggered",
                 "internal.transaction_ended",
                 "tester.ev_resume",
                 "tester.ev_unplug",
@@ -201,6 +206,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.status_triggered",
                 "internal.transaction_ended",
                 "tester.ev_resume",
                 "tester.ev_suspend",
@@ -217,6 +223,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.remote_start",
+                "internal.status_triggered",
                 "tester.ev_unplug",
                 "tester.fault",
                 "tester.present_id_tag",
@@ -231,6 +238,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.reconnected",
                 "internal.registration_accepted",
                 "internal.reservation_ended",
+                "internal.status_triggered",
                 "tester.fault",
                 "tester.present_id_tag",
                 "timer.status_debounce",
@@ -243,6 +251,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.status_triggered",
                 "tester.ev_unplug",
                 "tester.fault",
                 "tester.plug_in",
@@ -256,6 +265,7 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.status_triggered",
                 "internal.transaction_ended",
                 "tester.ev_unplug",
                 "tester.fault",
@@ -1305,6 +1315,78 @@ class ConnectorStatusMachine(SpecMachine):
             None,
             "specs/ocpp16/machines/connector_status.yaml:196",
         ),
+        TransitionInfo(
+            "SN-trigger:Available:internal.status_triggered",
+            "SN-trigger",
+            "Available",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:Preparing:internal.status_triggered",
+            "SN-trigger",
+            "Preparing",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:Charging:internal.status_triggered",
+            "SN-trigger",
+            "Charging",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:SuspendedEV:internal.status_triggered",
+            "SN-trigger",
+            "SuspendedEV",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:SuspendedEVSE:internal.status_triggered",
+            "SN-trigger",
+            "SuspendedEVSE",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:Finishing:internal.status_triggered",
+            "SN-trigger",
+            "Finishing",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:Reserved:internal.status_triggered",
+            "SN-trigger",
+            "Reserved",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:Unavailable:internal.status_triggered",
+            "SN-trigger",
+            "Unavailable",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
+        TransitionInfo(
+            "SN-trigger:Faulted:internal.status_triggered",
+            "SN-trigger",
+            "Faulted",
+            "internal.status_triggered",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:198",
+        ),
     )
 
     available = State(
@@ -1543,6 +1625,62 @@ class ConnectorStatusMachine(SpecMachine):
         internal=True,
         cond="_g_b_cancel__preparing__internal_start_cancelled",
         on="_t_b_cancel__preparing__internal_start_cancelled",
+    )
+    internal_status_triggered = (
+        available.to(
+            available,
+            internal=True,
+            cond="_g_sn_trigger__available__internal_status_triggered",
+            on="_t_sn_trigger__available__internal_status_triggered",
+        )
+        | preparing.to(
+            preparing,
+            internal=True,
+            cond="_g_sn_trigger__preparing__internal_status_triggered",
+            on="_t_sn_trigger__preparing__internal_status_triggered",
+        )
+        | charging.to(
+            charging,
+            internal=True,
+            cond="_g_sn_trigger__charging__internal_status_triggered",
+            on="_t_sn_trigger__charging__internal_status_triggered",
+        )
+        | suspended_ev.to(
+            suspended_ev,
+            internal=True,
+            cond="_g_sn_trigger__suspended_ev__internal_status_triggered",
+            on="_t_sn_trigger__suspended_ev__internal_status_triggered",
+        )
+        | suspended_evse.to(
+            suspended_evse,
+            internal=True,
+            cond="_g_sn_trigger__suspended_evse__internal_status_triggered",
+            on="_t_sn_trigger__suspended_evse__internal_status_triggered",
+        )
+        | finishing.to(
+            finishing,
+            internal=True,
+            cond="_g_sn_trigger__finishing__internal_status_triggered",
+            on="_t_sn_trigger__finishing__internal_status_triggered",
+        )
+        | reserved.to(
+            reserved,
+            internal=True,
+            cond="_g_sn_trigger__reserved__internal_status_triggered",
+            on="_t_sn_trigger__reserved__internal_status_triggered",
+        )
+        | unavailable.to(
+            unavailable,
+            internal=True,
+            cond="_g_sn_trigger__unavailable__internal_status_triggered",
+            on="_t_sn_trigger__unavailable__internal_status_triggered",
+        )
+        | faulted.to(
+            faulted,
+            internal=True,
+            cond="_g_sn_trigger__faulted__internal_status_triggered",
+            on="_t_sn_trigger__faulted__internal_status_triggered",
+        )
     )
     internal_transaction_ended = (
         charging.to(
@@ -2058,6 +2196,87 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> bool:
         """I-sched: ctx.status_before_fault not in ('Available', 'Preparing', 'Unavailable')"""
         return bool(self.ctx.status_before_fault not in ("Available", "Preparing", "Unavailable"))
+
+    def _g_sn_trigger__available__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__preparing__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__charging__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__suspended_ev__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__suspended_evse__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__finishing__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__reserved__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__unavailable__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
+
+    def _g_sn_trigger__faulted__internal_status_triggered(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """SN-trigger: msg.connector == None or msg.connector == ctx.connector_id"""
+        return bool(
+            msg_field(msg, "connector") is None
+            or msg_field(msg, "connector") == self.ctx.connector_id
+        )
 
     def _t_a2__available__tester_plug_in(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2995,6 +3214,78 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("SN-reconnect:Faulted:internal.reconnected")
         source_name, state_name = source.value, target.value
         self._a_send_status_if_changed(source_name, state_name, msg)
+
+    def _t_sn_trigger__available__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Available:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__preparing__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Preparing:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__charging__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Charging:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__suspended_ev__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:SuspendedEV:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__suspended_evse__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:SuspendedEVSE:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__finishing__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Finishing:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__reserved__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Reserved:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__unavailable__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Unavailable:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
+
+    def _t_sn_trigger__faulted__internal_status_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """SN-trigger on internal.status_triggered"""
+        self._fired("SN-trigger:Faulted:internal.status_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_status(source_name, state_name, msg)
 
     def _enter_available(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG

@@ -8,7 +8,7 @@ Theory of operation: Periodic Heartbeat once the Charge Point is Accepted. The i
     BootNotification.conf (stored in HeartbeatInterval) and the HeartbeatInterval key; 0 turns
     heartbeats off. The time in each Heartbeat.conf is used to keep the clock in step (§4.6).
 
-Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §5.17, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
 Instance: station. Source: specs/ocpp16/machines/heartbeat.yaml.
 """
 
@@ -46,7 +46,7 @@ def make_context(params: Mapping[str, Any]) -> HeartbeatContext:
 
 
 class HeartbeatMachine(SpecMachine):
-    """Heartbeat: 2 states, 11 transitions.
+    """Heartbeat: 2 states, 16 transitions.
 
     Periodic Heartbeat once the Charge Point is Accepted. The interval comes from the
     Accepted BootNotification.conf (stored in HeartbeatInterval) and the HeartbeatInterval
@@ -60,17 +60,28 @@ class HeartbeatMachine(SpecMachine):
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.Heartbeat": "error_heartbeat",
         "internal.configuration_changed": "internal_configuration_changed",
+        "internal.heartbeat_triggered": "internal_heartbeat_triggered",
         "internal.registration_accepted": "internal_registration_accepted",
         "result.Heartbeat": "result_heartbeat",
         "timeout.Heartbeat": "timeout_heartbeat",
         "timer.heartbeat": "timer_heartbeat",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
-        "Idle": frozenset(("internal.configuration_changed", "internal.registration_accepted")),
+        "Idle": frozenset(
+            (
+                "error.Heartbeat",
+                "internal.configuration_changed",
+                "internal.heartbeat_triggered",
+                "internal.registration_accepted",
+                "result.Heartbeat",
+                "timeout.Heartbeat",
+            )
+        ),
         "Running": frozenset(
             (
                 "error.Heartbeat",
                 "internal.configuration_changed",
+                "internal.heartbeat_triggered",
                 "internal.registration_accepted",
                 "result.Heartbeat",
                 "timeout.Heartbeat",
@@ -175,6 +186,46 @@ class HeartbeatMachine(SpecMachine):
             "Running",
             "specs/ocpp16/machines/heartbeat.yaml:31",
         ),
+        TransitionInfo(
+            "HB-trigger:Idle:internal.heartbeat_triggered",
+            "HB-trigger",
+            "Idle",
+            "internal.heartbeat_triggered",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:35",
+        ),
+        TransitionInfo(
+            "HB-trigger:Running:internal.heartbeat_triggered",
+            "HB-trigger",
+            "Running",
+            "internal.heartbeat_triggered",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:35",
+        ),
+        TransitionInfo(
+            "HB-trigger-answer:Idle:result.Heartbeat",
+            "HB-trigger-answer",
+            "Idle",
+            "result.Heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:36",
+        ),
+        TransitionInfo(
+            "HB-trigger-failed:Idle:error.Heartbeat",
+            "HB-trigger-failed",
+            "Idle",
+            "error.Heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:37",
+        ),
+        TransitionInfo(
+            "HB-trigger-failed:Idle:timeout.Heartbeat",
+            "HB-trigger-failed",
+            "Idle",
+            "timeout.Heartbeat",
+            None,
+            "specs/ocpp16/machines/heartbeat.yaml:37",
+        ),
     )
 
     idle = State(
@@ -187,7 +238,9 @@ class HeartbeatMachine(SpecMachine):
         value="Running",
     )
 
-    error_heartbeat = running.to(running, internal=True, on="_t_hb5__running__error_heartbeat")
+    error_heartbeat = running.to(
+        running, internal=True, on="_t_hb5__running__error_heartbeat"
+    ) | idle.to(idle, internal=True, on="_t_hb_trigger_failed__idle__error_heartbeat")
     internal_configuration_changed = (
         running.to(
             running,
@@ -205,6 +258,11 @@ class HeartbeatMachine(SpecMachine):
             cond="_g_hb10__idle__internal_configuration_changed",
             on="_t_hb10__idle__internal_configuration_changed",
         )
+    )
+    internal_heartbeat_triggered = idle.to(
+        idle, internal=True, on="_t_hb_trigger__idle__internal_heartbeat_triggered"
+    ) | running.to(
+        running, internal=True, on="_t_hb_trigger__running__internal_heartbeat_triggered"
     )
     internal_registration_accepted = (
         idle.to(
@@ -230,8 +288,12 @@ class HeartbeatMachine(SpecMachine):
             on="_t_hb7__running__internal_registration_accepted",
         )
     )
-    result_heartbeat = running.to(running, internal=True, on="_t_hb4__running__result_heartbeat")
-    timeout_heartbeat = running.to(running, internal=True, on="_t_hb5__running__timeout_heartbeat")
+    result_heartbeat = running.to(
+        running, internal=True, on="_t_hb4__running__result_heartbeat"
+    ) | idle.to(idle, internal=True, on="_t_hb_trigger_answer__idle__result_heartbeat")
+    timeout_heartbeat = running.to(
+        running, internal=True, on="_t_hb5__running__timeout_heartbeat"
+    ) | idle.to(idle, internal=True, on="_t_hb_trigger_failed__idle__timeout_heartbeat")
     timer_heartbeat = running.to(running, internal=True, on="_t_hb3__running__timer_heartbeat")
 
     ctx: HeartbeatContext
@@ -377,6 +439,42 @@ class HeartbeatMachine(SpecMachine):
         self._fired("HB10:Idle:internal.configuration_changed")
         source_name, state_name = source.value, target.value
         self._a_arm(source_name, state_name, msg)
+
+    def _t_hb_trigger__idle__internal_heartbeat_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB-trigger on internal.heartbeat_triggered"""
+        self._fired("HB-trigger:Idle:internal.heartbeat_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_heartbeat(source_name, state_name, msg)
+
+    def _t_hb_trigger__running__internal_heartbeat_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB-trigger on internal.heartbeat_triggered"""
+        self._fired("HB-trigger:Running:internal.heartbeat_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_send_heartbeat(source_name, state_name, msg)
+
+    def _t_hb_trigger_answer__idle__result_heartbeat(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB-trigger-answer on result.Heartbeat"""
+        self._fired("HB-trigger-answer:Idle:result.Heartbeat")
+        source_name, state_name = source.value, target.value
+        self._a_sync_clock(source_name, state_name, msg)
+
+    def _t_hb_trigger_failed__idle__error_heartbeat(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB-trigger-failed on error.Heartbeat"""
+        self._fired("HB-trigger-failed:Idle:error.Heartbeat")
+
+    def _t_hb_trigger_failed__idle__timeout_heartbeat(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """HB-trigger-failed on timeout.Heartbeat"""
+        self._fired("HB-trigger-failed:Idle:timeout.Heartbeat")
 
     def _a_arm(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action arm."""

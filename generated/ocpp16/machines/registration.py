@@ -12,7 +12,7 @@ Theory of operation: Registration of the Charge Point with the Central System. A
     requests of its own; while Rejected it neither sends nor answers anything. A reconnect
     without a reboot does not repeat the BootNotification once Accepted (OCPP-J §5.4).
 
-Refs: OCPP 1.6 §4.2, errata E3.11, OCPP-J 1.6 §5.4, OCPP-J 1.6 §6.2.2.
+Refs: OCPP 1.6 §4.2, errata E3.11, OCPP 1.6 §5.17, errata E3.35, OCPP-J 1.6 §5.4, OCPP-J 1.6 §6.2.2.
 Instance: station. Source: specs/ocpp16/machines/registration.yaml.
 """
 
@@ -72,7 +72,7 @@ def make_context(params: Mapping[str, Any]) -> RegistrationContext:
 
 
 class RegistrationMachine(SpecMachine):
-    """Registration: 6 states, 11 transitions.
+    """Registration: 6 states, 13 transitions.
 
     Registration of the Charge Point with the Central System. After every boot the Charge
     Point sends BootNotification and sends nothing else until the answer is Accepted or
@@ -89,6 +89,7 @@ class RegistrationMachine(SpecMachine):
     PROFILE: ClassVar[str] = "Core"
     EVENTS: ClassVar[Mapping[str, str]] = {
         "error.BootNotification": "error_boot_notification",
+        "internal.boot_triggered": "internal_boot_triggered",
         "internal.connected": "internal_connected",
         "result.BootNotification": "result_boot_notification",
         "timeout.BootNotification": "timeout_boot_notification",
@@ -100,9 +101,11 @@ class RegistrationMachine(SpecMachine):
             ("error.BootNotification", "result.BootNotification", "timeout.BootNotification")
         ),
         "Accepted": frozenset(("internal.connected",)),
-        "Pending": frozenset(("timer.boot_retry",)),
+        "Pending": frozenset(("internal.boot_triggered", "timer.boot_retry")),
         "Rejected": frozenset(("timer.boot_retry",)),
-        "BootFailed": frozenset(("internal.connected", "timer.boot_retry")),
+        "BootFailed": frozenset(
+            ("internal.boot_triggered", "internal.connected", "timer.boot_retry")
+        ),
     }
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {
         "Offline": ("BootNotification",),
@@ -209,6 +212,22 @@ class RegistrationMachine(SpecMachine):
             None,
             "specs/ocpp16/machines/registration.yaml:68",
         ),
+        TransitionInfo(
+            "R11:Pending:internal.boot_triggered",
+            "R11",
+            "Pending",
+            "internal.boot_triggered",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:72",
+        ),
+        TransitionInfo(
+            "R11:BootFailed:internal.boot_triggered",
+            "R11",
+            "BootFailed",
+            "internal.boot_triggered",
+            "BootSent",
+            "specs/ocpp16/machines/registration.yaml:72",
+        ),
     )
 
     offline = State(
@@ -240,6 +259,9 @@ class RegistrationMachine(SpecMachine):
     error_boot_notification = boot_sent.to(
         boot_failed, on="_t_r5__boot_sent__error_boot_notification"
     )
+    internal_boot_triggered = pending.to(
+        boot_sent, on="_t_r11__pending__internal_boot_triggered"
+    ) | boot_failed.to(boot_sent, on="_t_r11__boot_failed__internal_boot_triggered")
     internal_connected = (
         offline.to(boot_sent, on="_t_r1__offline__internal_connected")
         | boot_failed.to(boot_sent, on="_t_r9__boot_failed__internal_connected")
@@ -385,6 +407,24 @@ class RegistrationMachine(SpecMachine):
         self._fired("R10:Accepted:internal.connected")
         source_name, state_name = source.value, target.value
         self._a_announce_reconnect(source_name, state_name, msg)
+
+    def _t_r11__pending__internal_boot_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """R11 on internal.boot_triggered"""
+        self._fired("R11:Pending:internal.boot_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_cancel_retry(source_name, state_name, msg)
+        self._a_send_boot(source_name, state_name, msg)
+
+    def _t_r11__boot_failed__internal_boot_triggered(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """R11 on internal.boot_triggered"""
+        self._fired("R11:BootFailed:internal.boot_triggered")
+        source_name, state_name = source.value, target.value
+        self._a_cancel_retry(source_name, state_name, msg)
+        self._a_send_boot(source_name, state_name, msg)
 
     def _a_adopt_heartbeat_interval(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action adopt_heartbeat_interval."""

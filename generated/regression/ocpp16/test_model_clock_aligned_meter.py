@@ -41,12 +41,42 @@ VARIANTS: list[dict[str, Any]] = [
     {
         "config": {"ClockAlignedDataInterval": 900},
         "pics": {},
-        "queries": {"open_transaction": 0, "sample": (), "seconds_to_aligned_boundary": 120},
+        "queries": {
+            "open_transaction": 0,
+            "sample": (),
+            "seconds_to_aligned_boundary": 120,
+            "transaction_id": 0,
+        },
     },
     {
         "config": {"ClockAlignedDataInterval": 900},
         "pics": {},
-        "queries": {"open_transaction": 3, "sample": (), "seconds_to_aligned_boundary": 120},
+        "queries": {
+            "open_transaction": 0,
+            "sample": (),
+            "seconds_to_aligned_boundary": 120,
+            "transaction_id": 7,
+        },
+    },
+    {
+        "config": {"ClockAlignedDataInterval": 900},
+        "pics": {},
+        "queries": {
+            "open_transaction": 3,
+            "sample": (),
+            "seconds_to_aligned_boundary": 120,
+            "transaction_id": 0,
+        },
+    },
+    {
+        "config": {"ClockAlignedDataInterval": 900},
+        "pics": {},
+        "queries": {
+            "open_transaction": 3,
+            "sample": (),
+            "seconds_to_aligned_boundary": 120,
+            "transaction_id": 7,
+        },
     },
 ]
 
@@ -80,6 +110,15 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
 @pytest.mark.parametrize(
     ("variant", "path", "step", "target", "effects"),
     [
+        pytest.param(
+            0,
+            (),
+            ("internal.meter_values_triggered", {}),
+            "Waiting",
+            (("send", "MeterValues", {"connectorId": 1, "meterValue": ()}),),
+            marks=pytest.mark.pics(),
+            id="AL-trigger Waiting --internal.meter_values_triggered--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:22)",
+        ),
         pytest.param(
             0,
             (),
@@ -153,6 +192,14 @@ def test_transition_fires(
 @pytest.mark.parametrize(
     ("variant", "path", "step", "outcome"),
     [
+        pytest.param(
+            0,
+            (),
+            ("internal.meter_values_triggered", {"connector": 2}),
+            None,
+            marks=pytest.mark.pics(),
+            id="not AL-trigger Waiting --internal.meter_values_triggered--> (internal) (specs/ocpp16/machines/clock_aligned_meter.yaml:22)",
+        ),
         pytest.param(
             0,
             (),

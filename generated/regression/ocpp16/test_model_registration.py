@@ -147,6 +147,44 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
         ),
         pytest.param(
             0,
+            (("internal.connected", {}), ("error.BootNotification", {})),
+            ("internal.boot_triggered", {}),
+            "BootSent",
+            (
+                ("cancel_timer", "boot_retry"),
+                (
+                    "send",
+                    "BootNotification",
+                    {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
+                ),
+            ),
+            marks=pytest.mark.pics(),
+            id="R11 BootFailed --internal.boot_triggered--> BootSent (specs/ocpp16/machines/registration.yaml:72)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.connected", {}),
+                (
+                    "result.BootNotification",
+                    {"status": "Pending", "currentTime": "2026-01-01T00:00:00Z", "interval": 30},
+                ),
+            ),
+            ("internal.boot_triggered", {}),
+            "BootSent",
+            (
+                ("cancel_timer", "boot_retry"),
+                (
+                    "send",
+                    "BootNotification",
+                    {"chargePointVendor": "TEST", "chargePointModel": "TEST"},
+                ),
+            ),
+            marks=pytest.mark.pics(),
+            id="R11 Pending --internal.boot_triggered--> BootSent (specs/ocpp16/machines/registration.yaml:72)",
+        ),
+        pytest.param(
+            0,
             (),
             ("internal.connected", {}),
             "BootSent",
@@ -382,9 +420,9 @@ def test_guard_false_side(
             0,
             (("internal.connected", {}),),
             "BootSent",
-            "internal.connected",
+            "internal.boot_triggered",
             marks=pytest.mark.pics(),
-            id="BootSent rejects internal.connected (specs/ocpp16/machines/registration.yaml:29)",
+            id="BootSent rejects internal.boot_triggered (specs/ocpp16/machines/registration.yaml:29)",
         ),
         pytest.param(
             0,

@@ -30,6 +30,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
         "OCPP 1.6 §7.6",
         "errata E3.19",
         "errata E3.22",
+        "OCPP 1.6 §5.17",
     ),
     "at": "specs/ocpp16/machines/charge_point_status.yaml:36",
     "requires": ("Core",),
@@ -179,7 +180,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_A9: dict[str, Any] = {
 async def test_wire_charge_point_status_a9() -> None:
     """WIRE ChargePointStatus A9: ChargePointStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:36. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_A9)
 
@@ -194,6 +195,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
         "OCPP 1.6 §7.6",
         "errata E3.19",
         "errata E3.22",
+        "OCPP 1.6 §5.17",
     ),
     "at": "specs/ocpp16/machines/charge_point_status.yaml:39",
     "requires": ("Core",),
@@ -361,7 +363,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I1: dict[str, Any] = {
 async def test_wire_charge_point_status_i1() -> None:
     """WIRE ChargePointStatus I1: ChargePointStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:39. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:39. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I1)
 
@@ -376,6 +378,7 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
         "OCPP 1.6 §7.6",
         "errata E3.19",
         "errata E3.22",
+        "OCPP 1.6 §5.17",
     ),
     "at": "specs/ocpp16/machines/charge_point_status.yaml:42",
     "requires": ("Core",),
@@ -543,6 +546,6 @@ SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT: dict[str, Any] = {
 async def test_wire_charge_point_status_i_fault() -> None:
     """WIRE ChargePointStatus I-fault: ChargePointStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/charge_point_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22.
+    Source: specs/ocpp16/machines/charge_point_status.yaml:42. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §5.2, OCPP 1.6 §7.6, errata E3.19, errata E3.22, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_WIRE_CHARGE_POINT_STATUS_I_FAULT)

@@ -23,7 +23,13 @@ from runtime.conformance.play import play_case
 SCENARIO_WIRE_HEARTBEAT_HB3: dict[str, Any] = {
     "id": "WIRE Heartbeat HB3",
     "title": "Heartbeat HB3 Running --timer.heartbeat--> (internal), seen on the wire",
-    "refs": ("OCPP 1.6 §4.6", "OCPP 1.6 §4.2", "OCPP 1.6 §9.1.10", "OCPP-J 1.6 §5.3"),
+    "refs": (
+        "OCPP 1.6 §4.6",
+        "OCPP 1.6 §4.2",
+        "OCPP 1.6 §5.17",
+        "OCPP 1.6 §9.1.10",
+        "OCPP-J 1.6 §5.3",
+    ),
     "at": "specs/ocpp16/machines/heartbeat.yaml:23",
     "requires": ("Core",),
     "setup": {},
@@ -164,7 +170,7 @@ SCENARIO_WIRE_HEARTBEAT_HB3: dict[str, Any] = {
 async def test_wire_heartbeat_hb3() -> None:
     """WIRE Heartbeat HB3: Heartbeat HB3 Running --timer.heartbeat--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/heartbeat.yaml:23. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+    Source: specs/ocpp16/machines/heartbeat.yaml:23. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §5.17, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
     """
     await play_case(SPEC, SCENARIO_WIRE_HEARTBEAT_HB3)
 
@@ -172,7 +178,13 @@ async def test_wire_heartbeat_hb3() -> None:
 SCENARIO_WIRE_HEARTBEAT_HB4: dict[str, Any] = {
     "id": "WIRE Heartbeat HB4",
     "title": "Heartbeat HB4 Running --result.Heartbeat--> (internal), seen on the wire",
-    "refs": ("OCPP 1.6 §4.6", "OCPP 1.6 §4.2", "OCPP 1.6 §9.1.10", "OCPP-J 1.6 §5.3"),
+    "refs": (
+        "OCPP 1.6 §4.6",
+        "OCPP 1.6 §4.2",
+        "OCPP 1.6 §5.17",
+        "OCPP 1.6 §9.1.10",
+        "OCPP-J 1.6 §5.3",
+    ),
     "at": "specs/ocpp16/machines/heartbeat.yaml:24",
     "requires": ("Core",),
     "setup": {},
@@ -313,7 +325,7 @@ SCENARIO_WIRE_HEARTBEAT_HB4: dict[str, Any] = {
 async def test_wire_heartbeat_hb4() -> None:
     """WIRE Heartbeat HB4: Heartbeat HB4 Running --result.Heartbeat--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/heartbeat.yaml:24. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+    Source: specs/ocpp16/machines/heartbeat.yaml:24. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §5.17, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
     """
     await play_case(SPEC, SCENARIO_WIRE_HEARTBEAT_HB4)
 
@@ -321,7 +333,13 @@ async def test_wire_heartbeat_hb4() -> None:
 SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT: dict[str, Any] = {
     "id": "WIRE Heartbeat HB5 Running error.Heartbeat",
     "title": "Heartbeat HB5 Running --error.Heartbeat--> (internal), seen on the wire",
-    "refs": ("OCPP 1.6 §4.6", "OCPP 1.6 §4.2", "OCPP 1.6 §9.1.10", "OCPP-J 1.6 §5.3"),
+    "refs": (
+        "OCPP 1.6 §4.6",
+        "OCPP 1.6 §4.2",
+        "OCPP 1.6 §5.17",
+        "OCPP 1.6 §9.1.10",
+        "OCPP-J 1.6 §5.3",
+    ),
     "at": "specs/ocpp16/machines/heartbeat.yaml:25",
     "requires": ("Core",),
     "setup": {},
@@ -462,6 +480,6 @@ SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT: dict[str, Any] = {
 async def test_wire_heartbeat_hb5_running_error_heartbeat() -> None:
     """WIRE Heartbeat HB5 Running error.Heartbeat: Heartbeat HB5 Running --error.Heartbeat--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/heartbeat.yaml:25. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
+    Source: specs/ocpp16/machines/heartbeat.yaml:25. Refs: OCPP 1.6 §4.6, OCPP 1.6 §4.2, OCPP 1.6 §5.17, OCPP 1.6 §9.1.10, OCPP-J 1.6 §5.3.
     """
     await play_case(SPEC, SCENARIO_WIRE_HEARTBEAT_HB5_RUNNING_ERROR_HEARTBEAT)
