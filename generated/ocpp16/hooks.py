@@ -23,6 +23,7 @@ from generated.ocpp16.machines.heartbeat import HeartbeatState
 from generated.ocpp16.machines.interrupted_transaction import InterruptedTransactionState
 from generated.ocpp16.machines.registration import RegistrationState
 from generated.ocpp16.machines.remote_control import RemoteControlState
+from generated.ocpp16.machines.reservation import ReservationState
 from generated.ocpp16.machines.reset import ResetState
 from generated.ocpp16.machines.transaction import TransactionState
 from generated.ocpp16.machines.unlock_connector import UnlockConnectorState
@@ -78,6 +79,10 @@ class StationHooks(Protocol):
         """RemoteControl entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_reservation(self, instance: int, state: ReservationState) -> None:
+        """Reservation entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_reset(self, instance: int, state: ResetState) -> None:
         """Reset entered ``state`` (instance = connector id, 0 for the station)."""
         ...
@@ -107,6 +112,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "InterruptedTransaction": "on_interrupted_transaction",
     "Registration": "on_registration",
     "RemoteControl": "on_remote_control",
+    "Reservation": "on_reservation",
     "Reset": "on_reset",
     "Transaction": "on_transaction",
     "UnlockConnector": "on_unlock_connector",

@@ -27,6 +27,7 @@ from generated.ocpp16.machines import (
     interrupted_transaction,
     registration,
     remote_control,
+    reservation,
     reset,
     transaction,
     unlock_connector,
@@ -456,6 +457,14 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             machine_class=remote_control.RemoteControlMachine,
             make_context=remote_control.make_context,
             transitions=remote_control.RemoteControlMachine.TRANSITIONS,
+        ),
+        MachineBinding(
+            name="Reservation",
+            instance="station",
+            profile="Reservation",
+            machine_class=reservation.ReservationMachine,
+            make_context=reservation.make_context,
+            transitions=reservation.ReservationMachine.TRANSITIONS,
         ),
         MachineBinding(
             name="Reset",

@@ -20,6 +20,7 @@ from runtime.ocppj.datetime import from_iso8601, to_iso8601
 from runtime.spec.config_keys import ConfigError
 from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
+from runtime.station.reservations import ReservationServices
 from runtime.station.store import CacheEntry, Store
 
 __all__ = ["StationServices", "UnknownStationCall"]
@@ -46,7 +47,7 @@ class UnknownStationCall(ChargespecError, LookupError):
     """A machine used a query or operation this runtime does not implement."""
 
 
-class StationServices:
+class StationServices(ReservationServices):
     """Answers ``station.<query>`` and runs ``invoke: <operation>`` for one station."""
 
     def __init__(self, station: StationPort) -> None:

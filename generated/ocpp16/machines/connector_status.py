@@ -89,7 +89,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 127 transitions.
+    """ConnectorStatus: 9 states, 136 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -125,6 +125,7 @@ class ConnectorStatusMachine(SpecMachine):
         "tester.present_id_tag": "tester_present_id_tag",
         "tester.unplug": "tester_unplug",
         "timer.connection_timeout": "timer_connection_timeout",
+        "timer.reservation_expiry": "timer_reservation_expiry",
         "timer.status_debounce": "timer_status_debounce",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
@@ -230,9 +231,14 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.remote_start",
                 "internal.reservation_ended",
+                "internal.reserved",
                 "tester.fault",
+                "tester.plug_in",
                 "tester.present_id_tag",
+                "tester.unplug",
+                "timer.reservation_expiry",
                 "timer.status_debounce",
             )
         ),
@@ -295,7 +301,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.plug_in",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:60",
+            "specs/ocpp16/machines/connector_status.yaml:71",
         ),
         TransitionInfo(
             "A2:Available:tester.present_id_tag",
@@ -303,7 +309,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:61",
+            "specs/ocpp16/machines/connector_status.yaml:72",
         ),
         TransitionInfo(
             "A2:Available:internal.remote_start",
@@ -311,7 +317,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:62",
+            "specs/ocpp16/machines/connector_status.yaml:73",
         ),
         TransitionInfo(
             "A3:Available:internal.energy_offered",
@@ -319,7 +325,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:63",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "A4:Available:internal.energy_offered",
@@ -327,7 +333,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:64",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "A5:Available:internal.energy_withheld",
@@ -335,7 +341,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:65",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "A7:Available:internal.reserved",
@@ -343,7 +349,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reserved",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:66",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "A8:Available:internal.inoperative",
@@ -351,7 +357,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:67",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -359,7 +365,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:68",
+            "specs/ocpp16/machines/connector_status.yaml:79",
         ),
         TransitionInfo(
             "B1:Preparing:tester.unplug",
@@ -367,7 +373,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:72",
+            "specs/ocpp16/machines/connector_status.yaml:83",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -375,7 +381,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:73",
+            "specs/ocpp16/machines/connector_status.yaml:84",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -383,7 +389,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:74",
+            "specs/ocpp16/machines/connector_status.yaml:85",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -391,7 +397,31 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:86",
+        ),
+        TransitionInfo(
+            "B-reserved:Preparing:tester.unplug",
+            "B-reserved",
+            "Preparing",
+            "tester.unplug",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:91",
+        ),
+        TransitionInfo(
+            "B-reserved:Preparing:internal.start_cancelled",
+            "B-reserved",
+            "Preparing",
+            "internal.start_cancelled",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:92",
+        ),
+        TransitionInfo(
+            "B-reserved:Preparing:timer.connection_timeout",
+            "B-reserved",
+            "Preparing",
+            "timer.connection_timeout",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:93",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -399,7 +429,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:76",
+            "specs/ocpp16/machines/connector_status.yaml:94",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -407,7 +437,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -415,7 +445,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:96",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -423,7 +453,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:84",
+            "specs/ocpp16/machines/connector_status.yaml:102",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -431,7 +461,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:85",
+            "specs/ocpp16/machines/connector_status.yaml:103",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -439,7 +469,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:86",
+            "specs/ocpp16/machines/connector_status.yaml:104",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -447,7 +477,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:87",
+            "specs/ocpp16/machines/connector_status.yaml:105",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -455,7 +485,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:88",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -463,7 +493,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:88",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -471,7 +501,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:89",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -479,7 +509,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:91",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -487,7 +517,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -495,7 +525,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:111",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -503,7 +533,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:112",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -511,7 +541,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:113",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -519,7 +549,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:114",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -527,7 +557,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:101",
+            "specs/ocpp16/machines/connector_status.yaml:119",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -535,7 +565,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:102",
+            "specs/ocpp16/machines/connector_status.yaml:120",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -543,7 +573,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -551,7 +581,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -559,7 +589,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:125",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -567,7 +597,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:127",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -575,7 +605,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -583,7 +613,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:111",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -591,7 +621,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:130",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -599,7 +629,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:113",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -607,7 +637,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:114",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -615,7 +645,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:115",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -623,7 +653,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:117",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -631,7 +661,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:118",
+            "specs/ocpp16/machines/connector_status.yaml:136",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -639,7 +669,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:137",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -647,7 +677,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:121",
+            "specs/ocpp16/machines/connector_status.yaml:139",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -655,7 +685,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:122",
+            "specs/ocpp16/machines/connector_status.yaml:140",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -663,7 +693,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:141",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -671,7 +701,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:142",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -679,7 +709,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -687,7 +717,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -695,7 +725,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -703,7 +733,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -711,7 +741,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:129",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -719,7 +749,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -727,7 +757,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:150",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -735,7 +765,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:153",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -743,7 +773,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:154",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -751,7 +781,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:155",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -759,7 +789,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:138",
+            "specs/ocpp16/machines/connector_status.yaml:156",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -767,7 +797,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:139",
+            "specs/ocpp16/machines/connector_status.yaml:157",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -775,7 +805,23 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:141",
+            "specs/ocpp16/machines/connector_status.yaml:160",
+        ),
+        TransitionInfo(
+            "G1:Reserved:timer.reservation_expiry",
+            "G1",
+            "Reserved",
+            "timer.reservation_expiry",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:163",
+        ),
+        TransitionInfo(
+            "G8:Reserved:timer.reservation_expiry",
+            "G8",
+            "Reserved",
+            "timer.reservation_expiry",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:164",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -783,7 +829,23 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:142",
+            "specs/ocpp16/machines/connector_status.yaml:167",
+        ),
+        TransitionInfo(
+            "G-refused:Reserved:tester.present_id_tag",
+            "G-refused",
+            "Reserved",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:168",
+        ),
+        TransitionInfo(
+            "G2:Reserved:internal.remote_start",
+            "G2",
+            "Reserved",
+            "internal.remote_start",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -791,7 +853,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:143",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -799,7 +861,31 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:175",
+        ),
+        TransitionInfo(
+            "G-replaced:Reserved:internal.reserved",
+            "G-replaced",
+            "Reserved",
+            "internal.reserved",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:177",
+        ),
+        TransitionInfo(
+            "G-plug:Reserved:tester.plug_in",
+            "G-plug",
+            "Reserved",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:178",
+        ),
+        TransitionInfo(
+            "G-unplug:Reserved:tester.unplug",
+            "G-unplug",
+            "Reserved",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -807,7 +893,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:180",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -815,7 +901,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:181",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -823,7 +909,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:183",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -831,7 +917,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:149",
+            "specs/ocpp16/machines/connector_status.yaml:184",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -839,7 +925,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:150",
+            "specs/ocpp16/machines/connector_status.yaml:185",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -847,7 +933,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:151",
+            "specs/ocpp16/machines/connector_status.yaml:186",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -855,7 +941,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:152",
+            "specs/ocpp16/machines/connector_status.yaml:187",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -863,7 +949,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:153",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -871,7 +957,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:154",
+            "specs/ocpp16/machines/connector_status.yaml:189",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -879,7 +965,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:155",
+            "specs/ocpp16/machines/connector_status.yaml:190",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -887,7 +973,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:161",
+            "specs/ocpp16/machines/connector_status.yaml:196",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -895,7 +981,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:197",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -903,7 +989,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:198",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -911,7 +997,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:199",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -919,7 +1005,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:165",
+            "specs/ocpp16/machines/connector_status.yaml:200",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -927,15 +1013,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:166",
-        ),
-        TransitionInfo(
-            "I7:Faulted:tester.fault_cleared",
-            "I7",
-            "Faulted",
-            "tester.fault_cleared",
-            "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:201",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -943,7 +1021,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:202",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -951,7 +1029,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:207",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -959,7 +1037,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:208",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -967,7 +1045,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:209",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -975,7 +1053,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:213",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -983,7 +1061,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:182",
+            "specs/ocpp16/machines/connector_status.yaml:216",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -991,7 +1069,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:183",
+            "specs/ocpp16/machines/connector_status.yaml:217",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -999,7 +1077,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:184",
+            "specs/ocpp16/machines/connector_status.yaml:218",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1007,7 +1085,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1015,7 +1093,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1023,7 +1101,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1031,7 +1109,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1039,7 +1117,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1047,7 +1125,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1055,7 +1133,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1063,7 +1141,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1071,7 +1149,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1079,7 +1157,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1087,7 +1165,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1095,7 +1173,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1103,7 +1181,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1111,7 +1189,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1119,7 +1197,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1127,7 +1205,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1135,7 +1213,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1143,7 +1221,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1151,7 +1229,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1159,7 +1237,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1167,7 +1245,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1175,7 +1253,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1183,7 +1261,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1191,7 +1269,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1199,7 +1277,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1207,7 +1285,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1215,7 +1293,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1223,7 +1301,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1231,7 +1309,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:227",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1239,7 +1317,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1247,7 +1325,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1255,7 +1333,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1263,7 +1341,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1271,7 +1349,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1279,7 +1357,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1287,7 +1365,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1295,7 +1373,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1303,7 +1381,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
     )
 
@@ -1343,6 +1421,7 @@ class ConnectorStatusMachine(SpecMachine):
         "Reserved",
         value="Reserved",
         enter="_enter_reserved",
+        exit="_exit_reserved",
     )
     unavailable = State(
         "Unavailable",
@@ -1519,6 +1598,7 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_f2__finishing__internal_remote_start",
             on="_t_f2__finishing__internal_remote_start",
         )
+        | reserved.to(preparing, on="_t_g2__reserved__internal_remote_start")
     )
     internal_reservation_ended = reserved.to(
         available,
@@ -1533,16 +1613,24 @@ class ConnectorStatusMachine(SpecMachine):
         reserved,
         cond="_g_a7__available__internal_reserved",
         on="_t_a7__available__internal_reserved",
-    )
-    internal_start_cancelled = preparing.to(
-        available,
-        cond="_g_b1__preparing__internal_start_cancelled",
-        on="_t_b1__preparing__internal_start_cancelled",
-    ) | preparing.to(
-        preparing,
-        internal=True,
-        cond="_g_b_cancel__preparing__internal_start_cancelled",
-        on="_t_b_cancel__preparing__internal_start_cancelled",
+    ) | reserved.to(reserved, internal=True, on="_t_g_replaced__reserved__internal_reserved")
+    internal_start_cancelled = (
+        preparing.to(
+            available,
+            cond="_g_b1__preparing__internal_start_cancelled",
+            on="_t_b1__preparing__internal_start_cancelled",
+        )
+        | preparing.to(
+            preparing,
+            internal=True,
+            cond="_g_b_cancel__preparing__internal_start_cancelled",
+            on="_t_b_cancel__preparing__internal_start_cancelled",
+        )
+        | preparing.to(
+            reserved,
+            cond="_g_b_reserved__preparing__internal_start_cancelled",
+            on="_t_b_reserved__preparing__internal_start_cancelled",
+        )
     )
     internal_transaction_ended = (
         charging.to(
@@ -1670,11 +1758,6 @@ class ConnectorStatusMachine(SpecMachine):
             on="_t_i6__faulted__tester_fault_cleared",
         )
         | faulted.to(
-            reserved,
-            cond="_g_i7__faulted__tester_fault_cleared",
-            on="_t_i7__faulted__tester_fault_cleared",
-        )
-        | faulted.to(
             unavailable,
             cond="_g_i8__faulted__tester_fault_cleared",
             on="_t_i8__faulted__tester_fault_cleared",
@@ -1694,6 +1777,7 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_d_plug__suspended_ev__tester_plug_in",
             on="_t_d_plug__suspended_ev__tester_plug_in",
         )
+        | reserved.to(reserved, internal=True, on="_t_g_plug__reserved__tester_plug_in")
         | unavailable.to(unavailable, internal=True, on="_t_h_plug__unavailable__tester_plug_in")
         | faulted.to(faulted, internal=True, on="_t_i_plug__faulted__tester_plug_in")
     )
@@ -1705,10 +1789,27 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_f2__finishing__tester_present_id_tag",
             on="_t_f2__finishing__tester_present_id_tag",
         )
-        | reserved.to(preparing, on="_t_g2__reserved__tester_present_id_tag")
+        | reserved.to(
+            preparing,
+            cond="_g_g2__reserved__tester_present_id_tag",
+            on="_t_g2__reserved__tester_present_id_tag",
+        )
+        | reserved.to(
+            reserved,
+            internal=True,
+            cond="_g_g_refused__reserved__tester_present_id_tag",
+            on="_t_g_refused__reserved__tester_present_id_tag",
+        )
     )
     tester_unplug = (
-        preparing.to(available, on="_t_b1__preparing__tester_unplug")
+        preparing.to(
+            available, cond="_g_b1__preparing__tester_unplug", on="_t_b1__preparing__tester_unplug"
+        )
+        | preparing.to(
+            reserved,
+            cond="_g_b_reserved__preparing__tester_unplug",
+            on="_t_b_reserved__preparing__tester_unplug",
+        )
         | charging.to(
             suspended_ev, cond="_g_c4__charging__tester_unplug", on="_t_c4__charging__tester_unplug"
         )
@@ -1732,17 +1833,35 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_f8__finishing__tester_unplug",
             on="_t_f8__finishing__tester_unplug",
         )
+        | reserved.to(reserved, internal=True, on="_t_g_unplug__reserved__tester_unplug")
         | unavailable.to(unavailable, internal=True, on="_t_h_unplug__unavailable__tester_unplug")
         | faulted.to(faulted, internal=True, on="_t_i_unplug__faulted__tester_unplug")
     )
-    timer_connection_timeout = preparing.to(
+    timer_connection_timeout = (
+        preparing.to(
+            available,
+            cond="_g_b1__preparing__timer_connection_timeout",
+            on="_t_b1__preparing__timer_connection_timeout",
+        )
+        | preparing.to(
+            reserved,
+            cond="_g_b_reserved__preparing__timer_connection_timeout",
+            on="_t_b_reserved__preparing__timer_connection_timeout",
+        )
+        | preparing.to(
+            finishing,
+            cond="_g_b6__preparing__timer_connection_timeout",
+            on="_t_b6__preparing__timer_connection_timeout",
+        )
+    )
+    timer_reservation_expiry = reserved.to(
         available,
-        cond="_g_b1__preparing__timer_connection_timeout",
-        on="_t_b1__preparing__timer_connection_timeout",
-    ) | preparing.to(
-        finishing,
-        cond="_g_b6__preparing__timer_connection_timeout",
-        on="_t_b6__preparing__timer_connection_timeout",
+        cond="_g_g1__reserved__timer_reservation_expiry",
+        on="_t_g1__reserved__timer_reservation_expiry",
+    ) | reserved.to(
+        unavailable,
+        cond="_g_g8__reserved__timer_reservation_expiry",
+        on="_t_g8__reserved__timer_reservation_expiry",
     )
     timer_status_debounce = (
         available.to(
@@ -1794,11 +1913,33 @@ class ConnectorStatusMachine(SpecMachine):
         """A7: pics.Reservation"""
         return bool(self.env.pics_bool("Reservation"))
 
+    def _g_b1__preparing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B1: not (pics.Reservation and (station.reserved(ctx.connector_id)))"""
+        return bool(
+            not (
+                self.env.pics_bool("Reservation")
+                and self.env.query("reserved", self.ctx.connector_id)
+            )
+        )
+
     def _g_b1__preparing__internal_start_cancelled(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B1: not ctx.cable_plugged"""
-        return bool(not self.ctx.cable_plugged)
+        """B1: not (ctx.cable_plugged or pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged))"""
+        return bool(
+            not (
+                self.ctx.cable_plugged
+                or (
+                    self.env.pics_bool("Reservation")
+                    and (
+                        self.env.query("reserved", self.ctx.connector_id)
+                        and (not self.ctx.cable_plugged)
+                    )
+                )
+            )
+        )
 
     def _g_b_cancel__preparing__internal_start_cancelled(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1809,8 +1950,43 @@ class ConnectorStatusMachine(SpecMachine):
     def _g_b1__preparing__timer_connection_timeout(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B1: not ctx.cable_plugged"""
-        return bool(not self.ctx.cable_plugged)
+        """B1: not (pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged) or ctx.cable_plugged)"""
+        return bool(
+            not (
+                self.env.pics_bool("Reservation")
+                and (
+                    self.env.query("reserved", self.ctx.connector_id)
+                    and (not self.ctx.cable_plugged)
+                )
+                or self.ctx.cable_plugged
+            )
+        )
+
+    def _g_b_reserved__preparing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B-reserved: pics.Reservation and (station.reserved(ctx.connector_id))"""
+        return bool(
+            self.env.pics_bool("Reservation") and self.env.query("reserved", self.ctx.connector_id)
+        )
+
+    def _g_b_reserved__preparing__internal_start_cancelled(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B-reserved: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
+        return bool(
+            self.env.pics_bool("Reservation")
+            and (self.env.query("reserved", self.ctx.connector_id) and (not self.ctx.cable_plugged))
+        )
+
+    def _g_b_reserved__preparing__timer_connection_timeout(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B-reserved: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
+        return bool(
+            self.env.pics_bool("Reservation")
+            and (self.env.query("reserved", self.ctx.connector_id) and (not self.ctx.cable_plugged))
+        )
 
     def _g_b3__preparing__internal_energy_offered(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1962,6 +2138,36 @@ class ConnectorStatusMachine(SpecMachine):
         """G1: not ctx.inoperative_scheduled"""
         return bool(not self.ctx.inoperative_scheduled)
 
+    def _g_g1__reserved__timer_reservation_expiry(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G1: not ctx.inoperative_scheduled"""
+        return bool(not self.ctx.inoperative_scheduled)
+
+    def _g_g8__reserved__timer_reservation_expiry(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G8: ctx.inoperative_scheduled"""
+        return bool(self.ctx.inoperative_scheduled)
+
+    def _g_g2__reserved__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G2: station.reservation_check(ctx.connector_id, msg.idTag) != 'Refused'"""
+        return bool(
+            self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+            != "Refused"
+        )
+
+    def _g_g_refused__reserved__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G-refused: station.reservation_check(ctx.connector_id, msg.idTag) == 'Refused'"""
+        return bool(
+            self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+            == "Refused"
+        )
+
     def _g_g8__reserved__internal_reservation_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -2032,14 +2238,6 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> bool:
         """I6: ctx.status_before_fault == 'Finishing'"""
         return bool(self.ctx.status_before_fault == "Finishing")
-
-    def _g_i7__faulted__tester_fault_cleared(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """I7: pics.Reservation and (ctx.status_before_fault == 'Reserved')"""
-        return bool(
-            self.env.pics_bool("Reservation") and self.ctx.status_before_fault == "Reserved"
-        )
 
     def _g_i8__faulted__tester_fault_cleared(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2148,6 +2346,28 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
         self._a_apply_schedule(source_name, state_name, msg)
+
+    def _t_b_reserved__preparing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-reserved on tester.unplug"""
+        self._fired("B-reserved:Preparing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_b_reserved__preparing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-reserved on internal.start_cancelled"""
+        self._fired("B-reserved:Preparing:internal.start_cancelled")
+
+    def _t_b_reserved__preparing__timer_connection_timeout(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B-reserved on timer.connection_timeout"""
+        self._fired("B-reserved:Preparing:timer.connection_timeout")
+        source_name, state_name = source.value, target.value
+        self._a_announce_timeout(source_name, state_name, msg)
 
     def _t_b3__preparing__internal_energy_offered(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2493,11 +2713,39 @@ class ConnectorStatusMachine(SpecMachine):
         """G1 on internal.reservation_ended"""
         self._fired("G1:Reserved:internal.reservation_ended")
 
+    def _t_g1__reserved__timer_reservation_expiry(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G1 on timer.reservation_expiry"""
+        self._fired("G1:Reserved:timer.reservation_expiry")
+        source_name, state_name = source.value, target.value
+        self._a_end_reservation(source_name, state_name, msg)
+
+    def _t_g8__reserved__timer_reservation_expiry(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G8 on timer.reservation_expiry"""
+        self._fired("G8:Reserved:timer.reservation_expiry")
+        source_name, state_name = source.value, target.value
+        self._a_end_reservation(source_name, state_name, msg)
+
     def _t_g2__reserved__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """G2 on tester.present_id_tag"""
         self._fired("G2:Reserved:tester.present_id_tag")
+
+    def _t_g_refused__reserved__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-refused on tester.present_id_tag"""
+        self._fired("G-refused:Reserved:tester.present_id_tag")
+
+    def _t_g2__reserved__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G2 on internal.remote_start"""
+        self._fired("G2:Reserved:internal.remote_start")
 
     def _t_g8__reserved__internal_reservation_ended(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2512,6 +2760,33 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("G9:Reserved:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+        self._a_unreserve_on_fault(source_name, state_name, msg)
+        self._a_end_reservation(source_name, state_name, msg)
+
+    def _t_g_replaced__reserved__internal_reserved(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-replaced on internal.reserved"""
+        self._fired("G-replaced:Reserved:internal.reserved")
+        source_name, state_name = source.value, target.value
+        self._a_disarm_reservation_expiry(source_name, state_name, msg)
+        self._a_arm_reservation_expiry(source_name, state_name, msg)
+
+    def _t_g_plug__reserved__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-plug on tester.plug_in"""
+        self._fired("G-plug:Reserved:tester.plug_in")
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
+    def _t_g_unplug__reserved__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-unplug on tester.unplug"""
+        self._fired("G-unplug:Reserved:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
 
     def _t_g_sched__reserved__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2628,14 +2903,6 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> None:
         """I6 on tester.fault_cleared"""
         self._fired("I6:Faulted:tester.fault_cleared")
-        source_name, state_name = source.value, target.value
-        self._a_clear_fault(source_name, state_name, msg)
-
-    def _t_i7__faulted__tester_fault_cleared(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """I7 on tester.fault_cleared"""
-        self._fired("I7:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -3087,6 +3354,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
         self._a_forget_info(source_name, state_name, msg)
+        self._a_arm_reservation_expiry(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3122,6 +3390,13 @@ class ConnectorStatusMachine(SpecMachine):
         source_name = state_name = "Preparing"
         self._a_disarm_connection_timeout(source_name, state_name, msg)
 
+    def _exit_reserved(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Leaving Reserved."""
+        source_name = state_name = "Reserved"
+        self._a_disarm_reservation_expiry(source_name, state_name, msg)
+
     def _a_announce_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action announce_timeout."""
         self.emit_raise("internal.start_timed_out", {"connector": self.ctx.connector_id})
@@ -3135,6 +3410,12 @@ class ConnectorStatusMachine(SpecMachine):
         """Action arm_connection_timeout."""
         if self.env.config_int("ConnectionTimeOut") > 0:
             self.emit_start_timer("connection_timeout", self.env.config_int("ConnectionTimeOut"))
+
+    def _a_arm_reservation_expiry(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action arm_reservation_expiry."""
+        self.emit_start_timer(
+            "reservation_expiry", self.env.query("reservation_seconds_left", self.ctx.connector_id)
+        )
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""
@@ -3156,11 +3437,19 @@ class ConnectorStatusMachine(SpecMachine):
         """Action disarm_connection_timeout."""
         self.emit_cancel_timer("connection_timeout")
 
+    def _a_disarm_reservation_expiry(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action disarm_reservation_expiry."""
+        self.emit_cancel_timer("reservation_expiry")
+
     def _a_drive_contactor(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action drive_contactor."""
         self.emit_invoke(
             "set_energy_flow", {"connector": self.ctx.connector_id, "flowing": state == "Charging"}
         )
+
+    def _a_end_reservation(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action end_reservation."""
+        self.emit_invoke("end_reservation", {"connector": self.ctx.connector_id})
 
     def _a_fault_returns_after_session(
         self, source: str, state: str, msg: Mapping[str, Any]
@@ -3295,3 +3584,7 @@ class ConnectorStatusMachine(SpecMachine):
                 },
             )
             self.ctx.last_reported = state
+
+    def _a_unreserve_on_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action unreserve_on_fault."""
+        self.ctx.status_before_fault = "Available"

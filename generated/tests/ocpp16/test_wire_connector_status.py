@@ -31,7 +31,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:60",
+    "at": "specs/ocpp16/machines/connector_status.yaml:71",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -139,7 +139,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:60",
+            "at": "specs/ocpp16/machines/connector_status.yaml:71",
         },
         {
             "kind": "expect",
@@ -148,7 +148,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:60",
+            "at": "specs/ocpp16/machines/connector_status.yaml:71",
         },
     ),
 }
@@ -159,173 +159,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     """WIRE ConnectorStatus A2 Available tester.plug_in: ConnectorStatus A2 Available --tester.plug_in--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:60. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:71. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus A2 Available tester.present_id_tag",
-    "title": "ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:61",
-    "requires": ("Core",),
-    "setup": {},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:61",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:61",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:61",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:61",
-                },
-            ),
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus A2 Available tester.present_id_tag")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_a2_available_tester_present_id_tag() -> None:
-    """WIRE ConnectorStatus A2 Available tester.present_id_tag: ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire.
-
-    Source: specs/ocpp16/machines/connector_status.yaml:61. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
@@ -339,7 +175,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:68",
+    "at": "specs/ocpp16/machines/connector_status.yaml:79",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -447,7 +283,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:68",
+            "at": "specs/ocpp16/machines/connector_status.yaml:79",
         },
         {
             "kind": "expect",
@@ -456,7 +292,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:68",
+            "at": "specs/ocpp16/machines/connector_status.yaml:79",
         },
     ),
 }
@@ -467,7 +303,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
 async def test_wire_connector_status_a9() -> None:
     """WIRE ConnectorStatus A9: ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:68. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:79. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A9)
 
@@ -483,9 +319,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:72",
+    "at": "specs/ocpp16/machines/connector_status.yaml:83",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"pics": {"Reservation": False}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -591,7 +427,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:83",
         },
         {
             "kind": "expect",
@@ -600,7 +436,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:83",
         },
         {
             "kind": "tester",
@@ -609,7 +445,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:83",
         },
         {
             "kind": "expect",
@@ -618,27 +454,25 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:83",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus B1 Preparing tester.unplug")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=False)
 async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     """WIRE ConnectorStatus B1 Preparing tester.unplug: ConnectorStatus B1 Preparing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:72. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:83. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30: dict[
-    str, Any
-] = {
-    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]",
-    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30]",
+SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -647,9 +481,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+    "at": "specs/ocpp16/machines/connector_status.yaml:102",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -706,11 +540,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:102 (Configured)",
             "state": "Configured",
         },
         {
@@ -718,437 +552,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
-                },
-            ),
-        },
-        {
-            "kind": "advance",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 25.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-            "others": "answer",
-        },
-    ),
-}
-
-
-@pytest.mark.case(
-    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]"
-)
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_30() -> (
-    None
-):
-    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30].
-
-    Source: specs/ocpp16/machines/connector_status.yaml:75. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(
-        SPEC,
-        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30,
-    )
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90: dict[
-    str, Any
-] = {
-    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]",
-    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90]",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:75",
-    "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "90"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ConnectionTimeOut",)},
-            "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": 1, "idTag": "TAG-0001"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": 1, "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
-                },
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
-                },
-            ),
-        },
-        {
-            "kind": "advance",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 85.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
-            "others": "answer",
-        },
-    ),
-}
-
-
-@pytest.mark.case(
-    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]"
-)
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_90() -> (
-    None
-):
-    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90].
-
-    Source: specs/ocpp16/machines/connector_status.yaml:75. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(
-        SPEC,
-        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90,
-    )
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=30]",
-    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30]",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:84",
-    "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "30"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ConnectionTimeOut",)},
-            "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:102 (Configured)",
             "state": "Configured",
         },
         {
@@ -1203,7 +611,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:102",
         },
         {
             "kind": "expect",
@@ -1212,16 +620,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:102",
         },
         {
             "kind": "advance",
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 25.0,
+            "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:102",
         },
         {
             "kind": "expect",
@@ -1230,206 +638,21 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:102",
             "others": "answer",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=30]")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b6_connection_time_out_30() -> None:
-    """WIRE ConnectorStatus B6 [ConnectionTimeOut=30]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30].
+@pytest.mark.case("WIRE ConnectorStatus B6")
+@pytest.mark.pics(Core=True, Reservation=False)
+async def test_wire_connector_status_b6() -> None:
+    """WIRE ConnectorStatus B6: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:84. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:102. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=90]",
-    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90]",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:84",
-    "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "90"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ConnectionTimeOut",)},
-            "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
-        },
-        {
-            "kind": "advance",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 85.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
-            "reply": None,
-            "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
-            "others": "answer",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=90]")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b6_connection_time_out_90() -> None:
-    """WIRE ConnectorStatus B6 [ConnectionTimeOut=90]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90].
-
-    Source: specs/ocpp16/machines/connector_status.yaml:84. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
@@ -1443,7 +666,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:85",
+    "at": "specs/ocpp16/machines/connector_status.yaml:103",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1551,7 +774,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:103",
         },
         {
             "kind": "expect",
@@ -1560,7 +783,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:103",
         },
         {
             "kind": "tester",
@@ -1569,7 +792,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:103",
         },
         {
             "kind": "expect",
@@ -1578,7 +801,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:103",
         },
     ),
 }
@@ -1589,7 +812,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_b9_preparing_tester_fault() -> None:
     """WIRE ConnectorStatus B9 Preparing tester.fault: ConnectorStatus B9 Preparing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:85. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:103. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT)
 
@@ -1605,7 +828,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:87",
+    "at": "specs/ocpp16/machines/connector_status.yaml:105",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1713,7 +936,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:87",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
         {
             "kind": "expect",
@@ -1722,7 +945,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:87",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
         {
             "kind": "tester",
@@ -1731,7 +954,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:87",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
     ),
 }
@@ -1742,7 +965,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_b_plug() -> None:
     """WIRE ConnectorStatus B-plug: ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:87. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:105. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG)
 
@@ -1758,7 +981,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:88",
+    "at": "specs/ocpp16/machines/connector_status.yaml:106",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1866,7 +1089,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "expect",
@@ -1875,7 +1098,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "tester",
@@ -1884,16 +1107,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
-        },
-        {
-            "kind": "expect",
-            "name": "Authorize",
-            "payload": {},
-            "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
     ),
 }
@@ -1904,14 +1118,14 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
 async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus B-id Preparing tester.present_id_tag: ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:88. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:106. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=30]",
-    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30]",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1920,9 +1134,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:132",
+    "at": "specs/ocpp16/machines/connector_status.yaml:150",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1979,11 +1193,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150 (Configured)",
             "state": "Configured",
         },
         {
@@ -1991,11 +1205,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150 (Configured)",
             "state": "Configured",
         },
         {
@@ -2050,7 +1264,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150",
         },
         {
             "kind": "expect",
@@ -2059,16 +1273,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150",
         },
         {
             "kind": "advance",
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 25.0,
+            "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150",
         },
         {
             "kind": "expect",
@@ -2077,7 +1291,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150",
             "others": "answer",
         },
         {
@@ -2087,7 +1301,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150",
         },
         {
             "kind": "expect",
@@ -2096,25 +1310,25 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:150",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=30]")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f1_connection_time_out_30() -> None:
-    """WIRE ConnectorStatus F1 [ConnectionTimeOut=30]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30].
+@pytest.mark.case("WIRE ConnectorStatus F1")
+@pytest.mark.pics(Core=True, Reservation=False)
+async def test_wire_connector_status_f1() -> None:
+    """WIRE ConnectorStatus F1: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:132. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:150. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=90]",
-    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90]",
+SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -2123,9 +1337,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:132",
+    "at": "specs/ocpp16/machines/connector_status.yaml:156",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2182,11 +1396,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156 (Configured)",
             "state": "Configured",
         },
         {
@@ -2194,11 +1408,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156 (Configured)",
             "state": "Configured",
         },
         {
@@ -2253,7 +1467,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156",
         },
         {
             "kind": "expect",
@@ -2262,16 +1476,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156",
         },
         {
             "kind": "advance",
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 85.0,
+            "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156",
         },
         {
             "kind": "expect",
@@ -2280,210 +1494,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
-            "others": "answer",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Available"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=90]")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f1_connection_time_out_90() -> None:
-    """WIRE ConnectorStatus F1 [ConnectionTimeOut=90]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90].
-
-    Source: specs/ocpp16/machines/connector_status.yaml:132. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=30]",
-    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30]",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:138",
-    "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "30"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ConnectionTimeOut",)},
-            "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "advance",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 25.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
-            "reply": None,
-            "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156",
             "others": "answer",
         },
         {
@@ -2493,7 +1504,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156",
         },
         {
             "kind": "expect",
@@ -2502,223 +1513,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:156",
         },
     ),
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=30]")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f9_connection_time_out_30() -> None:
-    """WIRE ConnectorStatus F9 [ConnectionTimeOut=30]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30].
+@pytest.mark.case("WIRE ConnectorStatus F9")
+@pytest.mark.pics(Core=True, Reservation=False)
+async def test_wire_connector_status_f9() -> None:
+    """WIRE ConnectorStatus F9: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:138. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:156. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=90]",
-    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90]",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:138",
-    "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "90"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ConnectionTimeOut",)},
-            "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "advance",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 85.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
-            "reply": None,
-            "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-            "others": "answer",
-        },
-        {
-            "kind": "tester",
-            "name": "fault",
-            "payload": {"connector": 1, "errorCode": "GroundFailure"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=90]")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_f9_connection_time_out_90() -> None:
-    """WIRE ConnectorStatus F9 [ConnectionTimeOut=90]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90].
-
-    Source: specs/ocpp16/machines/connector_status.yaml:138. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
@@ -2732,9 +1540,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:161",
+    "at": "specs/ocpp16/machines/connector_status.yaml:196",
     "requires": ("Core",),
-    "setup": {"pics": {"Reservation": True}},
+    "setup": {},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2840,7 +1648,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:196",
         },
         {
             "kind": "expect",
@@ -2849,7 +1657,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:196",
         },
         {
             "kind": "tester",
@@ -2858,7 +1666,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:196",
         },
         {
             "kind": "expect",
@@ -2867,18 +1675,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:196",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus I1")
-@pytest.mark.pics(Core=True, Reservation=True)
+@pytest.mark.pics(Core=True)
 async def test_wire_connector_status_i1() -> None:
     """WIRE ConnectorStatus I1: ConnectorStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:161. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:196. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I1)
 
@@ -2894,9 +1702,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:162",
+    "at": "specs/ocpp16/machines/connector_status.yaml:197",
     "requires": ("Core",),
-    "setup": {"pics": {"Reservation": True}},
+    "setup": {},
     "setup_steps": (
         {
             "kind": "settle",
@@ -3002,7 +1810,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:197",
         },
         {
             "kind": "expect",
@@ -3011,7 +1819,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:197",
         },
         {
             "kind": "tester",
@@ -3020,7 +1828,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:197",
         },
         {
             "kind": "tester",
@@ -3029,7 +1837,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:197",
         },
         {
             "kind": "expect",
@@ -3038,18 +1846,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:197",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus I2")
-@pytest.mark.pics(Core=True, Reservation=True)
+@pytest.mark.pics(Core=True)
 async def test_wire_connector_status_i2() -> None:
     """WIRE ConnectorStatus I2: ConnectorStatus I2 Faulted --tester.fault_cleared--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:162. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:197. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I2)
 
@@ -3065,7 +1873,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:182",
+    "at": "specs/ocpp16/machines/connector_status.yaml:216",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3173,7 +1981,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:216",
         },
         {
             "kind": "expect",
@@ -3182,7 +1990,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:216",
         },
         {
             "kind": "tester",
@@ -3191,7 +1999,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:216",
         },
         {
             "kind": "expect",
@@ -3200,7 +2008,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:216",
         },
     ),
 }
@@ -3211,7 +2019,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_i_fault() -> None:
     """WIRE ConnectorStatus I-fault: ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:182. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:216. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT)
 
@@ -3227,7 +2035,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:183",
+    "at": "specs/ocpp16/machines/connector_status.yaml:217",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3335,7 +2143,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:183",
+            "at": "specs/ocpp16/machines/connector_status.yaml:217",
         },
         {
             "kind": "expect",
@@ -3344,7 +2152,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:183",
+            "at": "specs/ocpp16/machines/connector_status.yaml:217",
         },
         {
             "kind": "tester",
@@ -3353,7 +2161,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:183",
+            "at": "specs/ocpp16/machines/connector_status.yaml:217",
         },
     ),
 }
@@ -3364,7 +2172,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_plug() -> None:
     """WIRE ConnectorStatus I-plug: ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:183. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:217. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG)
 
@@ -3380,7 +2188,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:184",
+    "at": "specs/ocpp16/machines/connector_status.yaml:218",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3488,7 +2296,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:184",
+            "at": "specs/ocpp16/machines/connector_status.yaml:218",
         },
         {
             "kind": "expect",
@@ -3497,7 +2305,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:184",
+            "at": "specs/ocpp16/machines/connector_status.yaml:218",
         },
         {
             "kind": "tester",
@@ -3506,7 +2314,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:184",
+            "at": "specs/ocpp16/machines/connector_status.yaml:218",
         },
     ),
 }
@@ -3517,7 +2325,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_unplug() -> None:
     """WIRE ConnectorStatus I-unplug: ConnectorStatus I-unplug Faulted --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:184. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:218. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG)
 
@@ -3533,7 +2341,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:222",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3641,7 +2449,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "expect",
@@ -3650,7 +2458,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "tester",
@@ -3659,7 +2467,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
     ),
 }
@@ -3670,16 +2478,14 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Preparing tester.ev_unplug: ConnectorStatus X-ev-unplug Preparing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30: dict[
-    str, Any
-] = {
-    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]",
-    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30]",
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -3688,9 +2494,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:222",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -3747,11 +2553,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -3759,11 +2565,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -3818,7 +2624,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "expect",
@@ -3827,16 +2633,16 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "advance",
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 25.0,
+            "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "expect",
@@ -3845,7 +2651,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
             "others": "answer",
         },
         {
@@ -3855,230 +2661,20 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
     ),
 }
 
 
-@pytest.mark.case(
-    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]"
-)
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_30() -> (
-    None
-):
-    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30].
+@pytest.mark.case("WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug")
+@pytest.mark.pics(Core=True, Reservation=False)
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
-    await play_case(
-        SPEC,
-        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30,
-    )
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90: dict[
-    str, Any
-] = {
-    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]",
-    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90]",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
-    "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "90"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ConnectionTimeOut",)},
-            "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
-        },
-        {
-            "kind": "advance",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 85.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Finishing"},
-            "reply": None,
-            "seconds": 10.0,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
-            "others": "answer",
-        },
-        {
-            "kind": "tester",
-            "name": "ev_unplug",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
-        },
-    ),
-}
-
-
-@pytest.mark.case(
-    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]"
-)
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_90() -> (
-    None
-):
-    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90].
-
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(
-        SPEC,
-        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90,
-    )
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, Any] = {
@@ -4092,7 +2688,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:222",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -4200,7 +2796,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "expect",
@@ -4209,7 +2805,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "tester",
@@ -4218,7 +2814,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
     ),
 }
@@ -4229,6 +2825,6 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
 async def test_wire_connector_status_x_ev_unplug_faulted_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Faulted tester.ev_unplug: ConnectorStatus X-ev-unplug Faulted --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG)

@@ -28,10 +28,11 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
         "errata E3.32",
         "OCPP 1.6 §5.11",
         "OCPP 1.6 §5.12",
+        "OCPP 1.6 §5.13",
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:33",
+    "at": "specs/ocpp16/machines/remote_control.yaml:41",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -139,7 +140,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:33",
+            "at": "specs/ocpp16/machines/remote_control.yaml:41",
         },
     ),
 }
@@ -150,7 +151,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rs_reject() -> None:
     """WIRE RemoteControl RS-reject: RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:33. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:41. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT)
 
@@ -163,10 +164,11 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
         "errata E3.32",
         "OCPP 1.6 §5.11",
         "OCPP 1.6 §5.12",
+        "OCPP 1.6 §5.13",
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:39",
+    "at": "specs/ocpp16/machines/remote_control.yaml:47",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -274,7 +276,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:39",
+            "at": "specs/ocpp16/machines/remote_control.yaml:47",
         },
     ),
 }
@@ -285,6 +287,6 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rt_reject() -> None:
     """WIRE RemoteControl RT-reject: RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:39. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:47. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT)
