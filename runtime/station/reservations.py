@@ -35,10 +35,11 @@ class ReservationServices:
     :class:`~runtime.station.services.StationServices`)."""
 
     station: StationPort
-    # Kept by StationServices: the status each connector last entered (0: the Charge Point)
-    # and whether a user has its Transaction machine.
+    # Kept by StationServices: the status each connector last entered, whether a user has
+    # its Transaction machine, and whether a transaction may begin (0: the Charge Point).
     _status: dict[int, str]
     _claimed: dict[int, bool]
+    _startable: dict[int, bool]
 
     # --- helpers ----------------------------------------------------------------------------
     def _reservations(self) -> list[Reservation]:
@@ -96,9 +97,12 @@ class ReservationServices:
         it is in use or reserved (by any other reservation); else Accepted. A reservation
         with the same reservationId is being replaced, so it holds nothing here. Every
         connector-0 reservation needs one free connector kept for it (§5.13)."""
-        if self._status.get(0) == _FAULTED:
+        # The ChargePointStatus machine reports only whether the Charge Point lets a
+        # transaction begin (set_startable 0); not so and not Inoperative means Faulted.
+        charge_point_down = not self._startable.get(0, True)
+        if charge_point_down and not self._inoperative(0):
             return _FAULTED
-        if self._status.get(0) == _UNAVAILABLE or self._inoperative(0):
+        if charge_point_down or self._inoperative(0):
             return _UNAVAILABLE
         if int(connector) == 0:
             return self._zero_answer(int(reservation_id))

@@ -91,7 +91,7 @@ class ReservationMachine(SpecMachine):
             "Ready",
             "ocpp.ReserveNow",
             None,
-            "specs/ocpp16/machines/reservation.yaml:34",
+            "specs/ocpp16/machines/reservation.yaml:41",
         ),
         TransitionInfo(
             "RN-accepted:Ready:ocpp.ReserveNow",
@@ -99,7 +99,7 @@ class ReservationMachine(SpecMachine):
             "Ready",
             "ocpp.ReserveNow",
             None,
-            "specs/ocpp16/machines/reservation.yaml:38",
+            "specs/ocpp16/machines/reservation.yaml:45",
         ),
         TransitionInfo(
             "RN-refused:Ready:ocpp.ReserveNow",
@@ -107,7 +107,7 @@ class ReservationMachine(SpecMachine):
             "Ready",
             "ocpp.ReserveNow",
             None,
-            "specs/ocpp16/machines/reservation.yaml:43",
+            "specs/ocpp16/machines/reservation.yaml:50",
         ),
         TransitionInfo(
             "CR-accepted:Ready:ocpp.CancelReservation",
@@ -115,7 +115,7 @@ class ReservationMachine(SpecMachine):
             "Ready",
             "ocpp.CancelReservation",
             None,
-            "specs/ocpp16/machines/reservation.yaml:48",
+            "specs/ocpp16/machines/reservation.yaml:55",
         ),
         TransitionInfo(
             "CR-rejected:Ready:ocpp.CancelReservation",
@@ -123,7 +123,7 @@ class ReservationMachine(SpecMachine):
             "Ready",
             "ocpp.CancelReservation",
             None,
-            "specs/ocpp16/machines/reservation.yaml:49",
+            "specs/ocpp16/machines/reservation.yaml:56",
         ),
         TransitionInfo(
             "RN-restore:Ready:internal.powered_on",
@@ -131,7 +131,7 @@ class ReservationMachine(SpecMachine):
             "Ready",
             "internal.powered_on",
             None,
-            "specs/ocpp16/machines/reservation.yaml:52",
+            "specs/ocpp16/machines/reservation.yaml:59",
         ),
     )
 
@@ -142,7 +142,10 @@ class ReservationMachine(SpecMachine):
     )
 
     internal_powered_on = ready.to(
-        ready, internal=True, on="_t_rn_restore__ready__internal_powered_on"
+        ready,
+        internal=True,
+        cond="_g_rn_restore__ready__internal_powered_on",
+        on="_t_rn_restore__ready__internal_powered_on",
     )
     ocpp_cancel_reservation = ready.to(
         ready,
@@ -185,14 +188,17 @@ class ReservationMachine(SpecMachine):
     def _g_rn_rejected__ready__ocpp_reserve_now(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RN-rejected: not ((msg.connectorId == 0 and config.ReserveConnectorZeroSupported) or (msg.connectorId != 0 and station.connector_exists(msg.connectorId)))"""
+        """RN-rejected: pics.Reservation and not ((msg.connectorId == 0 and pics.ReserveConnectorZeroSupported) or (msg.connectorId != 0 and station.connector_exists(msg.connectorId)))"""
         return bool(
-            not (
-                msg_field(msg, "connectorId") == 0
-                and self.env.config_bool("ReserveConnectorZeroSupported")
-                or (
-                    msg_field(msg, "connectorId") != 0
-                    and self.env.query("connector_exists", msg_field(msg, "connectorId"))
+            self.env.pics_bool("Reservation")
+            and (
+                not (
+                    msg_field(msg, "connectorId") == 0
+                    and self.env.pics_bool("ReserveConnectorZeroSupported")
+                    or (
+                        msg_field(msg, "connectorId") != 0
+                        and self.env.query("connector_exists", msg_field(msg, "connectorId"))
+                    )
                 )
             )
         )
@@ -200,52 +206,74 @@ class ReservationMachine(SpecMachine):
     def _g_rn_accepted__ready__ocpp_reserve_now(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RN-accepted: ((msg.connectorId == 0 and config.ReserveConnectorZeroSupported) or (msg.connectorId != 0 and station.connector_exists(msg.connectorId))) and station.reservation_answer(msg.connectorId, msg.reservationId) == 'Accepted'"""
+        """RN-accepted: pics.Reservation and ((msg.connectorId == 0 and pics.ReserveConnectorZeroSupported) or (msg.connectorId != 0 and station.connector_exists(msg.connectorId))) and station.reservation_answer(msg.connectorId, msg.reservationId) == 'Accepted'"""
         return bool(
-            (
+            self.env.pics_bool("Reservation")
+            and (
                 msg_field(msg, "connectorId") == 0
-                and self.env.config_bool("ReserveConnectorZeroSupported")
+                and self.env.pics_bool("ReserveConnectorZeroSupported")
                 or (
                     msg_field(msg, "connectorId") != 0
                     and self.env.query("connector_exists", msg_field(msg, "connectorId"))
                 )
             )
-            and self.env.query(
-                "reservation_answer", msg_field(msg, "connectorId"), msg_field(msg, "reservationId")
+            and (
+                self.env.query(
+                    "reservation_answer",
+                    msg_field(msg, "connectorId"),
+                    msg_field(msg, "reservationId"),
+                )
+                == "Accepted"
             )
-            == "Accepted"
         )
 
     def _g_rn_refused__ready__ocpp_reserve_now(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RN-refused: ((msg.connectorId == 0 and config.ReserveConnectorZeroSupported) or (msg.connectorId != 0 and station.connector_exists(msg.connectorId))) and station.reservation_answer(msg.connectorId, msg.reservationId) != 'Accepted'"""
+        """RN-refused: pics.Reservation and ((msg.connectorId == 0 and pics.ReserveConnectorZeroSupported) or (msg.connectorId != 0 and station.connector_exists(msg.connectorId))) and station.reservation_answer(msg.connectorId, msg.reservationId) != 'Accepted'"""
         return bool(
-            (
+            self.env.pics_bool("Reservation")
+            and (
                 msg_field(msg, "connectorId") == 0
-                and self.env.config_bool("ReserveConnectorZeroSupported")
+                and self.env.pics_bool("ReserveConnectorZeroSupported")
                 or (
                     msg_field(msg, "connectorId") != 0
                     and self.env.query("connector_exists", msg_field(msg, "connectorId"))
                 )
             )
-            and self.env.query(
-                "reservation_answer", msg_field(msg, "connectorId"), msg_field(msg, "reservationId")
+            and (
+                self.env.query(
+                    "reservation_answer",
+                    msg_field(msg, "connectorId"),
+                    msg_field(msg, "reservationId"),
+                )
+                != "Accepted"
             )
-            != "Accepted"
         )
 
     def _g_cr_accepted__ready__ocpp_cancel_reservation(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CR-accepted: station.reservation_exists(msg.reservationId)"""
-        return bool(self.env.query("reservation_exists", msg_field(msg, "reservationId")))
+        """CR-accepted: pics.Reservation and station.reservation_exists(msg.reservationId)"""
+        return bool(
+            self.env.pics_bool("Reservation")
+            and self.env.query("reservation_exists", msg_field(msg, "reservationId"))
+        )
 
     def _g_cr_rejected__ready__ocpp_cancel_reservation(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CR-rejected: not station.reservation_exists(msg.reservationId)"""
-        return bool(not self.env.query("reservation_exists", msg_field(msg, "reservationId")))
+        """CR-rejected: pics.Reservation and not station.reservation_exists(msg.reservationId)"""
+        return bool(
+            self.env.pics_bool("Reservation")
+            and (not self.env.query("reservation_exists", msg_field(msg, "reservationId")))
+        )
+
+    def _g_rn_restore__ready__internal_powered_on(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """RN-restore: pics.Reservation"""
+        return bool(self.env.pics_bool("Reservation"))
 
     def _t_rn_rejected__ready__ocpp_reserve_now(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG

@@ -39,8 +39,8 @@ pytestmark = pytest.mark.case("model Reservation")
 PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": True},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": True, "Reservation": True},
         "queries": {
             "connector_exists": True,
             "reservation_answer": "Accepted",
@@ -48,8 +48,8 @@ VARIANTS: list[dict[str, Any]] = [
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": True},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": True, "Reservation": True},
         "queries": {
             "connector_exists": True,
             "reservation_answer": "Unavailable",
@@ -57,17 +57,17 @@ VARIANTS: list[dict[str, Any]] = [
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": True},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": True, "Reservation": True},
         "queries": {
             "connector_exists": False,
-            "reservation_answer": "Occupied",
-            "reservation_exists": False,
+            "reservation_answer": "Accepted",
+            "reservation_exists": True,
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": True},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": True, "Reservation": True},
         "queries": {
             "connector_exists": False,
             "reservation_answer": "Faulted",
@@ -75,8 +75,26 @@ VARIANTS: list[dict[str, Any]] = [
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": False},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": False, "Reservation": True},
+        "queries": {
+            "connector_exists": True,
+            "reservation_answer": "Faulted",
+            "reservation_exists": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": False, "Reservation": True},
+        "queries": {
+            "connector_exists": False,
+            "reservation_answer": "Occupied",
+            "reservation_exists": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": True, "Reservation": False},
         "queries": {
             "connector_exists": True,
             "reservation_answer": "Occupied",
@@ -84,8 +102,8 @@ VARIANTS: list[dict[str, Any]] = [
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": False},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": True, "Reservation": False},
         "queries": {
             "connector_exists": True,
             "reservation_answer": "Faulted",
@@ -93,17 +111,17 @@ VARIANTS: list[dict[str, Any]] = [
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": False},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": False, "Reservation": False},
         "queries": {
-            "connector_exists": False,
+            "connector_exists": True,
             "reservation_answer": "Accepted",
             "reservation_exists": False,
         },
     },
     {
-        "config": {"ReserveConnectorZeroSupported": False},
-        "pics": {"ReserveConnectorZeroSupported": False},
+        "config": {},
+        "pics": {"ReserveConnectorZeroSupported": False, "Reservation": False},
         "queries": {
             "connector_exists": False,
             "reservation_answer": "Unavailable",
@@ -130,7 +148,7 @@ def _machine(variant: int) -> tuple[ReservationMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/reservation.yaml:32)",
+            id="Ready (specs/ocpp16/machines/reservation.yaml:39)",
         ),
     ],
 )
@@ -151,8 +169,8 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "CancelReservation", {"status": "Accepted"}),
                 ("invoke", "cancel_reservation", {"reservation_id": 1}),
             ),
-            marks=pytest.mark.pics(),
-            id="CR-accepted Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:48)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="CR-accepted Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:55)",
         ),
         pytest.param(
             1,
@@ -160,8 +178,8 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("ocpp.CancelReservation", {"reservationId": 1}),
             "Ready",
             (("reply", "CancelReservation", {"status": "Rejected"}),),
-            marks=pytest.mark.pics(),
-            id="CR-rejected Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:49)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="CR-rejected Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:56)",
         ),
         pytest.param(
             0,
@@ -190,8 +208,39 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     },
                 ),
             ),
-            marks=pytest.mark.pics(),
-            id="RN-accepted Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:38)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="RN-accepted Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:45) [Reservation=True]",
+        ),
+        pytest.param(
+            2,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 0,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 2,
+                    "parentIdTag": "PARENT",
+                },
+            ),
+            "Ready",
+            (
+                ("reply", "ReserveNow", {"status": "Accepted"}),
+                (
+                    "invoke",
+                    "reserve",
+                    {
+                        "reservation_id": 2,
+                        "connector": 0,
+                        "id_tag": "TAG-0001",
+                        "parent_id_tag": "PARENT",
+                        "expiry": "2030-01-01T00:00:00Z",
+                    },
+                ),
+            ),
+            marks=pytest.mark.pics(Reservation=True, ReserveConnectorZeroSupported=True),
+            id="RN-accepted Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:45) [Reservation=True, ReserveConnectorZeroSupported=True]",
         ),
         pytest.param(
             1,
@@ -207,11 +256,46 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             "Ready",
             (("reply", "ReserveNow", {"status": "Unavailable"}),),
-            marks=pytest.mark.pics(),
-            id="RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:43)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:50) [Reservation=True]",
         ),
         pytest.param(
-            0,
+            3,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 0,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 2,
+                    "parentIdTag": "PARENT",
+                },
+            ),
+            "Ready",
+            (("reply", "ReserveNow", {"status": "Faulted"}),),
+            marks=pytest.mark.pics(Reservation=True, ReserveConnectorZeroSupported=True),
+            id="RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:50) [Reservation=True, ReserveConnectorZeroSupported=True]",
+        ),
+        pytest.param(
+            2,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 1,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 1,
+                },
+            ),
+            "Ready",
+            (("reply", "ReserveNow", {"status": "Rejected"}),),
+            marks=pytest.mark.pics(Reservation=True),
+            id="RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:41) [Reservation=True]",
+        ),
+        pytest.param(
+            4,
             (),
             (
                 "ocpp.ReserveNow",
@@ -225,8 +309,8 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ),
             "Ready",
             (("reply", "ReserveNow", {"status": "Rejected"}),),
-            marks=pytest.mark.pics(),
-            id="RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:34)",
+            marks=pytest.mark.pics(Reservation=True, ReserveConnectorZeroSupported=False),
+            id="RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:41) [Reservation=True, ReserveConnectorZeroSupported=False]",
         ),
         pytest.param(
             0,
@@ -234,8 +318,8 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             ("internal.powered_on", {}),
             "Ready",
             (("invoke", "restore_reservations", {}),),
-            marks=pytest.mark.pics(),
-            id="RN-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/reservation.yaml:52)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="RN-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/reservation.yaml:59)",
         ),
     ],
 )
@@ -258,19 +342,83 @@ def test_transition_fires(
             (),
             ("ocpp.CancelReservation", {"reservationId": 1}),
             "Ready",
-            marks=pytest.mark.pics(),
-            id="not CR-accepted Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:48)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="not CR-accepted Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:55) [Reservation=True]",
+        ),
+        pytest.param(
+            6,
+            (),
+            ("ocpp.CancelReservation", {"reservationId": 1}),
+            None,
+            marks=pytest.mark.pics(Reservation=False),
+            id="not CR-accepted Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:55) [Reservation=False]",
         ),
         pytest.param(
             0,
             (),
             ("ocpp.CancelReservation", {"reservationId": 1}),
             "Ready",
-            marks=pytest.mark.pics(),
-            id="not CR-rejected Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:49)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="not CR-rejected Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:56) [Reservation=True]",
+        ),
+        pytest.param(
+            6,
+            (),
+            ("ocpp.CancelReservation", {"reservationId": 1}),
+            None,
+            marks=pytest.mark.pics(Reservation=False),
+            id="not CR-rejected Ready --ocpp.CancelReservation--> (internal) (specs/ocpp16/machines/reservation.yaml:56) [Reservation=False]",
+        ),
+        pytest.param(
+            1,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 1,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 1,
+                },
+            ),
+            "Ready",
+            marks=pytest.mark.pics(Reservation=True),
+            id="not RN-accepted Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:45) [Reservation=True]",
+        ),
+        pytest.param(
+            6,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 1,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 1,
+                },
+            ),
+            None,
+            marks=pytest.mark.pics(Reservation=False),
+            id="not RN-accepted Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:45) [Reservation=False]",
         ),
         pytest.param(
             0,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 1,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 1,
+                },
+            ),
+            "Ready",
+            marks=pytest.mark.pics(Reservation=True),
+            id="not RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:50) [Reservation=True]",
+        ),
+        pytest.param(
+            4,
             (),
             (
                 "ocpp.ReserveNow",
@@ -283,8 +431,24 @@ def test_transition_fires(
                 },
             ),
             "Ready",
-            marks=pytest.mark.pics(),
-            id="not RN-accepted Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:38)",
+            marks=pytest.mark.pics(Reservation=True, ReserveConnectorZeroSupported=False),
+            id="not RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:50) [Reservation=True, ReserveConnectorZeroSupported=False]",
+        ),
+        pytest.param(
+            6,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 1,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 1,
+                },
+            ),
+            None,
+            marks=pytest.mark.pics(Reservation=False),
+            id="not RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:50) [Reservation=False]",
         ),
         pytest.param(
             0,
@@ -299,11 +463,28 @@ def test_transition_fires(
                 },
             ),
             "Ready",
-            marks=pytest.mark.pics(),
-            id="not RN-refused Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:43)",
+            marks=pytest.mark.pics(Reservation=True),
+            id="not RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:41) [Reservation=True]",
         ),
         pytest.param(
-            0,
+            2,
+            (),
+            (
+                "ocpp.ReserveNow",
+                {
+                    "connectorId": 0,
+                    "expiryDate": "2030-01-01T00:00:00Z",
+                    "idTag": "TAG-0001",
+                    "reservationId": 2,
+                    "parentIdTag": "PARENT",
+                },
+            ),
+            "Ready",
+            marks=pytest.mark.pics(Reservation=True, ReserveConnectorZeroSupported=True),
+            id="not RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:41) [Reservation=True, ReserveConnectorZeroSupported=True]",
+        ),
+        pytest.param(
+            6,
             (),
             (
                 "ocpp.ReserveNow",
@@ -314,9 +495,17 @@ def test_transition_fires(
                     "reservationId": 1,
                 },
             ),
-            "Ready",
-            marks=pytest.mark.pics(),
-            id="not RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:34)",
+            None,
+            marks=pytest.mark.pics(Reservation=False),
+            id="not RN-rejected Ready --ocpp.ReserveNow--> (internal) (specs/ocpp16/machines/reservation.yaml:41) [Reservation=False]",
+        ),
+        pytest.param(
+            6,
+            (),
+            ("internal.powered_on", {}),
+            None,
+            marks=pytest.mark.pics(Reservation=False),
+            id="not RN-restore Ready --internal.powered_on--> (internal) (specs/ocpp16/machines/reservation.yaml:59)",
         ),
     ],
 )

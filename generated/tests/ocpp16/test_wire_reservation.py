@@ -36,9 +36,9 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
         "OCPP 1.6 §9.3.1",
         "errata 4.12",
     ),
-    "at": "specs/ocpp16/machines/reservation.yaml:34",
+    "at": "specs/ocpp16/machines/reservation.yaml:41",
     "requires": ("Reservation",),
-    "setup": {"config": {"ReserveConnectorZeroSupported": False}, "pics": {"Reservation": True}},
+    "setup": {"pics": {"Reservation": True, "ReserveConnectorZeroSupported": False}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -47,7 +47,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:17 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
             "state": "Started",
         },
         {
@@ -57,7 +57,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:18 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -68,7 +68,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -79,7 +79,27 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:26 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
             "state": "Started",
         },
         {
@@ -89,32 +109,8 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
             "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeConfiguration",
-            "payload": {"key": "ReserveConnectorZeroSupported", "value": "false"},
-            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/reservation.yaml:34 (Configured)",
-            "state": "Configured",
-        },
-        {
-            "kind": "send",
-            "name": "GetConfiguration",
-            "payload": {"key": ("ReserveConnectorZeroSupported",)},
-            "reply": {
-                "configurationKey": {
-                    "$contains": ({"key": "ReserveConnectorZeroSupported", "value": "false"},)
-                }
-            },
-            "seconds": None,
-            "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/reservation.yaml:34 (Configured)",
-            "state": "Configured",
         },
         {
             "kind": "send",
@@ -123,7 +119,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:50 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
             "state": "Booted",
         },
         {
@@ -133,7 +129,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -144,7 +140,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:56 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -156,7 +152,7 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
             "state": "Booted",
         },
     ),
@@ -174,17 +170,17 @@ SCENARIO_WIRE_RESERVATION_RN_REJECTED: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/reservation.yaml:34",
+            "at": "specs/ocpp16/machines/reservation.yaml:41",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE Reservation RN-rejected")
-@pytest.mark.pics(Reservation=True)
+@pytest.mark.pics(Reservation=True, ReserveConnectorZeroSupported=False)
 async def test_wire_reservation_rn_rejected() -> None:
     """WIRE Reservation RN-rejected: Reservation RN-rejected Ready --ocpp.ReserveNow--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/reservation.yaml:34. Refs: OCPP 1.6 §3.11, OCPP 1.6 §5.1, OCPP 1.6 §5.13, OCPP 1.6 §6.5, OCPP 1.6 §6.6, OCPP 1.6 §6.43, OCPP 1.6 §6.44, OCPP 1.6 §7.5, OCPP 1.6 §7.40, OCPP 1.6 §9.3.1, errata 4.12.
+    Source: specs/ocpp16/machines/reservation.yaml:41. Refs: OCPP 1.6 §3.11, OCPP 1.6 §5.1, OCPP 1.6 §5.13, OCPP 1.6 §6.5, OCPP 1.6 §6.6, OCPP 1.6 §6.43, OCPP 1.6 §6.44, OCPP 1.6 §7.5, OCPP 1.6 §7.40, OCPP 1.6 §9.3.1, errata 4.12.
     """
     await play_case(SPEC, SCENARIO_WIRE_RESERVATION_RN_REJECTED)
