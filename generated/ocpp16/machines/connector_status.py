@@ -9,9 +9,12 @@ Theory of operation: Status of one connector (connectorId >= 1) with the 53 chan
     with a StatusNotification (errata E3.19 makes this SHALL); with MinimumStatusDuration a
     status is reported only once it has held that long, so short-lived ones are left out. After
     an Accepted BootNotification the current status is reported (errata E3.22). A fault
-    remembers the status it interrupted and returns to it when cleared (cells I1-I8).
+    remembers the status it interrupted and returns to it when cleared (cells I1-I8 but I7: a
+    fault ends a reservation, §5.13). Reserved (Reservation profile) lasts until the reservation
+    expires (timer at expiryDate), is cancelled or used; only its idTag or group leaves it for
+    Preparing.
 
-Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
 Instance: per_connector. Source: specs/ocpp16/machines/connector_status.yaml.
 """
 
@@ -97,7 +100,9 @@ class ConnectorStatusMachine(SpecMachine):
     MinimumStatusDuration a status is reported only once it has held that long, so short-
     lived ones are left out. After an Accepted BootNotification the current status is
     reported (errata E3.22). A fault remembers the status it interrupted and returns to it
-    when cleared (cells I1-I8).
+    when cleared (cells I1-I8 but I7: a fault ends a reservation, §5.13). Reserved
+    (Reservation profile) lasts until the reservation expires (timer at expiryDate), is
+    cancelled or used; only its idTag or group leaves it for Preparing.
     """
 
     NAME: ClassVar[str] = "ConnectorStatus"
@@ -301,7 +306,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.plug_in",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:71",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "A2:Available:tester.present_id_tag",
@@ -309,7 +314,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:72",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "A2:Available:internal.remote_start",
@@ -317,7 +322,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:73",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "A3:Available:internal.energy_offered",
@@ -325,7 +330,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:74",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "A4:Available:internal.energy_offered",
@@ -333,7 +338,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "A5:Available:internal.energy_withheld",
@@ -341,7 +346,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:76",
+            "specs/ocpp16/machines/connector_status.yaml:79",
         ),
         TransitionInfo(
             "A7:Available:internal.reserved",
@@ -349,7 +354,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reserved",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:80",
         ),
         TransitionInfo(
             "A8:Available:internal.inoperative",
@@ -357,7 +362,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:81",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -365,7 +370,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:79",
+            "specs/ocpp16/machines/connector_status.yaml:82",
         ),
         TransitionInfo(
             "B1:Preparing:tester.unplug",
@@ -373,7 +378,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:83",
+            "specs/ocpp16/machines/connector_status.yaml:86",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -381,7 +386,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:84",
+            "specs/ocpp16/machines/connector_status.yaml:87",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -389,7 +394,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:85",
+            "specs/ocpp16/machines/connector_status.yaml:88",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -397,7 +402,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:86",
+            "specs/ocpp16/machines/connector_status.yaml:89",
         ),
         TransitionInfo(
             "B-reserved:Preparing:tester.unplug",
@@ -405,7 +410,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:91",
+            "specs/ocpp16/machines/connector_status.yaml:94",
         ),
         TransitionInfo(
             "B-reserved:Preparing:internal.start_cancelled",
@@ -413,7 +418,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
             "B-reserved:Preparing:timer.connection_timeout",
@@ -421,7 +426,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:96",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -429,7 +434,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:97",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -437,7 +442,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:98",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -445,7 +450,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:99",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -453,7 +458,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:102",
+            "specs/ocpp16/machines/connector_status.yaml:105",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -461,7 +466,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:103",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -469,7 +474,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:104",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -477,7 +482,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:108",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -485,7 +490,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -493,7 +498,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -501,7 +506,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -509,7 +514,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:112",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -517,7 +522,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:113",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -525,7 +530,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:111",
+            "specs/ocpp16/machines/connector_status.yaml:114",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -533,7 +538,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -541,7 +546,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:113",
+            "specs/ocpp16/machines/connector_status.yaml:116",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -549,7 +554,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:114",
+            "specs/ocpp16/machines/connector_status.yaml:117",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -557,7 +562,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:122",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -565,7 +570,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:120",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -573,7 +578,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:126",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -581,7 +586,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:127",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -589,7 +594,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -597,7 +602,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:130",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -605,7 +610,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -613,7 +618,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:129",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -621,7 +626,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -629,7 +634,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:131",
+            "specs/ocpp16/machines/connector_status.yaml:134",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -637,7 +642,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -645,7 +650,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:133",
+            "specs/ocpp16/machines/connector_status.yaml:136",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -653,7 +658,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:138",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -661,7 +666,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:139",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -669,7 +674,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:140",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -677,7 +682,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:139",
+            "specs/ocpp16/machines/connector_status.yaml:142",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -685,7 +690,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -693,7 +698,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:141",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -701,7 +706,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:142",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -709,7 +714,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:143",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -717,7 +722,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -725,7 +730,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -733,7 +738,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:149",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -741,7 +746,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:147",
+            "specs/ocpp16/machines/connector_status.yaml:150",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -749,7 +754,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:151",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -757,7 +762,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:150",
+            "specs/ocpp16/machines/connector_status.yaml:153",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -765,7 +770,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:153",
+            "specs/ocpp16/machines/connector_status.yaml:156",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -773,7 +778,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:154",
+            "specs/ocpp16/machines/connector_status.yaml:157",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -781,7 +786,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:155",
+            "specs/ocpp16/machines/connector_status.yaml:158",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -789,7 +794,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:156",
+            "specs/ocpp16/machines/connector_status.yaml:159",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -797,7 +802,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:157",
+            "specs/ocpp16/machines/connector_status.yaml:160",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -805,7 +810,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:160",
+            "specs/ocpp16/machines/connector_status.yaml:163",
         ),
         TransitionInfo(
             "G1:Reserved:timer.reservation_expiry",
@@ -813,7 +818,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.reservation_expiry",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:166",
         ),
         TransitionInfo(
             "G8:Reserved:timer.reservation_expiry",
@@ -821,7 +826,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.reservation_expiry",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -829,7 +834,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:170",
         ),
         TransitionInfo(
             "G-refused:Reserved:tester.present_id_tag",
@@ -837,7 +842,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "G2:Reserved:internal.remote_start",
@@ -845,7 +850,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:173",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -853,7 +858,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -861,7 +866,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:178",
         ),
         TransitionInfo(
             "G-replaced:Reserved:internal.reserved",
@@ -869,7 +874,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reserved",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:177",
+            "specs/ocpp16/machines/connector_status.yaml:180",
         ),
         TransitionInfo(
             "G-plug:Reserved:tester.plug_in",
@@ -877,7 +882,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:181",
         ),
         TransitionInfo(
             "G-unplug:Reserved:tester.unplug",
@@ -885,7 +890,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:182",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -893,7 +898,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:180",
+            "specs/ocpp16/machines/connector_status.yaml:183",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -901,7 +906,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:181",
+            "specs/ocpp16/machines/connector_status.yaml:184",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -909,7 +914,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:183",
+            "specs/ocpp16/machines/connector_status.yaml:186",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -917,7 +922,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:184",
+            "specs/ocpp16/machines/connector_status.yaml:187",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -925,7 +930,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:185",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -933,7 +938,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:186",
+            "specs/ocpp16/machines/connector_status.yaml:189",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -941,7 +946,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:187",
+            "specs/ocpp16/machines/connector_status.yaml:190",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -949,7 +954,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -957,7 +962,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:189",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -965,7 +970,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:190",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -973,7 +978,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:199",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -981,7 +986,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:197",
+            "specs/ocpp16/machines/connector_status.yaml:200",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -989,7 +994,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:201",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -997,7 +1002,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:199",
+            "specs/ocpp16/machines/connector_status.yaml:202",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -1005,7 +1010,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:200",
+            "specs/ocpp16/machines/connector_status.yaml:203",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -1013,7 +1018,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:201",
+            "specs/ocpp16/machines/connector_status.yaml:204",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -1021,7 +1026,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:202",
+            "specs/ocpp16/machines/connector_status.yaml:205",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -1029,7 +1034,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:207",
+            "specs/ocpp16/machines/connector_status.yaml:210",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -1037,7 +1042,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:208",
+            "specs/ocpp16/machines/connector_status.yaml:211",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -1045,7 +1050,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:209",
+            "specs/ocpp16/machines/connector_status.yaml:212",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -1053,7 +1058,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:213",
+            "specs/ocpp16/machines/connector_status.yaml:216",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -1061,7 +1066,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:216",
+            "specs/ocpp16/machines/connector_status.yaml:219",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -1069,7 +1074,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:217",
+            "specs/ocpp16/machines/connector_status.yaml:220",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -1077,7 +1082,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:218",
+            "specs/ocpp16/machines/connector_status.yaml:221",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1085,7 +1090,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:222",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1093,7 +1098,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:222",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1101,7 +1106,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:222",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1109,7 +1114,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:222",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1117,7 +1122,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:222",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1125,7 +1130,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:222",
+            "specs/ocpp16/machines/connector_status.yaml:225",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1133,7 +1138,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:228",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1141,7 +1146,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:228",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1149,7 +1154,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:228",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1157,7 +1162,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:228",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1165,7 +1170,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:228",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1173,7 +1178,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1181,7 +1186,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1189,7 +1194,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1197,7 +1202,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1205,7 +1210,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1213,7 +1218,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1221,7 +1226,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1229,7 +1234,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1237,7 +1242,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:226",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1245,7 +1250,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1253,7 +1258,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1261,7 +1266,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1269,7 +1274,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1277,7 +1282,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1285,7 +1290,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1293,7 +1298,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1301,7 +1306,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1309,7 +1314,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:227",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1317,7 +1322,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1325,7 +1330,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1333,7 +1338,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1341,7 +1346,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1349,7 +1354,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1357,7 +1362,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1365,7 +1370,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1373,7 +1378,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1381,7 +1386,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:233",
         ),
     )
 

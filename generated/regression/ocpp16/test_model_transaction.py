@@ -378,14 +378,14 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="Authorized (specs/ocpp16/machines/transaction.yaml:116)",
+            id="Authorized (specs/ocpp16/machines/transaction.yaml:119)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="Authorizing (specs/ocpp16/machines/transaction.yaml:115)",
+            id="Authorizing (specs/ocpp16/machines/transaction.yaml:118)",
         ),
         pytest.param(
             0,
@@ -404,7 +404,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="Held (specs/ocpp16/machines/transaction.yaml:130)",
+            id="Held (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -428,14 +428,14 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:136)",
+            id="HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
             (),
             "Idle",
             marks=pytest.mark.pics(),
-            id="Idle (specs/ocpp16/machines/transaction.yaml:114)",
+            id="Idle (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -445,7 +445,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="Running (specs/ocpp16/machines/transaction.yaml:120)",
+            id="Running (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -460,7 +460,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:125)",
+            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:128)",
         ),
     ],
 )
@@ -490,7 +490,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:208)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -503,7 +503,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:209)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             4,
@@ -518,7 +518,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:229)",
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -530,7 +530,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:218)",
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
             5,
@@ -545,7 +545,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:234)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             2,
@@ -560,7 +560,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:223)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -572,7 +572,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
         ),
         pytest.param(
             0,
@@ -581,7 +581,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -596,7 +596,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -605,7 +605,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -623,7 +623,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="AA7 Idle --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
+            id="AA7 Idle --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:217)",
         ),
         pytest.param(
             0,
@@ -632,7 +632,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="AA8 Idle --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="AA8 Idle --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
             0,
@@ -641,7 +641,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="AA8 Idle --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:215)",
+            id="AA8 Idle --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
             0,
@@ -653,7 +653,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:158)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:161)",
         ),
         pytest.param(
             0,
@@ -665,7 +665,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:164)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             4,
@@ -677,7 +677,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:170)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             6,
@@ -686,7 +686,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             7,
@@ -695,7 +695,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="AU5 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:183)",
+            id="AU5 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -725,7 +725,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -755,7 +755,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -790,7 +790,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -825,7 +825,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -838,7 +838,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -851,7 +851,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -869,7 +869,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -887,7 +887,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -899,7 +899,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:351)",
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:354)",
         ),
         pytest.param(
             0,
@@ -925,7 +925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:392)",
+            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:395)",
         ),
         pytest.param(
             0,
@@ -949,7 +949,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
         ),
         pytest.param(
             0,
@@ -978,7 +978,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
+            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
         ),
         pytest.param(
             0,
@@ -999,7 +999,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:368)",
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:371)",
         ),
         pytest.param(
             0,
@@ -1020,7 +1020,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:398)",
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:401)",
         ),
         pytest.param(
             0,
@@ -1046,7 +1046,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:398)",
+            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:401)",
         ),
         pytest.param(
             0,
@@ -1067,7 +1067,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:399)",
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:402)",
         ),
         pytest.param(
             0,
@@ -1093,7 +1093,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:399)",
+            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:402)",
         ),
         pytest.param(
             0,
@@ -1114,7 +1114,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:400)",
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:403)",
         ),
         pytest.param(
             0,
@@ -1140,7 +1140,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:400)",
+            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:403)",
         ),
         pytest.param(
             0,
@@ -1168,7 +1168,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:372)",
+            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:375)",
         ),
         pytest.param(
             0,
@@ -1205,7 +1205,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:378)",
+            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:381)",
         ),
         pytest.param(
             0,
@@ -1234,7 +1234,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:384)",
+            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:387)",
         ),
         pytest.param(
             0,
@@ -1260,7 +1260,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:390)",
+            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:393)",
         ),
         pytest.param(
             0,
@@ -1286,7 +1286,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:390)",
+            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:393)",
         ),
         pytest.param(
             0,
@@ -1316,7 +1316,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:316)",
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -1335,7 +1335,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:319)",
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:322)",
         ),
         pytest.param(
             6,
@@ -1365,7 +1365,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:320)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:323)",
         ),
         pytest.param(
             0,
@@ -1377,7 +1377,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:326)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:329)",
         ),
         pytest.param(
             0,
@@ -1420,7 +1420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:333)",
         ),
         pytest.param(
             0,
@@ -1440,7 +1440,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:336)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:339)",
         ),
         pytest.param(
             0,
@@ -1457,7 +1457,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:342)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:345)",
         ),
         pytest.param(
             0,
@@ -1474,7 +1474,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:342)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:345)",
         ),
         pytest.param(
             0,
@@ -1491,7 +1491,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:343)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:346)",
         ),
         pytest.param(
             0,
@@ -1515,7 +1515,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:410)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
         ),
         pytest.param(
             0,
@@ -1544,7 +1544,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:410)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
         ),
         pytest.param(
             0,
@@ -1556,7 +1556,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("cancel_timer", "meter_sample"),),
             marks=pytest.mark.pics(),
-            id="MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
+            id="MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -1573,7 +1573,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("cancel_timer", "meter_sample"),),
             marks=pytest.mark.pics(),
-            id="MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
+            id="MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -1582,7 +1582,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1591,7 +1591,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1600,7 +1600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1609,7 +1609,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1618,7 +1618,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1627,7 +1627,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1648,7 +1648,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1669,7 +1669,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1690,7 +1690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1716,7 +1716,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1742,7 +1742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1768,7 +1768,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1777,7 +1777,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1786,7 +1786,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1795,7 +1795,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1807,7 +1807,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1819,7 +1819,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1831,7 +1831,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1848,7 +1848,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1865,7 +1865,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1882,7 +1882,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1905,7 +1905,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:297)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -1933,7 +1933,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:297)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -1945,7 +1945,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:298)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -1962,7 +1962,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:298)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -1971,7 +1971,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:146)",
+            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1992,7 +1992,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:146)",
+            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -2018,7 +2018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="P1 HeldAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:146)",
+            id="P1 HeldAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -2027,7 +2027,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:146)",
+            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -2044,7 +2044,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:146)",
+            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -2053,7 +2053,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -2062,7 +2062,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -2071,7 +2071,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:148)",
+            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -2080,7 +2080,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -2089,7 +2089,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -2098,7 +2098,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:147)",
+            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -2110,7 +2110,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -2122,7 +2122,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -2152,7 +2152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:403)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             0,
@@ -2187,7 +2187,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:403)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             0,
@@ -2217,7 +2217,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -2252,7 +2252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -2264,7 +2264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:191)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -2276,7 +2276,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:197)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -2291,7 +2291,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:198)",
+            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2321,7 +2321,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:353)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -2356,7 +2356,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:353)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -2382,7 +2382,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -2413,7 +2413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -2455,7 +2455,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:272)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -2502,7 +2502,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:272)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -2530,7 +2530,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:285)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -2563,7 +2563,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:285)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -2575,7 +2575,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2587,7 +2587,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2604,7 +2604,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2621,7 +2621,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2644,7 +2644,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2667,7 +2667,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2702,7 +2702,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2742,7 +2742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
+            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2765,7 +2765,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2774,7 +2774,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2783,7 +2783,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2792,7 +2792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2801,7 +2801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2822,7 +2822,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2843,7 +2843,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2869,7 +2869,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2895,7 +2895,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2904,7 +2904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2913,7 +2913,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2942,7 +2942,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             0,
@@ -2976,7 +2976,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             4,
@@ -3018,7 +3018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:279)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             10,
@@ -3065,7 +3065,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:279)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             0,
@@ -3077,7 +3077,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3103,7 +3103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:307)",
+            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -3115,7 +3115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3132,7 +3132,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3163,7 +3163,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:307)",
+            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -3180,7 +3180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3189,7 +3189,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3198,7 +3198,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3219,7 +3219,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3245,7 +3245,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3254,7 +3254,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3266,7 +3266,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3283,7 +3283,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:312)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3292,7 +3292,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3301,7 +3301,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3310,7 +3310,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3319,7 +3319,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3340,7 +3340,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3361,7 +3361,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3387,7 +3387,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3413,7 +3413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3422,7 +3422,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3431,7 +3431,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3443,7 +3443,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3455,7 +3455,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3472,7 +3472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3489,7 +3489,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3518,7 +3518,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:253)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:256)",
         ),
         pytest.param(
             0,
@@ -3550,7 +3550,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:254)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -3559,7 +3559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="ST3 Authorized --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3568,7 +3568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3577,7 +3577,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="ST3 Authorized --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3586,7 +3586,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="ST3 Authorizing --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3595,7 +3595,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3604,7 +3604,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:262)",
+            id="ST3 Authorizing --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             3,
@@ -3620,7 +3620,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:257)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             3,
@@ -3639,7 +3639,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:258)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:261)",
         ),
         pytest.param(
             0,
@@ -3651,7 +3651,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -3660,7 +3660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:269)",
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
         pytest.param(
             0,
@@ -3689,7 +3689,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:357)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
         ),
         pytest.param(
             0,
@@ -3723,7 +3723,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:357)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
         ),
     ],
 )
@@ -3747,7 +3747,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:208)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -3755,7 +3755,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:209)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -3763,7 +3763,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:229)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -3771,7 +3771,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0003"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:218)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
             0,
@@ -3779,7 +3779,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:234)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -3787,7 +3787,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:223)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -3795,7 +3795,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0003"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
         ),
         pytest.param(
             0,
@@ -3803,7 +3803,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -3811,7 +3811,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:210)",
+            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -3819,7 +3819,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:211)",
+            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -3827,7 +3827,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:158)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:161)",
         ),
         pytest.param(
             0,
@@ -3835,7 +3835,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:164)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             0,
@@ -3843,7 +3843,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:170)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -3851,7 +3851,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:176)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             0,
@@ -3859,7 +3859,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU5 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:183)",
+            id="not AU5 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -3871,7 +3871,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3883,7 +3883,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3900,7 +3900,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3917,7 +3917,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:347)",
+            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3928,7 +3928,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3939,7 +3939,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3955,7 +3955,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3971,7 +3971,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:350)",
+            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3996,7 +3996,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:392)",
+            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:395)",
         ),
         pytest.param(
             0,
@@ -4016,7 +4016,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
         ),
         pytest.param(
             0,
@@ -4041,7 +4041,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
+            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
         ),
         pytest.param(
             0,
@@ -4061,7 +4061,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:368)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:371)",
         ),
         pytest.param(
             0,
@@ -4081,7 +4081,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:372)",
+            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:375)",
         ),
         pytest.param(
             0,
@@ -4106,7 +4106,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:378)",
+            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:381)",
         ),
         pytest.param(
             0,
@@ -4131,7 +4131,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:384)",
+            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:387)",
         ),
         pytest.param(
             0,
@@ -4142,7 +4142,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:316)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -4153,7 +4153,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:319)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:322)",
         ),
         pytest.param(
             0,
@@ -4164,7 +4164,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:320)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:323)",
         ),
         pytest.param(
             0,
@@ -4175,7 +4175,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:326)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:329)",
         ),
         pytest.param(
             0,
@@ -4191,7 +4191,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:330)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:333)",
         ),
         pytest.param(
             0,
@@ -4207,7 +4207,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:336)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:339)",
         ),
         pytest.param(
             0,
@@ -4218,7 +4218,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             None,
             marks=pytest.mark.pics(),
-            id="not MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
+            id="not MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -4234,7 +4234,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             None,
             marks=pytest.mark.pics(),
-            id="not MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
+            id="not MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -4245,7 +4245,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:297)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -4261,7 +4261,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:297)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -4283,7 +4283,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:298)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -4310,7 +4310,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:298)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -4321,7 +4321,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="not P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -4332,7 +4332,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
+            id="not P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -4340,7 +4340,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="not P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -4348,7 +4348,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:153)",
+            id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             6,
@@ -4359,7 +4359,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:403)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             8,
@@ -4371,7 +4371,7 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:403)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             0,
@@ -4382,7 +4382,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -4398,7 +4398,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -4406,7 +4406,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:191)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -4414,7 +4414,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:197)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -4422,7 +4422,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:198)",
+            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -4433,7 +4433,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:353)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -4449,7 +4449,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:353)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -4468,7 +4468,7 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:271) [FixedCable=False]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274) [FixedCable=False]",
         ),
         pytest.param(
             4,
@@ -4487,7 +4487,7 @@ def test_transition_fires(
             ),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:271) [FixedCable=True]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -4511,7 +4511,7 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:271)",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -4530,7 +4530,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:272)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -4554,7 +4554,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:272)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -4573,7 +4573,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:285)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -4597,7 +4597,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:285)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -4608,7 +4608,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4619,7 +4619,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 5}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4635,7 +4635,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4651,7 +4651,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 5}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:303)",
+            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4670,7 +4670,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             0,
@@ -4694,7 +4694,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             0,
@@ -4713,7 +4713,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:279)",
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             0,
@@ -4737,7 +4737,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:279)",
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             0,
@@ -4748,7 +4748,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="not SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -4767,7 +4767,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:307)",
+            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -4778,7 +4778,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 0}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="not SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -4794,7 +4794,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="not SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -4818,7 +4818,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:307)",
+            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -4834,7 +4834,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 0}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:308)",
+            id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             3,
@@ -4842,7 +4842,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:256)",
         ),
         pytest.param(
             0,
@@ -4850,7 +4850,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:254)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -4858,7 +4858,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:257)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -4866,7 +4866,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:258)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:261)",
         ),
         pytest.param(
             0,
@@ -4874,7 +4874,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -4882,7 +4882,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:269)",
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
     ],
 )
@@ -4906,7 +4906,7 @@ def test_guard_false_side(
             "Authorized",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:116)",
+            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:119)",
         ),
         pytest.param(
             0,
@@ -4914,7 +4914,7 @@ def test_guard_false_side(
             "Authorizing",
             "internal.configuration_changed",
             marks=pytest.mark.pics(),
-            id="Authorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:115)",
+            id="Authorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:118)",
         ),
         pytest.param(
             0,
@@ -4934,7 +4934,7 @@ def test_guard_false_side(
             "Held",
             "error.Authorize",
             marks=pytest.mark.pics(FixedCable=False),
-            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:130)",
+            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -4959,7 +4959,7 @@ def test_guard_false_side(
             "HeldAuthorizing",
             "internal.configuration_changed",
             marks=pytest.mark.pics(FixedCable=False),
-            id="HeldAuthorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:136)",
+            id="HeldAuthorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
@@ -4967,7 +4967,7 @@ def test_guard_false_side(
             "Idle",
             "internal.configuration_changed",
             marks=pytest.mark.pics(),
-            id="Idle rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:114)",
+            id="Idle rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -4978,7 +4978,7 @@ def test_guard_false_side(
             "Running",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:120)",
+            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -4994,7 +4994,7 @@ def test_guard_false_side(
             "StopAuthorizing",
             "internal.ready_to_start",
             marks=pytest.mark.pics(),
-            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:125)",
+            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:128)",
         ),
     ],
 )

@@ -30,8 +30,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:71",
+    "at": "specs/ocpp16/machines/connector_status.yaml:74",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -159,7 +160,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:71",
+            "at": "specs/ocpp16/machines/connector_status.yaml:74",
         },
         {
             "kind": "expect",
@@ -168,7 +169,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:71",
+            "at": "specs/ocpp16/machines/connector_status.yaml:74",
         },
     ),
 }
@@ -179,7 +180,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     """WIRE ConnectorStatus A2 Available tester.plug_in: ConnectorStatus A2 Available --tester.plug_in--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:71. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:74. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
 
@@ -194,8 +195,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:79",
+    "at": "specs/ocpp16/machines/connector_status.yaml:82",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -323,7 +325,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:79",
+            "at": "specs/ocpp16/machines/connector_status.yaml:82",
         },
         {
             "kind": "expect",
@@ -332,7 +334,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:79",
+            "at": "specs/ocpp16/machines/connector_status.yaml:82",
         },
     ),
 }
@@ -343,7 +345,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
 async def test_wire_connector_status_a9() -> None:
     """WIRE ConnectorStatus A9: ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:79. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:82. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A9)
 
@@ -358,8 +360,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:83",
+    "at": "specs/ocpp16/machines/connector_status.yaml:86",
     "requires": ("Core",),
     "setup": {"pics": {"Reservation": False}},
     "setup_steps": (
@@ -487,7 +490,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:83",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
         {
             "kind": "expect",
@@ -496,7 +499,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:83",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
         {
             "kind": "tester",
@@ -505,7 +508,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:83",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
         {
             "kind": "expect",
@@ -514,7 +517,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:83",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
     ),
 }
@@ -525,7 +528,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     """WIRE ConnectorStatus B1 Preparing tester.unplug: ConnectorStatus B1 Preparing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:83. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:86. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
@@ -540,8 +543,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:102",
+    "at": "specs/ocpp16/machines/connector_status.yaml:105",
     "requires": ("Core",),
     "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
@@ -624,7 +628,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:102 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105 (Configured)",
             "state": "Configured",
         },
         {
@@ -636,7 +640,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:102 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105 (Configured)",
             "state": "Configured",
         },
         {
@@ -691,7 +695,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:102",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
         {
             "kind": "expect",
@@ -700,7 +704,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:102",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
         {
             "kind": "advance",
@@ -709,7 +713,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:102",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
         {
             "kind": "expect",
@@ -718,7 +722,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:102",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
             "others": "answer",
         },
     ),
@@ -730,7 +734,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
 async def test_wire_connector_status_b6() -> None:
     """WIRE ConnectorStatus B6: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:102. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:105. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6)
 
@@ -745,361 +749,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:103",
-    "requires": ("Core",),
-    "setup": {},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "CancelReservation",
-            "payload": {"reservationId": 101},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "CancelReservation",
-            "payload": {"reservationId": 102},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:103",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:103",
-        },
-        {
-            "kind": "tester",
-            "name": "fault",
-            "payload": {"connector": 1, "errorCode": "GroundFailure"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:103",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Faulted"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:103",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus B9 Preparing tester.fault")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b9_preparing_tester_fault() -> None:
-    """WIRE ConnectorStatus B9 Preparing tester.fault: ConnectorStatus B9 Preparing --tester.fault--> Faulted, seen on the wire.
-
-    Source: specs/ocpp16/machines/connector_status.yaml:103. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B-plug",
-    "title": "ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
-    ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:105",
-    "requires": ("Core",),
-    "setup": {},
-    "setup_steps": (
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "tester",
-            "name": "unplug",
-            "payload": {"connector": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
-            "for_each_connector": 1,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ChangeAvailability",
-            "payload": {"connectorId": "$connector", "type": "Operative"},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
-            "for_each_connector": 0,
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "ClearCache",
-            "payload": {},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "CancelReservation",
-            "payload": {"reservationId": 101},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "CancelReservation",
-            "payload": {"reservationId": 102},
-            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 5.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
-            "state": "Started",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
-            "others": "answer",
-            "state": "Booted",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
-            "others": "answer",
-            "for_each_connector": 0,
-            "state": "Booted",
-        },
-        {
-            "kind": "settle",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": 3.0,
-            "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
-            "state": "Booted",
-        },
-    ),
-    "steps": (
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:105",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": 1, "status": "Preparing"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:105",
-        },
-        {
-            "kind": "tester",
-            "name": "plug_in",
-            "payload": {"connector": 1},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:105",
-        },
-    ),
-}
-
-
-@pytest.mark.case("WIRE ConnectorStatus B-plug")
-@pytest.mark.pics(Core=True)
-async def test_wire_connector_status_b_plug() -> None:
-    """WIRE ConnectorStatus B-plug: ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire.
-
-    Source: specs/ocpp16/machines/connector_status.yaml:105. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
-    """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG)
-
-
-SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B-id Preparing tester.present_id_tag",
-    "title": "ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire",
-    "refs": (
-        "OCPP 1.6 §4.9",
-        "OCPP 1.6 §7.7",
-        "errata E3.19",
-        "errata E3.20",
-        "errata E3.22",
-        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:106",
     "requires": ("Core",),
@@ -1242,12 +892,369 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
         },
         {
             "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus B9 Preparing tester.fault")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b9_preparing_tester_fault() -> None:
+    """WIRE ConnectorStatus B9 Preparing tester.fault: ConnectorStatus B9 Preparing --tester.fault--> Faulted, seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:106. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B-plug",
+    "title": "ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:108",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:108",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:108",
+        },
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:108",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus B-plug")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_b_plug() -> None:
+    """WIRE ConnectorStatus B-plug: ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:108. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B-id Preparing tester.present_id_tag",
+    "title": "ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:109",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
+        },
+        {
+            "kind": "tester",
             "name": "present_id_tag",
             "payload": {"connector": 1, "idTag": "TAG-0001"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:106",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
         },
     ),
 }
@@ -1258,7 +1265,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
 async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus B-id Preparing tester.present_id_tag: ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:106. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:109. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
@@ -1273,8 +1280,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:150",
+    "at": "specs/ocpp16/machines/connector_status.yaml:153",
     "requires": ("Core",),
     "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
@@ -1357,7 +1365,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153 (Configured)",
             "state": "Configured",
         },
         {
@@ -1369,7 +1377,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153 (Configured)",
             "state": "Configured",
         },
         {
@@ -1424,7 +1432,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
         },
         {
             "kind": "expect",
@@ -1433,7 +1441,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
         },
         {
             "kind": "advance",
@@ -1442,7 +1450,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
         },
         {
             "kind": "expect",
@@ -1451,7 +1459,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
             "others": "answer",
         },
         {
@@ -1461,7 +1469,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
         },
         {
             "kind": "expect",
@@ -1470,7 +1478,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:150",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
         },
     ),
 }
@@ -1481,7 +1489,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
 async def test_wire_connector_status_f1() -> None:
     """WIRE ConnectorStatus F1: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:150. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:153. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1)
 
@@ -1496,8 +1504,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:156",
+    "at": "specs/ocpp16/machines/connector_status.yaml:159",
     "requires": ("Core",),
     "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
@@ -1580,7 +1589,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159 (Configured)",
             "state": "Configured",
         },
         {
@@ -1592,7 +1601,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159 (Configured)",
             "state": "Configured",
         },
         {
@@ -1647,7 +1656,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -1656,7 +1665,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "advance",
@@ -1665,7 +1674,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -1674,7 +1683,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
             "others": "answer",
         },
         {
@@ -1684,7 +1693,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
         {
             "kind": "expect",
@@ -1693,7 +1702,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:156",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
     ),
 }
@@ -1704,7 +1713,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
 async def test_wire_connector_status_f9() -> None:
     """WIRE ConnectorStatus F9: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:156. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9)
 
@@ -1719,8 +1728,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:196",
+    "at": "specs/ocpp16/machines/connector_status.yaml:199",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1848,7 +1858,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:196",
+            "at": "specs/ocpp16/machines/connector_status.yaml:199",
         },
         {
             "kind": "expect",
@@ -1857,7 +1867,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:196",
+            "at": "specs/ocpp16/machines/connector_status.yaml:199",
         },
         {
             "kind": "tester",
@@ -1866,7 +1876,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:196",
+            "at": "specs/ocpp16/machines/connector_status.yaml:199",
         },
         {
             "kind": "expect",
@@ -1875,7 +1885,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:196",
+            "at": "specs/ocpp16/machines/connector_status.yaml:199",
         },
     ),
 }
@@ -1886,7 +1896,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
 async def test_wire_connector_status_i1() -> None:
     """WIRE ConnectorStatus I1: ConnectorStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:196. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:199. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I1)
 
@@ -1901,8 +1911,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:197",
+    "at": "specs/ocpp16/machines/connector_status.yaml:200",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2030,7 +2041,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:197",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "expect",
@@ -2039,7 +2050,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:197",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "tester",
@@ -2048,7 +2059,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:197",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "tester",
@@ -2057,7 +2068,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:197",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "expect",
@@ -2066,7 +2077,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:197",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
     ),
 }
@@ -2077,7 +2088,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
 async def test_wire_connector_status_i2() -> None:
     """WIRE ConnectorStatus I2: ConnectorStatus I2 Faulted --tester.fault_cleared--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:197. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:200. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I2)
 
@@ -2092,8 +2103,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:216",
+    "at": "specs/ocpp16/machines/connector_status.yaml:219",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2221,7 +2233,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:216",
+            "at": "specs/ocpp16/machines/connector_status.yaml:219",
         },
         {
             "kind": "expect",
@@ -2230,7 +2242,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:216",
+            "at": "specs/ocpp16/machines/connector_status.yaml:219",
         },
         {
             "kind": "tester",
@@ -2239,7 +2251,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:216",
+            "at": "specs/ocpp16/machines/connector_status.yaml:219",
         },
         {
             "kind": "expect",
@@ -2248,7 +2260,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:216",
+            "at": "specs/ocpp16/machines/connector_status.yaml:219",
         },
     ),
 }
@@ -2259,7 +2271,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_i_fault() -> None:
     """WIRE ConnectorStatus I-fault: ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:216. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:219. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT)
 
@@ -2274,8 +2286,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:217",
+    "at": "specs/ocpp16/machines/connector_status.yaml:220",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2403,7 +2416,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:217",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
         {
             "kind": "expect",
@@ -2412,7 +2425,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:217",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
         {
             "kind": "tester",
@@ -2421,7 +2434,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:217",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
     ),
 }
@@ -2432,7 +2445,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_plug() -> None:
     """WIRE ConnectorStatus I-plug: ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:217. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:220. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG)
 
@@ -2447,8 +2460,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:218",
+    "at": "specs/ocpp16/machines/connector_status.yaml:221",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2576,7 +2590,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:218",
+            "at": "specs/ocpp16/machines/connector_status.yaml:221",
         },
         {
             "kind": "expect",
@@ -2585,7 +2599,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:218",
+            "at": "specs/ocpp16/machines/connector_status.yaml:221",
         },
         {
             "kind": "tester",
@@ -2594,7 +2608,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:218",
+            "at": "specs/ocpp16/machines/connector_status.yaml:221",
         },
     ),
 }
@@ -2605,7 +2619,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_unplug() -> None:
     """WIRE ConnectorStatus I-unplug: ConnectorStatus I-unplug Faulted --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:218. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:221. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG)
 
@@ -2620,8 +2634,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:222",
+    "at": "specs/ocpp16/machines/connector_status.yaml:225",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -2749,7 +2764,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "expect",
@@ -2758,7 +2773,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "tester",
@@ -2767,7 +2782,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
     ),
 }
@@ -2778,7 +2793,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Preparing tester.ev_unplug: ConnectorStatus X-ev-unplug Preparing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:225. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
@@ -2793,8 +2808,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:222",
+    "at": "specs/ocpp16/machines/connector_status.yaml:225",
     "requires": ("Core",),
     "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
     "setup_steps": (
@@ -2877,7 +2893,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225 (Configured)",
             "state": "Configured",
         },
         {
@@ -2889,7 +2905,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225 (Configured)",
             "state": "Configured",
         },
         {
@@ -2944,7 +2960,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "expect",
@@ -2953,7 +2969,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "advance",
@@ -2962,7 +2978,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 55.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "expect",
@@ -2971,7 +2987,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
             "others": "answer",
         },
         {
@@ -2981,7 +2997,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
     ),
 }
@@ -2992,7 +3008,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:225. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
 
@@ -3007,8 +3023,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:222",
+    "at": "specs/ocpp16/machines/connector_status.yaml:225",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3136,7 +3153,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "expect",
@@ -3145,7 +3162,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
         {
             "kind": "tester",
@@ -3154,7 +3171,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:222",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
     ),
 }
@@ -3165,6 +3182,6 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
 async def test_wire_connector_status_x_ev_unplug_faulted_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Faulted tester.ev_unplug: ConnectorStatus X-ev-unplug Faulted --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:225. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG)

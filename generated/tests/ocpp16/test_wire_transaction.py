@@ -39,8 +39,9 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:146",
+    "at": "specs/ocpp16/machines/transaction.yaml:149",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -168,7 +169,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146",
+            "at": "specs/ocpp16/machines/transaction.yaml:149",
         },
         {
             "kind": "expect",
@@ -177,7 +178,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146",
+            "at": "specs/ocpp16/machines/transaction.yaml:149",
         },
     ),
 }
@@ -188,6 +189,6 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     """WIRE Transaction P1 Idle tester.plug_in: Transaction P1 Idle --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:146. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:149. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
