@@ -185,6 +185,191 @@ async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
 
 
+SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus A2 Available tester.present_id_tag",
+    "title": "ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+    "requires": ("Core",),
+    "setup": {},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+                },
+            ),
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus A2 Available tester.present_id_tag")
+@pytest.mark.pics(Core=True)
+async def test_wire_connector_status_a2_available_tester_present_id_tag() -> None:
+    """WIRE ConnectorStatus A2 Available tester.present_id_tag: ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire.
+
+    Source: specs/ocpp16/machines/connector_status.yaml:75. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG)
+
+
 SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
     "id": "WIRE ConnectorStatus A9",
     "title": "ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire",
@@ -364,7 +549,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:86",
     "requires": ("Core",),
-    "setup": {"pics": {"Reservation": False}},
+    "setup": {"pics": {"Reservation": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -524,7 +709,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
 
 
 @pytest.mark.case("WIRE ConnectorStatus B1 Preparing tester.unplug")
-@pytest.mark.pics(Core=True, Reservation=False)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     """WIRE ConnectorStatus B1 Preparing tester.unplug: ConnectorStatus B1 Preparing --tester.unplug--> Available, seen on the wire.
 
@@ -533,9 +718,11 @@ async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus B6",
-    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -545,9 +732,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         "OCPP 1.6 §9.1.20",
         "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:105",
+    "at": "specs/ocpp16/machines/connector_status.yaml:89",
     "requires": ("Core",),
-    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -624,7 +811,475 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
+                },
+            ),
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 25.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]"
+)
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_30() -> (
+    None
+):
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:89. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_30,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:89",
+    "requires": ("Core",),
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": 1, "idTag": "TAG-0001"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": 1, "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
+                },
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
+                },
+            ),
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]"
+)
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_90() -> (
+    None
+):
+    """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:89. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_TIME_OUT_90,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:105",
+    "requires": ("Core",),
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
@@ -636,7 +1291,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
@@ -711,7 +1366,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 55.0,
+            "seconds": 25.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:105",
         },
@@ -729,14 +1384,220 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus B6")
-@pytest.mark.pics(Core=True, Reservation=False)
-async def test_wire_connector_status_b6() -> None:
-    """WIRE ConnectorStatus B6: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire.
+@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=30]")
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_b6_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus B6 [ConnectionTimeOut=30]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:105. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus B6 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:105",
+    "requires": ("Core",),
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:105",
+            "others": "answer",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_b6_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus B6 [ConnectionTimeOut=90]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:105. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
@@ -1256,6 +2117,15 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:109",
         },
+        {
+            "kind": "expect",
+            "name": "Authorize",
+            "payload": {},
+            "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
+        },
     ),
 }
 
@@ -1270,9 +2140,9 @@ async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> N
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F1",
-    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1284,7 +2154,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:153",
     "requires": ("Core",),
-    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1361,7 +2231,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
@@ -1373,7 +2243,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
@@ -1448,7 +2318,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 55.0,
+            "seconds": 25.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:153",
         },
@@ -1484,19 +2354,19 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F1")
-@pytest.mark.pics(Core=True, Reservation=False)
-async def test_wire_connector_status_f1() -> None:
-    """WIRE ConnectorStatus F1: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire.
+@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=30]")
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_f1_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus F1 [ConnectionTimeOut=30]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:153. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus F9",
-    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F1 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -1506,9 +2376,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         "OCPP 1.6 §9.1.20",
         "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:159",
+    "at": "specs/ocpp16/machines/connector_status.yaml:153",
     "requires": ("Core",),
-    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1585,7 +2455,231 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Available"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:153",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_f1_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus F1 [ConnectionTimeOut=90]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:153. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:159",
+    "requires": ("Core",),
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
@@ -1597,7 +2691,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
@@ -1672,7 +2766,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 55.0,
+            "seconds": 25.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:159",
         },
@@ -1708,14 +2802,238 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9: dict[str, Any] = {
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus F9")
-@pytest.mark.pics(Core=True, Reservation=False)
-async def test_wire_connector_status_f9() -> None:
-    """WIRE ConnectorStatus F9: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire.
+@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=30]")
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_f9_connection_time_out_30() -> None:
+    """WIRE ConnectorStatus F9 [ConnectionTimeOut=30]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9)
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30)
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
+    "id": "WIRE ConnectorStatus F9 [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:159",
+    "requires": ("Core",),
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "fault",
+            "payload": {"connector": 1, "errorCode": "GroundFailure"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Faulted"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:159",
+        },
+    ),
+}
+
+
+@pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=90]")
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_f9_connection_time_out_90() -> None:
+    """WIRE ConnectorStatus F9 [ConnectionTimeOut=90]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:159. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90)
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
@@ -2798,9 +4116,11 @@ async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() ->
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
 
-SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str, Any] = {
-    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug",
-    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire",
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30]",
     "refs": (
         "OCPP 1.6 §4.9",
         "OCPP 1.6 §7.7",
@@ -2812,7 +4132,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
     ),
     "at": "specs/ocpp16/machines/connector_status.yaml:225",
     "requires": ("Core",),
-    "setup": {"pics": {"Core": True, "Reservation": False}, "config": {"ConnectionTimeOut": 60}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2889,7 +4209,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
         {
             "kind": "send",
             "name": "ChangeConfiguration",
-            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "payload": {"key": "ConnectionTimeOut", "value": "30"},
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
@@ -2901,7 +4221,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "name": "GetConfiguration",
             "payload": {"key": ("ConnectionTimeOut",)},
             "reply": {
-                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "60"},)}
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "30"},)}
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
@@ -2976,7 +4296,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
             "name": "",
             "payload": {},
             "reply": None,
-            "seconds": 55.0,
+            "seconds": 25.0,
             "comment": "",
             "at": "specs/ocpp16/machines/connector_status.yaml:225",
         },
@@ -3003,14 +4323,245 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG: dict[str,
 }
 
 
-@pytest.mark.case("WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug")
-@pytest.mark.pics(Core=True, Reservation=False)
-async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug() -> None:
-    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire.
+@pytest.mark.case(
+    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]"
+)
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_30() -> (
+    None
+):
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30].
 
     Source: specs/ocpp16/machines/connector_status.yaml:225. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
-    await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG)
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_30,
+    )
+
+
+SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90: dict[
+    str, Any
+] = {
+    "id": "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]",
+    "title": "ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90]",
+    "refs": (
+        "OCPP 1.6 §4.9",
+        "OCPP 1.6 §7.7",
+        "errata E3.19",
+        "errata E3.20",
+        "errata E3.22",
+        "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
+    ),
+    "at": "specs/ocpp16/machines/connector_status.yaml:225",
+    "requires": ("Core",),
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:34 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:37 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:40 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "90"},
+            "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {"key": ("ConnectionTimeOut",)},
+            "reply": {
+                "configurationKey": {"$contains": ({"key": "ConnectionTimeOut", "value": "90"},)}
+            },
+            "seconds": None,
+            "comment": "The configuration the case assumes is in place.",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:61 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:67 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:72 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "tester",
+            "name": "plug_in",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Preparing"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
+        },
+        {
+            "kind": "advance",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 85.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": 1, "status": "Finishing"},
+            "reply": None,
+            "seconds": 10.0,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
+            "others": "answer",
+        },
+        {
+            "kind": "tester",
+            "name": "ev_unplug",
+            "payload": {"connector": 1},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/machines/connector_status.yaml:225",
+        },
+    ),
+}
+
+
+@pytest.mark.case(
+    "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]"
+)
+@pytest.mark.pics(Core=True, Reservation=True)
+async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_90() -> (
+    None
+):
+    """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90].
+
+    Source: specs/ocpp16/machines/connector_status.yaml:225. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
+    """
+    await play_case(
+        SPEC,
+        SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION_TIME_OUT_90,
+    )
 
 
 SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, Any] = {
