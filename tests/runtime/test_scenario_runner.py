@@ -242,8 +242,9 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         ("StatusNotification", {"connectorId": 0}),
         ("StatusNotification", {"connectorId": 1}),
     ]
-    # Started: ChangeAvailability for connectors 0 and 1, ClearCache; Booted: Reset, the boot.
-    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 4)
+    # Started: ChangeAvailability for connectors 0 and 1, ClearCache, CancelReservation of the
+    # two reservationIds the cases use; Booted: Reset, the boot.
+    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 6)
     dut.after_send["Reset"] = calls
     dut.after_tester["plug_in"] = [
         ("StatusNotification", {"connectorId": 1, "status": "Preparing"})
@@ -258,6 +259,8 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         "ChangeAvailability",
         "ChangeAvailability",
         "ClearCache",
+        "CancelReservation",
+        "CancelReservation",
         "Reset",
     ]
     assert dut.testers == [
