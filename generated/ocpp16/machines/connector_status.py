@@ -405,28 +405,28 @@ class ConnectorStatusMachine(SpecMachine):
             "specs/ocpp16/machines/connector_status.yaml:89",
         ),
         TransitionInfo(
-            "B-reserved:Preparing:tester.unplug",
-            "B-reserved",
+            "B7:Preparing:tester.unplug",
+            "B7",
             "Preparing",
             "tester.unplug",
-            "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:94",
-        ),
-        TransitionInfo(
-            "B-reserved:Preparing:internal.start_cancelled",
-            "B-reserved",
-            "Preparing",
-            "internal.start_cancelled",
             "Reserved",
             "specs/ocpp16/machines/connector_status.yaml:95",
         ),
         TransitionInfo(
-            "B-reserved:Preparing:timer.connection_timeout",
-            "B-reserved",
+            "B7:Preparing:internal.start_cancelled",
+            "B7",
+            "Preparing",
+            "internal.start_cancelled",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:96",
+        ),
+        TransitionInfo(
+            "B7:Preparing:timer.connection_timeout",
+            "B7",
             "Preparing",
             "timer.connection_timeout",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:97",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -434,7 +434,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:97",
+            "specs/ocpp16/machines/connector_status.yaml:98",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -442,7 +442,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:98",
+            "specs/ocpp16/machines/connector_status.yaml:99",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -450,7 +450,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:99",
+            "specs/ocpp16/machines/connector_status.yaml:100",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -458,7 +458,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -466,7 +466,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -474,7 +474,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:108",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -482,7 +482,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:108",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -490,7 +490,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -498,7 +498,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -506,7 +506,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:111",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -514,7 +514,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:113",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -522,7 +522,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:113",
+            "specs/ocpp16/machines/connector_status.yaml:114",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -530,7 +530,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:114",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -538,7 +538,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:115",
+            "specs/ocpp16/machines/connector_status.yaml:116",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -546,7 +546,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:116",
+            "specs/ocpp16/machines/connector_status.yaml:117",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -554,7 +554,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:117",
+            "specs/ocpp16/machines/connector_status.yaml:118",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -562,7 +562,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:122",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -570,7 +570,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -578,7 +578,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:127",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -586,7 +586,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -594,7 +594,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -602,7 +602,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -610,7 +610,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:131",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -618,7 +618,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -626,7 +626,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:133",
+            "specs/ocpp16/machines/connector_status.yaml:134",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -634,7 +634,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:134",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -642,7 +642,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:136",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -650,7 +650,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:137",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -658,7 +658,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:138",
+            "specs/ocpp16/machines/connector_status.yaml:139",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -666,7 +666,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:139",
+            "specs/ocpp16/machines/connector_status.yaml:140",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -674,7 +674,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:140",
+            "specs/ocpp16/machines/connector_status.yaml:141",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -682,7 +682,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:142",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -690,7 +690,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:143",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -698,7 +698,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -706,7 +706,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -714,7 +714,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -722,7 +722,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:147",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -730,7 +730,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:149",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -738,7 +738,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:149",
+            "specs/ocpp16/machines/connector_status.yaml:150",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -746,7 +746,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:150",
+            "specs/ocpp16/machines/connector_status.yaml:151",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -754,7 +754,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:151",
+            "specs/ocpp16/machines/connector_status.yaml:152",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -762,7 +762,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:153",
+            "specs/ocpp16/machines/connector_status.yaml:154",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -770,7 +770,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:156",
+            "specs/ocpp16/machines/connector_status.yaml:157",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -778,7 +778,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:157",
+            "specs/ocpp16/machines/connector_status.yaml:158",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -786,7 +786,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:158",
+            "specs/ocpp16/machines/connector_status.yaml:159",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -794,7 +794,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:159",
+            "specs/ocpp16/machines/connector_status.yaml:160",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -802,7 +802,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:160",
+            "specs/ocpp16/machines/connector_status.yaml:161",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -810,7 +810,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:164",
         ),
         TransitionInfo(
             "G1:Reserved:timer.reservation_expiry",
@@ -818,7 +818,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.reservation_expiry",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:166",
+            "specs/ocpp16/machines/connector_status.yaml:167",
         ),
         TransitionInfo(
             "G8:Reserved:timer.reservation_expiry",
@@ -826,7 +826,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.reservation_expiry",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -834,7 +834,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:170",
+            "specs/ocpp16/machines/connector_status.yaml:171",
         ),
         TransitionInfo(
             "G-refused:Reserved:tester.present_id_tag",
@@ -842,7 +842,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:171",
+            "specs/ocpp16/machines/connector_status.yaml:172",
         ),
         TransitionInfo(
             "G2:Reserved:internal.remote_start",
@@ -850,7 +850,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -858,7 +858,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -866,7 +866,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:178",
+            "specs/ocpp16/machines/connector_status.yaml:179",
         ),
         TransitionInfo(
             "G-replaced:Reserved:internal.reserved",
@@ -874,7 +874,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reserved",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:180",
+            "specs/ocpp16/machines/connector_status.yaml:181",
         ),
         TransitionInfo(
             "G-plug:Reserved:tester.plug_in",
@@ -882,7 +882,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:181",
+            "specs/ocpp16/machines/connector_status.yaml:182",
         ),
         TransitionInfo(
             "G-unplug:Reserved:tester.unplug",
@@ -890,7 +890,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:182",
+            "specs/ocpp16/machines/connector_status.yaml:183",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -898,7 +898,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:183",
+            "specs/ocpp16/machines/connector_status.yaml:184",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -906,7 +906,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:184",
+            "specs/ocpp16/machines/connector_status.yaml:185",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -914,7 +914,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:186",
+            "specs/ocpp16/machines/connector_status.yaml:187",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -922,7 +922,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:187",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -930,7 +930,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:189",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -938,7 +938,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:189",
+            "specs/ocpp16/machines/connector_status.yaml:190",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -946,7 +946,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:190",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -954,7 +954,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -962,7 +962,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -970,7 +970,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:194",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -978,7 +978,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:199",
+            "specs/ocpp16/machines/connector_status.yaml:200",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -986,7 +986,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:200",
+            "specs/ocpp16/machines/connector_status.yaml:201",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -994,7 +994,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:201",
+            "specs/ocpp16/machines/connector_status.yaml:202",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -1002,7 +1002,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:202",
+            "specs/ocpp16/machines/connector_status.yaml:203",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -1010,7 +1010,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:203",
+            "specs/ocpp16/machines/connector_status.yaml:204",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -1018,7 +1018,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:204",
+            "specs/ocpp16/machines/connector_status.yaml:205",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -1026,7 +1026,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:205",
+            "specs/ocpp16/machines/connector_status.yaml:206",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -1034,7 +1034,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:210",
+            "specs/ocpp16/machines/connector_status.yaml:211",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -1042,7 +1042,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:211",
+            "specs/ocpp16/machines/connector_status.yaml:212",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -1050,7 +1050,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:212",
+            "specs/ocpp16/machines/connector_status.yaml:213",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -1058,7 +1058,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:216",
+            "specs/ocpp16/machines/connector_status.yaml:217",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -1066,7 +1066,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:219",
+            "specs/ocpp16/machines/connector_status.yaml:220",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -1074,7 +1074,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:220",
+            "specs/ocpp16/machines/connector_status.yaml:221",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -1082,7 +1082,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:221",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1090,7 +1090,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1098,7 +1098,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1106,7 +1106,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1114,7 +1114,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1122,7 +1122,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1130,7 +1130,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:225",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1138,7 +1138,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:228",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1146,7 +1146,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:228",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1154,7 +1154,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:228",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1162,7 +1162,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:228",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1170,7 +1170,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:228",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1178,7 +1178,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1186,7 +1186,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1194,7 +1194,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1202,7 +1202,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1210,7 +1210,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1218,7 +1218,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1226,7 +1226,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1234,7 +1234,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1242,7 +1242,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:229",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1250,7 +1250,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1258,7 +1258,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1266,7 +1266,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1274,7 +1274,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1282,7 +1282,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1290,7 +1290,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1298,7 +1298,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1306,7 +1306,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1314,7 +1314,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:230",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1322,7 +1322,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1330,7 +1330,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1338,7 +1338,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1346,7 +1346,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1354,7 +1354,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1362,7 +1362,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1370,7 +1370,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1378,7 +1378,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1386,7 +1386,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:233",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
     )
 
@@ -1633,8 +1633,8 @@ class ConnectorStatusMachine(SpecMachine):
         )
         | preparing.to(
             reserved,
-            cond="_g_b_reserved__preparing__internal_start_cancelled",
-            on="_t_b_reserved__preparing__internal_start_cancelled",
+            cond="_g_b7__preparing__internal_start_cancelled",
+            on="_t_b7__preparing__internal_start_cancelled",
         )
     )
     internal_transaction_ended = (
@@ -1811,9 +1811,7 @@ class ConnectorStatusMachine(SpecMachine):
             available, cond="_g_b1__preparing__tester_unplug", on="_t_b1__preparing__tester_unplug"
         )
         | preparing.to(
-            reserved,
-            cond="_g_b_reserved__preparing__tester_unplug",
-            on="_t_b_reserved__preparing__tester_unplug",
+            reserved, cond="_g_b7__preparing__tester_unplug", on="_t_b7__preparing__tester_unplug"
         )
         | charging.to(
             suspended_ev, cond="_g_c4__charging__tester_unplug", on="_t_c4__charging__tester_unplug"
@@ -1850,8 +1848,8 @@ class ConnectorStatusMachine(SpecMachine):
         )
         | preparing.to(
             reserved,
-            cond="_g_b_reserved__preparing__timer_connection_timeout",
-            on="_t_b_reserved__preparing__timer_connection_timeout",
+            cond="_g_b7__preparing__timer_connection_timeout",
+            on="_t_b7__preparing__timer_connection_timeout",
         )
         | preparing.to(
             finishing,
@@ -1967,27 +1965,27 @@ class ConnectorStatusMachine(SpecMachine):
             )
         )
 
-    def _g_b_reserved__preparing__tester_unplug(
+    def _g_b7__preparing__tester_unplug(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B-reserved: pics.Reservation and (station.reserved(ctx.connector_id))"""
+        """B7: pics.Reservation and (station.reserved(ctx.connector_id))"""
         return bool(
             self.env.pics_bool("Reservation") and self.env.query("reserved", self.ctx.connector_id)
         )
 
-    def _g_b_reserved__preparing__internal_start_cancelled(
+    def _g_b7__preparing__internal_start_cancelled(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B-reserved: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
+        """B7: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
         return bool(
             self.env.pics_bool("Reservation")
             and (self.env.query("reserved", self.ctx.connector_id) and (not self.ctx.cable_plugged))
         )
 
-    def _g_b_reserved__preparing__timer_connection_timeout(
+    def _g_b7__preparing__timer_connection_timeout(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B-reserved: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
+        """B7: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
         return bool(
             self.env.pics_bool("Reservation")
             and (self.env.query("reserved", self.ctx.connector_id) and (not self.ctx.cable_plugged))
@@ -2352,25 +2350,25 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_announce_timeout(source_name, state_name, msg)
         self._a_apply_schedule(source_name, state_name, msg)
 
-    def _t_b_reserved__preparing__tester_unplug(
+    def _t_b7__preparing__tester_unplug(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """B-reserved on tester.unplug"""
-        self._fired("B-reserved:Preparing:tester.unplug")
+        """B7 on tester.unplug"""
+        self._fired("B7:Preparing:tester.unplug")
         source_name, state_name = source.value, target.value
         self._a_note_unplugged(source_name, state_name, msg)
 
-    def _t_b_reserved__preparing__internal_start_cancelled(
+    def _t_b7__preparing__internal_start_cancelled(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """B-reserved on internal.start_cancelled"""
-        self._fired("B-reserved:Preparing:internal.start_cancelled")
+        """B7 on internal.start_cancelled"""
+        self._fired("B7:Preparing:internal.start_cancelled")
 
-    def _t_b_reserved__preparing__timer_connection_timeout(
+    def _t_b7__preparing__timer_connection_timeout(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """B-reserved on timer.connection_timeout"""
-        self._fired("B-reserved:Preparing:timer.connection_timeout")
+        """B7 on timer.connection_timeout"""
+        self._fired("B7:Preparing:timer.connection_timeout")
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
 

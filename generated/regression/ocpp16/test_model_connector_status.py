@@ -757,7 +757,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
+            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -766,7 +766,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
+            id="B-id Preparing --internal.remote_start--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -775,7 +775,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
+            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -784,7 +784,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
+            id="B-id Preparing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -793,7 +793,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=False]",
+            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -802,117 +802,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            1,
-            (("internal.remote_start", {}),),
-            ("internal.start_cancelled", {}),
-            "Reserved",
-            (
-                ("cancel_timer", "connection_timeout"),
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
-                ),
-                ("invoke", "set_startable", {"connector": 1, "startable": True}),
-                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
-                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
-                ("start_timer", "reservation_expiry", 60.0),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False, Reservation=True]",
-        ),
-        pytest.param(
-            9,
-            (("internal.remote_start", {}),),
-            ("internal.start_cancelled", {}),
-            "Reserved",
-            (
-                ("cancel_timer", "connection_timeout"),
-                ("start_timer", "status_debounce", 5.0),
-                ("invoke", "set_startable", {"connector": 1, "startable": True}),
-                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
-                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
-                ("start_timer", "reservation_expiry", 60.0),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True, Reservation=True]",
-        ),
-        pytest.param(
-            1,
-            (("internal.remote_start", {}),),
-            ("tester.unplug", {}),
-            "Reserved",
-            (
-                ("cancel_timer", "connection_timeout"),
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
-                ),
-                ("invoke", "set_startable", {"connector": 1, "startable": True}),
-                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
-                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
-                ("start_timer", "reservation_expiry", 60.0),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="B-reserved Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False, Reservation=True]",
-        ),
-        pytest.param(
-            9,
-            (("internal.remote_start", {}),),
-            ("tester.unplug", {}),
-            "Reserved",
-            (
-                ("cancel_timer", "connection_timeout"),
-                ("start_timer", "status_debounce", 5.0),
-                ("invoke", "set_startable", {"connector": 1, "startable": True}),
-                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
-                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
-                ("start_timer", "reservation_expiry", 60.0),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="B-reserved Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True, Reservation=True]",
-        ),
-        pytest.param(
-            1,
-            (("internal.remote_start", {}),),
-            ("timer.connection_timeout", {}),
-            "Reserved",
-            (
-                ("cancel_timer", "connection_timeout"),
-                ("raise", "internal.start_timed_out", {"connector": 1}),
-                (
-                    "send",
-                    "StatusNotification",
-                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
-                ),
-                ("invoke", "set_startable", {"connector": 1, "startable": True}),
-                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
-                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
-                ("start_timer", "reservation_expiry", 60.0),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="B-reserved Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False, Reservation=True]",
-        ),
-        pytest.param(
-            9,
-            (("internal.remote_start", {}),),
-            ("timer.connection_timeout", {}),
-            "Reserved",
-            (
-                ("cancel_timer", "connection_timeout"),
-                ("raise", "internal.start_timed_out", {"connector": 1}),
-                ("start_timer", "status_debounce", 5.0),
-                ("invoke", "set_startable", {"connector": 1, "startable": True}),
-                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
-                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
-                ("start_timer", "reservation_expiry", 60.0),
-            ),
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="B-reserved Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True, Reservation=True]",
+            id="B-plug Preparing --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:109) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -921,7 +811,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=False]",
+            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -930,7 +820,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:110) [MinimumStatusDuration=True]",
+            id="B-sched Preparing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:111) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1157,7 +1047,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False]",
+            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1172,7 +1062,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True]",
+            id="B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1196,7 +1086,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
+            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1216,7 +1106,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
+            id="B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1235,7 +1125,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=False]",
+            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1250,7 +1140,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=True]",
+            id="B5 Preparing --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:100) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1270,7 +1160,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False, Reservation=True]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -1290,7 +1180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False, Reservation=False]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -1306,7 +1196,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True, Reservation=True]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -1322,7 +1212,117 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True, Reservation=False]",
+            id="B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True, Reservation=False]",
+        ),
+        pytest.param(
+            1,
+            (("internal.remote_start", {}),),
+            ("internal.start_cancelled", {}),
+            "Reserved",
+            (
+                ("cancel_timer", "connection_timeout"),
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
+                ),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
+                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
+                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
+                ("start_timer", "reservation_expiry", 60.0),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            9,
+            (("internal.remote_start", {}),),
+            ("internal.start_cancelled", {}),
+            "Reserved",
+            (
+                ("cancel_timer", "connection_timeout"),
+                ("start_timer", "status_debounce", 5.0),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
+                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
+                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
+                ("start_timer", "reservation_expiry", 60.0),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True, Reservation=True]",
+        ),
+        pytest.param(
+            1,
+            (("internal.remote_start", {}),),
+            ("tester.unplug", {}),
+            "Reserved",
+            (
+                ("cancel_timer", "connection_timeout"),
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
+                ),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
+                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
+                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
+                ("start_timer", "reservation_expiry", 60.0),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="B7 Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            9,
+            (("internal.remote_start", {}),),
+            ("tester.unplug", {}),
+            "Reserved",
+            (
+                ("cancel_timer", "connection_timeout"),
+                ("start_timer", "status_debounce", 5.0),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
+                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
+                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
+                ("start_timer", "reservation_expiry", 60.0),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="B7 Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True, Reservation=True]",
+        ),
+        pytest.param(
+            1,
+            (("internal.remote_start", {}),),
+            ("timer.connection_timeout", {}),
+            "Reserved",
+            (
+                ("cancel_timer", "connection_timeout"),
+                ("raise", "internal.start_timed_out", {"connector": 1}),
+                (
+                    "send",
+                    "StatusNotification",
+                    {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
+                ),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
+                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
+                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
+                ("start_timer", "reservation_expiry", 60.0),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="B7 Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            9,
+            (("internal.remote_start", {}),),
+            ("timer.connection_timeout", {}),
+            "Reserved",
+            (
+                ("cancel_timer", "connection_timeout"),
+                ("raise", "internal.start_timed_out", {"connector": 1}),
+                ("start_timer", "status_debounce", 5.0),
+                ("invoke", "set_startable", {"connector": 1, "startable": True}),
+                ("invoke", "set_connector_status", {"connector": 1, "status": "Reserved"}),
+                ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
+                ("start_timer", "reservation_expiry", 60.0),
+            ),
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="B7 Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -1337,7 +1337,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
+            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1352,7 +1352,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
+            id="B9 Preparing --internal.lock_failed--> Faulted (specs/ocpp16/machines/connector_status.yaml:108) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1371,7 +1371,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False]",
+            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1386,7 +1386,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True]",
+            id="B9 Preparing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:107) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1395,7 +1395,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
+            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1404,7 +1404,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
+            id="C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1413,7 +1413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
+            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1422,7 +1422,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
+            id="C-sched Charging --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:129) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1431,7 +1431,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False]",
+            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1440,7 +1440,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True]",
+            id="C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1458,7 +1458,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
+            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1472,7 +1472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
+            id="C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1490,7 +1490,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1504,7 +1504,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.ev_suspend--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1530,7 +1530,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1547,7 +1547,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1573,7 +1573,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False]",
+            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1590,7 +1590,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True]",
+            id="C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1608,7 +1608,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=False]",
+            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1622,7 +1622,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:114) [MinimumStatusDuration=True]",
+            id="C5 Charging --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1640,7 +1640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
+            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1654,7 +1654,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
+            id="C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1672,7 +1672,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
+            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1686,7 +1686,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
+            id="C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1704,7 +1704,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
+            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1718,7 +1718,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
+            id="C9 Charging --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:118) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1727,7 +1727,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
+            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1736,7 +1736,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
+            id="D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1745,7 +1745,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=False]",
+            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1754,7 +1754,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=True]",
+            id="D-sched SuspendedEV --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:141) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1763,7 +1763,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=False]",
+            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1772,7 +1772,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=True]",
+            id="D-unplug SuspendedEV --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:137) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1790,7 +1790,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
+            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1804,7 +1804,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
+            id="D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1822,7 +1822,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
+            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1836,7 +1836,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
+            id="D3 SuspendedEV --tester.ev_resume--> Charging (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1858,7 +1858,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=False]",
+            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1876,7 +1876,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=True]",
+            id="D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1894,7 +1894,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=False]",
+            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1908,7 +1908,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:132) [MinimumStatusDuration=True]",
+            id="D5 SuspendedEV --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1926,7 +1926,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1940,7 +1940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1962,7 +1962,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
+            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -1980,7 +1980,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
+            id="D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -1998,7 +1998,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
+            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2012,7 +2012,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
+            id="D9 SuspendedEV --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:136) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2021,7 +2021,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
+            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2030,7 +2030,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
+            id="E-pause SuspendedEVSE --tester.ev_suspend--> (internal) (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2039,7 +2039,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=False]",
+            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2048,7 +2048,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:149) [MinimumStatusDuration=True]",
+            id="E-resume SuspendedEVSE --tester.ev_resume--> (internal) (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2057,7 +2057,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
+            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2066,7 +2066,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
+            id="E-sched SuspendedEVSE --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:152) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2075,7 +2075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=False]",
+            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2084,7 +2084,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:150) [MinimumStatusDuration=True]",
+            id="E-unplug SuspendedEVSE --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:151) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2102,7 +2102,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
+            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2116,7 +2116,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
+            id="E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2134,7 +2134,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
+            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2148,7 +2148,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
+            id="E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2166,7 +2166,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2180,7 +2180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2198,7 +2198,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2212,7 +2212,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2230,7 +2230,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2244,7 +2244,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2262,7 +2262,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
+            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2276,7 +2276,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
+            id="E9 SuspendedEVSE --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:148) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2285,7 +2285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=False, Reservation=True]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -2294,7 +2294,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=False, Reservation=False]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -2303,7 +2303,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=True, Reservation=True]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -2312,7 +2312,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=True, Reservation=False]",
+            id="F-sched Finishing --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:161) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2330,7 +2330,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False, Reservation=True]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -2348,7 +2348,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False, Reservation=False]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -2362,7 +2362,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True, Reservation=True]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -2376,7 +2376,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True, Reservation=False]",
+            id="F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2399,7 +2399,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2418,7 +2418,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
+            id="F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2441,7 +2441,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2460,7 +2460,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True]",
+            id="F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2482,7 +2482,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False, Reservation=True]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -2504,7 +2504,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False, Reservation=False]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -2522,7 +2522,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True, Reservation=True]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -2540,7 +2540,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True, Reservation=False]",
+            id="F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2558,7 +2558,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False, Reservation=True]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -2576,7 +2576,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False, Reservation=False]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -2590,7 +2590,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True, Reservation=True]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -2604,7 +2604,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True, Reservation=False]",
+            id="F9 Finishing --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:160) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -2613,7 +2613,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:184) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:185) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2622,7 +2622,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:184) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-operative Reserved --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:185) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2631,7 +2631,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-plug Reserved --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:181) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-plug Reserved --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:182) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2640,7 +2640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-plug Reserved --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:181) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-plug Reserved --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:182) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -2649,7 +2649,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             10,
@@ -2658,7 +2658,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2667,7 +2667,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (("cancel_timer", "reservation_expiry"), ("start_timer", "reservation_expiry", 60.0)),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-replaced Reserved --internal.reserved--> (internal) (specs/ocpp16/machines/connector_status.yaml:180) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-replaced Reserved --internal.reserved--> (internal) (specs/ocpp16/machines/connector_status.yaml:181) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2676,7 +2676,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (("cancel_timer", "reservation_expiry"), ("start_timer", "reservation_expiry", 60.0)),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-replaced Reserved --internal.reserved--> (internal) (specs/ocpp16/machines/connector_status.yaml:180) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-replaced Reserved --internal.reserved--> (internal) (specs/ocpp16/machines/connector_status.yaml:181) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2685,7 +2685,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:183) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:184) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2694,7 +2694,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:183) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-sched Reserved --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:184) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2703,7 +2703,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G-unplug Reserved --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:182) [MinimumStatusDuration=False, Reservation=True]",
+            id="G-unplug Reserved --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:183) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2712,7 +2712,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Reserved",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G-unplug Reserved --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:182) [MinimumStatusDuration=True, Reservation=True]",
+            id="G-unplug Reserved --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:183) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2731,7 +2731,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2746,7 +2746,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True, Reservation=True]",
+            id="G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2766,7 +2766,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False, Reservation=True]",
+            id="G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2782,7 +2782,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True, Reservation=True]",
+            id="G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2802,7 +2802,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G2 Reserved --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=False, Reservation=True]",
+            id="G2 Reserved --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2818,7 +2818,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G2 Reserved --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:173) [MinimumStatusDuration=True, Reservation=True]",
+            id="G2 Reserved --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2838,7 +2838,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2854,7 +2854,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True, Reservation=True]",
+            id="G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2873,7 +2873,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2888,7 +2888,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True, Reservation=True]",
+            id="G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2908,7 +2908,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
+            id="G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2924,7 +2924,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
+            id="G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2944,7 +2944,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=False, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -2960,7 +2960,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:178) [MinimumStatusDuration=True, Reservation=True]",
+            id="G9 Reserved --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:179) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -2969,7 +2969,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2978,7 +2978,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
+            id="H-plug Unavailable --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -2987,7 +2987,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=False]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:194) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -2996,7 +2996,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:193) [MinimumStatusDuration=True]",
+            id="H-unplug Unavailable --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:194) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3014,7 +3014,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:186) [MinimumStatusDuration=False]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3028,7 +3028,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:186) [MinimumStatusDuration=True]",
+            id="H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3047,7 +3047,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=False]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3062,7 +3062,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=True]",
+            id="H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3080,7 +3080,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3094,7 +3094,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
+            id="H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3117,7 +3117,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=False]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:190) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3136,7 +3136,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=True]",
+            id="H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:190) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3154,7 +3154,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:190) [MinimumStatusDuration=False]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3168,7 +3168,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:190) [MinimumStatusDuration=True]",
+            id="H5 Unavailable --internal.energy_withheld--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3186,7 +3186,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=False]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3200,7 +3200,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:191) [MinimumStatusDuration=True]",
+            id="H9 Unavailable --tester.fault--> Faulted (specs/ocpp16/machines/connector_status.yaml:192) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3209,7 +3209,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:216) [MinimumStatusDuration=False]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:217) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3218,7 +3218,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:216) [MinimumStatusDuration=True]",
+            id="I-ended Faulted --internal.transaction_ended--> (internal) (specs/ocpp16/machines/connector_status.yaml:217) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3233,7 +3233,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:219) [MinimumStatusDuration=False]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:220) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3248,7 +3248,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:219) [MinimumStatusDuration=True]",
+            id="I-fault Faulted --tester.fault--> (internal) (specs/ocpp16/machines/connector_status.yaml:220) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3257,7 +3257,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:210) [MinimumStatusDuration=False]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3266,7 +3266,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:210) [MinimumStatusDuration=True]",
+            id="I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3275,7 +3275,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:212) [MinimumStatusDuration=False]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:213) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3284,7 +3284,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:212) [MinimumStatusDuration=True]",
+            id="I-operative Faulted --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:213) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3293,7 +3293,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:220) [MinimumStatusDuration=False]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:221) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3302,7 +3302,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:220) [MinimumStatusDuration=True]",
+            id="I-plug Faulted --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:221) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3314,7 +3314,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=False]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:212) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3326,7 +3326,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=True]",
+            id="I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:212) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3335,7 +3335,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:221) [MinimumStatusDuration=False]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:222) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3344,7 +3344,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:221) [MinimumStatusDuration=True]",
+            id="I-unplug Faulted --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:222) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3362,7 +3362,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:199) [MinimumStatusDuration=False]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3376,7 +3376,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:199) [MinimumStatusDuration=True]",
+            id="I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3398,7 +3398,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=False]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3416,7 +3416,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "connection_timeout", 60.0),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=True]",
+            id="I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3437,7 +3437,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=False]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3454,7 +3454,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": True}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=True]",
+            id="I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3476,7 +3476,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=False]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3494,7 +3494,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=True]",
+            id="I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3515,7 +3515,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=False]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3532,7 +3532,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=True]",
+            id="I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3554,7 +3554,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=False]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3572,7 +3572,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=True]",
+            id="I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3593,7 +3593,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=False]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:206) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3610,7 +3610,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_energy_flow", {"connector": 1, "flowing": False}),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=True]",
+            id="I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:206) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3625,7 +3625,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3640,7 +3640,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot Available --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3655,7 +3655,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3670,7 +3670,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot Charging --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3685,7 +3685,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3700,7 +3700,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot Faulted --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3715,7 +3715,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -3730,7 +3730,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False, Reservation=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -3745,7 +3745,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -3760,7 +3760,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True, Reservation=False]",
+            id="SN-boot Finishing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -3775,7 +3775,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3790,7 +3790,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot Preparing --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3805,7 +3805,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -3820,7 +3820,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-boot Reserved --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -3835,7 +3835,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3850,7 +3850,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEV --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3865,7 +3865,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3880,7 +3880,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot SuspendedEVSE --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3895,7 +3895,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3910,7 +3910,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
+            id="SN-boot Unavailable --internal.registration_accepted--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3925,7 +3925,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3940,7 +3940,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce Available --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3955,7 +3955,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -3970,7 +3970,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce Charging --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -3985,7 +3985,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4000,7 +4000,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce Faulted --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4015,7 +4015,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -4030,7 +4030,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False, Reservation=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -4045,7 +4045,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -4060,7 +4060,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True, Reservation=False]",
+            id="SN-debounce Finishing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -4075,7 +4075,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4090,7 +4090,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce Preparing --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4105,7 +4105,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -4120,7 +4120,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-debounce Reserved --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4135,7 +4135,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4150,7 +4150,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEV --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4165,7 +4165,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4180,7 +4180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce SuspendedEVSE --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4195,7 +4195,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=False]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4210,7 +4210,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:230) [MinimumStatusDuration=True]",
+            id="SN-debounce Unavailable --timer.status_debounce--> (internal) (specs/ocpp16/machines/connector_status.yaml:231) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4225,7 +4225,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4240,7 +4240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect Available --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4255,7 +4255,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4270,7 +4270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect Charging --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4285,7 +4285,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4300,7 +4300,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect Faulted --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4315,7 +4315,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -4330,7 +4330,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False, Reservation=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -4345,7 +4345,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -4360,7 +4360,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True, Reservation=False]",
+            id="SN-reconnect Finishing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -4375,7 +4375,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4390,7 +4390,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect Preparing --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4405,7 +4405,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -4420,7 +4420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True, Reservation=True]",
+            id="SN-reconnect Reserved --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -4435,7 +4435,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4450,7 +4450,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEV --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4465,7 +4465,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4480,7 +4480,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect SuspendedEVSE --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4495,7 +4495,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=False]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4510,7 +4510,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:233) [MinimumStatusDuration=True]",
+            id="SN-reconnect Unavailable --internal.reconnected--> (internal) (specs/ocpp16/machines/connector_status.yaml:234) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4519,7 +4519,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4528,7 +4528,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Faulted",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Faulted --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4537,7 +4537,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False, Reservation=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -4546,7 +4546,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False, Reservation=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -4555,7 +4555,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True, Reservation=True]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -4564,7 +4564,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True, Reservation=False]",
+            id="X-ev-unplug Finishing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -4573,7 +4573,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4582,7 +4582,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Preparing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4591,7 +4591,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4600,7 +4600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEV --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4609,7 +4609,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4618,7 +4618,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True]",
+            id="X-ev-unplug SuspendedEVSE --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4627,7 +4627,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=False]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4636,7 +4636,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Unavailable",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:225) [MinimumStatusDuration=True]",
+            id="X-ev-unplug Unavailable --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:226) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4645,7 +4645,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=False]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4654,7 +4654,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Charging",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=True]",
+            id="X-operative Charging --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4663,7 +4663,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=False, Reservation=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -4672,7 +4672,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=False, Reservation=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -4681,7 +4681,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=True, Reservation=True]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -4690,7 +4690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Finishing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=True, Reservation=False]",
+            id="X-operative Finishing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -4699,7 +4699,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=False]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4708,7 +4708,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Preparing",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=True]",
+            id="X-operative Preparing --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4717,7 +4717,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4726,7 +4726,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEV",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEV --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -4735,7 +4735,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=False]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -4744,7 +4744,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "SuspendedEVSE",
             (),
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:228) [MinimumStatusDuration=True]",
+            id="X-operative SuspendedEVSE --internal.operative--> (internal) (specs/ocpp16/machines/connector_status.yaml:229) [MinimumStatusDuration=True]",
         ),
     ],
 )
@@ -4852,118 +4852,6 @@ def test_transition_fires(
         ),
         pytest.param(
             0,
-            (("internal.remote_start", {}),),
-            ("internal.start_cancelled", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False, Reservation=True]",
-        ),
-        pytest.param(
-            1,
-            (("tester.plug_in", {}),),
-            ("internal.start_cancelled", {}),
-            "Preparing",
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            4,
-            (("internal.remote_start", {}),),
-            ("internal.start_cancelled", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False, Reservation=False]",
-        ),
-        pytest.param(
-            8,
-            (("internal.remote_start", {}),),
-            ("internal.start_cancelled", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True, Reservation=True]",
-        ),
-        pytest.param(
-            9,
-            (("tester.plug_in", {}),),
-            ("internal.start_cancelled", {}),
-            "Preparing",
-            marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True]",
-        ),
-        pytest.param(
-            12,
-            (("internal.remote_start", {}),),
-            ("internal.start_cancelled", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not B-reserved Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True, Reservation=False]",
-        ),
-        pytest.param(
-            0,
-            (("internal.remote_start", {}),),
-            ("tester.unplug", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not B-reserved Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False, Reservation=True]",
-        ),
-        pytest.param(
-            4,
-            (("internal.remote_start", {}),),
-            ("tester.unplug", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not B-reserved Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=False, Reservation=False]",
-        ),
-        pytest.param(
-            8,
-            (("internal.remote_start", {}),),
-            ("tester.unplug", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not B-reserved Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True, Reservation=True]",
-        ),
-        pytest.param(
-            12,
-            (("internal.remote_start", {}),),
-            ("tester.unplug", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not B-reserved Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:94) [MinimumStatusDuration=True, Reservation=False]",
-        ),
-        pytest.param(
-            0,
-            (("internal.remote_start", {}),),
-            ("timer.connection_timeout", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not B-reserved Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False, Reservation=True]",
-        ),
-        pytest.param(
-            4,
-            (("internal.remote_start", {}),),
-            ("timer.connection_timeout", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not B-reserved Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False, Reservation=False]",
-        ),
-        pytest.param(
-            8,
-            (("internal.remote_start", {}),),
-            ("timer.connection_timeout", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not B-reserved Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True, Reservation=True]",
-        ),
-        pytest.param(
-            12,
-            (("internal.remote_start", {}),),
-            ("timer.connection_timeout", {}),
-            "Available",
-            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not B-reserved Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True, Reservation=False]",
-        ),
-        pytest.param(
-            0,
             (("tester.plug_in", {}),),
             ("internal.start_cancelled", {}),
             "Preparing",
@@ -5053,7 +4941,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False]",
+            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5066,7 +4954,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True]",
+            id="not B3 Preparing --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5074,7 +4962,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=False]",
+            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5082,7 +4970,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:98) [MinimumStatusDuration=True]",
+            id="not B4 Preparing --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:99) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5090,7 +4978,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False, Reservation=True]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -5098,7 +4986,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=False, Reservation=False]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -5106,7 +4994,7 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True, Reservation=True]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -5114,7 +5002,119 @@ def test_transition_fires(
             ("timer.connection_timeout", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:105) [MinimumStatusDuration=True, Reservation=False]",
+            id="not B6 Preparing --timer.connection_timeout--> Finishing (specs/ocpp16/machines/connector_status.yaml:106) [MinimumStatusDuration=True, Reservation=False]",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {}),),
+            ("internal.start_cancelled", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="not B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            1,
+            (("tester.plug_in", {}),),
+            ("internal.start_cancelled", {}),
+            "Preparing",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="not B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            4,
+            (("internal.remote_start", {}),),
+            ("internal.start_cancelled", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
+            id="not B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=False, Reservation=False]",
+        ),
+        pytest.param(
+            8,
+            (("internal.remote_start", {}),),
+            ("internal.start_cancelled", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="not B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True, Reservation=True]",
+        ),
+        pytest.param(
+            9,
+            (("tester.plug_in", {}),),
+            ("internal.start_cancelled", {}),
+            "Preparing",
+            marks=pytest.mark.pics(MinimumStatusDuration=True),
+            id="not B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True]",
+        ),
+        pytest.param(
+            12,
+            (("internal.remote_start", {}),),
+            ("internal.start_cancelled", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
+            id="not B7 Preparing --internal.start_cancelled--> Reserved (specs/ocpp16/machines/connector_status.yaml:96) [MinimumStatusDuration=True, Reservation=False]",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {}),),
+            ("tester.unplug", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="not B7 Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            4,
+            (("internal.remote_start", {}),),
+            ("tester.unplug", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
+            id="not B7 Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=False, Reservation=False]",
+        ),
+        pytest.param(
+            8,
+            (("internal.remote_start", {}),),
+            ("tester.unplug", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="not B7 Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True, Reservation=True]",
+        ),
+        pytest.param(
+            12,
+            (("internal.remote_start", {}),),
+            ("tester.unplug", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
+            id="not B7 Preparing --tester.unplug--> Reserved (specs/ocpp16/machines/connector_status.yaml:95) [MinimumStatusDuration=True, Reservation=False]",
+        ),
+        pytest.param(
+            0,
+            (("internal.remote_start", {}),),
+            ("timer.connection_timeout", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
+            id="not B7 Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False, Reservation=True]",
+        ),
+        pytest.param(
+            4,
+            (("internal.remote_start", {}),),
+            ("timer.connection_timeout", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
+            id="not B7 Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=False, Reservation=False]",
+        ),
+        pytest.param(
+            8,
+            (("internal.remote_start", {}),),
+            ("timer.connection_timeout", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
+            id="not B7 Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True, Reservation=True]",
+        ),
+        pytest.param(
+            12,
+            (("internal.remote_start", {}),),
+            ("timer.connection_timeout", {}),
+            "Available",
+            marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
+            id="not B7 Preparing --timer.connection_timeout--> Reserved (specs/ocpp16/machines/connector_status.yaml:97) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -5125,7 +5125,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
+            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5136,7 +5136,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
+            id="not C-ev-unplug Charging --tester.ev_unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:128) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5147,7 +5147,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False]",
+            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5158,7 +5158,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True]",
+            id="not C-unplug Charging --tester.unplug--> (internal) (specs/ocpp16/machines/connector_status.yaml:124) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5166,7 +5166,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=False]",
+            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5174,7 +5174,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:112) [MinimumStatusDuration=True]",
+            id="not C1 Charging --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:113) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5182,7 +5182,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=False]",
+            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5190,7 +5190,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:126) [MinimumStatusDuration=True]",
+            id="not C4 Charging --tester.ev_unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:127) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5198,7 +5198,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=False]",
+            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5206,7 +5206,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:122) [MinimumStatusDuration=True]",
+            id="not C4 Charging --tester.unplug--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:123) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5214,7 +5214,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=False]",
+            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5222,7 +5222,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:115) [MinimumStatusDuration=True]",
+            id="not C6 Charging --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5230,7 +5230,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=False]",
+            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5238,7 +5238,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:116) [MinimumStatusDuration=True]",
+            id="not C8 Charging --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:117) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5250,7 +5250,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
+            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5262,7 +5262,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
+            id="not D-plug SuspendedEV --tester.plug_in--> (internal) (specs/ocpp16/machines/connector_status.yaml:140) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5274,7 +5274,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=False]",
+            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5286,7 +5286,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:130) [MinimumStatusDuration=True]",
+            id="not D1 SuspendedEV --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:131) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5294,7 +5294,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=False]",
+            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5302,7 +5302,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:138) [MinimumStatusDuration=True]",
+            id="not D3 SuspendedEV --tester.plug_in--> Charging (specs/ocpp16/machines/connector_status.yaml:139) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5310,7 +5310,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=False]",
+            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5318,7 +5318,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:133) [MinimumStatusDuration=True]",
+            id="not D6 SuspendedEV --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5326,7 +5326,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=False]",
+            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5334,7 +5334,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:134) [MinimumStatusDuration=True]",
+            id="not D8 SuspendedEV --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:135) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5342,7 +5342,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=False]",
+            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5350,7 +5350,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:142) [MinimumStatusDuration=True]",
+            id="not E1 SuspendedEVSE --internal.transaction_ended--> Available (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5358,7 +5358,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=False]",
+            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5366,7 +5366,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:143) [MinimumStatusDuration=True]",
+            id="not E3 SuspendedEVSE --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5374,7 +5374,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=False]",
+            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5382,7 +5382,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:144) [MinimumStatusDuration=True]",
+            id="not E4 SuspendedEVSE --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5390,7 +5390,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=False]",
+            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5398,7 +5398,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:145) [MinimumStatusDuration=True]",
+            id="not E6 SuspendedEVSE --internal.transaction_ended--> Finishing (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5406,7 +5406,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=False]",
+            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5414,7 +5414,7 @@ def test_transition_fires(
             ("internal.transaction_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:146) [MinimumStatusDuration=True]",
+            id="not E8 SuspendedEVSE --internal.transaction_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:147) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5426,7 +5426,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False, Reservation=True]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -5438,7 +5438,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=False, Reservation=False]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -5450,7 +5450,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True, Reservation=True]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -5462,7 +5462,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:153) [MinimumStatusDuration=True, Reservation=False]",
+            id="not F1 Finishing --tester.unplug--> Available (specs/ocpp16/machines/connector_status.yaml:154) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -5470,7 +5470,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False, Reservation=True]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -5478,7 +5478,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False, Reservation=False]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -5486,7 +5486,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True, Reservation=True]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -5494,7 +5494,7 @@ def test_transition_fires(
             ("internal.remote_start", {}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True, Reservation=False]",
+            id="not F2 Finishing --internal.remote_start--> Preparing (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -5502,7 +5502,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False, Reservation=True]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -5510,7 +5510,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=False, Reservation=False]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -5518,7 +5518,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True, Reservation=True]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -5526,7 +5526,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             None,
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:156) [MinimumStatusDuration=True, Reservation=False]",
+            id="not F2 Finishing --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:157) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -5534,7 +5534,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False, Reservation=True]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             4,
@@ -5542,7 +5542,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=False),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=False, Reservation=False]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=False, Reservation=False]",
         ),
         pytest.param(
             8,
@@ -5550,7 +5550,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True, Reservation=True]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             12,
@@ -5558,7 +5558,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=False),
-            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:158) [MinimumStatusDuration=True, Reservation=False]",
+            id="not F8 Finishing --tester.unplug--> Unavailable (specs/ocpp16/machines/connector_status.yaml:159) [MinimumStatusDuration=True, Reservation=False]",
         ),
         pytest.param(
             0,
@@ -5566,7 +5566,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -5574,7 +5574,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G-refused Reserved --tester.present_id_tag--> (internal) (specs/ocpp16/machines/connector_status.yaml:172) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -5582,7 +5582,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -5590,7 +5590,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:163) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G1 Reserved --internal.reservation_ended--> Available (specs/ocpp16/machines/connector_status.yaml:164) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -5598,7 +5598,7 @@ def test_transition_fires(
             ("timer.reservation_expiry", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -5606,7 +5606,7 @@ def test_transition_fires(
             ("timer.reservation_expiry", {}),
             "Unavailable",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:166) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G1 Reserved --timer.reservation_expiry--> Available (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             2,
@@ -5614,7 +5614,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Reserved",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             10,
@@ -5622,7 +5622,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Reserved",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:170) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G2 Reserved --tester.present_id_tag--> Preparing (specs/ocpp16/machines/connector_status.yaml:171) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -5630,7 +5630,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -5638,7 +5638,7 @@ def test_transition_fires(
             ("internal.reservation_ended", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:174) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G8 Reserved --internal.reservation_ended--> Unavailable (specs/ocpp16/machines/connector_status.yaml:175) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -5646,7 +5646,7 @@ def test_transition_fires(
             ("timer.reservation_expiry", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False, Reservation=True),
-            id="not G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=False, Reservation=True]",
+            id="not G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=False, Reservation=True]",
         ),
         pytest.param(
             8,
@@ -5654,7 +5654,7 @@ def test_transition_fires(
             ("timer.reservation_expiry", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True, Reservation=True),
-            id="not G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:167) [MinimumStatusDuration=True, Reservation=True]",
+            id="not G8 Reserved --timer.reservation_expiry--> Unavailable (specs/ocpp16/machines/connector_status.yaml:168) [MinimumStatusDuration=True, Reservation=True]",
         ),
         pytest.param(
             0,
@@ -5662,7 +5662,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:186) [MinimumStatusDuration=False]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5670,7 +5670,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Preparing",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:186) [MinimumStatusDuration=True]",
+            id="not H1 Unavailable --internal.operative--> Available (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5678,7 +5678,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=False]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5686,7 +5686,7 @@ def test_transition_fires(
             ("internal.operative", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:187) [MinimumStatusDuration=True]",
+            id="not H2 Unavailable --internal.operative--> Preparing (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5699,7 +5699,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=False]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5712,7 +5712,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "SuspendedEV",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:188) [MinimumStatusDuration=True]",
+            id="not H3 Unavailable --internal.energy_offered--> Charging (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5720,7 +5720,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=False]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:190) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5728,7 +5728,7 @@ def test_transition_fires(
             ("internal.energy_offered", {}),
             "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:189) [MinimumStatusDuration=True]",
+            id="not H4 Unavailable --internal.energy_offered--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:190) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5739,7 +5739,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:210) [MinimumStatusDuration=False]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5750,7 +5750,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:210) [MinimumStatusDuration=True]",
+            id="not I-inoperative Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5758,7 +5758,7 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=False]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:212) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5766,29 +5766,29 @@ def test_transition_fires(
             ("internal.inoperative", {}),
             "Faulted",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:211) [MinimumStatusDuration=True]",
+            id="not I-sched Faulted --internal.inoperative--> (internal) (specs/ocpp16/machines/connector_status.yaml:212) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
-            (
-                ("internal.energy_offered", {}),
-                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
-            ),
-            ("tester.fault_cleared", {}),
-            "Charging",
-            marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:199) [MinimumStatusDuration=False]",
-        ),
-        pytest.param(
-            8,
             (
                 ("internal.energy_offered", {}),
                 ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
             ),
             ("tester.fault_cleared", {}),
             "Charging",
+            marks=pytest.mark.pics(MinimumStatusDuration=False),
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=False]",
+        ),
+        pytest.param(
+            8,
+            (
+                ("internal.energy_offered", {}),
+                ("tester.fault", {"connector": 1, "errorCode": "GroundFailure"}),
+            ),
+            ("tester.fault_cleared", {}),
+            "Charging",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:199) [MinimumStatusDuration=True]",
+            id="not I1 Faulted --tester.fault_cleared--> Available (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5796,7 +5796,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=False]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5804,7 +5804,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:200) [MinimumStatusDuration=True]",
+            id="not I2 Faulted --tester.fault_cleared--> Preparing (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5812,7 +5812,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=False]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5820,7 +5820,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:201) [MinimumStatusDuration=True]",
+            id="not I3 Faulted --tester.fault_cleared--> Charging (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5828,7 +5828,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=False]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5836,7 +5836,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:202) [MinimumStatusDuration=True]",
+            id="not I4 Faulted --tester.fault_cleared--> SuspendedEV (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5844,7 +5844,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=False]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5852,7 +5852,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:203) [MinimumStatusDuration=True]",
+            id="not I5 Faulted --tester.fault_cleared--> SuspendedEVSE (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5860,7 +5860,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=False]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5868,7 +5868,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:204) [MinimumStatusDuration=True]",
+            id="not I6 Faulted --tester.fault_cleared--> Finishing (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=True]",
         ),
         pytest.param(
             0,
@@ -5876,7 +5876,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=False),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=False]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:206) [MinimumStatusDuration=False]",
         ),
         pytest.param(
             8,
@@ -5884,7 +5884,7 @@ def test_transition_fires(
             ("tester.fault_cleared", {}),
             "Available",
             marks=pytest.mark.pics(MinimumStatusDuration=True),
-            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:205) [MinimumStatusDuration=True]",
+            id="not I8 Faulted --tester.fault_cleared--> Unavailable (specs/ocpp16/machines/connector_status.yaml:206) [MinimumStatusDuration=True]",
         ),
     ],
 )
