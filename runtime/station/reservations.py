@@ -43,7 +43,9 @@ class ReservationServices:
 
     # --- helpers ----------------------------------------------------------------------------
     def _reservations(self) -> list[Reservation]:
-        return self.station.store.reservations()
+        """The reservations in force: §5.13 (2) ends one when its expiryDate is reached, even
+        while its connector is not Reserved (a start under way); the row goes at the next boot."""
+        return [r for r in self.station.store.reservations() if self._seconds_left(r) > 0]
 
     def _held_on(self, connector: int) -> Reservation | None:
         return next((r for r in self._reservations() if r.held == int(connector)), None)
@@ -90,7 +92,7 @@ class ReservationServices:
     # --- queries ----------------------------------------------------------------------------
     def q_reservation_exists(self, reservation_id: int) -> bool:
         """§5.1/§5.13: the Charge Point has a reservation with this reservationId."""
-        return self.station.store.reservation_get(int(reservation_id)) is not None
+        return any(r.reservation_id == int(reservation_id) for r in self._reservations())
 
     def q_reservation_answer(self, connector: int, reservation_id: int) -> str:
         """§5.13: Faulted/Unavailable when the Charge Point or the connector is; Occupied when
@@ -209,9 +211,10 @@ class ReservationServices:
     def op_end_reservation(self, connector: int) -> None:
         """§5.13: the reservation held on the connector expired, or the connector went
         Faulted; its status machine has already left Reserved."""
-        held = self._held_on(connector)
-        if held is not None:
-            self.station.store.reservation_delete(held.reservation_id)
+        store = self.station.store
+        for reservation in store.reservations():  # expired ones too: this is their end
+            if reservation.held == int(connector):
+                store.reservation_delete(reservation.reservation_id)
 
     def op_use_reservation(self, connector: int, id_tag: str, parent_id_tag: str | None) -> None:
         """§5.13 (1): a transaction for the reserved idTag (or group) started; a connector-0
@@ -227,7 +230,7 @@ class ReservationServices:
     def op_restore_reservations(self) -> None:
         """After power-on: reservations still valid are held again (reported Reserved after
         the boot, §4.9); expired ones are dropped (§5.13 (2))."""
-        for reservation in self._reservations():
+        for reservation in self.station.store.reservations():
             if self._seconds_left(reservation) <= 0 or reservation.held < 1:
                 self.station.store.reservation_delete(reservation.reservation_id)
             else:

@@ -180,3 +180,18 @@ def test_now_plus_seconds_is_the_test_systems_clock_shifted() -> None:
         "idTag": "TAG-0001",
     }
     assert substitute("$now+x", NOW, {}) == "$now+x"  # not a number of seconds: left alone
+
+
+def test_a_reservation_past_its_expiry_date_is_no_longer_in_force(tmp_path: Path) -> None:
+    # §5.13 (2): expiryDate ends it even while a start is under way (connector Preparing, its
+    # expiry timer disarmed): no reservationId is used and CancelReservation finds none.
+    with Store(tmp_path / "cp.db") as store:
+        services, port = _services(store)
+        _reserve(services, 6, 1, expiry=to_iso8601(NOW + 30))
+        assert services.query("reservation_used", (1, "TAG-0001", "")) == 6
+        port.now = NOW + 30
+        assert services.query("reservation_used", (1, "TAG-0001", "")) == 0
+        assert services.query("reservation_exists", (6,)) is False
+        assert services.query("reservation_check", (1, "TAG-0002")) == "Free"
+        services.invoke("end_reservation", {"connector": 1})  # the expiry timer fired
+        assert store.reservations() == []
