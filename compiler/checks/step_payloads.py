@@ -13,10 +13,11 @@ purpose (negative tests). CALLERROR codes (``reply_error``, ``expect_error``) mu
 OCPP-J 1.6 §4.2.3.
 
 Values the run fills in or matches are accepted wherever a value goes: any ``$name`` string
-(``$now``, ``$any``, ``$absent``, the lab's idTags, ``$connector``, a test state's
-parameters; the placeholders themselves are checked elsewhere) and any mapping with a ``$``
-key (a matcher). The alternatives of ``$one_of`` and the items of ``$contains`` are checked
-like the value they stand for; other matchers (``$matches``) are left to the runner.
+(``$now``, ``"$now+<seconds>"`` - date-time fields only -, ``$any``, ``$absent``, the lab's
+idTags, ``$connector``, a test state's parameters; the placeholders themselves are checked
+elsewhere) and any mapping with a ``$`` key (a matcher). The alternatives of ``$one_of`` and
+the items of ``$contains`` are checked like the value they stand for; other matchers
+(``$matches``) are left to the runner.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from compiler.checks.common import did_you_mean, one_of
 from compiler.diagnostics import Diagnostic, Pos, value_kind
 from compiler.ir import FieldDef, ScenarioStep, SpecSet
 from runtime.ocppj.errors import ErrorCode
+from runtime.spec.matchers import NOW_OFFSET
 
 __all__ = ["check_step_payloads"]
 
@@ -124,7 +126,10 @@ class _Checker:
 
     def value(self, where: _Payload, f: FieldDef, value: Any, rel: Path, label: str) -> None:
         """One value of field ``f`` (an item of it when ``label`` ends with ``]``)."""
-        if _run_time(value):
+        if isinstance(value, str) and NOW_OFFSET.fullmatch(value) and f.kind != "datetime":
+            # "$now+<seconds>" is a timestamp: only a date-time field takes it.
+            self.misfit(where, rel, label, value, "a date-time (the only kind $now+N fills)")
+        elif _run_time(value):
             self.matcher(where, f, value, rel, label)
         elif f.is_list and not label.endswith("]"):
             self.items(where, f, value, rel, label)

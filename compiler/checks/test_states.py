@@ -21,10 +21,12 @@ from compiler.checks.scenarios import check_steps
 from compiler.diagnostics import Diagnostic, Pos
 from compiler.ir import Scenario, SpecSet, StateSelection, TestParameter, TestState
 from compiler.ir.scenario import DEMO_SETUP_KEYS, SCENARIO_SETUP_KEYS
+from runtime.spec.matchers import NOW_OFFSET
 
 __all__ = ["check_test_states"]
 
-# Placeholders the runner fills in or matches at run time (docs/spec-language.md, Matching).
+# Placeholders the runner fills in or matches at run time (docs/spec-language.md, Matching);
+# "$now+<seconds>" (NOW_OFFSET) too.
 _RUN_TIME = ("$absent", "$any", "$now")
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", str: "a string", dict: "a mapping"}
 
@@ -82,7 +84,7 @@ def _unknown_placeholders(state: TestState) -> list[Diagnostic]:
         allowed = sorted({*names, *loop, *_RUN_TIME})
         for step in (top, *top.items):
             for used in _placeholders([step.payload, step.reply]):
-                if used not in allowed:
+                if used not in allowed and NOW_OFFSET.fullmatch(used) is None:
                     found.append(
                         Diagnostic(
                             step.pos,

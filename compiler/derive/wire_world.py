@@ -80,6 +80,14 @@ STATION = StationModel(
         "interrupted_transaction": lambda n: 0,
         # The test system is connected throughout.
         "online": lambda: True,
+        # Started cancels the reservations the cases make (specs/ocpp16/test_states.yaml),
+        # so no reservation holds a connector (OCPP 1.6 §5.13) and a free one can be reserved.
+        "reserved": lambda n: False,
+        "reservation_exists": lambda reservation_id: False,
+        "reservation_answer": lambda n, reservation_id: "Accepted",
+        "reservation_check": lambda n, id_tag: "Free",
+        "reservation_allows": lambda n, id_tag, parent: True,
+        "reservation_used": lambda n, id_tag, parent: 0,
     }
 )
 
@@ -113,6 +121,8 @@ QUIET_OPERATIONS = frozenset(
         "change_configuration",
         "set_availability",
         "mark_interrupted",
+        # No reservation holds a connector (STATION), so a start uses none up.
+        "use_reservation",
     }
 )
 

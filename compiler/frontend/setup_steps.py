@@ -14,9 +14,10 @@ mapping entries and list items that are exactly its placeholder).
 A ``for_each_connector`` step stays one step: the device's number of connectors is known only
 when the test runs (the PICS of a real charge point), so the runner plays it once per
 connector, ``$connector`` standing for that connector's id. What else only the run can know
-(``$now``, the run's ``values`` such as the lab's idTags) stays a placeholder too. Nothing here
-reports problems: an unknown key, parameter or state is left out, and the checks
-(:mod:`compiler.checks.test_states`) say why; a spec with errors is never rendered.
+(``$now``, ``"$now+<seconds>"``, the run's ``values`` such as the lab's idTags) stays a
+placeholder too. Nothing here reports problems: an unknown key, parameter or state is left
+out, and the checks (:mod:`compiler.checks.test_states`) say why; a spec with errors is
+never rendered.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from generated.ocpp16.machines.local_auth_list import LocalAuthListState
 from generated.ocpp16.machines.registration import RegistrationState
 from generated.ocpp16.machines.remote_control import RemoteControlState
 from generated.ocpp16.machines.remote_trigger import RemoteTriggerState
+from generated.ocpp16.machines.reservation import ReservationState
 from generated.ocpp16.machines.reset import ResetState
 from generated.ocpp16.machines.transaction import TransactionState
 from generated.ocpp16.machines.unlock_connector import UnlockConnectorState
@@ -88,6 +89,10 @@ class StationHooks(Protocol):
         """RemoteTrigger entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_reservation(self, instance: int, state: ReservationState) -> None:
+        """Reservation entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_reset(self, instance: int, state: ResetState) -> None:
         """Reset entered ``state`` (instance = connector id, 0 for the station)."""
         ...
@@ -119,6 +124,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "Registration": "on_registration",
     "RemoteControl": "on_remote_control",
     "RemoteTrigger": "on_remote_trigger",
+    "Reservation": "on_reservation",
     "Reset": "on_reset",
     "Transaction": "on_transaction",
     "UnlockConnector": "on_unlock_connector",

@@ -29,6 +29,7 @@ from generated.ocpp16.machines import (
     registration,
     remote_control,
     remote_trigger,
+    reservation,
     reset,
     transaction,
     unlock_connector,
@@ -474,6 +475,14 @@ SPEC: Final[SpecRegistry] = SpecRegistry(
             machine_class=remote_trigger.RemoteTriggerMachine,
             make_context=remote_trigger.make_context,
             transitions=remote_trigger.RemoteTriggerMachine.TRANSITIONS,
+        ),
+        MachineBinding(
+            name="Reservation",
+            instance="station",
+            profile="Reservation",
+            machine_class=reservation.ReservationMachine,
+            make_context=reservation.make_context,
+            transitions=reservation.ReservationMachine.TRANSITIONS,
         ),
         MachineBinding(
             name="Reset",

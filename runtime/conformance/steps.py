@@ -13,7 +13,7 @@ from typing import Any
 from runtime.conformance.dut import CallOutcome
 from runtime.conformance.matching import match, mismatches
 from runtime.ocppj.datetime import to_iso8601
-from runtime.spec.matchers import COMPARISONS, INTERVAL, INTERVAL_FIELDS, is_matcher
+from runtime.spec.matchers import COMPARISONS, INTERVAL, INTERVAL_FIELDS, NOW_OFFSET, is_matcher
 
 __all__ = [
     "Step",
@@ -58,7 +58,8 @@ def substitute(
     values: Mapping[str, Any],
     captured: Mapping[str, Any] | None = None,
 ) -> Any:
-    """``value`` as JSON data (generated modules hold lists as tuples) with ``$now`` and
+    """``value`` as JSON data (generated modules hold lists as tuples) with ``$now``,
+    ``"$now+<seconds>"`` (``"$now-<seconds>"``: that far from the test system's clock) and
     ``$<name>`` of ``values`` filled in; an operand of a comparison matcher (``{$ge:
     $meter_start}``, ``$interval``'s ``after`` and ``seconds``) written ``$<name>`` is the
     value an earlier step captured under that name (docs/spec-language.md, "Matching")."""
@@ -71,6 +72,9 @@ def substitute(
         return [substitute(v, now, values, captured) for v in value]
     if value == "$now":
         return to_iso8601(now)
+    offset = NOW_OFFSET.fullmatch(value) if isinstance(value, str) else None
+    if offset is not None:
+        return to_iso8601(now + int(offset.group(1)))
     if isinstance(value, str) and value.startswith("$") and value[1:] in values:
         return values[value[1:]]
     return value

@@ -8,6 +8,7 @@ gives their meaning.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -17,6 +18,7 @@ __all__ = [
     "INTERVAL",
     "INTERVAL_FIELDS",
     "MATCHERS",
+    "NOW_OFFSET",
     "TOLERANCE",
     "captures",
     "is_matcher",
@@ -24,6 +26,9 @@ __all__ = [
     "references",
 ]
 
+# ``"$now+<seconds>"`` / ``"$now-<seconds>"``: the test system's clock that many seconds
+# ahead or back (an expiryDate, a retrieveDate), filled in when the step is played.
+NOW_OFFSET: Final = re.compile(r"\$now([+-]\d+)")
 CAPTURE: Final = "$capture"
 TOLERANCE: Final = "$tolerance"
 INTERVAL: Final = "$interval"

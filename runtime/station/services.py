@@ -21,6 +21,7 @@ from runtime.spec.config_keys import ConfigError
 from runtime.station.local_list import LocalListServices
 from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
+from runtime.station.reservations import ReservationServices
 from runtime.station.store import CacheEntry, Store
 from runtime.station.triggers import TriggerServices
 
@@ -48,7 +49,7 @@ class UnknownStationCall(ChargespecError, LookupError):
     """A machine used a query or operation this runtime does not implement."""
 
 
-class StationServices(LocalListServices, TriggerServices):
+class StationServices(LocalListServices, ReservationServices, TriggerServices):
     """Answers ``station.<query>`` and runs ``invoke: <operation>`` for one station."""
 
     def __init__(self, station: StationPort) -> None:

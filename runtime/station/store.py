@@ -28,6 +28,7 @@ __all__ = [
     "CacheEntry",
     "ListEntry",
     "QueuedMessage",
+    "Reservation",
     "Store",
     "StoreError",
     "TransactionRecord",
@@ -57,6 +58,9 @@ CREATE TABLE IF NOT EXISTS queue (
 CREATE TABLE IF NOT EXISTS local_list (
     folded TEXT PRIMARY KEY, id_tag TEXT NOT NULL, status TEXT NOT NULL, expiry TEXT,
     parent_id_tag TEXT);
+CREATE TABLE IF NOT EXISTS reservations (
+    reservation_id INTEGER PRIMARY KEY, connector INTEGER NOT NULL, held INTEGER NOT NULL,
+    id_tag TEXT NOT NULL, parent_id_tag TEXT, expiry TEXT NOT NULL);
 """
 
 # Column lists in dataclass field order, so that rows map onto the dataclasses positionally.
@@ -64,6 +68,7 @@ _CACHE_COLUMNS = "id_tag, status, expiry, parent_id_tag, updated"
 _TX_COLUMNS = "ref, connector, id_tag, meter_start, started, transaction_id, parent_id_tag"
 _TX_COLUMNS += ", stop_reason, ended"
 _QUEUE_COLUMNS = "seq, action, payload, tx_ref, attempts, not_before"
+_RESERVATION_COLUMNS = "reservation_id, connector, held, id_tag, parent_id_tag, expiry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,23 @@ class ListEntry:
     status: str
     expiry: str | None
     parent_id_tag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A reservation accepted by ReserveNow (OCPP 1.6 §5.13).
+
+    ``connector`` is the connectorId of the request (0: any connector of the Charge Point);
+    ``held`` the connector kept free for it and reported Reserved. ``expiry`` is the
+    request's expiryDate (ISO 8601, the Central System's clock).
+    """
+
+    reservation_id: int
+    connector: int
+    held: int
+    id_tag: str
+    parent_id_tag: str | None
+    expiry: str
 
 
 def _fold(id_tag: str) -> str:
@@ -396,3 +418,29 @@ class Store(Database):
                 "INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)",
                 (_LIST_VERSION, str(version)),
             )
+
+    # -- reservations (OCPP 1.6 §5.13) ------------------------------------------------------
+
+    def reservation_put(self, reservation: Reservation) -> None:
+        """Store a reservation, replacing one with the same reservationId (§5.13)."""
+        with self._write() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO reservations ({_RESERVATION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                astuple(reservation),
+            )
+
+    def reservation_get(self, reservation_id: int) -> Reservation | None:
+        query = f"SELECT {_RESERVATION_COLUMNS} FROM reservations WHERE reservation_id = ?"
+        row = self._conn.execute(query, (reservation_id,)).fetchone()
+        return None if row is None else Reservation(*row)
+
+    def reservations(self) -> list[Reservation]:
+        """Every reservation, by reservationId."""
+        query = f"SELECT {_RESERVATION_COLUMNS} FROM reservations ORDER BY reservation_id"
+        return [Reservation(*row) for row in self._conn.execute(query)]
+
+    def reservation_delete(self, reservation_id: int) -> None:
+        """Forget a reservation; KeyError if there is none with that id."""
+        sql = "DELETE FROM reservations WHERE reservation_id = ?"
+        self._change(sql, (reservation_id,), reservation_id)

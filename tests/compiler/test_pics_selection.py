@@ -118,7 +118,9 @@ def test_core_only_pics_leaves_out_reservation_gated_tests(tmp_path: Path) -> No
     assert not [line for line in done.stdout.splitlines() if line.startswith("model ")]
     reason = "not applicable: PICS Reservation = false (the test needs true)"
     (row,) = [
-        line for line in done.stdout.splitlines() if line.startswith("WIRE ConnectorStatus I1 ")
+        line
+        for line in done.stdout.splitlines()
+        if line.startswith("WIRE Reservation CR-rejected ")
     ]
     assert reason in row
     (row,) = [line for line in done.stdout.splitlines() if line.startswith("WIRE Reset RST1 ")]

@@ -228,3 +228,17 @@ def test_contains_items_payload_shapes_and_answers(tmp_path: Path) -> None:
         "13:29 Authorize.conf field 'idTagInfo.status' is an integer, not a string "
         "(AuthorizationStatus)",
     ]
+
+
+def test_now_plus_seconds_only_in_date_time_fields(tmp_path: Path) -> None:
+    # "$now+<seconds>" is a timestamp the run fills in (docs/spec-language.md placeholders).
+    steps = """\
+      - send: {Heartbeat: {}}
+        expect_reply: {currentTime: "$now+60"}
+      - send: {GetLocalListVersion: {tags: [a]}}
+        expect_reply: {listVersion: "$now-5"}
+"""
+    assert _texts(_found(tmp_path, steps)) == [
+        "9:24 GetLocalListVersion.conf field 'listVersion' is a string, not a date-time "
+        "(the only kind $now+N fills)",
+    ]

@@ -476,3 +476,12 @@ def test_the_real_states_start_every_case_then_configure_boot_and_charge() -> No
     # The demo plays against a fresh simulator: no Started state.
     assert spec.demo is not None and spec.demo.setup["connectors"] == 2
     assert all(s.state != "Started" for s in spec.demo.setup_steps)
+
+
+def test_now_plus_seconds_is_a_run_time_placeholder_of_a_test_state(tmp_path: Path) -> None:
+    # "$now+<seconds>" is filled in by the runner like $now, not a parameter (SPEC235).
+    states = STATES.replace("currentTime: $now,", 'currentTime: "$now+30",')
+    assert states != STATES
+    spec = _ok(tmp_path, states=states)
+    data = scenario_data(spec, spec.scenarios[0])
+    assert data["setup_steps"][0]["reply"]["currentTime"] == "$now+30"

@@ -11,6 +11,7 @@ on :func:`supported_keys` itself, which does not know what is implemented.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +95,28 @@ def test_declaring_reservation_brings_its_key() -> None:
 
 
 def test_a_declared_profile_without_machines_brings_no_key() -> None:
-    assert "Reservation" not in SPEC.implemented_profiles  # until its machines exist
-    listed = _listed(accepted_station(pics={**CORE_ONLY, "Reservation": True}, handlers={}))
-    assert "ReserveConnectorZeroSupported" not in listed
+    assert "SmartCharging" not in SPEC.implemented_profiles  # until its machines exist
+    listed = _listed(accepted_station(pics={**CORE_ONLY, "SmartCharging": True}, handlers={}))
+    assert "ChargeProfileMaxStackLevel" not in listed
     assert listed["SupportedFeatureProfiles"]["value"] == "Core"
+
+
+def test_a_declared_reservation_profile_is_implemented_and_advertised() -> None:
+    # The Reservation machine makes the profile implemented (issue 15): declared, it is
+    # listed in SupportedFeatureProfiles (§9.1.29), its key is there and ReserveNow reserves.
+    assert "Reservation" in SPEC.implemented_profiles
+    station = accepted_station(pics={**CORE_ONLY, "Reservation": True}, handlers={})
+    listed = _listed(station)
+    assert listed["SupportedFeatureProfiles"]["value"] == "Core,Reservation"
+    assert listed["ReserveConnectorZeroSupported"]["value"] == "false"
+    station.receive(call("ReserveNow", RESERVE_NOW), T0)
+    sent = [json.loads(frame) for frame in station.data_to_send()]
+    assert sent[0] == [3, "m1", {"status": "Accepted"}]
+    # The connector reports Reserved (§4.9 A7) after the answer.
+    assert sent[1][2:] == [
+        "StatusNotification",
+        {"connectorId": 1, "status": "Reserved", "errorCode": "NoError"},
+    ]
 
 
 def test_every_profile_brings_every_profile_key() -> None:
@@ -240,19 +259,21 @@ def test_undeclared_profile_request_without_such_status_is_not_supported(
 @pytest.mark.parametrize(
     ("action", "payload"),
     [
-        ("ReserveNow", RESERVE_NOW),
-        ("CancelReservation", {"reservationId": 1}),
+        ("ClearChargingProfile", {}),
+        ("GetCompositeSchedule", {"connectorId": 1, "duration": 60}),
+        ("GetDiagnostics", {"location": "ftp://x/"}),
     ],
 )
 def test_declared_profile_without_a_machine_is_answered_as_undeclared(
     action: str, payload: dict[str, Any]
 ) -> None:
-    # The profile's own machines come later (issue 15); until then the station does not
-    # advertise it (§9.1.29), so it answers as a Charge Point without it: the same answer as
-    # for an undeclared profile, never a CALLERROR for a profile it seems to offer.
+    # Smart Charging and Firmware Management have no machines yet; until they do the station
+    # does not advertise them (§9.1.29), so it answers as a Charge Point without them: CALLERROR
+    # NotSupported (OCPP-J 1.6 §4.2.3), as for an undeclared profile.
     every = accepted_station(pics=EVERY_PROFILE, handlers={})
     without = accepted_station(pics=CORE_ONLY, handlers={})
-    assert reply_to(every, call(action, payload)) == reply_to(without, call(action, payload))
+    assert call_error(every, call(action, payload))[0] == ErrorCode.NOT_SUPPORTED
+    assert call_error(without, call(action, payload))[0] == ErrorCode.NOT_SUPPORTED
 
 
 # --- the example PICS files configure the runtime ----------------------------------------------

@@ -242,9 +242,10 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         ("StatusNotification", {"connectorId": 0}),
         ("StatusNotification", {"connectorId": 1}),
     ]
-    # Started: ChangeAvailability for connectors 0 and 1, ClearCache, the Local Authorization
-    # List switched on and emptied; Booted: Reset, the boot.
-    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 6)
+    # Started: ChangeAvailability for connectors 0 and 1, ClearCache, CancelReservation of the
+    # two reservationIds the cases use, the Local Authorization List switched on and emptied;
+    # Booted: Reset, the boot.
+    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 8)
     dut.after_send["Reset"] = calls
     dut.after_tester["plug_in"] = [
         ("StatusNotification", {"connectorId": 1, "status": "Preparing"})
@@ -259,6 +260,8 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         "ChangeAvailability",
         "ChangeAvailability",
         "ClearCache",
+        "CancelReservation",
+        "CancelReservation",
         "ChangeConfiguration",
         "SendLocalList",
         "Reset",

@@ -9,9 +9,12 @@ Theory of operation: Status of one connector (connectorId >= 1) with the 53 chan
     with a StatusNotification (errata E3.19 makes this SHALL); with MinimumStatusDuration a
     status is reported only once it has held that long, so short-lived ones are left out. After
     an Accepted BootNotification the current status is reported (errata E3.22). A fault
-    remembers the status it interrupted and returns to it when cleared (cells I1-I8).
+    remembers the status it interrupted and returns to it when cleared (cells I1-I8 but I7: a
+    fault ends a reservation, §5.13). Reserved (Reservation profile) lasts until the reservation
+    expires (timer at expiryDate), is cancelled or used; only its idTag or group leaves it for
+    Preparing.
 
-Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
 Instance: per_connector. Source: specs/ocpp16/machines/connector_status.yaml.
 """
 
@@ -89,7 +92,7 @@ def make_context(params: Mapping[str, Any]) -> ConnectorStatusContext:
 
 
 class ConnectorStatusMachine(SpecMachine):
-    """ConnectorStatus: 9 states, 136 transitions.
+    """ConnectorStatus: 9 states, 145 transitions.
 
     Status of one connector (connectorId >= 1) with the 53 changes of the §4.9 table, each
     named by its cell id (row letter = status left, digit = status entered). Every change is
@@ -97,7 +100,9 @@ class ConnectorStatusMachine(SpecMachine):
     MinimumStatusDuration a status is reported only once it has held that long, so short-
     lived ones are left out. After an Accepted BootNotification the current status is
     reported (errata E3.22). A fault remembers the status it interrupted and returns to it
-    when cleared (cells I1-I8).
+    when cleared (cells I1-I8 but I7: a fault ends a reservation, §5.13). Reserved
+    (Reservation profile) lasts until the reservation expires (timer at expiryDate), is
+    cancelled or used; only its idTag or group leaves it for Preparing.
     """
 
     NAME: ClassVar[str] = "ConnectorStatus"
@@ -126,6 +131,7 @@ class ConnectorStatusMachine(SpecMachine):
         "tester.present_id_tag": "tester_present_id_tag",
         "tester.unplug": "tester_unplug",
         "timer.connection_timeout": "timer_connection_timeout",
+        "timer.reservation_expiry": "timer_reservation_expiry",
         "timer.status_debounce": "timer_status_debounce",
     }
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
@@ -237,10 +243,15 @@ class ConnectorStatusMachine(SpecMachine):
                 "internal.operative",
                 "internal.reconnected",
                 "internal.registration_accepted",
+                "internal.remote_start",
                 "internal.reservation_ended",
+                "internal.reserved",
                 "internal.status_triggered",
                 "tester.fault",
+                "tester.plug_in",
                 "tester.present_id_tag",
+                "tester.unplug",
+                "timer.reservation_expiry",
                 "timer.status_debounce",
             )
         ),
@@ -305,7 +316,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.plug_in",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:60",
+            "specs/ocpp16/machines/connector_status.yaml:74",
         ),
         TransitionInfo(
             "A2:Available:tester.present_id_tag",
@@ -313,7 +324,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:61",
+            "specs/ocpp16/machines/connector_status.yaml:75",
         ),
         TransitionInfo(
             "A2:Available:internal.remote_start",
@@ -321,7 +332,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:62",
+            "specs/ocpp16/machines/connector_status.yaml:76",
         ),
         TransitionInfo(
             "A3:Available:internal.energy_offered",
@@ -329,7 +340,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:63",
+            "specs/ocpp16/machines/connector_status.yaml:77",
         ),
         TransitionInfo(
             "A4:Available:internal.energy_offered",
@@ -337,7 +348,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:64",
+            "specs/ocpp16/machines/connector_status.yaml:78",
         ),
         TransitionInfo(
             "A5:Available:internal.energy_withheld",
@@ -345,7 +356,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:65",
+            "specs/ocpp16/machines/connector_status.yaml:79",
         ),
         TransitionInfo(
             "A7:Available:internal.reserved",
@@ -353,7 +364,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reserved",
             "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:66",
+            "specs/ocpp16/machines/connector_status.yaml:80",
         ),
         TransitionInfo(
             "A8:Available:internal.inoperative",
@@ -361,7 +372,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.inoperative",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:67",
+            "specs/ocpp16/machines/connector_status.yaml:81",
         ),
         TransitionInfo(
             "A9:Available:tester.fault",
@@ -369,7 +380,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:68",
+            "specs/ocpp16/machines/connector_status.yaml:82",
         ),
         TransitionInfo(
             "B1:Preparing:tester.unplug",
@@ -377,7 +388,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:72",
+            "specs/ocpp16/machines/connector_status.yaml:86",
         ),
         TransitionInfo(
             "B1:Preparing:internal.start_cancelled",
@@ -385,7 +396,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:73",
+            "specs/ocpp16/machines/connector_status.yaml:87",
         ),
         TransitionInfo(
             "B-cancel:Preparing:internal.start_cancelled",
@@ -393,7 +404,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.start_cancelled",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:74",
+            "specs/ocpp16/machines/connector_status.yaml:88",
         ),
         TransitionInfo(
             "B1:Preparing:timer.connection_timeout",
@@ -401,7 +412,31 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:75",
+            "specs/ocpp16/machines/connector_status.yaml:89",
+        ),
+        TransitionInfo(
+            "B7:Preparing:tester.unplug",
+            "B7",
+            "Preparing",
+            "tester.unplug",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:95",
+        ),
+        TransitionInfo(
+            "B7:Preparing:internal.start_cancelled",
+            "B7",
+            "Preparing",
+            "internal.start_cancelled",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:96",
+        ),
+        TransitionInfo(
+            "B7:Preparing:timer.connection_timeout",
+            "B7",
+            "Preparing",
+            "timer.connection_timeout",
+            "Reserved",
+            "specs/ocpp16/machines/connector_status.yaml:97",
         ),
         TransitionInfo(
             "B3:Preparing:internal.energy_offered",
@@ -409,7 +444,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:76",
+            "specs/ocpp16/machines/connector_status.yaml:98",
         ),
         TransitionInfo(
             "B4:Preparing:internal.energy_offered",
@@ -417,7 +452,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:77",
+            "specs/ocpp16/machines/connector_status.yaml:99",
         ),
         TransitionInfo(
             "B5:Preparing:internal.energy_withheld",
@@ -425,7 +460,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:78",
+            "specs/ocpp16/machines/connector_status.yaml:100",
         ),
         TransitionInfo(
             "B6:Preparing:timer.connection_timeout",
@@ -433,7 +468,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.connection_timeout",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:84",
+            "specs/ocpp16/machines/connector_status.yaml:106",
         ),
         TransitionInfo(
             "B9:Preparing:tester.fault",
@@ -441,7 +476,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:85",
+            "specs/ocpp16/machines/connector_status.yaml:107",
         ),
         TransitionInfo(
             "B9:Preparing:internal.lock_failed",
@@ -449,7 +484,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.lock_failed",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:86",
+            "specs/ocpp16/machines/connector_status.yaml:108",
         ),
         TransitionInfo(
             "B-plug:Preparing:tester.plug_in",
@@ -457,7 +492,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:87",
+            "specs/ocpp16/machines/connector_status.yaml:109",
         ),
         TransitionInfo(
             "B-id:Preparing:tester.present_id_tag",
@@ -465,7 +500,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:88",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "B-id:Preparing:internal.remote_start",
@@ -473,7 +508,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.remote_start",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:88",
+            "specs/ocpp16/machines/connector_status.yaml:110",
         ),
         TransitionInfo(
             "B-sched:Preparing:internal.inoperative",
@@ -481,7 +516,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:89",
+            "specs/ocpp16/machines/connector_status.yaml:111",
         ),
         TransitionInfo(
             "C1:Charging:internal.transaction_ended",
@@ -489,7 +524,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:91",
+            "specs/ocpp16/machines/connector_status.yaml:113",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_suspend",
@@ -497,7 +532,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_suspend",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:92",
+            "specs/ocpp16/machines/connector_status.yaml:114",
         ),
         TransitionInfo(
             "C5:Charging:internal.energy_withheld",
@@ -505,7 +540,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:93",
+            "specs/ocpp16/machines/connector_status.yaml:115",
         ),
         TransitionInfo(
             "C6:Charging:internal.transaction_ended",
@@ -513,7 +548,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:94",
+            "specs/ocpp16/machines/connector_status.yaml:116",
         ),
         TransitionInfo(
             "C8:Charging:internal.transaction_ended",
@@ -521,7 +556,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:95",
+            "specs/ocpp16/machines/connector_status.yaml:117",
         ),
         TransitionInfo(
             "C9:Charging:tester.fault",
@@ -529,7 +564,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:96",
+            "specs/ocpp16/machines/connector_status.yaml:118",
         ),
         TransitionInfo(
             "C4:Charging:tester.unplug",
@@ -537,7 +572,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:101",
+            "specs/ocpp16/machines/connector_status.yaml:123",
         ),
         TransitionInfo(
             "C-unplug:Charging:tester.unplug",
@@ -545,7 +580,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:102",
+            "specs/ocpp16/machines/connector_status.yaml:124",
         ),
         TransitionInfo(
             "C4:Charging:tester.ev_unplug",
@@ -553,7 +588,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:105",
+            "specs/ocpp16/machines/connector_status.yaml:127",
         ),
         TransitionInfo(
             "C-ev-unplug:Charging:tester.ev_unplug",
@@ -561,7 +596,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:106",
+            "specs/ocpp16/machines/connector_status.yaml:128",
         ),
         TransitionInfo(
             "C-sched:Charging:internal.inoperative",
@@ -569,7 +604,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:107",
+            "specs/ocpp16/machines/connector_status.yaml:129",
         ),
         TransitionInfo(
             "D1:SuspendedEV:internal.transaction_ended",
@@ -577,7 +612,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:109",
+            "specs/ocpp16/machines/connector_status.yaml:131",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.ev_resume",
@@ -585,7 +620,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_resume",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:110",
+            "specs/ocpp16/machines/connector_status.yaml:132",
         ),
         TransitionInfo(
             "D5:SuspendedEV:internal.energy_withheld",
@@ -593,7 +628,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:111",
+            "specs/ocpp16/machines/connector_status.yaml:133",
         ),
         TransitionInfo(
             "D6:SuspendedEV:internal.transaction_ended",
@@ -601,7 +636,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:112",
+            "specs/ocpp16/machines/connector_status.yaml:134",
         ),
         TransitionInfo(
             "D8:SuspendedEV:internal.transaction_ended",
@@ -609,7 +644,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:113",
+            "specs/ocpp16/machines/connector_status.yaml:135",
         ),
         TransitionInfo(
             "D9:SuspendedEV:tester.fault",
@@ -617,7 +652,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:114",
+            "specs/ocpp16/machines/connector_status.yaml:136",
         ),
         TransitionInfo(
             "D-unplug:SuspendedEV:tester.unplug",
@@ -625,7 +660,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:115",
+            "specs/ocpp16/machines/connector_status.yaml:137",
         ),
         TransitionInfo(
             "D3:SuspendedEV:tester.plug_in",
@@ -633,7 +668,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:117",
+            "specs/ocpp16/machines/connector_status.yaml:139",
         ),
         TransitionInfo(
             "D-plug:SuspendedEV:tester.plug_in",
@@ -641,7 +676,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:118",
+            "specs/ocpp16/machines/connector_status.yaml:140",
         ),
         TransitionInfo(
             "D-sched:SuspendedEV:internal.inoperative",
@@ -649,7 +684,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:119",
+            "specs/ocpp16/machines/connector_status.yaml:141",
         ),
         TransitionInfo(
             "E1:SuspendedEVSE:internal.transaction_ended",
@@ -657,7 +692,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:121",
+            "specs/ocpp16/machines/connector_status.yaml:143",
         ),
         TransitionInfo(
             "E3:SuspendedEVSE:internal.energy_offered",
@@ -665,7 +700,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:122",
+            "specs/ocpp16/machines/connector_status.yaml:144",
         ),
         TransitionInfo(
             "E4:SuspendedEVSE:internal.energy_offered",
@@ -673,7 +708,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:123",
+            "specs/ocpp16/machines/connector_status.yaml:145",
         ),
         TransitionInfo(
             "E6:SuspendedEVSE:internal.transaction_ended",
@@ -681,7 +716,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:124",
+            "specs/ocpp16/machines/connector_status.yaml:146",
         ),
         TransitionInfo(
             "E8:SuspendedEVSE:internal.transaction_ended",
@@ -689,7 +724,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.transaction_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:125",
+            "specs/ocpp16/machines/connector_status.yaml:147",
         ),
         TransitionInfo(
             "E9:SuspendedEVSE:tester.fault",
@@ -697,7 +732,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:126",
+            "specs/ocpp16/machines/connector_status.yaml:148",
         ),
         TransitionInfo(
             "E-pause:SuspendedEVSE:tester.ev_suspend",
@@ -705,7 +740,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_suspend",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:127",
+            "specs/ocpp16/machines/connector_status.yaml:149",
         ),
         TransitionInfo(
             "E-resume:SuspendedEVSE:tester.ev_resume",
@@ -713,7 +748,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_resume",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:128",
+            "specs/ocpp16/machines/connector_status.yaml:150",
         ),
         TransitionInfo(
             "E-unplug:SuspendedEVSE:tester.unplug",
@@ -721,7 +756,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:129",
+            "specs/ocpp16/machines/connector_status.yaml:151",
         ),
         TransitionInfo(
             "E-sched:SuspendedEVSE:internal.inoperative",
@@ -729,7 +764,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:130",
+            "specs/ocpp16/machines/connector_status.yaml:152",
         ),
         TransitionInfo(
             "F1:Finishing:tester.unplug",
@@ -737,7 +772,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:132",
+            "specs/ocpp16/machines/connector_status.yaml:154",
         ),
         TransitionInfo(
             "F2:Finishing:tester.present_id_tag",
@@ -745,7 +780,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:135",
+            "specs/ocpp16/machines/connector_status.yaml:157",
         ),
         TransitionInfo(
             "F2:Finishing:internal.remote_start",
@@ -753,7 +788,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.remote_start",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:136",
+            "specs/ocpp16/machines/connector_status.yaml:158",
         ),
         TransitionInfo(
             "F8:Finishing:tester.unplug",
@@ -761,7 +796,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.unplug",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:137",
+            "specs/ocpp16/machines/connector_status.yaml:159",
         ),
         TransitionInfo(
             "F9:Finishing:tester.fault",
@@ -769,7 +804,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:138",
+            "specs/ocpp16/machines/connector_status.yaml:160",
         ),
         TransitionInfo(
             "F-sched:Finishing:internal.inoperative",
@@ -777,7 +812,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:139",
+            "specs/ocpp16/machines/connector_status.yaml:161",
         ),
         TransitionInfo(
             "G1:Reserved:internal.reservation_ended",
@@ -785,7 +820,23 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:141",
+            "specs/ocpp16/machines/connector_status.yaml:164",
+        ),
+        TransitionInfo(
+            "G1:Reserved:timer.reservation_expiry",
+            "G1",
+            "Reserved",
+            "timer.reservation_expiry",
+            "Available",
+            "specs/ocpp16/machines/connector_status.yaml:167",
+        ),
+        TransitionInfo(
+            "G8:Reserved:timer.reservation_expiry",
+            "G8",
+            "Reserved",
+            "timer.reservation_expiry",
+            "Unavailable",
+            "specs/ocpp16/machines/connector_status.yaml:168",
         ),
         TransitionInfo(
             "G2:Reserved:tester.present_id_tag",
@@ -793,7 +844,23 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.present_id_tag",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:142",
+            "specs/ocpp16/machines/connector_status.yaml:171",
+        ),
+        TransitionInfo(
+            "G-refused:Reserved:tester.present_id_tag",
+            "G-refused",
+            "Reserved",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:172",
+        ),
+        TransitionInfo(
+            "G2:Reserved:internal.remote_start",
+            "G2",
+            "Reserved",
+            "internal.remote_start",
+            "Preparing",
+            "specs/ocpp16/machines/connector_status.yaml:174",
         ),
         TransitionInfo(
             "G8:Reserved:internal.reservation_ended",
@@ -801,7 +868,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reservation_ended",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:143",
+            "specs/ocpp16/machines/connector_status.yaml:175",
         ),
         TransitionInfo(
             "G9:Reserved:tester.fault",
@@ -809,7 +876,31 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:144",
+            "specs/ocpp16/machines/connector_status.yaml:179",
+        ),
+        TransitionInfo(
+            "G-replaced:Reserved:internal.reserved",
+            "G-replaced",
+            "Reserved",
+            "internal.reserved",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:181",
+        ),
+        TransitionInfo(
+            "G-plug:Reserved:tester.plug_in",
+            "G-plug",
+            "Reserved",
+            "tester.plug_in",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:182",
+        ),
+        TransitionInfo(
+            "G-unplug:Reserved:tester.unplug",
+            "G-unplug",
+            "Reserved",
+            "tester.unplug",
+            None,
+            "specs/ocpp16/machines/connector_status.yaml:183",
         ),
         TransitionInfo(
             "G-sched:Reserved:internal.inoperative",
@@ -817,7 +908,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:145",
+            "specs/ocpp16/machines/connector_status.yaml:184",
         ),
         TransitionInfo(
             "G-operative:Reserved:internal.operative",
@@ -825,7 +916,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:146",
+            "specs/ocpp16/machines/connector_status.yaml:185",
         ),
         TransitionInfo(
             "H1:Unavailable:internal.operative",
@@ -833,7 +924,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:148",
+            "specs/ocpp16/machines/connector_status.yaml:187",
         ),
         TransitionInfo(
             "H2:Unavailable:internal.operative",
@@ -841,7 +932,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.operative",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:149",
+            "specs/ocpp16/machines/connector_status.yaml:188",
         ),
         TransitionInfo(
             "H3:Unavailable:internal.energy_offered",
@@ -849,7 +940,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:150",
+            "specs/ocpp16/machines/connector_status.yaml:189",
         ),
         TransitionInfo(
             "H4:Unavailable:internal.energy_offered",
@@ -857,7 +948,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_offered",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:151",
+            "specs/ocpp16/machines/connector_status.yaml:190",
         ),
         TransitionInfo(
             "H5:Unavailable:internal.energy_withheld",
@@ -865,7 +956,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.energy_withheld",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:152",
+            "specs/ocpp16/machines/connector_status.yaml:191",
         ),
         TransitionInfo(
             "H9:Unavailable:tester.fault",
@@ -873,7 +964,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.fault",
             "Faulted",
-            "specs/ocpp16/machines/connector_status.yaml:153",
+            "specs/ocpp16/machines/connector_status.yaml:192",
         ),
         TransitionInfo(
             "H-plug:Unavailable:tester.plug_in",
@@ -881,7 +972,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:154",
+            "specs/ocpp16/machines/connector_status.yaml:193",
         ),
         TransitionInfo(
             "H-unplug:Unavailable:tester.unplug",
@@ -889,7 +980,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:155",
+            "specs/ocpp16/machines/connector_status.yaml:194",
         ),
         TransitionInfo(
             "I1:Faulted:tester.fault_cleared",
@@ -897,7 +988,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Available",
-            "specs/ocpp16/machines/connector_status.yaml:161",
+            "specs/ocpp16/machines/connector_status.yaml:200",
         ),
         TransitionInfo(
             "I2:Faulted:tester.fault_cleared",
@@ -905,7 +996,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Preparing",
-            "specs/ocpp16/machines/connector_status.yaml:162",
+            "specs/ocpp16/machines/connector_status.yaml:201",
         ),
         TransitionInfo(
             "I3:Faulted:tester.fault_cleared",
@@ -913,7 +1004,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Charging",
-            "specs/ocpp16/machines/connector_status.yaml:163",
+            "specs/ocpp16/machines/connector_status.yaml:202",
         ),
         TransitionInfo(
             "I4:Faulted:tester.fault_cleared",
@@ -921,7 +1012,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEV",
-            "specs/ocpp16/machines/connector_status.yaml:164",
+            "specs/ocpp16/machines/connector_status.yaml:203",
         ),
         TransitionInfo(
             "I5:Faulted:tester.fault_cleared",
@@ -929,7 +1020,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "SuspendedEVSE",
-            "specs/ocpp16/machines/connector_status.yaml:165",
+            "specs/ocpp16/machines/connector_status.yaml:204",
         ),
         TransitionInfo(
             "I6:Faulted:tester.fault_cleared",
@@ -937,15 +1028,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Finishing",
-            "specs/ocpp16/machines/connector_status.yaml:166",
-        ),
-        TransitionInfo(
-            "I7:Faulted:tester.fault_cleared",
-            "I7",
-            "Faulted",
-            "tester.fault_cleared",
-            "Reserved",
-            "specs/ocpp16/machines/connector_status.yaml:167",
+            "specs/ocpp16/machines/connector_status.yaml:205",
         ),
         TransitionInfo(
             "I8:Faulted:tester.fault_cleared",
@@ -953,7 +1036,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault_cleared",
             "Unavailable",
-            "specs/ocpp16/machines/connector_status.yaml:168",
+            "specs/ocpp16/machines/connector_status.yaml:206",
         ),
         TransitionInfo(
             "I-inoperative:Faulted:internal.inoperative",
@@ -961,7 +1044,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:173",
+            "specs/ocpp16/machines/connector_status.yaml:211",
         ),
         TransitionInfo(
             "I-sched:Faulted:internal.inoperative",
@@ -969,7 +1052,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.inoperative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:174",
+            "specs/ocpp16/machines/connector_status.yaml:212",
         ),
         TransitionInfo(
             "I-operative:Faulted:internal.operative",
@@ -977,7 +1060,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:175",
+            "specs/ocpp16/machines/connector_status.yaml:213",
         ),
         TransitionInfo(
             "I-ended:Faulted:internal.transaction_ended",
@@ -985,7 +1068,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.transaction_ended",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:179",
+            "specs/ocpp16/machines/connector_status.yaml:217",
         ),
         TransitionInfo(
             "I-fault:Faulted:tester.fault",
@@ -993,7 +1076,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.fault",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:182",
+            "specs/ocpp16/machines/connector_status.yaml:220",
         ),
         TransitionInfo(
             "I-plug:Faulted:tester.plug_in",
@@ -1001,7 +1084,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:183",
+            "specs/ocpp16/machines/connector_status.yaml:221",
         ),
         TransitionInfo(
             "I-unplug:Faulted:tester.unplug",
@@ -1009,7 +1092,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:184",
+            "specs/ocpp16/machines/connector_status.yaml:222",
         ),
         TransitionInfo(
             "X-ev-unplug:Preparing:tester.ev_unplug",
@@ -1017,7 +1100,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEV:tester.ev_unplug",
@@ -1025,7 +1108,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:SuspendedEVSE:tester.ev_unplug",
@@ -1033,7 +1116,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:Finishing:tester.ev_unplug",
@@ -1041,7 +1124,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:Unavailable:tester.ev_unplug",
@@ -1049,7 +1132,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-ev-unplug:Faulted:tester.ev_unplug",
@@ -1057,7 +1140,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:188",
+            "specs/ocpp16/machines/connector_status.yaml:226",
         ),
         TransitionInfo(
             "X-operative:Preparing:internal.operative",
@@ -1065,7 +1148,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:Charging:internal.operative",
@@ -1073,7 +1156,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:SuspendedEV:internal.operative",
@@ -1081,7 +1164,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:SuspendedEVSE:internal.operative",
@@ -1089,7 +1172,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "X-operative:Finishing:internal.operative",
@@ -1097,7 +1180,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.operative",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:191",
+            "specs/ocpp16/machines/connector_status.yaml:229",
         ),
         TransitionInfo(
             "SN-boot:Available:internal.registration_accepted",
@@ -1105,7 +1188,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Preparing:internal.registration_accepted",
@@ -1113,7 +1196,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Charging:internal.registration_accepted",
@@ -1121,7 +1204,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEV:internal.registration_accepted",
@@ -1129,7 +1212,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:SuspendedEVSE:internal.registration_accepted",
@@ -1137,7 +1220,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Finishing:internal.registration_accepted",
@@ -1145,7 +1228,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Reserved:internal.registration_accepted",
@@ -1153,7 +1236,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Unavailable:internal.registration_accepted",
@@ -1161,7 +1244,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-boot:Faulted:internal.registration_accepted",
@@ -1169,7 +1252,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.registration_accepted",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:192",
+            "specs/ocpp16/machines/connector_status.yaml:230",
         ),
         TransitionInfo(
             "SN-debounce:Available:timer.status_debounce",
@@ -1177,7 +1260,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Preparing:timer.status_debounce",
@@ -1185,7 +1268,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Charging:timer.status_debounce",
@@ -1193,7 +1276,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEV:timer.status_debounce",
@@ -1201,7 +1284,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:SuspendedEVSE:timer.status_debounce",
@@ -1209,7 +1292,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Finishing:timer.status_debounce",
@@ -1217,7 +1300,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Reserved:timer.status_debounce",
@@ -1225,7 +1308,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Unavailable:timer.status_debounce",
@@ -1233,7 +1316,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-debounce:Faulted:timer.status_debounce",
@@ -1241,7 +1324,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "timer.status_debounce",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:193",
+            "specs/ocpp16/machines/connector_status.yaml:231",
         ),
         TransitionInfo(
             "SN-reconnect:Available:internal.reconnected",
@@ -1249,7 +1332,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Preparing:internal.reconnected",
@@ -1257,7 +1340,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Charging:internal.reconnected",
@@ -1265,7 +1348,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEV:internal.reconnected",
@@ -1273,7 +1356,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:SuspendedEVSE:internal.reconnected",
@@ -1281,7 +1364,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Finishing:internal.reconnected",
@@ -1289,7 +1372,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Reserved:internal.reconnected",
@@ -1297,7 +1380,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Unavailable:internal.reconnected",
@@ -1305,7 +1388,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-reconnect:Faulted:internal.reconnected",
@@ -1313,7 +1396,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.reconnected",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:196",
+            "specs/ocpp16/machines/connector_status.yaml:234",
         ),
         TransitionInfo(
             "SN-trigger:Available:internal.status_triggered",
@@ -1321,7 +1404,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Available",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:Preparing:internal.status_triggered",
@@ -1329,7 +1412,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Preparing",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:Charging:internal.status_triggered",
@@ -1337,7 +1420,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Charging",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:SuspendedEV:internal.status_triggered",
@@ -1345,7 +1428,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEV",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:SuspendedEVSE:internal.status_triggered",
@@ -1353,7 +1436,7 @@ class ConnectorStatusMachine(SpecMachine):
             "SuspendedEVSE",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:Finishing:internal.status_triggered",
@@ -1361,7 +1444,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Finishing",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:Reserved:internal.status_triggered",
@@ -1369,7 +1452,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Reserved",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:Unavailable:internal.status_triggered",
@@ -1377,7 +1460,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Unavailable",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
         TransitionInfo(
             "SN-trigger:Faulted:internal.status_triggered",
@@ -1385,7 +1468,7 @@ class ConnectorStatusMachine(SpecMachine):
             "Faulted",
             "internal.status_triggered",
             None,
-            "specs/ocpp16/machines/connector_status.yaml:198",
+            "specs/ocpp16/machines/connector_status.yaml:236",
         ),
     )
 
@@ -1425,6 +1508,7 @@ class ConnectorStatusMachine(SpecMachine):
         "Reserved",
         value="Reserved",
         enter="_enter_reserved",
+        exit="_exit_reserved",
     )
     unavailable = State(
         "Unavailable",
@@ -1601,6 +1685,7 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_f2__finishing__internal_remote_start",
             on="_t_f2__finishing__internal_remote_start",
         )
+        | reserved.to(preparing, on="_t_g2__reserved__internal_remote_start")
     )
     internal_reservation_ended = reserved.to(
         available,
@@ -1615,16 +1700,24 @@ class ConnectorStatusMachine(SpecMachine):
         reserved,
         cond="_g_a7__available__internal_reserved",
         on="_t_a7__available__internal_reserved",
-    )
-    internal_start_cancelled = preparing.to(
-        available,
-        cond="_g_b1__preparing__internal_start_cancelled",
-        on="_t_b1__preparing__internal_start_cancelled",
-    ) | preparing.to(
-        preparing,
-        internal=True,
-        cond="_g_b_cancel__preparing__internal_start_cancelled",
-        on="_t_b_cancel__preparing__internal_start_cancelled",
+    ) | reserved.to(reserved, internal=True, on="_t_g_replaced__reserved__internal_reserved")
+    internal_start_cancelled = (
+        preparing.to(
+            available,
+            cond="_g_b1__preparing__internal_start_cancelled",
+            on="_t_b1__preparing__internal_start_cancelled",
+        )
+        | preparing.to(
+            preparing,
+            internal=True,
+            cond="_g_b_cancel__preparing__internal_start_cancelled",
+            on="_t_b_cancel__preparing__internal_start_cancelled",
+        )
+        | preparing.to(
+            reserved,
+            cond="_g_b7__preparing__internal_start_cancelled",
+            on="_t_b7__preparing__internal_start_cancelled",
+        )
     )
     internal_status_triggered = (
         available.to(
@@ -1808,11 +1901,6 @@ class ConnectorStatusMachine(SpecMachine):
             on="_t_i6__faulted__tester_fault_cleared",
         )
         | faulted.to(
-            reserved,
-            cond="_g_i7__faulted__tester_fault_cleared",
-            on="_t_i7__faulted__tester_fault_cleared",
-        )
-        | faulted.to(
             unavailable,
             cond="_g_i8__faulted__tester_fault_cleared",
             on="_t_i8__faulted__tester_fault_cleared",
@@ -1832,6 +1920,7 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_d_plug__suspended_ev__tester_plug_in",
             on="_t_d_plug__suspended_ev__tester_plug_in",
         )
+        | reserved.to(reserved, internal=True, on="_t_g_plug__reserved__tester_plug_in")
         | unavailable.to(unavailable, internal=True, on="_t_h_plug__unavailable__tester_plug_in")
         | faulted.to(faulted, internal=True, on="_t_i_plug__faulted__tester_plug_in")
     )
@@ -1843,10 +1932,25 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_f2__finishing__tester_present_id_tag",
             on="_t_f2__finishing__tester_present_id_tag",
         )
-        | reserved.to(preparing, on="_t_g2__reserved__tester_present_id_tag")
+        | reserved.to(
+            preparing,
+            cond="_g_g2__reserved__tester_present_id_tag",
+            on="_t_g2__reserved__tester_present_id_tag",
+        )
+        | reserved.to(
+            reserved,
+            internal=True,
+            cond="_g_g_refused__reserved__tester_present_id_tag",
+            on="_t_g_refused__reserved__tester_present_id_tag",
+        )
     )
     tester_unplug = (
-        preparing.to(available, on="_t_b1__preparing__tester_unplug")
+        preparing.to(
+            available, cond="_g_b1__preparing__tester_unplug", on="_t_b1__preparing__tester_unplug"
+        )
+        | preparing.to(
+            reserved, cond="_g_b7__preparing__tester_unplug", on="_t_b7__preparing__tester_unplug"
+        )
         | charging.to(
             suspended_ev, cond="_g_c4__charging__tester_unplug", on="_t_c4__charging__tester_unplug"
         )
@@ -1870,17 +1974,35 @@ class ConnectorStatusMachine(SpecMachine):
             cond="_g_f8__finishing__tester_unplug",
             on="_t_f8__finishing__tester_unplug",
         )
+        | reserved.to(reserved, internal=True, on="_t_g_unplug__reserved__tester_unplug")
         | unavailable.to(unavailable, internal=True, on="_t_h_unplug__unavailable__tester_unplug")
         | faulted.to(faulted, internal=True, on="_t_i_unplug__faulted__tester_unplug")
     )
-    timer_connection_timeout = preparing.to(
+    timer_connection_timeout = (
+        preparing.to(
+            available,
+            cond="_g_b1__preparing__timer_connection_timeout",
+            on="_t_b1__preparing__timer_connection_timeout",
+        )
+        | preparing.to(
+            reserved,
+            cond="_g_b7__preparing__timer_connection_timeout",
+            on="_t_b7__preparing__timer_connection_timeout",
+        )
+        | preparing.to(
+            finishing,
+            cond="_g_b6__preparing__timer_connection_timeout",
+            on="_t_b6__preparing__timer_connection_timeout",
+        )
+    )
+    timer_reservation_expiry = reserved.to(
         available,
-        cond="_g_b1__preparing__timer_connection_timeout",
-        on="_t_b1__preparing__timer_connection_timeout",
-    ) | preparing.to(
-        finishing,
-        cond="_g_b6__preparing__timer_connection_timeout",
-        on="_t_b6__preparing__timer_connection_timeout",
+        cond="_g_g1__reserved__timer_reservation_expiry",
+        on="_t_g1__reserved__timer_reservation_expiry",
+    ) | reserved.to(
+        unavailable,
+        cond="_g_g8__reserved__timer_reservation_expiry",
+        on="_t_g8__reserved__timer_reservation_expiry",
     )
     timer_status_debounce = (
         available.to(
@@ -1932,11 +2054,33 @@ class ConnectorStatusMachine(SpecMachine):
         """A7: pics.Reservation"""
         return bool(self.env.pics_bool("Reservation"))
 
+    def _g_b1__preparing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B1: not (pics.Reservation and (station.reserved(ctx.connector_id)))"""
+        return bool(
+            not (
+                self.env.pics_bool("Reservation")
+                and self.env.query("reserved", self.ctx.connector_id)
+            )
+        )
+
     def _g_b1__preparing__internal_start_cancelled(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B1: not ctx.cable_plugged"""
-        return bool(not self.ctx.cable_plugged)
+        """B1: not (ctx.cable_plugged or pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged))"""
+        return bool(
+            not (
+                self.ctx.cable_plugged
+                or (
+                    self.env.pics_bool("Reservation")
+                    and (
+                        self.env.query("reserved", self.ctx.connector_id)
+                        and (not self.ctx.cable_plugged)
+                    )
+                )
+            )
+        )
 
     def _g_b_cancel__preparing__internal_start_cancelled(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -1947,8 +2091,43 @@ class ConnectorStatusMachine(SpecMachine):
     def _g_b1__preparing__timer_connection_timeout(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """B1: not ctx.cable_plugged"""
-        return bool(not self.ctx.cable_plugged)
+        """B1: not (pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged) or ctx.cable_plugged)"""
+        return bool(
+            not (
+                self.env.pics_bool("Reservation")
+                and (
+                    self.env.query("reserved", self.ctx.connector_id)
+                    and (not self.ctx.cable_plugged)
+                )
+                or self.ctx.cable_plugged
+            )
+        )
+
+    def _g_b7__preparing__tester_unplug(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B7: pics.Reservation and (station.reserved(ctx.connector_id))"""
+        return bool(
+            self.env.pics_bool("Reservation") and self.env.query("reserved", self.ctx.connector_id)
+        )
+
+    def _g_b7__preparing__internal_start_cancelled(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B7: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
+        return bool(
+            self.env.pics_bool("Reservation")
+            and (self.env.query("reserved", self.ctx.connector_id) and (not self.ctx.cable_plugged))
+        )
+
+    def _g_b7__preparing__timer_connection_timeout(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """B7: pics.Reservation and (station.reserved(ctx.connector_id) and not ctx.cable_plugged)"""
+        return bool(
+            self.env.pics_bool("Reservation")
+            and (self.env.query("reserved", self.ctx.connector_id) and (not self.ctx.cable_plugged))
+        )
 
     def _g_b3__preparing__internal_energy_offered(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2100,6 +2279,36 @@ class ConnectorStatusMachine(SpecMachine):
         """G1: not ctx.inoperative_scheduled"""
         return bool(not self.ctx.inoperative_scheduled)
 
+    def _g_g1__reserved__timer_reservation_expiry(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G1: not ctx.inoperative_scheduled"""
+        return bool(not self.ctx.inoperative_scheduled)
+
+    def _g_g8__reserved__timer_reservation_expiry(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G8: ctx.inoperative_scheduled"""
+        return bool(self.ctx.inoperative_scheduled)
+
+    def _g_g2__reserved__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G2: station.reservation_check(ctx.connector_id, msg.idTag) != 'Refused'"""
+        return bool(
+            self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+            != "Refused"
+        )
+
+    def _g_g_refused__reserved__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """G-refused: station.reservation_check(ctx.connector_id, msg.idTag) == 'Refused'"""
+        return bool(
+            self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+            == "Refused"
+        )
+
     def _g_g8__reserved__internal_reservation_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
@@ -2170,14 +2379,6 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> bool:
         """I6: ctx.status_before_fault == 'Finishing'"""
         return bool(self.ctx.status_before_fault == "Finishing")
-
-    def _g_i7__faulted__tester_fault_cleared(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """I7: pics.Reservation and (ctx.status_before_fault == 'Reserved')"""
-        return bool(
-            self.env.pics_bool("Reservation") and self.ctx.status_before_fault == "Reserved"
-        )
 
     def _g_i8__faulted__tester_fault_cleared(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2367,6 +2568,28 @@ class ConnectorStatusMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_announce_timeout(source_name, state_name, msg)
         self._a_apply_schedule(source_name, state_name, msg)
+
+    def _t_b7__preparing__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B7 on tester.unplug"""
+        self._fired("B7:Preparing:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
+
+    def _t_b7__preparing__internal_start_cancelled(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B7 on internal.start_cancelled"""
+        self._fired("B7:Preparing:internal.start_cancelled")
+
+    def _t_b7__preparing__timer_connection_timeout(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """B7 on timer.connection_timeout"""
+        self._fired("B7:Preparing:timer.connection_timeout")
+        source_name, state_name = source.value, target.value
+        self._a_announce_timeout(source_name, state_name, msg)
 
     def _t_b3__preparing__internal_energy_offered(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2712,11 +2935,39 @@ class ConnectorStatusMachine(SpecMachine):
         """G1 on internal.reservation_ended"""
         self._fired("G1:Reserved:internal.reservation_ended")
 
+    def _t_g1__reserved__timer_reservation_expiry(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G1 on timer.reservation_expiry"""
+        self._fired("G1:Reserved:timer.reservation_expiry")
+        source_name, state_name = source.value, target.value
+        self._a_end_reservation(source_name, state_name, msg)
+
+    def _t_g8__reserved__timer_reservation_expiry(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G8 on timer.reservation_expiry"""
+        self._fired("G8:Reserved:timer.reservation_expiry")
+        source_name, state_name = source.value, target.value
+        self._a_end_reservation(source_name, state_name, msg)
+
     def _t_g2__reserved__tester_present_id_tag(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
         """G2 on tester.present_id_tag"""
         self._fired("G2:Reserved:tester.present_id_tag")
+
+    def _t_g_refused__reserved__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-refused on tester.present_id_tag"""
+        self._fired("G-refused:Reserved:tester.present_id_tag")
+
+    def _t_g2__reserved__internal_remote_start(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G2 on internal.remote_start"""
+        self._fired("G2:Reserved:internal.remote_start")
 
     def _t_g8__reserved__internal_reservation_ended(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2731,6 +2982,33 @@ class ConnectorStatusMachine(SpecMachine):
         self._fired("G9:Reserved:tester.fault")
         source_name, state_name = source.value, target.value
         self._a_remember_fault(source_name, state_name, msg)
+        self._a_unreserve_on_fault(source_name, state_name, msg)
+        self._a_end_reservation(source_name, state_name, msg)
+
+    def _t_g_replaced__reserved__internal_reserved(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-replaced on internal.reserved"""
+        self._fired("G-replaced:Reserved:internal.reserved")
+        source_name, state_name = source.value, target.value
+        self._a_disarm_reservation_expiry(source_name, state_name, msg)
+        self._a_arm_reservation_expiry(source_name, state_name, msg)
+
+    def _t_g_plug__reserved__tester_plug_in(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-plug on tester.plug_in"""
+        self._fired("G-plug:Reserved:tester.plug_in")
+        source_name, state_name = source.value, target.value
+        self._a_note_plugged(source_name, state_name, msg)
+
+    def _t_g_unplug__reserved__tester_unplug(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """G-unplug on tester.unplug"""
+        self._fired("G-unplug:Reserved:tester.unplug")
+        source_name, state_name = source.value, target.value
+        self._a_note_unplugged(source_name, state_name, msg)
 
     def _t_g_sched__reserved__internal_inoperative(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -2847,14 +3125,6 @@ class ConnectorStatusMachine(SpecMachine):
     ) -> None:
         """I6 on tester.fault_cleared"""
         self._fired("I6:Faulted:tester.fault_cleared")
-        source_name, state_name = source.value, target.value
-        self._a_clear_fault(source_name, state_name, msg)
-
-    def _t_i7__faulted__tester_fault_cleared(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """I7 on tester.fault_cleared"""
-        self._fired("I7:Faulted:tester.fault_cleared")
         source_name, state_name = source.value, target.value
         self._a_clear_fault(source_name, state_name, msg)
 
@@ -3378,6 +3648,7 @@ class ConnectorStatusMachine(SpecMachine):
         self._a_note_status(source_name, state_name, msg)
         self._a_drive_contactor(source_name, state_name, msg)
         self._a_forget_info(source_name, state_name, msg)
+        self._a_arm_reservation_expiry(source_name, state_name, msg)
 
     def _enter_unavailable(
         self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
@@ -3413,6 +3684,13 @@ class ConnectorStatusMachine(SpecMachine):
         source_name = state_name = "Preparing"
         self._a_disarm_connection_timeout(source_name, state_name, msg)
 
+    def _exit_reserved(
+        self, source: State | None = None, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """Leaving Reserved."""
+        source_name = state_name = "Reserved"
+        self._a_disarm_reservation_expiry(source_name, state_name, msg)
+
     def _a_announce_timeout(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action announce_timeout."""
         self.emit_raise("internal.start_timed_out", {"connector": self.ctx.connector_id})
@@ -3426,6 +3704,12 @@ class ConnectorStatusMachine(SpecMachine):
         """Action arm_connection_timeout."""
         if self.env.config_int("ConnectionTimeOut") > 0:
             self.emit_start_timer("connection_timeout", self.env.config_int("ConnectionTimeOut"))
+
+    def _a_arm_reservation_expiry(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action arm_reservation_expiry."""
+        self.emit_start_timer(
+            "reservation_expiry", self.env.query("reservation_seconds_left", self.ctx.connector_id)
+        )
 
     def _a_clear_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action clear_fault."""
@@ -3447,11 +3731,19 @@ class ConnectorStatusMachine(SpecMachine):
         """Action disarm_connection_timeout."""
         self.emit_cancel_timer("connection_timeout")
 
+    def _a_disarm_reservation_expiry(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action disarm_reservation_expiry."""
+        self.emit_cancel_timer("reservation_expiry")
+
     def _a_drive_contactor(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action drive_contactor."""
         self.emit_invoke(
             "set_energy_flow", {"connector": self.ctx.connector_id, "flowing": state == "Charging"}
         )
+
+    def _a_end_reservation(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action end_reservation."""
+        self.emit_invoke("end_reservation", {"connector": self.ctx.connector_id})
 
     def _a_fault_returns_after_session(
         self, source: str, state: str, msg: Mapping[str, Any]
@@ -3586,3 +3878,7 @@ class ConnectorStatusMachine(SpecMachine):
                 },
             )
             self.ctx.last_reported = state
+
+    def _a_unreserve_on_fault(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action unreserve_on_fault."""
+        self.ctx.status_before_fault = "Available"

@@ -10,10 +10,12 @@ Theory of operation: Answers RemoteStartTransaction and RemoteStopTransaction. A
     without one, some connector is operative, free and not taken by another user (an idTag being
     authorized or authorized, a cable held after DeAuthorized); the chosen connector's
     Transaction machine then authorizes (AuthorizeRemoteTxRequests) and starts as for a local
-    start. A remote stop is Accepted only for a transactionId that runs here; the transaction
-    then stops with reason Remote.
+    start. A connector held by a reservation takes a remote start only for the reserved idTag or
+    one whose parentIdTag, known locally, is the reservation's (§5.13). A remote stop is
+    Accepted only for a transactionId that runs here; the transaction then stops with reason
+    Remote.
 
-Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
 Instance: station. Source: specs/ocpp16/machines/remote_control.yaml.
 """
 
@@ -62,8 +64,10 @@ class RemoteControlMachine(SpecMachine):
     without one, some connector is operative, free and not taken by another user (an idTag
     being authorized or authorized, a cable held after DeAuthorized); the chosen connector's
     Transaction machine then authorizes (AuthorizeRemoteTxRequests) and starts as for a
-    local start. A remote stop is Accepted only for a transactionId that runs here; the
-    transaction then stops with reason Remote.
+    local start. A connector held by a reservation takes a remote start only for the
+    reserved idTag or one whose parentIdTag, known locally, is the reservation's (§5.13). A
+    remote stop is Accepted only for a transactionId that runs here; the transaction then
+    stops with reason Remote.
     """
 
     NAME: ClassVar[str] = "RemoteControl"
@@ -89,7 +93,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:28",
+            "specs/ocpp16/machines/remote_control.yaml:36",
         ),
         TransitionInfo(
             "RS-reject:Ready:ocpp.RemoteStartTransaction",
@@ -97,7 +101,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:33",
+            "specs/ocpp16/machines/remote_control.yaml:41",
         ),
         TransitionInfo(
             "RT-accept:Ready:ocpp.RemoteStopTransaction",
@@ -105,7 +109,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:38",
+            "specs/ocpp16/machines/remote_control.yaml:46",
         ),
         TransitionInfo(
             "RT-reject:Ready:ocpp.RemoteStopTransaction",
@@ -113,7 +117,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:39",
+            "specs/ocpp16/machines/remote_control.yaml:47",
         ),
     )
 
@@ -155,22 +159,38 @@ class RemoteControlMachine(SpecMachine):
     def _g_rs_accept__ready__ocpp_remote_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS-accept: station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0"""
+        """RS-accept: station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0 and station.reservation_check(station.remote_start_connector(msg.connectorId), msg.idTag) == 'Free'"""
         return bool(
             self.env.query("online")
             and (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
             and (self.env.query("remote_start_connector", msg_field(msg, "connectorId")) > 0)
+            and (
+                self.env.query(
+                    "reservation_check",
+                    self.env.query("remote_start_connector", msg_field(msg, "connectorId")),
+                    msg_field(msg, "idTag"),
+                )
+                == "Free"
+            )
         )
 
     def _g_rs_reject__ready__ocpp_remote_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS-reject: not (station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0)"""
+        """RS-reject: not (station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0 and station.reservation_check(station.remote_start_connector(msg.connectorId), msg.idTag) == 'Free')"""
         return bool(
             not (
                 self.env.query("online")
                 and (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
                 and (self.env.query("remote_start_connector", msg_field(msg, "connectorId")) > 0)
+                and (
+                    self.env.query(
+                        "reservation_check",
+                        self.env.query("remote_start_connector", msg_field(msg, "connectorId")),
+                        msg_field(msg, "idTag"),
+                    )
+                    == "Free"
+                )
             )
         )
 

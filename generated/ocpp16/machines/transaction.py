@@ -22,10 +22,13 @@ Theory of operation: Authorization and the transaction of one connector. A prese
     (§3.10). Every state but Idle tells the station the connector is taken, so
     RemoteStartTransaction is not Accepted there (errata E3.32). idTags are compared case-
     insensitively (§7.28). A transaction left open by a power loss or a hard reset is stopped by
-    the InterruptedTransaction machine. Every IdTagInfo received updates the cache. Periodic
-    meter values are sent every MeterValueSampleInterval.
+    the InterruptedTransaction machine. Every IdTagInfo received updates the cache. On a
+    reserved connector only the reserved idTag or one of its parentIdTag group starts
+    (Authorize.req tells an unknown parent, §5.13); the StartTransaction then carries the
+    reservationId and the reservation ends. Periodic meter values are sent every
+    MeterValueSampleInterval.
 
-Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
 Instance: per_connector. Source: specs/ocpp16/machines/transaction.yaml.
 """
 
@@ -91,7 +94,7 @@ def make_context(params: Mapping[str, Any]) -> TransactionContext:
 
 
 class TransactionMachine(SpecMachine):
-    """Transaction: 7 states, 171 transitions.
+    """Transaction: 7 states, 172 transitions.
 
     Authorization and the transaction of one connector. A presented idTag is authorized
     locally (Authorization Cache, LocalPreAuthorize online, LocalAuthorizeOffline and
@@ -112,8 +115,10 @@ class TransactionMachine(SpecMachine):
     connector is taken, so RemoteStartTransaction is not Accepted there (errata E3.32).
     idTags are compared case-insensitively (§7.28). A transaction left open by a power loss
     or a hard reset is stopped by the InterruptedTransaction machine. Every IdTagInfo
-    received updates the cache. Periodic meter values are sent every
-    MeterValueSampleInterval.
+    received updates the cache. On a reserved connector only the reserved idTag or one of
+    its parentIdTag group starts (Authorize.req tells an unknown parent, §5.13); the
+    StartTransaction then carries the reservationId and the reservation ends. Periodic meter
+    values are sent every MeterValueSampleInterval.
     """
 
     NAME: ClassVar[str] = "Transaction"
@@ -330,7 +335,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:134",
+            "specs/ocpp16/machines/transaction.yaml:149",
         ),
         TransitionInfo(
             "P1:Authorizing:tester.plug_in",
@@ -338,7 +343,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:134",
+            "specs/ocpp16/machines/transaction.yaml:149",
         ),
         TransitionInfo(
             "P1:StopAuthorizing:tester.plug_in",
@@ -346,7 +351,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:134",
+            "specs/ocpp16/machines/transaction.yaml:149",
         ),
         TransitionInfo(
             "P1:Held:tester.plug_in",
@@ -354,7 +359,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:134",
+            "specs/ocpp16/machines/transaction.yaml:149",
         ),
         TransitionInfo(
             "P1:HeldAuthorizing:tester.plug_in",
@@ -362,7 +367,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:134",
+            "specs/ocpp16/machines/transaction.yaml:149",
         ),
         TransitionInfo(
             "P2:Idle:tester.unplug",
@@ -370,7 +375,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:135",
+            "specs/ocpp16/machines/transaction.yaml:150",
         ),
         TransitionInfo(
             "P2:Idle:tester.ev_unplug",
@@ -378,7 +383,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:135",
+            "specs/ocpp16/machines/transaction.yaml:150",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.ev_unplug",
@@ -386,7 +391,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:151",
         ),
         TransitionInfo(
             "P2:Authorized:tester.ev_unplug",
@@ -394,7 +399,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:136",
+            "specs/ocpp16/machines/transaction.yaml:151",
         ),
         TransitionInfo(
             "P2:Authorizing:tester.unplug",
@@ -402,7 +407,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:137",
+            "specs/ocpp16/machines/transaction.yaml:152",
         ),
         TransitionInfo(
             "P2:Authorized:tester.unplug",
@@ -410,7 +415,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:137",
+            "specs/ocpp16/machines/transaction.yaml:152",
         ),
         TransitionInfo(
             "P3:Authorizing:tester.unplug",
@@ -418,7 +423,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:156",
         ),
         TransitionInfo(
             "P3:Authorized:tester.unplug",
@@ -426,7 +431,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:141",
+            "specs/ocpp16/machines/transaction.yaml:156",
         ),
         TransitionInfo(
             "AU1:Idle:tester.present_id_tag",
@@ -434,7 +439,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:146",
+            "specs/ocpp16/machines/transaction.yaml:161",
         ),
         TransitionInfo(
             "AU2:Idle:tester.present_id_tag",
@@ -442,7 +447,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:152",
+            "specs/ocpp16/machines/transaction.yaml:167",
         ),
         TransitionInfo(
             "AU3:Idle:tester.present_id_tag",
@@ -450,7 +455,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:158",
+            "specs/ocpp16/machines/transaction.yaml:173",
         ),
         TransitionInfo(
             "AU4:Idle:tester.present_id_tag",
@@ -458,7 +463,15 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:164",
+            "specs/ocpp16/machines/transaction.yaml:179",
+        ),
+        TransitionInfo(
+            "AU5:Idle:tester.present_id_tag",
+            "AU5",
+            "Idle",
+            "tester.present_id_tag",
+            None,
+            "specs/ocpp16/machines/transaction.yaml:186",
         ),
         TransitionInfo(
             "RS1:Idle:internal.remote_start",
@@ -466,7 +479,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorizing",
-            "specs/ocpp16/machines/transaction.yaml:173",
+            "specs/ocpp16/machines/transaction.yaml:194",
         ),
         TransitionInfo(
             "RS2:Idle:internal.remote_start",
@@ -474,7 +487,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:179",
+            "specs/ocpp16/machines/transaction.yaml:200",
         ),
         TransitionInfo(
             "RS3:Idle:internal.remote_start",
@@ -482,7 +495,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "internal.remote_start",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:180",
+            "specs/ocpp16/machines/transaction.yaml:201",
         ),
         TransitionInfo(
             "AA1:Authorizing:result.Authorize",
@@ -490,7 +503,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:189",
+            "specs/ocpp16/machines/transaction.yaml:211",
         ),
         TransitionInfo(
             "AA2:Authorizing:result.Authorize",
@@ -498,7 +511,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:190",
+            "specs/ocpp16/machines/transaction.yaml:212",
         ),
         TransitionInfo(
             "AA6:Authorizing:result.Authorize",
@@ -506,7 +519,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:191",
+            "specs/ocpp16/machines/transaction.yaml:213",
         ),
         TransitionInfo(
             "AA6:Authorizing:error.Authorize",
@@ -514,7 +527,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "AA6:Authorizing:timeout.Authorize",
@@ -522,7 +535,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:192",
+            "specs/ocpp16/machines/transaction.yaml:214",
         ),
         TransitionInfo(
             "AA7:Idle:result.Authorize",
@@ -530,7 +543,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:195",
+            "specs/ocpp16/machines/transaction.yaml:217",
         ),
         TransitionInfo(
             "AA8:Idle:error.Authorize",
@@ -538,7 +551,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:218",
         ),
         TransitionInfo(
             "AA8:Idle:timeout.Authorize",
@@ -546,7 +559,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.Authorize",
             None,
-            "specs/ocpp16/machines/transaction.yaml:196",
+            "specs/ocpp16/machines/transaction.yaml:218",
         ),
         TransitionInfo(
             "AA3:Authorizing:timeout.Authorize",
@@ -554,7 +567,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:199",
+            "specs/ocpp16/machines/transaction.yaml:221",
         ),
         TransitionInfo(
             "AA4:Authorizing:timeout.Authorize",
@@ -562,7 +575,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:204",
+            "specs/ocpp16/machines/transaction.yaml:226",
         ),
         TransitionInfo(
             "AA3:Authorizing:error.Authorize",
@@ -570,7 +583,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Authorized",
-            "specs/ocpp16/machines/transaction.yaml:210",
+            "specs/ocpp16/machines/transaction.yaml:232",
         ),
         TransitionInfo(
             "AA4:Authorizing:error.Authorize",
@@ -578,7 +591,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:215",
+            "specs/ocpp16/machines/transaction.yaml:237",
         ),
         TransitionInfo(
             "AA5:Authorizing:error.Authorize",
@@ -586,7 +599,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:227",
+            "specs/ocpp16/machines/transaction.yaml:249",
         ),
         TransitionInfo(
             "ST1:Authorized:tester.plug_in",
@@ -594,7 +607,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:234",
+            "specs/ocpp16/machines/transaction.yaml:256",
         ),
         TransitionInfo(
             "ST2:Authorized:internal.ready_to_start",
@@ -602,7 +615,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:235",
+            "specs/ocpp16/machines/transaction.yaml:257",
         ),
         TransitionInfo(
             "ST4:Authorized:tester.plug_in",
@@ -610,7 +623,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.plug_in",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:238",
+            "specs/ocpp16/machines/transaction.yaml:260",
         ),
         TransitionInfo(
             "ST5:Authorized:internal.ready_to_start",
@@ -618,7 +631,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.ready_to_start",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:239",
+            "specs/ocpp16/machines/transaction.yaml:261",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_timed_out",
@@ -626,7 +639,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:265",
         ),
         TransitionInfo(
             "ST3:Authorizing:internal.start_cancelled",
@@ -634,7 +647,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:265",
         ),
         TransitionInfo(
             "ST3:Authorizing:tester.fault",
@@ -642,7 +655,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:265",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_timed_out",
@@ -650,7 +663,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_timed_out",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:265",
         ),
         TransitionInfo(
             "ST3:Authorized:internal.start_cancelled",
@@ -658,7 +671,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "internal.start_cancelled",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:265",
         ),
         TransitionInfo(
             "ST3:Authorized:tester.fault",
@@ -666,7 +679,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.fault",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:243",
+            "specs/ocpp16/machines/transaction.yaml:265",
         ),
         TransitionInfo(
             "ST6:Authorized:tester.present_id_tag",
@@ -674,7 +687,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:246",
+            "specs/ocpp16/machines/transaction.yaml:268",
         ),
         TransitionInfo(
             "ST7:Authorized:tester.present_id_tag",
@@ -682,7 +695,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:250",
+            "specs/ocpp16/machines/transaction.yaml:272",
         ),
         TransitionInfo(
             "SA1:Running:result.StartTransaction",
@@ -690,7 +703,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:252",
+            "specs/ocpp16/machines/transaction.yaml:274",
         ),
         TransitionInfo(
             "SA1:StopAuthorizing:result.StartTransaction",
@@ -698,7 +711,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:252",
+            "specs/ocpp16/machines/transaction.yaml:274",
         ),
         TransitionInfo(
             "SA2:Running:result.StartTransaction",
@@ -706,7 +719,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:275",
         ),
         TransitionInfo(
             "SA2:StopAuthorizing:result.StartTransaction",
@@ -714,7 +727,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:253",
+            "specs/ocpp16/machines/transaction.yaml:275",
         ),
         TransitionInfo(
             "SA8:Running:result.StartTransaction",
@@ -722,7 +735,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:260",
+            "specs/ocpp16/machines/transaction.yaml:282",
         ),
         TransitionInfo(
             "SA8:StopAuthorizing:result.StartTransaction",
@@ -730,7 +743,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:260",
+            "specs/ocpp16/machines/transaction.yaml:282",
         ),
         TransitionInfo(
             "SA3:Running:result.StartTransaction",
@@ -738,7 +751,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:266",
+            "specs/ocpp16/machines/transaction.yaml:288",
         ),
         TransitionInfo(
             "SA3:StopAuthorizing:result.StartTransaction",
@@ -746,7 +759,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:266",
+            "specs/ocpp16/machines/transaction.yaml:288",
         ),
         TransitionInfo(
             "SA7:Running:result.StartTransaction",
@@ -754,7 +767,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:295",
         ),
         TransitionInfo(
             "SA7:StopAuthorizing:result.StartTransaction",
@@ -762,7 +775,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:273",
+            "specs/ocpp16/machines/transaction.yaml:295",
         ),
         TransitionInfo(
             "MX1:Running:timer.energy_check",
@@ -770,7 +783,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:278",
+            "specs/ocpp16/machines/transaction.yaml:300",
         ),
         TransitionInfo(
             "MX1:StopAuthorizing:timer.energy_check",
@@ -778,7 +791,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:278",
+            "specs/ocpp16/machines/transaction.yaml:300",
         ),
         TransitionInfo(
             "MX2:Running:timer.energy_check",
@@ -786,7 +799,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:279",
+            "specs/ocpp16/machines/transaction.yaml:301",
         ),
         TransitionInfo(
             "MX2:StopAuthorizing:timer.energy_check",
@@ -794,7 +807,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.energy_check",
             None,
-            "specs/ocpp16/machines/transaction.yaml:279",
+            "specs/ocpp16/machines/transaction.yaml:301",
         ),
         TransitionInfo(
             "SA4:Running:error.StartTransaction",
@@ -802,7 +815,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:306",
         ),
         TransitionInfo(
             "SA4:Running:timeout.StartTransaction",
@@ -810,7 +823,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:306",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:error.StartTransaction",
@@ -818,7 +831,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:306",
         ),
         TransitionInfo(
             "SA4:StopAuthorizing:timeout.StartTransaction",
@@ -826,7 +839,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:284",
+            "specs/ocpp16/machines/transaction.yaml:306",
         ),
         TransitionInfo(
             "SA9:Running:result.StartTransaction",
@@ -834,7 +847,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:288",
+            "specs/ocpp16/machines/transaction.yaml:310",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:result.StartTransaction",
@@ -842,7 +855,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:288",
+            "specs/ocpp16/machines/transaction.yaml:310",
         ),
         TransitionInfo(
             "SA9:Running:error.StartTransaction",
@@ -850,7 +863,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:289",
+            "specs/ocpp16/machines/transaction.yaml:311",
         ),
         TransitionInfo(
             "SA9:Running:timeout.StartTransaction",
@@ -858,7 +871,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:289",
+            "specs/ocpp16/machines/transaction.yaml:311",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:error.StartTransaction",
@@ -866,7 +879,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:289",
+            "specs/ocpp16/machines/transaction.yaml:311",
         ),
         TransitionInfo(
             "SA9:StopAuthorizing:timeout.StartTransaction",
@@ -874,7 +887,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:289",
+            "specs/ocpp16/machines/transaction.yaml:311",
         ),
         TransitionInfo(
             "SA5:Idle:result.StartTransaction",
@@ -882,7 +895,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:291",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "SA5:Authorizing:result.StartTransaction",
@@ -890,7 +903,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:291",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "SA5:Authorized:result.StartTransaction",
@@ -898,7 +911,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:291",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "SA5:Held:result.StartTransaction",
@@ -906,7 +919,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:291",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "SA5:HeldAuthorizing:result.StartTransaction",
@@ -914,7 +927,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:291",
+            "specs/ocpp16/machines/transaction.yaml:313",
         ),
         TransitionInfo(
             "SA6:Idle:error.StartTransaction",
@@ -922,7 +935,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Idle:timeout.StartTransaction",
@@ -930,7 +943,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Authorizing:error.StartTransaction",
@@ -938,7 +951,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Authorizing:timeout.StartTransaction",
@@ -946,7 +959,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Authorized:error.StartTransaction",
@@ -954,7 +967,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Authorized:timeout.StartTransaction",
@@ -962,7 +975,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Held:error.StartTransaction",
@@ -970,7 +983,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:Held:timeout.StartTransaction",
@@ -978,7 +991,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:error.StartTransaction",
@@ -986,7 +999,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SA6:HeldAuthorizing:timeout.StartTransaction",
@@ -994,7 +1007,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StartTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:292",
+            "specs/ocpp16/machines/transaction.yaml:314",
         ),
         TransitionInfo(
             "SP1:Idle:result.StopTransaction",
@@ -1002,7 +1015,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP1:Authorizing:result.StopTransaction",
@@ -1010,7 +1023,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP1:Authorized:result.StopTransaction",
@@ -1018,7 +1031,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP1:Running:result.StopTransaction",
@@ -1026,7 +1039,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP1:StopAuthorizing:result.StopTransaction",
@@ -1034,7 +1047,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP1:Held:result.StopTransaction",
@@ -1042,7 +1055,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP1:HeldAuthorizing:result.StopTransaction",
@@ -1050,7 +1063,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:293",
+            "specs/ocpp16/machines/transaction.yaml:315",
         ),
         TransitionInfo(
             "SP2:Idle:error.StopTransaction",
@@ -1058,7 +1071,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Idle:timeout.StopTransaction",
@@ -1066,7 +1079,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Authorizing:error.StopTransaction",
@@ -1074,7 +1087,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Authorizing:timeout.StopTransaction",
@@ -1082,7 +1095,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Authorized:error.StopTransaction",
@@ -1090,7 +1103,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Authorized:timeout.StopTransaction",
@@ -1098,7 +1111,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Running:error.StopTransaction",
@@ -1106,7 +1119,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Running:timeout.StopTransaction",
@@ -1114,7 +1127,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:error.StopTransaction",
@@ -1122,7 +1135,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:StopAuthorizing:timeout.StopTransaction",
@@ -1130,7 +1143,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Held:error.StopTransaction",
@@ -1138,7 +1151,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:Held:timeout.StopTransaction",
@@ -1146,7 +1159,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:error.StopTransaction",
@@ -1154,7 +1167,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "SP2:HeldAuthorizing:timeout.StopTransaction",
@@ -1162,7 +1175,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.StopTransaction",
             None,
-            "specs/ocpp16/machines/transaction.yaml:294",
+            "specs/ocpp16/machines/transaction.yaml:316",
         ),
         TransitionInfo(
             "MV1:Idle:result.MeterValues",
@@ -1170,7 +1183,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Idle:error.MeterValues",
@@ -1178,7 +1191,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Idle:timeout.MeterValues",
@@ -1186,7 +1199,7 @@ class TransactionMachine(SpecMachine):
             "Idle",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Authorizing:result.MeterValues",
@@ -1194,7 +1207,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Authorizing:error.MeterValues",
@@ -1202,7 +1215,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Authorizing:timeout.MeterValues",
@@ -1210,7 +1223,7 @@ class TransactionMachine(SpecMachine):
             "Authorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Authorized:result.MeterValues",
@@ -1218,7 +1231,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Authorized:error.MeterValues",
@@ -1226,7 +1239,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Authorized:timeout.MeterValues",
@@ -1234,7 +1247,7 @@ class TransactionMachine(SpecMachine):
             "Authorized",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Running:result.MeterValues",
@@ -1242,7 +1255,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Running:error.MeterValues",
@@ -1250,7 +1263,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Running:timeout.MeterValues",
@@ -1258,7 +1271,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:result.MeterValues",
@@ -1266,7 +1279,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:error.MeterValues",
@@ -1274,7 +1287,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:StopAuthorizing:timeout.MeterValues",
@@ -1282,7 +1295,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Held:result.MeterValues",
@@ -1290,7 +1303,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Held:error.MeterValues",
@@ -1298,7 +1311,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:Held:timeout.MeterValues",
@@ -1306,7 +1319,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:result.MeterValues",
@@ -1314,7 +1327,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:error.MeterValues",
@@ -1322,7 +1335,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "MV1:HeldAuthorizing:timeout.MeterValues",
@@ -1330,7 +1343,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.MeterValues",
             None,
-            "specs/ocpp16/machines/transaction.yaml:295",
+            "specs/ocpp16/machines/transaction.yaml:317",
         ),
         TransitionInfo(
             "LS1:Running:tester.present_id_tag",
@@ -1338,7 +1351,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:297",
+            "specs/ocpp16/machines/transaction.yaml:319",
         ),
         TransitionInfo(
             "LS2:Running:tester.present_id_tag",
@@ -1346,7 +1359,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "StopAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:300",
+            "specs/ocpp16/machines/transaction.yaml:322",
         ),
         TransitionInfo(
             "LS3:Running:tester.present_id_tag",
@@ -1354,7 +1367,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:301",
+            "specs/ocpp16/machines/transaction.yaml:323",
         ),
         TransitionInfo(
             "LS4:Running:tester.present_id_tag",
@@ -1362,7 +1375,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:307",
+            "specs/ocpp16/machines/transaction.yaml:329",
         ),
         TransitionInfo(
             "LS5:StopAuthorizing:result.Authorize",
@@ -1370,7 +1383,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:311",
+            "specs/ocpp16/machines/transaction.yaml:333",
         ),
         TransitionInfo(
             "LS6:StopAuthorizing:result.Authorize",
@@ -1378,7 +1391,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "result.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:317",
+            "specs/ocpp16/machines/transaction.yaml:339",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:error.Authorize",
@@ -1386,7 +1399,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "error.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:323",
+            "specs/ocpp16/machines/transaction.yaml:345",
         ),
         TransitionInfo(
             "LS7:StopAuthorizing:timeout.Authorize",
@@ -1394,7 +1407,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timeout.Authorize",
             "Running",
-            "specs/ocpp16/machines/transaction.yaml:323",
+            "specs/ocpp16/machines/transaction.yaml:345",
         ),
         TransitionInfo(
             "LS8:StopAuthorizing:tester.present_id_tag",
@@ -1402,7 +1415,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:324",
+            "specs/ocpp16/machines/transaction.yaml:346",
         ),
         TransitionInfo(
             "EV1:Running:tester.unplug",
@@ -1410,7 +1423,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:328",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "EV1:Running:tester.ev_unplug",
@@ -1418,7 +1431,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:328",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.unplug",
@@ -1426,7 +1439,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:328",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "EV1:StopAuthorizing:tester.ev_unplug",
@@ -1434,7 +1447,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:328",
+            "specs/ocpp16/machines/transaction.yaml:350",
         ),
         TransitionInfo(
             "EV2:Running:tester.unplug",
@@ -1442,7 +1455,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:331",
+            "specs/ocpp16/machines/transaction.yaml:353",
         ),
         TransitionInfo(
             "EV2:Running:tester.ev_unplug",
@@ -1450,7 +1463,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:331",
+            "specs/ocpp16/machines/transaction.yaml:353",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.unplug",
@@ -1458,7 +1471,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:331",
+            "specs/ocpp16/machines/transaction.yaml:353",
         ),
         TransitionInfo(
             "EV2:StopAuthorizing:tester.ev_unplug",
@@ -1466,7 +1479,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:331",
+            "specs/ocpp16/machines/transaction.yaml:353",
         ),
         TransitionInfo(
             "EV3:Running:tester.plug_in",
@@ -1474,7 +1487,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.plug_in",
             None,
-            "specs/ocpp16/machines/transaction.yaml:332",
+            "specs/ocpp16/machines/transaction.yaml:354",
         ),
         TransitionInfo(
             "RT1:Running:internal.remote_stop",
@@ -1482,7 +1495,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:334",
+            "specs/ocpp16/machines/transaction.yaml:356",
         ),
         TransitionInfo(
             "RT1:StopAuthorizing:internal.remote_stop",
@@ -1490,7 +1503,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.remote_stop",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:334",
+            "specs/ocpp16/machines/transaction.yaml:356",
         ),
         TransitionInfo(
             "RE1:Running:internal.reset",
@@ -1498,7 +1511,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:337",
+            "specs/ocpp16/machines/transaction.yaml:359",
         ),
         TransitionInfo(
             "RE1:StopAuthorizing:internal.reset",
@@ -1506,7 +1519,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.reset",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:337",
+            "specs/ocpp16/machines/transaction.yaml:359",
         ),
         TransitionInfo(
             "UL1:Running:internal.unlock_requested",
@@ -1514,7 +1527,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:338",
+            "specs/ocpp16/machines/transaction.yaml:360",
         ),
         TransitionInfo(
             "UL1:StopAuthorizing:internal.unlock_requested",
@@ -1522,7 +1535,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:338",
+            "specs/ocpp16/machines/transaction.yaml:360",
         ),
         TransitionInfo(
             "HL1:Held:tester.present_id_tag",
@@ -1530,7 +1543,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:341",
+            "specs/ocpp16/machines/transaction.yaml:363",
         ),
         TransitionInfo(
             "HL1:HeldAuthorizing:tester.present_id_tag",
@@ -1538,7 +1551,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:341",
+            "specs/ocpp16/machines/transaction.yaml:363",
         ),
         TransitionInfo(
             "HL2:Held:tester.present_id_tag",
@@ -1546,7 +1559,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:349",
+            "specs/ocpp16/machines/transaction.yaml:371",
         ),
         TransitionInfo(
             "HL6:Held:tester.present_id_tag",
@@ -1554,7 +1567,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.present_id_tag",
             "HeldAuthorizing",
-            "specs/ocpp16/machines/transaction.yaml:353",
+            "specs/ocpp16/machines/transaction.yaml:375",
         ),
         TransitionInfo(
             "HL7:HeldAuthorizing:result.Authorize",
@@ -1562,7 +1575,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:359",
+            "specs/ocpp16/machines/transaction.yaml:381",
         ),
         TransitionInfo(
             "HL8:HeldAuthorizing:result.Authorize",
@@ -1570,7 +1583,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "result.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:365",
+            "specs/ocpp16/machines/transaction.yaml:387",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:error.Authorize",
@@ -1578,7 +1591,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "error.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:371",
+            "specs/ocpp16/machines/transaction.yaml:393",
         ),
         TransitionInfo(
             "HL9:HeldAuthorizing:timeout.Authorize",
@@ -1586,7 +1599,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "timeout.Authorize",
             "Held",
-            "specs/ocpp16/machines/transaction.yaml:371",
+            "specs/ocpp16/machines/transaction.yaml:393",
         ),
         TransitionInfo(
             "HL10:HeldAuthorizing:tester.present_id_tag",
@@ -1594,7 +1607,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.present_id_tag",
             None,
-            "specs/ocpp16/machines/transaction.yaml:373",
+            "specs/ocpp16/machines/transaction.yaml:395",
         ),
         TransitionInfo(
             "HL3:Held:internal.unlock_requested",
@@ -1602,7 +1615,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:379",
+            "specs/ocpp16/machines/transaction.yaml:401",
         ),
         TransitionInfo(
             "HL3:HeldAuthorizing:internal.unlock_requested",
@@ -1610,7 +1623,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "internal.unlock_requested",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:379",
+            "specs/ocpp16/machines/transaction.yaml:401",
         ),
         TransitionInfo(
             "HL4:Held:tester.unplug",
@@ -1618,7 +1631,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:380",
+            "specs/ocpp16/machines/transaction.yaml:402",
         ),
         TransitionInfo(
             "HL4:HeldAuthorizing:tester.unplug",
@@ -1626,7 +1639,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.unplug",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:380",
+            "specs/ocpp16/machines/transaction.yaml:402",
         ),
         TransitionInfo(
             "HL5:Held:tester.ev_unplug",
@@ -1634,7 +1647,7 @@ class TransactionMachine(SpecMachine):
             "Held",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:381",
+            "specs/ocpp16/machines/transaction.yaml:403",
         ),
         TransitionInfo(
             "HL5:HeldAuthorizing:tester.ev_unplug",
@@ -1642,7 +1655,7 @@ class TransactionMachine(SpecMachine):
             "HeldAuthorizing",
             "tester.ev_unplug",
             None,
-            "specs/ocpp16/machines/transaction.yaml:381",
+            "specs/ocpp16/machines/transaction.yaml:403",
         ),
         TransitionInfo(
             "PF1:Running:tester.power_failing",
@@ -1650,7 +1663,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:384",
+            "specs/ocpp16/machines/transaction.yaml:406",
         ),
         TransitionInfo(
             "PF1:StopAuthorizing:tester.power_failing",
@@ -1658,7 +1671,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "tester.power_failing",
             "Idle",
-            "specs/ocpp16/machines/transaction.yaml:384",
+            "specs/ocpp16/machines/transaction.yaml:406",
         ),
         TransitionInfo(
             "MS1:Running:timer.meter_sample",
@@ -1666,7 +1679,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:391",
+            "specs/ocpp16/machines/transaction.yaml:413",
         ),
         TransitionInfo(
             "MS1:StopAuthorizing:timer.meter_sample",
@@ -1674,7 +1687,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "timer.meter_sample",
             None,
-            "specs/ocpp16/machines/transaction.yaml:391",
+            "specs/ocpp16/machines/transaction.yaml:413",
         ),
         TransitionInfo(
             "MS2:Running:internal.configuration_changed",
@@ -1682,7 +1695,7 @@ class TransactionMachine(SpecMachine):
             "Running",
             "internal.configuration_changed",
             None,
-            "specs/ocpp16/machines/transaction.yaml:394",
+            "specs/ocpp16/machines/transaction.yaml:416",
         ),
         TransitionInfo(
             "MS2:StopAuthorizing:internal.configuration_changed",
@@ -1690,7 +1703,7 @@ class TransactionMachine(SpecMachine):
             "StopAuthorizing",
             "internal.configuration_changed",
             None,
-            "specs/ocpp16/machines/transaction.yaml:394",
+            "specs/ocpp16/machines/transaction.yaml:416",
         ),
     )
 
@@ -2116,6 +2129,12 @@ class TransactionMachine(SpecMachine):
             cond="_g_au4__idle__tester_present_id_tag",
             on="_t_au4__idle__tester_present_id_tag",
         )
+        | idle.to(
+            idle,
+            internal=True,
+            cond="_g_au5__idle__tester_present_id_tag",
+            on="_t_au5__idle__tester_present_id_tag",
+        )
         | authorized.to(
             idle,
             cond="_g_st6__authorized__tester_present_id_tag",
@@ -2377,33 +2396,45 @@ class TransactionMachine(SpecMachine):
     def _g_au1__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU1: station.connector_startable(ctx.connector_id) and station.online() and not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted')"""
+        """AU1: station.connector_startable(ctx.connector_id) and station.online() and station.reservation_check(ctx.connector_id, msg.idTag) != 'Refused' and (not (config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted') or station.reservation_check(ctx.connector_id, msg.idTag) == 'Ask')"""
         return bool(
             self.env.query("connector_startable", self.ctx.connector_id)
             and self.env.query("online")
+            and (
+                self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+                != "Refused"
+            )
             and (
                 not (
                     self.env.config_bool("LocalPreAuthorize")
                     and self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted"
                 )
+                or self.env.query(
+                    "reservation_check", self.ctx.connector_id, msg_field(msg, "idTag")
+                )
+                == "Ask"
             )
         )
 
     def _g_au2__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU2: station.connector_startable(ctx.connector_id) and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted'"""
+        """AU2: station.connector_startable(ctx.connector_id) and station.online() and config.LocalPreAuthorize and station.authorization(msg.idTag) == 'Accepted' and station.reservation_check(ctx.connector_id, msg.idTag) == 'Free'"""
         return bool(
             self.env.query("connector_startable", self.ctx.connector_id)
             and self.env.query("online")
             and self.env.config_bool("LocalPreAuthorize")
             and (self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted")
+            and (
+                self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+                == "Free"
+            )
         )
 
     def _g_au3__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU3: station.connector_startable(ctx.connector_id) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU3: station.connector_startable(ctx.connector_id) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown')) and station.reservation_check(ctx.connector_id, msg.idTag) == 'Free'"""
         return bool(
             self.env.query("connector_startable", self.ctx.connector_id)
             and (not self.env.query("online"))
@@ -2415,24 +2446,48 @@ class TransactionMachine(SpecMachine):
                     and self.env.query("authorization", msg_field(msg, "idTag")) == "Unknown"
                 )
             )
+            and (
+                self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+                == "Free"
+            )
         )
 
     def _g_au4__idle__tester_present_id_tag(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AU4: station.connector_startable(ctx.connector_id) and not station.online() and not ((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown'))"""
+        """AU4: station.connector_startable(ctx.connector_id) and not station.online() and not (((config.LocalAuthorizeOffline and station.authorization(msg.idTag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(msg.idTag) == 'Unknown')) and station.reservation_check(ctx.connector_id, msg.idTag) == 'Free')"""
         return bool(
             self.env.query("connector_startable", self.ctx.connector_id)
             and (not self.env.query("online"))
             and (
                 not (
-                    self.env.config_bool("LocalAuthorizeOffline")
-                    and self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted"
-                    or (
-                        self.env.config_bool("AllowOfflineTxForUnknownId")
-                        and self.env.query("authorization", msg_field(msg, "idTag")) == "Unknown"
+                    (
+                        self.env.config_bool("LocalAuthorizeOffline")
+                        and self.env.query("authorization", msg_field(msg, "idTag")) == "Accepted"
+                        or (
+                            self.env.config_bool("AllowOfflineTxForUnknownId")
+                            and self.env.query("authorization", msg_field(msg, "idTag"))
+                            == "Unknown"
+                        )
                     )
+                    and self.env.query(
+                        "reservation_check", self.ctx.connector_id, msg_field(msg, "idTag")
+                    )
+                    == "Free"
                 )
+            )
+        )
+
+    def _g_au5__idle__tester_present_id_tag(
+        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> bool:
+        """AU5: station.connector_startable(ctx.connector_id) and station.online() and station.reservation_check(ctx.connector_id, msg.idTag) == 'Refused'"""
+        return bool(
+            self.env.query("connector_startable", self.ctx.connector_id)
+            and self.env.query("online")
+            and (
+                self.env.query("reservation_check", self.ctx.connector_id, msg_field(msg, "idTag"))
+                == "Refused"
             )
         )
 
@@ -2471,20 +2526,32 @@ class TransactionMachine(SpecMachine):
     def _g_aa1__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA1: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted'"""
+        """AA1: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted' and station.reservation_allows(ctx.connector_id, ctx.id_tag, msg.idTagInfo.parentIdTag)"""
         return bool(
             text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
             and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+            and self.env.query(
+                "reservation_allows",
+                self.ctx.connector_id,
+                self.ctx.id_tag,
+                msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"),
+            )
         )
 
     def _g_aa2__authorizing__result_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA2: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted' or lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)))"""
+        """AA2: not (lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and msg.idTagInfo.status == 'Accepted' and station.reservation_allows(ctx.connector_id, ctx.id_tag, msg.idTagInfo.parentIdTag) or lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)))"""
         return bool(
             not (
                 text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
                 and msg_field(msg_field(msg, "idTagInfo"), "status") == "Accepted"
+                and self.env.query(
+                    "reservation_allows",
+                    self.ctx.connector_id,
+                    self.ctx.id_tag,
+                    msg_field(msg_field(msg, "idTagInfo"), "parentIdTag"),
+                )
                 or text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
             )
         )
@@ -2516,7 +2583,7 @@ class TransactionMachine(SpecMachine):
     def _g_aa3__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) and station.reservation_allows(ctx.connector_id, ctx.id_tag, ctx.parent_id_tag)"""
         return bool(
             text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
             and (
@@ -2527,12 +2594,15 @@ class TransactionMachine(SpecMachine):
                     and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
                 )
             )
+            and self.env.query(
+                "reservation_allows", self.ctx.connector_id, self.ctx.id_tag, self.ctx.parent_id_tag
+            )
         )
 
     def _g_aa4__authorizing__timeout_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA4: not (lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')))"""
+        """AA4: not (lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) and station.reservation_allows(ctx.connector_id, ctx.id_tag, ctx.parent_id_tag))"""
         return bool(
             not (
                 text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
@@ -2546,6 +2616,12 @@ class TransactionMachine(SpecMachine):
                             and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
                         )
                     )
+                    and self.env.query(
+                        "reservation_allows",
+                        self.ctx.connector_id,
+                        self.ctx.id_tag,
+                        self.ctx.parent_id_tag,
+                    )
                 )
             )
         )
@@ -2553,7 +2629,7 @@ class TransactionMachine(SpecMachine):
     def _g_aa3__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown'))"""
+        """AA3: lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) and station.reservation_allows(ctx.connector_id, ctx.id_tag, ctx.parent_id_tag)"""
         return bool(
             text_lower(msg_field(msg, "sentIdTag")) in ("", text_lower(self.ctx.id_tag))
             and (not self.env.query("online"))
@@ -2565,12 +2641,15 @@ class TransactionMachine(SpecMachine):
                     and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
                 )
             )
+            and self.env.query(
+                "reservation_allows", self.ctx.connector_id, self.ctx.id_tag, self.ctx.parent_id_tag
+            )
         )
 
     def _g_aa4__authorizing__error_authorize(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """AA4: not (lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and station.online())"""
+        """AA4: not (lower(msg.sentIdTag) not in ('', lower(ctx.id_tag)) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and not station.online() and ((config.LocalAuthorizeOffline and station.authorization(ctx.id_tag) == 'Accepted') or (config.AllowOfflineTxForUnknownId and station.authorization(ctx.id_tag) == 'Unknown')) and station.reservation_allows(ctx.connector_id, ctx.id_tag, ctx.parent_id_tag) or lower(msg.sentIdTag) in ('', lower(ctx.id_tag)) and station.online())"""
         return bool(
             not (
                 text_lower(msg_field(msg, "sentIdTag")) not in ("", text_lower(self.ctx.id_tag))
@@ -2584,6 +2663,12 @@ class TransactionMachine(SpecMachine):
                             self.env.config_bool("AllowOfflineTxForUnknownId")
                             and self.env.query("authorization", self.ctx.id_tag) == "Unknown"
                         )
+                    )
+                    and self.env.query(
+                        "reservation_allows",
+                        self.ctx.connector_id,
+                        self.ctx.id_tag,
+                        self.ctx.parent_id_tag,
                     )
                 )
                 or (
@@ -3256,6 +3341,12 @@ class TransactionMachine(SpecMachine):
         source_name, state_name = source.value, target.value
         self._a_cancel_start(source_name, state_name, msg)
 
+    def _t_au5__idle__tester_present_id_tag(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """AU5 on tester.present_id_tag"""
+        self._fired("AU5:Idle:tester.present_id_tag")
+
     def _t_rs1__idle__internal_remote_start(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
@@ -3392,6 +3483,7 @@ class TransactionMachine(SpecMachine):
         self._a_start_transaction(source_name, state_name, msg)
         self._a_store_transaction(source_name, state_name, msg)
         self._a_send_start(source_name, state_name, msg)
+        self._a_use_reservation(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
 
@@ -3405,6 +3497,7 @@ class TransactionMachine(SpecMachine):
         self._a_start_transaction(source_name, state_name, msg)
         self._a_store_transaction(source_name, state_name, msg)
         self._a_send_start(source_name, state_name, msg)
+        self._a_use_reservation(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
         self._a_arm_sampling(source_name, state_name, msg)
 
@@ -4751,6 +4844,20 @@ class TransactionMachine(SpecMachine):
                 "idTag": self.ctx.id_tag,
                 "meterStart": self.env.query("meter", self.ctx.connector_id),
                 "timestamp": self.env.query("now"),
+                "reservationId": self.env.query(
+                    "reservation_used",
+                    self.ctx.connector_id,
+                    self.ctx.id_tag,
+                    self.ctx.parent_id_tag,
+                )
+                if self.env.query(
+                    "reservation_used",
+                    self.ctx.connector_id,
+                    self.ctx.id_tag,
+                    self.ctx.parent_id_tag,
+                )
+                > 0
+                else None,
             },
             self.ctx.tx_ref,
         )
@@ -4845,6 +4952,17 @@ class TransactionMachine(SpecMachine):
         """Action unlock_on_ev_disconnect."""
         if self.env.config_bool("UnlockConnectorOnEVSideDisconnect"):
             self.emit_invoke("unlock", {"connector": self.ctx.connector_id})
+
+    def _a_use_reservation(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action use_reservation."""
+        self.emit_invoke(
+            "use_reservation",
+            {
+                "connector": self.ctx.connector_id,
+                "id_tag": self.ctx.id_tag,
+                "parent_id_tag": self.ctx.parent_id_tag,
+            },
+        )
 
     def _a_withhold_energy(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action withhold_energy."""

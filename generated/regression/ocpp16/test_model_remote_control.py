@@ -41,42 +41,162 @@ VARIANTS: list[dict[str, Any]] = [
     {
         "config": {},
         "pics": {},
-        "queries": {"online": True, "remote_start_connector": 1, "transaction_running": True},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 1,
+            "reservation_check": "Free",
+            "transaction_running": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": True, "remote_start_connector": 1, "transaction_running": False},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 1,
+            "reservation_check": "Free",
+            "transaction_running": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": True, "remote_start_connector": 0, "transaction_running": True},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 1,
+            "reservation_check": "Refused",
+            "transaction_running": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": True, "remote_start_connector": 0, "transaction_running": False},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 1,
+            "reservation_check": "Refused",
+            "transaction_running": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": False, "remote_start_connector": 1, "transaction_running": True},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 0,
+            "reservation_check": "Free",
+            "transaction_running": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": False, "remote_start_connector": 1, "transaction_running": False},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 0,
+            "reservation_check": "Free",
+            "transaction_running": False,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": False, "remote_start_connector": 0, "transaction_running": True},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 0,
+            "reservation_check": "Refused",
+            "transaction_running": True,
+        },
     },
     {
         "config": {},
         "pics": {},
-        "queries": {"online": False, "remote_start_connector": 0, "transaction_running": False},
+        "queries": {
+            "online": True,
+            "remote_start_connector": 0,
+            "reservation_check": "Refused",
+            "transaction_running": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 1,
+            "reservation_check": "Free",
+            "transaction_running": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 1,
+            "reservation_check": "Free",
+            "transaction_running": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 1,
+            "reservation_check": "Refused",
+            "transaction_running": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 1,
+            "reservation_check": "Refused",
+            "transaction_running": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 0,
+            "reservation_check": "Free",
+            "transaction_running": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 0,
+            "reservation_check": "Free",
+            "transaction_running": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 0,
+            "reservation_check": "Refused",
+            "transaction_running": True,
+        },
+    },
+    {
+        "config": {},
+        "pics": {},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 0,
+            "reservation_check": "Refused",
+            "transaction_running": False,
+        },
     },
 ]
 
@@ -98,7 +218,7 @@ def _machine(variant: int) -> tuple[RemoteControlMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/remote_control.yaml:21)",
+            id="Ready (specs/ocpp16/machines/remote_control.yaml:29)",
         ),
     ],
 )
@@ -120,7 +240,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
             marks=pytest.mark.pics(),
-            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:28)",
+            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:36)",
         ),
         pytest.param(
             0,
@@ -129,7 +249,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStartTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
+            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:41)",
         ),
         pytest.param(
             0,
@@ -141,7 +261,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_stop", {"transactionId": 7}),
             ),
             marks=pytest.mark.pics(),
-            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:38)",
+            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:46)",
         ),
         pytest.param(
             1,
@@ -150,7 +270,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStopTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:39)",
+            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:47)",
         ),
     ],
 )
@@ -174,7 +294,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:28)",
+            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:36)",
         ),
         pytest.param(
             0,
@@ -182,7 +302,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:33)",
+            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:41)",
         ),
         pytest.param(
             1,
@@ -190,7 +310,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:38)",
+            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:46)",
         ),
         pytest.param(
             0,
@@ -198,7 +318,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:39)",
+            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:47)",
         ),
     ],
 )

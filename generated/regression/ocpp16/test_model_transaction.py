@@ -61,6 +61,38 @@ VARIANTS: list[dict[str, Any]] = [
             "now": "",
             "online": True,
             "parent_of": "",
+            "reservation_allows": True,
+            "reservation_check": "Free",
+            "reservation_used": 0,
+            "sample": (),
+            "transaction_data": (),
+        },
+    },
+    {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizeRemoteTxRequests": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MeterValueSampleInterval": 0,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "UnlockConnectorOnEVSideDisconnect": True,
+        },
+        "pics": {"FixedCable": False, "BackupPower": True},
+        "queries": {
+            "authorization": "Accepted",
+            "connector_startable": True,
+            "lock_closes": True,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": True,
+            "parent_of": "",
+            "reservation_allows": True,
+            "reservation_check": "Ask",
+            "reservation_used": 0,
             "sample": (),
             "transaction_data": (),
         },
@@ -86,7 +118,10 @@ VARIANTS: list[dict[str, Any]] = [
             "new_transaction_ref": 0,
             "now": "",
             "online": True,
-            "parent_of": "PARENT",
+            "parent_of": "",
+            "reservation_allows": False,
+            "reservation_check": "Refused",
+            "reservation_used": 0,
             "sample": (),
             "transaction_data": (),
         },
@@ -107,12 +142,15 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": True,
-            "lock_closes": True,
+            "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": False,
-            "parent_of": "",
+            "online": True,
+            "parent_of": "PARENT",
+            "reservation_allows": True,
+            "reservation_check": "Free",
+            "reservation_used": 3,
             "sample": (),
             "transaction_data": (),
         },
@@ -133,12 +171,15 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Accepted",
             "connector_startable": True,
-            "lock_closes": False,
+            "lock_closes": True,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": True,
+            "online": False,
             "parent_of": "",
+            "reservation_allows": True,
+            "reservation_check": "Free",
+            "reservation_used": 0,
             "sample": (),
             "transaction_data": (),
         },
@@ -165,6 +206,38 @@ VARIANTS: list[dict[str, Any]] = [
             "now": "",
             "online": False,
             "parent_of": "PARENT",
+            "reservation_allows": False,
+            "reservation_check": "Refused",
+            "reservation_used": 3,
+            "sample": (),
+            "transaction_data": (),
+        },
+    },
+    {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizeRemoteTxRequests": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MeterValueSampleInterval": 0,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "UnlockConnectorOnEVSideDisconnect": True,
+        },
+        "pics": {"FixedCable": False, "BackupPower": False},
+        "queries": {
+            "authorization": "Accepted",
+            "connector_startable": True,
+            "lock_closes": True,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": False,
+            "parent_of": "PARENT",
+            "reservation_allows": False,
+            "reservation_check": "Ask",
+            "reservation_used": 3,
             "sample": (),
             "transaction_data": (),
         },
@@ -189,8 +262,40 @@ VARIANTS: list[dict[str, Any]] = [
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": False,
+            "online": True,
+            "parent_of": "",
+            "reservation_allows": True,
+            "reservation_check": "Refused",
+            "reservation_used": 3,
+            "sample": (),
+            "transaction_data": (),
+        },
+    },
+    {
+        "config": {
+            "AllowOfflineTxForUnknownId": False,
+            "AuthorizeRemoteTxRequests": False,
+            "LocalAuthorizeOffline": True,
+            "LocalPreAuthorize": False,
+            "MaxEnergyOnInvalidId": 0,
+            "MeterValueSampleInterval": 0,
+            "StopTransactionOnEVSideDisconnect": True,
+            "StopTransactionOnInvalidId": True,
+            "UnlockConnectorOnEVSideDisconnect": True,
+        },
+        "pics": {"FixedCable": False, "BackupPower": False},
+        "queries": {
+            "authorization": "Unknown",
+            "connector_startable": False,
+            "lock_closes": True,
+            "meter": 0,
+            "new_transaction_ref": 0,
+            "now": "",
+            "online": True,
             "parent_of": "PARENT",
+            "reservation_allows": False,
+            "reservation_check": "Free",
+            "reservation_used": 0,
             "sample": (),
             "transaction_data": (),
         },
@@ -211,12 +316,15 @@ VARIANTS: list[dict[str, Any]] = [
         "queries": {
             "authorization": "Unknown",
             "connector_startable": False,
-            "lock_closes": True,
+            "lock_closes": False,
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
             "online": True,
             "parent_of": "",
+            "reservation_allows": True,
+            "reservation_check": "Ask",
+            "reservation_used": 0,
             "sample": (),
             "transaction_data": (),
         },
@@ -233,7 +341,7 @@ VARIANTS: list[dict[str, Any]] = [
             "StopTransactionOnInvalidId": True,
             "UnlockConnectorOnEVSideDisconnect": True,
         },
-        "pics": {"FixedCable": False, "BackupPower": True},
+        "pics": {"FixedCable": True, "BackupPower": True},
         "queries": {
             "authorization": "Accepted",
             "connector_startable": True,
@@ -241,8 +349,11 @@ VARIANTS: list[dict[str, Any]] = [
             "meter": 0,
             "new_transaction_ref": 0,
             "now": "",
-            "online": False,
-            "parent_of": "PARENT",
+            "online": True,
+            "parent_of": "",
+            "reservation_allows": True,
+            "reservation_check": "Free",
+            "reservation_used": 0,
             "sample": (),
             "transaction_data": (),
         },
@@ -267,14 +378,14 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             (("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="Authorized (specs/ocpp16/machines/transaction.yaml:104)",
+            id="Authorized (specs/ocpp16/machines/transaction.yaml:119)",
         ),
         pytest.param(
             0,
             (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="Authorizing (specs/ocpp16/machines/transaction.yaml:103)",
+            id="Authorizing (specs/ocpp16/machines/transaction.yaml:118)",
         ),
         pytest.param(
             0,
@@ -293,7 +404,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="Held (specs/ocpp16/machines/transaction.yaml:118)",
+            id="Held (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -317,14 +428,14 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:124)",
+            id="HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
             (),
             "Idle",
             marks=pytest.mark.pics(),
-            id="Idle (specs/ocpp16/machines/transaction.yaml:102)",
+            id="Idle (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -334,7 +445,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="Running (specs/ocpp16/machines/transaction.yaml:108)",
+            id="Running (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -349,7 +460,7 @@ def _machine(variant: int) -> tuple[TransactionMachine, ModelEnv]:
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:113)",
+            id="StopAuthorizing (specs/ocpp16/machines/transaction.yaml:128)",
         ),
     ],
 )
@@ -379,7 +490,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:189)",
+            id="AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -392,7 +503,34 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:190)",
+            id="AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
+        ),
+        pytest.param(
+            4,
+            (
+                ("$config", {"AuthorizeRemoteTxRequests": True}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+            ),
+            ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
+            "Authorized",
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
+            marks=pytest.mark.pics(),
+            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:232)",
+        ),
+        pytest.param(
+            0,
+            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
+            ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
+            "Authorized",
+            (
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+                ("raise", "internal.ready_to_start", {"connector": 1}),
+            ),
+            marks=pytest.mark.pics(),
+            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
             5,
@@ -401,40 +539,13 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
-            "Authorized",
-            (
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
-                ("raise", "internal.ready_to_start", {"connector": 1}),
-            ),
-            marks=pytest.mark.pics(),
-            id="AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:210)",
-        ),
-        pytest.param(
-            0,
-            (("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),),
-            ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
-            "Authorized",
-            (
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
-                ("raise", "internal.ready_to_start", {"connector": 1}),
-            ),
-            marks=pytest.mark.pics(),
-            id="AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:199)",
-        ),
-        pytest.param(
-            2,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-            ),
-            ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             (
                 ("raise", "internal.start_cancelled", {"connector": 1}),
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:215)",
+            id="AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             2,
@@ -449,7 +560,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:204)",
+            id="AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -461,7 +572,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:227)",
+            id="AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
         ),
         pytest.param(
             0,
@@ -470,7 +581,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -485,7 +596,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:191)",
+            id="AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -494,7 +605,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -512,7 +623,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="AA7 Idle --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:195)",
+            id="AA7 Idle --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:217)",
         ),
         pytest.param(
             0,
@@ -521,7 +632,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="AA8 Idle --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:196)",
+            id="AA8 Idle --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
             0,
@@ -530,7 +641,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="AA8 Idle --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:196)",
+            id="AA8 Idle --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:218)",
         ),
         pytest.param(
             0,
@@ -542,7 +653,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:146)",
+            id="AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:161)",
         ),
         pytest.param(
             0,
@@ -554,10 +665,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:152)",
+            id="AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
-            5,
+            4,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
@@ -566,659 +677,668 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:158)",
+            id="AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
-            2,
+            6,
             (),
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             (("raise", "internal.start_cancelled", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:164)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.ev_unplug", {}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "idTag": "TAG-0001",
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "EVDisconnected",
-                        "transactionData": (),
-                    },
-                    0,
-                ),
-                ("raise", "internal.transaction_ended", {"connector": 1}),
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(),
-            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.unplug", {}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "idTag": "TAG-0001",
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "EVDisconnected",
-                        "transactionData": (),
-                    },
-                    0,
-                ),
-                ("raise", "internal.transaction_ended", {"connector": 1}),
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(),
-            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.ev_unplug", {}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "idTag": "TAG-0001",
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "EVDisconnected",
-                        "transactionData": (),
-                    },
-                    0,
-                ),
-                ("raise", "internal.transaction_ended", {"connector": 1}),
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.unplug", {}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "idTag": "TAG-0001",
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "EVDisconnected",
-                        "transactionData": (),
-                    },
-                    0,
-                ),
-                ("raise", "internal.transaction_ended", {"connector": 1}),
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(),
-            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.ev_unplug", {}),
-            "Running",
-            (),
-            marks=pytest.mark.pics(),
-            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.unplug", {}),
-            "Running",
-            (),
-            marks=pytest.mark.pics(),
-            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.ev_unplug", {}),
-            "StopAuthorizing",
-            (),
-            marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.unplug", {}),
-            "StopAuthorizing",
-            (),
-            marks=pytest.mark.pics(),
-            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.plug_in", {}),
-            "Running",
-            (),
-            marks=pytest.mark.pics(),
-            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:332)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            "HeldAuthorizing",
-            (),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:373)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-            "Idle",
-            (
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:341)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-            "Idle",
-            (
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:341)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            "Held",
-            (),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:349)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-            ),
-            ("internal.unlock_requested", {}),
-            "Idle",
-            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:379)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("internal.unlock_requested", {}),
-            "Idle",
-            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:379)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-            ),
-            ("tester.unplug", {}),
-            "Idle",
-            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:380)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.unplug", {}),
-            "Idle",
-            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:380)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-            ),
-            ("tester.ev_unplug", {}),
-            "Held",
-            (),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:381)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("tester.ev_unplug", {}),
-            "HeldAuthorizing",
-            (),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:381)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            "HeldAuthorizing",
-            (
-                ("send", "Authorize", {"idTag": "TAG-0002"}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
-            ),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:353)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
-            "Idle",
-            (
-                (
-                    "invoke",
-                    "update_cache",
-                    {
-                        "id_tag": None,
-                        "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
-                    },
-                ),
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
-            "Held",
-            (
-                ("invoke", "update_cache", {"id_tag": None, "id_tag_info": {"status": "Invalid"}}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
-            ),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:365)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
-            "Held",
-            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:371)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                (
-                    "result.StartTransaction",
-                    {
-                        "transactionId": 8,
-                        "idTagInfo": {"status": "Invalid"},
-                        "txRef": 0,
-                        "sentIdTag": "TAG-0001",
-                    },
-                ),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
-            "Held",
-            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
-            marks=pytest.mark.pics(FixedCable=False),
-            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:371)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-            "Idle",
-            (
-                ("invoke", "end_transaction", {"ref": 0, "reason": "Local"}),
-                (
-                    "send",
-                    "StopTransaction",
-                    {
-                        "transactionId": 0,
-                        "idTag": "TAG-0001",
-                        "meterStop": 0,
-                        "timestamp": "",
-                        "reason": "Local",
-                        "transactionData": (),
-                    },
-                    0,
-                ),
-                ("raise", "internal.transaction_ended", {"connector": 1}),
-                ("invoke", "unlock", {"connector": 1}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
-            ),
-            marks=pytest.mark.pics(),
-            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:297)",
-        ),
-        pytest.param(
-            0,
-            (
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-            ),
-            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            "StopAuthorizing",
-            (
-                ("send", "Authorize", {"idTag": "TAG-0002"}),
-                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
-            ),
-            marks=pytest.mark.pics(),
-            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:300)",
+            id="AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:179)",
         ),
         pytest.param(
             7,
+            (),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (),
+            marks=pytest.mark.pics(),
+            id="AU5 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "EVDisconnected",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "EVDisconnected",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "EVDisconnected",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "EVDisconnected"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "EVDisconnected",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.ev_unplug", {}),
+            "Running",
+            (),
+            marks=pytest.mark.pics(),
+            id="EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.unplug", {}),
+            "Running",
+            (),
+            marks=pytest.mark.pics(),
+            id="EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.ev_unplug", {}),
+            "StopAuthorizing",
+            (),
+            marks=pytest.mark.pics(),
+            id="EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("$config", {"StopTransactionOnEVSideDisconnect": False}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.unplug", {}),
+            "StopAuthorizing",
+            (),
+            marks=pytest.mark.pics(),
+            id="EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.plug_in", {}),
+            "Running",
+            (),
+            marks=pytest.mark.pics(),
+            id="EV3 Running --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:354)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:395)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "Held",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:371)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+            ),
+            ("internal.unlock_requested", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL3 Held --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:401)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("internal.unlock_requested", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL3 HeldAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:401)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL4 Held --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:402)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.unplug", {}),
+            "Idle",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL4 HeldAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:402)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+            ),
+            ("tester.ev_unplug", {}),
+            "Held",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL5 Held --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:403)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("tester.ev_unplug", {}),
+            "HeldAuthorizing",
+            (),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL5 HeldAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:403)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "HeldAuthorizing",
+            (
+                ("send", "Authorize", {"idTag": "TAG-0002"}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:375)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
+            "Idle",
+            (
+                (
+                    "invoke",
+                    "update_cache",
+                    {
+                        "id_tag": None,
+                        "id_tag_info": {"status": "Accepted", "parentIdTag": "PARENT"},
+                    },
+                ),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:381)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
+            "Held",
+            (
+                ("invoke", "update_cache", {"id_tag": None, "id_tag_info": {"status": "Invalid"}}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:387)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
+            "Held",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL9 HeldAuthorizing --error.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:393)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+                (
+                    "result.StartTransaction",
+                    {
+                        "transactionId": 8,
+                        "idTagInfo": {"status": "Invalid"},
+                        "txRef": 0,
+                        "sentIdTag": "TAG-0001",
+                    },
+                ),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            ),
+            ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
+            "Held",
+            (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
+            marks=pytest.mark.pics(FixedCable=False),
+            id="HL9 HeldAuthorizing --timeout.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:393)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Idle",
+            (
+                ("invoke", "end_transaction", {"ref": 0, "reason": "Local"}),
+                (
+                    "send",
+                    "StopTransaction",
+                    {
+                        "transactionId": 0,
+                        "idTag": "TAG-0001",
+                        "meterStop": 0,
+                        "timestamp": "",
+                        "reason": "Local",
+                        "transactionData": (),
+                    },
+                    0,
+                ),
+                ("raise", "internal.transaction_ended", {"connector": 1}),
+                ("invoke", "unlock", {"connector": 1}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
+            ),
+            marks=pytest.mark.pics(),
+            id="LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
+        ),
+        pytest.param(
+            0,
+            (
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+                (
+                    "result.Authorize",
+                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
+                ),
+                ("tester.plug_in", {}),
+            ),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
+            "StopAuthorizing",
+            (
+                ("send", "Authorize", {"idTag": "TAG-0002"}),
+                ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
+            ),
+            marks=pytest.mark.pics(),
+            id="LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:322)",
+        ),
+        pytest.param(
+            6,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -1245,7 +1365,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:301)",
+            id="LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:323)",
         ),
         pytest.param(
             0,
@@ -1257,7 +1377,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:307)",
+            id="LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:329)",
         ),
         pytest.param(
             0,
@@ -1300,7 +1420,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:311)",
+            id="LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:333)",
         ),
         pytest.param(
             0,
@@ -1320,7 +1440,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:317)",
+            id="LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:339)",
         ),
         pytest.param(
             0,
@@ -1337,7 +1457,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:323)",
+            id="LS7 StopAuthorizing --error.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:345)",
         ),
         pytest.param(
             0,
@@ -1354,7 +1474,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),),
             marks=pytest.mark.pics(),
-            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:323)",
+            id="LS7 StopAuthorizing --timeout.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:345)",
         ),
         pytest.param(
             0,
@@ -1371,7 +1491,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:324)",
+            id="LS8 StopAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:346)",
         ),
         pytest.param(
             0,
@@ -1395,7 +1515,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:391)",
+            id="MS1 Running --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
         ),
         pytest.param(
             0,
@@ -1424,7 +1544,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:391)",
+            id="MS1 StopAuthorizing --timer.meter_sample--> (internal) (specs/ocpp16/machines/transaction.yaml:413)",
         ),
         pytest.param(
             0,
@@ -1436,7 +1556,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("cancel_timer", "meter_sample"),),
             marks=pytest.mark.pics(),
-            id="MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:394)",
+            id="MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -1453,7 +1573,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("cancel_timer", "meter_sample"),),
             marks=pytest.mark.pics(),
-            id="MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:394)",
+            id="MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -1462,7 +1582,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Authorized --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1471,7 +1591,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Authorized --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1480,7 +1600,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Authorized --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1489,7 +1609,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Authorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1498,7 +1618,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Authorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1507,7 +1627,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Authorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1528,7 +1648,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Held --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1549,7 +1669,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Held --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1570,7 +1690,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Held --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1596,7 +1716,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 HeldAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1622,7 +1742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 HeldAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1648,7 +1768,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 HeldAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1657,7 +1777,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Idle --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1666,7 +1786,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Idle --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1675,7 +1795,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Idle --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1687,7 +1807,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Running --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1699,7 +1819,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Running --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1711,7 +1831,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 Running --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1728,7 +1848,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 StopAuthorizing --error.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1745,7 +1865,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 StopAuthorizing --result.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1762,7 +1882,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
+            id="MV1 StopAuthorizing --timeout.MeterValues--> (internal) (specs/ocpp16/machines/transaction.yaml:317)",
         ),
         pytest.param(
             0,
@@ -1785,7 +1905,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:278)",
+            id="MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -1813,7 +1933,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("start_timer", "energy_check", 5.0),),
             marks=pytest.mark.pics(),
-            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:278)",
+            id="MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -1825,7 +1945,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:279)",
+            id="MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -1842,7 +1962,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (("raise", "internal.energy_withheld", {"connector": 1}),),
             marks=pytest.mark.pics(),
-            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:279)",
+            id="MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -1851,7 +1971,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="P1 Authorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1872,7 +1992,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="P1 Held --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1898,7 +2018,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="P1 HeldAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="P1 HeldAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1907,7 +2027,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="P1 Idle --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1924,7 +2044,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:134)",
+            id="P1 StopAuthorizing --tester.plug_in--> (internal) (specs/ocpp16/machines/transaction.yaml:149)",
         ),
         pytest.param(
             0,
@@ -1933,7 +2053,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="P2 Authorized --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -1942,7 +2062,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -1951,7 +2071,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:136)",
+            id="P2 Authorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:151)",
         ),
         pytest.param(
             0,
@@ -1960,7 +2080,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -1969,7 +2089,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="P2 Idle --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1978,7 +2098,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:135)",
+            id="P2 Idle --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:150)",
         ),
         pytest.param(
             0,
@@ -1990,7 +2110,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:141)",
+            id="P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -2002,7 +2122,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:141)",
+            id="P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -2032,7 +2152,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:384)",
+            id="PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             0,
@@ -2067,7 +2187,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(BackupPower=True),
-            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:384)",
+            id="PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             0,
@@ -2097,7 +2217,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:337)",
+            id="RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -2132,7 +2252,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:337)",
+            id="RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -2144,7 +2264,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:173)",
+            id="RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -2156,7 +2276,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:179)",
+            id="RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -2171,7 +2291,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.ready_to_start", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:180)",
+            id="RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -2201,7 +2321,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -2236,7 +2356,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -2262,7 +2382,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:252)",
+            id="SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -2293,7 +2413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:252)",
+            id="SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -2335,7 +2455,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:253)",
+            id="SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -2382,7 +2502,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:253)",
+            id="SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -2410,7 +2530,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:266)",
+            id="SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -2443,7 +2563,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.energy_withheld", {"connector": 1}),
             ),
             marks=pytest.mark.pics(),
-            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:266)",
+            id="SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -2455,7 +2575,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2467,7 +2587,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2484,7 +2604,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2501,7 +2621,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -2524,7 +2644,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="SA5 Authorized --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2547,7 +2667,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="SA5 Authorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2582,7 +2702,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="SA5 Held --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2622,7 +2742,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="SA5 HeldAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2645,7 +2765,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:291)",
+            id="SA5 Idle --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:313)",
         ),
         pytest.param(
             0,
@@ -2654,7 +2774,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Authorized --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2663,7 +2783,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Authorized --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2672,7 +2792,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Authorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2681,7 +2801,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Authorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2702,7 +2822,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Held --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2723,7 +2843,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Held --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2749,7 +2869,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 HeldAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2775,7 +2895,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 HeldAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2784,7 +2904,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Idle --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2793,7 +2913,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:292)",
+            id="SA6 Idle --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:314)",
         ),
         pytest.param(
             0,
@@ -2822,7 +2942,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:273)",
+            id="SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             0,
@@ -2856,10 +2976,10 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("start_timer", "energy_check", 5.0),
             ),
             marks=pytest.mark.pics(),
-            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:273)",
+            id="SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
-            6,
+            4,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -2898,13 +3018,12 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
+            id="SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
-            6,
+            10,
             (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
+                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
                 (
                     "result.Authorize",
                     {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
@@ -2946,7 +3065,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(FixedCable=True),
-            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
+            id="SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             0,
@@ -2958,7 +3077,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -2984,7 +3103,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
+            id="SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -2996,7 +3115,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3013,7 +3132,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3044,7 +3163,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ),
             ),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
+            id="SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -3061,7 +3180,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -3070,7 +3189,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 Authorized --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3079,7 +3198,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 Authorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3100,7 +3219,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 Held --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3126,7 +3245,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 HeldAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3135,7 +3254,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 Idle --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3147,7 +3266,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 Running --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3164,7 +3283,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:293)",
+            id="SP1 StopAuthorizing --result.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:315)",
         ),
         pytest.param(
             0,
@@ -3173,7 +3292,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Authorized --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3182,7 +3301,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Authorized --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3191,7 +3310,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Authorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3200,7 +3319,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Authorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3221,7 +3340,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Held --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3242,7 +3361,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Held",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Held --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3268,7 +3387,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 HeldAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3294,7 +3413,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "HeldAuthorizing",
             (),
             marks=pytest.mark.pics(FixedCable=False),
-            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 HeldAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3303,7 +3422,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Idle --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3312,7 +3431,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Idle --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3324,7 +3443,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Running --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3336,7 +3455,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Running",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 Running --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3353,7 +3472,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 StopAuthorizing --error.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3370,7 +3489,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "StopAuthorizing",
             (),
             marks=pytest.mark.pics(),
-            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:294)",
+            id="SP2 StopAuthorizing --timeout.StopTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:316)",
         ),
         pytest.param(
             0,
@@ -3390,11 +3509,16 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "idTag": "TAG-0001", "meterStart": 0, "timestamp": ""},
                     0,
                 ),
+                (
+                    "invoke",
+                    "use_reservation",
+                    {"connector": 1, "id_tag": "TAG-0001", "parent_id_tag": ""},
+                ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:234)",
+            id="ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:256)",
         ),
         pytest.param(
             0,
@@ -3417,11 +3541,16 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                     {"connectorId": 1, "idTag": "TAG-0001", "meterStart": 0, "timestamp": ""},
                     0,
                 ),
+                (
+                    "invoke",
+                    "use_reservation",
+                    {"connector": 1, "id_tag": "TAG-0001", "parent_id_tag": ""},
+                ),
                 ("raise", "internal.energy_offered", {"connector": 1}),
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": True}),
             ),
             marks=pytest.mark.pics(),
-            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:235)",
+            id="ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -3430,7 +3559,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:243)",
+            id="ST3 Authorized --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3439,7 +3568,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:243)",
+            id="ST3 Authorized --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3448,7 +3577,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorized --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:243)",
+            id="ST3 Authorized --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3457,7 +3586,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:243)",
+            id="ST3 Authorizing --internal.start_cancelled--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3466,7 +3595,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:243)",
+            id="ST3 Authorizing --internal.start_timed_out--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             0,
@@ -3475,7 +3604,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Idle",
             (("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),),
             marks=pytest.mark.pics(),
-            id="ST3 Authorizing --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:243)",
+            id="ST3 Authorizing --tester.fault--> Idle (specs/ocpp16/machines/transaction.yaml:265)",
         ),
         pytest.param(
             3,
@@ -3491,7 +3620,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:238)",
+            id="ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             3,
@@ -3510,7 +3639,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:239)",
+            id="ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:261)",
         ),
         pytest.param(
             0,
@@ -3522,7 +3651,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -3531,7 +3660,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Authorized",
             (),
             marks=pytest.mark.pics(),
-            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:250)",
+            id="ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
         pytest.param(
             0,
@@ -3560,7 +3689,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:338)",
+            id="UL1 Running --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
         ),
         pytest.param(
             0,
@@ -3594,7 +3723,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("invoke", "set_connector_claimed", {"connector": 1, "claimed": False}),
             ),
             marks=pytest.mark.pics(),
-            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:338)",
+            id="UL1 StopAuthorizing --internal.unlock_requested--> Idle (specs/ocpp16/machines/transaction.yaml:360)",
         ),
     ],
 )
@@ -3618,7 +3747,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:189)",
+            id="not AA1 Authorizing --result.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:211)",
         ),
         pytest.param(
             0,
@@ -3626,7 +3755,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:190)",
+            id="not AA2 Authorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:212)",
         ),
         pytest.param(
             0,
@@ -3634,7 +3763,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:210)",
+            id="not AA3 Authorizing --error.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:232)",
         ),
         pytest.param(
             0,
@@ -3642,7 +3771,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0003"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:199)",
+            id="not AA3 Authorizing --timeout.Authorize--> Authorized (specs/ocpp16/machines/transaction.yaml:221)",
         ),
         pytest.param(
             0,
@@ -3650,7 +3779,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:215)",
+            id="not AA4 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:237)",
         ),
         pytest.param(
             0,
@@ -3658,7 +3787,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:204)",
+            id="not AA4 Authorizing --timeout.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:226)",
         ),
         pytest.param(
             0,
@@ -3666,7 +3795,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0003"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:227)",
+            id="not AA5 Authorizing --error.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:249)",
         ),
         pytest.param(
             0,
@@ -3674,7 +3803,7 @@ def test_transition_fires(
             ("error.Authorize", {"errorCode": "InternalError", "sentIdTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not AA6 Authorizing --error.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -3682,7 +3811,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:191)",
+            id="not AA6 Authorizing --result.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:213)",
         ),
         pytest.param(
             0,
@@ -3690,7 +3819,7 @@ def test_transition_fires(
             ("timeout.Authorize", {"sentIdTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:192)",
+            id="not AA6 Authorizing --timeout.Authorize--> (internal) (specs/ocpp16/machines/transaction.yaml:214)",
         ),
         pytest.param(
             0,
@@ -3698,7 +3827,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:146)",
+            id="not AU1 Idle --tester.present_id_tag--> Authorizing (specs/ocpp16/machines/transaction.yaml:161)",
         ),
         pytest.param(
             0,
@@ -3706,7 +3835,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:152)",
+            id="not AU2 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:167)",
         ),
         pytest.param(
             0,
@@ -3714,7 +3843,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:158)",
+            id="not AU3 Idle --tester.present_id_tag--> Authorized (specs/ocpp16/machines/transaction.yaml:173)",
         ),
         pytest.param(
             0,
@@ -3722,7 +3851,15 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:164)",
+            id="not AU4 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:179)",
+        ),
+        pytest.param(
+            0,
+            (),
+            ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
+            "Authorizing",
+            marks=pytest.mark.pics(),
+            id="not AU5 Idle --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:186)",
         ),
         pytest.param(
             0,
@@ -3734,7 +3871,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
+            id="not EV1 Running --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3746,7 +3883,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
+            id="not EV1 Running --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3763,7 +3900,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
+            id="not EV1 StopAuthorizing --tester.ev_unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3780,7 +3917,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:328)",
+            id="not EV1 StopAuthorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:350)",
         ),
         pytest.param(
             0,
@@ -3791,7 +3928,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
+            id="not EV2 Running --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3802,7 +3939,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
+            id="not EV2 Running --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3818,7 +3955,7 @@ def test_transition_fires(
             ("tester.ev_unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
+            id="not EV2 StopAuthorizing --tester.ev_unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3834,7 +3971,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:331)",
+            id="not EV2 StopAuthorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:353)",
         ),
         pytest.param(
             0,
@@ -3859,7 +3996,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:373)",
+            id="not HL10 HeldAuthorizing --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:395)",
         ),
         pytest.param(
             0,
@@ -3879,7 +4016,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:341)",
+            id="not HL1 Held --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
         ),
         pytest.param(
             0,
@@ -3904,7 +4041,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "HeldAuthorizing",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:341)",
+            id="not HL1 HeldAuthorizing --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:363)",
         ),
         pytest.param(
             0,
@@ -3924,7 +4061,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:349)",
+            id="not HL2 Held --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:371)",
         ),
         pytest.param(
             0,
@@ -3944,7 +4081,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:353)",
+            id="not HL6 Held --tester.present_id_tag--> HeldAuthorizing (specs/ocpp16/machines/transaction.yaml:375)",
         ),
         pytest.param(
             0,
@@ -3969,7 +4106,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
+            id="not HL7 HeldAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:381)",
         ),
         pytest.param(
             0,
@@ -3994,7 +4131,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:365)",
+            id="not HL8 HeldAuthorizing --result.Authorize--> Held (specs/ocpp16/machines/transaction.yaml:387)",
         ),
         pytest.param(
             0,
@@ -4005,7 +4142,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:297)",
+            id="not LS1 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:319)",
         ),
         pytest.param(
             0,
@@ -4016,7 +4153,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:300)",
+            id="not LS2 Running --tester.present_id_tag--> StopAuthorizing (specs/ocpp16/machines/transaction.yaml:322)",
         ),
         pytest.param(
             0,
@@ -4027,7 +4164,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:301)",
+            id="not LS3 Running --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:323)",
         ),
         pytest.param(
             0,
@@ -4038,7 +4175,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:307)",
+            id="not LS4 Running --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:329)",
         ),
         pytest.param(
             0,
@@ -4054,7 +4191,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Invalid"}}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:311)",
+            id="not LS5 StopAuthorizing --result.Authorize--> Idle (specs/ocpp16/machines/transaction.yaml:333)",
         ),
         pytest.param(
             0,
@@ -4070,7 +4207,7 @@ def test_transition_fires(
             ("result.Authorize", {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:317)",
+            id="not LS6 StopAuthorizing --result.Authorize--> Running (specs/ocpp16/machines/transaction.yaml:339)",
         ),
         pytest.param(
             0,
@@ -4081,7 +4218,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             None,
             marks=pytest.mark.pics(),
-            id="not MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:394)",
+            id="not MS2 Running --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -4097,7 +4234,7 @@ def test_transition_fires(
             ("internal.configuration_changed", {"key": "HeartbeatInterval"}),
             None,
             marks=pytest.mark.pics(),
-            id="not MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:394)",
+            id="not MS2 StopAuthorizing --internal.configuration_changed--> (internal) (specs/ocpp16/machines/transaction.yaml:416)",
         ),
         pytest.param(
             0,
@@ -4108,7 +4245,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:278)",
+            id="not MX1 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -4124,7 +4261,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:278)",
+            id="not MX1 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:300)",
         ),
         pytest.param(
             0,
@@ -4146,7 +4283,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:279)",
+            id="not MX2 Running --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -4173,7 +4310,7 @@ def test_transition_fires(
             ("timer.energy_check", {}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:279)",
+            id="not MX2 StopAuthorizing --timer.energy_check--> (internal) (specs/ocpp16/machines/transaction.yaml:301)",
         ),
         pytest.param(
             0,
@@ -4184,7 +4321,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="not P2 Authorized --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -4195,7 +4332,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:137)",
+            id="not P2 Authorizing --tester.unplug--> (internal) (specs/ocpp16/machines/transaction.yaml:152)",
         ),
         pytest.param(
             0,
@@ -4203,7 +4340,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:141)",
+            id="not P3 Authorized --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             0,
@@ -4211,7 +4348,7 @@ def test_transition_fires(
             ("tester.unplug", {}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:141)",
+            id="not P3 Authorizing --tester.unplug--> Idle (specs/ocpp16/machines/transaction.yaml:156)",
         ),
         pytest.param(
             6,
@@ -4222,24 +4359,19 @@ def test_transition_fires(
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:384)",
+            id="not PF1 Running --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
-            6,
+            8,
             (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
                 ("tester.plug_in", {}),
                 ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             ),
             ("tester.power_failing", {}),
             None,
             marks=pytest.mark.pics(BackupPower=False),
-            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:384)",
+            id="not PF1 StopAuthorizing --tester.power_failing--> Idle (specs/ocpp16/machines/transaction.yaml:406)",
         ),
         pytest.param(
             0,
@@ -4250,7 +4382,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:337)",
+            id="not RE1 Running --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -4266,7 +4398,7 @@ def test_transition_fires(
             ("internal.reset", {"kind": "Hard"}),
             None,
             marks=pytest.mark.pics(),
-            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:337)",
+            id="not RE1 StopAuthorizing --internal.reset--> Idle (specs/ocpp16/machines/transaction.yaml:359)",
         ),
         pytest.param(
             0,
@@ -4274,7 +4406,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:173)",
+            id="not RS1 Idle --internal.remote_start--> Authorizing (specs/ocpp16/machines/transaction.yaml:194)",
         ),
         pytest.param(
             0,
@@ -4282,7 +4414,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorizing",
             marks=pytest.mark.pics(),
-            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:179)",
+            id="not RS2 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:200)",
         ),
         pytest.param(
             0,
@@ -4290,7 +4422,7 @@ def test_transition_fires(
             ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:180)",
+            id="not RS3 Idle --internal.remote_start--> Authorized (specs/ocpp16/machines/transaction.yaml:201)",
         ),
         pytest.param(
             0,
@@ -4301,7 +4433,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="not RT1 Running --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -4317,7 +4449,7 @@ def test_transition_fires(
             ("internal.remote_stop", {"transactionId": 99}),
             None,
             marks=pytest.mark.pics(),
-            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:334)",
+            id="not RT1 StopAuthorizing --internal.remote_stop--> Idle (specs/ocpp16/machines/transaction.yaml:356)",
         ),
         pytest.param(
             0,
@@ -4336,10 +4468,10 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:252) [FixedCable=False]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274) [FixedCable=False]",
         ),
         pytest.param(
-            6,
+            4,
             (
                 ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
                 ("tester.plug_in", {}),
@@ -4355,7 +4487,7 @@ def test_transition_fires(
             ),
             "Idle",
             marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:252) [FixedCable=True]",
+            id="not SA1 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274) [FixedCable=True]",
         ),
         pytest.param(
             0,
@@ -4379,32 +4511,7 @@ def test_transition_fires(
             ),
             "Held",
             marks=pytest.mark.pics(FixedCable=False),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:252) [FixedCable=False]",
-        ),
-        pytest.param(
-            6,
-            (
-                ("$config", {"AuthorizeRemoteTxRequests": True}),
-                ("internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
-                (
-                    "result.Authorize",
-                    {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
-                ),
-                ("tester.plug_in", {}),
-                ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
-            ),
-            (
-                "result.StartTransaction",
-                {
-                    "transactionId": 8,
-                    "idTagInfo": {"status": "Invalid"},
-                    "txRef": 0,
-                    "sentIdTag": "TAG-0001",
-                },
-            ),
-            "Idle",
-            marks=pytest.mark.pics(FixedCable=True),
-            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:252) [FixedCable=True]",
+            id="not SA1 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:274)",
         ),
         pytest.param(
             0,
@@ -4423,7 +4530,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not SA2 Running --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -4447,7 +4554,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:253)",
+            id="not SA2 StopAuthorizing --result.StartTransaction--> Held (specs/ocpp16/machines/transaction.yaml:275)",
         ),
         pytest.param(
             0,
@@ -4466,7 +4573,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:266)",
+            id="not SA3 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -4490,7 +4597,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:266)",
+            id="not SA3 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
         ),
         pytest.param(
             0,
@@ -4501,7 +4608,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="not SA4 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4512,7 +4619,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 5}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="not SA4 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4528,7 +4635,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 5}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="not SA4 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4544,7 +4651,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 5}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:284)",
+            id="not SA4 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:306)",
         ),
         pytest.param(
             0,
@@ -4563,7 +4670,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:273)",
+            id="not SA7 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             0,
@@ -4587,7 +4694,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:273)",
+            id="not SA7 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:295)",
         ),
         pytest.param(
             0,
@@ -4606,7 +4713,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
+            id="not SA8 Running --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             0,
@@ -4630,7 +4737,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
+            id="not SA8 StopAuthorizing --result.StartTransaction--> Idle (specs/ocpp16/machines/transaction.yaml:282)",
         ),
         pytest.param(
             0,
@@ -4641,7 +4748,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="not SA9 Running --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -4660,7 +4767,7 @@ def test_transition_fires(
             ),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
+            id="not SA9 Running --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -4671,7 +4778,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 0}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="not SA9 Running --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -4687,7 +4794,7 @@ def test_transition_fires(
             ("error.StartTransaction", {"errorCode": "GivenUp", "txRef": 0}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="not SA9 StopAuthorizing --error.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             0,
@@ -4711,7 +4818,7 @@ def test_transition_fires(
             ),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:288)",
+            id="not SA9 StopAuthorizing --result.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:310)",
         ),
         pytest.param(
             0,
@@ -4727,7 +4834,7 @@ def test_transition_fires(
             ("timeout.StartTransaction", {"txRef": 0}),
             "StopAuthorizing",
             marks=pytest.mark.pics(),
-            id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:289)",
+            id="not SA9 StopAuthorizing --timeout.StartTransaction--> (internal) (specs/ocpp16/machines/transaction.yaml:311)",
         ),
         pytest.param(
             3,
@@ -4735,7 +4842,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:234)",
+            id="not ST1 Authorized --tester.plug_in--> Running (specs/ocpp16/machines/transaction.yaml:256)",
         ),
         pytest.param(
             0,
@@ -4743,7 +4850,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:235)",
+            id="not ST2 Authorized --internal.ready_to_start--> Running (specs/ocpp16/machines/transaction.yaml:257)",
         ),
         pytest.param(
             0,
@@ -4751,7 +4858,7 @@ def test_transition_fires(
             ("tester.plug_in", {}),
             "Running",
             marks=pytest.mark.pics(),
-            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:238)",
+            id="not ST4 Authorized --tester.plug_in--> Idle (specs/ocpp16/machines/transaction.yaml:260)",
         ),
         pytest.param(
             0,
@@ -4759,7 +4866,7 @@ def test_transition_fires(
             ("internal.ready_to_start", {}),
             None,
             marks=pytest.mark.pics(),
-            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:239)",
+            id="not ST5 Authorized --internal.ready_to_start--> Idle (specs/ocpp16/machines/transaction.yaml:261)",
         ),
         pytest.param(
             0,
@@ -4767,7 +4874,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0002"}),
             "Authorized",
             marks=pytest.mark.pics(),
-            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:246)",
+            id="not ST6 Authorized --tester.present_id_tag--> Idle (specs/ocpp16/machines/transaction.yaml:268)",
         ),
         pytest.param(
             0,
@@ -4775,7 +4882,7 @@ def test_transition_fires(
             ("tester.present_id_tag", {"connector": 1, "idTag": "TAG-0001"}),
             "Idle",
             marks=pytest.mark.pics(),
-            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:250)",
+            id="not ST7 Authorized --tester.present_id_tag--> (internal) (specs/ocpp16/machines/transaction.yaml:272)",
         ),
     ],
 )
@@ -4799,7 +4906,7 @@ def test_guard_false_side(
             "Authorized",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:104)",
+            id="Authorized rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:119)",
         ),
         pytest.param(
             0,
@@ -4807,7 +4914,7 @@ def test_guard_false_side(
             "Authorizing",
             "internal.configuration_changed",
             marks=pytest.mark.pics(),
-            id="Authorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:103)",
+            id="Authorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:118)",
         ),
         pytest.param(
             0,
@@ -4827,7 +4934,7 @@ def test_guard_false_side(
             "Held",
             "error.Authorize",
             marks=pytest.mark.pics(FixedCable=False),
-            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:118)",
+            id="Held rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:133)",
         ),
         pytest.param(
             0,
@@ -4852,7 +4959,7 @@ def test_guard_false_side(
             "HeldAuthorizing",
             "internal.configuration_changed",
             marks=pytest.mark.pics(FixedCable=False),
-            id="HeldAuthorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:124)",
+            id="HeldAuthorizing rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:139)",
         ),
         pytest.param(
             0,
@@ -4860,7 +4967,7 @@ def test_guard_false_side(
             "Idle",
             "internal.configuration_changed",
             marks=pytest.mark.pics(),
-            id="Idle rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:102)",
+            id="Idle rejects internal.configuration_changed (specs/ocpp16/machines/transaction.yaml:117)",
         ),
         pytest.param(
             0,
@@ -4871,7 +4978,7 @@ def test_guard_false_side(
             "Running",
             "error.Authorize",
             marks=pytest.mark.pics(),
-            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:108)",
+            id="Running rejects error.Authorize (specs/ocpp16/machines/transaction.yaml:123)",
         ),
         pytest.param(
             0,
@@ -4887,7 +4994,7 @@ def test_guard_false_side(
             "StopAuthorizing",
             "internal.ready_to_start",
             marks=pytest.mark.pics(),
-            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:113)",
+            id="StopAuthorizing rejects internal.ready_to_start (specs/ocpp16/machines/transaction.yaml:128)",
         ),
     ],
 )

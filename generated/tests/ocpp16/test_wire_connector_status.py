@@ -30,8 +30,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:60",
+    "at": "specs/ocpp16/machines/connector_status.yaml:74",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -42,7 +43,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -52,7 +53,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -63,7 +64,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -74,7 +75,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -84,7 +105,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -94,7 +115,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -104,7 +125,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -114,7 +135,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -124,7 +145,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -135,7 +156,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -147,7 +168,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -159,7 +180,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:60",
+            "at": "specs/ocpp16/machines/connector_status.yaml:74",
         },
         {
             "kind": "expect",
@@ -168,7 +189,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:60",
+            "at": "specs/ocpp16/machines/connector_status.yaml:74",
         },
     ),
 }
@@ -179,7 +200,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_connector_status_a2_available_tester_plug_in() -> None:
     """WIRE ConnectorStatus A2 Available tester.plug_in: ConnectorStatus A2 Available --tester.plug_in--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:60. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:74. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PLUG_IN)
 
@@ -194,8 +215,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:61",
+    "at": "specs/ocpp16/machines/connector_status.yaml:75",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -206,7 +228,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -216,7 +238,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -227,7 +249,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -238,7 +260,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -248,7 +290,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -258,7 +300,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -268,7 +310,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -278,7 +320,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -288,7 +330,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -299,7 +341,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -311,7 +353,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -323,7 +365,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:61",
+            "at": "specs/ocpp16/machines/connector_status.yaml:75",
         },
         {
             "kind": "any_order",
@@ -332,7 +374,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:61",
+            "at": "specs/ocpp16/machines/connector_status.yaml:75",
             "items": (
                 {
                     "kind": "expect",
@@ -341,7 +383,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:61",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
                 },
                 {
                     "kind": "expect",
@@ -350,7 +392,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:61",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
                 },
             ),
         },
@@ -363,7 +405,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG: dict[str, Any
 async def test_wire_connector_status_a2_available_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus A2 Available tester.present_id_tag: ConnectorStatus A2 Available --tester.present_id_tag--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:61. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:75. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A2_AVAILABLE_TESTER_PRESENT_ID_TAG)
 
@@ -378,8 +420,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:68",
+    "at": "specs/ocpp16/machines/connector_status.yaml:82",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -390,7 +433,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -400,7 +443,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -411,7 +454,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -422,7 +465,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -432,7 +495,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -442,7 +505,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -452,7 +515,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -462,7 +525,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -472,7 +535,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -483,7 +546,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -495,7 +558,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -507,7 +570,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:68",
+            "at": "specs/ocpp16/machines/connector_status.yaml:82",
         },
         {
             "kind": "expect",
@@ -516,7 +579,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:68",
+            "at": "specs/ocpp16/machines/connector_status.yaml:82",
         },
     ),
 }
@@ -527,7 +590,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_A9: dict[str, Any] = {
 async def test_wire_connector_status_a9() -> None:
     """WIRE ConnectorStatus A9: ConnectorStatus A9 Available --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:68. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:82. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_A9)
 
@@ -542,10 +605,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:72",
+    "at": "specs/ocpp16/machines/connector_status.yaml:86",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"pics": {"Reservation": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -554,7 +618,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -564,7 +628,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -575,7 +639,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -586,7 +650,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -596,7 +680,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -606,7 +690,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -616,7 +700,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -626,7 +710,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -636,7 +720,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -647,7 +731,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -659,7 +743,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -671,7 +755,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
         {
             "kind": "expect",
@@ -680,7 +764,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
         {
             "kind": "tester",
@@ -689,7 +773,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
         {
             "kind": "expect",
@@ -698,18 +782,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:72",
+            "at": "specs/ocpp16/machines/connector_status.yaml:86",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus B1 Preparing tester.unplug")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_b1_preparing_tester_unplug() -> None:
     """WIRE ConnectorStatus B1 Preparing tester.unplug: ConnectorStatus B1 Preparing --tester.unplug--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:72. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:86. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TESTER_UNPLUG)
 
@@ -726,10 +810,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+    "at": "specs/ocpp16/machines/connector_status.yaml:89",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -738,7 +823,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -748,7 +833,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -759,7 +844,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -770,7 +855,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -780,7 +885,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -790,7 +895,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -800,7 +905,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -810,7 +915,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
             "state": "Configured",
         },
         {
@@ -822,7 +927,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
             "state": "Configured",
         },
         {
@@ -832,7 +937,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -842,7 +947,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -853,7 +958,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -865,7 +970,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -877,7 +982,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
         },
         {
             "kind": "any_order",
@@ -886,7 +991,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
             "items": (
                 {
                     "kind": "expect",
@@ -895,7 +1000,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
                 },
                 {
                     "kind": "expect",
@@ -904,7 +1009,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
                 },
             ),
         },
@@ -915,7 +1020,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 25.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
         },
         {
             "kind": "expect",
@@ -924,7 +1029,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
             "others": "answer",
         },
     ),
@@ -934,13 +1039,13 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
 @pytest.mark.case(
     "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]"
 )
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_30() -> (
     None
 ):
     """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=30]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:75. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:89. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(
         SPEC,
@@ -960,10 +1065,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+    "at": "specs/ocpp16/machines/connector_status.yaml:89",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -972,7 +1078,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -982,7 +1088,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -993,7 +1099,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1004,7 +1110,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1014,7 +1140,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1024,7 +1150,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1034,7 +1160,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1044,7 +1170,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
             "state": "Configured",
         },
         {
@@ -1056,7 +1182,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89 (Configured)",
             "state": "Configured",
         },
         {
@@ -1066,7 +1192,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1076,7 +1202,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1087,7 +1213,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1099,7 +1225,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1111,7 +1237,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
         },
         {
             "kind": "any_order",
@@ -1120,7 +1246,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
             "items": (
                 {
                     "kind": "expect",
@@ -1129,7 +1255,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
                 },
                 {
                     "kind": "expect",
@@ -1138,7 +1264,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/connector_status.yaml:75",
+                    "at": "specs/ocpp16/machines/connector_status.yaml:89",
                 },
             ),
         },
@@ -1149,7 +1275,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 85.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
         },
         {
             "kind": "expect",
@@ -1158,7 +1284,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:75",
+            "at": "specs/ocpp16/machines/connector_status.yaml:89",
             "others": "answer",
         },
     ),
@@ -1168,13 +1294,13 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B1_PREPARING_TIMER_CONNECTION_TIMEOUT_CONNECTION_
 @pytest.mark.case(
     "WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]"
 )
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_b1_preparing_timer_connection_timeout_connection_time_out_90() -> (
     None
 ):
     """WIRE ConnectorStatus B1 Preparing timer.connection_timeout [ConnectionTimeOut=90]: ConnectorStatus B1 Preparing --timer.connection_timeout--> Available, seen on the wire [ConnectionTimeOut=90].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:75. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:89. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(
         SPEC,
@@ -1192,10 +1318,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:84",
+    "at": "specs/ocpp16/machines/connector_status.yaml:106",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1204,7 +1331,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1214,7 +1341,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1225,7 +1352,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1236,7 +1363,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1246,7 +1393,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1256,7 +1403,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1266,7 +1413,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1276,7 +1423,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106 (Configured)",
             "state": "Configured",
         },
         {
@@ -1288,7 +1435,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106 (Configured)",
             "state": "Configured",
         },
         {
@@ -1298,7 +1445,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1308,7 +1455,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1319,7 +1466,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1331,7 +1478,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1343,7 +1490,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "expect",
@@ -1352,7 +1499,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "advance",
@@ -1361,7 +1508,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 25.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "expect",
@@ -1370,7 +1517,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
             "others": "answer",
         },
     ),
@@ -1378,11 +1525,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30: dict[str, Any] = {
 
 
 @pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=30]")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_b6_connection_time_out_30() -> None:
     """WIRE ConnectorStatus B6 [ConnectionTimeOut=30]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:84. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:106. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_30)
 
@@ -1397,10 +1544,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:84",
+    "at": "specs/ocpp16/machines/connector_status.yaml:106",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1409,7 +1557,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1419,7 +1567,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1430,7 +1578,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1441,7 +1589,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1451,7 +1619,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1461,7 +1629,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1471,7 +1639,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1481,7 +1649,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106 (Configured)",
             "state": "Configured",
         },
         {
@@ -1493,7 +1661,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106 (Configured)",
             "state": "Configured",
         },
         {
@@ -1503,7 +1671,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1513,7 +1681,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1524,7 +1692,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1536,7 +1704,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1548,7 +1716,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "expect",
@@ -1557,7 +1725,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "advance",
@@ -1566,7 +1734,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 85.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
         },
         {
             "kind": "expect",
@@ -1575,7 +1743,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:84",
+            "at": "specs/ocpp16/machines/connector_status.yaml:106",
             "others": "answer",
         },
     ),
@@ -1583,11 +1751,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90: dict[str, Any] = {
 
 
 @pytest.mark.case("WIRE ConnectorStatus B6 [ConnectionTimeOut=90]")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_b6_connection_time_out_90() -> None:
     """WIRE ConnectorStatus B6 [ConnectionTimeOut=90]: ConnectorStatus B6 Preparing --timer.connection_timeout--> Finishing, seen on the wire [ConnectionTimeOut=90].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:84. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:106. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B6_CONNECTION_TIME_OUT_90)
 
@@ -1602,8 +1770,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:85",
+    "at": "specs/ocpp16/machines/connector_status.yaml:107",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1614,7 +1783,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1624,7 +1793,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1635,7 +1804,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1646,7 +1815,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1656,7 +1845,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1666,7 +1855,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1676,7 +1865,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1686,7 +1875,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1696,7 +1885,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1707,7 +1896,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1719,7 +1908,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1731,7 +1920,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:107",
         },
         {
             "kind": "expect",
@@ -1740,7 +1929,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:107",
         },
         {
             "kind": "tester",
@@ -1749,7 +1938,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:107",
         },
         {
             "kind": "expect",
@@ -1758,7 +1947,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:85",
+            "at": "specs/ocpp16/machines/connector_status.yaml:107",
         },
     ),
 }
@@ -1769,7 +1958,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_b9_preparing_tester_fault() -> None:
     """WIRE ConnectorStatus B9 Preparing tester.fault: ConnectorStatus B9 Preparing --tester.fault--> Faulted, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:85. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:107. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B9_PREPARING_TESTER_FAULT)
 
@@ -1784,8 +1973,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:87",
+    "at": "specs/ocpp16/machines/connector_status.yaml:109",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1796,7 +1986,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1806,7 +1996,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1817,7 +2007,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1828,7 +2018,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1838,7 +2048,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1848,7 +2058,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1858,7 +2068,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1868,7 +2078,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1878,7 +2088,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1889,7 +2099,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1901,7 +2111,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1913,7 +2123,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:87",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
         },
         {
             "kind": "expect",
@@ -1922,7 +2132,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:87",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
         },
         {
             "kind": "tester",
@@ -1931,7 +2141,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:87",
+            "at": "specs/ocpp16/machines/connector_status.yaml:109",
         },
     ),
 }
@@ -1942,7 +2152,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_b_plug() -> None:
     """WIRE ConnectorStatus B-plug: ConnectorStatus B-plug Preparing --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:87. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:109. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_PLUG)
 
@@ -1957,8 +2167,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:88",
+    "at": "specs/ocpp16/machines/connector_status.yaml:110",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -1969,7 +2180,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1979,7 +2190,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1990,7 +2201,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2001,7 +2212,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2011,7 +2242,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2021,7 +2252,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2031,7 +2262,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2041,7 +2272,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2051,7 +2282,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2062,7 +2293,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2074,7 +2305,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2086,7 +2317,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:110",
         },
         {
             "kind": "expect",
@@ -2095,7 +2326,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:110",
         },
         {
             "kind": "tester",
@@ -2104,7 +2335,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:110",
         },
         {
             "kind": "expect",
@@ -2113,7 +2344,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
             "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:88",
+            "at": "specs/ocpp16/machines/connector_status.yaml:110",
         },
     ),
 }
@@ -2124,7 +2355,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG: dict[str, A
 async def test_wire_connector_status_b_id_preparing_tester_present_id_tag() -> None:
     """WIRE ConnectorStatus B-id Preparing tester.present_id_tag: ConnectorStatus B-id Preparing --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:88. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:110. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_B_ID_PREPARING_TESTER_PRESENT_ID_TAG)
 
@@ -2139,10 +2370,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:132",
+    "at": "specs/ocpp16/machines/connector_status.yaml:154",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2151,7 +2383,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -2161,7 +2393,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -2172,7 +2404,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2183,7 +2415,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2193,7 +2445,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2203,7 +2455,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2213,7 +2465,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2223,7 +2475,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154 (Configured)",
             "state": "Configured",
         },
         {
@@ -2235,7 +2487,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154 (Configured)",
             "state": "Configured",
         },
         {
@@ -2245,7 +2497,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2255,7 +2507,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2266,7 +2518,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2278,7 +2530,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2290,7 +2542,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2299,7 +2551,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "advance",
@@ -2308,7 +2560,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 25.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2317,7 +2569,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
             "others": "answer",
         },
         {
@@ -2327,7 +2579,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2336,18 +2588,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=30]")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_f1_connection_time_out_30() -> None:
     """WIRE ConnectorStatus F1 [ConnectionTimeOut=30]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:132. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:154. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_30)
 
@@ -2362,10 +2614,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:132",
+    "at": "specs/ocpp16/machines/connector_status.yaml:154",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2374,7 +2627,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -2384,7 +2637,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -2395,7 +2648,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2406,7 +2659,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2416,7 +2689,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2426,7 +2699,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2436,7 +2709,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2446,7 +2719,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154 (Configured)",
             "state": "Configured",
         },
         {
@@ -2458,7 +2731,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154 (Configured)",
             "state": "Configured",
         },
         {
@@ -2468,7 +2741,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2478,7 +2751,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2489,7 +2762,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2501,7 +2774,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2513,7 +2786,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2522,7 +2795,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "advance",
@@ -2531,7 +2804,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 85.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2540,7 +2813,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
             "others": "answer",
         },
         {
@@ -2550,7 +2823,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
         {
             "kind": "expect",
@@ -2559,18 +2832,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:132",
+            "at": "specs/ocpp16/machines/connector_status.yaml:154",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus F1 [ConnectionTimeOut=90]")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_f1_connection_time_out_90() -> None:
     """WIRE ConnectorStatus F1 [ConnectionTimeOut=90]: ConnectorStatus F1 Finishing --tester.unplug--> Available, seen on the wire [ConnectionTimeOut=90].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:132. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:154. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F1_CONNECTION_TIME_OUT_90)
 
@@ -2585,10 +2858,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:138",
+    "at": "specs/ocpp16/machines/connector_status.yaml:160",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2597,7 +2871,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -2607,7 +2881,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -2618,7 +2892,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2629,7 +2903,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2639,7 +2933,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2649,7 +2943,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2659,7 +2953,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2669,7 +2963,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -2681,7 +2975,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -2691,7 +2985,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2701,7 +2995,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2712,7 +3006,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2724,7 +3018,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2736,7 +3030,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -2745,7 +3039,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "advance",
@@ -2754,7 +3048,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 25.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -2763,7 +3057,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
             "others": "answer",
         },
         {
@@ -2773,7 +3067,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -2782,18 +3076,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=30]")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_f9_connection_time_out_30() -> None:
     """WIRE ConnectorStatus F9 [ConnectionTimeOut=30]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:138. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:160. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_30)
 
@@ -2808,10 +3102,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:138",
+    "at": "specs/ocpp16/machines/connector_status.yaml:160",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -2820,7 +3115,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -2830,7 +3125,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -2841,7 +3136,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2852,7 +3147,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2862,7 +3177,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2872,7 +3187,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2882,7 +3197,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2892,7 +3207,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -2904,7 +3219,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -2914,7 +3229,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2924,7 +3239,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2935,7 +3250,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2947,7 +3262,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2959,7 +3274,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -2968,7 +3283,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "advance",
@@ -2977,7 +3292,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 85.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -2986,7 +3301,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
             "others": "answer",
         },
         {
@@ -2996,7 +3311,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
         {
             "kind": "expect",
@@ -3005,18 +3320,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:138",
+            "at": "specs/ocpp16/machines/connector_status.yaml:160",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus F9 [ConnectionTimeOut=90]")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_f9_connection_time_out_90() -> None:
     """WIRE ConnectorStatus F9 [ConnectionTimeOut=90]: ConnectorStatus F9 Finishing --tester.fault--> Faulted, seen on the wire [ConnectionTimeOut=90].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:138. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:160. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_F9_CONNECTION_TIME_OUT_90)
 
@@ -3031,10 +3346,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:161",
+    "at": "specs/ocpp16/machines/connector_status.yaml:200",
     "requires": ("Core",),
-    "setup": {"pics": {"Reservation": True}},
+    "setup": {},
     "setup_steps": (
         {
             "kind": "settle",
@@ -3043,7 +3359,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -3053,7 +3369,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -3064,7 +3380,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -3075,7 +3391,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -3085,7 +3421,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -3095,7 +3431,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -3105,7 +3441,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -3115,7 +3451,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -3125,7 +3461,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3136,7 +3472,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3148,7 +3484,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3160,7 +3496,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "expect",
@@ -3169,7 +3505,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "tester",
@@ -3178,7 +3514,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
         {
             "kind": "expect",
@@ -3187,18 +3523,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:161",
+            "at": "specs/ocpp16/machines/connector_status.yaml:200",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus I1")
-@pytest.mark.pics(Core=True, Reservation=True)
+@pytest.mark.pics(Core=True)
 async def test_wire_connector_status_i1() -> None:
     """WIRE ConnectorStatus I1: ConnectorStatus I1 Faulted --tester.fault_cleared--> Available, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:161. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:200. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I1)
 
@@ -3213,10 +3549,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:162",
+    "at": "specs/ocpp16/machines/connector_status.yaml:201",
     "requires": ("Core",),
-    "setup": {"pics": {"Reservation": True}},
+    "setup": {},
     "setup_steps": (
         {
             "kind": "settle",
@@ -3225,7 +3562,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -3235,7 +3572,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -3246,7 +3583,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -3257,7 +3594,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -3267,7 +3624,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -3277,7 +3634,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -3287,7 +3644,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -3297,7 +3654,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -3307,7 +3664,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3318,7 +3675,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3330,7 +3687,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3342,7 +3699,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:201",
         },
         {
             "kind": "expect",
@@ -3351,7 +3708,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:201",
         },
         {
             "kind": "tester",
@@ -3360,7 +3717,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:201",
         },
         {
             "kind": "tester",
@@ -3369,7 +3726,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:201",
         },
         {
             "kind": "expect",
@@ -3378,18 +3735,18 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:162",
+            "at": "specs/ocpp16/machines/connector_status.yaml:201",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE ConnectorStatus I2")
-@pytest.mark.pics(Core=True, Reservation=True)
+@pytest.mark.pics(Core=True)
 async def test_wire_connector_status_i2() -> None:
     """WIRE ConnectorStatus I2: ConnectorStatus I2 Faulted --tester.fault_cleared--> Preparing, seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:162. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:201. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I2)
 
@@ -3404,8 +3761,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:182",
+    "at": "specs/ocpp16/machines/connector_status.yaml:220",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3416,7 +3774,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -3426,7 +3784,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -3437,7 +3795,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -3448,7 +3806,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -3458,7 +3836,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -3468,7 +3846,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -3478,7 +3856,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -3488,7 +3866,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -3498,7 +3876,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3509,7 +3887,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3521,7 +3899,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3533,7 +3911,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
         {
             "kind": "expect",
@@ -3542,7 +3920,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
         {
             "kind": "tester",
@@ -3551,7 +3929,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
         {
             "kind": "expect",
@@ -3560,7 +3938,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:182",
+            "at": "specs/ocpp16/machines/connector_status.yaml:220",
         },
     ),
 }
@@ -3571,7 +3949,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT: dict[str, Any] = {
 async def test_wire_connector_status_i_fault() -> None:
     """WIRE ConnectorStatus I-fault: ConnectorStatus I-fault Faulted --tester.fault--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:182. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:220. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_FAULT)
 
@@ -3586,8 +3964,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:183",
+    "at": "specs/ocpp16/machines/connector_status.yaml:221",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3598,7 +3977,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -3608,7 +3987,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -3619,7 +3998,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -3630,7 +4009,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -3640,7 +4039,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -3650,7 +4049,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -3660,7 +4059,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -3670,7 +4069,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -3680,7 +4079,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3691,7 +4090,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3703,7 +4102,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3715,7 +4114,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:183",
+            "at": "specs/ocpp16/machines/connector_status.yaml:221",
         },
         {
             "kind": "expect",
@@ -3724,7 +4123,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:183",
+            "at": "specs/ocpp16/machines/connector_status.yaml:221",
         },
         {
             "kind": "tester",
@@ -3733,7 +4132,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:183",
+            "at": "specs/ocpp16/machines/connector_status.yaml:221",
         },
     ),
 }
@@ -3744,7 +4143,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_plug() -> None:
     """WIRE ConnectorStatus I-plug: ConnectorStatus I-plug Faulted --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:183. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:221. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_PLUG)
 
@@ -3759,8 +4158,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:184",
+    "at": "specs/ocpp16/machines/connector_status.yaml:222",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3771,7 +4171,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -3781,7 +4181,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -3792,7 +4192,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -3803,7 +4203,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -3813,7 +4233,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -3823,7 +4243,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -3833,7 +4253,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -3843,7 +4263,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -3853,7 +4273,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -3864,7 +4284,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -3876,7 +4296,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -3888,7 +4308,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:184",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "expect",
@@ -3897,7 +4317,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:184",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
         {
             "kind": "tester",
@@ -3906,7 +4326,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:184",
+            "at": "specs/ocpp16/machines/connector_status.yaml:222",
         },
     ),
 }
@@ -3917,7 +4337,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG: dict[str, Any] = {
 async def test_wire_connector_status_i_unplug() -> None:
     """WIRE ConnectorStatus I-unplug: ConnectorStatus I-unplug Faulted --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:184. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:222. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_I_UNPLUG)
 
@@ -3932,8 +4352,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:226",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -3944,7 +4365,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -3954,7 +4375,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -3965,7 +4386,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -3976,7 +4397,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -3986,7 +4427,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -3996,7 +4437,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -4006,7 +4447,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -4016,7 +4457,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -4026,7 +4467,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -4037,7 +4478,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -4049,7 +4490,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -4061,7 +4502,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "expect",
@@ -4070,7 +4511,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "tester",
@@ -4079,7 +4520,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
     ),
 }
@@ -4090,7 +4531,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG: dict[str,
 async def test_wire_connector_status_x_ev_unplug_preparing_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Preparing tester.ev_unplug: ConnectorStatus X-ev-unplug Preparing --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:226. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_PREPARING_TESTER_EV_UNPLUG)
 
@@ -4107,10 +4548,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:226",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 30}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 30}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -4119,7 +4561,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -4129,7 +4571,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -4140,7 +4582,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -4151,7 +4593,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -4161,7 +4623,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -4171,7 +4633,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -4181,7 +4643,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -4191,7 +4653,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226 (Configured)",
             "state": "Configured",
         },
         {
@@ -4203,7 +4665,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226 (Configured)",
             "state": "Configured",
         },
         {
@@ -4213,7 +4675,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -4223,7 +4685,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -4234,7 +4696,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -4246,7 +4708,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -4258,7 +4720,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "expect",
@@ -4267,7 +4729,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "advance",
@@ -4276,7 +4738,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 25.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "expect",
@@ -4285,7 +4747,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
             "others": "answer",
         },
         {
@@ -4295,7 +4757,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
     ),
 }
@@ -4304,13 +4766,13 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
 @pytest.mark.case(
     "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]"
 )
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_30() -> (
     None
 ):
     """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=30]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=30].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:226. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(
         SPEC,
@@ -4330,10 +4792,11 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:226",
     "requires": ("Core",),
-    "setup": {"config": {"ConnectionTimeOut": 90}, "pics": {"Core": True}},
+    "setup": {"pics": {"Core": True, "Reservation": True}, "config": {"ConnectionTimeOut": 90}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -4342,7 +4805,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -4352,7 +4815,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -4363,7 +4826,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -4374,7 +4837,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -4384,7 +4867,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -4394,7 +4877,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -4404,7 +4887,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -4414,7 +4897,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226 (Configured)",
             "state": "Configured",
         },
         {
@@ -4426,7 +4909,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188 (Configured)",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226 (Configured)",
             "state": "Configured",
         },
         {
@@ -4436,7 +4919,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -4446,7 +4929,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -4457,7 +4940,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -4469,7 +4952,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -4481,7 +4964,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "expect",
@@ -4490,7 +4973,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "advance",
@@ -4499,7 +4982,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 85.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "expect",
@@ -4508,7 +4991,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
             "others": "answer",
         },
         {
@@ -4518,7 +5001,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
     ),
 }
@@ -4527,13 +5010,13 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FINISHING_TESTER_EV_UNPLUG_CONNECTION
 @pytest.mark.case(
     "WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]"
 )
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, Reservation=True)
 async def test_wire_connector_status_x_ev_unplug_finishing_tester_ev_unplug_connection_time_out_90() -> (
     None
 ):
     """WIRE ConnectorStatus X-ev-unplug Finishing tester.ev_unplug [ConnectionTimeOut=90]: ConnectorStatus X-ev-unplug Finishing --tester.ev_unplug--> (internal), seen on the wire [ConnectionTimeOut=90].
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:226. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(
         SPEC,
@@ -4551,8 +5034,9 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
         "errata E3.20",
         "errata E3.22",
         "OCPP 1.6 §9.1.20",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/connector_status.yaml:188",
+    "at": "specs/ocpp16/machines/connector_status.yaml:226",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -4563,7 +5047,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -4573,7 +5057,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -4584,7 +5068,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -4595,7 +5079,27 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -4605,7 +5109,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -4615,7 +5119,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -4625,7 +5129,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -4635,7 +5139,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -4645,7 +5149,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -4656,7 +5160,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -4668,7 +5172,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -4680,7 +5184,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "expect",
@@ -4689,7 +5193,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
         {
             "kind": "tester",
@@ -4698,7 +5202,7 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/connector_status.yaml:188",
+            "at": "specs/ocpp16/machines/connector_status.yaml:226",
         },
     ),
 }
@@ -4709,6 +5213,6 @@ SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG: dict[str, A
 async def test_wire_connector_status_x_ev_unplug_faulted_tester_ev_unplug() -> None:
     """WIRE ConnectorStatus X-ev-unplug Faulted tester.ev_unplug: ConnectorStatus X-ev-unplug Faulted --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/connector_status.yaml:188. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20.
+    Source: specs/ocpp16/machines/connector_status.yaml:226. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, errata E3.19, errata E3.20, errata E3.22, OCPP 1.6 §9.1.20, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_CONNECTOR_STATUS_X_EV_UNPLUG_FAULTED_TESTER_EV_UNPLUG)

@@ -28,10 +28,11 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
         "errata E3.32",
         "OCPP 1.6 §5.11",
         "OCPP 1.6 §5.12",
+        "OCPP 1.6 §5.13",
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:33",
+    "at": "specs/ocpp16/machines/remote_control.yaml:41",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -42,7 +43,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -52,7 +53,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -63,7 +64,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -74,7 +75,27 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -84,7 +105,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -94,7 +115,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -104,7 +125,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -114,7 +135,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -124,7 +145,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -135,7 +156,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -147,7 +168,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -159,7 +180,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:33",
+            "at": "specs/ocpp16/machines/remote_control.yaml:41",
         },
     ),
 }
@@ -170,7 +191,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rs_reject() -> None:
     """WIRE RemoteControl RS-reject: RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:33. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:41. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT)
 
@@ -183,10 +204,11 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
         "errata E3.32",
         "OCPP 1.6 §5.11",
         "OCPP 1.6 §5.12",
+        "OCPP 1.6 §5.13",
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:39",
+    "at": "specs/ocpp16/machines/remote_control.yaml:47",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -197,7 +219,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -207,7 +229,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -218,7 +240,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -229,7 +251,27 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -239,7 +281,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -249,7 +291,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -259,7 +301,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -269,7 +311,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -279,7 +321,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -290,7 +332,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -302,7 +344,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -314,7 +356,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:39",
+            "at": "specs/ocpp16/machines/remote_control.yaml:47",
         },
     ),
 }
@@ -325,6 +367,6 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rt_reject() -> None:
     """WIRE RemoteControl RT-reject: RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:39. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:47. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT)

@@ -39,8 +39,9 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:134",
+    "at": "specs/ocpp16/machines/transaction.yaml:149",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -51,7 +52,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -61,7 +62,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -72,7 +73,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -83,7 +84,27 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -93,7 +114,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -103,7 +124,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -113,7 +134,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -123,7 +144,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -133,7 +154,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -144,7 +165,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -156,7 +177,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -168,7 +189,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:134",
+            "at": "specs/ocpp16/machines/transaction.yaml:149",
         },
         {
             "kind": "expect",
@@ -177,7 +198,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:134",
+            "at": "specs/ocpp16/machines/transaction.yaml:149",
         },
     ),
 }
@@ -188,7 +209,7 @@ SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN: dict[str, Any] = {
 async def test_wire_transaction_p1_idle_tester_plug_in() -> None:
     """WIRE Transaction P1 Idle tester.plug_in: Transaction P1 Idle --tester.plug_in--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:134. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:149. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P1_IDLE_TESTER_PLUG_IN)
 
@@ -212,8 +233,9 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:136",
+    "at": "specs/ocpp16/machines/transaction.yaml:151",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -231,7 +253,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -241,7 +263,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -252,7 +274,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -263,7 +285,27 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -273,7 +315,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -283,7 +325,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -293,7 +335,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -303,7 +345,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:151 (Configured)",
             "state": "Configured",
         },
         {
@@ -313,7 +355,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:151 (Configured)",
             "state": "Configured",
         },
         {
@@ -323,7 +365,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:151 (Configured)",
             "state": "Configured",
         },
         {
@@ -343,7 +385,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:136 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:151 (Configured)",
             "state": "Configured",
         },
         {
@@ -353,7 +395,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -363,7 +405,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -374,7 +416,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -386,7 +428,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -398,7 +440,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:136",
+            "at": "specs/ocpp16/machines/transaction.yaml:151",
         },
         {
             "kind": "any_order",
@@ -407,7 +449,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:136",
+            "at": "specs/ocpp16/machines/transaction.yaml:151",
             "items": (
                 {
                     "kind": "expect",
@@ -416,7 +458,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:136",
+                    "at": "specs/ocpp16/machines/transaction.yaml:151",
                 },
                 {
                     "kind": "expect",
@@ -425,7 +467,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:136",
+                    "at": "specs/ocpp16/machines/transaction.yaml:151",
                 },
             ),
         },
@@ -436,7 +478,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:136",
+            "at": "specs/ocpp16/machines/transaction.yaml:151",
         },
     ),
 }
@@ -447,7 +489,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_ev_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.ev_unplug: Transaction P2 Authorized --tester.ev_unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:136. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:151. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_EV_UNPLUG)
 
@@ -471,8 +513,9 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:137",
+    "at": "specs/ocpp16/machines/transaction.yaml:152",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -490,7 +533,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -500,7 +543,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -511,7 +554,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -522,7 +565,27 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -532,7 +595,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -542,7 +605,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -552,7 +615,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -562,7 +625,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -572,7 +635,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -582,7 +645,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -602,7 +665,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:137 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:152 (Configured)",
             "state": "Configured",
         },
         {
@@ -612,7 +675,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -622,7 +685,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -633,7 +696,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -645,7 +708,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -657,7 +720,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137",
+            "at": "specs/ocpp16/machines/transaction.yaml:152",
         },
         {
             "kind": "any_order",
@@ -666,7 +729,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137",
+            "at": "specs/ocpp16/machines/transaction.yaml:152",
             "items": (
                 {
                     "kind": "expect",
@@ -675,7 +738,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:137",
+                    "at": "specs/ocpp16/machines/transaction.yaml:152",
                 },
                 {
                     "kind": "expect",
@@ -684,7 +747,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:137",
+                    "at": "specs/ocpp16/machines/transaction.yaml:152",
                 },
             ),
         },
@@ -695,7 +758,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137",
+            "at": "specs/ocpp16/machines/transaction.yaml:152",
         },
         {
             "kind": "expect",
@@ -704,7 +767,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:137",
+            "at": "specs/ocpp16/machines/transaction.yaml:152",
         },
     ),
 }
@@ -715,7 +778,7 @@ SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG: dict[str, Any] = {
 async def test_wire_transaction_p2_authorized_tester_unplug() -> None:
     """WIRE Transaction P2 Authorized tester.unplug: Transaction P2 Authorized --tester.unplug--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:137. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:152. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_P2_AUTHORIZED_TESTER_UNPLUG)
 
@@ -739,8 +802,9 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:146",
+    "at": "specs/ocpp16/machines/transaction.yaml:161",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -758,7 +822,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -768,7 +832,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -779,7 +843,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -790,7 +854,27 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -800,7 +884,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -810,7 +894,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -820,7 +904,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -830,7 +914,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:161 (Configured)",
             "state": "Configured",
         },
         {
@@ -840,7 +924,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:161 (Configured)",
             "state": "Configured",
         },
         {
@@ -850,7 +934,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:161 (Configured)",
             "state": "Configured",
         },
         {
@@ -870,7 +954,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:146 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:161 (Configured)",
             "state": "Configured",
         },
         {
@@ -880,7 +964,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -890,7 +974,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -901,7 +985,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -913,7 +997,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -925,7 +1009,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146",
+            "at": "specs/ocpp16/machines/transaction.yaml:161",
         },
         {
             "kind": "any_order",
@@ -934,7 +1018,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:146",
+            "at": "specs/ocpp16/machines/transaction.yaml:161",
             "items": (
                 {
                     "kind": "expect",
@@ -943,7 +1027,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:146",
+                    "at": "specs/ocpp16/machines/transaction.yaml:161",
                 },
                 {
                     "kind": "expect",
@@ -952,7 +1036,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:146",
+                    "at": "specs/ocpp16/machines/transaction.yaml:161",
                 },
             ),
         },
@@ -965,7 +1049,7 @@ SCENARIO_WIRE_TRANSACTION_AU1: dict[str, Any] = {
 async def test_wire_transaction_au1() -> None:
     """WIRE Transaction AU1: Transaction AU1 Idle --tester.present_id_tag--> Authorizing, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:146. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:161. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AU1)
 
@@ -989,8 +1073,9 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:189",
+    "at": "specs/ocpp16/machines/transaction.yaml:211",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1008,7 +1093,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1018,7 +1103,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1029,7 +1114,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1040,7 +1125,27 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1050,7 +1155,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1060,7 +1165,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1070,7 +1175,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1080,7 +1185,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -1090,7 +1195,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -1100,7 +1205,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -1120,7 +1225,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:189 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:211 (Configured)",
             "state": "Configured",
         },
         {
@@ -1130,7 +1235,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1140,7 +1245,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1151,7 +1256,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1163,7 +1268,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1175,7 +1280,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:189",
+            "at": "specs/ocpp16/machines/transaction.yaml:211",
         },
         {
             "kind": "any_order",
@@ -1184,7 +1289,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:189",
+            "at": "specs/ocpp16/machines/transaction.yaml:211",
             "items": (
                 {
                     "kind": "expect",
@@ -1193,7 +1298,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:189",
+                    "at": "specs/ocpp16/machines/transaction.yaml:211",
                 },
                 {
                     "kind": "expect",
@@ -1202,7 +1307,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:189",
+                    "at": "specs/ocpp16/machines/transaction.yaml:211",
                 },
             ),
         },
@@ -1215,7 +1320,7 @@ SCENARIO_WIRE_TRANSACTION_AA1: dict[str, Any] = {
 async def test_wire_transaction_aa1() -> None:
     """WIRE Transaction AA1: Transaction AA1 Authorizing --result.Authorize--> Authorized, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:189. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:211. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA1)
 
@@ -1239,8 +1344,9 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:190",
+    "at": "specs/ocpp16/machines/transaction.yaml:212",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1258,7 +1364,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1268,7 +1374,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1279,7 +1385,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1290,7 +1396,27 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1300,7 +1426,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1310,7 +1436,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1320,7 +1446,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1330,7 +1456,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -1340,7 +1466,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -1350,7 +1476,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -1370,7 +1496,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:190 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:212 (Configured)",
             "state": "Configured",
         },
         {
@@ -1380,7 +1506,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1390,7 +1516,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1401,7 +1527,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1413,7 +1539,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1425,7 +1551,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:190",
+            "at": "specs/ocpp16/machines/transaction.yaml:212",
         },
         {
             "kind": "any_order",
@@ -1434,7 +1560,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:190",
+            "at": "specs/ocpp16/machines/transaction.yaml:212",
             "items": (
                 {
                     "kind": "expect",
@@ -1443,7 +1569,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:190",
+                    "at": "specs/ocpp16/machines/transaction.yaml:212",
                 },
                 {
                     "kind": "expect",
@@ -1452,7 +1578,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Invalid"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:190",
+                    "at": "specs/ocpp16/machines/transaction.yaml:212",
                 },
             ),
         },
@@ -1463,7 +1589,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:190",
+            "at": "specs/ocpp16/machines/transaction.yaml:212",
         },
     ),
 }
@@ -1474,7 +1600,7 @@ SCENARIO_WIRE_TRANSACTION_AA2: dict[str, Any] = {
 async def test_wire_transaction_aa2() -> None:
     """WIRE Transaction AA2: Transaction AA2 Authorizing --result.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:190. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:212. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA2)
 
@@ -1498,8 +1624,9 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:227",
+    "at": "specs/ocpp16/machines/transaction.yaml:249",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1517,7 +1644,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1527,7 +1654,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1538,7 +1665,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1549,7 +1676,27 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1559,7 +1706,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1569,7 +1716,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1579,7 +1726,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1589,7 +1736,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:249 (Configured)",
             "state": "Configured",
         },
         {
@@ -1599,7 +1746,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:249 (Configured)",
             "state": "Configured",
         },
         {
@@ -1609,7 +1756,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:249 (Configured)",
             "state": "Configured",
         },
         {
@@ -1629,7 +1776,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:227 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:249 (Configured)",
             "state": "Configured",
         },
         {
@@ -1639,7 +1786,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1649,7 +1796,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1660,7 +1807,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1672,7 +1819,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1684,7 +1831,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:227",
+            "at": "specs/ocpp16/machines/transaction.yaml:249",
         },
         {
             "kind": "any_order",
@@ -1693,7 +1840,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:227",
+            "at": "specs/ocpp16/machines/transaction.yaml:249",
             "items": (
                 {
                     "kind": "expect",
@@ -1702,7 +1849,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:227",
+                    "at": "specs/ocpp16/machines/transaction.yaml:249",
                 },
                 {
                     "kind": "expect",
@@ -1711,7 +1858,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
                     "reply": {"$error": "InternalError"},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:227",
+                    "at": "specs/ocpp16/machines/transaction.yaml:249",
                 },
             ),
         },
@@ -1722,7 +1869,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:227",
+            "at": "specs/ocpp16/machines/transaction.yaml:249",
         },
     ),
 }
@@ -1733,7 +1880,7 @@ SCENARIO_WIRE_TRANSACTION_AA5: dict[str, Any] = {
 async def test_wire_transaction_aa5() -> None:
     """WIRE Transaction AA5: Transaction AA5 Authorizing --error.Authorize--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:227. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:249. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_AA5)
 
@@ -1757,8 +1904,9 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:243",
+    "at": "specs/ocpp16/machines/transaction.yaml:265",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -1776,7 +1924,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -1786,7 +1934,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -1797,7 +1945,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -1808,7 +1956,27 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -1818,7 +1986,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -1828,7 +1996,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -1838,7 +2006,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -1848,7 +2016,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:265 (Configured)",
             "state": "Configured",
         },
         {
@@ -1858,7 +2026,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:265 (Configured)",
             "state": "Configured",
         },
         {
@@ -1868,7 +2036,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:265 (Configured)",
             "state": "Configured",
         },
         {
@@ -1888,7 +2056,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:243 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:265 (Configured)",
             "state": "Configured",
         },
         {
@@ -1898,7 +2066,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -1908,7 +2076,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1919,7 +2087,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1931,7 +2099,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1943,7 +2111,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243",
+            "at": "specs/ocpp16/machines/transaction.yaml:265",
         },
         {
             "kind": "any_order",
@@ -1952,7 +2120,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243",
+            "at": "specs/ocpp16/machines/transaction.yaml:265",
             "items": (
                 {
                     "kind": "expect",
@@ -1961,7 +2129,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:243",
+                    "at": "specs/ocpp16/machines/transaction.yaml:265",
                 },
                 {
                     "kind": "expect",
@@ -1970,7 +2138,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:243",
+                    "at": "specs/ocpp16/machines/transaction.yaml:265",
                 },
             ),
         },
@@ -1981,7 +2149,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243",
+            "at": "specs/ocpp16/machines/transaction.yaml:265",
         },
         {
             "kind": "expect",
@@ -1990,7 +2158,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:243",
+            "at": "specs/ocpp16/machines/transaction.yaml:265",
         },
     ),
 }
@@ -2001,7 +2169,7 @@ SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT: dict[str, Any] = {
 async def test_wire_transaction_st3_authorized_tester_fault() -> None:
     """WIRE Transaction ST3 Authorized tester.fault: Transaction ST3 Authorized --tester.fault--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:243. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:265. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST3_AUTHORIZED_TESTER_FAULT)
 
@@ -2025,8 +2193,9 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:246",
+    "at": "specs/ocpp16/machines/transaction.yaml:268",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2044,7 +2213,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -2054,7 +2223,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -2065,7 +2234,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2076,7 +2245,27 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2086,7 +2275,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2096,7 +2285,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2106,7 +2295,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2116,7 +2305,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:268 (Configured)",
             "state": "Configured",
         },
         {
@@ -2126,7 +2315,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:268 (Configured)",
             "state": "Configured",
         },
         {
@@ -2136,7 +2325,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:268 (Configured)",
             "state": "Configured",
         },
         {
@@ -2156,7 +2345,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:246 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:268 (Configured)",
             "state": "Configured",
         },
         {
@@ -2166,7 +2355,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2176,7 +2365,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2187,7 +2376,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2199,7 +2388,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2211,7 +2400,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246",
+            "at": "specs/ocpp16/machines/transaction.yaml:268",
         },
         {
             "kind": "any_order",
@@ -2220,7 +2409,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246",
+            "at": "specs/ocpp16/machines/transaction.yaml:268",
             "items": (
                 {
                     "kind": "expect",
@@ -2229,7 +2418,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:246",
+                    "at": "specs/ocpp16/machines/transaction.yaml:268",
                 },
                 {
                     "kind": "expect",
@@ -2238,7 +2427,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:246",
+                    "at": "specs/ocpp16/machines/transaction.yaml:268",
                 },
             ),
         },
@@ -2249,7 +2438,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246",
+            "at": "specs/ocpp16/machines/transaction.yaml:268",
         },
         {
             "kind": "expect",
@@ -2258,7 +2447,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:246",
+            "at": "specs/ocpp16/machines/transaction.yaml:268",
         },
     ),
 }
@@ -2269,7 +2458,7 @@ SCENARIO_WIRE_TRANSACTION_ST6: dict[str, Any] = {
 async def test_wire_transaction_st6() -> None:
     """WIRE Transaction ST6: Transaction ST6 Authorized --tester.present_id_tag--> Idle, seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:246. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:268. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST6)
 
@@ -2293,8 +2482,9 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
         "errata E3.5",
         "errata E3.21",
         "errata E3.32",
+        "OCPP 1.6 §5.13",
     ),
-    "at": "specs/ocpp16/machines/transaction.yaml:250",
+    "at": "specs/ocpp16/machines/transaction.yaml:272",
     "requires": ("Core",),
     "setup": {
         "config": {
@@ -2312,7 +2502,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:19 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
             "state": "Started",
         },
         {
@@ -2322,7 +2512,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
             "for_each_connector": 1,
             "state": "Started",
         },
@@ -2333,7 +2523,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:22 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
             "for_each_connector": 0,
             "state": "Started",
         },
@@ -2344,7 +2534,27 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:28 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
             "state": "Started",
         },
         {
@@ -2354,7 +2564,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:36 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
             "state": "Started",
         },
         {
@@ -2364,7 +2574,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"$result": {"status": "$any"}, "$error": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:39 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
             "state": "Started",
         },
         {
@@ -2374,7 +2584,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:42 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
             "state": "Started",
         },
         {
@@ -2384,7 +2594,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:272 (Configured)",
             "state": "Configured",
         },
         {
@@ -2394,7 +2604,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:272 (Configured)",
             "state": "Configured",
         },
         {
@@ -2404,7 +2614,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:272 (Configured)",
             "state": "Configured",
         },
         {
@@ -2424,7 +2634,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/machines/transaction.yaml:250 (Configured)",
+            "at": "specs/ocpp16/machines/transaction.yaml:272 (Configured)",
             "state": "Configured",
         },
         {
@@ -2434,7 +2644,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:63 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
             "state": "Booted",
         },
         {
@@ -2444,7 +2654,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:65 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -2455,7 +2665,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:69 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -2467,7 +2677,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:74 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
             "state": "Booted",
         },
     ),
@@ -2479,7 +2689,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:250",
+            "at": "specs/ocpp16/machines/transaction.yaml:272",
         },
         {
             "kind": "any_order",
@@ -2488,7 +2698,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:250",
+            "at": "specs/ocpp16/machines/transaction.yaml:272",
             "items": (
                 {
                     "kind": "expect",
@@ -2497,7 +2707,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:250",
+                    "at": "specs/ocpp16/machines/transaction.yaml:272",
                 },
                 {
                     "kind": "expect",
@@ -2506,7 +2716,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "PARENT"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/machines/transaction.yaml:250",
+                    "at": "specs/ocpp16/machines/transaction.yaml:272",
                 },
             ),
         },
@@ -2517,7 +2727,7 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/transaction.yaml:250",
+            "at": "specs/ocpp16/machines/transaction.yaml:272",
         },
     ),
 }
@@ -2528,6 +2738,6 @@ SCENARIO_WIRE_TRANSACTION_ST7: dict[str, Any] = {
 async def test_wire_transaction_st7() -> None:
     """WIRE Transaction ST7: Transaction ST7 Authorized --tester.present_id_tag--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/transaction.yaml:250. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32.
+    Source: specs/ocpp16/machines/transaction.yaml:272. Refs: OCPP 1.6 §3.5, OCPP 1.6 §3.6, OCPP 1.6 §3.7, OCPP 1.6 §3.10, OCPP 1.6 §4.1, OCPP 1.6 §4.8, OCPP 1.6 §4.10, OCPP 1.6 §5.11, OCPP 1.6 §5.12, errata E3.17, errata E3.18, OCPP 1.6 §7.28, errata E3.5, errata E3.21, errata E3.32, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_WIRE_TRANSACTION_ST7)
