@@ -69,6 +69,8 @@ class Recorder:
     handled: Counter[str] = field(default_factory=Counter)
     identities: list[str] = field(default_factory=list)
     heartbeat_interval: int = 300
+    centrals: dict[str, RecordingCsms] = field(default_factory=dict)
+    """The Central System side of each identity's latest connection, to send CALLs with."""
     _starts: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
     def record(self, connection: int, raw: str) -> None:
@@ -160,6 +162,16 @@ class RecordingCsms(CP):  # type: ignore[misc]
         self.recorder.handled["StopTransaction"] += 1
         return call_result.StopTransaction()
 
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status(self, **_: Any) -> Any:
+        self.recorder.handled["DiagnosticsStatusNotification"] += 1
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.firmware_status_notification)
+    def on_firmware_status(self, **_: Any) -> Any:
+        self.recorder.handled["FirmwareStatusNotification"] += 1
+        return call_result.FirmwareStatusNotification()
+
 
 @contextlib.asynccontextmanager
 async def serve_csms(recorder: Recorder) -> AsyncIterator[str]:
@@ -171,6 +183,7 @@ async def serve_csms(recorder: Recorder) -> AsyncIterator[str]:
         recorder.identities.append(cp_id)
         recorder.connections += 1
         csms = RecordingCsms(cp_id, connection, recorder, recorder.connections)
+        recorder.centrals[cp_id] = csms
         with contextlib.suppress(ConnectionClosed):
             await csms.start()
 

@@ -6,56 +6,22 @@ connector a reservation of connector 0 holds, what is dropped at boot.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from generated.ocpp16.registry import SPEC
 from runtime.conformance.steps import substitute
 from runtime.ocppj.datetime import to_iso8601
-from runtime.spec.pics import PicsValues
-from runtime.station.config import ConfigStore
-from runtime.station.hardware import Hardware, SimulatedHardware
 from runtime.station.services import StationServices
 from runtime.station.store import CacheEntry, Reservation, Store
+from tests.runtime.fake_port import FakeStationPort, fake_services
 
 NOW = 1_700_000_000.0
 
 
-@dataclass
-class _Port:
-    """A StationPort with two connectors that records the events the services raise."""
-
-    config: ConfigStore
-    pics: PicsValues
-    store: Store
-    now: float = NOW
-    clock_offset: float = 0.0
-    boot_ref: int = 1
-    connectors: int = 2
-    hardware: Hardware = field(default_factory=SimulatedHardware)
-    endpoint: object | None = None
-    raised: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def may_send(self, action: str) -> bool:
-        return True
-
-    def set_config(self, key: str, value: Any) -> None:
-        self.config.set(key, value)
-
-    def raise_event(self, event: str, payload: Mapping[str, Any]) -> None:
-        self.raised.append((event, dict(payload)))
-
-    def request_reboot(self, kind: str) -> None:
-        raise AssertionError("not asked for")
-
-
-def _services(store: Store) -> tuple[StationServices, _Port]:
-    port = _Port(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
-    return StationServices(port), port
+def _services(store: Store) -> tuple[StationServices, FakeStationPort]:
+    return fake_services(store)
 
 
 def _reserve(services: StationServices, rid: int, connector: int, **extra: Any) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compiler.frontend.load import load_spec_set
 from generated.ocpp16.registry import SPEC
 from runtime.spec.pics import PicsValues
 from runtime.station.config import ConfigStore
-from runtime.station.hardware import Hardware, SimulatedHardware
 from runtime.station.services import StationServices
 from runtime.station.station import Station, StationIdentity
 from runtime.station.store import Store
 from runtime.station.tester import OBSERVATIONS, TESTER_EFFECTS
+from tests.runtime.fake_port import FakeStationPort
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "specs" / "ocpp16"
 
@@ -48,38 +45,10 @@ def test_every_tester_effect_belongs_to_a_declared_tester_action() -> None:
     assert set(TESTER_EFFECTS) <= set(SPEC.tester_events)
 
 
-@dataclass
-class _FakeStation:
-    """Exactly a StationPort: the services see their station only through these names."""
-
-    config: ConfigStore
-    pics: PicsValues
-    store: Store
-    now: float = 1_700_000_000.0
-    clock_offset: float = 0.0
-    boot_ref: int = 1
-    connectors: int = 2
-    hardware: Hardware = field(default_factory=SimulatedHardware)
-    endpoint: object | None = None
-    raised: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def may_send(self, action: str) -> bool:
-        return True
-
-    def set_config(self, key: str, value: Any) -> None:
-        self.config.set(key, value)
-
-    def raise_event(self, event: str, payload: Mapping[str, Any]) -> None:
-        self.raised.append((event, dict(payload)))
-
-    def request_reboot(self, kind: str) -> None:
-        raise AssertionError("not asked for")
-
-
 def test_services_run_on_a_small_fake_station_through_the_port(tmp_path: Path) -> None:
     # The seam StationPort exists for: no Station, a real SQLite store, the registry's keys.
     with Store(tmp_path / "services.db") as store:
-        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        port = FakeStationPort(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
         services = StationServices(port)
         assert services.query("online", ()) is False  # no connection (OCPP 1.6 §3.5)
         assert services.query("now", ()) == "2023-11-14T22:13:20Z"
@@ -95,7 +64,7 @@ def test_vendor_and_message_ids_compare_without_case(tmp_path: Path) -> None:
     # DataTransfer.req vendorId is CiString255, messageId CiString50 (OCPP 1.6 §6.17, §7.17,
     # §7.18): the simulated vendor extension knows them in any letter case.
     with Store(tmp_path / "services.db") as store:
-        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        port = FakeStationPort(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
         services = StationServices(port)
         assert services.query("data_transfer_status", ("ChargeSpec", "ECHO")) == "Accepted"
         assert services.query("data_transfer_data", ("CHARGESPEC", "echo", "hi")) == "hi"
@@ -111,7 +80,7 @@ def test_startable_and_in_use_follow_the_statuses_the_machines_note(tmp_path: Pa
     # any connector of an Unavailable or Faulted Charge Point (connector 0); §4.9: a connector
     # in a session cannot go Unavailable at once, so Inoperative waits.
     with Store(tmp_path / "services.db") as store:
-        port = _FakeStation(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
+        port = FakeStationPort(ConfigStore(SPEC.config_keys), PicsValues(SPEC.pics_items), store)
         services = StationServices(port)
         assert services.query("connector_startable", (1,)) is True
         assert services.query("connector_in_use", (0,)) is False

@@ -10,11 +10,10 @@ Theory of operation: Answers the requests of a feature profile the PICS does not
     GetLocalListVersion -1 (no Local Authorization List, §5.10), SendLocalList NotSupported
     (§7.47) and TriggerMessage NotImplemented (§7.44). Every guard requires the profile to be
     absent, so a Charge Point that declares the profile never gets these answers: the profile's
-    own machines answer, or, until they exist, the station answers CALLERROR NotSupported. The
-    other requests of an undeclared profile (SetChargingProfile, errata E3.39;
-    ClearChargingProfile, GetCompositeSchedule, UpdateFirmware, GetDiagnostics, which have no
-    such status) are not taken here: the station answers them CALLERROR NotSupported (OCPP-J 1.6
-    §4.2.3).
+    own machine answers (Reservation, LocalAuthList, RemoteTrigger). The other requests of an
+    undeclared profile (SetChargingProfile, errata E3.39; ClearChargingProfile,
+    GetCompositeSchedule, UpdateFirmware, GetDiagnostics, which have no such status) are not
+    taken here: the station answers them CALLERROR NotSupported (OCPP-J 1.6 §4.2.3).
 
 Refs: OCPP 1.6 §3.3, errata E3.2, OCPP 1.6 §5.1, OCPP 1.6 §5.10, OCPP 1.6 §5.13, OCPP 1.6 §5.15, OCPP 1.6 §5.17, OCPP 1.6 §7.5, OCPP 1.6 §7.40, OCPP 1.6 §7.44, OCPP 1.6 §7.47.
 Instance: station. Source: specs/ocpp16/machines/unsupported_profiles.yaml.
@@ -65,11 +64,11 @@ class UnsupportedProfilesMachine(SpecMachine):
     §7.5), GetLocalListVersion -1 (no Local Authorization List, §5.10), SendLocalList
     NotSupported (§7.47) and TriggerMessage NotImplemented (§7.44). Every guard requires the
     profile to be absent, so a Charge Point that declares the profile never gets these
-    answers: the profile's own machines answer, or, until they exist, the station answers
-    CALLERROR NotSupported. The other requests of an undeclared profile (SetChargingProfile,
-    errata E3.39; ClearChargingProfile, GetCompositeSchedule, UpdateFirmware,
-    GetDiagnostics, which have no such status) are not taken here: the station answers them
-    CALLERROR NotSupported (OCPP-J 1.6 §4.2.3).
+    answers: the profile's own machine answers (Reservation, LocalAuthList, RemoteTrigger).
+    The other requests of an undeclared profile (SetChargingProfile, errata E3.39;
+    ClearChargingProfile, GetCompositeSchedule, UpdateFirmware, GetDiagnostics, which have
+    no such status) are not taken here: the station answers them CALLERROR NotSupported
+    (OCPP-J 1.6 §4.2.3).
     """
 
     NAME: ClassVar[str] = "UnsupportedProfiles"

@@ -4403,20 +4403,22 @@ SCENARIO_TC_050_2_CS: dict[str, Any] = {
         {
             "kind": "tester",
             "name": "plug_in",
-            "payload": {"connector": "$connector_under_test"},
+            "payload": {"connector": "$connector"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:191",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:193",
+            "for_each_connector": 1,
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
+            "payload": {"connectorId": "$connector", "status": "Preparing"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:192",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:195",
+            "for_each_connector": 1,
         },
         {
             "kind": "send",
@@ -4430,25 +4432,27 @@ SCENARIO_TC_050_2_CS: dict[str, Any] = {
             "reply": {"status": "Occupied"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:193",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:197",
         },
         {
             "kind": "tester",
             "name": "unplug",
-            "payload": {"connector": "$connector_under_test"},
+            "payload": {"connector": "$connector"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:195",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:199",
+            "for_each_connector": 1,
         },
         {
             "kind": "expect",
             "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Available"},
+            "payload": {"connectorId": "$connector", "status": "Available"},
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:196",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:201",
+            "for_each_connector": 1,
         },
     ),
 }
@@ -4468,7 +4472,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
     "id": "TC_050_3_CS",
     "title": "Reservation of a Charge Point - Unavailable",
     "refs": ("OCTT TC_050_3_CS", "OCPP 1.6 §5.13", "OCPP 1.6 §5.2", "OCPP 1.6 §7.40"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:198",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:204",
     "requires": ("Core", "Reservation", "ReserveConnectorZeroSupported"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4571,7 +4575,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4581,7 +4585,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4591,7 +4595,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4601,7 +4605,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4611,7 +4615,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4621,7 +4625,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4631,7 +4635,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4641,7 +4645,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4651,7 +4655,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4661,7 +4665,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4671,7 +4675,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4681,7 +4685,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4691,7 +4695,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4701,7 +4705,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4711,7 +4715,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4721,7 +4725,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4731,7 +4735,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4741,7 +4745,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4751,7 +4755,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4761,7 +4765,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4771,7 +4775,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4781,7 +4785,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:198 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:204 (Configured)",
             "state": "Configured",
         },
         {
@@ -4836,7 +4840,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:204",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:210",
         },
         {
             "kind": "expect",
@@ -4845,7 +4849,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:206",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:212",
             "others": "answer",
         },
         {
@@ -4860,7 +4864,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "Unavailable"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:208",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:214",
         },
         {
             "kind": "send",
@@ -4869,7 +4873,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:210",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:216",
         },
         {
             "kind": "expect",
@@ -4878,7 +4882,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:212",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:218",
             "others": "answer",
         },
         {
@@ -4888,7 +4892,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:214",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:220",
         },
     ),
 }
@@ -4899,7 +4903,7 @@ SCENARIO_TC_050_3_CS: dict[str, Any] = {
 async def test_tc_050_3_cs() -> None:
     """TC_050_3_CS: Reservation of a Charge Point - Unavailable.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:198. Refs: OCTT TC_050_3_CS, OCPP 1.6 §5.13, OCPP 1.6 §5.2, OCPP 1.6 §7.40.
+    Source: specs/ocpp16/scenarios/reservation.yaml:204. Refs: OCTT TC_050_3_CS, OCPP 1.6 §5.13, OCPP 1.6 §5.2, OCPP 1.6 §7.40.
     """
     await play_case(SPEC, SCENARIO_TC_050_3_CS)
 
@@ -4908,7 +4912,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
     "id": "TC_050_4_CS",
     "title": "Reservation of a Charge Point - Rejected",
     "refs": ("OCTT TC_050_4_CS", "OCPP 1.6 §5.13", "OCPP 1.6 §9.3.1", "OCPP 1.6 §7.40"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:216",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:222",
     "requires": ("Core", "Reservation", "not ReserveConnectorZeroSupported"),
     "setup": {"connectors": 1, "pics": {"ReserveConnectorZeroSupported": False}},
     "setup_steps": (
@@ -5011,7 +5015,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5021,7 +5025,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5031,7 +5035,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5041,7 +5045,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5051,7 +5055,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5061,7 +5065,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5071,7 +5075,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5081,7 +5085,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5091,7 +5095,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5101,7 +5105,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5111,7 +5115,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5121,7 +5125,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5131,7 +5135,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5141,7 +5145,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5151,7 +5155,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5161,7 +5165,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5171,7 +5175,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5181,7 +5185,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5191,7 +5195,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5201,7 +5205,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5211,7 +5215,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5221,7 +5225,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:216 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:222 (Configured)",
             "state": "Configured",
         },
         {
@@ -5281,7 +5285,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:225",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:231",
         },
         {
             "kind": "silence",
@@ -5290,7 +5294,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:227",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:233",
         },
     ),
 }
@@ -5301,7 +5305,7 @@ SCENARIO_TC_050_4_CS: dict[str, Any] = {
 async def test_tc_050_4_cs() -> None:
     """TC_050_4_CS: Reservation of a Charge Point - Rejected.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:216. Refs: OCTT TC_050_4_CS, OCPP 1.6 §5.13, OCPP 1.6 §9.3.1, OCPP 1.6 §7.40.
+    Source: specs/ocpp16/scenarios/reservation.yaml:222. Refs: OCTT TC_050_4_CS, OCPP 1.6 §5.13, OCPP 1.6 §9.3.1, OCPP 1.6 §7.40.
     """
     await play_case(SPEC, SCENARIO_TC_050_4_CS)
 
@@ -5310,7 +5314,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
     "id": "TC_051_CS",
     "title": "Cancel Reservation",
     "refs": ("OCTT TC_051_CS", "OCPP 1.6 §5.1", "OCPP 1.6 §7.5", "OCPP 1.6 §4.9"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:229",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:235",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5413,7 +5417,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5423,7 +5427,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5433,7 +5437,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5443,7 +5447,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5453,7 +5457,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5463,7 +5467,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5473,7 +5477,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5483,7 +5487,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5493,7 +5497,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5503,7 +5507,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5513,7 +5517,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5523,7 +5527,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5533,7 +5537,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5543,7 +5547,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5553,7 +5557,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5563,7 +5567,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5573,7 +5577,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5583,7 +5587,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5593,7 +5597,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5603,7 +5607,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5613,7 +5617,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5623,7 +5627,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:229 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -5683,7 +5687,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:235",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:241",
         },
         {
             "kind": "expect",
@@ -5692,7 +5696,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:237",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:243",
         },
         {
             "kind": "send",
@@ -5701,7 +5705,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:238",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:244",
         },
         {
             "kind": "expect",
@@ -5710,7 +5714,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:240",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:246",
         },
     ),
 }
@@ -5721,7 +5725,7 @@ SCENARIO_TC_051_CS: dict[str, Any] = {
 async def test_tc_051_cs() -> None:
     """TC_051_CS: Cancel Reservation.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:229. Refs: OCTT TC_051_CS, OCPP 1.6 §5.1, OCPP 1.6 §7.5, OCPP 1.6 §4.9.
+    Source: specs/ocpp16/scenarios/reservation.yaml:235. Refs: OCTT TC_051_CS, OCPP 1.6 §5.1, OCPP 1.6 §7.5, OCPP 1.6 §4.9.
     """
     await play_case(SPEC, SCENARIO_TC_051_CS)
 
@@ -5730,7 +5734,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
     "id": "TC_052_CS",
     "title": "Cancel Reservation - Rejected",
     "refs": ("OCTT TC_052_CS", "OCPP 1.6 §5.1", "OCPP 1.6 §7.5"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:242",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:248",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5833,7 +5837,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5843,7 +5847,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5853,7 +5857,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5863,7 +5867,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5873,7 +5877,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5883,7 +5887,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5893,7 +5897,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5903,7 +5907,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5913,7 +5917,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5923,7 +5927,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5933,7 +5937,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5943,7 +5947,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5953,7 +5957,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5963,7 +5967,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5973,7 +5977,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5983,7 +5987,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -5993,7 +5997,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -6003,7 +6007,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -6013,7 +6017,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -6023,7 +6027,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -6033,7 +6037,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -6043,7 +6047,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:242 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:248 (Configured)",
             "state": "Configured",
         },
         {
@@ -6103,7 +6107,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:249",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:255",
         },
         {
             "kind": "expect",
@@ -6112,7 +6116,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:251",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:257",
         },
         {
             "kind": "send",
@@ -6121,7 +6125,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:252",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:258",
         },
         {
             "kind": "silence",
@@ -6130,7 +6134,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:254",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:260",
         },
         {
             "kind": "send",
@@ -6139,7 +6143,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "The reservation is still there; cancelling it puts the device back as it was.",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:255",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:261",
         },
         {
             "kind": "expect",
@@ -6148,7 +6152,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:258",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:264",
         },
     ),
 }
@@ -6159,7 +6163,7 @@ SCENARIO_TC_052_CS: dict[str, Any] = {
 async def test_tc_052_cs() -> None:
     """TC_052_CS: Cancel Reservation - Rejected.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:242. Refs: OCTT TC_052_CS, OCPP 1.6 §5.1, OCPP 1.6 §7.5.
+    Source: specs/ocpp16/scenarios/reservation.yaml:248. Refs: OCTT TC_052_CS, OCPP 1.6 §5.1, OCPP 1.6 §7.5.
     """
     await play_case(SPEC, SCENARIO_TC_052_CS)
 
@@ -6168,7 +6172,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
     "id": "TC_053_CS",
     "title": "Use a reserved Connector with parentIdTag",
     "refs": ("OCTT TC_053_CS", "OCPP 1.6 §5.13", "errata 4.12", "OCPP 1.6 §3.10", "OCPP 1.6 §4.8"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:260",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:266",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -6271,7 +6275,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6281,7 +6285,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6291,7 +6295,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6301,7 +6305,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6311,7 +6315,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6321,7 +6325,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6331,7 +6335,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6341,7 +6345,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6351,7 +6355,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6361,7 +6365,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6371,7 +6375,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6381,7 +6385,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6391,7 +6395,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6401,7 +6405,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6411,7 +6415,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6421,7 +6425,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6431,7 +6435,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6441,7 +6445,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6451,7 +6455,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6461,7 +6465,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6471,7 +6475,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6481,7 +6485,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:260 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -6542,7 +6546,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:270",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:276",
         },
         {
             "kind": "expect",
@@ -6551,7 +6555,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:272",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:278",
         },
         {
             "kind": "tester",
@@ -6560,7 +6564,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:273",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:279",
         },
         {
             "kind": "any_order",
@@ -6569,7 +6573,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:274",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:280",
             "items": (
                 {
                     "kind": "expect",
@@ -6578,7 +6582,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "$parent_id_tag"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/reservation.yaml:275",
+                    "at": "specs/ocpp16/scenarios/reservation.yaml:281",
                 },
                 {
                     "kind": "expect",
@@ -6587,7 +6591,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/reservation.yaml:277",
+                    "at": "specs/ocpp16/scenarios/reservation.yaml:283",
                 },
             ),
         },
@@ -6598,7 +6602,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:278",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:284",
         },
         {
             "kind": "any_order",
@@ -6607,7 +6611,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:279",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:285",
             "items": (
                 {
                     "kind": "expect",
@@ -6623,7 +6627,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
                     },
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/reservation.yaml:280",
+                    "at": "specs/ocpp16/scenarios/reservation.yaml:286",
                 },
                 {
                     "kind": "expect",
@@ -6632,7 +6636,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/reservation.yaml:282",
+                    "at": "specs/ocpp16/scenarios/reservation.yaml:288",
                 },
             ),
             "others": "answer",
@@ -6646,7 +6650,7 @@ SCENARIO_TC_053_CS: dict[str, Any] = {
 async def test_tc_053_cs() -> None:
     """TC_053_CS: Use a reserved Connector with parentIdTag.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:260. Refs: OCTT TC_053_CS, OCPP 1.6 §5.13, errata 4.12, OCPP 1.6 §3.10, OCPP 1.6 §4.8.
+    Source: specs/ocpp16/scenarios/reservation.yaml:266. Refs: OCTT TC_053_CS, OCPP 1.6 §5.13, errata 4.12, OCPP 1.6 §3.10, OCPP 1.6 §4.8.
     """
     await play_case(SPEC, SCENARIO_TC_053_CS)
 
@@ -6655,7 +6659,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
     "id": "CS_RESERVATION_REPLACE",
     "title": "ReserveNow with the reservationId of a reservation replaces it",
     "refs": ("OCPP 1.6 §5.13",),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:285",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:291",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -6758,7 +6762,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6768,7 +6772,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6778,7 +6782,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6788,7 +6792,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6798,7 +6802,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6808,7 +6812,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6818,7 +6822,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6828,7 +6832,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6838,7 +6842,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6848,7 +6852,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6858,7 +6862,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6868,7 +6872,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6878,7 +6882,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6888,7 +6892,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6898,7 +6902,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6908,7 +6912,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6918,7 +6922,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6928,7 +6932,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6938,7 +6942,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6948,7 +6952,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6958,7 +6962,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -6968,7 +6972,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:285 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:291 (Configured)",
             "state": "Configured",
         },
         {
@@ -7028,7 +7032,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:294",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:300",
         },
         {
             "kind": "expect",
@@ -7037,7 +7041,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:296",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:302",
         },
         {
             "kind": "send",
@@ -7051,7 +7055,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:297",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:303",
         },
         {
             "kind": "tester",
@@ -7060,7 +7064,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "The first reservation's idTag no longer holds the connector.",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:299",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:305",
         },
         {
             "kind": "silence",
@@ -7069,7 +7073,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:301",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:307",
         },
         {
             "kind": "send",
@@ -7078,7 +7082,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:302",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:308",
         },
         {
             "kind": "expect",
@@ -7087,7 +7091,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:304",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:310",
         },
     ),
 }
@@ -7098,7 +7102,7 @@ SCENARIO_CS_RESERVATION_REPLACE: dict[str, Any] = {
 async def test_cs_reservation_replace() -> None:
     """CS_RESERVATION_REPLACE: ReserveNow with the reservationId of a reservation replaces it.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:285. Refs: OCPP 1.6 §5.13.
+    Source: specs/ocpp16/scenarios/reservation.yaml:291. Refs: OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_REPLACE)
 
@@ -7107,7 +7111,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
     "id": "CS_RESERVATION_OTHER_ID_TAG_REFUSED",
     "title": "Another idTag is refused at a reserved connector, and another reservation is Occupied",
     "refs": ("OCPP 1.6 §5.13", "OCPP 1.6 §7.40"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:306",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:312",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -7210,7 +7214,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7220,7 +7224,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7230,7 +7234,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7240,7 +7244,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7250,7 +7254,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7260,7 +7264,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7270,7 +7274,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7280,7 +7284,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7290,7 +7294,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7300,7 +7304,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7310,7 +7314,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7320,7 +7324,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7330,7 +7334,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7340,7 +7344,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7350,7 +7354,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7360,7 +7364,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7370,7 +7374,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7380,7 +7384,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7390,7 +7394,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7400,7 +7404,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7410,7 +7414,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7420,7 +7424,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:306 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:312 (Configured)",
             "state": "Configured",
         },
         {
@@ -7480,7 +7484,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:316",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:322",
         },
         {
             "kind": "expect",
@@ -7489,7 +7493,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:318",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:324",
         },
         {
             "kind": "send",
@@ -7503,7 +7507,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "Occupied"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:319",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:325",
         },
         {
             "kind": "tester",
@@ -7512,7 +7516,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:321",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:327",
         },
         {
             "kind": "silence",
@@ -7521,7 +7525,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:322",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:328",
         },
         {
             "kind": "send",
@@ -7530,7 +7534,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:323",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:329",
         },
         {
             "kind": "expect",
@@ -7539,7 +7543,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:325",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:331",
         },
     ),
 }
@@ -7550,7 +7554,7 @@ SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED: dict[str, Any] = {
 async def test_cs_reservation_other_id_tag_refused() -> None:
     """CS_RESERVATION_OTHER_ID_TAG_REFUSED: Another idTag is refused at a reserved connector, and another reservation is Occupied.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:306. Refs: OCPP 1.6 §5.13, OCPP 1.6 §7.40.
+    Source: specs/ocpp16/scenarios/reservation.yaml:312. Refs: OCPP 1.6 §5.13, OCPP 1.6 §7.40.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_OTHER_ID_TAG_REFUSED)
 
@@ -7559,7 +7563,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
     "id": "CS_RESERVATION_PARENT_MISMATCH",
     "title": "An idTag of another group is refused after Authorize.req",
     "refs": ("OCPP 1.6 §5.13", "errata 4.12"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:327",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:333",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -7662,7 +7666,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7672,7 +7676,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7682,7 +7686,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7692,7 +7696,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7702,7 +7706,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7712,7 +7716,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7722,7 +7726,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7732,7 +7736,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7742,7 +7746,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7752,7 +7756,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7762,7 +7766,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7772,7 +7776,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7782,7 +7786,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7792,7 +7796,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7802,7 +7806,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7812,7 +7816,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7822,7 +7826,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7832,7 +7836,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7842,7 +7846,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7852,7 +7856,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7862,7 +7866,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7872,7 +7876,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:327 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:333 (Configured)",
             "state": "Configured",
         },
         {
@@ -7933,54 +7937,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:337",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Reserved"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:339",
-        },
-        {
-            "kind": "tester",
-            "name": "present_id_tag",
-            "payload": {"connector": "$connector_under_test", "idTag": "$other_id_tag"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:340",
-        },
-        {
-            "kind": "any_order",
-            "name": "",
-            "payload": {},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:341",
-            "items": (
-                {
-                    "kind": "expect",
-                    "name": "Authorize",
-                    "payload": {"idTag": "$other_id_tag"},
-                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "OTHER-GROUP"}},
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/scenarios/reservation.yaml:342",
-                },
-                {
-                    "kind": "expect",
-                    "name": "StatusNotification",
-                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
-                    "reply": None,
-                    "seconds": None,
-                    "comment": "",
-                    "at": "specs/ocpp16/scenarios/reservation.yaml:344",
-                },
-            ),
+            "at": "specs/ocpp16/scenarios/reservation.yaml:343",
         },
         {
             "kind": "expect",
@@ -7992,13 +7949,60 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "at": "specs/ocpp16/scenarios/reservation.yaml:345",
         },
         {
+            "kind": "tester",
+            "name": "present_id_tag",
+            "payload": {"connector": "$connector_under_test", "idTag": "$other_id_tag"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:346",
+        },
+        {
+            "kind": "any_order",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:347",
+            "items": (
+                {
+                    "kind": "expect",
+                    "name": "Authorize",
+                    "payload": {"idTag": "$other_id_tag"},
+                    "reply": {"idTagInfo": {"status": "Accepted", "parentIdTag": "OTHER-GROUP"}},
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/reservation.yaml:348",
+                },
+                {
+                    "kind": "expect",
+                    "name": "StatusNotification",
+                    "payload": {"connectorId": "$connector_under_test", "status": "Preparing"},
+                    "reply": None,
+                    "seconds": None,
+                    "comment": "",
+                    "at": "specs/ocpp16/scenarios/reservation.yaml:350",
+                },
+            ),
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Reserved"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:351",
+        },
+        {
             "kind": "send",
             "name": "CancelReservation",
             "payload": {"reservationId": 101},
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:346",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:352",
         },
         {
             "kind": "expect",
@@ -8007,7 +8011,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:348",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:354",
         },
     ),
 }
@@ -8018,7 +8022,7 @@ SCENARIO_CS_RESERVATION_PARENT_MISMATCH: dict[str, Any] = {
 async def test_cs_reservation_parent_mismatch() -> None:
     """CS_RESERVATION_PARENT_MISMATCH: An idTag of another group is refused after Authorize.req.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:327. Refs: OCPP 1.6 §5.13, errata 4.12.
+    Source: specs/ocpp16/scenarios/reservation.yaml:333. Refs: OCPP 1.6 §5.13, errata 4.12.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_PARENT_MISMATCH)
 
@@ -8027,7 +8031,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
     "id": "CS_RESERVATION_REMOTE_START_OTHER_REJECTED",
     "title": "RemoteStartTransaction for another idTag on a reserved connector is Rejected",
     "refs": ("OCPP 1.6 §5.13", "OCPP 1.6 §5.11", "errata E3.32"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:350",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:356",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -8130,7 +8134,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8140,7 +8144,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8150,7 +8154,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8160,7 +8164,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8170,7 +8174,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8180,7 +8184,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8190,7 +8194,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8200,7 +8204,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8210,7 +8214,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8220,7 +8224,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8230,7 +8234,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8240,7 +8244,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8250,7 +8254,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8260,7 +8264,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8270,7 +8274,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8280,7 +8284,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8290,7 +8294,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8300,7 +8304,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8310,7 +8314,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8320,7 +8324,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8330,7 +8334,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8340,7 +8344,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:356 (Configured)",
             "state": "Configured",
         },
         {
@@ -8400,7 +8404,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:359",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:365",
         },
         {
             "kind": "expect",
@@ -8409,7 +8413,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:361",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:367",
         },
         {
             "kind": "send",
@@ -8418,7 +8422,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:362",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:368",
         },
         {
             "kind": "silence",
@@ -8427,7 +8431,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:364",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:370",
         },
         {
             "kind": "send",
@@ -8436,7 +8440,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:365",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:371",
         },
         {
             "kind": "expect",
@@ -8445,7 +8449,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:367",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:373",
         },
     ),
 }
@@ -8456,7 +8460,7 @@ SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED: dict[str, Any] = {
 async def test_cs_reservation_remote_start_other_rejected() -> None:
     """CS_RESERVATION_REMOTE_START_OTHER_REJECTED: RemoteStartTransaction for another idTag on a reserved connector is Rejected.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:350. Refs: OCPP 1.6 §5.13, OCPP 1.6 §5.11, errata E3.32.
+    Source: specs/ocpp16/scenarios/reservation.yaml:356. Refs: OCPP 1.6 §5.13, OCPP 1.6 §5.11, errata E3.32.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_REMOTE_START_OTHER_REJECTED)
 
@@ -8465,7 +8469,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
     "id": "CS_RESERVATION_SURVIVES_REBOOT",
     "title": "A reservation survives a hard reset",
     "refs": ("OCPP 1.6 §5.13", "OCPP 1.6 §5.14", "OCPP 1.6 §4.9", "errata E3.22"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:369",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:375",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -8568,7 +8572,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8578,7 +8582,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8588,7 +8592,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8598,7 +8602,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8608,7 +8612,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8618,7 +8622,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8628,7 +8632,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8638,7 +8642,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8648,7 +8652,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8658,7 +8662,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8668,7 +8672,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8678,7 +8682,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8688,7 +8692,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8698,7 +8702,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8708,7 +8712,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8718,7 +8722,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8728,7 +8732,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8738,7 +8742,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8748,7 +8752,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8758,7 +8762,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8768,7 +8772,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8778,7 +8782,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:369 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:375 (Configured)",
             "state": "Configured",
         },
         {
@@ -8838,34 +8842,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:379",
-        },
-        {
-            "kind": "expect",
-            "name": "StatusNotification",
-            "payload": {"connectorId": "$connector_under_test", "status": "Reserved"},
-            "reply": None,
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:381",
-        },
-        {
-            "kind": "send",
-            "name": "Reset",
-            "payload": {"type": "Hard"},
-            "reply": {"status": "Accepted"},
-            "seconds": None,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:382",
-        },
-        {
-            "kind": "expect",
-            "name": "BootNotification",
-            "payload": {},
-            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
-            "seconds": 120,
-            "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:384",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:385",
         },
         {
             "kind": "expect",
@@ -8875,6 +8852,33 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "seconds": None,
             "comment": "",
             "at": "specs/ocpp16/scenarios/reservation.yaml:387",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:388",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": 120,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:390",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector_under_test", "status": "Reserved"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:393",
             "others": "answer",
         },
         {
@@ -8884,7 +8888,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:389",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:395",
         },
         {
             "kind": "expect",
@@ -8893,7 +8897,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:391",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:397",
         },
     ),
 }
@@ -8904,7 +8908,7 @@ SCENARIO_CS_RESERVATION_SURVIVES_REBOOT: dict[str, Any] = {
 async def test_cs_reservation_survives_reboot() -> None:
     """CS_RESERVATION_SURVIVES_REBOOT: A reservation survives a hard reset.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:369. Refs: OCPP 1.6 §5.13, OCPP 1.6 §5.14, OCPP 1.6 §4.9, errata E3.22.
+    Source: specs/ocpp16/scenarios/reservation.yaml:375. Refs: OCPP 1.6 §5.13, OCPP 1.6 §5.14, OCPP 1.6 §4.9, errata E3.22.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_SURVIVES_REBOOT)
 
@@ -8913,7 +8917,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
     "id": "CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED",
     "title": "An expired reservation is gone",
     "refs": ("OCPP 1.6 §5.13", "OCPP 1.6 §5.1"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:393",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:399",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -9016,7 +9020,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9026,7 +9030,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9036,7 +9040,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9046,7 +9050,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9056,7 +9060,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9066,7 +9070,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9076,7 +9080,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9086,7 +9090,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9096,7 +9100,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9106,7 +9110,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9116,7 +9120,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9126,7 +9130,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9136,7 +9140,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9146,7 +9150,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9156,7 +9160,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9166,7 +9170,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9176,7 +9180,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9186,7 +9190,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9196,7 +9200,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9206,7 +9210,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9216,7 +9220,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9226,7 +9230,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:393 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:399 (Configured)",
             "state": "Configured",
         },
         {
@@ -9286,7 +9290,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:402",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:408",
         },
         {
             "kind": "expect",
@@ -9295,7 +9299,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:404",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:410",
         },
         {
             "kind": "expect",
@@ -9304,7 +9308,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": None,
             "seconds": 60,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:405",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:411",
         },
         {
             "kind": "send",
@@ -9313,7 +9317,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:407",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:413",
         },
     ),
 }
@@ -9324,7 +9328,7 @@ SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: dict[str, Any] = {
 async def test_cs_reservation_expired_cannot_be_cancelled() -> None:
     """CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED: An expired reservation is gone.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:393. Refs: OCPP 1.6 §5.13, OCPP 1.6 §5.1.
+    Source: specs/ocpp16/scenarios/reservation.yaml:399. Refs: OCPP 1.6 §5.13, OCPP 1.6 §5.1.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_EXPIRED_CANNOT_BE_CANCELLED)
 
@@ -9333,7 +9337,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
     "id": "CS_RESERVATION_FAULT_ENDS_IT",
     "title": "A fault of the reserved connector ends the reservation",
     "refs": ("OCPP 1.6 §5.13", "OCPP 1.6 §4.9", "OCPP 1.6 §5.1"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:410",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:416",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -9436,7 +9440,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9446,7 +9450,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9456,7 +9460,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9466,7 +9470,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9476,7 +9480,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9486,7 +9490,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9496,7 +9500,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9506,7 +9510,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9516,7 +9520,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9526,7 +9530,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9536,7 +9540,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9546,7 +9550,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9556,7 +9560,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9566,7 +9570,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9576,7 +9580,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9586,7 +9590,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9596,7 +9600,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9606,7 +9610,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9616,7 +9620,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9626,7 +9630,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9636,7 +9640,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9646,7 +9650,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:410 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:416 (Configured)",
             "state": "Configured",
         },
         {
@@ -9706,7 +9710,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:420",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:426",
         },
         {
             "kind": "expect",
@@ -9715,7 +9719,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:422",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:428",
         },
         {
             "kind": "tester",
@@ -9724,7 +9728,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:423",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:429",
         },
         {
             "kind": "expect",
@@ -9733,7 +9737,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:424",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:430",
         },
         {
             "kind": "send",
@@ -9742,7 +9746,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:425",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:431",
         },
         {
             "kind": "tester",
@@ -9751,7 +9755,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:427",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:433",
         },
         {
             "kind": "expect",
@@ -9760,7 +9764,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:428",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:434",
         },
     ),
 }
@@ -9771,7 +9775,7 @@ SCENARIO_CS_RESERVATION_FAULT_ENDS_IT: dict[str, Any] = {
 async def test_cs_reservation_fault_ends_it() -> None:
     """CS_RESERVATION_FAULT_ENDS_IT: A fault of the reserved connector ends the reservation.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:410. Refs: OCPP 1.6 §5.13, OCPP 1.6 §4.9, OCPP 1.6 §5.1.
+    Source: specs/ocpp16/scenarios/reservation.yaml:416. Refs: OCPP 1.6 §5.13, OCPP 1.6 §4.9, OCPP 1.6 §5.1.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_FAULT_ENDS_IT)
 
@@ -9780,7 +9784,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
     "id": "CS_RESERVATION_INOPERATIVE_SCHEDULED",
     "title": "ChangeAvailability Inoperative on a reserved connector waits for the reservation",
     "refs": ("OCPP 1.6 §5.2", "OCPP 1.6 §4.9", "OCPP 1.6 §5.13", "OCPP 1.6 §5.1"),
-    "at": "specs/ocpp16/scenarios/reservation.yaml:430",
+    "at": "specs/ocpp16/scenarios/reservation.yaml:436",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -9883,7 +9887,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9893,7 +9897,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9903,7 +9907,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9913,7 +9917,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9923,7 +9927,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9933,7 +9937,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9943,7 +9947,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9953,7 +9957,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9963,7 +9967,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9973,7 +9977,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9983,7 +9987,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -9993,7 +9997,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10003,7 +10007,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10013,7 +10017,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10023,7 +10027,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10033,7 +10037,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10043,7 +10047,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10053,7 +10057,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10063,7 +10067,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10073,7 +10077,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10083,7 +10087,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10093,7 +10097,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:430 (Configured)",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:436 (Configured)",
             "state": "Configured",
         },
         {
@@ -10153,7 +10157,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:440",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:446",
         },
         {
             "kind": "expect",
@@ -10162,7 +10166,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:442",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:448",
         },
         {
             "kind": "send",
@@ -10171,7 +10175,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Scheduled"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:443",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:449",
         },
         {
             "kind": "send",
@@ -10180,7 +10184,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:445",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:451",
         },
         {
             "kind": "expect",
@@ -10189,7 +10193,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:447",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:453",
         },
         {
             "kind": "send",
@@ -10198,7 +10202,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:448",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:454",
         },
         {
             "kind": "expect",
@@ -10207,7 +10211,7 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/reservation.yaml:450",
+            "at": "specs/ocpp16/scenarios/reservation.yaml:456",
         },
     ),
 }
@@ -10218,6 +10222,6 @@ SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED: dict[str, Any] = {
 async def test_cs_reservation_inoperative_scheduled() -> None:
     """CS_RESERVATION_INOPERATIVE_SCHEDULED: ChangeAvailability Inoperative on a reserved connector waits for the reservation.
 
-    Source: specs/ocpp16/scenarios/reservation.yaml:430. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §5.13, OCPP 1.6 §5.1.
+    Source: specs/ocpp16/scenarios/reservation.yaml:436. Refs: OCPP 1.6 §5.2, OCPP 1.6 §4.9, OCPP 1.6 §5.13, OCPP 1.6 §5.1.
     """
     await play_case(SPEC, SCENARIO_CS_RESERVATION_INOPERATIVE_SCHEDULED)
