@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS local_list (
     folded TEXT PRIMARY KEY, id_tag TEXT NOT NULL, status TEXT NOT NULL, expiry TEXT,
     parent_id_tag TEXT);
 CREATE TABLE IF NOT EXISTS reservations (
-    reservation_id INTEGER PRIMARY KEY, connector INTEGER NOT NULL, held INTEGER NOT NULL,
+    reservation_id TEXT PRIMARY KEY, connector INTEGER NOT NULL, held INTEGER NOT NULL,
     id_tag TEXT NOT NULL, parent_id_tag TEXT, expiry TEXT NOT NULL);
 """
 
@@ -155,6 +155,16 @@ class Reservation:
     id_tag: str
     parent_id_tag: str | None
     expiry: str
+
+
+def _reservation_key(reservation_id: int) -> str:
+    # reservationId is any JSON integer (§6.43 gives no bound); SQLite integers stop at 64
+    # bits, so the key is kept as its decimal text.
+    return str(int(reservation_id))
+
+
+def _reservation(row: tuple[Any, ...]) -> Reservation:
+    return Reservation(int(row[0]), *row[1:])
 
 
 def _fold(id_tag: str) -> str:
@@ -427,20 +437,21 @@ class Store(Database):
             db.execute(
                 f"INSERT OR REPLACE INTO reservations ({_RESERVATION_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                astuple(reservation),
+                (_reservation_key(reservation.reservation_id), *astuple(reservation)[1:]),
             )
 
     def reservation_get(self, reservation_id: int) -> Reservation | None:
         query = f"SELECT {_RESERVATION_COLUMNS} FROM reservations WHERE reservation_id = ?"
-        row = self._conn.execute(query, (reservation_id,)).fetchone()
-        return None if row is None else Reservation(*row)
+        row = self._conn.execute(query, (_reservation_key(reservation_id),)).fetchone()
+        return None if row is None else _reservation(row)
 
     def reservations(self) -> list[Reservation]:
         """Every reservation, by reservationId."""
-        query = f"SELECT {_RESERVATION_COLUMNS} FROM reservations ORDER BY reservation_id"
-        return [Reservation(*row) for row in self._conn.execute(query)]
+        query = f"SELECT {_RESERVATION_COLUMNS} FROM reservations"
+        found = [_reservation(row) for row in self._conn.execute(query)]
+        return sorted(found, key=lambda r: r.reservation_id)
 
     def reservation_delete(self, reservation_id: int) -> None:
         """Forget a reservation; KeyError if there is none with that id."""
         sql = "DELETE FROM reservations WHERE reservation_id = ?"
-        self._change(sql, (reservation_id,), reservation_id)
+        self._change(sql, (_reservation_key(reservation_id),), reservation_id)

@@ -404,7 +404,7 @@ def test_index_lists_every_machine(spec: SpecSet) -> None:
         assert f"![{m.name} overview]({m.module}.svg)" in index
         assert f"- Profile: {m.profile}" in index
         assert f"- Instance: {m.instance}" in index
-    assert "9 states, 136 transitions (67 external drawn as 32 edges, 69 internal)" in index
+    assert "9 states, 145 transitions (67 external drawn as 32 edges, 78 internal)" in index
 
 
 def test_diagram_files_are_complete_and_byte_identical(

@@ -44,6 +44,20 @@ def test_a_reservation_survives_closing_the_store(tmp_path: Path) -> None:
             store.reservation_delete(8)
 
 
+def test_any_json_integer_is_a_reservation_id(tmp_path: Path) -> None:
+    # §6.43 bounds reservationId nowhere; SQLite integers stop at 64 bits (a fuzzed ReserveNow
+    # with a larger one once ended in an OverflowError).
+    huge = 2**70
+    with Store(tmp_path / "cp.db") as store:
+        store.reservation_put(Reservation(huge, 1, 1, "TAG-0001", None, "2030-01-01T00:00:00Z"))
+        store.reservation_put(Reservation(-3, 2, 2, "TAG-0002", None, "2030-01-01T00:00:00Z"))
+        assert [r.reservation_id for r in store.reservations()] == [-3, huge]
+        found = store.reservation_get(huge)
+        assert found is not None and found.connector == 1
+        store.reservation_delete(huge)
+        assert store.reservation_get(huge) is None
+
+
 def test_the_same_reservation_id_replaces_and_may_move(tmp_path: Path) -> None:
     with Store(tmp_path / "cp.db") as store:
         services, port = _services(store)
