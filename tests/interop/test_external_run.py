@@ -53,13 +53,11 @@ SHARES: dict[str, frozenset[str]] = {
     "full": frozenset(
         {
             "test_core.py",
-            "test_core_audit.py",
             "test_core_authorization.py",
             "test_core_ev_disconnect.py",
             "test_core_offline.py",
             "test_core_recovery.py",
             "test_core_transaction_rules.py",
-            "test_core_transactions.py",
             "test_local_auth_list.py",
             "test_pics_supported.py",
             "test_pics_unsupported.py",
@@ -79,6 +77,7 @@ SHARES: dict[str, frozenset[str]] = {
     ),
     "core-only": frozenset(
         {
+            "test_core_audit.py",
             "test_core_availability.py",
             "test_core_boot_status.py",
             "test_core_configuration.py",
@@ -87,6 +86,7 @@ SHARES: dict[str, frozenset[str]] = {
             "test_core_meter_values.py",
             "test_core_recovery.py",
             "test_core_remote.py",
+            "test_core_transactions.py",
             "test_core_tx_delivery.py",
             "test_pics_unsupported.py",
             "test_wire_authorization_cache.py",
