@@ -63,6 +63,7 @@ SHARES: dict[str, frozenset[str]] = {
             "test_pics_unsupported.py",
             "test_remote_trigger.py",
             "test_reservation.py",
+            "test_smart_charging.py",
             "test_wire_authorization_cache.py",
             "test_wire_charge_point_status.py",
             "test_wire_connector_status.py",

@@ -243,9 +243,9 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         ("StatusNotification", {"connectorId": 1}),
     ]
     # Started: ChangeAvailability for connectors 0 and 1, ClearCache, CancelReservation of the
-    # two reservationIds the cases use, the Local Authorization List switched on and emptied;
-    # Booted: Reset, the boot.
-    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 8)
+    # two reservationIds the cases use, the Local Authorization List switched on and emptied,
+    # every charging profile cleared; Booted: Reset, the boot.
+    dut = ScriptedDut([("BootNotification", {})], [CallOutcome(result={"status": "Accepted"})] * 9)
     dut.after_send["Reset"] = calls
     dut.after_tester["plug_in"] = [
         ("StatusNotification", {"connectorId": 1, "status": "Preparing"})
@@ -264,6 +264,7 @@ async def test_charging_setup_steps_play_started_booted_then_charging() -> None:
         "CancelReservation",
         "ChangeConfiguration",
         "SendLocalList",
+        "ClearChargingProfile",
         "Reset",
     ]
     assert dut.testers == [

@@ -24,7 +24,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
     "id": "CS_PICS_LOCAL_AUTH_LIST_LIMITS",
     "title": "The Local Authorization List keys state the PICS limits",
     "refs": ("OCPP 1.6 §9.2.1", "OCPP 1.6 §9.2.2", "OCPP 1.6 §9.2.3", "OCPP 1.6 §5.8"),
-    "at": "specs/ocpp16/scenarios/pics_supported.yaml:7",
+    "at": "specs/ocpp16/scenarios/pics_supported.yaml:8",
     "requires": (
         "Core",
         "LocalAuthListManagement",
@@ -119,13 +119,23 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearChargingProfile",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:59 (Started)",
             "state": "Started",
         },
         {
@@ -135,7 +145,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -145,7 +155,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -155,7 +165,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -165,7 +175,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -175,7 +185,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -185,7 +195,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -195,7 +205,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -205,7 +215,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -215,7 +225,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -225,7 +235,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -235,7 +245,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -245,7 +255,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -255,7 +265,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -265,7 +275,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -275,7 +285,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -285,7 +295,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -295,7 +305,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -305,7 +315,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -315,7 +325,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -325,7 +335,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -335,7 +345,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -345,7 +355,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:7 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:8 (Configured)",
             "state": "Configured",
         },
         {
@@ -355,7 +365,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:80 (Booted)",
             "state": "Booted",
         },
         {
@@ -365,7 +375,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:82 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -376,7 +386,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:86 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -388,7 +398,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Booted)",
             "state": "Booted",
         },
     ),
@@ -423,7 +433,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:20",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:21",
         },
     ),
 }
@@ -439,7 +449,7 @@ SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS: dict[str, Any] = {
 async def test_cs_pics_local_auth_list_limits() -> None:
     """CS_PICS_LOCAL_AUTH_LIST_LIMITS: The Local Authorization List keys state the PICS limits.
 
-    Source: specs/ocpp16/scenarios/pics_supported.yaml:7. Refs: OCPP 1.6 §9.2.1, OCPP 1.6 §9.2.2, OCPP 1.6 §9.2.3, OCPP 1.6 §5.8.
+    Source: specs/ocpp16/scenarios/pics_supported.yaml:8. Refs: OCPP 1.6 §9.2.1, OCPP 1.6 §9.2.2, OCPP 1.6 §9.2.3, OCPP 1.6 §5.8.
     """
     await play_case(SPEC, SCENARIO_CS_PICS_LOCAL_AUTH_LIST_LIMITS)
 
@@ -448,7 +458,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
     "id": "CS_PICS_RESERVATION_ADVERTISED",
     "title": "A Charge Point with the Reservation profile advertises it",
     "refs": ("OCPP 1.6 §9.1.29", "OCPP 1.6 §9.3.1", "OCPP 1.6 §5.8"),
-    "at": "specs/ocpp16/scenarios/pics_supported.yaml:29",
+    "at": "specs/ocpp16/scenarios/pics_supported.yaml:30",
     "requires": ("Core", "Reservation"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -535,13 +545,23 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearChargingProfile",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:59 (Started)",
             "state": "Started",
         },
         {
@@ -551,7 +571,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -561,7 +581,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -571,7 +591,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -581,7 +601,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -591,7 +611,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -601,7 +621,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -611,7 +631,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -621,7 +641,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -631,7 +651,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -641,7 +661,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -651,7 +671,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -661,7 +681,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -671,7 +691,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -681,7 +701,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -691,7 +711,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -701,7 +721,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -711,7 +731,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -721,7 +741,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -731,7 +751,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -741,7 +761,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -751,7 +771,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -761,7 +781,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:29 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:30 (Configured)",
             "state": "Configured",
         },
         {
@@ -771,7 +791,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:80 (Booted)",
             "state": "Booted",
         },
         {
@@ -781,7 +801,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:82 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -792,7 +812,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:86 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -804,7 +824,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Booted)",
             "state": "Booted",
         },
     ),
@@ -824,7 +844,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:38",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:39",
         },
     ),
 }
@@ -835,7 +855,7 @@ SCENARIO_CS_PICS_RESERVATION_ADVERTISED: dict[str, Any] = {
 async def test_cs_pics_reservation_advertised() -> None:
     """CS_PICS_RESERVATION_ADVERTISED: A Charge Point with the Reservation profile advertises it.
 
-    Source: specs/ocpp16/scenarios/pics_supported.yaml:29. Refs: OCPP 1.6 §9.1.29, OCPP 1.6 §9.3.1, OCPP 1.6 §5.8.
+    Source: specs/ocpp16/scenarios/pics_supported.yaml:30. Refs: OCPP 1.6 §9.1.29, OCPP 1.6 §9.3.1, OCPP 1.6 §5.8.
     """
     await play_case(SPEC, SCENARIO_CS_PICS_RESERVATION_ADVERTISED)
 
@@ -844,7 +864,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
     "id": "CS_PICS_RESERVE_CONNECTOR_ZERO_KEY",
     "title": "A Charge Point that reserves connector 0 says so in ReserveConnectorZeroSupported",
     "refs": ("OCPP 1.6 §9.3.1", "OCPP 1.6 §5.13"),
-    "at": "specs/ocpp16/scenarios/pics_supported.yaml:45",
+    "at": "specs/ocpp16/scenarios/pics_supported.yaml:46",
     "requires": ("Core", "Reservation", "ReserveConnectorZeroSupported"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -931,13 +951,23 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearChargingProfile",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:59 (Started)",
             "state": "Started",
         },
         {
@@ -947,7 +977,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -957,7 +987,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -967,7 +997,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -977,7 +1007,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -987,7 +1017,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -997,7 +1027,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1007,7 +1037,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1017,7 +1047,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1027,7 +1057,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1037,7 +1067,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1047,7 +1077,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1057,7 +1087,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1067,7 +1097,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1077,7 +1107,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1087,7 +1117,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1097,7 +1127,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1107,7 +1137,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1117,7 +1147,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1127,7 +1157,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1137,7 +1167,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1147,7 +1177,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1157,7 +1187,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:45 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:46 (Configured)",
             "state": "Configured",
         },
         {
@@ -1167,7 +1197,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:80 (Booted)",
             "state": "Booted",
         },
         {
@@ -1177,7 +1207,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:82 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1188,7 +1218,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:86 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1200,7 +1230,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1217,7 +1247,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:51",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:52",
         },
     ),
 }
@@ -1228,7 +1258,7 @@ SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: dict[str, Any] = {
 async def test_cs_pics_reserve_connector_zero_key() -> None:
     """CS_PICS_RESERVE_CONNECTOR_ZERO_KEY: A Charge Point that reserves connector 0 says so in ReserveConnectorZeroSupported.
 
-    Source: specs/ocpp16/scenarios/pics_supported.yaml:45. Refs: OCPP 1.6 §9.3.1, OCPP 1.6 §5.13.
+    Source: specs/ocpp16/scenarios/pics_supported.yaml:46. Refs: OCPP 1.6 §9.3.1, OCPP 1.6 §5.13.
     """
     await play_case(SPEC, SCENARIO_CS_PICS_RESERVE_CONNECTOR_ZERO_KEY)
 
@@ -1237,7 +1267,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
     "id": "CS_PICS_REMOTE_TRIGGER_ADVERTISED",
     "title": "A Charge Point with the Remote Trigger profile advertises it",
     "refs": ("OCPP 1.6 §9.1.29", "OCPP 1.6 §5.17"),
-    "at": "specs/ocpp16/scenarios/pics_supported.yaml:56",
+    "at": "specs/ocpp16/scenarios/pics_supported.yaml:57",
     "requires": ("Core", "RemoteTrigger"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -1324,13 +1354,23 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "state": "Started",
         },
         {
+            "kind": "send",
+            "name": "ClearChargingProfile",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Started)",
+            "state": "Started",
+        },
+        {
             "kind": "settle",
             "name": "",
             "payload": {},
             "reply": None,
             "seconds": 5.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:52 (Started)",
+            "at": "specs/ocpp16/test_states.yaml:59 (Started)",
             "state": "Started",
         },
         {
@@ -1340,7 +1380,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1350,7 +1390,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1360,7 +1400,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1370,7 +1410,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1380,7 +1420,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1390,7 +1430,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1400,7 +1440,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1410,7 +1450,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1420,7 +1460,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1430,7 +1470,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1440,7 +1480,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1450,7 +1490,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1460,7 +1500,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1470,7 +1510,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1480,7 +1520,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1490,7 +1530,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1500,7 +1540,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1510,7 +1550,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1520,7 +1560,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1530,7 +1570,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1540,7 +1580,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1550,7 +1590,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:56 (Configured)",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:57 (Configured)",
             "state": "Configured",
         },
         {
@@ -1560,7 +1600,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:73 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:80 (Booted)",
             "state": "Booted",
         },
         {
@@ -1570,7 +1610,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:75 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:82 (Booted)",
             "others": "answer",
             "state": "Booted",
         },
@@ -1581,7 +1621,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:79 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:86 (Booted)",
             "others": "answer",
             "for_each_connector": 0,
             "state": "Booted",
@@ -1593,7 +1633,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             "reply": None,
             "seconds": 3.0,
             "comment": "",
-            "at": "specs/ocpp16/test_states.yaml:84 (Booted)",
+            "at": "specs/ocpp16/test_states.yaml:91 (Booted)",
             "state": "Booted",
         },
     ),
@@ -1613,7 +1653,7 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/pics_supported.yaml:62",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:63",
         },
     ),
 }
@@ -1624,6 +1664,472 @@ SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED: dict[str, Any] = {
 async def test_cs_pics_remote_trigger_advertised() -> None:
     """CS_PICS_REMOTE_TRIGGER_ADVERTISED: A Charge Point with the Remote Trigger profile advertises it.
 
-    Source: specs/ocpp16/scenarios/pics_supported.yaml:56. Refs: OCPP 1.6 §9.1.29, OCPP 1.6 §5.17.
+    Source: specs/ocpp16/scenarios/pics_supported.yaml:57. Refs: OCPP 1.6 §9.1.29, OCPP 1.6 §5.17.
     """
     await play_case(SPEC, SCENARIO_CS_PICS_REMOTE_TRIGGER_ADVERTISED)
+
+
+SCENARIO_CS_PICS_SMART_CHARGING_LIMITS: dict[str, Any] = {
+    "id": "CS_PICS_SMART_CHARGING_LIMITS",
+    "title": "A Charge Point with Smart Charging advertises it and its keys state the PICS limits",
+    "refs": (
+        "OCPP 1.6 §3.13.5",
+        "OCPP 1.6 §9.1.29",
+        "OCPP 1.6 §9.4.1",
+        "OCPP 1.6 §9.4.2",
+        "OCPP 1.6 §9.4.3",
+        "OCPP 1.6 §9.4.5",
+        "errata E3.88",
+    ),
+    "at": "specs/ocpp16/scenarios/pics_supported.yaml:70",
+    "requires": (
+        "Core",
+        "SmartCharging",
+        "ChargeProfileMaxStackLevel",
+        "ChargingScheduleMaxPeriods",
+        "MaxChargingProfilesInstalled",
+    ),
+    "setup": {
+        "connectors": 1,
+        "pics": {
+            "ChargeProfileMaxStackLevel": 10,
+            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
+            "ChargingScheduleMaxPeriods": 24,
+            "MaxChargingProfilesInstalled": 20,
+        },
+    },
+    "setup_steps": (
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:20 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "tester",
+            "name": "unplug",
+            "payload": {"connector": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:21 (Started)",
+            "for_each_connector": 1,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeAvailability",
+            "payload": {"connectorId": "$connector", "type": "Operative"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:23 (Started)",
+            "for_each_connector": 0,
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearCache",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:29 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 101},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:35 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "CancelReservation",
+            "payload": {"reservationId": 102},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:38 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthListEnabled", "value": "true"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:46 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "SendLocalList",
+            "payload": {"listVersion": 1, "updateType": "Full"},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:49 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ClearChargingProfile",
+            "payload": {},
+            "reply": {"$result": {"status": "$any"}, "$error": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:56 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 5.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:59 (Started)",
+            "state": "Started",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AllowOfflineTxForUnknownId", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizationCacheEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "AuthorizeRemoteTxRequests", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ClockAlignedDataInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "ConnectionTimeOut", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "HeartbeatInterval", "value": "300"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthListEnabled", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalAuthorizeOffline", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "LocalPreAuthorize", "value": "false"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MaxEnergyOnInvalidId", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MessageTimeout", "value": "30"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValueSampleInterval", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesAlignedData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "MinimumStatusDuration", "value": "0"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTransactionOnInvalidId", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnAlignedData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "StopTxnSampledData", "value": ""},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageAttempts", "value": "3"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "TransactionMessageRetryInterval", "value": "60"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "ChangeConfiguration",
+            "payload": {"key": "UnlockConnectorOnEVSideDisconnect", "value": "true"},
+            "reply": {"status": "$any"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:70 (Configured)",
+            "state": "Configured",
+        },
+        {
+            "kind": "send",
+            "name": "Reset",
+            "payload": {"type": "Hard"},
+            "reply": {"status": "Accepted"},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:80 (Booted)",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "BootNotification",
+            "payload": {},
+            "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:82 (Booted)",
+            "others": "answer",
+            "state": "Booted",
+        },
+        {
+            "kind": "expect",
+            "name": "StatusNotification",
+            "payload": {"connectorId": "$connector"},
+            "reply": None,
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:86 (Booted)",
+            "others": "answer",
+            "for_each_connector": 0,
+            "state": "Booted",
+        },
+        {
+            "kind": "settle",
+            "name": "",
+            "payload": {},
+            "reply": None,
+            "seconds": 3.0,
+            "comment": "",
+            "at": "specs/ocpp16/test_states.yaml:91 (Booted)",
+            "state": "Booted",
+        },
+    ),
+    "steps": (
+        {
+            "kind": "send",
+            "name": "GetConfiguration",
+            "payload": {
+                "key": (
+                    "SupportedFeatureProfiles",
+                    "ChargeProfileMaxStackLevel",
+                    "ChargingScheduleAllowedChargingRateUnit",
+                    "ChargingScheduleMaxPeriods",
+                    "MaxChargingProfilesInstalled",
+                )
+            },
+            "reply": {
+                "configurationKey": {
+                    "$contains": (
+                        {
+                            "key": "SupportedFeatureProfiles",
+                            "readonly": True,
+                            "value": {"$matches": "(.*,)?SmartCharging(,.*)?"},
+                        },
+                        {
+                            "key": "ChargeProfileMaxStackLevel",
+                            "readonly": True,
+                            "value": "$pics.ChargeProfileMaxStackLevel",
+                        },
+                        {
+                            "key": "ChargingScheduleAllowedChargingRateUnit",
+                            "readonly": True,
+                            "value": {"$one_of": ("Current,Power", "Power,Current")},
+                        },
+                        {
+                            "key": "ChargingScheduleMaxPeriods",
+                            "readonly": True,
+                            "value": "$pics.ChargingScheduleMaxPeriods",
+                        },
+                        {
+                            "key": "MaxChargingProfilesInstalled",
+                            "readonly": True,
+                            "value": "$pics.MaxChargingProfilesInstalled",
+                        },
+                    )
+                },
+                "unknownKey": {"$one_of": ("$absent", ())},
+            },
+            "seconds": None,
+            "comment": "",
+            "at": "specs/ocpp16/scenarios/pics_supported.yaml:92",
+        },
+    ),
+}
+
+
+@pytest.mark.case("CS_PICS_SMART_CHARGING_LIMITS")
+@pytest.mark.pics(
+    Core=True,
+    SmartCharging=True,
+    ChargeProfileMaxStackLevel=True,
+    ChargingScheduleMaxPeriods=True,
+    MaxChargingProfilesInstalled=True,
+    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
+)
+async def test_cs_pics_smart_charging_limits() -> None:
+    """CS_PICS_SMART_CHARGING_LIMITS: A Charge Point with Smart Charging advertises it and its keys state the PICS limits.
+
+    Source: specs/ocpp16/scenarios/pics_supported.yaml:70. Refs: OCPP 1.6 §3.13.5, OCPP 1.6 §9.1.29, OCPP 1.6 §9.4.1, OCPP 1.6 §9.4.2, OCPP 1.6 §9.4.3, OCPP 1.6 §9.4.5, errata E3.88.
+    """
+    await play_case(SPEC, SCENARIO_CS_PICS_SMART_CHARGING_LIMITS)
