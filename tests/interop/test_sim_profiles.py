@@ -1,11 +1,14 @@
-"""``chargespec sim --pics`` answers the Reservation, Local Auth List and Remote Trigger profiles.
+"""``chargespec sim --pics`` answers the Reservation, Local Auth List, Remote Trigger and Smart
+Charging profiles.
 
 The station runs as a separate process, started as a user starts it, with a PICS file; the
 Central System is built with the independent PyPI ``ocpp`` package, which checks every answer
-the station gives against its own copy of the OCPP 1.6 schemas. With a PICS declaring the three
+the station gives against its own copy of the OCPP 1.6 schemas. With a PICS declaring the
 profiles every request of them gets the answer its clause gives; with a Core-only PICS the same
-requests get the answers of a Charge Point without them (OCPP 1.6 §3.3), and
-SupportedFeatureProfiles (§9.1.29) names exactly the profiles declared and implemented.
+requests get the answers of a Charge Point without them (OCPP 1.6 §3.3, errata E3.39), and
+SupportedFeatureProfiles (§9.1.29) names exactly the profiles declared and implemented. Under a
+charging profile the simulated EV draws no more than the limit, as its MeterValues show; the
+test performs the physical steps (plug in, present an idTag) through the tester API.
 Every wait is bounded (≤ 10 s, polled every 0.05 s).
 """
 
@@ -20,9 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ocpp.exceptions import NotSupportedError
 from ocpp.v16 import call
 
+from generated.ocpp16.registry import SPEC
+from runtime.conformance.tester_api_client import TesterApiClient
 from tests.interop.csms_recorder import Received, Recorder, RecordingCsms, serve_csms
+from tests.interop.external_run import free_port
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -46,16 +53,17 @@ async def wait_for(what: str, found: Callable[[], Any]) -> Any:
 
 @contextlib.asynccontextmanager
 async def running_sim(
-    recorder: Recorder, pics: Path, connectors: int, log: Path
+    recorder: Recorder, pics: Path, connectors: int, log: Path, *extra: str
 ) -> AsyncIterator[RecordingCsms]:
-    """``chargespec sim --pics`` against the recording Central System, booted and with
-    connector 0 and its ``connectors`` reported (§4.2, errata E3.22)."""
+    """``chargespec sim --pics`` (and ``extra`` options) against the recording Central System,
+    booted and with connector 0 and its ``connectors`` reported (§4.2, errata E3.22)."""
     async with serve_csms(recorder) as url:
         with log.open("w") as out:
             process = await asyncio.create_subprocess_exec(
                 *CHARGESPEC,
                 *("sim", "--csms", url, "--id", IDENTITY, "--pics", str(pics)),
                 *("--duration", "60"),
+                *extra,
                 cwd=ROOT,
                 stdout=out,
                 stderr=out,
@@ -212,4 +220,134 @@ async def test_undeclared_profiles_get_the_answers_of_a_charge_point_without_the
         assert (await csms.call(call.CancelReservation(reservation_id=1))).status == "Rejected"
         triggered = await csms.call(call.TriggerMessage(requested_message="Heartbeat"))
         assert triggered.status == "NotImplemented"
+    assert "Traceback" not in (tmp_path / "sim.log").read_text()
+
+
+# --- Smart Charging (§3.13, §5.5, §5.7, §5.16) ----------------------------------------------
+
+SMART_CHARGING_KEYS = [
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleAllowedChargingRateUnit",
+    "ChargingScheduleMaxPeriods",
+    "MaxChargingProfilesInstalled",
+]
+#: 6 A a phase on three phases at 230 V (§7.12: numberPhases absent means 3).
+SIX_AMPS_W = 6 * 230 * 3
+SC_TAG = "SC-TAG-1"
+
+
+def _default_profile(profile_id: int, limit: float) -> dict[str, Any]:
+    """A TxDefaultProfile of ``limit`` A from the start of charging (§7.8, §7.9 Relative)."""
+    return {
+        "charging_profile_id": profile_id,
+        "stack_level": 0,
+        "charging_profile_purpose": "TxDefaultProfile",
+        "charging_profile_kind": "Relative",
+        "charging_schedule": {
+            "charging_rate_unit": "A",
+            "charging_schedule_period": [{"start_period": 0, "limit": limit}],
+        },
+    }
+
+
+def _powers_since(recorder: Recorder, mark: int) -> list[float]:
+    """Power.Active.Import (W) of each transaction MeterValues received since ``mark``."""
+    powers = []
+    for received in recorder.calls[mark:]:
+        if received.action != "MeterValues" or "transactionId" not in received.payload:
+            continue
+        for value in received.payload["meterValue"]:
+            for sampled in value["sampledValue"]:
+                if sampled.get("measurand") == "Power.Active.Import":
+                    assert sampled.get("unit", "W") == "W", sampled
+                    powers.append(float(sampled["value"]))
+    return powers
+
+
+async def _composite_limits(csms: RecordingCsms, connector: int) -> list[float]:
+    """The limits (A) of the connector's composite schedule over 300 s (§5.7)."""
+    answer = await csms.call(
+        call.GetCompositeSchedule(connector_id=connector, duration=300, charging_rate_unit="A")
+    )
+    assert answer.status == "Accepted"
+    schedule = answer.charging_schedule
+    assert schedule["duration"] == 300 and schedule["charging_rate_unit"] == "A"
+    assert "start_schedule" not in schedule  # errata E3.57
+    return [float(p["limit"]) for p in schedule["charging_schedule_period"]]
+
+
+async def test_smart_charging_profiles_are_kept_and_the_energy_follows_the_limit(
+    tmp_path: Path,
+) -> None:
+    recorder = Recorder()
+    api_port = free_port()
+    options = (
+        *("--tester-api", f"127.0.0.1:{api_port}"),
+        *("--config", "MeterValueSampleInterval=1"),
+        *("--config", "MeterValuesSampledData=Power.Active.Import"),
+    )
+    log = tmp_path / "sim.log"
+    async with running_sim(recorder, PICS / "full.yaml", 2, log, *options) as csms:
+        # §3.13.5, §9.4: the profile is advertised and its keys state the PICS limits.
+        assert "SmartCharging" in await _profiles(csms)
+        assert await _known_keys(csms, SMART_CHARGING_KEYS) == {
+            "ChargeProfileMaxStackLevel": "10",
+            "ChargingScheduleAllowedChargingRateUnit": "Current,Power",
+            "ChargingScheduleMaxPeriods": "24",
+            "MaxChargingProfilesInstalled": "20",
+        }
+        # §5.16.4: a default profile for connector 1; the composite schedule shows it (§5.7).
+        profile = call.SetChargingProfile(
+            connector_id=1, cs_charging_profiles=_default_profile(31, 6)
+        )
+        assert (await csms.call(profile)).status == "Accepted"
+        assert await _composite_limits(csms, 1) == [6.0]
+
+        # A transaction under it: the EV draws at most 6 A, sample after sample.
+        api = TesterApiClient(f"ws://127.0.0.1:{api_port}/", SPEC, timeout=MAX_WAIT)
+        try:
+            mark = len(recorder.calls)
+            await api.act("plug_in", {"connector": 1})
+            await api.act("present_id_tag", {"connector": 1, "idTag": SC_TAG})
+            await wait_for(
+                "the StartTransaction",
+                lambda: recorder.first_since(mark, lambda c: c.action == "StartTransaction"),
+            )
+            await wait_for("three samples", lambda: len(_powers_since(recorder, mark)) >= 3)
+            powers = _powers_since(recorder, mark)
+            assert all(0 <= w <= SIX_AMPS_W for w in powers), powers
+            assert await _composite_limits(csms, 1) == [6.0]
+
+            # §5.5: cleared by its id (Accepted), then nothing is left to clear (Unknown).
+            assert (await csms.call(call.ClearChargingProfile(id=31))).status == "Accepted"
+            assert (await csms.call(call.ClearChargingProfile(id=31))).status == "Unknown"
+            # Without the limit the EV draws more again (errata E3.8: a running transaction
+            # continues without the removed TxDefaultProfile).
+            mark = len(recorder.calls)
+            await wait_for(
+                "a sample above 6 A",
+                lambda: any(w > SIX_AMPS_W for w in _powers_since(recorder, mark)),
+            )
+        finally:
+            await api.close()
+    assert "Traceback" not in log.read_text()
+    assert sum(recorder.handled.values()) == len(recorder.calls), recorder.handled
+
+
+async def test_smart_charging_requests_without_the_profile_are_not_supported(
+    tmp_path: Path,
+) -> None:
+    recorder = Recorder()
+    async with running_sim(recorder, PICS / "core-only.yaml", 1, tmp_path / "sim.log") as csms:
+        assert await _known_keys(csms, SMART_CHARGING_KEYS) == {}
+        # errata E3.39 for SetChargingProfile; ClearChargingProfile and GetCompositeSchedule
+        # have no status for it (§7.21, §7.26).
+        requests = (
+            call.SetChargingProfile(connector_id=1, cs_charging_profiles=_default_profile(1, 6)),
+            call.ClearChargingProfile(),
+            call.GetCompositeSchedule(connector_id=1, duration=300),
+        )
+        for request in requests:
+            with pytest.raises(NotSupportedError):
+                await csms.call(request, suppress=False)
     assert "Traceback" not in (tmp_path / "sim.log").read_text()
