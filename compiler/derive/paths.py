@@ -111,7 +111,9 @@ def _run_action(
         out.append(
             ("send", action.send, args) if tx_ref is None else ("send", action.send, args, tx_ref)
         )
-    if action.reply:
+    if action.reply and action.reply_error:
+        out.append(("reply_error", action.reply, action.reply_error))
+    elif action.reply:
         out.append(("reply", action.reply, args))
     if action.invoke:
         out.append(("invoke", action.invoke, {k: evaluate(v, names) for k, v in action.args}))

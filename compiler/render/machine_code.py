@@ -117,7 +117,9 @@ def _effect_lines(action: Action, code: Callable[[Expr], str]) -> list[str]:
         lines.append(f"self.emit_send({action.send!r}, {args}, {tx_ref})")
     elif action.send:
         lines.append(f"self.emit_send({action.send!r}, {args})")
-    if action.reply:
+    if action.reply and action.reply_error:
+        lines.append(f"self.emit_reply_error({action.reply!r}, {action.reply_error!r})")
+    elif action.reply:
         lines.append(f"self.emit_reply({action.reply!r}, {args})")
     if action.invoke:
         lines.append(f"self.emit_invoke({action.invoke!r}, {args})")
