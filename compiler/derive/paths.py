@@ -95,6 +95,14 @@ def _names(
     }
 
 
+def _reply_effect(action: Action, args: dict[str, Any]) -> tuple[Any, ...]:
+    """A reply action's effect: the response payload, or the CALLERROR code it answers with."""
+    assert action.reply is not None
+    if action.reply_error:
+        return ("reply_error", action.reply, action.reply_error)
+    return ("reply", action.reply, args)
+
+
 def _run_action(
     action: Action,
     names: dict[str, Any],
@@ -111,10 +119,8 @@ def _run_action(
         out.append(
             ("send", action.send, args) if tx_ref is None else ("send", action.send, args, tx_ref)
         )
-    if action.reply and action.reply_error:
-        out.append(("reply_error", action.reply, action.reply_error))
-    elif action.reply:
-        out.append(("reply", action.reply, args))
+    if action.reply:
+        out.append(_reply_effect(action, args))
     if action.invoke:
         out.append(("invoke", action.invoke, {k: evaluate(v, names) for k, v in action.args}))
     if action.raise_event:

@@ -29,7 +29,15 @@ from runtime.station.smart_charging.installation import (
     clear,
     install,
 )
-from runtime.station.smart_charging.profiles import Installed, Period, Profile, Session, Supply
+from runtime.station.smart_charging.profiles import (
+    Installed,
+    Period,
+    Profile,
+    Purpose,
+    Session,
+    Supply,
+    Unit,
+)
 
 __all__ = ["ChargingServices"]
 
@@ -70,14 +78,16 @@ class ChargingServices:
         return sessions
 
     def _limits(self) -> Limits:
-        """The PICS limits, which set the read-only keys of §9.4 (specs/ocpp16/pics.yaml)."""
-        pics = self.station.pics
-        units = pics.get("ChargingScheduleAllowedChargingRateUnit") or []
+        """The limits the read-only keys of §9.4 state (the PICS sets them,
+        specs/ocpp16/pics.yaml; a PICS that leaves one out gets the key's default)."""
+        config = self.station.config
+        units = config.get("ChargingScheduleAllowedChargingRateUnit")
+        names = units if isinstance(units, list) else str(units or "").split(",")
         return Limits(
-            max_stack_level=pics.get_int("ChargeProfileMaxStackLevel"),
-            max_periods=pics.get_int("ChargingScheduleMaxPeriods"),
-            allowed_units=frozenset(_UNITS[u] for u in units if u in _UNITS),
-            max_installed=pics.get_int("MaxChargingProfilesInstalled"),
+            max_stack_level=config.get_int("ChargeProfileMaxStackLevel"),
+            max_periods=config.get_int("ChargingScheduleMaxPeriods"),
+            allowed_units=frozenset(_UNITS[u.strip()] for u in names if u.strip() in _UNITS),
+            max_installed=config.get_int("MaxChargingProfilesInstalled"),
         )
 
     def _outcome(self, connector: int, payload: Mapping[str, Any]) -> tuple[Installed, ...] | str:
@@ -92,6 +102,7 @@ class ChargingServices:
             limits=self._limits(),
             sessions=self._sessions(),
             connectors=self.station.connectors,
+            now=self._now(),
         )
         return outcome.status if isinstance(outcome, Refusal) else outcome
 
@@ -123,7 +134,11 @@ class ChargingServices:
 
     # --- ClearChargingProfile (§5.5, errata E3.25, E3.26) ----------------------------------
     def q_charging_profiles_match(
-        self, profile_id: int | None, connector: int | None, purpose: str | None, stack: int | None
+        self,
+        profile_id: int | None,
+        connector: int | None,
+        purpose: Purpose | None,
+        stack: int | None,
     ) -> bool:
         """Whether ClearChargingProfile with these fields would remove anything (Accepted)
         or not (Unknown, §7.9)."""
@@ -137,7 +152,11 @@ class ChargingServices:
         return removed > 0
 
     def op_clear_charging_profiles(
-        self, profile_id: int | None, connector: int | None, purpose: str | None, stack: int | None
+        self,
+        profile_id: int | None,
+        connector: int | None,
+        purpose: Purpose | None,
+        stack: int | None,
     ) -> None:
         remaining, removed = clear(
             self._installed(),
@@ -151,7 +170,7 @@ class ChargingServices:
 
     # --- GetCompositeSchedule (§5.7, errata E3.24, E3.57) ----------------------------------
     def q_composite_schedule(
-        self, connector: int, duration: int, unit: str | None
+        self, connector: int, duration: int, unit: Unit | None
     ) -> dict[str, Any]:
         """The composite schedule from now for ``duration`` seconds, in ``unit`` or, when the
         request names none, in the first unit the Charge Point allows (§9.4.2). Its start is

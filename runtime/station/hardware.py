@@ -41,7 +41,8 @@ class Hardware(Protocol):
     """Meters and locks, one per connector (1..N), and the controller's restart.
 
     ``set_power_limit`` caps what the connector delivers from ``now`` on (``None``: no cap),
-    the charging limit of Smart Charging (OCPP 1.6 §3.13). ``locked`` tells whether the cable lock is closed; ``plugged`` whether an EV is connected.
+    the charging limit of Smart Charging (OCPP 1.6 §3.13). ``locked`` tells whether the
+    cable lock is closed; ``plugged`` whether an EV is connected.
     ``restart`` restarts the controller for a Reset and returns whether it did (the station
     retries a failed one ResetRetries times, OCPP 1.6 §9.1.22).
     """
@@ -134,8 +135,14 @@ class SimulatedHardware:
             temperature_c=25.0,
             frequency_hz=50.0,
             offered_w=round(offered, 1),
-            offered_a=16.0 if c.limit_w is None else round(min(16.0, offered / 3 / self.voltage_v), 1),
+            offered_a=self._offered_current(c),
         )
+
+    def _offered_current(self, c: _SimulatedConnector) -> float:
+        """Current.Offered per phase: the 16 A supply, or what the limit leaves of it."""
+        if c.limit_w is None:
+            return 16.0
+        return round(min(16.0, self._draw(c) / 3 / self.voltage_v), 1)
 
     def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
         c = self._get(connector)

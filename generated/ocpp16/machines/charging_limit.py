@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Final, Literal
 
 from statemachine import State
 
-from runtime.spec.builtins import EMPTY_MSG
+from runtime.spec.builtins import EMPTY_MSG, msg_field
 from runtime.spec.effects import MachineEnv
 from runtime.spec.machine import SpecMachine, TransitionInfo
 
@@ -61,7 +61,7 @@ def make_context(params: Mapping[str, Any]) -> ChargingLimitContext:
 
 
 class ChargingLimitMachine(SpecMachine):
-    """ChargingLimit: 2 states, 14 transitions.
+    """ChargingLimit: 2 states, 12 transitions.
 
     Makes a running transaction follow the composite limit of its connector. When energy is
     first offered, whenever the installed profiles change and whenever the limit is due to
@@ -78,6 +78,7 @@ class ChargingLimitMachine(SpecMachine):
     SOURCE: ClassVar[str] = "specs/ocpp16/machines/charging_limit.yaml"
     PROFILE: ClassVar[str] = "SmartCharging"
     EVENTS: ClassVar[Mapping[str, str]] = {
+        "internal.charging_limit_checked": "internal_charging_limit_checked",
         "internal.charging_limits_changed": "internal_charging_limits_changed",
         "internal.energy_offered": "internal_energy_offered",
         "internal.start_cancelled": "internal_start_cancelled",
@@ -87,6 +88,7 @@ class ChargingLimitMachine(SpecMachine):
     ACCEPTS: ClassVar[Mapping[str, frozenset[str]]] = {
         "Following": frozenset(
             (
+                "internal.charging_limit_checked",
                 "internal.charging_limits_changed",
                 "internal.energy_offered",
                 "internal.start_cancelled",
@@ -96,7 +98,9 @@ class ChargingLimitMachine(SpecMachine):
         ),
         "Withholding": frozenset(
             (
+                "internal.charging_limit_checked",
                 "internal.charging_limits_changed",
+                "internal.energy_offered",
                 "internal.start_cancelled",
                 "internal.transaction_ended",
                 "timer.limit_change",
@@ -113,84 +117,68 @@ class ChargingLimitMachine(SpecMachine):
     }
     TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = (
         TransitionInfo(
-            "CL-follow:Following:internal.energy_offered",
-            "CL-follow",
+            "CL-check:Following:internal.energy_offered",
+            "CL-check",
             "Following",
             "internal.energy_offered",
             None,
-            "specs/ocpp16/machines/charging_limit.yaml:33",
+            "specs/ocpp16/machines/charging_limit.yaml:34",
         ),
         TransitionInfo(
-            "CL-follow:Following:internal.charging_limits_changed",
-            "CL-follow",
+            "CL-check:Following:internal.charging_limits_changed",
+            "CL-check",
             "Following",
             "internal.charging_limits_changed",
             None,
-            "specs/ocpp16/machines/charging_limit.yaml:33",
+            "specs/ocpp16/machines/charging_limit.yaml:34",
         ),
         TransitionInfo(
-            "CL-follow:Following:timer.limit_change",
-            "CL-follow",
+            "CL-check:Following:timer.limit_change",
+            "CL-check",
             "Following",
             "timer.limit_change",
             None,
-            "specs/ocpp16/machines/charging_limit.yaml:33",
+            "specs/ocpp16/machines/charging_limit.yaml:34",
         ),
         TransitionInfo(
-            "CL-withhold:Following:internal.energy_offered",
-            "CL-withhold",
-            "Following",
+            "CL-check:Withholding:internal.energy_offered",
+            "CL-check",
+            "Withholding",
             "internal.energy_offered",
-            "Withholding",
-            "specs/ocpp16/machines/charging_limit.yaml:38",
+            None,
+            "specs/ocpp16/machines/charging_limit.yaml:34",
         ),
         TransitionInfo(
-            "CL-withhold:Following:internal.charging_limits_changed",
-            "CL-withhold",
-            "Following",
-            "internal.charging_limits_changed",
-            "Withholding",
-            "specs/ocpp16/machines/charging_limit.yaml:38",
-        ),
-        TransitionInfo(
-            "CL-withhold:Following:timer.limit_change",
-            "CL-withhold",
-            "Following",
-            "timer.limit_change",
-            "Withholding",
-            "specs/ocpp16/machines/charging_limit.yaml:38",
-        ),
-        TransitionInfo(
-            "CL-still-zero:Withholding:internal.charging_limits_changed",
-            "CL-still-zero",
+            "CL-check:Withholding:internal.charging_limits_changed",
+            "CL-check",
             "Withholding",
             "internal.charging_limits_changed",
             None,
-            "specs/ocpp16/machines/charging_limit.yaml:44",
+            "specs/ocpp16/machines/charging_limit.yaml:34",
         ),
         TransitionInfo(
-            "CL-still-zero:Withholding:timer.limit_change",
-            "CL-still-zero",
+            "CL-check:Withholding:timer.limit_change",
+            "CL-check",
             "Withholding",
             "timer.limit_change",
             None,
-            "specs/ocpp16/machines/charging_limit.yaml:44",
+            "specs/ocpp16/machines/charging_limit.yaml:34",
         ),
         TransitionInfo(
-            "CL-release:Withholding:internal.charging_limits_changed",
-            "CL-release",
-            "Withholding",
-            "internal.charging_limits_changed",
+            "CL-withhold:Following:internal.charging_limit_checked",
+            "CL-withhold",
             "Following",
-            "specs/ocpp16/machines/charging_limit.yaml:49",
+            "internal.charging_limit_checked",
+            "Withholding",
+            "specs/ocpp16/machines/charging_limit.yaml:39",
         ),
         TransitionInfo(
-            "CL-release:Withholding:timer.limit_change",
+            "CL-release:Withholding:internal.charging_limit_checked",
             "CL-release",
             "Withholding",
-            "timer.limit_change",
+            "internal.charging_limit_checked",
             "Following",
-            "specs/ocpp16/machines/charging_limit.yaml:49",
+            "specs/ocpp16/machines/charging_limit.yaml:40",
         ),
         TransitionInfo(
             "CL-end:Following:internal.transaction_ended",
@@ -198,7 +186,7 @@ class ChargingLimitMachine(SpecMachine):
             "Following",
             "internal.transaction_ended",
             "Following",
-            "specs/ocpp16/machines/charging_limit.yaml:55",
+            "specs/ocpp16/machines/charging_limit.yaml:41",
         ),
         TransitionInfo(
             "CL-end:Following:internal.start_cancelled",
@@ -206,7 +194,7 @@ class ChargingLimitMachine(SpecMachine):
             "Following",
             "internal.start_cancelled",
             "Following",
-            "specs/ocpp16/machines/charging_limit.yaml:55",
+            "specs/ocpp16/machines/charging_limit.yaml:41",
         ),
         TransitionInfo(
             "CL-end:Withholding:internal.transaction_ended",
@@ -214,7 +202,7 @@ class ChargingLimitMachine(SpecMachine):
             "Withholding",
             "internal.transaction_ended",
             "Following",
-            "specs/ocpp16/machines/charging_limit.yaml:55",
+            "specs/ocpp16/machines/charging_limit.yaml:41",
         ),
         TransitionInfo(
             "CL-end:Withholding:internal.start_cancelled",
@@ -222,7 +210,7 @@ class ChargingLimitMachine(SpecMachine):
             "Withholding",
             "internal.start_cancelled",
             "Following",
-            "specs/ocpp16/machines/charging_limit.yaml:55",
+            "specs/ocpp16/machines/charging_limit.yaml:41",
         ),
     )
 
@@ -236,39 +224,36 @@ class ChargingLimitMachine(SpecMachine):
         value="Withholding",
     )
 
-    internal_charging_limits_changed = (
-        following.to(
-            following,
-            internal=True,
-            cond="_g_cl_follow__following__internal_charging_limits_changed",
-            on="_t_cl_follow__following__internal_charging_limits_changed",
-        )
-        | following.to(
-            withholding,
-            cond="_g_cl_withhold__following__internal_charging_limits_changed",
-            on="_t_cl_withhold__following__internal_charging_limits_changed",
-        )
-        | withholding.to(
-            withholding,
-            internal=True,
-            cond="_g_cl_still_zero__withholding__internal_charging_limits_changed",
-            on="_t_cl_still_zero__withholding__internal_charging_limits_changed",
-        )
-        | withholding.to(
-            following,
-            cond="_g_cl_release__withholding__internal_charging_limits_changed",
-            on="_t_cl_release__withholding__internal_charging_limits_changed",
-        )
+    internal_charging_limit_checked = following.to(
+        withholding,
+        cond="_g_cl_withhold__following__internal_charging_limit_checked",
+        on="_t_cl_withhold__following__internal_charging_limit_checked",
+    ) | withholding.to(
+        following,
+        cond="_g_cl_release__withholding__internal_charging_limit_checked",
+        on="_t_cl_release__withholding__internal_charging_limit_checked",
+    )
+    internal_charging_limits_changed = following.to(
+        following,
+        internal=True,
+        cond="_g_cl_check__following__internal_charging_limits_changed",
+        on="_t_cl_check__following__internal_charging_limits_changed",
+    ) | withholding.to(
+        withholding,
+        internal=True,
+        cond="_g_cl_check__withholding__internal_charging_limits_changed",
+        on="_t_cl_check__withholding__internal_charging_limits_changed",
     )
     internal_energy_offered = following.to(
         following,
         internal=True,
-        cond="_g_cl_follow__following__internal_energy_offered",
-        on="_t_cl_follow__following__internal_energy_offered",
-    ) | following.to(
+        cond="_g_cl_check__following__internal_energy_offered",
+        on="_t_cl_check__following__internal_energy_offered",
+    ) | withholding.to(
         withholding,
-        cond="_g_cl_withhold__following__internal_energy_offered",
-        on="_t_cl_withhold__following__internal_energy_offered",
+        internal=True,
+        cond="_g_cl_check__withholding__internal_energy_offered",
+        on="_t_cl_check__withholding__internal_energy_offered",
     )
     internal_start_cancelled = following.to(
         following,
@@ -288,29 +273,16 @@ class ChargingLimitMachine(SpecMachine):
         cond="_g_cl_end__withholding__internal_transaction_ended",
         on="_t_cl_end__withholding__internal_transaction_ended",
     )
-    timer_limit_change = (
-        following.to(
-            following,
-            internal=True,
-            cond="_g_cl_follow__following__timer_limit_change",
-            on="_t_cl_follow__following__timer_limit_change",
-        )
-        | following.to(
-            withholding,
-            cond="_g_cl_withhold__following__timer_limit_change",
-            on="_t_cl_withhold__following__timer_limit_change",
-        )
-        | withholding.to(
-            withholding,
-            internal=True,
-            cond="_g_cl_still_zero__withholding__timer_limit_change",
-            on="_t_cl_still_zero__withholding__timer_limit_change",
-        )
-        | withholding.to(
-            following,
-            cond="_g_cl_release__withholding__timer_limit_change",
-            on="_t_cl_release__withholding__timer_limit_change",
-        )
+    timer_limit_change = following.to(
+        following,
+        internal=True,
+        cond="_g_cl_check__following__timer_limit_change",
+        on="_t_cl_check__following__timer_limit_change",
+    ) | withholding.to(
+        withholding,
+        internal=True,
+        cond="_g_cl_check__withholding__timer_limit_change",
+        on="_t_cl_check__withholding__timer_limit_change",
     )
 
     ctx: ChargingLimitContext
@@ -319,135 +291,75 @@ class ChargingLimitMachine(SpecMachine):
         self.ctx = ctx
         super().__init__(env)
 
-    def _g_cl_follow__following__internal_energy_offered(
+    def _g_cl_check__following__internal_energy_offered(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-follow: pics.SmartCharging and station.charging_session(ctx.connector_id) and not (station.charging_limit(ctx.connector_id) == 0 and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV'))"""
+        """CL-check: pics.SmartCharging and station.charging_session(ctx.connector_id)"""
         return bool(
             self.env.pics_bool("SmartCharging")
             and self.env.query("charging_session", self.ctx.connector_id)
-            and (
-                not (
-                    self.env.query("charging_limit", self.ctx.connector_id) == 0
-                    and self.env.query("connector_status", self.ctx.connector_id)
-                    in ("Charging", "SuspendedEV")
-                )
-            )
         )
 
-    def _g_cl_follow__following__internal_charging_limits_changed(
+    def _g_cl_check__following__internal_charging_limits_changed(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-follow: pics.SmartCharging and station.charging_session(ctx.connector_id) and not (station.charging_limit(ctx.connector_id) == 0 and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV'))"""
+        """CL-check: pics.SmartCharging and station.charging_session(ctx.connector_id)"""
         return bool(
             self.env.pics_bool("SmartCharging")
             and self.env.query("charging_session", self.ctx.connector_id)
-            and (
-                not (
-                    self.env.query("charging_limit", self.ctx.connector_id) == 0
-                    and self.env.query("connector_status", self.ctx.connector_id)
-                    in ("Charging", "SuspendedEV")
-                )
-            )
         )
 
-    def _g_cl_follow__following__timer_limit_change(
+    def _g_cl_check__following__timer_limit_change(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-follow: pics.SmartCharging and station.charging_session(ctx.connector_id) and not (station.charging_limit(ctx.connector_id) == 0 and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV'))"""
+        """CL-check: pics.SmartCharging and station.charging_session(ctx.connector_id)"""
         return bool(
             self.env.pics_bool("SmartCharging")
             and self.env.query("charging_session", self.ctx.connector_id)
-            and (
-                not (
-                    self.env.query("charging_limit", self.ctx.connector_id) == 0
-                    and self.env.query("connector_status", self.ctx.connector_id)
-                    in ("Charging", "SuspendedEV")
-                )
-            )
         )
 
-    def _g_cl_withhold__following__internal_energy_offered(
+    def _g_cl_check__withholding__internal_energy_offered(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-withhold: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) == 0 and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV')"""
+        """CL-check: pics.SmartCharging and station.charging_session(ctx.connector_id)"""
         return bool(
             self.env.pics_bool("SmartCharging")
             and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) == 0)
-            and (
-                self.env.query("connector_status", self.ctx.connector_id)
-                in ("Charging", "SuspendedEV")
-            )
         )
 
-    def _g_cl_withhold__following__internal_charging_limits_changed(
+    def _g_cl_check__withholding__internal_charging_limits_changed(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-withhold: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) == 0 and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV')"""
+        """CL-check: pics.SmartCharging and station.charging_session(ctx.connector_id)"""
         return bool(
             self.env.pics_bool("SmartCharging")
             and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) == 0)
-            and (
-                self.env.query("connector_status", self.ctx.connector_id)
-                in ("Charging", "SuspendedEV")
-            )
         )
 
-    def _g_cl_withhold__following__timer_limit_change(
+    def _g_cl_check__withholding__timer_limit_change(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-withhold: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) == 0 and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV')"""
+        """CL-check: pics.SmartCharging and station.charging_session(ctx.connector_id)"""
         return bool(
             self.env.pics_bool("SmartCharging")
             and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) == 0)
-            and (
-                self.env.query("connector_status", self.ctx.connector_id)
-                in ("Charging", "SuspendedEV")
-            )
         )
 
-    def _g_cl_still_zero__withholding__internal_charging_limits_changed(
+    def _g_cl_withhold__following__internal_charging_limit_checked(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-still-zero: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) == 0"""
+        """CL-withhold: msg.zero and station.connector_status(ctx.connector_id) in ('Charging', 'SuspendedEV')"""
         return bool(
-            self.env.pics_bool("SmartCharging")
-            and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) == 0)
+            msg_field(msg, "zero")
+            and self.env.query("connector_status", self.ctx.connector_id)
+            in ("Charging", "SuspendedEV")
         )
 
-    def _g_cl_still_zero__withholding__timer_limit_change(
+    def _g_cl_release__withholding__internal_charging_limit_checked(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """CL-still-zero: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) == 0"""
-        return bool(
-            self.env.pics_bool("SmartCharging")
-            and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) == 0)
-        )
-
-    def _g_cl_release__withholding__internal_charging_limits_changed(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """CL-release: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) != 0"""
-        return bool(
-            self.env.pics_bool("SmartCharging")
-            and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) != 0)
-        )
-
-    def _g_cl_release__withholding__timer_limit_change(
-        self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> bool:
-        """CL-release: pics.SmartCharging and station.charging_session(ctx.connector_id) and station.charging_limit(ctx.connector_id) != 0"""
-        return bool(
-            self.env.pics_bool("SmartCharging")
-            and self.env.query("charging_session", self.ctx.connector_id)
-            and (self.env.query("charging_limit", self.ctx.connector_id) != 0)
-        )
+        """CL-release: not msg.zero"""
+        return bool(not msg_field(msg, "zero"))
 
     def _g_cl_end__following__internal_transaction_ended(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -473,98 +385,81 @@ class ChargingLimitMachine(SpecMachine):
         """CL-end: pics.SmartCharging"""
         return bool(self.env.pics_bool("SmartCharging"))
 
-    def _t_cl_follow__following__internal_energy_offered(
+    def _t_cl_check__following__internal_energy_offered(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """CL-follow on internal.energy_offered"""
-        self._fired("CL-follow:Following:internal.energy_offered")
+        """CL-check on internal.energy_offered"""
+        self._fired("CL-check:Following:internal.energy_offered")
         source_name, state_name = source.value, target.value
         self._a_apply_limit(source_name, state_name, msg)
+        self._a_check_limit(source_name, state_name, msg)
         self._a_arm(source_name, state_name, msg)
 
-    def _t_cl_follow__following__internal_charging_limits_changed(
+    def _t_cl_check__following__internal_charging_limits_changed(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """CL-follow on internal.charging_limits_changed"""
-        self._fired("CL-follow:Following:internal.charging_limits_changed")
+        """CL-check on internal.charging_limits_changed"""
+        self._fired("CL-check:Following:internal.charging_limits_changed")
         source_name, state_name = source.value, target.value
         self._a_apply_limit(source_name, state_name, msg)
+        self._a_check_limit(source_name, state_name, msg)
         self._a_arm(source_name, state_name, msg)
 
-    def _t_cl_follow__following__timer_limit_change(
+    def _t_cl_check__following__timer_limit_change(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """CL-follow on timer.limit_change"""
-        self._fired("CL-follow:Following:timer.limit_change")
+        """CL-check on timer.limit_change"""
+        self._fired("CL-check:Following:timer.limit_change")
         source_name, state_name = source.value, target.value
         self._a_apply_limit(source_name, state_name, msg)
+        self._a_check_limit(source_name, state_name, msg)
         self._a_arm(source_name, state_name, msg)
 
-    def _t_cl_withhold__following__internal_energy_offered(
+    def _t_cl_check__withholding__internal_energy_offered(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """CL-withhold on internal.energy_offered"""
-        self._fired("CL-withhold:Following:internal.energy_offered")
+        """CL-check on internal.energy_offered"""
+        self._fired("CL-check:Withholding:internal.energy_offered")
         source_name, state_name = source.value, target.value
         self._a_apply_limit(source_name, state_name, msg)
+        self._a_check_limit(source_name, state_name, msg)
+        self._a_arm(source_name, state_name, msg)
+
+    def _t_cl_check__withholding__internal_charging_limits_changed(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CL-check on internal.charging_limits_changed"""
+        self._fired("CL-check:Withholding:internal.charging_limits_changed")
+        source_name, state_name = source.value, target.value
+        self._a_apply_limit(source_name, state_name, msg)
+        self._a_check_limit(source_name, state_name, msg)
+        self._a_arm(source_name, state_name, msg)
+
+    def _t_cl_check__withholding__timer_limit_change(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CL-check on timer.limit_change"""
+        self._fired("CL-check:Withholding:timer.limit_change")
+        source_name, state_name = source.value, target.value
+        self._a_apply_limit(source_name, state_name, msg)
+        self._a_check_limit(source_name, state_name, msg)
+        self._a_arm(source_name, state_name, msg)
+
+    def _t_cl_withhold__following__internal_charging_limit_checked(
+        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
+    ) -> None:
+        """CL-withhold on internal.charging_limit_checked"""
+        self._fired("CL-withhold:Following:internal.charging_limit_checked")
+        source_name, state_name = source.value, target.value
         self._a_withhold_energy(source_name, state_name, msg)
-        self._a_arm(source_name, state_name, msg)
 
-    def _t_cl_withhold__following__internal_charging_limits_changed(
+    def _t_cl_release__withholding__internal_charging_limit_checked(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> None:
-        """CL-withhold on internal.charging_limits_changed"""
-        self._fired("CL-withhold:Following:internal.charging_limits_changed")
+        """CL-release on internal.charging_limit_checked"""
+        self._fired("CL-release:Withholding:internal.charging_limit_checked")
         source_name, state_name = source.value, target.value
-        self._a_apply_limit(source_name, state_name, msg)
-        self._a_withhold_energy(source_name, state_name, msg)
-        self._a_arm(source_name, state_name, msg)
-
-    def _t_cl_withhold__following__timer_limit_change(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """CL-withhold on timer.limit_change"""
-        self._fired("CL-withhold:Following:timer.limit_change")
-        source_name, state_name = source.value, target.value
-        self._a_apply_limit(source_name, state_name, msg)
-        self._a_withhold_energy(source_name, state_name, msg)
-        self._a_arm(source_name, state_name, msg)
-
-    def _t_cl_still_zero__withholding__internal_charging_limits_changed(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """CL-still-zero on internal.charging_limits_changed"""
-        self._fired("CL-still-zero:Withholding:internal.charging_limits_changed")
-        source_name, state_name = source.value, target.value
-        self._a_arm(source_name, state_name, msg)
-
-    def _t_cl_still_zero__withholding__timer_limit_change(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """CL-still-zero on timer.limit_change"""
-        self._fired("CL-still-zero:Withholding:timer.limit_change")
-        source_name, state_name = source.value, target.value
-        self._a_arm(source_name, state_name, msg)
-
-    def _t_cl_release__withholding__internal_charging_limits_changed(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """CL-release on internal.charging_limits_changed"""
-        self._fired("CL-release:Withholding:internal.charging_limits_changed")
-        source_name, state_name = source.value, target.value
-        self._a_apply_limit(source_name, state_name, msg)
         self._a_offer_energy(source_name, state_name, msg)
-        self._a_arm(source_name, state_name, msg)
-
-    def _t_cl_release__withholding__timer_limit_change(
-        self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
-    ) -> None:
-        """CL-release on timer.limit_change"""
-        self._fired("CL-release:Withholding:timer.limit_change")
-        source_name, state_name = source.value, target.value
-        self._a_apply_limit(source_name, state_name, msg)
-        self._a_offer_energy(source_name, state_name, msg)
-        self._a_arm(source_name, state_name, msg)
 
     def _t_cl_end__following__internal_transaction_ended(
         self, source: State, target: State, msg: Mapping[str, Any] = EMPTY_MSG
@@ -612,6 +507,16 @@ class ChargingLimitMachine(SpecMachine):
             self.emit_start_timer(
                 "limit_change", self.env.query("charging_limit_seconds", self.ctx.connector_id)
             )
+
+    def _a_check_limit(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action check_limit."""
+        self.emit_raise(
+            "internal.charging_limit_checked",
+            {
+                "connector": self.ctx.connector_id,
+                "zero": self.env.query("charging_limit", self.ctx.connector_id) == 0,
+            },
+        )
 
     def _a_disarm(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action disarm."""
