@@ -39,16 +39,16 @@ from tests.smart_charging.naive_model import (
 BASE = 1_767_225_600  # 2026-01-01T00:00:00Z
 MAX_WINDOW = 2_400
 
-COMPOSITE_EXAMPLES = 500
+COMPOSITE_EXAMPLES = 2_000
 LIMIT_EXAMPLES = 1_500
-NEXT_CHANGE_EXAMPLES = 800
-CP_MAX_EXAMPLES = 200
+NEXT_CHANGE_EXAMPLES = 1_500
+CP_MAX_EXAMPLES = 600
 
-_SETTINGS = {
-    "deadline": None,
-    "derandomize": True,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-}
+_SETTINGS = settings(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def _kw(case: Case) -> dict[str, object]:
     return {"sessions": case.sessions, "supply": case.supply, "connectors": case.connectors}
 
 
-@settings(max_examples=COMPOSITE_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
+@settings(_SETTINGS, max_examples=COMPOSITE_EXAMPLES)
 @given(cases())
 def test_composite_equals_the_naive_composite(case: Case) -> None:
     """§5.7: breakpoint walk == second-by-second evaluation, period for period."""
@@ -192,7 +192,7 @@ def test_composite_equals_the_naive_composite(case: Case) -> None:
     assert fast == slow
 
 
-@settings(max_examples=LIMIT_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
+@settings(_SETTINGS, max_examples=LIMIT_EXAMPLES)
 @given(cases(), st.integers(-3_600, 3 * DAY), st.sampled_from([0.0, 0.25, 0.999]))
 def test_limit_at_equals_the_naive_limit(case: Case, offset: int, fraction: float) -> None:
     """§3.13.2/§3.13.3 at an arbitrary instant, fractions of a second included."""
@@ -207,7 +207,7 @@ def test_limit_at_equals_the_naive_limit(case: Case, offset: int, fraction: floa
         assert fast == pytest.approx(slow, rel=1e-12)  # same formula, other float order
 
 
-@settings(max_examples=NEXT_CHANGE_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
+@settings(_SETTINGS, max_examples=NEXT_CHANGE_EXAMPLES)
 @given(cases(window=False), st.integers(0, DAY), st.lists(st.floats(0.001, 0.999), max_size=6))
 def test_limit_is_constant_until_next_change(
     case: Case, offset: int, fractions: list[float]
@@ -226,7 +226,7 @@ def test_limit_is_constant_until_next_change(
     assert len(seen) <= 1
 
 
-@settings(max_examples=CP_MAX_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
+@settings(_SETTINGS, max_examples=CP_MAX_EXAMPLES)
 @given(cases())
 def test_composite_never_exceeds_the_charge_point_max(case: Case) -> None:
     """§3.13.3: at no second does the composite exceed the prevailing ChargePointMaxProfile."""

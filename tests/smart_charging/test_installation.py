@@ -10,6 +10,7 @@ import pytest
 from runtime.station.smart_charging.installation import (
     Limits,
     Refusal,
+    allowed_units,
     check_remote_start_profile,
     clear,
     install,
@@ -176,6 +177,16 @@ def test_more_periods_than_charging_schedule_max_periods_is_rejected() -> None:
     periods = [{"startPeriod": 60 * i, "limit": 16} for i in range(5)]
     item = profile(schedule={"chargingSchedulePeriod": periods})
     assert "ChargingScheduleMaxPeriods" in refused(do_install(item))
+
+
+@pytest.mark.parametrize(
+    ("quantities", "units"),
+    [("Current,Power", {"A", "W"}), ("Power", {"W"}), (["Current"], {"A"}), ("", set())],
+)
+def test_allowed_units_read_charging_schedule_allowed_charging_rate_unit(
+    quantities: str | list[str], units: set[str]
+) -> None:
+    assert allowed_units(quantities) == units
 
 
 def test_unit_not_allowed_is_rejected() -> None:

@@ -181,14 +181,10 @@ def composite_schedule(
     local limit or the connector-0 sum set it).
 
     Args:
-        installed: the installed profiles.
-        connector: 0 for the whole Charge Point, else a connector id.
+        installed: as for :func:`limit_at`, and so are connector, unit, sessions, supply and
+            connectors.
         start: the moment of the request (§5.7 "Time X"), UNIX seconds.
         duration: the length of the window in seconds; 0 gives an empty schedule.
-        unit: "A" or "W", the unit of the answer.
-        sessions: the running transaction of each busy connector.
-        supply: the local limits and the nominal voltage.
-        connectors: the number of connectors of the Charge Point.
 
     Returns:
         The periods, the first at offset 0; empty when ``duration`` is not positive.
@@ -229,12 +225,8 @@ def next_change(
     with its own value); a timer set with it only re-applies the limit.
 
     Args:
-        installed: the installed profiles.
-        connector: 0 for the whole Charge Point, else a connector id.
-        t: the instant, UNIX seconds.
-        sessions: the running transaction of each busy connector.
-        supply: the local limits and the nominal voltage.
-        connectors: the number of connectors of the Charge Point.
+        installed: as for :func:`limit_at`, and so are connector, t, sessions, supply and
+            connectors.
         idle_anchor: as for :func:`limit_at`; ``t`` when not given.
 
     Returns:
