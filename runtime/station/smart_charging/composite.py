@@ -45,6 +45,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from runtime.station.smart_charging.profiles import (
     DEFAULT_PHASES,
@@ -59,7 +60,7 @@ from runtime.station.smart_charging.profiles import (
 __all__ = ["RECURRENCE_SECONDS", "composite_schedule", "limit_at", "next_change"]
 
 # E3.79: Daily restarts every 24 hours, Weekly every 7 days, both at startSchedule's time.
-RECURRENCE_SECONDS = {"Daily": 86_400, "Weekly": 604_800}
+RECURRENCE_SECONDS: Mapping[str, int] = MappingProxyType({"Daily": 86_400, "Weekly": 604_800})
 _LONGEST_RECURRENCE = max(RECURRENCE_SECONDS.values())
 
 
@@ -101,9 +102,8 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """The three stacks of one connector, each ordered from the strongest entry down."""
+    """The transaction stacks of one connector, each ordered from the strongest entry down."""
 
-    cp_max: tuple[_Entry, ...]
     tx: tuple[_Entry, ...]
     tx_default: tuple[_Entry, ...]
 
@@ -181,14 +181,10 @@ def composite_schedule(
     local limit or the connector-0 sum set it).
 
     Args:
-        installed: the installed profiles.
-        connector: 0 for the whole Charge Point, else a connector id.
+        installed: as for :func:`limit_at`, and so are connector, unit, sessions, supply and
+            connectors.
         start: the moment of the request (§5.7 "Time X"), UNIX seconds.
         duration: the length of the window in seconds; 0 gives an empty schedule.
-        unit: "A" or "W", the unit of the answer.
-        sessions: the running transaction of each busy connector.
-        supply: the local limits and the nominal voltage.
-        connectors: the number of connectors of the Charge Point.
 
     Returns:
         The periods, the first at offset 0; empty when ``duration`` is not positive.
@@ -229,12 +225,8 @@ def next_change(
     with its own value); a timer set with it only re-applies the limit.
 
     Args:
-        installed: the installed profiles.
-        connector: 0 for the whole Charge Point, else a connector id.
-        t: the instant, UNIX seconds.
-        sessions: the running transaction of each busy connector.
-        supply: the local limits and the nominal voltage.
-        connectors: the number of connectors of the Charge Point.
+        installed: as for :func:`limit_at`, and so are connector, t, sessions, supply and
+            connectors.
         idle_anchor: as for :func:`limit_at`; ``t`` when not given.
 
     Returns:
@@ -287,11 +279,7 @@ def _plan(
         elif purpose == "TxDefaultProfile" and item.connector in (0, connector):
             # Rule 103 / §3.13.1: the connector's own TxDefaultProfile wins a tie.
             tx_default.append((index, int(item.connector == connector)))
-    return _Plan(
-        cp_max=(),
-        tx=_stack(tx, installed, start),
-        tx_default=_stack(tx_default, installed, start),
-    )
+    return _Plan(_stack(tx, installed, start), _stack(tx_default, installed, start))
 
 
 def _serves(item: Installed, session: Session | None) -> bool:

@@ -26,7 +26,7 @@ Clauses settled here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
@@ -38,7 +38,14 @@ from runtime.station.smart_charging.profiles import (
     Session,
 )
 
-__all__ = ["Limits", "Refusal", "check_remote_start_profile", "clear", "install"]
+__all__ = [
+    "Limits",
+    "Refusal",
+    "allowed_units",
+    "check_remote_start_profile",
+    "clear",
+    "install",
+]
 
 Status = Literal["Rejected", "PropertyConstraintViolation"]
 
@@ -71,6 +78,22 @@ class Refusal:
 
 
 _Check = Callable[[Profile, Limits], str | None]
+
+# §9.4.2: the quantities of ChargingScheduleAllowedChargingRateUnit and their chargingRateUnit.
+_QUANTITY_UNITS = {"Current": "A", "Power": "W"}
+
+
+def allowed_units(quantities: str | Iterable[str]) -> frozenset[str]:
+    """The chargingRateUnits a ChargingScheduleAllowedChargingRateUnit value allows.
+
+    Args:
+        quantities: the key's comma-separated value ("Current,Power") or the PICS list.
+
+    Returns:
+        A subset of {"A", "W"}; names other than Current and Power are left out.
+    """
+    names = quantities.split(",") if isinstance(quantities, str) else quantities
+    return frozenset(_QUANTITY_UNITS[n.strip()] for n in names if n.strip() in _QUANTITY_UNITS)
 
 
 def install(
