@@ -25,6 +25,7 @@ from runtime.station.smart_charging.composite import composite_schedule, limit_a
 from runtime.station.smart_charging.installation import (
     Limits,
     Refusal,
+    allowed_units,
     check_remote_start_profile,
     clear,
     install,
@@ -44,7 +45,6 @@ __all__ = ["ChargingServices"]
 # The local limits of the simulated Charge Point (§5.7 "possible local limits"): each
 # connector a 16 A three-phase supply at 230 V, the electrical model of SimulatedHardware.
 SUPPLY = Supply()
-_UNITS = {"Current": "A", "Power": "W"}
 
 
 class ChargingServices:
@@ -82,11 +82,10 @@ class ChargingServices:
         specs/ocpp16/pics.yaml; a PICS that leaves one out gets the key's default)."""
         config = self.station.config
         units = config.get("ChargingScheduleAllowedChargingRateUnit")
-        names = units if isinstance(units, list) else str(units or "").split(",")
         return Limits(
             max_stack_level=config.get_int("ChargeProfileMaxStackLevel"),
             max_periods=config.get_int("ChargingScheduleMaxPeriods"),
-            allowed_units=frozenset(_UNITS[u.strip()] for u in names if u.strip() in _UNITS),
+            allowed_units=allowed_units(units if isinstance(units, list) else str(units or "")),
             max_installed=config.get_int("MaxChargingProfilesInstalled"),
         )
 
