@@ -95,6 +95,14 @@ def _names(
     }
 
 
+def _reply_effect(action: Action, args: dict[str, Any]) -> tuple[Any, ...]:
+    """A reply action's effect: the response payload, or the CALLERROR code it answers with."""
+    assert action.reply is not None
+    if action.reply_error:
+        return ("reply_error", action.reply, action.reply_error)
+    return ("reply", action.reply, args)
+
+
 def _run_action(
     action: Action,
     names: dict[str, Any],
@@ -112,7 +120,7 @@ def _run_action(
             ("send", action.send, args) if tx_ref is None else ("send", action.send, args, tx_ref)
         )
     if action.reply:
-        out.append(("reply", action.reply, args))
+        out.append(_reply_effect(action, args))
     if action.invoke:
         out.append(("invoke", action.invoke, {k: evaluate(v, names) for k, v in action.args}))
     if action.raise_event:

@@ -60,6 +60,27 @@ class StationModel(dict[str, Callable[..., Any]]):
         return self[key] if key in self else _unknown_query(key)
 
 
+def _profile_answer(connector: Any, profile: dict[str, Any]) -> str:
+    """SetChargingProfile answers every Started device gives whatever its limits: a
+    connectorId it does not have is a CALLERROR (errata E3.39); a ChargePointMaxProfile
+    only goes on connector 0 and a TxProfile only on a connector with a transaction, which
+    no connector of a Started device has (§3.13.1, errata E3.53)."""
+    purpose = profile.get("chargingProfilePurpose")
+    if not isinstance(connector, int) or not 0 <= connector <= CONNECTORS:
+        return "PropertyConstraintViolation"
+    if purpose == "TxProfile" or (purpose == "ChargePointMaxProfile" and connector != 0):
+        return "Rejected"
+    raise Undetermined("charging_profile_answer")
+
+
+def _remote_start_profile(profile: dict[str, Any]) -> bool:
+    """A RemoteStartTransaction profile that is no TxProfile, or names a transaction, is
+    refused whatever the device (§5.16.2, errata E3.41)."""
+    if profile.get("chargingProfilePurpose") != "TxProfile" or "transactionId" in profile:
+        return False
+    raise Undetermined("remote_start_profile_ok")
+
+
 # The station's answers a Booted one-connector charge point gives whatever its make; the
 # others depend on the hardware or on what the device keeps, so no derived test relies on them.
 STATION = StationModel(
@@ -88,6 +109,13 @@ STATION = StationModel(
         "reservation_check": lambda n, id_tag: "Free",
         "reservation_allows": lambda n, id_tag, parent: True,
         "reservation_used": lambda n, id_tag, parent: 0,
+        # Started clears every charging profile (ClearChargingProfile without fields, §5.5),
+        # and no transaction runs, so no limit is being followed.
+        "charging_profiles_match": lambda profile_id, n, purpose, stack: False,
+        "charging_profile_answer": _profile_answer,
+        "remote_start_profile_ok": _remote_start_profile,
+        "charging_session": lambda n: False,
+        "connector_status": lambda n: "Available",
     }
 )
 
@@ -123,6 +151,11 @@ QUIET_OPERATIONS = frozenset(
         "mark_interrupted",
         # No reservation holds a connector (STATION), so a start uses none up.
         "use_reservation",
+        # Smart Charging: they cap the hardware or drop TxProfiles, which a Started device
+        # has none of, and raise no event.
+        "apply_charging_limit",
+        "end_charging_session",
+        "restore_charging_profiles",
     }
 )
 
@@ -268,8 +301,11 @@ def transition_actions(machine: Machine, t: Transition) -> list[Action]:
 
 
 def determined_reply(machine: Machine, firing: Firing, action: str) -> dict[str, Any]:
-    """The determined fields of the firing's answer to ``action`` ({} when none is)."""
+    """The determined fields of the firing's answer to ``action`` ({} when none is);
+    ``{"$error": code}`` when the answer is a CALLERROR."""
     for effect in firing.effects:
+        if effect[0] == "reply_error" and effect[1] == action:
+            return {"$error": effect[2]}
         if effect[0] == "reply" and effect[1] == action:
             return effect_fields(machine, firing, "reply", effect) or {}
     return {}

@@ -178,6 +178,7 @@ class _Builder:
             assignments=self.pairs(a.get("set", {}), (*path, "set")),
             pos=self.f.key_pos(path),
             reply=a.get("reply"),
+            reply_error=a.get("error"),
             invoke=a.get("invoke"),
             transaction=self.optional_expr(a, "transaction", path),
         )

@@ -52,6 +52,8 @@ class Action:
         send: message to send as a CALL, with ``args`` as its payload fields; ``transaction``
             (the local transaction reference) makes it a queued transaction-related message.
         reply: the received CALL this action answers, with ``args`` as the response payload.
+        reply_error: with ``reply``: the CALLERROR code (OCPP-J 1.6 §4.2.3) it answers with
+            instead of a response payload.
         invoke: station operation (station.yaml) to run, with ``args`` as its arguments.
         raise_event: internal event to raise, with ``args`` as its payload.
         assignments: context variables to set, evaluated before any is assigned.
@@ -73,6 +75,7 @@ class Action:
     reply: str | None = None
     invoke: str | None = None
     transaction: Expr | None = None
+    reply_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,13 @@ def _zero(kind: str) -> object:
     return {"integer": 0, "boolean": False, "string": ""}[kind]
 
 
+def _reply_line(action: Action, args: str) -> str:
+    """A reply: with the response payload, or with the CALLERROR code the spec demands."""
+    if action.reply_error:
+        return f"self.emit_reply_error({action.reply!r}, {action.reply_error!r})"
+    return f"self.emit_reply({action.reply!r}, {args})"
+
+
 def _effect_lines(action: Action, code: Callable[[Expr], str]) -> list[str]:
     lines: list[str] = []
     args = "{" + ", ".join(f"{k!r}: {code(v)}" for k, v in action.args) + "}"
@@ -118,7 +125,7 @@ def _effect_lines(action: Action, code: Callable[[Expr], str]) -> list[str]:
     elif action.send:
         lines.append(f"self.emit_send({action.send!r}, {args})")
     if action.reply:
-        lines.append(f"self.emit_reply({action.reply!r}, {args})")
+        lines.append(_reply_line(action, args))
     if action.invoke:
         lines.append(f"self.emit_invoke({action.invoke!r}, {args})")
     if action.raise_event:

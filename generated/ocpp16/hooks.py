@@ -15,6 +15,7 @@ from typing import Final, Protocol
 from generated.ocpp16.machines.authorization_cache import AuthorizationCacheState
 from generated.ocpp16.machines.availability import AvailabilityState
 from generated.ocpp16.machines.charge_point_status import ChargePointStatusState
+from generated.ocpp16.machines.charging_limit import ChargingLimitState
 from generated.ocpp16.machines.clock_aligned_meter import ClockAlignedMeterState
 from generated.ocpp16.machines.configuration import ConfigurationState
 from generated.ocpp16.machines.connector_status import ConnectorStatusState
@@ -27,6 +28,7 @@ from generated.ocpp16.machines.remote_control import RemoteControlState
 from generated.ocpp16.machines.remote_trigger import RemoteTriggerState
 from generated.ocpp16.machines.reservation import ReservationState
 from generated.ocpp16.machines.reset import ResetState
+from generated.ocpp16.machines.smart_charging import SmartChargingState
 from generated.ocpp16.machines.transaction import TransactionState
 from generated.ocpp16.machines.unlock_connector import UnlockConnectorState
 from generated.ocpp16.machines.unsupported_profiles import UnsupportedProfilesState
@@ -47,6 +49,10 @@ class StationHooks(Protocol):
 
     def on_charge_point_status(self, instance: int, state: ChargePointStatusState) -> None:
         """ChargePointStatus entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
+    def on_charging_limit(self, instance: int, state: ChargingLimitState) -> None:
+        """ChargingLimit entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
     def on_clock_aligned_meter(self, instance: int, state: ClockAlignedMeterState) -> None:
@@ -97,6 +103,10 @@ class StationHooks(Protocol):
         """Reset entered ``state`` (instance = connector id, 0 for the station)."""
         ...
 
+    def on_smart_charging(self, instance: int, state: SmartChargingState) -> None:
+        """SmartCharging entered ``state`` (instance = connector id, 0 for the station)."""
+        ...
+
     def on_transaction(self, instance: int, state: TransactionState) -> None:
         """Transaction entered ``state`` (instance = connector id, 0 for the station)."""
         ...
@@ -114,6 +124,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "AuthorizationCache": "on_authorization_cache",
     "Availability": "on_availability",
     "ChargePointStatus": "on_charge_point_status",
+    "ChargingLimit": "on_charging_limit",
     "ClockAlignedMeter": "on_clock_aligned_meter",
     "Configuration": "on_configuration",
     "ConnectorStatus": "on_connector_status",
@@ -126,6 +137,7 @@ HOOK_METHODS: Final[dict[str, str]] = {
     "RemoteTrigger": "on_remote_trigger",
     "Reservation": "on_reservation",
     "Reset": "on_reset",
+    "SmartCharging": "on_smart_charging",
     "Transaction": "on_transaction",
     "UnlockConnector": "on_unlock_connector",
     "UnsupportedProfiles": "on_unsupported_profiles",

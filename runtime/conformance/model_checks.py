@@ -74,6 +74,8 @@ def effect_tuple(effect: Effect) -> tuple[Any, ...]:
         if effect.tx_ref is not None:
             return ("send", effect.action, effect.payload, effect.tx_ref)
         return ("send", effect.action, effect.payload)
+    if isinstance(effect, Reply) and effect.error is not None:
+        return ("reply_error", effect.action, effect.error)
     if isinstance(effect, Reply):
         return ("reply", effect.action, effect.payload)
     if isinstance(effect, Invoke):

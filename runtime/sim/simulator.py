@@ -136,6 +136,9 @@ class NonVolatileMeter:
     def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
         self._inner.set_energy_flow(connector, flowing, now)
 
+    def set_power_limit(self, connector: int, limit_w: float | None, now: float) -> None:
+        self._inner.set_power_limit(connector, limit_w, now)
+
     def unlock(self, connector: int) -> bool:
         return self._inner.unlock(connector)
 

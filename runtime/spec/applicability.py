@@ -20,18 +20,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runtime.spec.pics import implemented_pics
+from runtime.spec.pics import PicsItemSpec, implemented_pics
 from runtime.spec.registry import SpecRegistry
 
 __all__ = ["full_pics", "inapplicable_reason", "requirement", "scenario_conditions"]
 
 
 def full_pics(registry: SpecRegistry) -> dict[str, Any]:
-    """A PICS that declares every boolean item supported (the default for the suite), but
-    of the feature profiles only those the spec set implements (that have machines): the
-    in-process Charge Point has no others, so a case that needs one does not apply to it."""
-    values = {p.name: True if p.kind == "boolean" else p.default for p in registry.pics_items}
+    """A PICS that declares every boolean item supported (the default for the suite), and
+    every value of a list item (e.g. both charging rate units), but of the feature profiles
+    only those the spec set implements (that have machines): the in-process Charge Point has
+    no others, so a case that needs one does not apply to it."""
+    values = {p.name: _fullest(p) for p in registry.pics_items}
     return implemented_pics(registry.pics_items, values, registry.implemented_profiles)
+
+
+def _fullest(item: PicsItemSpec) -> Any:
+    if item.kind == "boolean":
+        return True
+    if item.kind == "list" and not item.default:
+        return item.values
+    return item.default
 
 
 def requirement(text: str) -> tuple[str, bool | tuple[str, ...]]:

@@ -52,10 +52,12 @@ class SendCall:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """Answer the open CALL of ``action`` (the one being processed) with this payload."""
+    """Answer the open CALL of ``action`` (the one being processed) with this payload, or
+    with a CALLERROR of code ``error`` (OCPP-J 1.6 §4.2.3) when that is set."""
 
     action: str
     payload: dict[str, Any]
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

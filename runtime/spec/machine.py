@@ -172,6 +172,9 @@ class SpecMachine(StateMachine):
     def emit_reply(self, action: str, payload: Mapping[str, Any]) -> None:
         self._emit(Reply(action, _drop_none(payload)))
 
+    def emit_reply_error(self, action: str, code: str) -> None:
+        self._emit(Reply(action, {}, error=code))
+
     def emit_invoke(self, operation: str, args: Mapping[str, Any]) -> None:
         self._emit(Invoke(operation, dict(args)))
 

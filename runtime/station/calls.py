@@ -81,8 +81,9 @@ def unsupported(
 
     An action of a feature profile the PICS declares (OCPP 1.6 §3.3; or of a profile the PICS
     form does not list, like the security extension's) is implemented by a machine of that
-    profile. For an action of a profile the PICS does not declare, a machine taking it gives
-    the answer the spec prescribes (ReserveNow Rejected, §5.13); with none it is NotSupported.
+    profile. For an action of a profile the PICS does not declare, a machine of another
+    profile taking it gives the answer the spec prescribes (UnsupportedProfiles: ReserveNow
+    Rejected, §5.13); with none it is NotSupported (the profile's own machines stand aside).
     """
     answered = set(handled)
     takers = {action: set(profiles) for action, profiles in (machines or {}).items()}
@@ -95,7 +96,7 @@ def unsupported(
         declared = info.profile not in known or pics.get_bool(info.profile)
         if not info.sent_by_central_system():
             reasons[name] = "is sent by the Charge Point, not to it"
-        elif not declared and not profiles:
+        elif not declared and not profiles - {info.profile}:
             reasons[name] = (
                 f"belongs to the {info.profile} profile, which this charge point does not support"
             )
@@ -261,6 +262,11 @@ class CallRouter:
         call = self._open_calls.pop(effect.action, None)
         if call is None or self.endpoint is None:
             log.error("%s: a machine answered a CALL that is not open", effect.action)
+            return
+        if effect.error is not None:
+            # The spec's answer is a CALLERROR (e.g. errata E3.39), not a response payload.
+            reason = f"{effect.action} refused by the Charge Point's rules"
+            self.endpoint.reply_error(call, ErrorCode(effect.error), reason)
             return
         reply(self.endpoint, call, effect.payload, effect.action)
 

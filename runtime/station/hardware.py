@@ -31,18 +31,25 @@ class MeterReading:
     soc_percent: int
     temperature_c: float
     frequency_hz: float
+    # What the EVSE offers the EV (Power.Offered, Current.Offered, §7.31): its own maximum,
+    # or less under a charging limit (§3.13).
+    offered_w: float = 11_000.0
+    offered_a: float = 16.0
 
 
 class Hardware(Protocol):
     """Meters and locks, one per connector (1..N), and the controller's restart.
 
-    ``locked`` tells whether the cable lock is closed; ``plugged`` whether an EV is connected.
+    ``set_power_limit`` caps what the connector delivers from ``now`` on (``None``: no cap),
+    the charging limit of Smart Charging (OCPP 1.6 §3.13). ``locked`` tells whether the
+    cable lock is closed; ``plugged`` whether an EV is connected.
     ``restart`` restarts the controller for a Reset and returns whether it did (the station
     retries a failed one ResetRetries times, OCPP 1.6 §9.1.22).
     """
 
     def read_meter(self, connector: int, now: float) -> MeterReading: ...
     def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None: ...
+    def set_power_limit(self, connector: int, limit_w: float | None, now: float) -> None: ...
     def unlock(self, connector: int) -> bool: ...
     def lock(self, connector: int) -> bool: ...
     def lock_works(self, connector: int) -> bool: ...
@@ -75,6 +82,7 @@ def restart_with_retries(hardware: Hardware, retries: int) -> int | None:
 class _SimulatedConnector:
     register_wh: float = 0.0
     flowing_since: float | None = None
+    limit_w: float | None = None
     locked: bool = False
     lock_jammed: bool = False
     plugged: bool = False
@@ -85,7 +93,8 @@ class SimulatedHardware:
     """A simulated EVSE: an 11 kW three-phase AC supply per connector.
 
     The energy register starts at ``start_wh`` per connector (a raw register that never
-    decreases, OCPP 1.6 §7.31 / errata E3.9) and rises at ``power_w`` while energy flows.
+    decreases, OCPP 1.6 §7.31 / errata E3.9) and rises while energy flows at what the EV
+    draws: ``power_w``, or less when a charging limit caps it (``set_power_limit``).
     The next ``failing_resets`` restarts fail (a test sets it to exercise ResetRetries).
     """
 
@@ -100,14 +109,22 @@ class SimulatedHardware:
             self._connectors[connector] = _SimulatedConnector(register_wh=self.start_wh)
         return self._connectors[connector]
 
+    def _draw(self, c: _SimulatedConnector) -> float:
+        """What the EV draws while energy flows: its own maximum, or the limit if lower."""
+        return self.power_w if c.limit_w is None else max(min(self.power_w, c.limit_w), 0.0)
+
+    def _delivered(self, c: _SimulatedConnector, now: float) -> float:
+        """Wh delivered since the flow started or the limit last changed."""
+        if c.flowing_since is None:
+            return 0.0
+        return self._draw(c) * max(now - c.flowing_since, 0.0) / 3600.0
+
     def read_meter(self, connector: int, now: float) -> MeterReading:
         c = self._get(connector)
-        energy = c.register_wh
-        power = 0.0
-        if c.flowing_since is not None:
-            energy += self.power_w * max(now - c.flowing_since, 0.0) / 3600.0
-            power = self.power_w
+        energy = c.register_wh + self._delivered(c, now)
+        power = self._draw(c) if c.flowing_since is not None else 0.0
         current = power / (3 * self.voltage_v)
+        offered = self._draw(c)
         soc = min(100, 20 + int((energy - self.start_wh) / 500))
         return MeterReading(
             energy_wh=int(energy),
@@ -117,15 +134,31 @@ class SimulatedHardware:
             soc_percent=soc,
             temperature_c=25.0,
             frequency_hz=50.0,
+            offered_w=round(offered, 1),
+            offered_a=self._offered_current(c),
         )
+
+    def _offered_current(self, c: _SimulatedConnector) -> float:
+        """Current.Offered per phase: the 16 A supply, or what the limit leaves of it."""
+        if c.limit_w is None:
+            return 16.0
+        return round(min(16.0, self._draw(c) / 3 / self.voltage_v), 1)
 
     def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
         c = self._get(connector)
         if flowing and c.flowing_since is None:
             c.flowing_since = now
         elif not flowing and c.flowing_since is not None:
-            c.register_wh += self.power_w * max(now - c.flowing_since, 0.0) / 3600.0
+            c.register_wh += self._delivered(c, now)
             c.flowing_since = None
+
+    def set_power_limit(self, connector: int, limit_w: float | None, now: float) -> None:
+        """Cap the draw from ``now`` on; what flowed until now is counted at the old rate."""
+        c = self._get(connector)
+        if c.flowing_since is not None:
+            c.register_wh += self._delivered(c, now)
+            c.flowing_since = now
+        c.limit_w = limit_w
 
     def unlock(self, connector: int) -> bool:
         c = self._get(connector)

@@ -19,9 +19,9 @@ __all__ = ["SUPPORTED_MEASURANDS", "meter_value"]
 _MEASURANDS: dict[str, tuple[str | None, Callable[[MeterReading], float], bool]] = {
     "Energy.Active.Import.Register": ("Wh", lambda m: m.energy_wh, False),
     "Power.Active.Import": ("W", lambda m: m.power_w, False),
-    "Power.Offered": ("W", lambda m: 11_000.0, False),
+    "Power.Offered": ("W", lambda m: m.offered_w, False),
     "Current.Import": ("A", lambda m: m.current_a, True),
-    "Current.Offered": ("A", lambda m: 16.0, False),
+    "Current.Offered": ("A", lambda m: m.offered_a, False),
     "Voltage": ("V", lambda m: m.voltage_v, True),
     "Frequency": (None, lambda m: m.frequency_hz, False),  # no Hertz unit (§7.45, E3.86)
     "Temperature": ("Celcius", lambda m: m.temperature_c, False),  # OCPP-J errata 2.1

@@ -18,6 +18,7 @@ from typing import Any
 from runtime.errors import ChargespecError
 from runtime.ocppj.datetime import from_iso8601, to_iso8601
 from runtime.spec.config_keys import ConfigError
+from runtime.station.charging import ChargingServices
 from runtime.station.local_list import LocalListServices
 from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
@@ -49,7 +50,7 @@ class UnknownStationCall(ChargespecError, LookupError):
     """A machine used a query or operation this runtime does not implement."""
 
 
-class StationServices(LocalListServices, ReservationServices, TriggerServices):
+class StationServices(ChargingServices, LocalListServices, ReservationServices, TriggerServices):
     """Answers ``station.<query>`` and runs ``invoke: <operation>`` for one station."""
 
     def __init__(self, station: StationPort) -> None:

@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS local_list (
 CREATE TABLE IF NOT EXISTS reservations (
     reservation_id TEXT PRIMARY KEY, connector INTEGER NOT NULL, held INTEGER NOT NULL,
     id_tag TEXT NOT NULL, parent_id_tag TEXT, expiry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS charging_profiles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, connector INTEGER NOT NULL, profile TEXT NOT NULL);
 """
 
 # Column lists in dataclass field order, so that rows map onto the dataclasses positionally.
@@ -455,3 +457,21 @@ class Store(Database):
         """Forget a reservation; KeyError if there is none with that id."""
         sql = "DELETE FROM reservations WHERE reservation_id = ?"
         self._change(sql, (_reservation_key(reservation_id),), reservation_id)
+
+    # -- charging profiles (OCPP 1.6 §3.13, §5.16) -------------------------------------------
+
+    def charging_profiles(self) -> list[tuple[int, dict[str, Any]]]:
+        """The installed charging profiles as (connector, ChargingProfile wire JSON), in the
+        order they were installed."""
+        query = "SELECT connector, profile FROM charging_profiles ORDER BY seq"
+        return [(int(c), json.loads(text)) for c, text in self._conn.execute(query)]
+
+    def set_charging_profiles(self, profiles: list[tuple[int, dict[str, Any]]]) -> None:
+        """Replace the installed set in one write: an install, a clear or the end of a
+        transaction changes it as a whole (§3.13.2 replaces a profile in place)."""
+        with self._write() as db:
+            db.execute("DELETE FROM charging_profiles")
+            db.executemany(
+                "INSERT INTO charging_profiles (connector, profile) VALUES (?, ?)",
+                [(connector, _dumps(profile)) for connector, profile in profiles],
+            )

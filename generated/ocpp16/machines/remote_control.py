@@ -93,7 +93,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:36",
+            "specs/ocpp16/machines/remote_control.yaml:44",
         ),
         TransitionInfo(
             "RS-reject:Ready:ocpp.RemoteStartTransaction",
@@ -101,7 +101,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:41",
+            "specs/ocpp16/machines/remote_control.yaml:49",
         ),
         TransitionInfo(
             "RT-accept:Ready:ocpp.RemoteStopTransaction",
@@ -109,7 +109,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:46",
+            "specs/ocpp16/machines/remote_control.yaml:54",
         ),
         TransitionInfo(
             "RT-reject:Ready:ocpp.RemoteStopTransaction",
@@ -117,7 +117,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:47",
+            "specs/ocpp16/machines/remote_control.yaml:55",
         ),
     )
 
@@ -159,7 +159,7 @@ class RemoteControlMachine(SpecMachine):
     def _g_rs_accept__ready__ocpp_remote_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS-accept: station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0 and station.reservation_check(station.remote_start_connector(msg.connectorId), msg.idTag) == 'Free'"""
+        """RS-accept: station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0 and station.reservation_check(station.remote_start_connector(msg.connectorId), msg.idTag) == 'Free' and (not pics.SmartCharging or msg.chargingProfile == None or station.remote_start_profile_ok(msg.chargingProfile))"""
         return bool(
             self.env.query("online")
             and (msg_field(msg, "connectorId") is None or msg_field(msg, "connectorId") > 0)
@@ -172,12 +172,17 @@ class RemoteControlMachine(SpecMachine):
                 )
                 == "Free"
             )
+            and (
+                not self.env.pics_bool("SmartCharging")
+                or msg_field(msg, "chargingProfile") is None
+                or self.env.query("remote_start_profile_ok", msg_field(msg, "chargingProfile"))
+            )
         )
 
     def _g_rs_reject__ready__ocpp_remote_start_transaction(
         self, source: State, msg: Mapping[str, Any] = EMPTY_MSG
     ) -> bool:
-        """RS-reject: not (station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0 and station.reservation_check(station.remote_start_connector(msg.connectorId), msg.idTag) == 'Free')"""
+        """RS-reject: not (station.online() and (msg.connectorId == None or msg.connectorId > 0) and station.remote_start_connector(msg.connectorId) > 0 and station.reservation_check(station.remote_start_connector(msg.connectorId), msg.idTag) == 'Free' and (not pics.SmartCharging or msg.chargingProfile == None or station.remote_start_profile_ok(msg.chargingProfile)))"""
         return bool(
             not (
                 self.env.query("online")
@@ -190,6 +195,11 @@ class RemoteControlMachine(SpecMachine):
                         msg_field(msg, "idTag"),
                     )
                     == "Free"
+                )
+                and (
+                    not self.env.pics_bool("SmartCharging")
+                    or msg_field(msg, "chargingProfile") is None
+                    or self.env.query("remote_start_profile_ok", msg_field(msg, "chargingProfile"))
                 )
             )
         )
@@ -213,6 +223,7 @@ class RemoteControlMachine(SpecMachine):
         self._fired("RS-accept:Ready:ocpp.RemoteStartTransaction")
         source_name, state_name = source.value, target.value
         self._a_accept_start(source_name, state_name, msg)
+        self._a_hold_profile(source_name, state_name, msg)
         self._a_start_on_connector(source_name, state_name, msg)
 
     def _t_rs_reject__ready__ocpp_remote_start_transaction(
@@ -247,6 +258,19 @@ class RemoteControlMachine(SpecMachine):
     def _a_accept_stop(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action accept_stop."""
         self.emit_reply("RemoteStopTransaction", {"status": "Accepted"})
+
+    def _a_hold_profile(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
+        """Action hold_profile."""
+        if self.env.pics_bool("SmartCharging") and msg_field(msg, "chargingProfile") is not None:
+            self.emit_invoke(
+                "hold_remote_start_profile",
+                {
+                    "connector": self.env.query(
+                        "remote_start_connector", msg_field(msg, "connectorId")
+                    ),
+                    "profile": msg_field(msg, "chargingProfile"),
+                },
+            )
 
     def _a_reject_start(self, source: str, state: str, msg: Mapping[str, Any]) -> None:
         """Action reject_start."""

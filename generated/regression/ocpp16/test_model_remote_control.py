@@ -40,162 +40,79 @@ PARAMS: dict[str, Any] = {}
 VARIANTS: list[dict[str, Any]] = [
     {
         "config": {},
-        "pics": {},
+        "pics": {"SmartCharging": False},
         "queries": {
             "online": True,
             "remote_start_connector": 1,
+            "remote_start_profile_ok": True,
             "reservation_check": "Free",
             "transaction_running": True,
         },
     },
     {
         "config": {},
-        "pics": {},
+        "pics": {"SmartCharging": False},
         "queries": {
             "online": True,
             "remote_start_connector": 1,
+            "remote_start_profile_ok": False,
             "reservation_check": "Free",
             "transaction_running": False,
         },
     },
     {
         "config": {},
-        "pics": {},
+        "pics": {"SmartCharging": False},
         "queries": {
             "online": True,
-            "remote_start_connector": 1,
+            "remote_start_connector": 0,
+            "remote_start_profile_ok": True,
             "reservation_check": "Refused",
             "transaction_running": True,
         },
     },
     {
         "config": {},
-        "pics": {},
+        "pics": {"SmartCharging": False},
         "queries": {
-            "online": True,
+            "online": False,
             "remote_start_connector": 1,
-            "reservation_check": "Refused",
-            "transaction_running": False,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": True,
-            "remote_start_connector": 0,
+            "remote_start_profile_ok": True,
             "reservation_check": "Free",
             "transaction_running": True,
         },
     },
     {
         "config": {},
-        "pics": {},
+        "pics": {"SmartCharging": False},
+        "queries": {
+            "online": False,
+            "remote_start_connector": 0,
+            "remote_start_profile_ok": False,
+            "reservation_check": "Refused",
+            "transaction_running": False,
+        },
+    },
+    {
+        "config": {},
+        "pics": {"SmartCharging": True},
         "queries": {
             "online": True,
-            "remote_start_connector": 0,
-            "reservation_check": "Free",
-            "transaction_running": False,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": True,
-            "remote_start_connector": 0,
-            "reservation_check": "Refused",
-            "transaction_running": True,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": True,
-            "remote_start_connector": 0,
-            "reservation_check": "Refused",
-            "transaction_running": False,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
             "remote_start_connector": 1,
-            "reservation_check": "Free",
-            "transaction_running": True,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
-            "remote_start_connector": 1,
-            "reservation_check": "Free",
-            "transaction_running": False,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
-            "remote_start_connector": 1,
-            "reservation_check": "Refused",
-            "transaction_running": True,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
-            "remote_start_connector": 1,
+            "remote_start_profile_ok": True,
             "reservation_check": "Refused",
             "transaction_running": False,
         },
     },
     {
         "config": {},
-        "pics": {},
+        "pics": {"SmartCharging": True},
         "queries": {
             "online": False,
             "remote_start_connector": 0,
+            "remote_start_profile_ok": False,
             "reservation_check": "Free",
             "transaction_running": True,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
-            "remote_start_connector": 0,
-            "reservation_check": "Free",
-            "transaction_running": False,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
-            "remote_start_connector": 0,
-            "reservation_check": "Refused",
-            "transaction_running": True,
-        },
-    },
-    {
-        "config": {},
-        "pics": {},
-        "queries": {
-            "online": False,
-            "remote_start_connector": 0,
-            "reservation_check": "Refused",
-            "transaction_running": False,
         },
     },
 ]
@@ -218,7 +135,7 @@ def _machine(variant: int) -> tuple[RemoteControlMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/remote_control.yaml:29)",
+            id="Ready (specs/ocpp16/machines/remote_control.yaml:37)",
         ),
     ],
 )
@@ -239,8 +156,8 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("reply", "RemoteStartTransaction", {"status": "Accepted"}),
                 ("raise", "internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
-            marks=pytest.mark.pics(),
-            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:36)",
+            marks=pytest.mark.pics(SmartCharging=False),
+            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:44)",
         ),
         pytest.param(
             0,
@@ -249,7 +166,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStartTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:41)",
+            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:49)",
         ),
         pytest.param(
             0,
@@ -261,7 +178,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_stop", {"transactionId": 7}),
             ),
             marks=pytest.mark.pics(),
-            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:46)",
+            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:54)",
         ),
         pytest.param(
             1,
@@ -270,7 +187,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStopTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:47)",
+            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:55)",
         ),
     ],
 )
@@ -294,15 +211,15 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:36)",
+            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:44)",
         ),
         pytest.param(
             0,
             (),
             ("ocpp.RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}),
             "Ready",
-            marks=pytest.mark.pics(),
-            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:41)",
+            marks=pytest.mark.pics(SmartCharging=False),
+            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:49)",
         ),
         pytest.param(
             1,
@@ -310,7 +227,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:46)",
+            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:54)",
         ),
         pytest.param(
             0,
@@ -318,7 +235,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:47)",
+            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:55)",
         ),
     ],
 )

@@ -32,9 +32,9 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:41",
+    "at": "specs/ocpp16/machines/remote_control.yaml:49",
     "requires": ("Core",),
-    "setup": {},
+    "setup": {"pics": {"SmartCharging": True}},
     "setup_steps": (
         {
             "kind": "settle",
@@ -190,18 +190,18 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:41",
+            "at": "specs/ocpp16/machines/remote_control.yaml:49",
         },
     ),
 }
 
 
 @pytest.mark.case("WIRE RemoteControl RS-reject")
-@pytest.mark.pics(Core=True)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_wire_remote_control_rs_reject() -> None:
     """WIRE RemoteControl RS-reject: RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:41. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:49. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT)
 
@@ -218,7 +218,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:47",
+    "at": "specs/ocpp16/machines/remote_control.yaml:55",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -376,7 +376,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:47",
+            "at": "specs/ocpp16/machines/remote_control.yaml:55",
         },
     ),
 }
@@ -387,6 +387,6 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rt_reject() -> None:
     """WIRE RemoteControl RT-reject: RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:47. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:55. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT)
