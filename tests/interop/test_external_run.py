@@ -71,6 +71,7 @@ SHARES: dict[str, frozenset[str]] = {
             "test_wire_remote_trigger.py",
             "test_wire_reservation.py",
             "test_wire_reset.py",
+            "test_wire_smart_charging.py",
             "test_wire_transaction.py",
             "test_wire_unlock_connector.py",
             "test_wire_unsupported_profiles.py",

@@ -126,12 +126,13 @@ async def test_declared_profiles_are_answered_as_their_clauses_say(tmp_path: Pat
     recorder = Recorder()
     async with running_sim(recorder, PICS / "full.yaml", 2, tmp_path / "sim.log") as csms:
         # §9.1.29: the profiles the PICS declares that the spec set implements (full.yaml
-        # also declares FirmwareManagement and SmartCharging, which have no machines yet).
+        # also declares FirmwareManagement, which has no machines yet).
         assert await _profiles(csms) == {
             "Core",
             "LocalAuthListManagement",
             "Reservation",
             "RemoteTrigger",
+            "SmartCharging",
         }
         # §9.3, §9.4: the profiles' keys exist, limits from the PICS.
         keys = await _known_keys(csms, PROFILE_KEYS)
