@@ -31,17 +31,9 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
         "OCPP 1.6 §7.10",
         "OCPP 1.6 §6.43",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:35",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:38",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -152,7 +144,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -162,7 +154,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -172,7 +164,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -182,7 +174,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -192,7 +184,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -202,7 +194,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -212,7 +204,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -222,7 +214,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -232,7 +224,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -242,7 +234,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -252,7 +244,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -262,7 +254,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -272,7 +264,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -282,7 +274,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -292,7 +284,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -302,7 +294,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -312,7 +304,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -322,7 +314,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -332,7 +324,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -342,7 +334,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -352,7 +344,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -362,7 +354,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:35 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:38 (Configured)",
             "state": "Configured",
         },
         {
@@ -429,7 +421,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:54",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:52",
         },
         {
             "kind": "tester",
@@ -438,7 +430,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:66",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:64",
         },
         {
             "kind": "expect",
@@ -447,7 +439,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:67",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:65",
         },
         {
             "kind": "tester",
@@ -456,7 +448,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:68",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:66",
         },
         {
             "kind": "expect",
@@ -465,7 +457,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"idTagInfo": {"status": "Accepted"}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:69",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:67",
         },
         {
             "kind": "any_order",
@@ -474,7 +466,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:71",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:69",
             "items": (
                 {
                     "kind": "expect",
@@ -483,7 +475,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:72",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:70",
                 },
                 {
                     "kind": "expect",
@@ -492,7 +484,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:74",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:72",
                 },
             ),
         },
@@ -517,7 +509,7 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:75",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:73",
         },
     ),
     "teardown": (
@@ -528,25 +520,18 @@ SCENARIO_TC_056_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_056_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_056_cs() -> None:
     """TC_056_CS: Central Smart Charging - TxDefaultProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:35. Refs: OCTT TC_056_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.4, OCPP 1.6 §5.7, OCPP 1.6 §7.10, OCPP 1.6 §6.43.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:38. Refs: OCTT TC_056_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.4, OCPP 1.6 §5.7, OCPP 1.6 §7.10, OCPP 1.6 §6.43.
     """
     await play_case(SPEC, SCENARIO_TC_056_CS)
 
@@ -563,17 +548,9 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
         "errata E3.65",
         "errata E3.66",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:89",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:87",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -684,7 +661,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -694,7 +671,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -704,7 +681,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -714,7 +691,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -724,7 +701,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -734,7 +711,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -744,7 +721,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -754,7 +731,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -764,7 +741,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -774,7 +751,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -784,7 +761,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -794,7 +771,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -804,7 +781,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -814,7 +791,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -824,7 +801,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -834,7 +811,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -844,7 +821,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -854,7 +831,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -864,7 +841,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -874,7 +851,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -884,7 +861,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -894,7 +871,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:89 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:87 (Configured)",
             "state": "Configured",
         },
         {
@@ -1041,7 +1018,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:104",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:101",
         },
         {
             "kind": "send",
@@ -1065,7 +1042,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:121",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:118",
         },
     ),
     "teardown": (
@@ -1076,25 +1053,18 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_057_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_057_cs() -> None:
     """TC_057_CS: Central Smart Charging - TxProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:89. Refs: OCTT TC_057_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3, OCPP 1.6 §7.8, OCPP 1.6 §5.7, errata E3.65, errata E3.66.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:87. Refs: OCTT TC_057_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3, OCPP 1.6 §7.8, OCPP 1.6 §5.7, errata E3.65, errata E3.66.
     """
     await play_case(SPEC, SCENARIO_TC_057_CS)
 
@@ -1110,17 +1080,9 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
         "OCPP 1.6 §5.5",
         "errata E3.25",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:133",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:130",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1231,7 +1193,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1241,7 +1203,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1251,7 +1213,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1261,7 +1223,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1271,7 +1233,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1281,7 +1243,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1291,7 +1253,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1301,7 +1263,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1311,7 +1273,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1321,7 +1283,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1331,7 +1293,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1341,7 +1303,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1351,7 +1313,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1361,7 +1323,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1371,7 +1333,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1381,7 +1343,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1391,7 +1353,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1401,7 +1363,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1411,7 +1373,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1421,7 +1383,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1431,7 +1393,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1441,7 +1403,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
             "state": "Configured",
         },
         {
@@ -1509,7 +1471,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:144",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:141",
         },
         {
             "kind": "send",
@@ -1518,7 +1480,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "The profile was discarded (§3.13.1).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:158",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:155",
         },
     ),
     "teardown": (
@@ -1529,25 +1491,18 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_058_1_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_058_1_cs() -> None:
     """TC_058_1_CS: Central Smart Charging - No ongoing transaction.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:133. Refs: OCTT TC_058_1_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.4, OCPP 1.6 §7.11, OCPP 1.6 §5.5, errata E3.25.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:130. Refs: OCTT TC_058_1_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.4, OCPP 1.6 §7.11, OCPP 1.6 §5.5, errata E3.25.
     """
     await play_case(SPEC, SCENARIO_TC_058_1_CS)
 
@@ -1556,17 +1511,9 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
     "id": "TC_058_2_CS",
     "title": "Central Smart Charging - Wrong transactionId",
     "refs": ("OCTT TC_058_2_CS", "OCPP 1.6 §3.13.1", "OCPP 1.6 §5.16", "OCPP 1.6 §7.11"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:163",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:160",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -1677,7 +1624,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1687,7 +1634,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1697,7 +1644,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1707,7 +1654,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1717,7 +1664,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1727,7 +1674,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1737,7 +1684,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1747,7 +1694,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1757,7 +1704,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1767,7 +1714,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1777,7 +1724,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1787,7 +1734,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1797,7 +1744,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1807,7 +1754,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1817,7 +1764,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1827,7 +1774,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1837,7 +1784,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1847,7 +1794,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1857,7 +1804,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1867,7 +1814,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1877,7 +1824,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -1887,7 +1834,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
             "state": "Configured",
         },
         {
@@ -2027,7 +1974,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:176",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:172",
         },
         {
             "kind": "send",
@@ -2036,7 +1983,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:186",
         },
     ),
     "teardown": (
@@ -2047,25 +1994,18 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_058_2_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_058_2_cs() -> None:
     """TC_058_2_CS: Central Smart Charging - Wrong transactionId.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:163. Refs: OCTT TC_058_2_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:160. Refs: OCTT TC_058_2_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
     """
     await play_case(SPEC, SCENARIO_TC_058_2_CS)
 
@@ -2083,18 +2023,12 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
         "errata E3.42",
         "errata E3.57",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:194",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:190",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
         "config": {"AuthorizeRemoteTxRequests": False},
-        "pics": {
-            "Core": True,
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
+        "pics": {"Core": True},
     },
     "setup_steps": (
         {
@@ -2206,7 +2140,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2216,7 +2150,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2226,7 +2160,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2236,7 +2170,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2246,7 +2180,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2256,7 +2190,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2266,7 +2200,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2276,7 +2210,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2286,7 +2220,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2296,7 +2230,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2306,7 +2240,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2316,7 +2250,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2326,7 +2260,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2336,7 +2270,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2346,7 +2280,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2356,7 +2290,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2366,7 +2300,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2376,7 +2310,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2386,7 +2320,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2396,7 +2330,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2406,7 +2340,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2416,7 +2350,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2430,7 +2364,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:194 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
             "state": "Configured",
         },
         {
@@ -2485,7 +2419,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:209",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:204",
         },
         {
             "kind": "expect",
@@ -2494,7 +2428,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:210",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:205",
         },
         {
             "kind": "send",
@@ -2516,7 +2450,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:211",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:206",
         },
         {
             "kind": "any_order",
@@ -2525,7 +2459,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:224",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:219",
             "items": (
                 {
                     "kind": "expect",
@@ -2534,7 +2468,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:225",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:220",
                 },
                 {
                     "kind": "expect",
@@ -2543,7 +2477,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:227",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:222",
                 },
             ),
         },
@@ -2568,7 +2502,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:228",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:223",
         },
     ),
     "teardown": (
@@ -2579,25 +2513,18 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_059_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_059_cs() -> None:
     """TC_059_CS: Remote Start Transaction with Charging Profile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:194. Refs: OCTT TC_059_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, OCPP 1.6 §5.7, OCPP 1.6 §7.10, errata E3.41, errata E3.42, errata E3.57.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:190. Refs: OCTT TC_059_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, OCPP 1.6 §5.7, OCPP 1.6 §7.10, errata E3.41, errata E3.42, errata E3.57.
     """
     await play_case(SPEC, SCENARIO_TC_059_CS)
 
@@ -2606,18 +2533,12 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
     "id": "TC_060_CS",
     "title": "Remote Start Transaction with Charging Profile - Rejected",
     "refs": ("OCTT TC_060_CS", "OCPP 1.6 §5.16.2", "OCPP 1.6 §5.11", "errata E3.41"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:240",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:235",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
         "config": {"AuthorizeRemoteTxRequests": False},
-        "pics": {
-            "Core": True,
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
+        "pics": {"Core": True},
     },
     "setup_steps": (
         {
@@ -2729,7 +2650,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2739,7 +2660,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2749,7 +2670,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2759,7 +2680,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2769,7 +2690,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2779,7 +2700,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2789,7 +2710,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2799,7 +2720,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2809,7 +2730,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2819,7 +2740,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2829,7 +2750,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2839,7 +2760,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2849,7 +2770,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2859,7 +2780,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2869,7 +2790,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2879,7 +2800,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2889,7 +2810,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2899,7 +2820,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2909,7 +2830,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2919,7 +2840,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2929,7 +2850,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2939,7 +2860,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -2953,7 +2874,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:240 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
             "state": "Configured",
         },
         {
@@ -3021,7 +2942,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:254",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:248",
         },
         {
             "kind": "silence",
@@ -3030,7 +2951,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "No transaction is started (no Authorize, StatusNotification or StartTransaction).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:268",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:262",
         },
     ),
     "teardown": (
@@ -3041,25 +2962,18 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_060_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_060_cs() -> None:
     """TC_060_CS: Remote Start Transaction with Charging Profile - Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:240. Refs: OCTT TC_060_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:235. Refs: OCTT TC_060_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
     """
     await play_case(SPEC, SCENARIO_TC_060_CS)
 
@@ -3077,17 +2991,9 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
         "errata E3.29",
         "errata E3.57",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:272",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:266",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -3198,7 +3104,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3208,7 +3114,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3218,7 +3124,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3228,7 +3134,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3238,7 +3144,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3248,7 +3154,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3258,7 +3164,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3268,7 +3174,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3278,7 +3184,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3288,7 +3194,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3298,7 +3204,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3308,7 +3214,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3318,7 +3224,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3328,7 +3234,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3338,7 +3244,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3348,7 +3254,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3358,7 +3264,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3368,7 +3274,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3378,7 +3284,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3388,7 +3294,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3398,7 +3304,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3408,7 +3314,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:272 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
             "state": "Configured",
         },
         {
@@ -3549,7 +3455,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:290",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:283",
         },
         {
             "kind": "send",
@@ -3571,7 +3477,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:304",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:297",
         },
         {
             "kind": "send",
@@ -3599,7 +3505,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:317",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:310",
         },
         {
             "kind": "send",
@@ -3626,7 +3532,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:335",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:328",
         },
     ),
     "teardown": (
@@ -3637,25 +3543,18 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_066_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_066_cs() -> None:
     """TC_066_CS: Get Composite Schedule.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:272. Refs: OCTT TC_066_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, OCPP 1.6 §5.7, OCPP 1.6 §6.22, errata E3.28, errata E3.29, errata E3.57.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:266. Refs: OCTT TC_066_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, OCPP 1.6 §5.7, OCPP 1.6 §6.22, errata E3.28, errata E3.29, errata E3.57.
     """
     await play_case(SPEC, SCENARIO_TC_066_CS)
 
@@ -3673,17 +3572,9 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
         "errata E3.25",
         "errata E3.26",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:350",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:343",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -3794,7 +3685,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3804,7 +3695,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3814,7 +3705,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3824,7 +3715,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3834,7 +3725,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3844,7 +3735,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3854,7 +3745,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3864,7 +3755,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3874,7 +3765,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3884,7 +3775,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3894,7 +3785,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3904,7 +3795,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3914,7 +3805,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3924,7 +3815,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3934,7 +3825,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3944,7 +3835,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3954,7 +3845,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3964,7 +3855,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3974,7 +3865,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3984,7 +3875,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -3994,7 +3885,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -4004,7 +3895,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:350 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
             "state": "Configured",
         },
         {
@@ -4077,7 +3968,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:365",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:358",
         },
         {
             "kind": "send",
@@ -4099,7 +3990,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:382",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:375",
         },
         {
             "kind": "send",
@@ -4121,7 +4012,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:395",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:388",
         },
         {
             "kind": "send",
@@ -4143,7 +4034,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:408",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:401",
         },
         {
             "kind": "send",
@@ -4152,7 +4043,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:417",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:410",
         },
         {
             "kind": "send",
@@ -4168,7 +4059,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:419",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:412",
         },
         {
             "kind": "send",
@@ -4177,7 +4068,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:423",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:416",
         },
         {
             "kind": "send",
@@ -4193,7 +4084,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:425",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:418",
         },
         {
             "kind": "send",
@@ -4202,7 +4093,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:429",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:422",
         },
         {
             "kind": "send",
@@ -4218,7 +4109,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:424",
         },
         {
             "kind": "send",
@@ -4227,7 +4118,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "Nothing is left to clear (§7.21 Unknown).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:433",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:426",
         },
     ),
     "teardown": (
@@ -4238,25 +4129,18 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_067_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_067_cs() -> None:
     """TC_067_CS: Clear Charging Profile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:350. Refs: OCTT TC_067_CS, OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, OCPP 1.6 §3.13.2, OCPP 1.6 §3.13.3, errata E3.25, errata E3.26.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:343. Refs: OCTT TC_067_CS, OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, OCPP 1.6 §3.13.2, OCPP 1.6 §3.13.3, errata E3.25, errata E3.26.
     """
     await play_case(SPEC, SCENARIO_TC_067_CS)
 
@@ -4271,17 +4155,9 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
         "OCPP 1.6 §7.8",
         "errata E3.43",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:438",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:431",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -4392,7 +4268,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4402,7 +4278,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4412,7 +4288,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4422,7 +4298,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4432,7 +4308,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4442,7 +4318,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4452,7 +4328,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4462,7 +4338,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4472,7 +4348,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4482,7 +4358,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4492,7 +4368,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4502,7 +4378,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4512,7 +4388,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4522,7 +4398,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4532,7 +4408,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4542,7 +4418,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4552,7 +4428,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4562,7 +4438,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4572,7 +4448,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4582,7 +4458,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4592,7 +4468,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4602,7 +4478,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:438 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
             "state": "Configured",
         },
         {
@@ -4677,7 +4553,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:452",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:445",
         },
         {
             "kind": "send",
@@ -4705,7 +4581,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:471",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:464",
         },
         {
             "kind": "send",
@@ -4732,7 +4608,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:487",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:480",
         },
     ),
     "teardown": (
@@ -4743,25 +4619,18 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_072_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_072_cs() -> None:
     """TC_072_CS: Stacking Charging Profiles.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:438. Refs: OCTT TC_072_CS, OCPP 1.6 §3.13.2, OCPP 1.6 §5.7, OCPP 1.6 §7.8, errata E3.43.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:431. Refs: OCTT TC_072_CS, OCPP 1.6 §3.13.2, OCPP 1.6 §5.7, OCPP 1.6 §7.8, errata E3.43.
     """
     await play_case(SPEC, SCENARIO_TC_072_CS)
 
@@ -4776,17 +4645,9 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
         "OCPP 1.6 §3.13.2",
         "errata E3.8",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:502",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:495",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -4897,7 +4758,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4907,7 +4768,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4917,7 +4778,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4927,7 +4788,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4937,7 +4798,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4947,7 +4808,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4957,7 +4818,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4967,7 +4828,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4977,7 +4838,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4987,7 +4848,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -4997,7 +4858,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5007,7 +4868,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5017,7 +4878,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5027,7 +4888,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5037,7 +4898,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5047,7 +4908,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5057,7 +4918,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5067,7 +4928,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5077,7 +4938,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5087,7 +4948,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5097,7 +4958,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5107,7 +4968,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:502 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
             "state": "Configured",
         },
         {
@@ -5247,7 +5108,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:517",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:509",
         },
         {
             "kind": "send",
@@ -5268,7 +5129,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:530",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:522",
         },
         {
             "kind": "send",
@@ -5290,7 +5151,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "The updated default (same stackLevel and purpose) replaces it (§3.13.2).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:539",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:531",
         },
         {
             "kind": "send",
@@ -5306,7 +5167,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:553",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:545",
         },
     ),
     "teardown": (
@@ -5317,25 +5178,18 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("TC_082_CS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_tc_082_cs() -> None:
     """TC_082_CS: Central Smart Charging - TxDefaultProfile - with ongoing transaction.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:502. Refs: OCTT TC_082_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3, OCPP 1.6 §3.13.2, errata E3.8.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:495. Refs: OCTT TC_082_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3, OCPP 1.6 §3.13.2, errata E3.8.
     """
     await play_case(SPEC, SCENARIO_TC_082_CS)
 
@@ -5344,17 +5198,9 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_BY_ID",
     "title": "ClearChargingProfile with an id clears that profile only, whatever else it names",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §6.13", "OCPP 1.6 §7.21", "errata E3.25", "errata E3.26"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:560",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:552",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -5465,7 +5311,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5475,7 +5321,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5485,7 +5331,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5495,7 +5341,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5505,7 +5351,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5515,7 +5361,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5525,7 +5371,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5535,7 +5381,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5545,7 +5391,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5555,7 +5401,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5565,7 +5411,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5575,7 +5421,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5585,7 +5431,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5595,7 +5441,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5605,7 +5451,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5615,7 +5461,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5625,7 +5471,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5635,7 +5481,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5645,7 +5491,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5655,7 +5501,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5665,7 +5511,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5675,7 +5521,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:560 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
             "state": "Configured",
         },
         {
@@ -5743,7 +5589,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:570",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:562",
         },
         {
             "kind": "send",
@@ -5765,7 +5611,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:583",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:575",
         },
         {
             "kind": "send",
@@ -5774,7 +5620,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:596",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:588",
         },
         {
             "kind": "send",
@@ -5783,7 +5629,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:598",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:590",
         },
         {
             "kind": "send",
@@ -5799,7 +5645,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "Profile 21 is still there and rules the connector.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:600",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:592",
         },
         {
             "kind": "send",
@@ -5813,7 +5659,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:605",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:597",
         },
         {
             "kind": "send",
@@ -5822,7 +5668,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:607",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:599",
         },
     ),
     "teardown": (
@@ -5833,25 +5679,18 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_CLEAR_BY_ID")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_clear_by_id() -> None:
     """CS_SMART_CHARGING_CLEAR_BY_ID: ClearChargingProfile with an id clears that profile only, whatever else it names.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:560. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:552. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID)
 
@@ -5860,17 +5699,9 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE",
     "title": "ClearChargingProfile by connectorId and purpose clears the profiles matching both",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §6.13", "OCPP 1.6 §7.21", "errata E3.25", "errata E3.26"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:611",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:603",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -5981,7 +5812,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -5991,7 +5822,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6001,7 +5832,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6011,7 +5842,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6021,7 +5852,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6031,7 +5862,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6041,7 +5872,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6051,7 +5882,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6061,7 +5892,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6071,7 +5902,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6081,7 +5912,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6091,7 +5922,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6101,7 +5932,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6111,7 +5942,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6121,7 +5952,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6131,7 +5962,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6141,7 +5972,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6151,7 +5982,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6161,7 +5992,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6171,7 +6002,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6181,7 +6012,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6191,7 +6022,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:611 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
             "state": "Configured",
         },
         {
@@ -6259,7 +6090,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:621",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:613",
         },
         {
             "kind": "send",
@@ -6281,7 +6112,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:634",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:626",
         },
         {
             "kind": "send",
@@ -6303,7 +6134,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:647",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:639",
         },
         {
             "kind": "send",
@@ -6315,7 +6146,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:660",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:652",
         },
         {
             "kind": "send",
@@ -6324,7 +6155,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:654",
         },
         {
             "kind": "send",
@@ -6333,7 +6164,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:664",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:656",
         },
         {
             "kind": "send",
@@ -6342,7 +6173,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:666",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:658",
         },
     ),
     "teardown": (
@@ -6353,25 +6184,18 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_clear_by_connector_and_purpose() -> None:
     """CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: ClearChargingProfile by connectorId and purpose clears the profiles matching both.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:611. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:603. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE)
 
@@ -6380,17 +6204,9 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL",
     "title": "ClearChargingProfile by stackLevel clears the profiles at that level",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §6.13", "OCPP 1.6 §7.21", "errata E3.25"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:670",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:662",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -6501,7 +6317,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6511,7 +6327,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6521,7 +6337,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6531,7 +6347,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6541,7 +6357,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6551,7 +6367,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6561,7 +6377,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6571,7 +6387,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6581,7 +6397,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6591,7 +6407,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6601,7 +6417,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6611,7 +6427,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6621,7 +6437,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6631,7 +6447,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6641,7 +6457,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6651,7 +6467,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6661,7 +6477,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6671,7 +6487,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6681,7 +6497,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6691,7 +6507,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6701,7 +6517,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6711,7 +6527,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:670 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
             "state": "Configured",
         },
         {
@@ -6779,7 +6595,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:676",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:668",
         },
         {
             "kind": "send",
@@ -6801,7 +6617,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:689",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:681",
         },
         {
             "kind": "send",
@@ -6810,7 +6626,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:694",
         },
         {
             "kind": "send",
@@ -6819,7 +6635,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:704",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:696",
         },
         {
             "kind": "send",
@@ -6828,7 +6644,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:706",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:698",
         },
     ),
     "teardown": (
@@ -6839,25 +6655,18 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_clear_by_stack_level() -> None:
     """CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: ClearChargingProfile by stackLevel clears the profiles at that level.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:670. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:662. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL)
 
@@ -6866,17 +6675,9 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED",
     "title": "ClearChargingProfile that matches nothing is Unknown",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §7.21", "errata E3.25"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:710",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:702",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -6987,7 +6788,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -6997,7 +6798,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7007,7 +6808,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7017,7 +6818,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7027,7 +6828,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7037,7 +6838,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7047,7 +6848,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7057,7 +6858,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7067,7 +6868,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7077,7 +6878,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7087,7 +6888,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7097,7 +6898,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7107,7 +6908,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7117,7 +6918,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7127,7 +6928,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7137,7 +6938,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7147,7 +6948,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7157,7 +6958,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7167,7 +6968,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7177,7 +6978,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7187,7 +6988,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7197,7 +6998,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:710 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
             "state": "Configured",
         },
         {
@@ -7252,7 +7053,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:720",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:712",
         },
         {
             "kind": "send",
@@ -7261,7 +7062,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:722",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:714",
         },
         {
             "kind": "send",
@@ -7270,7 +7071,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:724",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:716",
         },
         {
             "kind": "send",
@@ -7292,7 +7093,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:726",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:718",
         },
         {
             "kind": "send",
@@ -7301,7 +7102,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "Profile 51 is on the connector at stackLevel 0, not on connector 0 nor at level 3.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:739",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:731",
         },
         {
             "kind": "send",
@@ -7310,7 +7111,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:742",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:734",
         },
         {
             "kind": "send",
@@ -7319,7 +7120,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:744",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:736",
         },
     ),
     "teardown": (
@@ -7330,25 +7131,18 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_clear_nothing_matched() -> None:
     """CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: ClearChargingProfile that matches nothing is Unknown.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:710. Refs: OCPP 1.6 §5.5, OCPP 1.6 §7.21, errata E3.25.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:702. Refs: OCPP 1.6 §5.5, OCPP 1.6 §7.21, errata E3.25.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED)
 
@@ -7357,17 +7151,9 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_REPLACE_BY_ID",
     "title": "A profile with an installed profile's id replaces it",
     "refs": ("OCPP 1.6 §5.16.3", "OCPP 1.6 §5.16.4", "OCPP 1.6 §5.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:748",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:740",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -7478,7 +7264,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7488,7 +7274,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7498,7 +7284,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7508,7 +7294,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7518,7 +7304,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7528,7 +7314,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7538,7 +7324,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7548,7 +7334,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7558,7 +7344,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7568,7 +7354,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7578,7 +7364,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7588,7 +7374,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7598,7 +7384,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7608,7 +7394,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7618,7 +7404,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7628,7 +7414,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7638,7 +7424,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7648,7 +7434,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7658,7 +7444,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7668,7 +7454,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7678,7 +7464,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7688,7 +7474,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:748 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
             "state": "Configured",
         },
         {
@@ -7756,7 +7542,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:757",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:749",
         },
         {
             "kind": "send",
@@ -7778,7 +7564,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:770",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:762",
         },
         {
             "kind": "send",
@@ -7787,7 +7573,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:783",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:775",
         },
         {
             "kind": "send",
@@ -7803,7 +7589,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:777",
         },
         {
             "kind": "send",
@@ -7812,7 +7598,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:789",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:781",
         },
     ),
     "teardown": (
@@ -7823,25 +7609,18 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_REPLACE_BY_ID")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_replace_by_id() -> None:
     """CS_SMART_CHARGING_REPLACE_BY_ID: A profile with an installed profile's id replaces it.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:748. Refs: OCPP 1.6 §5.16.3, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:740. Refs: OCPP 1.6 §5.16.3, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID)
 
@@ -7850,17 +7629,9 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
     "id": "CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE",
     "title": "A profile with an installed profile's stackLevel and purpose replaces it",
     "refs": ("OCPP 1.6 §3.13.2", "OCPP 1.6 §5.16.4", "OCPP 1.6 §5.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:793",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:785",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -7971,7 +7742,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -7981,7 +7752,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -7991,7 +7762,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8001,7 +7772,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8011,7 +7782,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8021,7 +7792,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8031,7 +7802,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8041,7 +7812,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8051,7 +7822,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8061,7 +7832,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8071,7 +7842,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8081,7 +7852,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8091,7 +7862,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8101,7 +7872,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8111,7 +7882,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8121,7 +7892,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8131,7 +7902,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8141,7 +7912,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8151,7 +7922,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8161,7 +7932,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8171,7 +7942,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8181,7 +7952,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:793 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
             "state": "Configured",
         },
         {
@@ -8249,7 +8020,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:802",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:794",
         },
         {
             "kind": "send",
@@ -8271,7 +8042,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:815",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:807",
         },
         {
             "kind": "send",
@@ -8280,7 +8051,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:828",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:820",
         },
         {
             "kind": "send",
@@ -8296,7 +8067,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:822",
         },
         {
             "kind": "send",
@@ -8305,7 +8076,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:834",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:826",
         },
     ),
     "teardown": (
@@ -8316,25 +8087,18 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_replace_by_stack_level_and_purpose() -> None:
     """CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: A profile with an installed profile's stackLevel and purpose replaces it.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:793. Refs: OCPP 1.6 §3.13.2, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:785. Refs: OCPP 1.6 §3.13.2, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE)
 
@@ -8343,7 +8107,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM",
     "title": "A stackLevel above ChargeProfileMaxStackLevel is Rejected",
     "refs": ("OCPP 1.6 §9.4.1", "OCPP 1.6 §5.16", "OCPP 1.6 §7.11", "OCPP 1.6 §3.13.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:838",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:830",
     "requires": ("Core", "SmartCharging", "ChargeProfileMaxStackLevel"),
     "setup": {
         "connectors": 1,
@@ -8464,7 +8228,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8474,7 +8238,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8484,7 +8248,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8494,7 +8258,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8504,7 +8268,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8514,7 +8278,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8524,7 +8288,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8534,7 +8298,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8544,7 +8308,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8554,7 +8318,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8564,7 +8328,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8574,7 +8338,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8584,7 +8348,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8594,7 +8358,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8604,7 +8368,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8614,7 +8378,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8624,7 +8388,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8634,7 +8398,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8644,7 +8408,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8654,7 +8418,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8664,7 +8428,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8674,7 +8438,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:838 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
             "state": "Configured",
         },
         {
@@ -8742,7 +8506,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:847",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:846",
         },
         {
             "kind": "send",
@@ -8751,7 +8515,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:860",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:859",
         },
         {
             "kind": "send",
@@ -8773,7 +8537,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:862",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:861",
         },
         {
             "kind": "send",
@@ -8782,7 +8546,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:875",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:874",
         },
     ),
     "teardown": (
@@ -8793,7 +8557,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
@@ -8811,7 +8575,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
 async def test_cs_smart_charging_stack_level_above_maximum() -> None:
     """CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: A stackLevel above ChargeProfileMaxStackLevel is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:838. Refs: OCPP 1.6 §9.4.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11, OCPP 1.6 §3.13.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:830. Refs: OCPP 1.6 §9.4.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11, OCPP 1.6 §3.13.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM)
 
@@ -8826,7 +8590,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
         "OCPP 1.6 §7.12",
         "errata E3.88",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:879",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:878",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -8947,7 +8711,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -8957,7 +8721,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -8967,7 +8731,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -8977,7 +8741,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -8987,7 +8751,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -8997,7 +8761,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9007,7 +8771,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9017,7 +8781,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9027,7 +8791,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9037,7 +8801,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9047,7 +8811,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9057,7 +8821,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9067,7 +8831,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9077,7 +8841,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9087,7 +8851,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9097,7 +8861,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9107,7 +8871,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9117,7 +8881,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9127,7 +8891,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9137,7 +8901,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9147,7 +8911,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9157,7 +8921,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:879 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
             "state": "Configured",
         },
         {
@@ -9220,7 +8984,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:897",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:896",
         },
         {
             "kind": "send",
@@ -9242,7 +9006,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:900",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:899",
         },
         {
             "kind": "send",
@@ -9264,7 +9028,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:913",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:912",
         },
         {
             "kind": "send",
@@ -9273,7 +9037,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:926",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:925",
         },
         {
             "kind": "send",
@@ -9282,7 +9046,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:928",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:927",
         },
     ),
     "teardown": (
@@ -9293,7 +9057,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
@@ -9311,7 +9075,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
 async def test_cs_smart_charging_unit_not_allowed() -> None:
     """CS_SMART_CHARGING_UNIT_NOT_ALLOWED: A schedule in a unit ChargingScheduleAllowedChargingRateUnit does not allow is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:879. Refs: OCPP 1.6 §9.4.2, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.12, errata E3.88.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:878. Refs: OCPP 1.6 §9.4.2, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.12, errata E3.88.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED)
 
@@ -9320,7 +9084,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_TOO_MANY_PERIODS",
     "title": "A schedule with more periods than ChargingScheduleMaxPeriods is Rejected",
     "refs": ("OCPP 1.6 §9.4.3", "OCPP 1.6 §3.13.5", "OCPP 1.6 §5.16", "OCPP 1.6 §7.11"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:932",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:931",
     "requires": ("Core", "SmartCharging", "ChargingScheduleMaxPeriods"),
     "setup": {
         "connectors": 1,
@@ -9441,7 +9205,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9451,7 +9215,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9461,7 +9225,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9471,7 +9235,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9481,7 +9245,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9491,7 +9255,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9501,7 +9265,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9511,7 +9275,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9521,7 +9285,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9531,7 +9295,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9541,7 +9305,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9551,7 +9315,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9561,7 +9325,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9571,7 +9335,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9581,7 +9345,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9591,7 +9355,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9601,7 +9365,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9611,7 +9375,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9621,7 +9385,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9631,7 +9395,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9641,7 +9405,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9651,7 +9415,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:932 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
             "state": "Configured",
         },
         {
@@ -9745,7 +9509,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:941",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:940",
         },
         {
             "kind": "send",
@@ -9792,7 +9556,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:979",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:978",
         },
         {
             "kind": "send",
@@ -9801,7 +9565,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1016",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1015",
         },
         {
             "kind": "send",
@@ -9810,7 +9574,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1018",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1017",
         },
     ),
     "teardown": (
@@ -9821,7 +9585,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
@@ -9839,7 +9603,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
 async def test_cs_smart_charging_too_many_periods() -> None:
     """CS_SMART_CHARGING_TOO_MANY_PERIODS: A schedule with more periods than ChargingScheduleMaxPeriods is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:932. Refs: OCPP 1.6 §9.4.3, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:931. Refs: OCPP 1.6 §9.4.3, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS)
 
@@ -9854,17 +9618,9 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
         "OCPP 1.6 §7.26",
         "OCPP-J 1.6 §4.2.3",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -9975,7 +9731,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -9985,7 +9741,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -9995,7 +9751,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10005,7 +9761,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10015,7 +9771,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10025,7 +9781,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10035,7 +9791,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10045,7 +9801,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10055,7 +9811,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10065,7 +9821,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10075,7 +9831,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10085,7 +9841,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10095,7 +9851,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10105,7 +9861,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10115,7 +9871,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10125,7 +9881,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10135,7 +9891,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10145,7 +9901,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10155,7 +9911,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10165,7 +9921,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10175,7 +9931,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10185,7 +9941,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1022 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
             "state": "Configured",
         },
         {
@@ -10253,7 +10009,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1032",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1031",
         },
         {
             "kind": "send",
@@ -10266,7 +10022,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1045",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1044",
         },
         {
             "kind": "send",
@@ -10275,7 +10031,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1047",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1046",
         },
     ),
     "teardown": (
@@ -10286,25 +10042,18 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_UNKNOWN_CONNECTOR")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_unknown_connector() -> None:
     """CS_SMART_CHARGING_UNKNOWN_CONNECTOR: A connectorId the Charge Point does not have.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1022. Refs: errata E3.39, OCPP 1.6 §5.16, OCPP 1.6 §5.7, OCPP 1.6 §7.26, OCPP-J 1.6 §4.2.3.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1021. Refs: errata E3.39, OCPP 1.6 §5.16, OCPP 1.6 §5.7, OCPP 1.6 §7.26, OCPP-J 1.6 §4.2.3.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR)
 
@@ -10313,17 +10062,9 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES",
     "title": "ChargePointMaxProfile only on connector 0, TxProfile only on a connector",
     "refs": ("OCPP 1.6 §3.13.1", "OCPP 1.6 §5.16", "OCPP 1.6 §7.10", "OCPP 1.6 §7.11"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -10434,7 +10175,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10444,7 +10185,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10454,7 +10195,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10464,7 +10205,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10474,7 +10215,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10484,7 +10225,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10494,7 +10235,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10504,7 +10245,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10514,7 +10255,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10524,7 +10265,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10534,7 +10275,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10544,7 +10285,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10554,7 +10295,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10564,7 +10305,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10574,7 +10315,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10584,7 +10325,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10594,7 +10335,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10604,7 +10345,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10614,7 +10355,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10624,7 +10365,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10634,7 +10375,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10644,7 +10385,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1051 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
             "state": "Configured",
         },
         {
@@ -10784,7 +10525,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1063",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1061",
         },
         {
             "kind": "send",
@@ -10806,7 +10547,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1076",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1074",
         },
         {
             "kind": "send",
@@ -10828,7 +10569,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1089",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1087",
         },
         {
             "kind": "send",
@@ -10850,7 +10591,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1102",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1100",
         },
     ),
     "teardown": (
@@ -10861,25 +10602,18 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_purpose_connector_rules() -> None:
     """CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: ChargePointMaxProfile only on connector 0, TxProfile only on a connector.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1051. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.10, OCPP 1.6 §7.11.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1050. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.10, OCPP 1.6 §7.11.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES)
 
@@ -10888,17 +10622,9 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_INVALID_SCHEDULE",
     "title": "Profiles that break the schedule rules are refused",
     "refs": ("OCPP 1.6 §7.8", "OCPP 1.6 §7.13", "OCPP 1.6 §7.37", "errata E3.45", "errata E3.56"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -11009,7 +10735,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11019,7 +10745,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11029,7 +10755,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11039,7 +10765,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11049,7 +10775,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11059,7 +10785,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11069,7 +10795,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11079,7 +10805,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11089,7 +10815,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11099,7 +10825,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11109,7 +10835,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11119,7 +10845,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11129,7 +10855,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11139,7 +10865,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11149,7 +10875,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11159,7 +10885,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11169,7 +10895,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11179,7 +10905,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11189,7 +10915,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11199,7 +10925,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11209,7 +10935,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11219,7 +10945,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1117 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
             "state": "Configured",
         },
         {
@@ -11287,7 +11013,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1127",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1125",
         },
         {
             "kind": "send",
@@ -11310,7 +11036,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1141",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1139",
         },
         {
             "kind": "send",
@@ -11332,7 +11058,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1156",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1154",
         },
         {
             "kind": "send",
@@ -11341,7 +11067,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1170",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1168",
         },
     ),
     "teardown": (
@@ -11352,25 +11078,18 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_INVALID_SCHEDULE")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_invalid_schedule() -> None:
     """CS_SMART_CHARGING_INVALID_SCHEDULE: Profiles that break the schedule rules are refused.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1117. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.13, OCPP 1.6 §7.37, errata E3.45, errata E3.56.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1115. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.13, OCPP 1.6 §7.37, errata E3.45, errata E3.56.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE)
 
@@ -11379,18 +11098,12 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
     "id": "CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID",
     "title": "RemoteStartTransaction with a TxProfile that names a transactionId is Rejected",
     "refs": ("OCPP 1.6 §5.16.2", "OCPP 1.6 §5.11", "errata E3.41"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
         "config": {"AuthorizeRemoteTxRequests": False},
-        "pics": {
-            "Core": True,
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
+        "pics": {"Core": True},
     },
     "setup_steps": (
         {
@@ -11502,7 +11215,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11512,7 +11225,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11522,7 +11235,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11532,7 +11245,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11542,7 +11255,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11552,7 +11265,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11562,7 +11275,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11572,7 +11285,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11582,7 +11295,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11592,7 +11305,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11602,7 +11315,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11612,7 +11325,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11622,7 +11335,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11632,7 +11345,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11642,7 +11355,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11652,7 +11365,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11662,7 +11375,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11672,7 +11385,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11682,7 +11395,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11692,7 +11405,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11702,7 +11415,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11712,7 +11425,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11726,7 +11439,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1174 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
             "state": "Configured",
         },
         {
@@ -11795,7 +11508,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1188",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1185",
         },
         {
             "kind": "silence",
@@ -11804,7 +11517,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1200",
         },
     ),
     "teardown": (
@@ -11815,25 +11528,18 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_remote_start_profile_with_transaction_id() -> None:
     """CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: RemoteStartTransaction with a TxProfile that names a transactionId is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1174. Refs: OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1172. Refs: OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID)
 
@@ -11848,17 +11554,9 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
         "errata E3.30",
         "errata E3.53",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -11969,7 +11667,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -11979,7 +11677,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -11989,7 +11687,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -11999,7 +11697,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12009,7 +11707,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12019,7 +11717,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12029,7 +11727,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12039,7 +11737,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12049,7 +11747,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12059,7 +11757,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12069,7 +11767,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12079,7 +11777,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12089,7 +11787,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12099,7 +11797,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12109,7 +11807,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12119,7 +11817,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12129,7 +11827,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12139,7 +11837,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12149,7 +11847,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12159,7 +11857,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12169,7 +11867,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12179,7 +11877,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
             "state": "Configured",
         },
         {
@@ -12247,7 +11945,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1217",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1214",
         },
         {
             "kind": "send",
@@ -12269,7 +11967,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1230",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1227",
         },
         {
             "kind": "send",
@@ -12288,7 +11986,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1243",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1240",
         },
         {
             "kind": "send",
@@ -12305,7 +12003,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1253",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1250",
         },
     ),
     "teardown": (
@@ -12316,25 +12014,18 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_composite_connector_zero() -> None:
     """CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: The composite schedule of connector 0 is capped by the ChargePointMaxProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1206. Refs: OCPP 1.6 §5.7, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, errata E3.30, errata E3.53.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1203. Refs: OCPP 1.6 §5.7, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, errata E3.30, errata E3.53.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO)
 
@@ -12343,17 +12034,9 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_COMPOSITE_IN_WATTS",
     "title": "The composite schedule in the requested unit, W or A",
     "refs": ("OCPP 1.6 §5.7", "OCPP 1.6 §6.21", "OCPP 1.6 §6.22", "OCPP 1.6 §7.12"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -12464,7 +12147,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12474,7 +12157,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12484,7 +12167,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12494,7 +12177,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12504,7 +12187,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12514,7 +12197,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12524,7 +12207,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12534,7 +12217,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12544,7 +12227,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12554,7 +12237,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12564,7 +12247,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12574,7 +12257,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12584,7 +12267,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12594,7 +12277,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12604,7 +12287,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12614,7 +12297,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12624,7 +12307,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12634,7 +12317,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12644,7 +12327,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12654,7 +12337,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12664,7 +12347,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12674,7 +12357,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
             "state": "Configured",
         },
         {
@@ -12742,7 +12425,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1269",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1266",
         },
         {
             "kind": "send",
@@ -12763,7 +12446,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1282",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1279",
         },
         {
             "kind": "send",
@@ -12783,7 +12466,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1290",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1287",
         },
     ),
     "teardown": (
@@ -12794,25 +12477,18 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_COMPOSITE_IN_WATTS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_composite_in_watts() -> None:
     """CS_SMART_CHARGING_COMPOSITE_IN_WATTS: The composite schedule in the requested unit, W or A.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1260. Refs: OCPP 1.6 §5.7, OCPP 1.6 §6.21, OCPP 1.6 §6.22, OCPP 1.6 §7.12.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1257. Refs: OCPP 1.6 §5.7, OCPP 1.6 §6.21, OCPP 1.6 §6.22, OCPP 1.6 §7.12.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS)
 
@@ -12821,17 +12497,9 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_RECURRING_DAILY",
     "title": "A Daily recurring profile repeats every day from its startSchedule",
     "refs": ("OCPP 1.6 §7.8", "OCPP 1.6 §7.9", "OCPP 1.6 §7.37", "OCPP 1.6 §5.7", "errata E3.56"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -12942,7 +12610,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -12952,7 +12620,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -12962,7 +12630,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -12972,7 +12640,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -12982,7 +12650,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -12992,7 +12660,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13002,7 +12670,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13012,7 +12680,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13022,7 +12690,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13032,7 +12700,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13042,7 +12710,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13052,7 +12720,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13062,7 +12730,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13072,7 +12740,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13082,7 +12750,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13092,7 +12760,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13102,7 +12770,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13112,7 +12780,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13122,7 +12790,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13132,7 +12800,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13142,7 +12810,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13152,7 +12820,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
             "state": "Configured",
         },
         {
@@ -13224,7 +12892,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1309",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1306",
         },
         {
             "kind": "send",
@@ -13248,7 +12916,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1323",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1320",
         },
     ),
     "teardown": (
@@ -13259,25 +12927,18 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_RECURRING_DAILY")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_recurring_daily() -> None:
     """CS_SMART_CHARGING_RECURRING_DAILY: A Daily recurring profile repeats every day from its startSchedule.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1299. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.9, OCPP 1.6 §7.37, OCPP 1.6 §5.7, errata E3.56.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1296. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.9, OCPP 1.6 §7.37, OCPP 1.6 §5.7, errata E3.56.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY)
 
@@ -13286,17 +12947,9 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT",
     "title": "The ChargePointMaxProfile caps a higher TxDefaultProfile",
     "refs": ("OCPP 1.6 §3.13.3", "OCPP 1.6 §3.13.1", "OCPP 1.6 §5.7", "OCPP 1.6 §5.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -13407,7 +13060,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13417,7 +13070,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13427,7 +13080,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13437,7 +13090,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13447,7 +13100,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13457,7 +13110,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13467,7 +13120,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13477,7 +13130,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13487,7 +13140,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13497,7 +13150,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13507,7 +13160,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13517,7 +13170,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13527,7 +13180,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13537,7 +13190,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13547,7 +13200,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13557,7 +13210,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13567,7 +13220,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13577,7 +13230,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13587,7 +13240,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13597,7 +13250,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13607,7 +13260,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13617,7 +13270,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
             "state": "Configured",
         },
         {
@@ -13685,7 +13338,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1344",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1341",
         },
         {
             "kind": "send",
@@ -13707,7 +13360,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1357",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1354",
         },
         {
             "kind": "send",
@@ -13723,7 +13376,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1370",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1367",
         },
         {
             "kind": "send",
@@ -13732,7 +13385,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1374",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1371",
         },
         {
             "kind": "send",
@@ -13748,7 +13401,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1376",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1373",
         },
     ),
     "teardown": (
@@ -13759,25 +13412,18 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_max_profile_caps_default() -> None:
     """CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: The ChargePointMaxProfile caps a higher TxDefaultProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1335. Refs: OCPP 1.6 §3.13.3, OCPP 1.6 §3.13.1, OCPP 1.6 §5.7, OCPP 1.6 §5.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1332. Refs: OCPP 1.6 §3.13.3, OCPP 1.6 §3.13.1, OCPP 1.6 §5.7, OCPP 1.6 §5.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT)
 
@@ -13786,17 +13432,9 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION",
     "title": "A TxProfile ends with its transaction; the default rules the connector again",
     "refs": ("OCPP 1.6 §3.13.1", "OCPP 1.6 §7.10", "OCPP 1.6 §5.7", "errata E3.8"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -13907,7 +13545,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13917,7 +13555,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13927,7 +13565,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13937,7 +13575,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13947,7 +13585,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13957,7 +13595,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13967,7 +13605,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13977,7 +13615,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13987,7 +13625,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -13997,7 +13635,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14007,7 +13645,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14017,7 +13655,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14027,7 +13665,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14037,7 +13675,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14047,7 +13685,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14057,7 +13695,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14067,7 +13705,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14077,7 +13715,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14087,7 +13725,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14097,7 +13735,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14107,7 +13745,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14117,7 +13755,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
             "state": "Configured",
         },
         {
@@ -14257,7 +13895,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1395",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1391",
         },
         {
             "kind": "send",
@@ -14279,7 +13917,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1408",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1404",
         },
         {
             "kind": "send",
@@ -14295,7 +13933,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1421",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1417",
         },
         {
             "kind": "tester",
@@ -14304,7 +13942,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1425",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1421",
         },
         {
             "kind": "any_order",
@@ -14313,7 +13951,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1426",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1422",
             "items": (
                 {
                     "kind": "expect",
@@ -14322,7 +13960,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1427",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1423",
                 },
                 {
                     "kind": "expect",
@@ -14331,7 +13969,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1429",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1425",
                 },
             ),
             "others": "answer",
@@ -14350,7 +13988,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1431",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1427",
         },
         {
             "kind": "tester",
@@ -14359,7 +13997,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1431",
         },
         {
             "kind": "expect",
@@ -14368,7 +14006,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1436",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1432",
         },
     ),
     "teardown": (
@@ -14379,25 +14017,18 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_tx_profile_ends_with_transaction() -> None:
     """CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: A TxProfile ends with its transaction; the default rules the connector again.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1382. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §7.10, OCPP 1.6 §5.7, errata E3.8.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1379. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §7.10, OCPP 1.6 §5.7, errata E3.8.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION)
 
@@ -14406,17 +14037,9 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS",
     "title": "A limit of 0 suspends charging (SuspendedEVSE); a higher one resumes it",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.7", "OCPP 1.6 §3.13.1", "OCPP 1.6 §5.16.3"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -14527,7 +14150,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14537,7 +14160,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14547,7 +14170,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14557,7 +14180,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14567,7 +14190,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14577,7 +14200,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14587,7 +14210,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14597,7 +14220,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14607,7 +14230,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14617,7 +14240,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14627,7 +14250,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14637,7 +14260,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14647,7 +14270,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14657,7 +14280,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14667,7 +14290,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14677,7 +14300,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14687,7 +14310,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14697,7 +14320,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14707,7 +14330,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14717,7 +14340,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14727,7 +14350,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14737,7 +14360,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1439 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
             "state": "Configured",
         },
         {
@@ -14877,7 +14500,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1452",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1447",
         },
         {
             "kind": "expect",
@@ -14886,7 +14509,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1465",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1460",
         },
         {
             "kind": "send",
@@ -14908,7 +14531,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1466",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1461",
         },
         {
             "kind": "expect",
@@ -14917,7 +14540,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1479",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1474",
         },
         {
             "kind": "send",
@@ -14933,7 +14556,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1480",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1475",
         },
     ),
     "teardown": (
@@ -14944,25 +14567,18 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_limit_zero_suspends() -> None:
     """CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: A limit of 0 suspends charging (SuspendedEVSE); a higher one resumes it.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1439. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1435. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS)
 
@@ -14978,7 +14594,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
         "OCPP 1.6 §9.1.17",
         "OCPP 1.6 §9.1.19",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -14987,13 +14603,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "ClockAlignedDataInterval": 0,
             "MeterValuesSampledData": "Power.Active.Import,Current.Offered",
         },
-        "pics": {
-            "Core": True,
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
+        "pics": {"Core": True},
     },
     "setup_steps": (
         {
@@ -15105,7 +14715,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15115,7 +14725,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15125,7 +14735,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15135,7 +14745,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15145,7 +14755,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15155,7 +14765,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15165,7 +14775,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15175,7 +14785,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15185,7 +14795,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15195,7 +14805,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15205,7 +14815,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15215,7 +14825,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15225,7 +14835,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15235,7 +14845,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15245,7 +14855,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15255,7 +14865,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15265,7 +14875,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15275,7 +14885,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15285,7 +14895,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15295,7 +14905,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15305,7 +14915,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15318,7 +14928,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15345,7 +14955,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1486 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
             "state": "Configured",
         },
         {
@@ -15485,7 +15095,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1504",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1498",
         },
         {
             "kind": "expect",
@@ -15512,7 +15122,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": None,
             "seconds": 35,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1517",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1511",
         },
         {
             "kind": "expect",
@@ -15539,7 +15149,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": None,
             "seconds": 35,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1531",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1525",
         },
     ),
     "teardown": (
@@ -15550,25 +15160,18 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_meter_values_follow_limit() -> None:
     """CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: Sampled meter values stay within the limit of a TxProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1486. Refs: OCPP 1.6 §3.13, OCPP 1.6 §3.16.1, OCPP 1.6 §7.31, OCPP 1.6 §7.12, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1481. Refs: OCPP 1.6 §3.13, OCPP 1.6 §3.16.1, OCPP 1.6 §7.31, OCPP 1.6 §7.12, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT)
 
@@ -15577,17 +15180,9 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_PROFILES_SURVIVE_RESET",
     "title": "Charging profiles survive a hard reset",
     "refs": ("errata E3.37", "OCPP 1.6 §5.14", "OCPP 1.6 §3.13.6", "OCPP 1.6 §5.7"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529",
     "requires": ("Core", "SmartCharging"),
-    "setup": {
-        "connectors": 1,
-        "pics": {
-            "ChargeProfileMaxStackLevel": 10,
-            "ChargingScheduleAllowedChargingRateUnit": ("Current", "Power"),
-            "ChargingScheduleMaxPeriods": 24,
-            "MaxChargingProfilesInstalled": 20,
-        },
-    },
+    "setup": {"connectors": 1},
     "setup_steps": (
         {
             "kind": "settle",
@@ -15698,7 +15293,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15708,7 +15303,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15718,7 +15313,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15728,7 +15323,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15738,7 +15333,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15748,7 +15343,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15758,7 +15353,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15768,7 +15363,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15778,7 +15373,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15788,7 +15383,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15798,7 +15393,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15808,7 +15403,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15818,7 +15413,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15828,7 +15423,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15838,7 +15433,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15848,7 +15443,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15858,7 +15453,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15868,7 +15463,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15878,7 +15473,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15888,7 +15483,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15898,7 +15493,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15908,7 +15503,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1535 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
             "state": "Configured",
         },
         {
@@ -15976,7 +15571,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1544",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1538",
         },
         {
             "kind": "send",
@@ -15985,7 +15580,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1557",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1551",
         },
         {
             "kind": "expect",
@@ -15994,7 +15589,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1559",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1553",
         },
         {
             "kind": "expect",
@@ -16003,7 +15598,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1561",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1555",
             "others": "answer",
         },
         {
@@ -16020,7 +15615,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1563",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1557",
         },
         {
             "kind": "send",
@@ -16029,7 +15624,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1567",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1561",
         },
     ),
     "teardown": (
@@ -16040,24 +15635,17 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:86",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:84",
         },
     ),
 }
 
 
 @pytest.mark.case("CS_SMART_CHARGING_PROFILES_SURVIVE_RESET")
-@pytest.mark.pics(
-    Core=True,
-    SmartCharging=True,
-    ChargeProfileMaxStackLevel=10,
-    ChargingScheduleAllowedChargingRateUnit=("Current", "Power"),
-    ChargingScheduleMaxPeriods=24,
-    MaxChargingProfilesInstalled=20,
-)
+@pytest.mark.pics(Core=True, SmartCharging=True)
 async def test_cs_smart_charging_profiles_survive_reset() -> None:
     """CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: Charging profiles survive a hard reset.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1535. Refs: errata E3.37, OCPP 1.6 §5.14, OCPP 1.6 §3.13.6, OCPP 1.6 §5.7.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1529. Refs: errata E3.37, OCPP 1.6 §5.14, OCPP 1.6 §3.13.6, OCPP 1.6 §5.7.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET)
