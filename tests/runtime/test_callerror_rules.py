@@ -44,6 +44,7 @@ HANDLERS: dict[str, CallHandler] = {
     "SetChargingProfile": _answer({"status": "Accepted"}),
     "SendLocalList": _answer({"status": "Accepted"}),
     "ReserveNow": _answer({"status": "Accepted"}),
+    "UpdateFirmware": _answer({}),
 }
 
 
@@ -279,9 +280,9 @@ def test_action_the_central_system_may_not_send_is_not_supported(station: Statio
 
 
 def test_known_action_nothing_handles_is_not_supported(station: Station) -> None:
-    # SmartCharging is there (a handler answers SetChargingProfile), but nothing answers
-    # ClearChargingProfile.
-    code, description, _ = call_error(station, call("ClearChargingProfile", {}))
+    # FirmwareManagement is there (a handler answers UpdateFirmware), but nothing answers
+    # GetDiagnostics.
+    code, description, _ = call_error(station, call("GetDiagnostics", {"location": "ftp://x/"}))
     assert code == ErrorCode.NOT_SUPPORTED
     assert "not supported by this charge point" in description
 

@@ -91,14 +91,44 @@ def test_core_only_station_does_not_know_a_reservation_key() -> None:
 def test_declaring_reservation_brings_its_key() -> None:
     keys = _keys_for({**CORE_ONLY, "Reservation": True})
     assert "ReserveConnectorZeroSupported" in keys
-    assert "ChargeProfileMaxStackLevel" not in keys  # SmartCharging is still not declared
+    assert "ChargeProfileMaxStackLevel" not in keys  # SmartCharging is not declared
 
 
 def test_a_declared_profile_without_machines_brings_no_key() -> None:
-    assert "SmartCharging" not in SPEC.implemented_profiles  # until its machines exist
-    listed = _listed(accepted_station(pics={**CORE_ONLY, "SmartCharging": True}, handlers={}))
-    assert "ChargeProfileMaxStackLevel" not in listed
+    assert "FirmwareManagement" not in SPEC.implemented_profiles  # until its machines exist
+    pics = {**CORE_ONLY, "FirmwareManagement": True}
+    listed = _listed(accepted_station(pics=pics, handlers={}))
+    assert "SupportedFileTransferProtocols" not in listed
     assert listed["SupportedFeatureProfiles"]["value"] == "Core"
+
+
+def test_a_declared_smart_charging_profile_is_implemented_and_advertised() -> None:
+    # The SmartCharging and ChargingLimit machines make the profile implemented (issue 16):
+    # declared, it is listed (§9.1.29) with its keys (§9.4), and SetChargingProfile installs.
+    assert "SmartCharging" in SPEC.implemented_profiles
+    pics = {
+        **CORE_ONLY,
+        "SmartCharging": True,
+        "ChargingScheduleAllowedChargingRateUnit": ["Current"],
+    }
+    station = accepted_station(pics=pics, handlers={})
+    listed = _listed(station)
+    assert listed["SupportedFeatureProfiles"]["value"] == "Core,SmartCharging"
+    assert "ChargeProfileMaxStackLevel" in listed
+    profile = {
+        "chargingProfileId": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6}],
+        },
+    }
+    answer = reply_to(
+        station, call("SetChargingProfile", {"connectorId": 0, "csChargingProfiles": profile})
+    )
+    assert answer == [3, "m1", {"status": "Accepted"}]
 
 
 def test_a_declared_reservation_profile_is_implemented_and_advertised() -> None:
@@ -259,15 +289,14 @@ def test_undeclared_profile_request_without_such_status_is_not_supported(
 @pytest.mark.parametrize(
     ("action", "payload"),
     [
-        ("ClearChargingProfile", {}),
-        ("GetCompositeSchedule", {"connectorId": 1, "duration": 60}),
+        ("UpdateFirmware", {"location": "ftp://x/", "retrieveDate": CURRENT_TIME}),
         ("GetDiagnostics", {"location": "ftp://x/"}),
     ],
 )
 def test_declared_profile_without_a_machine_is_answered_as_undeclared(
     action: str, payload: dict[str, Any]
 ) -> None:
-    # Smart Charging and Firmware Management have no machines yet; until they do the station
+    # Firmware Management has no machines yet; until it does the station
     # does not advertise them (§9.1.29), so it answers as a Charge Point without them: CALLERROR
     # NotSupported (OCPP-J 1.6 §4.2.3), as for an undeclared profile.
     every = accepted_station(pics=EVERY_PROFILE, handlers={})
@@ -307,7 +336,9 @@ def test_wallbox_example_lists_its_profiles_and_limits() -> None:
         "value": "40",
     }
     # Declared, but its profile has no machines yet: no key (a limit of a profile it has not).
-    assert "ChargeProfileMaxStackLevel" not in listed
+    assert "SupportedFileTransferProtocols" not in listed
+    # Declared and implemented (machine SmartCharging): the key, at the PICS's limit (§9.4.1).
+    assert listed["ChargeProfileMaxStackLevel"]["value"] == "5"
     # Declared and implemented (machine LocalAuthList): the key, at the PICS's limit (§9.2.2).
     assert listed["LocalAuthListMaxLength"]["value"] == "500"
     values = pics_config_values(
