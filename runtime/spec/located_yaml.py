@@ -101,12 +101,20 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _key_lc(node: CommentedMap, key: Any) -> tuple[int, int, int, int]:
+    """Where a key and its value are written (0-based line, column of each). A key brought in
+    by a merge key (``<<: *anchor``) is where the merged mapping writes it."""
+    for mapping in (node, *(getattr(node, "merge", None) or ())):
+        if isinstance(mapping, CommentedMap) and key in mapping.lc.data:
+            return (*mapping.lc.key(key), *mapping.lc.value(key))
+    return (node.lc.line, node.lc.col, node.lc.line, node.lc.col)
+
+
 def _plain(node: Any, path: JsonPath, loaded: LocatedYaml) -> Any:
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key in node:
-            line, col = node.lc.key(key)
-            vline, vcol = node.lc.value(key)
+            line, col, vline, vcol = _key_lc(node, key)
             child: JsonPath = (*path, str(key))
             loaded.key_positions[child] = SourcePos(loaded.path, line + 1, col + 1)
             loaded.positions[child] = SourcePos(loaded.path, vline + 1, vcol + 1)

@@ -73,6 +73,13 @@ def test_positions_of_keys_and_values(tmp_path: Path) -> None:
     assert loaded.positions[("states", "BootSent", "description")] == Pos(REL, 5, 27)
 
 
+def test_keys_of_a_merge_key_are_placed_where_the_anchor_writes_them(tmp_path: Path) -> None:
+    loaded = _ok(tmp_path, "base: &b\n  x: 1\nc:\n  <<: *b\n  z: 3\n")
+    assert loaded.data["c"] == {"z": 3, "x": 1}
+    assert loaded.key_positions[("c", "x")] == Pos(REL, 2, 3)
+    assert loaded.positions[("c", "z")] == Pos(REL, 5, 6)
+
+
 def test_positions_of_sequence_items(tmp_path: Path) -> None:
     loaded = _ok(tmp_path, MACHINE)
     assert loaded.positions[("transitions", 0)] == Pos(REL, 7, 5)
