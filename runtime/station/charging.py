@@ -132,6 +132,21 @@ class ChargingServices:
             self._save(outcome)
 
     # --- ClearChargingProfile (§5.5, errata E3.25, E3.26) ----------------------------------
+    def _cleared(
+        self,
+        profile_id: int | None,
+        connector: int | None,
+        purpose: Purpose | None,
+        stack: int | None,
+    ) -> tuple[tuple[Installed, ...], int]:
+        return clear(
+            self._installed(),
+            profile_id=profile_id,
+            connector=connector,
+            purpose=purpose,
+            stack_level=stack,
+        )
+
     def q_charging_profiles_match(
         self,
         profile_id: int | None,
@@ -141,14 +156,7 @@ class ChargingServices:
     ) -> bool:
         """Whether ClearChargingProfile with these fields would remove anything (Accepted)
         or not (Unknown, §7.9)."""
-        _, removed = clear(
-            self._installed(),
-            profile_id=profile_id,
-            connector=connector,
-            purpose=purpose,
-            stack_level=stack,
-        )
-        return removed > 0
+        return self._cleared(profile_id, connector, purpose, stack)[1] > 0
 
     def op_clear_charging_profiles(
         self,
@@ -157,13 +165,7 @@ class ChargingServices:
         purpose: Purpose | None,
         stack: int | None,
     ) -> None:
-        remaining, removed = clear(
-            self._installed(),
-            profile_id=profile_id,
-            connector=connector,
-            purpose=purpose,
-            stack_level=stack,
-        )
+        remaining, removed = self._cleared(profile_id, connector, purpose, stack)
         if removed:
             self._save(remaining)
 
@@ -266,13 +268,7 @@ class ChargingServices:
     def op_end_charging_session(self, connector: int) -> None:
         """§3.13.1: a TxProfile SHOULD be deleted when its transaction ends; the connector's
         supply is no longer capped."""
-        remaining, removed = clear(
-            self._installed(),
-            profile_id=None,
-            connector=int(connector),
-            purpose="TxProfile",
-            stack_level=None,
-        )
+        remaining, removed = self._cleared(None, int(connector), "TxProfile", None)
         if removed:
             self._save(remaining)
         self.station.hardware.set_power_limit(int(connector), None, self.station.now)
