@@ -275,8 +275,11 @@ class ChargingServices:
 
     def op_restore_charging_profiles(self) -> None:
         """At power-on no transaction runs any more (§4.10 ends them as interrupted), so the
-        TxProfiles kept for them go; the other profiles stay in force (§3.13.6)."""
+        TxProfiles kept for them go; the other profiles stay in force (§3.13.6). No supply
+        stays capped: the next transaction's limit is applied when it offers energy."""
         installed = self._installed()
         kept = tuple(i for i in installed if i.profile.purpose != "TxProfile")
         if len(kept) != len(installed):
             self._save(kept)
+        for connector in range(1, self.station.connectors + 1):
+            self.station.hardware.set_power_limit(connector, None, self.station.now)
