@@ -204,8 +204,16 @@ class ChargingServices:
                 idle_anchor=now,
             )
             periods = (Period(0, math.floor(limit * 10) / 10),)
+        # The composite is a ChargingSchedule, whose periods ChargingScheduleMaxPeriods bounds
+        # (§9.4.3): a longer one is cut there, and its duration says how far it reaches
+        # (§7.13). Ambiguity: §5.7 sets no bound, but an unbounded answer (a Daily profile
+        # over years) would not fit a WebSocket message a Central System accepts.
+        reach = int(duration)
+        most = self._limits().max_periods
+        if len(periods) > most:
+            periods, reach = periods[:most], periods[most].start
         return {
-            "duration": int(duration),
+            "duration": reach,
             "chargingRateUnit": unit,
             "chargingSchedulePeriod": [p.to_payload() for p in periods],
         }

@@ -188,3 +188,39 @@ async def test_a_remote_start_takes_only_a_tx_profile() -> None:
         _step("send", "RemoteStartTransaction", payload=started, reply={"status": "Accepted"}),
     )
     assert [p["chargingProfileId"] for _, p in dut.station.store.charging_profiles()] == [11]
+
+
+async def test_a_composite_longer_than_the_period_limit_is_cut_and_says_how_far_it_reaches() -> (
+    None
+):
+    dut = await _dut(charging=False)
+    # A Daily profile with two periods asked for over 30 days: 60 periods, more than
+    # ChargingScheduleMaxPeriods (24 by default, §9.4.3).
+    daily = _profile(12, "TxDefaultProfile", [(0, 6), (3600, 10)], kind="Recurring")
+    daily["recurrencyKind"] = "Daily"
+    daily["chargingSchedule"]["startSchedule"] = "$now"
+    ask = {"connectorId": 1, "duration": 30 * 86_400, "chargingRateUnit": "A"}
+    periods = [
+        {"startPeriod": d * 86_400 + h, "limit": v}
+        for d in range(12)
+        for h, v in ((0, 6), (3600, 10))
+    ]
+    await _play(
+        dut,
+        _set(0, daily),
+        _step(
+            "send",
+            "GetCompositeSchedule",
+            payload=ask,
+            reply={
+                "status": "Accepted",
+                "connectorId": 1,
+                "scheduleStart": "$any",
+                "chargingSchedule": {
+                    "duration": 12 * 86_400,
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": periods,
+                },
+            },
+        ),
+    )
