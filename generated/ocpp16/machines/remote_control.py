@@ -11,11 +11,13 @@ Theory of operation: Answers RemoteStartTransaction and RemoteStopTransaction. A
     authorized or authorized, a cable held after DeAuthorized); the chosen connector's
     Transaction machine then authorizes (AuthorizeRemoteTxRequests) and starts as for a local
     start. A connector held by a reservation takes a remote start only for the reserved idTag or
-    one whose parentIdTag, known locally, is the reservation's (§5.13). A remote stop is
-    Accepted only for a transactionId that runs here; the transaction then stops with reason
+    one whose parentIdTag, known locally, is the reservation's (§5.13). With Smart Charging a
+    chargingProfile must be a TxProfile without transactionId, which then governs the
+    transaction the start begins (§5.16.2, errata E3.41); any other is Rejected. A remote stop
+    is Accepted only for a transactionId that runs here; the transaction then stops with reason
     Remote.
 
-Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37, OCPP 1.6 §5.16.2, errata E3.41.
 Instance: station. Source: specs/ocpp16/machines/remote_control.yaml.
 """
 
@@ -65,9 +67,11 @@ class RemoteControlMachine(SpecMachine):
     being authorized or authorized, a cable held after DeAuthorized); the chosen connector's
     Transaction machine then authorizes (AuthorizeRemoteTxRequests) and starts as for a
     local start. A connector held by a reservation takes a remote start only for the
-    reserved idTag or one whose parentIdTag, known locally, is the reservation's (§5.13). A
-    remote stop is Accepted only for a transactionId that runs here; the transaction then
-    stops with reason Remote.
+    reserved idTag or one whose parentIdTag, known locally, is the reservation's (§5.13).
+    With Smart Charging a chargingProfile must be a TxProfile without transactionId, which
+    then governs the transaction the start begins (§5.16.2, errata E3.41); any other is
+    Rejected. A remote stop is Accepted only for a transactionId that runs here; the
+    transaction then stops with reason Remote.
     """
 
     NAME: ClassVar[str] = "RemoteControl"
@@ -93,7 +97,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:44",
+            "specs/ocpp16/machines/remote_control.yaml:46",
         ),
         TransitionInfo(
             "RS-reject:Ready:ocpp.RemoteStartTransaction",
@@ -101,7 +105,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStartTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:49",
+            "specs/ocpp16/machines/remote_control.yaml:51",
         ),
         TransitionInfo(
             "RT-accept:Ready:ocpp.RemoteStopTransaction",
@@ -109,7 +113,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:54",
+            "specs/ocpp16/machines/remote_control.yaml:56",
         ),
         TransitionInfo(
             "RT-reject:Ready:ocpp.RemoteStopTransaction",
@@ -117,7 +121,7 @@ class RemoteControlMachine(SpecMachine):
             "Ready",
             "ocpp.RemoteStopTransaction",
             None,
-            "specs/ocpp16/machines/remote_control.yaml:55",
+            "specs/ocpp16/machines/remote_control.yaml:57",
         ),
     )
 

@@ -135,7 +135,7 @@ def _machine(variant: int) -> tuple[RemoteControlMachine, ModelEnv]:
             (),
             "Ready",
             marks=pytest.mark.pics(),
-            id="Ready (specs/ocpp16/machines/remote_control.yaml:37)",
+            id="Ready (specs/ocpp16/machines/remote_control.yaml:39)",
         ),
     ],
 )
@@ -157,7 +157,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_start", {"connector": 1, "idTag": "TAG-0001"}),
             ),
             marks=pytest.mark.pics(SmartCharging=False),
-            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:44)",
+            id="RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:46)",
         ),
         pytest.param(
             0,
@@ -166,7 +166,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStartTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:49)",
+            id="RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:51)",
         ),
         pytest.param(
             0,
@@ -178,7 +178,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
                 ("raise", "internal.remote_stop", {"transactionId": 7}),
             ),
             marks=pytest.mark.pics(),
-            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:54)",
+            id="RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:56)",
         ),
         pytest.param(
             1,
@@ -187,7 +187,7 @@ def test_state_reached(variant: int, path: list[tuple[str, dict[str, Any]]], sta
             "Ready",
             (("reply", "RemoteStopTransaction", {"status": "Rejected"}),),
             marks=pytest.mark.pics(),
-            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:55)",
+            id="RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:57)",
         ),
     ],
 )
@@ -211,7 +211,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 0, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:44)",
+            id="not RS-accept Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:46)",
         ),
         pytest.param(
             0,
@@ -219,7 +219,7 @@ def test_transition_fires(
             ("ocpp.RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}),
             "Ready",
             marks=pytest.mark.pics(SmartCharging=False),
-            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:49)",
+            id="not RS-reject Ready --ocpp.RemoteStartTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:51)",
         ),
         pytest.param(
             1,
@@ -227,7 +227,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:54)",
+            id="not RT-accept Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:56)",
         ),
         pytest.param(
             0,
@@ -235,7 +235,7 @@ def test_transition_fires(
             ("ocpp.RemoteStopTransaction", {"transactionId": 7}),
             "Ready",
             marks=pytest.mark.pics(),
-            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:55)",
+            id="not RT-reject Ready --ocpp.RemoteStopTransaction--> (internal) (specs/ocpp16/machines/remote_control.yaml:57)",
         ),
     ],
 )

@@ -31,8 +31,10 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
         "OCPP 1.6 §5.13",
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
+        "OCPP 1.6 §5.16.2",
+        "errata E3.41",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:49",
+    "at": "specs/ocpp16/machines/remote_control.yaml:51",
     "requires": ("Core",),
     "setup": {"pics": {"SmartCharging": True}},
     "setup_steps": (
@@ -190,7 +192,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:49",
+            "at": "specs/ocpp16/machines/remote_control.yaml:51",
         },
     ),
 }
@@ -201,7 +203,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rs_reject() -> None:
     """WIRE RemoteControl RS-reject: RemoteControl RS-reject Ready --ocpp.RemoteStartTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:49. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:51. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37, OCPP 1.6 §5.16.2, errata E3.41.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RS_REJECT)
 
@@ -217,8 +219,10 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
         "OCPP 1.6 §5.13",
         "OCPP 1.6 §6.33",
         "OCPP 1.6 §6.37",
+        "OCPP 1.6 §5.16.2",
+        "errata E3.41",
     ),
-    "at": "specs/ocpp16/machines/remote_control.yaml:55",
+    "at": "specs/ocpp16/machines/remote_control.yaml:57",
     "requires": ("Core",),
     "setup": {},
     "setup_steps": (
@@ -376,7 +380,7 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/machines/remote_control.yaml:55",
+            "at": "specs/ocpp16/machines/remote_control.yaml:57",
         },
     ),
 }
@@ -387,6 +391,6 @@ SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT: dict[str, Any] = {
 async def test_wire_remote_control_rt_reject() -> None:
     """WIRE RemoteControl RT-reject: RemoteControl RT-reject Ready --ocpp.RemoteStopTransaction--> (internal), seen on the wire.
 
-    Source: specs/ocpp16/machines/remote_control.yaml:55. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37.
+    Source: specs/ocpp16/machines/remote_control.yaml:57. Refs: OCPP 1.6 §4.2, errata E3.32, OCPP 1.6 §5.11, OCPP 1.6 §5.12, OCPP 1.6 §5.13, OCPP 1.6 §6.33, OCPP 1.6 §6.37, OCPP 1.6 §5.16.2, errata E3.41.
     """
     await play_case(SPEC, SCENARIO_WIRE_REMOTE_CONTROL_RT_REJECT)
