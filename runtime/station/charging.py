@@ -42,9 +42,9 @@ from runtime.station.smart_charging.profiles import (
 
 __all__ = ["ChargingServices"]
 
-# The local limits of the simulated Charge Point (§5.7 "possible local limits"): each
-# connector a 16 A three-phase supply at 230 V, the electrical model of SimulatedHardware.
-SUPPLY = Supply()
+# The local limit of each connector (§5.7 "possible local limits"): a 16 A three-phase
+# supply, what the meters report as Current.Offered without a charging limit.
+SUPPLY_CURRENT = 16.0
 
 
 class ChargingServices:
@@ -76,6 +76,12 @@ class ChargingServices:
             if t.ref >= self.station.boot_ref:
                 sessions[t.connector] = Session(from_iso8601(t.started), t.transaction_id)
         return sessions
+
+    def _supply(self) -> Supply:
+        """The electrical model amperes and watts convert with (§7.12): the nominal voltage
+        the station's meter reports, on three phases (the meter resolves L1 to L3)."""
+        reading = self.station.hardware.read_meter(1, self.station.now)
+        return Supply(voltage=reading.voltage_v, phases=3, max_current=SUPPLY_CURRENT)
 
     def _limits(self) -> Limits:
         """The limits the read-only keys of §9.4 state (the PICS sets them,
@@ -113,7 +119,7 @@ class ChargingServices:
             now,
             unit="W",
             sessions=self._sessions(),
-            supply=SUPPLY,
+            supply=self._supply(),
             connectors=self.station.connectors,
             idle_anchor=now,
         )
@@ -187,7 +193,7 @@ class ChargingServices:
             int(duration),
             unit,
             sessions=sessions,
-            supply=SUPPLY,
+            supply=self._supply(),
             connectors=self.station.connectors,
         )
         if not periods:
@@ -199,7 +205,7 @@ class ChargingServices:
                 now,
                 unit=unit,
                 sessions=sessions,
-                supply=SUPPLY,
+                supply=self._supply(),
                 connectors=self.station.connectors,
                 idle_anchor=now,
             )
@@ -260,7 +266,7 @@ class ChargingServices:
             int(connector),
             now,
             sessions=self._sessions(),
-            supply=SUPPLY,
+            supply=self._supply(),
             connectors=self.station.connectors,
         )
         return 0.0 if change is None else max(change - now, 0.001)
