@@ -68,6 +68,18 @@ def _shown(path: Path) -> str:
         return resolved.as_posix()
 
 
+def _source_roots() -> list[tuple[str, Path]]:
+    """The folders of the packages whose files the output depends on: the compiler, its
+    templates and schemas, and the runtime whose data (OCPP schemas) and names it uses."""
+    roots = []
+    for package in _PACKAGES:
+        # Found, not imported: a warm build should not pay for importing the runtime.
+        found = importlib.util.find_spec(package)
+        assert found is not None and found.submodule_search_locations
+        roots.append((package, Path(next(iter(found.submodule_search_locations)))))
+    return roots
+
+
 def input_key(spec_dir: Path) -> str:
     """The key of everything a compilation of ``spec_dir`` depends on.
 
@@ -79,11 +91,8 @@ def input_key(spec_dir: Path) -> str:
     """
     hasher = hashlib.sha256()
     hasher.update(f"{_FORMAT}\0{_shown(spec_dir)}\0{_tool_versions()}\0".encode())
-    for package in _PACKAGES:
-        # Found, not imported: a warm build should not pay for importing the runtime.
-        found = importlib.util.find_spec(package)
-        assert found is not None and found.submodule_search_locations
-        _tree_digest(hasher, Path(next(iter(found.submodule_search_locations))), package)
+    for label, root in _source_roots():
+        _tree_digest(hasher, root, label)
     if spec_dir.is_dir():
         _tree_digest(hasher, spec_dir, "specs")
     return hasher.hexdigest()
