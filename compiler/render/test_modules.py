@@ -8,12 +8,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from compiler.derive.paths import (
-    Variant,
-    derive_cases,
-    initial_context,
-    witness_pics,
-)
+from compiler.derive.paths import Variant, derive_cases, witness_pics
+from compiler.derive.semantics import initial_context
 from compiler.derive.wire import WireSuite
 from compiler.diagnostics import Pos
 from compiler.ir import (
