@@ -25,9 +25,11 @@ __all__ = [
     "FUNCTIONS",
     "NAMESPACES",
     "PLAIN_NAMES",
+    "Evaluator",
     "Expr",
     "ExprProblem",
     "Reference",
+    "compiled",
     "evaluate",
     "parse_expression",
     "to_python",
@@ -324,10 +326,15 @@ _COMPILED: dict[int, tuple[ast.Expression, Evaluator]] = {}
 def evaluate(expr: Expr, names: Mapping[str, Any]) -> Any:
     """Interpret an expression; ``names`` maps 'config', 'pics', 'ctx', 'msg' to mappings and
     'state'/'source' to strings. A missing namespaced value reads as None."""
+    return compiled(expr)(names)
+
+
+def compiled(expr: Expr) -> Evaluator:
+    """The function that interprets ``expr`` (:func:`evaluate` without the lookup)."""
     found = _COMPILED.get(id(expr.tree))
     if found is None:
         found = _COMPILED[id(expr.tree)] = (expr.tree, _compile(expr.tree.body))
-    return found[1](names)
+    return found[1]
 
 
 def _compile(node: ast.expr) -> Evaluator:  # noqa: C901 - one case per node

@@ -76,39 +76,34 @@ def search(
     """Breadth-first search of one variant's state space, recording first witnesses in
     ``cases``; returns every PICS item and query answer read on the way (with a memo)."""
     plan = plan_of(machine)
-    outcome = _Outcomes(plan, variant, memo)
+    outcomes = _Outcomes(plan, variant, memo, stimuli)
+    states, rejections = cases.states, cases.rejections
+    transitions, guard_false = cases.transitions, cases.guard_false
     paths: dict[Node, list[Step]] = {start: []}
     queue = deque([start])
     while queue and len(paths) < MAX_NODES:
         node = queue.popleft()
         path = paths[node]
-        cases.states.setdefault(node.state, (index, path))
+        if node.state not in states:
+            states[node.state] = (index, path)
         rejected = plan.rejected[node.state]
-        if rejected is not None:
-            cases.rejections.setdefault(node.state, (index, path, rejected))
-        for number, (event, msg) in enumerate(stimuli):
-            if event == "$config":
-                changed = Node(node.state, node.ctx, tuple({**dict(node.config), **msg}.items()))
-                if changed not in paths:
-                    paths[changed] = [*path, (event, msg)]
-                    queue.append(changed)
-                continue
-            candidates = plan.by_event.get((node.state, event))
-            if not candidates:
-                continue  # rejected: no transition fires, and no guard has a false side
-            result, seen = outcome(node, number, msg, candidates)
-            step = (event, msg)
-            _record_guard_sides(candidates, seen, node, step, result, index, path, cases)
-            if result is None or result.transition is None:
-                continue
-            key = result.transition.key
-            cases.transitions.setdefault(
-                key, (index, path, (event, msg), result.node.state, result.effects)
-            )
-            if result.node not in paths:
-                paths[result.node] = [*path, (event, msg)]
-                queue.append(result.node)
-    return outcome.reads()
+        if rejected is not None and node.state not in rejections:
+            rejections[node.state] = (index, path, rejected)
+        for step, guarded, result, after in outcomes.expand(node):
+            for key, value in guarded:
+                if key in guard_false or _value(value):
+                    continue
+                fired = result.transition.key if result and result.transition else None
+                outcome = result.node.state if result else node.state
+                guard_false[key] = (index, path, step, fired, outcome)
+            if result is not None and result.transition is not None:
+                key = result.transition.key
+                if key not in transitions:
+                    transitions[key] = (index, path, step, result.node.state, result.effects)
+            if after is not None and after not in paths:
+                paths[after] = [*path, step]
+                queue.append(after)
+    return outcomes.reads()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +121,7 @@ def _value(found: Any) -> Any:
 
 _Outcome = tuple[Firing | None, dict[str, Any]]
 _Keys = tuple[tuple[str, str], ...]
+_Item = tuple[Step, tuple[tuple[str, Any], ...], Firing | None, Node | None]
 
 
 _Entries = list[tuple[_Keys, tuple[str, ...], Any]]
@@ -139,7 +135,7 @@ class Memo:
 
     def __init__(self) -> None:
         self.outcomes: dict[tuple[Node, int], _Entries] = {}
-        self.firings: dict[tuple[Node, int, str], _Entries] = {}
+        self.expansions: dict[Node, _Entries] = {}
         self.keys: dict[_Keys, _Keys] = {}
 
 
@@ -194,9 +190,12 @@ class _Outcomes:
     spent 90 % of its time here).
     """
 
-    def __init__(self, plan: Plan, variant: Variant, memo: Memo | None) -> None:
+    def __init__(
+        self, plan: Plan, variant: Variant, memo: Memo | None, stimuli: list[Step]
+    ) -> None:
         self.plan = plan
         self.memo = memo
+        self.stimuli = stimuli
         self.log: list[tuple[str, str, str]] = []
         self.variant = (
             variant
@@ -212,35 +211,60 @@ class _Outcomes:
         self.values: dict[int, tuple[str, ...]] = {}
         self.used: dict[int, tuple[_Keys, tuple[str, ...]]] = {}
 
-    def __call__(
-        self, node: Node, number: int, msg: dict[str, Any], candidates: list[Transition]
+    def expand(self, node: Node) -> tuple[_Item, ...]:
+        """What each stimulus does at ``node``, in stimulus order: its step, the guards of
+        its candidates with their values, the firing (None: rejected or no guard passed),
+        and the node it leads to (None: none)."""
+        if self.memo is None:
+            return self._expand(node, None)
+        entries = self.memo.expansions.setdefault(node, [])
+        found: tuple[_Item, ...] | None = self._lookup(entries)
+        if found is None:
+            reads: dict[tuple[str, str], str] = {}
+            found = self._expand(node, reads)
+            self._remember(entries, reads, found)
+        return found
+
+    def _expand(self, node: Node, reads: dict[tuple[str, str], str] | None) -> tuple[_Item, ...]:
+        items: list[_Item] = []
+        for number, step in enumerate(self.stimuli):
+            event, msg = step
+            if event == "$config":
+                # a configuration change between events (see paths.variants_of)
+                config = tuple({**dict(node.config), **msg}.items())
+                items.append((step, (), None, Node(node.state, node.ctx, config)))
+                continue
+            candidates = self.plan.by_event.get((node.state, event))
+            if not candidates:
+                continue  # rejected: no transition fires, and no guard has a false side
+            result, seen = self._outcome(node, number, msg, candidates, reads)
+            guarded = tuple((t.key, seen[t.key]) for t in candidates if t.guard is not None)
+            after = result.node if result is not None and result.transition is not None else None
+            items.append((step, guarded, result, after))
+        return tuple(items)
+
+    def _outcome(
+        self,
+        node: Node,
+        number: int,
+        msg: dict[str, Any],
+        candidates: list[Transition],
+        reads: dict[tuple[str, str], str] | None,
     ) -> _Outcome:
         if self.memo is None:
-            seen = _guard_values(
-                candidates, names_of(node, self.variant, msg, node.state, node.state)
-            )
-            chosen = _chosen(candidates, seen)
-            firing = take(self.plan, self.variant, node, chosen, msg) if chosen else None
-            return firing, seen
+            return self._compute(node, msg, candidates)
         entries = self.memo.outcomes.setdefault((node, number), [])
-        found: _Outcome | None = self._lookup(entries)
-        if found is not None:
-            return found
-        self.log.clear()
-        seen = _guard_values(candidates, names_of(node, self.variant, msg, node.state, node.state))
-        reads = {(ns, k): v for ns, k, v in self.log}
-        chosen = _chosen(candidates, seen)
-        firing = None
-        if chosen is not None:
-            firings = self.memo.firings.setdefault((node, number, chosen.key), [])
-            firing = self._lookup(firings, reads)
-            if firing is None:
-                self.log.clear()
-                firing = take(self.plan, self.variant, node, chosen, msg)
-                self._remember(firings, {(ns, k): v for ns, k, v in self.log}, firing, reads)
-        found = (firing, seen)
-        self._remember(entries, reads, found)
+        found: _Outcome | None = self._lookup(entries, reads)
+        if found is None:
+            self.log.clear()
+            found = self._compute(node, msg, candidates)
+            self._remember(entries, {(ns, k): v for ns, k, v in self.log}, found, reads)
         return found
+
+    def _compute(self, node: Node, msg: dict[str, Any], candidates: list[Transition]) -> _Outcome:
+        seen = _guard_values(candidates, names_of(node, self.variant, msg, node.state, node.state))
+        chosen = _chosen(candidates, seen)
+        return (take(self.plan, self.variant, node, chosen, msg) if chosen else None), seen
 
     def _lookup(self, entries: _Entries, reads: dict[tuple[str, str], str] | None = None) -> Any:
         """The result in ``entries`` whose reads this variant agrees with (None: none); its
@@ -300,21 +324,3 @@ def _chosen(candidates: list[Transition], seen: dict[str, Any]) -> Transition | 
         if t.guard is None or _value(seen[t.key]):
             return t
     return None
-
-
-def _record_guard_sides(
-    candidates: list[Transition],
-    seen: dict[str, Any],
-    node: Node,
-    step: Step,
-    result: Firing | None,
-    index: int,
-    path: list[Step],
-    cases: ModelCases,
-) -> None:
-    for t in candidates:
-        if t.guard is None or t.key in cases.guard_false or _value(seen[t.key]):
-            continue
-        fired = result.transition.key if result and result.transition else None
-        outcome = result.node.state if result else node.state
-        cases.guard_false[t.key] = (index, path, step, fired, outcome)

@@ -9,16 +9,18 @@ needs (transitions by state and event, actions by name) are indexed once per mac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from compiler.expressions import evaluate
+from compiler.expressions import compiled, evaluate
 from compiler.ir import Action, Machine, Transition
 
 __all__ = [
     "Firing",
     "Node",
     "Plan",
+    "Program",
     "Step",
     "Variant",
     "by_source_and_event",
@@ -80,48 +82,60 @@ def names_of(
     }
 
 
-def _reply_effect(action: Action, args: dict[str, Any]) -> tuple[Any, ...]:
-    """A reply action's effect: the response payload, or the CALLERROR code it answers with."""
-    assert action.reply is not None
-    if action.reply_error:
-        return ("reply_error", action.reply, action.reply_error)
-    return ("reply", action.reply, args)
+Program = Callable[[dict[str, Any], list[tuple[Any, ...]], dict[str, Any], dict[str, Any]], None]
 
 
-def _run_action(
-    action: Action,
-    names: dict[str, Any],
-    out: list[tuple[Any, ...]],
-    ctx: dict[str, Any],
-    config: dict[str, Any],
-) -> None:
-    if action.condition is not None and not evaluate(action.condition, names):
-        return
-    args = {k: evaluate(v, names) for k, v in action.args}
-    args = {k: v for k, v in args.items() if v is not None}
-    if action.send:
-        tx_ref = evaluate(action.transaction, names) if action.transaction is not None else None
-        out.append(
-            ("send", action.send, args) if tx_ref is None else ("send", action.send, args, tx_ref)
-        )
-    if action.reply:
-        out.append(_reply_effect(action, args))
-    if action.invoke:
-        out.append(("invoke", action.invoke, {k: evaluate(v, names) for k, v in action.args}))
-    if action.raise_event:
-        out.append(("raise", action.raise_event, args))
-    if action.start_timer and action.after is not None:
-        out.append(("start_timer", action.start_timer, float(evaluate(action.after, names))))
-    if action.cancel_timer:
-        out.append(("cancel_timer", action.cancel_timer))
-    for key, value in action.set_config:
-        config[key] = evaluate(value, names)
-        out.append(("set_config", key, config[key]))
-    if action.sync_clock is not None:
-        out.append(("sync_clock", str(evaluate(action.sync_clock, names))))
-    values = {var: evaluate(expr, names) for var, expr in action.assignments}
-    ctx.update(values)
-    names["ctx"] = dict(ctx)
+def _program(action: Action) -> Program:  # noqa: C901 - the effects are decided once
+    """The action as one function ``run(names, out, ctx, config)``: evaluates its condition and
+    values in ``names``, appends its effects to ``out``, writes ``config`` and ``ctx``.
+
+    A configuration write is not seen by the rest of the group (``names`` keeps the values
+    the group began with); a context assignment is (``names['ctx']`` is replaced).
+    """
+    condition = compiled(action.condition) if action.condition is not None else None
+    args = tuple((k, compiled(v)) for k, v in action.args)
+    transaction = compiled(action.transaction) if action.transaction is not None else None
+    after = compiled(action.after) if action.start_timer and action.after is not None else None
+    writes = tuple((k, compiled(v)) for k, v in action.set_config)
+    sync = compiled(action.sync_clock) if action.sync_clock is not None else None
+    assigns = tuple((var, compiled(e)) for var, e in action.assignments)
+    send, reply, invoke, raised = action.send, action.reply, action.invoke, action.raise_event
+    error = ("reply_error", reply, action.reply_error) if reply and action.reply_error else None
+    cancel = ("cancel_timer", action.cancel_timer) if action.cancel_timer else None
+
+    def run(  # noqa: C901 - one branch per kind of effect
+        names: dict[str, Any],
+        out: list[tuple[Any, ...]],
+        ctx: dict[str, Any],
+        config: dict[str, Any],
+    ) -> None:
+        if condition is not None and not condition(names):
+            return
+        values = {k: f(names) for k, f in args}
+        given = {k: v for k, v in values.items() if v is not None}
+        if send:
+            tx_ref = transaction(names) if transaction is not None else None
+            out.append(("send", send, given) if tx_ref is None else ("send", send, given, tx_ref))
+        if reply:
+            out.append(error or ("reply", reply, given))
+        if invoke:
+            out.append(("invoke", invoke, dict(values)))  # None values too
+        if raised:
+            out.append(("raise", raised, given))
+        if after is not None:
+            out.append(("start_timer", action.start_timer, float(after(names))))
+        if cancel is not None:
+            out.append(cancel)
+        for key, value in writes:
+            config[key] = value(names)
+            out.append(("set_config", key, config[key]))
+        if sync is not None:
+            out.append(("sync_clock", str(sync(names))))
+        if assigns:
+            ctx.update({var: value(names) for var, value in assigns})
+            names["ctx"] = dict(ctx)
+
+    return run
 
 
 class _ReadLog(dict[str, Any]):
@@ -169,7 +183,7 @@ class Plan:
     """What firing an event looks up, indexed once per machine instead of scanned per firing."""
 
     by_event: dict[tuple[str, str], list[Transition]]
-    actions: dict[str, Action]
+    programs: dict[str, Program]
     exits: dict[str, tuple[str, ...]]
     entries: dict[str, tuple[str, ...]]
     rejected: dict[str, str | None]
@@ -192,7 +206,8 @@ def plan_of(machine: Machine) -> Plan:
         rejected[s.name] = min(set(machine.events) - accepted, default=None)
     plan = Plan(
         by_event,
-        {a.name: a for a in reversed(machine.actions)},  # the first of a name wins, as next()
+        # the first action of a name wins, as Machine.action() finds it
+        {a.name: _program(a) for a in reversed(machine.actions)},
         {s.name: s.exit for s in reversed(machine.states)},
         {s.name: machine.entry + s.entry for s in reversed(machine.states)},
         rejected,
@@ -232,7 +247,7 @@ def take(plan: Plan, variant: Variant, node: Node, t: Transition, msg: dict[str,
         groups.append((plan.entries[target], target))
     for actions, state in groups:
         # Each group reads the context and configuration as they were when it began; a
-        # context assignment is seen by the next action of the group (see _run_action).
+        # context assignment is seen by the next action of the group (see _program).
         names = {
             "config": dict(config),
             "pics": variant.pics,
@@ -243,7 +258,7 @@ def take(plan: Plan, variant: Variant, node: Node, t: Transition, msg: dict[str,
             "state": state,
         }
         for name in actions:
-            _run_action(plan.actions[name], names, effects, ctx, config)
+            plan.programs[name](names, effects, ctx, config)
     return Firing(t, Node(target, tuple(ctx.items()), tuple(config.items())), effects)
 
 
@@ -254,6 +269,7 @@ def initial_node(machine: Machine, variant: Variant) -> Node:
     ctx, config = initial_context(machine), dict(variant.config)
     node = Node(initial, tuple(ctx.items()), tuple(config.items()))
     names = names_of(node, variant, {}, initial, initial)
+    programs = plan_of(machine).programs
     for name in machine.entry + machine.initial.entry:
-        _run_action(machine.action(name), names, [], ctx, config)
+        programs[name](names, [], ctx, config)
     return Node(initial, tuple(ctx.items()), tuple(config.items()))
