@@ -10,9 +10,11 @@ versions. So SVGs are not part of the drift-checked compiler output: ``chargespe
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import graphviz
@@ -106,14 +108,25 @@ def svg_files(files: Mapping[str, str], store: Store | None = None) -> dict[str,
     """
     dots = [path for path in sorted(files) if path.endswith(".dot")]
     if store is None or not dots:
-        return {path.removesuffix(".dot") + ".svg": render_svg(files[path]) for path in dots}
+        return dict(zip(_svg_names(dots), _draw([files[p] for p in dots]), strict=True))
     identity = _graphviz_identity()
-    svgs = {}
-    for path in dots:
-        key = text_key(identity, files[path])
-        svg = store.get(key, "svg")
-        if not isinstance(svg, str):
-            svg = render_svg(files[path])
-            store.put(key, "svg", svg)
-        svgs[path.removesuffix(".dot") + ".svg"] = svg
-    return svgs
+    keys = [text_key(identity, files[path]) for path in dots]
+    found = [store.get(key, "svg") for key in keys]
+    drawn: list[str] = [svg if isinstance(svg, str) else "" for svg in found]
+    missing = [i for i, svg in enumerate(found) if not isinstance(svg, str)]
+    for i, svg in zip(missing, _draw([files[dots[i]] for i in missing]), strict=True):
+        store.put(keys[i], "svg", svg)
+        drawn[i] = svg
+    return dict(zip(_svg_names(dots), drawn, strict=True))
+
+
+def _svg_names(dots: list[str]) -> list[str]:
+    return [path.removesuffix(".dot") + ".svg" for path in dots]
+
+
+def _draw(texts: list[str]) -> list[str]:
+    """:func:`render_svg` of each text, in order; the ``dot`` processes run side by side."""
+    if len(texts) <= 1:
+        return [render_svg(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=min(len(texts), os.cpu_count() or 1)) as pool:
+        return list(pool.map(render_svg, texts))
