@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CACHE_DIR", "Store", "input_key", "text_key"]
+__all__ = ["DEFAULT_CACHE_DIR", "Store", "code_digest", "input_key", "text_key"]
 
 DEFAULT_CACHE_DIR = ".chargespec-cache"
 # Bump when the layout of an entry changes, so older entries are simply never found.
@@ -80,6 +80,15 @@ def _source_roots() -> list[tuple[str, Path]]:
     return roots
 
 
+def code_digest() -> str:
+    """A SHA-256 over the compiler's and runtime's files and the tool versions: what every
+    cached result depends on besides its own input."""
+    hasher = hashlib.sha256(f"{_FORMAT}\0{_tool_versions()}\0".encode())
+    for label, root in _source_roots():
+        _tree_digest(hasher, root, label)
+    return hasher.hexdigest()
+
+
 def input_key(spec_dir: Path) -> str:
     """The key of everything a compilation of ``spec_dir`` depends on.
 
@@ -90,9 +99,7 @@ def input_key(spec_dir: Path) -> str:
         A SHA-256 hex digest; equal keys mean equal compiler output.
     """
     hasher = hashlib.sha256()
-    hasher.update(f"{_FORMAT}\0{_shown(spec_dir)}\0{_tool_versions()}\0".encode())
-    for label, root in _source_roots():
-        _tree_digest(hasher, root, label)
+    hasher.update(f"{_FORMAT}\0{_shown(spec_dir)}\0{code_digest()}\0".encode())
     if spec_dir.is_dir():
         _tree_digest(hasher, spec_dir, "specs")
     return hasher.hexdigest()
@@ -138,7 +145,8 @@ class Store:
     def put(self, key: str, kind: str, payload: Any) -> None:
         """Store ``payload`` (JSON data) under ``key``, atomically; a failed write is ignored
         (the cache only saves time)."""
-        body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        # Key order is kept: a parsed spec's mappings are in the order the spec writes them.
+        body = json.dumps(payload, separators=(",", ":")).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         try:
             self.root.mkdir(parents=True, exist_ok=True)

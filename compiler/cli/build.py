@@ -174,7 +174,7 @@ def _compiled(spec_dir: Path, store: Store | None) -> _Output:
             return cached
     from compiler.pipeline import compile_specs, managed_folders, unchecked_globs
 
-    result = compile_specs(spec_dir)
+    result = compile_specs(spec_dir, store=store)
     shown = _report(result)
     assert result.spec is not None
     output = _Output(
@@ -205,7 +205,7 @@ def validate(spec_dir: Path, no_cache: bool, cache_dir: Path) -> None:
                 return
     from compiler.pipeline import compile_specs
 
-    result = compile_specs(spec_dir, render=False)
+    result = compile_specs(spec_dir, render=False, store=store)
     shown = _report(result)
     output = _Output({}, (), (), shown, _summary(result))
     if store is not None:
