@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from compiler.cache import Store
 from compiler.checks import check_spec_set
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.emit import format_python
+from compiler.emit.cache import Store
 from compiler.frontend.load import load_spec_set
 from compiler.frontend.yaml import ParsedCache
 from compiler.ir import SpecSet

@@ -11,7 +11,7 @@ files after writing, ``build`` skips them with a note when Graphviz is missing, 
 fails without it.
 
 ``validate``, ``build`` and ``check`` keep what they compiled in a content-addressed cache
-(:mod:`compiler.cache`, ``--cache-dir``, default ``.chargespec-cache/``): with the same inputs
+(:mod:`compiler.emit.cache`, ``--cache-dir``, default ``.chargespec-cache/``): with the same inputs
 they take the output from there instead of compiling again, which is exact because equal
 keys mean equal output. ``--no-cache`` neither reads nor writes it.
 """
@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from compiler.cache import DEFAULT_CACHE_DIR, Store, input_key
 from compiler.emit import write_tree
+from compiler.emit.cache import DEFAULT_CACHE_DIR, Store, input_key
 
 if TYPE_CHECKING:
     from compiler.pipeline import CompileResult

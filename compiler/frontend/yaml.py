@@ -13,8 +13,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from compiler.cache import Store, code_digest, text_key
 from compiler.diagnostics import Diagnostic
+from compiler.emit.cache import Store, code_digest, text_key
 from runtime.spec.located_yaml import JsonPath, SourcePos, YamlError, load_yaml_file
 from runtime.spec.located_yaml import LocatedYaml as LoadedFile
 
@@ -64,7 +64,7 @@ def load_file(
 
 class ParsedCache:
     """Parsed spec files in the build cache, keyed by the file's bytes, the path it is shown
-    by and the code that reads it (:func:`compiler.cache.code_digest`). Parsing YAML with
+    by and the code that reads it (:func:`compiler.emit.cache.code_digest`). Parsing YAML with
     positions is most of what ``validate`` does; a file read before is taken from here.
 
     Args:

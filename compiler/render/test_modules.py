@@ -18,8 +18,8 @@ from compiler.ir import (
     SpecSet,
 )
 from compiler.naming import class_name, snake
-from compiler.parallel import run_all
 from compiler.render.env import header, py_literal, render_template
+from compiler.render.parallel import run_all
 from compiler.render.scenario_data import scenario_data, setup_pics
 from runtime.spec.applicability import scenario_conditions
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import compiler.cache
-from compiler.cache import DEFAULT_CACHE_DIR, Store, input_key, text_key
+import compiler.emit.cache
 from compiler.cli import main
+from compiler.emit.cache import DEFAULT_CACHE_DIR, Store, input_key, text_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = "specs/mini"
@@ -137,7 +137,7 @@ def test_changing_a_compiler_source_file_compiles_again(
     # The key covers the compiler's files; here a copy of them stands for the installed ones.
     sources = project / "compiler-copy"
     shutil.copytree(ROOT / "compiler", sources, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(compiler.cache, "_source_roots", lambda: [("compiler", sources)])
+    monkeypatch.setattr(compiler.emit.cache, "_source_roots", lambda: [("compiler", sources)])
     first = input_key(Path(SPECS))
     assert input_key(Path(SPECS)) == first  # content, not time: the same again
     assert _cli("build", SPECS, "--out", OUT).exit_code == 0  # cached under this key

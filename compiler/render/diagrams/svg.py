@@ -19,7 +19,7 @@ from pathlib import Path
 
 import graphviz
 
-from compiler.cache import Store, text_key
+from compiler.emit.cache import Store, text_key
 from compiler.render.diagrams.model import xml_comment
 
 __all__ = ["GraphvizMissing", "render_svg", "svg_files"]
