@@ -130,8 +130,11 @@ _Entries = list[tuple[_Keys, tuple[str, ...], Any]]
 class Memo:
     """Results shared by the variants of one machine, each kept with the PICS items and query
     answers it read and the repr of their values: the outcome of a stimulus at a node, and
-    (apart, since most firings read no PICS even where their guards do) the firing of one
-    transition. Equal key tuples are interned, so a variant computes its values once."""
+    the expansion of a node (every stimulus's outcome, with the union of their reads). Equal
+    key tuples are interned, so a variant computes its values for them once.
+
+    Nodes are dict keys, so two nodes equal under ``==`` share results; the search's own
+    visited set treats them as one node already."""
 
     def __init__(self) -> None:
         self.outcomes: dict[tuple[Node, int], _Entries] = {}

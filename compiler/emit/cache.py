@@ -156,6 +156,7 @@ class Store:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+            os.chmod(temp, 0o644)  # mkstemp makes it private; the rest of a checkout is not
             os.replace(temp, self._path(key, kind))
         except OSError:
             Path(temp).unlink(missing_ok=True)

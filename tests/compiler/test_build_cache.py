@@ -142,7 +142,7 @@ def test_changing_a_compiler_source_file_compiles_again(
     assert input_key(Path(SPECS)) == first  # content, not time: the same again
     assert _cli("build", SPECS, "--out", OUT).exit_code == 0  # cached under this key
     assert "from the cache" in _cli("build", SPECS, "--out", OUT).output
-    emit = sources / "emit.py"
+    emit = sources / "emit" / "__init__.py"
     emit.write_bytes(emit.read_bytes() + b"\n")
     assert input_key(Path(SPECS)) != first
     result = _cli("build", SPECS, "--out", OUT)
@@ -170,6 +170,7 @@ def test_a_damaged_entry_is_rebuilt_not_trusted(project: Path, damage: str) -> N
     assert result.exit_code == 0, result.output
     assert "from the cache" not in result.output
     assert _stamps(project / OUT) == before
+    assert sorted(p.name for p in (project / DEFAULT_CACHE_DIR).glob("*.build")) == [entry.name]
     assert entry.read_bytes() == raw  # replaced by a whole entry
     assert "from the cache" in _cli("build", SPECS, "--out", OUT).output
 
