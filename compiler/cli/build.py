@@ -184,9 +184,15 @@ def _compiled(spec_dir: Path, store: Store | None) -> _Output:
         shown,
         _summary(result),
     )
-    if store is not None:
-        store.put(key, "build", output.payload())
+    _keep(store, spec_dir, key, "build", output)
     return output
+
+
+def _keep(store: Store | None, spec_dir: Path, key: str, kind: str, output: _Output) -> None:
+    """Store ``output`` under ``key`` unless an input changed while it was compiled (it would
+    be the output of other inputs than the key says)."""
+    if store is not None and input_key(spec_dir) == key:
+        store.put(key, kind, output.payload())
 
 
 @click.command()
@@ -208,8 +214,7 @@ def validate(spec_dir: Path, no_cache: bool, cache_dir: Path) -> None:
     result = compile_specs(spec_dir, render=False, store=store)
     shown = _report(result)
     output = _Output({}, (), (), shown, _summary(result))
-    if store is not None:
-        store.put(key, "validate", output.payload())
+    _keep(store, spec_dir, key, "validate", output)
     click.echo(output.summary)
 
 

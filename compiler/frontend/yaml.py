@@ -49,16 +49,18 @@ def load_file(
     Returns:
         The loaded file (None when it could not be parsed) and the diagnostics found.
     """
-    if parsed is not None:
-        found = parsed.get(path, rel)
+    key = parsed.key(path, rel) if parsed is not None else None
+    if parsed is not None and key is not None:
+        found = parsed.get(key, rel)
         if found is not None:
             return found, []
     try:
         loaded = load_yaml_file(path, rel)
     except YamlError as error:
         return None, [_diagnostic(error)]
-    if parsed is not None:
-        parsed.put(path, rel, loaded)
+    # kept only if the file did not change while it was read
+    if parsed is not None and key is not None and parsed.key(path, rel) == key:
+        parsed.put(key, loaded)
     return loaded, []
 
 
@@ -75,29 +77,27 @@ class ParsedCache:
         self.store = store
         self.code = code_digest()
 
-    def _key(self, path: Path, rel: str) -> str | None:
+    def key(self, path: Path, rel: str) -> str | None:
+        """The key of the file as it is now (None: it cannot be read)."""
         try:
             content = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             return None
         return text_key("yaml", self.code, rel, content)
 
-    def get(self, path: Path, rel: str) -> LoadedFile | None:
-        """The file as parsed before, or None (not cached, or a damaged entry)."""
-        key = self._key(path, rel)
-        payload = self.store.get(key, "yaml") if key is not None else None
+    def get(self, key: str, rel: str) -> LoadedFile | None:
+        """The file parsed before under ``key``, or None (not cached, or a damaged entry)."""
+        payload: Any = self.store.get(key, "yaml")
         try:
-            data, positions, key_positions = payload  # type: ignore[misc]
+            data, positions, key_positions = payload
             return LoadedFile(rel, data, _positions(rel, positions), _positions(rel, key_positions))
         except (TypeError, ValueError):
             return None
 
-    def put(self, path: Path, rel: str, loaded: LoadedFile) -> None:
-        """Keep a freshly parsed file."""
-        key = self._key(path, rel)
-        if key is not None:
-            payload = [loaded.data, _rows(loaded.positions), _rows(loaded.key_positions)]
-            self.store.put(key, "yaml", payload)
+    def put(self, key: str, loaded: LoadedFile) -> None:
+        """Keep a freshly parsed file under ``key``."""
+        payload = [loaded.data, _rows(loaded.positions), _rows(loaded.key_positions)]
+        self.store.put(key, "yaml", payload)
 
 
 def _rows(positions: dict[JsonPath, SourcePos]) -> list[list[Any]]:

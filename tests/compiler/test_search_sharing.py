@@ -86,25 +86,29 @@ def test_a_parsed_file_from_the_cache_equals_a_fresh_parse(tmp_path: Path) -> No
     shown = "specs/ocpp16/machines/connector_status.yaml"
     fresh = load_yaml_file(path, shown)
     parsed = ParsedCache(Store(tmp_path))
-    assert parsed.get(path, shown) is None
-    parsed.put(path, shown, fresh)
-    cached = parsed.get(path, shown)
+    key = parsed.key(path, shown)
+    assert key is not None
+    assert parsed.get(key, shown) is None
+    parsed.put(key, fresh)
+    cached = parsed.get(key, shown)
     assert cached == fresh
     assert cached is not None
     # same order too: the IR keeps states and transitions in the order the spec writes them
     assert list(cached.positions) == list(fresh.positions)
     assert list(cached.data["states"]) == list(fresh.data["states"])
     # another shown path is another entry (positions name the file)
-    assert parsed.get(path, "elsewhere.yaml") is None
+    assert parsed.key(path, "elsewhere.yaml") != key
 
 
 def test_a_damaged_parsed_entry_is_parsed_again(tmp_path: Path) -> None:
     path = SPEC_DIR / "spec.yaml"
     store = Store(tmp_path)
     parsed = ParsedCache(store)
-    parsed.put(path, "spec.yaml", load_yaml_file(path, "spec.yaml"))
+    key = parsed.key(path, "spec.yaml")
+    assert key is not None
+    parsed.put(key, load_yaml_file(path, "spec.yaml"))
     (entry,) = tmp_path.glob("*.yaml")
     body = b'[{"spec": 1}, [[["spec"], "one", 1]], []]'
 
     entry.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-    assert parsed.get(path, "spec.yaml") is None  # well-formed JSON, not a parsed file
+    assert parsed.get(key, "spec.yaml") is None  # well-formed JSON, not a parsed file
