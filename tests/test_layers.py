@@ -3,7 +3,7 @@
 Runtime layers, each importing only layers below it (DESIGN.md, "Layers"):
 ``runtime.errors`` < ``runtime.ocppj`` < ``runtime.spec`` < ``runtime.station`` <
 ``runtime.adapters`` < ``runtime.sim`` | ``runtime.conformance`` (the last two are siblings and
-never import each other). Nothing inside ``runtime`` imports the public face
+never import each other) < ``runtime.fleet``. Nothing inside ``runtime`` imports the public face
 (``runtime/__init__.py``).
 
 Compiler parts: the base modules (``diagnostics``, ``naming``, ``expressions``, ``emit``) < ``ir``
@@ -42,6 +42,7 @@ _RUNTIME_RANK = {
     "runtime.adapters": 4,
     "runtime.sim": 5,
     "runtime.conformance": 5,
+    "runtime.fleet": 6,
 }
 _RUNTIME_CORE = ("runtime.errors", "runtime.ocppj", "runtime.spec")
 _COMPILER_BASE = (
@@ -74,6 +75,7 @@ _NOT_AT_CLI_IMPORT = (
     "runtime.adapters",
     "runtime.sim",
     "runtime.conformance",
+    "runtime.fleet",
 )
 
 

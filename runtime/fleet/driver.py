@@ -217,7 +217,9 @@ class StationDriver:
         self.station = self._build(self._started_at)
         self._stats.started += 1
         link = self._shared.link
-        backoff = Backoff(link.reconnect_min, max(link.reconnect_max, link.reconnect_min), self._rng)
+        backoff = Backoff(
+            link.reconnect_min, max(link.reconnect_max, link.reconnect_min), self._rng
+        )
         try:
             while not self.stopping:
                 ws = await self._open() if self.network else None
@@ -373,7 +375,7 @@ class StationDriver:
             self._step(now)
             if now >= until and self.network:
                 return
-            due = min((t for t in (station.next_deadline(), until) if t is not None))
+            due = min(t for t in (station.next_deadline(), until) if t is not None)
             if self._nudged:
                 self._nudged = False
                 continue

@@ -218,7 +218,7 @@ class Fleet:
             driver.stop()
         if not self._tasks:
             return
-        done, running = await asyncio.wait(
+        _, running = await asyncio.wait(
             self._tasks, timeout=self.options.stop_timeout + _STOP_GRACE
         )
         for task in running:

@@ -26,7 +26,7 @@ from runtime.station.store import (
     ListEntry,
     QueuedMessage,
     Reservation,
-    Store,
+    StationStore,
     TransactionRecord,
 )
 
@@ -59,13 +59,10 @@ class _Tx:
         return dataclasses.replace(self.record, samples=samples)
 
 
-class MemoryStore(Store):
-    """:class:`~runtime.station.store.Store`'s interface over dicts (see the module docstring).
+class MemoryStore:
+    """:class:`~runtime.station.store.StationStore` over dicts (see the module docstring)."""
 
-    Every table is created lazily: an idle station holds a handful of empty attributes.
-    """
-
-    def __init__(self) -> None:  # no SQLite connection: nothing of Database is used
+    def __init__(self) -> None:
         self._config: dict[str, str] = {}
         self._state: dict[str, str] = {}
         self._cache: dict[str, CacheEntry] = {}
@@ -76,6 +73,10 @@ class MemoryStore(Store):
         self._local: dict[str, ListEntry] = {}
         self._reservations: dict[str, Reservation] = {}
         self._profiles: list[tuple[int, str]] = []
+
+    def as_station_store(self) -> StationStore:
+        """This store, typed as the protocol it implements (mypy checks the fit here)."""
+        return self
 
     def close(self) -> None:
         """Nothing to release."""
@@ -108,7 +109,7 @@ class MemoryStore(Store):
         return self._cache.get(_fold(id_tag))
 
     def cache_put(self, entry: CacheEntry, *, capacity: int) -> None:
-        """As :meth:`Store.cache_put`: not-valid entries go first, oldest first (rule 25)."""
+        """As ``Store.cache_put``: not-valid entries go first, oldest first (rule 25)."""
         folded = _fold(entry.id_tag)
         self._cache.pop(folded, None)
         excess = len(self._cache) - max(capacity - 1, 0)
