@@ -154,8 +154,9 @@ class StationDriver:
     def nudge(self) -> None:
         """Something changed from outside: step the station now."""
         self._nudged = True
-        if self._timer is not None:
-            self._timer.reschedule(asyncio.get_running_loop().time())
+        timer = self._timer
+        if timer is not None and not timer.expired():  # an expiring one wakes the task anyway
+            timer.reschedule(asyncio.get_running_loop().time())
 
     def stop(self) -> None:
         """Begin the graceful stop (see the module docstring)."""

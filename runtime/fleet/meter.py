@@ -123,19 +123,18 @@ class CurveHardware:
         p_max = self._p_max(b)
         if not b.flowing or dt <= 0 or p_max <= 0:
             return
-        capacity_h = b.capacity_wh * _SECONDS_PER_HOUR  # Wh·s per unit of soc
+        capacity_ws = b.capacity_wh * _SECONDS_PER_HOUR  # W·s per unit of soc
         knee = self._profile.knee
-        soc = b.soc
-        if soc < knee:
-            to_knee = (knee - soc) * capacity_h / p_max
-            step = min(dt, to_knee)
-            soc += p_max * step / capacity_h
+        if b.soc < knee:
+            step = min(dt, (knee - b.soc) * capacity_ws / p_max)
+            b.register_wh += p_max * step / _SECONDS_PER_HOUR
+            b.soc += p_max * step / capacity_ws
             dt -= step
         if dt > 0:
-            k = p_max / ((1.0 - knee) * capacity_h)
-            soc = 1.0 - (1.0 - soc) * math.exp(-k * dt)
-        b.register_wh += (soc - b.soc) * b.capacity_wh
-        b.soc = soc
+            k = p_max / ((1.0 - knee) * capacity_ws)
+            soc = 1.0 - (1.0 - b.soc) * math.exp(-k * dt)
+            b.register_wh += (soc - b.soc) * b.capacity_wh
+            b.soc = soc
 
     def _new_ev(self, b: _Battery) -> None:
         """An EV arrives: its battery size, maximum power and state of charge."""
