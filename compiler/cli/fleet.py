@@ -286,6 +286,10 @@ def fleet(**options: Any) -> None:
         raise click.UsageError(str(error)) from None
     link = Link(options["csms_url"], _ssl_context(options["ca"], options["csms_url"]))
     runner = Fleet(SPEC, template, plan, link, fleet_options, _progress(options["quiet"]))
+    try:
+        runner.check_template()
+    except ValueError as error:  # ConfigError among them
+        raise click.UsageError(f"the station template does not fit: {error}") from None
     result = asyncio.run(_run(runner, options["tester_api"]))
     if not options["quiet"] and sys.stderr.isatty():
         click.echo("", err=True)

@@ -125,7 +125,9 @@ class StationDriver:
 
     # -- building ------------------------------------------------------------------------
 
-    def _build(self, now: float) -> Station:
+    def build(self, now: float | None = None) -> Station:
+        """Make this driver's station (and its transaction generator) as of ``now``."""
+        now = time.time() if now is None else now
         template = self._shared.template
         station = Station(
             self._shared.registry,
@@ -215,7 +217,7 @@ class StationDriver:
     async def run(self) -> None:
         """Build the station, connect, serve and reconnect until stopped."""
         self._started_at = time.time()
-        self.station = self._build(self._started_at)
+        self.station = self.build(self._started_at)
         self._stats.started += 1
         link = self._shared.link
         backoff = Backoff(

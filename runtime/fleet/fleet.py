@@ -145,6 +145,15 @@ class Fleet:
             rig = self._rigs[identity] = FleetRig(self.drivers[identity])
         return rig
 
+    def check_template(self) -> None:
+        """Build the first station once, so that a template it cannot take (a configuration
+        value out of range, an unknown PICS item) fails before any station connects.
+
+        Raises:
+            ValueError: (or a ``ConfigError``) what the station refused.
+        """
+        StationDriver(self._shared, 0, random.Random(0)).build()
+
     async def run(self, stop: asyncio.Event) -> FleetResult:
         """Run until ``stop`` is set or the duration has passed; then stop gracefully."""
         raise_open_files_limit()
@@ -189,8 +198,12 @@ class Fleet:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            logger.exception("%s: station failed", driver.identity)
-            self.stats.error(f"station failed: {type(error).__name__}: {error}"[:120])
+            kind = f"station failed: {type(error).__name__}: {error}"[:120]
+            if kind not in self.stats.errors:  # the first of a kind with its traceback
+                logger.exception("%s: station failed", driver.identity)
+            else:
+                logger.error("%s: %s", driver.identity, kind)
+            self.stats.error(kind)
 
     async def _tick(self) -> None:
         """Measure event-loop lag every 10 ms; the steady state begins when all are accepted."""
@@ -231,6 +244,9 @@ class Fleet:
         """Why the run did not complete as asked (empty when it did), most telling first."""
         s = self.stats
         found = []
+        crashed = sum(n for kind, n in s.errors.items() if kind.startswith("station failed"))
+        if crashed:
+            found.append(f"{crashed} stations failed (see the log)")
         if s.started < s.stations:
             found.append(f"only {s.started} of {s.stations} stations started before the stop")
         never = s.started - s.ever_accepted
@@ -249,7 +265,4 @@ class Fleet:
         undelivered = s.errors.get("stopped with transaction messages undelivered", 0)
         if undelivered:
             found.append(f"{undelivered} stations stopped with transaction messages undelivered")
-        crashed = sum(n for kind, n in s.errors.items() if kind.startswith("station failed"))
-        if crashed:
-            found.append(f"{crashed} stations failed (see the log)")
         return found
