@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -42,6 +43,11 @@ TARGETS = {
 _BOOT_LIMIT_S = 180.0  # give up waiting for all Accepted after this
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rss_kb() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
@@ -50,7 +56,7 @@ def _rss_kb() -> int:
     return 0
 
 
-async def _child(stations: int, url: str, steady: float) -> dict[str, Any]:
+async def _child(stations: int, url: str, steady: float, ramp: float) -> dict[str, Any]:
     """The fleet process: boot, hold ``steady`` seconds, stop; measure."""
     from generated.ocpp16.registry import SPEC
     from runtime.fleet.driver import Link
@@ -58,7 +64,7 @@ async def _child(stations: int, url: str, steady: float) -> dict[str, Any]:
     from runtime.fleet.template import StationTemplate, TransactionPlan
 
     base_kb = _rss_kb()
-    options = FleetOptions(stations=stations, ramp=0, connect_concurrency=200, seed=1)
+    options = FleetOptions(stations=stations, ramp=ramp, connect_concurrency=200, seed=1)
     fleet = Fleet(SPEC, StationTemplate(), TransactionPlan(enabled=False), Link(url), options)
     stop = asyncio.Event()
     run = asyncio.create_task(fleet.run(stop))
@@ -67,8 +73,10 @@ async def _child(stations: int, url: str, steady: float) -> dict[str, Any]:
     while stats.all_accepted_after is None and time.monotonic() - began < _BOOT_LIMIT_S:
         await asyncio.sleep(0.2)
     boot = stats.all_accepted_after
+    boot_cpu = _cpu_s()
     first_heartbeats = (stats.heartbeats, stats.heartbeats_on_time)
     await asyncio.sleep(steady)
+    steady_cpu = (_cpu_s() - boot_cpu) / steady
     rss_kb = _rss_kb()
     sent = stats.heartbeats - first_heartbeats[0]
     on_time = stats.heartbeats_on_time - first_heartbeats[1]
@@ -85,6 +93,9 @@ async def _child(stations: int, url: str, steady: float) -> dict[str, Any]:
         "heartbeats_on_time": round(on_time / sent, 4) if sent else 0.0,
         "lag_p50_ms": round(1000 * lag.percentile(50), 1),
         "lag_p99_ms": round(1000 * lag.percentile(99), 1),
+        "boot_cpu_s": round(boot_cpu, 1),
+        "steady_cpu_share": round(steady_cpu, 3),
+        "connect_failures": stats.connect_failures,
         "problems": list(result.problems),
     }
 
@@ -110,7 +121,7 @@ def _start_csms(heartbeat: int) -> tuple[subprocess.Popen[str], str]:
     return csms, ready[1]
 
 
-def measure(stations: int, heartbeat: int, steady: float) -> dict[str, Any]:
+def measure(stations: int, heartbeat: int, steady: float, ramp: float) -> dict[str, Any]:
     """One size: a fresh Central System process and a fresh fleet process."""
     csms, url = _start_csms(heartbeat)
     try:
@@ -124,6 +135,8 @@ def measure(stations: int, heartbeat: int, steady: float) -> dict[str, Any]:
                 url,
                 "--steady",
                 str(steady),
+                "--ramp",
+                str(ramp),
             ],
             capture_output=True,
             text=True,
@@ -159,7 +172,7 @@ def table(results: Sequence[dict[str, Any]]) -> str:
     """The results and the targets, one row per fleet size."""
     head = (
         f"{'stations':>9} {'boot s':>8} {'RSS MB':>8} {'KB/stn':>7} {'HB on time':>10}"
-        f" {'lag p50':>8} {'lag p99':>8}"
+        f" {'lag p50':>8} {'lag p99':>8} {'boot CPU s':>10} {'steady CPU':>10} {'conn fail':>9}"
     )
     rows = [head, "-" * len(head)]
     for r in results:
@@ -167,6 +180,7 @@ def table(results: Sequence[dict[str, Any]]) -> str:
         rows.append(
             f"{r['stations']:>9} {boot:>8} {r['rss_mb']:>8.0f} {r['kb_per_station']:>7.1f}"
             f" {r['heartbeats_on_time']:>10.1%} {r['lag_p50_ms']:>6.1f}ms {r['lag_p99_ms']:>6.1f}ms"
+            f" {r['boot_cpu_s']:>10.1f} {r['steady_cpu_share']:>10.1%} {r['connect_failures']:>9}"
         )
     rows.append(
         f"{'target':>9} {'<=60':>8} {'<=1024':>8} {'':>7} {'>=99%':>10} {'':>8} {'<=100ms':>8}"
@@ -183,15 +197,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--stations", default="1000,10000", help="Fleet sizes, comma-separated.")
     parser.add_argument("--heartbeat-interval", type=int, default=10)
     parser.add_argument("--steady", type=float, default=25.0, help="Seconds at steady state.")
+    parser.add_argument(
+        "--ramp", type=float, default=1000.0, help="Stations started per second (0: at once)."
+    )
     parser.add_argument("--check", action="store_true", help="Exit 1 when a target is missed.")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(asyncio.run(_child(args.child, args.url, args.steady))))
+        print(json.dumps(asyncio.run(_child(args.child, args.url, args.steady, args.ramp))))
         return {}
     results = [
-        measure(int(n), args.heartbeat_interval, args.steady) for n in args.stations.split(",")
+        measure(int(n), args.heartbeat_interval, args.steady, args.ramp)
+        for n in args.stations.split(",")
     ]
     print(table(results))
     missed = [line for r in results for line in misses(r)]
