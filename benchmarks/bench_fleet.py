@@ -81,6 +81,7 @@ async def _child(stations: int, url: str, steady: float, ramp: float) -> dict[st
     sent = stats.heartbeats - first_heartbeats[0]
     on_time = stats.heartbeats_on_time - first_heartbeats[1]
     lag = stats.loop_lag
+    heartbeat = stats.responses.get("Heartbeat")
     stop.set()
     result = await run
     return {
@@ -93,6 +94,7 @@ async def _child(stations: int, url: str, steady: float, ramp: float) -> dict[st
         "heartbeats_on_time": round(on_time / sent, 4) if sent else 0.0,
         "lag_p50_ms": round(1000 * lag.percentile(50), 1),
         "lag_p99_ms": round(1000 * lag.percentile(99), 1),
+        "heartbeat_rt_p99_ms": round(1000 * heartbeat.percentile(99), 1) if heartbeat else None,
         "boot_cpu_s": round(boot_cpu, 1),
         "steady_cpu_share": round(steady_cpu, 3),
         "connect_failures": stats.connect_failures,
