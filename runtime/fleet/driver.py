@@ -23,13 +23,11 @@ and closes with 1000.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from dataclasses import dataclass
 from ssl import SSLContext
-from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
@@ -37,6 +35,7 @@ from websockets.typing import Subprotocol
 
 from runtime.adapters.connecting import Backoff, basic_auth_header, connection_url
 from runtime.fleet.atg import TransactionGenerator
+from runtime.fleet.ledger import StationLedger
 from runtime.fleet.memory_store import MemoryStore
 from runtime.fleet.meter import CurveHardware
 from runtime.fleet.stats import FleetStats
@@ -53,7 +52,6 @@ _MAX_FRAME = 1 << 20  # a SendLocalList or GetConfiguration answer fits easily
 _MAX_QUEUE = 4  # frames buffered before reading stops (back-pressure on the Central System)
 _WRITE_LIMIT = 1 << 14
 _EARLY = 0.001  # a timer is due when this close: the loop may wake a hair early
-_ON_TIME = 1.1  # a heartbeat is on time within its interval + 10 %
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +110,8 @@ class StationDriver:
         self.stopping = False
         self._stop_deadline = 0.0
         self.network = True
-        self.accepted = False
-        self._ever_accepted = False
-        self._rejected = False
-        self._started_at = 0.0
-        self._heartbeat_ref: float | None = None
-        self._pending: dict[str, tuple[str, float, int | None]] = {}
+        self.ledger: StationLedger | None = None
         self._asked: set[int] = set()
-        self._open_ids: set[int] = set()
-        self._confirmed_stops: set[int] = set()
         self.finished = asyncio.Event()
 
     # -- building ------------------------------------------------------------------------
@@ -216,8 +207,9 @@ class StationDriver:
 
     async def run(self) -> None:
         """Build the station, connect, serve and reconnect until stopped."""
-        self._started_at = time.time()
-        self.station = self.build(self._started_at)
+        started_at = time.time()
+        self.station = self.build(started_at)
+        self.ledger = StationLedger(self._stats, self.station, started_at)
         self._stats.started += 1
         link = self._shared.link
         backoff = Backoff(
@@ -283,7 +275,7 @@ class StationDriver:
                 text = await self._wait(ws)
                 now = time.time()
                 if text is not None:
-                    self._received(text, now)
+                    self._received(station, text, now)
                 self._step(now)
                 await self._flush(ws)
             clean = True
@@ -294,7 +286,8 @@ class StationDriver:
             self._ws = None
             self._stats.connected -= 1
             station.disconnected(time.time())
-            self._went_offline()
+            if self.ledger is not None:
+                self.ledger.went_offline()
             if clean:
                 await ws.close(1000)
             else:
@@ -317,7 +310,7 @@ class StationDriver:
         return (
             not station.store.open_transactions()
             and station.queue.pending() == 0
-            and not self._pending
+            and not (self.ledger is not None and self.ledger.pending)
         )
 
     async def _wait(self, ws: ClientConnection) -> str | None:
@@ -396,97 +389,18 @@ class StationDriver:
     async def _flush(self, ws: ClientConnection) -> None:
         station = self.station
         assert station is not None
+        ledger = self.ledger
         for text in station.data_to_send():
-            self._sent(text, time.time())
+            if ledger is not None:
+                ledger.sent(text, time.time())
             await ws.send(text)
 
-    def _sent(self, text: str, now: float) -> None:
-        self._stats.frames_out += 1
-        if not text.startswith("[2"):
-            return
-        # [2,"<id>","<Action>",{...}]: the station's own encoding, ids without quotes.
-        _, message_id, _, action, _ = text.split('"', 4)
-        tx_id = None
-        if action == "StopTransaction":
-            tx_id = int(json.loads(text)[3]["transactionId"])
-            self._stop_sent(tx_id)
-        elif action == "Heartbeat":
-            self._heartbeat_sent(now)
-        self._pending[message_id] = (action, now, tx_id)
-
-    def _stop_sent(self, tx_id: int) -> None:
-        if tx_id in self._confirmed_stops:
-            self._stats.duplicate_stops += 1
-        if tx_id in self._open_ids:
-            self._open_ids.discard(tx_id)
-            self._stats.transactions_running -= 1
-
-    def _heartbeat_sent(self, now: float) -> None:
-        assert self.station is not None
-        interval = self.station.config_int("HeartbeatInterval")
-        if self._heartbeat_ref is not None and interval > 0:
-            self._stats.heartbeats += 1
-            if now - self._heartbeat_ref <= interval * _ON_TIME:
-                self._stats.heartbeats_on_time += 1
-        self._heartbeat_ref = now
-
-    def _received(self, text: str, now: float) -> None:
-        station = self.station
-        assert station is not None
-        self._stats.frames_in += 1
-        kind = text.lstrip("[ \t\r\n")[:1]
-        answer = None
-        if kind in ("3", "4"):
-            answer = self._pending.pop(text.split('"', 2)[1], None)
+    def _received(self, station: Station, text: str, now: float) -> None:
+        ledger = self.ledger
+        call = ledger.answer_to(text) if ledger is not None else None
         station.receive(text, now)
-        if answer is None:
-            return
-        action, sent, tx_id = answer
-        self._stats.response(action, now - sent)
-        if kind == "4":
-            code = text.split('"', 4)[3] if text.count('"') >= 4 else "?"
-            self._stats.call_errors += 1
-            self._stats.error(f"CALLERROR {action} {code}")
-        elif action == "BootNotification":
-            self._boot_answered(text, now)
-        elif action == "StartTransaction":
-            self._start_confirmed(text)
-        elif action == "StopTransaction" and tx_id is not None:
-            self._confirmed_stops.add(tx_id)
-            self._stats.transactions_stopped += 1
-
-    def _boot_answered(self, text: str, now: float) -> None:
-        assert self.station is not None
-        if self.station.may_send("Authorize"):
-            if not self.accepted:
-                self.accepted = True
-                self._stats.accepted += 1
-                self._heartbeat_ref = now
-            if not self._ever_accepted:
-                self._ever_accepted = True
-                self._stats.ever_accepted += 1
-                self._stats.boot_seconds.add(now - self._started_at)
-        elif '"Rejected"' in text and not self._rejected:
-            self._rejected = True
-            self._stats.rejected += 1
-
-    def _start_confirmed(self, text: str) -> None:
-        payload: dict[str, Any] = json.loads(text)[2]
-        tx_id = payload.get("transactionId")
-        if isinstance(tx_id, int) and tx_id not in self._open_ids:
-            self._open_ids.add(tx_id)
-            self._stats.transactions_started += 1
-            self._stats.transactions_running += 1
-
-    def _went_offline(self) -> None:
-        """The link is gone: unanswered CALLs will never be answered on it."""
-        for action, _, _ in self._pending.values():
-            self._stats.error(f"no answer before the link closed: {action}")
-        self._pending.clear()
-        self._heartbeat_ref = None
-        if self.accepted:
-            self.accepted = False
-            self._stats.accepted -= 1
+        if ledger is not None and call is not None:
+            ledger.answered(text, call, now)
 
     def _finish_offline(self) -> None:
         """Stopped: what the station still owes the Central System is reported."""
@@ -498,5 +412,5 @@ class StationDriver:
             self._stats.error("stopped with transactions still open")
         if station.queue.pending():
             self._stats.error("stopped with transaction messages undelivered")
-        self._stats.transactions_running -= len(self._open_ids)
-        self._open_ids.clear()
+        if self.ledger is not None:
+            self.ledger.finished()
