@@ -191,3 +191,41 @@ async def test_the_command_exits_1_with_one_line_and_writes_the_summary(tmp_path
     assert data["stations"]["rejected"] == 1
     assert data["problems"][0].startswith("1 of 5 stations")
     assert data["transactions"]["started"] == data["transactions"]["stopped"] > 0
+
+
+async def test_sigterm_stops_every_running_transaction_once_and_exits_0() -> None:
+    csms = FleetCsms(heartbeat_interval=30)
+    await csms.start()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from compiler.cli import main; main()",
+            "fleet",
+            "--csms",
+            csms.url,
+            "--stations",
+            "10",
+            "--charge",
+            "60:90",
+            "--pause",
+            "0.1:0.3",
+            "--quiet",
+            cwd=_ROOT,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        # Every connector charging, then SIGTERM (as a CI job's timeout or Ctrl-C would).
+        for _ in range(300):
+            if len(csms.started) == 20 or process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert len(csms.started) == 20
+        assert not csms.stops
+        process.terminate()
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        await csms.stop()
+    assert process.returncode == 0, err.decode()
+    assert set(csms.stops) == set(csms.started)
+    assert set(csms.stops.values()) == {1}
+    assert err.decode().strip().splitlines()[-1] == "fleet: 10 stations accepted"
