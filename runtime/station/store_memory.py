@@ -31,13 +31,14 @@ import json
 import sqlite3
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from runtime.station.store import (
     CacheEntry,
     ListEntry,
     QueuedMessage,
     Reservation,
+    StationStore,
     StoreError,
     TransactionRecord,
 )
@@ -497,6 +498,10 @@ class MemoryStore:
         self._open()
         rows = [(connector, _dumps(profile)) for connector, profile in profiles]
         self._swap("_profiles", rows or None)
+
+
+if TYPE_CHECKING:  # mypy holds every method to StationStore's signature
+    _IS_A_STATION_STORE: type[StationStore] = MemoryStore
 
 
 def _message(seq: int, row: tuple[str, str, int | None, int, float]) -> QueuedMessage:

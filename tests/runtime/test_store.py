@@ -328,6 +328,18 @@ def test_an_explicit_ref_moves_the_counter_like_sqlite_sequence(store: StationSt
     assert store.next_transaction_ref() == 9
 
 
+def test_refs_stop_where_sqlite_integers_stop(store: StationStore) -> None:
+    def begin(ref: int | None = None) -> int:
+        return store.begin_transaction(1, "T", 0, "2024-01-01T00:00:00Z", None, ref=ref).ref
+
+    with pytest.raises(OverflowError):
+        begin(2**63)
+    assert begin(2**63 - 1) == 2**63 - 1
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        begin()  # no ref above the highest ever stored is left
+    assert [t.ref for t in store.open_transactions()] == [2**63 - 1]
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -496,8 +508,10 @@ def test_a_rollback_restores_the_cache_write_order(store: StationStore) -> None:
         store.cache_put(_entry("S", "Accepted", 0.0), capacity=3)  # evicts Q
         raise Boom
     assert _tags(store) == ["P", "Q", "R"]
-    store.cache_put(_entry("S", "Accepted", 0.0), capacity=3)  # evicts P, written first
-    assert _tags(store) == ["Q", "R", "S"]
+    store.cache_put(_entry("S", "Accepted", 0.0), capacity=4)  # written after R
+    assert _tags(store) == ["P", "Q", "R", "S"]
+    store.cache_put(_entry("T", "Accepted", 0.0), capacity=4)  # evicts P, written first
+    assert _tags(store) == ["Q", "R", "S", "T"]
 
 
 def test_what_an_inner_batch_lets_escape_stays_if_the_outer_step_carries_on(
