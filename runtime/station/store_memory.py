@@ -27,6 +27,7 @@ Theory of operation:
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 from contextlib import AbstractContextManager
@@ -105,18 +106,9 @@ class _Tx:
 
     def record(self, ref: int) -> TransactionRecord:
         samples = [json.loads(text) for text in self.samples]
-        return TransactionRecord(
-            ref,
-            self.connector,
-            self.id_tag,
-            self.meter_start,
-            self.started,
-            self.transaction_id,
-            self.parent_id_tag,
-            self.stop_reason,
-            samples,
-            self.ended,
-        )
+        fields: tuple[Any, ...] = (ref, self.connector, self.id_tag, self.meter_start, self.started)
+        fields += (self.transaction_id, self.parent_id_tag, self.stop_reason, samples, self.ended)
+        return TransactionRecord(*fields)
 
 
 class _Batch(AbstractContextManager[None]):
@@ -140,7 +132,7 @@ class _Batch(AbstractContextManager[None]):
         store._depth -= 1
         if store._depth == 0:
             journal, store._journal = store._journal, None
-            if exc_type is not None and journal:
+            if exc_type is not None and journal and not store._closed:
                 store._undo(journal)
 
 
@@ -194,10 +186,9 @@ class MemoryStore:
 
     def close(self) -> None:
         """Forget everything; later calls raise :class:`StoreError`. Closing twice is fine."""
-        for name in self.__slots__:
-            if name not in ("_closed", "_depth", "_tx_seq", "_queue_seq"):
-                setattr(self, name, None)
         self._closed = True
+        self._journal = self._config = self._state = self._cache = self._tx = None
+        self._queue = self._list = self._reservations = self._profiles = None
 
     def __enter__(self) -> Self:
         return self
@@ -290,11 +281,12 @@ class MemoryStore:
         excess = len(cache) - max(capacity - 1, 0)
         if excess > 0:
             # Not-valid first, then oldest, then rowid (behaviour rule 25).
-            order = sorted(
+            evicted = heapq.nsmallest(
+                excess,
                 cache.items(),
                 key=lambda item: (item[1][1].status == "Accepted", item[1][1].updated, item[1][0]),
             )
-            for key, _ in order[:excess]:
+            for key, _ in evicted:
                 self._pop(cache, key)
         if capacity >= 1:
             # A plain rowid: one above the highest in the table (1 when empty).

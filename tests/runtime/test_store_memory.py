@@ -336,3 +336,16 @@ def test_writes_outside_a_batch_and_steps_that_write_nothing_keep_no_journal() -
     assert store._journal is None and store.load_config() == {"K": "w"}
     store.close()
     assert store._config is None  # closing lets the contents go
+
+
+def test_a_store_closed_inside_a_failing_batch_stays_closed_and_empty() -> None:
+    store = MemoryStore()
+    store.save_config("K", "v")
+    with pytest.raises(Boom), store.batch():
+        store.cache_clear()
+        store.save_config("K", "w")
+        store.close()
+        raise Boom
+    assert store._config is None
+    with pytest.raises(StoreError, match="store is closed"):
+        store.load_config()
