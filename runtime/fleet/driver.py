@@ -36,12 +36,12 @@ from websockets.typing import Subprotocol
 from runtime.adapters.connecting import Backoff, basic_auth_header, connection_url
 from runtime.fleet.atg import TransactionGenerator
 from runtime.fleet.ledger import StationLedger
-from runtime.fleet.memory_store import MemoryStore
 from runtime.fleet.meter import CurveHardware
 from runtime.fleet.stats import FleetStats
 from runtime.fleet.template import IdTagPicker, StationTemplate, TransactionPlan
 from runtime.spec.registry import SpecRegistry
 from runtime.station.station import Station, StationIdentity
+from runtime.station.store_memory import MemoryStore
 
 __all__ = ["FleetShared", "Link", "StationDriver"]
 
