@@ -39,6 +39,10 @@ _TICK = 0.01  # the event-loop lag ticker's period
 # the fleet, so what exists after each batch of starts (and once all are accepted) is moved out
 # of the collector's sight (gc.freeze); objects made later are collected as usual.
 _FREEZE_EVERY = 500
+# Young collections are few and far between too: at the default threshold (700) thousands of
+# idle stations' short-lived waits are promoted and rescanned, a 5-50 ms stall several times a
+# second. Objects that die young are freed by reference counting anyway.
+_GC_THRESHOLDS = (50_000, 20, 100)
 _STOP_GRACE = 5.0  # beyond the stop timeout, before drivers still running are cancelled
 
 
@@ -163,6 +167,8 @@ class Fleet:
     async def run(self, stop: asyncio.Event) -> FleetResult:
         """Run until ``stop`` is set or the duration has passed; then stop gracefully."""
         raise_open_files_limit()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*_GC_THRESHOLDS)
         self.started_at = time.time()
         helpers = [asyncio.create_task(self._ramp(stop)), asyncio.create_task(self._tick())]
         if self._progress is not None and self.options.progress_interval > 0:
@@ -176,6 +182,7 @@ class Fleet:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             gc.unfreeze()  # the stations are done with: collectable again
+            gc.set_threshold(*thresholds)
         return FleetResult(self.stats.summary(), tuple(self.problems()))
 
     async def _until_stop(self, stop: asyncio.Event) -> None:
