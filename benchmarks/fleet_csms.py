@@ -5,7 +5,9 @@ Heartbeat, StatusNotification, Authorize, Start/StopTransaction, MeterValues, an
 with an empty CALLRESULT) and counts per action. It also keeps what the fleet tests assert on:
 which transactions were started and how many StopTransaction each got. Two knobs make a
 misbehaving Central System: ``reject`` (BootNotification Rejected for those identities) and
-``drop`` (the connection aborted once, right after the station's first Accepted boot).
+``drop`` (the connection aborted once, right after the station's first Accepted boot); and two
+make a secured one: ``passwords`` (HTTP Basic auth, OCPP-J §6.2.2, user name = identity) and a
+TLS context for ``wss://``.
 
 Run it as a separate process for benchmarks (``python benchmarks/fleet_csms.py --port 0``
 prints ``READY ws://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT, then prints its counts
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import gc
 import json
@@ -25,6 +28,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from http import HTTPStatus
+from ssl import SSLContext
 from typing import Any
 from urllib.parse import unquote
 
@@ -51,6 +56,8 @@ class FleetCsms:
         heartbeat_interval: The interval in an Accepted BootNotification.conf, seconds.
         reject: Identities whose BootNotification is Rejected (their retry interval: 3600).
         drop: Identities whose connection is aborted once, after their first Accepted boot.
+        passwords: The Basic-auth password expected of each identity (HTTP 401 otherwise);
+            ``None``: no authentication.
     """
 
     def __init__(
@@ -58,12 +65,16 @@ class FleetCsms:
         heartbeat_interval: int = 60,
         reject: Callable[[str], bool] = lambda identity: False,
         drop: Callable[[str], bool] = lambda identity: False,
+        passwords: Callable[[str], str] | None = None,
     ) -> None:
         self.heartbeat_interval = heartbeat_interval
         self._reject = reject
         self._drop = drop
+        self._passwords = passwords
+        self._scheme = "ws"
         self.actions: Counter[str] = Counter()
         self.connections = 0
+        self.unauthorized = 0
         self.online: set[str] = set()
         self.accepted: set[str] = set()
         self.dropped: set[str] = set()
@@ -74,8 +85,11 @@ class FleetCsms:
         self._server: Server | None = None
         self.port = 0
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Bind and serve; :attr:`port` tells where."""
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, ssl: SSLContext | None = None
+    ) -> None:
+        """Bind and serve (``wss://`` with ``ssl``); :attr:`port` tells where."""
+        self._scheme = "wss" if ssl is not None else "ws"
         self._server = await serve(
             self._serve_one,
             host,
@@ -85,6 +99,8 @@ class FleetCsms:
             compression=None,
             max_queue=4,
             backlog=4096,
+            ssl=ssl,
+            process_request=self._authorize if self._passwords is not None else None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -99,7 +115,17 @@ class FleetCsms:
     @property
     def url(self) -> str:
         """The endpoint URL the stations append their identity to."""
-        return f"ws://127.0.0.1:{self.port}/ocpp"
+        return f"{self._scheme}://127.0.0.1:{self.port}/ocpp"
+
+    def _authorize(self, ws: ServerConnection, request: Any) -> Any:
+        """HTTP 401 unless the Basic credentials are the identity and its password."""
+        assert self._passwords is not None
+        identity = unquote(request.path.rsplit("/", 1)[-1])
+        token = base64.b64encode(f"{identity}:{self._passwords(identity)}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {token}":
+            self.unauthorized += 1
+            return ws.respond(HTTPStatus.UNAUTHORIZED, "bad credentials\n")
+        return None
 
     async def _serve_one(self, ws: ServerConnection) -> None:
         assert ws.request is not None

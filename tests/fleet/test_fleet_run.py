@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -229,3 +232,58 @@ async def test_sigterm_stops_every_running_transaction_once_and_exits_0() -> Non
     assert set(csms.stops) == set(csms.started)
     assert set(csms.stops.values()) == {1}
     assert err.decode().strip().splitlines()[-1] == "fleet: 10 stations accepted"
+
+
+def _self_signed(tmp_path: Path) -> Path:
+    """A certificate for 127.0.0.1 that is its own trust anchor (openssl)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_basic_auth_over_tls_with_a_trust_anchor(tmp_path: Path) -> None:
+    cert = _self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, tmp_path / "key.pem")
+    csms = FleetCsms(heartbeat_interval=30, passwords=lambda identity: f"{identity}-key")
+    await csms.start(ssl=server_tls)
+    client_tls = ssl.create_default_context(cafile=str(cert))  # what --ca builds
+    try:
+        right = StationTemplate(password="{identity}-key")
+        wrong = StationTemplate(identity="BAD{N}", password="guess")
+        options = FleetOptions(stations=5, duration=1.5, stop_timeout=5.0, seed=3)
+        link = Link(csms.url, ssl=client_tls, reconnect_min=5.0, reconnect_max=5.0)
+        good = await Fleet(SPEC, right, _IDLE, link, options).run(asyncio.Event())
+        bad = await Fleet(SPEC, wrong, _IDLE, link, options).run(asyncio.Event())
+    finally:
+        await csms.stop()
+    assert csms.url.startswith("wss://")
+    assert good.ok, good.problems
+    assert len(csms.accepted) == 5 and csms.unauthorized == 5
+    assert bad.problems[0] == (
+        "5 of 5 stations were never accepted (0 rejected, 5 failed connection attempts)"
+    )
+    assert any("401" in kind for kind in bad.summary["errors"])
