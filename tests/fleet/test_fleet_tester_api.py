@@ -57,6 +57,12 @@ async def test_a_station_is_plugged_carded_cut_off_and_restored_by_identity() ->
             assert "CP00002" not in csms.online and {"CP00001", "CP00003"} <= csms.online
             await api.act("connection_restored", {})
             assert await _until(lambda: "CP00002" in csms.online)
+            # A power cycle: the station boots again on a new connection, and the transaction
+            # the power loss interrupted is stopped (once) after the new boot.
+            boots = csms.actions["BootNotification"]
+            await api.act("power_cycle", {})
+            assert await _until(lambda: csms.actions["BootNotification"] == boots + 1)
+            assert await _until(lambda: dict(csms.stops) == {1: 1})
             await api.close()
 
             with pytest.raises(InvalidStatus) as refused:
@@ -67,7 +73,8 @@ async def test_a_station_is_plugged_carded_cut_off_and_restored_by_identity() ->
         stop.set()
         result = await asyncio.wait_for(running, 15)
         await csms.stop()
-    # The card's transaction was still running: the graceful stop ended it, once.
+    # The card's transaction was ended by the power cycle; the graceful stop did not end it
+    # again.
     assert dict(csms.stops) == {1: 1}
     assert result.summary["transactions"] == {
         "started": 1,
