@@ -189,7 +189,9 @@ def _progress(quiet: bool) -> Any:
 
 @click.command()
 @click.option("--csms", "csms_url", required=True, help="Central System URL, ws(s)://host/path.")
-@click.option("--stations", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--stations", type=click.IntRange(min=1), default=10, show_default=True, help="How many."
+)
 @click.option(
     "--template",
     "template_file",
@@ -236,7 +238,13 @@ def _progress(quiet: bool) -> Any:
     help="Opening handshakes in flight at most.",
 )
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--stop-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True)
+@click.option(
+    "--stop-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds the graceful stop may take (transactions stopped, queues drained).",
+)
 @click.option("--no-transactions", is_flag=True, help="No automatic transactions.")
 @click.option(
     "--start-probability",
@@ -246,7 +254,12 @@ def _progress(quiet: bool) -> Any:
 @click.option("--charge", callback=_range, help="Session length MIN:MAX seconds [60:300].")
 @click.option("--pause", callback=_range, help="Pause MIN:MAX seconds [5:60].")
 @click.option("--id-tags", help="idTags, comma-separated [FLEET0001..FLEET0100].")
-@click.option("--id-tag-mode", type=click.Choice(["round-robin", "random", "per-connector"]))
+@click.option(
+    "--id-tag-mode",
+    type=click.Choice(["round-robin", "random", "per-connector"]),
+    help="Which idTag a session presents: the next of the list fleet-wide, any, or one per "
+    "connector [round-robin].",
+)
 @click.option(
     "--summary",
     "summary_file",
