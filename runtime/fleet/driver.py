@@ -278,7 +278,8 @@ class StationDriver:
                     self._received(station, text, now)
                 self._step(now)
                 await self._flush(ws)
-            clean = True
+            # A power cycle or a cut cable loses the link without a closing handshake.
+            clean = self.network and not station.reconnect_requested
         except ConnectionClosed:
             if not self.stopping and self.network:
                 self._stats.drops += 1
