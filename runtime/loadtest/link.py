@@ -197,7 +197,11 @@ class StationLink:
             with self._lock:
                 self._ws = None
                 self.station.disconnected(time.time())
-                self._report(self._calls.lost(time.perf_counter()))
+                lost = self._calls.lost(time.perf_counter())
+                # A CALL still open when the caller closed the link is no fault of the
+                # Central System's: it is not reported.
+                if not self._stop.is_set():
+                    self._report(lost)
         return True
 
     def _step(self, ws: ClientConnection) -> bool:

@@ -77,7 +77,7 @@ def charge(
     charge_seconds: float,
     *,
     start_timeout: float = 30.0,
-    tick: float = 0.05,
+    tick: float = 0.01,
     sleep: Sleep = time.sleep,
 ) -> Session:
     """Play one charging session on ``connector`` (see the module docstring).

@@ -1,12 +1,19 @@
 """Locust mode: one Locust user is one simulated charge point, load for a Central System.
 
-Each :class:`ChargePointUser` owns one sans-IO
-:class:`~runtime.station.station.Station` (every machine of the spec set, as ``chargespec
-sim`` runs it) and one :class:`~runtime.loadtest.link.StationLink` greenlet that keeps it
-connected: it boots, sends its StatusNotifications, Heartbeats and MeterValues, answers the
-Central System's requests and reconnects with back-off, all by itself. The user's tasks are the
-driver: :meth:`ChargePointUser.charge` plays a charging session on a free connector,
-:meth:`ChargePointUser.idle` leaves the station alone.
+:class:`ChargePointUser` is mixed into Locust's ``User`` in a locustfile (see
+``examples/locustfile.py``)::
+
+    events.init_command_line_parser.add_listener(add_arguments)
+
+    class ChargePoint(ChargePointUser, User):
+        registry = SPEC
+
+Each user owns one sans-IO :class:`~runtime.station.station.Station` (every machine of the
+spec set, as ``chargespec sim`` runs it) and one :class:`~runtime.loadtest.link.StationLink`
+that keeps it connected: it boots, sends its StatusNotifications, Heartbeats and MeterValues,
+answers the Central System's requests and reconnects with back-off, all by itself. The user's
+tasks are the driver: :meth:`ChargePointUser.charge` plays a charging session on a free
+connector, :meth:`ChargePointUser.idle` leaves the station alone.
 
 What Locust counts: every CALL the station sends is one request, ``request_type="OCPP"``,
 named by its action, timed from writing the CALL to reading its CALLRESULT; a CALLERROR, no
@@ -15,9 +22,10 @@ answer within MessageTimeout and a connection lost first are failures
 each opening handshake and ``Session``/``start`` the wait from presenting the idTag to a
 running transaction.
 
-Importing this module imports Locust, which monkey-patches the standard library for gevent;
-only a locustfile (or a Locust process) should import it. It also adds the ``--cp-*`` options
-to Locust's command line (a master hands them to its workers).
+This module imports neither Locust nor gevent (importing Locust monkey-patches the standard
+library). It blocks with ``threading`` and ``time.sleep``, which Locust's patching turns into
+gevent's: the link runs in a greenlet beside the user's, and every user of a worker waits side
+by side.
 """
 
 from __future__ import annotations
@@ -25,23 +33,30 @@ from __future__ import annotations
 import itertools
 import logging
 import random
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import gevent
-from locust import User, between, events, task
-from locust.argument_parser import LocustArgumentParser
-from locust.env import Environment
-
+from runtime.errors import ChargespecError
 from runtime.loadtest.calls import CallFailed, CallOutcome
 from runtime.loadtest.link import StationLink
 from runtime.loadtest.sessions import Session, charge, ready_connectors, registered, wait_until
 from runtime.spec.registry import SpecRegistry
 from runtime.station.station import Station, StationIdentity
 
-__all__ = ["ChargePointOptions", "ChargePointUser", "add_arguments", "parse_config"]
+if TYPE_CHECKING:
+    from locust.argument_parser import LocustArgumentParser
+    from locust.env import Environment
+
+__all__ = [
+    "ChargePointOptions",
+    "ChargePointUser",
+    "SessionFailed",
+    "add_arguments",
+    "parse_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +65,17 @@ _NUMBERS = itertools.count(1)
 # Without --cp-connectors and without a PICS file, as `chargespec sim`.
 _DEFAULT_CONNECTORS = 2
 _TICK = 0.1
+# How long a stopping user waits for its link to close the connection.
+_STOP_TIMEOUT = 5.0
 
 
 def add_arguments(parser: LocustArgumentParser) -> None:
-    """Add the charge point options (``--cp-*``) to Locust's command line."""
+    """Add the charge point options (``--cp-*``) to Locust's command line.
+
+    Register it in the locustfile:
+    ``events.init_command_line_parser.add_listener(add_arguments)``; a master hands the
+    values to its workers.
+    """
     parser.add_argument(
         "--cp-identity",
         default="CP{worker}-{n}",
@@ -85,6 +107,15 @@ def add_arguments(parser: LocustArgumentParser) -> None:
         "--cp-charge-max", type=float, default=600.0, help="Longest session, in seconds."
     )
     parser.add_argument(
+        "--cp-wait-min",
+        type=float,
+        default=5.0,
+        help="Shortest pause between two tasks (a session, an idle spell), in seconds.",
+    )
+    parser.add_argument(
+        "--cp-wait-max", type=float, default=30.0, help="Longest pause between two tasks."
+    )
+    parser.add_argument(
         "--cp-start-timeout",
         type=float,
         default=30.0,
@@ -96,10 +127,6 @@ def add_arguments(parser: LocustArgumentParser) -> None:
         is_secret=True,
         help="HTTP Basic authorization key (OCPP-J 6.2.2); none by default.",
     )
-
-
-# Locust's EventHook is untyped; the listener's signature is Locust's documented one.
-events.init_command_line_parser.add_listener(add_arguments)  # type: ignore[no-untyped-call]
 
 
 def parse_config(text: str) -> dict[str, str]:
@@ -117,6 +144,10 @@ def parse_config(text: str) -> dict[str, str]:
     return values
 
 
+class SessionFailed(ChargespecError):
+    """A driver who got no transaction (refused, or no answer in time)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChargePointOptions:
     """The ``--cp-*`` options, with their defaults when Locust parsed none."""
@@ -128,6 +159,8 @@ class ChargePointOptions:
     config: str = ""
     charge_min: float = 60.0
     charge_max: float = 600.0
+    wait_min: float = 5.0
+    wait_max: float = 30.0
     start_timeout: float = 30.0
     password: str = ""
 
@@ -147,45 +180,52 @@ class ChargePointOptions:
         return cls(**found)
 
 
-class ChargePointUser(User):
-    """One simulated charge point (see the module docstring).
+class ChargePointUser:
+    """One simulated charge point, to be mixed into Locust's ``User`` (module docstring).
 
-    Subclass it in a locustfile and set :attr:`registry`; override :meth:`pics_from_file` to
-    accept ``--cp-pics``.
+    The locustfile sets :attr:`registry`, and overrides :meth:`pics_from_file` to accept
+    ``--cp-pics``. Locust provides ``environment`` and ``host`` (``--host``, the Central
+    System's URL, e.g. ``ws://csms:9000/ocpp``).
 
     Attributes:
         registry: The compiled spec set, e.g. ``generated.ocpp16.registry.SPEC``.
         link: The station and its connection, from :meth:`on_start` on.
-        identity: The charge point identity.
+        identity: The charge point identity (``--cp-identity``).
+        id_tag: The idTag its driver presents (``--cp-id-tag``).
     """
 
-    abstract = True
     registry: ClassVar[SpecRegistry | None] = None
-    wait_time = between(5.0, 30.0)
+    environment: Environment
+    host: str | None
+    link: StationLink | None = None
+    identity: str = ""
+    id_tag: str = ""
 
     _pics_cache: ClassVar[dict[str, Mapping[str, Any]]] = {}
+    _loop: threading.Thread | None = None
+    _options: ChargePointOptions = ChargePointOptions()
 
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        self.link: StationLink | None = None
-        self.identity = ""
-        self.id_tag = ""
-        self._loop: gevent.Greenlet[[], None] | None = None
-        self._options = ChargePointOptions.of(environment)
+    def wait_time(self) -> float:
+        """The pause before the next task: between ``--cp-wait-min`` and ``--cp-wait-max``."""
+        return _uniform(self._options.wait_min, self._options.wait_max)
 
     def pics_from_file(self, path: str) -> Mapping[str, Any]:
         """The PICS values of a PICS file; the locustfile knows how to read and check one.
 
         Raises:
-            NotImplementedError: Always, here; a subclass that accepts ``--cp-pics``
+            NotImplementedError: Always, here; a locustfile that accepts ``--cp-pics``
                 overrides it (see ``examples/locustfile.py``).
         """
         raise NotImplementedError(f"{type(self).__name__} cannot read --cp-pics {path}")
 
     # --- lifecycle ------------------------------------------------------------------------
     def on_start(self) -> None:
-        """Build the station, start its link, wait (bounded) until it is registered."""
-        options = self._options
+        """Build the station, start its link, wait (bounded) until it is registered.
+
+        Raises:
+            RuntimeError: No :attr:`registry` or no ``--host``.
+        """
+        self._options = options = ChargePointOptions.of(self.environment)
         if self.registry is None:
             raise RuntimeError(f"{type(self).__name__}.registry is not set (the compiled spec)")
         if not self.host:
@@ -210,19 +250,19 @@ class ChargePointUser(User):
             on_connect=self._report_connect,
             basic_auth_password=options.password or None,
         )
-        self._loop = gevent.spawn(self.link.run)
-        wait_until(lambda: registered(station), options.start_timeout, _TICK, gevent.sleep)
+        # Under Locust a thread is a greenlet: the link waits on its socket beside the user.
+        self._loop = threading.Thread(target=self.link.run, name=self.identity, daemon=True)
+        self._loop.start()
+        wait_until(lambda: registered(station), options.start_timeout, _TICK, time.sleep)
 
     def on_stop(self) -> None:
-        """Close the connection and end the link's greenlet."""
+        """Close the connection and wait (bounded) for the link to end."""
         if self.link is not None:
             self.link.close()
         if self._loop is not None:
-            self._loop.join(timeout=5.0)
-            self._loop.kill(block=False)
+            self._loop.join(timeout=_STOP_TIMEOUT)
 
     # --- tasks: the driver --------------------------------------------------------------
-    @task(3)
     def charge(self) -> None:
         """Charge on a free connector for a random time between the session bounds."""
         link = self.link
@@ -236,51 +276,47 @@ class ChargePointUser(User):
             link,
             random.choice(free),
             self.id_tag,
-            random.uniform(options.charge_min, max(options.charge_min, options.charge_max)),
+            _uniform(options.charge_min, options.charge_max),
             start_timeout=options.start_timeout,
-            sleep=gevent.sleep,
         )
         self._report_session(session)
 
-    @task(1)
     def idle(self) -> None:
         """Leave the station alone for as long as a session would take (it keeps sending
         its Heartbeats)."""
-        options = self._options
-        gevent.sleep(
-            random.uniform(options.charge_min, max(options.charge_min, options.charge_max))
-        )
+        time.sleep(_uniform(self._options.charge_min, self._options.charge_max))
+
+    #: The tasks Locust picks from, three sessions to one idle spell. A list with repeats,
+    #: the form Locust gathers from a base class's ``tasks``.
+    tasks: ClassVar[list[Any]] = [charge, charge, charge, idle]
 
     # --- what Locust counts -------------------------------------------------------------
-    def _report_call(self, outcome: CallOutcome) -> None:
-        self.environment.events.request.fire(
-            request_type="OCPP",
-            name=outcome.action,
-            response_time=outcome.response_time_ms,
-            response_length=outcome.response_length,
-            exception=None if outcome.error is None else CallFailed(outcome),
+    def _fire(self, request_type: str, name: str, elapsed_ms: float, **fields: Any) -> None:
+        # Locust's EventHook.fire is untyped; these are its documented request fields.
+        self.environment.events.request.fire(  # type: ignore[no-untyped-call]
+            request_type=request_type,
+            name=name,
+            response_time=elapsed_ms,
             context={"charge_point": self.identity},
+            **fields,
+        )
+
+    def _report_call(self, outcome: CallOutcome) -> None:
+        error = None if outcome.error is None else CallFailed(outcome)
+        self._fire(
+            "OCPP",
+            outcome.action,
+            outcome.response_time_ms,
+            response_length=outcome.response_length,
+            exception=error,
         )
 
     def _report_connect(self, elapsed_ms: float, error: Exception | None) -> None:
-        self.environment.events.request.fire(
-            request_type="WebSocket",
-            name="connect",
-            response_time=elapsed_ms,
-            response_length=0,
-            exception=error,
-            context={"charge_point": self.identity},
-        )
+        self._fire("WebSocket", "connect", elapsed_ms, response_length=0, exception=error)
 
     def _report_session(self, session: Session) -> None:
-        self.environment.events.request.fire(
-            request_type="Session",
-            name="start",
-            response_time=session.time_to_start_ms,
-            response_length=0,
-            exception=None if session.started else RuntimeError(session.reason),
-            context={"charge_point": self.identity},
-        )
+        error = None if session.started else SessionFailed(session.reason)
+        self._fire("Session", "start", session.time_to_start_ms, response_length=0, exception=error)
 
     def _pics(self, path: str) -> Mapping[str, Any] | None:
         """The PICS of ``--cp-pics``, read once per process; ``None`` for the spec's own."""
@@ -295,3 +331,8 @@ def _connectors_of(pics: Mapping[str, Any] | None) -> int:
     if pics is None or "NumberOfConnectors" not in pics:
         return _DEFAULT_CONNECTORS
     return int(pics["NumberOfConnectors"])
+
+
+def _uniform(low: float, high: float) -> float:
+    """A random duration between two option values; ``high`` below ``low`` means ``low``."""
+    return random.uniform(low, max(low, high))

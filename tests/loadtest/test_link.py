@@ -1,0 +1,135 @@
+"""StationLink over a real socket, one thread per charge point, against the ``ocpp`` package's
+Central System: a whole charging session, each CALL reported once with its answer's time."""
+
+from __future__ import annotations
+
+import functools
+import socket
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+import runtime.station.store_db
+from generated.ocpp16.registry import SPEC
+from runtime.loadtest.calls import CallOutcome
+from runtime.loadtest.link import StationLink
+from runtime.loadtest.sessions import charge, ready_connectors, registered, wait_until
+from runtime.station.station import Station, StationIdentity
+from tests.interop.csms_recorder import Recorder
+from tests.loadtest.csms_thread import csms_in_thread
+
+_TICK = 0.05
+
+
+@pytest.fixture(autouse=True)
+def _store_shared_between_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Here the link runs in a thread and the test acts from another; under Locust both are
+    # greenlets of one thread. The link's lock serialises every station step, so the
+    # station's SQLite store may be used from both threads.
+    connect = functools.partial(sqlite3.connect, check_same_thread=False)
+    monkeypatch.setattr(runtime.station.store_db.sqlite3, "connect", connect)
+
+
+def _station(identity: str, connectors: int = 1) -> Station:
+    # MeterValues every second, so a short session sends some (OCPP 1.6 §4.7).
+    config = {"MeterValueSampleInterval": "1"}
+    return Station(
+        SPEC, StationIdentity(identity), connectors=connectors, now=time.time(), config=config
+    )
+
+
+@contextmanager
+def _running(link: StationLink) -> Iterator[threading.Thread]:
+    thread = threading.Thread(target=link.run, daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        link.close()
+        thread.join(10.0)
+    assert not thread.is_alive(), "the link did not stop"
+
+
+def test_a_charging_session_reports_every_call_answered() -> None:
+    recorder = Recorder(heartbeat_interval=1)
+    outcomes: list[CallOutcome] = []
+    connects: list[Exception | None] = []
+    with csms_in_thread(recorder) as url:
+        station = _station("LT-1")
+        link = StationLink(
+            station, url, on_call=outcomes.append, on_connect=lambda _ms, e: connects.append(e)
+        )
+        with _running(link):
+            assert wait_until(lambda: registered(station), 10.0, _TICK, time.sleep)
+            assert ready_connectors(station) == [1]
+            session = charge(link, 1, "TAG-1", 2.5, sleep=time.sleep)
+            assert session.started, session.reason
+            assert 0 < session.time_to_start_ms < 10_000
+
+            def stopped() -> bool:
+                return any(o.action == "StopTransaction" for o in outcomes)
+
+            assert wait_until(stopped, 10.0, _TICK, time.sleep)
+    assert connects == [None]
+    assert recorder.identities == ["LT-1"]
+    assert [o for o in outcomes if o.error is not None] == []
+    counts = Counter(o.action for o in outcomes)
+    for action in ("BootNotification", "Authorize", "StartTransaction", "StopTransaction"):
+        assert counts[action] == 1, counts
+    assert counts["StatusNotification"] >= 4, counts  # Available x2, Preparing, Charging, ...
+    assert counts["MeterValues"] >= 1 and counts["Heartbeat"] >= 1, counts
+    # Each outcome is one CALL the Central System received, answered in a plausible time.
+    assert sum(counts.values()) == len(recorder.calls)
+    assert all(0 < o.response_time_ms < 5_000 and o.response_length > 2 for o in outcomes)
+
+
+def test_a_callerror_is_reported_with_its_code() -> None:
+    # The recording Central System has no DataTransfer handler: the ocpp package answers it
+    # with a CALLERROR NotImplemented (OCPP-J 1.6 §4.2.3).
+    recorder = Recorder()
+    outcomes: list[CallOutcome] = []
+    with csms_in_thread(recorder) as url:
+        station = _station("LT-2")
+        link = StationLink(station, url, on_call=outcomes.append)
+        with _running(link):
+            assert wait_until(lambda: registered(station), 10.0, _TICK, time.sleep)
+            link.act("data_transfer", vendorId="chargespec", messageId="Hello", data="hi")
+
+            def answered() -> bool:
+                return any(o.action == "DataTransfer" for o in outcomes)
+
+            assert wait_until(answered, 10.0, _TICK, time.sleep)
+    (refused,) = [o for o in outcomes if o.action == "DataTransfer"]
+    assert refused.error == "NotImplemented" and refused.response_length > 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_a_refused_connection_is_reported_and_retried_until_closed() -> None:
+    errors: list[Exception | None] = []
+    link = StationLink(
+        _station("LT-3"),
+        f"ws://127.0.0.1:{_free_port()}/ocpp",
+        on_connect=lambda _ms, e: errors.append(e),
+        reconnect_min=0.05,
+        reconnect_max=0.05,
+    )
+    with _running(link):
+        assert wait_until(lambda: len(errors) >= 2, 10.0, _TICK, time.sleep)
+    assert all(isinstance(e, OSError) for e in errors)
+    assert not link.online
+
+
+def test_only_websocket_urls_are_taken() -> None:
+    with pytest.raises(ValueError, match="ws:// or wss://"):
+        StationLink(_station("LT-4"), "http://127.0.0.1:9000/ocpp")
