@@ -3,9 +3,7 @@ Central System: a whole charging session, each CALL reported once with its answe
 
 from __future__ import annotations
 
-import functools
 import socket
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -14,7 +12,6 @@ from contextlib import contextmanager
 
 import pytest
 
-import runtime.station.store_db
 from generated.ocpp16.registry import SPEC
 from runtime.loadtest.calls import CallOutcome
 from runtime.loadtest.link import StationLink
@@ -23,16 +20,9 @@ from runtime.station.station import Station, StationIdentity
 from tests.interop.csms_recorder import Recorder
 from tests.loadtest.csms_thread import csms_in_thread
 
+pytestmark = pytest.mark.usefixtures("store_shared_between_threads")
+
 _TICK = 0.05
-
-
-@pytest.fixture(autouse=True)
-def _store_shared_between_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Here the link runs in a thread and the test acts from another; under Locust both are
-    # greenlets of one thread. The link's lock serialises every station step, so the
-    # station's SQLite store may be used from both threads.
-    connect = functools.partial(sqlite3.connect, check_same_thread=False)
-    monkeypatch.setattr(runtime.station.store_db.sqlite3, "connect", connect)
 
 
 def _station(identity: str, connectors: int = 1) -> Station:
@@ -133,3 +123,23 @@ def test_a_refused_connection_is_reported_and_retried_until_closed() -> None:
 def test_only_websocket_urls_are_taken() -> None:
     with pytest.raises(ValueError, match="ws:// or wss://"):
         StationLink(_station("LT-4"), "http://127.0.0.1:9000/ocpp")
+
+
+def test_a_power_cycle_drops_the_link_and_the_station_boots_again() -> None:
+    recorder = Recorder()
+    outcomes: list[CallOutcome] = []
+    with csms_in_thread(recorder) as url:
+        station = _station("LT-5")
+        link = StationLink(station, url, on_call=outcomes.append, reconnect_min=0.1)
+        with _running(link):
+            assert wait_until(lambda: registered(station), 10.0, _TICK, time.sleep)
+            assert link.act("power_cycle")
+
+            def booted_twice() -> bool:
+                boots = [o for o in outcomes if o.action == "BootNotification"]
+                return len(boots) == 2 and registered(station)
+
+            assert wait_until(booted_twice, 10.0, _TICK, time.sleep)
+    # A real charge point loses its connection with its power: the Central System saw two.
+    assert recorder.identities == ["LT-5", "LT-5"]
+    assert [o for o in outcomes if o.error is not None] == []
