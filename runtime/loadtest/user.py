@@ -31,7 +31,6 @@ by side.
 from __future__ import annotations
 
 import itertools
-import logging
 import random
 import threading
 import time
@@ -58,8 +57,6 @@ __all__ = [
     "parse_config",
 ]
 
-log = logging.getLogger(__name__)
-
 # Users of one process are numbered from 1, in the order they start; the identity pattern's {n}.
 _NUMBERS = itertools.count(1)
 # Without --cp-connectors and without a PICS file, as `chargespec sim`.
@@ -67,81 +64,6 @@ _DEFAULT_CONNECTORS = 2
 _TICK = 0.1
 # How long a stopping user waits for its link to close the connection.
 _STOP_TIMEOUT = 5.0
-
-
-def add_arguments(parser: LocustArgumentParser) -> None:
-    """Add the charge point options (``--cp-*``) to Locust's command line.
-
-    Register it in the locustfile:
-    ``events.init_command_line_parser.add_listener(add_arguments)``; a master hands the
-    values to its workers.
-    """
-    parser.add_argument(
-        "--cp-identity",
-        default="CP{worker}-{n}",
-        help="Charge point identity; {worker} is the worker's index, {n} the user's number "
-        "in its process (from 1). Default: CP{worker}-{n}.",
-    )
-    parser.add_argument(
-        "--cp-id-tag", default="T{worker}-{n}", help="The driver's idTag; same fields."
-    )
-    parser.add_argument(
-        "--cp-connectors",
-        type=int,
-        default=0,
-        help="Connectors per charge point. Default: NumberOfConnectors of --cp-pics, else 2.",
-    )
-    parser.add_argument(
-        "--cp-pics", default="", help="A PICS file (pics: {Item: value}); default: the spec's."
-    )
-    parser.add_argument(
-        "--cp-config",
-        default="",
-        help="Configuration to start from, KEY=VALUE[,KEY=VALUE...], "
-        "e.g. MeterValueSampleInterval=60.",
-    )
-    parser.add_argument(
-        "--cp-charge-min", type=float, default=60.0, help="Shortest session, in seconds."
-    )
-    parser.add_argument(
-        "--cp-charge-max", type=float, default=600.0, help="Longest session, in seconds."
-    )
-    parser.add_argument(
-        "--cp-wait-min",
-        type=float,
-        default=5.0,
-        help="Shortest pause between two tasks (a session, an idle spell), in seconds.",
-    )
-    parser.add_argument(
-        "--cp-wait-max", type=float, default=30.0, help="Longest pause between two tasks."
-    )
-    parser.add_argument(
-        "--cp-start-timeout",
-        type=float,
-        default=30.0,
-        help="Seconds a driver waits for a transaction, or a station for its boot.",
-    )
-    parser.add_argument(
-        "--cp-password",
-        default="",
-        is_secret=True,
-        help="HTTP Basic authorization key (OCPP-J 6.2.2); none by default.",
-    )
-
-
-def parse_config(text: str) -> dict[str, str]:
-    """``KEY=VALUE[,KEY=VALUE...]`` as a mapping; values stay wire strings (§9.1).
-
-    Raises:
-        ValueError: An item without ``=`` or without a key.
-    """
-    values: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--cp-config item {item!r} is not KEY=VALUE")
-        values[key.strip()] = value.strip()
-    return values
 
 
 class SessionFailed(ChargespecError):
@@ -178,6 +100,59 @@ class ChargePointOptions:
             if getattr(parsed, f"cp_{name}", None) is not None
         }
         return cls(**found)
+
+
+#: The help of each option, ``--cp-<field>``; type and default come from ChargePointOptions.
+_OPTION_HELP: Mapping[str, str] = {
+    "identity": "Charge point identity: {worker} is the worker's index (0 without workers), "
+    "{n} the user's number in its process, from 1.",
+    "id_tag": "The idTag the driver presents; the same fields.",
+    "connectors": "Connectors per charge point; 0: NumberOfConnectors of --cp-pics, else 2.",
+    "pics": "A PICS file (pics: {Item: value}); none: the spec's full PICS.",
+    "config": "Configuration to start from, KEY=VALUE[,KEY=VALUE...], "
+    "e.g. MeterValueSampleInterval=60.",
+    "charge_min": "Shortest session (and idle spell), in seconds.",
+    "charge_max": "Longest session (and idle spell), in seconds.",
+    "wait_min": "Shortest pause between two tasks, in seconds.",
+    "wait_max": "Longest pause between two tasks, in seconds.",
+    "start_timeout": "Seconds a driver waits for a transaction, and a new station for its boot.",
+    "password": "HTTP Basic authorization key (OCPP-J 6.2.2); none by default.",
+}
+
+
+def add_arguments(parser: LocustArgumentParser) -> None:
+    """Add the charge point options (``--cp-*``) to Locust's command line.
+
+    Register it in the locustfile:
+    ``events.init_command_line_parser.add_listener(add_arguments)``; a master hands the
+    values to its workers.
+    """
+    defaults = ChargePointOptions()
+    for name, text in _OPTION_HELP.items():
+        default = getattr(defaults, name)
+        parser.add_argument(
+            f"--cp-{name.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            help=f"{text} Default: {default!r}.",
+            # Shown masked in the web UI.
+            is_secret=name == "password",
+        )
+
+
+def parse_config(text: str) -> dict[str, str]:
+    """``KEY=VALUE[,KEY=VALUE...]`` as a mapping; values stay wire strings (§9.1).
+
+    Raises:
+        ValueError: An item without ``=`` or without a key.
+    """
+    values: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--cp-config item {item!r} is not KEY=VALUE")
+        values[key.strip()] = value.strip()
+    return values
 
 
 class ChargePointUser:

@@ -3,6 +3,10 @@ Locust's (its request event, its runner's worker index, its parsed options)."""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from types import SimpleNamespace
@@ -13,7 +17,12 @@ import pytest
 from generated.ocpp16.registry import SPEC
 from runtime.loadtest.calls import CallFailed, CallOutcome
 from runtime.loadtest.sessions import registered, wait_until
-from runtime.loadtest.user import ChargePointOptions, ChargePointUser, parse_config
+from runtime.loadtest.user import (
+    ChargePointOptions,
+    ChargePointUser,
+    add_arguments,
+    parse_config,
+)
 from tests.interop.csms_recorder import Recorder
 from tests.loadtest.csms_thread import csms_in_thread
 
@@ -61,6 +70,31 @@ def test_config_items_are_key_value_pairs() -> None:
         parse_config("HeartbeatInterval")
     with pytest.raises(ValueError, match="is not KEY=VALUE"):
         parse_config("=5")
+
+
+class _LocustParser(argparse.ArgumentParser):
+    """Locust's parser takes ``is_secret`` (mask the value in the web UI) besides argparse's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secret: list[str] = []
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.pop("is_secret", False):
+            self.secret.extend(args)
+        return super().add_argument(*args, **kwargs)
+
+
+def test_every_option_is_on_the_command_line_with_its_default() -> None:
+    parser = _LocustParser()
+    add_arguments(parser)
+    assert parser.secret == ["--cp-password"]
+    defaults = vars(parser.parse_args([]))
+    fields = [field.name for field in dataclasses.fields(ChargePointOptions)]
+    assert defaults == {f"cp_{name}": getattr(ChargePointOptions(), name) for name in fields}
+    parsed = parser.parse_args(["--cp-connectors", "3", "--cp-charge-max", "90"])
+    options = ChargePointOptions.of(_environment(vars(parsed)))
+    assert (options.connectors, options.charge_max) == (3, 90.0)
 
 
 def test_options_come_from_locust_converted_to_their_types() -> None:
@@ -128,3 +162,16 @@ def test_a_failed_call_is_reported_by_its_cause() -> None:
     user._report_call(CallOutcome("Heartbeat", 30_000.0, 0, "Timeout", "no answer in time"))
     (fired,) = environment.events.request.fired
     assert isinstance(fired["exception"], CallFailed) and str(fired["exception"]) == "Timeout"
+
+
+def test_the_load_test_modules_import_neither_locust_nor_gevent() -> None:
+    # Importing Locust monkey-patches the standard library for gevent; the test process and
+    # anything else importing runtime/ must not get that by the way.
+    probe = (
+        "import sys, runtime.loadtest.user, runtime.loadtest.link\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.strip() == "[]"
