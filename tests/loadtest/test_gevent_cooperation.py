@@ -89,6 +89,6 @@ def test_charge_points_in_one_gevent_process_wait_side_by_side() -> None:
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["registered"] == CHARGE_POINTS, result
     assert result["stopped"] == CHARGE_POINTS, result
-    # One second of waiting for all of them, plus the handshakes; one after another it would
-    # be CHARGE_POINTS seconds.
-    assert BOOT_DELAY <= result["seconds"] < BOOT_DELAY + 4.0, result
+    # One second of waiting for all of them, plus the handshakes (slow on a busy machine);
+    # one after another it would be CHARGE_POINTS seconds.
+    assert BOOT_DELAY <= result["seconds"] < CHARGE_POINTS * BOOT_DELAY / 3, result
