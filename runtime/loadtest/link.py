@@ -116,6 +116,11 @@ class StationLink:
         """Whether a WebSocket to the Central System is open."""
         return self._ws is not None
 
+    @property
+    def open_calls(self) -> int:
+        """How many CALLs the station sent that wait for their answer."""
+        return self._calls.open_calls
+
     # --- what the caller does -------------------------------------------------------------
     def run(self) -> None:
         """Connect, serve and reconnect until :meth:`close` is called."""

@@ -62,7 +62,7 @@ _NUMBERS = itertools.count(1)
 # Without --cp-connectors and without a PICS file, as `chargespec sim`.
 _DEFAULT_CONNECTORS = 2
 _TICK = 0.1
-# How long a stopping user waits for its link to close the connection.
+# How long a stopping user waits for open CALLs' answers, and then for its link to end.
 _STOP_TIMEOUT = 5.0
 
 
@@ -231,9 +231,15 @@ class ChargePointUser:
         wait_until(lambda: registered(station), options.start_timeout, _TICK, time.sleep)
 
     def on_stop(self) -> None:
-        """Close the connection and wait (bounded) for the link to end."""
-        if self.link is not None:
-            self.link.close()
+        """Wait (bounded) for the answers to CALLs already sent, then close the connection
+        and wait (bounded) for the link to end."""
+        link = self.link
+        if link is not None:
+            # The Central System's answers to what was sent still count in the statistics.
+            wait_until(
+                lambda: not (link.online and link.open_calls), _STOP_TIMEOUT, 0.01, time.sleep
+            )
+            link.close()
         if self._loop is not None:
             self._loop.join(timeout=_STOP_TIMEOUT)
 
