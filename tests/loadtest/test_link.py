@@ -20,8 +20,6 @@ from runtime.station.station import Station, StationIdentity
 from tests.interop.csms_recorder import Recorder
 from tests.loadtest.csms_thread import csms_in_thread
 
-pytestmark = pytest.mark.usefixtures("store_shared_between_threads")
-
 _TICK = 0.05
 
 

@@ -105,7 +105,6 @@ def test_options_come_from_locust_converted_to_their_types() -> None:
     assert options.wait_max == ChargePointOptions().wait_max
 
 
-@pytest.mark.usefixtures("store_shared_between_threads")
 def test_a_user_boots_charges_and_reports_each_request_to_locust() -> None:
     recorder = Recorder()
     options = {
