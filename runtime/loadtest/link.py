@@ -37,10 +37,11 @@ from websockets.typing import Subprotocol
 
 from runtime.adapters.connecting import Backoff, basic_auth_header, connection_url
 from runtime.adapters.ws_client import OCPP16_SUBPROTOCOL
+from runtime.errors import ChargespecError
 from runtime.loadtest.calls import CallOutcome, CallTimer
 from runtime.station.station import Station
 
-__all__ = ["CallListener", "ConnectListener", "StationLink"]
+__all__ = ["CallListener", "ConnectListener", "StationLink", "SubprotocolRefused"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ log = logging.getLogger(__name__)
 CallListener = Callable[[CallOutcome], None]
 #: Told of every connection attempt: milliseconds it took, and the error or ``None``.
 ConnectListener = Callable[[float, Exception | None], None]
+
+
+class SubprotocolRefused(ChargespecError):
+    """The Central System opened the WebSocket without agreeing to ``ocpp1.6`` (OCPP-J §3.2)."""
+
 
 # A station whose deadline stays in the past after poll() must not spin a CPU.
 _MIN_WAIT = 0.001
@@ -173,8 +179,16 @@ class StationLink:
                 ping_interval=self._ping_interval(),
             ) as ws:
                 opened = True
+                if ws.subprotocol != OCPP16_SUBPROTOCOL:
+                    # OCPP-J §3.2: no agreed subprotocol means the server will close; so do we.
+                    refused = SubprotocolRefused(f"no ocpp1.6 subprotocol (got {ws.subprotocol!r})")
+                    self._connect_outcome(started, refused)
+                    log.warning("%s: %s", self.url, refused)
+                    ws.close(1002, "ocpp1.6 subprotocol required")
+                    return False
                 self._connect_outcome(started, None)
-                return self._serve(ws)
+                self._serve(ws)
+                return True
         except (OSError, TimeoutError, WebSocketException) as error:
             # Refused TCP, TLS errors, HTTP 404/401: retried after the back-off (errata JE 3.4).
             if not opened:
@@ -182,12 +196,8 @@ class StationLink:
             log.warning("%s: connection failed: %s", self.url, error)
             return False
 
-    def _serve(self, ws: ClientConnection) -> bool:
-        if ws.subprotocol != OCPP16_SUBPROTOCOL:
-            # OCPP-J §3.2: no agreed subprotocol means the server will close; so do we.
-            log.warning("%s: no ocpp1.6 subprotocol (got %r)", self.url, ws.subprotocol)
-            ws.close(1002, "ocpp1.6 subprotocol required")
-            return False
+    def _serve(self, ws: ClientConnection) -> None:
+        """Move frames between ``ws`` and the station until the link ends."""
         with self._lock:
             self._ws = ws
             self.station.connected(time.time())
@@ -203,11 +213,10 @@ class StationLink:
                 self._ws = None
                 self.station.disconnected(time.time())
                 lost = self._calls.lost(time.perf_counter())
-                # A CALL still open when the caller closed the link is no fault of the
-                # Central System's: it is not reported.
-                if not self._stop.is_set():
+                # A CALL left open because this side dropped the link (the caller closed it,
+                # or the station lost power) is no fault of the Central System's.
+                if not (self._stop.is_set() or self.station.reconnect_requested):
                     self._report(lost)
-        return True
 
     def _step(self, ws: ClientConnection) -> bool:
         """Read one frame or time out, then let the station act; whether to drop the link."""

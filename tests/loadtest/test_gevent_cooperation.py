@@ -13,16 +13,14 @@ import contextlib
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import websockets
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.interop.csms_recorder import wire_now
+from tests.loadtest.csms_thread import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARGE_POINTS = 20
@@ -46,37 +44,9 @@ async def _slow_central_system(connection: ServerConnection) -> None:
             await connection.send(json.dumps([3, unique_id, answer]))
 
 
-@contextlib.contextmanager
-def _serve() -> Iterator[str]:
-    ready = threading.Event()
-    found: dict[str, object] = {}
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        found["loop"], found["stop"] = asyncio.get_running_loop(), stop
-        server = await websockets.serve(
-            _slow_central_system, "127.0.0.1", 0, subprotocols=["ocpp1.6"]
-        )
-        async with server:
-            found["url"] = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/ocpp"
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
-    thread.start()
-    assert ready.wait(10.0)
-    try:
-        yield str(found["url"])
-    finally:
-        loop, stop = found["loop"], found["stop"]
-        assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10.0)
-
-
 @pytest.mark.timeout(90)
 def test_charge_points_in_one_gevent_process_wait_side_by_side() -> None:
-    with _serve() as url:
+    with serve_in_thread(_slow_central_system) as url:
         run = subprocess.run(
             [sys.executable, "-m", "tests.loadtest.gevent_fleet", url, str(CHARGE_POINTS), "30"],
             cwd=ROOT,

@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from websockets.asyncio.server import ServerConnection
 
 from generated.ocpp16.registry import SPEC
-from runtime.loadtest.calls import CallOutcome
-from runtime.loadtest.link import StationLink
+from runtime.loadtest.calls import CONNECTION_LOST, CallOutcome
+from runtime.loadtest.link import StationLink, SubprotocolRefused
 from runtime.loadtest.sessions import charge, ready_connectors, registered, wait_until
 from runtime.station.station import Station, StationIdentity
 from tests.interop.csms_recorder import Recorder
-from tests.loadtest.csms_thread import csms_in_thread
+from tests.loadtest.csms_thread import csms_in_thread, serve_in_thread
 
 _TICK = 0.05
 
@@ -141,3 +142,34 @@ def test_a_power_cycle_drops_the_link_and_the_station_boots_again() -> None:
     # A real charge point loses its connection with its power: the Central System saw two.
     assert recorder.identities == ["LT-5", "LT-5"]
     assert [o for o in outcomes if o.error is not None] == []
+
+
+async def _close_after_first_call(connection: ServerConnection) -> None:
+    await connection.recv()  # the BootNotification, never answered
+    await connection.close()
+
+
+async def _never_called(connection: ServerConnection) -> None:
+    await connection.wait_closed()
+
+
+def test_a_call_the_central_system_hung_up_on_is_lost() -> None:
+    outcomes: list[CallOutcome] = []
+    with serve_in_thread(_close_after_first_call) as url:
+        link = StationLink(_station("LT-6"), url, on_call=outcomes.append, reconnect_min=5.0)
+        with _running(link):
+            assert wait_until(lambda: bool(outcomes), 10.0, _TICK, time.sleep)
+    assert [(o.action, o.error) for o in outcomes] == [("BootNotification", CONNECTION_LOST)]
+
+
+def test_a_server_without_the_ocpp16_subprotocol_is_a_failed_connection() -> None:
+    # OCPP-J §3.2: the server did not agree to ocpp1.6, so the charge point closes.
+    errors: list[Exception | None] = []
+    with serve_in_thread(_never_called, subprotocols=()) as url:
+        link = StationLink(
+            _station("LT-7"), url, on_connect=lambda _ms, e: errors.append(e), reconnect_min=5.0
+        )
+        with _running(link):
+            assert wait_until(lambda: bool(errors), 10.0, _TICK, time.sleep)
+    assert len(errors) == 1 and isinstance(errors[0], SubprotocolRefused), errors
+    assert not link.online
