@@ -79,6 +79,7 @@ class FleetCsms:
         self.accepted: set[str] = set()
         self.dropped: set[str] = set()
         self.started: dict[int, tuple[str, int, str]] = {}  # tx id -> identity, connector, tag
+        self.models: dict[str, str] = {}  # identity -> chargePointModel of its last boot
         self.stops: Counter[int] = Counter()
         self.stop_reasons: Counter[str] = Counter()
         self._next_tx = 1
@@ -162,6 +163,7 @@ class FleetCsms:
         return json.dumps([3, message_id, result], separators=(",", ":"))
 
     def _on_BootNotification(self, identity: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.models[identity] = str(payload.get("chargePointModel"))
         if self._reject(identity):
             return {"status": "Rejected", "currentTime": _now_iso(), "interval": 3600}
         self.accepted.add(identity)

@@ -1,10 +1,11 @@
 """``chargespec fleet``: N simulated charge points in one process, for CSMS load tests.
 
 The stations come from a template (``--template FILE``, YAML or JSON, and the options below over
-it) or a device's PICS (``--pics``); an automatic transaction generator plays sessions on their
-connectors; a progress line goes to stderr, a JSON summary to ``--summary``; SIGINT, SIGTERM or
-``--duration`` stop the fleet gracefully (each open transaction stopped exactly once). The exit
-code is 1, with a one-line reason, when the run did not complete as asked (docs/fleet.md).
+it) or devices' PICS (``--pics``, repeatable: the stations take the files in turn); an
+automatic transaction generator plays sessions on their connectors; a progress line goes to
+stderr, a JSON summary to ``--summary``; SIGINT, SIGTERM or ``--duration`` stop the fleet
+gracefully (each open transaction stopped exactly once). The exit code is 1, with a one-line
+reason, when the run did not complete as asked (docs/fleet.md).
 
 Like every command of this package it imports the runtime and ``generated/`` only when it runs.
 """
@@ -106,13 +107,19 @@ def _config(values: tuple[str, ...]) -> dict[str, str]:
     return parsed
 
 
-def _template(options: dict[str, Any]) -> Any:
-    """The station template: the file, then the PICS, then the options over it."""
+def _templates(options: dict[str, Any]) -> list[Any]:
+    """One station template per ``--pics`` file (one without): the file, then the PICS, then
+    the options over it."""
+    data = _read_template(options["template_file"])
+    files = options["pics_file"] or (None,)
+    return [_template(options, data, _device_pics(path)) for path in files]
+
+
+def _template(options: dict[str, Any], data: dict[str, Any], device: dict[str, Any]) -> Any:
     from runtime.fleet.meter import MeterProfile
     from runtime.fleet.template import StationTemplate
 
-    data = _read_template(options["template_file"])
-    pics = {**(data.get("pics") or {}), **_device_pics(options["pics_file"])}
+    pics = {**(data.get("pics") or {}), **device}
     meter = dict(data.get("meter") or {})
     for key in ("ev_max_w", "capacity_kwh", "soc_start"):
         if key in meter:
@@ -125,6 +132,10 @@ def _template(options: dict[str, Any]) -> Any:
         key: options[key] if options[key] is not None else data.get(key)
         for key in ("identity", "vendor", "model", "password")
     }
+    # Without a vendor or model of its own, a station says what its PICS says it is.
+    for key, item in (("vendor", "VendorName"), ("model", "TypeModel")):
+        if chosen[key] is None and pics.get(item):
+            chosen[key] = str(pics[item])
     return StationTemplate(
         **{key: value for key, value in chosen.items() if value is not None},
         connectors=int(connectors),
@@ -203,7 +214,9 @@ def _progress(quiet: bool) -> Any:
     "--pics",
     "pics_file",
     type=click.Path(exists=True, path_type=Path),
-    help="The stations' PICS file (pics: {Item: value, ...}).",
+    multiple=True,
+    help="The stations' PICS file (pics: {Item: value, ...}); repeated, the stations take "
+    "them in turn (a mixed fleet).",
 )
 @click.option("--identity", help="Identity pattern; {N} 1-based, {n} 0-based [CP{N:05d}].")
 @click.option(
@@ -285,7 +298,7 @@ def fleet(**options: Any) -> None:
     from runtime.fleet.fleet import Fleet, FleetOptions
 
     try:
-        template = _template(options)
+        templates = _templates(options)
         plan = _plan(options)
         fleet_options = FleetOptions(
             stations=options["stations"],
@@ -298,7 +311,7 @@ def fleet(**options: Any) -> None:
     except (ValueError, TypeError) as error:
         raise click.UsageError(str(error)) from None
     link = Link(options["csms_url"], _ssl_context(options["ca"], options["csms_url"]))
-    runner = Fleet(SPEC, template, plan, link, fleet_options, _progress(options["quiet"]))
+    runner = Fleet(SPEC, templates, plan, link, fleet_options, _progress(options["quiet"]))
     try:
         runner.check_template()
     except ValueError as error:  # ConfigError among them

@@ -78,7 +78,7 @@ class FleetShared:
     """What every driver of one fleet shares."""
 
     registry: SpecRegistry
-    template: StationTemplate
+    templates: tuple[StationTemplate, ...]
     plan: TransactionPlan
     picker: IdTagPicker
     stats: FleetStats
@@ -91,8 +91,10 @@ class StationDriver:
     """Runs station number ``index`` of a fleet until :meth:`stop` (see the module docstring).
 
     Args:
-        shared: The fleet's template, plan, statistics and link.
-        index: The station's 0-based number; its identity comes from the template.
+        shared: The fleet's templates, plan, statistics and link.
+        index: The station's 0-based number. Its identity comes from the first template's
+            pattern (so that identities never collide); the station itself from template
+            ``index % len(templates)`` (a fleet of several kinds of device, one after another).
         rng: Source of its EVs, sessions and back-off jitter.
     """
 
@@ -100,7 +102,8 @@ class StationDriver:
         self._shared = shared
         self._stats = shared.stats
         self.index = index
-        self.identity = shared.template.identity_of(index)
+        self.identity = shared.templates[0].identity_of(index)
+        self.template = shared.templates[index % len(shared.templates)]
         self._rng = rng
         self.station: Station | None = None
         self._atg: TransactionGenerator | None = None
@@ -119,7 +122,7 @@ class StationDriver:
     def build(self, now: float | None = None) -> Station:
         """Make this driver's station (and its transaction generator) as of ``now``."""
         now = time.time() if now is None else now
-        template = self._shared.template
+        template = self.template
         station = Station(
             self._shared.registry,
             StationIdentity(self.identity, vendor=template.vendor, model=template.model),
@@ -231,7 +234,7 @@ class StationDriver:
     async def _open(self) -> ClientConnection | None:
         link = self._shared.link
         headers = {}
-        password = self._shared.template.password_of(self.index)
+        password = self.template.password_of(self.index)
         if password is not None:
             headers["Authorization"] = basic_auth_header(self.identity, password)
         try:

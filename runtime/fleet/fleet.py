@@ -19,7 +19,7 @@ import logging
 import random
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,7 +112,8 @@ class Fleet:
 
     Args:
         registry: The compiled spec set.
-        template: How each station looks.
+        template: How each station looks; with several, station ``n`` is made from
+            template ``n % len(templates)`` (identities from the first one's pattern).
         plan: The automatic transaction generator's plan.
         link: How the stations reach the Central System.
         options: Size, ramp-up, duration, stop timeout, seed.
@@ -122,7 +123,7 @@ class Fleet:
     def __init__(
         self,
         registry: SpecRegistry,
-        template: StationTemplate,
+        template: StationTemplate | Sequence[StationTemplate],
         plan: TransactionPlan,
         link: Link,
         options: FleetOptions,
@@ -131,18 +132,21 @@ class Fleet:
         self.options = options
         self.stats = FleetStats(stations=options.stations)
         self._rng = random.Random(options.seed)
+        templates = (template,) if isinstance(template, StationTemplate) else tuple(template)
+        if not templates:
+            raise ValueError("a fleet needs at least one station template")
+        connectors = max(t.connectors for t in templates)
         self._shared = FleetShared(
             registry,
-            template,
+            templates,
             plan,
-            IdTagPicker(plan, template.connectors, random.Random(self._rng.random())),
+            IdTagPicker(plan, connectors, random.Random(self._rng.random())),
             self.stats,
             link,
             asyncio.Semaphore(options.connect_concurrency),
             options.stop_timeout,
         )
         self._progress = progress
-        self._template = template
         self.drivers: dict[str, StationDriver] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._rigs: dict[str, FleetRig] = {}
@@ -156,13 +160,15 @@ class Fleet:
         return rig
 
     def check_template(self) -> None:
-        """Build the first station once, so that a template it cannot take (a configuration
-        value out of range, an unknown PICS item) fails before any station connects.
+        """Build a station of every template once, so that a template it cannot take (a
+        configuration value out of range, an unknown PICS item) fails before any station
+        connects.
 
         Raises:
             ValueError: (or a ``ConfigError``) what the station refused.
         """
-        StationDriver(self._shared, 0, random.Random(0)).build()
+        for index in range(min(len(self._shared.templates), self.options.stations)):
+            StationDriver(self._shared, index, random.Random(0)).build()
 
     async def run(self, stop: asyncio.Event) -> FleetResult:
         """Run until ``stop`` is set or the duration has passed; then stop gracefully."""

@@ -287,3 +287,43 @@ async def test_basic_auth_over_tls_with_a_trust_anchor(tmp_path: Path) -> None:
         "5 of 5 stations were never accepted (0 rejected, 5 failed connection attempts)"
     )
     assert any("401" in kind for kind in bad.summary["errors"])
+
+
+async def test_several_pics_files_make_a_mixed_fleet() -> None:
+    csms = FleetCsms(heartbeat_interval=30)
+    await csms.start()
+    pics = _ROOT / "specs" / "ocpp16" / "pics"
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from compiler.cli import main; main()",
+            "fleet",
+            "--csms",
+            csms.url,
+            "--stations",
+            "4",
+            "--pics",
+            str(pics / "core-only.yaml"),
+            "--pics",
+            str(pics / "wallbox.yaml"),
+            "--duration",
+            "1.5",
+            "--no-transactions",
+            "--quiet",
+            cwd=_ROOT,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 40)
+    finally:
+        await csms.stop()
+    assert process.returncode == 0, err.decode()
+    # The stations take the files in turn, and say what their PICS says they are.
+    assert csms.models == {
+        "CP00001": "Core One",
+        "CP00002": "Acme Duo 22",
+        "CP00003": "Core One",
+        "CP00004": "Acme Duo 22",
+    }
+    # One connector for the core-only device, two for the wallbox (StatusNotification 0..n).
+    assert csms.actions["StatusNotification"] == 2 * 2 + 2 * 3
