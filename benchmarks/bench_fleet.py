@@ -209,8 +209,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.child is not None:
         print(json.dumps(asyncio.run(_child(args.child, args.url, args.steady, args.ramp))))
         return {}
+    # Every station must send a heartbeat or two while the steady state is watched.
+    steady = max(args.steady, 1.5 * args.heartbeat_interval)
+    if steady != args.steady:
+        print(f"steady state {steady:g} s: 1.5 heartbeat intervals at least")
     results = [
-        measure(int(n), args.heartbeat_interval, args.steady, args.ramp)
+        measure(int(n), args.heartbeat_interval, steady, args.ramp)
         for n in args.stations.split(",")
     ]
     print(table(results))
