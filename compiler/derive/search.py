@@ -122,6 +122,7 @@ def _value(found: Any) -> Any:
 _Outcome = tuple[Firing | None, dict[str, Any]]
 _Keys = tuple[tuple[str, str], ...]
 _Item = tuple[Step, tuple[tuple[str, Any], ...], Firing | None, Node | None]
+_Stimulus = tuple[int, Step, list[Transition] | None, tuple[str, ...]]
 
 
 _Entries = list[tuple[_Keys, tuple[str, ...], Any]]
@@ -137,7 +138,7 @@ class Memo:
     visited set treats them as one node already."""
 
     def __init__(self) -> None:
-        self.outcomes: dict[tuple[Node, int], _Entries] = {}
+        self.outcomes: dict[Node, dict[int, _Entries]] = {}
         self.expansions: dict[Node, _Entries] = {}
         self.keys: dict[_Keys, _Keys] = {}
 
@@ -213,6 +214,7 @@ class _Outcomes:
         # id(keys) → this variant's values for them; and the (keys, values) used so far.
         self.values: dict[int, tuple[str, ...]] = {}
         self.used: dict[int, tuple[_Keys, tuple[str, ...]]] = {}
+        self.at: dict[str, list[_Stimulus]] = {}
 
     def expand(self, node: Node) -> tuple[_Item, ...]:
         """What each stimulus does at ``node``, in stimulus order: its step, the guards of
@@ -230,33 +232,49 @@ class _Outcomes:
 
     def _expand(self, node: Node, reads: dict[tuple[str, str], str] | None) -> tuple[_Item, ...]:
         items: list[_Item] = []
-        for number, step in enumerate(self.stimuli):
-            event, msg = step
-            if event == "$config":
+        outcomes = self.memo.outcomes.setdefault(node, {}) if self.memo is not None else None
+        for number, step, candidates, guard_keys in self._stimuli_at(node.state):
+            if candidates is None:
                 # a configuration change between events (see paths.variants_of)
-                config = tuple({**dict(node.config), **msg}.items())
+                config = tuple({**dict(node.config), **step[1]}.items())
                 items.append((step, (), None, Node(node.state, node.ctx, config)))
                 continue
-            candidates = self.plan.by_event.get((node.state, event))
-            if not candidates:
-                continue  # rejected: no transition fires, and no guard has a false side
-            result, seen = self._outcome(node, number, msg, candidates, reads)
-            guarded = tuple((t.key, seen[t.key]) for t in candidates if t.guard is not None)
+            if outcomes is None:
+                result, seen = self._compute(node, step[1], candidates)
+            else:
+                entries = outcomes.setdefault(number, [])
+                result, seen = self._outcome(entries, node, step[1], candidates, reads)
+            guarded = tuple([(key, seen[key]) for key in guard_keys])
             after = result.node if result is not None and result.transition is not None else None
             items.append((step, guarded, result, after))
         return tuple(items)
 
+    def _stimuli_at(self, state: str) -> list[_Stimulus]:
+        """The stimuli that do something in ``state``, with their numbers, candidate
+        transitions (None for a configuration change) and the keys of the guarded ones."""
+        found = self.at.get(state)
+        if found is None:
+            found = []
+            for number, step in enumerate(self.stimuli):
+                if step[0] == "$config":
+                    found.append((number, step, None, ()))
+                    continue
+                # no candidate: rejected, no transition fires, and no guard has a false side
+                candidates = self.plan.by_event.get((state, step[0]))
+                if candidates:
+                    keys = tuple(t.key for t in candidates if t.guard is not None)
+                    found.append((number, step, candidates, keys))
+            self.at[state] = found
+        return found
+
     def _outcome(
         self,
+        entries: _Entries,
         node: Node,
-        number: int,
         msg: dict[str, Any],
         candidates: list[Transition],
         reads: dict[tuple[str, str], str] | None,
     ) -> _Outcome:
-        if self.memo is None:
-            return self._compute(node, msg, candidates)
-        entries = self.memo.outcomes.setdefault((node, number), [])
         found: _Outcome | None = self._lookup(entries, reads)
         if found is None:
             self.log.clear()

@@ -246,6 +246,8 @@ def take(plan: Plan, variant: Variant, node: Node, t: Transition, msg: dict[str,
     if t.target is not None:
         groups.append((plan.entries[target], target))
     for actions, state in groups:
+        if not actions:
+            continue
         # Each group reads the context and configuration as they were when it began; a
         # context assignment is seen by the next action of the group (see _program).
         names = {
