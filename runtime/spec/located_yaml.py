@@ -2,9 +2,17 @@
 
 Why not plain ``yaml.safe_load``: users need ``file:line:col`` on every problem they are shown,
 YAML 1.1 turns ``on``/``off``/``yes``/``no`` into booleans (``on: tester.plug_in`` would
-silently become ``True: ...``), and duplicate keys silently overwrite each other. ruamel.yaml in
-YAML 1.2 mode with duplicate keys forbidden fixes all three; the tree is copied into plain dicts
-and lists, and the positions are kept in side tables keyed by the node's path.
+silently become ``True: ...``), and duplicate keys silently overwrite each other.
+
+Two readers give the same result. The reference is ruamel.yaml in YAML 1.2 mode with duplicate
+keys forbidden: its tree is copied into plain dicts and lists, and the positions are kept in
+side tables keyed by the node's path. It is pure Python and was most of a cold ``validate``, so
+the fast reader parses with libyaml (PyYAML's C composer, every scalar left a string) and types
+the plain scalars itself the way ruamel's YAML 1.2 resolver does (only ``true``/``false`` are
+booleans; ``0o``/``0x``/``0b`` integers; ``.inf``/``.nan`` floats). Whatever the fast reader
+does not cover (timestamps, ``!!set`` and other tags, non-scalar keys, directives) and every
+syntax error (for ruamel's wording) is read again by the reference, so the two cannot differ;
+tests/runtime/test_located_yaml.py compares them on every YAML file of the repository.
 
 The compiler (spec files, ``SPECnnn`` codes) and the PICS file loader (``PICSnnn`` codes) both
 read through :func:`load_yaml_file` and word a :class:`YamlError` in their own codes.
@@ -12,18 +20,27 @@ read through :func:`load_yaml_file` and word a :class:`YamlError` in their own c
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from runtime.errors import ChargespecError
 
-__all__ = ["JsonPath", "LocatedYaml", "SourcePos", "YamlError", "load_yaml_file"]
+__all__ = [
+    "JsonPath",
+    "LocatedYaml",
+    "SourcePos",
+    "YamlError",
+    "load_yaml_file",
+    "read_yaml",
+    "read_yaml_fast",
+    "read_yaml_reference",
+]
 
 JsonPath = tuple[str | int, ...]
 """Where a node sits in a document: mapping keys and list indexes from the root."""
@@ -94,16 +111,333 @@ class YamlError(ChargespecError):
         self.first_line = first_line
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.version = (1, 2)  # YAML 1.2: only true/false are booleans
-    yaml.allow_duplicate_keys = False
-    return yaml
+def load_yaml_file(path: Path, shown: str) -> LocatedYaml:
+    """Read one YAML file into plain data with positions.
+
+    Args:
+        path: the file on disk.
+        shown: the path to show in positions and problems.
+
+    Raises:
+        YamlError: the file cannot be read, is not YAML, or repeats a key in a mapping.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise YamlError("unreadable", SourcePos(shown), str(exc)) from None
+    return read_yaml(text, shown)
 
 
-def _key_lc(node: CommentedMap, key: Any) -> tuple[int, int, int, int]:
+def read_yaml(text: str, shown: str) -> LocatedYaml:
+    """Read YAML text: the fast reader when libyaml is there, else (or when the fast reader
+    leaves the text to it, or for a syntax error's words) the reference.
+
+    Args:
+        text: the file's text.
+        shown: the path to show in positions and problems.
+
+    Raises:
+        YamlError: the text is not YAML, or repeats a key in a mapping.
+    """
+    if yaml.__with_libyaml__:
+        try:
+            fast = read_yaml_fast(text, shown)
+        except YamlError as error:
+            if error.kind != "syntax":
+                raise
+            fast = None  # the reference reads it again, for ruamel's words and place
+        if fast is not None:
+            return fast
+    return read_yaml_reference(text, shown)
+
+
+# --- the fast reader: libyaml's composer, YAML 1.2 scalars typed here ------------------------
+
+_PLAIN = "!chargespec-plain"  # a plain scalar: its type is the resolver's to decide, below
+_NON_SPECIFIC = "!chargespec-non-specific"  # `! value`: left to the reference
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+
+# ruamel.yaml's implicit resolvers for YAML 1.2 (ruamel/yaml/resolver.py), tried in its order
+# and only for the first characters it lists: bool, float, int, merge, null, timestamp.
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_NULL = frozenset({"~", "null", "Null", "NULL"})
+_FLOAT = re.compile(
+    r"""^(?:
+     [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_INT = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0o?[0-7_]+
+    |[-+]?[0-9_]+
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_TIMESTAMP = re.compile(
+    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+    (?:[Tt]|[ \t]+)[0-9][0-9]?
+    :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+    (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+    re.X,
+)
+_BASES = {"0b": 2, "0x": 16, "0o": 8}
+
+
+class _NotCovered(Exception):
+    """The fast reader leaves this text to the reference."""
+
+
+class _Loader(yaml.CBaseLoader):
+    """libyaml's composer with plain scalars marked, so an explicit ``!!str 1`` stays a string
+    while a plain ``1`` is an int."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                return _PLAIN
+            return _STR if implicit[1] else _NON_SPECIFIC
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+def _to_int(text: str) -> int:
+    """ruamel's ``construct_yaml_int`` in 1.2 mode, as a plain int."""
+    digits = text.replace("_", "")
+    sign = -1 if digits[:1] == "-" else 1
+    digits = digits[1:] if digits[:1] in ("-", "+") else digits
+    base = _BASES.get(digits[:2], 10)
+    if base != 10:
+        if len(digits) < 3:
+            raise _NotCovered  # the reference fails on it (IndexError)
+        return sign * int(digits[2:], base)
+    return sign * int(digits)
+
+
+def _to_float(text: str) -> float:
+    """ruamel's ``construct_yaml_float``, as a plain float."""
+    digits = text.replace("_", "").lower()
+    sign = -1.0 if digits[:1] == "-" else 1.0
+    digits = digits[1:] if digits[:1] in ("-", "+") else digits
+    if digits == ".inf":
+        return sign * float("inf")
+    if digits == ".nan":
+        return float("nan")
+    return sign * float(digits)
+
+
+def _plain_scalar(text: str) -> Any:
+    """A plain scalar typed by the YAML 1.2 rules of ruamel's resolver."""
+    if not text:
+        return None
+    first = text[0]
+    if first in "tTfF" and (text in _TRUE or text in _FALSE):
+        return text in _TRUE
+    if first in "-+0123456789.":
+        if _FLOAT.match(text):
+            return _to_float(text)
+        if first != "." and _INT.match(text):
+            return _to_int(text)
+    if first in "~nN" and text in _NULL:
+        return None
+    if first in "0123456789" and _TIMESTAMP.match(text):
+        raise _NotCovered  # ruamel's TimeStamp text is the reference's to give
+    return text
+
+
+_EXPLICIT: dict[str, Callable[[str], Any]] = {
+    _STR: str,
+    "tag:yaml.org,2002:int": _to_int,
+    "tag:yaml.org,2002:float": _to_float,
+    "tag:yaml.org,2002:null": lambda _text: None,
+}
+
+
+@dataclass(slots=True)
+class _Map:
+    """A mapping as ruamel builds it: own keys, then merged ones; each with (key, key mark,
+    value mark, value node); ``own`` locates only the keys the mapping writes itself."""
+
+    entries: list[tuple[Any, Any, Any, Node]]
+    own: dict[Any, tuple[Any, Any]]
+
+
+class _Builder:
+    """Plain data and positions from a libyaml node tree (one document)."""
+
+    def __init__(self, text: str, shown: str) -> None:
+        self.text = text
+        self.shown = shown
+        self.positions: dict[JsonPath, SourcePos] = {(): SourcePos(shown, 1, 1)}
+        self.key_positions: dict[JsonPath, SourcePos] = {}
+        self.maps: dict[int, _Map] = {}
+
+    def pos(self, mark: Any) -> SourcePos:
+        return SourcePos(self.shown, mark.line + 1, mark.column + 1)
+
+    def scalar(self, node: ScalarNode) -> Any:
+        if node.tag == _PLAIN:
+            if node.start_mark.index == node.end_mark.index:
+                raise _NotCovered  # an empty value: ruamel places it by tokens and comments
+            value = _plain_scalar(node.value)
+            if isinstance(value, bool) and self.text[node.start_mark.index] == "&":
+                return int(value)  # ruamel keeps an anchored bool as its int subclass
+            return value
+        convert = _EXPLICIT.get(node.tag)
+        if convert is None:
+            raise _NotCovered
+        try:
+            return convert(node.value)
+        except (ValueError, IndexError):
+            raise _NotCovered from None  # the reference fails on it too
+
+    def value(self, node: Node, path: JsonPath) -> Any:
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                raise _NotCovered
+            items: list[Any] = []
+            for index, item in enumerate(node.value):
+                child: JsonPath = (*path, index)
+                self.positions[child] = self.pos(item.start_mark)
+                items.append(self.value(item, child))
+            return items
+        if not isinstance(node, MappingNode):
+            raise _NotCovered
+        result: dict[str, Any] = {}
+        for key, key_mark, value_mark, value_node in self.mapping(node).entries:
+            name = str(key)
+            child = (*path, name)
+            self.key_positions[child] = self.pos(key_mark)
+            self.positions[child] = self.pos(value_mark)
+            result[name] = self.value(value_node, child)
+        return result
+
+    def key(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            raise _NotCovered  # a sequence or mapping as a key
+        if node.tag == _PLAIN and node.value == "=":
+            return "="  # ruamel's `value` tag, read as a string in a key
+        return self.scalar(node)
+
+    def merged(self, node: MappingNode) -> list[MappingNode]:
+        """The mappings a ``<<`` key of ``node`` brings in, checked as ruamel checks them."""
+        found: list[MappingNode] | None = None
+        for key_node, value_node in node.value:
+            if not _is_merge(key_node):
+                continue
+            if found is not None:
+                first = node.start_mark.line + 1
+                raise YamlError("duplicate_key", self.pos(key_node.start_mark), "<<", first)
+            items = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for item in items:
+                if not isinstance(item, MappingNode):
+                    raise YamlError("syntax", self.pos(item.start_mark), "merge")
+            found = items
+        return found or []
+
+    def mapping(self, node: MappingNode) -> _Map:
+        done = self.maps.get(id(node))
+        if done is not None:
+            return done
+        if node.tag != _MAP:
+            raise _NotCovered
+        merged = self.merged(node)
+        own: dict[Any, tuple[Any, Any]] = {}
+        entries: list[tuple[Any, Any, Any, Node]] = []
+        for key_node, value_node in node.value:
+            if _is_merge(key_node):
+                continue
+            key = self.key(key_node)
+            if key in own:
+                first = node.start_mark.line + 1
+                named = f"{key}".split('"')[0]  # as the reference cuts it out of its message
+                raise YamlError("duplicate_key", self.pos(key_node.start_mark), named, first)
+            own[key] = (key_node.start_mark, value_node.start_mark)
+            entries.append((key, key_node.start_mark, value_node.start_mark, value_node))
+        built = _Map(entries, own)
+        self.maps[id(node)] = built
+        self._merge(node, built, [self.mapping(item) for item in merged])
+        return built
+
+    def _merge(self, node: MappingNode, built: _Map, maps: list[_Map]) -> None:
+        """ruamel's merge: own keys win, then the first merged mapping that has the key (its
+        merged keys included); the key is placed where a merged mapping writes it itself, else
+        where ``node`` starts (the reference's ``_key_lc``)."""
+        present = dict.fromkeys(built.own)
+        for source in maps:
+            for key, _, _, value_node in source.entries:
+                if key in present:
+                    continue
+                present[key] = None
+                key_mark = value_mark = node.start_mark
+                for other in maps:
+                    if key in other.own:
+                        key_mark, value_mark = other.own[key]
+                        break
+                built.entries.append((key, key_mark, value_mark, value_node))
+
+
+def _empty(root: Node | None) -> bool:
+    """No document, or one that is an empty plain scalar (``---`` alone): both read as None."""
+    return root is None or (isinstance(root, ScalarNode) and root.tag == _PLAIN and not root.value)
+
+
+def _is_merge(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and (
+        node.tag == _MERGE or (node.tag == _PLAIN and node.value == "<<")
+    )
+
+
+def read_yaml_fast(text: str, shown: str) -> LocatedYaml | None:
+    """Read YAML text with libyaml, typing scalars as :func:`read_yaml_reference` does.
+
+    Args:
+        text: the file's text.
+        shown: the path to show in positions and problems.
+
+    Returns:
+        The document, or None for what only the reference reads (timestamps, tags other than
+        str/int/float/null/seq/map, non-scalar keys, empty plain values, ``%`` directives, a
+        value the reference fails on).
+
+    Raises:
+        YamlError: a syntax error (in libyaml's words), a repeated key, or a bad merge key.
+    """
+    if text.startswith("%") or "\n%" in text:
+        return None  # a %YAML 1.1 directive changes what a plain scalar is
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # nodes only: nothing is constructed
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = SourcePos(shown, mark.line + 1, mark.column + 1) if mark else SourcePos(shown)
+        raise YamlError("syntax", where, (exc.problem or exc.context or "").strip()) from None
+    except yaml.YAMLError:
+        return None  # e.g. a character YAML does not allow: the reference's to report
+    builder = _Builder(text, shown)
+    try:
+        data = None if _empty(root) else builder.value(root, ())
+    except _NotCovered:
+        return None
+    return LocatedYaml(shown, data, builder.positions, builder.key_positions)
+
+
+# --- the reference reader: ruamel.yaml, round-trip mode, YAML 1.2 ----------------------------
+
+
+def _key_lc(node: Any, key: Any) -> tuple[int, int, int, int]:
     """Where a key and its value are written (0-based line, column of each). A key brought in
     by a merge key (``<<: *anchor``) is where the merged mapping writes it."""
+    from ruamel.yaml.comments import CommentedMap
+
     for mapping in (node, *(getattr(node, "merge", None) or ())):
         if isinstance(mapping, CommentedMap) and key in mapping.lc.data:
             return (*mapping.lc.key(key), *mapping.lc.value(key))
@@ -111,6 +445,8 @@ def _key_lc(node: CommentedMap, key: Any) -> tuple[int, int, int, int]:
 
 
 def _plain(node: Any, path: JsonPath, loaded: LocatedYaml) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key in node:
@@ -136,29 +472,32 @@ def _plain(node: Any, path: JsonPath, loaded: LocatedYaml) -> Any:
     return str(node)
 
 
-def _mark_pos(shown: str, error: MarkedYAMLError) -> SourcePos:
+def _mark_pos(shown: str, error: Any) -> SourcePos:
     mark = error.problem_mark or error.context_mark
     if mark is None:
         return SourcePos(shown)
     return SourcePos(shown, mark.line + 1, mark.column + 1)
 
 
-def load_yaml_file(path: Path, shown: str) -> LocatedYaml:
-    """Read one YAML file into plain data with positions.
+def read_yaml_reference(text: str, shown: str) -> LocatedYaml:
+    """Read YAML text with ruamel.yaml (YAML 1.2, duplicate keys refused): the reference.
 
     Args:
-        path: the file on disk.
+        text: the file's text.
         shown: the path to show in positions and problems.
 
     Raises:
-        YamlError: the file cannot be read, is not YAML, or repeats a key in a mapping.
+        YamlError: the text is not YAML, or repeats a key in a mapping.
     """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError
+
+    reader = YAML(typ="rt")
+    reader.version = (1, 2)  # YAML 1.2: only true/false are booleans
+    reader.allow_duplicate_keys = False
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise YamlError("unreadable", SourcePos(shown), str(exc)) from None
-    try:
-        root = _yaml().load(text)
+        root = reader.load(text)
     except DuplicateKeyError as exc:
         quoted = (exc.problem or "").split('"')
         key = quoted[1] if len(quoted) > 1 else "?"
