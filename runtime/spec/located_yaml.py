@@ -190,6 +190,9 @@ _TIMESTAMP = re.compile(
     re.X,
 )
 _BASES = {"0b": 2, "0x": 16, "0o": 8}
+# A tag written before an anchor (`!!str &a x`): ruamel places such a node at its anchor,
+# libyaml at its tag. Possessive, so a long run of spaces or comments cannot backtrack.
+_TAG_THEN_ANCHOR = re.compile(r"!\S*+(?:\s|#[^\n]*+)*+&")
 
 
 class _NotCovered(Exception):
@@ -273,7 +276,7 @@ class _Builder:
     """Plain data and positions from a libyaml node tree (one document)."""
 
     def __init__(self, text: str, shown: str) -> None:
-        self.text = text
+        self.text = text.removeprefix("\ufeff")  # libyaml's mark index skips the BOM
         self.shown = shown
         self.positions: dict[JsonPath, SourcePos] = {(): SourcePos(shown, 1, 1)}
         self.key_positions: dict[JsonPath, SourcePos] = {}
@@ -286,17 +289,18 @@ class _Builder:
         if node.tag == _PLAIN:
             if node.start_mark.index == node.end_mark.index:
                 raise _NotCovered  # an empty value: ruamel places it by tokens and comments
-            value = _plain_scalar(node.value)
-            if isinstance(value, bool) and self.text[node.start_mark.index] == "&":
-                return int(value)  # ruamel keeps an anchored bool as its int subclass
-            return value
-        convert = _EXPLICIT.get(node.tag)
+            convert: Callable[[str], Any] | None = _plain_scalar
+        else:
+            convert = _EXPLICIT.get(node.tag)
         if convert is None:
             raise _NotCovered
         try:
-            return convert(node.value)
+            value = convert(node.value)
         except (ValueError, IndexError):
-            raise _NotCovered from None  # the reference fails on it too
+            raise _NotCovered from None  # `+_`, `!!int x`: the reference fails on it too
+        if isinstance(value, bool) and self.text[node.start_mark.index] == "&":
+            return int(value)  # ruamel keeps an anchored bool as its int subclass
+        return value
 
     def value(self, node: Node, path: JsonPath) -> Any:
         if isinstance(node, ScalarNode):
@@ -324,8 +328,6 @@ class _Builder:
     def key(self, node: Node) -> Any:
         if not isinstance(node, ScalarNode):
             raise _NotCovered  # a sequence or mapping as a key
-        if node.tag == _PLAIN and node.value == "=":
-            return "="  # ruamel's `value` tag, read as a string in a key
         return self.scalar(node)
 
     def merged(self, node: MappingNode) -> list[MappingNode]:
@@ -386,9 +388,9 @@ class _Builder:
                 built.entries.append((key, key_mark, value_mark, value_node))
 
 
-def _empty(root: Node | None) -> bool:
-    """No document, or one that is an empty plain scalar (``---`` alone): both read as None."""
-    return root is None or (isinstance(root, ScalarNode) and root.tag == _PLAIN and not root.value)
+def _empty(root: Node) -> bool:
+    """A document that is an empty plain scalar (``---`` alone): it reads as None."""
+    return isinstance(root, ScalarNode) and root.tag == _PLAIN and not root.value
 
 
 def _is_merge(node: Node) -> bool:
@@ -414,6 +416,8 @@ def read_yaml_fast(text: str, shown: str) -> LocatedYaml | None:
     """
     if text.startswith("%") or "\n%" in text:
         return None  # a %YAML 1.1 directive changes what a plain scalar is
+    if "!" in text and _TAG_THEN_ANCHOR.search(text):
+        return None
     try:
         root = yaml.compose(text, Loader=_Loader)  # nodes only: nothing is constructed
     except yaml.MarkedYAMLError as exc:
@@ -424,7 +428,7 @@ def read_yaml_fast(text: str, shown: str) -> LocatedYaml | None:
         return None  # e.g. a character YAML does not allow: the reference's to report
     builder = _Builder(text, shown)
     try:
-        data = None if _empty(root) else builder.value(root, ())
+        data = None if root is None or _empty(root) else builder.value(root, ())
     except _NotCovered:
         return None
     return LocatedYaml(shown, data, builder.positions, builder.key_positions)

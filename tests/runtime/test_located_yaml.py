@@ -111,11 +111,18 @@ SNIPPETS = [
     "\ufeffa: 1\nb: 2\n",
     "a: 1\r\nb:\r\n  c: 2\r\n",
     "a: 😀\nb: 😀😀: x\n",
+    "\ufeffa: &t true\nb: [&f false]\n",
+    "a: ! [1, {b: 2}]\nb: ! 12\n",
+    "a: &x !!str true\nb: !!str &y false\nc: !!float &z 1\n",
+    "a: !!map &m {b: 1}\nc: !!str\n  # a comment\n  &d x\nd: !!seq &q [1]\n",
     "emoji: '😀'\nnext: 1\n   bad: 2\n",
 ]
 
 
-LEFT = {  # readable, but only by the reference: empty plain values are placed by its tokens
+LEFT = {  # readable, but only by the reference: empty plain values are placed by its tokens,
+    # a node with a tag then an anchor at the anchor
+    "a: &x !!str true\nb: !!str &y false\nc: !!float &z 1\n",
+    "a: !!map &m {b: 1}\nc: !!str\n  # a comment\n  &d x\nd: !!seq &q [1]\n",
     "a:\nb: ~\nc: null\nd: Null\ne: NULL\nf: nULL\ng: ''\nh: !!null ''\n",
     "k:\n",
     "? a\n",
@@ -177,7 +184,16 @@ def test_a_tricky_snippet_reads_the_same(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["a: 2026-01-01\n", "a: 2026-01-01T10:00:00Z\n", "%YAML 1.1\n---\nk: yes\n", "a: !!set {x}\n"],
+    [
+        "a: 2026-01-01\n",
+        "a: 2026-01-01T10:00:00Z\n",
+        "%YAML 1.1\n---\nk: yes\n",
+        "a: !!set {x}\n",
+        "a: !!bool yes\n",
+        "a: !!str &s x\n",
+        "k:\n",
+        "a: 'wow! &co'\n",  # not a tag: the check is quick, not exact
+    ],
 )
 def test_what_the_fast_reader_leaves_to_the_reference(tmp_path: Path, text: str) -> None:
     assert read_yaml_fast(text, SHOWN) is None
