@@ -9,10 +9,12 @@ keys forbidden: its tree is copied into plain dicts and lists, and the positions
 side tables keyed by the node's path. It is pure Python and was most of a cold ``validate``, so
 the fast reader parses with libyaml (PyYAML's C composer, every scalar left a string) and types
 the plain scalars itself the way ruamel's YAML 1.2 resolver does (only ``true``/``false`` are
-booleans; ``0o``/``0x``/``0b`` integers; ``.inf``/``.nan`` floats). Whatever the fast reader
-does not cover (timestamps, ``!!set`` and other tags, non-scalar keys, directives) and every
-syntax error (for ruamel's wording) is read again by the reference, so the two cannot differ;
-tests/runtime/test_located_yaml.py compares them on every YAML file of the repository.
+booleans; ``0o``/``0x``/``0b`` integers; ``.inf``/``.nan`` floats), merging ``<<`` keys and
+placing every node as ruamel does. What the fast reader does not cover is read again by the
+reference, so the two cannot differ: every error (for ruamel's words, place and choice of the
+first), timestamps, tags other than str/int/float/null, non-scalar keys, empty plain values
+(ruamel places them by its tokens), tabs, ``%`` directives, a tag before an anchor.
+tests/runtime/test_located_yaml.py compares the two on every YAML file of the repository.
 
 The compiler (spec files, ``SPECnnn`` codes) and the PICS file loader (``PICSnnn`` codes) both
 read through :func:`load_yaml_file` and word a :class:`YamlError` in their own codes.
@@ -142,10 +144,8 @@ def read_yaml(text: str, shown: str) -> LocatedYaml:
     if yaml.__with_libyaml__:
         try:
             fast = read_yaml_fast(text, shown)
-        except YamlError as error:
-            if error.kind != "syntax":
-                raise
-            fast = None  # the reference reads it again, for ruamel's words and place
+        except YamlError:
+            fast = None  # the reference reads it again: its words, its place, its first error
         if fast is not None:
             return fast
     return read_yaml_reference(text, shown)
@@ -193,6 +193,9 @@ _BASES = {"0b": 2, "0x": 16, "0o": 8}
 # A tag written before an anchor (`!!str &a x`): ruamel places such a node at its anchor,
 # libyaml at its tag. Possessive, so a long run of spaces or comments cannot backtrack.
 _TAG_THEN_ANCHOR = re.compile(r"!\S*+(?:\s|#[^\n]*+)*+&")
+# A tag running into a flow indicator (`[!!null, 1]`) or with a %-escape: libyaml ends or
+# decodes it where ruamel does not.
+_ODD_TAG = re.compile(r"(?:^|[\s\[\]{},])![^\s,\[\]{}%]*+[,\[\]{}%]")
 
 
 class _NotCovered(Exception):
@@ -367,8 +370,24 @@ class _Builder:
             entries.append((key, key_node.start_mark, value_node.start_mark, value_node))
         built = _Map(entries, own)
         self.maps[id(node)] = built
+        for item in merged:
+            self.check(item, set())  # ruamel builds a merged mapping whole, shadowed keys too
         self._merge(node, built, [self.mapping(item) for item in merged])
         return built
+
+    def check(self, node: Node, seen: set[int]) -> None:
+        """Look for repeated keys (and bad merges) everywhere under ``node``."""
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            self.mapping(node)
+            for key_node, value_node in node.value:
+                self.check(key_node, seen)
+                self.check(value_node, seen)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                self.check(item, seen)
 
     def _merge(self, node: MappingNode, built: _Map, maps: list[_Map]) -> None:
         """ruamel's merge: own keys win, then the first merged mapping that has the key (its
@@ -407,17 +426,17 @@ def read_yaml_fast(text: str, shown: str) -> LocatedYaml | None:
         shown: the path to show in positions and problems.
 
     Returns:
-        The document, or None for what only the reference reads (timestamps, tags other than
-        str/int/float/null/seq/map, non-scalar keys, empty plain values, ``%`` directives, a
-        value the reference fails on).
+        The document, or None for what only the reference reads (see the module's docstring).
 
     Raises:
         YamlError: a syntax error (in libyaml's words), a repeated key, or a bad merge key.
     """
     if text.startswith("%") or "\n%" in text:
         return None  # a %YAML 1.1 directive changes what a plain scalar is
-    if "!" in text and _TAG_THEN_ANCHOR.search(text):
+    if "!" in text and (_TAG_THEN_ANCHOR.search(text) or _ODD_TAG.search(text)):
         return None
+    if "\t" in text:
+        return None  # ruamel refuses a tab in places libyaml takes it (inside a plain scalar)
     try:
         root = yaml.compose(text, Loader=_Loader)  # nodes only: nothing is constructed
     except yaml.MarkedYAMLError as exc:
