@@ -32,6 +32,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from runtime.errors import ChargespecError
+from runtime.spec.yaml12_scalars import EXPLICIT, NotCovered, plain_scalar
 
 __all__ = [
     "JsonPath",
@@ -151,7 +152,7 @@ def read_yaml(text: str, shown: str) -> LocatedYaml:
     return read_yaml_reference(text, shown)
 
 
-# --- the fast reader: libyaml's composer, YAML 1.2 scalars typed here ------------------------
+# --- the fast reader: libyaml's composer, scalars typed by yaml12_scalars ------------------------
 
 _PLAIN = "!chargespec-plain"  # a plain scalar: its type is the resolver's to decide, below
 _NON_SPECIFIC = "!chargespec-non-specific"  # `! value`: left to the reference
@@ -160,46 +161,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
 
-# ruamel.yaml's implicit resolvers for YAML 1.2 (ruamel/yaml/resolver.py), tried in its order
-# and only for the first characters it lists: bool, float, int, merge, null, timestamp.
-_TRUE = frozenset({"true", "True", "TRUE"})
-_FALSE = frozenset({"false", "False", "FALSE"})
-_NULL = frozenset({"~", "null", "Null", "NULL"})
-_FLOAT = re.compile(
-    r"""^(?:
-     [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-    |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
-    |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.X,
-)
-_INT = re.compile(
-    r"""^(?:[-+]?0b[0-1_]+
-    |[-+]?0o?[0-7_]+
-    |[-+]?[0-9_]+
-    |[-+]?0x[0-9a-fA-F_]+)$""",
-    re.X,
-)
-_TIMESTAMP = re.compile(
-    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
-    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
-    (?:[Tt]|[ \t]+)[0-9][0-9]?
-    :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
-    (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
-    re.X,
-)
-_BASES = {"0b": 2, "0x": 16, "0o": 8}
 # A tag written before an anchor (`!!str &a x`): ruamel places such a node at its anchor,
 # libyaml at its tag. Possessive, so a long run of spaces or comments cannot backtrack.
 _TAG_THEN_ANCHOR = re.compile(r"!\S*+(?:\s|#[^\n]*+)*+&")
 # A tag running into a flow indicator (`[!!null, 1]`) or with a %-escape: libyaml ends or
 # decodes it where ruamel does not.
 _ODD_TAG = re.compile(r"(?:^|[\s\[\]{},])![^\s,\[\]{}%]*+[,\[\]{}%]")
-
-
-class _NotCovered(Exception):
-    """The fast reader leaves this text to the reference."""
 
 
 class _Loader(yaml.CBaseLoader):
@@ -212,58 +179,6 @@ class _Loader(yaml.CBaseLoader):
                 return _PLAIN
             return _STR if implicit[1] else _NON_SPECIFIC
         return _SEQ if kind is SequenceNode else _MAP
-
-
-def _to_int(text: str) -> int:
-    """ruamel's ``construct_yaml_int`` in 1.2 mode, as a plain int."""
-    digits = text.replace("_", "")
-    sign = -1 if digits[:1] == "-" else 1
-    digits = digits[1:] if digits[:1] in ("-", "+") else digits
-    base = _BASES.get(digits[:2], 10)
-    if base != 10:
-        if len(digits) < 3:
-            raise _NotCovered  # the reference fails on it (IndexError)
-        return sign * int(digits[2:], base)
-    return sign * int(digits)
-
-
-def _to_float(text: str) -> float:
-    """ruamel's ``construct_yaml_float``, as a plain float."""
-    digits = text.replace("_", "").lower()
-    sign = -1.0 if digits[:1] == "-" else 1.0
-    digits = digits[1:] if digits[:1] in ("-", "+") else digits
-    if digits == ".inf":
-        return sign * float("inf")
-    if digits == ".nan":
-        return float("nan")
-    return sign * float(digits)
-
-
-def _plain_scalar(text: str) -> Any:
-    """A plain scalar typed by the YAML 1.2 rules of ruamel's resolver."""
-    if not text:
-        return None
-    first = text[0]
-    if first in "tTfF" and (text in _TRUE or text in _FALSE):
-        return text in _TRUE
-    if first in "-+0123456789.":
-        if _FLOAT.match(text):
-            return _to_float(text)
-        if first != "." and _INT.match(text):
-            return _to_int(text)
-    if first in "~nN" and text in _NULL:
-        return None
-    if first in "0123456789" and _TIMESTAMP.match(text):
-        raise _NotCovered  # ruamel's TimeStamp text is the reference's to give
-    return text
-
-
-_EXPLICIT: dict[str, Callable[[str], Any]] = {
-    _STR: str,
-    "tag:yaml.org,2002:int": _to_int,
-    "tag:yaml.org,2002:float": _to_float,
-    "tag:yaml.org,2002:null": lambda _text: None,
-}
 
 
 @dataclass(slots=True)
@@ -291,16 +206,16 @@ class _Builder:
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag == _PLAIN:
             if node.start_mark.index == node.end_mark.index:
-                raise _NotCovered  # an empty value: ruamel places it by tokens and comments
-            convert: Callable[[str], Any] | None = _plain_scalar
+                raise NotCovered  # an empty value: ruamel places it by tokens and comments
+            convert: Callable[[str], Any] | None = plain_scalar
         else:
-            convert = _EXPLICIT.get(node.tag)
+            convert = EXPLICIT.get(node.tag)
         if convert is None:
-            raise _NotCovered
+            raise NotCovered
         try:
             value = convert(node.value)
         except (ValueError, IndexError):
-            raise _NotCovered from None  # `+_`, `!!int x`: the reference fails on it too
+            raise NotCovered from None  # `+_`, `!!int x`: the reference fails on it too
         if isinstance(value, bool) and self.text[node.start_mark.index] == "&":
             return int(value)  # ruamel keeps an anchored bool as its int subclass
         return value
@@ -310,7 +225,7 @@ class _Builder:
             return self.scalar(node)
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ:
-                raise _NotCovered
+                raise NotCovered
             items: list[Any] = []
             for index, item in enumerate(node.value):
                 child: JsonPath = (*path, index)
@@ -318,7 +233,7 @@ class _Builder:
                 items.append(self.value(item, child))
             return items
         if not isinstance(node, MappingNode):
-            raise _NotCovered
+            raise NotCovered
         result: dict[str, Any] = {}
         for key, key_mark, value_mark, value_node in self.mapping(node).entries:
             name = str(key)
@@ -330,7 +245,7 @@ class _Builder:
 
     def key(self, node: Node) -> Any:
         if not isinstance(node, ScalarNode):
-            raise _NotCovered  # a sequence or mapping as a key
+            raise NotCovered  # a sequence or mapping as a key
         return self.scalar(node)
 
     def merged(self, node: MappingNode) -> list[MappingNode]:
@@ -354,7 +269,7 @@ class _Builder:
         if done is not None:
             return done
         if node.tag != _MAP:
-            raise _NotCovered
+            raise NotCovered
         merged = self.merged(node)
         own: dict[Any, tuple[Any, Any]] = {}
         entries: list[tuple[Any, Any, Any, Node]] = []
@@ -448,7 +363,7 @@ def read_yaml_fast(text: str, shown: str) -> LocatedYaml | None:
     builder = _Builder(text, shown)
     try:
         data = None if root is None or _empty(root) else builder.value(root, ())
-    except _NotCovered:
+    except NotCovered:
         return None
     return LocatedYaml(shown, data, builder.positions, builder.key_positions)
 
