@@ -152,7 +152,7 @@ def read_yaml(text: str, shown: str) -> LocatedYaml:
     return read_yaml_reference(text, shown)
 
 
-# --- the fast reader: libyaml's composer, scalars typed by yaml12_scalars ------------------------
+# --- the fast reader: libyaml's composer, scalars typed by yaml12_scalars --------------------
 
 _PLAIN = "!chargespec-plain"  # a plain scalar: its type is the resolver's to decide, below
 _NON_SPECIFIC = "!chargespec-non-specific"  # `! value`: left to the reference
