@@ -1,0 +1,361 @@
+"""CALL round trips per second from simulated charge points: ours, the ``ocpp`` package, raw
+websockets.
+
+Every station sends DataTransfer CALLs back to back (the next one as soon as the answer is in)
+to one Central System on 127.0.0.1, for a fixed time after a warm-up; the report gives round
+trips per second over all stations and the client process's CPU time per round trip.
+
+* **ours**: :class:`runtime.sim.simulator.SimulatedStation` as ``chargespec sim`` builds it
+  (full PICS), booted (BootNotification Accepted) before timing. Each DataTransfer goes through
+  the station's real send path: the tester action ``data_transfer`` (what the tester API
+  does), which the DataTransfer machine turns into a CALL (OCPP 1.6 §4.3), then
+  :meth:`SimulatedStation.flush` so the WebSocket client writes it now. The answer is in when
+  the machine has taken the CALLRESULT (its transition on ``result.DataTransfer``).
+* **ocpp**: ``ocpp.v16.ChargePoint.call(call.DataTransfer(...))`` over a websockets client, the
+  package's own ``start()`` loop reading the answers (it validates both directions).
+* **echo**: a raw websockets client sending the same CALL text and waiting for it to come back
+  (the Central System echoes frames on ``/echo/...``): the floor any OCPP library adds to.
+
+The Central System is one raw websockets server in a SEPARATE process (``--serve``): it answers
+each CALL with a CALLRESULT (BootNotification Accepted, DataTransfer Accepted, ``{}`` for the
+rest) and does no validation, so its cost is the same for every client and is not counted on
+the client side. Each client runs in its own fresh process (``--client``), so each side's
+CPU time is its own. All run over loopback on the same machine, so the server and the client
+share its cores; compare the ratios of one run, not absolute numbers across machines.
+
+    .venv/bin/python benchmarks/bench_roundtrip.py --stations 1,50 --seconds 3 --check
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from bench_table import Row, exit_status
+
+if TYPE_CHECKING:
+    from runtime.sim.simulator import SimulatedStation
+
+__all__ = ["CLIENTS", "main"]
+
+OCPP16: Final = "ocpp1.6"
+VENDOR: Final = "org.chargespec.bench"
+TARGET_RATIO: Final = 2.0  # ours >= 2 x the ocpp package at 50 stations (4 x is the goal)
+_BOOT_TIMEOUT: Final = 120.0  # seconds for every station to be Accepted
+_ANSWER_TIMEOUT: Final = 30.0  # seconds for one answer; longer is a failed run
+_CHILD_SLACK: Final = 300.0  # seconds a client process may take beyond its timed window
+
+# --- the Central System (its own process) ---------------------------------------------------
+
+
+def _answer(action: str) -> str:
+    """The CALLRESULT payload for ``action``, as JSON text."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if action == "BootNotification":
+        # A long heartbeat interval: no Heartbeat CALL gets between two DataTransfers.
+        return json.dumps({"status": "Accepted", "currentTime": now, "interval": 3600})
+    if action == "Heartbeat":
+        return json.dumps({"currentTime": now})
+    if action == "DataTransfer":
+        return '{"status":"Accepted"}'
+    if action in ("Authorize", "StartTransaction"):
+        return '{"idTagInfo":{"status":"Accepted"}' + (
+            ',"transactionId":1}' if action == "StartTransaction" else "}"
+        )
+    return "{}"
+
+
+async def _central_system(ws: Any) -> None:
+    """Answer every CALL with a CALLRESULT, or echo every frame on an ``/echo`` path."""
+    if ws.request.path.startswith("/echo"):
+        async for text in ws:
+            await ws.send(text)
+        return
+    async for text in ws:
+        message = json.loads(text)
+        if message[0] == 2:  # a CALL (OCPP-J §4.2.1); answers to our CALLs do not occur
+            await ws.send(f"[3,{json.dumps(message[1])},{_answer(message[2])}]")
+
+
+async def serve() -> None:
+    """Serve on a free port of 127.0.0.1, print the port, stop on SIGTERM or closed stdin."""
+    from websockets.asyncio.server import serve as ws_serve
+    from websockets.typing import Subprotocol
+
+    stop = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
+    async with ws_serve(
+        _central_system, "127.0.0.1", 0, subprotocols=[Subprotocol(OCPP16)], ping_interval=None
+    ) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        print(port, flush=True)
+        await stop
+
+
+# --- the clients (each in its own process) --------------------------------------------------
+
+
+class _Counter:
+    """Round trips done by all stations, and the window being timed."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.stop = asyncio.Event()
+
+
+async def _loop(one: Callable[[], Awaitable[None]], counter: _Counter) -> None:
+    """One station: round trips back to back until stopped."""
+    while not counter.stop.is_set():
+        await asyncio.wait_for(one(), _ANSWER_TIMEOUT)
+        counter.done += 1
+
+
+async def _timed(
+    loops: list[Callable[[], Awaitable[None]]], warmup: float, seconds: float
+) -> dict[str, float]:
+    """Run every station's loop; count round trips and client CPU over the timed window."""
+    counter = _Counter()
+    tasks = [asyncio.ensure_future(_loop(one, counter)) for one in loops]
+    try:
+        await asyncio.sleep(warmup)
+        done, cpu, wall = counter.done, time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        done = counter.done - done
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    finally:
+        counter.stop.set()
+        await asyncio.wait(tasks, timeout=_ANSWER_TIMEOUT)
+    for task in tasks:
+        if task.done() and task.exception() is not None:
+            raise RuntimeError("a station's round trip failed") from task.exception()
+    return {"round_trips": done, "wall_s": wall, "cpu_s": cpu}
+
+
+class _Answered:
+    """Resolves a future when the station's DataTransfer machine takes the answer."""
+
+    def __init__(self) -> None:
+        self.future: asyncio.Future[str] | None = None
+
+    def __call__(self, machine: str, key: str) -> None:
+        # The transition key ends in the event: result., error. or timeout.DataTransfer.
+        event = key.rsplit(":", 1)[-1]
+        future = self.future
+        if future is None or future.done() or machine != "DataTransfer":
+            return
+        if event.endswith(".DataTransfer"):
+            future.set_result(event)
+
+
+async def _ours_once(sim: SimulatedStation, answered: _Answered) -> None:
+    """One DataTransfer through the station's tester action, until its machine has the answer."""
+    answered.future = asyncio.get_running_loop().create_future()
+    sim.station.tester("data_transfer", vendorId=VENDOR, messageId="Echo", data="x")
+    await sim.flush()
+    event = await answered.future
+    if event != "result.DataTransfer":
+        raise RuntimeError(f"DataTransfer ended in {event}")
+
+
+async def _ours(url: str, stations: int, warmup: float, seconds: float) -> dict[str, float]:
+    from generated.ocpp16.registry import SPEC
+    from runtime.sim.simulator import SimulatedStation
+    from runtime.spec.applicability import full_pics
+
+    pics = full_pics(SPEC)
+    sims: list[SimulatedStation] = []
+    loops: list[Callable[[], Awaitable[None]]] = []
+    for n in range(stations):
+        answered = _Answered()
+        sim = SimulatedStation(SPEC, url, f"CP{n:05d}", 2, pics=pics, on_transition=answered)
+        sims.append(sim)
+        loops.append(functools.partial(_ours_once, sim, answered))
+    stop = asyncio.Event()
+    running = [asyncio.ensure_future(sim.run(stop)) for sim in sims]
+    try:
+        deadline = time.monotonic() + _BOOT_TIMEOUT
+        while any(sim.station.state("Registration") != "Accepted" for sim in sims):
+            if time.monotonic() > deadline:
+                raise RuntimeError("not every station was Accepted in time")
+            await asyncio.sleep(0.05)
+        return await _timed(loops, warmup, seconds)
+    finally:
+        stop.set()
+        await asyncio.wait(running, timeout=_ANSWER_TIMEOUT)
+
+
+async def _connect(url: str) -> Any:
+    from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
+
+    return await connect(url, subprotocols=[Subprotocol(OCPP16)], proxy=None, ping_interval=None)
+
+
+async def _ocpp_once(point: Any, request: Any) -> None:
+    """One DataTransfer through ``ChargePoint.call``."""
+    answer = await point.call(request(vendor_id=VENDOR, message_id="Echo", data="x"))
+    if answer.status != "Accepted":
+        raise RuntimeError(f"DataTransfer answered {answer.status}")
+
+
+async def _ocpp(url: str, stations: int, warmup: float, seconds: float) -> dict[str, float]:
+    from ocpp.v16 import ChargePoint, call  # type: ignore[import-untyped]
+
+    sockets, readers = [], []
+    loops: list[Callable[[], Awaitable[None]]] = []
+    for n in range(stations):
+        ws = await _connect(f"{url}/CP{n:05d}")
+        point = ChargePoint(f"CP{n:05d}", ws)
+        sockets.append(ws)
+        readers.append(asyncio.ensure_future(point.start()))
+        loops.append(functools.partial(_ocpp_once, point, call.DataTransfer))
+    try:
+        return await _timed(loops, warmup, seconds)
+    finally:
+        for ws in sockets:
+            await ws.close()
+        for reader in readers:
+            reader.cancel()
+        await asyncio.wait(readers, timeout=_ANSWER_TIMEOUT)
+
+
+async def _echo_once(ws: Any, ids: Iterator[int]) -> None:
+    """One CALL text out and back."""
+    text = f'[2,"{next(ids)}","DataTransfer",{{"vendorId":"{VENDOR}","data":"x"}}]'
+    await ws.send(text)
+    if await ws.recv() != text:
+        raise RuntimeError("the echo differs")
+
+
+async def _echo(url: str, stations: int, warmup: float, seconds: float) -> dict[str, float]:
+    base = url.rsplit("/", 1)[0]
+    sockets = []
+    loops: list[Callable[[], Awaitable[None]]] = []
+    for n in range(stations):
+        ws = await _connect(f"{base}/echo/CP{n:05d}")
+        sockets.append(ws)
+        loops.append(functools.partial(_echo_once, ws, itertools.count()))
+    try:
+        return await _timed(loops, warmup, seconds)
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
+CLIENTS: Final = {"ours": _ours, "ocpp": _ocpp, "echo": _echo}
+
+
+# --- running it -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def central_system() -> Any:
+    """Start the Central System process; yield its port; stop it."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if not line.strip().isdigit():
+            raise RuntimeError("the Central System process did not start")
+        yield int(line)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _client(side: str, port: int, stations: int, warmup: float, seconds: float) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--client", side]
+    command += ["--port", str(port), "--stations", str(stations)]
+    command += ["--warmup", str(warmup), "--seconds", str(seconds)]
+    timeout = _BOOT_TIMEOUT + warmup + seconds + _CHILD_SLACK
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"round-trip client {side} x {stations} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["rate"] = result["round_trips"] / result["wall_s"]
+    result["cpu_us"] = 1e6 * result["cpu_s"] / max(1, result["round_trips"])
+    return result
+
+
+def rows(results: dict[str, dict[str, dict[str, Any]]], ocpp_name: str) -> list[Row]:
+    """Rows for every station count: rate vs. ocpp, vs. echo, and CPU per round trip."""
+    table = []
+    for count, sides in results.items():
+        ours, peer, echo = sides["ours"], sides["ocpp"], sides["echo"]
+        big = int(count) >= 50
+        table += [
+            Row(
+                f"round trips/s, {count} station(s)",
+                "1/s",
+                ours["rate"],
+                peer["rate"],
+                ocpp_name,
+                ">=" if big else None,
+                TARGET_RATIO if big else None,
+                on="ratio",
+            ),
+            Row(f"round trips/s, {count} station(s)", "1/s", ours["rate"], echo["rate"], "echo"),
+            Row(f"CPU per round trip, {count}", "us", ours["cpu_us"], peer["cpu_us"], ocpp_name),
+            Row(f"CPU per round trip, {count}", "us", ours["cpu_us"], echo["cpu_us"], "echo"),
+        ]
+    return table
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run every client at every station count against one Central System process."""
+    parser = argparse.ArgumentParser(description="DataTransfer round trips/s, side by side.")
+    parser.add_argument("--stations", default="1,50", help="station counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=3.0, help="timed window per run")
+    parser.add_argument("--warmup", type=float, default=1.0, help="untimed start of each run")
+    parser.add_argument("--check", action="store_true", help="exit 1 below a target")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--client", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        asyncio.run(serve())
+        return {}
+    counts = [int(c) for c in args.stations.split(",") if c.strip()]
+    if args.client:
+        url = f"ws://127.0.0.1:{args.port}/ocpp"
+        client = CLIENTS[args.client]
+        result = asyncio.run(client(url, counts[0], args.warmup, args.seconds))
+        print(json.dumps(result))
+        return {}
+    import importlib.metadata
+
+    ocpp_name = f"ocpp {importlib.metadata.version('ocpp')}"
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    with central_system() as port:
+        for count in counts:
+            results[str(count)] = {
+                side: _client(side, port, count, args.warmup, args.seconds)
+                for side in ("echo", "ocpp", "ours")
+            }
+    return {
+        "rows": [row.as_dict() for row in rows(results, ocpp_name)],
+        "raw": results,
+        "cores": os.cpu_count(),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(exit_status(main(), check="--check" in sys.argv))

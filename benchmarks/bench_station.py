@@ -1,0 +1,201 @@
+"""What one simulated charge point costs to build and to keep, beside the ``ocpp`` package's.
+
+Ours is a 2-connector station as ``chargespec sim`` builds it: a
+:class:`runtime.sim.simulator.SimulatedStation` (the :class:`runtime.station.station.Station`
+with its in-memory store, non-volatile simulated meters, state recorder, scaled clock and
+unconnected WebSocket client) over the full PICS (:func:`runtime.spec.applicability.full_pics`:
+every optional feature the spec set implements). The peer is ``ocpp.v16.ChargePoint`` over a
+dummy connection: the object a CSMS load test built on the ``ocpp`` package holds per station
+(it keeps no per-connector state, so the connector count does not apply to it).
+
+Each side is measured in a fresh Python process (``--child ours|ocpp``), so nothing of the
+other side or of an earlier run is counted:
+
+1. imports, then one instance is built first ("the base": what is shared by all instances, the
+   compiled spec set and its caches, is created then and not counted per station);
+2. ``--count`` more are built and kept: wall time per instance, and the growth of the
+   process's resident set size per instance (RSS, which also sees SQLite's own memory);
+3. under :mod:`tracemalloc`, ``--traced`` more are built and kept: Python bytes retained per
+   instance after a full garbage collection (the target's measure).
+
+    .venv/bin/python benchmarks/bench_station.py --count 200 --traced 50 --check
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+from bench_table import Row, exit_status, rss_bytes
+
+__all__ = ["main", "measure_side"]
+
+CONNECTORS: Final = 2
+TARGET_MS: Final = 1.0
+TARGET_KB: Final = 50.0
+_CHILD_TIMEOUT: Final = 900.0  # seconds; today's 41 ms x 250 stations is ~15 s
+
+
+def _ours_factory() -> Callable[[int], object]:
+    """Build one station as ``chargespec sim`` does, with the full PICS."""
+    from generated.ocpp16.registry import SPEC
+    from runtime.sim.simulator import SimulatedStation
+    from runtime.spec.applicability import full_pics
+
+    pics = full_pics(SPEC)
+
+    def build(n: int) -> object:
+        return SimulatedStation(SPEC, "ws://127.0.0.1:9/ocpp", f"CP{n:06d}", CONNECTORS, pics=pics)
+
+    return build
+
+
+class _DummyConnection:
+    """What ``ocpp.ChargePoint`` needs of a WebSocket; never used while building."""
+
+    async def send(self, message: str) -> None:
+        """Drop the message."""
+
+    async def recv(self) -> str:
+        """Nothing ever arrives."""
+        raise ConnectionError("dummy connection")
+
+
+def _ocpp_factory() -> Callable[[int], object]:
+    """Build one ``ocpp.v16.ChargePoint`` over a dummy connection."""
+    from ocpp.v16 import ChargePoint  # type: ignore[import-untyped]
+
+    def build(n: int) -> object:
+        return ChargePoint(f"CP{n:06d}", _DummyConnection())
+
+    return build
+
+
+FACTORIES: Final[dict[str, Callable[[], Callable[[int], object]]]] = {
+    "ours": _ours_factory,
+    "ocpp": _ocpp_factory,
+}
+
+
+def measure_side(side: str, count: int, traced: int) -> dict[str, float]:
+    """Build ``side``'s instances in this process and return what they cost (see module doc)."""
+    started = time.perf_counter()
+    build = FACTORIES[side]()
+    keep: list[object] = [build(0)]
+    first_ms = (time.perf_counter() - started) * 1000
+    gc.collect()
+    rss_before = rss_bytes()
+    started = time.perf_counter()
+    keep.extend(build(n) for n in range(1, count + 1))
+    per_ms = (time.perf_counter() - started) * 1000 / count
+    gc.collect()
+    rss_per = (rss_bytes() - rss_before) / count
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        keep.extend(build(n) for n in range(count + 1, count + traced + 1))
+        gc.collect()
+        traced_per = (tracemalloc.get_traced_memory()[0] - before) / traced
+    finally:
+        tracemalloc.stop()
+    return {
+        "first_with_imports_ms": first_ms,
+        "per_station_ms": per_ms,
+        "rss_per_station_bytes": rss_per,
+        "traced_per_station_bytes": traced_per,
+        "count": count,
+        "traced": traced,
+    }
+
+
+def _run_child(side: str, count: int, traced: int) -> dict[str, float]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", side]
+    command += ["--count", str(count), "--traced", str(traced)]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=_CHILD_TIMEOUT, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench_station child {side} failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def rows(ours: dict[str, float], peer: dict[str, float], peer_name: str) -> list[Row]:
+    """The table rows for one measurement of both sides."""
+    how = (
+        f"{int(ours['count'])} built after a first one, in a fresh process per side; "
+        f"bytes by tracemalloc over {int(ours['traced'])} more, after gc"
+    )
+    return [
+        Row(
+            "station construction",
+            "ms",
+            ours["per_station_ms"],
+            peer["per_station_ms"],
+            peer_name,
+            "<=",
+            TARGET_MS,
+            note=how,
+        ),
+        Row(
+            "station bytes retained (Python)",
+            "KB",
+            ours["traced_per_station_bytes"] / 1024,
+            peer["traced_per_station_bytes"] / 1024,
+            peer_name,
+            "<=",
+            TARGET_KB,
+        ),
+        Row(
+            "station RSS growth",
+            "KB",
+            ours["rss_per_station_bytes"] / 1024,
+            peer["rss_per_station_bytes"] / 1024,
+            peer_name,
+            note="RSS also counts SQLite's memory (one in-memory store per station), "
+            "which tracemalloc does not see; information only",
+        ),
+        Row(
+            "first station incl. imports",
+            "ms",
+            ours["first_with_imports_ms"],
+            peer["first_with_imports_ms"],
+            peer_name,
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Measure both sides in fresh processes; return ``{"rows": [...], "raw": {...}}``."""
+    parser = argparse.ArgumentParser(description="Cost of one station vs. ocpp's ChargePoint.")
+    parser.add_argument("--count", type=int, default=200, help="stations timed per side")
+    parser.add_argument("--traced", type=int, default=50, help="stations under tracemalloc")
+    parser.add_argument("--check", action="store_true", help="exit 1 below a target")
+    parser.add_argument("--child", choices=sorted(FACTORIES), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    count, traced = max(1, args.count), max(1, args.traced)
+    if args.child:
+        print(json.dumps(measure_side(args.child, count, traced)))
+        return {}
+    import importlib.metadata
+
+    peer_name = f"ocpp {importlib.metadata.version('ocpp')} ChargePoint"
+    ours = _run_child("ours", count, traced)
+    peer = _run_child("ocpp", count, traced)
+    return {
+        "rows": [row.as_dict() for row in rows(ours, peer, peer_name)],
+        "raw": {"ours": ours, "ocpp": peer},
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(exit_status(main(), check="--check" in sys.argv))
