@@ -99,10 +99,41 @@ def _build(quick: bool) -> dict[str, Any]:
     return bench_build.main([] if quick else ["--repeat", "2"])
 
 
+def _fleet_size_rows(size: dict[str, Any]) -> list[Row]:
+    """One fleet size of bench_fleet.py's results as rows, with issue 17's targets."""
+    n = f"{int(size['stations']):,}"
+    boot = size.get("boot_s")
+    return [
+        Row(
+            f"fleet {n}: all Accepted after",
+            "s",
+            boot,
+            bound="<=",
+            target=60.0,
+            note=f"{size.get('accepted')} of {n} ever Accepted" if boot is None else "",
+        ),
+        Row(f"fleet {n}: RSS", "MB", size.get("rss_mb"), bound="<=", target=1024.0),
+        Row(f"fleet {n}: RSS per station", "KB", size.get("kb_per_station")),
+        Row(
+            f"fleet {n}: heartbeats on time",
+            "%",
+            100 * size["heartbeats_on_time"] if "heartbeats_on_time" in size else None,
+            bound=">=",
+            target=99.0,
+        ),
+        Row(f"fleet {n}: loop lag p50", "ms", size.get("lag_p50_ms")),
+        Row(f"fleet {n}: loop lag p99", "ms", size.get("lag_p99_ms"), bound="<=", target=100.0),
+    ]
+
+
 def _fleet_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The fleet benchmark's rows: its own when it gives them, else each number as a row."""
+    """The fleet benchmark's rows: its own when it gives them, else one set per fleet size,
+    else each number as an information row."""
     if isinstance(result.get("rows"), list):
         return [row.as_dict() for row in rows_from(result["rows"])]
+    if isinstance(result.get("results"), list):
+        sizes = result["results"]
+        return [row.as_dict() for size in sizes for row in _fleet_size_rows(size)]
     flat: list[dict[str, Any]] = []
 
     def walk(prefix: str, value: Any) -> None:

@@ -40,6 +40,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -108,6 +109,35 @@ async def serve() -> None:
 # --- the clients (each in its own process) --------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How long a client runs, and whose CPU time it also reads over the timed part."""
+
+    warmup: float
+    seconds: float
+    server_pid: int | None = None
+
+
+def _cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``), 0 without."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of proc(5), counted from the state (field 3).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _runqueue_wait() -> float:
+    """Seconds this process has waited for a CPU while runnable (Linux schedstat), else 0."""
+    try:
+        return int(Path("/proc/self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class _Counter:
     """Round trips done by all stations, and the window being timed."""
 
@@ -123,25 +153,33 @@ async def _loop(one: Callable[[], Awaitable[None]], counter: _Counter) -> None:
         counter.done += 1
 
 
-async def _timed(
-    loops: list[Callable[[], Awaitable[None]]], warmup: float, seconds: float
-) -> dict[str, float]:
-    """Run every station's loop; count round trips and client CPU over the timed window."""
+async def _timed(loops: list[Callable[[], Awaitable[None]]], window: Window) -> dict[str, float]:
+    """Run every station's loop; count round trips, client and server CPU over the window."""
     counter = _Counter()
     tasks = [asyncio.ensure_future(_loop(one, counter)) for one in loops]
     try:
-        await asyncio.sleep(warmup)
-        done, cpu, wall = counter.done, time.process_time(), time.perf_counter()
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(window.warmup)
+        done, wall = counter.done, time.perf_counter()
+        cpu, server = time.process_time(), _cpu_of(window.server_pid)
+        waited = _runqueue_wait()
+        await asyncio.sleep(window.seconds)
+        waited = _runqueue_wait() - waited
         done = counter.done - done
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        server = _cpu_of(window.server_pid) - server
     finally:
         counter.stop.set()
         await asyncio.wait(tasks, timeout=_ANSWER_TIMEOUT)
     for task in tasks:
         if task.done() and task.exception() is not None:
             raise RuntimeError("a station's round trip failed") from task.exception()
-    return {"round_trips": done, "wall_s": wall, "cpu_s": cpu}
+    return {
+        "round_trips": done,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "server_cpu_s": server,
+        "runqueue_wait_s": waited,
+    }
 
 
 class _Answered:
@@ -170,7 +208,7 @@ async def _ours_once(sim: SimulatedStation, answered: _Answered) -> None:
         raise RuntimeError(f"DataTransfer ended in {event}")
 
 
-async def _ours(url: str, stations: int, warmup: float, seconds: float) -> dict[str, float]:
+async def _ours(url: str, stations: int, window: Window) -> dict[str, float]:
     from generated.ocpp16.registry import SPEC
     from runtime.sim.simulator import SimulatedStation
     from runtime.spec.applicability import full_pics
@@ -191,7 +229,7 @@ async def _ours(url: str, stations: int, warmup: float, seconds: float) -> dict[
             if time.monotonic() > deadline:
                 raise RuntimeError("not every station was Accepted in time")
             await asyncio.sleep(0.05)
-        return await _timed(loops, warmup, seconds)
+        return await _timed(loops, window)
     finally:
         stop.set()
         await asyncio.wait(running, timeout=_ANSWER_TIMEOUT)
@@ -211,7 +249,7 @@ async def _ocpp_once(point: Any, request: Any) -> None:
         raise RuntimeError(f"DataTransfer answered {answer.status}")
 
 
-async def _ocpp(url: str, stations: int, warmup: float, seconds: float) -> dict[str, float]:
+async def _ocpp(url: str, stations: int, window: Window) -> dict[str, float]:
     from ocpp.v16 import ChargePoint, call  # type: ignore[import-untyped]
 
     sockets, readers = [], []
@@ -223,7 +261,7 @@ async def _ocpp(url: str, stations: int, warmup: float, seconds: float) -> dict[
         readers.append(asyncio.ensure_future(point.start()))
         loops.append(functools.partial(_ocpp_once, point, call.DataTransfer))
     try:
-        return await _timed(loops, warmup, seconds)
+        return await _timed(loops, window)
     finally:
         for ws in sockets:
             await ws.close()
@@ -240,7 +278,7 @@ async def _echo_once(ws: Any, ids: Iterator[int]) -> None:
         raise RuntimeError("the echo differs")
 
 
-async def _echo(url: str, stations: int, warmup: float, seconds: float) -> dict[str, float]:
+async def _echo(url: str, stations: int, window: Window) -> dict[str, float]:
     base = url.rsplit("/", 1)[0]
     sockets = []
     loops: list[Callable[[], Awaitable[None]]] = []
@@ -249,7 +287,7 @@ async def _echo(url: str, stations: int, warmup: float, seconds: float) -> dict[
         sockets.append(ws)
         loops.append(functools.partial(_echo_once, ws, itertools.count()))
     try:
-        return await _timed(loops, warmup, seconds)
+        return await _timed(loops, window)
     finally:
         for ws in sockets:
             await ws.close()
@@ -263,7 +301,7 @@ CLIENTS: Final = {"ours": _ours, "ocpp": _ocpp, "echo": _echo}
 
 @contextlib.contextmanager
 def central_system() -> Any:
-    """Start the Central System process; yield its port; stop it."""
+    """Start the Central System process; yield its port and process id; stop it."""
     command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -271,7 +309,7 @@ def central_system() -> Any:
         line = server.stdout.readline()
         if not line.strip().isdigit():
             raise RuntimeError("the Central System process did not start")
-        yield int(line)
+        yield int(line), server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -281,23 +319,67 @@ def central_system() -> Any:
             server.wait()
 
 
-def _client(side: str, port: int, stations: int, warmup: float, seconds: float) -> dict[str, Any]:
+def _client(side: str, port: int, stations: int, window: Window) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--client", side]
     command += ["--port", str(port), "--stations", str(stations)]
-    command += ["--warmup", str(warmup), "--seconds", str(seconds)]
-    timeout = _BOOT_TIMEOUT + warmup + seconds + _CHILD_SLACK
+    command += ["--warmup", str(window.warmup), "--seconds", str(window.seconds)]
+    command += ["--server-pid", str(window.server_pid)]
+    timeout = _BOOT_TIMEOUT + window.warmup + window.seconds + _CHILD_SLACK
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"round-trip client {side} x {stations} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["rate"] = result["round_trips"] / result["wall_s"]
     result["cpu_us"] = 1e6 * result["cpu_s"] / max(1, result["round_trips"])
+    result["server_cpu_us"] = 1e6 * result["server_cpu_s"] / max(1, result["round_trips"])
     return result
+
+
+SIDES: Final = ("echo", "ocpp", "ours")
+
+
+def _runs(port: int, count: int, window: Window, repeat: int) -> dict[str, list[dict[str, Any]]]:
+    """Every side ``repeat`` times, the order turning each time so none is always first."""
+    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
+    for turn in range(repeat):
+        for side in SIDES[turn % 3 :] + SIDES[: turn % 3]:
+            runs[side].append(_client(side, port, count, window))
+    return runs
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median rate, and every run's rate and CPU per round trip."""
+    middle = sorted(runs, key=lambda run: run["rate"])[len(runs) // 2]
+    return {
+        **middle,
+        "rates": [run["rate"] for run in runs],
+        "cpus_us": [run["cpu_us"] for run in runs],
+        "server_cpus_us": [run["server_cpu_us"] for run in runs],
+    }
+
+
+_BUSY: Final = 0.1  # a client that waited for a CPU this share of its window ran on a busy machine
+
+
+def _busy_note(sides: dict[str, dict[str, Any]]) -> str:
+    """A warning when a client waited for a CPU a good part of its window (other load)."""
+    waits = {side: run.get("runqueue_wait_s", 0.0) / run["wall_s"] for side, run in sides.items()}
+    if max(waits.values()) < _BUSY:
+        return ""
+    shares = ", ".join(f"{side} {share:.0%}" for side, share in waits.items())
+    return (
+        f"busy machine: the clients waited for a CPU ({shares} of the window), so the rates "
+        "say more about CPU shares than speed; compare the CPU per round trip"
+    )
 
 
 def rows(results: dict[str, dict[str, dict[str, Any]]], ocpp_name: str) -> list[Row]:
     """Rows for every station count: rate vs. ocpp, vs. echo, and CPU per round trip."""
     table = []
+    server_note = (
+        "the Central System process's CPU time over the client's timed window, per round trip "
+        "(the same server for all clients: a higher value means more frames per round trip)"
+    )
     for count, sides in results.items():
         ours, peer, echo = sides["ours"], sides["ocpp"], sides["echo"]
         big = int(count) >= 50
@@ -311,11 +393,21 @@ def rows(results: dict[str, dict[str, dict[str, Any]]], ocpp_name: str) -> list[
                 ">=" if big else None,
                 TARGET_RATIO if big else None,
                 on="ratio",
+                note=_busy_note(sides),
             ),
             Row(f"round trips/s, {count} station(s)", "1/s", ours["rate"], echo["rate"], "echo"),
             Row(f"CPU per round trip, {count}", "us", ours["cpu_us"], peer["cpu_us"], ocpp_name),
             Row(f"CPU per round trip, {count}", "us", ours["cpu_us"], echo["cpu_us"], "echo"),
+            Row(
+                f"server CPU per round trip, {count}",
+                "us",
+                ours["server_cpu_us"],
+                peer["server_cpu_us"],
+                ocpp_name,
+                note=server_note,
+            ),
         ]
+        server_note = ""
     return table
 
 
@@ -325,10 +417,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--stations", default="1,50", help="station counts, comma-separated")
     parser.add_argument("--seconds", type=float, default=3.0, help="timed window per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed start of each run")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per side (median)")
     parser.add_argument("--check", action="store_true", help="exit 1 below a target")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         asyncio.run(serve())
@@ -337,19 +431,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.client:
         url = f"ws://127.0.0.1:{args.port}/ocpp"
         client = CLIENTS[args.client]
-        result = asyncio.run(client(url, counts[0], args.warmup, args.seconds))
+        window = Window(args.warmup, args.seconds, args.server_pid)
+        result = asyncio.run(client(url, counts[0], window))
         print(json.dumps(result))
         return {}
     import importlib.metadata
 
     ocpp_name = f"ocpp {importlib.metadata.version('ocpp')}"
     results: dict[str, dict[str, dict[str, Any]]] = {}
-    with central_system() as port:
+    with central_system() as (port, pid):
+        window = Window(args.warmup, args.seconds, pid)
         for count in counts:
-            results[str(count)] = {
-                side: _client(side, port, count, args.warmup, args.seconds)
-                for side in ("echo", "ocpp", "ours")
-            }
+            runs = _runs(port, count, window, max(1, args.repeat))
+            results[str(count)] = {side: _median(side_runs) for side, side_runs in runs.items()}
     return {
         "rows": [row.as_dict() for row in rows(results, ocpp_name)],
         "raw": results,
