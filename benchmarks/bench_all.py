@@ -92,7 +92,9 @@ def _station(quick: bool) -> dict[str, Any]:
 
 
 def _roundtrip(quick: bool) -> dict[str, Any]:
-    return bench_roundtrip.main(["--seconds", "1", "--warmup", "0.5"] if quick else [])
+    return bench_roundtrip.main(
+        ["--seconds", "1", "--warmup", "0.5"] if quick else ["--repeat", "3"]
+    )
 
 
 def _build(quick: bool) -> dict[str, Any]:
