@@ -81,14 +81,18 @@ def _answer(action: str) -> str:
 
 async def _central_system(ws: Any) -> None:
     """Answer every CALL with a CALLRESULT, or echo every frame on an ``/echo`` path."""
-    if ws.request.path.startswith("/echo"):
+    from websockets.exceptions import ConnectionClosed
+
+    echo = ws.request.path.startswith("/echo")
+    # A client process ending its run may drop the link without a closing handshake.
+    with contextlib.suppress(ConnectionClosed):
         async for text in ws:
-            await ws.send(text)
-        return
-    async for text in ws:
-        message = json.loads(text)
-        if message[0] == 2:  # a CALL (OCPP-J §4.2.1); answers to our CALLs do not occur
-            await ws.send(f"[3,{json.dumps(message[1])},{_answer(message[2])}]")
+            if echo:
+                await ws.send(text)
+                continue
+            message = json.loads(text)
+            if message[0] == 2:  # a CALL (OCPP-J §4.2.1); answers to our CALLs do not occur
+                await ws.send(f"[3,{json.dumps(message[1])},{_answer(message[2])}]")
 
 
 async def serve() -> None:
@@ -96,8 +100,21 @@ async def serve() -> None:
     from websockets.asyncio.server import serve as ws_serve
     from websockets.typing import Subprotocol
 
-    stop = asyncio.get_running_loop().create_future()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def stop_once() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    def stdin_readable() -> None:
+        # The benchmark holds our stdin open: end of file means it is gone, so are we.
+        if not os.read(sys.stdin.fileno(), 4096):
+            loop.remove_reader(sys.stdin.fileno())
+            stop_once()
+
+    loop.add_signal_handler(signal.SIGTERM, stop_once)
+    loop.add_reader(sys.stdin.fileno(), stdin_readable)
     async with ws_serve(
         _central_system, "127.0.0.1", 0, subprotocols=[Subprotocol(OCPP16)], ping_interval=None
     ) as server:
