@@ -16,12 +16,14 @@ trips per second over all stations and the client process's CPU time per round t
 * **echo**: a raw websockets client sending the same CALL text and waiting for it to come back
   (the Central System echoes frames on ``/echo/...``): the floor any OCPP library adds to.
 
-The Central System is one raw websockets server in a SEPARATE process (``--serve``): it answers
-each CALL with a CALLRESULT (BootNotification Accepted, DataTransfer Accepted, ``{}`` for the
-rest) and does no validation, so its cost is the same for every client and is not counted on
-the client side. Each client runs in its own fresh process (``--client``), so each side's
-CPU time is its own. All run over loopback on the same machine, so the server and the client
-share its cores; compare the ratios of one run, not absolute numbers across machines.
+The Central System is one raw websockets server in a SEPARATE process
+(``benchmarks/roundtrip_csms.py``): it answers each CALL with a CALLRESULT and does no
+validation, so its cost is the same for every client and is not counted on the client side;
+its CPU time over each timed window is reported per round trip beside. Each client runs in
+its own fresh process (``--client``), so each side's CPU time is its own. All run over
+loopback on the same machine, so the server and the client share its cores; compare the
+ratios of one run, not absolute numbers across machines. A client that waited for a CPU for
+more than a tenth of its window (other load) gets a "busy machine" note.
 
     .venv/bin/python benchmarks/bench_roundtrip.py --stations 1,50 --seconds 3 --check
 """
@@ -41,87 +43,22 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from bench_table import Row, exit_status
+from roundtrip_csms import OCPP16
 
 if TYPE_CHECKING:
     from runtime.sim.simulator import SimulatedStation
 
 __all__ = ["CLIENTS", "main"]
 
-OCPP16: Final = "ocpp1.6"
 VENDOR: Final = "org.chargespec.bench"
 TARGET_RATIO: Final = 2.0  # ours >= 2 x the ocpp package at 50 stations (4 x is the goal)
 _BOOT_TIMEOUT: Final = 120.0  # seconds for every station to be Accepted
 _ANSWER_TIMEOUT: Final = 30.0  # seconds for one answer; longer is a failed run
 _CHILD_SLACK: Final = 300.0  # seconds a client process may take beyond its timed window
-
-# --- the Central System (its own process) ---------------------------------------------------
-
-
-def _answer(action: str) -> str:
-    """The CALLRESULT payload for ``action``, as JSON text."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if action == "BootNotification":
-        # A long heartbeat interval: no Heartbeat CALL gets between two DataTransfers.
-        return json.dumps({"status": "Accepted", "currentTime": now, "interval": 3600})
-    if action == "Heartbeat":
-        return json.dumps({"currentTime": now})
-    if action == "DataTransfer":
-        return '{"status":"Accepted"}'
-    if action in ("Authorize", "StartTransaction"):
-        return '{"idTagInfo":{"status":"Accepted"}' + (
-            ',"transactionId":1}' if action == "StartTransaction" else "}"
-        )
-    return "{}"
-
-
-async def _central_system(ws: Any) -> None:
-    """Answer every CALL with a CALLRESULT, or echo every frame on an ``/echo`` path."""
-    from websockets.exceptions import ConnectionClosed
-
-    echo = ws.request.path.startswith("/echo")
-    # A client process ending its run may drop the link without a closing handshake.
-    with contextlib.suppress(ConnectionClosed):
-        async for text in ws:
-            if echo:
-                await ws.send(text)
-                continue
-            message = json.loads(text)
-            if message[0] == 2:  # a CALL (OCPP-J §4.2.1); answers to our CALLs do not occur
-                await ws.send(f"[3,{json.dumps(message[1])},{_answer(message[2])}]")
-
-
-async def serve() -> None:
-    """Serve on a free port of 127.0.0.1, print the port, stop on SIGTERM or closed stdin."""
-    from websockets.asyncio.server import serve as ws_serve
-    from websockets.typing import Subprotocol
-
-    loop = asyncio.get_running_loop()
-    stop: asyncio.Future[None] = loop.create_future()
-
-    def stop_once() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
-    def stdin_readable() -> None:
-        # The benchmark holds our stdin open: end of file means it is gone, so are we.
-        if not os.read(sys.stdin.fileno(), 4096):
-            loop.remove_reader(sys.stdin.fileno())
-            stop_once()
-
-    loop.add_signal_handler(signal.SIGTERM, stop_once)
-    loop.add_reader(sys.stdin.fileno(), stdin_readable)
-    async with ws_serve(
-        _central_system, "127.0.0.1", 0, subprotocols=[Subprotocol(OCPP16)], ping_interval=None
-    ) as server:
-        port = next(iter(server.sockets)).getsockname()[1]
-        print(port, flush=True)
-        await stop
-
 
 # --- the clients (each in its own process) --------------------------------------------------
 
@@ -319,7 +256,7 @@ CLIENTS: Final = {"ours": _ours, "ocpp": _ocpp, "echo": _echo}
 @contextlib.contextmanager
 def central_system() -> Any:
     """Start the Central System process; yield its port and process id; stop it."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
+    command = [sys.executable, str(Path(__file__).resolve().with_name("roundtrip_csms.py"))]
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -436,14 +373,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed start of each run")
     parser.add_argument("--repeat", type=int, default=1, help="runs per side (median)")
     parser.add_argument("--check", action="store_true", help="exit 1 below a target")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client", choices=sorted(CLIENTS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        asyncio.run(serve())
-        return {}
     counts = [int(c) for c in args.stations.split(",") if c.strip()]
     if args.client:
         url = f"ws://127.0.0.1:{args.port}/ocpp"
