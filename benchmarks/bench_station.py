@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
+import importlib.util
 import json
 import subprocess
 import sys
@@ -58,6 +60,29 @@ def _ours_factory() -> Callable[[int], object]:
     return build
 
 
+def _fleet_factory() -> Callable[[int], object]:
+    """Build one station as ``chargespec fleet`` does: its store is a :class:`MemoryStore`."""
+    from runtime.fleet.memory_store import MemoryStore  # type: ignore[import-not-found,unused-ignore]
+
+    from generated.ocpp16.registry import SPEC
+    from runtime.spec.applicability import full_pics
+    from runtime.station.station import Station, StationIdentity
+
+    pics = full_pics(SPEC)
+
+    def build(n: int) -> object:
+        return Station(
+            SPEC,
+            StationIdentity(f"CP{n:06d}"),
+            connectors=CONNECTORS,
+            now=0.0,
+            pics=pics,
+            store=MemoryStore(),
+        )
+
+    return build
+
+
 class _DummyConnection:
     """What ``ocpp.ChargePoint`` needs of a WebSocket; never used while building."""
 
@@ -81,6 +106,7 @@ def _ocpp_factory() -> Callable[[int], object]:
 
 FACTORIES: Final[dict[str, Callable[[], Callable[[int], object]]]] = {
     "ours": _ours_factory,
+    "fleet": _fleet_factory,
     "ocpp": _ocpp_factory,
 }
 
@@ -129,13 +155,15 @@ def _run_child(side: str, count: int, traced: int) -> dict[str, float]:
     return result
 
 
-def rows(ours: dict[str, float], peer: dict[str, float], peer_name: str) -> list[Row]:
-    """The table rows for one measurement of both sides."""
+def rows(
+    ours: dict[str, float], peer: dict[str, float], peer_name: str, fleet: dict[str, float] | None
+) -> list[Row]:
+    """The table rows: ours as ``sim`` builds it (with targets), as ``fleet`` builds it."""
     how = (
         f"{int(ours['count'])} built after a first one, in a fresh process per side; "
         f"bytes by tracemalloc over {int(ours['traced'])} more, after gc"
     )
-    return [
+    table = [
         Row(
             "station construction",
             "ms",
@@ -172,10 +200,44 @@ def rows(ours: dict[str, float], peer: dict[str, float], peer_name: str) -> list
             peer_name,
         ),
     ]
+    if fleet is not None:
+        table += [
+            Row(
+                "fleet station construction",
+                "ms",
+                fleet["per_station_ms"],
+                peer["per_station_ms"],
+                peer_name,
+                note="a Station as `chargespec fleet` builds it: the same, with its store in "
+                "dicts (MemoryStore) instead of SQLite and no WebSocket client; information",
+            ),
+            Row(
+                "fleet station bytes (Python)",
+                "KB",
+                fleet["traced_per_station_bytes"] / 1024,
+                peer["traced_per_station_bytes"] / 1024,
+                peer_name,
+            ),
+            Row(
+                "fleet station RSS growth",
+                "KB",
+                fleet["rss_per_station_bytes"] / 1024,
+                peer["rss_per_station_bytes"] / 1024,
+                peer_name,
+            ),
+        ]
+    return table
+
+
+def _has_fleet() -> bool:
+    try:
+        return importlib.util.find_spec("runtime.fleet.memory_store") is not None
+    except ModuleNotFoundError:  # no runtime.fleet package at all
+        return False
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Measure both sides in fresh processes; return ``{"rows": [...], "raw": {...}}``."""
+    """Measure every side in fresh processes; return ``{"rows": [...], "raw": {...}}``."""
     parser = argparse.ArgumentParser(description="Cost of one station vs. ocpp's ChargePoint.")
     parser.add_argument("--count", type=int, default=200, help="stations timed per side")
     parser.add_argument("--traced", type=int, default=50, help="stations under tracemalloc")
@@ -186,15 +248,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.child:
         print(json.dumps(measure_side(args.child, count, traced)))
         return {}
-    import importlib.metadata
-
     peer_name = f"ocpp {importlib.metadata.version('ocpp')} ChargePoint"
-    ours = _run_child("ours", count, traced)
-    peer = _run_child("ocpp", count, traced)
-    return {
-        "rows": [row.as_dict() for row in rows(ours, peer, peer_name)],
-        "raw": {"ours": ours, "ocpp": peer},
-    }
+    raw = {side: _run_child(side, count, traced) for side in ("ours", "ocpp")}
+    if _has_fleet():
+        raw["fleet"] = _run_child("fleet", count, traced)
+    table = rows(raw["ours"], raw["ocpp"], peer_name, raw.get("fleet"))
+    return {"rows": [row.as_dict() for row in table], "raw": raw}
 
 
 if __name__ == "__main__":
