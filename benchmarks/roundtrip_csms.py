@@ -5,7 +5,7 @@ interval, so no Heartbeat gets between two DataTransfers; DataTransfer Accepted;
 StartTransaction Accepted; ``{}`` for the rest), and echoes every frame on a path beginning
 ``/echo``. It does the same for every client, so its cost is no client's.
 ``benchmarks/bench_roundtrip.py`` starts it; it prints its port and serves on 127.0.0.1 until
-SIGTERM or until its standard input is closed (the benchmark has ended).
+SIGTERM or, when its standard input is a pipe, until that is closed (the benchmark has ended).
 
     .venv/bin/python benchmarks/roundtrip_csms.py
 """
@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import sys
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -78,7 +79,8 @@ async def serve() -> None:
             stop_once()
 
     loop.add_signal_handler(signal.SIGTERM, stop_once)
-    loop.add_reader(sys.stdin.fileno(), stdin_readable)
+    if stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode):  # a pipe from the benchmark
+        loop.add_reader(sys.stdin.fileno(), stdin_readable)
     async with ws_serve(
         _central_system, "127.0.0.1", 0, subprotocols=[Subprotocol(OCPP16)], ping_interval=None
     ) as server:
