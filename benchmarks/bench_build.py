@@ -8,7 +8,8 @@ directory, so the benchmark never writes into the working tree:
 * cold ``build``: the first build in the fresh copy, with ``--no-cache`` when the command
   has that option (the build cache, docs/build-cache.md), so every stage runs;
 * warm ``build``: the same build again with nothing changed (after one build that fills the
-  cache), the case of a developer re-running ``make build``.
+  cache), the case of a developer re-running ``make build``;
+* ``check``: the drift check ``make test`` runs, once, after the builds (no target).
 
 The copy holds the files git tracks plus untracked ones that are not ignored, as they are in
 the working tree (edits included). Each command runs ``--repeat`` times; the table gives the
@@ -98,6 +99,7 @@ def measure(copy: Path, repeat: int) -> dict[str, Any]:
         _timed(["build"], copy)  # fills the cache a --no-cache build may leave alone
     for _ in range(repeat):
         times["build (warm)"].append(_timed(["build"], copy))
+    times["check"] = [_timed(["check"], copy)]
     for _ in range(repeat - 1):
         times["validate"].append(_timed(["validate"], copy))
         if no_cache:  # without a cache option every later build is a warm one
@@ -114,6 +116,14 @@ def rows(result: dict[str, Any]) -> list[Row]:
         if name == "build (cold)":
             note = f"cold = `chargespec {result['cold_command']}` in a fresh copy of the tree"
         table.append(Row(name, "s", min(seconds[name]), bound="<=", target=target, note=note))
+    table.append(
+        Row(
+            "check (drift)",
+            "s",
+            min(seconds["check"]),
+            note="`chargespec check` after the builds, as `make test` runs it; information",
+        )
+    )
     return table
 
 
