@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.metadata
-import importlib.util
 import json
 import subprocess
 import sys
@@ -60,10 +59,9 @@ def _ours_factory() -> Callable[[int], object]:
     return build
 
 
-def _fleet_factory() -> Callable[[int], object]:
-    """Build one station as ``chargespec fleet`` does: its store is a :class:`MemoryStore`."""
-    from runtime.fleet.memory_store import MemoryStore  # type: ignore[import-not-found,unused-ignore]
-
+def _bare_factory() -> Callable[[int], object]:
+    """Build one :class:`Station` given no store, hardware or adapter, as a fleet does: its
+    memory is then kept in dicts (:class:`runtime.station.store_memory.MemoryStore`)."""
     from generated.ocpp16.registry import SPEC
     from runtime.spec.applicability import full_pics
     from runtime.station.station import Station, StationIdentity
@@ -72,12 +70,7 @@ def _fleet_factory() -> Callable[[int], object]:
 
     def build(n: int) -> object:
         return Station(
-            SPEC,
-            StationIdentity(f"CP{n:06d}"),
-            connectors=CONNECTORS,
-            now=0.0,
-            pics=pics,
-            store=MemoryStore(),
+            SPEC, StationIdentity(f"CP{n:06d}"), connectors=CONNECTORS, now=0.0, pics=pics
         )
 
     return build
@@ -106,7 +99,7 @@ def _ocpp_factory() -> Callable[[int], object]:
 
 FACTORIES: Final[dict[str, Callable[[], Callable[[int], object]]]] = {
     "ours": _ours_factory,
-    "fleet": _fleet_factory,
+    "bare": _bare_factory,
     "ocpp": _ocpp_factory,
 }
 
@@ -156,9 +149,9 @@ def _run_child(side: str, count: int, traced: int) -> dict[str, float]:
 
 
 def rows(
-    ours: dict[str, float], peer: dict[str, float], peer_name: str, fleet: dict[str, float] | None
+    ours: dict[str, float], peer: dict[str, float], peer_name: str, bare: dict[str, float]
 ) -> list[Row]:
-    """The table rows: ours as ``sim`` builds it (with targets), as ``fleet`` builds it."""
+    """The table rows: ours as ``sim`` builds it (with targets), and a bare Station."""
     how = (
         f"{int(ours['count'])} built after a first one, in a fresh process per side; "
         f"bytes by tracemalloc over {int(ours['traced'])} more, after gc"
@@ -200,40 +193,32 @@ def rows(
             peer_name,
         ),
     ]
-    if fleet is not None:
-        table += [
-            Row(
-                "fleet station construction",
-                "ms",
-                fleet["per_station_ms"],
-                peer["per_station_ms"],
-                peer_name,
-                note="a Station as `chargespec fleet` builds it: the same, with its store in "
-                "dicts (MemoryStore) instead of SQLite and no WebSocket client; information",
-            ),
-            Row(
-                "fleet station bytes (Python)",
-                "KB",
-                fleet["traced_per_station_bytes"] / 1024,
-                peer["traced_per_station_bytes"] / 1024,
-                peer_name,
-            ),
-            Row(
-                "fleet station RSS growth",
-                "KB",
-                fleet["rss_per_station_bytes"] / 1024,
-                peer["rss_per_station_bytes"] / 1024,
-                peer_name,
-            ),
-        ]
+    table += [
+        Row(
+            "bare station construction",
+            "ms",
+            bare["per_station_ms"],
+            peer["per_station_ms"],
+            peer_name,
+            note="a Station given no store, hardware or adapter, as a fleet builds it: its "
+            "memory in dicts (MemoryStore), no SQLite, no WebSocket client; information",
+        ),
+        Row(
+            "bare station bytes (Python)",
+            "KB",
+            bare["traced_per_station_bytes"] / 1024,
+            peer["traced_per_station_bytes"] / 1024,
+            peer_name,
+        ),
+        Row(
+            "bare station RSS growth",
+            "KB",
+            bare["rss_per_station_bytes"] / 1024,
+            peer["rss_per_station_bytes"] / 1024,
+            peer_name,
+        ),
+    ]
     return table
-
-
-def _has_fleet() -> bool:
-    try:
-        return importlib.util.find_spec("runtime.fleet.memory_store") is not None
-    except ModuleNotFoundError:  # no runtime.fleet package at all
-        return False
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -249,10 +234,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(measure_side(args.child, count, traced)))
         return {}
     peer_name = f"ocpp {importlib.metadata.version('ocpp')} ChargePoint"
-    raw = {side: _run_child(side, count, traced) for side in ("ours", "ocpp")}
-    if _has_fleet():
-        raw["fleet"] = _run_child("fleet", count, traced)
-    table = rows(raw["ours"], raw["ocpp"], peer_name, raw.get("fleet"))
+    raw = {side: _run_child(side, count, traced) for side in ("ours", "bare", "ocpp")}
+    table = rows(raw["ours"], raw["ocpp"], peer_name, raw["bare"])
     return {"rows": [row.as_dict() for row in table], "raw": raw}
 
 
