@@ -163,6 +163,7 @@ async def _ours_once(sim: SimulatedStation, answered: _Answered) -> None:
 
 
 async def _ours(url: str, stations: int, window: Window) -> dict[str, float]:
+    """``stations`` simulated stations, booted, then timed (see the module docstring)."""
     from generated.ocpp16.registry import SPEC
     from runtime.sim.simulator import SimulatedStation
     from runtime.spec.applicability import full_pics
@@ -204,6 +205,7 @@ async def _ocpp_once(point: Any, request: Any) -> None:
 
 
 async def _ocpp(url: str, stations: int, window: Window) -> dict[str, float]:
+    """``stations`` of the ``ocpp`` package's ChargePoints, each on its own socket, timed."""
     from ocpp.v16 import ChargePoint, call  # type: ignore[import-untyped]
 
     sockets, readers = [], []
@@ -233,6 +235,7 @@ async def _echo_once(ws: Any, ids: Iterator[int]) -> None:
 
 
 async def _echo(url: str, stations: int, window: Window) -> dict[str, float]:
+    """``stations`` raw websockets clients on the echo path, timed."""
     base = url.rsplit("/", 1)[0]
     sockets = []
     loops: list[Callable[[], Awaitable[None]]] = []
@@ -254,7 +257,7 @@ CLIENTS: Final = {"ours": _ours, "ocpp": _ocpp, "echo": _echo}
 
 
 @contextlib.contextmanager
-def central_system() -> Any:
+def central_system() -> Iterator[tuple[int, int]]:
     """Start the Central System process; yield its port and process id; stop it."""
     command = [sys.executable, str(Path(__file__).resolve().with_name("roundtrip_csms.py"))]
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
