@@ -43,6 +43,7 @@ class Row:
         target: The bound's value.
         on: Whether the target bounds ``ours`` or the ``ratio``.
         note: A short remark printed under the table (how it was measured, why skipped).
+        error: Why the measurement could not be made at all; such a row fails ``--check``.
     """
 
     measure: str
@@ -54,6 +55,7 @@ class Row:
     target: float | None = None
     on: On = "ours"
     note: str = ""
+    error: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -64,7 +66,9 @@ class Row:
 
     @property
     def passed(self) -> bool | None:
-        """Whether the target is met; None without a target, False if unmeasured."""
+        """Whether the target is met; None without a target, False if unmeasured or broken."""
+        if self.error:
+            return False
         if self.bound is None or self.target is None:
             return None
         value = self.ratio if self.on == "ratio" else self.ours
@@ -74,6 +78,8 @@ class Row:
 
     def target_text(self) -> str:
         """The target as printed, e.g. "<= 1 ms" or ">= 2x"."""
+        if self.error:
+            return "runs"
         if self.bound is None or self.target is None:
             return "-"
         if self.on == "ratio":
@@ -116,8 +122,8 @@ def format_table(rows: Sequence[Row]) -> str:
     notes: list[str] = []
     for row in rows:
         measure = row.measure
-        if row.note:
-            notes.append(row.note)
+        if row.note or row.error:
+            notes.append(row.error or row.note)
             measure = f"{measure} [{len(notes)}]"
         peer = _number(row.peer) + (f" ({row.peer_name})" if row.peer_name else "")
         cells.append(
