@@ -3,8 +3,8 @@
 Runtime layers, each importing only layers below it (DESIGN.md, "Layers"):
 ``runtime.errors`` < ``runtime.ocppj`` < ``runtime.spec`` < ``runtime.station`` <
 ``runtime.adapters`` < ``runtime.sim`` | ``runtime.conformance`` | ``runtime.loadtest`` (the
-last three are siblings and never import each other). Nothing inside ``runtime`` imports the
-public face (``runtime/__init__.py``).
+last three are siblings and never import each other) < ``runtime.fleet``. Nothing inside
+``runtime`` imports the public face (``runtime/__init__.py``).
 
 Compiler parts: the base modules (``diagnostics``, ``naming``, ``expressions``, ``emit``) < ``ir``
 < ``frontend`` | ``checks`` | ``derive`` < ``render`` < ``pipeline`` < ``cli``. Of the runtime,
@@ -43,6 +43,7 @@ _RUNTIME_RANK = {
     "runtime.sim": 5,
     "runtime.conformance": 5,
     "runtime.loadtest": 5,
+    "runtime.fleet": 6,
 }
 _RUNTIME_CORE = ("runtime.errors", "runtime.ocppj", "runtime.spec")
 _COMPILER_BASE = (
@@ -76,6 +77,7 @@ _NOT_AT_CLI_IMPORT = (
     "runtime.sim",
     "runtime.conformance",
     "runtime.loadtest",
+    "runtime.fleet",
 )
 
 

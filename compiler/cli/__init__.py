@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import click
 
-from compiler.cli import build, frames, live, pics, report, suite
+from compiler.cli import build, fleet, frames, live, pics, report, suite
 
 __all__ = ["main"]
 
@@ -23,5 +23,5 @@ def main() -> None:
     """chargespec: OCPP 1.6 state-machine specs → runtime, diagrams and conformance tests."""
 
 
-for _module in (build, live, frames, pics, suite, report):
+for _module in (build, live, fleet, frames, pics, suite, report):
     _module.register(main)

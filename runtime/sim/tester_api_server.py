@@ -14,31 +14,42 @@ How the simulator performs each step (:class:`SimulatedRig`):
 
 Each call is answered after the step was applied and the frames it caused were written to the
 Central System, so a test that sees the answer can expect those frames on the wire.
+
+One server may also serve many stations (a fleet): given ``rigs``, a lookup from charge point
+identity to the station's :class:`~runtime.adapters.tester_api.Dispatcher`, a client addresses
+a station by the URL path, ``ws://host:port/<identity>`` (percent-encoded as in the OCPP-J
+connection URL, §3.1.1); an unknown identity is refused at the handshake with HTTP 404.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from runtime.adapters.tester_api import SUBPROTOCOL, TesterApi
+from runtime.adapters.tester_api import SUBPROTOCOL, Dispatcher, TesterApi
 from runtime.sim.simulator import SimulatedStation
 from runtime.spec.registry import SpecRegistry
 
-__all__ = ["SimulatedRig", "TesterApiServer"]
+__all__ = ["RigLookup", "SimulatedRig", "TesterApiServer"]
 
 logger = logging.getLogger(__name__)
 
 _SUBPROTOCOL = Subprotocol(SUBPROTOCOL)
 # RFC 6455 §7.4.1: 1002 is "protocol error"; the client did not offer our subprotocol.
 _CLOSE_PROTOCOL_ERROR = 1002
+
+#: The dispatcher of the station with this charge point identity, ``None`` for no such station.
+RigLookup = Callable[[str], Dispatcher | None]
 
 
 class SimulatedRig:
@@ -80,20 +91,36 @@ class SimulatedRig:
 
 
 class TesterApiServer:
-    """A WebSocket server speaking the tester API for one simulated station.
+    """A WebSocket server speaking the tester API for one simulated station, or for many.
 
     Args:
-        sim: The simulated station the steps are performed on.
+        sim: The simulated station the steps are performed on; ``None`` with ``rigs``.
         registry: The spec set whose tester events are the methods.
         host: Interface to bind.
         port: TCP port; 0 picks a free one (see :attr:`port` after :meth:`start`).
+        rigs: Many stations, addressed by identity in the URL path (module docstring);
+            without it every client drives ``sim``, whatever the path.
+
+    Raises:
+        ValueError: Neither ``sim`` nor ``rigs`` is given.
     """
 
     __test__ = False  # not a pytest test class, whatever its name
 
-    def __init__(self, sim: SimulatedStation, registry: SpecRegistry, host: str, port: int) -> None:
+    def __init__(
+        self,
+        sim: SimulatedStation | None,
+        registry: SpecRegistry,
+        host: str,
+        port: int,
+        *,
+        rigs: RigLookup | None = None,
+    ) -> None:
+        if sim is None and rigs is None:
+            raise ValueError("a tester API server needs a station or a lookup of stations")
         self.api = TesterApi(registry)
-        self.rig = SimulatedRig(sim)
+        self.rig: Dispatcher | None = SimulatedRig(sim) if sim is not None else None
+        self._rigs = rigs
         self.host = host
         self.port = port
         self._server: Server | None = None
@@ -111,6 +138,7 @@ class TesterApiServer:
             self.host,
             self.port,
             select_subprotocol=_select_subprotocol,
+            process_request=self._check_path if self._rigs is not None else None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         logger.debug("tester API on %s", self.url)
@@ -135,10 +163,27 @@ class TesterApiServer:
     ) -> None:
         await self.stop()
 
+    def _dispatcher(self, path: str) -> Dispatcher | None:
+        """The station a request path addresses (``/<identity>``), or the only one."""
+        if self._rigs is None:
+            return self.rig
+        identity = unquote(urlsplit(path).path.strip("/"))
+        return self._rigs(identity) if identity else None
+
+    def _check_path(self, ws: ServerConnection, request: Request) -> Response | None:
+        """Refuse the handshake (HTTP 404) for a path that names no station."""
+        if self._dispatcher(request.path) is None:
+            return ws.respond(http.HTTPStatus.NOT_FOUND, f"no station at {request.path}\n")
+        return None
+
     async def _serve_one(self, ws: ServerConnection) -> None:
         """Answer one client's frames in order, one at a time."""
         if ws.subprotocol != _SUBPROTOCOL:
             await ws.close(_CLOSE_PROTOCOL_ERROR, f"{SUBPROTOCOL} subprotocol required")
+            return
+        rig = self._dispatcher(ws.request.path if ws.request is not None else "/")
+        if rig is None:  # the station went away between the handshake and now
+            await ws.close(1008, "no such station")
             return
         try:
             async for frame in ws:
@@ -146,7 +191,7 @@ class TesterApiServer:
                     # JSON-RPC travels in text frames; a binary one is read as UTF-8 text
                     # rather than dropped, so the client still gets an answer.
                     frame = frame.decode("utf-8", "replace")
-                response = await self.api.handle(frame, self.rig)
+                response = await self.api.handle(frame, rig)
                 if response is not None:
                     await ws.send(response)
         except ConnectionClosed:
