@@ -125,6 +125,9 @@ def _fleet_size_rows(size: dict[str, Any]) -> list[Row]:
         ),
         Row(f"fleet {n}: loop lag p50", "ms", size.get("lag_p50_ms")),
         Row(f"fleet {n}: loop lag p99", "ms", size.get("lag_p99_ms"), bound="<=", target=100.0),
+        Row(f"fleet {n}: Heartbeat answer p99", "ms", size.get("heartbeat_rt_p99_ms")),
+        Row(f"fleet {n}: CPU to boot", "s", size.get("boot_cpu_s")),
+        Row(f"fleet {n}: CPU share at steady state", "cores", size.get("steady_cpu_share")),
     ]
 
 
