@@ -25,9 +25,11 @@ __all__ = [
     "FUNCTIONS",
     "NAMESPACES",
     "PLAIN_NAMES",
+    "Evaluator",
     "Expr",
     "ExprProblem",
     "Reference",
+    "compiled",
     "evaluate",
     "parse_expression",
     "to_python",
@@ -314,53 +316,120 @@ def to_python(expr: Expr, resolve: Resolver) -> str:
     return ast.unparse(_ToPython(resolve).visit(copied))
 
 
+Evaluator = Callable[[Mapping[str, Any]], Any]
+# Each checked tree is turned into nested closures once: the model-path search evaluates the
+# same few hundred expressions millions of times (issue 17: 90 % of a build was spent there).
+# Keyed by the tree's id; the tree is kept in the value so the id is never reused.
+_COMPILED: dict[int, tuple[ast.Expression, Evaluator]] = {}
+
+
 def evaluate(expr: Expr, names: Mapping[str, Any]) -> Any:
     """Interpret an expression; ``names`` maps 'config', 'pics', 'ctx', 'msg' to mappings and
     'state'/'source' to strings. A missing namespaced value reads as None."""
-    return _eval(expr.tree.body, names)
+    return compiled(expr)(names)
 
 
-def _eval(node: ast.expr, names: Mapping[str, Any]) -> Any:  # noqa: C901 - one case per node
+def compiled(expr: Expr) -> Evaluator:
+    """The function that interprets ``expr`` (:func:`evaluate` without the lookup)."""
+    found = _COMPILED.get(id(expr.tree))
+    if found is None:
+        found = _COMPILED[id(expr.tree)] = (expr.tree, _compile(expr.tree.body))
+    return found[1]
+
+
+def _compile(node: ast.expr) -> Evaluator:  # noqa: C901 - one case per node
+    """The closure that interprets ``node``: Python semantics, as in the compiled code."""
     if isinstance(node, ast.Constant):
-        return node.value
+        value = node.value
+        return lambda names: value
     if isinstance(node, ast.Name):
-        return names.get(node.id)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return FUNCTIONS[node.func.id][1](*(_eval(a, names) for a in node.args))
+        name = node.id
+        return lambda names: names.get(name)
     if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Attribute)
-        query = names.get(QUERY_NAMESPACE, {}).get(node.func.attr)
-        args = [_eval(a, names) for a in node.args]
-        return query(*args) if callable(query) else query
+        return _compile_call(node)
     if isinstance(node, ast.Attribute):
-        if not isinstance(node.value, ast.Name):
-            inner = _eval(node.value, names)
-            return inner.get(node.attr) if isinstance(inner, Mapping) else None
-        return names.get(node.value.id, {}).get(node.attr)
+        return _compile_attribute(node)
     if isinstance(node, ast.BoolOp):
-        # Python semantics, like the compiled code: the operand that decides is the result.
+        return _compile_bool(node)
+    if isinstance(node, ast.UnaryOp):
+        operand = _compile(node.operand)
+        if isinstance(node.op, ast.Not):
+            return lambda names: not operand(names)
+        return lambda names: -operand(names)
+    if isinstance(node, ast.BinOp):
+        binary, left, right = _BINARY[type(node.op)], _compile(node.left), _compile(node.right)
+        return lambda names: binary(left(names), right(names))
+    if isinstance(node, ast.Compare):
+        return _compile_compare(node)
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = _compile(node.test), _compile(node.body), _compile(node.orelse)
+        return lambda names: body(names) if test(names) else orelse(names)
+    if isinstance(node, ast.Tuple | ast.List):
+        elements = tuple(_compile(e) for e in node.elts)
+        return lambda names: tuple(e(names) for e in elements)
+    raise AssertionError(f"unchecked node {type(node).__name__}")  # parse_expression refused it
+
+
+def _compile_call(node: ast.Call) -> Evaluator:
+    args = tuple(_compile(a) for a in node.args)
+    if isinstance(node.func, ast.Name):
+        function = FUNCTIONS[node.func.id][1]
+        return lambda names: function(*(a(names) for a in args))
+    assert isinstance(node.func, ast.Attribute)
+    attr = node.func.attr
+
+    def call(names: Mapping[str, Any]) -> Any:
+        query = names.get(QUERY_NAMESPACE, {}).get(attr)
+        values = [a(names) for a in args]
+        return query(*values) if callable(query) else query
+
+    return call
+
+
+def _compile_attribute(node: ast.Attribute) -> Evaluator:
+    attr = node.attr
+    if isinstance(node.value, ast.Name):
+        namespace = node.value.id
+        return lambda names: names.get(namespace, {}).get(attr)
+    inner = _compile(node.value)
+
+    def field(names: Mapping[str, Any]) -> Any:
+        value = inner(names)
+        return value.get(attr) if isinstance(value, Mapping) else None
+
+    return field
+
+
+def _compile_bool(node: ast.BoolOp) -> Evaluator:
+    # Python semantics, like the compiled code: the operand that decides is the result.
+    operands = tuple(_compile(o) for o in node.values)
+    is_and = isinstance(node.op, ast.And)
+
+    def boolean(names: Mapping[str, Any]) -> Any:
         result: Any = None
-        for operand in node.values:
-            result = _eval(operand, names)
-            if bool(result) != isinstance(node.op, ast.And):
+        for operand in operands:
+            result = operand(names)
+            if bool(result) != is_and:
                 return result
         return result
-    if isinstance(node, ast.UnaryOp):
-        operand = _eval(node.operand, names)
-        return (not operand) if isinstance(node.op, ast.Not) else -operand
-    if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_eval(node.left, names), _eval(node.right, names))
-    if isinstance(node, ast.Compare):
-        left = _eval(node.left, names)
-        for op, right_node in zip(node.ops, node.comparators, strict=True):
-            right = _eval(right_node, names)
-            if not _COMPARE[type(op)](left, right):
+
+    return boolean
+
+
+def _compile_compare(node: ast.Compare) -> Evaluator:
+    first = _compile(node.left)
+    rest = tuple(
+        (_COMPARE[type(op)], _compile(right))
+        for op, right in zip(node.ops, node.comparators, strict=True)
+    )
+
+    def compare(names: Mapping[str, Any]) -> bool:
+        left = first(names)
+        for op, right_node in rest:
+            right = right_node(names)
+            if not op(left, right):
                 return False
             left = right
         return True
-    if isinstance(node, ast.IfExp):
-        branch = node.body if _eval(node.test, names) else node.orelse
-        return _eval(branch, names)
-    if isinstance(node, ast.Tuple | ast.List):
-        return tuple(_eval(e, names) for e in node.elts)
-    raise AssertionError(f"unchecked node {type(node).__name__}")  # parse_expression refused it
+
+    return compare

@@ -9,7 +9,9 @@ from pathlib import Path
 from compiler.checks import check_spec_set
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.emit import format_python
+from compiler.emit.cache import Store
 from compiler.frontend.load import load_spec_set
+from compiler.frontend.yaml import ParsedCache
 from compiler.ir import SpecSet
 
 __all__ = ["CompileResult", "compile_specs", "managed_folders", "unchecked_globs"]
@@ -74,10 +76,18 @@ def _render(spec: SpecSet, with_diagrams: bool, with_tests: bool) -> dict[str, s
 
 
 def compile_specs(
-    spec_dir: Path, *, render: bool = True, diagrams: bool = True, tests: bool = True
+    spec_dir: Path,
+    *,
+    render: bool = True,
+    diagrams: bool = True,
+    tests: bool = True,
+    store: Store | None = None,
 ) -> CompileResult:
-    """Run the pipeline on a spec directory; rendering happens only when there are no errors."""
-    spec, diagnostics = load_spec_set(spec_dir)
+    """Run the pipeline on a spec directory; rendering happens only when there are no errors.
+
+    With ``store`` (the build cache), spec files parsed before are taken from it.
+    """
+    spec, diagnostics = load_spec_set(spec_dir, ParsedCache(store) if store else None)
     if spec is not None:
         diagnostics += check_spec_set(spec)
     result = CompileResult(spec, diagnostics)

@@ -9,226 +9,27 @@ independently of the generated code, so the generated tests compare two implemen
 
 from __future__ import annotations
 
+import gc
 import itertools
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.expressions import evaluate
-from compiler.ir import (
-    Action,
-    Machine,
-    SpecSet,
-    Transition,
-)
+from compiler.derive.search import KINDS, Memo, ModelCases, memoisable, same_search, search
+from compiler.derive.semantics import Node, Step, Variant, initial_node, pics_read
+from compiler.ir import Machine, SpecSet, Transition
 
 __all__ = [
     "ModelCases",
     "Step",
+    "Variant",
     "derive_cases",
-    "initial_context",
     "pics_read",
+    "stimuli_of",
+    "variants_of",
     "witness_pics",
 ]
 
-MAX_NODES = 20_000
 # Up to this many PICS/query combinations every one is a variant; above it, pairwise.
 _FULL_PRODUCT_LIMIT = 16
-Step = tuple[str, dict[str, Any]]
-_PARAM_VALUES = {"integer": 1, "string": "TEST", "boolean": False}
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    config: dict[str, Any]
-    pics: dict[str, Any]
-    queries: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    state: str
-    ctx: tuple[tuple[str, Any], ...]
-    config: tuple[tuple[str, Any], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Firing:
-    transition: Transition | None
-    node: Node
-    effects: list[tuple[Any, ...]]
-
-
-@dataclass
-class ModelCases:
-    """Everything the model test template needs, keyed by what it covers."""
-
-    variants: list[Variant]
-    states: dict[str, tuple[int, list[Step]]]
-    transitions: dict[str, tuple[int, list[Step], Step, str, list[tuple[Any, ...]]]]
-    guard_false: dict[str, tuple[int, list[Step], Step, str | None, str]]
-    rejections: dict[str, tuple[int, list[Step], str]]
-    # Further witnesses of a case, ("transitions", key) -> witnesses, each depending on other
-    # PICS values than the first, so a device whatever its PICS finds the case applicable.
-    more: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=dict)
-
-
-def initial_context(machine: Machine) -> dict[str, Any]:
-    """The context of a fresh instance, with the parameters the tests pass."""
-    return {
-        v.name: (None if v.optional else _PARAM_VALUES[v.kind]) if v.param else v.default
-        for v in machine.context
-    }
-
-
-def _names(
-    node: Node, variant: Variant, msg: dict[str, Any], src: str, state: str
-) -> dict[str, Any]:
-    return {
-        "config": dict(node.config),
-        "pics": variant.pics,
-        "ctx": dict(node.ctx),
-        "msg": msg,
-        "station": variant.queries,
-        "source": src,
-        "state": state,
-    }
-
-
-def _reply_effect(action: Action, args: dict[str, Any]) -> tuple[Any, ...]:
-    """A reply action's effect: the response payload, or the CALLERROR code it answers with."""
-    assert action.reply is not None
-    if action.reply_error:
-        return ("reply_error", action.reply, action.reply_error)
-    return ("reply", action.reply, args)
-
-
-def _run_action(
-    action: Action,
-    names: dict[str, Any],
-    out: list[tuple[Any, ...]],
-    ctx: dict[str, Any],
-    config: dict[str, Any],
-) -> None:
-    if action.condition is not None and not evaluate(action.condition, names):
-        return
-    args = {k: evaluate(v, names) for k, v in action.args}
-    args = {k: v for k, v in args.items() if v is not None}
-    if action.send:
-        tx_ref = evaluate(action.transaction, names) if action.transaction is not None else None
-        out.append(
-            ("send", action.send, args) if tx_ref is None else ("send", action.send, args, tx_ref)
-        )
-    if action.reply:
-        out.append(_reply_effect(action, args))
-    if action.invoke:
-        out.append(("invoke", action.invoke, {k: evaluate(v, names) for k, v in action.args}))
-    if action.raise_event:
-        out.append(("raise", action.raise_event, args))
-    if action.start_timer and action.after is not None:
-        out.append(("start_timer", action.start_timer, float(evaluate(action.after, names))))
-    if action.cancel_timer:
-        out.append(("cancel_timer", action.cancel_timer))
-    for key, value in action.set_config:
-        config[key] = evaluate(value, names)
-        out.append(("set_config", key, config[key]))
-    if action.sync_clock is not None:
-        out.append(("sync_clock", str(evaluate(action.sync_clock, names))))
-    values = {var: evaluate(expr, names) for var, expr in action.assignments}
-    ctx.update(values)
-    names["ctx"] = dict(ctx)
-
-
-class _ReadLog(dict[str, Any]):
-    """A PICS mapping that notes every item an expression reads (evaluate() calls get)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        super().__init__(values)
-        self.read: set[str] = set()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.read.add(key)
-        return super().get(key, default)
-
-
-def pics_read(
-    machine: Machine, variant: Variant, path: list[Step], last: Step | None = None
-) -> dict[str, Any]:
-    """The PICS values a case depends on: the items its guards and actions read while its
-    path (and ``last``, the step under test) is replayed, with the variant's values.
-
-    A case that never reads an item applies to a device whatever it declares for it, so its
-    ``pics`` mark names only these (issue: PICS selects the tests).
-    """
-    log = _ReadLog(variant.pics)
-    replay = Variant(variant.config, log, variant.queries)
-    node = _initial_node(machine, replay)
-    index = _by_source_and_event(machine)
-    for event, msg in [*path, *([last] if last is not None else [])]:
-        if event == "$config":
-            node = Node(node.state, node.ctx, tuple({**dict(node.config), **msg}.items()))
-            continue
-        fired = fire(machine, replay, node, event, msg, index)
-        if fired is not None:
-            node = fired.node
-    return {name: variant.pics[name] for name in sorted(log.read) if name in variant.pics}
-
-
-def _by_source_and_event(machine: Machine) -> dict[tuple[str, str], list[Transition]]:
-    """The transitions of each (state, event), in spec order (the order guards are tried)."""
-    index: dict[tuple[str, str], list[Transition]] = {}
-    for t in machine.transitions:
-        index.setdefault((t.source, t.event), []).append(t)
-    return index
-
-
-def fire(
-    machine: Machine,
-    variant: Variant,
-    node: Node,
-    event: str,
-    msg: dict[str, Any],
-    index: dict[tuple[str, str], list[Transition]] | None = None,
-) -> Firing | None:
-    """What the spec says happens; None when no transition fires (the event is rejected)."""
-    candidates = (index or _by_source_and_event(machine)).get((node.state, event), [])
-    for t in candidates:
-        names = _names(node, variant, msg, node.state, node.state)
-        if t.guard is not None and not evaluate(t.guard, names):
-            continue
-        ctx, config = dict(node.ctx), dict(node.config)
-        effects: list[tuple[Any, ...]] = []
-        target = t.target or node.state
-        groups: list[tuple[tuple[str, ...], str]] = []
-        if t.target is not None:
-            groups.append((machine.state(node.state).exit, node.state))
-        groups.append((t.actions, target))
-        if t.target is not None:
-            groups.append((machine.entry + machine.state(target).entry, target))
-        for actions, state in groups:
-            names = _names(
-                Node(node.state, tuple(ctx.items()), tuple(config.items())),
-                variant,
-                msg,
-                node.state,
-                state,
-            )
-            for name in actions:
-                _run_action(machine.action(name), names, effects, ctx, config)
-        return Firing(t, Node(target, tuple(ctx.items()), tuple(config.items())), effects)
-    return None
-
-
-def _initial_node(machine: Machine, variant: Variant) -> Node:
-    """A fresh instance after the initial state's entry actions ran (their effects are not
-    asserted; the generated tests drop them too)."""
-    initial = machine.initial.name
-    ctx, config = initial_context(machine), dict(variant.config)
-    node = Node(initial, tuple(ctx.items()), tuple(config.items()))
-    names = _names(node, variant, {}, initial, initial)
-    for name in machine.entry + machine.initial.entry:
-        _run_action(machine.action(name), names, [], ctx, config)
-    return Node(initial, tuple(ctx.items()), tuple(config.items()))
 
 
 _QUERY_ZERO: dict[str, Any] = {
@@ -283,7 +84,7 @@ def _referenced(machine: Machine) -> dict[str, set[str]]:
     return used
 
 
-def _variants(spec: SpecSet, machine: Machine) -> list[Variant]:
+def variants_of(spec: SpecSet, machine: Machine) -> list[Variant]:
     """Combinations of the PICS and query values the machine's test block lists (pairwise).
 
     PICS items and query answers (station.yaml) are fixed per variant. Configuration values
@@ -335,7 +136,7 @@ def _retargeted(machine: Machine, cases: ModelCases, transition: Transition) -> 
     return found
 
 
-def _stimuli(spec: SpecSet, machine: Machine) -> list[Step]:
+def stimuli_of(spec: SpecSet, machine: Machine) -> list[Step]:
     examples = dict(machine.test.events)
     catalogue = {e.name: e.examples for e in spec.events}
     # A configuration change (ChangeConfiguration, a BootNotification interval) is a stimulus
@@ -355,12 +156,31 @@ def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
     are searched again with the values its guard reads changed (:func:`_retargeted`), and a
     variant that covered something new joins the variants.
     """
-    variants = _variants(spec, machine)
-    stimuli = _stimuli(spec, machine)
+    # The search makes millions of small tuples and dicts, none in a reference cycle: the
+    # cyclic garbage collector, triggered by those allocations, would take half its time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _derive_cases(spec, machine)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
+    variants = variants_of(spec, machine)
+    stimuli = stimuli_of(spec, machine)
     cases = ModelCases(list(variants), {}, {}, {}, {})
+    memo = Memo() if memoisable(machine) else None
+    done: list[tuple[Node, dict[tuple[str, str], str], ModelCases]] = []
     for index, variant in enumerate(variants):
-        local = ModelCases(cases.variants, {}, {}, {}, {})
-        _search(machine, variant, index, _initial_node(machine, variant), stimuli, local)
+        start = initial_node(machine, variant)
+        local = same_search(done, start, variant, index)
+        if local is None:
+            local = ModelCases(cases.variants, {}, {}, {}, {})
+            reads = search(machine, variant, index, start, stimuli, local, memo)
+            if reads is not None:
+                done.append((start, reads, local))
         _merge(cases, local)
     for transition in (t for t in machine.transitions if t.key not in cases.transitions):
         for variant in _retargeted(machine, cases, transition):
@@ -368,19 +188,17 @@ def derive_cases(spec: SpecSet, machine: Machine) -> ModelCases:
                 break
             before = _case_count(cases)
             index = len(cases.variants)
-            _search(machine, variant, index, _initial_node(machine, variant), stimuli, cases)
+            start = initial_node(machine, variant)
+            search(machine, variant, index, start, stimuli, cases, memo)
             if _case_count(cases) > before:
                 cases.variants.append(variant)
     _keep_other_pics_witnesses(machine, cases)
     return cases
 
 
-_KINDS = ("states", "transitions", "guard_false", "rejections")
-
-
 def _merge(cases: ModelCases, local: ModelCases) -> None:
     """Take one variant's cases: new ones as the first witness, the rest as candidates."""
-    for kind in _KINDS:
+    for kind in KINDS:
         first: dict[str, Any] = getattr(cases, kind)
         for key, witness in getattr(local, kind).items():
             if key in first:
@@ -422,63 +240,3 @@ def _keep_other_pics_witnesses(machine: Machine, cases: ModelCases) -> None:
 def _case_count(cases: ModelCases) -> int:
     parts = (cases.states, cases.transitions, cases.guard_false, cases.rejections)
     return sum(len(part) for part in parts)
-
-
-def _search(
-    machine: Machine,
-    variant: Variant,
-    index: int,
-    start: Node,
-    stimuli: list[Step],
-    cases: ModelCases,
-) -> None:
-    paths: dict[Node, list[Step]] = {start: []}
-    queue = deque([start])
-    by_event = _by_source_and_event(machine)
-    while queue and len(paths) < MAX_NODES:
-        node = queue.popleft()
-        path = paths[node]
-        cases.states.setdefault(node.state, (index, path))
-        accepted = {t.event for t in machine.transitions if t.source == node.state}
-        rejected = sorted(set(machine.events) - accepted)
-        if rejected:
-            cases.rejections.setdefault(node.state, (index, path, rejected[0]))
-        for event, msg in stimuli:
-            if event == "$config":
-                changed = Node(node.state, node.ctx, tuple({**dict(node.config), **msg}.items()))
-                if changed not in paths:
-                    paths[changed] = [*path, (event, msg)]
-                    queue.append(changed)
-                continue
-            result = fire(machine, variant, node, event, msg, by_event)
-            step = (event, msg)
-            _record_guard_sides(by_event, variant, node, step, result, index, path, cases)
-            if result is None or result.transition is None:
-                continue
-            key = result.transition.key
-            cases.transitions.setdefault(
-                key, (index, path, (event, msg), result.node.state, result.effects)
-            )
-            if result.node not in paths:
-                paths[result.node] = [*path, (event, msg)]
-                queue.append(result.node)
-
-
-def _record_guard_sides(
-    by_event: dict[tuple[str, str], list[Transition]],
-    variant: Variant,
-    node: Node,
-    step: Step,
-    result: Firing | None,
-    index: int,
-    path: list[Step],
-    cases: ModelCases,
-) -> None:
-    event, msg = step
-    names = _names(node, variant, msg, node.state, node.state)
-    for t in by_event.get((node.state, event), []):
-        if t.guard is None or t.key in cases.guard_false or evaluate(t.guard, names):
-            continue
-        fired = result.transition.key if result and result.transition else None
-        outcome = result.node.state if result else node.state
-        cases.guard_false[t.key] = (index, path, step, fired, outcome)

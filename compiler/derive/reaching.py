@@ -10,7 +10,7 @@ have. Two kinds of generated test fire transitions:
   each playing an event path on the machine alone. Their paths come from a breadth-first
   search that takes seconds on the large machines, so they are read back from the modules the
   build wrote (drift-checked, so they are the spec's) and replayed with the spec's own
-  semantics (:func:`compiler.derive.paths.fire`) to see every transition on the way.
+  semantics (:func:`compiler.derive.semantics.fire`) to see every transition on the way.
 
 :func:`event_path` gives the event path to one transition: a prefix of a regression test's
 path when one fires it, else a search.
@@ -25,16 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.derive.paths import (
-    MAX_NODES,
+from compiler.derive.paths import stimuli_of, variants_of
+from compiler.derive.search import MAX_NODES
+from compiler.derive.semantics import (
     Node,
     Step,
     Variant,
-    _by_source_and_event,
-    _initial_node,
-    _stimuli,
-    _variants,
+    by_source_and_event,
     fire,
+    initial_node,
 )
 from compiler.derive.wire import Resolve, derive_wire
 from compiler.ir import Machine, SpecSet
@@ -133,8 +132,8 @@ def _replay(machine: Machine, variant: Variant, steps: list[Step]) -> list[str]:
 
 def _firings(machine: Machine, variant: Variant, steps: list[Step]) -> list[tuple[int, str]]:
     """(index of the step, key) of each transition the steps fire, from a fresh machine."""
-    index = _by_source_and_event(machine)
-    node = _initial_node(machine, variant)
+    index = by_source_and_event(machine)
+    node = initial_node(machine, variant)
     found: list[tuple[int, str]] = []
     for position, (event, msg) in enumerate(steps):
         if event == "$config":
@@ -218,7 +217,7 @@ def event_path(
 
     With ``generated``, the paths of the build's regression tests are tried first (the
     shortest prefix of one that fires it; milliseconds). Otherwise, or when none fires it, a
-    breadth-first search per PICS variant (bounded by :data:`compiler.derive.paths.MAX_NODES`
+    breadth-first search per PICS variant (bounded by :data:`compiler.derive.search.MAX_NODES`
     states each; up to about a second on the large machines).
 
     Returns:
@@ -232,10 +231,10 @@ def event_path(
     found = _from_regression(machine, text).get(key) if text is not None else None
     if found is not None:
         return found
-    stimuli = _stimuli(spec, machine)
-    index = _by_source_and_event(machine)
-    for variant in _variants(spec, machine):
-        steps = _search(machine, variant, stimuli, index, key)
+    stimuli = stimuli_of(spec, machine)
+    index = by_source_and_event(machine)
+    for variant in variants_of(spec, machine):
+        steps = search(machine, variant, stimuli, index, key)
         if steps is not None:
             return EventPath(variant.pics, variant.config, variant.queries, tuple(steps))
     return None
@@ -268,7 +267,7 @@ def event_paths(spec: SpecSet, generated: Path) -> dict[Fired, EventPath]:
     return found
 
 
-def _search(
+def search(
     machine: Machine,
     variant: Variant,
     stimuli: list[Step],
@@ -276,7 +275,7 @@ def _search(
     key: str,
 ) -> list[Step] | None:
     """Breadth-first from the initial node until a step fires ``key``."""
-    start = _initial_node(machine, variant)
+    start = initial_node(machine, variant)
     paths: dict[Node, list[Step]] = {start: []}
     queue = deque([start])
     while queue and len(paths) < MAX_NODES:

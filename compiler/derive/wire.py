@@ -9,7 +9,7 @@ transition on one is covered only through another transition's wire-level cause.
 
 Where the machine stands after the test state is computed, not assumed: the events the test
 state causes (power-on, connection, each answer of the test system, each tester action) are
-delivered to every machine with the spec's own semantics (:func:`compiler.derive.paths.fire`),
+delivered to every machine with the spec's own semantics (:func:`compiler.derive.semantics.fire`),
 internal events raised on the way included. From there a breadth-first search over the
 machine's wire-level stimuli (the payload examples its ``test`` block and events.yaml give)
 finds a short path to the transition's source on which it fires; where none does, a second
@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from compiler.derive.paths import Node, Variant
+from compiler.derive.semantics import Node, Variant
 from compiler.derive.wire_config import configurations, label, path_config_keys, variants
 from compiler.derive.wire_search import (
     ERROR_CODE,

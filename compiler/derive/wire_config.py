@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from compiler.derive.paths import Variant
+from compiler.derive.semantics import Variant
 from compiler.derive.wire_search import MAX_WAIT, Hop
 from compiler.derive.wire_world import STATION
 from compiler.ir import Machine, SpecSet

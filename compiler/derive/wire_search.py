@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.derive.paths import Firing, Node, Variant
+from compiler.derive.semantics import Firing, Node, Variant
 from compiler.derive.wire_world import Timers, Undetermined, armed, fire_step
 from compiler.ir import FieldDef, Machine, SpecSet
 from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF

@@ -1,5 +1,5 @@
 """The world a wire test runs in, as the compiler sees it: every machine of the spec set
-driven together with the spec's own semantics (:func:`compiler.derive.paths.fire`), as a
+driven together with the spec's own semantics (:func:`compiler.derive.semantics.fire`), as a
 one-connector station would deliver events to them, and which values of what they send the
 spec determines.
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.derive.paths import Firing, Node, Variant, fire, initial_context
+from compiler.derive.semantics import Firing, Node, Variant, fire, initial_context
 from compiler.expressions import Expr
 from compiler.ir import Action, Machine, Scenario, SpecSet, Transition
 

@@ -26,6 +26,7 @@ from compiler.frontend.schema import (
 from compiler.frontend.setup_steps import config_baseline, resolve_scenario
 from compiler.frontend.yaml import (
     LoadedFile,
+    ParsedCache,
     load_file,
 )
 from compiler.ir import (
@@ -116,8 +117,12 @@ def _spec_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.yaml") if p.is_file())
 
 
-def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
+def load_spec_set(
+    root: Path, parsed: ParsedCache | None = None
+) -> tuple[SpecSet | None, list[Diagnostic]]:
     """Load every YAML file under ``root`` (files in unknown places are reported, not read).
+
+    ``parsed`` (from the build cache) gives the files parsed before, by content.
 
     Returns:
         The SpecSet (None when the manifest is unusable) and the diagnostics found so far;
@@ -142,7 +147,7 @@ def load_spec_set(root: Path) -> tuple[SpecSet | None, list[Diagnostic]]:
         if kind is None or relative.startswith("pics/"):
             continue  # PICS files of devices and other data live beside the specs
         files.append(shown)
-        loaded, found = load_file(path, shown)
+        loaded, found = load_file(path, shown, parsed)
         parts.diagnostics += found
         if loaded is None:
             continue

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import ssl
-import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import trustme
 
 from benchmarks.fleet_csms import FleetCsms
 from generated.ocpp16.registry import SPEC
@@ -234,43 +233,22 @@ async def test_sigterm_stops_every_running_transaction_once_and_exits_0() -> Non
     assert err.decode().strip().splitlines()[-1] == "fleet: 10 stations accepted"
 
 
-def _self_signed(tmp_path: Path) -> Path:
-    """A certificate for 127.0.0.1 that is its own trust anchor (openssl)."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return cert
-
-
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-async def test_basic_auth_over_tls_with_a_trust_anchor(tmp_path: Path) -> None:
-    cert = _self_signed(tmp_path)
+def _tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A Central System's TLS context with a certificate for 127.0.0.1 issued by a CA made
+    here, and that CA's certificate as a file (what ``--ca`` is given)."""
+    authority = trustme.CA()
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_tls.load_cert_chain(cert, tmp_path / "key.pem")
+    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
+    ca = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca))
+    return server_tls, ca
+
+
+async def test_basic_auth_over_tls_with_a_trust_anchor(tmp_path: Path) -> None:
+    server_tls, ca = _tls(tmp_path)
     csms = FleetCsms(heartbeat_interval=30, passwords=lambda identity: f"{identity}-key")
     await csms.start(ssl=server_tls)
-    client_tls = ssl.create_default_context(cafile=str(cert))  # what --ca builds
+    client_tls = ssl.create_default_context(cafile=str(ca))  # what --ca builds
     try:
         right = StationTemplate(password="{identity}-key")
         wrong = StationTemplate(identity="BAD{N}", password="guess")

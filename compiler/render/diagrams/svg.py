@@ -9,10 +9,17 @@ versions. So SVGs are not part of the drift-checked compiler output: ``chargespe
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import subprocess
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import graphviz
 
+from compiler.emit.cache import Store, text_key
 from compiler.render.diagrams.model import xml_comment
 
 __all__ = ["GraphvizMissing", "render_svg", "svg_files"]
@@ -20,6 +27,23 @@ __all__ = ["GraphvizMissing", "render_svg", "svg_files"]
 
 class GraphvizMissing(RuntimeError):
     """The Graphviz ``dot`` binary is not on PATH, so no SVG can be drawn."""
+
+
+_MISSING = (
+    "rendering SVG diagrams needs the Graphviz `dot` binary, which was not found on "
+    "PATH; install Graphviz (e.g. `apt-get install graphviz` or `brew install graphviz`)"
+)
+
+
+def _graphviz_identity() -> str:
+    """What tells one Graphviz from another: its ``dot -V`` line and the executable's bytes
+    (the drawing depends on both the version and the build)."""
+    found = shutil.which("dot")
+    if found is None:
+        raise GraphvizMissing(_MISSING)
+    version = subprocess.run([found, "-V"], capture_output=True, text=True, check=False)
+    binary = hashlib.sha256(Path(found).resolve().read_bytes()).hexdigest()
+    return f"{version.stdout}{version.stderr}{binary}"
 
 
 def _leading_comments(dot_text: str) -> list[str]:
@@ -62,20 +86,19 @@ def render_svg(dot_text: str) -> str:
     try:
         svg: str = graphviz.Source(dot_text).pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound as exc:
-        raise GraphvizMissing(
-            "rendering SVG diagrams needs the Graphviz `dot` binary, which was not found on "
-            "PATH; install Graphviz (e.g. `apt-get install graphviz` or `brew install graphviz`)"
-        ) from exc
+        raise GraphvizMissing(_MISSING) from exc
     comments = _leading_comments(dot_text)
     return _insert_header(svg, xml_comment(comments)) if comments else svg
 
 
-def svg_files(files: Mapping[str, str]) -> dict[str, str]:
+def svg_files(files: Mapping[str, str], store: Store | None = None) -> dict[str, str]:
     """The SVG drawing of every ``.dot`` file among ``files``, each next to its source.
 
     Args:
         files: path → text, as the pipeline returns them; entries not ending in ``.dot`` are
             ignored.
+        store: a build cache: a drawing of the same .dot text by the same Graphviz is taken
+            from it, and a new drawing is kept in it, so a build redraws only what changed.
 
     Returns:
         ``<name>.svg`` → SVG for every ``<name>.dot``, sorted by path.
@@ -83,8 +106,27 @@ def svg_files(files: Mapping[str, str]) -> dict[str, str]:
     Raises:
         GraphvizMissing: the Graphviz ``dot`` binary is not installed (not on PATH).
     """
-    return {
-        path.removesuffix(".dot") + ".svg": render_svg(files[path])
-        for path in sorted(files)
-        if path.endswith(".dot")
-    }
+    dots = [path for path in sorted(files) if path.endswith(".dot")]
+    if store is None or not dots:
+        return dict(zip(_svg_names(dots), _draw([files[p] for p in dots]), strict=True))
+    identity = _graphviz_identity()
+    keys = [text_key(identity, files[path]) for path in dots]
+    found = [store.get(key, "svg") for key in keys]
+    drawn: list[str] = [svg if isinstance(svg, str) else "" for svg in found]
+    missing = [i for i, svg in enumerate(found) if not isinstance(svg, str)]
+    for i, svg in zip(missing, _draw([files[dots[i]] for i in missing]), strict=True):
+        store.put(keys[i], "svg", svg)
+        drawn[i] = svg
+    return dict(zip(_svg_names(dots), drawn, strict=True))
+
+
+def _svg_names(dots: list[str]) -> list[str]:
+    return [path.removesuffix(".dot") + ".svg" for path in dots]
+
+
+def _draw(texts: list[str]) -> list[str]:
+    """:func:`render_svg` of each text, in order; the ``dot`` processes run side by side."""
+    if len(texts) <= 1:
+        return [render_svg(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=min(len(texts), os.cpu_count() or 1)) as pool:
+        return list(pool.map(render_svg, texts))
