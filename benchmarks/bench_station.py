@@ -13,8 +13,9 @@ other side or of an earlier run is counted:
 
 1. imports, then one instance is built first ("the base": what is shared by all instances, the
    compiled spec set and its caches, is created then and not counted per station);
-2. ``--count`` more are built and kept: wall time per instance, and the growth of the
-   process's resident set size per instance (RSS, which also sees SQLite's own memory);
+2. ``--count`` more are built and kept, in :data:`BATCHES` runs: wall time per instance in the
+   fastest run, and the growth of the process's resident set size per instance over all of
+   them (RSS, which also sees SQLite's own memory);
 3. under :mod:`tracemalloc`, ``--traced`` more are built and kept: Python bytes retained per
    instance after a full garbage collection (the target's measure).
 
@@ -42,6 +43,9 @@ __all__ = ["main", "measure_side"]
 CONNECTORS: Final = 2
 TARGET_MS: Final = 1.0
 TARGET_KB: Final = 50.0
+BATCHES: Final = 5
+"""The timed stations are built in this many runs; the fastest run's time per station counts
+(the one least disturbed by other work on the machine), as timeit advises."""
 _CHILD_TIMEOUT: Final = 900.0  # seconds; today's 41 ms x 250 stations is ~15 s
 
 
@@ -104,7 +108,13 @@ FACTORIES: Final[dict[str, Callable[[], Callable[[int], object]]]] = {
 }
 
 
-def measure_side(side: str, count: int, traced: int) -> dict[str, float]:
+def _batches(count: int) -> list[range]:
+    """Stations 1..count in :data:`BATCHES` runs of about equal size."""
+    size = max(1, -(-count // BATCHES))
+    return [range(start, min(start + size, count + 1)) for start in range(1, count + 1, size)]
+
+
+def measure_side(side: str, count: int, traced: int) -> dict[str, Any]:
     """Build ``side``'s instances in this process and return what they cost (see module doc)."""
     started = time.perf_counter()
     build = FACTORIES[side]()
@@ -112,9 +122,11 @@ def measure_side(side: str, count: int, traced: int) -> dict[str, float]:
     first_ms = (time.perf_counter() - started) * 1000
     gc.collect()
     rss_before = rss_bytes()
-    started = time.perf_counter()
-    keep.extend(build(n) for n in range(1, count + 1))
-    per_ms = (time.perf_counter() - started) * 1000 / count
+    batch_ms = []
+    for batch in _batches(count):
+        started = time.perf_counter()
+        keep.extend(build(n) for n in batch)
+        batch_ms.append((time.perf_counter() - started) * 1000 / len(batch))
     gc.collect()
     rss_per = (rss_bytes() - rss_before) / count
     tracemalloc.start()
@@ -128,7 +140,8 @@ def measure_side(side: str, count: int, traced: int) -> dict[str, float]:
         tracemalloc.stop()
     return {
         "first_with_imports_ms": first_ms,
-        "per_station_ms": per_ms,
+        "per_station_ms": min(batch_ms),
+        "batch_ms": batch_ms,
         "rss_per_station_bytes": rss_per,
         "traced_per_station_bytes": traced_per,
         "count": count,
@@ -136,7 +149,7 @@ def measure_side(side: str, count: int, traced: int) -> dict[str, float]:
     }
 
 
-def _run_child(side: str, count: int, traced: int) -> dict[str, float]:
+def _run_child(side: str, count: int, traced: int) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", side]
     command += ["--count", str(count), "--traced", str(traced)]
     done = subprocess.run(
@@ -144,17 +157,18 @@ def _run_child(side: str, count: int, traced: int) -> dict[str, float]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"bench_station child {side} failed:\n{done.stderr}")
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
 def rows(
-    ours: dict[str, float], peer: dict[str, float], peer_name: str, bare: dict[str, float]
+    ours: dict[str, Any], peer: dict[str, Any], peer_name: str, bare: dict[str, Any]
 ) -> list[Row]:
     """The table rows: ours as ``sim`` builds it (with targets), and a bare Station."""
     how = (
-        f"{int(ours['count'])} built after a first one, in a fresh process per side; "
-        f"bytes by tracemalloc over {int(ours['traced'])} more, after gc"
+        f"{int(ours['count'])} built after a first one, in a fresh process per side, in "
+        f"{BATCHES} runs (the fastest counts); bytes by tracemalloc over "
+        f"{int(ours['traced'])} more, after gc"
     )
     table = [
         Row(
