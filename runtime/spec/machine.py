@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from statemachine import StateMachine
-from statemachine.exceptions import TransitionNotAllowed
+from statemachine import State, StateMachine
+from statemachine.exceptions import TransitionNotAllowed as _LibraryTransitionNotAllowed
 
 from runtime.errors import ChargespecError
 from runtime.spec.builtins import EMPTY_MSG
@@ -37,6 +37,7 @@ from runtime.spec.effects import (
     StartTimer,
     SyncClock,
 )
+from runtime.spec.transition_table import TransitionTable, build_table, call
 
 __all__ = [
     "SpecMachine",
@@ -74,6 +75,17 @@ class TransitionInfo:
         return f"{machine} {self.id} {self.source} --{self.event}--> {target} ({self.at})"
 
 
+class TransitionNotAllowed(_LibraryTransitionNotAllowed):
+    """No transition of the current state fires on the event (every guard was false, or the
+    state has none). A subclass of python-statemachine's, so code written against the
+    library's engine catches it too."""
+
+    def __init__(self, event: str, state: State) -> None:
+        self.event_name = event
+        self.state = state
+        Exception.__init__(self, f"Can't {event} when in {state.name}.")
+
+
 class UnknownEvent(ChargespecError, KeyError):
     """The event is not one the machine's spec mentions at all."""
 
@@ -109,15 +121,32 @@ class SpecMachine(StateMachine):
     MAY_SEND: ClassVar[Mapping[str, tuple[str, ...] | None]] = {}
     ANSWERS_CALLS: ClassVar[Mapping[str, bool]] = {}
     TRANSITIONS: ClassVar[tuple[TransitionInfo, ...]] = ()
+    _TABLE: ClassVar[TransitionTable | None] = None
 
     def __init__(self, env: MachineEnv) -> None:
+        # python-statemachine's own __init__ is deliberately not called: it would give this
+        # instance its own callback registry, dispatcher and event queue (~60 KB, ~1.5 ms).
+        # The class's shared TransitionTable runs the same definition (transition_table.py).
+        table = type(self)._table()
         self.env = env
         self.effects: list[Effect] = []
         self.effect_sink: Callable[[Effect], None] | None = None
         """Set by a station: effects are carried out at once instead of collected."""
         self.on_transition: TransitionHook | None = None
         """Set by whoever measures transition coverage; None (nothing to do) otherwise."""
-        super().__init__()
+        self._state: State = table.initial
+        arguments = {"source": None, "msg": EMPTY_MSG}
+        for bound in table.initial_enter:
+            call(self, bound, arguments)
+
+    @classmethod
+    def _table(cls) -> TransitionTable:
+        """The class's transition table, built at its first instance."""
+        table = cls.__dict__.get("_TABLE")
+        if table is None:
+            table = build_table(cls)
+            cls._TABLE = table
+        return table
 
     def _fired(self, key: str) -> None:
         """Called first by every transition's callback with the transition's key."""
@@ -130,10 +159,13 @@ class SpecMachine(StateMachine):
         else:
             self.effects.append(effect)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(state={self.state_name!r})"
+
     @property
     def state_name(self) -> str:
         """The current state's spec name."""
-        return str(self.current_state_value)
+        return str(self._state.value)
 
     def accepts(self, event: str) -> bool:
         """Whether the current state has any transition on ``event`` (guards not evaluated)."""
@@ -149,7 +181,21 @@ class SpecMachine(StateMachine):
         attr = self.EVENTS.get(event)
         if attr is None:
             raise UnknownEvent(event)
-        self.send(attr, msg=msg if msg is not None else EMPTY_MSG)
+        self._step(attr, msg if msg is not None else EMPTY_MSG)
+
+    def _step(self, attr: str, msg: Mapping[str, Any]) -> None:
+        source = self._state
+        candidates = self._table().candidates.get((source.value, attr), ())
+        for candidate in candidates:
+            arguments = {"source": source, "target": candidate.target, "msg": msg}
+            if all(call(self, g, arguments) == g.expected for g in candidate.guards):
+                for bound in candidate.before:
+                    call(self, bound, arguments)
+                self._state = candidate.target
+                for bound in candidate.after:
+                    call(self, bound, arguments)
+                return
+        raise TransitionNotAllowed(attr, source)
 
     def take_effects(self) -> list[Effect]:
         """Return and clear the effects produced since the last call."""

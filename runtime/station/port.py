@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from runtime.spec.pics import PicsValues
 from runtime.station.config import ConfigStore
 from runtime.station.hardware import Hardware
-from runtime.station.store import Store
+from runtime.station.store import StationStore
 
 __all__ = ["StationPort"]
 
@@ -43,7 +43,7 @@ class StationPort(Protocol):
     @property
     def hardware(self) -> Hardware: ...
     @property
-    def store(self) -> Store: ...
+    def store(self) -> StationStore: ...
     @property
     def endpoint(self) -> object | None: ...
     def may_send(self, action: str) -> bool: ...

@@ -23,7 +23,7 @@ from runtime.station.local_list import LocalListServices
 from runtime.station.metering import SUPPORTED_MEASURANDS, meter_value
 from runtime.station.port import StationPort
 from runtime.station.reservations import ReservationServices
-from runtime.station.store import CacheEntry, Store
+from runtime.station.store import CacheEntry, StationStore
 from runtime.station.triggers import TriggerServices
 
 __all__ = ["StationServices", "UnknownStationCall"]
@@ -87,7 +87,7 @@ class StationServices(ChargingServices, LocalListServices, ReservationServices, 
 
     # --- helpers ----------------------------------------------------------------------------
     @property
-    def _store(self) -> Store:
+    def _store(self) -> StationStore:
         return self.station.store
 
     def _wall_clock(self) -> float:

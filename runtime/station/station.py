@@ -46,7 +46,7 @@ from runtime.station.hardware import Hardware, SimulatedHardware, restart_with_r
 from runtime.station.machines import MachineSet
 from runtime.station.metering import SUPPORTED_MEASURANDS
 from runtime.station.services import StationServices
-from runtime.station.store import Store
+from runtime.station.store import StationStore, Store
 from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
 
@@ -108,7 +108,7 @@ class Station:
         on_state_change: StateListener | None = None,
         lenient: Iterable[str] = (),
         handlers: Mapping[str, CallHandler] | None = None,
-        store: Store | None = None,
+        store: StationStore | None = None,
         hardware: Hardware | None = None,
         on_transition: TransitionHook | None = None,
     ) -> None:

@@ -63,7 +63,7 @@ from runtime.ocppj.events import (
 )
 from runtime.spec.effects import OUTCOME_ID_TAG, OUTCOME_TX_REF, SendCall
 from runtime.station.config import ConfigStore
-from runtime.station.store import QueuedMessage, Store
+from runtime.station.store import QueuedMessage, StationStore
 
 __all__ = [
     "START_TRANSACTION",
@@ -95,7 +95,7 @@ class TransactionQueue:
     """
 
     def __init__(
-        self, store: Store, *, attempts: Callable[[], int], retry_interval: Callable[[], int]
+        self, store: StationStore, *, attempts: Callable[[], int], retry_interval: Callable[[], int]
     ) -> None:
         self._store = store
         self._attempts = attempts
@@ -244,7 +244,7 @@ class StationQueue:
 
     def __init__(
         self,
-        store: Store,
+        store: StationStore,
         config: ConfigStore,
         addressees: Callable[[int], tuple[InstanceKey, ...]],
     ) -> None:
