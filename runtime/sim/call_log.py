@@ -74,6 +74,10 @@ class CallLedger:
         self.last_refusal: dict[str, str] = {}
         #: Per action, the payload of the last CALLRESULT (wire JSON).
         self.last_result: dict[str, dict[str, Any]] = {}
+        #: BootNotifications answered Rejected in a row (OCPP 1.6 §4.2), and whether one was
+        #: ever Accepted.
+        self.boots_rejected = 0
+        self.boots_accepted = False
 
     def sent(self, text: str, now: float) -> None:
         """A frame the station wrote."""
@@ -97,6 +101,8 @@ class CallLedger:
         if isinstance(frame, CallResult):
             self._tries.pop(sent.key, None)
             self.last_result[sent.action] = frame.payload
+            if sent.action == "BootNotification":
+                self._booted(frame.payload.get("status"))
             if sent.overdue:
                 logger.warning(
                     "%s: %s answered after %.1f s, too late (attempt %d)",
@@ -142,6 +148,18 @@ class CallLedger:
         """The connection is gone, and with it every CALL on it (OCPP-J 1.6 §4.1.1)."""
         self._open.clear()
         self._incoming.clear()
+
+    def _booted(self, status: object) -> None:
+        if status == "Accepted":
+            self.boots_accepted = True
+            self.boots_rejected = 0
+        elif status == "Rejected":
+            self.boots_rejected += 1
+            logger.warning(
+                "%s: the Central System rejected BootNotification (%d in a row)",
+                self._id,
+                self.boots_rejected,
+            )
 
     def _refuse(self, action: str, refusal: str) -> None:
         self.refused[action] += 1

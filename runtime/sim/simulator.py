@@ -44,7 +44,7 @@ from runtime.spec.machine import TransitionHook
 from runtime.spec.registry import SpecRegistry
 from runtime.station.hardware import Hardware, MeterReading, SimulatedHardware
 from runtime.station.station import Station, StationIdentity
-from runtime.station.store import Store
+from runtime.station.store import StationStore, Store
 
 __all__ = [
     "FrameListener",
@@ -113,7 +113,7 @@ class NonVolatileMeter:
         inner: The simulated hardware to wrap; a fresh one by default.
     """
 
-    def __init__(self, store: Store, inner: SimulatedHardware | None = None) -> None:
+    def __init__(self, store: StationStore, inner: SimulatedHardware | None = None) -> None:
         self._store = store
         self._inner = inner if inner is not None else SimulatedHardware()
         self._offset: dict[int, int] = {}
@@ -286,7 +286,7 @@ class SimulatedStation:
         on_frame: FrameListener | None = None,
         reconnect_min: float = 0.5,
         max_wait: float | None = None,
-        store: Store | None = None,
+        store: StationStore | None = None,
         config: Mapping[str, Any] | None = None,
         pics: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
