@@ -172,6 +172,28 @@ class NonVolatileMeter:
         return self._inner.plugged(connector)
 
 
+class _ClockedStation(Station):
+    """A :class:`Station` whose tester actions and observations happen at the clock's time.
+
+    The station knows the time only from the driver's calls (``receive``, ``poll``); since the
+    adapter no longer polls on a timer, that time may be minutes old when a tester action
+    comes from outside. Letting the time pass first (``poll``: due timers fire, as on a real
+    station) stamps the action's messages and meter readings with the real time.
+    """
+
+    def __init__(self, clock: Callable[[], float], *args: Any, **kwargs: Any) -> None:
+        self._clock_now = clock
+        super().__init__(*args, **kwargs)
+
+    def tester(self, name: str, /, **payload: Any) -> bool:
+        self.poll(self._clock_now())
+        return super().tester(name, **payload)
+
+    def observe(self, name: str, /, **payload: Any) -> Any:
+        self.poll(self._clock_now())
+        return super().observe(name, **payload)
+
+
 class _Driver:
     """The :class:`Station` as the adapter sees it, with the power-cycle hook and the call
     ledger; knows whether a change to the station comes from its own calls (``inside``)."""
@@ -303,7 +325,8 @@ class SimulatedStation:
         self.recorder = StateRecorder(self.clock.now)
         self.store = store if store is not None else Store(":memory:")
         self.hardware: Hardware = NonVolatileMeter(self.store)
-        self.station = Station(
+        self.station: Station = _ClockedStation(
+            self.clock.now,
             registry,
             StationIdentity(charge_point_id),
             connectors=connectors,

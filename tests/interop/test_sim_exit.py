@@ -27,6 +27,9 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from generated.ocpp16.registry import SPEC
+from runtime.sim.simulator import SimulatedStation
+
 pytestmark = pytest.mark.timeout(90)
 
 CHARGESPEC = (sys.executable, "-c", "from compiler.cli import main; main()")
@@ -280,3 +283,37 @@ async def test_sim_logs_its_own_not_supported_answer_as_such() -> None:
         "action 'GetDiagnostics' belongs to the FirmwareManagement profile"
     ) in run.err
     assert "protocol violation" not in run.err
+
+
+async def test_sim_exit_an_idle_station_sleeps_until_something_happens() -> None:
+    """No poll on a timer: an idle, booted station is not woken (it was 10 times a second),
+    yet a tester action from outside reaches the Central System at once."""
+    csms = Csms()
+    polls: list[float] = []
+    async with serving(csms) as url:
+        sim = SimulatedStation(SPEC, url, "CP-IDLE", 1)
+        poll = sim.station.poll
+
+        def counted(now: float) -> None:
+            polls.append(now)
+            poll(now)
+
+        sim.station.poll = counted  # type: ignore[method-assign]
+        stop = asyncio.Event()
+        running = asyncio.create_task(sim.run(stop))
+        try:
+            await _until(lambda: len(csms.of("StatusNotification")) >= 2, "the boot statuses")
+            await asyncio.sleep(0.3)
+            polls.clear()
+            await asyncio.sleep(2.0)
+            idle = len(polls)
+            sim.station.tester("plug_in", connector=1)
+            await _until(
+                lambda: any(p["status"] == "Preparing" for p in csms.of("StatusNotification")),
+                "StatusNotification Preparing",
+                limit=1.0,
+            )
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, 5.0)
+    assert idle == 0, f"woken {idle} times in 2 s of idling"
