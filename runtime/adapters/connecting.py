@@ -115,9 +115,12 @@ def describe_failure(error: BaseException, *, secure: bool = False) -> str:
     """
     if isinstance(error, ssl.SSLCertVerificationError):
         # verify_message says what failed: self-signed, expired, hostname/IP mismatch, ...
-        return f"TLS: certificate verify failed: {error.verify_message or error.reason}"
+        said = getattr(error, "verify_message", None) or getattr(error, "reason", None)
+        return f"TLS: certificate verify failed: {said or error}"
     if isinstance(error, ssl.SSLError):
-        return f"TLS: {error.reason or error.strerror or type(error).__name__}"
+        # reason is OpenSSL's short name (e.g. WRONG_VERSION_NUMBER); strerror the sentence.
+        said = getattr(error, "reason", None) or error.strerror or type(error).__name__
+        return f"TLS: {said}"
     if isinstance(error, InvalidStatus):
         status = error.response.status_code
         hint = _HTTP_HINTS.get(status)

@@ -25,9 +25,12 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.http11 import Response
 
 from generated.ocpp16.registry import SPEC
+from runtime.adapters.connecting import describe_failure
 from runtime.sim.simulator import SimulatedStation
 
 pytestmark = pytest.mark.timeout(90)
@@ -317,3 +320,20 @@ async def test_sim_exit_an_idle_station_sleeps_until_something_happens() -> None
             stop.set()
             await asyncio.wait_for(running, 5.0)
     assert idle == 0, f"woken {idle} times in 2 s of idling"
+
+
+@pytest.mark.parametrize(
+    ("error", "secure", "reason"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed"), False, "connection refused"),
+        (ConnectionResetError(), True, "connection reset during the TLS handshake"),
+        (InvalidStatus(Response(401, "Unauthorized", Headers())), False, "HTTP 401 (Basic"),
+        (InvalidStatus(Response(404, "Not Found", Headers())), False, "HTTP 404 (unknown"),
+        (InvalidStatus(Response(500, "Oops", Headers())), False, "HTTP 500"),
+        (TimeoutError(), False, "timed out opening the connection"),
+        (ssl.SSLError(1, "[SSL] wrong version number"), True, "TLS: "),
+    ],
+)
+def test_sim_exit_reasons_are_never_empty(error: BaseException, secure: bool, reason: str) -> None:
+    said = describe_failure(error, secure=secure)
+    assert said.startswith(reason), said
