@@ -156,8 +156,9 @@ def _parse_message_type(array: list[Any]) -> MessageTypeId:
 def _echoable(unique_id: str) -> bool:
     """Whether an id can be written back in JSON as itself. Raw surrogate code points side
     by side (text that was never UTF-8, RFC 8259 §8.1) read back as one other character
-    (RFC 8259 §7), so a reply would carry a different id."""
-    return bool(json.loads(json.dumps(unique_id)) == unique_id)
+    (RFC 8259 §7), so a reply would carry a different id. ASCII text (every id a sane
+    peer sends) always reads back as itself."""
+    return unique_id.isascii() or bool(json.loads(json.dumps(unique_id)) == unique_id)
 
 
 def _parse_unique_id(array: list[Any], is_call: bool) -> str:

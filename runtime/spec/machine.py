@@ -75,7 +75,7 @@ class TransitionInfo:
         return f"{machine} {self.id} {self.source} --{self.event}--> {target} ({self.at})"
 
 
-class TransitionNotAllowed(_LibraryTransitionNotAllowed):
+class TransitionNotAllowed(ChargespecError, _LibraryTransitionNotAllowed):
     """No transition of the current state fires on the event (every guard was false, or the
     state has none). A subclass of python-statemachine's, so code written against the
     library's engine catches it too."""
@@ -135,6 +135,8 @@ class SpecMachine(StateMachine):
         self.on_transition: TransitionHook | None = None
         """Set by whoever measures transition coverage; None (nothing to do) otherwise."""
         self._state: State = table.initial
+        self.state_name: str = str(table.initial.value)
+        """The current state's spec name."""
         arguments = {"source": None, "msg": EMPTY_MSG}
         for bound in table.initial_enter:
             call(self, bound, arguments)
@@ -159,13 +161,12 @@ class SpecMachine(StateMachine):
         else:
             self.effects.append(effect)
 
+    # python-statemachine guards against assigning over a state attribute; our instances never
+    # do (the generated classes name their states), and every state change assigns twice.
+    __setattr__ = object.__setattr__
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(state={self.state_name!r})"
-
-    @property
-    def state_name(self) -> str:
-        """The current state's spec name."""
-        return str(self._state.value)
 
     def accepts(self, event: str) -> bool:
         """Whether the current state has any transition on ``event`` (guards not evaluated)."""
@@ -192,6 +193,7 @@ class SpecMachine(StateMachine):
                 for bound in candidate.before:
                     call(self, bound, arguments)
                 self._state = candidate.target
+                self.state_name = candidate.target_name
                 for bound in candidate.after:
                     call(self, bound, arguments)
                 return

@@ -67,6 +67,7 @@ class Candidate:
 
     source: State
     target: State
+    target_name: str
     guards: tuple[Bound, ...]
     before: tuple[Bound, ...]
     after: tuple[Bound, ...]
@@ -128,7 +129,8 @@ def _candidate(cls: type, transition: Any) -> Candidate:
     if enters:
         before = _callbacks(cls, source.exit) + before
         after = _callbacks(cls, target.enter) + after
-    return Candidate(source, target, _guards(cls, transition.cond), before, after)
+    guards = _guards(cls, transition.cond)
+    return Candidate(source, target, str(target.value), guards, before, after)
 
 
 def build_table(cls: type) -> TransitionTable:

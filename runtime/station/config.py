@@ -26,14 +26,40 @@ the meter (§3.16.4: a measurand the Charge Point cannot supply is Rejected, not
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from runtime.spec.config_keys import ConfigError, ConfigKeySpec, coerce_value, wire_text
 from runtime.spec.pics import PicsValues
 
 __all__ = ["ConfigStore", "pics_config_values", "pinned_values", "shaped_keys", "supported_keys"]
+
+
+@dataclass(slots=True)
+class _Index:
+    """The keys by name, their lower-case names, and their checked default values."""
+
+    specs: dict[str, ConfigKeySpec]
+    names: dict[str, str]
+    defaults: dict[str, Any] | None = None
+
+
+SuppliesKey = tuple[tuple[str, frozenset[str]], ...]
+
+
+def _frozen_supplies(supplies: Mapping[str, frozenset[str]]) -> SuppliesKey:
+    return tuple(sorted((part, frozenset(items)) for part, items in supplies.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _index(specs: tuple[ConfigKeySpec, ...], supplies: SuppliesKey) -> _Index:
+    # Keyed by the keys' values (frozen dataclasses), so stations whose PICS shapes the keys
+    # the same way share one index; the defaults depend on the supplies too (csl checks).
+    del supplies
+    by_name = {s.name: s for s in specs}
+    return _Index(by_name, {name.lower(): name for name in by_name})
 
 
 class ConfigStore:
@@ -52,10 +78,16 @@ class ConfigStore:
         supplies: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.supplies = dict(supplies or {})
-        self.specs = {s.name: s for s in specs}
-        self._names = {name.lower(): name for name in self.specs}
+        index = _index(tuple(specs), _frozen_supplies(self.supplies))
+        # Shared by every store of the same keys (a fleet's stations); never mutated.
+        self.specs: Mapping[str, ConfigKeySpec] = index.specs
+        self._names = index.names
         self._values: dict[str, Any] = {}
-        self._set_all({s.name: s.default for s in self.specs.values() if s.default is not None})
+        if index.defaults is None:
+            self._set_all({s.name: s.default for s in self.specs.values() if s.default is not None})
+            index.defaults = dict(self._values)
+        else:
+            self._values = dict(index.defaults)
         self._set_all(overrides or {})
 
     def _set_all(self, values: Mapping[str, Any]) -> None:

@@ -13,8 +13,9 @@ station, which is told the time by its caller.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from runtime.spec.effects import CancelTimer, Effect, MachineEnv, RaiseEvent, StartTimer
@@ -70,8 +71,12 @@ class MachineSet:
         self.timers: dict[tuple[InstanceKey, str], tuple[float, int]] = {}
         """(instance, timer name) -> (due time, start order); ties fire in start order."""
         self._timer_seq = 0
+        self._due: list[tuple[float, int, InstanceKey, str]] = []
+        """A heap of (due, start order, instance, name); entries whose timer was cancelled or
+        restarted since are skipped when they come up (``timers`` is the truth)."""
         self._queue: deque[Delivery] = deque()
         self._busy = False
+        self._gatekeepers: list[SpecMachine] = []
 
     def start(self) -> None:
         """Create the instances and carry out what their initial states do."""
@@ -81,13 +86,20 @@ class MachineSet:
                 machine = binding.create(self._env, self._params(connector))
                 machine.on_transition = self._on_transition
                 self.instances[(binding.name, connector)] = machine
+        # Only station-level machines whose states restrict sending or answering are asked
+        # (the Registration machine, §4.2); the others allow everything in every state.
+        self._gatekeepers = [
+            m
+            for (_, n), m in self.instances.items()
+            if n == 0 and (_restricts(m.MAY_SEND.values()) or not all(m.ANSWERS_CALLS.values()))
+        ]
         for key, machine in self.instances.items():
             self._apply(key, machine.take_effects())
             # From now on effects are carried out as they are produced.
             machine.effect_sink = self._sink(key)
 
     def _sink(self, key: InstanceKey) -> Callable[[Effect], None]:
-        return lambda effect: self._apply(key, [effect])
+        return _Sink(self._apply, key)
 
     # --- addressing -------------------------------------------------------------------------
     def addressees(self, payload: Mapping[str, Any]) -> tuple[InstanceKey, ...]:
@@ -115,12 +127,12 @@ class MachineSet:
 
     def may_send(self, action: str) -> bool:
         """Whether every station-level machine's state allows sending ``action`` now."""
-        return all(m.may_send(action) for (_, n), m in self.instances.items() if n == 0)
+        return all(m.may_send(action) for m in self._gatekeepers)
 
     def answers_calls(self) -> bool:
         """Whether every station-level machine's state lets CALLs be answered (not so
         while the registration is Rejected, OCPP 1.6 §4.2)."""
-        return all(m.answers_calls() for (_, n), m in self.instances.items() if n == 0)
+        return all(m.answers_calls() for m in self._gatekeepers)
 
     # --- delivery ---------------------------------------------------------------------------
     def post(self, delivery: Delivery) -> None:
@@ -181,7 +193,9 @@ class MachineSet:
         for effect in effects:
             if isinstance(effect, StartTimer):
                 self._timer_seq += 1
-                self.timers[(key, effect.name)] = (self._now() + effect.seconds, self._timer_seq)
+                due = self._now() + effect.seconds
+                self.timers[(key, effect.name)] = (due, self._timer_seq)
+                heapq.heappush(self._due, (due, self._timer_seq, key, effect.name))
             elif isinstance(effect, CancelTimer):
                 self.timers.pop((key, effect.name), None)
             elif isinstance(effect, RaiseEvent):
@@ -191,15 +205,45 @@ class MachineSet:
 
     # --- time -------------------------------------------------------------------------------
     def fire_due_timers(self, now: float) -> None:
-        """Deliver ``timer.<name>`` for every timer due at ``now``, earliest first."""
+        """Deliver ``timer.<name>`` for every timer due at ``now``, earliest first (ties in
+        the order they were started)."""
         for _ in range(MAX_EVENTS_PER_STEP):
-            due = [(at, seq, key) for key, (at, seq) in self.timers.items() if at <= now]
-            if not due:
+            head = self._head()
+            if head is None or head[0] > now:
                 return
-            _, _, (instance, name) = min(due)
+            _, _, instance, name = heapq.heappop(self._due)
             del self.timers[(instance, name)]
             self.deliver((instance,), f"timer.{name}", {})
 
     def next_timer(self) -> float | None:
         """When the earliest timer is due, or ``None`` if none runs."""
-        return min((at for at, _ in self.timers.values()), default=None)
+        head = self._head()
+        return None if head is None else head[0]
+
+    def _head(self) -> tuple[float, int, InstanceKey, str] | None:
+        """The earliest running timer's heap entry, dropping stale entries on the way."""
+        due = self._due
+        while due:
+            at, seq, instance, name = due[0]
+            if self.timers.get((instance, name)) == (at, seq):
+                return due[0]
+            heapq.heappop(due)
+        return None
+
+
+class _Sink:
+    """Carries out one instance's effects as they are produced (a slotted object: a fleet
+    holds one per machine instance, and a closure costs three times as much)."""
+
+    __slots__ = ("_apply", "_key")
+
+    def __init__(self, apply: Callable[[InstanceKey, list[Effect]], None], key: InstanceKey):
+        self._apply = apply
+        self._key = key
+
+    def __call__(self, effect: Effect) -> None:
+        self._apply(self._key, [effect])
+
+
+def _restricts(may_send: Iterable[tuple[str, ...] | None]) -> bool:
+    return any(allowed is not None for allowed in may_send)

@@ -32,20 +32,18 @@ from runtime.ocppj.endpoint import Endpoint
 from runtime.spec.config_keys import ConfigError
 from runtime.spec.effects import Effect, Invoke, Reply, SendCall, SetConfig, SyncClock
 from runtime.spec.machine import SpecMachine, TransitionHook
-from runtime.spec.pics import PicsValues, implemented_pics
 from runtime.spec.registry import SpecRegistry
 from runtime.station.calls import CallHandler, CallRouter, unsupported
 from runtime.station.config import (
     ConfigStore,
     pics_config_values,
     pinned_values,
-    shaped_keys,
-    supported_keys,
 )
 from runtime.station.hardware import Hardware, SimulatedHardware, restart_with_retries
 from runtime.station.machines import MachineSet
 from runtime.station.metering import SUPPORTED_MEASURANDS
 from runtime.station.services import StationServices
+from runtime.station.shared import shared_parts
 from runtime.station.store import StationStore, Store
 from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
@@ -64,8 +62,12 @@ def _atomic(
 
     @functools.wraps(method)
     def step(self: Station, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with self.store.batch():
-            return method(self, *args, **kwargs)
+        try:
+            with self.store.batch():
+                return method(self, *args, **kwargs)
+        except BaseException:
+            self.queue.forget_head()  # the rollback may have undone a change of the queue
+            raise
 
     return step
 
@@ -117,15 +119,9 @@ class Station:
         self.identity = identity
         self.connectors = connectors
         self.now = now
-        # A profile the PICS declares but nothing implements (no machine of the spec set, no
-        # application handler for one of its actions) is not there at all: not advertised in
-        # SupportedFeatureProfiles, no keys, answered as without it (§3.3, §9.1.29).
-        declared = PicsValues(registry.pics_items, pics).as_dict()
         handled = {registry.messages[a].profile for a in handlers or {} if a in registry.messages}
-        implemented = registry.implemented_profiles | handled
-        self.pics = PicsValues(
-            registry.pics_items, implemented_pics(registry.pics_items, declared, implemented)
-        )
+        shared = shared_parts(registry, pics, frozenset(handled), frozenset(lenient))
+        self.pics = shared.pics
         # What must survive a power loss lives in the store (OCPP 1.6 §3.7, errata E3.37):
         # configuration the Central System set, the cache, transactions and their messages.
         self.store = store if store is not None else Store(":memory:")
@@ -134,7 +130,7 @@ class Station:
         # §3.3, chapter 9); the caller's values come over those, the connectors over all.
         # The PICS also narrows ranges and pins keys (errata E3.80, E3.84); a pinned value is
         # a fact of the device, so it wins over the caller's.
-        keys = shaped_keys(supported_keys(registry.config_keys, self.pics), self.pics)
+        keys = shared.keys
         self.config = ConfigStore(
             keys,
             {
@@ -152,7 +148,7 @@ class Station:
                 log.warning("stored configuration %s ignored: %s", key, error)
         self.services = StationServices(self)
         # Strict unless declared leniencies are switched on by name (ValueError otherwise).
-        self.validator = registry.validator(lenient)
+        self.validator = shared.validator
         self.handlers = dict(handlers or {})
         self.lenient_frames: Counter[str] = Counter()
         """Frames accepted only thanks to a leniency, per leniency name, since power-on."""

@@ -100,6 +100,10 @@ class Database:
         Inside :meth:`batch` it is a savepoint of the batch's transaction instead."""
         db = self._conn
         if self._batch_depth:
+            if not db.in_transaction:
+                # The batch's transaction starts at its first write: a step that writes
+                # nothing (most polls) costs no BEGIN/COMMIT.
+                db.execute("BEGIN IMMEDIATE")
             db.execute("SAVEPOINT write")
             try:
                 yield db
@@ -127,12 +131,11 @@ class Database:
         transaction ended and its StopTransaction queued — then reach the disk together or not
         at all, so a kill between two of them cannot leave one without the other. Frames the
         step produced are handed out only after it returns, i.e. after the commit. Batches
-        nest; only the outermost commits. An exception escaping it rolls the step back.
+        nest; only the outermost commits. An exception escaping it rolls the step back. The
+        transaction begins at the batch's first write, so a step that writes nothing costs nothing.
         """
         db = self._conn
         outermost = self._batch_depth == 0
-        if outermost:
-            db.execute("BEGIN IMMEDIATE")
         self._batch_depth += 1
         try:
             yield
@@ -142,5 +145,5 @@ class Database:
                 db.execute("ROLLBACK")
             raise
         self._batch_depth -= 1
-        if outermost:
+        if outermost and db.in_transaction:
             db.execute("COMMIT")

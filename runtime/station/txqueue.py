@@ -101,12 +101,28 @@ class TransactionQueue:
         self._attempts = attempts
         self._retry_interval = retry_interval
         self._in_flight: int | None = None
+        self._head: QueuedMessage | _Unknown | None = UNKNOWN
+        """The head as last read or written here: every change of the queue goes through this
+        object, so the store is asked again only after a change (or :meth:`forget_head`)."""
+
+    def _queue_head(self) -> QueuedMessage | None:
+        head = self._head
+        if isinstance(head, _Unknown):
+            head = self._head = self._store.queue_head()
+        return head
+
+    def forget_head(self) -> None:
+        """Read the head from the store next time (a station step was rolled back)."""
+        self._head = UNKNOWN
 
     def push(
         self, action: str, payload: dict[str, Any], tx_ref: int | None, now: float
     ) -> QueuedMessage:
         """Persist a message at the tail of the queue; it is due at once (behind the others)."""
-        return self._store.enqueue(action, payload, tx_ref, now)
+        message = self._store.enqueue(action, payload, tx_ref, now)
+        if self._head is None:
+            self._head = message  # it was empty: the new message is the head
+        return message
 
     def ready(self, now: float) -> tuple[QueuedMessage, dict[str, Any]] | None:
         """The head and the payload to send now, or ``None`` (empty, in flight, or not due).
@@ -115,7 +131,7 @@ class TransactionQueue:
         """
         if self._in_flight is not None:
             return None
-        head = self._store.queue_head()
+        head = self._queue_head()
         if head is None or head.not_before > now:
             return None
         payload = dict(head.payload)
@@ -139,7 +155,7 @@ class TransactionQueue:
         Raises:
             ValueError: ``seq`` is not the head, or another message is in flight.
         """
-        head = self._store.queue_head()
+        head = self._queue_head()
         if self._in_flight is not None or head is None or head.seq != seq:
             raise ValueError(f"message {seq} is not the head of an idle queue")
         self._in_flight = seq
@@ -150,7 +166,7 @@ class TransactionQueue:
         A late answer to an earlier transmission of the head (sent again after a timeout)
         still counts. An answer for a message no longer queued is stale and ignored.
         """
-        head = self._store.queue_head()
+        head = self._queue_head()
         if head is None or head.seq != seq:
             return
         transaction_id = result.get("transactionId")
@@ -159,6 +175,7 @@ class TransactionQueue:
             # new answer overwrites the id (at-least-once delivery).
             self._store.set_transaction_id(head.tx_ref, transaction_id)
         self._store.dequeue(seq)
+        self._head = UNKNOWN
         self._in_flight = None
 
     def on_error(self, seq: int, now: float) -> bool:
@@ -182,7 +199,7 @@ class TransactionQueue:
 
     def _failed(self, seq: int, now: float) -> bool:
         """Count one failed transmission of the head; retry later or drop it (§3.7.1)."""
-        head = self._store.queue_head()
+        head = self._queue_head()
         if self._in_flight != seq or head is None or head.seq != seq:
             return False
         self._in_flight = None
@@ -191,8 +208,10 @@ class TransactionQueue:
             if head.action == START_TRANSACTION and head.tx_ref is not None:
                 self._store.set_transaction_id(head.tx_ref, _UNDELIVERABLE_ID)
             self._store.dequeue(seq)
+            self._head = UNKNOWN
             return True
         delay = max(self._retry_interval(), 0) * failures
+        self._head = UNKNOWN
         self._store.update_queued(seq, attempts=failures, not_before=now + delay)
         return False
 
@@ -206,7 +225,7 @@ class TransactionQueue:
         """When the head becomes due; ``None`` when empty or when waiting for an answer."""
         if self._in_flight is not None:
             return None
-        head = self._store.queue_head()
+        head = self._queue_head()
         return None if head is None else head.not_before
 
     def pending(self) -> int:
@@ -222,6 +241,12 @@ class TransactionQueue:
         record = self._store.transaction(tx_ref)
         return None if record is None else record.transaction_id
 
+
+class _Unknown:
+    """The head has not been read since the queue last changed."""
+
+
+UNKNOWN = _Unknown()
 
 InstanceKey = tuple[str, int]
 """A machine instance: (machine name, connector id; 0 for station-level machines)."""

@@ -2,11 +2,13 @@
 §7.29, chapter 9), whether the Central System or the Charge Point itself sets it.
 
 Most cases use the Core keys the spec set declares (generated registry); a few use small
-hand-made keys for rules no Core key exercises (string keys, a csl without companion).
+hand-made keys for rules no Core key exercises (string keys, a csl without companion). The
+last test reads values back from a station's store, SQLite and in-process alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +18,9 @@ from generated.ocpp16.enums import Measurand, Phase
 from generated.ocpp16.registry import SPEC
 from runtime.spec.config_keys import ConfigError, ConfigKeySpec, coerce_value, wire_text
 from runtime.station.config import ConfigStore
+from runtime.station.station import Station, StationIdentity
+from runtime.station.store import StationStore, Store
+from runtime.station.store_memory import MemoryStore
 
 # OCPP 1.6 §9.1 (edition 2) plus the keys errata E3.83 and E3.91 add to the Core profile.
 CORE_KEYS = {
@@ -399,3 +404,32 @@ def test_heartbeat_interval_from_boot_notification_goes_through_the_same_checks(
     with pytest.raises(ConfigError, match="at least 0"):
         store.set("HeartbeatInterval", -5)
     assert store.get("HeartbeatInterval") == 120
+
+
+# --- what the station's store keeps ----------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def station_store(request: pytest.FixtureRequest) -> Iterator[StationStore]:
+    store: StationStore = Store(":memory:") if request.param == "sqlite" else MemoryStore()
+    yield store
+    store.close()
+
+
+def test_stored_values_come_back_at_power_on_through_the_same_checks(
+    station_store: StationStore,
+) -> None:
+    # Configuration the Central System set survives a reboot (§5.3); read back from either
+    # store, each value is checked again, and one the key no longer takes is left out.
+    station_store.save_config("HeartbeatInterval", "120")
+    station_store.save_config("StopTxnSampledData", "Energy.Active.Import.Register")
+    station_store.save_config("ConnectionTimeOut", "soon")
+    station = Station(SPEC, StationIdentity("CP"), connectors=1, now=0.0, store=station_store)
+    assert station.config.get("HeartbeatInterval") == 120
+    assert station.config.get("StopTxnSampledData") == ["Energy.Active.Import.Register"]
+    assert station.config.get("ConnectionTimeOut") == _store().get("ConnectionTimeOut")
+    station.set_config("HeartbeatInterval", 60)
+    station.set_config("HeartbeatInterval", "not a number")  # refused: nothing written
+    assert station_store.load_config()["HeartbeatInterval"] == "60"
+    rebooted = Station(SPEC, StationIdentity("CP"), connectors=1, now=0.0, store=station_store)
+    assert rebooted.config.get("HeartbeatInterval") == 60
