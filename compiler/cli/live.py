@@ -158,6 +158,12 @@ def demo() -> None:
     help="Authorization key for HTTP Basic authentication (security profile 1).",
 )
 @click.option(
+    "--ca",
+    "ca_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Trust anchor (PEM) for a wss:// Central System, instead of the system's store.",
+)
+@click.option(
     "--coverage",
     "coverage_file",
     type=click.Path(path_type=Path, dir_okay=False),

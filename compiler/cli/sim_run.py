@@ -29,6 +29,7 @@ import logging
 import random
 import signal
 import sqlite3
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -92,6 +93,7 @@ class SimOptions:
     pics_file: Path | None = None
     time_scale: float = 1.0
     basic_auth_password: str | None = None
+    ca_file: Path | None = None
     coverage_file: Path | None = None
     connect_attempts: int = 5
 
@@ -283,6 +285,7 @@ def _build_sim(
     store: Store,
     pics: dict[str, Any] | None,
     fired: TransitionRecorder,
+    tls: ssl.SSLContext | None,
 ) -> SimulatedStation:
     def show(direction: str, text: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {direction} {text}")
@@ -301,6 +304,7 @@ def _build_sim(
             rng=random.Random(seed) if seed is not None else None,
             time_scale=options.time_scale,
             basic_auth_password=options.basic_auth_password,
+            ssl=tls,
             on_transition=fired,
             give_up_after=options.connect_attempts or None,
         )
@@ -310,6 +314,16 @@ def _build_sim(
     except ValueError as error:
         store.close()
         raise click.BadParameter(str(error), param_hint="--csms") from None
+
+
+def _trusting(ca_file: Path | None) -> ssl.SSLContext | None:
+    """A TLS context trusting ``--ca`` (certificate checks and hostname on), or ``None``."""
+    if ca_file is None:
+        return None
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as error:
+        raise click.BadParameter(f"cannot use {ca_file}: {error}", param_hint="--ca") from None
 
 
 def _plan(options: SimOptions, connectors: int) -> SessionPlan | None:
@@ -343,9 +357,10 @@ def run_sim(options: SimOptions) -> None:
     connectors = options.connectors
     if connectors is None:
         connectors = int(pics["NumberOfConnectors"]) if pics is not None else _SIM_CONNECTORS
+    tls = _trusting(options.ca_file)
     store = _open_store(options.db)
     fired = TransitionRecorder()
-    station = _build_sim(options, connectors, store, pics, fired)
+    station = _build_sim(options, connectors, store, pics, fired, tls)
     plan = _plan(options, connectors)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s * %(message)s", datefmt="%H:%M:%S")
     click.echo(f"{options.charge_point_id}: connecting to {station.connection.url} (Ctrl-C stops)")

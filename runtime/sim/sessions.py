@@ -17,6 +17,7 @@ the transactions still running when a run is interrupted, once each.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -33,6 +34,8 @@ __all__ = [
     "run_sessions",
     "settled",
 ]
+
+logger = logging.getLogger(__name__)
 
 # How often the session driver looks at the station, and how long one step may take before the
 # attempt is abandoned (e.g. the link dropped while Authorize was out) and started again.
@@ -149,8 +152,13 @@ async def _play_one(
         calls.last_result.pop("StartTransaction", None)
     station.tester("plug_in", connector=connector)
     station.tester("present_id_tag", connector=connector, idTag=plan.id_tag)
-    running = await _until(lambda: station.state("Transaction", connector) == "Running", 10.0)
-    if not running:
+
+    def started_or_refused() -> bool:
+        refused = _status(calls, "Authorize") not in (None, _ACCEPTED)
+        return refused or station.state("Transaction", connector) == "Running"
+
+    await _until(started_or_refused, 10.0)
+    if station.state("Transaction", connector) != "Running":
         # No transaction (Authorize lost with the link, or refused): walk away, try again.
         station.tester("unplug", connector=connector)
         _check_refused(calls, "Authorize", plan.id_tag)
@@ -231,9 +239,17 @@ async def run_sessions(
     refs: list[int] = []
     for number in range(plan.sessions):
         connector = plan.connectors[number % len(plan.connectors)]
-        for _ in range(_ATTEMPTS_PER_SESSION):
+        for attempt in range(1, _ATTEMPTS_PER_SESSION + 1):
             if await _play_one(sim, connector, plan, refs):
                 break
+            # A retry, said as it happens (the link may be down, or the station not ready).
+            logger.warning(
+                "%s: session %d on connector %d did not start (attempt %d); trying again",
+                station.identity.charge_point_id,
+                number + 1,
+                connector,
+                attempt,
+            )
         else:
             raise SessionsFailed(f"session {number + 1} on connector {connector} never ran")
         if on_session is not None:

@@ -35,6 +35,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from ssl import SSLContext
 from typing import Any
 
 from runtime.adapters.clock import ScaledClock
@@ -208,6 +209,8 @@ class SimulatedStation:
             (1: real time); its timers, intervals and timestamps all follow it.
         basic_auth_password: The authorization key for HTTP Basic authentication (security
             profile 1, OCPP-J §6.2.2), or ``None`` for none.
+        ssl: TLS context for a ``wss://`` URL (e.g. trusting the Central System's CA, OCPP-J
+            §6.3); ``None``: the system's trust store.
         on_transition: Told (machine, transition key) of every spec transition the
             station's machines take, across reboots (transition coverage).
         give_up_after: Failed connection attempts after which :meth:`run` raises
@@ -239,6 +242,7 @@ class SimulatedStation:
         rng: random.Random | None = None,
         time_scale: float = 1.0,
         basic_auth_password: str | None = None,
+        ssl: SSLContext | None = None,
         on_transition: TransitionHook | None = None,
         give_up_after: int | None = None,
         call_log: bool = True,
@@ -273,6 +277,7 @@ class SimulatedStation:
             csms_url,
             charge_point_id,
             basic_auth_password=basic_auth_password,
+            ssl=ssl,
             clock=self.clock,
             on_frame=on_frame,
             rng=rng,

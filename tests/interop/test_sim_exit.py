@@ -175,13 +175,14 @@ async def test_sim_exit_3_when_it_never_connects() -> None:
     assert "Traceback" not in run.err
 
 
-def _self_signed(folder: Path) -> ssl.SSLContext:
+def _self_signed(folder: Path, *extra: str) -> ssl.SSLContext:
+    """A server context with a new self-signed certificate, kept as ``folder/cert.pem``."""
     openssl = shutil.which("openssl")
     if openssl is None:
         pytest.skip("needs the openssl command to make a certificate")
     key, cert = folder / "key.pem", folder / "cert.pem"
     command = [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    command += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=csms.test"]
+    command += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=csms.test", *extra]
     subprocess.run(
         command,
         check=True,
@@ -201,6 +202,49 @@ async def test_sim_says_why_the_tls_handshake_failed(tmp_path: Path) -> None:
         f"chargespec sim: error: never connected to {url}/CP-TLS after 1 attempt(s) "
         "(last: TLS: certificate verify failed: self-signed certificate)"
     )
+
+
+async def test_sim_says_when_the_certificate_is_for_another_host(tmp_path: Path) -> None:
+    # Trusted through --ca, but issued to csms.test, not to the address connected to.
+    async with serving(Csms(), _self_signed(tmp_path)) as url:
+        run = await _sim(
+            url,
+            *("--id", "CP-HOST", "--ca", str(tmp_path / "cert.pem")),
+            *("--connect-attempts", "1", "--duration", "20"),
+        )
+    assert run.code == 3, run
+    assert run.reason.endswith(
+        "(last: TLS: certificate verify failed: IP address mismatch, certificate is not "
+        "valid for '127.0.0.1'.)"
+    ), run.reason
+
+
+async def test_sim_connects_over_tls_with_its_trust_anchor(tmp_path: Path) -> None:
+    csms = Csms()
+    tls = _self_signed(tmp_path, "-addext", "subjectAltName=IP:127.0.0.1")
+    async with serving(csms, tls) as url:
+        run = await _sim(
+            url, "--id", "CP-CA", "--ca", str(tmp_path / "cert.pem"), "--duration", "2"
+        )
+    assert run.code == 0, run
+    assert len(csms.of("BootNotification")) == 1
+
+
+async def test_sim_exit_1_when_the_id_tag_is_refused() -> None:
+    def invalid(action: str, payload: dict[str, Any], count: int) -> Answer:
+        if action == "Authorize":
+            return {"idTagInfo": {"status": "Invalid"}}
+        return _accept(action, payload, count)
+
+    csms = Csms(invalid)
+    async with serving(csms) as url:
+        run = await _sim(url, "--id", "CP-CARD", "--sessions", "1", "--id-tag", "BAD-CARD")
+    assert run.code == 1, run
+    assert run.reason == (
+        "chargespec sim: error: the Central System answered Authorize for BAD-CARD with Invalid"
+    )
+    assert len(csms.of("Authorize")) == 1
+    assert not csms.of("StartTransaction")
 
 
 async def test_sim_exit_3_when_every_boot_is_rejected() -> None:
