@@ -44,7 +44,8 @@ from runtime.station.machines import MachineSet
 from runtime.station.metering import SUPPORTED_MEASURANDS
 from runtime.station.services import StationServices
 from runtime.station.shared import shared_parts
-from runtime.station.store import StationStore, Store
+from runtime.station.store import StationStore
+from runtime.station.store_memory import MemoryStore
 from runtime.station.tester import TesterError, check_action, observe, tester_effect
 from runtime.station.txqueue import InstanceKey, StationQueue
 
@@ -124,7 +125,10 @@ class Station:
         self.pics = shared.pics
         # What must survive a power loss lives in the store (OCPP 1.6 §3.7, errata E3.37):
         # configuration the Central System set, the cache, transactions and their messages.
-        self.store = store if store is not None else Store(":memory:")
+        # Without a store the station keeps its memory in the process (a fleet's stations):
+        # nothing survives the process, exactly as with an SQLite ":memory:" database, at a
+        # tenth of the cost.
+        self.store = store if store is not None else MemoryStore()
         self.hardware: Hardware = hardware if hardware is not None else SimulatedHardware()
         # The PICS decides which keys the Charge Point has and what its limits are (OCPP 1.6
         # §3.3, chapter 9); the caller's values come over those, the connectors over all.
