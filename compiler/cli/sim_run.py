@@ -47,7 +47,8 @@ from runtime.sim.sessions import SessionPlan, SessionsFailed, end_transactions, 
 from runtime.sim.simulator import SimulatedStation
 from runtime.sim.tester_api_server import TesterApiServer
 from runtime.spec.config_keys import ConfigError
-from runtime.station.store import Store, StoreError
+from runtime.station.store import StationStore, Store, StoreError
+from runtime.station.store_memory import MemoryStore
 
 __all__ = ["EXIT_CODES", "SimOptions", "run_sim"]
 
@@ -242,9 +243,11 @@ def _said_done(plan: SessionPlan) -> Callable[[int, int], None]:
     return done
 
 
-def _open_store(db: str | None) -> Store:
+def _open_store(db: str | None) -> StationStore:
+    if db is None:
+        return MemoryStore()  # nothing to keep across runs: the cheap one
     try:
-        return Store(db if db is not None else ":memory:")
+        return Store(db)
     except (StoreError, sqlite3.Error) as error:
         raise click.BadParameter(f"cannot use {db!r}: {error}", param_hint="--db") from None
 
@@ -282,7 +285,7 @@ def _device_pics(pics_file: Path | None) -> dict[str, Any] | None:
 def _build_sim(
     options: SimOptions,
     connectors: int,
-    store: Store,
+    store: StationStore,
     pics: dict[str, Any] | None,
     fired: TransitionRecorder,
     tls: ssl.SSLContext | None,

@@ -46,7 +46,8 @@ from runtime.spec.machine import TransitionHook
 from runtime.spec.registry import SpecRegistry
 from runtime.station.hardware import Hardware
 from runtime.station.station import Station, StationIdentity
-from runtime.station.store import StationStore, Store
+from runtime.station.store import StationStore
+from runtime.station.store_memory import MemoryStore
 
 __all__ = [
     "FrameListener",
@@ -252,7 +253,7 @@ class SimulatedStation:
         # None until the connection exists: the station reports its first states before.
         self._driver: _Driver | None = None
         self.recorder = StateRecorder(self.clock.now)
-        self.store = store if store is not None else Store(":memory:")
+        self.store = store if store is not None else MemoryStore()
         self.hardware: Hardware = NonVolatileMeter(self.store)
         self.station: Station = _ClockedStation(
             self.clock.now,
