@@ -2,9 +2,9 @@
 
 Runtime layers, each importing only layers below it (DESIGN.md, "Layers"):
 ``runtime.errors`` < ``runtime.ocppj`` < ``runtime.spec`` < ``runtime.station`` <
-``runtime.adapters`` < ``runtime.sim`` | ``runtime.conformance`` (the last two are siblings and
-never import each other). Nothing inside ``runtime`` imports the public face
-(``runtime/__init__.py``).
+``runtime.adapters`` < ``runtime.sim`` | ``runtime.conformance`` | ``runtime.loadtest`` (the
+last three are siblings and never import each other). Nothing inside ``runtime`` imports the
+public face (``runtime/__init__.py``).
 
 Compiler parts: the base modules (``diagnostics``, ``naming``, ``expressions``, ``emit``) < ``ir``
 < ``frontend`` | ``checks`` | ``derive`` < ``render`` < ``pipeline`` < ``cli``. Of the runtime,
@@ -42,6 +42,7 @@ _RUNTIME_RANK = {
     "runtime.adapters": 4,
     "runtime.sim": 5,
     "runtime.conformance": 5,
+    "runtime.loadtest": 5,
 }
 _RUNTIME_CORE = ("runtime.errors", "runtime.ocppj", "runtime.spec")
 _COMPILER_BASE = (
@@ -74,6 +75,7 @@ _NOT_AT_CLI_IMPORT = (
     "runtime.adapters",
     "runtime.sim",
     "runtime.conformance",
+    "runtime.loadtest",
 )
 
 
@@ -245,6 +247,7 @@ def _copy_sources(tmp_path: Path) -> Path:
             "runtime.ocppj.frames:",
         ),
         ("runtime/sim/sessions.py", "import runtime.conformance.runner\n", "runtime.sim.sessions:"),
+        ("runtime/loadtest/link.py", "import runtime.sim.simulator\n", "runtime.loadtest.link:"),
         ("runtime/station/store.py", "from runtime import Station\n", "runtime.station.store:"),
         (
             "compiler/frontend/yaml.py",
