@@ -9,11 +9,8 @@ to see while it waits:
 * a CALL sent again (a transaction message retried, OCPP 1.6 §3.7.1): which attempt;
 * a CALLERROR the Central System answered one of our CALLs with.
 
-Our own CALLERROR answers are logged as what they are: ``answered the Central System's X with
-CALLERROR NotSupported: ...`` (INFO: refusing an action we do not support is normal, OCPP-J
-1.6 §4.2.3), a WARNING only when the Central System's CALL was malformed.
-:func:`quiet_own_answers` keeps the station core's own line about those answers out of the
-log, since it calls every answer "a protocol violation from the Central System".
+Our own CALLERROR answers are the station core's to log (``runtime.station.calls``: INFO for
+an action we do not take, a WARNING for a malformed CALL), so they are not followed here.
 
 The ledger also remembers, per action, how often the Central System refused it and the last
 answer it gave, so a command can say in one line why its sessions failed.
@@ -30,15 +27,11 @@ from typing import Any
 
 from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
 
-__all__ = ["CallLedger", "quiet_own_answers"]
+__all__ = ["CallLedger"]
 
 logger = logging.getLogger(__name__)
 
-# OCPP-J 1.6 §4.2.3 table 7: these answer a CALL we do not take; nothing was wrong with it.
-_NOT_TAKEN = frozenset({"NotSupported", "NotImplemented"})
 _TRIES_KEPT = 1000
-_CORE_LOGGER = "runtime.station.calls"
-_CORE_OWN_ANSWER = "protocol violation from the Central System: answered "
 
 
 @dataclass(slots=True)
@@ -67,7 +60,6 @@ class CallLedger:
         self._open: dict[str, _Sent] = {}
         # Times each distinct CALL (action and payload) was sent without a CALLRESULT.
         self._tries: dict[str, int] = {}
-        self._incoming: dict[str, str] = {}
         #: Per action, how often the Central System answered it with a CALLERROR or not at all.
         self.refused: Counter[str] = Counter()
         #: Per action, the last refusal, e.g. ``CALLERROR InternalError 'boom'``.
@@ -81,19 +73,16 @@ class CallLedger:
 
     def sent(self, text: str, now: float) -> None:
         """A frame the station wrote."""
+        if not text.startswith("[2"):
+            return  # our answers to the Central System's CALLs
         frame = _decode(text)
         if isinstance(frame, Call):
             self._sent_call(frame, now)
-        elif isinstance(frame, CallError):
-            self._sent_error(frame)
-        elif frame is not None:
-            self._incoming.pop(frame.unique_id, None)
 
     def received(self, text: str, now: float) -> None:
         """A frame the Central System sent."""
         frame = _decode(text)
         if isinstance(frame, Call):
-            self._incoming[frame.unique_id] = frame.action
             return
         if frame is None or (sent := self._open.pop(frame.unique_id, None)) is None:
             return
@@ -147,7 +136,6 @@ class CallLedger:
     def disconnected(self) -> None:
         """The connection is gone, and with it every CALL on it (OCPP-J 1.6 §4.1.1)."""
         self._open.clear()
-        self._incoming.clear()
 
     def _booted(self, status: object) -> None:
         if status == "Accepted":
@@ -176,38 +164,9 @@ class CallLedger:
         if attempt > 1:
             logger.warning("%s: sending %s again (attempt %d)", self._id, call.action, attempt)
 
-    def _sent_error(self, error: CallError) -> None:
-        action = self._incoming.pop(error.unique_id, "a CALL")
-        answer = f"CALLERROR {error.error_code}: {error.error_description}"
-        if error.error_code in _NOT_TAKEN:
-            logger.info("%s: answered the Central System's %s with %s", self._id, action, answer)
-            return
-        logger.warning(
-            "%s: the Central System's %s was not valid OCPP-J; answered %s",
-            self._id,
-            action,
-            answer,
-        )
-
 
 def _decode(text: str) -> Call | CallResult | CallError | None:
     try:
         return decode_frame(text)
     except FrameError:
         return None
-
-
-class _OwnAnswers(logging.Filter):
-    """Drops the station core's line about a CALLERROR it answered: :class:`CallLedger`
-    logs those, worded for who did what."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(_CORE_OWN_ANSWER)
-
-
-def quiet_own_answers() -> None:
-    """Keep the station core's "protocol violation" line for its own CALLERROR answers out of
-    the log (idempotent); every other line of that logger stays."""
-    core = logging.getLogger(_CORE_LOGGER)
-    if not any(isinstance(f, _OwnAnswers) for f in core.filters):
-        core.addFilter(_OwnAnswers())

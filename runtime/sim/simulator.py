@@ -40,7 +40,7 @@ from typing import Any
 
 from runtime.adapters.clock import ScaledClock
 from runtime.adapters.ws_client import ChargePointConnection
-from runtime.sim.call_log import CallLedger, quiet_own_answers
+from runtime.sim.call_log import CallLedger
 from runtime.sim.meter import NonVolatileMeter
 from runtime.spec.machine import TransitionHook
 from runtime.spec.registry import SpecRegistry
@@ -270,7 +270,6 @@ class SimulatedStation:
         )
         self.calls: CallLedger | None = None
         if call_log:
-            quiet_own_answers()
             self.calls = CallLedger(charge_point_id, self.station.message_timeout)
         driver = _Driver(self, self.calls)
         self.connection = ChargePointConnection(

@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from websockets.http11 import Response
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.connecting import describe_failure
 from runtime.sim.simulator import SimulatedStation
+from tests.tls_certs import self_signed
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -175,20 +174,10 @@ async def test_sim_exit_3_when_it_never_connects() -> None:
     assert "Traceback" not in run.err
 
 
-def _self_signed(folder: Path, *extra: str) -> ssl.SSLContext:
-    """A server context with a new self-signed certificate, kept as ``folder/cert.pem``."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("needs the openssl command to make a certificate")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    command = [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    command += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=csms.test", *extra]
-    subprocess.run(
-        command,
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
+def _self_signed(folder: Path, ip: str | None = None) -> ssl.SSLContext:
+    """A server context with a new self-signed certificate for csms.test (and ``ip``), kept
+    as ``folder/cert.pem``."""
+    cert, key = self_signed(folder, "csms.test", ip=ip)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context
@@ -221,7 +210,7 @@ async def test_sim_says_when_the_certificate_is_for_another_host(tmp_path: Path)
 
 async def test_sim_connects_over_tls_with_its_trust_anchor(tmp_path: Path) -> None:
     csms = Csms()
-    tls = _self_signed(tmp_path, "-addext", "subjectAltName=IP:127.0.0.1")
+    tls = _self_signed(tmp_path, ip="127.0.0.1")
     async with serving(csms, tls) as url:
         run = await _sim(
             url, "--id", "CP-CA", "--ca", str(tmp_path / "cert.pem"), "--duration", "2"
