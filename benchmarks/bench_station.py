@@ -1,21 +1,22 @@
 """What one simulated charge point costs to build and to keep, beside the ``ocpp`` package's.
 
-Ours is a 2-connector station as ``chargespec sim`` builds it: a
+Ours is a 2-connector station as ``chargespec sim`` builds it without ``--db``: a
 :class:`runtime.sim.simulator.SimulatedStation` (the :class:`runtime.station.station.Station`
-with its in-memory store, non-volatile simulated meters, state recorder, scaled clock and
-unconnected WebSocket client) over the full PICS (:func:`runtime.spec.applicability.full_pics`:
+with its default in-process store, non-volatile simulated meters, state recorder, scaled clock
+and unconnected WebSocket client) over the full PICS (:func:`runtime.spec.applicability.full_pics`:
 every optional feature the spec set implements). The peer is ``ocpp.v16.ChargePoint`` over a
 dummy connection: the object a CSMS load test built on the ``ocpp`` package holds per station
 (it keeps no per-connector state, so the connector count does not apply to it).
 
-Each side is measured in a fresh Python process (``--child ours|ocpp``), so nothing of the
-other side or of an earlier run is counted:
+A bare :class:`Station` (no hardware, recorder or adapter) is measured too, as information.
+Each side is measured in a fresh Python process (``--child``), so nothing of the other side
+or of an earlier run is counted:
 
 1. imports, then one instance is built first ("the base": what is shared by all instances, the
    compiled spec set and its caches, is created then and not counted per station);
 2. ``--count`` more are built and kept, in :data:`BATCHES` runs: wall time per instance in the
    fastest run, and the growth of the process's resident set size per instance over all of
-   them (RSS, which also sees SQLite's own memory);
+   them (RSS, which also sees memory allocated outside Python's allocator, e.g. SQLite's);
 3. under :mod:`tracemalloc`, ``--traced`` more are built and kept: Python bytes retained per
    instance after a full garbage collection (the target's measure).
 
@@ -64,8 +65,8 @@ def _ours_factory() -> Callable[[int], object]:
 
 
 def _bare_factory() -> Callable[[int], object]:
-    """Build one :class:`Station` given no store, hardware or adapter, as a fleet does: its
-    memory is then kept in dicts (:class:`runtime.station.store_memory.MemoryStore`)."""
+    """Build one bare :class:`Station`: no hardware, recorder or adapter, its memory in the
+    default store (:class:`runtime.station.store_memory.MemoryStore`)."""
     from generated.ocpp16.registry import SPEC
     from runtime.spec.applicability import full_pics
     from runtime.station.station import Station, StationIdentity
@@ -196,8 +197,8 @@ def rows(
             ours["rss_per_station_bytes"] / 1024,
             peer["rss_per_station_bytes"] / 1024,
             peer_name,
-            note="RSS also counts SQLite's memory (one in-memory store per station), "
-            "which tracemalloc does not see; information only",
+            note="RSS also counts memory tracemalloc does not see (C allocations, e.g. "
+            "SQLite's for a station given an SQLite store) and allocator slack; information",
         ),
         Row(
             "first station incl. imports",
@@ -214,8 +215,8 @@ def rows(
             bare["per_station_ms"],
             peer["per_station_ms"],
             peer_name,
-            note="a Station given no store, hardware or adapter, as a fleet builds it: its "
-            "memory in dicts (MemoryStore), no SQLite, no WebSocket client; information",
+            note="a bare Station: no simulated hardware, recorder or WebSocket client, its "
+            "memory in the default MemoryStore; information",
         ),
         Row(
             "bare station bytes (Python)",
