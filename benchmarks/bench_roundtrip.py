@@ -5,12 +5,15 @@ Every station sends DataTransfer CALLs back to back (the next one as soon as the
 to one Central System on 127.0.0.1, for a fixed time after a warm-up; the report gives round
 trips per second over all stations and the client process's CPU time per round trip.
 
-* **ours**: :class:`runtime.sim.simulator.SimulatedStation` as ``chargespec sim`` builds it
-  (full PICS), booted (BootNotification Accepted) before timing. Each DataTransfer goes through
-  the station's real send path: the tester action ``data_transfer`` (what the tester API
-  does), which the DataTransfer machine turns into a CALL (OCPP 1.6 §4.3), then
-  :meth:`SimulatedStation.flush` so the WebSocket client writes it now. The answer is in when
-  the machine has taken the CALLRESULT (its transition on ``result.DataTransfer``).
+* **fleet** (the "ours" of the table, the target row): stations of ``chargespec fleet``
+  (:class:`runtime.fleet.driver.StationDriver`, no transaction generator), full PICS, each on
+  its own socket in one process: what a CSMS team runs for many stations. The same tester
+  action ``data_transfer`` makes the CALL; the driver writes it (``flush``); the answer is in
+  when the DataTransfer machine has taken it.
+* **ours** (shown as "sim adapter"): :class:`runtime.sim.simulator.SimulatedStation` as
+  ``chargespec sim`` builds it (full PICS), booted before timing. Each DataTransfer goes
+  through the same tester action, then :meth:`SimulatedStation.flush` so its WebSocket client
+  writes it now; the answer is in when the machine has taken the CALLRESULT.
 * **ocpp**: ``ocpp.v16.ChargePoint.call(call.DataTransfer(...))`` over a websockets client, the
   package's own ``start()`` loop reading the answers (it validates both directions).
 * **echo**: a raw websockets client sending the same CALL text and waiting for it to come back
@@ -190,6 +193,61 @@ async def _ours(url: str, stations: int, window: Window) -> dict[str, float]:
         await asyncio.wait(running, timeout=_ANSWER_TIMEOUT)
 
 
+async def _fleet_once(driver: Any, answered: _Answered) -> None:
+    """One DataTransfer through a fleet station's tester action, written by its driver."""
+    answered.future = asyncio.get_running_loop().create_future()
+    driver.station.tester("data_transfer", vendorId=VENDOR, messageId="Echo", data="x")
+    await driver.flush()
+    event = await answered.future
+    if event != "result.DataTransfer":
+        raise RuntimeError(f"DataTransfer ended in {event}")
+
+
+async def _fleet(url: str, stations: int, window: Window) -> dict[str, float]:
+    """``stations`` stations of ``chargespec fleet`` (its lean per-station driver, no
+    transaction generator), booted, then timed like :func:`_ours`."""
+    import random
+
+    from generated.ocpp16.registry import SPEC
+    from runtime.fleet.driver import FleetShared, Link, StationDriver
+    from runtime.fleet.stats import FleetStats
+    from runtime.fleet.template import IdTagPicker, StationTemplate, TransactionPlan
+    from runtime.spec.applicability import full_pics
+
+    plan = TransactionPlan(enabled=False)
+    shared = FleetShared(
+        SPEC,
+        (StationTemplate(pics=full_pics(SPEC)),),
+        plan,
+        IdTagPicker(plan, 2, random.Random(1)),
+        FleetStats(),
+        Link(url),
+        asyncio.Semaphore(100),
+    )
+    drivers = [StationDriver(shared, n, random.Random(n)) for n in range(stations)]
+    running = [asyncio.ensure_future(driver.run()) for driver in drivers]
+    loops: list[Callable[[], Awaitable[None]]] = []
+    try:
+        deadline = time.monotonic() + _BOOT_TIMEOUT
+        while any(
+            d.station is None or d.station.state("Registration") != "Accepted" for d in drivers
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError("not every station was Accepted in time")
+            await asyncio.sleep(0.05)
+        for driver in drivers:
+            answered = _Answered()
+            # The benchmark listens to the DataTransfer machine's transitions only.
+            assert driver.station is not None
+            driver.station.machines[("DataTransfer", 0)].on_transition = answered
+            loops.append(functools.partial(_fleet_once, driver, answered))
+        return await _timed(loops, window)
+    finally:
+        for driver in drivers:
+            driver.stop()
+        await asyncio.wait(running, timeout=_ANSWER_TIMEOUT)
+
+
 async def _connect(url: str) -> Any:
     from websockets.asyncio.client import connect
     from websockets.typing import Subprotocol
@@ -250,7 +308,7 @@ async def _echo(url: str, stations: int, window: Window) -> dict[str, float]:
             await ws.close()
 
 
-CLIENTS: Final = {"ours": _ours, "ocpp": _ocpp, "echo": _echo}
+CLIENTS: Final = {"fleet": _fleet, "ours": _ours, "ocpp": _ocpp, "echo": _echo}
 
 
 # --- running it -----------------------------------------------------------------------------
@@ -292,7 +350,7 @@ def _client(side: str, port: int, stations: int, window: Window) -> dict[str, An
     return result
 
 
-SIDES: Final = ("echo", "ocpp", "ours")
+SIDES: Final = ("echo", "ocpp", "ours", "fleet")
 
 
 def _runs(port: int, count: int, window: Window, repeat: int) -> dict[str, list[dict[str, Any]]]:
@@ -338,7 +396,9 @@ def rows(results: dict[str, dict[str, dict[str, Any]]], ocpp_name: str) -> list[
         "(the same server for all clients: a higher value means more frames per round trip)"
     )
     for count, sides in results.items():
-        ours, peer, echo = sides["ours"], sides["ocpp"], sides["echo"]
+        # "ours" in the table is a fleet station (what runs many stations in one process);
+        # the simulator's adapter (one `chargespec sim` per station) is shown beside it.
+        ours, peer, echo, sim = sides["fleet"], sides["ocpp"], sides["echo"], sides["ours"]
         big = int(count) >= 50
         table += [
             Row(
@@ -353,6 +413,14 @@ def rows(results: dict[str, dict[str, dict[str, Any]]], ocpp_name: str) -> list[
                 note=_busy_note(sides),
             ),
             Row(f"round trips/s, {count} station(s)", "1/s", ours["rate"], echo["rate"], "echo"),
+            Row(
+                f"round trips/s, {count} station(s), sim adapter",
+                "1/s",
+                sim["rate"],
+                peer["rate"],
+                ocpp_name,
+                note="chargespec sim's WebSocket adapter (ChargePointConnection, call log on)",
+            ),
             Row(f"CPU per round trip, {count}", "us", ours["cpu_us"], peer["cpu_us"], ocpp_name),
             Row(f"CPU per round trip, {count}", "us", ours["cpu_us"], echo["cpu_us"], "echo"),
             Row(
