@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup graphviz chromium report-image diagram-image build run test lint typecheck check bench fuzz external clean
+.PHONY: setup graphviz chromium report-image diagram-image build run test lint typecheck check bench bench-check bench-frames fuzz external clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,10 +50,19 @@ typecheck: setup
 test: setup check lint typecheck
 	$(BIN)/pytest -q
 
-# Not part of `make test`: the frame benchmark against the ocpp package (`--check-ratio X`
-# fails below a speed-up of X) and a long fuzzing campaign (`--frames N --seed S`).
+# Not part of `make test`: every side-by-side benchmark in one table (docs/benchmarks.md;
+# ARGS="--quick", "--skip fleet,build", "--check"; `bench-check` exits 1 below a target, and
+# both write bench-results.json), the frame benchmark alone against the ocpp package
+# (ARGS="--check-ratio X" fails below a speed-up of X) and a long fuzzing campaign
+# (`--frames N --seed S`).
 bench: setup
-	$(BIN)/python benchmarks/bench_frames.py
+	$(BIN)/python benchmarks/bench_all.py $(ARGS)
+
+bench-check: setup
+	$(BIN)/python benchmarks/bench_all.py --check $(ARGS)
+
+bench-frames: setup
+	$(BIN)/python benchmarks/bench_frames.py $(ARGS)
 
 fuzz: setup
 	$(BIN)/python benchmarks/fuzz.py

@@ -125,6 +125,15 @@ def demo() -> None:
 )
 @click.option("--seed", type=int, help="Seed for the reconnect back-off jitter.")
 @click.option(
+    "--connect-attempts",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Give up (exit 3) after this many failed connection attempts, or BootNotifications "
+    "Rejected, in a row before the first success; 0 tries for ever. Once connected and "
+    "accepted it reconnects for ever.",
+)
+@click.option(
     "--tester-api",
     "tester_api",
     metavar="HOST:PORT",
@@ -149,6 +158,12 @@ def demo() -> None:
     help="Authorization key for HTTP Basic authentication (security profile 1).",
 )
 @click.option(
+    "--ca",
+    "ca_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Trust anchor (PEM) for a wss:// Central System, instead of the system's store.",
+)
+@click.option(
     "--coverage",
     "coverage_file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -160,15 +175,23 @@ def sim(**options: Any) -> None:
 
     With --sessions N it plays N charging sessions (plug in, present the idTag, charge,
     present it again, unplug) and exits 0 once the Central System has every transaction
-    message; it exits 1 if --duration runs out first.
+    message.
 
     With --tester-api HOST:PORT a test system performs a scenario's physical steps on it
     through the tester API (docs/tester-api.md), as it would on a hardware-in-the-loop rig.
+
+    \b
+    Exit codes (docs/sim.md); unless 0, the reason is one line on stderr:
+      0    done as asked (without --sessions: connected, ran until --duration)
+      1    sessions failed (not done in --duration, idTag or StartTransaction refused)
+      2    usage error
+      3    never connected (--connect-attempts), or BootNotification Rejected
+      130  Ctrl-C; 143 SIGTERM (running transactions are ended first, once)
     """
-    from compiler.cli import live_runs
+    from compiler.cli import sim_run
 
     # The options arrive by their parameter names, as SimOptions declares them (typed there).
-    live_runs.run_sim(live_runs.SimOptions(**options))
+    sim_run.run_sim(sim_run.SimOptions(**options))
 
 
 def register(main: click.Group) -> None:

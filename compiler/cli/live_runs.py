@@ -1,4 +1,5 @@
-"""The work behind ``chargespec sim`` and ``chargespec demo``: the runtime over real sockets.
+"""The work behind ``chargespec demo`` (and ``sim``'s option checks): the runtime over real
+sockets. ``sim`` itself runs in :mod:`compiler.cli.sim_run`.
 
 Imported only when one of those commands runs (see :mod:`compiler.cli`), since it loads the
 station, the simulator, the WebSocket adapters and the test system.
@@ -10,13 +11,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
-import signal
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +23,13 @@ import generated.ocpp16.registry as registry_module
 from generated.ocpp16.demo import DEMO
 from generated.ocpp16.registry import SPEC
 from runtime.adapters.ws_server import CsmsServer
-from runtime.conformance.applicability import load_device_pics, pics_file_problems
-from runtime.conformance.coverage import TransitionRecorder, coverage, write_coverage
 from runtime.conformance.runner import ScenarioFailed, run_scenario
 from runtime.conformance.websocket_dut import WebSocketDut
 from runtime.ocppj.frames import Call, CallError, CallResult, FrameError, decode_frame
-from runtime.sim.sessions import SessionPlan, SessionsFailed, run_sessions
 from runtime.sim.simulator import SimulatedStation
-from runtime.sim.tester_api_server import TesterApiServer
-from runtime.spec.config_keys import ConfigError
 from runtime.station.config import ConfigStore
-from runtime.station.store import Store, StoreError
 
-__all__ = ["FrameFormatter", "SimOptions", "check_config", "play_demo", "run_sim"]
+__all__ = ["FrameFormatter", "check_config", "play_demo"]
 
 logger = logging.getLogger(__name__)
 
@@ -151,217 +142,3 @@ def check_config(values: dict[str, str]) -> None:
         ConfigError: naming the key and what it takes.
     """
     ConfigStore(SPEC.config_keys, values)
-
-
-def _open_store(db: str | None) -> Store:
-    try:
-        return Store(db if db is not None else ":memory:")
-    except (StoreError, sqlite3.Error) as error:
-        raise click.BadParameter(f"cannot use {db!r}: {error}", param_hint="--db") from None
-
-
-async def _finish(runner: asyncio.Task[None], *others: asyncio.Task[Any]) -> None:
-    for task in others:
-        task.cancel()
-    await asyncio.gather(*others, return_exceptions=True)
-    await runner
-
-
-async def _serve_tester_api(
-    stack: contextlib.AsyncExitStack,
-    sim: SimulatedStation,
-    where: tuple[str, int],
-    echo: Callable[[str], None],
-) -> None:
-    """Serve the tester API for ``sim`` until ``stack`` closes; say where."""
-    server = TesterApiServer(sim, SPEC, *where)
-    try:
-        await stack.enter_async_context(server)
-    except OSError as error:
-        raise click.BadParameter(
-            f"cannot serve on {where[0]}:{where[1]}: {error}", param_hint="--tester-api"
-        ) from None
-    echo(f"tester API on {server.url}")
-
-
-async def _run_sim(
-    sim: SimulatedStation,
-    duration: float | None,
-    plan: SessionPlan | None,
-    echo: Callable[[str], None],
-    tester_api: tuple[str, int] | None = None,
-) -> bool:
-    """Run until stopped; with a plan, until it is played and the queue is empty; with
-    ``tester_api``, serving the tester API there meanwhile.
-
-    Returns whether the plan was completed (always ``True`` without one).
-
-    Raises:
-        SessionsFailed: A session could not be played.
-    """
-    async with contextlib.AsyncExitStack() as stack:
-        if tester_api is not None:
-            await _serve_tester_api(stack, sim, tester_api, echo)
-        return await _run_station(sim, duration, plan, echo)
-
-
-async def _run_station(
-    sim: SimulatedStation,
-    duration: float | None,
-    plan: SessionPlan | None,
-    echo: Callable[[str], None],
-) -> bool:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    if duration is not None:
-        loop.call_later(duration, stop.set)
-    # SIGTERM stops the station as Ctrl-C does, so what is written on exit is written.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-    runner = asyncio.create_task(sim.run(stop))
-    if plan is None:
-        await runner
-        return True
-
-    def done(number: int, connector: int) -> None:
-        stamp = time.strftime("%H:%M:%S")
-        echo(f"{stamp} session {number}/{plan.sessions} done (connector {connector})")
-
-    driver = asyncio.create_task(run_sessions(sim, plan, on_session=done))
-    stopped = asyncio.create_task(stop.wait())
-    try:
-        await asyncio.wait({runner, driver, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stop.set()
-        await _finish(runner, stopped, *([] if driver.done() else [driver]))
-    return driver.done() and not driver.cancelled() and driver.result() is None
-
-
-@dataclass(frozen=True)
-class SimOptions:
-    """The options of ``chargespec sim`` (see its help), by their parameter names."""
-
-    csms_url: str
-    charge_point_id: str
-    connectors: int | None
-    duration: float | None
-    db: str | None
-    sessions: int | None
-    id_tag: str
-    charge_seconds: float
-    round_robin: bool
-    config: dict[str, str]
-    seed: int | None
-    tester_api: tuple[str, int] | None = None
-    pics_file: Path | None = None
-    time_scale: float = 1.0
-    basic_auth_password: str | None = None
-    coverage_file: Path | None = None
-
-
-def _device_pics(pics_file: Path | None) -> dict[str, Any] | None:
-    """The simulated device's PICS, checked as ``chargespec test`` checks it: every problem
-    printed as ``file:line:col``, exit 1."""
-    if pics_file is None:
-        return None
-    problems = pics_file_problems(pics_file, SPEC)
-    if problems:
-        click.echo("\n".join(problems), err=True)
-        sys.exit(1)
-    return load_device_pics(pics_file, SPEC)
-
-
-def _build_sim(
-    options: SimOptions,
-    connectors: int,
-    store: Store,
-    pics: dict[str, Any] | None,
-    fired: TransitionRecorder,
-) -> SimulatedStation:
-    def show(direction: str, text: str) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {direction} {text}")
-
-    seed = options.seed
-    try:
-        return SimulatedStation(
-            SPEC,
-            options.csms_url,
-            options.charge_point_id,
-            connectors,
-            on_frame=show,
-            store=store,
-            config=options.config,
-            pics=pics,
-            rng=random.Random(seed) if seed is not None else None,
-            time_scale=options.time_scale,
-            basic_auth_password=options.basic_auth_password,
-            on_transition=fired,
-        )
-    except ConfigError as error:  # e.g. a value stored earlier that a --config key now bounds
-        store.close()
-        raise click.BadParameter(str(error), param_hint="--config") from None
-    except ValueError as error:
-        store.close()
-        raise click.BadParameter(str(error), param_hint="--csms") from None
-
-
-def _plan(options: SimOptions, connectors: int) -> SessionPlan | None:
-    if options.sessions is None:
-        return None
-    return SessionPlan(
-        options.sessions,
-        id_tag=options.id_tag,
-        charge_seconds=options.charge_seconds,
-        connectors=tuple(range(1, connectors + 1)) if options.round_robin else (1,),
-    )
-
-
-def _write_coverage(path: Path | None, fired: TransitionRecorder) -> None:
-    """The transitions the station took, as ``chargespec sim --coverage`` writes them."""
-    if path is None:
-        return
-    result = coverage(SPEC, fired.fired)
-    try:
-        write_coverage(path, result)
-    except OSError as error:
-        click.echo(f"sim: cannot write coverage to {path}: {error.strerror}", err=True)
-        return
-    click.echo(f"transition coverage: {result.exercised} of {result.total} written to {path}")
-
-
-def run_sim(options: SimOptions) -> None:
-    """The ``sim`` command (see its help)."""
-    pics = _device_pics(options.pics_file)
-    connectors = options.connectors
-    if connectors is None:
-        connectors = int(pics["NumberOfConnectors"]) if pics is not None else _SIM_CONNECTORS
-    store = _open_store(options.db)
-    fired = TransitionRecorder()
-    station = _build_sim(options, connectors, store, pics, fired)
-    plan = _plan(options, connectors)
-    duration = options.duration
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s * %(message)s", datefmt="%H:%M:%S")
-    click.echo(f"{options.charge_point_id}: connecting to {station.connection.url} (Ctrl-C stops)")
-    try:
-        finished = asyncio.run(_run_sim(station, duration, plan, click.echo, options.tester_api))
-    except KeyboardInterrupt:
-        click.echo("stopped")
-        return
-    except SessionsFailed as error:
-        click.echo(f"sim FAILED: {error}", err=True)
-        sys.exit(1)
-    finally:
-        pending = station.station.queue.pending()
-        store.close()
-        _write_coverage(options.coverage_file, fired)
-    if plan is None:
-        return
-    if not finished:
-        when = f"after {duration:g} s " if duration is not None else ""
-        click.echo(
-            f"sim: stopped {when}before {plan.sessions} session(s) were done "
-            f"and the queue was empty ({pending} transaction message(s) queued)",
-            err=True,
-        )
-        sys.exit(1)
-    click.echo(f"sim: {plan.sessions} session(s) done; transaction message queue empty")

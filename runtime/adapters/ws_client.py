@@ -25,7 +25,20 @@ Two controls stand in for the world outside the charge point, for simulations an
 :meth:`ChargePointConnection.network_down` cuts the link and keeps it cut (no reconnect
 attempt) until :meth:`ChargePointConnection.network_up`; :meth:`ChargePointConnection.flush`
 makes the online loop poll the core at once and returns when what it queued is written, so a
-change made to the core from outside (a tester action) reaches the Central System promptly.
+change made to the core from outside (a tester action) reaches the Central System promptly;
+:meth:`ChargePointConnection.nudge` wakes whichever wait runs (online, back-off or network
+down) so the core is polled again, without waiting for its write.
+
+Waking: the adapter wakes for a frame, the core's next deadline, stop, a nudge, and, unless
+``max_wait`` is ``None``, at least every ``max_wait`` seconds. A caller that nudges on every
+change it makes from outside can pass ``None``: an idle charge point then sleeps until its
+next timer.
+
+Giving up: with ``give_up_after=N``, :meth:`ChargePointConnection.run` raises
+:class:`NeverConnected` after N failed attempts in a row if no connection was ever made (a
+wrong URL, a refused TLS certificate); once connected, it reconnects for ever, as a charge
+point does. Each failed attempt is logged (WARNING) with its number, the reason
+(:func:`~runtime.adapters.connecting.describe_failure`) and the delay before the next one.
 """
 
 from __future__ import annotations
@@ -49,11 +62,18 @@ from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from runtime.adapters.clock import Clock, SystemClock
-from runtime.adapters.connecting import Backoff, basic_auth_header, connection_url
+from runtime.adapters.connecting import (
+    Backoff,
+    basic_auth_header,
+    connection_url,
+    describe_failure,
+)
+from runtime.errors import ChargespecError
 
 __all__ = [
     "OCPP16_SUBPROTOCOL",
     "ChargePointConnection",
+    "NeverConnected",
     "PingInterval",
     "SansIOChargePoint",
 ]
@@ -63,8 +83,8 @@ logger = logging.getLogger(__name__)
 #: WebSocket subprotocol name for OCPP 1.6-J (OCPP-J §3.1.2, table 1).
 OCPP16_SUBPROTOCOL = "ocpp1.6"
 
-# Longest single wait in the run loop. poll() is called at least this often even when the core
-# has no deadline, and stop is re-checked even if the stop waiter were somehow missed.
+# Default longest single wait in the run loop: poll() is called at least this often even when
+# the core has no deadline, for callers that change the core from outside without a nudge.
 _MAX_WAIT = 1.0
 # Floor for waits: a core whose deadline stays in the past after poll() must not spin a CPU.
 _MIN_WAIT = 0.001
@@ -76,6 +96,22 @@ _DEFAULT_PING_INTERVAL = 20.0
 #: Seconds between the pings the client sends, ``None`` for none; or a function giving that
 #: value, read again at each connection attempt.
 PingInterval = float | None | Callable[[], float | None]
+
+
+class NeverConnected(ChargespecError, ConnectionError):
+    """No connection attempt succeeded, ``give_up_after`` of them in a row, and none ever had.
+
+    Attributes:
+        url: The connection URL.
+        attempts: How many attempts failed.
+        reason: Why the last one failed (:func:`~runtime.adapters.connecting.describe_failure`).
+    """
+
+    def __init__(self, url: str, attempts: int, reason: str) -> None:
+        super().__init__(f"never connected to {url} after {attempts} attempt(s) (last: {reason})")
+        self.url = url
+        self.attempts = attempts
+        self.reason = reason
 
 
 class SansIOChargePoint(Protocol):
@@ -128,6 +164,10 @@ class ChargePointConnection:
         ping_interval: Seconds between WebSocket pings to the Central System, ``None`` for
             none (OCPP-J §7), or a function read at each connection attempt, so that a
             changed WebSocketPingInterval applies from the next connection.
+        max_wait: Longest sleep between two polls of the core in seconds; ``None`` sleeps
+            until a frame, the core's deadline, stop or :meth:`nudge`.
+        give_up_after: Failed attempts in a row after which :meth:`run` raises
+            :class:`NeverConnected`, as long as no attempt ever succeeded; ``None``: never.
 
     Raises:
         ValueError: If the URL is not a ``ws``/``wss`` URL or Basic auth cannot be built.
@@ -148,6 +188,8 @@ class ChargePointConnection:
         on_frame: Callable[[str, str], None] | None = None,
         open_timeout: float = 10.0,
         ping_interval: PingInterval = _DEFAULT_PING_INTERVAL,
+        max_wait: float | None = _MAX_WAIT,
+        give_up_after: int | None = None,
     ) -> None:
         if not charge_point_id:
             raise ValueError("charge_point_id must not be empty")
@@ -172,13 +214,21 @@ class ChargePointConnection:
         self._on_frame = on_frame
         self._open_timeout = open_timeout
         self._ping_interval = ping_interval
+        self._max_wait = max_wait
+        self._give_up_after = give_up_after
+        #: Failed connection attempts since the last success (or the start).
+        self.failed_attempts = 0
+        #: Why the last attempt failed, ``None`` before any failed.
+        self.last_failure: str | None = None
+        #: Whether a connection was ever made (then :class:`NeverConnected` is off).
+        self.ever_connected = False
         self._ws: ClientConnection | None = None
         self._online = False
         self._stop_waiter: asyncio.Future[Any] | None = None
         # Set while the network is up; cleared by network_down() (a cut cable).
         self._network = asyncio.Event()
         self._network.set()
-        # Completed by flush() to wake the online loop; replaced once the loop has woken.
+        # Completed by flush() or nudge() to wake the run loop; replaced once it has woken.
         self._wake: asyncio.Future[None] | None = None
         self._flush_waiters: list[asyncio.Future[None]] = []
 
@@ -224,12 +274,18 @@ class ChargePointConnection:
         once: the frames stay queued in the core until the next connection.
         """
         if not self._online:
+            self.nudge()
             return
         written = asyncio.get_running_loop().create_future()
         self._flush_waiters.append(written)
+        self.nudge()
+        await asyncio.wait({written}, timeout=timeout)
+
+    def nudge(self) -> None:
+        """Wake the run loop (online or offline) to poll the core now and write what it
+        queued: the core was changed from outside and may have new frames or deadlines."""
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
-        await asyncio.wait({written}, timeout=timeout)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Connect, serve and reconnect until ``stop`` is set.
@@ -239,29 +295,57 @@ class ChargePointConnection:
 
         Raises:
             RuntimeError: If this connection is already running.
+            NeverConnected: ``give_up_after`` attempts failed and none ever succeeded.
         """
         if self._stop_waiter is not None:
             raise RuntimeError("run() is already active for this connection")
         self._stop_waiter = asyncio.ensure_future(stop.wait())
+        self._wake = asyncio.get_running_loop().create_future()
         try:
             while not stop.is_set():
                 await self._wait_for_network()
                 if stop.is_set():
                     break
                 ws = await self._open()
+                failed = ws is None and not self._stopping()
                 if ws is not None and not self.network:
                     # The network was cut while the handshake ran: that socket is gone too.
                     ws.transport.abort()
                     ws = None
                 if ws is not None:
                     self._backoff.reset()
+                    self.failed_attempts = 0
+                    self.ever_connected = True
                     await self._serve(ws, stop)
                 if stop.is_set():
                     break
-                await self._wait_offline(self._backoff.next(), stop)
+                delay = self._backoff.next()
+                if failed:
+                    self._attempt_failed(delay)
+                else:
+                    logger.info("%s: reconnecting in %.3f s", self.charge_point_id, delay)
+                await self._wait_offline(delay, stop)
         finally:
             self._stop_waiter.cancel()
             self._stop_waiter = None
+            self._wake = None
+
+    def _attempt_failed(self, delay: float) -> None:
+        """Count and log one failed attempt; give up if that was the last one allowed."""
+        self.failed_attempts += 1
+        reason = self.last_failure or "unknown reason"
+        limit = self._give_up_after
+        if not self.ever_connected and limit is not None and self.failed_attempts >= limit:
+            raise NeverConnected(self.url, self.failed_attempts, reason)
+        # One line per retry (errata JE 3.4 back-off), as it happens.
+        logger.warning(
+            "%s: connection attempt failed: %s (attempt %d to %s; next in %.1f s)",
+            self.charge_point_id,
+            reason,
+            self.failed_attempts,
+            self.url,
+            delay,
+        )
 
     # -- connecting -----------------------------------------------------------------------
 
@@ -272,6 +356,7 @@ class ChargePointConnection:
         try:
             # A handshake may stall for up to open_timeout; the core's timers keep running.
             while not await self._first(attempt, self._wait_time()) and not self._stopping():
+                self._rearm()
                 self._cp.poll(self._clock.now())
         except asyncio.CancelledError:
             # run() itself was cancelled: do not orphan the handshake task.
@@ -300,18 +385,16 @@ class ChargePointConnection:
                 ssl=self._ssl,
                 ping_interval=self._current_ping_interval(),
             )
-        except (OSError, TimeoutError, WebSocketException) as exc:
+        except (OSError, TimeoutError, EOFError, WebSocketException) as exc:
             # Covers refused TCP, TLS errors and HTTP 404/401 (InvalidStatus); all are
-            # retried with back-off (errata JE 3.4).
-            logger.warning("%s: connection attempt failed: %s", self.charge_point_id, exc)
+            # retried with back-off (errata JE 3.4), logged by run() with the delay.
+            self.last_failure = describe_failure(exc, secure=bool(self._ssl))
             return None
         if ws.subprotocol != OCPP16_SUBPROTOCOL:
             # OCPP-J §3.2: no agreed subprotocol means the server will close; so do we.
-            logger.warning(
-                "%s: server did not agree to %s (got %r)",
-                self.charge_point_id,
-                OCPP16_SUBPROTOCOL,
-                ws.subprotocol,
+            self.last_failure = (
+                f"the server did not agree to the {OCPP16_SUBPROTOCOL} subprotocol "
+                f"(got {ws.subprotocol!r})"
             )
             await ws.close(1002, "ocpp1.6 subprotocol required")
             return None
@@ -349,18 +432,15 @@ class ChargePointConnection:
     async def _pump(self, ws: ClientConnection) -> None:
         """The online loop: flush, wait for a frame / deadline / stop / wake-up, feed the
         core, repeat."""
-        loop = asyncio.get_running_loop()
-        self._wake = loop.create_future()
         await self._flush(ws)
         incoming = asyncio.ensure_future(ws.recv())
         try:
             while not self._stopping():
-                if await self._first(incoming, self._wait_time(), self._wake):
+                if await self._first(incoming, self._wait_time()):
                     # result() raises ConnectionClosed when the link is gone.
                     self._deliver(incoming.result())
                     incoming = asyncio.ensure_future(ws.recv())
-                if self._wake.done():
-                    self._wake = loop.create_future()
+                self._rearm()
                 # Whoever asked for a flush before this poll gets it with this write.
                 waiting, self._flush_waiters = self._flush_waiters, []
                 self._cp.poll(self._clock.now())
@@ -369,7 +449,6 @@ class ChargePointConnection:
         finally:
             # Cancelling recv() is safe in websockets' asyncio API: no frame is lost.
             incoming.cancel()
-            self._wake = None
             waiting, self._flush_waiters = self._flush_waiters, []
             _resolve(waiting)
 
@@ -396,7 +475,6 @@ class ChargePointConnection:
 
     async def _wait_offline(self, delay: float, stop: asyncio.Event) -> None:
         """Wait ``delay`` seconds before the next attempt, still running the core's timers."""
-        logger.info("%s: reconnecting in %.3f s", self.charge_point_id, delay)
         loop = asyncio.get_running_loop()
         until = loop.time() + delay
         while not stop.is_set():
@@ -406,7 +484,9 @@ class ChargePointConnection:
             remaining = until - loop.time()
             if remaining <= 0:
                 return
-            await self._first(None, min(remaining, self._wait_time()))
+            wait = self._wait_time()
+            await self._first(None, remaining if wait is None else min(remaining, wait))
+            self._rearm()
 
     async def _wait_for_network(self) -> None:
         """While the network is cut, wait for it, still running the core's timers."""
@@ -416,6 +496,7 @@ class ChargePointConnection:
         up = asyncio.ensure_future(self._network.wait())
         try:
             while not await self._first(up, self._wait_time()) and not self._stopping():
+                self._rearm()
                 self._cp.poll(self._clock.now())
         finally:
             up.cancel()
@@ -426,29 +507,32 @@ class ChargePointConnection:
         interval = self._ping_interval
         return interval() if callable(interval) else interval
 
-    def _wait_time(self) -> float:
-        """Seconds until the core's next deadline, capped to ``[_MIN_WAIT, _MAX_WAIT]``."""
+    def _wait_time(self) -> float | None:
+        """Seconds until the core's next deadline, at least ``_MIN_WAIT`` and at most
+        ``max_wait``; ``None`` (no limit) without a deadline or ``max_wait``."""
         deadline = self._cp.next_deadline()
+        cap = self._max_wait
         if deadline is None:
-            return _MAX_WAIT
-        return min(max(deadline - self._clock.now(), _MIN_WAIT), _MAX_WAIT)
+            return cap
+        wait = max(deadline - self._clock.now(), _MIN_WAIT)
+        return wait if cap is None else min(wait, cap)
+
+    def _rearm(self) -> None:
+        """After a wake-up by :meth:`nudge`, get ready for the next one."""
+        if self._wake is not None and self._wake.done():
+            self._wake = asyncio.get_running_loop().create_future()
 
     def _stopping(self) -> bool:
         return self._stop_waiter is not None and self._stop_waiter.done()
 
-    async def _first(
-        self,
-        task: asyncio.Future[Any] | None,
-        timeout: float | None,
-        wake: asyncio.Future[None] | None = None,
-    ) -> bool:
-        """Wait for ``task``, the stop event, ``wake`` or ``timeout``; return whether ``task``
-        is done."""
+    async def _first(self, task: asyncio.Future[Any] | None, timeout: float | None) -> bool:
+        """Wait for ``task``, the stop event, a nudge or ``timeout`` (``None``: no limit);
+        return whether ``task`` is done."""
         waiters: set[asyncio.Future[Any]] = set()
         if task is not None:
             waiters.add(task)
-        if wake is not None:
-            waiters.add(wake)
+        if self._wake is not None:
+            waiters.add(self._wake)
         if self._stop_waiter is not None:
             waiters.add(self._stop_waiter)
         if not waiters:

@@ -295,7 +295,8 @@ class Endpoint:
     def _on_call(self, call: Call, text: str) -> list[EndpointEvent]:
         checked = self._refusal(call)
         if isinstance(checked, _Refusal):
-            return self._refuse(call.unique_id, checked.code, checked.reason, checked.details, text)
+            refusal = (checked.code, checked.reason, checked.details)
+            return self._refuse(call.unique_id, *refusal, text, action=call.action)
         self._incoming[call.unique_id] = call
         return [CallReceived(call, self._count(checked))]
 
@@ -329,10 +330,17 @@ class Endpoint:
         return [ProtocolViolation(f"{error.code}: {error.description}", text)]
 
     def _refuse(
-        self, unique_id: str, code: ErrorCode, reason: str, details: dict[str, Any], text: str
+        self,
+        unique_id: str,
+        code: ErrorCode,
+        reason: str,
+        details: dict[str, Any],
+        text: str,
+        *,
+        action: str | None = None,
     ) -> list[EndpointEvent]:
         self._outbox.append(encode_frame(CallError(unique_id, code, reason, details)))
-        return [ProtocolViolation(f"answered {code}: {reason}", text)]
+        return [ProtocolViolation(f"answered {code}: {reason}", text, str(code), action)]
 
     # -- outgoing ---------------------------------------------------------------------------
 

@@ -79,10 +79,18 @@ class CallAborted:
 
 @dataclass(frozen=True, slots=True)
 class ProtocolViolation:
-    """The peer sent something unacceptable (any CALLERROR answer is already queued)."""
+    """The peer sent something this side refused (any CALLERROR answer is already queued).
+
+    ``answered`` is the CALLERROR code this side answered with, ``None`` when the frame could
+    not be answered (no readable id, an answer to nothing); ``action`` the refused CALL's
+    action when it was a readable CALL. An answer NotSupported or NotImplemented refuses an
+    action, not a malformed message (OCPP-J 1.6 §4.2.3).
+    """
 
     description: str
     frame_text: str
+    answered: str | None = None
+    action: str | None = None
 
 
 EndpointEvent = (

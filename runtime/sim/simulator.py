@@ -2,8 +2,9 @@
 
 :class:`StateRecorder` follows every machine's state changes (the station's
 ``on_state_change`` hook) and keeps the current state of each one, plus the history.
-:class:`NonVolatileMeter` is the simulated hardware (meters and locks) with energy registers
-that survive a restart, as a real meter's do. :class:`SimulatedStation` joins a
+:class:`~runtime.sim.meter.NonVolatileMeter` (re-exported here) is the simulated hardware
+(meters and locks) with energy registers that survive a restart, as a real meter's do.
+:class:`SimulatedStation` joins a
 :class:`Station` to a :class:`ChargePointConnection`; :func:`run_simulated_station` runs one
 until told to stop. :func:`~runtime.sim.sessions.run_sessions` plays charging sessions on it as
 a user would.
@@ -12,9 +13,14 @@ Three things the plain adapter does not do are added here:
 
 * After a power cycle (``station.reconnect_requested``) the socket is dropped, so the station
   reconnects and boots again, as a real charge point losing power would.
-* The adapter only wakes for frames and the station's own deadlines. Tester actions change the
-  station from outside, so the wait is capped (``max_wait``) to flush their frames promptly
-  (and :meth:`SimulatedStation.flush` writes them at once).
+* The adapter only wakes for frames, the station's own deadlines and nudges; an idle station
+  sleeps until its next timer. A tester action changes the station from outside: any spec
+  transition or state change that happens outside the driver's own calls into the station
+  nudges the adapter (so does :meth:`SimulatedStation.flush`, which also waits until the
+  frames are written), whoever called ``station.tester``.
+* A :class:`~runtime.sim.call_log.CallLedger` follows the station's CALLs and logs, as they
+  happen, timeouts, retries and the Central System's CALLERRORs, and our own CALLERROR
+  answers as what they are.
 * Time may run faster than the wall clock (``time_scale``, a
   :class:`~runtime.adapters.clock.ScaledClock`), so long OCPP intervals pass quickly in CI.
   The station lives in scaled time; the adapter sleeps in wall time, so the driver hands it
@@ -24,21 +30,24 @@ Three things the plain adapter does not do are added here:
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from ssl import SSLContext
 from typing import Any
 
 from runtime.adapters.clock import ScaledClock
 from runtime.adapters.ws_client import ChargePointConnection
+from runtime.sim.call_log import CallLedger
+from runtime.sim.meter import NonVolatileMeter
 from runtime.spec.machine import TransitionHook
 from runtime.spec.registry import SpecRegistry
-from runtime.station.hardware import Hardware, MeterReading, SimulatedHardware
+from runtime.station.hardware import Hardware
 from runtime.station.station import Station, StationIdentity
-from runtime.station.store import Store
+from runtime.station.store import StationStore
+from runtime.station.store_memory import MemoryStore
 
 __all__ = [
     "FrameListener",
@@ -53,9 +62,6 @@ logger = logging.getLogger(__name__)
 
 #: Called as ``on_frame(">", text)`` for a frame sent and ``on_frame("<", text)`` for one received.
 FrameListener = Callable[[str, str], None]
-
-_DEFAULT_MAX_WAIT = 0.1
-_METER_STATE = "sim.meter.{}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,114 +99,92 @@ class StateRecorder:
         return self.states.get((machine, connector))
 
 
-class NonVolatileMeter:
-    """:class:`~runtime.station.hardware.SimulatedHardware` whose energy registers survive a
-    restart.
+class _ClockedStation(Station):
+    """A :class:`Station` whose tester actions and observations happen at the clock's time.
 
-    A real meter keeps counting across a power loss of the charge point's controller, and its
-    register never decreases (OCPP 1.6 §7.31, errata E3.9). The simulated one lives in the
-    process, so every reading is written to the store (``sim.meter.<connector>``) before the
-    station can put it into a message; after a restart the register resumes from there. A
-    StopTransaction sent after a power loss therefore never reports less than was sent before.
-
-    Args:
-        store: The station's store (the same file the station uses).
-        inner: The simulated hardware to wrap; a fresh one by default.
+    The station knows the time only from the driver's calls (``receive``, ``poll``); since the
+    adapter no longer polls on a timer, that time may be minutes old when a tester action
+    comes from outside. Letting the time pass first (``poll``: due timers fire, as on a real
+    station) stamps the action's messages and meter readings with the real time.
     """
 
-    def __init__(self, store: Store, inner: SimulatedHardware | None = None) -> None:
-        self._store = store
-        self._inner = inner if inner is not None else SimulatedHardware()
-        self._offset: dict[int, int] = {}
-        self._saved: dict[int, int] = {}
+    def __init__(self, clock: Callable[[], float], *args: Any, **kwargs: Any) -> None:
+        self._clock_now = clock
+        super().__init__(*args, **kwargs)
 
-    def _offset_of(self, connector: int, now: float) -> int:
-        if connector not in self._offset:
-            stored = self._store.get_state(_METER_STATE.format(connector))
-            fresh = self._inner.read_meter(connector, now).energy_wh
-            self._offset[connector] = max(int(stored) - fresh, 0) if stored else 0
-            if stored:
-                self._saved[connector] = int(stored)
-        return self._offset[connector]
+    def tester(self, name: str, /, **payload: Any) -> bool:
+        self.poll(self._clock_now())
+        return super().tester(name, **payload)
 
-    def read_meter(self, connector: int, now: float) -> MeterReading:
-        """The inner reading, shifted to continue the stored register, saved before returned."""
-        offset = self._offset_of(connector, now)
-        reading = self._inner.read_meter(connector, now)
-        energy = reading.energy_wh + offset
-        if self._saved.get(connector, -1) < energy:
-            self._store.set_state(_METER_STATE.format(connector), str(energy))
-            self._saved[connector] = energy
-        return dataclasses.replace(reading, energy_wh=energy)
-
-    def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
-        self._inner.set_energy_flow(connector, flowing, now)
-
-    def set_power_limit(self, connector: int, limit_w: float | None, now: float) -> None:
-        self._inner.set_power_limit(connector, limit_w, now)
-
-    def unlock(self, connector: int) -> bool:
-        return self._inner.unlock(connector)
-
-    def lock(self, connector: int) -> bool:
-        return self._inner.lock(connector)
-
-    def lock_works(self, connector: int) -> bool:
-        return self._inner.lock_works(connector)
-
-    def locked(self, connector: int) -> bool:
-        return self._inner.locked(connector)
-
-    def jam_lock(self, connector: int) -> None:
-        self._inner.jam_lock(connector)
-
-    def repair_lock(self, connector: int) -> None:
-        self._inner.repair_lock(connector)
-
-    def restart(self) -> bool:
-        return self._inner.restart()
-
-    def set_plugged(self, connector: int, plugged: bool) -> None:
-        self._inner.set_plugged(connector, plugged)
-
-    def plugged(self, connector: int) -> bool:
-        return self._inner.plugged(connector)
+    def observe(self, name: str, /, **payload: Any) -> Any:
+        self.poll(self._clock_now())
+        return super().observe(name, **payload)
 
 
 class _Driver:
-    """The :class:`Station` as the adapter sees it, with a capped wait and power-cycle hook."""
+    """The :class:`Station` as the adapter sees it, with the power-cycle hook and the call
+    ledger; knows whether a change to the station comes from its own calls (``inside``)."""
 
-    def __init__(self, owner: SimulatedStation, max_wait: float) -> None:
+    def __init__(self, owner: SimulatedStation, ledger: CallLedger | None) -> None:
         self._owner = owner
         self._station = owner.station
         self._clock = owner.clock
-        self._max_wait = max_wait
+        self._ledger = ledger
+        self.inside = False
 
     def connected(self, now: float) -> None:
-        self._station.connected(now)
+        self.inside = True
+        try:
+            self._station.connected(now)
+        finally:
+            self.inside = False
 
     def disconnected(self, now: float) -> None:
-        self._station.disconnected(now)
+        self.inside = True
+        try:
+            self._station.disconnected(now)
+        finally:
+            self.inside = False
+        if self._ledger is not None:
+            self._ledger.disconnected()
 
     def receive(self, text: str, now: float) -> None:
-        self._station.receive(text, now)
+        if self._ledger is not None:
+            self._ledger.received(text, self._clock.now())
+        self.inside = True
+        try:
+            self._station.receive(text, now)
+        finally:
+            self.inside = False
 
     def poll(self, now: float) -> None:
-        self._station.poll(now)
+        self.inside = True
+        try:
+            self._station.poll(now)
+        finally:
+            self.inside = False
+        if self._ledger is not None:
+            self._ledger.check(self._clock.now())
         self._owner.check_power_cycle()
 
     def data_to_send(self) -> list[str]:
-        return self._station.data_to_send()
+        frames = self._station.data_to_send()
+        if self._ledger is not None:
+            now = self._clock.now()
+            for text in frames:
+                self._ledger.sent(text, now)
+        return frames
 
     def next_deadline(self) -> float | None:
         # The adapter waits (deadline - now) wall seconds; the station's deadline is in
-        # scaled time, so its distance is divided by the factor. max_wait is wall seconds.
-        now = self._clock.now()
-        cap = now + self._max_wait
+        # scaled time, so its distance is divided by the factor.
         deadline = self._station.next_deadline()
+        if self._ledger is not None and (overdue := self._ledger.next_deadline()) is not None:
+            deadline = overdue if deadline is None else min(deadline, overdue)
         if deadline is None:
-            return cap
-        return min(now + self._clock.wall_seconds(deadline - now), cap)
+            return None
+        now = self._clock.now()
+        return now + self._clock.wall_seconds(deadline - now)
 
 
 class SimulatedStation:
@@ -213,7 +197,8 @@ class SimulatedStation:
         connectors: Number of connectors.
         on_frame: Transcript hook, see :data:`FrameListener`.
         reconnect_min: First reconnect delay in seconds (also used after a power cycle).
-        max_wait: Longest time between two polls of the station, in seconds.
+        max_wait: Longest time between two polls of the station, in wall seconds; ``None``
+            (the default): none, the station is polled at its deadlines and when changed.
         store: Persistent memory (e.g. ``Store("station.db")``); in memory by default. The
             station's meters keep their registers in it too (:class:`NonVolatileMeter`).
         config: Configuration values to start from; values the Central System set earlier
@@ -225,8 +210,15 @@ class SimulatedStation:
             (1: real time); its timers, intervals and timestamps all follow it.
         basic_auth_password: The authorization key for HTTP Basic authentication (security
             profile 1, OCPP-J §6.2.2), or ``None`` for none.
+        ssl: TLS context for a ``wss://`` URL (e.g. trusting the Central System's CA, OCPP-J
+            §6.3); ``None``: the system's trust store.
         on_transition: Told (machine, transition key) of every spec transition the
             station's machines take, across reboots (transition coverage).
+        give_up_after: Failed connection attempts after which :meth:`run` raises
+            :class:`~runtime.adapters.ws_client.NeverConnected`, while it never connected;
+            ``None``: it tries for ever.
+        call_log: Follow the CALLs and log timeouts, retries and CALLERRORs as they happen
+            (:class:`~runtime.sim.call_log.CallLedger`, then in :attr:`calls`).
 
     Raises:
         ValueError: If ``csms_url`` is not a ``ws://`` or ``wss://`` URL, or ``time_scale``
@@ -244,44 +236,74 @@ class SimulatedStation:
         *,
         on_frame: FrameListener | None = None,
         reconnect_min: float = 0.5,
-        max_wait: float = _DEFAULT_MAX_WAIT,
-        store: Store | None = None,
+        max_wait: float | None = None,
+        store: StationStore | None = None,
         config: Mapping[str, Any] | None = None,
         pics: Mapping[str, Any] | None = None,
         rng: random.Random | None = None,
         time_scale: float = 1.0,
         basic_auth_password: str | None = None,
+        ssl: SSLContext | None = None,
         on_transition: TransitionHook | None = None,
+        give_up_after: int | None = None,
+        call_log: bool = True,
     ) -> None:
         self.clock = ScaledClock(time_scale)
+        self._on_transition = on_transition
+        # None until the connection exists: the station reports its first states before.
+        self._driver: _Driver | None = None
         self.recorder = StateRecorder(self.clock.now)
-        self.store = store if store is not None else Store(":memory:")
+        self.store = store if store is not None else MemoryStore()
         self.hardware: Hardware = NonVolatileMeter(self.store)
-        self.station = Station(
+        self.station: Station = _ClockedStation(
+            self.clock.now,
             registry,
             StationIdentity(charge_point_id),
             connectors=connectors,
             now=self.clock.now(),
             config=config,
             pics=pics,
-            on_state_change=self.recorder,
+            on_state_change=self._state_changed,
             store=self.store,
             hardware=self.hardware,
-            on_transition=on_transition,
+            on_transition=self._transition,
         )
+        self.calls: CallLedger | None = None
+        if call_log:
+            self.calls = CallLedger(charge_point_id, self.station.message_timeout)
+        driver = _Driver(self, self.calls)
         self.connection = ChargePointConnection(
-            _Driver(self, max_wait),
+            driver,
             csms_url,
             charge_point_id,
             basic_auth_password=basic_auth_password,
+            ssl=ssl,
             clock=self.clock,
             on_frame=on_frame,
             rng=rng,
             reconnect_min=reconnect_min,
             reconnect_max=max(reconnect_min, 30.0),
             ping_interval=self.ping_interval,
+            max_wait=max_wait,
+            give_up_after=give_up_after,
         )
+        self._driver = driver
         self._drop: asyncio.Task[None] | None = None
+
+    def _state_changed(self, machine: str, connector: int, state: str) -> None:
+        self.recorder(machine, connector, state)
+        self._changed()
+
+    def _transition(self, machine: str, key: str) -> None:
+        if self._on_transition is not None:
+            self._on_transition(machine, key)
+        self._changed()
+
+    def _changed(self) -> None:
+        """The station changed; from outside the driver (a tester action), the adapter must
+        poll it and write its frames now, since it no longer wakes on a timer."""
+        if self._driver is not None and not self._driver.inside:
+            self.connection.nudge()
 
     def ping_interval(self) -> float | None:
         """Seconds between the WebSocket pings the station sends; ``None`` for none.
@@ -320,7 +342,10 @@ class SimulatedStation:
         self.connection.network_up()
 
     async def flush(self) -> None:
-        """Write the frames a change made from outside (a tester action) queued, now."""
+        """Write the frames a change made from outside (a tester action) queued, now.
+
+        Offline it only wakes the adapter, which polls the station (its timers may have
+        changed); the frames stay queued until the next connection."""
         await self.connection.flush()
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from runtime.ocppj.endpoint import Endpoint
@@ -166,6 +166,33 @@ def run_handler(endpoint: Endpoint, call: Call, handler: CallHandler) -> None:
     reply(endpoint, call, payload, f"{call.action} handler")
 
 
+# OCPP-J 1.6 §4.2.3 table 7: answers to a CALL this side does not take; nothing was wrong with
+# the message itself.
+_NOT_TAKEN = frozenset({"NotSupported", "NotImplemented"})
+
+
+class StationLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """This module's logger with the Charge Point's identity in front of every line (a fleet
+    runs thousands of stations in one process)."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        return f"{(self.extra or {}).get('station')}: {msg}", kwargs
+
+
+def _log_refusal(log: logging.Logger | StationLog, event: ProtocolViolation) -> None:
+    """Say who did what: refusing an action this Charge Point does not take is its own normal
+    answer; a malformed CALL or an unreadable frame is the Central System's violation."""
+    if event.answered in _NOT_TAKEN:
+        what = f"the Central System's {event.action}" if event.action else "a CALL"
+        log.info("answered %s with CALLERROR %s", what, event.description.partition(" ")[2])
+    elif event.answered is not None:
+        log.warning(
+            "the Central System sent a CALL that is not valid OCPP-J; %s", event.description
+        )
+    else:
+        log.warning("protocol violation from the Central System: %s", event.description)
+
+
 class CallRouter:
     """The CALLs of one boot of a station, between its machines and the Central System.
 
@@ -188,8 +215,10 @@ class CallRouter:
         now: Callable[[], float],
         lenient_frames: Counter[str],
         suppressed: list[str],
+        name: str = "station",
     ) -> None:
         self.endpoint: Endpoint | None = None
+        self._log = StationLog(log, {"station": name})
         self._machines = machines
         self._tx = tx
         self._handlers = handlers
@@ -221,7 +250,9 @@ class CallRouter:
             # Registration Rejected: the Charge Point answers nothing at all (OCPP 1.6 §4.2),
             # not even the CALLERROR the endpoint would give an unsupported action or a
             # malformed frame; only answers to its own BootNotification are read.
-            log.info("frame from the Central System left unanswered (Rejected): %s", text[:80])
+            self._log.info(
+                "frame from the Central System left unanswered (Rejected): %s", text[:80]
+            )
             return
         for event in self.endpoint.receive(text, now):
             self._on_event(event)
@@ -248,7 +279,9 @@ class CallRouter:
         if not self._machines.may_send(effect.action):
             # e.g. a StatusNotification while the registration is Pending (§4.2): not sent.
             self._suppressed.append(effect.action)
-            log.info("%s not sent: not allowed in the current registration state", effect.action)
+            self._log.info(
+                "%s not sent: not allowed in the current registration state", effect.action
+            )
             return
         if self.endpoint is None:
             # Offline: a CALL that cannot be sent fails at once (its machine sees error.X).
@@ -261,7 +294,7 @@ class CallRouter:
         """A machine's answer to the open CALL of ``effect.action``."""
         call = self._open_calls.pop(effect.action, None)
         if call is None or self.endpoint is None:
-            log.error("%s: a machine answered a CALL that is not open", effect.action)
+            self._log.error("%s: a machine answered a CALL that is not open", effect.action)
             return
         if effect.error is not None:
             # The spec's answer is a CALLERROR (e.g. errata E3.39), not a response payload.
@@ -276,7 +309,7 @@ class CallRouter:
             self._on_call(event)
             return
         if isinstance(event, ProtocolViolation):
-            log.warning("protocol violation from the Central System: %s", event.description)
+            _log_refusal(self._log, event)
             return
         unique_id = event.request.unique_id
         if self._tx.owns(unique_id):
@@ -308,5 +341,5 @@ class CallRouter:
         if self._open_calls.pop(call.action, None) is not None and self.endpoint is not None:
             # No transition answered: every guard was false, a gap in the spec set.
             reason = f"no answer to {call.action} in the current state"
-            log.error("%s (accepted by a machine: %s)", reason, accepted)
+            self._log.error("%s (accepted by a machine: %s)", reason, accepted)
             self.endpoint.reply_error(call, ErrorCode.INTERNAL_ERROR, reason)

@@ -77,6 +77,8 @@ class MachineSet:
         self._queue: deque[Delivery] = deque()
         self._busy = False
         self._gatekeepers: list[SpecMachine] = []
+        self._takers: dict[str, _Takers] = {}
+        """Per event, the instances whose machine's spec mentions it (built at first use)."""
 
     def start(self) -> None:
         """Create the instances and carry out what their initial states do."""
@@ -151,7 +153,14 @@ class MachineSet:
     def deliver(self, keys: tuple[InstanceKey, ...], event: str, msg: Mapping[str, Any]) -> bool:
         """Fire ``event`` on each of ``keys`` that accepts it; whether any took a transition."""
         accepted = False
-        for key in keys:
+        takers = self._takers.get(event)
+        if takers is None:
+            takers = self._takers[event] = _Takers(self.instances, event)
+        # Every instance (a broadcast, a tester action on the whole station) or a few of them.
+        chosen = takers.ordered if len(keys) == len(self.instances) else keys
+        for key in chosen:
+            if key not in takers.keys:
+                continue
             machine = self.instances[key]
             if not machine.accepts(event):
                 continue
@@ -229,6 +238,16 @@ class MachineSet:
                 return due[0]
             heapq.heappop(due)
         return None
+
+
+class _Takers:
+    """The instances whose machine's spec mentions an event, in instance order and as a set."""
+
+    __slots__ = ("keys", "ordered")
+
+    def __init__(self, instances: Mapping[InstanceKey, SpecMachine], event: str) -> None:
+        self.ordered = tuple(k for k, m in instances.items() if event in m.EVENTS)
+        self.keys = frozenset(self.ordered)
 
 
 class _Sink:

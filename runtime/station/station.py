@@ -228,6 +228,7 @@ class Station:
             now=lambda: self.now,
             lenient_frames=self.lenient_frames,
             suppressed=self.suppressed,
+            name=self.identity.charge_point_id,
         )
         self._machines.start()
         self._machines.broadcast("internal.powered_on", {})

@@ -16,13 +16,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import trustme
 
 from benchmarks.fleet_csms import FleetCsms
 from generated.ocpp16.registry import SPEC
 from runtime.fleet.driver import Link
 from runtime.fleet.fleet import Fleet, FleetOptions, FleetResult
 from runtime.fleet.template import StationTemplate, TransactionPlan
+from tests.tls_certs import self_signed
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -234,14 +234,12 @@ async def test_sigterm_stops_every_running_transaction_once_and_exits_0() -> Non
 
 
 def _tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
-    """A Central System's TLS context with a certificate for 127.0.0.1 issued by a CA made
-    here, and that CA's certificate as a file (what ``--ca`` is given)."""
-    authority = trustme.CA()
+    """A Central System's TLS context with a self-signed certificate for 127.0.0.1, and that
+    certificate as a file: its own trust anchor, what ``--ca`` is given."""
+    cert, key = self_signed(tmp_path, "127.0.0.1", ip="127.0.0.1")
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
-    ca = tmp_path / "ca.pem"
-    authority.cert_pem.write_to_path(str(ca))
-    return server_tls, ca
+    server_tls.load_cert_chain(cert, key)
+    return server_tls, cert
 
 
 async def test_basic_auth_over_tls_with_a_trust_anchor(tmp_path: Path) -> None:

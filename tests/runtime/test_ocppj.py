@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from runtime.ocppj import frames
 from runtime.ocppj.errors import ErrorCode
 from runtime.ocppj.frames import (
     MAX_UNIQUE_ID_LENGTH,
@@ -353,3 +356,29 @@ def test_call_error_defaults() -> None:
     assert error.error_description == ""
     assert error.error_details == {}
     assert CallError("2", ErrorCode.INTERNAL_ERROR).error_details is not error.error_details
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.text(alphabet="a\u00e9\ud800\udfff\"\\\n")  # lone surrogates, escapes
+    | st.decimals(allow_nan=False, allow_infinity=False)
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1500, derandomize=True, deadline=None)
+@given(_JSON_VALUES)
+def test_the_fast_encoder_writes_what_the_exact_one_writes(value: object) -> None:
+    # The C encoder goes first for speed; it must never give other text than our own exact
+    # encoder (Decimals and lone surrogates, which it cannot write, fall back to ours).
+    parts: list[str] = []
+    frames._encode_parts(value, parts.append)
+    assert frames._to_json(value) == "".join(parts)

@@ -58,17 +58,22 @@ def test_sim_bad_url_closes_the_store(tmp_path: Path) -> None:
     assert "not a ws:// or wss:// URL" in result.output
 
 
-def test_sim_sessions_not_done_within_duration_exit_1(tmp_path: Path) -> None:
+def test_sim_that_never_connected_within_duration_exit_3(tmp_path: Path) -> None:
+    # Nothing listens: the sessions were not done, and the reason is the connection.
     result = _sim("--sessions", "1", "--duration", "0.3", "--db", str(tmp_path / "s.db"))
-    assert result.exit_code == 1, result.output
-    assert "before 1 session(s) were done" in result.output
+    assert result.exit_code == 3, result.output
+    assert "chargespec sim: error: never connected to ws://127.0.0.1:9/ocpp/CP1 within 0.3 s" in (
+        result.output
+    )
     assert "Traceback" not in result.output
 
 
 def test_sim_without_sessions_stops_after_duration() -> None:
     result = _sim("--duration", "0.2", "--config", "MeterValueSampleInterval=2", "--seed", "7")
-    assert result.exit_code == 0, result.output
+    # It never connected, so it did not run as asked.
+    assert result.exit_code == 3, result.output
     assert "connecting to ws://127.0.0.1:9/ocpp/CP1" in result.output
+    assert "(1 attempt(s), last: connection refused)" in result.output
 
 
 def test_meter_register_survives_a_restart(tmp_path: Path) -> None:
@@ -135,7 +140,7 @@ def test_sim_serves_the_tester_api_and_takes_the_pics(tmp_path: Path) -> None:
         *("--duration", "0.2", "--pics", str(pics), "--tester-api", "127.0.0.1:0"),
         *("--time-scale", "10", "--basic-auth-password", "key"),
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # nothing listens at UNREACHABLE
     assert "tester API on ws://127.0.0.1:" in result.output
 
 

@@ -1036,7 +1036,7 @@ SCENARIO_TC_057_CS: dict[str, Any] = {
                     "chargingRateUnit": "A",
                     "chargingSchedulePeriod": (
                         {"startPeriod": 0, "limit": 10},
-                        {"startPeriod": {"$ge": 130, "$le": 140}, "limit": 7},
+                        {"startPeriod": {"$ge": 130, "$le": 141}, "limit": 7},
                     ),
                 },
             },
@@ -1080,7 +1080,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
         "OCPP 1.6 §5.5",
         "errata E3.25",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:130",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:133",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -1193,7 +1193,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1203,7 +1203,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1213,7 +1213,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1223,7 +1223,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1233,7 +1233,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1243,7 +1243,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1253,7 +1253,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1263,7 +1263,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1273,7 +1273,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1283,7 +1283,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1293,7 +1293,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1303,7 +1303,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1313,7 +1313,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1323,7 +1323,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1333,7 +1333,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1343,7 +1343,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1353,7 +1353,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1363,7 +1363,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1373,7 +1373,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1383,7 +1383,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1393,7 +1393,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1403,7 +1403,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:130 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:133 (Configured)",
             "state": "Configured",
         },
         {
@@ -1471,7 +1471,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:141",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:144",
         },
         {
             "kind": "send",
@@ -1480,7 +1480,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "The profile was discarded (§3.13.1).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:155",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:158",
         },
     ),
     "teardown": (
@@ -1502,7 +1502,7 @@ SCENARIO_TC_058_1_CS: dict[str, Any] = {
 async def test_tc_058_1_cs() -> None:
     """TC_058_1_CS: Central Smart Charging - No ongoing transaction.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:130. Refs: OCTT TC_058_1_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.4, OCPP 1.6 §7.11, OCPP 1.6 §5.5, errata E3.25.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:133. Refs: OCTT TC_058_1_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.4, OCPP 1.6 §7.11, OCPP 1.6 §5.5, errata E3.25.
     """
     await play_case(SPEC, SCENARIO_TC_058_1_CS)
 
@@ -1511,7 +1511,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
     "id": "TC_058_2_CS",
     "title": "Central Smart Charging - Wrong transactionId",
     "refs": ("OCTT TC_058_2_CS", "OCPP 1.6 §3.13.1", "OCPP 1.6 §5.16", "OCPP 1.6 §7.11"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:160",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:163",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -1624,7 +1624,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1634,7 +1634,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1644,7 +1644,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1654,7 +1654,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1664,7 +1664,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1674,7 +1674,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1684,7 +1684,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1694,7 +1694,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1704,7 +1704,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1714,7 +1714,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1724,7 +1724,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1734,7 +1734,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1744,7 +1744,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1754,7 +1754,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1764,7 +1764,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1774,7 +1774,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1784,7 +1784,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1794,7 +1794,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1804,7 +1804,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1814,7 +1814,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1824,7 +1824,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1834,7 +1834,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:160 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:163 (Configured)",
             "state": "Configured",
         },
         {
@@ -1974,7 +1974,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:172",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:175",
         },
         {
             "kind": "send",
@@ -1983,7 +1983,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:186",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:189",
         },
     ),
     "teardown": (
@@ -2005,7 +2005,7 @@ SCENARIO_TC_058_2_CS: dict[str, Any] = {
 async def test_tc_058_2_cs() -> None:
     """TC_058_2_CS: Central Smart Charging - Wrong transactionId.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:160. Refs: OCTT TC_058_2_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:163. Refs: OCTT TC_058_2_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
     """
     await play_case(SPEC, SCENARIO_TC_058_2_CS)
 
@@ -2023,7 +2023,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
         "errata E3.42",
         "errata E3.57",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:190",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:193",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -2140,7 +2140,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2150,7 +2150,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2160,7 +2160,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2170,7 +2170,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2180,7 +2180,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2190,7 +2190,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2200,7 +2200,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2210,7 +2210,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2220,7 +2220,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2230,7 +2230,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2240,7 +2240,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2250,7 +2250,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2260,7 +2260,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2270,7 +2270,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2280,7 +2280,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2290,7 +2290,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2300,7 +2300,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2310,7 +2310,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2320,7 +2320,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2330,7 +2330,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2340,7 +2340,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2350,7 +2350,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2364,7 +2364,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:190 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:193 (Configured)",
             "state": "Configured",
         },
         {
@@ -2419,7 +2419,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:204",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:207",
         },
         {
             "kind": "expect",
@@ -2428,7 +2428,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:205",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:208",
         },
         {
             "kind": "send",
@@ -2450,7 +2450,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:206",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:209",
         },
         {
             "kind": "any_order",
@@ -2459,7 +2459,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:219",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:222",
             "items": (
                 {
                     "kind": "expect",
@@ -2468,7 +2468,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
                     "reply": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:220",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:223",
                 },
                 {
                     "kind": "expect",
@@ -2477,7 +2477,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:222",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:225",
                 },
             ),
         },
@@ -2502,7 +2502,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:223",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:226",
         },
     ),
     "teardown": (
@@ -2524,7 +2524,7 @@ SCENARIO_TC_059_CS: dict[str, Any] = {
 async def test_tc_059_cs() -> None:
     """TC_059_CS: Remote Start Transaction with Charging Profile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:190. Refs: OCTT TC_059_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, OCPP 1.6 §5.7, OCPP 1.6 §7.10, errata E3.41, errata E3.42, errata E3.57.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:193. Refs: OCTT TC_059_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, OCPP 1.6 §5.7, OCPP 1.6 §7.10, errata E3.41, errata E3.42, errata E3.57.
     """
     await play_case(SPEC, SCENARIO_TC_059_CS)
 
@@ -2533,7 +2533,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
     "id": "TC_060_CS",
     "title": "Remote Start Transaction with Charging Profile - Rejected",
     "refs": ("OCTT TC_060_CS", "OCPP 1.6 §5.16.2", "OCPP 1.6 §5.11", "errata E3.41"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:235",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:238",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -2650,7 +2650,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2660,7 +2660,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2670,7 +2670,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2680,7 +2680,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2690,7 +2690,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2700,7 +2700,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2710,7 +2710,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2720,7 +2720,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2730,7 +2730,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2740,7 +2740,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2750,7 +2750,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2760,7 +2760,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2770,7 +2770,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2780,7 +2780,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2790,7 +2790,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2800,7 +2800,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2810,7 +2810,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2820,7 +2820,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2830,7 +2830,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2840,7 +2840,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2850,7 +2850,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2860,7 +2860,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2874,7 +2874,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:235 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:238 (Configured)",
             "state": "Configured",
         },
         {
@@ -2942,7 +2942,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:248",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:251",
         },
         {
             "kind": "silence",
@@ -2951,7 +2951,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
             "reply": None,
             "seconds": 10.0,
             "comment": "No transaction is started (no Authorize, StatusNotification or StartTransaction).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:262",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:265",
         },
     ),
     "teardown": (
@@ -2973,7 +2973,7 @@ SCENARIO_TC_060_CS: dict[str, Any] = {
 async def test_tc_060_cs() -> None:
     """TC_060_CS: Remote Start Transaction with Charging Profile - Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:235. Refs: OCTT TC_060_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:238. Refs: OCTT TC_060_CS, OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
     """
     await play_case(SPEC, SCENARIO_TC_060_CS)
 
@@ -2991,7 +2991,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
         "errata E3.29",
         "errata E3.57",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:266",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:269",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3104,7 +3104,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3114,7 +3114,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3124,7 +3124,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3134,7 +3134,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3144,7 +3144,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3154,7 +3154,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3164,7 +3164,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3174,7 +3174,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3184,7 +3184,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3194,7 +3194,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3204,7 +3204,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3214,7 +3214,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3224,7 +3224,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3234,7 +3234,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3244,7 +3244,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3254,7 +3254,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3264,7 +3264,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3274,7 +3274,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3284,7 +3284,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3294,7 +3294,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3304,7 +3304,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3314,7 +3314,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:266 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:269 (Configured)",
             "state": "Configured",
         },
         {
@@ -3455,7 +3455,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:283",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:286",
         },
         {
             "kind": "send",
@@ -3477,7 +3477,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:297",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:300",
         },
         {
             "kind": "send",
@@ -3505,7 +3505,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:310",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:313",
         },
         {
             "kind": "send",
@@ -3532,7 +3532,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:328",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:331",
         },
     ),
     "teardown": (
@@ -3554,7 +3554,7 @@ SCENARIO_TC_066_CS: dict[str, Any] = {
 async def test_tc_066_cs() -> None:
     """TC_066_CS: Get Composite Schedule.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:266. Refs: OCTT TC_066_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, OCPP 1.6 §5.7, OCPP 1.6 §6.22, errata E3.28, errata E3.29, errata E3.57.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:269. Refs: OCTT TC_066_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, OCPP 1.6 §5.7, OCPP 1.6 §6.22, errata E3.28, errata E3.29, errata E3.57.
     """
     await play_case(SPEC, SCENARIO_TC_066_CS)
 
@@ -3572,7 +3572,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
         "errata E3.25",
         "errata E3.26",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:343",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:346",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -3685,7 +3685,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3695,7 +3695,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3705,7 +3705,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3715,7 +3715,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3725,7 +3725,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3735,7 +3735,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3745,7 +3745,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3755,7 +3755,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3765,7 +3765,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3775,7 +3775,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3785,7 +3785,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3795,7 +3795,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3805,7 +3805,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3815,7 +3815,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3825,7 +3825,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3835,7 +3835,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3845,7 +3845,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3855,7 +3855,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3865,7 +3865,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3875,7 +3875,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3885,7 +3885,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3895,7 +3895,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:343 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:346 (Configured)",
             "state": "Configured",
         },
         {
@@ -3968,7 +3968,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:358",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:361",
         },
         {
             "kind": "send",
@@ -3990,7 +3990,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:375",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:378",
         },
         {
             "kind": "send",
@@ -4012,7 +4012,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:388",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:391",
         },
         {
             "kind": "send",
@@ -4034,7 +4034,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:401",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:404",
         },
         {
             "kind": "send",
@@ -4043,7 +4043,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:410",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:413",
         },
         {
             "kind": "send",
@@ -4059,7 +4059,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:412",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:415",
         },
         {
             "kind": "send",
@@ -4068,7 +4068,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:416",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:419",
         },
         {
             "kind": "send",
@@ -4084,7 +4084,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:418",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:421",
         },
         {
             "kind": "send",
@@ -4093,7 +4093,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:422",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:425",
         },
         {
             "kind": "send",
@@ -4109,7 +4109,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:424",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:427",
         },
         {
             "kind": "send",
@@ -4118,7 +4118,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "Nothing is left to clear (§7.21 Unknown).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:426",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:429",
         },
     ),
     "teardown": (
@@ -4140,7 +4140,7 @@ SCENARIO_TC_067_CS: dict[str, Any] = {
 async def test_tc_067_cs() -> None:
     """TC_067_CS: Clear Charging Profile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:343. Refs: OCTT TC_067_CS, OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, OCPP 1.6 §3.13.2, OCPP 1.6 §3.13.3, errata E3.25, errata E3.26.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:346. Refs: OCTT TC_067_CS, OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, OCPP 1.6 §3.13.2, OCPP 1.6 §3.13.3, errata E3.25, errata E3.26.
     """
     await play_case(SPEC, SCENARIO_TC_067_CS)
 
@@ -4155,7 +4155,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
         "OCPP 1.6 §7.8",
         "errata E3.43",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:431",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:434",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4268,7 +4268,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4278,7 +4278,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4288,7 +4288,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4298,7 +4298,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4308,7 +4308,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4318,7 +4318,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4328,7 +4328,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4338,7 +4338,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4348,7 +4348,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4358,7 +4358,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4368,7 +4368,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4378,7 +4378,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4388,7 +4388,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4398,7 +4398,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4408,7 +4408,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4418,7 +4418,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4428,7 +4428,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4438,7 +4438,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4448,7 +4448,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4458,7 +4458,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4468,7 +4468,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4478,7 +4478,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:431 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:434 (Configured)",
             "state": "Configured",
         },
         {
@@ -4553,7 +4553,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:445",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:448",
         },
         {
             "kind": "send",
@@ -4581,7 +4581,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:464",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:467",
         },
         {
             "kind": "send",
@@ -4608,7 +4608,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:480",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:483",
         },
     ),
     "teardown": (
@@ -4630,7 +4630,7 @@ SCENARIO_TC_072_CS: dict[str, Any] = {
 async def test_tc_072_cs() -> None:
     """TC_072_CS: Stacking Charging Profiles.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:431. Refs: OCTT TC_072_CS, OCPP 1.6 §3.13.2, OCPP 1.6 §5.7, OCPP 1.6 §7.8, errata E3.43.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:434. Refs: OCTT TC_072_CS, OCPP 1.6 §3.13.2, OCPP 1.6 §5.7, OCPP 1.6 §7.8, errata E3.43.
     """
     await play_case(SPEC, SCENARIO_TC_072_CS)
 
@@ -4645,7 +4645,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
         "OCPP 1.6 §3.13.2",
         "errata E3.8",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:495",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:498",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -4758,7 +4758,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4768,7 +4768,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4778,7 +4778,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4788,7 +4788,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4798,7 +4798,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4808,7 +4808,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4818,7 +4818,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4828,7 +4828,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4838,7 +4838,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4848,7 +4848,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4858,7 +4858,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4868,7 +4868,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4878,7 +4878,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4888,7 +4888,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4898,7 +4898,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4908,7 +4908,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4918,7 +4918,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4928,7 +4928,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4938,7 +4938,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4948,7 +4948,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4958,7 +4958,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -4968,7 +4968,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:495 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:498 (Configured)",
             "state": "Configured",
         },
         {
@@ -5108,7 +5108,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:509",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:512",
         },
         {
             "kind": "send",
@@ -5129,7 +5129,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:522",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:525",
         },
         {
             "kind": "send",
@@ -5151,7 +5151,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "The updated default (same stackLevel and purpose) replaces it (§3.13.2).",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:531",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:534",
         },
         {
             "kind": "send",
@@ -5167,7 +5167,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:545",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:548",
         },
     ),
     "teardown": (
@@ -5189,7 +5189,7 @@ SCENARIO_TC_082_CS: dict[str, Any] = {
 async def test_tc_082_cs() -> None:
     """TC_082_CS: Central Smart Charging - TxDefaultProfile - with ongoing transaction.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:495. Refs: OCTT TC_082_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3, OCPP 1.6 §3.13.2, errata E3.8.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:498. Refs: OCTT TC_082_CS, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3, OCPP 1.6 §3.13.2, errata E3.8.
     """
     await play_case(SPEC, SCENARIO_TC_082_CS)
 
@@ -5198,7 +5198,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_BY_ID",
     "title": "ClearChargingProfile with an id clears that profile only, whatever else it names",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §6.13", "OCPP 1.6 §7.21", "errata E3.25", "errata E3.26"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:552",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:555",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5311,7 +5311,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5321,7 +5321,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5331,7 +5331,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5341,7 +5341,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5351,7 +5351,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5361,7 +5361,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5371,7 +5371,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5381,7 +5381,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5391,7 +5391,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5401,7 +5401,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5411,7 +5411,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5421,7 +5421,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5431,7 +5431,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5441,7 +5441,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5451,7 +5451,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5461,7 +5461,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5471,7 +5471,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5481,7 +5481,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5491,7 +5491,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5501,7 +5501,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5511,7 +5511,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5521,7 +5521,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:552 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:555 (Configured)",
             "state": "Configured",
         },
         {
@@ -5589,7 +5589,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:562",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:565",
         },
         {
             "kind": "send",
@@ -5611,7 +5611,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:575",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:578",
         },
         {
             "kind": "send",
@@ -5620,7 +5620,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:588",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:591",
         },
         {
             "kind": "send",
@@ -5629,7 +5629,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:590",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:593",
         },
         {
             "kind": "send",
@@ -5645,7 +5645,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "Profile 21 is still there and rules the connector.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:592",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:595",
         },
         {
             "kind": "send",
@@ -5659,7 +5659,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:597",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:600",
         },
         {
             "kind": "send",
@@ -5668,7 +5668,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:599",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:602",
         },
     ),
     "teardown": (
@@ -5690,7 +5690,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID: dict[str, Any] = {
 async def test_cs_smart_charging_clear_by_id() -> None:
     """CS_SMART_CHARGING_CLEAR_BY_ID: ClearChargingProfile with an id clears that profile only, whatever else it names.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:552. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:555. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_BY_ID)
 
@@ -5699,7 +5699,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE",
     "title": "ClearChargingProfile by connectorId and purpose clears the profiles matching both",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §6.13", "OCPP 1.6 §7.21", "errata E3.25", "errata E3.26"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:603",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:606",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -5812,7 +5812,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5822,7 +5822,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5832,7 +5832,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5842,7 +5842,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5852,7 +5852,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5862,7 +5862,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5872,7 +5872,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5882,7 +5882,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5892,7 +5892,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5902,7 +5902,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5912,7 +5912,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5922,7 +5922,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5932,7 +5932,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5942,7 +5942,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5952,7 +5952,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5962,7 +5962,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5972,7 +5972,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5982,7 +5982,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -5992,7 +5992,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -6002,7 +6002,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -6012,7 +6012,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -6022,7 +6022,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:603 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:606 (Configured)",
             "state": "Configured",
         },
         {
@@ -6090,7 +6090,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:613",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:616",
         },
         {
             "kind": "send",
@@ -6112,7 +6112,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:626",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:629",
         },
         {
             "kind": "send",
@@ -6134,7 +6134,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:639",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:642",
         },
         {
             "kind": "send",
@@ -6146,7 +6146,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:652",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:655",
         },
         {
             "kind": "send",
@@ -6155,7 +6155,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:654",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:657",
         },
         {
             "kind": "send",
@@ -6164,7 +6164,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:656",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:659",
         },
         {
             "kind": "send",
@@ -6173,7 +6173,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:658",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:661",
         },
     ),
     "teardown": (
@@ -6195,7 +6195,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: dict[str, Any] = {
 async def test_cs_smart_charging_clear_by_connector_and_purpose() -> None:
     """CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE: ClearChargingProfile by connectorId and purpose clears the profiles matching both.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:603. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:606. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25, errata E3.26.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_BY_CONNECTOR_AND_PURPOSE)
 
@@ -6204,7 +6204,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL",
     "title": "ClearChargingProfile by stackLevel clears the profiles at that level",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §6.13", "OCPP 1.6 §7.21", "errata E3.25"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:662",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:665",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -6317,7 +6317,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6327,7 +6327,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6337,7 +6337,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6347,7 +6347,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6357,7 +6357,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6367,7 +6367,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6377,7 +6377,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6387,7 +6387,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6397,7 +6397,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6407,7 +6407,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6417,7 +6417,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6427,7 +6427,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6437,7 +6437,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6447,7 +6447,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6457,7 +6457,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6467,7 +6467,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6477,7 +6477,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6487,7 +6487,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6497,7 +6497,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6507,7 +6507,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6517,7 +6517,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6527,7 +6527,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:662 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:665 (Configured)",
             "state": "Configured",
         },
         {
@@ -6595,7 +6595,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:668",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:671",
         },
         {
             "kind": "send",
@@ -6617,7 +6617,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:681",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:684",
         },
         {
             "kind": "send",
@@ -6626,7 +6626,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:694",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:697",
         },
         {
             "kind": "send",
@@ -6635,7 +6635,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:696",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:699",
         },
         {
             "kind": "send",
@@ -6644,7 +6644,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:698",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:701",
         },
     ),
     "teardown": (
@@ -6666,7 +6666,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: dict[str, Any] = {
 async def test_cs_smart_charging_clear_by_stack_level() -> None:
     """CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL: ClearChargingProfile by stackLevel clears the profiles at that level.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:662. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:665. Refs: OCPP 1.6 §5.5, OCPP 1.6 §6.13, OCPP 1.6 §7.21, errata E3.25.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_BY_STACK_LEVEL)
 
@@ -6675,7 +6675,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED",
     "title": "ClearChargingProfile that matches nothing is Unknown",
     "refs": ("OCPP 1.6 §5.5", "OCPP 1.6 §7.21", "errata E3.25"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:702",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:705",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -6788,7 +6788,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6798,7 +6798,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6808,7 +6808,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6818,7 +6818,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6828,7 +6828,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6838,7 +6838,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6848,7 +6848,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6858,7 +6858,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6868,7 +6868,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6878,7 +6878,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6888,7 +6888,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6898,7 +6898,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6908,7 +6908,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6918,7 +6918,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6928,7 +6928,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6938,7 +6938,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6948,7 +6948,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6958,7 +6958,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6968,7 +6968,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6978,7 +6978,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6988,7 +6988,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -6998,7 +6998,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:702 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:705 (Configured)",
             "state": "Configured",
         },
         {
@@ -7053,7 +7053,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:712",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:715",
         },
         {
             "kind": "send",
@@ -7062,7 +7062,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:714",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:717",
         },
         {
             "kind": "send",
@@ -7071,7 +7071,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:716",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:719",
         },
         {
             "kind": "send",
@@ -7093,7 +7093,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:718",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:721",
         },
         {
             "kind": "send",
@@ -7102,7 +7102,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "Profile 51 is on the connector at stackLevel 0, not on connector 0 nor at level 3.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:731",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:734",
         },
         {
             "kind": "send",
@@ -7111,7 +7111,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:734",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:737",
         },
         {
             "kind": "send",
@@ -7120,7 +7120,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:736",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:739",
         },
     ),
     "teardown": (
@@ -7142,7 +7142,7 @@ SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: dict[str, Any] = {
 async def test_cs_smart_charging_clear_nothing_matched() -> None:
     """CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED: ClearChargingProfile that matches nothing is Unknown.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:702. Refs: OCPP 1.6 §5.5, OCPP 1.6 §7.21, errata E3.25.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:705. Refs: OCPP 1.6 §5.5, OCPP 1.6 §7.21, errata E3.25.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_CLEAR_NOTHING_MATCHED)
 
@@ -7151,7 +7151,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_REPLACE_BY_ID",
     "title": "A profile with an installed profile's id replaces it",
     "refs": ("OCPP 1.6 §5.16.3", "OCPP 1.6 §5.16.4", "OCPP 1.6 §5.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:740",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:743",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -7264,7 +7264,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7274,7 +7274,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7284,7 +7284,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7294,7 +7294,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7304,7 +7304,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7314,7 +7314,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7324,7 +7324,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7334,7 +7334,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7344,7 +7344,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7354,7 +7354,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7364,7 +7364,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7374,7 +7374,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7384,7 +7384,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7394,7 +7394,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7404,7 +7404,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7414,7 +7414,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7424,7 +7424,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7434,7 +7434,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7444,7 +7444,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7454,7 +7454,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7464,7 +7464,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7474,7 +7474,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:740 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:743 (Configured)",
             "state": "Configured",
         },
         {
@@ -7542,7 +7542,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:749",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:752",
         },
         {
             "kind": "send",
@@ -7564,7 +7564,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:762",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:765",
         },
         {
             "kind": "send",
@@ -7573,7 +7573,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:775",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:778",
         },
         {
             "kind": "send",
@@ -7589,7 +7589,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:777",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:780",
         },
         {
             "kind": "send",
@@ -7598,7 +7598,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:781",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:784",
         },
     ),
     "teardown": (
@@ -7620,7 +7620,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID: dict[str, Any] = {
 async def test_cs_smart_charging_replace_by_id() -> None:
     """CS_SMART_CHARGING_REPLACE_BY_ID: A profile with an installed profile's id replaces it.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:740. Refs: OCPP 1.6 §5.16.3, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:743. Refs: OCPP 1.6 §5.16.3, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_REPLACE_BY_ID)
 
@@ -7629,7 +7629,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
     "id": "CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE",
     "title": "A profile with an installed profile's stackLevel and purpose replaces it",
     "refs": ("OCPP 1.6 §3.13.2", "OCPP 1.6 §5.16.4", "OCPP 1.6 §5.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:785",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:788",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -7742,7 +7742,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7752,7 +7752,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7762,7 +7762,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7772,7 +7772,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7782,7 +7782,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7792,7 +7792,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7802,7 +7802,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7812,7 +7812,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7822,7 +7822,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7832,7 +7832,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7842,7 +7842,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7852,7 +7852,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7862,7 +7862,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7872,7 +7872,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7882,7 +7882,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7892,7 +7892,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7902,7 +7902,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7912,7 +7912,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7922,7 +7922,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7932,7 +7932,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7942,7 +7942,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -7952,7 +7952,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:785 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:788 (Configured)",
             "state": "Configured",
         },
         {
@@ -8020,7 +8020,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:794",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:797",
         },
         {
             "kind": "send",
@@ -8042,7 +8042,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:807",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:810",
         },
         {
             "kind": "send",
@@ -8051,7 +8051,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:820",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:823",
         },
         {
             "kind": "send",
@@ -8067,7 +8067,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:822",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:825",
         },
         {
             "kind": "send",
@@ -8076,7 +8076,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:826",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:829",
         },
     ),
     "teardown": (
@@ -8098,7 +8098,7 @@ SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: dict[str, Any] = 
 async def test_cs_smart_charging_replace_by_stack_level_and_purpose() -> None:
     """CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE: A profile with an installed profile's stackLevel and purpose replaces it.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:785. Refs: OCPP 1.6 §3.13.2, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:788. Refs: OCPP 1.6 §3.13.2, OCPP 1.6 §5.16.4, OCPP 1.6 §5.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_REPLACE_BY_STACK_LEVEL_AND_PURPOSE)
 
@@ -8107,7 +8107,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM",
     "title": "A stackLevel above ChargeProfileMaxStackLevel is Rejected",
     "refs": ("OCPP 1.6 §9.4.1", "OCPP 1.6 §5.16", "OCPP 1.6 §7.11", "OCPP 1.6 §3.13.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:830",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:833",
     "requires": ("Core", "SmartCharging", "ChargeProfileMaxStackLevel"),
     "setup": {
         "connectors": 1,
@@ -8228,7 +8228,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8238,7 +8238,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8248,7 +8248,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8258,7 +8258,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8268,7 +8268,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8278,7 +8278,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8288,7 +8288,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8298,7 +8298,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8308,7 +8308,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8318,7 +8318,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8328,7 +8328,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8338,7 +8338,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8348,7 +8348,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8358,7 +8358,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8368,7 +8368,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8378,7 +8378,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8388,7 +8388,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8398,7 +8398,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8408,7 +8408,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8418,7 +8418,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8428,7 +8428,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8438,7 +8438,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:830 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:833 (Configured)",
             "state": "Configured",
         },
         {
@@ -8506,7 +8506,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:846",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:849",
         },
         {
             "kind": "send",
@@ -8515,7 +8515,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:859",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:862",
         },
         {
             "kind": "send",
@@ -8537,7 +8537,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:861",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:864",
         },
         {
             "kind": "send",
@@ -8546,7 +8546,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:874",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:877",
         },
     ),
     "teardown": (
@@ -8575,7 +8575,7 @@ SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: dict[str, Any] = {
 async def test_cs_smart_charging_stack_level_above_maximum() -> None:
     """CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM: A stackLevel above ChargeProfileMaxStackLevel is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:830. Refs: OCPP 1.6 §9.4.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11, OCPP 1.6 §3.13.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:833. Refs: OCPP 1.6 §9.4.1, OCPP 1.6 §5.16, OCPP 1.6 §7.11, OCPP 1.6 §3.13.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_STACK_LEVEL_ABOVE_MAXIMUM)
 
@@ -8590,7 +8590,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
         "OCPP 1.6 §7.12",
         "errata E3.88",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:878",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:881",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -8711,7 +8711,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8721,7 +8721,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8731,7 +8731,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8741,7 +8741,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8751,7 +8751,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8761,7 +8761,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8771,7 +8771,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8781,7 +8781,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8791,7 +8791,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8801,7 +8801,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8811,7 +8811,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8821,7 +8821,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8831,7 +8831,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8841,7 +8841,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8851,7 +8851,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8861,7 +8861,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8871,7 +8871,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8881,7 +8881,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8891,7 +8891,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8901,7 +8901,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8911,7 +8911,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8921,7 +8921,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:878 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:881 (Configured)",
             "state": "Configured",
         },
         {
@@ -8984,7 +8984,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:896",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:899",
         },
         {
             "kind": "send",
@@ -9006,7 +9006,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:899",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:902",
         },
         {
             "kind": "send",
@@ -9028,7 +9028,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:912",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:915",
         },
         {
             "kind": "send",
@@ -9037,7 +9037,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:925",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:928",
         },
         {
             "kind": "send",
@@ -9046,7 +9046,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:927",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:930",
         },
     ),
     "teardown": (
@@ -9075,7 +9075,7 @@ SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED: dict[str, Any] = {
 async def test_cs_smart_charging_unit_not_allowed() -> None:
     """CS_SMART_CHARGING_UNIT_NOT_ALLOWED: A schedule in a unit ChargingScheduleAllowedChargingRateUnit does not allow is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:878. Refs: OCPP 1.6 §9.4.2, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.12, errata E3.88.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:881. Refs: OCPP 1.6 §9.4.2, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.12, errata E3.88.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_UNIT_NOT_ALLOWED)
 
@@ -9084,7 +9084,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_TOO_MANY_PERIODS",
     "title": "A schedule with more periods than ChargingScheduleMaxPeriods is Rejected",
     "refs": ("OCPP 1.6 §9.4.3", "OCPP 1.6 §3.13.5", "OCPP 1.6 §5.16", "OCPP 1.6 §7.11"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:931",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:934",
     "requires": ("Core", "SmartCharging", "ChargingScheduleMaxPeriods"),
     "setup": {
         "connectors": 1,
@@ -9205,7 +9205,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9215,7 +9215,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9225,7 +9225,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9235,7 +9235,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9245,7 +9245,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9255,7 +9255,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9265,7 +9265,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9275,7 +9275,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9285,7 +9285,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9295,7 +9295,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9305,7 +9305,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9315,7 +9315,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9325,7 +9325,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9335,7 +9335,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9345,7 +9345,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9355,7 +9355,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9365,7 +9365,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9375,7 +9375,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9385,7 +9385,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9395,7 +9395,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9405,7 +9405,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9415,7 +9415,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:931 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:934 (Configured)",
             "state": "Configured",
         },
         {
@@ -9509,7 +9509,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:940",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:943",
         },
         {
             "kind": "send",
@@ -9556,7 +9556,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:978",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:981",
         },
         {
             "kind": "send",
@@ -9565,7 +9565,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1015",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1018",
         },
         {
             "kind": "send",
@@ -9574,7 +9574,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1017",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1020",
         },
     ),
     "teardown": (
@@ -9603,7 +9603,7 @@ SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS: dict[str, Any] = {
 async def test_cs_smart_charging_too_many_periods() -> None:
     """CS_SMART_CHARGING_TOO_MANY_PERIODS: A schedule with more periods than ChargingScheduleMaxPeriods is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:931. Refs: OCPP 1.6 §9.4.3, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:934. Refs: OCPP 1.6 §9.4.3, OCPP 1.6 §3.13.5, OCPP 1.6 §5.16, OCPP 1.6 §7.11.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_TOO_MANY_PERIODS)
 
@@ -9618,7 +9618,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
         "OCPP 1.6 §7.26",
         "OCPP-J 1.6 §4.2.3",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -9731,7 +9731,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9741,7 +9741,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9751,7 +9751,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9761,7 +9761,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9771,7 +9771,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9781,7 +9781,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9791,7 +9791,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9801,7 +9801,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9811,7 +9811,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9821,7 +9821,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9831,7 +9831,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9841,7 +9841,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9851,7 +9851,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9861,7 +9861,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9871,7 +9871,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9881,7 +9881,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9891,7 +9891,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9901,7 +9901,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9911,7 +9911,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9921,7 +9921,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9931,7 +9931,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -9941,7 +9941,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1021 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1024 (Configured)",
             "state": "Configured",
         },
         {
@@ -10009,7 +10009,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1031",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1034",
         },
         {
             "kind": "send",
@@ -10022,7 +10022,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1044",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1047",
         },
         {
             "kind": "send",
@@ -10031,7 +10031,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1046",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1049",
         },
     ),
     "teardown": (
@@ -10053,7 +10053,7 @@ SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR: dict[str, Any] = {
 async def test_cs_smart_charging_unknown_connector() -> None:
     """CS_SMART_CHARGING_UNKNOWN_CONNECTOR: A connectorId the Charge Point does not have.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1021. Refs: errata E3.39, OCPP 1.6 §5.16, OCPP 1.6 §5.7, OCPP 1.6 §7.26, OCPP-J 1.6 §4.2.3.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1024. Refs: errata E3.39, OCPP 1.6 §5.16, OCPP 1.6 §5.7, OCPP 1.6 §7.26, OCPP-J 1.6 §4.2.3.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_UNKNOWN_CONNECTOR)
 
@@ -10062,7 +10062,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES",
     "title": "ChargePointMaxProfile only on connector 0, TxProfile only on a connector",
     "refs": ("OCPP 1.6 §3.13.1", "OCPP 1.6 §5.16", "OCPP 1.6 §7.10", "OCPP 1.6 §7.11"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -10175,7 +10175,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10185,7 +10185,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10195,7 +10195,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10205,7 +10205,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10215,7 +10215,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10225,7 +10225,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10235,7 +10235,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10245,7 +10245,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10255,7 +10255,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10265,7 +10265,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10275,7 +10275,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10285,7 +10285,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10295,7 +10295,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10305,7 +10305,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10315,7 +10315,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10325,7 +10325,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10335,7 +10335,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10345,7 +10345,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10355,7 +10355,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10365,7 +10365,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10375,7 +10375,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10385,7 +10385,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1050 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1053 (Configured)",
             "state": "Configured",
         },
         {
@@ -10525,7 +10525,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1061",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1064",
         },
         {
             "kind": "send",
@@ -10547,7 +10547,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Rejected"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1074",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1077",
         },
         {
             "kind": "send",
@@ -10569,7 +10569,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1087",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1090",
         },
         {
             "kind": "send",
@@ -10591,7 +10591,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1100",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1103",
         },
     ),
     "teardown": (
@@ -10613,7 +10613,7 @@ SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: dict[str, Any] = {
 async def test_cs_smart_charging_purpose_connector_rules() -> None:
     """CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES: ChargePointMaxProfile only on connector 0, TxProfile only on a connector.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1050. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.10, OCPP 1.6 §7.11.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1053. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §5.16, OCPP 1.6 §7.10, OCPP 1.6 §7.11.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_PURPOSE_CONNECTOR_RULES)
 
@@ -10622,7 +10622,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_INVALID_SCHEDULE",
     "title": "Profiles that break the schedule rules are refused",
     "refs": ("OCPP 1.6 §7.8", "OCPP 1.6 §7.13", "OCPP 1.6 §7.37", "errata E3.45", "errata E3.56"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -10735,7 +10735,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10745,7 +10745,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10755,7 +10755,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10765,7 +10765,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10775,7 +10775,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10785,7 +10785,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10795,7 +10795,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10805,7 +10805,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10815,7 +10815,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10825,7 +10825,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10835,7 +10835,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10845,7 +10845,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10855,7 +10855,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10865,7 +10865,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10875,7 +10875,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10885,7 +10885,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10895,7 +10895,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10905,7 +10905,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10915,7 +10915,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10925,7 +10925,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10935,7 +10935,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -10945,7 +10945,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1115 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1118 (Configured)",
             "state": "Configured",
         },
         {
@@ -11013,7 +11013,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1125",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1128",
         },
         {
             "kind": "send",
@@ -11036,7 +11036,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1139",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1142",
         },
         {
             "kind": "send",
@@ -11058,7 +11058,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1154",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1157",
         },
         {
             "kind": "send",
@@ -11067,7 +11067,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
             "reply": {"status": "Unknown"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1168",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1171",
         },
     ),
     "teardown": (
@@ -11089,7 +11089,7 @@ SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE: dict[str, Any] = {
 async def test_cs_smart_charging_invalid_schedule() -> None:
     """CS_SMART_CHARGING_INVALID_SCHEDULE: Profiles that break the schedule rules are refused.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1115. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.13, OCPP 1.6 §7.37, errata E3.45, errata E3.56.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1118. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.13, OCPP 1.6 §7.37, errata E3.45, errata E3.56.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_INVALID_SCHEDULE)
 
@@ -11098,7 +11098,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
     "id": "CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID",
     "title": "RemoteStartTransaction with a TxProfile that names a transactionId is Rejected",
     "refs": ("OCPP 1.6 §5.16.2", "OCPP 1.6 §5.11", "errata E3.41"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -11215,7 +11215,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11225,7 +11225,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11235,7 +11235,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11245,7 +11245,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11255,7 +11255,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11265,7 +11265,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11275,7 +11275,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11285,7 +11285,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11295,7 +11295,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11305,7 +11305,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11315,7 +11315,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11325,7 +11325,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11335,7 +11335,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11345,7 +11345,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11355,7 +11355,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11365,7 +11365,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11375,7 +11375,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11385,7 +11385,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11395,7 +11395,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11405,7 +11405,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11415,7 +11415,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11425,7 +11425,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11439,7 +11439,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1172 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1175 (Configured)",
             "state": "Configured",
         },
         {
@@ -11508,7 +11508,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": {"$result": {"status": "Rejected"}, "$error": "PropertyConstraintViolation"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1185",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1188",
         },
         {
             "kind": "silence",
@@ -11517,7 +11517,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
             "reply": None,
             "seconds": 10.0,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1200",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203",
         },
     ),
     "teardown": (
@@ -11539,7 +11539,7 @@ SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: dict[str, A
 async def test_cs_smart_charging_remote_start_profile_with_transaction_id() -> None:
     """CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID: RemoteStartTransaction with a TxProfile that names a transactionId is Rejected.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1172. Refs: OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1175. Refs: OCPP 1.6 §5.16.2, OCPP 1.6 §5.11, errata E3.41.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_REMOTE_START_PROFILE_WITH_TRANSACTION_ID)
 
@@ -11554,7 +11554,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
         "errata E3.30",
         "errata E3.53",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -11667,7 +11667,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11677,7 +11677,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11687,7 +11687,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11697,7 +11697,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11707,7 +11707,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11717,7 +11717,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11727,7 +11727,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11737,7 +11737,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11747,7 +11747,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11757,7 +11757,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11767,7 +11767,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11777,7 +11777,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11787,7 +11787,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11797,7 +11797,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11807,7 +11807,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11817,7 +11817,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11827,7 +11827,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11837,7 +11837,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11847,7 +11847,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11857,7 +11857,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11867,7 +11867,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11877,7 +11877,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1203 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1206 (Configured)",
             "state": "Configured",
         },
         {
@@ -11945,7 +11945,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1214",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1217",
         },
         {
             "kind": "send",
@@ -11967,7 +11967,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1227",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1230",
         },
         {
             "kind": "send",
@@ -11986,7 +11986,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1240",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1243",
         },
         {
             "kind": "send",
@@ -12003,7 +12003,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1250",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1253",
         },
     ),
     "teardown": (
@@ -12025,7 +12025,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: dict[str, Any] = {
 async def test_cs_smart_charging_composite_connector_zero() -> None:
     """CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO: The composite schedule of connector 0 is capped by the ChargePointMaxProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1203. Refs: OCPP 1.6 §5.7, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, errata E3.30, errata E3.53.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1206. Refs: OCPP 1.6 §5.7, OCPP 1.6 §3.13.1, OCPP 1.6 §3.13.3, errata E3.30, errata E3.53.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_COMPOSITE_CONNECTOR_ZERO)
 
@@ -12034,7 +12034,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_COMPOSITE_IN_WATTS",
     "title": "The composite schedule in the requested unit, W or A",
     "refs": ("OCPP 1.6 §5.7", "OCPP 1.6 §6.21", "OCPP 1.6 §6.22", "OCPP 1.6 §7.12"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -12147,7 +12147,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12157,7 +12157,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12167,7 +12167,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12177,7 +12177,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12187,7 +12187,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12197,7 +12197,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12207,7 +12207,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12217,7 +12217,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12227,7 +12227,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12237,7 +12237,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12247,7 +12247,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12257,7 +12257,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12267,7 +12267,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12277,7 +12277,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12287,7 +12287,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12297,7 +12297,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12307,7 +12307,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12317,7 +12317,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12327,7 +12327,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12337,7 +12337,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12347,7 +12347,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12357,7 +12357,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1257 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1260 (Configured)",
             "state": "Configured",
         },
         {
@@ -12425,7 +12425,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1266",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1269",
         },
         {
             "kind": "send",
@@ -12446,7 +12446,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1279",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1282",
         },
         {
             "kind": "send",
@@ -12466,7 +12466,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1287",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1290",
         },
     ),
     "teardown": (
@@ -12488,7 +12488,7 @@ SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS: dict[str, Any] = {
 async def test_cs_smart_charging_composite_in_watts() -> None:
     """CS_SMART_CHARGING_COMPOSITE_IN_WATTS: The composite schedule in the requested unit, W or A.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1257. Refs: OCPP 1.6 §5.7, OCPP 1.6 §6.21, OCPP 1.6 §6.22, OCPP 1.6 §7.12.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1260. Refs: OCPP 1.6 §5.7, OCPP 1.6 §6.21, OCPP 1.6 §6.22, OCPP 1.6 §7.12.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_COMPOSITE_IN_WATTS)
 
@@ -12497,7 +12497,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_RECURRING_DAILY",
     "title": "A Daily recurring profile repeats every day from its startSchedule",
     "refs": ("OCPP 1.6 §7.8", "OCPP 1.6 §7.9", "OCPP 1.6 §7.37", "OCPP 1.6 §5.7", "errata E3.56"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -12610,7 +12610,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12620,7 +12620,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12630,7 +12630,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12640,7 +12640,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12650,7 +12650,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12660,7 +12660,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12670,7 +12670,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12680,7 +12680,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12690,7 +12690,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12700,7 +12700,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12710,7 +12710,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12720,7 +12720,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12730,7 +12730,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12740,7 +12740,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12750,7 +12750,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12760,7 +12760,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12770,7 +12770,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12780,7 +12780,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12790,7 +12790,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12800,7 +12800,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12810,7 +12810,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12820,7 +12820,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1296 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1299 (Configured)",
             "state": "Configured",
         },
         {
@@ -12892,7 +12892,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1306",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1309",
         },
         {
             "kind": "send",
@@ -12916,7 +12916,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1320",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1323",
         },
     ),
     "teardown": (
@@ -12938,7 +12938,7 @@ SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY: dict[str, Any] = {
 async def test_cs_smart_charging_recurring_daily() -> None:
     """CS_SMART_CHARGING_RECURRING_DAILY: A Daily recurring profile repeats every day from its startSchedule.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1296. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.9, OCPP 1.6 §7.37, OCPP 1.6 §5.7, errata E3.56.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1299. Refs: OCPP 1.6 §7.8, OCPP 1.6 §7.9, OCPP 1.6 §7.37, OCPP 1.6 §5.7, errata E3.56.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_RECURRING_DAILY)
 
@@ -12947,7 +12947,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT",
     "title": "The ChargePointMaxProfile caps a higher TxDefaultProfile",
     "refs": ("OCPP 1.6 §3.13.3", "OCPP 1.6 §3.13.1", "OCPP 1.6 §5.7", "OCPP 1.6 §5.5"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -13060,7 +13060,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13070,7 +13070,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13080,7 +13080,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13090,7 +13090,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13100,7 +13100,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13110,7 +13110,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13120,7 +13120,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13130,7 +13130,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13140,7 +13140,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13150,7 +13150,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13160,7 +13160,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13170,7 +13170,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13180,7 +13180,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13190,7 +13190,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13200,7 +13200,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13210,7 +13210,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13220,7 +13220,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13230,7 +13230,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13240,7 +13240,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13250,7 +13250,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13260,7 +13260,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13270,7 +13270,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1332 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1335 (Configured)",
             "state": "Configured",
         },
         {
@@ -13338,7 +13338,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1341",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1344",
         },
         {
             "kind": "send",
@@ -13360,7 +13360,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1354",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1357",
         },
         {
             "kind": "send",
@@ -13376,7 +13376,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1367",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1370",
         },
         {
             "kind": "send",
@@ -13385,7 +13385,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1371",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1374",
         },
         {
             "kind": "send",
@@ -13401,7 +13401,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1373",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1376",
         },
     ),
     "teardown": (
@@ -13423,7 +13423,7 @@ SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: dict[str, Any] = {
 async def test_cs_smart_charging_max_profile_caps_default() -> None:
     """CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT: The ChargePointMaxProfile caps a higher TxDefaultProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1332. Refs: OCPP 1.6 §3.13.3, OCPP 1.6 §3.13.1, OCPP 1.6 §5.7, OCPP 1.6 §5.5.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1335. Refs: OCPP 1.6 §3.13.3, OCPP 1.6 §3.13.1, OCPP 1.6 §5.7, OCPP 1.6 §5.5.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_MAX_PROFILE_CAPS_DEFAULT)
 
@@ -13432,7 +13432,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION",
     "title": "A TxProfile ends with its transaction; the default rules the connector again",
     "refs": ("OCPP 1.6 §3.13.1", "OCPP 1.6 §7.10", "OCPP 1.6 §5.7", "errata E3.8"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -13545,7 +13545,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13555,7 +13555,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13565,7 +13565,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13575,7 +13575,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13585,7 +13585,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13595,7 +13595,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13605,7 +13605,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13615,7 +13615,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13625,7 +13625,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13635,7 +13635,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13645,7 +13645,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13655,7 +13655,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13665,7 +13665,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13675,7 +13675,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13685,7 +13685,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13695,7 +13695,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13705,7 +13705,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13715,7 +13715,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13725,7 +13725,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13735,7 +13735,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13745,7 +13745,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13755,7 +13755,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1379 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1382 (Configured)",
             "state": "Configured",
         },
         {
@@ -13895,7 +13895,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1391",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1394",
         },
         {
             "kind": "send",
@@ -13917,7 +13917,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1404",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1407",
         },
         {
             "kind": "send",
@@ -13933,7 +13933,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1417",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1420",
         },
         {
             "kind": "tester",
@@ -13942,7 +13942,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1421",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1424",
         },
         {
             "kind": "any_order",
@@ -13951,7 +13951,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1422",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1425",
             "items": (
                 {
                     "kind": "expect",
@@ -13960,7 +13960,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
                     "reply": {"idTagInfo": {"status": "Accepted"}},
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1423",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1426",
                 },
                 {
                     "kind": "expect",
@@ -13969,7 +13969,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
                     "reply": None,
                     "seconds": None,
                     "comment": "",
-                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1425",
+                    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1428",
                 },
             ),
             "others": "answer",
@@ -13988,7 +13988,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1427",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1430",
         },
         {
             "kind": "tester",
@@ -13997,7 +13997,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1431",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1434",
         },
         {
             "kind": "expect",
@@ -14006,7 +14006,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1432",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435",
         },
     ),
     "teardown": (
@@ -14028,7 +14028,7 @@ SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: dict[str, Any] = {
 async def test_cs_smart_charging_tx_profile_ends_with_transaction() -> None:
     """CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION: A TxProfile ends with its transaction; the default rules the connector again.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1379. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §7.10, OCPP 1.6 §5.7, errata E3.8.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1382. Refs: OCPP 1.6 §3.13.1, OCPP 1.6 §7.10, OCPP 1.6 §5.7, errata E3.8.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_TX_PROFILE_ENDS_WITH_TRANSACTION)
 
@@ -14037,7 +14037,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS",
     "title": "A limit of 0 suspends charging (SuspendedEVSE); a higher one resumes it",
     "refs": ("OCPP 1.6 §4.9", "OCPP 1.6 §7.7", "OCPP 1.6 §3.13.1", "OCPP 1.6 §5.16.3"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -14150,7 +14150,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14160,7 +14160,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14170,7 +14170,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14180,7 +14180,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14190,7 +14190,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14200,7 +14200,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14210,7 +14210,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14220,7 +14220,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14230,7 +14230,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14240,7 +14240,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14250,7 +14250,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14260,7 +14260,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14270,7 +14270,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14280,7 +14280,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14290,7 +14290,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14300,7 +14300,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14310,7 +14310,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14320,7 +14320,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14330,7 +14330,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14340,7 +14340,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14350,7 +14350,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14360,7 +14360,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1435 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1438 (Configured)",
             "state": "Configured",
         },
         {
@@ -14500,7 +14500,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1447",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1450",
         },
         {
             "kind": "expect",
@@ -14509,7 +14509,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1460",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1463",
         },
         {
             "kind": "send",
@@ -14531,7 +14531,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1461",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1464",
         },
         {
             "kind": "expect",
@@ -14540,7 +14540,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1474",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1477",
         },
         {
             "kind": "send",
@@ -14556,7 +14556,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1475",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1478",
         },
     ),
     "teardown": (
@@ -14578,7 +14578,7 @@ SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: dict[str, Any] = {
 async def test_cs_smart_charging_limit_zero_suspends() -> None:
     """CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS: A limit of 0 suspends charging (SuspendedEVSE); a higher one resumes it.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1435. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1438. Refs: OCPP 1.6 §4.9, OCPP 1.6 §7.7, OCPP 1.6 §3.13.1, OCPP 1.6 §5.16.3.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_LIMIT_ZERO_SUSPENDS)
 
@@ -14594,7 +14594,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
         "OCPP 1.6 §9.1.17",
         "OCPP 1.6 §9.1.19",
     ),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484",
     "requires": ("Core", "SmartCharging"),
     "setup": {
         "connectors": 1,
@@ -14715,7 +14715,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14725,7 +14725,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14735,7 +14735,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14745,7 +14745,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14755,7 +14755,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14765,7 +14765,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14775,7 +14775,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14785,7 +14785,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14795,7 +14795,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14805,7 +14805,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14815,7 +14815,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14825,7 +14825,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14835,7 +14835,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14845,7 +14845,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14855,7 +14855,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14865,7 +14865,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14875,7 +14875,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14885,7 +14885,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14895,7 +14895,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14905,7 +14905,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14915,7 +14915,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14928,7 +14928,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": {"$one_of": ("Accepted", "Rejected")}},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -14955,7 +14955,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "The configuration the case assumes is in place.",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1481 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1484 (Configured)",
             "state": "Configured",
         },
         {
@@ -15095,7 +15095,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1498",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1501",
         },
         {
             "kind": "expect",
@@ -15122,7 +15122,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": None,
             "seconds": 35,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1511",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1514",
         },
         {
             "kind": "expect",
@@ -15149,7 +15149,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
             "reply": None,
             "seconds": 35,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1525",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1528",
         },
     ),
     "teardown": (
@@ -15171,7 +15171,7 @@ SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: dict[str, Any] = {
 async def test_cs_smart_charging_meter_values_follow_limit() -> None:
     """CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT: Sampled meter values stay within the limit of a TxProfile.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1481. Refs: OCPP 1.6 §3.13, OCPP 1.6 §3.16.1, OCPP 1.6 §7.31, OCPP 1.6 §7.12, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1484. Refs: OCPP 1.6 §3.13, OCPP 1.6 §3.16.1, OCPP 1.6 §7.31, OCPP 1.6 §7.12, OCPP 1.6 §9.1.17, OCPP 1.6 §9.1.19.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_METER_VALUES_FOLLOW_LIMIT)
 
@@ -15180,7 +15180,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
     "id": "CS_SMART_CHARGING_PROFILES_SURVIVE_RESET",
     "title": "Charging profiles survive a hard reset",
     "refs": ("errata E3.37", "OCPP 1.6 §5.14", "OCPP 1.6 §3.13.6", "OCPP 1.6 §5.7"),
-    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529",
+    "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532",
     "requires": ("Core", "SmartCharging"),
     "setup": {"connectors": 1},
     "setup_steps": (
@@ -15293,7 +15293,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15303,7 +15303,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15313,7 +15313,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15323,7 +15323,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15333,7 +15333,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15343,7 +15343,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15353,7 +15353,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15363,7 +15363,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15373,7 +15373,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15383,7 +15383,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15393,7 +15393,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15403,7 +15403,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15413,7 +15413,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15423,7 +15423,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15433,7 +15433,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15443,7 +15443,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15453,7 +15453,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15463,7 +15463,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15473,7 +15473,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15483,7 +15483,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15493,7 +15493,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15503,7 +15503,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "$any"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1529 (Configured)",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1532 (Configured)",
             "state": "Configured",
         },
         {
@@ -15571,7 +15571,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1538",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1541",
         },
         {
             "kind": "send",
@@ -15580,7 +15580,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1551",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1554",
         },
         {
             "kind": "expect",
@@ -15589,7 +15589,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted", "currentTime": "$now", "interval": 300},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1553",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1556",
         },
         {
             "kind": "expect",
@@ -15598,7 +15598,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": None,
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1555",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1558",
             "others": "answer",
         },
         {
@@ -15615,7 +15615,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             },
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1557",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1560",
         },
         {
             "kind": "send",
@@ -15624,7 +15624,7 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
             "reply": {"status": "Accepted"},
             "seconds": None,
             "comment": "",
-            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1561",
+            "at": "specs/ocpp16/scenarios/smart_charging.yaml:1564",
         },
     ),
     "teardown": (
@@ -15646,6 +15646,6 @@ SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: dict[str, Any] = {
 async def test_cs_smart_charging_profiles_survive_reset() -> None:
     """CS_SMART_CHARGING_PROFILES_SURVIVE_RESET: Charging profiles survive a hard reset.
 
-    Source: specs/ocpp16/scenarios/smart_charging.yaml:1529. Refs: errata E3.37, OCPP 1.6 §5.14, OCPP 1.6 §3.13.6, OCPP 1.6 §5.7.
+    Source: specs/ocpp16/scenarios/smart_charging.yaml:1532. Refs: errata E3.37, OCPP 1.6 §5.14, OCPP 1.6 §3.13.6, OCPP 1.6 §5.7.
     """
     await play_case(SPEC, SCENARIO_CS_SMART_CHARGING_PROFILES_SURVIVE_RESET)
