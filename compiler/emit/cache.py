@@ -35,7 +35,15 @@ DEFAULT_CACHE_DIR = ".chargespec-cache"
 # Bump when the layout of an entry changes, so older entries are simply never found.
 _FORMAT = "chargespec-cache 1"
 # Packages whose version shapes the output text (ruff is run as `python -m ruff`).
-_TOOLS = ("chargespec", "ruff", "jinja2", "ruamel.yaml", "jsonschema", "python-statemachine")
+_TOOLS = (
+    "chargespec",
+    "ruff",
+    "jinja2",
+    "ruamel.yaml",
+    "PyYAML",
+    "jsonschema",
+    "python-statemachine",
+)
 _PACKAGES = ("compiler", "runtime")
 
 

@@ -364,7 +364,7 @@ _JSON_SCALARS = (
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text()
-    | st.text(alphabet="a\u00e9\ud800\udfff\"\\\n")  # lone surrogates, escapes
+    | st.text(alphabet='a\u00e9\ud800\udfff"\\\n')  # lone surrogates, escapes
     | st.decimals(allow_nan=False, allow_infinity=False)
 )
 _JSON_VALUES = st.recursive(
