@@ -22,7 +22,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from runtime.station.hardware import MeterReading, SimulatedHardware
+from runtime.station.hardware import HardwareWrapper, MeterReading, SimulatedHardware
 
 __all__ = ["CurveHardware", "MeterProfile"]
 
@@ -79,7 +79,7 @@ class _Battery:
         self.since = 0.0
 
 
-class CurveHardware:
+class CurveHardware(HardwareWrapper):
     """Simulated EVSE hardware whose meters follow a CC/CV charging curve.
 
     Args:
@@ -94,8 +94,8 @@ class CurveHardware:
         self._profile = profile
         self._rng = rng
         self._start_wh = start_wh
+        super().__init__(SimulatedHardware())  # the cable, the locks and the controller
         self._meters: dict[int, _Battery] = {}
-        self._parts = SimulatedHardware()
 
     def _get(self, connector: int) -> _Battery:
         battery = self._meters.get(connector)
@@ -178,33 +178,9 @@ class CurveHardware:
         """The plugged EV's state of charge, 0..1 (as of the last reading)."""
         return self._get(connector).soc
 
-    # -- Hardware: cable, locks and restart ----------------------------------------------------
+    # -- Hardware: the cable (a new EV at each plug-in); locks and restart are the inner's ---
 
     def set_plugged(self, connector: int, plugged: bool) -> None:
-        if plugged and not self._parts.plugged(connector):
+        if plugged and not self._inner.plugged(connector):
             self._new_ev(self._get(connector))
-        self._parts.set_plugged(connector, plugged)
-
-    def plugged(self, connector: int) -> bool:
-        return self._parts.plugged(connector)
-
-    def unlock(self, connector: int) -> bool:
-        return self._parts.unlock(connector)
-
-    def lock(self, connector: int) -> bool:
-        return self._parts.lock(connector)
-
-    def lock_works(self, connector: int) -> bool:
-        return self._parts.lock_works(connector)
-
-    def locked(self, connector: int) -> bool:
-        return self._parts.locked(connector)
-
-    def jam_lock(self, connector: int) -> None:
-        self._parts.jam_lock(connector)
-
-    def repair_lock(self, connector: int) -> None:
-        self._parts.repair_lock(connector)
-
-    def restart(self) -> bool:
-        return self._parts.restart()
+        self._inner.set_plugged(connector, plugged)

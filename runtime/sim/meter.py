@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from runtime.station.hardware import MeterReading, SimulatedHardware
+from runtime.station.hardware import HardwareWrapper, MeterReading, SimulatedHardware
 from runtime.station.store import StationStore
 
 __all__ = ["NonVolatileMeter"]
@@ -17,7 +17,7 @@ __all__ = ["NonVolatileMeter"]
 _METER_STATE = "sim.meter.{}"
 
 
-class NonVolatileMeter:
+class NonVolatileMeter(HardwareWrapper):
     """:class:`~runtime.station.hardware.SimulatedHardware` whose energy registers survive a
     restart.
 
@@ -33,8 +33,8 @@ class NonVolatileMeter:
     """
 
     def __init__(self, store: StationStore, inner: SimulatedHardware | None = None) -> None:
+        super().__init__(inner if inner is not None else SimulatedHardware())
         self._store = store
-        self._inner = inner if inner is not None else SimulatedHardware()
         self._offset: dict[int, int] = {}
         self._saved: dict[int, int] = {}
 
@@ -56,36 +56,3 @@ class NonVolatileMeter:
             self._store.set_state(_METER_STATE.format(connector), str(energy))
             self._saved[connector] = energy
         return dataclasses.replace(reading, energy_wh=energy)
-
-    def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
-        self._inner.set_energy_flow(connector, flowing, now)
-
-    def set_power_limit(self, connector: int, limit_w: float | None, now: float) -> None:
-        self._inner.set_power_limit(connector, limit_w, now)
-
-    def unlock(self, connector: int) -> bool:
-        return self._inner.unlock(connector)
-
-    def lock(self, connector: int) -> bool:
-        return self._inner.lock(connector)
-
-    def lock_works(self, connector: int) -> bool:
-        return self._inner.lock_works(connector)
-
-    def locked(self, connector: int) -> bool:
-        return self._inner.locked(connector)
-
-    def jam_lock(self, connector: int) -> None:
-        self._inner.jam_lock(connector)
-
-    def repair_lock(self, connector: int) -> None:
-        self._inner.repair_lock(connector)
-
-    def restart(self) -> bool:
-        return self._inner.restart()
-
-    def set_plugged(self, connector: int, plugged: bool) -> None:
-        self._inner.set_plugged(connector, plugged)
-
-    def plugged(self, connector: int) -> bool:
-        return self._inner.plugged(connector)

@@ -61,6 +61,51 @@ class Hardware(Protocol):
     def plugged(self, connector: int) -> bool: ...
 
 
+class HardwareWrapper:
+    """A :class:`Hardware` that hands every call to ``inner``: the base of a simulated part
+    that changes one thing (a meter whose register survives a restart, a charging curve) and
+    leaves the cable, the lock and the controller as they are."""
+
+    def __init__(self, inner: Hardware) -> None:
+        self._inner = inner
+
+    def read_meter(self, connector: int, now: float) -> MeterReading:
+        return self._inner.read_meter(connector, now)
+
+    def set_energy_flow(self, connector: int, flowing: bool, now: float) -> None:
+        self._inner.set_energy_flow(connector, flowing, now)
+
+    def set_power_limit(self, connector: int, limit_w: float | None, now: float) -> None:
+        self._inner.set_power_limit(connector, limit_w, now)
+
+    def unlock(self, connector: int) -> bool:
+        return self._inner.unlock(connector)
+
+    def lock(self, connector: int) -> bool:
+        return self._inner.lock(connector)
+
+    def lock_works(self, connector: int) -> bool:
+        return self._inner.lock_works(connector)
+
+    def locked(self, connector: int) -> bool:
+        return self._inner.locked(connector)
+
+    def jam_lock(self, connector: int) -> None:
+        self._inner.jam_lock(connector)
+
+    def repair_lock(self, connector: int) -> None:
+        self._inner.repair_lock(connector)
+
+    def restart(self) -> bool:
+        return self._inner.restart()
+
+    def set_plugged(self, connector: int, plugged: bool) -> None:
+        self._inner.set_plugged(connector, plugged)
+
+    def plugged(self, connector: int) -> bool:
+        return self._inner.plugged(connector)
+
+
 def restart_with_retries(hardware: Hardware, retries: int) -> int | None:
     """Ask ``hardware`` to restart; retry a failed restart up to ``retries`` more times.
 
