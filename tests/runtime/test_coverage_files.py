@@ -131,7 +131,9 @@ def test_sim_writes_its_coverage_file_when_its_duration_is_over(tmp_path: Path) 
     command = [sys.executable, "-c", "from compiler.cli import main; main()", "sim"]
     args = ["--csms", "ws://127.0.0.1:9/ocpp", "--duration", "0.5", "--coverage", str(path)]
     done = subprocess.run([*command, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+    # Never connected within --duration: exit 3 and one line saying so, the coverage written.
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "chargespec sim: error: never connected to ws://127.0.0.1:9/ocpp" in done.stderr
     assert f"written to {path}" in done.stdout
     # Powered on, never connected: the power-on transitions, no registration.
     fired = load_fired(path)
