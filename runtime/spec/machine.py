@@ -189,7 +189,8 @@ class SpecMachine(StateMachine):
         candidates = self._table().candidates.get((source.value, attr), ())
         for candidate in candidates:
             arguments = {"source": source, "target": candidate.target, "msg": msg}
-            if all(call(self, g, arguments) == g.expected for g in candidate.guards):
+            # A guard holds when its truth is the expected one (python-statemachine's rule).
+            if all(bool(call(self, g, arguments)) is g.expected for g in candidate.guards):
                 for bound in candidate.before:
                     call(self, bound, arguments)
                 self._state = candidate.target
