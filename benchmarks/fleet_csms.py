@@ -82,6 +82,8 @@ class FleetCsms:
         self.models: dict[str, str] = {}  # identity -> chargePointModel of its last boot
         self.stops: Counter[int] = Counter()
         self.stop_reasons: Counter[str] = Counter()
+        #: (identity, connectorId, status, timestamp) of every StatusNotification, in order.
+        self.statuses: list[tuple[str, int, str, str | None]] = []
         self._next_tx = 1
         self._server: Server | None = None
         self.port = 0
@@ -172,6 +174,11 @@ class FleetCsms:
             "currentTime": _now_iso(),
             "interval": self.heartbeat_interval,
         }
+
+    def _on_StatusNotification(self, identity: str, payload: dict[str, Any]) -> dict[str, Any]:
+        connector, status = int(payload["connectorId"]), str(payload["status"])
+        self.statuses.append((identity, connector, status, payload.get("timestamp")))
+        return {}
 
     def _on_Heartbeat(self, identity: str, payload: dict[str, Any]) -> dict[str, Any]:
         return {"currentTime": _now_iso()}

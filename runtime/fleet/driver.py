@@ -355,7 +355,12 @@ class StationDriver:
         station = self.station
         assert station is not None
         deadline = station.next_deadline()
-        if deadline is not None and deadline <= now + _EARLY:
+        users = self._atg_due()
+        acting = self.stopping or (users is not None and users <= now)
+        if acting or (deadline is not None and deadline <= now + _EARLY):
+            # Time passes first, so what the users do is stamped with the real time (the
+            # station knows the time only from these calls; it may not have had one for a
+            # heartbeat interval).
             station.poll(now)
         if self._atg is not None:
             self._atg.step(station, now)

@@ -11,6 +11,7 @@ frames it caused were written to the Central System.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from runtime.adapters.tester_api import ActionRefused
@@ -47,6 +48,9 @@ class FleetRig:
             elif name == "connection_restored":
                 driver.network_up()
             else:
+                # Time passes first: the action and its messages happen now, not at the
+                # station's last frame (OCPP 1.6 §4.9 timestamps, meter readings).
+                station.poll(time.time())
                 station.tester(name, **params)
             await driver.flush()
             driver.nudge()

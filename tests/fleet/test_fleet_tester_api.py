@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import pytest
@@ -33,6 +34,10 @@ async def _until(condition: Callable[[], bool], limit: float = _WAIT) -> bool:
     return condition()
 
 
+def _statuses(csms: FleetCsms) -> set[tuple[str, int, str]]:
+    return {(identity, connector, status) for identity, connector, status, _ in csms.statuses}
+
+
 async def test_a_station_is_plugged_carded_cut_off_and_restored_by_identity() -> None:
     csms = FleetCsms(heartbeat_interval=30)
     await csms.start()
@@ -45,7 +50,14 @@ async def test_a_station_is_plugged_carded_cut_off_and_restored_by_identity() ->
         async with TesterApiServer(None, SPEC, "127.0.0.1", 0, rigs=fleet.rig) as server:
             assert await _until(lambda: len(csms.accepted) == 3)
             api = TesterApiClient(server.url + "CP00002", SPEC, timeout=_WAIT)
+            # Quiet for 2 s (no frame, no timer due): the plug-in still happens *now*, not at
+            # the station's last frame (its messages and meter readings carry that time).
+            await asyncio.sleep(2.0)
+            before = time.time()
             await api.act("plug_in", {"connector": 1})
+            station = fleet.drivers["CP00002"].station
+            assert station is not None and station.now >= before
+            assert await _until(lambda: ("CP00002", 1, "Preparing") in _statuses(csms))
             await api.act("present_id_tag", {"connector": 1, "idTag": "E2E-CARD"})
             assert await _until(lambda: len(csms.started) == 1)
             assert list(csms.started.values()) == [("CP00002", 1, "E2E-CARD")]
