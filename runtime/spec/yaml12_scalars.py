@@ -14,11 +14,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from runtime.errors import ChargespecError
+
 __all__ = ["EXPLICIT", "NotCovered", "plain_scalar"]
 
 
-class NotCovered(Exception):
-    """Only the reference reader (ruamel.yaml) gives this value."""
+class NotCovered(ChargespecError):
+    """Only the reference reader (ruamel.yaml) gives this value (a signal inside the loader,
+    never shown to a user: the loader then reads the file with the reference)."""
 
 
 # ruamel.yaml's implicit resolvers for YAML 1.2 (ruamel/yaml/resolver.py), tried in its order
